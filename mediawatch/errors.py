@@ -1,0 +1,95 @@
+"""The one error tree of mediawatch.
+
+    MediawatchError
+     +-- ConfigError            bad configuration or user input (message names what was wrong)
+     |    +-- RegistryError      a source registry file (TOML/OPML) is malformed: file, line, problem
+     +-- SourceError(url)       something about one remote source or page
+     |    +-- FetchError         transport/HTTP failure; carries a FetchStatus
+     |    +-- ParseError         the document is not a usable feed
+     +-- ExtractError           article extraction failed
+     +-- TranslateError         translation provider failure
+     +-- StorageError           database unavailable, locked or inconsistent
+     |    +-- LockedError        another run holds the collection lock
+     +-- WorkflowError          an operation not allowed in the current state
+     +-- DeliveryError          sending failed
+
+A failing source is turned into data (a recorded status on the source) by the
+collector; only unexpected exceptions propagate.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from mediawatch.types import FetchStatus
+
+
+class MediawatchError(Exception):
+    """Base of every error mediawatch raises on purpose."""
+
+
+class ConfigError(MediawatchError):
+    """Configuration or user input is invalid."""
+
+
+class RegistryError(ConfigError):
+    """A registry file is malformed."""
+
+    def __init__(self, path: str, problem: str, line: int | None = None) -> None:
+        self.path = path
+        self.line = line
+        self.problem = problem
+        where = f"{path}, line {line}" if line else path
+        super().__init__(f"{where}: {problem}")
+
+
+class SourceError(MediawatchError):
+    """A problem with one remote URL."""
+
+    def __init__(self, url: str, message: str) -> None:
+        self.url = url
+        super().__init__(f"{message}: {url!r}")
+
+
+class FetchError(SourceError):
+    """The URL could not be fetched; ``status`` says how it failed."""
+
+    def __init__(self, url: str, status: FetchStatus, detail: str, http_status: int | None = None) -> None:
+        self.status = status
+        self.detail = detail
+        self.http_status = http_status
+        super().__init__(url, f"cannot fetch ({status.value}: {detail})")
+
+
+class ParseError(SourceError):
+    """The document could not be parsed as a feed."""
+
+    def __init__(self, url: str, status: FetchStatus, detail: str) -> None:
+        self.status = status
+        self.detail = detail
+        super().__init__(url, f"cannot parse feed ({status.value}: {detail})")
+
+
+class ExtractError(MediawatchError):
+    """Article text could not be extracted."""
+
+
+class TranslateError(MediawatchError):
+    """The translation provider failed."""
+
+
+class StorageError(MediawatchError):
+    """The database is unavailable, locked or inconsistent."""
+
+
+class LockedError(StorageError):
+    """Another run holds the lock."""
+
+
+class WorkflowError(MediawatchError):
+    """The requested operation is not allowed in the current state."""
+
+
+class DeliveryError(MediawatchError):
+    """A message could not be delivered."""

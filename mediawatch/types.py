@@ -1,0 +1,173 @@
+"""Public data types shared by every stage. Frozen dataclasses; datetimes are aware UTC."""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass, field
+from datetime import datetime
+
+
+class SourceKind(enum.StrEnum):
+    RSS = "rss"
+    ATOM = "atom"
+    NEWS_SEARCH = "news-search"
+    HTML = "html"
+
+
+class OutletType(enum.StrEnum):
+    PRESS = "press"
+    INSTITUTIONAL = "institutional"
+    SCIENTIFIC = "scientific"
+    BLOG = "blog"
+
+
+class Region(enum.StrEnum):
+    AFRICA = "africa"
+    ASIA = "asia"
+    EUROPE = "europe"
+    LATIN_AMERICA = "latin_america"
+    NORTH_AMERICA = "north_america"
+    OCEANIA = "oceania"
+    MENA = "mena"
+    GLOBAL = "global"
+
+
+class FetchStatus(enum.StrEnum):
+    """Outcome of one fetch, the vocabulary of source health."""
+
+    OK = "ok"
+    NOT_MODIFIED = "not-modified"
+    HTTP_4XX = "http-4xx"
+    HTTP_5XX = "http-5xx"
+    RATE_LIMITED = "rate-limited"
+    TIMEOUT = "timeout"
+    DNS = "dns"
+    TLS = "tls"
+    CONNECTION = "connection"
+    BLOCKED_BY_BOT_PROTECTION = "blocked-by-bot-protection"
+    TOO_LARGE = "too-large"
+    REDIRECT_LOOP = "redirect-loop"
+    PRIVATE_ADDRESS = "private-address"
+    ROBOTS_DISALLOWED = "robots-disallowed"
+    PARSE_ERROR = "parse-error"
+    EMPTY = "empty"
+    NOT_A_FEED = "not-a-feed"
+    SKIPPED_BACKOFF = "skipped-backoff"
+
+    @property
+    def is_failure(self) -> bool:
+        return self not in _NON_FAILURES
+
+
+_NON_FAILURES = frozenset({FetchStatus.OK, FetchStatus.NOT_MODIFIED, FetchStatus.SKIPPED_BACKOFF})
+
+
+class ArticleState(enum.StrEnum):
+    PENDING = "pending"  # discovered in a feed, page not fetched yet
+    FETCHED = "fetched"  # full text extracted from the page
+    PARTIAL = "partial"  # page unusable: feed summary kept, reason recorded
+
+
+class PartialReason(enum.StrEnum):
+    PAYWALL = "paywall"
+    BLOCKED = "blocked"
+    TOO_SHORT = "too-short"
+    NOT_HTML = "not-html"
+    FETCH_FAILED = "fetch-failed"
+    ROBOTS = "robots-disallowed"
+    PRIVATE_ADDRESS = "private-address"
+    EXTRACTION_FAILED = "extraction-failed"
+
+
+@dataclass(frozen=True, slots=True)
+class Source:
+    """One entry of the registry in feeds/*.toml."""
+
+    id: str
+    name: str
+    url: str
+    kind: SourceKind
+    language: str  # declared language, ISO 639-1; evidence, not truth
+    country: str = ""  # ISO 3166-1 alpha-2, or "" for international
+    region: Region = Region.GLOBAL
+    outlet_type: OutletType = OutletType.PRESS
+    tags: tuple[str, ...] = ()
+    enabled: bool = True
+    verified: bool = False  # checked reachable by `sources check` on a machine with internet
+    homepage: str = ""
+    notes: str = ""
+    file: str = ""  # registry file it was read from (not part of identity)
+
+
+@dataclass(frozen=True, slots=True)
+class FeedEntry:
+    """One item as parsed from a feed, before its page is fetched."""
+
+    url: str  # canonicalised link
+    raw_url: str
+    title: str
+    summary: str
+    author: str
+    published: datetime | None
+    guid: str
+
+
+@dataclass(frozen=True, slots=True)
+class Extracted:
+    """What extraction got out of one HTML page."""
+
+    title: str
+    text: str
+    author: str
+    date: datetime | None
+    sitename: str
+    language: str  # from the page's lang attribute / metadata, "" if unknown
+    canonical_url: str  # rel=canonical or og:url, "" if absent
+    partial_reason: PartialReason | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class FetchEvent:
+    source_id: str
+    at: datetime
+    status: FetchStatus
+    http_status: int | None
+    detail: str
+    new_items: int
+    duration_ms: int
+
+
+@dataclass(frozen=True, slots=True)
+class SourceHealth:
+    source_id: str
+    name: str
+    enabled: bool
+    last_status: FetchStatus | None
+    last_fetch: datetime | None
+    last_success: datetime | None
+    last_new_item: datetime | None
+    consecutive_failures: int
+    next_due: datetime | None
+    stale_days: int | None  # days since last new item, None if never
+    validators_trusted: bool
+    notes: tuple[str, ...]
+    events: tuple[FetchEvent, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Article:
+    id: int
+    url: str  # canonical URL, the article's identity
+    state: ArticleState
+    title: str
+    text: str
+    summary: str
+    author: str
+    sitename: str
+    language: str  # best known so far (page lang / feed language); classification refines it
+    published: datetime | None
+    date_source: str  # "feed", "page", "url" or ""
+    discovered: datetime
+    partial_reason: PartialReason | None
+    duplicate_of: int | None
+    source_ids: tuple[str, ...] = field(default=())
