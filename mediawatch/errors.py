@@ -55,10 +55,18 @@ class SourceError(MediawatchError):
 class FetchError(SourceError):
     """The URL could not be fetched; ``status`` says how it failed."""
 
-    def __init__(self, url: str, status: FetchStatus, detail: str, http_status: int | None = None) -> None:
+    def __init__(
+        self,
+        url: str,
+        status: FetchStatus,
+        detail: str,
+        http_status: int | None = None,
+        retry_after: float | None = None,
+    ) -> None:
         self.status = status
         self.detail = detail
         self.http_status = http_status
+        self.retry_after = retry_after  # seconds the server asked us to wait (429/503), if any
         super().__init__(url, f"cannot fetch ({status.value}: {detail})")
 
 
