@@ -1,0 +1,293 @@
+"""The command line: each command parses options and calls one library function."""
+
+from __future__ import annotations
+
+import functools
+import json
+import sys
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any, TypeVar
+
+import click
+
+from mediawatch import __version__
+from mediawatch.config import Settings, database_url, load_settings
+from mediawatch.errors import LockedError, MediawatchError
+from mediawatch.store import Store, open_store
+from mediawatch.types import OutletType, Region, SourceKind
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+EXIT_OK = 0
+EXIT_ERROR = 1
+EXIT_USAGE = 2
+EXIT_LOCKED = 3
+EXIT_SOURCES_FAILED = 4
+
+
+class Context:
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self._store: Store | None = None
+
+    @property
+    def store(self) -> Store:
+        if self._store is None:
+            self._store = open_store(database_url(self.settings.db))
+        return self._store
+
+
+def handle_errors(func: F) -> F:
+    """Bad input and known failures become a one-line message and an exit code, never a traceback."""
+
+    @functools.wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return func(*args, **kwargs)
+        except LockedError as exc:
+            click.echo(f"error: {exc}", err=True)
+            sys.exit(EXIT_LOCKED)
+        except MediawatchError as exc:
+            click.echo(f"error: {exc}", err=True)
+            sys.exit(EXIT_USAGE)
+
+    return wrapper  # type: ignore[return-value]
+
+
+def parse_since(value: str | None) -> datetime | None:
+    """'2024-05-01', an ISO datetime, or a relative '7d' / '12h'."""
+    if not value:
+        return None
+    text = value.strip()
+    units = {"d": "days", "h": "hours", "w": "weeks"}
+    if text[:-1].isdigit() and text[-1:] in units:
+        return datetime.now(UTC) - timedelta(**{units[text[-1]]: int(text[:-1])})
+    try:
+        parsed = datetime.fromisoformat(text)
+    except ValueError:
+        raise click.BadParameter(f"{value!r} is not a date (use 2024-05-01, an ISO datetime, 7d or 12h)") from None
+    return parsed.replace(tzinfo=UTC) if parsed.tzinfo is None else parsed.astimezone(UTC)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+@click.version_option(__version__, prog_name="mediawatch")
+@click.option("--db", envvar="MEDIAWATCH_DB", help="Database: a file path or an SQLAlchemy URL [env MEDIAWATCH_DB].")
+@click.option("--config", "config_path", envvar="MEDIAWATCH_CONFIG", help="TOML config file [env MEDIAWATCH_CONFIG].")
+@click.option("--feeds", "feeds_dir", envvar="MEDIAWATCH_FEEDS", help="Source registry folder [default: feeds].")
+@click.pass_context
+@handle_errors
+def cli(ctx: click.Context, db: str | None, config_path: str | None, feeds_dir: str | None) -> None:
+    """mediawatch: media watch, press review and newsletter pipeline."""
+    settings = load_settings(config_path).with_overrides(db=db, feeds_dir=feeds_dir)
+    ctx.obj = Context(settings)
+    ctx.call_on_close(lambda: ctx.obj._store.close() if ctx.obj._store else None)
+
+
+def main() -> None:
+    cli(prog_name="mediawatch")
+
+
+# -- sources ------------------------------------------------------------------------------------------
+@cli.group()
+def sources() -> None:
+    """The source registry (feeds/*.toml) and its health."""
+
+
+@sources.command("list")
+@click.option("--json", "as_json", is_flag=True, help="One JSON object per line.")
+@click.option("--lang", help="Only sources declared in this language.")
+@click.option("--disabled", is_flag=True, help="Include disabled sources.")
+@click.pass_obj
+@handle_errors
+def sources_list(obj: Context, as_json: bool, lang: str | None, disabled: bool) -> None:
+    """List the sources of the registry."""
+    from mediawatch.cli_views import print_sources
+    from mediawatch.sources.registry import load_registry
+
+    found = [s for s in load_registry(obj.settings.feeds_dir) if (disabled or s.enabled)]
+    if lang:
+        found = [s for s in found if s.language == lang]
+    print_sources(found, as_json)
+
+
+@sources.command("add")
+@click.option("--id", "source_id", required=True, help="Unique slug, e.g. le-monde-planete.")
+@click.option("--name", required=True)
+@click.option("--url", required=True, help="Feed or page URL (http/https).")
+@click.option("--kind", type=click.Choice([k.value for k in SourceKind]), default="rss", show_default=True)
+@click.option("--language", required=True, help="Declared language, ISO 639-1 (fr, en, es...).")
+@click.option("--country", default="", help="ISO 3166-1 alpha-2 country code.")
+@click.option("--region", type=click.Choice([r.value for r in Region]), default="global", show_default=True)
+@click.option("--outlet-type", type=click.Choice([o.value for o in OutletType]), default="press", show_default=True)
+@click.option("--tag", "tags", multiple=True, help="Tag (repeatable).")
+@click.option("--file", "filename", default="local.toml", show_default=True, help="Registry file to append to.")
+@click.pass_obj
+@handle_errors
+def sources_add(obj: Context, source_id: str, name: str, url: str, kind: str, language: str, country: str,
+                region: str, outlet_type: str, tags: tuple[str, ...], filename: str) -> None:
+    """Add a source to the registry."""
+    from mediawatch.sources.registry import add_source
+    from mediawatch.types import Source
+
+    source = Source(
+        id=source_id, name=name, url=url, kind=SourceKind(kind), language=language, country=country.upper(),
+        region=Region(region), outlet_type=OutletType(outlet_type), tags=tags,
+    )
+    path = add_source(obj.settings.feeds_dir, source, filename)
+    click.echo(f"added {source_id} to {path}")
+
+
+@sources.command("disable")
+@click.argument("source_id")
+@click.pass_obj
+@handle_errors
+def sources_disable(obj: Context, source_id: str) -> None:
+    """Disable a source (kept in the registry, not collected)."""
+    from mediawatch.sources.registry import set_enabled
+
+    click.echo(f"disabled {source_id} in {set_enabled(obj.settings.feeds_dir, source_id, False)}")
+
+
+@sources.command("enable")
+@click.argument("source_id")
+@click.pass_obj
+@handle_errors
+def sources_enable(obj: Context, source_id: str) -> None:
+    """Enable a disabled source."""
+    from mediawatch.sources.registry import set_enabled
+
+    click.echo(f"enabled {source_id} in {set_enabled(obj.settings.feeds_dir, source_id, True)}")
+
+
+@sources.command("import-opml")
+@click.argument("opml_file", type=click.Path(dir_okay=False))
+@click.option("--file", "filename", default="imported.toml", show_default=True, help="Registry file to add to.")
+@click.pass_obj
+@handle_errors
+def sources_import_opml(obj: Context, opml_file: str, filename: str) -> None:
+    """Import the feeds of an OPML file into the registry (known URLs and ids are skipped)."""
+    from mediawatch.sources.manage import import_opml_file
+
+    added, skipped = import_opml_file(obj.settings.feeds_dir, opml_file, filename)
+    click.echo(f"imported {added} sources into {filename}; skipped {len(skipped)} already known")
+    for line in skipped:
+        click.echo(f"  skipped {line}")
+
+
+@sources.command("export-opml")
+@click.option("-o", "--output", type=click.Path(dir_okay=False), help="Write to this file instead of stdout.")
+@click.pass_obj
+@handle_errors
+def sources_export_opml(obj: Context, output: str | None) -> None:
+    """Export the registry as OPML 2.0."""
+    from mediawatch.sources.opml import export_opml
+    from mediawatch.sources.registry import load_registry
+
+    text = export_opml(load_registry(obj.settings.feeds_dir))
+    if output:
+        Path(output).write_text(text, encoding="utf-8")
+        click.echo(f"wrote {output}")
+    else:
+        click.echo(text, nl=False)
+
+
+@sources.command("check")
+@click.argument("source_ids", nargs=-1)
+@click.option("--json", "as_json", is_flag=True, help="One JSON object per line.")
+@click.option("--mark-verified", is_flag=True, help="Set verified = true in the registry for sources that pass.")
+@click.pass_obj
+@handle_errors
+def sources_check(obj: Context, source_ids: tuple[str, ...], as_json: bool, mark_verified: bool) -> None:
+    """Fetch and parse each source once (needs internet) and say whether it works."""
+    from mediawatch.cli_views import print_checks
+    from mediawatch.sources.check import check_sources
+
+    results = check_sources(obj.settings, source_ids, mark_verified=mark_verified)
+    print_checks(results, as_json)
+    if any(not r.ok for r in results):
+        sys.exit(EXIT_SOURCES_FAILED)
+
+
+@sources.command("health")
+@click.option("--json", "as_json", is_flag=True, help="One JSON object per line, with the last fetch events.")
+@click.option("--failing", is_flag=True, help="Only sources that fail or went stale.")
+@click.pass_obj
+@handle_errors
+def sources_health(obj: Context, as_json: bool, failing: bool) -> None:
+    """Collection health of every source: last status, failures, back-off, staleness."""
+    from mediawatch.cli_views import print_health
+
+    rows = obj.store.source_health(datetime.now(UTC), obj.settings.stale_days, events=as_json)
+    if failing:
+        rows = [r for r in rows if r.notes]
+    print_health(rows, as_json)
+
+
+# -- collect ------------------------------------------------------------------------------------------
+@cli.command()
+@click.option("--force", is_flag=True, help="Poll sources in back-off too.")
+@click.option("--source", "only", multiple=True, help="Only this source id (repeatable).")
+@click.option("--json", "as_json", is_flag=True, help="Print the run report as JSON.")
+@click.pass_obj
+@handle_errors
+def collect(obj: Context, force: bool, only: tuple[str, ...], as_json: bool) -> None:
+    """Fetch due sources, extract new articles, record source health.
+
+    Exit codes: 0 all sources fine, 3 another run is active, 4 some sources failed.
+    """
+    from mediawatch.cli_views import run_collect
+
+    report = run_collect(obj.store, obj.settings, only, force=force, as_json=as_json)
+    if report.failed:
+        sys.exit(EXIT_SOURCES_FAILED)
+
+
+# -- articles -----------------------------------------------------------------------------------------
+@cli.group()
+def articles() -> None:
+    """Collected articles."""
+
+
+@articles.command("list")
+@click.option("--since", help="Only articles published since (2024-05-01, 7d, 12h).")
+@click.option("--lang", help="Only this language.")
+@click.option("--source", help="Only articles from this source id.")
+@click.option("--limit", type=click.IntRange(min=1), default=None, help="At most this many.")
+@click.option("--duplicates", is_flag=True, help="Include exact duplicates (same title elsewhere).")
+@click.option("--json", "as_json", is_flag=True, help="One JSON object per line, with text.")
+@click.pass_obj
+@handle_errors
+def articles_list(obj: Context, since: str | None, lang: str | None, source: str | None, limit: int | None,
+                  duplicates: bool, as_json: bool) -> None:
+    """Show what was collected, newest first."""
+    from mediawatch.cli_views import print_articles
+
+    rows = obj.store.list_articles(
+        since=parse_since(since), language=lang, source=source, include_duplicates=duplicates, limit=limit
+    )
+    print_articles(rows, as_json)
+
+
+# -- extract ------------------------------------------------------------------------------------------
+@cli.command()
+@click.argument("inputs", nargs=-1, required=True)
+@click.option("--url", "base_url", help="The URL the (single) file was fetched from.")
+@click.option("--json", "as_json", is_flag=True, default=True, help="One JSON line per input (the default).")
+@click.pass_obj
+@handle_errors
+def extract(obj: Context, inputs: tuple[str, ...], base_url: str | None, as_json: bool) -> None:
+    """Extract title, text, author, date and site name from HTML files (.html, .html.gz) or URLs."""
+    from mediawatch.collect.extract_cli import extract_inputs
+
+    failed = False
+    for line in extract_inputs(inputs, obj.settings, base_url):
+        failed = failed or "error" in line
+        click.echo(json.dumps(line, ensure_ascii=False))
+    if failed:
+        sys.exit(EXIT_ERROR)
+
+
+if __name__ == "__main__":
+    main()

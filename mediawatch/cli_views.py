@@ -1,0 +1,147 @@
+"""How the CLI shows things: rich tables on a terminal, JSON lines for scripts."""
+
+from __future__ import annotations
+
+import json
+import logging
+import sys
+from collections.abc import Sequence
+from dataclasses import asdict
+from datetime import datetime
+from typing import Any
+
+import click
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from mediawatch.collect.pipeline import CollectReport, collect
+from mediawatch.config import Settings
+from mediawatch.store import Store
+from mediawatch.types import Article, Source, SourceHealth
+
+log = logging.getLogger("mediawatch")
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, datetime):
+        return value.isoformat()
+    if isinstance(value, (list, tuple)):
+        return [_jsonable(v) for v in value]
+    if isinstance(value, dict):
+        return {k: _jsonable(v) for k, v in value.items()}
+    return value
+
+
+def _emit_json(record: dict[str, Any]) -> None:
+    click.echo(json.dumps(_jsonable(record), ensure_ascii=False))
+
+
+def _when(value: datetime | None) -> str:
+    return value.strftime("%Y-%m-%d %H:%M") if value else "-"
+
+
+def print_sources(sources: Sequence[Source], as_json: bool) -> None:
+    if as_json:
+        for s in sources:
+            _emit_json(asdict(s))
+        return
+    table = Table(title=f"{len(sources)} sources")
+    for col in ("id", "lang", "kind", "region", "type", "enabled", "verified", "url"):
+        table.add_column(col, overflow="fold")
+    for s in sources:
+        table.add_row(s.id, s.language, s.kind.value, s.region.value, s.outlet_type.value,
+                      "yes" if s.enabled else "no", "yes" if s.verified else "no", s.url)
+    Console().print(table)
+
+
+def print_health(rows: Sequence[SourceHealth], as_json: bool) -> None:
+    if as_json:
+        for r in rows:
+            _emit_json(asdict(r))
+        return
+    table = Table(title="source health")
+    for col in ("source", "status", "last fetch", "last success", "fails", "next due", "stale d", "notes"):
+        table.add_column(col, overflow="fold")
+    for r in rows:
+        status = r.last_status.value if r.last_status else "never"
+        style = "red" if r.consecutive_failures else ("yellow" if r.notes else "")
+        table.add_row(r.source_id, status, _when(r.last_fetch), _when(r.last_success), str(r.consecutive_failures),
+                      _when(r.next_due), "-" if r.stale_days is None else str(r.stale_days), "; ".join(r.notes),
+                      style=style)
+    Console().print(table)
+
+
+def print_articles(rows: Sequence[Article], as_json: bool) -> None:
+    if as_json:
+        for a in rows:
+            _emit_json(asdict(a))
+        return
+    table = Table(title=f"{len(rows)} articles")
+    for col in ("id", "published", "lang", "state", "title", "sources"):
+        table.add_column(col, overflow="fold")
+    for a in rows:
+        state = a.state.value + (f" ({a.partial_reason.value})" if a.partial_reason else "")
+        table.add_row(str(a.id), _when(a.published), a.language or "?", state, a.title[:90], ", ".join(a.source_ids))
+    Console().print(table)
+
+
+class RichProgress:
+    """Progress bars on stderr for interactive runs."""
+
+    def __init__(self, progress: Progress) -> None:
+        self._p = progress
+        self._feeds = progress.add_task("feeds", total=0)
+        self._pages = progress.add_task("pages", total=0)
+
+    def feeds_total(self, n: int) -> None:
+        self._p.update(self._feeds, total=n)
+
+    def feed_done(self, source_id: str, status: str) -> None:
+        self._p.advance(self._feeds)
+
+    def pages_added(self, n: int) -> None:
+        task = self._p.tasks[self._pages]
+        self._p.update(self._pages, total=(task.total or 0) + n)
+
+    def page_done(self) -> None:
+        self._p.advance(self._pages)
+
+
+def run_collect(store: Store, settings: Settings, only: Sequence[str], *, force: bool, as_json: bool) -> CollectReport:
+    from mediawatch.sources.registry import load_registry
+
+    sources = load_registry(settings.feeds_dir)
+    if only:
+        unknown = set(only) - {s.id for s in sources}
+        if unknown:
+            raise click.BadParameter(f"unknown source id(s): {', '.join(sorted(unknown))}", param_hint="--source")
+        sources = [s for s in sources if s.id in only]
+    interactive = sys.stderr.isatty() and not as_json
+    if interactive:
+        columns = (TextColumn("{task.description:>6}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
+        with Progress(*columns, console=Console(stderr=True), transient=True) as bar:
+            report = collect(store, sources, settings, force=force, progress=RichProgress(bar))
+    else:
+        report = collect(store, sources, settings, force=force)
+    if as_json:
+        _emit_json(report.as_dict())
+    else:
+        click.echo(report.summary_line())
+        for source_id, status, detail in report.failures:
+            click.echo(f"  failed {source_id}: {status}: {detail}")
+    return report
+
+
+def print_checks(results: Sequence[Any], as_json: bool) -> None:
+    if as_json:
+        for r in results:
+            _emit_json(asdict(r))
+        return
+    table = Table(title="source check")
+    for col in ("source", "result", "status", "entries", "detail"):
+        table.add_column(col, overflow="fold")
+    for r in results:
+        table.add_row(r.source_id, "ok" if r.ok else "FAIL", r.status, str(r.entries), r.detail,
+                      style="" if r.ok else "red")
+    Console().print(table)

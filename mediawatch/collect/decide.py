@@ -1,0 +1,169 @@
+"""Pure decisions of the collector: no I/O, so they are tested without servers."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from datetime import datetime, timedelta
+
+from mediawatch.types import FetchStatus
+
+# Failures that a later attempt may cure; the rest (4xx, not-a-feed...) are still retried, on the same backoff.
+TRANSIENT_PAGE_FAILURES = frozenset(
+    {
+        FetchStatus.TIMEOUT,
+        FetchStatus.HTTP_5XX,
+        FetchStatus.RATE_LIMITED,
+        FetchStatus.CONNECTION,
+        FetchStatus.DNS,
+    }
+)
+MAX_PAGE_ATTEMPTS = 3
+
+
+@dataclass(frozen=True, slots=True)
+class SourceState:
+    """What the collector remembers of one source between runs."""
+
+    etag: str | None = None
+    last_modified: str | None = None
+    content_hash: str | None = None
+    polls_since_unconditional: int = 0
+    validators_trusted: bool = True
+    consecutive_failures: int = 0
+    last_status: FetchStatus | None = None
+    last_detail: str = ""
+    last_fetch: datetime | None = None
+    last_success: datetime | None = None
+    last_new_item: datetime | None = None
+    next_due: datetime | None = None
+
+
+def is_due(state: SourceState, now: datetime, *, force: bool = False) -> bool:
+    """A source in back-off waits until next_due; --force ignores that."""
+    return force or state.next_due is None or now >= state.next_due
+
+
+def conditional_validators(state: SourceState, unconditional_every: int) -> tuple[str | None, str | None]:
+    """Validators to send, or none when this poll must be unconditional.
+
+    Every Nth poll goes without validators, and a server once caught lying never gets them again:
+    a 304 from such a server would hide new items.
+    """
+    if not state.validators_trusted or state.content_hash is None:
+        return None, None
+    if unconditional_every > 0 and state.polls_since_unconditional + 1 >= unconditional_every:
+        return None, None
+    return state.etag, state.last_modified
+
+
+def validators_lied(
+    state: SourceState, etag: str | None, last_modified: str | None, content_hash: str
+) -> bool:
+    """The server sent back the validators we hold, yet the content differs: its 304s cannot be trusted."""
+    if state.content_hash is None or content_hash == state.content_hash:
+        return False
+    same_etag = bool(etag) and etag == state.etag
+    same_lm = bool(last_modified) and last_modified == state.last_modified and not etag
+    return same_etag or same_lm
+
+
+def after_not_modified(state: SourceState, now: datetime, status: FetchStatus) -> SourceState:
+    return replace(
+        state,
+        polls_since_unconditional=state.polls_since_unconditional + 1,
+        consecutive_failures=0,
+        last_status=status,
+        last_detail="",
+        last_fetch=now,
+        last_success=now,
+        next_due=None,
+    )
+
+
+def after_content(
+    state: SourceState,
+    now: datetime,
+    *,
+    etag: str | None,
+    last_modified: str | None,
+    content_hash: str,
+    conditional: bool,
+    new_items: int,
+    status: FetchStatus,
+    detail: str = "",
+) -> SourceState:
+    """State after a 200: the content may or may not have changed."""
+    lied = validators_lied(state, etag, last_modified, content_hash)
+    return replace(
+        state,
+        etag=etag,
+        last_modified=last_modified,
+        content_hash=content_hash,
+        polls_since_unconditional=state.polls_since_unconditional + 1 if conditional else 0,
+        validators_trusted=state.validators_trusted and not lied,
+        consecutive_failures=0,
+        last_status=status,
+        last_detail=detail,
+        last_fetch=now,
+        last_success=now,
+        last_new_item=now if new_items else state.last_new_item,
+        next_due=None,
+    )
+
+
+def backoff_delay(failures: int, base_hours: float, max_hours: float) -> timedelta:
+    """Exponential back-off: base, 2*base, 4*base ... capped. Never infinite: a source is never abandoned."""
+    if failures <= 0:
+        return timedelta(0)
+    hours = min(base_hours * (2 ** (failures - 1)), max_hours)
+    return timedelta(hours=hours)
+
+
+def after_failure(
+    state: SourceState,
+    now: datetime,
+    status: FetchStatus,
+    detail: str,
+    *,
+    base_hours: float,
+    max_hours: float,
+    retry_after: float | None = None,
+) -> SourceState:
+    failures = state.consecutive_failures + 1
+    delay = backoff_delay(failures, base_hours, max_hours)
+    if retry_after is not None:
+        delay = max(delay, timedelta(seconds=retry_after))
+    return replace(
+        state,
+        consecutive_failures=failures,
+        last_status=status,
+        last_detail=detail,
+        last_fetch=now,
+        next_due=now + delay,
+    )
+
+
+def stale_days(state: SourceState, now: datetime) -> int | None:
+    if state.last_new_item is None:
+        return None
+    return (now - state.last_new_item).days
+
+
+def page_failure_is_final(status: FetchStatus, attempts: int) -> bool:
+    """A page that failed for good keeps the feed summary; a transient failure is retried on a later run."""
+    return status not in TRANSIENT_PAGE_FAILURES or attempts >= MAX_PAGE_ATTEMPTS
+
+
+def source_notes(state: SourceState, now: datetime, stale_after_days: int) -> tuple[str, ...]:
+    """Human-readable warnings for `sources health`."""
+    notes: list[str] = []
+    if not state.validators_trusted:
+        notes.append("validators unreliable: answered 304 although the content changed; polled unconditionally")
+    if state.consecutive_failures:
+        notes.append(f"failing: {state.consecutive_failures} consecutive failures ({state.last_status})")
+    days = stale_days(state, now)
+    if days is not None and days >= stale_after_days:
+        notes.append(f"stale: no new item in {days} days")
+    elif state.last_success is not None and state.last_new_item is None:
+        notes.append("no item ever collected")
+    return tuple(notes)

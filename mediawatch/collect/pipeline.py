@@ -1,0 +1,375 @@
+"""The collector: poll due sources, store new entries, fetch and extract their pages.
+
+Feeds and pages share one fetcher, one global concurrency limit and one per-host pacer. Pages are queued
+per host and each host is drained by one task, so a slow or rate-limited host never holds up the others.
+Every state change is committed as it happens: a run killed at any point is resumed by the next one
+(pending articles are picked up again; a feed whose entries were not committed is simply polled again).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import os
+import time
+from collections import Counter, deque
+from collections.abc import Sequence
+from concurrent.futures import Executor, ProcessPoolExecutor
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from urllib.parse import urlsplit
+
+from mediawatch.collect import decide
+from mediawatch.collect.discover import discover_links
+from mediawatch.collect.extract import extract_page
+from mediawatch.collect.feeds import parse_feed
+from mediawatch.collect.http import Fetcher, FetchResult
+from mediawatch.collect.politeness import HostPacer, host_of
+from mediawatch.collect.progress import NullProgress, ProgressSink
+from mediawatch.collect.robots import RobotsCache
+from mediawatch.collect.urls import canonical_url, date_from_url, resolve_redirect_link
+from mediawatch.collect.dates import reconcile_dates
+from mediawatch.config import Settings
+from mediawatch.errors import FetchError, ParseError
+from mediawatch.store import NewEntry, PageOutcome, PendingArticle, Store
+from mediawatch.types import Extracted, FetchEvent, FetchStatus, PartialReason, Source, SourceKind
+
+FEED_ACCEPT = (
+    "application/rss+xml, application/atom+xml, application/feed+json, application/xml;q=0.9, "
+    "text/xml;q=0.9, */*;q=0.5"
+)
+PAGE_ACCEPT = "text/html, application/xhtml+xml;q=0.9, */*;q=0.5"
+
+_PAGE_FAILURE_REASON = {
+    FetchStatus.BLOCKED_BY_BOT_PROTECTION: PartialReason.BLOCKED,
+    FetchStatus.PRIVATE_ADDRESS: PartialReason.PRIVATE_ADDRESS,
+    FetchStatus.ROBOTS_DISALLOWED: PartialReason.ROBOTS,
+}
+
+
+@dataclass
+class CollectReport:
+    started: datetime
+    finished: datetime | None = None
+    sources_total: int = 0
+    polled: int = 0
+    skipped: int = 0
+    not_modified: int = 0
+    failed: int = 0
+    new_articles: int = 0
+    pages_fetched: int = 0
+    pages_partial: int = 0
+    pages_deferred: int = 0
+    statuses: Counter[str] = field(default_factory=Counter)
+    failures: list[tuple[str, str, str]] = field(default_factory=list)  # (source id, status, detail)
+
+    def summary_line(self) -> str:
+        """One structured line for logs and cron mail."""
+        duration = (self.finished or datetime.now(UTC)) - self.started
+        return (
+            f"collect sources={self.sources_total} polled={self.polled} skipped={self.skipped} "
+            f"not_modified={self.not_modified} failed={self.failed} new_articles={self.new_articles} "
+            f"pages_fetched={self.pages_fetched} pages_partial={self.pages_partial} "
+            f"pages_deferred={self.pages_deferred} duration_s={duration.total_seconds():.1f}"
+        )
+
+    def as_dict(self) -> dict[str, object]:
+        return {
+            "started": self.started.isoformat(),
+            "finished": self.finished.isoformat() if self.finished else None,
+            "sources_total": self.sources_total,
+            "polled": self.polled,
+            "skipped": self.skipped,
+            "not_modified": self.not_modified,
+            "failed": self.failed,
+            "new_articles": self.new_articles,
+            "pages_fetched": self.pages_fetched,
+            "pages_partial": self.pages_partial,
+            "pages_deferred": self.pages_deferred,
+            "statuses": dict(self.statuses),
+            "failures": [{"source": s, "status": st, "detail": d} for s, st, d in self.failures],
+        }
+
+
+def consistent_canonical(final_url: str, declared: str) -> str:
+    """Trust rel=canonical / og:url only when it stays on the same site and is not the home page."""
+    if not declared:
+        return ""
+    a, b = urlsplit(final_url), urlsplit(declared)
+    same_site = (a.hostname or "").removeprefix("www.") == (b.hostname or "").removeprefix("www.")
+    if not same_site or b.path in ("", "/") or b.scheme not in ("http", "https"):
+        return ""
+    return canonical_url(declared)
+
+
+def _sha256(body: bytes) -> str:
+    return hashlib.sha256(body).hexdigest()
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+class Collector:
+    def __init__(self, store: Store, settings: Settings, progress: ProgressSink | None = None) -> None:
+        self.store = store
+        self.settings = settings
+        self.progress: ProgressSink = progress or NullProgress()
+        self.pacer = HostPacer(settings.per_host_delay, max_wait=settings.max_retry_after)
+        self.report = CollectReport(started=_now())
+        self._host_queues: dict[str, deque[PendingArticle]] = {}
+        self._host_tasks: dict[str, asyncio.Task[None]] = {}
+        self._semaphore = asyncio.Semaphore(max(1, settings.concurrency))
+        self._executor: Executor | None = None
+        self._fetcher: Fetcher | None = None
+        self._robots: RobotsCache | None = None
+        self._window = timedelta(hours=settings.title_dup_window_hours)
+
+    # -- entry point ------------------------------------------------------------------------------
+    async def run(self, sources: Sequence[Source], *, force: bool = False) -> CollectReport:
+        self.store.sync_sources(sources)
+        enabled = [s for s in sources if s.enabled]
+        self.report.sources_total = len(enabled)
+        self.progress.feeds_total(len(enabled))
+        workers = self.settings.extract_workers or (os.cpu_count() or 1)
+        self._executor = ProcessPoolExecutor(max_workers=workers) if workers > 1 else None
+        try:
+            async with Fetcher(self.settings) as fetcher:
+                self._fetcher = fetcher
+                self._robots = RobotsCache(self._robots_get, self.settings.user_agent)
+                leftovers = self.store.pending_articles()  # from an interrupted run, or deferred
+                self.progress.pages_added(len(leftovers))
+                for item in leftovers:
+                    self._enqueue(item)
+                await asyncio.gather(*(self._poll(source, force) for source in enabled))
+                while self._host_tasks:
+                    await asyncio.gather(*list(self._host_tasks.values()))
+        finally:
+            if self._executor is not None:
+                self._executor.shutdown(wait=True, cancel_futures=True)
+        self.report.finished = _now()
+        return self.report
+
+    # -- feeds ------------------------------------------------------------------------------------
+    async def _poll(self, source: Source, force: bool) -> None:
+        now = _now()
+        state = self.store.source_state(source.id)
+        if not decide.is_due(state, now, force=force) or self.pacer.skipped(source.url):
+            self.report.skipped += 1
+            self.report.statuses[FetchStatus.SKIPPED_BACKOFF.value] += 1
+            self.progress.feed_done(source.id, FetchStatus.SKIPPED_BACKOFF.value)
+            return
+        etag, last_modified = decide.conditional_validators(state, self.settings.unconditional_every)
+        started = time.monotonic()
+        try:
+            result = await self._get(
+                source.url, self.settings.max_feed_bytes, FEED_ACCEPT, etag=etag, last_modified=last_modified
+            )
+        except FetchError as exc:
+            self._fail(source, state, now, exc.status, exc.detail, exc.http_status, started, exc.retry_after)
+            return
+        self.report.polled += 1
+        if result.status == 304:
+            state = decide.after_not_modified(state, now, FetchStatus.NOT_MODIFIED)
+            self._record(source, state, now, FetchStatus.NOT_MODIFIED, 304, "", started)
+            return
+        content_hash = _sha256(result.body)
+        conditional = etag is not None or last_modified is not None
+        new_etag, new_lm = result.headers.get("etag"), result.headers.get("last-modified")
+        lied = decide.validators_lied(state, new_etag, new_lm, content_hash)
+        detail = "validators unreliable: same validators, different content; now polled unconditionally" if lied else ""
+        if content_hash == state.content_hash:
+            state = decide.after_content(
+                state, now, etag=new_etag, last_modified=new_lm, content_hash=content_hash,
+                conditional=conditional, new_items=0, status=FetchStatus.NOT_MODIFIED,
+            )
+            self._record(source, state, now, FetchStatus.NOT_MODIFIED, result.status, "unchanged content", started)
+            return
+        try:
+            entries = self._entries(source, result)
+        except ParseError as exc:
+            self._fail(source, state, now, exc.status, exc.detail, result.status, started, None)
+            return
+        status = FetchStatus.OK if entries else FetchStatus.EMPTY
+        state = decide.after_content(
+            state, now, etag=new_etag, last_modified=new_lm, content_hash=content_hash,
+            conditional=conditional, new_items=0, status=status, detail=detail,
+        )
+        event = FetchEvent(source.id, now, status, result.status, detail or ("no entries" if not entries else ""),
+                           0, int((time.monotonic() - started) * 1000))
+        new_items = self.store.save_feed_poll(source.id, state, event, entries)
+        self.report.statuses[status.value] += 1
+        self.report.new_articles += len(new_items)
+        self.progress.feed_done(source.id, status.value)
+        self.progress.pages_added(len(new_items))
+        for item in new_items:
+            self._enqueue(item)
+
+    def _entries(self, source: Source, result: FetchResult) -> list[NewEntry]:
+        limit = self.settings.max_new_items_per_feed
+        ctype = result.headers.get("content-type", "")
+        if source.kind is SourceKind.HTML:
+            found = discover_links(result.body, result.final_url, limit)
+            language = source.language
+        else:
+            parsed = parse_feed(result.body, result.final_url, ctype, max_entries=limit)
+            found = list(parsed.entries)
+            language = parsed.language[:2].lower() if parsed.language else source.language
+        return [
+            NewEntry(
+                url=e.url,
+                raw_url=e.raw_url,
+                title=e.title,
+                summary=e.summary,
+                author=e.author,
+                published=e.published,
+                feed_language=language or source.language,
+            )
+            for e in found
+        ]
+
+    def _fail(
+        self,
+        source: Source,
+        state: decide.SourceState,
+        now: datetime,
+        status: FetchStatus,
+        detail: str,
+        http_status: int | None,
+        started: float,
+        retry_after: float | None,
+    ) -> None:
+        self._penalize(source.url, status, retry_after)
+        state = decide.after_failure(
+            state, now, status, detail, base_hours=self.settings.backoff_base_hours,
+            max_hours=self.settings.backoff_max_hours, retry_after=retry_after,
+        )
+        self.report.failed += 1
+        self.report.failures.append((source.id, status.value, detail))
+        self._record(source, state, now, status, http_status, detail, started)
+
+    def _record(
+        self,
+        source: Source,
+        state: decide.SourceState,
+        now: datetime,
+        status: FetchStatus,
+        http_status: int | None,
+        detail: str,
+        started: float,
+    ) -> None:
+        if status is FetchStatus.NOT_MODIFIED:
+            self.report.not_modified += 1
+        event = FetchEvent(source.id, now, status, http_status, detail, 0, int((time.monotonic() - started) * 1000))
+        self.store.record_fetch(source.id, state, event)
+        self.report.statuses[status.value] += 1
+        self.progress.feed_done(source.id, status.value)
+
+    def _penalize(self, url: str, status: FetchStatus, retry_after: float | None) -> None:
+        if retry_after is not None:
+            self.pacer.penalize(url, retry_after)
+        elif status in (FetchStatus.RATE_LIMITED, FetchStatus.HTTP_5XX):
+            self.pacer.penalize(url, self.settings.penalty_delay)
+
+    # -- pages ------------------------------------------------------------------------------------
+    def _enqueue(self, item: PendingArticle) -> None:
+        target = resolve_redirect_link(item.url)
+        host = host_of(target)
+        self._host_queues.setdefault(host, deque()).append(item)
+        if host not in self._host_tasks:
+            self._host_tasks[host] = asyncio.ensure_future(self._drain(host))
+
+    async def _drain(self, host: str) -> None:
+        queue = self._host_queues[host]
+        try:
+            while queue:
+                item = queue.popleft()
+                outcome = await self._page(item)
+                self.store.complete_article(item.id, outcome, _now(), self._window)
+                if not outcome.final:
+                    self.report.pages_deferred += 1
+                elif outcome.partial_reason or (outcome.extracted and outcome.extracted.partial_reason):
+                    self.report.pages_partial += 1
+                else:
+                    self.report.pages_fetched += 1
+                self.progress.page_done()
+        finally:
+            del self._host_tasks[host]
+
+    async def _page(self, item: PendingArticle) -> PageOutcome:
+        url = resolve_redirect_link(item.url)
+        now = _now()
+        fallback = reconcile_dates(item.feed_published, None, date_from_url(url), now)
+        if self.pacer.skipped(url):
+            return PageOutcome(final=False, partial_detail="host asked us to wait; deferred to a later run")
+        if self.settings.respect_robots and self._robots is not None:
+            try:
+                allowed = await self._robots.allowed(url)
+            except FetchError:
+                allowed = False
+            if not allowed:
+                return PageOutcome(
+                    final=True, final_url=canonical_url(url), published=fallback.published,
+                    date_source=fallback.source, partial_reason=PartialReason.ROBOTS,
+                    partial_detail="robots.txt disallows this page",
+                )
+        try:
+            result = await self._get(url, self.settings.max_page_bytes, PAGE_ACCEPT)
+        except FetchError as exc:
+            self._penalize(url, exc.status, exc.retry_after)
+            final = decide.page_failure_is_final(exc.status, item.attempts + 1)
+            return PageOutcome(
+                final=final, published=fallback.published, date_source=fallback.source,
+                partial_reason=_PAGE_FAILURE_REASON.get(exc.status, PartialReason.FETCH_FAILED),
+                partial_detail=f"{exc.status.value}: {exc.detail}",
+            )
+        extracted = await self._extract(result)
+        final_url = canonical_url(result.final_url)
+        canonical = consistent_canonical(final_url, extracted.canonical_url)
+        choice = reconcile_dates(item.feed_published, extracted.date, date_from_url(canonical or final_url), now)
+        detail = ""
+        if extracted.partial_reason is not None:
+            detail = f"{extracted.partial_reason.value}: kept the feed summary"
+        return PageOutcome(
+            final=True, final_url=final_url, canonical_url=canonical, extracted=extracted,
+            published=choice.published, date_source=choice.source, partial_detail=detail,
+        )
+
+    async def _extract(self, result: FetchResult) -> Extracted:
+        ctype = result.headers.get("content-type", "")
+        if self._executor is None:
+            return extract_page(result.body, result.final_url, ctype)
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(self._executor, extract_page, result.body, result.final_url, ctype)
+
+    # -- shared fetching --------------------------------------------------------------------------
+    async def _get(
+        self, url: str, max_bytes: int, accept: str, *, etag: str | None = None, last_modified: str | None = None
+    ) -> FetchResult:
+        assert self._fetcher is not None
+        await self.pacer.turn(url)
+        async with self._semaphore:
+            return await self._fetcher.get(
+                url, max_bytes=max_bytes, etag=etag, last_modified=last_modified, accept=accept
+            )
+
+    async def _robots_get(self, url: str) -> tuple[int, bytes]:
+        result = await self._get(url, 512 * 1024, "text/plain")
+        return result.status, result.body
+
+
+def collect(
+    store: Store,
+    sources: Sequence[Source],
+    settings: Settings,
+    *,
+    force: bool = False,
+    progress: ProgressSink | None = None,
+) -> CollectReport:
+    """Run one collection under the run lock and record it in the runs table."""
+    with store.run_lock("collect"):
+        run_id = store.start_run("collect")
+        report = asyncio.run(Collector(store, settings, progress).run(sources, force=force))
+        store.finish_run(run_id, "failed-sources" if report.failed else "ok", report.as_dict())
+        return report
+

@@ -1,0 +1,55 @@
+"""The run lock: at most one collect (or nightly) run at a time per database.
+
+SQLite: an flock on a file beside the database, released by the kernel when the process dies (kill -9
+included), so a crash never leaves a stale lock. PostgreSQL: a session advisory lock, same property.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import json
+import os
+import zlib
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+
+import sqlalchemy as sa
+
+from mediawatch.errors import LockedError
+
+
+@contextlib.contextmanager
+def file_lock(path: Path, name: str) -> Iterator[None]:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+    try:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            holder = os.read(fd, 4096).decode("utf-8", "replace")
+            try:
+                info = json.loads(holder)
+                who = f"pid {info['pid']}, started {info['started']}"
+            except (ValueError, KeyError, TypeError):
+                who = "unknown holder"
+            raise LockedError(f"another {name} run is active ({who}); lock file {path}") from None
+        os.ftruncate(fd, 0)
+        os.write(fd, json.dumps({"pid": os.getpid(), "started": datetime.now(UTC).isoformat()}).encode())
+        yield
+    finally:
+        os.close(fd)
+
+
+@contextlib.contextmanager
+def advisory_lock(engine: sa.Engine, name: str) -> Iterator[None]:
+    key = zlib.crc32(f"mediawatch:{name}".encode())
+    with engine.connect() as conn:
+        got = conn.execute(sa.text("SELECT pg_try_advisory_lock(:k)"), {"k": key}).scalar()
+        if not got:
+            raise LockedError(f"another {name} run is active (PostgreSQL advisory lock {key} is held)")
+        try:
+            yield
+        finally:
+            conn.execute(sa.text("SELECT pg_advisory_unlock(:k)"), {"k": key})

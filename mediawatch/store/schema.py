@@ -1,0 +1,154 @@
+"""Tables and numbered, append-only migrations. Applied on open, one transaction each."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import UTC, datetime
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection, Dialect
+
+metadata = sa.MetaData()
+
+
+class UTCDateTime(sa.types.TypeDecorator[datetime]):
+    """Aware UTC datetimes in and out, whatever the backend keeps (SQLite drops the offset)."""
+
+    impl = sa.DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given to the store; mediawatch uses aware UTC")
+        value = value.astimezone(UTC)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value: Any, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        assert isinstance(value, datetime)
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+UTC_DATETIME = UTCDateTime()
+
+schema_version = sa.Table(
+    "schema_version",
+    metadata,
+    sa.Column("version", sa.Integer, primary_key=True),
+    sa.Column("applied_at", UTC_DATETIME, nullable=False),
+)
+
+sources = sa.Table(
+    "sources",
+    metadata,
+    sa.Column("id", sa.String(120), primary_key=True),
+    sa.Column("name", sa.Text, nullable=False),
+    sa.Column("url", sa.Text, nullable=False),
+    sa.Column("kind", sa.String(20), nullable=False),
+    sa.Column("language", sa.String(12), nullable=False),
+    sa.Column("country", sa.String(8), nullable=False, server_default=""),
+    sa.Column("region", sa.String(20), nullable=False, server_default="global"),
+    sa.Column("outlet_type", sa.String(20), nullable=False, server_default="press"),
+    sa.Column("tags", sa.Text, nullable=False, server_default="[]"),
+    sa.Column("enabled", sa.Boolean, nullable=False, server_default=sa.true()),
+    sa.Column("in_registry", sa.Boolean, nullable=False, server_default=sa.true()),
+    # collection state
+    sa.Column("etag", sa.Text),
+    sa.Column("last_modified", sa.Text),
+    sa.Column("content_hash", sa.String(64)),
+    sa.Column("polls_since_unconditional", sa.Integer, nullable=False, server_default="0"),
+    sa.Column("validators_trusted", sa.Boolean, nullable=False, server_default=sa.true()),
+    sa.Column("consecutive_failures", sa.Integer, nullable=False, server_default="0"),
+    sa.Column("last_status", sa.String(40)),
+    sa.Column("last_detail", sa.Text),
+    sa.Column("last_fetch", UTC_DATETIME),
+    sa.Column("last_success", UTC_DATETIME),
+    sa.Column("last_new_item", UTC_DATETIME),
+    sa.Column("next_due", UTC_DATETIME),
+    sa.Column("first_seen", UTC_DATETIME),
+)
+
+fetch_events = sa.Table(
+    "fetch_events",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("source_id", sa.String(120), sa.ForeignKey("sources.id"), nullable=False, index=True),
+    sa.Column("at", UTC_DATETIME, nullable=False),
+    sa.Column("status", sa.String(40), nullable=False),
+    sa.Column("http_status", sa.Integer),
+    sa.Column("detail", sa.Text, nullable=False, server_default=""),
+    sa.Column("new_items", sa.Integer, nullable=False, server_default="0"),
+    sa.Column("duration_ms", sa.Integer, nullable=False, server_default="0"),
+)
+
+articles = sa.Table(
+    "articles",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("url", sa.Text, nullable=False),
+    sa.Column("state", sa.String(20), nullable=False, index=True),
+    sa.Column("title", sa.Text, nullable=False, server_default=""),
+    sa.Column("title_key", sa.Text, nullable=False, server_default="", index=True),
+    sa.Column("text", sa.Text, nullable=False, server_default=""),
+    sa.Column("summary", sa.Text, nullable=False, server_default=""),
+    sa.Column("author", sa.Text, nullable=False, server_default=""),
+    sa.Column("sitename", sa.Text, nullable=False, server_default=""),
+    sa.Column("language", sa.String(12), nullable=False, server_default=""),
+    sa.Column("feed_language", sa.String(12), nullable=False, server_default=""),
+    sa.Column("published", UTC_DATETIME),
+    sa.Column("feed_published", UTC_DATETIME),
+    sa.Column("date_source", sa.String(10), nullable=False, server_default=""),
+    sa.Column("discovered", UTC_DATETIME, nullable=False),
+    sa.Column("fetched_at", UTC_DATETIME),
+    sa.Column("attempts", sa.Integer, nullable=False, server_default="0"),
+    sa.Column("partial_reason", sa.String(40)),
+    sa.Column("partial_detail", sa.Text),
+    sa.Column("duplicate_of", sa.Integer, sa.ForeignKey("articles.id")),
+)
+
+article_sources = sa.Table(
+    "article_sources",
+    metadata,
+    sa.Column("article_id", sa.Integer, sa.ForeignKey("articles.id"), primary_key=True),
+    sa.Column("source_id", sa.String(120), sa.ForeignKey("sources.id"), primary_key=True),
+    sa.Column("entry_url", sa.Text, nullable=False),
+    sa.Column("discovered", UTC_DATETIME, nullable=False),
+)
+
+# Every URL form under which an article was met (feed link, redirect target, canonical):
+# the identity key is unique, so one article is stored once however it is reached.
+url_aliases = sa.Table(
+    "url_aliases",
+    metadata,
+    sa.Column("url_key", sa.Text, primary_key=True),
+    sa.Column("article_id", sa.Integer, sa.ForeignKey("articles.id"), nullable=False, index=True),
+)
+
+runs = sa.Table(
+    "runs",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("kind", sa.String(20), nullable=False),
+    sa.Column("started", UTC_DATETIME, nullable=False),
+    sa.Column("finished", UTC_DATETIME),
+    sa.Column("status", sa.String(20), nullable=False),
+    sa.Column("summary", sa.Text, nullable=False, server_default="{}"),
+)
+
+sa.Index("ix_articles_published", articles.c.published)
+sa.Index("ix_articles_duplicate_of", articles.c.duplicate_of)
+sa.Index("ix_fetch_events_source_at", fetch_events.c.source_id, fetch_events.c.at)
+
+
+def _v1(conn: Connection) -> None:
+    metadata.create_all(conn, tables=[sources, fetch_events, articles, article_sources, url_aliases, runs])
+
+
+# Append only: never edit a released migration, add the next number.
+MIGRATIONS: list[tuple[int, Callable[[Connection], None]]] = [
+    (1, _v1),
+]
