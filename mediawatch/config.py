@@ -31,6 +31,7 @@ class Settings:
     max_page_bytes: int = 5 * 1024 * 1024
     max_redirects: int = 5
     respect_robots: bool = True
+    fetch_pages: bool = True  # False: poll feeds and store entries only (pages stay pending)
     max_new_items_per_feed: int = 200
     unconditional_every: int = 3  # every Nth poll ignores validators, to catch servers that lie
     backoff_base_hours: float = 1.0

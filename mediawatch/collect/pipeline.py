@@ -137,7 +137,8 @@ class Collector:
             async with Fetcher(self.settings) as fetcher:
                 self._fetcher = fetcher
                 self._robots = RobotsCache(self._robots_get, self.settings.user_agent)
-                leftovers = self.store.pending_articles()  # from an interrupted run, or deferred
+                # from an interrupted run, or deferred by a rate-limited host
+                leftovers = self.store.pending_articles() if self.settings.fetch_pages else []
                 self.progress.pages_added(len(leftovers))
                 for item in leftovers:
                     self._enqueue(item)
@@ -273,6 +274,8 @@ class Collector:
 
     # -- pages ------------------------------------------------------------------------------------
     def _enqueue(self, item: PendingArticle) -> None:
+        if not self.settings.fetch_pages:
+            return
         target = resolve_redirect_link(item.url)
         host = host_of(target)
         self._host_queues.setdefault(host, deque()).append(item)
