@@ -1,0 +1,1 @@
+"""The source registry (feeds/*.toml: :mod:`.registry`) and its OPML import/export (:mod:`.opml`)."""

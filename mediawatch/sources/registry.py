@@ -1,0 +1,411 @@
+"""The source registry: human-edited TOML files (``feeds/*.toml``), each a list of ``[[source]]`` tables.
+
+Reading uses :mod:`tomllib` (exact line numbers for syntax errors); editing uses :mod:`tomlkit` so that
+comments and layout written by people survive ``add_source`` and ``set_enabled``.  Every problem is a
+:class:`RegistryError` naming the file, the line of the offending ``[[source]]`` table and the source id.
+"""
+
+from __future__ import annotations
+
+import difflib
+import os
+import re
+import tempfile
+import tomllib
+import unicodedata
+from collections.abc import Iterable, Mapping
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+import tomlkit
+from tomlkit.items import AoT, Table
+
+from mediawatch.errors import RegistryError
+from mediawatch.types import OutletType, Region, Source, SourceKind
+
+FIELDS = (
+    "id", "name", "url", "kind", "language", "country", "region", "outlet_type",
+    "tags", "enabled", "verified", "homepage", "notes",
+)  # fmt: skip
+REQUIRED = ("id", "name", "url", "kind", "language")
+UNDETERMINED_LANGUAGE = "und"  # BCP 47 "undetermined": used when an import cannot tell the language
+
+_ID_RE = re.compile(r"[a-z0-9][a-z0-9-]*")
+_LANGUAGE_RE = re.compile(r"[a-z]{2}")
+_COUNTRY_RE = re.compile(r"[A-Z]{2}")
+_FILENAME_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*\.toml")
+_CONTROL_RE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+_HEADER_RE = re.compile(r"""^[ \t]*\[\[[ \t]*(?:source|"source"|'source')[ \t]*\]\]""", re.MULTILINE)
+_TOML_AT_LINE_RE = re.compile(r"\s*\(at line (\d+), column (\d+)\)\s*$")
+_TOML_AT_END_RE = re.compile(r"\s*\(at end of document\)\s*$")
+
+
+def _choices(enum_type: Iterable[Any]) -> str:
+    return ", ".join(str(member.value) for member in enum_type)
+
+
+# --- validation ------------------------------------------------------------------------------------
+
+
+class _Problem(Exception):
+    """A semantic problem in one table; turned into a RegistryError by the caller."""
+
+
+def _label(table: Mapping[str, object]) -> str:
+    sid = table.get("id")
+    return f"source {sid!r}" if isinstance(sid, str) and sid else "source without id"
+
+
+def _string(table: Mapping[str, object], key: str, default: str = "") -> str:
+    value = table.get(key, default)
+    if not isinstance(value, str):
+        raise _Problem(f"{key} must be a string (got {value!r})")
+    if _CONTROL_RE.search(value):
+        raise _Problem(f"{key} contains a control character")
+    return value
+
+
+def _boolean(table: Mapping[str, object], key: str, default: bool) -> bool:
+    value = table.get(key, default)
+    if not isinstance(value, bool):
+        raise _Problem(f"{key} must be true or false (got {value!r})")
+    return value
+
+
+def _check_http_url(key: str, value: str) -> None:
+    parts = urlsplit(value)
+    if parts.scheme.lower() not in ("http", "https") or not parts.hostname or any(c.isspace() for c in value):
+        raise _Problem(f"{key} must be an http(s) URL (got {value!r})")
+
+
+def _tags(table: Mapping[str, object]) -> tuple[str, ...]:
+    value = table.get("tags", [])
+    if not isinstance(value, list):
+        raise _Problem(f"tags must be an array of strings (got {value!r})")
+    tags: list[str] = []
+    for tag in value:
+        if not isinstance(tag, str) or not tag.strip() or tag != tag.strip() or "," in tag:
+            raise _Problem(f"each tag must be a non-empty string without commas or edge spaces (got {tag!r})")
+        tags.append(tag)
+    return tuple(tags)
+
+
+def _validated(table: Mapping[str, object]) -> Source:
+    unknown = sorted(set(table) - set(FIELDS))
+    if unknown:
+        key = unknown[0]
+        close = difflib.get_close_matches(key, FIELDS, n=1)
+        hint = f" (did you mean {close[0]!r}?)" if close else ""
+        raise _Problem(f"unknown key {key!r}{hint}; allowed keys: {', '.join(FIELDS)}")
+    missing = [key for key in REQUIRED if key not in table]
+    if missing:
+        raise _Problem(f"missing required key{'s' if len(missing) > 1 else ''} {', '.join(missing)}")
+    sid = _string(table, "id")
+    if not _ID_RE.fullmatch(sid):
+        raise _Problem(f"id must be a slug of a-z, 0-9 and '-' (got {sid!r})")
+    name = _string(table, "name").strip()
+    if not name:
+        raise _Problem("name must not be empty")
+    url = _string(table, "url")
+    _check_http_url("url", url)
+    kind = _string(table, "kind")
+    if kind not in {k.value for k in SourceKind}:
+        raise _Problem(f"kind must be one of {_choices(SourceKind)} (got {kind!r})")
+    language = _string(table, "language")
+    if not (_LANGUAGE_RE.fullmatch(language) or language == UNDETERMINED_LANGUAGE):
+        raise _Problem(f"language must be a lowercase ISO 639-1 code such as 'fr' (got {language!r})")
+    country = _string(table, "country")
+    if country and not _COUNTRY_RE.fullmatch(country):
+        raise _Problem(f"country must be an uppercase ISO 3166-1 alpha-2 code or '' (got {country!r})")
+    region = _string(table, "region", Region.GLOBAL.value)
+    if region not in {r.value for r in Region}:
+        raise _Problem(f"region must be one of {_choices(Region)} (got {region!r})")
+    outlet_type = _string(table, "outlet_type", OutletType.PRESS.value)
+    if outlet_type not in {o.value for o in OutletType}:
+        raise _Problem(f"outlet_type must be one of {_choices(OutletType)} (got {outlet_type!r})")
+    homepage = _string(table, "homepage")
+    if homepage:
+        _check_http_url("homepage", homepage)
+    return Source(
+        id=sid,
+        name=name,
+        url=url,
+        kind=SourceKind(kind),
+        language=language,
+        country=country,
+        region=Region(region),
+        outlet_type=OutletType(outlet_type),
+        tags=_tags(table),
+        enabled=_boolean(table, "enabled", True),
+        verified=_boolean(table, "verified", False),
+        homepage=homepage,
+        notes=_string(table, "notes"),
+    )
+
+
+def source_from_table(table: Mapping[str, object], path: str, line: int | None = None) -> Source:
+    """Validate one ``[[source]]`` table; ``path``/``line`` only locate errors (``Source.file`` stays "")."""
+    try:
+        return _validated(table)
+    except _Problem as problem:
+        raise RegistryError(path, f"{_label(table)}: {problem}", line) from None
+
+
+def source_to_table(source: Source) -> dict[str, object]:
+    """The TOML fields of ``source``, in the documented order; defaults of optional fields are omitted."""
+    table: dict[str, object] = {
+        "id": source.id,
+        "name": source.name,
+        "url": source.url,
+        "kind": source.kind.value,
+        "language": source.language,
+        "country": source.country,
+        "region": source.region.value,
+        "outlet_type": source.outlet_type.value,
+    }
+    if source.tags:
+        table["tags"] = list(source.tags)
+    if not source.enabled:
+        table["enabled"] = False
+    if source.verified:
+        table["verified"] = True
+    if source.homepage:
+        table["homepage"] = source.homepage
+    if source.notes:
+        table["notes"] = source.notes
+    return table
+
+
+def slugify(text: str, max_length: int = 60) -> str:
+    """``"Le Monde – Planète"`` -> ``"le-monde-planete"`` (ASCII, may be empty)."""
+    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode("ascii")
+    slug = re.sub(r"[^a-z0-9]+", "-", ascii_text.lower()).strip("-")
+    return slug[:max_length].rstrip("-")
+
+
+def url_key(url: str) -> str:
+    """What makes two feed URLs "the same" for duplicate detection (scheme/host case, trailing slash)."""
+    parts = urlsplit(url.strip())
+    path = parts.path.rstrip("/")
+    query = f"?{parts.query}" if parts.query else ""
+    return f"{parts.scheme.lower()}://{parts.netloc.lower()}{path}{query}"
+
+
+# --- reading ---------------------------------------------------------------------------------------
+
+_Located = tuple[Source, int | None]
+
+
+def _split_toml_error(message: str, text: str) -> tuple[str, int | None]:
+    at_line = _TOML_AT_LINE_RE.search(message)
+    if at_line:
+        return f"{message[: at_line.start()]} (column {at_line.group(2)})", int(at_line.group(1))
+    at_end = _TOML_AT_END_RE.search(message)
+    if at_end:
+        return f"{message[: at_end.start()]} (at end of file)", max(1, len(text.splitlines()))
+    return message, None
+
+
+def _decode(raw: bytes, path: str) -> str:
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = raw.count(b"\n", 0, exc.start) + 1
+        raise RegistryError(path, "file is not valid UTF-8", line) from None
+    return text.removeprefix("\ufeff")
+
+
+def _key_line(text: str, key: str) -> int | None:
+    match = re.search(rf"^[ \t]*(?:\[+[ \t]*)?[\"']?{re.escape(key)}\b", text, re.MULTILINE)
+    return text.count("\n", 0, match.start()) + 1 if match else None
+
+
+def _parse(text: str, path: str) -> list[_Located]:
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        problem, line = _split_toml_error(str(exc), text)
+        raise RegistryError(path, f"invalid TOML: {problem}", line) from None
+    for key in data:
+        if key != "source":
+            hint = " (sources are written as [[source]] tables)" if key.startswith("source") else ""
+            raise RegistryError(path, f"unknown top-level key {key!r}{hint}", _key_line(text, key))
+    tables = data.get("source", [])
+    if not isinstance(tables, list) or not all(isinstance(t, dict) for t in tables):
+        raise RegistryError(
+            path, "'source' must be an array of tables: write [[source]]", _key_line(text, "source")
+        )
+    headers = [text.count("\n", 0, m.start()) + 1 for m in _HEADER_RE.finditer(text)]
+    lines: list[int | None] = list(headers) if len(headers) == len(tables) else [None] * len(tables)
+    return [
+        (replace(source_from_table(table, path, line), file=path), line)
+        for table, line in zip(tables, lines, strict=True)
+    ]
+
+
+def _read_located(path: Path) -> list[_Located]:
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise RegistryError(str(path), f"cannot read registry file: {exc.strerror or exc}") from None
+    located = _parse(_decode(raw, str(path)), str(path))
+    _check_unique(located)
+    return located
+
+
+def _where(source: Source, line: int | None) -> str:
+    return f"{source.file}, line {line}" if line else source.file
+
+
+def _check_unique(located: Iterable[_Located]) -> None:
+    by_id: dict[str, _Located] = {}
+    by_url: dict[str, _Located] = {}
+    for source, line in located:
+        first = by_id.setdefault(source.id, (source, line))
+        if first[0] is not source:
+            raise RegistryError(
+                source.file, f"source {source.id!r}: duplicate id (first defined in {_where(*first)})", line
+            )
+        first = by_url.setdefault(url_key(source.url), (source, line))
+        if first[0] is not source:
+            raise RegistryError(
+                source.file,
+                f"source {source.id!r}: duplicate url {source.url!r} (already used by "
+                f"source {first[0].id!r} in {_where(*first)})",
+                line,
+            )
+
+
+def _registry_files(directory: Path) -> list[Path]:
+    if not directory.is_dir():
+        raise RegistryError(str(directory), "registry directory not found")
+    files = (p for p in directory.glob("*.toml") if p.is_file() and not p.name.startswith("."))
+    return sorted(files, key=lambda p: p.name)
+
+
+def _load_located(directory: Path) -> list[_Located]:
+    located = [entry for path in _registry_files(directory) for entry in _read_located(path)]
+    _check_unique(located)
+    return located
+
+
+def load_registry_file(path: str | Path) -> list[Source]:
+    """The sources of one registry file, validated, with ``Source.file`` set to ``str(path)``."""
+    return [source for source, _ in _read_located(Path(path))]
+
+
+def load_registry(directory: str | Path) -> list[Source]:
+    """All sources of ``directory/*.toml`` (files in name order); ids and URLs unique across files."""
+    return [source for source, _ in _load_located(Path(directory))]
+
+
+# --- editing ---------------------------------------------------------------------------------------
+
+_NEW_FILE_HEADER = """\
+# mediawatch source registry: one [[source]] table per feed (format: feeds/README.md).
+# Added by `mediawatch sources add` / `sources import`; edit freely, comments are kept.
+"""
+
+
+def _write_checked(path: Path, text: str) -> None:
+    """Validate ``text`` as a registry file, then replace ``path`` atomically."""
+    _check_unique(_parse(text, str(path)))
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
+            handle.write(text)
+        if path.exists():
+            os.chmod(tmp, path.stat().st_mode & 0o777)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def add_source(directory: str | Path, source: Source, filename: str = "local.toml") -> Path:
+    """Append ``source`` as a new ``[[source]]`` to ``directory/filename`` (created if needed).
+
+    Existing text is kept byte for byte; the id and URL must be new to the whole registry. The directory
+    is created when missing (a first source starts a registry).
+    """
+    root = Path(directory)
+    target = root / filename
+    if not _FILENAME_RE.fullmatch(filename):
+        raise RegistryError(
+            str(target), "registry file name must be a plain '<name>.toml' inside the directory"
+        )
+    root.mkdir(parents=True, exist_ok=True)
+    located = _load_located(root)
+    table = source_to_table(source)
+    new = source_from_table(table, str(target))
+    for other, line in located:
+        if other.id == new.id:
+            raise RegistryError(
+                str(target), f"source {new.id!r}: id already used in {_where(other, line)}", None
+            )
+        if url_key(other.url) == url_key(new.url):
+            raise RegistryError(
+                str(target),
+                f"source {new.id!r}: url {new.url!r} already used by source {other.id!r} "
+                f"in {_where(other, line)}",
+                None,
+            )
+    old = _decode(target.read_bytes(), str(target)) if target.exists() else _NEW_FILE_HEADER
+    if old and not old.endswith("\n"):
+        old += "\n"
+    separator = "\n" if old.strip() and not old.endswith("\n\n") else ""
+    rendered = tomlkit.dumps({"source": [table]})
+    _write_checked(target, old + separator + rendered)
+    return target
+
+
+def _find_table(document: tomlkit.TOMLDocument, source_id: str) -> Table | None:
+    tables = document.get("source")
+    if isinstance(tables, AoT):
+        for table in tables:
+            if isinstance(table, Table) and table.get("id") == source_id:
+                return table
+    return None
+
+
+def _set_flag(directory: str | Path, source_id: str, key: str, value: bool, default: bool) -> Path:
+    root = Path(directory)
+    found = [source for source, _ in _load_located(root) if source.id == source_id]
+    if not found:
+        raise RegistryError(str(root), f"no source with id {source_id!r} in the registry")
+    path = Path(found[0].file)
+    document = tomlkit.parse(_decode(path.read_bytes(), str(path)))
+    table = _find_table(document, source_id)
+    if table is None:  # pragma: no cover - the file parsed a moment ago
+        raise RegistryError(str(path), f"source {source_id!r}: cannot locate its [[source]] table")
+    if key in table:
+        table[key] = value
+    elif value == default:
+        return path  # an absent key already means the default: leave the file untouched
+    else:
+        _insert_after_last_key(table, key, value)
+    _write_checked(path, tomlkit.dumps(document))
+    return path
+
+
+def set_enabled(directory: str | Path, source_id: str, enabled: bool) -> Path:
+    """Set ``enabled`` of one source in the file that defines it, keeping comments; returns that file."""
+    return _set_flag(directory, source_id, "enabled", enabled, default=True)
+
+
+def set_verified(directory: str | Path, source_id: str, verified: bool) -> Path:
+    """Set ``verified`` of one source (``sources check --mark-verified``), like :func:`set_enabled`."""
+    return _set_flag(directory, source_id, "verified", verified, default=False)
+
+
+def _insert_after_last_key(table: Table, key: str, value: object) -> None:
+    """Add ``key`` after the table's last key, before trailing comments (which belong to what follows)."""
+    container = table.value
+    keys = [k for k, _ in container.body if k is not None]
+    insert_after = getattr(container, "_insert_after", None)
+    if keys and callable(insert_after):
+        insert_after(keys[-1], key, value)
+    else:  # pragma: no cover - older/newer tomlkit without the helper
+        table.add(key, value)
