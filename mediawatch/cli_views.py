@@ -37,6 +37,11 @@ def _emit_json(record: dict[str, Any]) -> None:
     click.echo(json.dumps(_jsonable(record), ensure_ascii=False))
 
 
+def _console() -> Console:
+    # Piped output (cron mail, `make demo` logs) gets a readable width instead of rich's default 80.
+    return Console() if sys.stdout.isatty() else Console(width=150)
+
+
 def _when(value: datetime | None) -> str:
     return value.strftime("%Y-%m-%d %H:%M") if value else "-"
 
@@ -52,7 +57,7 @@ def print_sources(sources: Sequence[Source], as_json: bool) -> None:
     for s in sources:
         table.add_row(s.id, s.language, s.kind.value, s.region.value, s.outlet_type.value,
                       "yes" if s.enabled else "no", "yes" if s.verified else "no", s.url)
-    Console().print(table)
+    _console().print(table)
 
 
 def print_health(rows: Sequence[SourceHealth], as_json: bool) -> None:
@@ -69,7 +74,7 @@ def print_health(rows: Sequence[SourceHealth], as_json: bool) -> None:
         table.add_row(r.source_id, status, _when(r.last_fetch), _when(r.last_success), str(r.consecutive_failures),
                       _when(r.next_due), "-" if r.stale_days is None else str(r.stale_days), "; ".join(r.notes),
                       style=style)
-    Console().print(table)
+    _console().print(table)
 
 
 def print_articles(rows: Sequence[Article], as_json: bool) -> None:
@@ -83,7 +88,7 @@ def print_articles(rows: Sequence[Article], as_json: bool) -> None:
     for a in rows:
         state = a.state.value + (f" ({a.partial_reason.value})" if a.partial_reason else "")
         table.add_row(str(a.id), _when(a.published), a.language or "?", state, a.title[:90], ", ".join(a.source_ids))
-    Console().print(table)
+    _console().print(table)
 
 
 class RichProgress:
@@ -144,4 +149,4 @@ def print_checks(results: Sequence[Any], as_json: bool) -> None:
     for r in results:
         table.add_row(r.source_id, "ok" if r.ok else "FAIL", r.status, str(r.entries), r.detail,
                       style="" if r.ok else "red")
-    Console().print(table)
+    _console().print(table)
