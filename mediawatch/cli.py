@@ -67,15 +67,23 @@ def parse_since(value: str | None) -> datetime | None:
     try:
         parsed = datetime.fromisoformat(text)
     except ValueError:
-        raise click.BadParameter(f"{value!r} is not a date (use 2024-05-01, an ISO datetime, 7d or 12h)") from None
+        raise click.BadParameter(
+            f"{value!r} is not a date (use 2024-05-01, an ISO datetime, 7d or 12h)"
+        ) from None
     return parsed.replace(tzinfo=UTC) if parsed.tzinfo is None else parsed.astimezone(UTC)
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
 @click.version_option(__version__, prog_name="mediawatch")
-@click.option("--db", envvar="MEDIAWATCH_DB", help="Database: a file path or an SQLAlchemy URL [env MEDIAWATCH_DB].")
-@click.option("--config", "config_path", envvar="MEDIAWATCH_CONFIG", help="TOML config file [env MEDIAWATCH_CONFIG].")
-@click.option("--feeds", "feeds_dir", envvar="MEDIAWATCH_FEEDS", help="Source registry folder [default: feeds].")
+@click.option(
+    "--db", envvar="MEDIAWATCH_DB", help="Database: a file path or an SQLAlchemy URL [env MEDIAWATCH_DB]."
+)
+@click.option(
+    "--config", "config_path", envvar="MEDIAWATCH_CONFIG", help="TOML config file [env MEDIAWATCH_CONFIG]."
+)
+@click.option(
+    "--feeds", "feeds_dir", envvar="MEDIAWATCH_FEEDS", help="Source registry folder [default: feeds]."
+)
 @click.pass_context
 @handle_errors
 def cli(ctx: click.Context, db: str | None, config_path: str | None, feeds_dir: str | None) -> None:
@@ -120,20 +128,42 @@ def sources_list(obj: Context, as_json: bool, lang: str | None, disabled: bool) 
 @click.option("--language", required=True, help="Declared language, ISO 639-1 (fr, en, es...).")
 @click.option("--country", default="", help="ISO 3166-1 alpha-2 country code.")
 @click.option("--region", type=click.Choice([r.value for r in Region]), default="global", show_default=True)
-@click.option("--outlet-type", type=click.Choice([o.value for o in OutletType]), default="press", show_default=True)
+@click.option(
+    "--outlet-type", type=click.Choice([o.value for o in OutletType]), default="press", show_default=True
+)
 @click.option("--tag", "tags", multiple=True, help="Tag (repeatable).")
-@click.option("--file", "filename", default="local.toml", show_default=True, help="Registry file to append to.")
+@click.option(
+    "--file", "filename", default="local.toml", show_default=True, help="Registry file to append to."
+)
 @click.pass_obj
 @handle_errors
-def sources_add(obj: Context, source_id: str, name: str, url: str, kind: str, language: str, country: str,
-                region: str, outlet_type: str, tags: tuple[str, ...], filename: str) -> None:
+def sources_add(
+    obj: Context,
+    source_id: str,
+    name: str,
+    url: str,
+    kind: str,
+    language: str,
+    country: str,
+    region: str,
+    outlet_type: str,
+    tags: tuple[str, ...],
+    filename: str,
+) -> None:
     """Add a source to the registry."""
     from mediawatch.sources.registry import add_source
     from mediawatch.types import Source
 
     source = Source(
-        id=source_id, name=name, url=url, kind=SourceKind(kind), language=language, country=country.upper(),
-        region=Region(region), outlet_type=OutletType(outlet_type), tags=tags,
+        id=source_id,
+        name=name,
+        url=url,
+        kind=SourceKind(kind),
+        language=language,
+        country=country.upper(),
+        region=Region(region),
+        outlet_type=OutletType(outlet_type),
+        tags=tags,
     )
     path = add_source(obj.settings.feeds_dir, source, filename)
     click.echo(f"added {source_id} to {path}")
@@ -163,7 +193,9 @@ def sources_enable(obj: Context, source_id: str) -> None:
 
 @sources.command("import-opml")
 @click.argument("opml_file", type=click.Path(dir_okay=False))
-@click.option("--file", "filename", default="imported.toml", show_default=True, help="Registry file to add to.")
+@click.option(
+    "--file", "filename", default="imported.toml", show_default=True, help="Registry file to add to."
+)
 @click.pass_obj
 @handle_errors
 def sources_import_opml(obj: Context, opml_file: str, filename: str) -> None:
@@ -196,7 +228,9 @@ def sources_export_opml(obj: Context, output: str | None) -> None:
 @sources.command("check")
 @click.argument("source_ids", nargs=-1)
 @click.option("--json", "as_json", is_flag=True, help="One JSON object per line.")
-@click.option("--mark-verified", is_flag=True, help="Set verified = true in the registry for sources that pass.")
+@click.option(
+    "--mark-verified", is_flag=True, help="Set verified = true in the registry for sources that pass."
+)
 @click.pass_obj
 @handle_errors
 def sources_check(obj: Context, source_ids: tuple[str, ...], as_json: bool, mark_verified: bool) -> None:
@@ -229,7 +263,9 @@ def sources_health(obj: Context, as_json: bool, failing: bool) -> None:
 @cli.command()
 @click.option("--force", is_flag=True, help="Poll sources in back-off too.")
 @click.option("--source", "only", multiple=True, help="Only this source id (repeatable).")
-@click.option("--feeds-only", is_flag=True, help="Poll feeds and store new entries; fetch pages on a later run.")
+@click.option(
+    "--feeds-only", is_flag=True, help="Poll feeds and store new entries; fetch pages on a later run."
+)
 @click.option("--json", "as_json", is_flag=True, help="Print the run report as JSON.")
 @click.pass_obj
 @handle_errors
@@ -261,8 +297,15 @@ def articles() -> None:
 @click.option("--json", "as_json", is_flag=True, help="One JSON object per line, with text.")
 @click.pass_obj
 @handle_errors
-def articles_list(obj: Context, since: str | None, lang: str | None, source: str | None, limit: int | None,
-                  duplicates: bool, as_json: bool) -> None:
+def articles_list(
+    obj: Context,
+    since: str | None,
+    lang: str | None,
+    source: str | None,
+    limit: int | None,
+    duplicates: bool,
+    as_json: bool,
+) -> None:
     """Show what was collected, newest first."""
     from mediawatch.cli_views import print_articles
 

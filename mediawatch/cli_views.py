@@ -55,8 +55,16 @@ def print_sources(sources: Sequence[Source], as_json: bool) -> None:
     for col in ("id", "lang", "kind", "region", "type", "enabled", "verified", "url"):
         table.add_column(col, overflow="fold")
     for s in sources:
-        table.add_row(s.id, s.language, s.kind.value, s.region.value, s.outlet_type.value,
-                      "yes" if s.enabled else "no", "yes" if s.verified else "no", s.url)
+        table.add_row(
+            s.id,
+            s.language,
+            s.kind.value,
+            s.region.value,
+            s.outlet_type.value,
+            "yes" if s.enabled else "no",
+            "yes" if s.verified else "no",
+            s.url,
+        )
     _console().print(table)
 
 
@@ -71,9 +79,17 @@ def print_health(rows: Sequence[SourceHealth], as_json: bool) -> None:
     for r in rows:
         status = r.last_status.value if r.last_status else "never"
         style = "red" if r.consecutive_failures else ("yellow" if r.notes else "")
-        table.add_row(r.source_id, status, _when(r.last_fetch), _when(r.last_success), str(r.consecutive_failures),
-                      _when(r.next_due), "-" if r.stale_days is None else str(r.stale_days), "; ".join(r.notes),
-                      style=style)
+        table.add_row(
+            r.source_id,
+            status,
+            _when(r.last_fetch),
+            _when(r.last_success),
+            str(r.consecutive_failures),
+            _when(r.next_due),
+            "-" if r.stale_days is None else str(r.stale_days),
+            "; ".join(r.notes),
+            style=style,
+        )
     _console().print(table)
 
 
@@ -87,7 +103,9 @@ def print_articles(rows: Sequence[Article], as_json: bool) -> None:
         table.add_column(col, overflow="fold")
     for a in rows:
         state = a.state.value + (f" ({a.partial_reason.value})" if a.partial_reason else "")
-        table.add_row(str(a.id), _when(a.published), a.language or "?", state, a.title[:90], ", ".join(a.source_ids))
+        table.add_row(
+            str(a.id), _when(a.published), a.language or "?", state, a.title[:90], ", ".join(a.source_ids)
+        )
     _console().print(table)
 
 
@@ -113,18 +131,27 @@ class RichProgress:
         self._p.advance(self._pages)
 
 
-def run_collect(store: Store, settings: Settings, only: Sequence[str], *, force: bool, as_json: bool) -> CollectReport:
+def run_collect(
+    store: Store, settings: Settings, only: Sequence[str], *, force: bool, as_json: bool
+) -> CollectReport:
     from mediawatch.sources.registry import load_registry
 
     sources = load_registry(settings.feeds_dir)
     if only:
         unknown = set(only) - {s.id for s in sources}
         if unknown:
-            raise click.BadParameter(f"unknown source id(s): {', '.join(sorted(unknown))}", param_hint="--source")
+            raise click.BadParameter(
+                f"unknown source id(s): {', '.join(sorted(unknown))}", param_hint="--source"
+            )
         sources = [s for s in sources if s.id in only]
     interactive = sys.stderr.isatty() and not as_json
     if interactive:
-        columns = (TextColumn("{task.description:>6}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
+        columns = (
+            TextColumn("{task.description:>6}"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TimeElapsedColumn(),
+        )
         with Progress(*columns, console=Console(stderr=True), transient=True) as bar:
             report = collect(store, sources, settings, force=force, progress=RichProgress(bar))
     else:
@@ -147,6 +174,12 @@ def print_checks(results: Sequence[Any], as_json: bool) -> None:
     for col in ("source", "result", "status", "entries", "detail"):
         table.add_column(col, overflow="fold")
     for r in results:
-        table.add_row(r.source_id, "ok" if r.ok else "FAIL", r.status, str(r.entries), r.detail,
-                      style="" if r.ok else "red")
+        table.add_row(
+            r.source_id,
+            "ok" if r.ok else "FAIL",
+            r.status,
+            str(r.entries),
+            r.detail,
+            style="" if r.ok else "red",
+        )
     _console().print(table)

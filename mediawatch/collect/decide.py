@@ -7,7 +7,7 @@ from datetime import datetime, timedelta
 
 from mediawatch.types import FetchStatus
 
-# Failures that a later attempt may cure; the rest (4xx, not-a-feed...) are still retried, on the same backoff.
+# Page failures that a later run may cure; the others (4xx, not HTML...) are final at once.
 TRANSIENT_PAGE_FAILURES = frozenset(
     {
         FetchStatus.TIMEOUT,
@@ -158,7 +158,9 @@ def source_notes(state: SourceState, now: datetime, stale_after_days: int) -> tu
     """Human-readable warnings for `sources health`."""
     notes: list[str] = []
     if not state.validators_trusted:
-        notes.append("validators unreliable: answered 304 although the content changed; polled unconditionally")
+        notes.append(
+            "validators unreliable: answered 304 although the content changed; polled unconditionally"
+        )
     if state.consecutive_failures:
         notes.append(f"failing: {state.consecutive_failures} consecutive failures ({state.last_status})")
     days = stale_days(state, now)

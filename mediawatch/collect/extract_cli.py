@@ -37,7 +37,9 @@ async def _fetch(url: str, settings: Settings) -> tuple[bytes, str, str]:
         return result.body, result.final_url, result.headers.get("content-type", "")
 
 
-def extract_inputs(inputs: Sequence[str], settings: Settings, base_url: str | None = None) -> Iterator[dict[str, Any]]:
+def extract_inputs(
+    inputs: Sequence[str], settings: Settings, base_url: str | None = None
+) -> Iterator[dict[str, Any]]:
     for item in inputs:
         if item.startswith(("http://", "https://")):
             try:

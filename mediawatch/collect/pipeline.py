@@ -20,15 +20,16 @@ from datetime import UTC, datetime, timedelta
 from urllib.parse import urlsplit
 
 from mediawatch.collect import decide
+from mediawatch.collect.dates import reconcile_dates
 from mediawatch.collect.discover import discover_links
 from mediawatch.collect.extract import extract_page
 from mediawatch.collect.feeds import parse_feed
 from mediawatch.collect.http import Fetcher, FetchResult
+from mediawatch.collect.netguard import AddressPolicy
 from mediawatch.collect.politeness import HostPacer, host_of
 from mediawatch.collect.progress import NullProgress, ProgressSink
 from mediawatch.collect.robots import RobotsCache
 from mediawatch.collect.urls import canonical_url, date_from_url, resolve_redirect_link
-from mediawatch.collect.dates import reconcile_dates
 from mediawatch.config import Settings
 from mediawatch.errors import FetchError, ParseError
 from mediawatch.store import NewEntry, PageOutcome, PendingArticle, Store
@@ -111,8 +112,16 @@ def _now() -> datetime:
 
 
 class Collector:
-    def __init__(self, store: Store, settings: Settings, progress: ProgressSink | None = None) -> None:
+    def __init__(
+        self,
+        store: Store,
+        settings: Settings,
+        progress: ProgressSink | None = None,
+        *,
+        address_policy: AddressPolicy | None = None,
+    ) -> None:
         self.store = store
+        self._address_policy = address_policy  # None: derived from settings.allow_private_addresses
         self.settings = settings
         self.progress: ProgressSink = progress or NullProgress()
         self.pacer = HostPacer(settings.per_host_delay, max_wait=settings.max_retry_after)
@@ -134,7 +143,7 @@ class Collector:
         workers = self.settings.extract_workers or (os.cpu_count() or 1)
         self._executor = ProcessPoolExecutor(max_workers=workers) if workers > 1 else None
         try:
-            async with Fetcher(self.settings) as fetcher:
+            async with Fetcher(self.settings, address_policy=self._address_policy) as fetcher:
                 self._fetcher = fetcher
                 self._robots = RobotsCache(self._robots_get, self.settings.user_agent)
                 # from an interrupted run, or deferred by a rate-limited host
@@ -178,13 +187,25 @@ class Collector:
         conditional = etag is not None or last_modified is not None
         new_etag, new_lm = result.headers.get("etag"), result.headers.get("last-modified")
         lied = decide.validators_lied(state, new_etag, new_lm, content_hash)
-        detail = "validators unreliable: same validators, different content; now polled unconditionally" if lied else ""
+        detail = (
+            "validators unreliable: same validators, different content; now polled unconditionally"
+            if lied
+            else ""
+        )
         if content_hash == state.content_hash:
             state = decide.after_content(
-                state, now, etag=new_etag, last_modified=new_lm, content_hash=content_hash,
-                conditional=conditional, new_items=0, status=FetchStatus.NOT_MODIFIED,
+                state,
+                now,
+                etag=new_etag,
+                last_modified=new_lm,
+                content_hash=content_hash,
+                conditional=conditional,
+                new_items=0,
+                status=FetchStatus.NOT_MODIFIED,
             )
-            self._record(source, state, now, FetchStatus.NOT_MODIFIED, result.status, "unchanged content", started)
+            self._record(
+                source, state, now, FetchStatus.NOT_MODIFIED, result.status, "unchanged content", started
+            )
             return
         try:
             entries = self._entries(source, result)
@@ -193,11 +214,25 @@ class Collector:
             return
         status = FetchStatus.OK if entries else FetchStatus.EMPTY
         state = decide.after_content(
-            state, now, etag=new_etag, last_modified=new_lm, content_hash=content_hash,
-            conditional=conditional, new_items=0, status=status, detail=detail,
+            state,
+            now,
+            etag=new_etag,
+            last_modified=new_lm,
+            content_hash=content_hash,
+            conditional=conditional,
+            new_items=0,
+            status=status,
+            detail=detail,
         )
-        event = FetchEvent(source.id, now, status, result.status, detail or ("no entries" if not entries else ""),
-                           0, int((time.monotonic() - started) * 1000))
+        event = FetchEvent(
+            source.id,
+            now,
+            status,
+            result.status,
+            detail or ("no entries" if not entries else ""),
+            0,
+            int((time.monotonic() - started) * 1000),
+        )
         new_items = self.store.save_feed_poll(source.id, state, event, entries)
         self.report.statuses[status.value] += 1
         self.report.new_articles += len(new_items)
@@ -242,8 +277,13 @@ class Collector:
     ) -> None:
         self._penalize(source.url, status, retry_after)
         state = decide.after_failure(
-            state, now, status, detail, base_hours=self.settings.backoff_base_hours,
-            max_hours=self.settings.backoff_max_hours, retry_after=retry_after,
+            state,
+            now,
+            status,
+            detail,
+            base_hours=self.settings.backoff_base_hours,
+            max_hours=self.settings.backoff_max_hours,
+            retry_after=retry_after,
         )
         self.report.failed += 1
         self.report.failures.append((source.id, status.value, detail))
@@ -261,7 +301,9 @@ class Collector:
     ) -> None:
         if status is FetchStatus.NOT_MODIFIED:
             self.report.not_modified += 1
-        event = FetchEvent(source.id, now, status, http_status, detail, 0, int((time.monotonic() - started) * 1000))
+        event = FetchEvent(
+            source.id, now, status, http_status, detail, 0, int((time.monotonic() - started) * 1000)
+        )
         self.store.record_fetch(source.id, state, event)
         self.report.statuses[status.value] += 1
         self.progress.feed_done(source.id, status.value)
@@ -312,8 +354,11 @@ class Collector:
                 allowed = False
             if not allowed:
                 return PageOutcome(
-                    final=True, final_url=canonical_url(url), published=fallback.published,
-                    date_source=fallback.source, partial_reason=PartialReason.ROBOTS,
+                    final=True,
+                    final_url=canonical_url(url),
+                    published=fallback.published,
+                    date_source=fallback.source,
+                    partial_reason=PartialReason.ROBOTS,
                     partial_detail="robots.txt disallows this page",
                 )
         try:
@@ -322,20 +367,29 @@ class Collector:
             self._penalize(url, exc.status, exc.retry_after)
             final = decide.page_failure_is_final(exc.status, item.attempts + 1)
             return PageOutcome(
-                final=final, published=fallback.published, date_source=fallback.source,
+                final=final,
+                published=fallback.published,
+                date_source=fallback.source,
                 partial_reason=_PAGE_FAILURE_REASON.get(exc.status, PartialReason.FETCH_FAILED),
                 partial_detail=f"{exc.status.value}: {exc.detail}",
             )
         extracted = await self._extract(result)
         final_url = canonical_url(result.final_url)
         canonical = consistent_canonical(final_url, extracted.canonical_url)
-        choice = reconcile_dates(item.feed_published, extracted.date, date_from_url(canonical or final_url), now)
+        choice = reconcile_dates(
+            item.feed_published, extracted.date, date_from_url(canonical or final_url), now
+        )
         detail = ""
         if extracted.partial_reason is not None:
             detail = f"{extracted.partial_reason.value}: kept the feed summary"
         return PageOutcome(
-            final=True, final_url=final_url, canonical_url=canonical, extracted=extracted,
-            published=choice.published, date_source=choice.source, partial_detail=detail,
+            final=True,
+            final_url=final_url,
+            canonical_url=canonical,
+            extracted=extracted,
+            published=choice.published,
+            date_source=choice.source,
+            partial_detail=detail,
         )
 
     async def _extract(self, result: FetchResult) -> Extracted:
@@ -347,7 +401,13 @@ class Collector:
 
     # -- shared fetching --------------------------------------------------------------------------
     async def _get(
-        self, url: str, max_bytes: int, accept: str, *, etag: str | None = None, last_modified: str | None = None
+        self,
+        url: str,
+        max_bytes: int,
+        accept: str,
+        *,
+        etag: str | None = None,
+        last_modified: str | None = None,
     ) -> FetchResult:
         assert self._fetcher is not None
         await self.pacer.turn(url)
@@ -375,4 +435,3 @@ def collect(
         report = asyncio.run(Collector(store, settings, progress).run(sources, force=force))
         store.finish_run(run_id, "failed-sources" if report.failed else "ok", report.as_dict())
         return report
-

@@ -44,7 +44,7 @@ class RobotsCache:
             if exc.status is FetchStatus.HTTP_4XX:
                 parser.parse([])
             else:
-                parser.disallow_all = True
+                parser.parse(["User-agent: *", "Disallow: /"])
             return parser
         if status >= 400:
             parser.parse([])

@@ -59,7 +59,9 @@ def run(workdir: Path = WORKDIR) -> int:
             for source_id, status, detail in report.failures:
                 print(f"  failed (as intended in the demo) {source_id}: {status}: {detail}")
             print_articles(store.list_articles(), as_json=False)
-            print_health(store.source_health(datetime.now(UTC), settings.stale_days, events=False), as_json=False)
+            print_health(
+                store.source_health(datetime.now(UTC), settings.stale_days, events=False), as_json=False
+            )
             print("\nSecond run (nothing changed on the server):")
             again = collect(store, sources, settings)
             print(again.summary_line())

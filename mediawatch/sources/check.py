@@ -40,7 +40,9 @@ async def _check_one(fetcher: Fetcher, pacer: HostPacer, source: Source, setting
         try:
             parsed = parse_feed(result.body, result.final_url, result.headers.get("content-type", ""))
         except ParseError as exc:
-            return CheckResult(source.id, False, exc.status.value, result.status, 0, result.final_url, exc.detail)
+            return CheckResult(
+                source.id, False, exc.status.value, result.status, 0, result.final_url, exc.detail
+            )
         count = len(parsed.entries)
     status = FetchStatus.OK if count else FetchStatus.EMPTY
     return CheckResult(source.id, count > 0, status.value, result.status, count, result.final_url, moved)
@@ -52,7 +54,9 @@ async def _check_all(sources: Sequence[Source], settings: Settings) -> list[Chec
         return list(await asyncio.gather(*(_check_one(fetcher, pacer, s, settings) for s in sources)))
 
 
-def check_sources(settings: Settings, only: Sequence[str] = (), *, mark_verified: bool = False) -> list[CheckResult]:
+def check_sources(
+    settings: Settings, only: Sequence[str] = (), *, mark_verified: bool = False
+) -> list[CheckResult]:
     sources = load_registry(settings.feeds_dir)
     if only:
         unknown = set(only) - {s.id for s in sources}

@@ -293,11 +293,13 @@ class Store:
                 discovered=now,
             )
         )
-        article_id = int(result.inserted_primary_key[0])
+        article_id = _inserted_id(result)
         self._add_aliases(conn, article_id, (entry.url, entry.raw_url))
         return article_id
 
-    def _link_source(self, conn: Connection, article_id: int, source_id: str, entry_url: str, now: datetime) -> None:
+    def _link_source(
+        self, conn: Connection, article_id: int, source_id: str, entry_url: str, now: datetime
+    ) -> None:
         exists = conn.execute(
             sa.select(t.article_sources.c.article_id).where(
                 t.article_sources.c.article_id == article_id, t.article_sources.c.source_id == source_id
@@ -372,12 +374,18 @@ class Store:
         return article_id
 
     def _merge(self, conn: Connection, loser: int, winner: int) -> None:
-        links = conn.execute(sa.select(t.article_sources).where(t.article_sources.c.article_id == loser)).all()
+        links = conn.execute(
+            sa.select(t.article_sources).where(t.article_sources.c.article_id == loser)
+        ).all()
         for link in links:
             self._link_source(conn, winner, link.source_id, link.entry_url, link.discovered)
         conn.execute(sa.delete(t.article_sources).where(t.article_sources.c.article_id == loser))
-        conn.execute(sa.update(t.url_aliases).where(t.url_aliases.c.article_id == loser).values(article_id=winner))
-        conn.execute(sa.update(t.articles).where(t.articles.c.duplicate_of == loser).values(duplicate_of=winner))
+        conn.execute(
+            sa.update(t.url_aliases).where(t.url_aliases.c.article_id == loser).values(article_id=winner)
+        )
+        conn.execute(
+            sa.update(t.articles).where(t.articles.c.duplicate_of == loser).values(duplicate_of=winner)
+        )
         conn.execute(sa.delete(t.articles).where(t.articles.c.id == loser))
 
     def _mark_title_duplicate(self, conn: Connection, article_id: int, window: timedelta) -> None:
@@ -400,7 +408,9 @@ class Store:
             .limit(1)
         ).scalar()
         if earlier is not None:
-            conn.execute(sa.update(t.articles).where(t.articles.c.id == article_id).values(duplicate_of=earlier))
+            conn.execute(
+                sa.update(t.articles).where(t.articles.c.id == article_id).values(duplicate_of=earlier)
+            )
 
     def list_articles(
         self,
@@ -420,7 +430,9 @@ class Store:
             query = query.where(a.c.language == language)
         if source:
             query = query.where(
-                a.c.id.in_(sa.select(t.article_sources.c.article_id).where(t.article_sources.c.source_id == source))
+                a.c.id.in_(
+                    sa.select(t.article_sources.c.article_id).where(t.article_sources.c.source_id == source)
+                )
             )
         if not include_duplicates:
             query = query.where(a.c.duplicate_of.is_(None))
@@ -447,7 +459,9 @@ class Store:
 
     def aliases_of(self, article_id: int) -> list[str]:
         with self._tx() as conn:
-            rows = conn.execute(sa.select(t.url_aliases.c.url_key).where(t.url_aliases.c.article_id == article_id))
+            rows = conn.execute(
+                sa.select(t.url_aliases.c.url_key).where(t.url_aliases.c.article_id == article_id)
+            )
             return sorted(rows.scalars())
 
     # -- health -----------------------------------------------------------------------------------
@@ -496,7 +510,7 @@ class Store:
     def start_run(self, kind: str) -> int:
         with self._tx() as conn:
             result = conn.execute(sa.insert(t.runs).values(kind=kind, started=_now(), status="running"))
-            return int(result.inserted_primary_key[0])
+            return _inserted_id(result)
 
     def finish_run(self, run_id: int, status: str, summary: dict[str, object]) -> None:
         with self._tx() as conn:
@@ -565,6 +579,12 @@ def _with_new_items(event: FetchEvent, n: int) -> FetchEvent:
         new_items=n,
         duration_ms=event.duration_ms,
     )
+
+
+def _inserted_id(result: sa.CursorResult[Any]) -> int:
+    key = result.inserted_primary_key
+    assert key is not None
+    return int(key[0])
 
 
 def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:

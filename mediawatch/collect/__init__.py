@@ -1,0 +1,1 @@
+"""Collection stage: fetch sources over HTTP, parse feeds, extract article pages."""

@@ -1,0 +1,738 @@
+"""The HTTP fetcher against a real local server (tests/hostile_server.py), real aiohttp, no mocks.
+
+Every request goes to 127.0.0.0/8.  Tests reach the server with ``allow_private_addresses=True``;
+the address policy itself is tested with a policy that admits only 127.0.0.1 (standing in for "the
+public internet") and refuses 127.0.0.2 and every private range, with name resolution injected
+through a static resolver so that no DNS query leaves the machine.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import gzip
+import http.client
+import shutil
+import socket
+import subprocess
+import tracemalloc
+from collections.abc import Callable, Iterator
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta
+from email.utils import format_datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+from aiohttp.abc import AbstractResolver, ResolveResult
+from hostile_server import BOMB_SIZE, FEED_XML, HostileServer, Response, bomb
+
+from mediawatch.collect.http import (
+    ACCEPT_ENCODING,
+    Fetcher,
+    FetchResult,
+    looks_like_bot_protection,
+    parse_retry_after,
+)
+from mediawatch.collect.netguard import (
+    AddressRefused,
+    GuardedResolver,
+    address_problem,
+    check_url_allowed,
+    is_public_address,
+    policy_for,
+)
+from mediawatch.config import Settings
+from mediawatch.errors import FetchError
+from mediawatch.types import FetchStatus
+
+MiB = 1024 * 1024
+LIMIT = MiB
+
+BASE = Settings(
+    allow_private_addresses=True,
+    connect_timeout=5.0,
+    read_timeout=5.0,
+    total_timeout=10.0,
+    max_redirects=5,
+)
+
+
+# ---------------------------------------------------------------------------------------------------
+# helpers
+
+
+def run_get(
+    url: str,
+    settings: Settings = BASE,
+    *,
+    resolver: AbstractResolver | None = None,
+    policy: Callable[[str], bool] | None = None,
+    max_bytes: int = LIMIT,
+    **kwargs: Any,
+) -> FetchResult:
+    async def go() -> FetchResult:
+        async with Fetcher(settings, resolver=resolver, address_policy=policy) as fetcher:
+            return await fetcher.get(url, max_bytes=max_bytes, **kwargs)
+
+    return asyncio.run(go())
+
+
+def get_error(url: str, settings: Settings = BASE, **kwargs: Any) -> FetchError:
+    with pytest.raises(FetchError) as caught:
+        run_get(url, settings, **kwargs)
+    return caught.value
+
+
+class StaticResolver(AbstractResolver):
+    """Answers from a table instead of DNS.  A value is a list of addresses, a list of such lists
+    (one per successive lookup: DNS rebinding), or an exception to raise."""
+
+    def __init__(self, table: dict[str, Any]) -> None:
+        self.table = table
+        self.lookups: list[str] = []
+
+    async def resolve(
+        self, host: str, port: int = 0, family: socket.AddressFamily = socket.AF_INET
+    ) -> list[ResolveResult]:
+        self.lookups.append(host)
+        answer = self.table.get(host)
+        if answer is None:
+            raise socket.gaierror(socket.EAI_NONAME, "Name or service not known")
+        if isinstance(answer, BaseException):
+            raise answer
+        if answer and isinstance(answer[0], list):
+            answer = answer.pop(0) if len(answer) > 1 else answer[0]
+        return [
+            ResolveResult(
+                hostname=host,
+                host=ip,
+                port=port,
+                family=socket.AF_INET6 if ":" in ip else socket.AF_INET,
+                proto=0,
+                flags=socket.AI_NUMERICHOST,
+            )
+            for ip in answer
+        ]
+
+    async def close(self) -> None:
+        pass
+
+
+def only_127_0_0_1(ip: str) -> bool:
+    """Test policy: 127.0.0.1 plays the public internet; everything non-public stays refused."""
+    return ip == "127.0.0.1" or is_public_address(ip)
+
+
+@pytest.fixture
+def second_server(hostile_server: HostileServer) -> Iterator[HostileServer]:
+    """A server on 127.0.0.2 with the same port as ``hostile_server``: a refused "internal" host."""
+    with HostileServer(host="127.0.0.2", port=hostile_server.port) as server:
+        yield server
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+# ---------------------------------------------------------------------------------------------------
+# honest requests
+
+
+def test_plain_get_returns_result_and_sends_our_headers(hostile_server: HostileServer) -> None:
+    settings = replace(BASE, user_agent="mediawatch-test/1.0 (+http://example.org/bot)")
+    result = run_get(hostile_server.url("/feed.xml"), settings, accept="application/rss+xml")
+
+    assert result.status == 200
+    assert result.body == FEED_XML
+    assert result.url == result.final_url == hostile_server.url("/feed.xml")
+    assert result.redirects == ()
+    assert result.headers["content-type"] == "application/rss+xml; charset=utf-8"
+    assert all(name == name.lower() for name in result.headers)
+    assert result.elapsed_ms >= 0
+    (request,) = hostile_server.requests
+    assert request.method == "GET"
+    assert request.headers["user-agent"] == "mediawatch-test/1.0 (+http://example.org/bot)"
+    assert request.headers["accept"] == "application/rss+xml"
+    assert request.headers["accept-encoding"] == ACCEPT_ENCODING
+    assert "gzip" in ACCEPT_ENCODING
+    assert "deflate" in ACCEPT_ENCODING
+    assert "if-none-match" not in request.headers
+    assert "if-modified-since" not in request.headers
+    assert "cookie" not in request.headers
+
+
+def test_gzip_body_is_decoded(hostile_server: HostileServer) -> None:
+    packed = gzip.compress(FEED_XML)
+    hostile_server.add_route(
+        "/packed.xml", Response(200, packed, {"Content-Encoding": "gzip", "Content-Type": "application/xml"})
+    )
+    result = run_get(hostile_server.url("/packed.xml"))
+    assert result.body == FEED_XML
+    assert result.headers["content-encoding"] == "gzip"
+
+
+def test_body_of_exactly_max_bytes_is_accepted(hostile_server: HostileServer) -> None:
+    hostile_server.add_static("/ten", b"0123456789")
+    assert run_get(hostile_server.url("/ten"), max_bytes=10).body == b"0123456789"
+    error = get_error(hostile_server.url("/ten"), max_bytes=9)
+    assert error.status is FetchStatus.TOO_LARGE
+    assert "announces a body of 10 bytes" in error.detail
+
+
+def test_server_payloads_are_returned_untouched(hostile_server: HostileServer) -> None:
+    """Lying charsets, HTML instead of a feed, entity bombs: bytes for the parser to judge, unchanged."""
+    from hostile_server import BILLION_LAUGHS, CHARSET_LIE_LATIN1_BODY, CHARSET_LIE_UTF8_BODY, NOT_A_FEED_HTML
+
+    expected = {
+        "/charset-lie-utf8": (CHARSET_LIE_UTF8_BODY, "charset=utf-8"),
+        "/charset-lie-latin1": (CHARSET_LIE_LATIN1_BODY, "charset=iso-8859-1"),
+        "/not-a-feed": (NOT_A_FEED_HTML, "text/html"),
+        "/billion-laughs": (BILLION_LAUGHS, "application/xml"),
+    }
+
+    async def go() -> list[FetchResult]:
+        async with Fetcher(BASE) as fetcher:
+            return list(
+                await asyncio.gather(*(fetcher.get(hostile_server.url(p), max_bytes=LIMIT) for p in expected))
+            )
+
+    for path, result in zip(expected, asyncio.run(go()), strict=True):
+        body, ctype = expected[path]
+        assert result.status == 200
+        assert result.body == body
+        assert ctype in result.headers["content-type"]
+
+
+def test_get_outside_context_manager_is_a_programming_error() -> None:
+    async def go() -> None:
+        await Fetcher(BASE).get("http://127.0.0.1:1/", max_bytes=10)
+
+    with pytest.raises(RuntimeError, match="async with"):
+        asyncio.run(go())
+
+
+# ---------------------------------------------------------------------------------------------------
+# validators
+
+
+def test_honest_validators_give_304_until_the_content_changes(hostile_server: HostileServer) -> None:
+    url = hostile_server.url("/etag")
+    first = run_get(url)
+    etag, last_modified = first.headers["etag"], first.headers["last-modified"]
+    assert first.status == 200
+    assert first.body == FEED_XML
+
+    by_etag = run_get(url, etag=etag)
+    assert by_etag.status == 304
+    assert by_etag.body == b""
+    assert hostile_server.requests[-1].headers["if-none-match"] == etag
+
+    by_date = run_get(url, last_modified=last_modified)
+    assert by_date.status == 304
+    assert hostile_server.requests[-1].headers["if-modified-since"] == last_modified
+
+    both = run_get(url, etag=etag, last_modified=last_modified)
+    assert both.status == 304
+    assert {"if-none-match", "if-modified-since"} <= set(hostile_server.requests[-1].headers)
+
+    hostile_server.honest.body = FEED_XML.replace(b"First item", b"Second item")
+    changed = run_get(url, etag=etag, last_modified=last_modified)
+    assert changed.status == 200
+    assert b"Second item" in changed.body
+    assert changed.headers["etag"] != etag
+
+
+def test_validators_with_control_characters_are_not_sent(hostile_server: HostileServer) -> None:
+    result = run_get(hostile_server.url("/etag"), etag='"a"\r\nX-Injected: 1', last_modified="Mon\n")
+    assert result.status == 200
+    headers = hostile_server.requests[-1].headers
+    assert "if-none-match" not in headers
+    assert "if-modified-since" not in headers
+    assert "x-injected" not in headers
+
+
+def test_lying_validators_answer_304_although_the_content_changed(hostile_server: HostileServer) -> None:
+    """The fetcher reports what the server says; catching the lie is the collector's job
+    (Settings.unconditional_every), which needs an unconditional fetch to see the new content."""
+    url = hostile_server.url("/lying-etag")
+    first = run_get(url)
+    etag = first.headers["etag"]
+
+    hostile_server.lying.body = FEED_XML.replace(b"First item", b"Breaking news")
+    conditional = run_get(url, etag=etag)
+    assert conditional.status == 304
+    assert conditional.body == b""
+
+    unconditional = run_get(url)
+    assert unconditional.status == 200
+    assert b"Breaking news" in unconditional.body
+    assert unconditional.headers["etag"] == etag
+
+
+def test_directory_serving_with_validators(hostile_server: HostileServer, tmp_path: Path) -> None:
+    (tmp_path / "sub").mkdir()
+    (tmp_path / "sub" / "feed.xml").write_bytes(FEED_XML)
+    (tmp_path / "secret.txt").write_text("outside")
+    hostile_server.serve_directory("/files/", tmp_path / "sub")
+
+    result = run_get(hostile_server.url("/files/feed.xml"))
+    assert result.body == FEED_XML
+    assert result.headers["content-type"] == "application/xml"
+    assert run_get(hostile_server.url("/files/feed.xml"), etag=result.headers["etag"]).status == 304
+    assert get_error(hostile_server.url("/files/missing.xml")).http_status == 404
+
+    # Traversal out of the served folder, sent raw so that no client normalises the path.
+    conn = http.client.HTTPConnection("127.0.0.1", hostile_server.port, timeout=5)
+    try:
+        conn.request("GET", "/files/%2e%2e/secret.txt")
+        assert conn.getresponse().status == 404
+    finally:
+        conn.close()
+
+
+# ---------------------------------------------------------------------------------------------------
+# every hostile route maps to its status
+
+
+HOSTILE_ROUTES = [
+    # path, status, http_status, words the detail must contain
+    ("/huge", FetchStatus.TOO_LARGE, 200, "announces a body of 67108864 bytes"),
+    ("/huge-stream", FetchStatus.TOO_LARGE, 200, "exceeds 1048576 bytes"),
+    ("/gzip-bomb", FetchStatus.TOO_LARGE, 200, "exceeds 1048576 bytes after decompression (gzip)"),
+    ("/deflate-bomb", FetchStatus.TOO_LARGE, 200, "after decompression (deflate)"),
+    ("/bad-gzip", FetchStatus.CONNECTION, 200, "cannot be decoded"),
+    ("/truncated", FetchStatus.CONNECTION, 200, "truncated"),
+    ("/reset", FetchStatus.CONNECTION, None, "127.0.0.1"),
+    ("/huge-headers", FetchStatus.CONNECTION, None, "malformed HTTP response"),
+    ("/redirect-loop", FetchStatus.REDIRECT_LOOP, 302, "redirect loop"),
+    ("/redirect-file", FetchStatus.CONNECTION, 302, "only http and https are followed"),
+    ("/redirect-no-location", FetchStatus.CONNECTION, 302, "has no Location header"),
+    ("/error-500", FetchStatus.HTTP_5XX, 500, "HTTP 500 Internal Server Error"),
+    ("/unavailable", FetchStatus.RATE_LIMITED, 503, "Retry-After asks to wait 120 s"),
+    ("/unavailable-plain", FetchStatus.HTTP_5XX, 503, "HTTP 503"),
+    ("/rate-limited", FetchStatus.RATE_LIMITED, 429, "Retry-After asks to wait 30 s"),
+    ("/rate-limited-date", FetchStatus.RATE_LIMITED, 429, "rate limited"),
+    ("/cloudflare-challenge", FetchStatus.BLOCKED_BY_BOT_PROTECTION, 403, "Cloudflare challenge"),
+    ("/cloudflare-attention", FetchStatus.BLOCKED_BY_BOT_PROTECTION, 403, "Cloudflare"),
+    ("/datadome", FetchStatus.BLOCKED_BY_BOT_PROTECTION, 403, "DataDome"),
+    ("/forbidden", FetchStatus.HTTP_4XX, 403, "HTTP 403 Forbidden"),
+    ("/not-found", FetchStatus.HTTP_4XX, 404, "HTTP 404 Not Found"),
+]
+
+
+@pytest.mark.parametrize(("path", "status", "http_status", "words"), HOSTILE_ROUTES)
+def test_hostile_route_maps_to_status(
+    hostile_server: HostileServer, path: str, status: FetchStatus, http_status: int | None, words: str
+) -> None:
+    url = hostile_server.url(path)
+    error = get_error(url)
+    assert error.status is status, error.detail
+    assert error.http_status == http_status
+    assert words in error.detail
+    assert error.url == url
+    assert status.value in str(error)
+    assert url in str(error)
+
+
+def test_retry_after_is_carried(hostile_server: HostileServer) -> None:
+    assert get_error(hostile_server.url("/rate-limited")).retry_after == 30.0
+    assert get_error(hostile_server.url("/unavailable")).retry_after == 120.0
+    assert get_error(hostile_server.url("/unavailable-plain")).retry_after is None
+    dated = get_error(hostile_server.url("/rate-limited-date")).retry_after
+    assert dated is not None
+    assert 30.0 <= dated <= 61.0
+
+
+def test_503_with_unparsable_retry_after_is_a_server_error(hostile_server: HostileServer) -> None:
+    hostile_server.add_route("/odd", Response(503, b"x", {"Retry-After": "whenever"}))
+    error = get_error(hostile_server.url("/odd"))
+    assert error.status is FetchStatus.HTTP_5XX
+    assert error.retry_after is None
+
+
+def test_gzip_bomb_never_costs_more_than_about_the_limit(hostile_server: HostileServer) -> None:
+    wire = bomb("gzip")
+    assert len(wire) < LIMIT < BOMB_SIZE  # only counting decoded bytes can stop it
+    tracemalloc.start()
+    try:
+        error = get_error(hostile_server.url("/gzip-bomb"))
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert error.status is FetchStatus.TOO_LARGE
+    assert "after decompression" in error.detail
+    # The limit plus buffers; inflating the bomb would have needed 10 MiB.
+    assert peak < 4 * MiB, f"peak traced memory {peak} bytes"
+
+
+# ---------------------------------------------------------------------------------------------------
+# timeouts (small deadlines, generous margins: the status matters, not the stopwatch)
+
+
+def test_slow_drip_is_stopped_by_the_total_deadline(hostile_server: HostileServer) -> None:
+    settings = replace(BASE, total_timeout=1.5, read_timeout=5.0)  # each byte comes well within read_timeout
+    error = get_error(hostile_server.url("/slow-drip?interval=0.2"), settings)
+    assert error.status is FetchStatus.TIMEOUT
+    assert "within 1.5 s (total_timeout)" in error.detail
+    assert error.http_status == 200
+
+
+def test_slow_headers_are_stopped_by_the_total_deadline(hostile_server: HostileServer) -> None:
+    error = get_error(hostile_server.url("/slow-headers"), replace(BASE, total_timeout=1.5, read_timeout=5.0))
+    assert error.status is FetchStatus.TIMEOUT
+    assert "total_timeout" in error.detail
+    assert error.http_status is None
+
+
+def test_silent_server_hits_the_read_timeout(hostile_server: HostileServer) -> None:
+    error = get_error(hostile_server.url("/stall"), replace(BASE, read_timeout=0.5, total_timeout=30.0))
+    assert error.status is FetchStatus.TIMEOUT
+    assert "sent nothing for 0.5 s (read_timeout)" in error.detail
+
+
+# ---------------------------------------------------------------------------------------------------
+# redirects
+
+
+def test_redirects_are_followed_and_recorded(hostile_server: HostileServer) -> None:
+    result = run_get(hostile_server.url("/redirect-chain?n=3"))
+    assert result.status == 200
+    assert result.body == b"end of chain"
+    assert result.redirects == tuple(hostile_server.url(f"/redirect-chain?n={n}") for n in (2, 1, 0))
+    assert result.final_url == result.redirects[-1]
+    assert result.url == hostile_server.url("/redirect-chain?n=3")
+
+
+def test_max_redirects_is_respected(hostile_server: HostileServer) -> None:
+    settings = replace(BASE, max_redirects=3)
+    assert len(run_get(hostile_server.url("/redirect-chain?n=3"), settings).redirects) == 3
+    error = get_error(hostile_server.url("/redirect-chain?n=4"), settings)
+    assert error.status is FetchStatus.REDIRECT_LOOP
+    assert "more than 3 redirects" in error.detail
+    assert len(hostile_server.requests_for("/redirect-chain")) == 3 + 1 + 4  # nothing past the limit
+
+    no_redirects = get_error(hostile_server.url("/redirect-chain?n=1"), replace(BASE, max_redirects=0))
+    assert no_redirects.status is FetchStatus.REDIRECT_LOOP
+
+
+def test_redirect_loop_is_detected_before_the_limit(hostile_server: HostileServer) -> None:
+    error = get_error(hostile_server.url("/redirect-loop"), replace(BASE, max_redirects=50))
+    assert error.status is FetchStatus.REDIRECT_LOOP
+    assert len(hostile_server.requests) == 2
+
+
+def test_conditional_headers_survive_redirects(hostile_server: HostileServer) -> None:
+    etag = run_get(hostile_server.url("/etag")).headers["etag"]
+    result = run_get(hostile_server.url("/redirect-to?url=/etag&status=301"), etag=etag)
+    assert result.status == 304
+    assert result.final_url == hostile_server.url("/etag")
+    assert hostile_server.requests[-1].headers["if-none-match"] == etag
+
+
+def test_redirect_to_closed_port_is_a_connection_error(hostile_server: HostileServer) -> None:
+    error = get_error(hostile_server.url("/redirect-loopback"))
+    assert error.status is FetchStatus.CONNECTION
+    assert "127.0.0.1:1" in error.detail
+
+
+# ---------------------------------------------------------------------------------------------------
+# transport failures
+
+
+def test_connection_refused() -> None:
+    port = free_port()
+    error = get_error(f"http://127.0.0.1:{port}/feed.xml")
+    assert error.status is FetchStatus.CONNECTION
+    assert f"cannot connect to 127.0.0.1:{port}" in error.detail
+    assert error.http_status is None
+
+
+def test_dns_failure_is_reported_as_dns(hostile_server: HostileServer) -> None:
+    resolver = StaticResolver({})
+    error = get_error(f"http://no-such-host.test:{hostile_server.port}/feed.xml", resolver=resolver)
+    assert error.status is FetchStatus.DNS
+    assert "cannot resolve no-such-host.test" in error.detail
+    assert resolver.lookups == ["no-such-host.test"]
+
+
+@pytest.mark.parametrize(
+    "url", ["ftp://example.org/feed", "file:///etc/passwd", "javascript:alert(1)", "http:///x"]
+)
+def test_only_http_and_https_urls(url: str) -> None:
+    error = get_error(url)
+    assert error.status is FetchStatus.CONNECTION
+    assert "only http and https" in error.detail or "no host" in error.detail
+
+
+def test_https_to_a_plain_http_server_is_a_tls_error(hostile_server: HostileServer) -> None:
+    error = get_error(f"https://127.0.0.1:{hostile_server.port}/feed.xml")
+    assert error.status is FetchStatus.TLS
+    assert "TLS" in error.detail
+
+
+@pytest.mark.skipif(
+    shutil.which("openssl") is None, reason="the openssl command is needed to make a certificate"
+)
+def test_self_signed_certificate_is_a_tls_error(tmp_path: Path) -> None:
+    cert, key = tmp_path / "cert.pem", tmp_path / "key.pem"
+    subprocess.run(
+        ["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes",
+         "-keyout", str(key), "-out", str(cert), "-days", "2", "-subj", "/CN=127.0.0.1"],
+        check=True, capture_output=True, timeout=60,
+    )  # fmt: skip
+    with HostileServer(tls=(cert, key)) as server:
+        error = get_error(server.url("/feed.xml"))
+    assert error.status is FetchStatus.TLS
+    assert "certificate" in error.detail.lower()
+
+
+# ---------------------------------------------------------------------------------------------------
+# address policy, end to end
+
+
+@pytest.mark.parametrize(
+    "host",
+    ["127.0.0.1", "localhost", "[::ffff:127.0.0.1]", "2130706433", "127.1", "0.0.0.0", "foo.localhost"],
+)
+def test_loopback_is_refused_by_default(hostile_server: HostileServer, host: str) -> None:
+    error = get_error(f"http://{host}:{hostile_server.port}/feed.xml", Settings())
+    assert error.status is FetchStatus.PRIVATE_ADDRESS
+    assert "allow_private_addresses" in error.detail
+    assert hostile_server.requests == []
+
+
+def test_name_resolving_to_private_address_is_refused_at_connection_time(
+    hostile_server: HostileServer,
+) -> None:
+    resolver = StaticResolver({"intranet.example": ["10.1.2.3", "192.168.0.7"]})
+    error = get_error(f"http://intranet.example:{hostile_server.port}/", Settings(), resolver=resolver)
+    assert error.status is FetchStatus.PRIVATE_ADDRESS
+    assert "10.1.2.3" in error.detail
+    assert "private address" in error.detail
+    assert resolver.lookups == ["intranet.example"]
+
+
+def test_redirect_to_refused_literal_address_never_connects(
+    hostile_server: HostileServer, second_server: HostileServer
+) -> None:
+    target = second_server.url("/feed.xml")
+    error = get_error(hostile_server.url(f"/redirect-to?url={target}"), Settings(), policy=only_127_0_0_1)
+    assert error.status is FetchStatus.PRIVATE_ADDRESS
+    assert error.http_status == 302
+    assert "redirect" in error.detail
+    assert "127.0.0.2" in error.detail
+    assert error.url == hostile_server.url(f"/redirect-to?url={target}")
+    assert second_server.requests == []
+    assert run_get(target, Settings(), policy=lambda ip: True).status == 200  # it was reachable
+
+
+def test_builtin_private_redirect_is_refused(hostile_server: HostileServer) -> None:
+    error = get_error(hostile_server.url("/redirect-private"), Settings(), policy=only_127_0_0_1)
+    assert error.status is FetchStatus.PRIVATE_ADDRESS
+    assert "127.0.0.9" in error.detail
+
+
+def test_redirect_to_name_resolving_to_refused_address_never_connects(
+    hostile_server: HostileServer, second_server: HostileServer
+) -> None:
+    resolver = StaticResolver({"internal.example": ["127.0.0.2"]})
+    target = f"http://internal.example:{second_server.port}/feed.xml"
+    error = get_error(
+        hostile_server.url(f"/redirect-to?url={target}"), Settings(), resolver=resolver, policy=only_127_0_0_1
+    )
+    assert error.status is FetchStatus.PRIVATE_ADDRESS
+    assert "internal.example" in error.detail
+    assert resolver.lookups == ["internal.example"]
+    assert second_server.requests == []
+
+
+def test_refused_addresses_are_dropped_from_a_mixed_answer(
+    hostile_server: HostileServer, second_server: HostileServer
+) -> None:
+    resolver = StaticResolver({"mixed.example": ["127.0.0.2", "127.0.0.1"]})
+    result = run_get(
+        f"http://mixed.example:{hostile_server.port}/feed.xml",
+        Settings(),
+        resolver=resolver,
+        policy=only_127_0_0_1,
+    )
+    assert result.status == 200
+    assert len(hostile_server.requests) == 1
+    assert second_server.requests == []
+
+
+def test_dns_rebinding_is_caught_on_the_next_lookup(
+    hostile_server: HostileServer, second_server: HostileServer
+) -> None:
+    resolver = StaticResolver({"rebind.example": [["127.0.0.1"], ["127.0.0.2"]]})
+    url = f"http://rebind.example:{hostile_server.port}/feed.xml"
+    assert run_get(url, Settings(), resolver=resolver, policy=only_127_0_0_1).status == 200
+    error = get_error(url, Settings(), resolver=resolver, policy=only_127_0_0_1)
+    assert error.status is FetchStatus.PRIVATE_ADDRESS
+    assert resolver.lookups == ["rebind.example", "rebind.example"]
+    assert second_server.requests == []
+
+
+# ---------------------------------------------------------------------------------------------------
+# address policy, unit level
+
+
+@pytest.mark.parametrize(
+    "ip",
+    ["8.8.8.8", "1.1.1.1", "93.184.216.34", "2606:4700:4700::1111", "2a00:1450:4007:80f::200e",
+     "::ffff:8.8.8.8", "64:ff9b::808:808", "2002:808:808::1"],
+)  # fmt: skip
+def test_public_addresses(ip: str) -> None:
+    assert is_public_address(ip)
+    assert address_problem(ip) is None
+
+
+@pytest.mark.parametrize(
+    ("ip", "reason"),
+    [
+        ("127.0.0.1", "loopback"), ("127.255.0.9", "loopback"), ("10.1.2.3", "private"),
+        ("172.16.0.1", "private"), ("172.31.255.255", "private"), ("192.168.1.1", "private"),
+        ("169.254.169.254", "link-local"), ("100.64.0.1", "carrier-grade NAT"),
+        ("100.127.255.254", "carrier-grade NAT"), ("0.0.0.0", "unspecified"), ("224.0.0.1", "multicast"),
+        ("239.255.255.250", "multicast"), ("255.255.255.255", "reserved"), ("240.0.0.1", "reserved"),
+        ("192.0.2.1", "documentation"), ("198.18.0.1", "benchmarking"), ("192.0.0.8", "IETF"),
+        ("::1", "loopback"), ("::", "unspecified"), ("fe80::1", "link-local"), ("fe80::1%eth0", "scoped"),
+        ("fc00::1", "unique local"), ("fd12:3456::1", "unique local"), ("ff02::1", "multicast"),
+        ("fec0::1", "site-local"), ("::ffff:127.0.0.1", "IPv4-mapped loopback"),
+        ("::ffff:10.0.0.1", "IPv4-mapped private"), ("::ffff:169.254.169.254", "IPv4-mapped link-local"),
+        ("64:ff9b::a00:1", "NAT64 private"), ("2002:a00:1::", "6to4 private"),
+        ("2001:db8::1", "documentation"), ("2001::1", "IETF"), ("::7f00:1", "reserved"),
+        ("not-an-ip", "not a numeric IP"), ("", "not a numeric"),
+    ],
+)  # fmt: skip
+def test_non_public_addresses(ip: str, reason: str) -> None:
+    assert not is_public_address(ip)
+    problem = address_problem(ip)
+    assert problem is not None
+    assert reason in problem
+
+
+@pytest.mark.parametrize(
+    "url",
+    ["http://127.0.0.1/", "http://[::1]:8080/", "http://2130706433/", "http://0x7f000001/", "http://127.1/",
+     "http://0177.0.0.1/", "http://[::ffff:7f00:1]/", "https://169.254.169.254/latest/meta-data/",
+     "http://LOCALHOST./", "http://a.b.localhost/", "http://0/", "http://[fe80::1%25eth0]/"],
+)  # fmt: skip
+def test_check_url_refuses_private_hosts(url: str) -> None:
+    with pytest.raises(FetchError) as caught:
+        check_url_allowed(url, allow_private=False)
+    assert caught.value.status is FetchStatus.PRIVATE_ADDRESS
+    check_url_allowed(url, allow_private=True)  # allowed on request
+
+
+@pytest.mark.parametrize("url", ["http://example.org/feed", "https://8.8.8.8/", "HTTPS://Example.ORG:8443/x"])
+def test_check_url_accepts_public_hosts_and_names(url: str) -> None:
+    check_url_allowed(url, allow_private=False)
+
+
+@pytest.mark.parametrize(
+    "url", ["ftp://example.org/", "file:///etc/passwd", "gopher://x/", "http:///nohost", "//x/"]
+)
+def test_check_url_refuses_other_schemes_even_when_private_is_allowed(url: str) -> None:
+    with pytest.raises(FetchError) as caught:
+        check_url_allowed(url, allow_private=True)
+    assert caught.value.status is FetchStatus.CONNECTION
+
+
+def test_guarded_resolver_filters_and_refuses() -> None:
+    table = {
+        "mixed.example": ["10.0.0.5", "93.184.216.34", "::1", "2606:4700::1"],
+        "inside.example": ["10.0.0.5", "fd00::5"],
+        "empty.example": [],
+    }
+
+    async def go() -> None:
+        guard = GuardedResolver(policy_for(False), StaticResolver(dict(table)))
+        kept = await guard.resolve("mixed.example", 443)
+        assert [r["host"] for r in kept] == ["93.184.216.34", "2606:4700::1"]
+        assert all(r["port"] == 443 for r in kept)
+        with pytest.raises(AddressRefused) as caught:
+            await guard.resolve("inside.example", 80)
+        assert caught.value.addresses == ["10.0.0.5", "fd00::5"]
+        assert "private address" in caught.value.reason
+        assert "unique local" in caught.value.reason
+        with pytest.raises(AddressRefused, match="no address"):
+            await guard.resolve("empty.example", 80)
+        with pytest.raises(socket.gaierror):
+            await guard.resolve("unknown.example", 80)
+
+        permissive = GuardedResolver(policy_for(True), StaticResolver(dict(table)))
+        assert len(await permissive.resolve("inside.example", 80)) == 2
+
+    asyncio.run(go())
+
+
+# ---------------------------------------------------------------------------------------------------
+# pure helpers
+
+NOW = datetime(2026, 3, 1, 12, 0, 0, tzinfo=UTC)
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        ("120", 120.0), (" 5 ", 5.0), ("0", 0.0),
+        (format_datetime(NOW + timedelta(seconds=90), usegmt=True), 90.0),
+        ("Sun, 01 Mar 2026 12:01:00 GMT", 60.0),
+        ("Sunday, 01-Mar-26 12:00:30 GMT", 30.0),  # RFC 850
+        ("Sun Mar  1 12:00:10 2026", 10.0),  # asctime
+        ("Sat, 28 Feb 2026 12:00:00 GMT", 0.0),  # in the past: no wait, never negative
+        ("-5", None), ("1.5", None), ("soon", None), ("", None), ("   ", None), ("9" * 400, None),
+        ("Sun, 99 Foo 2026 99:99:99 GMT", None), ("120 seconds", None), ("١٢٠", None),
+    ],
+)  # fmt: skip
+def test_parse_retry_after(value: str, expected: float | None) -> None:
+    assert parse_retry_after(value, NOW) == expected
+
+
+def test_parse_retry_after_with_naive_now() -> None:
+    assert parse_retry_after("Sun, 01 Mar 2026 12:01:00 GMT", NOW.replace(tzinfo=None)) == 60.0
+
+
+@pytest.mark.parametrize(
+    ("status", "headers", "body", "expected"),
+    [
+        (403, {"cf-mitigated": "challenge"}, b"", True),
+        (403, {"CF-Mitigated": "challenge", "Server": "cloudflare"}, b"", True),
+        (503, {"server": "cloudflare"}, b"<title>Just a moment...</title>", True),
+        (403, {"server": "cloudflare"}, b"<title>Attention Required! | Cloudflare</title>", True),
+        (403, {"x-datadome": "protected"}, b"", True),
+        (403, {}, b"<script src='https://ct.captcha-delivery.com/c.js'></script>", True),
+        (403, {}, b"<div id='px-captcha'></div> Access to this page has been denied", True),
+        (403, {"server": "AkamaiGHost"}, b"<H1>Access Denied</H1> No permission. Reference #18.6f2d", True),
+        (403, {}, b"Please complete the CAPTCHA to continue", True),
+        (403, {"x-amzn-waf-action": "captcha"}, b"", True),
+        (403, {}, b"<h1>Forbidden</h1> You don't have permission to access this resource.", False),
+        (503, {"retry-after": "120"}, b"Service Unavailable: maintenance", False),
+        (404, {"cf-mitigated": "challenge"}, b"captcha", False),
+        (200, {}, b"Just a moment...", False),
+    ],
+)  # fmt: skip
+def test_looks_like_bot_protection(status: int, headers: dict[str, str], body: bytes, expected: bool) -> None:
+    assert looks_like_bot_protection(status, headers, body) is expected
+
+
+# ---------------------------------------------------------------------------------------------------
+# the server and fixtures themselves
+
+
+def test_server_logs_requests_and_runs_dynamic_handlers(hostile_server: HostileServer) -> None:
+    hostile_server.add_route("/echo", lambda request: Response(200, request.query.get("say", "").encode()))
+    assert run_get(hostile_server.url("/echo?say=hello")).body == b"hello"
+    assert [(r.method, r.path) for r in hostile_server.requests] == [("GET", "/echo?say=hello")]
+    method, path, headers = hostile_server.requests[0]
+    assert (method, path) == ("GET", "/echo?say=hello")
+    assert "host" in headers
+    assert len(hostile_server.requests_for("/echo")) == 1
+
+
+def test_corpus_dir_skips_when_absent(corpus_dir: Callable[[str], Path]) -> None:
+    with pytest.raises(pytest.skip.Exception, match=r"\.\./shared/corpus/no-such-corpus is absent"):
+        corpus_dir("no-such-corpus")
