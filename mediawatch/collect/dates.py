@@ -156,6 +156,7 @@ def _parse_textual(text: str) -> datetime | None:
     year = month = day = None
     clock: tuple[int, int, int] | None = None
     zone: float | None = None
+    month_may_be_weekday = False
     for raw in merged:
         token = _fold(raw)
         if not token:
@@ -179,7 +180,9 @@ def _parse_textual(text: str) -> datetime | None:
                 year += 2000 if year < 50 else 1900
             else:
                 return None
-        elif token in _MONTH_NAMES and month is None:
+        elif token in _MONTH_NAMES and (month is None or month_may_be_weekday):
+            # "mar" is March, or Tuesday in French and Spanish: a later month name wins over it
+            month_may_be_weekday = month is None and token in _WEEKDAY_NAMES
             month = _MONTH_NAMES[token]
         elif token in _WEEKDAY_NAMES or (token in _FILLER_WORDS and not (clock and token in _ZONES)):
             continue  # "at" before the time is a word, after it the Atlantic zone

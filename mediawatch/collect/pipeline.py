@@ -208,7 +208,7 @@ class Collector:
             )
             return
         try:
-            entries = self._entries(source, result)
+            entries, warnings = self._entries(source, result)
         except ParseError as exc:
             self._fail(source, state, now, exc.status, exc.detail, result.status, started, None)
             return
@@ -229,7 +229,7 @@ class Collector:
             now,
             status,
             result.status,
-            detail or ("no entries" if not entries else ""),
+            "; ".join(([detail] if detail else []) + ([] if entries else ["no usable entries"]) + warnings),
             0,
             int((time.monotonic() - started) * 1000),
         )
@@ -241,17 +241,20 @@ class Collector:
         for item in new_items:
             self._enqueue(item)
 
-    def _entries(self, source: Source, result: FetchResult) -> list[NewEntry]:
+    def _entries(self, source: Source, result: FetchResult) -> tuple[list[NewEntry], list[str]]:
+        """New entries and the parser's warnings (kept in the fetch event, for `sources health`)."""
         limit = self.settings.max_new_items_per_feed
         ctype = result.headers.get("content-type", "")
+        warnings: list[str] = []
         if source.kind is SourceKind.HTML:
             found = discover_links(result.body, result.final_url, limit)
             language = source.language
         else:
             parsed = parse_feed(result.body, result.final_url, ctype, max_entries=limit)
             found = list(parsed.entries)
+            warnings = list(parsed.warnings)
             language = parsed.language[:2].lower() if parsed.language else source.language
-        return [
+        entries = [
             NewEntry(
                 url=e.url,
                 raw_url=e.raw_url,
@@ -263,6 +266,7 @@ class Collector:
             )
             for e in found
         ]
+        return entries, warnings
 
     def _fail(
         self,
@@ -350,8 +354,15 @@ class Collector:
         if self.settings.respect_robots and self._robots is not None:
             try:
                 allowed = await self._robots.allowed(url)
-            except FetchError:
-                allowed = False
+            except FetchError as exc:
+                return PageOutcome(
+                    final=True,
+                    final_url=canonical_url(url),
+                    published=fallback.published,
+                    date_source=fallback.source,
+                    partial_reason=_PAGE_FAILURE_REASON.get(exc.status),
+                    partial_detail=f"{exc.status.value}: {exc.detail}",
+                )
             if not allowed:
                 return PageOutcome(
                     final=True,

@@ -39,6 +39,8 @@ class RobotsCache:
         try:
             status, body = await self._get(robots_url)
         except FetchError as exc:
+            if exc.status is FetchStatus.PRIVATE_ADDRESS:
+                raise  # the page itself is refused for the same reason; say that, not "robots"
             # Unreachable robots.txt (5xx, network): RFC 9309 says assume everything is disallowed;
             # a plain 4xx means there are no rules.
             if exc.status is FetchStatus.HTTP_4XX:
