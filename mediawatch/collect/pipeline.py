@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+import multiprocessing
 import os
+import threading
 import time
 from collections import Counter, deque
 from collections.abc import Sequence
@@ -92,6 +94,20 @@ class CollectReport:
         }
 
 
+def _exit_with_collector(collector_pid: int) -> None:
+    """Extraction worker start-up: leave when the collector is gone (killed with -9, it cannot tell us)."""
+
+    def watch() -> None:
+        while True:
+            time.sleep(1.0)
+            try:
+                os.kill(collector_pid, 0)
+            except ProcessLookupError:
+                os._exit(0)
+
+    threading.Thread(target=watch, name="collector-watch", daemon=True).start()
+
+
 def consistent_canonical(final_url: str, declared: str) -> str:
     """Trust rel=canonical / og:url only when it stays on the same site and is not the home page."""
     if not declared:
@@ -141,7 +157,18 @@ class Collector:
         self.report.sources_total = len(enabled)
         self.progress.feeds_total(len(enabled))
         workers = self.settings.extract_workers or (os.cpu_count() or 1)
-        self._executor = ProcessPoolExecutor(max_workers=workers) if workers > 1 else None
+        # forkserver, not fork: forked workers would inherit the run lock's descriptor and keep the lock
+        # held after the collector itself is killed.
+        self._executor = (
+            ProcessPoolExecutor(
+                max_workers=workers,
+                mp_context=multiprocessing.get_context("forkserver"),
+                initializer=_exit_with_collector,
+                initargs=(os.getpid(),),
+            )
+            if workers > 1
+            else None
+        )
         try:
             async with Fetcher(self.settings, address_policy=self._address_policy) as fetcher:
                 self._fetcher = fetcher
