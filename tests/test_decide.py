@@ -13,8 +13,14 @@ NOW = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
 def polled(state: decide.SourceState, content_hash: str, etag: str = '"e1"') -> decide.SourceState:
     conditional = decide.conditional_validators(state, 3) != (None, None)
     return decide.after_content(
-        state, NOW, etag=etag, last_modified=None, content_hash=content_hash,
-        conditional=conditional, new_items=1, status=FetchStatus.OK,
+        state,
+        NOW,
+        etag=etag,
+        last_modified=None,
+        content_hash=content_hash,
+        conditional=conditional,
+        new_items=1,
+        status=FetchStatus.OK,
     )
 
 
@@ -31,7 +37,11 @@ def test_every_third_poll_ignores_validators():
     for _ in range(6):
         validators = decide.conditional_validators(state, 3)
         sent.append(validators != (None, None))
-        state = decide.after_not_modified(state, NOW, FetchStatus.NOT_MODIFIED) if validators[0] else polled(state, "h1")
+        state = (
+            decide.after_not_modified(state, NOW, FetchStatus.NOT_MODIFIED)
+            if validators[0]
+            else polled(state, "h1")
+        )
     assert sent == [True, True, False, True, True, False]
 
 
@@ -62,8 +72,9 @@ def test_backoff_grows_and_is_capped_never_infinite():
 
 
 def test_failure_sets_next_due_and_retry_after_wins_when_longer():
-    state = decide.after_failure(decide.SourceState(), NOW, FetchStatus.HTTP_5XX, "boom",
-                                 base_hours=1, max_hours=24, retry_after=7200)
+    state = decide.after_failure(
+        decide.SourceState(), NOW, FetchStatus.HTTP_5XX, "boom", base_hours=1, max_hours=24, retry_after=7200
+    )
     assert state.consecutive_failures == 1
     assert state.next_due == NOW + timedelta(hours=2)
     assert not decide.is_due(state, NOW + timedelta(hours=1))
@@ -75,7 +86,8 @@ def test_failing_source_is_reported_not_dropped():
     state = decide.SourceState()
     for _ in range(10):
         state = decide.after_failure(state, NOW, FetchStatus.TIMEOUT, "t", base_hours=1, max_hours=24)
-    assert state.next_due is not None and state.next_due <= NOW + timedelta(hours=24)
+    assert state.next_due is not None
+    assert state.next_due <= NOW + timedelta(hours=24)
     assert any("10 consecutive failures" in n for n in decide.source_notes(state, NOW, 14))
 
 

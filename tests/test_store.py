@@ -1,6 +1,6 @@
 """The storage contract, run against every configured backend.
 
-SQLite always; PostgreSQL when MEDIAWATCH_TEST_PG_URL names a database (the PostgreSQL issue wires it into CI).
+SQLite always; PostgreSQL too when MEDIAWATCH_TEST_PG_URL names a database.
 """
 
 import os
@@ -13,7 +13,15 @@ import pytest
 from mediawatch.collect.decide import SourceState
 from mediawatch.errors import LockedError, StorageError
 from mediawatch.store import NewEntry, PageOutcome, open_store
-from mediawatch.types import ArticleState, Extracted, FetchEvent, FetchStatus, PartialReason, Source, SourceKind
+from mediawatch.types import (
+    ArticleState,
+    Extracted,
+    FetchEvent,
+    FetchStatus,
+    PartialReason,
+    Source,
+    SourceKind,
+)
 
 NOW = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
 WINDOW = timedelta(hours=72)
@@ -44,9 +52,18 @@ def src(i: str) -> Source:
     return Source(id=i, name=i.upper(), url=f"https://{i}.example/feed", kind=SourceKind.RSS, language="fr")
 
 
-def entry(url: str, title: str = "Le carbone du sol au coeur des politiques agricoles", raw: str = "") -> NewEntry:
-    return NewEntry(url=url, raw_url=raw or url, title=title, summary="résumé", author="",
-                    published=NOW - timedelta(hours=2), feed_language="fr")
+def entry(
+    url: str, title: str = "Le carbone du sol au coeur des politiques agricoles", raw: str = ""
+) -> NewEntry:
+    return NewEntry(
+        url=url,
+        raw_url=raw or url,
+        title=title,
+        summary="résumé",
+        author="",
+        published=NOW - timedelta(hours=2),
+        feed_language="fr",
+    )
 
 
 def event(source_id: str, new: int = 0) -> FetchEvent:
@@ -54,8 +71,15 @@ def event(source_id: str, new: int = 0) -> FetchEvent:
 
 
 def extracted(title: str = "Titre de page", canonical: str = "") -> Extracted:
-    return Extracted(title=title, text="Texte intégral " * 50, author="A. Auteur", date=NOW - timedelta(days=1),
-                     sitename="Site", language="fr", canonical_url=canonical)
+    return Extracted(
+        title=title,
+        text="Texte intégral " * 50,
+        author="A. Auteur",
+        date=NOW - timedelta(days=1),
+        sitename="Site",
+        language="fr",
+        canonical_url=canonical,
+    )
 
 
 def test_schema_is_created_and_migrated_on_open(store):
@@ -65,11 +89,19 @@ def test_schema_is_created_and_migrated_on_open(store):
 
 def test_same_article_from_two_sources_is_stored_once_listing_both(store):
     store.sync_sources([src("a"), src("b")])
-    first = store.save_feed_poll("a", SourceState(content_hash="x"), event("a"),
-                                 [entry("https://news.example/story?id=1")])
-    second = store.save_feed_poll("b", SourceState(content_hash="y"), event("b"),
-                                  [entry("http://www.news.example/story/?id=1&utm_source=x",
-                                         raw="http://www.news.example/story/?id=1")])
+    first = store.save_feed_poll(
+        "a", SourceState(content_hash="x"), event("a"), [entry("https://news.example/story?id=1")]
+    )
+    second = store.save_feed_poll(
+        "b",
+        SourceState(content_hash="y"),
+        event("b"),
+        [
+            entry(
+                "http://www.news.example/story/?id=1&utm_source=x", raw="http://www.news.example/story/?id=1"
+            )
+        ],
+    )
     assert len(first) == 1
     assert second == []  # http/www/trailing-slash variant of the same URL
     [article] = store.list_articles()
@@ -79,15 +111,39 @@ def test_same_article_from_two_sources_is_stored_once_listing_both(store):
 def test_page_canonical_merges_articles_met_under_different_urls(store):
     store.sync_sources([src("a"), src("b")])
     [one] = store.save_feed_poll("a", SourceState(), event("a"), [entry("https://site.example/a?ref=feed1")])
-    [two] = store.save_feed_poll("b", SourceState(), event("b"),
-                                 [entry("https://site.example/amp/a", title="Autre titre assez long pour compter")])
+    [two] = store.save_feed_poll(
+        "b",
+        SourceState(),
+        event("b"),
+        [entry("https://site.example/amp/a", title="Autre titre assez long pour compter")],
+    )
     canonical = "https://site.example/a"
-    store.complete_article(one.id, PageOutcome(final=True, final_url="https://site.example/a?ref=feed1",
-                                               canonical_url=canonical, extracted=extracted(canonical=canonical),
-                                               published=NOW, date_source="page"), NOW, WINDOW)
-    final_id = store.complete_article(two.id, PageOutcome(final=True, final_url="https://site.example/amp/a",
-                                                          canonical_url=canonical, extracted=extracted(),
-                                                          published=NOW, date_source="page"), NOW, WINDOW)
+    store.complete_article(
+        one.id,
+        PageOutcome(
+            final=True,
+            final_url="https://site.example/a?ref=feed1",
+            canonical_url=canonical,
+            extracted=extracted(canonical=canonical),
+            published=NOW,
+            date_source="page",
+        ),
+        NOW,
+        WINDOW,
+    )
+    final_id = store.complete_article(
+        two.id,
+        PageOutcome(
+            final=True,
+            final_url="https://site.example/amp/a",
+            canonical_url=canonical,
+            extracted=extracted(),
+            published=NOW,
+            date_source="page",
+        ),
+        NOW,
+        WINDOW,
+    )
     assert final_id == one.id
     [article] = store.list_articles()
     assert set(article.source_ids) == {"a", "b"}
@@ -99,10 +155,22 @@ def test_exact_title_duplicates_within_window_are_grouped(store):
     store.sync_sources([src("a"), src("b")])
     title = "La FAO lance un atlas mondial du carbone organique des sols"
     [one] = store.save_feed_poll("a", SourceState(), event("a"), [entry("https://a.example/x", title)])
-    [two] = store.save_feed_poll("b", SourceState(), event("b"), [entry("https://b.example/y", title + " - Le Journal")])
+    [two] = store.save_feed_poll(
+        "b", SourceState(), event("b"), [entry("https://b.example/y", title + " - Le Journal")]
+    )
     for item in (one, two):
-        store.complete_article(item.id, PageOutcome(final=True, final_url=item.url, extracted=extracted(title=""),
-                                                    published=NOW, date_source="feed"), NOW, WINDOW)
+        store.complete_article(
+            item.id,
+            PageOutcome(
+                final=True,
+                final_url=item.url,
+                extracted=extracted(title=""),
+                published=NOW,
+                date_source="feed",
+            ),
+            NOW,
+            WINDOW,
+        )
     primaries = store.list_articles()
     assert len(primaries) == 1
     everything = store.list_articles(include_duplicates=True)
@@ -112,8 +180,12 @@ def test_exact_title_duplicates_within_window_are_grouped(store):
 def test_partial_article_keeps_feed_summary_and_reason(store):
     store.sync_sources([src("a")])
     [item] = store.save_feed_poll("a", SourceState(), event("a"), [entry("https://a.example/paywalled")])
-    store.complete_article(item.id, PageOutcome(final=True, partial_reason=PartialReason.FETCH_FAILED,
-                                                partial_detail="http-4xx: 404"), NOW, WINDOW)
+    store.complete_article(
+        item.id,
+        PageOutcome(final=True, partial_reason=PartialReason.FETCH_FAILED, partial_detail="http-4xx: 404"),
+        NOW,
+        WINDOW,
+    )
     [article] = store.list_articles()
     assert article.state is ArticleState.PARTIAL
     assert article.partial_reason is PartialReason.FETCH_FAILED
@@ -125,13 +197,16 @@ def test_transient_failure_keeps_article_pending_for_next_run(store):
     [item] = store.save_feed_poll("a", SourceState(), event("a"), [entry("https://a.example/slow")])
     store.complete_article(item.id, PageOutcome(final=False, partial_detail="timeout"), NOW, WINDOW)
     [pending] = store.pending_articles()
-    assert pending.id == item.id and pending.attempts == 1
+    assert pending.id == item.id
+    assert pending.attempts == 1
 
 
 def test_completing_twice_is_harmless(store):
     store.sync_sources([src("a")])
     [item] = store.save_feed_poll("a", SourceState(), event("a"), [entry("https://a.example/1")])
-    outcome = PageOutcome(final=True, final_url=item.url, extracted=extracted(), published=NOW, date_source="page")
+    outcome = PageOutcome(
+        final=True, final_url=item.url, extracted=extracted(), published=NOW, date_source="page"
+    )
     store.complete_article(item.id, outcome, NOW, WINDOW)
     store.complete_article(item.id, outcome, NOW, WINDOW)
     assert store.count_articles() == {"fetched": 1}
@@ -140,8 +215,11 @@ def test_completing_twice_is_harmless(store):
 def test_health_keeps_the_last_30_events(store):
     store.sync_sources([src("a")])
     for i in range(40):
-        store.record_fetch("a", SourceState(consecutive_failures=i, last_status=FetchStatus.TIMEOUT),
-                           FetchEvent("a", NOW + timedelta(minutes=i), FetchStatus.TIMEOUT, None, f"t{i}", 0, 1))
+        store.record_fetch(
+            "a",
+            SourceState(consecutive_failures=i, last_status=FetchStatus.TIMEOUT),
+            FetchEvent("a", NOW + timedelta(minutes=i), FetchStatus.TIMEOUT, None, f"t{i}", 0, 1),
+        )
     [health] = store.source_health(NOW, 14)
     assert len(health.events) == 30
     assert health.events[0].detail == "t39"
@@ -158,17 +236,22 @@ def test_datetimes_come_back_aware_utc(store):
     store.sync_sources([src("a")])
     store.save_feed_poll("a", SourceState(), event("a"), [entry("https://a.example/tz")])
     [article] = store.list_articles()
-    assert article.discovered.tzinfo is not None and article.discovered == NOW
+    assert article.discovered.tzinfo is not None
+    assert article.discovered == NOW
 
 
 def test_second_run_lock_is_refused_with_reason(tmp_path):
     db = tmp_path / "db.sqlite3"
     holder = subprocess.Popen(
-        [sys.executable, "-c",
-         "import sys, time; from mediawatch.store import open_store\n"
-         f"s = open_store('sqlite:///{db}')\n"
-         "with s.run_lock('collect'):\n print('locked', flush=True); time.sleep(60)"],
-        stdout=subprocess.PIPE, text=True,
+        [
+            sys.executable,
+            "-c",
+            "import sys, time; from mediawatch.store import open_store\n"
+            f"s = open_store('sqlite:///{db}')\n"
+            "with s.run_lock('collect'):\n print('locked', flush=True); time.sleep(60)",
+        ],
+        stdout=subprocess.PIPE,
+        text=True,
     )
     try:
         assert holder.stdout.readline().strip() == "locked"
