@@ -32,7 +32,14 @@ from trafilatura.settings import Document
 
 from mediawatch.types import Extracted, PartialReason
 
-__all__ = ["MIN_TEXT_CHARS", "ExtractionOptions", "extract_page", "extraction_options"]
+__all__ = [
+    "MIN_TEXT_CHARS",
+    "ExtractionOptions",
+    "decode_html",
+    "extract_page",
+    "extraction_options",
+    "normalise_language",
+]
 
 LOG = logging.getLogger(__name__)
 
@@ -94,39 +101,16 @@ def extraction_options() -> ExtractionOptions:
 _HTML_TYPES = frozenset({"text/html", "application/xhtml+xml", "application/vnd.wap.xhtml+xml"})
 # Types servers put on anything: the bytes decide.
 _VAGUE_TYPES = frozenset(
-    {
-        "",
-        "application/octet-stream",
-        "binary/octet-stream",
-        "application/unknown",
-        "unknown/unknown",
-        "text/plain",
-        "application/xml",
-        "text/xml",
-    }
-)
+    {"", "application/octet-stream", "binary/octet-stream", "application/unknown", "unknown/unknown",
+     "text/plain", "application/xml", "text/xml"}
+)  # fmt: skip
 _BINARY_MAGIC = (
-    b"%PDF-",
-    b"%!PS",
-    b"\x89PNG",
-    b"\xff\xd8\xff",  # JPEG
-    b"GIF8",
-    b"BM",  # BMP: checked with care below
-    b"RIFF",  # WebP, WAV, AVI
-    b"PK\x03\x04",  # ZIP, docx, epub
-    b"\x1f\x8b",  # gzip (the fetcher undoes Content-Encoding)
-    b"\x28\xb5\x2f\xfd",  # zstd
-    b"7z\xbc\xaf",
-    b"Rar!",
-    b"OggS",
-    b"ID3",
-    b"fLaC",
-    b"wOFF",
-    b"wOF2",
-    b"\x00\x00\x01\x00",  # ICO
-    b"\xd0\xcf\x11\xe0",  # MS Office (OLE)
-    b"\x7fELF",
-)
+    b"%PDF-", b"%!PS", b"\x89PNG", b"\xff\xd8\xff", b"GIF8", b"RIFF", b"PK\x03\x04", b"\x1f\x8b",
+    b"\x28\xb5\x2f\xfd", b"7z\xbc\xaf", b"Rar!", b"OggS", b"ID3", b"fLaC", b"wOFF", b"wOF2",
+    b"\x00\x00\x01\x00", b"\xd0\xcf\x11\xe0", b"\x7fELF",
+)  # fmt: skip
+"""PDF, PostScript, PNG, JPEG, GIF, RIFF (WebP, WAV), ZIP (docx, epub), gzip (the fetcher undoes
+Content-Encoding), zstd, 7z, RAR, Ogg, MP3, FLAC, web fonts, ICO, MS Office, ELF."""
 _BOMS = (
     (codecs.BOM_UTF8, "utf-8-sig"),
     (codecs.BOM_UTF32_LE, "utf-32"),
@@ -136,6 +120,7 @@ _BOMS = (
 )
 _SKIP_PROLOGUE = re.compile(r"\s*(?:<!--.*?-->\s*|<\?[^>]*\?>\s*)*", re.DOTALL)
 _FIRST_TAG = re.compile(r"<(!doctype\s+[a-z]+|[a-z][a-z0-9:_-]*)", re.IGNORECASE)
+_ANY_TAG = re.compile(r"<[a-zA-Z!?]")
 _JSON_STARTS = frozenset('"{[]-tfn0123456789')
 _FEED_ROOTS = frozenset({"rss", "feed", "rdf:rdf", "rdf", "opml", "urlset", "sitemapindex", "atom:feed"})
 _HTML_ROOTS = frozenset({"html", "head", "body", "!doctype html"})
@@ -147,8 +132,8 @@ def _mime(content_type: str) -> str:
 
 def _is_binary(data: bytes) -> bool:
     head = data[:16]
-    if head.startswith(b"BM"):
-        return len(data) > 14 and data[6:10] == b"\x00\x00\x00\x00"  # BMP reserved bytes are zero
+    if head.startswith(b"BM") and len(data) > 14 and data[6:10] == b"\x00\x00\x00\x00":
+        return True  # BMP: its reserved bytes are zero
     if any(head.startswith(magic) for magic in _BINARY_MAGIC):
         return True
     if head[4:8] == b"ftyp":  # MP4, HEIF, AVIF
@@ -160,9 +145,11 @@ def _is_binary(data: bytes) -> bool:
     return False
 
 
-def _not_html_text(text: str) -> bool:
-    """JSON, a feed or another XML document rather than a web page."""
+def _not_html_text(text: str, vague_type: bool) -> bool:
+    """JSON, a feed or another XML document rather than a web page; under a vague type, no markup."""
     start = text[:4096].lstrip("\ufeff \t\r\n")
+    if vague_type and not _ANY_TAG.search(start):
+        return True
     if start[:1] == "{":
         return True
     if start[:1] == "[" and start[1:].lstrip()[:1] in _JSON_STARTS:
@@ -285,25 +272,18 @@ _XP_META = etree.XPath("//meta")
 _XP_LINKS = etree.XPath("//link[@rel][@href]")
 _XP_BASE = etree.XPath("//base[@href]")
 _XP_LDJSON = etree.XPath("//script[contains(translate(@type, 'JSONLD', 'jsonld'), 'ld+json')]")
-_XP_WALLS = etree.XPath(
-    "//*[not(self::html or self::body or self::script or self::style)]"
-    "[re:test(concat(@class, ' ', @id), "
-    "'pay-?wall|reg-?wall|premium-?(?:wall|lock)|(?:article|content)-?locked', 'i')]",
-    namespaces={"re": "http://exslt.org/regular-expressions"},
+_XP_CLASSED = etree.XPath("//*[@class or @id]")
+_WALL_MARK = re.compile(
+    r"pay[-_]?wall|reg[-_]?wall|premium[-_]?(?:wall|lock)|(?:article|content)[-_]?locked", re.I
 )
 _XP_VISIBLE_TEXT = etree.XPath(
     "//body//text()[not(ancestor::script or ancestor::style or ancestor::noscript or ancestor::template)]"
 )
 _FREE_FALSE = re.compile(r"""["']?isAccessibleForFree["']?\s*:\s*["']?false""", re.IGNORECASE)
 _PUBLISHED_NAMES = frozenset(
-    {
-        "article:published_time",
-        "og:article:published_time",
-        "datepublished",
-        "dcterms.issued",
-        "dc.date.issued",
-    }
-)
+    {"article:published_time", "og:article:published_time", "datepublished", "dcterms.issued",
+     "dc.date.issued"}
+)  # fmt: skip
 _JSONLD_PUBLISHED = re.compile(r""""datePublished"\s*:\s*"([^"]{10,40})\"""")
 
 
@@ -340,7 +320,7 @@ class _PageFacts:
             elif key in _PUBLISHED_NAMES:
                 self.published.append(content)
         root = tree.getroottree().getroot()
-        html_lang = root.get("lang") or root.get("{http://www.w3.org/XML/1998/namespace}lang") or ""
+        html_lang = root.get("lang") or root.get("xml:lang") or ""  # the HTML parser keeps "xml:lang" as is
         for declared in (html_lang, og_locale, content_language):
             self.language = normalise_language(declared)
             if self.language:
@@ -371,7 +351,15 @@ def _wall_texts(tree: HtmlElement) -> list[str]:
     """
     kept: set[HtmlElement] = set()
     texts: list[str] = []
-    for box in _XP_WALLS(tree)[:50]:
+    boxes = (
+        element
+        for element in _XP_CLASSED(tree)
+        if element.tag not in ("html", "body", "script", "style")
+        and _WALL_MARK.search(f"{element.get('class', '')} {element.get('id', '')}")
+    )
+    for box in boxes:
+        if len(texts) >= 20:
+            break
         if any(parent in kept for parent in box.iterancestors()):
             continue
         text = _fold(" ".join(box.itertext()))
@@ -456,9 +444,11 @@ def _paywalled(tree: HtmlElement, facts: _PageFacts, text: str) -> bool:
     evidence = sum((facts.locked, bool(facts.wall_texts), bool(_INVITATION.search(near))))
     if _METER.search(near):
         evidence = min(evidence, 1)
+    if not evidence:
+        return False
     if article_chars <= PAYWALL_TEASER_MAX_CHARS * min(evidence, 2):
         return True
-    if not evidence or article_chars >= PAYWALL_VISIBLE_MAX_CHARS:
+    if article_chars >= PAYWALL_VISIBLE_MAX_CHARS:
         return False
     visible = _fold(" ".join(str(t) for t in _XP_VISIBLE_TEXT(tree))[:200_000])
     return bool(_TRUNCATION.search(visible))
@@ -555,16 +545,7 @@ def _date(day: object, published: list[str], html: str) -> datetime | None:
 
 
 def _empty(reason: PartialReason) -> Extracted:
-    return Extracted(
-        title="",
-        text="",
-        author="",
-        date=None,
-        sitename="",
-        language="",
-        canonical_url="",
-        partial_reason=reason,
-    )
+    return Extracted("", "", "", None, "", "", "", partial_reason=reason)
 
 
 def extract_page(html: bytes | str, url: str, content_type: str = "") -> Extracted:
@@ -579,7 +560,7 @@ def extract_page(html: bytes | str, url: str, content_type: str = "") -> Extract
     html = html[:MAX_HTML_CHARS]
     if not html.strip():
         return _empty(PartialReason.EXTRACTION_FAILED)
-    if _not_html_text(html):
+    if _not_html_text(html, mime in _VAGUE_TYPES):
         return _empty(PartialReason.NOT_HTML)
     try:
         tree = trafilatura.load_html(html)
