@@ -247,3 +247,22 @@ def test_console_script_is_installed():
     exe = Path(sys.executable).parent / "mediawatch"
     result = subprocess.run([str(exe), "--version"], capture_output=True, text=True, check=True)
     assert "mediawatch" in result.stdout
+
+
+def test_sources_check_verifies_and_marks_working_sources(run, tmp_path):
+    with DemoServer() as server:
+        feeds = tmp_path / "feeds"
+        write_registry(server.base_url, feeds)
+        env = {"MEDIAWATCH_ALLOW_PRIVATE_ADDRESSES": "1", "MEDIAWATCH_PER_HOST_DELAY": "0"}
+        result = run("--feeds", str(feeds), "sources", "check", "--json", "--mark-verified", env=env)
+    assert result.exit_code == EXIT_SOURCES_FAILED
+    rows = {r["source_id"]: r for r in map(json.loads, result.output.splitlines())}
+    assert len(rows) == 7
+    failed = {k for k, r in rows.items() if not r["ok"]}
+    assert len(failed) == 2
+    assert {rows[k]["status"] for k in failed} == {"parse-error", "not-a-feed"}
+    listed = {
+        r["id"]: r["verified"]
+        for r in map(json.loads, run("--feeds", str(feeds), "sources", "list", "--json").output.splitlines())
+    }
+    assert {k for k, v in listed.items() if v} == set(rows) - failed
