@@ -171,3 +171,54 @@ class Article:
     partial_reason: PartialReason | None
     duplicate_of: int | None
     source_ids: tuple[str, ...] = field(default=())
+
+
+# -- classification --------------------------------------------------------------------------------------
+class Theme(enum.StrEnum):
+    SCIENCE = "science"
+    POLICY = "policy"
+    FINANCE_MARKETS = "finance_markets"
+    PRACTICES = "practices"
+    FORESTRY_AGROFORESTRY = "forestry_agroforestry"
+    MRV_MONITORING = "mrv_monitoring"
+    EVENTS = "events"
+    INITIATIVE_4P1000 = "initiative_4p1000"
+
+
+@dataclass(frozen=True, slots=True)
+class ClassifyInput:
+    """What the classifier reads of an article; every field but id may be empty."""
+
+    id: str
+    title: str = ""
+    summary: str = ""
+    text: str = ""
+    url: str = ""
+    feed_language: str = ""  # declared by the source: evidence, not truth
+    page_language: str = ""  # <html lang> of the page: evidence, not truth
+    source_region: str = ""  # Region value of the source, "" if unknown
+
+
+@dataclass(frozen=True, slots=True)
+class TermMatch:
+    """One taxonomy term found in one field, and what it contributed."""
+
+    term: str
+    concept: str  # e.g. "soil_carbon", "theme:policy", "negative:carbon_fibre", "region:africa"
+    field: str  # "title", "summary" or "text"
+    weight: float
+
+
+@dataclass(frozen=True, slots=True)
+class Classification:
+    id: str
+    language: str
+    language_confidence: float
+    relevant: bool
+    relevance: float  # [0, 1]
+    uncertain: bool  # close to the threshold: shown to editors as "the classifier was unsure"
+    matched_terms: tuple[TermMatch, ...]
+    themes: tuple[Theme, ...]
+    regions: tuple[Region, ...]
+    objectives: tuple[str, ...]  # the initiative's strategic objectives, e.g. "A5", "B2"
+    version: str  # taxonomy/model fingerprint: a change means reclassify

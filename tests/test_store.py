@@ -15,12 +15,16 @@ from mediawatch.errors import LockedError, StorageError
 from mediawatch.store import NewEntry, PageOutcome, open_store
 from mediawatch.types import (
     ArticleState,
+    Classification,
     Extracted,
     FetchEvent,
     FetchStatus,
     PartialReason,
+    Region,
     Source,
     SourceKind,
+    TermMatch,
+    Theme,
 )
 
 NOW = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
@@ -270,3 +274,95 @@ def test_second_run_lock_is_refused_with_reason(tmp_path):
 def test_unreachable_database_is_a_storage_error(tmp_path):
     with pytest.raises(StorageError):
         open_store(f"sqlite:///{tmp_path / 'missing-dir' / 'sub' / 'db.sqlite3'}")
+
+
+def classified(article_id: int, relevant: bool = True, language: str = "fr") -> Classification:
+    return Classification(
+        id=str(article_id),
+        language=language,
+        language_confidence=0.93,
+        relevant=relevant,
+        relevance=0.8,
+        uncertain=False,
+        matched_terms=(TermMatch("carbone du sol", "soil_carbon", "title", 3.0),),
+        themes=(Theme.SCIENCE, Theme.POLICY),
+        regions=(Region.EUROPE,),
+        objectives=("B2",),
+        version="v1",
+    )
+
+
+def fetched(
+    store, url: str, source: str = "a", title: str = "Un titre assez long pour être unique ici"
+) -> int:
+    [item] = store.save_feed_poll(source, SourceState(), event(source), [entry(url, title)])
+    store.complete_article(
+        item.id,
+        PageOutcome(
+            final=True, final_url=url, extracted=extracted(title=title), published=NOW, date_source="page"
+        ),
+        NOW,
+        WINDOW,
+    )
+    return item.id
+
+
+def test_a_version_1_database_is_migrated_on_open(tmp_path):
+    import sqlalchemy as sa
+
+    from mediawatch.store import schema
+
+    url = f"sqlite:///{tmp_path / 'old.sqlite3'}"
+    engine = sa.create_engine(url)
+    with engine.begin() as conn:
+        schema.metadata.create_all(conn, tables=[schema.schema_version])
+        schema.MIGRATIONS[0][1](conn)
+        conn.execute(sa.insert(schema.schema_version).values(version=1, applied_at=NOW))
+    engine.dispose()
+    with open_store(url) as s:
+        assert s.schema_version() == schema.MIGRATIONS[-1][0]
+        assert s.classifications() == []
+
+
+def test_classifications_round_trip_and_only_unclassified_are_offered(store):
+    store.sync_sources([src("a")])
+    first = fetched(store, "https://a.example/1", title="Premier article sur le carbone des sols agricoles")
+    second = fetched(store, "https://a.example/2", title="Second article sur les couverts végétaux en Beauce")
+    pending = store.save_feed_poll(
+        "a", SourceState(), event("a"), [entry("https://a.example/3", "Pas encore lu")]
+    )
+    offered = [i for batch in store.articles_for_classification() for i in batch]
+    assert [i.id for i in offered] == [str(first), str(second)]  # pending articles wait for their text
+    assert offered[0].feed_language == "fr"
+    assert pending
+    store.save_classifications([classified(first, language="es")])
+    assert store.classification_of(first) == classified(first, language="es")
+    assert [i.id for b in store.articles_for_classification() for i in b] == [str(second)]
+    assert [i.id for b in store.articles_for_classification(everything=True) for i in b] == [
+        str(first),
+        str(second),
+    ]
+    assert by_id(store, first).language == "es"  # the detected language replaces the declared one
+
+
+def by_id(store, article_id):
+    return next(a for a in store.list_articles(include_duplicates=True) if a.id == article_id)
+
+
+def test_story_members_and_decisions(store):
+    store.sync_sources([src("a")])
+    one = fetched(store, "https://a.example/s1", title="Une histoire reprise par plusieurs journaux")
+    two = fetched(store, "https://a.example/s2", title="La même histoire, réécrite par un autre titre")
+    store.save_classifications([classified(one), classified(two)])
+    assert [a.id for a in store.ungrouped_articles()] == [one, two]
+    store.save_story_members([(one, one, b"sig1"), (two, one, b"sig2")])
+    assert store.story_groups() == {one: [one, two]}
+    assert store.ungrouped_articles() == []
+    assert [(r[0], r[1], r[2]) for r in store.story_rows(NOW - timedelta(days=2))] == [
+        (one, b"sig1", one),
+        (two, b"sig2", one),
+    ]
+    store.record_decision(one, True, "alice")
+    store.record_decision(one, False, "bob")
+    store.record_decision(two, True, "alice")
+    assert store.decisions() == [(one, False), (two, True)]

@@ -139,6 +139,46 @@ runs = sa.Table(
     sa.Column("summary", sa.Text, nullable=False, server_default="{}"),
 )
 
+classifications = sa.Table(
+    "classifications",
+    metadata,
+    sa.Column("article_id", sa.Integer, sa.ForeignKey("articles.id", ondelete="CASCADE"), primary_key=True),
+    sa.Column("language", sa.String(12), nullable=False),
+    sa.Column("language_confidence", sa.Float, nullable=False),
+    sa.Column("relevant", sa.Boolean, nullable=False, index=True),
+    sa.Column("relevance", sa.Float, nullable=False),
+    sa.Column("uncertain", sa.Boolean, nullable=False),
+    sa.Column("matched_terms", sa.Text, nullable=False),  # JSON list of TermMatch
+    sa.Column("themes", sa.Text, nullable=False),  # JSON list
+    sa.Column("regions", sa.Text, nullable=False),
+    sa.Column("objectives", sa.Text, nullable=False),
+    sa.Column("version", sa.String(64), nullable=False, index=True),
+    sa.Column("classified_at", UTCDateTime(), nullable=False),
+)
+
+# Near-duplicate grouping: one row per classified article; story_id is the id of the story's first article.
+story_members = sa.Table(
+    "story_members",
+    metadata,
+    sa.Column("article_id", sa.Integer, sa.ForeignKey("articles.id", ondelete="CASCADE"), primary_key=True),
+    sa.Column("story_id", sa.Integer, nullable=False, index=True),
+    sa.Column("signature", sa.LargeBinary, nullable=False),
+)
+
+# What editors decided about an article in review: training data for the learned relevance model.
+editor_decisions = sa.Table(
+    "editor_decisions",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column(
+        "article_id", sa.Integer, sa.ForeignKey("articles.id", ondelete="CASCADE"), nullable=False, index=True
+    ),
+    sa.Column("accepted", sa.Boolean, nullable=False),
+    sa.Column("actor", sa.String(120), nullable=False),
+    sa.Column("at", UTCDateTime(), nullable=False),
+    sa.Column("context", sa.Text, nullable=False, server_default=""),
+)
+
 sa.Index("ix_articles_published", articles.c.published)
 sa.Index("ix_articles_duplicate_of", articles.c.duplicate_of)
 sa.Index("ix_fetch_events_source_at", fetch_events.c.source_id, fetch_events.c.at)
@@ -148,7 +188,12 @@ def _v1(conn: Connection) -> None:
     metadata.create_all(conn, tables=[sources, fetch_events, articles, article_sources, url_aliases, runs])
 
 
+def _v2(conn: Connection) -> None:
+    metadata.create_all(conn, tables=[classifications, story_members, editor_decisions])
+
+
 # Append only: never edit a released migration, add the next number.
 MIGRATIONS: list[tuple[int, Callable[[Connection], None]]] = [
     (1, _v1),
+    (2, _v2),
 ]
