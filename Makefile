@@ -24,6 +24,10 @@ lint: setup
 	$(BIN)/ruff check mediawatch tests bench
 	$(BIN)/mypy
 
+eval: setup
+	$(BIN)/python -m mediawatch.classify.evaluate --set dev
+	$(BIN)/python -m mediawatch.classify.evaluate --set test
+
 bench: setup
 	$(BIN)/python -m bench.run
 

@@ -1,0 +1,102 @@
+"""The learned relevance model: training, safe save/load, prediction without scikit-learn, blending."""
+
+from __future__ import annotations
+
+import pickle
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from mediawatch.classify import learned
+from mediawatch.errors import ConfigError
+from mediawatch.types import ClassifyInput
+
+RELEVANT = [
+    "Cover crops raise soil organic carbon on farms",
+    "No-till farming stores carbon in soils",
+    "Le carbone du sol augmente sous les prairies",
+    "Agroforestería y carbono del suelo en Colombia",
+    "Soil health card scheme tests farmers' soils",
+    "Compost on fields lifts soil organic matter",
+    "Régénérer les sols dégradés au Sahel",
+    "Pastoreo regenerativo y materia orgánica del suelo",
+]
+NOT_RELEVANT = [
+    "Carbon fibre bikes are light and expensive",
+    "Stock markets close higher on Friday",
+    "Le PSG bat l'OM au Parc des Princes",
+    "Receta de tortilla de patatas",
+    "Carbon steel pipe duties announced",
+    "Netflix raises its prices again",
+    "La gimnasta logra el bronce en suelo",
+    "Pose d'un sol stratifié dans la cuisine",
+]
+
+
+def examples() -> list[tuple[ClassifyInput, bool]]:
+    pairs = [(ClassifyInput(id=f"r{i}", title=t), True) for i, t in enumerate(RELEVANT)]
+    return pairs + [(ClassifyInput(id=f"n{i}", title=t), False) for i, t in enumerate(NOT_RELEVANT)]
+
+
+@pytest.fixture(scope="module")
+def model() -> learned.Model:
+    pytest.importorskip("sklearn", reason="training needs scikit-learn (optional dependency)")
+    return learned.train(examples())
+
+
+def test_model_separates_its_training_data(model: learned.Model) -> None:
+    for item, relevant in examples():
+        assert (model.probability(item) >= 0.5) == relevant, item.title
+
+
+def test_prediction_matches_scikit_learn(model: learned.Model) -> None:
+    from sklearn.feature_extraction.text import TfidfVectorizer
+
+    texts = [learned.features_text(item) for item, _ in examples()]
+    vectorizer = TfidfVectorizer(
+        analyzer="char_wb",
+        ngram_range=learned.NGRAMS,
+        lowercase=False,
+        sublinear_tf=True,
+        min_df=2,
+        max_features=learned.MAX_FEATURES,
+    )
+    vectorizer.fit(texts)
+    assert set(vectorizer.vocabulary_) == set(model.vocabulary)
+    np.testing.assert_allclose(np.sort(vectorizer.idf_), np.sort(model.idf))
+
+
+def test_save_and_load_round_trip_without_pickle(model: learned.Model, tmp_path: Path) -> None:
+    path = tmp_path / "model.npz"
+    model.save(path)
+    loaded = learned.Model.load(path)
+    item = ClassifyInput(id="x", title="Soil carbon under cover crops", text="Farmers store carbon in soils.")
+    assert loaded.probability(item) == pytest.approx(model.probability(item))
+    with np.load(path, allow_pickle=False) as data:  # plain arrays only
+        assert set(data.files) == {"meta", "terms", "idf", "coef"}
+
+
+def test_loading_refuses_pickles_and_other_files(tmp_path: Path) -> None:
+    evil = tmp_path / "evil.npz"
+    np.savez(evil, meta=np.array([{"format": learned.FORMAT}], dtype=object))
+    with pytest.raises(ConfigError):
+        learned.Model.load(evil)
+    raw = tmp_path / "model.pkl"
+    raw.write_bytes(pickle.dumps({"a": 1}))
+    with pytest.raises(ConfigError):
+        learned.Model.load(raw)
+
+
+def test_training_needs_both_classes() -> None:
+    pytest.importorskip("sklearn")
+    with pytest.raises(ConfigError):
+        learned.train([(ClassifyInput(id="a", title="soil"), True)] * 3)
+
+
+def test_blend() -> None:
+    assert learned.blend(0.2, 0.8, 0.0) == pytest.approx(0.2)
+    assert learned.blend(0.2, 0.8, 1.0) == pytest.approx(0.8)
+    assert learned.blend(0.2, 0.8, 0.5) == pytest.approx(0.5)
+    with pytest.raises(ValueError, match="blend weight"):
+        learned.blend(0.2, 0.8, 1.5)
