@@ -315,6 +315,76 @@ def articles_list(
     print_articles(rows, as_json)
 
 
+# -- classify -----------------------------------------------------------------------------------------
+@cli.command()
+@click.option("--all", "everything", is_flag=True, help="Reclassify every article (after a taxonomy change).")
+@click.option("--jsonl", is_flag=True, help="Read JSON lines on stdin, write results on stdout; no database.")
+@click.pass_obj
+@handle_errors
+def classify(obj: Context, everything: bool, jsonl: bool) -> None:
+    """Language, relevance, themes, regions and objectives of collected articles; then group stories.
+
+    With --jsonl, each input line is {"id", "title", "summary", "text", "url", "feed_language"} (all but id
+    optional); each output line has language, language_confidence, relevant, relevance, matched_terms,
+    themes, regions, objectives. A bad line gets an error line naming it, and the rest go on.
+    """
+    from mediawatch.classify.pipeline import classify_jsonl, classify_stored, load_classifier
+
+    classifier = load_classifier(obj.settings)
+    if jsonl:
+        stdin = sys.stdin
+        for record in classify_jsonl(stdin, classifier):
+            click.echo(json.dumps(record, ensure_ascii=False))
+        return
+    report = classify_stored(obj.store, classifier, everything=everything)
+    click.echo(report.summary_line())
+    from mediawatch.classify.grouping import group_stories
+
+    click.echo(group_stories(obj.store, obj.settings).summary_line())
+
+
+@cli.command()
+@click.option("--no-labelled", is_flag=True, help="Train on editors' decisions only, not the labelled set.")
+@click.pass_obj
+@handle_errors
+def retrain(obj: Context, no_labelled: bool) -> None:
+    """Retrain the learned relevance model from editors' accept/reject decisions and the labelled set.
+
+    The model is blended with the taxonomy score on the next `mediawatch classify` (use --all to rescore).
+    """
+    from mediawatch.classify.evaluate import GOLD_DIR
+    from mediawatch.classify.pipeline import retrain as run_retrain
+
+    gold = [] if no_labelled else [p for p in (GOLD_DIR / "dev.jsonl",) if p.exists()]
+    report = run_retrain(obj.store, obj.settings, gold)
+    click.echo(
+        f"trained on {report.decisions} editor decisions and {report.gold} labelled items: {report.path}"
+    )
+
+
+# -- stories ------------------------------------------------------------------------------------------
+@cli.group()
+def stories() -> None:
+    """Stories: the same news told by several outlets, grouped."""
+
+
+@stories.command("list")
+@click.option("--since", help="Only stories with an article since (2024-05-01, 7d, 12h).")
+@click.option("--json", "as_json", is_flag=True, help="One JSON object per story.")
+@click.option("--all", "show_all", is_flag=True, help="Include single-article stories.")
+@click.pass_obj
+@handle_errors
+def stories_list(obj: Context, since: str | None, as_json: bool, show_all: bool) -> None:
+    """Stories with every outlet and language that told them, newest first."""
+    from mediawatch.classify.grouping import list_stories
+    from mediawatch.cli_views import print_stories
+
+    found = list_stories(obj.store, since=parse_since(since))
+    if not show_all:
+        found = [s for s in found if len(s.articles) > 1]
+    print_stories(found, as_json)
+
+
 # -- extract ------------------------------------------------------------------------------------------
 @cli.command()
 @click.argument("inputs", nargs=-1, required=True)

@@ -109,6 +109,39 @@ def print_articles(rows: Sequence[Article], as_json: bool) -> None:
     _console().print(table)
 
 
+def print_stories(stories: Sequence[Any], as_json: bool) -> None:
+    if as_json:
+        for s in stories:
+            _emit_json(
+                {
+                    "id": s.id,
+                    "outlets": list(s.outlets),
+                    "languages": list(s.languages),
+                    "latest": s.latest,
+                    "articles": [
+                        {
+                            "id": a.id,
+                            "title": a.title,
+                            "url": a.url,
+                            "language": a.language,
+                            "published": a.published,
+                            "sources": list(a.source_ids),
+                        }
+                        for a in s.articles
+                    ],
+                }
+            )
+        return
+    table = Table(title=f"{len(stories)} stories")
+    for col in ("story", "latest", "title", "also in", "languages"):
+        table.add_column(col, overflow="fold")
+    for s in stories:
+        lead = s.articles[0]
+        also = ", ".join(s.outlets[1:]) if len(s.outlets) > 1 else "-"
+        table.add_row(str(s.id), _when(s.latest), lead.title[:80], also, ", ".join(s.languages))
+    _console().print(table)
+
+
 class RichProgress:
     """Progress bars on stderr for interactive runs."""
 

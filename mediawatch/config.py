@@ -11,6 +11,7 @@ from typing import Any
 from mediawatch.errors import ConfigError
 
 DEFAULT_DB_PATH = Path.home() / ".local" / "share" / "mediawatch" / "mediawatch.sqlite3"
+DEFAULT_MODEL_PATH = DEFAULT_DB_PATH.parent / "relevance-model.npz"
 DEFAULT_CONFIG_PATH = Path.home() / ".config" / "mediawatch" / "config.toml"
 
 
@@ -39,6 +40,10 @@ class Settings:
     stale_days: int = 14
     title_dup_window_hours: int = 72
     extract_workers: int = 0  # 0: one per core
+    taxonomy_dir: str = ""  # "" : the taxonomy shipped in mediawatch/classify/taxonomy
+    model_path: str = ""  # learned relevance model; "" : relevance-model.npz beside the default database
+    blend_weight: float = 0.5  # share of the learned model in the relevance score, when a model exists
+    story_window_days: int = 14  # stories never join articles further apart than this
 
     def with_overrides(self, **changes: Any) -> Settings:
         return replace(self, **{k: v for k, v in changes.items() if v is not None})
@@ -91,6 +96,10 @@ def load_settings(config_path: str | None = None, env: dict[str, str] | None = N
         if raw is not None:
             values[name] = _coerce(name, raw, getattr(defaults, name), f"MEDIAWATCH_{name.upper()}")
     return replace(defaults, **values)
+
+
+def model_file(settings: Settings) -> Path:
+    return Path(settings.model_path).expanduser() if settings.model_path else DEFAULT_MODEL_PATH
 
 
 def database_url(db: str) -> str:

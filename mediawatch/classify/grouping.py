@@ -1,0 +1,100 @@
+"""Stories in the store: group newly classified articles with those of the recent window.
+
+The index is rebuilt from stored signatures (no text is re-read); adding new articles may join two older
+stories, so every article whose story changed is saved again, in one transaction with the new ones.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from mediawatch.classify.stories import StoryDoc, StoryIndex
+from mediawatch.config import Settings
+from mediawatch.store import Store
+from mediawatch.types import Article
+
+
+@dataclass(frozen=True, slots=True)
+class GroupingReport:
+    grouped: int
+    joined_existing: int
+    stories_touched: int
+
+    def summary_line(self) -> str:
+        return (
+            f"stories grouped={self.grouped} joined_existing={self.joined_existing} "
+            f"stories_touched={self.stories_touched}"
+        )
+
+
+def _when(article: Article) -> datetime:
+    return article.published or article.discovered
+
+
+def _doc(article: Article) -> StoryDoc:
+    return StoryDoc(
+        id=article.id,
+        title=article.title,
+        text=article.text or article.summary,
+        language=article.language,
+        published=_when(article),
+        outlet=article.sitename,
+    )
+
+
+def group_stories(store: Store, settings: Settings) -> GroupingReport:
+    new = store.ungrouped_articles()
+    if not new:
+        return GroupingReport(0, 0, 0)
+    window = timedelta(days=settings.story_window_days)
+    index = StoryIndex(window_days=settings.story_window_days)
+    stored = store.story_rows(min(_when(a) for a in new) - window)
+    signatures = {}
+    for article_id, signature, _, when in stored:
+        index.add_signature(article_id, when, signature)
+        signatures[article_id] = signature
+    before = index.assignments()
+    for article in new:
+        doc = _doc(article)
+        signatures[article.id] = index.signature_of(doc)
+        index.add(doc)
+    after = index.assignments()
+    changed = [(i, after[i], signatures[i]) for i in before if after[i] != before[i]]
+    fresh = [(a.id, after[a.id], signatures[a.id]) for a in new]
+    store.save_story_members(fresh + changed)
+    old_stories = set(before.values())
+    return GroupingReport(
+        grouped=len(fresh),
+        joined_existing=sum(1 for _, story, _ in fresh if story in old_stories),
+        stories_touched=len({story for _, story, _ in fresh + changed}),
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class Story:
+    id: int
+    articles: tuple[Article, ...]  # oldest first: the first is the story's lead
+    outlets: tuple[str, ...]  # source ids, in order of first appearance
+    languages: tuple[str, ...]
+
+    @property
+    def latest(self) -> datetime:
+        return max(_when(a) for a in self.articles)
+
+
+def list_stories(store: Store, *, since: datetime | None = None) -> list[Story]:
+    """Every story with its articles, newest first."""
+    articles = {a.id: a for a in store.list_articles(include_duplicates=True)}
+    result = []
+    for story_id, ids in store.story_groups().items():
+        members = sorted((articles[i] for i in ids if i in articles), key=lambda a: (_when(a), a.id))
+        if not members:
+            continue
+        outlets = tuple(dict.fromkeys(s for a in members for s in a.source_ids))
+        languages = tuple(dict.fromkeys(a.language for a in members if a.language))
+        story = Story(story_id, tuple(members), outlets, languages)
+        if since is None or story.latest >= since:
+            result.append(story)
+    result.sort(key=lambda s: s.latest, reverse=True)
+    return result

@@ -1,0 +1,200 @@
+"""The classify stage: language, relevance, themes, regions, objectives for stored or piped articles.
+
+Reads collected articles from the store (or JSON lines), writes classifications; stories are grouped by
+`classify.grouping` right after. Never fetches anything.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections import Counter
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from mediawatch.classify.language import detect_language
+from mediawatch.classify.learned import Model, blend
+from mediawatch.classify.relevance import classify_topic
+from mediawatch.classify.taxonomy import Taxonomy, load_taxonomy
+from mediawatch.config import Settings, model_file
+from mediawatch.errors import ConfigError
+from mediawatch.store import Store
+from mediawatch.types import Classification, ClassifyInput
+
+JSONL_FIELDS = ("id", "title", "summary", "text", "url", "feed_language")
+
+
+class Classifier:
+    """Taxonomy, plus the learned model when one was trained, blended into one relevance score."""
+
+    def __init__(
+        self,
+        taxonomy: Taxonomy,
+        model: Model | None = None,
+        blend_weight: float = 0.5,
+        model_id: str = "model",
+    ) -> None:
+        self.taxonomy = taxonomy
+        self.model = model
+        self.blend_weight = blend_weight if model is not None else 0.0
+        self.version = taxonomy.fingerprint + (f"+{model_id}" if model is not None else "")
+
+    def classify(self, item: ClassifyInput) -> Classification:
+        guess = detect_language(
+            item.title,
+            item.summary,
+            item.text,
+            feed_language=item.feed_language,
+            page_language=item.page_language,
+        )
+        topic = classify_topic(item, guess.code, self.taxonomy)
+        relevance, relevant, uncertain = topic.relevance, topic.relevant, topic.uncertain
+        if self.model is not None:
+            rules = self.taxonomy.settings
+            relevance = blend(topic.relevance, self.model.probability(item), self.blend_weight)
+            relevant = relevance >= rules.threshold
+            uncertain = abs(relevance - rules.threshold) <= rules.uncertain_margin
+        return Classification(
+            id=item.id,
+            language=guess.code,
+            language_confidence=round(guess.confidence, 4),
+            relevant=relevant,
+            relevance=round(relevance, 4),
+            uncertain=uncertain,
+            matched_terms=topic.matched_terms,
+            themes=topic.themes if relevant else (),
+            regions=topic.regions,
+            objectives=topic.objectives if relevant else (),
+            version=self.version,
+        )
+
+
+def load_classifier(settings: Settings) -> Classifier:
+    """The taxonomy (MEDIAWATCH_TAXONOMY_DIR or the packaged one) and the learned model if it was trained."""
+    taxonomy = load_taxonomy(settings.taxonomy_dir or None)
+    path = model_file(settings)
+    if not path.exists():
+        return Classifier(taxonomy)
+    model_id = "model-" + hashlib.sha256(path.read_bytes()).hexdigest()[:12]
+    return Classifier(taxonomy, Model.load(path), settings.blend_weight, model_id)
+
+
+@dataclass
+class ClassifyReport:
+    classified: int = 0
+    relevant: int = 0
+    uncertain: int = 0
+    languages: Counter[str] = field(default_factory=Counter)
+    version: str = ""
+
+    def summary_line(self) -> str:
+        langs = ",".join(f"{k}:{v}" for k, v in self.languages.most_common())
+        return (
+            f"classify classified={self.classified} relevant={self.relevant} uncertain={self.uncertain} "
+            f"languages={langs or '-'} version={self.version}"
+        )
+
+
+def classify_stored(store: Store, classifier: Classifier, *, everything: bool = False) -> ClassifyReport:
+    """Classify what is not classified yet (``everything``: all collected articles), batch by batch."""
+    report = ClassifyReport(version=classifier.version)
+    for batch in store.articles_for_classification(everything=everything):
+        results = [classifier.classify(item) for item in batch]
+        store.save_classifications(results)
+        report.classified += len(results)
+        report.relevant += sum(r.relevant for r in results)
+        report.uncertain += sum(r.uncertain for r in results)
+        report.languages.update(r.language for r in results)
+    return report
+
+
+def classification_record(result: Classification) -> dict[str, Any]:
+    return {
+        "id": result.id,
+        "language": result.language,
+        "language_confidence": result.language_confidence,
+        "relevant": result.relevant,
+        "relevance": result.relevance,
+        "uncertain": result.uncertain,
+        "matched_terms": [
+            {"term": m.term, "concept": m.concept, "field": m.field, "weight": m.weight}
+            for m in result.matched_terms
+        ],
+        "themes": [str(t) for t in result.themes],
+        "regions": [str(r) for r in result.regions],
+        "objectives": list(result.objectives),
+        "version": result.version,
+    }
+
+
+def _input_from_json(raw: object) -> ClassifyInput:
+    if not isinstance(raw, dict):
+        raise ValueError("expected a JSON object")
+    if "id" not in raw:
+        raise ValueError("missing 'id'")
+    unknown = set(raw) - set(JSONL_FIELDS)
+    if unknown:
+        raise ValueError(f"unknown field(s): {', '.join(sorted(unknown))}")
+    values: dict[str, str] = {}
+    for name in JSONL_FIELDS:
+        value = raw.get(name, "")
+        if name == "id" and isinstance(value, int) and not isinstance(value, bool):
+            value = str(value)
+        if not isinstance(value, str):
+            raise ValueError(f"'{name}' must be a string")
+        values[name] = value
+    return ClassifyInput(**values)
+
+
+def classify_jsonl(lines: Iterable[str], classifier: Classifier) -> Iterator[dict[str, Any]]:
+    """One output object per input line; a bad line gives an error object naming it, and the rest go on."""
+    for number, line in enumerate(lines, 1):
+        if not line.strip():
+            continue
+        try:
+            item = _input_from_json(json.loads(line))
+        except json.JSONDecodeError as exc:
+            problem = f"not valid JSON ({exc.msg} at column {exc.colno})"
+            yield {"line": number, "error": f"line {number}: {problem}"}
+            continue
+        except ValueError as exc:
+            yield {"line": number, "error": f"line {number}: {exc}"}
+            continue
+        yield classification_record(classifier.classify(item))
+
+
+@dataclass(frozen=True, slots=True)
+class RetrainReport:
+    decisions: int
+    gold: int
+    path: Path
+
+
+def retrain(store: Store, settings: Settings, gold_files: Iterable[Path] = ()) -> RetrainReport:
+    """Train the learned relevance model on editors' decisions plus labelled files, and save it."""
+    from mediawatch.classify.evaluate import load_gold
+    from mediawatch.classify.learned import train
+
+    decided = dict(store.decisions())
+    examples: list[tuple[ClassifyInput, bool]] = []
+    for batch in store.articles_for_classification(everything=True):
+        examples.extend((item, decided[int(item.id)]) for item in batch if int(item.id) in decided)
+    n_decisions = len(examples)
+    n_gold = 0
+    for path in gold_files:
+        gold = load_gold(path)
+        examples.extend((g.input, g.relevant) for g in gold)
+        n_gold += len(gold)
+    labels = {label for _, label in examples}
+    if len(labels) < 2:
+        raise ConfigError(
+            f"cannot train: need both accepted and rejected examples (have {n_decisions} editor decisions "
+            f"and {n_gold} labelled items)"
+        )
+    model = train(examples, note=f"{n_decisions} decisions + {n_gold} labelled")
+    path = model_file(settings)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    model.save(path)
+    return RetrainReport(n_decisions, n_gold, path)

@@ -1,0 +1,305 @@
+"""Story grouping on our own fixtures (tests/data/stories/articles.json, written for these tests).
+
+Each fixture article carries its gold ``story``: wire copies, press releases and their rewrites, the same
+item in two feeds (summary or title only), translations, same-topic different stories, short and empty
+items, and unrelated ones.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import random
+import subprocess
+import sys
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from mediawatch.classify.stories import (
+    DEFAULT_RULES,
+    Features,
+    StoryDoc,
+    StoryIndex,
+    StoryRules,
+    features_of,
+    same_story,
+    signature_of,
+)
+
+FIXTURES = Path(__file__).parent / "data" / "stories" / "articles.json"
+ARTICLES: list[dict[str, str | int]] = json.loads(FIXTURES.read_text(encoding="utf-8"))
+BY_KEY = {str(a["key"]): a for a in ARTICLES}
+
+# What the index must group with cross-language matching off: every other article stays alone.
+EXPECTED = [
+    {"en-kenya-a", "en-kenya-b", "en-kenya-c"},
+    {"fr-senegal-a", "fr-senegal-b", "fr-senegal-c", "fr-senegal-feed"},
+    {"es-huila-a", "es-huila-b", "es-huila-c", "es-huila-feed"},
+    {"en-soilwatch-pr", "en-soilwatch-rw", "en-soilwatch-search"},
+    {"fr-appel-pr", "fr-appel-rw"},
+    {"es-suelosvivos-pr", "es-suelosvivos-rw"},
+]
+# With the default rules, two of the three translations join their story (the third shares too few
+# names and numbers with the English release: anchor Jaccard 0.42 < 0.5).
+EXPECTED_CROSS = [
+    EXPECTED[0],
+    EXPECTED[1] | {"en-senegal-tr"},
+    EXPECTED[2] | {"fr-huila-tr"},
+    *EXPECTED[3:],
+]
+
+
+def doc(key: str, **changes: object) -> StoryDoc:
+    a = BY_KEY[key]
+    fields: dict[str, object] = {
+        "id": a["id"],
+        "title": a["title"],
+        "text": a["text"],
+        "language": a["language"],
+        "published": datetime.fromisoformat(str(a["published"])),
+        "outlet": a["outlet"],
+    }
+    fields.update(changes)
+    return StoryDoc(**fields)  # type: ignore[arg-type]
+
+
+def all_docs() -> list[StoryDoc]:
+    return [doc(str(a["key"])) for a in ARTICLES]
+
+
+def partition(index: StoryIndex) -> set[frozenset[str]]:
+    key_of = {int(a["id"]): str(a["key"]) for a in ARTICLES}
+    return {frozenset(key_of[i] for i in members) for members in index.stories().values()}
+
+
+def expected_partition(groups: list[set[str]]) -> set[frozenset[str]]:
+    grouped = set().union(*groups)
+    return {frozenset(g) for g in groups} | {frozenset({k}) for k in BY_KEY if k not in grouped}
+
+
+def test_fixture_groups_are_the_expected_stories() -> None:
+    index = StoryIndex()
+    index.add_many(all_docs())
+    assert partition(index) == expected_partition(EXPECTED_CROSS)
+
+
+def test_no_group_mixes_two_gold_stories() -> None:
+    index = StoryIndex()
+    index.add_many(all_docs())
+    key_of = {int(a["id"]): str(a["key"]) for a in ARTICLES}
+    for members in index.stories().values():
+        assert len({BY_KEY[key_of[i]]["story"] for i in members}) == 1, [key_of[i] for i in members]
+
+
+@pytest.mark.parametrize(
+    ("a", "b"),
+    [
+        ("en-kenya-a", "en-kenya-b"),  # wire copy: agency prefix, changed words, cut tail, new headline
+        ("en-kenya-a", "en-kenya-c"),  # wire copy cut after the quote, outlet boilerplate added
+        ("fr-senegal-a", "fr-senegal-c"),
+        ("es-huila-a", "es-huila-b"),
+        ("en-soilwatch-pr", "en-soilwatch-rw"),  # press release and its rewrite
+        ("fr-appel-pr", "fr-appel-rw"),
+        ("es-suelosvivos-pr", "es-suelosvivos-rw"),
+        ("fr-senegal-a", "fr-senegal-feed"),  # same item, other feed: first paragraph only
+        ("es-huila-a", "es-huila-feed"),  # same item, other feed: summary cut at 200 characters
+        ("en-soilwatch-pr", "en-soilwatch-search"),  # same item, title only in a news-search feed
+    ],
+)
+def test_same_story(a: str, b: str) -> None:
+    assert same_story(doc(a), doc(b))
+    assert same_story(doc(b), doc(a))
+
+
+@pytest.mark.parametrize(
+    ("a", "b"),
+    [
+        ("en-soilwatch-pr", "en-mapstudy"),  # same topic (soil maps), different story
+        ("en-soilwatch-rw", "en-mapstudy"),
+        ("en-kenya-a", "en-ethiopia"),  # both on East African farmers and soil
+        ("fr-appel-pr", "fr-bretagne"),
+        ("fr-senegal-a", "fr-burkina"),  # both Sahel practices, same outlet
+        ("es-suelosvivos-pr", "es-uruguay"),
+        ("es-huila-a", "es-peru"),
+        ("en-short-farmers", "en-short-policy"),  # title only, five of seven title words shared
+        ("en-bikes", "en-kenya-a"),
+        ("fr-empty", "es-empty"),
+        ("fr-empty", "fr-empty"),  # an empty doc is not the same story as itself: nothing to compare
+    ],
+)
+def test_not_same_story(a: str, b: str) -> None:
+    assert not same_story(doc(a), doc(b))
+
+
+def test_incremental_equals_batch_in_any_order() -> None:
+    docs = all_docs()
+    batch = StoryIndex()
+    batch_map = batch.add_many(docs)
+    nightly = StoryIndex()
+    for day in sorted({d.published for d in docs if d.published}):
+        nightly.add_many([d for d in docs if d.published == day])
+    shuffled = StoryIndex()
+    order = docs[:]
+    random.Random(7).shuffle(order)
+    for d in order:
+        shuffled.add(d)
+    assert partition(nightly) == partition(batch) == partition(shuffled)
+    assert (
+        batch_map
+        == {d.id: nightly.story_of(d.id) for d in docs}
+        == {d.id: shuffled.story_of(d.id) for d in docs}
+    )
+
+
+def test_story_id_is_the_earliest_published_doc() -> None:
+    late = doc("en-kenya-a", id=900, published=datetime(2025, 3, 9, tzinfo=UTC))
+    early = doc("en-kenya-b", id=901, published=datetime(2025, 3, 1, tzinfo=UTC))
+    index = StoryIndex()
+    assert index.add(late) == 900
+    assert index.add(early) == 901
+    assert index.story_of(900) == 901
+    assert index.add(late) == 901  # adding a doc again changes nothing
+
+
+def test_signature_is_deterministic_across_processes() -> None:
+    """Signatures are stored: they must not depend on Python's per-process string hash seed."""
+    code = (
+        "import json, sys; from mediawatch.classify.stories import StoryDoc, signature_of; "
+        "a = json.load(open(sys.argv[1]))[0]; "
+        "print(signature_of(StoryDoc(1, a['title'], a['text'], a['language'])).hex())"
+    )
+    outputs = set()
+    for seed in ("1", "2"):
+        env = {**os.environ, "PYTHONHASHSEED": seed}
+        run = subprocess.run(
+            [sys.executable, "-c", code, str(FIXTURES)], capture_output=True, text=True, env=env, check=True
+        )
+        outputs.add(run.stdout.strip())
+    a = ARTICLES[0]
+    here = signature_of(StoryDoc(1, str(a["title"]), str(a["text"]), str(a["language"]))).hex()
+    assert outputs == {here}
+
+
+def test_signature_round_trip_and_rebuild_without_text() -> None:
+    docs = all_docs()
+    for d in docs:
+        assert Features.from_bytes(signature_of(d)) == features_of(d)
+    original = StoryIndex()
+    original.add_many(docs)
+    rebuilt = StoryIndex()
+    for d in docs:
+        rebuilt.add_signature(d.id, d.published, StoryIndex().signature_of(d))
+    assert rebuilt.stories() == original.stories()
+
+
+def test_bad_signature_is_refused() -> None:
+    sig = signature_of(doc("en-kenya-a"))
+    with pytest.raises(ValueError, match="version"):
+        StoryIndex().add_signature(1, None, bytes([99]) + sig[1:])
+    with pytest.raises(ValueError, match="truncated"):
+        StoryIndex().add_signature(1, None, sig[:-4])
+    with pytest.raises(ValueError, match="version"):
+        StoryIndex().add_signature(1, None, b"")
+
+
+def test_window_is_respected() -> None:
+    base = datetime(2025, 3, 4, tzinfo=UTC)
+    first = doc("en-kenya-a", id=1, published=base)
+    ten_days = doc("en-kenya-b", id=2, published=base + timedelta(days=10))
+    six_weeks = doc("en-kenya-c", id=3, published=base + timedelta(days=42))
+    assert same_story(first, ten_days)
+    assert not same_story(first, six_weeks)
+    assert not same_story(first, ten_days, window_days=7)
+    index = StoryIndex(window_days=14)
+    index.add_many([first, ten_days, six_weeks])
+    assert index.story_of(2) == 1
+    assert index.story_of(3) == 3
+    undated = doc("en-kenya-c", id=4, published=None)  # no date: the window cannot apply
+    assert same_story(first, undated)
+
+
+def test_prune_forgets_old_docs_but_keeps_story_ids() -> None:
+    base = datetime(2025, 3, 4, tzinfo=UTC)
+    index = StoryIndex()
+    index.add_many([doc("en-kenya-a", id=1, published=base), doc("en-kenya-b", id=2, published=base)])
+    index.add(doc("fr-appel-pr", id=3, published=base + timedelta(days=3)))
+    assert index.prune(base + timedelta(days=1)) == 2
+    assert len(index) == 1
+    assert index.story_of(3) == 3
+    # a copy of a pruned doc starts a new story
+    assert index.add(doc("en-kenya-c", id=4, published=base + timedelta(days=5))) == 4
+    # a copy of the remaining doc joins it
+    assert index.add(doc("fr-appel-rw", id=5, published=base + timedelta(days=5))) == 3
+
+
+def test_prune_keeps_the_story_id_of_a_pruned_first_doc() -> None:
+    base = datetime(2025, 3, 4, tzinfo=UTC)
+    index = StoryIndex()
+    index.add_many(
+        [doc("en-kenya-a", id=1, published=base), doc("en-kenya-b", id=2, published=base + timedelta(days=5))]
+    )
+    index.prune(base + timedelta(days=1))
+    assert index.story_of(2) == 1
+    assert index.add(doc("en-kenya-c", id=3, published=base + timedelta(days=6))) == 1
+
+
+@pytest.mark.parametrize(
+    ("title", "text"),
+    [
+        ("", ""),
+        ("   ", "\n\n"),
+        ("News", ""),
+        ("", "Short."),
+        ("!!! ???", "… — «»"),
+        ("2025", "12 000 1,5"),
+        ("a" * 5000, ""),
+    ],
+)
+def test_empty_and_short_docs_do_not_crash_or_merge(title: str, text: str) -> None:
+    index = StoryIndex()
+    index.add_many(all_docs())
+    odd = StoryDoc(1000, title, text)
+    assert index.add(odd) == 1000
+    assert index.add(StoryDoc(1001, title, text)) == 1001  # even with an identical twin: too little to tell
+    assert Features.from_bytes(signature_of(odd)) == features_of(odd)
+
+
+def test_title_only_items_with_the_same_title_key_merge() -> None:
+    a = StoryDoc(1, "Global soil carbon map released for twelve countries - Agri News", "")
+    b = StoryDoc(2, "Global Soil Carbon Map Released For Twelve Countries | Farm Wire", "")
+    c = StoryDoc(3, "Global soil carbon map released for eleven countries", "")
+    assert same_story(a, b)
+    assert not same_story(a, c)
+
+
+def test_long_docs_need_more_than_an_equal_title() -> None:
+    """A recurring headline ("Weekly soil news") over two different texts is two stories."""
+    a = doc("en-kenya-a", title="Weekly soil carbon news from around the world")
+    b = doc("en-ethiopia", title="Weekly soil carbon news from around the world")
+    assert not same_story(a, b)
+
+
+def test_cross_language_translations_group_and_can_be_turned_off() -> None:
+    assert DEFAULT_RULES.cross_language
+    assert same_story(doc("fr-senegal-a"), doc("en-senegal-tr"))
+    assert same_story(doc("es-huila-a"), doc("fr-huila-tr"))
+    assert not same_story(doc("fr-senegal-a"), doc("en-kenya-a"))
+    off = StoryRules(cross_language=False)
+    assert not same_story(doc("fr-senegal-a"), doc("en-senegal-tr"), rules=off)
+    index = StoryIndex(rules=off)
+    index.add_many(all_docs())
+    assert partition(index) == expected_partition(EXPECTED)
+
+
+def test_language_is_guessed_when_missing() -> None:
+    for key in ("en-kenya-a", "fr-senegal-a", "es-huila-a"):
+        assert features_of(doc(key, language="")).language == BY_KEY[key]["language"]
+    assert features_of(StoryDoc(1, "Soil", "")).language == ""
+
+
+def test_parameters_are_checked() -> None:
+    with pytest.raises(ValueError, match="power of two"):
+        StoryIndex(num_perm=48)
+    assert StoryIndex(threshold=0.7).rules.threshold == 0.7
