@@ -109,6 +109,29 @@ def print_articles(rows: Sequence[Article], as_json: bool) -> None:
     _console().print(table)
 
 
+def print_classified(store: Store) -> None:
+    """Articles with their classification: what a media watcher reads first."""
+    results = {int(c.id): c for c in store.classifications()}
+    table = Table(title=f"{sum(c.relevant for c in results.values())} of {len(results)} articles relevant")
+    for col in ("id", "lang", "relevant", "score", "title", "themes", "regions"):
+        table.add_column(col, overflow="fold")
+    for a in store.list_articles():
+        c = results.get(a.id)
+        if c is None:
+            continue
+        table.add_row(
+            str(a.id),
+            c.language,
+            "yes" if c.relevant else "no",
+            f"{c.relevance:.2f}",
+            a.title[:70],
+            ", ".join(c.themes),
+            ", ".join(c.regions),
+            style="" if c.relevant else "dim",
+        )
+    _console().print(table)
+
+
 def print_stories(stories: Sequence[Any], as_json: bool) -> None:
     if as_json:
         for s in stories:

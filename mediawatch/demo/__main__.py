@@ -13,7 +13,9 @@ from pathlib import Path
 
 import tomlkit
 
-from mediawatch.cli_views import print_articles, print_health
+from mediawatch.classify.grouping import group_stories, list_stories
+from mediawatch.classify.pipeline import classify_stored, load_classifier
+from mediawatch.cli_views import print_articles, print_classified, print_health, print_stories
 from mediawatch.collect.pipeline import collect
 from mediawatch.config import Settings, database_url
 from mediawatch.demo.server import DemoServer, demo_sources
@@ -48,6 +50,7 @@ def run(workdir: Path = WORKDIR) -> int:
             db=db,
             feeds_dir=str(feeds),
             allow_private_addresses=True,  # the demo's sources live on 127.0.0.1
+            model_path=str(workdir / "relevance-model.npz"),  # none: the taxonomy alone
             per_host_delay=0.02,
             extract_workers=1,
         )
@@ -65,9 +68,16 @@ def run(workdir: Path = WORKDIR) -> int:
             print("\nSecond run (nothing changed on the server):")
             again = collect(store, sources, settings)
             print(again.summary_line())
+            print("\nClassify (language, relevance, themes, regions) and group stories:")
+            classifier = load_classifier(settings)
+            print(classify_stored(store, classifier).summary_line())
+            print(group_stories(store, settings).summary_line())
+            print_classified(store)
+            print_stories([s for s in list_stories(store) if len(s.articles) > 1], as_json=False)
     print(f"\nThe demo database is {workdir / 'mediawatch.sqlite3'}; explore it with, for example:")
     print(f"  .venv/bin/mediawatch --db {workdir / 'mediawatch.sqlite3'} --feeds {feeds} articles list")
     print(f"  .venv/bin/mediawatch --db {workdir / 'mediawatch.sqlite3'} --feeds {feeds} sources health")
+    print(f"  .venv/bin/mediawatch --db {workdir / 'mediawatch.sqlite3'} stories list --all")
     return 0
 
 
