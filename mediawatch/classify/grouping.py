@@ -58,7 +58,7 @@ def group_stories(store: Store, settings: Settings) -> GroupingReport:
     for article in new:
         doc = _doc(article)
         signatures[article.id] = index.signature_of(doc)
-        index.add(doc)
+        index.add_signature(doc.id, doc.published, signatures[article.id])
     after = index.assignments()
     changed = [(i, after[i], signatures[i]) for i in before if after[i] != before[i]]
     fresh = [(a.id, after[a.id], signatures[a.id]) for a in new]

@@ -1,22 +1,23 @@
-"""Story grouping: articles that tell the same story, across outlets, feeds and (optionally) languages.
+"""Story grouping: articles that tell the same story, across outlets, feeds and languages.
 
-Method (see docs/stories.md):
+Method (docs/stories.md has the figures):
 
-1. A *signature* per article, computed once and storable as bytes: 32-bit hashes of word 3-gram shingles
-   of the folded title and lead (first ``LEAD_WORDS`` words of text, stopwords removed), the title key of
-   ``collect.titles``, the title's content words, the lead's content words, and its *anchors* (numbers,
-   proper names, acronyms: what survives a rewrite or a translation).
-2. Candidates come from MinHash LSH (one-permutation hashing with densification, ``num_perm`` bins, bands of
-   two rows) over the shingles, plus an exact bucket per title key. No all-pairs comparison.
-3. Each candidate within ``window_days`` is verified by the pair rules of :func:`decide` on the *exact*
-   sets of the two signatures (precision first), and verified pairs are joined with union-find.
+1. A *signature* per article, computed once and storable as bytes: 32-bit hashes of the word 3-gram
+   shingles of the folded title and lead (first ``LEAD_WORDS`` words of text, function words removed), the
+   title key of ``collect.titles``, the content words, and the *anchors* (numbers, names, acronyms: what
+   survives a rewrite or a translation).
+2. Candidates come from LSH buckets, not all pairs: MinHash bands of the shingles (one-permutation hashing
+   with densification, ``num_perm`` bins), of the lede and of the anchors, plus one bucket per title key.
+3. Each candidate within ``window_days`` is verified by the rules of :func:`decide` on the *exact* sets of
+   the two signatures (precision first); verified pairs are joined with union-find.
 
-Groups are the connected components of the verified pairs, so they do not depend on insertion order, and a
-story's id is its earliest-published doc (ties and undated docs: smallest id).
+Groups are the connected components of the verified pairs, so they do not depend on insertion order; a
+story's id is its earliest-published doc (ties: smallest id; undated docs come last).
 """
 
 from __future__ import annotations
 
+import hashlib
 import re
 import struct
 import sys
@@ -127,7 +128,8 @@ class StoryRules:
       (a feed summary or a cut wire copy inside the full text);
     - same title: equal title keys (``collect.titles``), and texts that do not disagree: one has fewer
       than ``bare_words`` content words (title only), or shingle Jaccard >= ``title_support``, or one is
-      short (< ``short_words``: a feed summary) and content-word Jaccard >= ``title_content_support``.
+      short (< ``short_words``: a feed summary) and >= ``title_content_support`` of its content words are
+      in the other.
       Short docs with different keys but title-word Jaccard >= ``title_jaccard`` (>= ``min_title_words``
       words each) match on the same condition;
     - rewrite: anchors (numbers, names) Jaccard >= ``anchor_jaccard`` with >= ``min_shared_anchors`` shared,
@@ -141,7 +143,7 @@ class StoryRules:
     containment: float = 0.8
     min_contained: int = 12
     title_support: float = 0.1
-    title_content_support: float = 0.2
+    title_content_support: float = 0.6
     bare_words: int = 8  # a doc with fewer content words of text has nothing to set against its title
     title_jaccard: float = 0.8
     min_title_words: int = 5
@@ -346,8 +348,6 @@ def features_of(doc: StoryDoc) -> Features:
 
 
 def _digest(key: str) -> bytes:
-    import hashlib
-
     return hashlib.blake2b(key.encode(), digest_size=8).digest()
 
 
@@ -376,13 +376,13 @@ def decide(a: Features, b: Features, rules: StoryRules = DEFAULT_RULES) -> bool:
         return True
     words = min(a.text_words, b.text_words)
     short = words < rules.short_words
-    content_jac = _jaccard(a.content, b.content)[0]
-    # An equal title needs the texts not to disagree: one has (almost) none, or they share phrases, or a
-    # short one (a feed summary) shares its words with the other.
+    content_jac, content_inter = _jaccard(a.content, b.content)
+    # An equal title needs the texts not to disagree: one has (almost) none, or they share phrases, or the
+    # words of a short one (a feed summary) are found in the other.
     title_support = (
         words < rules.bare_words
         or jac >= rules.title_support
-        or (short and content_jac >= rules.title_content_support)
+        or (short and content_inter >= rules.title_content_support * min(len(a.content), len(b.content)))
     )
     if title_support and a.title_key and a.title_key == b.title_key:
         return True
@@ -596,7 +596,10 @@ class StoryIndex:
         return self.story_of(doc_id)
 
     def prune(self, before: datetime) -> int:
-        """Forget docs published before ``before`` (they can no longer be matched); returns how many."""
+        """Forget docs published before ``before`` (undated ones stay); returns how many.
+
+        Forgotten docs can no longer be matched; the docs that stay keep their story and its id.
+        """
         old = [i for i, when in self._when.items() if when is not None and when < before]
         gone = set(old)
         for doc_id in old:
