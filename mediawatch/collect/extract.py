@@ -572,7 +572,9 @@ def extract_page(html: bytes | str, url: str, content_type: str = "") -> Extract
 
     facts = _PageFacts(tree, url)
     try:
-        meta = trafilatura.extract_metadata(tree, default_url=url or None)
+        # extensive=False skips htmldate's free-text date search (dateparser): measured, no loss of date
+        # agreement on the gold pages, and 45 MB and ~1.5 s of CPU less per extraction worker.
+        meta = trafilatura.extract_metadata(tree, default_url=url or None, extensive=False)
         document = trafilatura.bare_extraction(
             tree, url=url or meta.url or None, with_metadata=False, **extraction_options()
         )

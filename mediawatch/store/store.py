@@ -370,12 +370,10 @@ class Store:
                         return other
                     row = target
             self._add_aliases(conn, article_id, urls)
-            conn.execute(
-                sa.update(t.articles)
-                .where(t.articles.c.id == article_id)
-                .values(**_completed_values(row, outcome, now))
-            )
-            self._mark_title_duplicate(conn, article_id, title_window)
+            values = _completed_values(row, outcome, now)
+            conn.execute(sa.update(t.articles).where(t.articles.c.id == article_id).values(**values))
+            when = values["published"] or row.discovered
+            self._mark_title_duplicate(conn, article_id, values["title_key"], when, title_window)
         return article_id
 
     def _merge(self, conn: Connection, loser: int, winner: int) -> None:
@@ -393,16 +391,16 @@ class Store:
         )
         conn.execute(sa.delete(t.articles).where(t.articles.c.id == loser))
 
-    def _mark_title_duplicate(self, conn: Connection, article_id: int, window: timedelta) -> None:
-        row = conn.execute(sa.select(t.articles).where(t.articles.c.id == article_id)).one()
-        if not row.title_key:
+    def _mark_title_duplicate(
+        self, conn: Connection, article_id: int, key: str, when: datetime, window: timedelta
+    ) -> None:
+        if not key:
             return
-        when = row.published or row.discovered
         stamp = sa.func.coalesce(t.articles.c.published, t.articles.c.discovered)
         earlier = conn.execute(
             sa.select(t.articles.c.id)
             .where(
-                t.articles.c.title_key == row.title_key,
+                t.articles.c.title_key == key,
                 t.articles.c.id != article_id,
                 t.articles.c.duplicate_of.is_(None),
                 t.articles.c.state != ArticleState.PENDING.value,
