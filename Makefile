@@ -30,6 +30,8 @@ eval: setup
 
 bench: setup
 	$(BIN)/python -m bench.run
+	$(BIN)/python -m bench.classify_bench
+	$(BIN)/python -m bench.stories_bench --modes batch
 
 clean:
 	rm -rf $(VENV) .demo build *.egg-info
