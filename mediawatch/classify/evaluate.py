@@ -48,6 +48,19 @@ class GoldItem:
     kind: str
 
 
+def input_from_raw(raw: dict[str, Any]) -> ClassifyInput:
+    """The classifier's input from one labelled JSON object (labels are read separately)."""
+    return ClassifyInput(
+        id=str(raw["id"]),
+        title=raw.get("title", ""),
+        summary=raw.get("summary", ""),
+        text=raw.get("text", ""),
+        url=raw.get("url", ""),
+        feed_language=raw.get("feed_language", ""),
+        source_region=raw.get("source_region", ""),
+    )
+
+
 def load_gold(path: Path) -> list[GoldItem]:
     """Items of a labelled JSON-lines file; raises ConfigError naming the line of a malformed item."""
     items = []
@@ -59,15 +72,7 @@ def load_gold(path: Path) -> list[GoldItem]:
                 raw = json.loads(line)
                 items.append(
                     GoldItem(
-                        input=ClassifyInput(
-                            id=str(raw["id"]),
-                            title=raw.get("title", ""),
-                            summary=raw.get("summary", ""),
-                            text=raw.get("text", ""),
-                            url=raw.get("url", ""),
-                            feed_language=raw.get("feed_language", ""),
-                            source_region=raw.get("source_region", ""),
-                        ),
+                        input=input_from_raw(raw),
                         language=raw["language"],
                         relevant=bool(raw["relevant"]),
                         themes=frozenset(raw.get("themes", ())),

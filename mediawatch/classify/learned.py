@@ -281,7 +281,7 @@ def main(argv: Iterable[str] | None = None) -> int:
 
 def _load_decisions(path: Path) -> list[Any]:
     """Editors' decisions in the gold format, with 'language' optional (it is not used for training)."""
-    from mediawatch.classify.evaluate import GoldItem
+    from mediawatch.classify.evaluate import GoldItem, input_from_raw
 
     out = []
     for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
@@ -291,12 +291,7 @@ def _load_decisions(path: Path) -> list[Any]:
             raw = json.loads(line)
             out.append(
                 GoldItem(
-                    input=ClassifyInput(
-                        id=str(raw["id"]),
-                        title=raw.get("title", ""),
-                        summary=raw.get("summary", ""),
-                        text=raw.get("text", ""),
-                    ),
+                    input=input_from_raw(raw),
                     language=raw.get("language", ""),
                     relevant=bool(raw["relevant"]),
                     themes=frozenset(),

@@ -234,27 +234,16 @@ class Collector:
             if lied
             else ""
         )
-        if content_hash == state.content_hash:
-            state = decide.after_content(
-                state,
-                now,
-                etag=new_etag,
-                last_modified=new_lm,
-                content_hash=content_hash,
-                conditional=conditional,
-                new_items=0,
-                status=FetchStatus.NOT_MODIFIED,
-            )
-            self._record(
-                source, state, now, FetchStatus.NOT_MODIFIED, result.status, "unchanged content", started
-            )
-            return
-        try:
-            entries, warnings = self._entries(source, result)
-        except ParseError as exc:
-            self._fail(source, state, now, exc.status, exc.detail, result.status, started, None)
-            return
-        status = FetchStatus.OK if entries else FetchStatus.EMPTY
+        unchanged = content_hash == state.content_hash
+        entries: list[NewEntry] = []
+        warnings: list[str] = []
+        if not unchanged:
+            try:
+                entries, warnings = self._entries(source, result)
+            except ParseError as exc:
+                self._fail(source, state, now, exc.status, exc.detail, result.status, started, None)
+                return
+        status = FetchStatus.NOT_MODIFIED if unchanged else (FetchStatus.OK if entries else FetchStatus.EMPTY)
         state = decide.after_content(
             state,
             now,
@@ -266,6 +255,9 @@ class Collector:
             status=status,
             detail=detail,
         )
+        if unchanged:
+            self._record(source, state, now, status, result.status, detail or "unchanged content", started)
+            return
         event = FetchEvent(
             source.id,
             now,
