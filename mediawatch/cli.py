@@ -1,4 +1,9 @@
-"""The command line: each command parses options and calls one library function."""
+"""The command line: each command parses options and calls one library function.
+
+What it prints for people speaks the user's language (``--lang``, ``MEDIAWATCH_LANG``, the locale; see
+:mod:`mediawatch.i18n`); ``--help`` texts are click's and stay in English, and machine-readable output
+(``--json``, ``--jsonl``, the key=value summary lines) is never translated.
+"""
 
 from __future__ import annotations
 
@@ -11,10 +16,12 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 import click
+from click.core import ParameterSource
 
 from mediawatch import __version__
 from mediawatch.config import Settings, database_url, load_settings
 from mediawatch.errors import LockedError, MediawatchError
+from mediawatch.i18n import LANGUAGES, t, ui_language
 from mediawatch.store import Store, open_store
 from mediawatch.types import OutletType, Region, SourceKind
 
@@ -28,8 +35,9 @@ EXIT_SOURCES_FAILED = 4
 
 
 class Context:
-    def __init__(self, settings: Settings) -> None:
+    def __init__(self, settings: Settings, lang: str = "en") -> None:
         self.settings = settings
+        self.lang = lang  # the language of what is printed for people (fr, en or es)
         self._store: Store | None = None
 
     @property
@@ -37,6 +45,19 @@ class Context:
         if self._store is None:
             self._store = open_store(database_url(self.settings.db))
         return self._store
+
+
+def current_lang() -> str:
+    """The UI language of the running command: ``--lang`` once parsed, else the environment."""
+    ctx = click.get_current_context(silent=True)
+    if ctx is not None:
+        obj = ctx.find_object(Context)
+        if obj is not None:
+            return obj.lang
+        lang = ctx.find_root().params.get("lang")
+        if isinstance(lang, str):
+            return lang
+    return ui_language()
 
 
 def handle_errors(func: F) -> F:
@@ -47,16 +68,16 @@ def handle_errors(func: F) -> F:
         try:
             return func(*args, **kwargs)
         except LockedError as exc:
-            click.echo(f"error: {exc}", err=True)
+            click.echo(t("error.prefix", current_lang(), message=exc), err=True)
             sys.exit(EXIT_LOCKED)
         except MediawatchError as exc:
-            click.echo(f"error: {exc}", err=True)
+            click.echo(t("error.prefix", current_lang(), message=exc), err=True)
             sys.exit(EXIT_USAGE)
 
     return wrapper  # type: ignore[return-value]
 
 
-def parse_since(value: str | None) -> datetime | None:
+def parse_since(value: str | None, lang: str | None = None) -> datetime | None:
     """'2024-05-01', an ISO datetime, or a relative '7d' / '12h'."""
     if not value:
         return None
@@ -67,10 +88,16 @@ def parse_since(value: str | None) -> datetime | None:
     try:
         parsed = datetime.fromisoformat(text)
     except ValueError:
-        raise click.BadParameter(
-            f"{value!r} is not a date (use 2024-05-01, an ISO datetime, 7d or 12h)"
-        ) from None
+        raise click.BadParameter(t("error.not_a_date", lang or current_lang(), value=repr(value))) from None
     return parsed.replace(tzinfo=UTC) if parsed.tzinfo is None else parsed.astimezone(UTC)
+
+
+def _ui_lang_option(ctx: click.Context, param: click.Parameter, value: str | None) -> str:
+    """--lang must be fr, en or es; MEDIAWATCH_LANG and the locale are read leniently (fr_FR -> fr)."""
+    if value and ctx.get_parameter_source(param.name or "lang") is ParameterSource.COMMANDLINE:
+        if value.strip().lower() not in LANGUAGES:
+            raise click.BadParameter(t("error.unknown_language", ui_language(), value=repr(value)))
+    return ui_language(value)
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
@@ -84,12 +111,22 @@ def parse_since(value: str | None) -> datetime | None:
 @click.option(
     "--feeds", "feeds_dir", envvar="MEDIAWATCH_FEEDS", help="Source registry folder [default: feeds]."
 )
+@click.option(
+    "--lang",
+    "lang",
+    envvar="MEDIAWATCH_LANG",
+    metavar="[fr|en|es]",
+    callback=_ui_lang_option,
+    help="Language of messages and tables, not of --help [env MEDIAWATCH_LANG, else the locale; default en].",
+)
 @click.pass_context
 @handle_errors
-def cli(ctx: click.Context, db: str | None, config_path: str | None, feeds_dir: str | None) -> None:
+def cli(
+    ctx: click.Context, db: str | None, config_path: str | None, feeds_dir: str | None, lang: str
+) -> None:
     """mediawatch: media watch, press review and newsletter pipeline."""
     settings = load_settings(config_path).with_overrides(db=db, feeds_dir=feeds_dir)
-    ctx.obj = Context(settings)
+    ctx.obj = Context(settings, lang)
     ctx.call_on_close(lambda: ctx.obj._store.close() if ctx.obj._store else None)
 
 
@@ -117,7 +154,7 @@ def sources_list(obj: Context, as_json: bool, lang: str | None, disabled: bool) 
     found = [s for s in load_registry(obj.settings.feeds_dir) if (disabled or s.enabled)]
     if lang:
         found = [s for s in found if s.language == lang]
-    print_sources(found, as_json)
+    print_sources(found, as_json, obj.lang)
 
 
 @sources.command("add")
@@ -166,7 +203,7 @@ def sources_add(
         tags=tags,
     )
     path = add_source(obj.settings.feeds_dir, source, filename)
-    click.echo(f"added {source_id} to {path}")
+    click.echo(t("sources.added", obj.lang, source=source_id, path=path))
 
 
 @sources.command("disable")
@@ -177,7 +214,8 @@ def sources_disable(obj: Context, source_id: str) -> None:
     """Disable a source (kept in the registry, not collected)."""
     from mediawatch.sources.registry import set_enabled
 
-    click.echo(f"disabled {source_id} in {set_enabled(obj.settings.feeds_dir, source_id, False)}")
+    path = set_enabled(obj.settings.feeds_dir, source_id, False)
+    click.echo(t("sources.disabled", obj.lang, source=source_id, path=path))
 
 
 @sources.command("enable")
@@ -188,7 +226,8 @@ def sources_enable(obj: Context, source_id: str) -> None:
     """Enable a disabled source."""
     from mediawatch.sources.registry import set_enabled
 
-    click.echo(f"enabled {source_id} in {set_enabled(obj.settings.feeds_dir, source_id, True)}")
+    path = set_enabled(obj.settings.feeds_dir, source_id, True)
+    click.echo(t("sources.enabled", obj.lang, source=source_id, path=path))
 
 
 @sources.command("import-opml")
@@ -203,9 +242,9 @@ def sources_import_opml(obj: Context, opml_file: str, filename: str) -> None:
     from mediawatch.sources.manage import import_opml_file
 
     added, skipped = import_opml_file(obj.settings.feeds_dir, opml_file, filename)
-    click.echo(f"imported {added} sources into {filename}; skipped {len(skipped)} already known")
+    click.echo(t("sources.imported", obj.lang, added=added, file=filename, skipped=len(skipped)))
     for line in skipped:
-        click.echo(f"  skipped {line}")
+        click.echo("  " + t("sources.skipped", obj.lang, line=line))
 
 
 @sources.command("export-opml")
@@ -220,7 +259,7 @@ def sources_export_opml(obj: Context, output: str | None) -> None:
     text = export_opml(load_registry(obj.settings.feeds_dir))
     if output:
         Path(output).write_text(text, encoding="utf-8")
-        click.echo(f"wrote {output}")
+        click.echo(t("sources.wrote", obj.lang, path=output))
     else:
         click.echo(text, nl=False)
 
@@ -239,7 +278,7 @@ def sources_check(obj: Context, source_ids: tuple[str, ...], as_json: bool, mark
     from mediawatch.sources.check import check_sources
 
     results = check_sources(obj.settings, source_ids, mark_verified=mark_verified)
-    print_checks(results, as_json)
+    print_checks(results, as_json, obj.lang)
     if any(not r.ok for r in results):
         sys.exit(EXIT_SOURCES_FAILED)
 
@@ -256,7 +295,7 @@ def sources_health(obj: Context, as_json: bool, failing: bool) -> None:
     rows = obj.store.source_health(datetime.now(UTC), obj.settings.stale_days, events=as_json)
     if failing:
         rows = [r for r in rows if r.notes]
-    print_health(rows, as_json)
+    print_health(rows, as_json, obj.lang)
 
 
 # -- collect ------------------------------------------------------------------------------------------
@@ -277,7 +316,7 @@ def collect(obj: Context, force: bool, only: tuple[str, ...], feeds_only: bool, 
     from mediawatch.cli_views import run_collect
 
     settings = obj.settings.with_overrides(fetch_pages=False) if feeds_only else obj.settings
-    report = run_collect(obj.store, settings, only, force=force, as_json=as_json)
+    report = run_collect(obj.store, settings, only, force=force, as_json=as_json, lang=obj.lang)
     if report.failed:
         sys.exit(EXIT_SOURCES_FAILED)
 
@@ -310,9 +349,13 @@ def articles_list(
     from mediawatch.cli_views import print_articles
 
     rows = obj.store.list_articles(
-        since=parse_since(since), language=lang, source=source, include_duplicates=duplicates, limit=limit
+        since=parse_since(since, obj.lang),
+        language=lang,
+        source=source,
+        include_duplicates=duplicates,
+        limit=limit,
     )
-    print_articles(rows, as_json)
+    print_articles(rows, as_json, obj.lang)
 
 
 # -- classify -----------------------------------------------------------------------------------------
@@ -357,9 +400,7 @@ def retrain(obj: Context, no_labelled: bool) -> None:
 
     gold = [] if no_labelled else [p for p in (GOLD_DIR / "dev.jsonl",) if p.exists()]
     report = run_retrain(obj.store, obj.settings, gold)
-    click.echo(
-        f"trained on {report.decisions} editor decisions and {report.gold} labelled items: {report.path}"
-    )
+    click.echo(t("retrain.done", obj.lang, decisions=report.decisions, gold=report.gold, path=report.path))
 
 
 # -- stories ------------------------------------------------------------------------------------------
@@ -379,10 +420,10 @@ def stories_list(obj: Context, since: str | None, as_json: bool, show_all: bool)
     from mediawatch.classify.grouping import list_stories
     from mediawatch.cli_views import print_stories
 
-    found = list_stories(obj.store, since=parse_since(since))
+    found = list_stories(obj.store, since=parse_since(since, obj.lang))
     if not show_all:
         found = [s for s in found if len(s.articles) > 1]
-    print_stories(found, as_json)
+    print_stories(found, as_json, obj.lang)
 
 
 # -- extract ------------------------------------------------------------------------------------------

@@ -1,4 +1,10 @@
-"""How the CLI shows things: rich tables on a terminal, JSON lines for scripts."""
+"""How the CLI shows things: rich tables on a terminal, JSON lines for scripts.
+
+Titles, column headers and messages come from the FR/EN/ES catalogues (:mod:`mediawatch.i18n`); ``lang``
+defaults to :func:`mediawatch.i18n.ui_language`. JSON output and the key=value summary lines are for
+scripts and stay untranslated; values that are data (source ids, statuses, enum values, titles) are shown
+as they are.
+"""
 
 from __future__ import annotations
 
@@ -17,6 +23,7 @@ from rich.table import Table
 
 from mediawatch.collect.pipeline import CollectReport, collect
 from mediawatch.config import Settings
+from mediawatch.i18n import t, ui_language
 from mediawatch.store import Store
 from mediawatch.types import Article, Source, SourceHealth
 
@@ -46,14 +53,26 @@ def _when(value: datetime | None) -> str:
     return value.strftime("%Y-%m-%d %H:%M") if value else "-"
 
 
-def print_sources(sources: Sequence[Source], as_json: bool) -> None:
+def _yes_no(value: bool, lang: str) -> str:
+    return t("common.yes", lang) if value else t("common.no", lang)
+
+
+def _table(title: str, columns: Sequence[str], lang: str) -> Table:
+    """A table titled ``title`` whose headers are the ``column.<name>`` texts of ``lang``."""
+    table = Table(title=title)
+    for col in columns:
+        table.add_column(t(f"column.{col}", lang), overflow="fold")
+    return table
+
+
+def print_sources(sources: Sequence[Source], as_json: bool, lang: str | None = None) -> None:
     if as_json:
         for s in sources:
             _emit_json(asdict(s))
         return
-    table = Table(title=f"{len(sources)} sources")
-    for col in ("id", "lang", "kind", "region", "type", "enabled", "verified", "url"):
-        table.add_column(col, overflow="fold")
+    lang = ui_language(lang)
+    columns = ("id", "lang", "kind", "region", "type", "enabled", "verified", "url")
+    table = _table(t("title.sources", lang, count=len(sources)), columns, lang)
     for s in sources:
         table.add_row(
             s.id,
@@ -61,23 +80,23 @@ def print_sources(sources: Sequence[Source], as_json: bool) -> None:
             s.kind.value,
             s.region.value,
             s.outlet_type.value,
-            "yes" if s.enabled else "no",
-            "yes" if s.verified else "no",
+            _yes_no(s.enabled, lang),
+            _yes_no(s.verified, lang),
             s.url,
         )
     _console().print(table)
 
 
-def print_health(rows: Sequence[SourceHealth], as_json: bool) -> None:
+def print_health(rows: Sequence[SourceHealth], as_json: bool, lang: str | None = None) -> None:
     if as_json:
         for r in rows:
             _emit_json(asdict(r))
         return
-    table = Table(title="source health")
-    for col in ("source", "status", "last fetch", "last success", "fails", "next due", "stale d", "notes"):
-        table.add_column(col, overflow="fold")
+    lang = ui_language(lang)
+    columns = ("source", "status", "last_fetch", "last_success", "fails", "next_due", "stale_days", "notes")
+    table = _table(t("title.health", lang), columns, lang)
     for r in rows:
-        status = r.last_status.value if r.last_status else "never"
+        status = r.last_status.value if r.last_status else t("common.never", lang)
         style = "red" if r.consecutive_failures else ("yellow" if r.notes else "")
         table.add_row(
             r.source_id,
@@ -93,14 +112,14 @@ def print_health(rows: Sequence[SourceHealth], as_json: bool) -> None:
     _console().print(table)
 
 
-def print_articles(rows: Sequence[Article], as_json: bool) -> None:
+def print_articles(rows: Sequence[Article], as_json: bool, lang: str | None = None) -> None:
     if as_json:
         for a in rows:
             _emit_json(asdict(a))
         return
-    table = Table(title=f"{len(rows)} articles")
-    for col in ("id", "published", "lang", "state", "title", "sources"):
-        table.add_column(col, overflow="fold")
+    lang = ui_language(lang)
+    columns = ("id", "published", "lang", "state", "title", "sources")
+    table = _table(t("title.articles", lang, count=len(rows)), columns, lang)
     for a in rows:
         state = a.state.value + (f" ({a.partial_reason.value})" if a.partial_reason else "")
         table.add_row(
@@ -109,12 +128,13 @@ def print_articles(rows: Sequence[Article], as_json: bool) -> None:
     _console().print(table)
 
 
-def print_classified(store: Store) -> None:
+def print_classified(store: Store, lang: str | None = None) -> None:
     """Articles with their classification: what a media watcher reads first."""
+    lang = ui_language(lang)
     results = {int(c.id): c for c in store.classifications()}
-    table = Table(title=f"{sum(c.relevant for c in results.values())} of {len(results)} articles relevant")
-    for col in ("id", "lang", "relevant", "score", "title", "themes", "regions"):
-        table.add_column(col, overflow="fold")
+    relevant = sum(c.relevant for c in results.values())
+    title = t("title.classified", lang, relevant=relevant, total=len(results))
+    table = _table(title, ("id", "lang", "relevant", "score", "title", "themes", "regions"), lang)
     for a in store.list_articles():
         c = results.get(a.id)
         if c is None:
@@ -122,7 +142,7 @@ def print_classified(store: Store) -> None:
         table.add_row(
             str(a.id),
             c.language,
-            "yes" if c.relevant else "no",
+            _yes_no(c.relevant, lang),
             f"{c.relevance:.2f}",
             a.title[:70],
             ", ".join(c.themes),
@@ -132,7 +152,7 @@ def print_classified(store: Store) -> None:
     _console().print(table)
 
 
-def print_stories(stories: Sequence[Any], as_json: bool) -> None:
+def print_stories(stories: Sequence[Any], as_json: bool, lang: str | None = None) -> None:
     if as_json:
         for s in stories:
             _emit_json(
@@ -155,9 +175,9 @@ def print_stories(stories: Sequence[Any], as_json: bool) -> None:
                 }
             )
         return
-    table = Table(title=f"{len(stories)} stories")
-    for col in ("story", "latest", "title", "also in", "languages"):
-        table.add_column(col, overflow="fold")
+    lang = ui_language(lang)
+    columns = ("story", "latest", "title", "also_in", "languages")
+    table = _table(t("title.stories", lang, count=len(stories)), columns, lang)
     for s in stories:
         lead = s.articles[0]
         also = ", ".join(s.outlets[1:]) if len(s.outlets) > 1 else "-"
@@ -168,10 +188,10 @@ def print_stories(stories: Sequence[Any], as_json: bool) -> None:
 class RichProgress:
     """Progress bars on stderr for interactive runs."""
 
-    def __init__(self, progress: Progress) -> None:
+    def __init__(self, progress: Progress, lang: str | None = None) -> None:
         self._p = progress
-        self._feeds = progress.add_task("feeds", total=0)
-        self._pages = progress.add_task("pages", total=0)
+        self._feeds = progress.add_task(t("progress.feeds", lang), total=0)
+        self._pages = progress.add_task(t("progress.pages", lang), total=0)
 
     def feeds_total(self, n: int) -> None:
         self._p.update(self._feeds, total=n)
@@ -188,16 +208,24 @@ class RichProgress:
 
 
 def run_collect(
-    store: Store, settings: Settings, only: Sequence[str], *, force: bool, as_json: bool
+    store: Store,
+    settings: Settings,
+    only: Sequence[str],
+    *,
+    force: bool,
+    as_json: bool,
+    lang: str | None = None,
 ) -> CollectReport:
     from mediawatch.sources.registry import load_registry
+
+    lang = ui_language(lang)
 
     sources = load_registry(settings.feeds_dir)
     if only:
         unknown = set(only) - {s.id for s in sources}
         if unknown:
             raise click.BadParameter(
-                f"unknown source id(s): {', '.join(sorted(unknown))}", param_hint="--source"
+                t("error.unknown_sources", lang, ids=", ".join(sorted(unknown))), param_hint="--source"
             )
         sources = [s for s in sources if s.id in only]
     interactive = sys.stderr.isatty() and not as_json
@@ -209,30 +237,30 @@ def run_collect(
             TimeElapsedColumn(),
         )
         with Progress(*columns, console=Console(stderr=True), transient=True) as bar:
-            report = collect(store, sources, settings, force=force, progress=RichProgress(bar))
+            report = collect(store, sources, settings, force=force, progress=RichProgress(bar, lang))
     else:
         report = collect(store, sources, settings, force=force)
     if as_json:
         _emit_json(report.as_dict())
     else:
-        click.echo(report.summary_line())
+        click.echo(report.summary_line())  # key=value for logs and scripts: never translated
         for source_id, status, detail in report.failures:
-            click.echo(f"  failed {source_id}: {status}: {detail}")
+            click.echo("  " + t("collect.failed", lang, source=source_id, status=status, detail=detail))
     return report
 
 
-def print_checks(results: Sequence[Any], as_json: bool) -> None:
+def print_checks(results: Sequence[Any], as_json: bool, lang: str | None = None) -> None:
     if as_json:
         for r in results:
             _emit_json(asdict(r))
         return
-    table = Table(title="source check")
-    for col in ("source", "result", "status", "entries", "detail"):
-        table.add_column(col, overflow="fold")
+    lang = ui_language(lang)
+    columns = ("source", "result", "status", "entries", "detail")
+    table = _table(t("title.check", lang), columns, lang)
     for r in results:
         table.add_row(
             r.source_id,
-            "ok" if r.ok else "FAIL",
+            t("common.ok", lang) if r.ok else t("common.fail", lang),
             r.status,
             str(r.entries),
             r.detail,

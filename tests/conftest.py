@@ -28,6 +28,13 @@ def corpus_dir_fixture() -> Callable[[str], Path]:
     return corpus_dir
 
 
+@pytest.fixture(autouse=True)
+def _english_and_strict_translations(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Tests read English output whatever the developer's locale, and a missing catalogue key fails them."""
+    monkeypatch.setenv("MEDIAWATCH_LANG", "en")
+    monkeypatch.setenv("MEDIAWATCH_I18N_STRICT", "1")
+
+
 @pytest.fixture
 def hostile_server() -> Iterator[HostileServer]:
     """A started :class:`HostileServer` on 127.0.0.1 (a free port), stopped after the test."""

@@ -1,0 +1,159 @@
+"""User-facing text in French, English and Spanish.
+
+Every message a person reads (CLI tables and messages today, emails and web pages later) comes from the
+catalogues next to this file: ``fr.toml``, ``en.toml`` and ``es.toml``. Keys are dotted
+(``column.title``, written as TOML tables or dotted keys); values are :meth:`str.format` templates with
+named fields (``"{count} sources"``). The three catalogues hold the same keys with the same fields:
+``tests/test_i18n.py`` fails otherwise.
+
+    t("sources.added", "fr", source="agro-blog", path="feeds/local.toml")
+
+A key missing from a catalogue falls back to English (and a key missing everywhere shows the key
+itself), so a user never gets a crash over a translation. In strict mode (``MEDIAWATCH_I18N_STRICT=1``
+or ``mediawatch.i18n.STRICT = True``, meant for tests) the same cases raise :class:`TranslationError`.
+
+Machine-readable output (``--json``, the ``key=value`` summary lines) is never translated.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import string
+import tomllib
+from collections.abc import Mapping
+from functools import cache
+from pathlib import Path
+from types import MappingProxyType
+from typing import Any
+
+from mediawatch.errors import ConfigError
+
+__all__ = [
+    "DEFAULT_LANGUAGE",
+    "LANGUAGES",
+    "STRICT",
+    "TranslationError",
+    "catalogue",
+    "catalogue_path",
+    "fields_of",
+    "t",
+    "ui_language",
+]
+
+LANGUAGES = ("fr", "en", "es")
+DEFAULT_LANGUAGE = "en"
+STRICT = False
+"""Set to True (or MEDIAWATCH_I18N_STRICT=1) to raise on a missing key or a bad template."""
+
+CATALOGUE_DIR = Path(__file__).resolve().parent
+
+log = logging.getLogger("mediawatch.i18n")
+
+
+class TranslationError(KeyError):
+    """Strict mode only: a key is missing from a catalogue or its template does not format."""
+
+    def __str__(self) -> str:  # KeyError would quote the message
+        return str(self.args[0]) if self.args else ""
+
+
+def _strict() -> bool:
+    return STRICT or os.environ.get("MEDIAWATCH_I18N_STRICT", "").strip().lower() in {"1", "true", "yes"}
+
+
+def catalogue_path(lang: str) -> Path:
+    return CATALOGUE_DIR / f"{lang}.toml"
+
+
+def _flatten(table: Mapping[str, Any], prefix: str, path: Path, out: dict[str, str]) -> None:
+    for key, value in table.items():
+        full = f"{prefix}{key}"
+        if isinstance(value, Mapping):
+            _flatten(value, f"{full}.", path, out)
+        elif isinstance(value, str):
+            out[full] = value
+        else:
+            raise ConfigError(f"{path}: key {full!r} must be a string, not {type(value).__name__}")
+
+
+@cache
+def catalogue(lang: str) -> Mapping[str, str]:
+    """The flat ``key -> template`` catalogue of ``lang`` (read once, then cached)."""
+    if lang not in LANGUAGES:
+        raise ConfigError(f"no catalogue for language {lang!r} (known: {', '.join(LANGUAGES)})")
+    path = catalogue_path(lang)
+    try:
+        with path.open("rb") as fh:
+            data = tomllib.load(fh)
+    except OSError as exc:
+        raise ConfigError(f"{path}: cannot read translation catalogue: {exc.strerror or exc}") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{path}: malformed translation catalogue: {exc}") from None
+    flat: dict[str, str] = {}
+    _flatten(data, "", path, flat)
+    return MappingProxyType(flat)
+
+
+def fields_of(template: str) -> frozenset[str]:
+    """The named fields of a :meth:`str.format` template (``"{n} of {total}"`` -> ``{"n", "total"}``)."""
+    names = set()
+    for _, field, _, _ in string.Formatter().parse(template):
+        if field is not None:
+            names.add(field.split(".", 1)[0].split("[", 1)[0])
+    return frozenset(names)
+
+
+def _language_code(value: str | None) -> str | None:
+    """``fr_FR.UTF-8`` -> ``fr``; ``None`` for an empty value."""
+    if not value or not value.strip():
+        return None
+    code = value.strip().replace("-", "_").split(".", 1)[0].split("@", 1)[0].split("_", 1)[0].lower()
+    return code if code in LANGUAGES else DEFAULT_LANGUAGE
+
+
+def ui_language(explicit: str | None = None) -> str:
+    """The language to talk to the user in.
+
+    ``explicit`` (the ``--lang`` option) > ``MEDIAWATCH_LANG`` > ``LC_ALL`` > ``LC_MESSAGES`` > ``LANG`` >
+    English. The first of these that is set decides; a language other than fr/en/es (or the C/POSIX
+    locale) means English.
+    """
+    for value in (
+        explicit,
+        os.environ.get("MEDIAWATCH_LANG"),
+        os.environ.get("LC_ALL"),
+        os.environ.get("LC_MESSAGES"),
+        os.environ.get("LANG"),
+    ):
+        code = _language_code(value)
+        if code is not None:
+            return code
+    return DEFAULT_LANGUAGE
+
+
+def _format(template: str, key: str, lang: str, fields: Mapping[str, object]) -> str:
+    try:
+        return template.format(**fields)
+    except (KeyError, IndexError, ValueError, AttributeError) as exc:
+        problem = f"template {key!r} ({lang}) does not format with {sorted(fields)}: {exc!r}"
+        if _strict():
+            raise TranslationError(problem) from None
+        log.warning("%s", problem)
+        return template
+
+
+def t(key: str, lang: str | None = None, /, **fields: object) -> str:
+    """The text of ``key`` in ``lang`` (default: :func:`ui_language`), formatted with ``fields``."""
+    code = lang if lang in LANGUAGES else ui_language(lang)
+    template = catalogue(code).get(key)
+    if template is None:
+        problem = f"translation key {key!r} is missing from {catalogue_path(code).name}"
+        if _strict():
+            raise TranslationError(problem)
+        log.warning("%s", problem)
+        template = catalogue(DEFAULT_LANGUAGE).get(key) if code != DEFAULT_LANGUAGE else None
+        if template is None:
+            return key
+        code = DEFAULT_LANGUAGE
+    return _format(template, key, code, fields)
