@@ -179,8 +179,6 @@ class Collector:
         self.report.sources_total = len(enabled)
         self.progress.feeds_total(len(enabled))
         workers = self.settings.extract_workers or (os.cpu_count() or 1)
-        # forkserver, not fork: forked workers would inherit the run lock's descriptor and keep the lock
-        # held after the collector itself is killed.
         self._executor = _extraction_pool(workers) if workers > 1 else None
         # Pages fetched but not yet extracted are held in memory: keep only a few per worker waiting.
         self._extract_slots = asyncio.Semaphore(EXTRACT_BACKLOG_PER_WORKER * workers)
