@@ -27,6 +27,7 @@ lint: setup
 eval: setup
 	$(BIN)/python -m mediawatch.classify.evaluate --set dev
 	$(BIN)/python -m mediawatch.classify.evaluate --set test
+	$(BIN)/python -m mediawatch.classify.learned compare
 
 bench: setup
 	$(BIN)/python -m bench.run

@@ -13,8 +13,9 @@ from pathlib import Path
 
 import tomlkit
 
+from mediawatch.classify.evaluate import GOLD_DIR
 from mediawatch.classify.grouping import group_stories, list_stories
-from mediawatch.classify.pipeline import classify_stored, load_classifier
+from mediawatch.classify.pipeline import classify_stored, load_classifier, retrain
 from mediawatch.cli_views import print_articles, print_classified, print_health, print_stories
 from mediawatch.collect.pipeline import collect
 from mediawatch.config import Settings, database_url
@@ -50,7 +51,7 @@ def run(workdir: Path = WORKDIR) -> int:
             db=db,
             feeds_dir=str(feeds),
             allow_private_addresses=True,  # the demo's sources live on 127.0.0.1
-            model_path=str(workdir / "relevance-model.npz"),  # none: the taxonomy alone
+            model_path=str(workdir / "relevance-model.npz"),
             per_host_delay=0.02,
             extract_workers=1,
         )
@@ -68,6 +69,9 @@ def run(workdir: Path = WORKDIR) -> int:
             print("\nSecond run (nothing changed on the server):")
             again = collect(store, sources, settings)
             print(again.summary_line())
+            print("\nTrain the relevance model on the labelled set (what `mediawatch retrain` does):")
+            trained = retrain(store, settings, [p for p in (GOLD_DIR / "dev.jsonl",) if p.exists()])
+            print(f"  {trained.gold} labelled items, {trained.decisions} editor decisions -> {trained.path}")
             print("\nClassify (language, relevance, themes, regions) and group stories:")
             classifier = load_classifier(settings)
             print(classify_stored(store, classifier).summary_line())
