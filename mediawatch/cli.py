@@ -293,8 +293,11 @@ def sources_health(obj: Context, as_json: bool, failing: bool) -> None:
     from mediawatch.cli_views import print_health
 
     rows = obj.store.source_health(datetime.now(UTC), obj.settings.stale_days, events=as_json)
-    if failing:
+    if failing and rows:
         rows = [r for r in rows if r.notes]
+        if not rows and not as_json:
+            click.echo(t("sources.all_healthy", obj.lang))
+            return
     print_health(rows, as_json, obj.lang)
 
 

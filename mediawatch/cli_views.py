@@ -93,6 +93,9 @@ def print_health(rows: Sequence[SourceHealth], as_json: bool, lang: str | None =
             _emit_json(asdict(r))
         return
     lang = ui_language(lang)
+    if not rows:
+        click.echo(t("sources.health_empty", lang))
+        return
     columns = ("source", "status", "last_fetch", "last_success", "fails", "next_due", "stale_days", "notes")
     table = _table(t("title.health", lang), columns, lang)
     for r in rows:

@@ -266,3 +266,17 @@ def test_sources_check_verifies_and_marks_working_sources(run, tmp_path):
         for r in map(json.loads, run("--feeds", str(feeds), "sources", "list", "--json").output.splitlines())
     }
     assert {k for k, v in listed.items() if v} == set(rows) - failed
+
+
+def test_health_says_what_to_do_on_an_empty_database_and_when_all_is_well(run, tmp_path):
+    assert "run `mediawatch collect` first" in run("sources", "health").output
+    with DemoServer() as server:
+        feeds = tmp_path / "feeds"
+        write_registry(server.base_url, feeds)
+        env = {
+            "MEDIAWATCH_ALLOW_PRIVATE_ADDRESSES": "1",
+            "MEDIAWATCH_PER_HOST_DELAY": "0",
+            "MEDIAWATCH_EXTRACT_WORKERS": "1",
+        }
+        run("--feeds", str(feeds), "collect", "--feeds-only", "--source", "demo-terres-vivantes", env=env)
+    assert "Every source is working" in run("sources", "health", "--failing").output
