@@ -44,6 +44,32 @@ class Settings:
     model_path: str = ""  # learned relevance model; "" : relevance-model.npz beside the default database
     blend_weight: float = 0.5  # share of the learned model in the relevance score, when a model exists
     story_window_days: int = 14  # stories never join articles further apart than this
+    # [compose]
+    compose_languages: str = "fr,en,es"  # editions of a new issue
+    compose_newsletter_per_section: int = 3
+    compose_newsletter_max_items: int = 12
+    compose_press_review_per_section: int = 15
+    compose_press_review_max_items: int = 60
+    compose_period_days: int = 7  # default period when --from is not given
+    compose_min_relevance: float = 0.5
+    # [translate]
+    translate_provider: str = "none"  # none | libretranslate | google | deepl | mymemory
+    translate_url: str = ""
+    translate_api_key: str = ""
+    translate_timeout: float = 10.0
+    # [render]
+    issues_dir: str = "issues"  # archive of rendered editions
+    site_url: str = ""  # public URL of the archive, for the Atom feeds ("" : relative links)
+    organisation: str = "4 per 1000"  # shown in headers and footers
+    # [review] and [web]
+    base_url: str = "http://127.0.0.1:8000"  # public URL of the web app (preview, preference links)
+    secret_key: str = ""  # signs links and sessions; "" : a key kept beside the database
+    four_eyes: bool = True  # the author of the last change cannot approve it
+    # [deliver]
+    smtp_url: str = ""  # smtp://user:pass@host:port, smtps://..., ?starttls=1
+    mail_from: str = ""  # MEDIAWATCH_FROM
+    reply_to: str = ""
+    send_rate: float = 50.0  # messages per second, steady
 
     def with_overrides(self, **changes: Any) -> Settings:
         return replace(self, **{k: v for k, v in changes.items() if v is not None})
@@ -70,6 +96,27 @@ def _coerce(name: str, raw: Any, target: Any, origin: str) -> Any:
         raise ConfigError(f"{origin}: {name} must be a {kind.__name__}, got {raw!r}") from None
 
 
+# Sections whose keys are prefixed with the section name ([translate] provider -> translate_provider);
+# [collect], [classify], [render], [review], [web] and [deliver] keys are plain names.
+_PREFIXED_SECTIONS = ("compose", "translate")
+_PLAIN_SECTIONS = ("collect", "classify", "render", "review", "web", "deliver", "nightly")
+
+
+def _config_items(data: dict[str, Any], path: Path) -> list[tuple[str, Any]]:
+    items: list[tuple[str, Any]] = []
+    for key, value in data.items():
+        if not isinstance(value, dict):
+            items.append((key, value))
+        elif key in _PREFIXED_SECTIONS:
+            items.extend((f"{key}_{sub}", raw) for sub, raw in value.items())
+        elif key in _PLAIN_SECTIONS:
+            items.extend(value.items())
+        else:
+            known = ", ".join(f"[{name}]" for name in (*_PLAIN_SECTIONS, *_PREFIXED_SECTIONS))
+            raise ConfigError(f"{path}: unknown section [{key}] (known: {known})")
+    return items
+
+
 def load_settings(config_path: str | None = None, env: dict[str, str] | None = None) -> Settings:
     """Build settings from the config file ([collect] and top-level keys) and MEDIAWATCH_* variables."""
     env = dict(os.environ) if env is None else env
@@ -82,15 +129,15 @@ def load_settings(config_path: str | None = None, env: dict[str, str] | None = N
             data = tomllib.loads(path.read_text(encoding="utf-8"))
         except tomllib.TOMLDecodeError as exc:
             raise ConfigError(f"{path}: {exc}") from None
-        flat = {k: v for k, v in data.items() if not isinstance(v, dict)}
-        flat.update(data.get("collect", {}))
-        for key, raw in flat.items():
+        for key, raw in _config_items(data, path):
             name = key.replace("-", "_")
             if name not in names:
                 raise ConfigError(f"{path}: unknown setting {key!r}")
             values[name] = _coerce(name, raw, getattr(defaults, name), str(path))
     elif config_path:
         raise ConfigError(f"config file not found: {config_path}")
+    if "MEDIAWATCH_FROM" in env and "MEDIAWATCH_MAIL_FROM" not in env:
+        values["mail_from"] = env["MEDIAWATCH_FROM"]
     for name in names:
         raw = env.get(f"MEDIAWATCH_{name.upper()}")
         if raw is not None:

@@ -222,3 +222,157 @@ class Classification:
     regions: tuple[Region, ...]
     objectives: tuple[str, ...]  # the initiative's strategic objectives, e.g. "A5", "B2"
     version: str  # taxonomy/model fingerprint: a change means reclassify
+
+
+# -- issues (compose, review, render, deliver) ------------------------------------------------------------
+class Publication(enum.StrEnum):
+    NEWSLETTER = "newsletter"
+    PRESS_REVIEW = "press-review"
+
+
+class IssueState(enum.StrEnum):
+    DRAFT = "draft"
+    IN_REVIEW = "in_review"
+    APPROVED = "approved"
+    SCHEDULED = "scheduled"
+    SENDING = "sending"
+    SENT = "sent"
+    CANCELLED = "cancelled"
+
+
+class EditionState(enum.StrEnum):
+    """Each language edition is reviewed and approved on its own."""
+
+    DRAFT = "draft"
+    IN_REVIEW = "in_review"
+    APPROVED = "approved"
+
+
+class TextOrigin(enum.StrEnum):
+    """Provenance of an item's title or summary in one edition."""
+
+    ORIGINAL = "original"  # the article's own words, already in the edition's language
+    MACHINE = "machine"  # machine translation, not yet touched by an editor
+    HUMAN = "human"  # written or changed by an editor
+    UNTRANSLATED = "untranslated"  # another language's words kept (provider "none" or a failure)
+
+
+class ItemStatus(enum.StrEnum):
+    PROPOSED = "proposed"  # chosen by compose, not yet looked at
+    ACCEPTED = "accepted"
+    REJECTED = "rejected"  # kept in the issue's data (and the audit log), never rendered
+
+
+class BlockKind(enum.StrEnum):
+    EDITORIAL = "editorial"
+    SUCCESS_STORY = "success_story"
+    KEY_FIGURE = "key_figure"
+    PRACTICAL_SHEET = "practical_sheet"
+    AGENDA = "agenda"
+    PARTNER_NEWS = "partner_news"
+
+
+@dataclass(frozen=True, slots=True)
+class ItemText:
+    """An item's title or summary as one edition shows it."""
+
+    language: str  # the edition's language
+    title: str
+    summary: str
+    origin: TextOrigin  # of the title and summary together: an edit to either makes both HUMAN
+    source_language: str  # language the words were written in (badge when UNTRANSLATED)
+    provider: str = ""  # translation provider, when MACHINE
+    error: str = ""  # why a translation is missing, when UNTRANSLATED because of a failure
+    updated_at: datetime | None = None
+    updated_by: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class AlsoIn:
+    """Another outlet that carried the same story."""
+
+    outlet: str
+    url: str
+    language: str
+
+
+@dataclass(frozen=True, slots=True)
+class IssueItem:
+    id: int
+    issue_id: int
+    story_id: int
+    article_id: int  # the story's representative article
+    section: str  # a Theme value, or "other"
+    position: int  # order inside the section, from 0
+    status: ItemStatus
+    score: float  # compose's ranking score, kept for explanation
+    url: str
+    outlet: str
+    published: datetime | None
+    language: str  # the article's language
+    regions: tuple[str, ...]
+    also_in: tuple[AlsoIn, ...]
+    texts: tuple[ItemText, ...]  # one per edition language
+
+    def text(self, language: str) -> ItemText | None:
+        return next((x for x in self.texts if x.language == language), None)
+
+
+@dataclass(frozen=True, slots=True)
+class Block:
+    """An editor-written block of one edition (an editorial, a key figure, an agenda...)."""
+
+    id: int
+    issue_id: int
+    language: str
+    kind: BlockKind
+    position: int
+    title: str
+    body: str  # plain text with blank-line paragraphs; rendered escaped
+    link: str = ""  # optional "read more" URL (http/https only)
+    updated_at: datetime | None = None
+    updated_by: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Edition:
+    issue_id: int
+    language: str
+    state: EditionState
+    approved_fingerprint: str = ""
+    approved_by: str = ""
+    approved_at: datetime | None = None
+    note: str = ""  # why it is where it is ("edited after approval: ...")
+
+
+@dataclass(frozen=True, slots=True)
+class Issue:
+    id: int
+    slug: str  # unique, used in archive paths: issues/<year>/<slug>/<lang>.html
+    publication: Publication
+    title: str
+    period_from: datetime
+    period_to: datetime
+    languages: tuple[str, ...]
+    state: IssueState
+    created_at: datetime
+    created_by: str
+    warnings: tuple[str, ...] = ()
+    sections: tuple[str, ...] = ()  # section order
+    scheduled_for: datetime | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class IssueContent:
+    """Everything rendering needs, read from the database in one go."""
+
+    issue: Issue
+    editions: tuple[Edition, ...]
+    items: tuple[IssueItem, ...]  # every item, rejected ones included, in section then position order
+    blocks: tuple[Block, ...]
+
+    def visible_items(self) -> tuple[IssueItem, ...]:
+        return tuple(i for i in self.items if i.status is not ItemStatus.REJECTED)
+
+    def blocks_for(self, language: str) -> tuple[Block, ...]:
+        return tuple(b for b in self.blocks if b.language == language)

@@ -1,7 +1,8 @@
 """User-facing text in French, English and Spanish.
 
 Every message a person reads (CLI tables and messages today, emails and web pages later) comes from the
-catalogues next to this file: ``fr.toml``, ``en.toml`` and ``es.toml``. Keys are dotted
+catalogues next to this file: ``fr.toml``, ``en.toml`` and ``es.toml``, plus domain catalogues
+``<domain>.<lang>.toml`` (``render.fr.toml``, ``web.es.toml``, ...) merged into them. Keys are dotted
 (``column.title``, written as TOML tables or dotted keys); values are :meth:`str.format` templates with
 named fields (``"{count} sources"``). The three catalogues hold the same keys with the same fields:
 ``tests/test_i18n.py`` fails otherwise.
@@ -35,6 +36,7 @@ __all__ = [
     "STRICT",
     "TranslationError",
     "catalogue",
+    "catalogue_files",
     "catalogue_path",
     "fields_of",
     "t",
@@ -77,21 +79,38 @@ def _flatten(table: Mapping[str, Any], prefix: str, path: Path, out: dict[str, s
             raise ConfigError(f"{path}: key {full!r} must be a string, not {type(value).__name__}")
 
 
-@cache
-def catalogue(lang: str) -> Mapping[str, str]:
-    """The flat ``key -> template`` catalogue of ``lang`` (read once, then cached)."""
-    if lang not in LANGUAGES:
-        raise ConfigError(f"no catalogue for language {lang!r} (known: {', '.join(LANGUAGES)})")
-    path = catalogue_path(lang)
+def _read(path: Path) -> dict[str, Any]:
     try:
         with path.open("rb") as fh:
-            data = tomllib.load(fh)
+            return tomllib.load(fh)
     except OSError as exc:
         raise ConfigError(f"{path}: cannot read translation catalogue: {exc.strerror or exc}") from None
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{path}: malformed translation catalogue: {exc}") from None
+
+
+def catalogue_files(lang: str) -> list[Path]:
+    """``<lang>.toml`` then every domain catalogue ``<domain>.<lang>.toml`` (email, web, render, ...)."""
+    return [catalogue_path(lang), *sorted(CATALOGUE_DIR.glob(f"*.{lang}.toml"))]
+
+
+@cache
+def catalogue(lang: str) -> Mapping[str, str]:
+    """The flat ``key -> template`` catalogue of ``lang`` (read once, then cached).
+
+    Domain catalogues let each stage keep its own strings; a key defined in two files is an error,
+    so one file can never silently override another.
+    """
+    if lang not in LANGUAGES:
+        raise ConfigError(f"no catalogue for language {lang!r} (known: {', '.join(LANGUAGES)})")
     flat: dict[str, str] = {}
-    _flatten(data, "", path, flat)
+    for path in catalogue_files(lang):
+        part: dict[str, str] = {}
+        _flatten(_read(path), "", path, part)
+        clash = sorted(set(part) & set(flat))
+        if clash:
+            raise ConfigError(f"{path}: key(s) already defined in another catalogue: {', '.join(clash[:5])}")
+        flat.update(part)
     return MappingProxyType(flat)
 
 

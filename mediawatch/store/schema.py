@@ -179,6 +179,119 @@ editor_decisions = sa.Table(
     sa.Column("context", sa.Text, nullable=False, server_default=""),
 )
 
+# -- issues (migration 3) ------------------------------------------------------------------------------
+issues = sa.Table(
+    "issues",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("slug", sa.String(120), nullable=False, unique=True),
+    sa.Column("publication", sa.String(20), nullable=False),
+    sa.Column("title", sa.Text, nullable=False, server_default=""),
+    sa.Column("period_from", UTC_DATETIME, nullable=False),
+    sa.Column("period_to", UTC_DATETIME, nullable=False),
+    sa.Column("languages", sa.Text, nullable=False),  # JSON list
+    sa.Column("sections", sa.Text, nullable=False, server_default="[]"),  # JSON list
+    sa.Column("state", sa.String(20), nullable=False, index=True),
+    sa.Column("warnings", sa.Text, nullable=False, server_default="[]"),  # JSON list
+    sa.Column("created_at", UTC_DATETIME, nullable=False),
+    sa.Column("created_by", sa.String(120), nullable=False, server_default=""),
+    sa.Column("scheduled_for", UTC_DATETIME),
+)
+
+issue_editions = sa.Table(
+    "issue_editions",
+    metadata,
+    sa.Column("issue_id", sa.Integer, sa.ForeignKey("issues.id", ondelete="CASCADE"), primary_key=True),
+    sa.Column("language", sa.String(12), primary_key=True),
+    sa.Column("state", sa.String(20), nullable=False),
+    sa.Column("approved_fingerprint", sa.String(64), nullable=False, server_default=""),
+    sa.Column("approved_by", sa.String(120), nullable=False, server_default=""),
+    sa.Column("approved_at", UTC_DATETIME),
+    sa.Column("note", sa.Text, nullable=False, server_default=""),
+)
+
+issue_items = sa.Table(
+    "issue_items",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column(
+        "issue_id", sa.Integer, sa.ForeignKey("issues.id", ondelete="CASCADE"), nullable=False, index=True
+    ),
+    sa.Column("story_id", sa.Integer, nullable=False),
+    sa.Column("article_id", sa.Integer, sa.ForeignKey("articles.id"), nullable=False),
+    sa.Column("section", sa.String(40), nullable=False),
+    sa.Column("position", sa.Integer, nullable=False),
+    sa.Column("status", sa.String(20), nullable=False),
+    sa.Column("score", sa.Float, nullable=False, server_default="0"),
+    sa.Column("url", sa.Text, nullable=False),
+    sa.Column("outlet", sa.Text, nullable=False, server_default=""),
+    sa.Column("published", UTC_DATETIME),
+    sa.Column("language", sa.String(12), nullable=False),
+    sa.Column("regions", sa.Text, nullable=False, server_default="[]"),  # JSON list
+    sa.Column("also_in", sa.Text, nullable=False, server_default="[]"),  # JSON list of {outlet,url,language}
+    sa.UniqueConstraint("issue_id", "story_id", name="uq_issue_items_story"),
+)
+
+issue_item_texts = sa.Table(
+    "issue_item_texts",
+    metadata,
+    sa.Column("item_id", sa.Integer, sa.ForeignKey("issue_items.id", ondelete="CASCADE"), primary_key=True),
+    sa.Column("language", sa.String(12), primary_key=True),
+    sa.Column("title", sa.Text, nullable=False),
+    sa.Column("summary", sa.Text, nullable=False),
+    sa.Column("origin", sa.String(20), nullable=False),
+    sa.Column("source_language", sa.String(12), nullable=False),
+    sa.Column("provider", sa.String(40), nullable=False, server_default=""),
+    sa.Column("error", sa.Text, nullable=False, server_default=""),
+    sa.Column("updated_at", UTC_DATETIME),
+    sa.Column("updated_by", sa.String(120), nullable=False, server_default=""),
+)
+
+issue_blocks = sa.Table(
+    "issue_blocks",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column(
+        "issue_id", sa.Integer, sa.ForeignKey("issues.id", ondelete="CASCADE"), nullable=False, index=True
+    ),
+    sa.Column("language", sa.String(12), nullable=False),
+    sa.Column("kind", sa.String(40), nullable=False),
+    sa.Column("position", sa.Integer, nullable=False),
+    sa.Column("title", sa.Text, nullable=False, server_default=""),
+    sa.Column("body", sa.Text, nullable=False, server_default=""),
+    sa.Column("link", sa.Text, nullable=False, server_default=""),
+    sa.Column("updated_at", UTC_DATETIME),
+    sa.Column("updated_by", sa.String(120), nullable=False, server_default=""),
+)
+
+# Machine translations, keyed by text and language pair, never by provider: never paid twice.
+translations = sa.Table(
+    "translations",
+    metadata,
+    sa.Column("key", sa.String(64), primary_key=True),
+    sa.Column("source_language", sa.String(12), nullable=False),
+    sa.Column("target_language", sa.String(12), nullable=False),
+    sa.Column("text", sa.Text, nullable=False),
+    sa.Column("provider", sa.String(40), nullable=False, server_default=""),
+    sa.Column("created_at", UTC_DATETIME, nullable=False),
+)
+
+# Append-only: who did what to an issue, when, with the before and after of every text change.
+audit_log = sa.Table(
+    "audit_log",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("issue_id", sa.Integer, sa.ForeignKey("issues.id", ondelete="CASCADE"), index=True),
+    sa.Column("at", UTC_DATETIME, nullable=False),
+    sa.Column("actor", sa.String(120), nullable=False),
+    sa.Column("action", sa.String(60), nullable=False),
+    sa.Column("language", sa.String(12), nullable=False, server_default=""),
+    sa.Column("target", sa.Text, nullable=False, server_default=""),  # e.g. "item:12/title", "block:3"
+    sa.Column("before", sa.Text),
+    sa.Column("after", sa.Text),
+    sa.Column("detail", sa.Text, nullable=False, server_default=""),
+)
+
 sa.Index("ix_articles_published", articles.c.published)
 sa.Index("ix_articles_duplicate_of", articles.c.duplicate_of)
 sa.Index("ix_fetch_events_source_at", fetch_events.c.source_id, fetch_events.c.at)
@@ -192,8 +305,16 @@ def _v2(conn: Connection) -> None:
     metadata.create_all(conn, tables=[classifications, story_members, editor_decisions])
 
 
+def _v3(conn: Connection) -> None:
+    metadata.create_all(
+        conn,
+        tables=[issues, issue_editions, issue_items, issue_item_texts, issue_blocks, translations, audit_log],
+    )
+
+
 # Append only: never edit a released migration, add the next number.
 MIGRATIONS: list[tuple[int, Callable[[Connection], None]]] = [
     (1, _v1),
     (2, _v2),
+    (3, _v3),
 ]

@@ -18,6 +18,7 @@ from mediawatch.collect.titles import title_key
 from mediawatch.collect.urls import url_identity
 from mediawatch.errors import StorageError
 from mediawatch.store import schema as t
+from mediawatch.store.issues import IssueRecords
 from mediawatch.store.lock import advisory_lock, file_lock
 from mediawatch.types import (
     Article,
@@ -94,7 +95,7 @@ def _state_from_row(row: Any) -> SourceState:
     )
 
 
-class Store:
+class Store(IssueRecords):
     """Front object over one database (SQLite file or PostgreSQL)."""
 
     def __init__(self, url: str) -> None:
