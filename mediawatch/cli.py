@@ -448,5 +448,8 @@ def extract(obj: Context, inputs: tuple[str, ...], base_url: str | None, as_json
         sys.exit(EXIT_ERROR)
 
 
+# -- later stages: each keeps its commands in its own module and registers them here ----------------
+
+
 if __name__ == "__main__":
     main()

@@ -10,7 +10,9 @@
      +-- TranslateError         translation provider failure
      +-- StorageError           database unavailable, locked or inconsistent
      |    +-- LockedError        another run holds the collection lock
+     +-- RenderError            an edition breaks a rendering check (size, alt text, ...): the reason
      +-- WorkflowError          an operation not allowed in the current state
+     |    +-- AccessError        the user may not do this (role, four-eyes rule, bad login)
      +-- DeliveryError          sending failed
 
 A failing source is turned into data (a recorded status on the source) by the
@@ -95,8 +97,16 @@ class LockedError(StorageError):
     """Another run holds the lock."""
 
 
+class RenderError(MediawatchError):
+    """An edition cannot be rendered, or breaks a check an email must pass; the message says which."""
+
+
 class WorkflowError(MediawatchError):
     """The requested operation is not allowed in the current state."""
+
+
+class AccessError(WorkflowError):
+    """The user may not do this: wrong role, the four-eyes rule, a bad login."""
 
 
 class DeliveryError(MediawatchError):
