@@ -4,9 +4,16 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: setup demo test lint typecheck bench eval serve clean
+.PHONY: setup system demo test lint typecheck bench eval serve clean
 
 setup: $(STAMP)
+
+# System parts the browser tests need (Debian's chromium); installed once, only when missing.
+system:
+	@test -x /usr/bin/chromium || { \
+	  echo "installing Debian's chromium for the browser tests"; \
+	  SUDO=$$(test "$$(id -u)" = 0 || echo sudo); \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium; }
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PY) -m venv $(VENV)
@@ -17,7 +24,7 @@ $(STAMP): pyproject.toml
 demo: setup
 	$(BIN)/python -m mediawatch.demo
 
-test: setup
+test: setup system
 	$(BIN)/python -m pytest -q -p no:cacheprovider
 
 lint: setup
