@@ -8,18 +8,16 @@ STAMP := $(VENV)/.installed
 
 setup: $(STAMP)
 
-# System parts the browser tests need (Debian's chromium); installed once, only when missing.
+# System parts the tests need (Debian's chromium for the browser tests, openssl for the TLS and DKIM
+# test keys); installed once, only when missing.
 system:
-	@test -x /usr/bin/chromium || { \
-	  echo "installing Debian's chromium for the browser tests"; \
+	@missing=""; test -x /usr/bin/chromium || missing="chromium"; \
+	command -v openssl >/dev/null || missing="$$missing openssl"; \
+	if [ -n "$$missing" ]; then \
+	  echo "installing Debian packages for the tests:$$missing"; \
 	  SUDO=$$(test "$$(id -u)" = 0 || echo sudo); \
-	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium; }
-
-$(STAMP): pyproject.toml
-	test -x $(BIN)/python || $(PY) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[dev]'
-	touch $(STAMP)
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq $$missing; \
+	fi
 
 demo: setup
 	$(BIN)/python -m mediawatch.demo
@@ -40,6 +38,8 @@ bench: setup
 	$(BIN)/python -m bench.run
 	$(BIN)/python -m bench.classify_bench
 	$(BIN)/python -m bench.stories_bench --modes batch
+	$(BIN)/python -m bench.compose_render_bench
+	$(BIN)/python -m bench.send_bench
 
 clean:
 	rm -rf $(VENV) .demo build *.egg-info

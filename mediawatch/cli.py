@@ -21,7 +21,7 @@ from click.core import ParameterSource
 from mediawatch import __version__
 from mediawatch.config import Settings, database_url, load_settings
 from mediawatch.errors import LockedError, MediawatchError
-from mediawatch.i18n import LANGUAGES, t, ui_language
+from mediawatch.i18n import LANGUAGES, t, ui_language, use_language
 from mediawatch.store import Store, open_store
 from mediawatch.types import OutletType, Region, SourceKind
 
@@ -125,6 +125,8 @@ def cli(
     ctx: click.Context, db: str | None, config_path: str | None, feeds_dir: str | None, lang: str
 ) -> None:
     """mediawatch: media watch, press review and newsletter pipeline."""
+    use_language(lang)
+    ctx.call_on_close(lambda: use_language(None))  # the choice lasts one command (tests run many)
     settings = load_settings(config_path).with_overrides(db=db, feeds_dir=feeds_dir)
     ctx.obj = Context(settings, lang)
     ctx.call_on_close(lambda: ctx.obj._store.close() if ctx.obj._store else None)
@@ -449,7 +451,18 @@ def extract(obj: Context, inputs: tuple[str, ...], base_url: str | None, as_json
 
 
 # -- later stages: each keeps its commands in its own module and registers them here ----------------
-
-
 if __name__ == "__main__":
-    main()
+    # Run as a script this file is `__main__`, not `mediawatch.cli`: import the real module, which
+    # registers the later stages' commands, instead of registering them twice.
+    from mediawatch.cli import main as registered_main
+
+    registered_main()
+else:
+    from mediawatch import (
+        cli_compose,  # noqa: E402,F401  (registers its commands)
+        cli_deliver,  # noqa: E402,F401  (registers its commands)
+        cli_nightly,  # noqa: E402,F401  (registers its commands)
+        cli_render,  # noqa: E402,F401  (registers its commands)
+        cli_report,  # noqa: E402,F401  (registers its commands)
+        cli_review,  # noqa: E402,F401  (registers its commands)
+    )

@@ -20,6 +20,7 @@ import click
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
+from rich.text import Text
 
 from mediawatch.collect.pipeline import CollectReport, collect
 from mediawatch.config import Settings
@@ -57,9 +58,21 @@ def _yes_no(value: bool, lang: str) -> str:
     return t("common.yes", lang) if value else t("common.no", lang)
 
 
+_CONTROL = dict.fromkeys(c for c in range(32) if c not in (9, 10))
+
+
+class _PlainTable(Table):
+    """Cells are plain text: a title like "[red]" or "[fr]" comes from the web and is shown as written,
+    never read as rich markup; control characters (terminal escapes) are dropped."""
+
+    def add_row(self, *cells: Any, **kwargs: Any) -> None:
+        plain = [Text(c.translate(_CONTROL)) if isinstance(c, str) else c for c in cells]
+        super().add_row(*plain, **kwargs)
+
+
 def _table(title: str, columns: Sequence[str], lang: str) -> Table:
     """A table titled ``title`` whose headers are the ``column.<name>`` texts of ``lang``."""
-    table = Table(title=title)
+    table = _PlainTable(title=title)
     for col in columns:
         table.add_column(t(f"column.{col}", lang), overflow="fold")
     return table

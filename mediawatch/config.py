@@ -61,6 +61,7 @@ class Settings:
     issues_dir: str = "issues"  # archive of rendered editions
     site_url: str = ""  # public URL of the archive, for the Atom feeds ("" : relative links)
     organisation: str = "4 per 1000"  # shown in headers and footers
+    templates_dir: str = ""  # email templates (jinja2 + MJML); "" : templates/ of the repository
     # [review] and [web]
     base_url: str = "http://127.0.0.1:8000"  # public URL of the web app (preview, preference links)
     secret_key: str = ""  # signs links and sessions; "" : a key kept beside the database
@@ -70,6 +71,24 @@ class Settings:
     mail_from: str = ""  # MEDIAWATCH_FROM
     reply_to: str = ""
     send_rate: float = 50.0  # messages per second, steady
+    send_max_attempts: int = 8  # tries of one message on 4xx answers before it counts as failed
+    send_retry_base: float = 60.0  # seconds before the first retry; doubles each time, at most an hour
+    unsubscribe_address: str = ""  # mailto: of List-Unsubscribe; "" : the mail_from address
+    dkim_key_file: str = ""  # PEM private key; DKIM signing is on when this and dkim_selector are set
+    dkim_selector: str = ""
+    dkim_domain: str = ""  # "" : the domain of mail_from
+    # [nightly]
+    # when a draft is due: off | daily | weekly:<mon..sun> | monthly:<1-28>
+    nightly_press_review: str = "weekly:mon"
+    nightly_newsletter: str = "monthly:1"
+    nightly_timezone: str = "UTC"  # the day boundaries of the cadences (IANA name, e.g. Europe/Paris)
+    nightly_editors: str = ""  # who is told about new drafts and failing sources: "a@x.org,b@y.org"
+    nightly_editors_lang: str = ""  # language of that email (fr, en, es); "" : the interface language
+    # drafts are rendered here, not in issues_dir (whose index and feeds are public)
+    nightly_drafts_dir: str = "drafts"
+    log_file: str = ""  # JSON lines, rotated; "" : stderr (journald under systemd)
+    log_max_bytes: int = 5 * 1024 * 1024
+    log_backups: int = 5
 
     def with_overrides(self, **changes: Any) -> Settings:
         return replace(self, **{k: v for k, v in changes.items() if v is not None})
@@ -157,5 +176,10 @@ def database_url(db: str) -> str:
     if "://" in db:
         return db
     path = Path(db).expanduser().resolve()
-    path.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise ConfigError(f"cannot create the database folder {path.parent}: {exc.strerror or exc}") from None
+    if path.is_dir():
+        raise ConfigError(f"the database path {path} is a folder; give a file name")
     return f"sqlite:///{path}"

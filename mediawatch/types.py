@@ -376,3 +376,115 @@ class IssueContent:
 
     def blocks_for(self, language: str) -> tuple[Block, ...]:
         return tuple(b for b in self.blocks if b.language == language)
+
+
+# -- review (users of the web app and the CLI's --as) -----------------------------------------------------
+class Role(enum.StrEnum):
+    """What a user may do; each role may do everything the one before it may."""
+
+    VIEWER = "viewer"  # reads issues, previews and the audit log
+    EDITOR = "editor"  # edits content, comments, submits for review
+    APPROVER = "approver"  # approves or rejects editions, schedules, cancels
+    ADMIN = "admin"  # all of the above (users are managed from the CLI)
+
+
+@dataclass(frozen=True, slots=True)
+class User:
+    id: int
+    name: str
+    role: Role
+    language: str  # interface language: fr, en or es
+    active: bool
+    created_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class Comment:
+    """A note an editor leaves on an item of an issue (never rendered)."""
+
+    id: int
+    issue_id: int
+    item_id: int
+    author: str
+    body: str
+    at: datetime
+
+
+# -- deliver (subscribers, outbox) ------------------------------------------------------------------------
+EDITION_FALLBACK = ("fr", "en", "es")  # after a subscriber's own languages, editions are tried in this order
+
+
+class SubscriberStatus(enum.StrEnum):
+    PENDING = "pending"  # subscribed, confirmation link not yet used
+    ACTIVE = "active"
+    UNSUBSCRIBED = "unsubscribed"
+    BOUNCED = "bounced"  # a hard bounce: never written to again
+    COMPLAINED = "complained"  # marked as spam: never written to again
+
+
+@dataclass(frozen=True, slots=True)
+class ConsentRecord:
+    """One act of consent or of its withdrawal, as evidence: when, how, from where, which wording."""
+
+    id: int
+    subscriber_id: int
+    at: datetime
+    action: str  # subscribe, confirm, change, unsubscribe, resubscribe, import, bounce, complaint
+    method: str  # web-form, confirm-page, preferences, one-click, mailto, cli, csv-import, bounce-report
+    form: str = ""  # which form or command
+    wording_version: str = ""  # version of the consent text shown
+    ip: str = ""
+    user_agent: str = ""
+    detail: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Subscriber:
+    id: int
+    email: str
+    language: str  # fr, en or es
+    fallback: tuple[str, ...]  # further languages in order of preference
+    publications: tuple[Publication, ...]
+    status: SubscriberStatus
+    created_at: datetime
+    updated_at: datetime
+    link_key: str  # random; signed links carry it, so they die with the subscriber
+    confirmed_at: datetime | None = None
+    unsubscribed_at: datetime | None = None
+    confirmation_sent_at: datetime | None = None
+
+    def edition_language(self, available: tuple[str, ...] | list[str]) -> str | None:
+        """The edition this subscriber reads: their language, their fallbacks, then fr, en, es."""
+        candidates: tuple[str, ...] = (self.language, *self.fallback, *EDITION_FALLBACK, *available)
+        for lang in candidates:
+            if lang in available:
+                return lang
+        return None
+
+
+class OutboxStatus(enum.StrEnum):
+    QUEUED = "queued"  # waiting (next_attempt_at says from when)
+    DATA_SENT = "data_sent"  # the end of the message is on its way to the SMTP server, reply not yet seen
+    SENT = "sent"  # final
+    FAILED = "failed"  # final: 5xx, or 4xx until attempts ran out
+    SKIPPED = "skipped"  # final: unsubscribed, bounced or deleted after the outbox was built
+
+
+FINAL_OUTBOX_STATUSES = frozenset({OutboxStatus.SENT, OutboxStatus.FAILED, OutboxStatus.SKIPPED})
+
+
+@dataclass(frozen=True, slots=True)
+class OutboxMessage:
+    id: int
+    issue_id: int
+    language: str
+    subscriber_id: int | None
+    recipient: str
+    message_id: str
+    status: OutboxStatus
+    attempts: int
+    next_attempt_at: datetime
+    sent_at: datetime | None = None
+    confirmed: bool = False  # the server's 250 after the end of data was seen
+    last_code: int | None = None
+    last_response: str = ""

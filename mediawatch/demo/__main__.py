@@ -8,20 +8,27 @@ from __future__ import annotations
 
 import shutil
 import sys
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 
 import tomlkit
 
 from mediawatch.classify.evaluate import GOLD_DIR
-from mediawatch.classify.grouping import group_stories, list_stories
-from mediawatch.classify.pipeline import classify_stored, load_classifier, retrain
+from mediawatch.classify.grouping import list_stories
+from mediawatch.classify.pipeline import retrain
 from mediawatch.cli_views import print_articles, print_classified, print_health, print_stories
-from mediawatch.collect.pipeline import collect
 from mediawatch.config import Settings, database_url
+from mediawatch.demo.blocks import DEMO_BLOCKS
 from mediawatch.demo.server import DemoServer, demo_sources
+from mediawatch.nightly import json_logging, run_nightly
+from mediawatch.nightly.cadence import WEEKDAYS
+from mediawatch.render import render_issue
+from mediawatch.report import build_report
+from mediawatch.report.html import render_report_html
+from mediawatch.review.demo import demo_instructions, ensure_demo_accounts
 from mediawatch.sources.registry import load_registry
-from mediawatch.store import open_store
+from mediawatch.store import Store, open_store
+from mediawatch.types import Publication
 
 WORKDIR = Path(".demo")
 
@@ -39,11 +46,30 @@ def write_registry(base_url: str, folder: Path) -> Path:
     return path
 
 
-def run(workdir: Path = WORKDIR) -> int:
+def demo_cadences(today: date) -> tuple[datetime, str, str]:
+    """A moment and cadences that make both publications due over the demo's articles (dated relative to
+    today): the run looks from tomorrow 00:00 UTC, a weekly press review and a monthly newsletter."""
+    now = datetime.combine(today + timedelta(days=1), time(0, 0), tzinfo=UTC)
+    weekly = f"weekly:{WEEKDAYS[now.weekday()]}"
+    monthly = f"monthly:{now.day}" if now.day <= 28 else weekly
+    return now, weekly, monthly
+
+
+def add_demo_blocks(store: Store, slug: str) -> None:
+    issue = store.find_issue(slug)
+    for lang, blocks in DEMO_BLOCKS.items():
+        if lang in issue.languages:
+            for kind, title, body in blocks:
+                store.add_block(issue.id, lang, kind, title=title, body=body, actor="demo-editor")
+
+
+def run(workdir: Path = WORKDIR, issues_dir: Path = Path("issues")) -> int:
     if workdir.exists():
         shutil.rmtree(workdir)
     workdir.mkdir(parents=True)
-    db = database_url(str(workdir / "mediawatch.sqlite3"))
+    db_file = workdir / "mediawatch.sqlite3"
+    db = database_url(str(db_file))
+    now, weekly, monthly = demo_cadences(datetime.now(UTC).date())
     with DemoServer() as server:
         feeds = workdir / "feeds"
         write_registry(server.base_url, feeds)
@@ -54,34 +80,63 @@ def run(workdir: Path = WORKDIR) -> int:
             model_path=str(workdir / "relevance-model.npz"),
             per_host_delay=0.02,
             extract_workers=1,
+            issues_dir=str(issues_dir),
+            nightly_drafts_dir=str(workdir / "drafts"),
+            nightly_press_review=weekly,
+            nightly_newsletter=monthly,
+            log_file=str(workdir / "nightly.log"),
         )
         sources = load_registry(feeds)
         print(f"demo server: {server.base_url}  ({len(sources)} sample sources)")
         with open_store(db) as store:
-            report = collect(store, sources, settings)
-            print(report.summary_line())
-            for source_id, status, detail in report.failures:
-                print(f"  failed (as intended in the demo) {source_id}: {status}: {detail}")
+            print("\nTrain the relevance model on the labelled set (what `mediawatch retrain` does):")
+            trained = retrain(store, settings, [p for p in (GOLD_DIR / "dev.jsonl",) if p.exists()])
+            print(f"  {trained.gold} labelled items, {trained.decisions} editor decisions -> {trained.path}")
+            print("\n`mediawatch nightly`: collect -> classify -> compose the drafts that are due")
+            print(f"({weekly} press review, {monthly} newsletter) -> render them -> tell the editors")
+            print("(the demo has no SMTP server: the editors' email is skipped)")
+            with json_logging(settings) as log:
+                first = run_nightly(store, settings, log=log, now=now)
+            print(first.summary_line())
+            print("  (exit 4: some demo sources are broken on purpose; their errors are on record)")
             print_articles(store.list_articles(), as_json=False)
             print_health(
                 store.source_health(datetime.now(UTC), settings.stale_days, events=False), as_json=False
             )
-            print("\nSecond run (nothing changed on the server):")
-            again = collect(store, sources, settings)
-            print(again.summary_line())
-            print("\nTrain the relevance model on the labelled set (what `mediawatch retrain` does):")
-            trained = retrain(store, settings, [p for p in (GOLD_DIR / "dev.jsonl",) if p.exists()])
-            print(f"  {trained.gold} labelled items, {trained.decisions} editor decisions -> {trained.path}")
-            print("\nClassify (language, relevance, themes, regions) and group stories:")
-            classifier = load_classifier(settings)
-            print(classify_stored(store, classifier).summary_line())
-            print(group_stories(store, settings).summary_line())
             print_classified(store)
             print_stories([s for s in list_stories(store) if len(s.articles) > 1], as_json=False)
-    print(f"\nThe demo database is {workdir / 'mediawatch.sqlite3'}; explore it with, for example:")
-    print(f"  .venv/bin/mediawatch --db {workdir / 'mediawatch.sqlite3'} --feeds {feeds} articles list")
-    print(f"  .venv/bin/mediawatch --db {workdir / 'mediawatch.sqlite3'} --feeds {feeds} sources health")
-    print(f"  .venv/bin/mediawatch --db {workdir / 'mediawatch.sqlite3'} stories list --all")
+            print("\nSecond nightly run (nothing changed on the server, drafts already composed):")
+            with json_logging(settings) as log:
+                again = run_nightly(store, settings, log=log, now=now)
+            print(again.summary_line())
+
+            print("\nThe editors add their blocks to the newsletter; both drafts go to the archive:")
+            if settings.translate_provider == "none":
+                print("  translation is off in the demo (no service is reachable offline): items keep their")
+                print("  own words with a language badge; set [translate] provider to translate (README).")
+            written: list[Path] = []
+            for slug in first.composed:
+                if slug.startswith(Publication.NEWSLETTER.value):
+                    add_demo_blocks(store, slug)
+                written += [p for p in render_issue(store, slug, settings) if p.suffix == ".html"]
+            period_from = now - timedelta(days=30)
+            report = build_report(store, period_from, now, now=now, stale_days=settings.stale_days)
+            reports = []
+            for lang in ("en", "fr", "es"):
+                path = workdir / f"report.{lang}.html"
+                path.write_text(render_report_html(report, lang, organisation=settings.organisation), "utf-8")
+                reports.append(path)
+            ensure_demo_accounts(store)
+    print("\nOpen in a browser:")
+    for path in dict.fromkeys(written):
+        print(f"  {path}")
+    print("  the media-watch report (last 30 days): " + ", ".join(str(p) for p in reports))
+    print(f"  the nightly log (one JSON line per event): {workdir / 'nightly.log'}")
+    print("\n" + demo_instructions(str(db_file)))
+    print("\nExplore the demo database with, for example:")
+    print(f"  .venv/bin/mediawatch --db {db_file} --feeds {feeds} sources health")
+    print(f"  .venv/bin/mediawatch --db {db_file} issues list")
+    print(f"  .venv/bin/mediawatch --db {db_file} stories list --all")
     return 0
 
 

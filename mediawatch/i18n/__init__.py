@@ -18,6 +18,7 @@ Machine-readable output (``--json``, the ``key=value`` summary lines) is never t
 
 from __future__ import annotations
 
+import contextvars
 import logging
 import os
 import string
@@ -41,6 +42,7 @@ __all__ = [
     "fields_of",
     "t",
     "ui_language",
+    "use_language",
 ]
 
 LANGUAGES = ("fr", "en", "es")
@@ -131,6 +133,15 @@ def _language_code(value: str | None) -> str | None:
     return code if code in LANGUAGES else DEFAULT_LANGUAGE
 
 
+_CHOSEN: contextvars.ContextVar[str | None] = contextvars.ContextVar("mediawatch_ui_language", default=None)
+
+
+def use_language(lang: str | None) -> None:
+    """Make ``lang`` the UI language of this command or request (the CLI's ``--lang``, a web user's
+    preference), so library messages raised deeper down speak it too."""
+    _CHOSEN.set(_language_code(lang) if lang else None)
+
+
 def ui_language(explicit: str | None = None) -> str:
     """The language to talk to the user in.
 
@@ -140,6 +151,7 @@ def ui_language(explicit: str | None = None) -> str:
     """
     for value in (
         explicit,
+        _CHOSEN.get(),
         os.environ.get("MEDIAWATCH_LANG"),
         os.environ.get("LC_ALL"),
         os.environ.get("LC_MESSAGES"),

@@ -174,6 +174,27 @@ class IssueRecords:
             raise WorkflowError(f"no issue {text!r} (give an issue id or slug; `mediawatch issues list`)")
         return _issue_from_row(row)
 
+    def source_names(self: _HasTx) -> dict[str, str]:
+        """source id -> display name (sources dropped from the registry included)."""
+        with self._tx() as conn:
+            return {r.id: r.name for r in conn.execute(sa.select(t.sources.c.id, t.sources.c.name))}
+
+    def stories_already_published(self: _HasTx, publication: Publication) -> set[int]:
+        """Stories carried by an earlier issue of this publication (rejected items and cancelled issues
+        excepted): a story is told once."""
+        it, i = t.issue_items, t.issues
+        query = (
+            sa.select(it.c.story_id)
+            .join(i, i.c.id == it.c.issue_id)
+            .where(
+                i.c.publication == publication.value,
+                i.c.state != IssueState.CANCELLED.value,
+                it.c.status != ItemStatus.REJECTED.value,
+            )
+        )
+        with self._tx() as conn:
+            return set(conn.execute(query).scalars())
+
     def slug_taken(self: _HasTx, slug: str) -> bool:
         with self._tx() as conn:
             return conn.execute(sa.select(t.issues.c.id).where(t.issues.c.slug == slug)).first() is not None
@@ -317,12 +338,13 @@ class IssueRecords:
                     )
             if not changes:
                 return
+            edited = "/".join(sorted(changes))
             changes.update(origin=TextOrigin.HUMAN.value, error="", updated_at=_now(), updated_by=actor)
             conn.execute(
                 sa.update(tt).where(tt.c.item_id == item_id, tt.c.language == language).values(changes)
             )
             _content_changed(
-                conn, issue_id, (language,), f"item {item_id} {'/'.join(sorted(changes))} edited"
+                conn, issue_id, (language,), f"item {item_id} {edited} edited"
             )
 
     def set_item_status(

@@ -318,3 +318,11 @@ MIGRATIONS: list[tuple[int, Callable[[Connection], None]]] = [
     (2, _v2),
     (3, _v3),
 ]
+
+from mediawatch.store import schema_review  # noqa: E402
+
+MIGRATIONS.append((4, schema_review.migrate))
+
+from mediawatch.store import schema_deliver  # noqa: E402
+
+MIGRATIONS.append((5, schema_deliver.migrate))

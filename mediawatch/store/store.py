@@ -18,8 +18,12 @@ from mediawatch.collect.titles import title_key
 from mediawatch.collect.urls import url_identity
 from mediawatch.errors import StorageError
 from mediawatch.store import schema as t
+from mediawatch.store.deliver import SubscriberRecords
 from mediawatch.store.issues import IssueRecords
 from mediawatch.store.lock import advisory_lock, file_lock
+from mediawatch.store.outbox import OutboxRecords
+from mediawatch.store.reporting import ReportRecords
+from mediawatch.store.review import ReviewRecords
 from mediawatch.types import (
     Article,
     ArticleState,
@@ -95,7 +99,7 @@ def _state_from_row(row: Any) -> SourceState:
     )
 
 
-class Store(IssueRecords):
+class Store(IssueRecords, ReportRecords, ReviewRecords, SubscriberRecords, OutboxRecords):
     """Front object over one database (SQLite file or PostgreSQL)."""
 
     def __init__(self, url: str) -> None:
@@ -124,7 +128,8 @@ class Store(IssueRecords):
         try:
             with self.engine.begin() as conn:
                 yield conn
-        except sa.exc.OperationalError as exc:
+        except (sa.exc.OperationalError, sa.exc.DatabaseError) as exc:
+            # "file is not a database", a vanished server, a locked file: a readable error, not a traceback
             raise StorageError(f"database error on {self._safe_url()}: {exc.orig}") from exc
 
     def _safe_url(self) -> str:

@@ -1,0 +1,91 @@
+"""`mediawatch nightly`: the whole job, for cron or a systemd timer."""
+
+from __future__ import annotations
+
+import json
+import sys
+
+import click
+import sqlalchemy as sa
+
+from mediawatch.cli import Context, cli, parse_since
+from mediawatch.errors import ConfigError, LockedError, MediawatchError, StorageError
+from mediawatch.i18n import t
+from mediawatch.store import Store
+
+
+def _open(obj: Context) -> Store:
+    """The database, or StorageError for whatever makes it unusable (not a database, a bad path)."""
+    try:
+        return obj.store
+    except StorageError:
+        raise
+    except (sa.exc.SQLAlchemyError, OSError) as exc:
+        where = obj.settings.db or "the default database"
+        cause = getattr(exc, "orig", None) or exc  # the driver's words, without SQLAlchemy's help links
+        raise StorageError(f"cannot open {where!r}: {cause}") from None
+
+
+@cli.command()
+@click.option(
+    "--no-collect", is_flag=True, help="Skip collection: classify, compose, render and notify only."
+)
+@click.option("--no-notify", is_flag=True, help="Do not email the editors.")
+@click.option("--force", is_flag=True, help="Poll sources in back-off too.")
+@click.option(
+    "--at",
+    "at",
+    help="Decide which drafts are due as if it were this moment (2024-05-06, ISO datetime) [default: now].",
+)
+@click.option("--json", "as_json", is_flag=True, help="Print the run's result as JSON instead of one line.")
+@click.pass_obj
+def nightly(
+    obj: Context, no_collect: bool, no_notify: bool, force: bool, at: str | None, as_json: bool
+) -> None:
+    """Collect, classify, compose the drafts that are due, render them, and email the editors.
+
+    Cadences, editors and logs are set in the [nightly] section of the config. Never sends anything to
+    subscribers. Logs: one JSON line per event, to log_file (rotated) or stderr.
+
+    Exit codes: 0 ok; 1 a stage failed (the others still ran); 2 bad usage or configuration; 3 another
+    collect or nightly run is active; 4 some sources failed; 5 nothing could be done (database unusable,
+    no source, or every source failed).
+    """
+    from mediawatch.nightly import EXIT_LOCKED, EXIT_NOTHING, json_logging, run_nightly
+
+    when = parse_since(at, obj.lang) if at else None
+    try:
+        with json_logging(obj.settings) as log:
+            try:
+                store = _open(obj)
+                result = run_nightly(
+                    store,
+                    obj.settings,
+                    log=log,
+                    now=when,
+                    ui_lang=obj.lang,
+                    collect=not no_collect,
+                    notify=not no_notify,
+                    force=force,
+                )
+            except LockedError as exc:
+                log.warning("nightly.locked", error=str(exc))
+                click.echo(t("error.prefix", obj.lang, message=exc), err=True)
+                sys.exit(EXIT_LOCKED)
+            except StorageError as exc:
+                log.error("nightly.database_unusable", error=str(exc))
+                click.echo(t("nightly.cli.nothing_done", obj.lang, message=exc), err=True)
+                sys.exit(EXIT_NOTHING)
+    except ConfigError as exc:  # the log file cannot be written, a setting is malformed
+        click.echo(t("error.prefix", obj.lang, message=exc), err=True)
+        sys.exit(2)
+    except MediawatchError as exc:
+        click.echo(t("nightly.cli.nothing_done", obj.lang, message=exc), err=True)
+        sys.exit(EXIT_NOTHING)
+    if as_json:
+        click.echo(json.dumps(result.as_dict(), ensure_ascii=False))
+    else:
+        click.echo(result.summary_line())
+        for error in result.errors:
+            click.echo("  " + t("nightly.cli.stage_failed", obj.lang, error=error), err=True)
+    sys.exit(result.exit_code)

@@ -1,0 +1,297 @@
+"""How `mediawatch users` and `mediawatch issues` show things: rich tables, or JSON lines for scripts.
+
+Headers and messages come from the review catalogues; JSON keys and values (states, fingerprints) are
+never translated.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import sys
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+import click
+from rich.console import Console
+from rich.table import Table
+from rich.text import Text
+
+from mediawatch.config import Settings
+from mediawatch.i18n import t
+from mediawatch.review.workflow import state_label, waiting_for
+from mediawatch.store import Store
+from mediawatch.store.issues import AuditEntry
+from mediawatch.types import Issue, User
+
+
+def _console() -> Console:
+    return Console() if sys.stdout.isatty() else Console(width=150)
+
+
+def _when(value: datetime | None) -> str:
+    return value.strftime("%Y-%m-%d %H:%M") if value else "-"
+
+
+def _iso(value: datetime | None) -> str | None:
+    return value.isoformat() if value else None
+
+
+def _emit(record: dict[str, Any]) -> None:
+    click.echo(json.dumps(record, ensure_ascii=False))
+
+
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
+
+
+def _cell(value: object) -> Text:
+    """Data as plain text: a feed title like "[red]..." is not rich markup, and no control character
+    (a terminal escape sequence from a hostile page) reaches the terminal."""
+    return Text(_CONTROL.sub("", str(value)))
+
+
+def _table(title: str, headers: Sequence[str]) -> Table:
+    table = Table(title=title)
+    for header in headers:
+        table.add_column(header, overflow="fold")
+    return table
+
+
+def _row(table: Table, *values: object) -> None:
+    table.add_row(*(_cell(v) for v in values))
+
+
+def print_users(users: Sequence[User], as_json: bool, lang: str) -> None:
+    if as_json:
+        for u in users:
+            _emit(
+                {
+                    "name": u.name,
+                    "role": u.role.value,
+                    "language": u.language,
+                    "active": u.active,
+                    "created_at": _iso(u.created_at),
+                }
+            )
+        return
+    if not users:
+        click.echo(t("review.cli.no_users", lang))
+        return
+    table = _table(
+        t("review.cli.users_title", lang, count=len(users)),
+        [
+            t("review.col.name", lang),
+            t("review.col.role", lang),
+            t("review.col.language", lang),
+            t("review.col.active", lang),
+            t("review.col.created", lang),
+        ],
+    )
+    for u in users:
+        active = t("common.yes", lang) if u.active else t("common.no", lang)
+        _row(table, u.name, u.role.value, u.language, active, _when(u.created_at))
+    _console().print(table)
+
+
+def print_issues(store: Store, issues: Sequence[Issue], as_json: bool, lang: str) -> None:
+    rows = []
+    for issue in issues:
+        editions = store.issue_content(issue.id).editions
+        rows.append((issue, editions, waiting_for(issue, editions)))
+    if as_json:
+        for issue, editions, waiting in rows:
+            _emit(
+                {
+                    "id": issue.id,
+                    "slug": issue.slug,
+                    "publication": issue.publication.value,
+                    "title": issue.title,
+                    "state": issue.state.value,
+                    "editions": {e.language: e.state.value for e in editions},
+                    "scheduled_for": _iso(issue.scheduled_for),
+                    "waiting_for": [w.text("en") for w in waiting],
+                }
+            )
+        return
+    if not rows:
+        click.echo(t("review.cli.no_issues", lang))
+        return
+    table = _table(
+        t("review.cli.issues_title", lang, count=len(rows)),
+        [
+            t("review.col.id", lang),
+            t("review.col.slug", lang),
+            t("review.col.publication", lang),
+            t("review.col.state", lang),
+            t("review.col.editions", lang),
+            t("review.col.waiting", lang),
+        ],
+    )
+    for issue, editions, waiting in rows:
+        _row(
+            table,
+            str(issue.id),
+            issue.slug,
+            issue.publication.value,
+            state_label(issue.state, lang),
+            " ".join(f"{e.language}: {state_label(e.state, lang)}" for e in editions),
+            "; ".join(w.text(lang) for w in waiting) or "-",
+        )
+    _console().print(table)
+
+
+def print_issue(store: Store, settings: Settings, issue_id: int, as_json: bool, lang: str) -> None:
+    from mediawatch.review.actions import review_editions, sendable_blockers
+
+    content = store.issue_content(issue_id)
+    issue = content.issue
+    reviews = review_editions(store, issue_id, settings)
+    blockers = sendable_blockers(store, issue_id, settings)
+    if as_json:
+        _emit(
+            {
+                "id": issue.id,
+                "slug": issue.slug,
+                "publication": issue.publication.value,
+                "title": issue.title,
+                "state": issue.state.value,
+                "period_from": _iso(issue.period_from),
+                "period_to": _iso(issue.period_to),
+                "scheduled_for": _iso(issue.scheduled_for),
+                "warnings": list(issue.warnings),
+                "editions": [
+                    {
+                        "language": r.edition.language,
+                        "state": r.edition.state.value,
+                        "approved_by": r.edition.approved_by,
+                        "approved_at": _iso(r.edition.approved_at),
+                        "approved_fingerprint": r.edition.approved_fingerprint,
+                        "fingerprint": r.fingerprint,
+                        "stale": r.stale,
+                        "render_error": r.render_error,
+                        "last_author": r.last_author,
+                        "note": r.edition.note,
+                    }
+                    for r in reviews
+                ],
+                "items": [
+                    {
+                        "id": i.id,
+                        "section": i.section,
+                        "position": i.position,
+                        "status": i.status.value,
+                        "url": i.url,
+                        "outlet": i.outlet,
+                        "texts": {x.language: {"title": x.title, "origin": x.origin.value} for x in i.texts},
+                    }
+                    for i in content.items
+                ],
+                "blocks": len(content.blocks),
+                "sendable": not blockers,
+                "blockers": [b.text("en") for b in blockers],
+            }
+        )
+        return
+    click.echo(_CONTROL.sub("", f"{issue.title} ({issue.slug}, #{issue.id})"))
+    click.echo(
+        t(
+            "review.cli.show_state",
+            lang,
+            state=state_label(issue.state, lang),
+            publication=issue.publication.value,
+            start=issue.period_from.strftime("%Y-%m-%d"),
+            end=issue.period_to.strftime("%Y-%m-%d"),
+        )
+    )
+    for warning in issue.warnings:
+        click.echo("  ! " + _CONTROL.sub("", warning))
+    table = _table(
+        t("review.cli.editions_title", lang),
+        [
+            t("review.col.language", lang),
+            t("review.col.state", lang),
+            t("review.col.approved_by", lang),
+            t("review.col.fingerprint", lang),
+            t("review.col.last_author", lang),
+            t("review.col.note", lang),
+        ],
+    )
+    for r in reviews:
+        fp = r.render_error or r.fingerprint[:12]
+        if r.stale:
+            fp += " " + t("review.cli.stale_mark", lang, approved=r.edition.approved_fingerprint[:12])
+        _row(
+            table,
+            r.edition.language,
+            state_label(r.edition.state, lang),
+            r.edition.approved_by or "-",
+            fp,
+            r.last_author or "-",
+            r.edition.note or "-",
+        )
+    _console().print(table)
+    items = _table(
+        t("review.cli.items_title", lang, count=len(content.items)),
+        [
+            t("review.col.id", lang),
+            t("review.col.section", lang),
+            t("review.col.status", lang),
+            t("review.col.title", lang),
+            t("review.col.outlet", lang),
+        ],
+    )
+    first = issue.languages[0] if issue.languages else ""
+    for item in content.items:
+        text = item.text(first)
+        _row(
+            items,
+            str(item.id),
+            f"{item.section} #{item.position}",
+            item.status.value,
+            text.title if text else "-",
+            item.outlet,
+        )
+    _console().print(items)
+    if blockers:
+        click.echo(t("review.cli.not_sendable", lang))
+        for b in blockers:
+            click.echo("  - " + b.text(lang))
+    else:
+        click.echo(t("review.cli.sendable", lang))
+
+
+def print_audit(issue: Issue, entries: Sequence[AuditEntry], as_json: bool, lang: str) -> None:
+    if as_json:
+        for e in entries:
+            _emit(
+                {
+                    "id": e.id,
+                    "at": _iso(e.at),
+                    "actor": e.actor,
+                    "action": e.action,
+                    "language": e.language,
+                    "target": e.target,
+                    "before": e.before,
+                    "after": e.after,
+                    "detail": e.detail,
+                }
+            )
+        return
+    table = _table(
+        t("review.cli.log_title", lang, slug=issue.slug, count=len(entries)),
+        [
+            t("review.col.when", lang),
+            t("review.col.who", lang),
+            t("review.col.action", lang),
+            t("review.col.language", lang),
+            t("review.col.target", lang),
+            t("review.col.change", lang),
+        ],
+    )
+    for e in entries:
+        change = e.detail
+        if e.before is not None or e.after is not None:
+            change = f"{e.before or ''} -> {e.after or ''}" + (f" ({e.detail})" if e.detail else "")
+        _row(table, _when(e.at), e.actor, e.action, e.language or "-", e.target or "-", change or "-")
+    _console().print(table)

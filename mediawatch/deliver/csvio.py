@@ -1,0 +1,201 @@
+"""Subscribers in and out of CSV files.
+
+Import reads columns ``email``, ``language``, ``publications`` (plus an optional ``fallback``), in any
+order, with a comma, semicolon or tab between them (spreadsheets in French locales write semicolons),
+UTF-8 with or without BOM. Good rows are imported, each in its own transaction; every other row is
+reported with its line number and the reason, in the user's language. Export writes the same columns
+(and more), so an export can be imported again.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TextIO
+
+from mediawatch.config import Settings
+from mediawatch.deliver.addresses import InvalidInput, normalise_email, parse_language, parse_publications
+from mediawatch.deliver.subscribers import Origin, add_confirmed, subscribe, subscriber_row
+from mediawatch.errors import ConfigError, DeliveryError, WorkflowError
+from mediawatch.i18n import t
+from mediawatch.store import Store
+from mediawatch.store.deliver import email_key
+from mediawatch.types import Publication, Subscriber, SubscriberStatus
+
+REQUIRED = ("email", "language", "publications")
+EXPORT_COLUMNS = ("email", "language", "publications", "status", "fallback", "created_at", "confirmed_at")
+
+
+@dataclass(frozen=True, slots=True)
+class RowProblem:
+    line: int
+    email: str
+    reason: str  # already in the user's language
+
+
+@dataclass(slots=True)
+class ImportReport:
+    imported: int = 0
+    mailed: int = 0  # confirmation mails sent (--double-opt-in)
+    skipped: list[RowProblem] = field(default_factory=list)  # already subscribers: not an error
+    bad: list[RowProblem] = field(default_factory=list)
+
+
+def _dialect(sample: str) -> type[csv.Dialect] | csv.Dialect:
+    try:
+        return csv.Sniffer().sniff(sample.split("\n", 1)[0] or sample, delimiters=",;\t")
+    except csv.Error:
+        return csv.excel
+
+
+def read_rows(stream: TextIO) -> Iterable[tuple[int, dict[str, str], bool]]:
+    """(line number, row, has extra cells) for every data row; ConfigError when the header lacks a
+    required column."""
+    text = stream.read()
+    if text.startswith("\ufeff"):
+        text = text[1:]
+    reader = csv.reader(io.StringIO(text, newline=""), _dialect(text[:4096]))
+    try:
+        header = next(reader)
+    except StopIteration:
+        raise ConfigError("the CSV file is empty (expected a header: email,language,publications)") from None
+    names = [h.strip().lower() for h in header]
+    missing = [c for c in REQUIRED if c not in names]
+    if missing:
+        raise ConfigError(
+            f"the CSV header lacks column(s) {', '.join(missing)} (found: {', '.join(names) or 'nothing'}; "
+            "expected email,language,publications)"
+        )
+    previous_end = reader.line_num
+    for values in reader:
+        start, previous_end = previous_end + 1, reader.line_num
+        if not any(v.strip() for v in values):
+            continue
+        row = {name: (values[i].strip() if i < len(values) else "") for i, name in enumerate(names)}
+        yield start, row, len(values) > len(names)
+
+
+def import_csv(
+    store: Store,
+    settings: Settings,
+    source: Path | TextIO,
+    lang: str,
+    *,
+    double_opt_in: bool = False,
+    wording_version: str = "",
+    actor: str = "",
+) -> ImportReport:
+    """Import subscribers; without ``double_opt_in`` they are active (consent obtained elsewhere, the
+    consent record says so and names the file); with it they are pending and get a confirmation mail."""
+    if isinstance(source, Path):
+        try:
+            stream: TextIO = source.open(encoding="utf-8", newline="")
+        except OSError as exc:
+            raise ConfigError(f"cannot read {str(source)!r}: {exc.strerror or exc}") from None
+        name = source.name
+    else:
+        stream, name = source, "stdin"
+    origin = Origin(
+        method="csv-import",
+        form=name,
+        wording_version=wording_version,
+        detail=f"imported by {actor or 'cli'}",
+    )
+    report = ImportReport()
+    seen: dict[str, int] = {}
+    pending: list[Subscriber] = []
+    with stream:
+        try:
+            rows = list(read_rows(stream))
+        except UnicodeDecodeError as exc:
+            raise ConfigError(f"{name} is not UTF-8 text: {exc.reason} at byte {exc.start}") from None
+    for line, row, extra in rows:
+        raw_email = row.get("email", "")
+        try:
+            if extra:
+                raise InvalidInput("deliver.import.extra_columns")
+            address = normalise_email(raw_email)
+            parse_language(row.get("language", ""))
+            parse_publications(row.get("publications", ""))
+        except InvalidInput as exc:
+            report.bad.append(RowProblem(line, raw_email, exc.translated(lang)))
+            continue
+        key = email_key(address)
+        if key in seen:
+            report.bad.append(
+                RowProblem(line, raw_email, t("deliver.import.duplicate", lang, line=seen[key]))
+            )
+            continue
+        seen[key] = line
+        if store.find_subscriber(address) is not None:
+            report.skipped.append(RowProblem(line, raw_email, t("deliver.import.known", lang)))
+            continue
+        suppressed = store.suppression(address)
+        if suppressed is not None:
+            report.bad.append(RowProblem(line, raw_email, t("deliver.import.suppressed", lang)))
+            continue
+        try:
+            if double_opt_in:
+                result = subscribe(
+                    store,
+                    email=address,
+                    language=row["language"],
+                    publications=row["publications"],
+                    origin=origin,
+                    fallback=row.get("fallback", ""),
+                )
+                if result.subscriber is not None and result.mail == "confirm":
+                    pending.append(result.subscriber)
+            else:
+                add_confirmed(
+                    store,
+                    email=address,
+                    language=row["language"],
+                    publications=row["publications"],
+                    origin=origin,
+                    fallback=row.get("fallback", ""),
+                )
+        except InvalidInput as exc:
+            report.bad.append(RowProblem(line, raw_email, exc.translated(lang)))
+            continue
+        except WorkflowError:
+            report.skipped.append(RowProblem(line, raw_email, t("deliver.import.known", lang)))
+            continue
+        report.imported += 1
+    if pending:
+        report.mailed = _mail_confirmations(store, settings, pending)
+    return report
+
+
+def _mail_confirmations(store: Store, settings: Settings, pending: list[Subscriber]) -> int:
+    from mediawatch.deliver.optin import OptinMailer
+
+    sent = 0
+    with OptinMailer(store, settings) as mailer:
+        for subscriber in pending:
+            try:
+                mailer.send(subscriber)
+            except DeliveryError:
+                continue
+            sent += 1
+    return sent
+
+
+def export_csv(
+    store: Store,
+    out: TextIO,
+    *,
+    status: SubscriberStatus | None = None,
+    publication: Publication | None = None,
+) -> int:
+    """Write subscribers as CSV (streamed); the number written."""
+    writer = csv.DictWriter(out, fieldnames=list(EXPORT_COLUMNS), lineterminator="\n")
+    writer.writeheader()
+    count = 0
+    for subscriber in store.iter_subscribers(status=status, publication=publication):
+        writer.writerow(subscriber_row(subscriber))
+        count += 1
+    return count

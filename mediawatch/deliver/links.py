@@ -1,0 +1,107 @@
+"""A subscriber's signed links: confirm, preferences, one-click unsubscribe.
+
+No account and no password: a link proves the reader received a message at the address. Each token is an
+itsdangerous signature (the web app's secret key, :func:`mediawatch.review.links.secret_key`) over the
+subscriber's id and their random ``link_key``, with one salt per purpose, so an unsubscribe token cannot
+open the preferences page and links die with the subscriber (a new subscription gets a new ``link_key``).
+Confirmation links expire; preference and unsubscribe links live as long as the subscription, because an
+old newsletter must still let its reader leave.
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass
+from urllib.parse import quote
+
+from itsdangerous import BadSignature, SignatureExpired, URLSafeSerializer, URLSafeTimedSerializer
+
+from mediawatch.config import Settings
+from mediawatch.errors import WorkflowError
+from mediawatch.render.result import PersonalLinks
+from mediawatch.review.links import secret_key
+from mediawatch.store import Store
+from mediawatch.types import Subscriber
+
+CONFIRM_DAYS = 14
+
+
+class LinkPurpose(enum.StrEnum):
+    CONFIRM = "confirm"
+    PREFERENCES = "preferences"
+    UNSUBSCRIBE = "unsubscribe"
+
+
+class InvalidLink(WorkflowError):
+    """A forged, damaged, expired or outdated link; ``expired`` tells the last case apart."""
+
+    def __init__(self, message: str, *, expired: bool = False) -> None:
+        self.expired = expired
+        super().__init__(message)
+
+
+@dataclass(frozen=True, slots=True)
+class LinkGrant:
+    subscriber_id: int
+    link_key: str
+
+
+@dataclass(frozen=True, slots=True)
+class LinkSigner:
+    key: str
+    base_url: str  # public URL of the web app, no trailing slash
+
+    def _serializer(self, purpose: LinkPurpose) -> URLSafeSerializer | URLSafeTimedSerializer:
+        salt = f"mediawatch.subscriber.{purpose.value}.v1"
+        if purpose is LinkPurpose.CONFIRM:
+            return URLSafeTimedSerializer(self.key, salt=salt)
+        return URLSafeSerializer(self.key, salt=salt)
+
+    def token(self, purpose: LinkPurpose, subscriber: Subscriber) -> str:
+        return str(self._serializer(purpose).dumps([subscriber.id, subscriber.link_key]))
+
+    def read(self, purpose: LinkPurpose, token: str, *, max_age_days: float = CONFIRM_DAYS) -> LinkGrant:
+        serializer = self._serializer(purpose)
+        try:
+            if isinstance(serializer, URLSafeTimedSerializer):
+                data = serializer.loads(token, max_age=int(max_age_days * 86400))
+            else:
+                data = serializer.loads(token)
+            sub_id, link_key = data
+            return LinkGrant(int(sub_id), str(link_key))
+        except SignatureExpired:
+            raise InvalidLink(f"this {purpose.value} link has expired", expired=True) from None
+        except (BadSignature, TypeError, ValueError):
+            raise InvalidLink(f"this {purpose.value} link is not valid") from None
+
+    def url(self, purpose: LinkPurpose, subscriber: Subscriber) -> str:
+        path = {
+            LinkPurpose.CONFIRM: "s/confirm",
+            LinkPurpose.PREFERENCES: "s/preferences",
+            LinkPurpose.UNSUBSCRIBE: "s/unsubscribe",
+        }[purpose]
+        return f"{self.base_url}/{path}/{self.token(purpose, subscriber)}"
+
+    def personal_links(self, subscriber: Subscriber) -> PersonalLinks:
+        return PersonalLinks(
+            unsubscribe_url=self.url(LinkPurpose.UNSUBSCRIBE, subscriber),
+            preferences_url=self.url(LinkPurpose.PREFERENCES, subscriber),
+        )
+
+
+def link_signer(settings: Settings) -> LinkSigner:
+    return LinkSigner(secret_key(settings), settings.base_url.rstrip("/"))
+
+
+def unsubscribe_mailto(address: str, token: str) -> str:
+    """The mailto: half of List-Unsubscribe; ``mediawatch bounces import`` acts on such mails."""
+    return f"mailto:{address}?subject={quote('unsubscribe ' + token)}"
+
+
+def subscriber_for(store: Store, signer: LinkSigner, purpose: LinkPurpose, token: str) -> Subscriber:
+    """The subscriber a link belongs to; InvalidLink when it is forged, expired or outlived them."""
+    grant = signer.read(purpose, token)
+    found = store.find_subscriber(grant.subscriber_id)
+    if found is None or found.link_key != grant.link_key:
+        raise InvalidLink(f"this {purpose.value} link belongs to no current subscriber")
+    return found

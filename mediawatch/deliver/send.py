@@ -1,0 +1,375 @@
+"""Sending an issue: refuse what review did not approve, build the outbox once, deliver each row once.
+
+    check_sendable -> sending -> outbox built (one transaction) -> recover -> deliver loop -> sent
+
+Exactly once, including under ``kill -9`` (docs/deliver.md): a row goes ``queued -> data_sent`` in a
+transaction committed just before the end-of-data dot is written to the SMTP server, and to its final
+status when the reply comes. A restart finds every row either still ``queued`` (the server never got a
+complete message: it discards a transaction whose connection drops before the dot) or ``data_sent`` (the
+dot went out, or was a few microseconds from going out): those count as delivered, unconfirmed. The
+issue is marked sent only when every row has a final status.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import re
+import secrets
+import signal
+import threading
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from types import FrameType
+
+from mediawatch.config import Settings
+from mediawatch.deliver.editions import PreparedEdition, prepare_editions
+from mediawatch.deliver.identity import MailIdentity, mail_identity, smtp_config
+from mediawatch.deliver.smtp import EndNotSent, Outcome, Pace, SmtpConfig, SmtpSession, SmtpUnavailable
+from mediawatch.deliver.subscribers import Origin, mark_undeliverable
+from mediawatch.errors import DeliveryError
+from mediawatch.store import Store
+from mediawatch.store.lock import advisory_lock, file_lock
+from mediawatch.store.outbox import DueMessage, OutboxCounts, OutboxSession
+from mediawatch.types import Issue, IssueState, OutboxMessage, OutboxStatus
+
+log = logging.getLogger("mediawatch.deliver")
+
+MAX_RETRY_DELAY = 3600.0
+RECONNECTS = 5  # consecutive failures to reach the server before a run gives up (rows stay queued)
+IDLE_CLOSE = 30.0  # seconds: a longer wait for a retry closes the SMTP connection meanwhile
+_BAD_MAILBOX = re.compile(r"\b5\.1\.(?:1|2|3|10)\b")  # enhanced codes: no such mailbox / domain / address
+
+
+class NotSendable(DeliveryError):
+    """Review does not allow this issue to be sent; ``reasons`` says why (in the user's language)."""
+
+    def __init__(self, slug: str, reasons: list[str]) -> None:
+        self.reasons = reasons
+        super().__init__(f"issue {slug} cannot be sent: " + "; ".join(reasons))
+
+
+class ServerUnreachable(DeliveryError):
+    """The SMTP server stayed unreachable: the run stopped, the remaining messages wait in the outbox."""
+
+
+@dataclass(frozen=True, slots=True)
+class SendReport:
+    issue: Issue  # as it is after the run
+    counts: OutboxCounts
+    built: bool  # this run built the outbox
+    recovered: int  # rows a stopped run left in data_sent, settled as sent (unconfirmed)
+    attempted: int  # SMTP transactions this run
+    connections: int
+    stopped: bool  # a SIGINT/SIGTERM asked the run to stop between two messages
+    seconds: float
+
+
+def retry_delay(attempts: int, base: float) -> float:
+    """Seconds before try number ``attempts + 1``: base, 2 x base, 4 x base... at most an hour."""
+    return float(min(base * 2 ** max(attempts - 1, 0), MAX_RETRY_DELAY))
+
+
+@contextlib.contextmanager
+def send_lock(store: Store, issue_id: int) -> Iterator[None]:
+    """One sender per issue (a second one exits with LockedError); released by the kernel on kill -9."""
+    if store.dialect == "sqlite":
+        database = store.engine.url.database
+        if database and database != ":memory:":
+            with file_lock(Path(f"{database}.send-{issue_id}.lock"), f"send of issue {issue_id}"):
+                yield
+            return
+        yield
+        return
+    with advisory_lock(store.engine, f"send:{issue_id}"):
+        yield
+
+
+class _StopFlag:
+    """SIGINT/SIGTERM end the run between two messages, never between "data_sent" and the dot."""
+
+    def __init__(self) -> None:
+        self.requested = False
+
+    @contextlib.contextmanager
+    def installed(self) -> Iterator[None]:
+        if threading.current_thread() is not threading.main_thread():
+            yield
+            return
+
+        def handler(signum: int, frame: FrameType | None) -> None:
+            self.requested = True
+
+        old = {sig: signal.signal(sig, handler) for sig in (signal.SIGINT, signal.SIGTERM)}
+        try:
+            yield
+        finally:
+            for sig, previous in old.items():
+                signal.signal(sig, previous)
+
+
+def refuse_unsendable(store: Store, issue: Issue, settings: Settings, lang: str | None) -> None:
+    from mediawatch.review.actions import check_sendable
+
+    reasons = check_sendable(store, issue.id, settings, lang=lang)
+    if reasons:
+        raise NotSendable(issue.slug, reasons)
+
+
+def send_issue(
+    store: Store,
+    settings: Settings,
+    issue_ref: str | int,
+    *,
+    actor: str = "deliver",
+    lang: str | None = None,
+    progress: Callable[[OutboxCounts], None] | None = None,
+) -> SendReport:
+    """Send (or finish sending) an issue; see the module docstring. Raises NotSendable, ConfigError,
+    SenderRefused, LockedError, or DeliveryError when the server stays unreachable (rerun to go on)."""
+    from mediawatch.review.actions import begin_sending, mark_sent
+
+    started = time.monotonic()
+    issue = store.find_issue(issue_ref)
+    with send_lock(store, issue.id):
+        issue = store.find_issue(issue.id)
+        if issue.state is IssueState.SENT:
+            return SendReport(issue, store.outbox_counts(issue.id), False, 0, 0, 0, False, 0.0)
+        refuse_unsendable(store, issue, settings, lang)
+        identity = mail_identity(settings)
+        server = smtp_config(settings)
+        content = store.issue_content(issue.id)
+        editions = prepare_editions(content, settings)
+        begin_sending(store, issue.id, settings, actor=actor)
+        built = store.send_record(issue.id) is None
+        record = store.build_outbox(
+            issue.id,
+            publication=issue.publication,
+            languages=issue.languages,
+            message_id=lambda sub_id, language: identity.new_message_id(f"{issue.slug}.{language}.{sub_id}"),
+            actor=actor,
+        )
+        if built:
+            store.log_event(issue.id, actor, "send.outbox", detail=f"{record.total} messages queued")
+        recovered = store.recover_outbox(issue.id)
+        if recovered:
+            log.warning(
+                "issue %s: %d message(s) settled as sent after an interrupted run", issue.slug, recovered
+            )
+        sender = _Sender(store, settings, issue, editions, identity, server, progress)
+        stop = _StopFlag()
+        with stop.installed():
+            sender.run(stop)
+        counts = store.outbox_counts(issue.id)
+        if counts.final or counts.total == 0:
+            store.finish_send(issue.id)
+            mark_sent(store, issue.id, actor=actor, note=_summary(counts))
+        return SendReport(
+            issue=store.find_issue(issue.id),
+            counts=counts,
+            built=built,
+            recovered=recovered,
+            attempted=sender.attempted,
+            connections=sender.session.connections,
+            stopped=stop.requested,
+            seconds=time.monotonic() - started,
+        )
+
+
+def _summary(counts: OutboxCounts) -> str:
+    return " ".join(f"{status}={n}" for status, n in sorted(counts.by_status.items()))
+
+
+class _Sender:
+    """The delivery loop over one SMTP connection (reopened when it breaks)."""
+
+    def __init__(
+        self,
+        store: Store,
+        settings: Settings,
+        issue: Issue,
+        editions: dict[str, PreparedEdition],
+        identity: MailIdentity,
+        server: SmtpConfig,
+        progress: Callable[[OutboxCounts], None] | None,
+    ) -> None:
+        self.store = store
+        self.settings = settings
+        self.issue = issue
+        self.editions = editions
+        self.identity = identity
+        self.session = SmtpSession(server)
+        self.pace = Pace(settings.send_rate)
+        self.progress = progress
+        self.attempted = 0
+        self._origin = Origin(method="smtp", form=f"send {issue.slug}")
+
+    def run(self, stop: _StopFlag) -> None:
+        try:
+            with self.store.outbox_session() as out:
+                self._loop(out, stop)
+        finally:
+            self.session.close()
+
+    def _loop(self, out: OutboxSession, stop: _StopFlag) -> None:
+        after = 0
+        last_progress = 0.0
+        while not stop.requested:
+            batch = self.store.due_messages(self.issue.id, datetime.now(UTC), after_id=after)
+            if not batch:
+                if after:
+                    after = 0  # a new pass picks up retries whose time has come
+                    continue
+                counts = self.store.outbox_counts(self.issue.id)
+                if not counts.by_status.get(OutboxStatus.QUEUED.value) or counts.next_attempt_at is None:
+                    return
+                self._wait_until(counts.next_attempt_at, stop)
+                continue
+            for due in batch:
+                if stop.requested:
+                    return
+                after = due.message.id
+                self._one(out, due)
+                if self.progress is not None and time.monotonic() - last_progress > 1.0:
+                    last_progress = time.monotonic()
+                    self.progress(self.store.outbox_counts(self.issue.id))
+
+    def _wait_until(self, when: datetime, stop: _StopFlag) -> None:
+        delay = (when - datetime.now(UTC)).total_seconds()
+        if delay > IDLE_CLOSE:
+            self.session.close()
+        end = time.monotonic() + max(delay, 0.0)
+        while not stop.requested and time.monotonic() < end:
+            time.sleep(min(0.2, max(end - time.monotonic(), 0.0)))
+
+    def _one(self, out: OutboxSession, due: DueMessage) -> None:
+        msg, subscriber = due.message, due.subscriber
+        why = out.still_due(msg.id, self.issue.publication.value)
+        if why == "no longer queued":
+            return
+        if why or subscriber is None:
+            out.finish(
+                msg.id,
+                "",
+                status=OutboxStatus.SKIPPED,
+                outcome="skipped",
+                code=None,
+                response=why or "subscriber deleted their data",
+                counts_as_attempt=False,
+            )
+            return
+        edition = self.editions[msg.language]
+        links = self.identity.signer.personal_links(subscriber)
+        html, text = edition.personalise(links)
+        data = self.identity.message(
+            subscriber=subscriber,
+            publication=self.issue.publication,
+            to=msg.recipient,
+            subject=edition.subject,
+            message_id=msg.message_id,
+            language=msg.language,
+            text=text,
+            html=html,
+            links=links,
+        )
+        attempt = secrets.token_hex(8)
+        outcome = self._transaction(out, msg, attempt, data)
+        self._record(out, msg, attempt, outcome)
+
+    def _transaction(self, out: OutboxSession, msg: OutboxMessage, attempt: str, data: bytes) -> Outcome:
+        failures = 0
+        while True:
+            self.pace.wait()
+            try:
+                self.attempted += 1
+                return self.session.transaction(
+                    self.identity.envelope_from,
+                    msg.recipient,
+                    data,
+                    lambda: out.mark_data_sent(msg.id, attempt),
+                )
+            except SmtpUnavailable as exc:
+                if isinstance(exc, EndNotSent):  # marked data_sent, but the dot never left: undo the mark
+                    out.finish(
+                        msg.id,
+                        attempt,
+                        status=OutboxStatus.QUEUED,
+                        outcome="connection-lost",
+                        code=None,
+                        response=str(exc),
+                        counts_as_attempt=False,
+                    )
+                failures += 1
+                if failures > RECONNECTS:
+                    raise ServerUnreachable(
+                        f"{exc}; gave up after {RECONNECTS} reconnections: the remaining messages stay "
+                        f"queued, run `mediawatch send {self.issue.slug}` again to go on"
+                    ) from None
+                delay = min(self.settings.send_retry_base, 1.0) * 2 ** (failures - 1)
+                log.warning("%s; reconnecting in %.1f s", exc, delay)
+                time.sleep(delay)
+
+    def _record(self, out: OutboxSession, msg: OutboxMessage, attempt: str, outcome: Outcome) -> None:
+        response = f"{outcome.stage}: {outcome.text}".strip()
+        if outcome.kind == "sent":
+            out.finish(
+                msg.id,
+                attempt,
+                status=OutboxStatus.SENT,
+                outcome="sent",
+                code=outcome.code,
+                response=response,
+            )
+        elif outcome.kind == "unknown":
+            # The dot went out and no reply came back: counted as delivered, not confirmed (no resend).
+            out.finish(
+                msg.id,
+                attempt,
+                status=OutboxStatus.SENT,
+                outcome="no-reply",
+                code=None,
+                response=response,
+                confirmed=False,
+            )
+        elif outcome.kind == "failed":
+            out.finish(
+                msg.id,
+                attempt,
+                status=OutboxStatus.FAILED,
+                outcome="failed",
+                code=outcome.code,
+                response=response,
+            )
+            if outcome.stage in ("rcpt", "end") and _BAD_MAILBOX.search(outcome.text):
+                mark_undeliverable(self.store, msg.recipient, "hard", response, self._origin)
+        else:
+            tries = msg.attempts + 1
+            if tries >= self.settings.send_max_attempts:
+                out.finish(
+                    msg.id,
+                    attempt,
+                    status=OutboxStatus.FAILED,
+                    outcome="deferred",
+                    code=outcome.code,
+                    response=f"{response} (gave up after {tries} attempts)",
+                )
+            else:
+                wait = retry_delay(tries, self.settings.send_retry_base)
+                out.finish(
+                    msg.id,
+                    attempt,
+                    status=OutboxStatus.QUEUED,
+                    outcome="deferred",
+                    code=outcome.code,
+                    response=response,
+                    next_attempt_at=datetime.now(UTC) + timedelta(seconds=wait),
+                )
+
+
+def send_status(store: Store, issue_ref: str | int) -> tuple[Issue, OutboxCounts, list[OutboxMessage]]:
+    """The issue, its outbox counts and its problem rows (failed, or waiting for a retry)."""
+    issue = store.find_issue(issue_ref)
+    return issue, store.outbox_counts(issue.id), store.outbox_problems(issue.id)

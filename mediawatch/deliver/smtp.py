@@ -1,0 +1,295 @@
+"""Talking to the SMTP server: the URL, one reused connection, one transaction per message, a steady pace.
+
+``smtp://user:pass@host:port`` (``?starttls=1`` to upgrade), ``smtps://`` for implicit TLS; further query
+parameters: ``timeout`` (seconds), ``cafile`` (a private CA), ``helo`` (the name we greet with).
+
+A transaction is MAIL, RCPT, DATA, the message, and the end-of-data dot. :meth:`SmtpSession.transaction`
+calls ``before_end`` between the message and the dot: the caller commits "handed over" there, so a stop
+at any instant leaves a record that says truthfully which side of the dot it happened on (docs/deliver.md).
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import re
+import smtplib
+import socket
+import ssl
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from urllib.parse import parse_qs, unquote, urlsplit
+
+from mediawatch.errors import ConfigError, DeliveryError
+
+_LEADING_DOT = re.compile(rb"^\.", re.MULTILINE)
+
+
+class SmtpUnavailable(DeliveryError):
+    """The server could not be reached, or the connection broke before the end of a message."""
+
+
+class EndNotSent(SmtpUnavailable):
+    """The connection broke while writing the end-of-data dot: the server never had a whole message."""
+
+
+class SenderRefused(DeliveryError):
+    """The server refuses our envelope sender (or demands authentication): no message can go."""
+
+
+@dataclass(frozen=True, slots=True)
+class SmtpConfig:
+    host: str
+    port: int
+    implicit_tls: bool = False
+    starttls: bool = False
+    username: str = ""
+    password: str = ""
+    timeout: float = 30.0
+    cafile: str = ""
+    helo: str = ""
+
+    def describe(self) -> str:
+        """Where we send, without the password."""
+        scheme = "smtps" if self.implicit_tls else "smtp"
+        user = f"{self.username}@" if self.username else ""
+        tls = "?starttls=1" if self.starttls else ""
+        return f"{scheme}://{user}{self.host}:{self.port}{tls}"
+
+
+def _truthy(values: dict[str, list[str]], name: str) -> bool:
+    raw = (values.get(name) or [""])[-1].strip().lower()
+    return raw in {"1", "true", "yes", "on"}
+
+
+def _is_loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def parse_smtp_url(url: str) -> SmtpConfig:
+    """Settings' ``smtp_url`` as a :class:`SmtpConfig`; ConfigError naming the problem."""
+    if not url:
+        raise ConfigError("no SMTP server configured: set smtp_url in [deliver] or MEDIAWATCH_SMTP_URL")
+    parts = urlsplit(url)
+    scheme = parts.scheme.lower()
+    if scheme not in ("smtp", "smtps"):
+        raise ConfigError(f"smtp_url must start with smtp:// or smtps://, got {scheme or 'nothing'!r}")
+    if not parts.hostname:
+        raise ConfigError("smtp_url has no host (smtp://user:pass@host:port)")
+    query = parse_qs(parts.query)
+    unknown = sorted(set(query) - {"starttls", "timeout", "cafile", "helo"})
+    if unknown:
+        raise ConfigError(
+            f"smtp_url: unknown parameter(s) {', '.join(unknown)} (known: starttls, timeout, cafile, helo)"
+        )
+    implicit = scheme == "smtps"
+    starttls = _truthy(query, "starttls")
+    if implicit and starttls:
+        raise ConfigError("smtp_url: smtps:// is already TLS; starttls=1 is for smtp://")
+    try:
+        port = parts.port or (465 if implicit else 587 if starttls else 25)
+        timeout = float((query.get("timeout") or ["30"])[-1])
+    except ValueError as exc:
+        raise ConfigError(f"smtp_url: {exc}") from None
+    config = SmtpConfig(
+        host=parts.hostname,
+        port=port,
+        implicit_tls=implicit,
+        starttls=starttls,
+        username=unquote(parts.username or ""),
+        password=unquote(parts.password or ""),
+        timeout=timeout,
+        cafile=(query.get("cafile") or [""])[-1],
+        helo=(query.get("helo") or [""])[-1],
+    )
+    if config.username and not (implicit or starttls) and not _is_loopback(config.host):
+        raise ConfigError(
+            f"smtp_url: refusing to send the password for {config.username!r} unencrypted to {config.host}; "
+            "use smtps:// or add ?starttls=1"
+        )
+    return config
+
+
+@dataclass(frozen=True, slots=True)
+class Outcome:
+    """What became of one transaction.
+
+    ``kind``: ``sent`` (250 after the dot), ``deferred`` (4xx: try again later), ``failed`` (5xx: never),
+    ``unknown`` (the dot was written but no reply came: the connection broke or timed out).
+    """
+
+    kind: str
+    stage: str  # mail, rcpt, data, end
+    code: int | None
+    text: str
+
+
+def _reply_text(reply: bytes | str) -> str:
+    return reply.decode("utf-8", "replace") if isinstance(reply, bytes) else str(reply)
+
+
+class SmtpSession:
+    """One connection, opened on first use, reused for every message, reopened when it breaks."""
+
+    def __init__(self, config: SmtpConfig) -> None:
+        self.config = config
+        self._smtp: smtplib.SMTP | None = None
+        self._dirty = False  # a transaction ended early: RSET before the next MAIL
+        self.connections = 0  # how many times we connected (connection reuse shows in this)
+
+    # -- connection -------------------------------------------------------------------------------
+    def _tls_context(self) -> ssl.SSLContext:
+        context = ssl.create_default_context(cafile=self.config.cafile or None)
+        return context
+
+    def connect(self) -> None:
+        cfg = self.config
+        helo = cfg.helo or None
+        try:
+            if cfg.implicit_tls:
+                smtp: smtplib.SMTP = smtplib.SMTP_SSL(
+                    cfg.host, cfg.port, local_hostname=helo, timeout=cfg.timeout, context=self._tls_context()
+                )
+            else:
+                smtp = smtplib.SMTP(cfg.host, cfg.port, local_hostname=helo, timeout=cfg.timeout)
+            # The end-of-data dot goes out on its own, right after the message: without TCP_NODELAY,
+            # Nagle's algorithm holds it until the server's delayed ACK (~40 ms a message).
+            if smtp.sock is not None:
+                smtp.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+            smtp.ehlo()
+            if cfg.starttls:
+                smtp.starttls(context=self._tls_context())
+                smtp.ehlo()
+            if cfg.username:
+                smtp.login(cfg.username, cfg.password)
+        except smtplib.SMTPAuthenticationError as exc:
+            raise SenderRefused(
+                f"{cfg.describe()} refused the login: {exc.smtp_code} {_reply_text(exc.smtp_error)}"
+            ) from None
+        except smtplib.SMTPNotSupportedError as exc:
+            raise SenderRefused(f"{cfg.describe()}: {exc}") from None
+        except (OSError, smtplib.SMTPException) as exc:
+            raise SmtpUnavailable(f"cannot connect to {cfg.describe()}: {exc}") from None
+        self._smtp = smtp
+        self._dirty = False
+        self.connections += 1
+
+    def close(self) -> None:
+        smtp, self._smtp = self._smtp, None
+        if smtp is None:
+            return
+        try:
+            smtp.quit()
+        except (OSError, smtplib.SMTPException):
+            smtp.close()
+
+    def __enter__(self) -> SmtpSession:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def _broken(self, what: str, exc: BaseException) -> SmtpUnavailable:
+        if self._smtp is not None:
+            self._smtp.close()
+        self._smtp = None
+        return SmtpUnavailable(f"{self.config.describe()}: connection lost during {what}: {exc}")
+
+    # -- one message ------------------------------------------------------------------------------
+    def transaction(
+        self, sender: str, recipient: str, message: bytes, before_end: Callable[[], None]
+    ) -> Outcome:
+        """Send one message. Raises SmtpUnavailable (nothing was handed over: the message may be retried
+        at once on a new connection) or SenderRefused (stop everything)."""
+        if self._smtp is None:
+            self.connect()
+        smtp = self._smtp
+        assert smtp is not None
+        stage = "mail"
+        try:
+            if self._dirty:
+                smtp.rset()
+                self._dirty = False
+            code, reply = smtp.mail(sender)
+            if code != 250:
+                self._dirty = True
+                if code == 421:
+                    self.close()
+                if 500 <= code < 600:
+                    raise SenderRefused(
+                        f"{self.config.describe()} refuses the sender {sender}: {code} {_reply_text(reply)}"
+                    )
+                return Outcome("deferred", stage, code, _reply_text(reply))
+            stage = "rcpt"
+            code, reply = smtp.rcpt(recipient)
+            if code not in (250, 251):
+                return self._early_end(stage, code, reply)
+            stage = "data"
+            smtp.putcmd("data")
+            code, reply = smtp.getreply()
+            if code != 354:
+                return self._early_end(stage, code, reply)
+            body = _LEADING_DOT.sub(b"..", message)
+            if not body.endswith(b"\r\n"):
+                body += b"\r\n"
+            smtp.send(body)
+        except smtplib.SMTPServerDisconnected as exc:
+            raise self._broken(stage, exc) from None
+        except (OSError, smtplib.SMTPException) as exc:
+            raise self._broken(stage, exc) from None
+        # Past this line the server may have the whole message: from here on a failure is not "retry".
+        before_end()
+        stage = "end"
+        try:
+            smtp.send(b".\r\n")
+        except (OSError, smtplib.SMTPException) as exc:
+            self._smtp = None
+            raise EndNotSent(
+                f"{self.config.describe()}: connection lost before the end of data: {exc}"
+            ) from None
+        try:
+            code, reply = smtp.getreply()
+        except (OSError, smtplib.SMTPException) as exc:
+            if self._smtp is not None:
+                self._smtp.close()
+            self._smtp = None
+            return Outcome("unknown", stage, None, f"no reply after the end of data: {exc}")
+        if code == 250:
+            return Outcome("sent", stage, code, _reply_text(reply))
+        return self._early_end(stage, code, reply)
+
+    def _early_end(self, stage: str, code: int, reply: bytes) -> Outcome:
+        self._dirty = True
+        if code == 421 or code == -1:  # the server is closing the connection
+            if self._smtp is not None:
+                self._smtp.close()
+            self._smtp = None
+        kind = "failed" if 500 <= code < 600 else "deferred"
+        return Outcome(kind, stage, code, _reply_text(reply))
+
+
+class Pace:
+    """A steady rate: one message every 1/rate seconds, no bursts to catch up after a pause."""
+
+    def __init__(self, rate: float, clock: Callable[[], float] = time.monotonic) -> None:
+        self.interval = 1.0 / rate if rate > 0 else 0.0
+        self._clock = clock
+        self._next = 0.0
+
+    def wait(self) -> None:
+        if not self.interval:
+            return
+        now = self._clock()
+        if now < self._next:
+            time.sleep(self._next - now)
+            now = self._next
+        self._next = now + self.interval
+
+
+def local_hostname() -> str:
+    return socket.getfqdn()

@@ -1,0 +1,311 @@
+"""What can happen to a subscriber: subscribe, confirm, change preferences, unsubscribe, export, erase.
+
+Every change is recorded with its consent record (when, how, which form and wording, IP and user agent
+where given), in the same transaction. The functions here are shared by the public web pages, the CLI
+and the bounce import.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from mediawatch.config import Settings
+from mediawatch.deliver.addresses import normalise_email, parse_fallback, parse_language, parse_publications
+from mediawatch.errors import MediawatchError, WorkflowError
+from mediawatch.store import Store
+from mediawatch.store.deliver import NewConsent
+from mediawatch.types import Publication, Subscriber, SubscriberStatus
+
+log = logging.getLogger("mediawatch.deliver")
+
+# The version of the consent wording shown on the subscribe form (public.consent.text in the catalogues).
+# Change it whenever that text changes: consent records say which wording a subscriber agreed to.
+CONSENT_WORDING_VERSION = "2025-01"
+SUBSCRIBE_FORM = "public-subscribe"
+RESEND_AFTER = timedelta(minutes=10)  # at most one confirmation mail per address in this time
+
+# Literal keys (the i18n tests read them): a status in words, for pages and the CLI.
+STATUS_KEYS = {
+    SubscriberStatus.PENDING: "public.status.pending",
+    SubscriberStatus.ACTIVE: "public.status.active",
+    SubscriberStatus.UNSUBSCRIBED: "public.status.unsubscribed",
+    SubscriberStatus.BOUNCED: "public.status.bounced",
+    SubscriberStatus.COMPLAINED: "public.status.complained",
+}
+
+REACHABLE = (SubscriberStatus.PENDING, SubscriberStatus.ACTIVE)
+SUPPRESSED = (SubscriberStatus.BOUNCED, SubscriberStatus.COMPLAINED)
+
+
+@dataclass(frozen=True, slots=True)
+class Origin:
+    """Where a request came from, for the consent record."""
+
+    method: str  # web-form, confirm-page, preferences, one-click, mailto, cli, csv-import, bounce-report
+    form: str = ""
+    ip: str = ""
+    user_agent: str = ""
+    wording_version: str = ""
+    detail: str = ""
+
+    def consent(self, action: str, detail: str = "") -> NewConsent:
+        return NewConsent(
+            action=action,
+            method=self.method,
+            form=self.form,
+            wording_version=self.wording_version,
+            ip=self.ip,
+            user_agent=self.user_agent,
+            detail=detail or self.detail,
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class SubscribeResult:
+    subscriber: Subscriber | None  # None: the address is suppressed (nothing is said to the requester)
+    mail: str  # "confirm", "already" or "" (no mail to send)
+
+
+def subscribe(
+    store: Store,
+    *,
+    email: str,
+    language: str,
+    publications: Sequence[str] | str,
+    origin: Origin,
+    fallback: str = "",
+) -> SubscribeResult:
+    """A subscription request (web form, CLI without --confirmed): pending until the link is used.
+
+    The answer never tells the requester whether the address was known; what to mail is returned.
+    """
+    address = normalise_email(email)
+    lang = parse_language(language)
+    pubs = parse_publications(publications)
+    fall = parse_fallback(fallback, lang)
+    if store.suppression(address) is not None:
+        return SubscribeResult(None, "")
+    current = store.find_subscriber(address)
+    if current is None:
+        try:
+            created = store.insert_subscriber(
+                email=address,
+                language=lang,
+                publications=pubs,
+                status=SubscriberStatus.PENDING,
+                consent=origin.consent("subscribe"),
+                fallback=fall,
+            )
+        except WorkflowError:  # created by a concurrent request: treat as known
+            current = store.find_subscriber(address)
+            if current is None:
+                raise
+        else:
+            return SubscribeResult(created, "confirm")
+    if current.status in SUPPRESSED:
+        return SubscribeResult(None, "")
+    if current.status is SubscriberStatus.ACTIVE:
+        # Changing an active subscription needs proof of the mailbox: mail them their preferences link.
+        return SubscribeResult(current, "already")
+    updated = store.update_subscriber(
+        current.id,
+        consent=origin.consent("subscribe"),
+        language=lang,
+        fallback=fall,
+        publications=pubs,
+        status=SubscriberStatus.PENDING,
+        expect=(SubscriberStatus.PENDING, SubscriberStatus.UNSUBSCRIBED),
+    )
+    if updated is None:
+        return SubscribeResult(None, "")
+    sent = updated.confirmation_sent_at
+    if sent is not None and datetime.now(UTC) - sent < RESEND_AFTER:
+        return SubscribeResult(updated, "")
+    return SubscribeResult(updated, "confirm")
+
+
+def send_optin(store: Store, settings: Settings, result: SubscribeResult) -> bool:
+    """Send the mail a subscribe request calls for; False (logged) when the server would not take it."""
+    if result.subscriber is None or not result.mail:
+        return True
+    from mediawatch.deliver.optin import OptinMailer
+
+    try:
+        with OptinMailer(store, settings) as mailer:
+            mailer.send(result.subscriber, already=result.mail == "already")
+    except MediawatchError as exc:  # the server refused, or mail is not configured (no smtp_url, no FROM)
+        log.warning("opt-in mail to subscriber %s not sent: %s", result.subscriber.id, exc)
+        return False
+    return True
+
+
+def add_confirmed(
+    store: Store,
+    *,
+    email: str,
+    language: str,
+    publications: Sequence[str] | str,
+    origin: Origin,
+    fallback: str = "",
+) -> Subscriber:
+    """An administrator adds someone whose consent was obtained elsewhere (the record says so)."""
+    address = normalise_email(email)
+    lang = parse_language(language)
+    pubs = parse_publications(publications)
+    suppressed = store.suppression(address)
+    if suppressed is not None:
+        raise WorkflowError(
+            f"{address} is on the suppression list ({suppressed.reason}): it is never written to"
+        )
+    return store.insert_subscriber(
+        email=address,
+        language=lang,
+        publications=pubs,
+        status=SubscriberStatus.ACTIVE,
+        consent=origin.consent("subscribe"),
+        fallback=parse_fallback(fallback, lang),
+    )
+
+
+def confirm(store: Store, subscriber: Subscriber, origin: Origin) -> bool:
+    """Pending -> active. True when the subscription is (now or already) active."""
+    if subscriber.status is SubscriberStatus.ACTIVE:
+        return True
+    done = store.update_subscriber(
+        subscriber.id,
+        consent=origin.consent("confirm"),
+        status=SubscriberStatus.ACTIVE,
+        expect=(SubscriberStatus.PENDING,),
+    )
+    return done is not None
+
+
+def unsubscribe(store: Store, subscriber_id: int, origin: Origin) -> bool:
+    """Immediate and idempotent: True when the subscriber is (now or already) not receiving anything."""
+    try:
+        store.update_subscriber(
+            subscriber_id,
+            consent=origin.consent("unsubscribe"),
+            status=SubscriberStatus.UNSUBSCRIBED,
+            expect=REACHABLE,
+        )
+    except WorkflowError:  # no such subscriber (erased): nothing is sent to them either
+        return True
+    return True
+
+
+def resubscribe(store: Store, subscriber: Subscriber, origin: Origin) -> bool:
+    """From the preferences page (the link proves the mailbox): unsubscribed -> active."""
+    done = store.update_subscriber(
+        subscriber.id,
+        consent=origin.consent("resubscribe"),
+        status=SubscriberStatus.ACTIVE,
+        expect=(SubscriberStatus.UNSUBSCRIBED,),
+    )
+    return done is not None
+
+
+def change_preferences(
+    store: Store,
+    subscriber: Subscriber,
+    origin: Origin,
+    *,
+    language: str,
+    publications: Sequence[str] | str,
+    fallback: str | None = None,
+) -> Subscriber:
+    lang = parse_language(language)
+    pubs = parse_publications(publications)
+    fall = parse_fallback(fallback, lang) if fallback is not None else None
+    detail = f"language={lang} publications={','.join(p.value for p in pubs)}"
+    updated = store.update_subscriber(
+        subscriber.id,
+        consent=origin.consent("change", detail),
+        language=lang,
+        fallback=fall,
+        publications=pubs,
+    )
+    assert updated is not None
+    return updated
+
+
+def mark_undeliverable(store: Store, email: str, kind: str, detail: str, origin: Origin) -> bool:
+    """A hard bounce or a complaint: the address is suppressed for ever; True if a subscriber changed."""
+    reason = "complaint" if kind == "complaint" else "hard-bounce"
+    store.suppress(email, reason, detail)
+    current = store.find_subscriber(email)
+    if current is None or current.status in SUPPRESSED:
+        return False
+    status = SubscriberStatus.COMPLAINED if kind == "complaint" else SubscriberStatus.BOUNCED
+    store.update_subscriber(current.id, consent=origin.consent(reason, detail), status=status)
+    return True
+
+
+def remove(store: Store, email: str, origin: Origin, *, forget: bool = False) -> Subscriber:
+    """The CLI's remove: unsubscribe (kept as evidence) or, with ``forget``, erase every trace."""
+    found = store.find_subscriber(normalise_email(email))
+    if found is None:
+        raise WorkflowError(f"no subscriber {email!r} (`mediawatch subscribers list`)")
+    if forget:
+        store.delete_subscriber(found.id)
+    else:
+        unsubscribe(store, found.id, origin)
+    return found
+
+
+def export_data(store: Store, subscriber: Subscriber) -> dict[str, Any]:
+    """Everything kept about one subscriber (the "export my data" of the preferences page)."""
+
+    def when(value: datetime | None) -> str | None:
+        return value.isoformat() if value else None
+
+    return {
+        "email": subscriber.email,
+        "language": subscriber.language,
+        "fallback_languages": list(subscriber.fallback),
+        "publications": [p.value for p in subscriber.publications],
+        "status": subscriber.status.value,
+        "created_at": when(subscriber.created_at),
+        "updated_at": when(subscriber.updated_at),
+        "confirmed_at": when(subscriber.confirmed_at),
+        "unsubscribed_at": when(subscriber.unsubscribed_at),
+        "consent_records": [
+            {
+                k: (when(v) if isinstance(v, datetime) else v)
+                for k, v in asdict(c).items()
+                if k != "subscriber_id"
+            }
+            for c in store.consent_records(subscriber.id)
+        ],
+        "messages": [
+            {
+                "issue": slug,
+                "language": m.language,
+                "status": m.status.value,
+                "message_id": m.message_id,
+                "sent_at": when(m.sent_at),
+            }
+            for m, slug in store.subscriber_deliveries(subscriber.id)
+        ],
+    }
+
+
+def subscriber_row(subscriber: Subscriber) -> dict[str, str]:
+    """The columns of ``subscribers list --json`` and of the CSV export."""
+    return {
+        "email": subscriber.email,
+        "language": subscriber.language,
+        "publications": ";".join(p.value for p in subscriber.publications),
+        "status": subscriber.status.value,
+        "fallback": " ".join(subscriber.fallback),
+        "created_at": subscriber.created_at.isoformat(),
+        "confirmed_at": subscriber.confirmed_at.isoformat() if subscriber.confirmed_at else "",
+    }
+
+
+def publication_filter(value: str | None) -> Publication | None:
+    return parse_publications(value)[0] if value else None

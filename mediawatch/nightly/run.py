@@ -1,0 +1,440 @@
+"""`mediawatch nightly`: collect -> classify -> compose the due drafts -> render them -> tell the editors.
+
+Every step keeps its state in the database as it goes, so a run killed at any instant (reboot, kill -9,
+OOM) is completed by the next one, and a repeated run does nothing twice:
+
+* collect commits feed by feed and page by page (the collector's own guarantee); pending pages are
+  fetched by the next run;
+* classification and story grouping pick up whatever is not classified or grouped yet;
+* a draft is one transaction (``Store.create_issue``): it exists whole or not at all, and a period that
+  already has its draft is never composed again (the same period is due until the next boundary);
+* rendering writes each file atomically and is simply redone for a draft not yet announced;
+* a draft counts as announced once the editors' email was accepted by the SMTP server, recorded in the
+  audit log right after (a kill between the two can repeat one email; it never loses one).
+
+The run holds the collection lock for its whole length (a plain ``mediawatch collect`` and another
+nightly wait their turn: exit code 3), and is recorded in the ``runs`` table; a run found still
+"running" under the lock was killed, and is marked interrupted.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+import logging
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any, TypeVar
+
+from mediawatch.config import Settings
+from mediawatch.errors import ConfigError, MediawatchError, RenderError, StorageError
+from mediawatch.nightly.cadence import due_period, parse_cadence, parse_timezone
+from mediawatch.nightly.logs import EventLog
+from mediawatch.nightly.notify import (
+    DraftNews,
+    RunNews,
+    SourceNews,
+    editor_message,
+    editors,
+    editors_language,
+    send_to_editors,
+)
+from mediawatch.store import Store
+from mediawatch.types import Issue, IssueState, Publication
+
+EXIT_OK = 0
+EXIT_ERROR = 1  # a stage failed (classify, compose, render, notify); the others still ran
+EXIT_LOCKED = 3  # another collect or nightly run holds the lock; nothing was done
+EXIT_SOURCES_FAILED = 4  # some sources failed; everything else went well
+EXIT_NOTHING = 5  # nothing could be done: database unusable, no source, or every source failed
+
+ACTOR = "nightly"  # created_by of the drafts, actor in the audit log
+ANNOUNCED = "nightly.announced"  # audit action: the editors were told about this draft
+RUN_KIND = "nightly"
+ANNOUNCE_STATES = frozenset({IssueState.DRAFT, IssueState.IN_REVIEW})
+
+T = TypeVar("T")
+
+
+@dataclass(frozen=True, slots=True)
+class NightlyResult:
+    exit_code: int
+    run_id: int
+    started: datetime
+    finished: datetime
+    resumed_after: tuple[int, ...]  # ids of earlier runs found interrupted
+    sources_total: int
+    sources_failed: tuple[str, ...]  # enabled sources failing now (in back-off included)
+    new_articles: int
+    classified: int
+    relevant: int
+    stories: int  # stories that got a new article
+    composed: tuple[str, ...]  # slugs of the drafts composed by this run
+    already_composed: tuple[str, ...]  # due periods whose draft existed
+    rendered: tuple[str, ...]
+    announced: tuple[str, ...]
+    notified: tuple[str, ...]  # recipients of the editors' email
+    errors: tuple[str, ...]  # "stage: what went wrong"
+
+    def summary_line(self) -> str:
+        """One key=value line for cron mail and scripts (never translated)."""
+        return (
+            f"nightly exit={self.exit_code} run={self.run_id} sources={self.sources_total} "
+            f"failed={len(self.sources_failed)} new_articles={self.new_articles} "
+            f"classified={self.classified} "
+            f"relevant={self.relevant} composed={','.join(self.composed) or '-'} "
+            f"already_composed={','.join(self.already_composed) or '-'} "
+            f"announced={','.join(self.announced) or '-'} notified={len(self.notified)} "
+            f"errors={len(self.errors)} duration_s={(self.finished - self.started).total_seconds():.1f}"
+        )
+
+    def as_dict(self) -> dict[str, Any]:
+        data = asdict(self)
+        data["started"] = self.started.isoformat()
+        data["finished"] = self.finished.isoformat()
+        return data
+
+
+@dataclass
+class _State:
+    """What the stages found, filled as they go."""
+
+    sources_total: int = 0
+    failures: list[tuple[str, str, str]] = field(default_factory=list)  # this run's failed fetches
+    failing: list[str] = field(default_factory=list)  # enabled sources failing now (back-off included)
+    collect_failed: bool = False  # the registry could not be read, or has no enabled source
+    new_articles: int = 0
+    classified: int = 0
+    relevant: int = 0
+    stories: int = 0
+    composed: list[str] = field(default_factory=list)
+    already: list[str] = field(default_factory=list)
+    rendered: list[str] = field(default_factory=list)
+    announced: list[str] = field(default_factory=list)
+    notified: list[str] = field(default_factory=list)
+    notified_problems: list[str] | None = None
+    errors: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+    storage_lost: bool = False
+
+
+class NightlyRun:
+    """One run; :func:`run_nightly` is the entry point."""
+
+    def __init__(
+        self, store: Store, settings: Settings, log: EventLog, *, now: datetime, ui_lang: str
+    ) -> None:
+        self.store = store
+        self.settings = settings
+        self.log = log
+        self.now = now
+        self.ui_lang = ui_lang
+        self.state = _State()
+        self.resumed = False  # an earlier nightly run was found interrupted
+
+    # -- plumbing ---------------------------------------------------------------------------------
+    def _stage(self, name: str, step: Callable[[], T]) -> T | None:
+        """Run a stage; a failure is logged and recorded, and the run goes on (StorageError stops it)."""
+        if self.state.storage_lost:
+            return None
+        try:
+            return step()
+        except StorageError as exc:
+            self.state.storage_lost = True
+            self.state.errors.append(f"{name}: {exc}")
+            self.log.error(f"{name}.failed", error=str(exc), kind="storage")
+        except MediawatchError as exc:
+            self.state.errors.append(f"{name}: {exc}")
+            self.log.error(f"{name}.failed", error=str(exc), kind=type(exc).__name__)
+        except Exception as exc:  # noqa: BLE001 - a bug in one stage must not stop the others; it is logged
+            self.state.errors.append(f"{name}: unexpected {type(exc).__name__}: {exc}")
+            self.log.error(f"{name}.failed", exc=True, error=str(exc), kind=type(exc).__name__)
+        return None
+
+    # -- stages -----------------------------------------------------------------------------------
+    def collect(self, *, force: bool) -> None:
+        from mediawatch.collect.pipeline import Collector
+        from mediawatch.sources.registry import load_registry
+
+        s = self.state
+        try:
+            sources = load_registry(self.settings.feeds_dir)
+        except MediawatchError:
+            s.collect_failed = True
+            raise
+        s.sources_total = sum(1 for x in sources if x.enabled)
+        if not s.sources_total:
+            s.collect_failed = True
+            raise ConfigError(f"no enabled source in the registry {self.settings.feeds_dir!r}")
+        self.log.info("collect.start", sources=s.sources_total)
+        run_id = self.store.start_run("collect")
+        try:
+            report = asyncio.run(Collector(self.store, self.settings).run(sources, force=force))
+        except BaseException:
+            self.store.finish_run(run_id, "failed", {"error": "the collection stopped; see the nightly log"})
+            s.collect_failed = True
+            raise
+        self.store.finish_run(run_id, "failed-sources" if report.failed else "ok", report.as_dict())
+        s.failures, s.new_articles = report.failures, report.new_articles
+        for source_id, status, detail in report.failures:
+            self.log.warning("source.failed", source=source_id, status=status, detail=detail[:500])
+        self.log.info("collect.done", **{k: v for k, v in report.as_dict().items() if k != "failures"})
+
+    def health(self) -> None:
+        """Sources failing now: this run's failures and those still in back-off from earlier runs."""
+        rows = self.store.source_health(datetime.now(UTC), self.settings.stale_days, events=False)
+        enabled = [h for h in rows if h.enabled]
+        self.state.failing = [h.source_id for h in enabled if h.consecutive_failures]
+        self.state.sources_total = self.state.sources_total or len(enabled)
+        if enabled and len(self.state.failing) == len(enabled):
+            self.state.collect_failed = True  # every source fails: nothing new can come in
+        self.log.info("sources.health", enabled=len(enabled), failing=self.state.failing)
+
+    def classify(self) -> None:
+        from mediawatch.classify.grouping import group_stories
+        from mediawatch.classify.pipeline import classify_stored, load_classifier
+
+        report = classify_stored(self.store, load_classifier(self.settings))
+        self.state.classified, self.state.relevant = report.classified, report.relevant
+        self.log.info(
+            "classify.done", classified=report.classified, relevant=report.relevant, version=report.version
+        )
+        grouping = group_stories(self.store, self.settings)
+        self.state.stories = grouping.stories_touched
+        self.log.info("stories.done", grouped=grouping.grouped, stories_touched=grouping.stories_touched)
+
+    def compose(self) -> None:
+        """Compose each publication's due draft unless that period already has one (in any state)."""
+        plans = (
+            (Publication.PRESS_REVIEW, "nightly_press_review", self.settings.nightly_press_review),
+            (Publication.NEWSLETTER, "nightly_newsletter", self.settings.nightly_newsletter),
+        )
+        for publication, setting, text in plans:
+            self._stage("compose", functools.partial(self._compose_one, publication, setting, text))
+
+    def _compose_one(self, publication: Publication, setting: str, cadence_text: str) -> None:
+        from mediawatch.compose import compose_issue
+
+        period = due_period(
+            parse_cadence(cadence_text, setting), self.now, parse_timezone(self.settings.nightly_timezone)
+        )
+        if period is None:
+            return
+        fields = {"publication": publication.value, "period_from": period.start, "period_to": period.end}
+        existing = _issue_for(self.store.list_issues(), publication, period.start, period.end)
+        if existing is not None:
+            self.state.already.append(existing.slug)
+            self.log.info("compose.already_done", slug=existing.slug, state=existing.state.value, **fields)
+            return
+        result = compose_issue(
+            self.store,
+            self.settings,
+            publication,
+            period_from=period.start,
+            period_to=period.end,
+            actor=ACTOR,
+        )
+        self.state.composed.append(result.slug)
+        self.log.info(
+            "compose.done", slug=result.slug, items=result.items, warnings=list(result.warnings), **fields
+        )
+
+    def drafts_to_announce(self) -> list[Issue]:
+        """Drafts this job composed that editors were not told about yet (this run's and any earlier)."""
+        found = []
+        for issue in self.store.list_issues():
+            if issue.created_by != ACTOR or issue.state not in ANNOUNCE_STATES:
+                continue
+            if any(entry.action == ANNOUNCED for entry in self.store.audit(issue.id)):
+                continue
+            found.append(issue)
+        return sorted(found, key=lambda i: (i.period_to, i.id))
+
+    def render(self, drafts: list[Issue]) -> None:
+        from mediawatch.render import render_issue
+
+        out = Path(self.settings.nightly_drafts_dir or self.settings.issues_dir).expanduser()
+        for issue in drafts:
+            try:
+                written = render_issue(self.store, issue.id, self.settings, out)
+            except RenderError as exc:  # a content problem the editors fix in review: say it, go on
+                self.state.warnings.append(f"{issue.slug}: {exc}")
+                self.log.warning("render.refused", slug=issue.slug, error=str(exc))
+                continue
+            self.state.rendered.append(issue.slug)
+            pages = [str(p) for p in written if p.suffix == ".html" and p.parent.name == issue.slug]
+            self.log.info("render.done", slug=issue.slug, files=pages)
+
+    def notify(self, drafts: list[Issue]) -> None:
+        recipients = editors(self.settings)
+        if not recipients:
+            self.log.warning("notify.skipped", reason="nightly_editors is empty")
+            return
+        news = self._news(drafts)
+        problems = _problem_keys(news)
+        already = self._last_notified_problems()
+        if not drafts and not (set(problems) - set(already)):
+            self.log.info("notify.nothing_new", failing=len(news.failing), stale=len(news.stale))
+            return
+        if not self.settings.smtp_url:
+            self.log.warning("notify.skipped", reason="smtp_url is not set")
+            return
+        lang = editors_language(self.settings, self.ui_lang)
+        message = editor_message(news, self.settings, lang, recipients)
+        send_to_editors(self.settings, message, recipients)
+        for issue in drafts:
+            self.store.log_event(issue.id, ACTOR, ANNOUNCED, detail=", ".join(recipients))
+            self.state.announced.append(issue.slug)
+        self.state.notified = list(recipients)
+        self.state.notified_problems = problems
+        self.log.info(
+            "notify.sent",
+            to=list(recipients),
+            lang=lang,
+            drafts=[d.slug for d in drafts],
+            subject=message["Subject"],
+        )
+
+    # -- helpers ----------------------------------------------------------------------------------
+    def _news(self, drafts: list[Issue]) -> RunNews:
+        failing, stale = [], []
+        stale_after = self.settings.stale_days
+        for h in self.store.source_health(datetime.now(UTC), stale_after, events=True):
+            if not h.enabled:
+                continue
+            detail = h.events[0].detail if h.events else ""
+            news = SourceNews(
+                h.source_id,
+                h.name,
+                h.last_status.value if h.last_status else "",
+                detail,
+                h.consecutive_failures,
+                h.stale_days,
+            )
+            if h.consecutive_failures:
+                failing.append(news)
+            elif h.stale_days is not None and h.stale_days >= stale_after:
+                stale.append(news)
+        items = {}
+        for issue in drafts:
+            items[issue.id] = len(self.store.issue_content(issue.id).visible_items())
+        return RunNews(
+            at=self.now,
+            drafts=tuple(
+                DraftNews(i.id, i.slug, i.publication, i.period_from, i.period_to, items[i.id], i.warnings)
+                for i in drafts
+            ),
+            new_articles=self.state.new_articles,
+            relevant=self.state.relevant,
+            stories=self.state.stories,
+            failing=tuple(failing),
+            stale=tuple(stale),
+            stale_after_days=stale_after,
+            previous_interrupted=self.resumed,
+            problems=tuple(self.state.errors + self.state.warnings),
+        )
+
+    def _last_notified_problems(self) -> list[str]:
+        for run in self.store.recent_runs(RUN_KIND, limit=50):
+            problems = run.summary.get("notified_problems")
+            if isinstance(problems, list):
+                return [str(p) for p in problems]
+        return []
+
+
+def _issue_for(issues: list[Issue], publication: Publication, start: datetime, end: datetime) -> Issue | None:
+    for issue in issues:
+        if issue.publication is publication and issue.period_from == start and issue.period_to == end:
+            return issue
+    return None
+
+
+def _problem_keys(news: RunNews) -> list[str]:
+    return sorted(
+        [f"{s.source_id}:failing" for s in news.failing] + [f"{s.source_id}:stale" for s in news.stale]
+    )
+
+
+def _exit_code(state: _State, collected: bool) -> int:
+    if state.storage_lost or (collected and state.collect_failed):
+        return EXIT_NOTHING
+    if state.errors:
+        return EXIT_ERROR
+    if state.failing:
+        return EXIT_SOURCES_FAILED
+    return EXIT_OK
+
+
+def run_nightly(
+    store: Store,
+    settings: Settings,
+    *,
+    log: EventLog | None = None,
+    now: datetime | None = None,
+    ui_lang: str = "en",
+    collect: bool = True,
+    notify: bool = True,
+    force: bool = False,
+) -> NightlyResult:
+    """One nightly run under the collection lock (LockedError when another run holds it)."""
+    log = log or EventLog(logging.getLogger("mediawatch.nightly"))
+    with store.run_lock("collect"):
+        started = datetime.now(UTC)
+        interrupted = store.mark_interrupted_runs([RUN_KIND, "collect"])
+        run_id = store.start_run(RUN_KIND)
+        log = log.bind(run=run_id)
+        job = NightlyRun(store, settings, log, now=now or started, ui_lang=ui_lang)
+        job.resumed = any(r.kind == RUN_KIND for r in interrupted)
+        log.info(
+            "nightly.start",
+            at=job.now,
+            resumed_after=[r.id for r in interrupted],
+            press_review=settings.nightly_press_review,
+            newsletter=settings.nightly_newsletter,
+        )
+        for r in interrupted:
+            log.warning("run.interrupted", id=r.id, kind=r.kind, started=r.started)
+        if collect:
+            job._stage("collect", lambda: job.collect(force=force))
+        job._stage("health", job.health)
+        job._stage("classify", job.classify)
+        job._stage("compose", job.compose)
+        drafts = job._stage("drafts", job.drafts_to_announce) or []
+        if drafts:
+            job._stage("render", lambda: job.render(drafts))
+        if notify:
+            job._stage("notify", lambda: job.notify(drafts))
+        s = job.state
+        result = NightlyResult(
+            exit_code=_exit_code(s, collect),
+            run_id=run_id,
+            started=started,
+            finished=datetime.now(UTC),
+            resumed_after=tuple(r.id for r in interrupted),
+            sources_total=s.sources_total,
+            sources_failed=tuple(s.failing),
+            new_articles=s.new_articles,
+            classified=s.classified,
+            relevant=s.relevant,
+            stories=s.stories,
+            composed=tuple(s.composed),
+            already_composed=tuple(s.already),
+            rendered=tuple(s.rendered),
+            announced=tuple(s.announced),
+            notified=tuple(s.notified),
+            errors=tuple(s.errors),
+        )
+        summary = result.as_dict()
+        if s.notified_problems is not None:
+            summary["notified_problems"] = s.notified_problems
+        status = {EXIT_OK: "ok", EXIT_SOURCES_FAILED: "failed-sources", EXIT_ERROR: "errors"}.get(
+            result.exit_code, "nothing-done"
+        )
+        try:
+            store.finish_run(run_id, status, summary)
+        except StorageError as exc:
+            log.error("nightly.unrecorded", error=str(exc))
+        log.info("nightly.done", exit_code=result.exit_code, status=status, errors=list(s.errors))
+        return result

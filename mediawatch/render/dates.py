@@ -1,0 +1,102 @@
+"""Dates and periods written the way each edition's language writes them.
+
+Month names and word order come from the render catalogues (``render.month.*``, ``render.date.*``,
+``render.period.*``), not from the machine's locale: the output must be the same on every machine, and the
+team can correct a form by editing a TOML file. Dates are shown in UTC, the zone every stored datetime is in.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from mediawatch.i18n import t
+
+_SHORT_MONTHS = (
+    "render.month.short.1",
+    "render.month.short.2",
+    "render.month.short.3",
+    "render.month.short.4",
+    "render.month.short.5",
+    "render.month.short.6",
+    "render.month.short.7",
+    "render.month.short.8",
+    "render.month.short.9",
+    "render.month.short.10",
+    "render.month.short.11",
+    "render.month.short.12",
+)
+_LONG_MONTHS = tuple(key.replace(".short.", ".long.") for key in _SHORT_MONTHS)
+MONTH_KEYS = _SHORT_MONTHS + _LONG_MONTHS
+
+
+def _utc(value: datetime) -> datetime:
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+def month_name(month: int, lang: str, *, long: bool = False) -> str:
+    return t((_LONG_MONTHS if long else _SHORT_MONTHS)[month - 1], lang)
+
+
+def _day(day: int, lang: str) -> str:
+    # French writes the first of the month "1er"; the catalogue says how each language does it.
+    return t("render.date.first_day", lang) if day == 1 else str(day)
+
+
+def format_date(value: datetime | None, lang: str, *, long: bool = False) -> str:
+    """``17 Nov 2026`` / ``17 nov. 2026`` / ``17 nov. 2026``; long: ``17 de noviembre de 2026``."""
+    if value is None:
+        return t("render.item.no_date", lang)
+    when = _utc(value)
+    key = "render.date.long" if long else "render.date.short"
+    return t(
+        key, lang, day=_day(when.day, lang), month=month_name(when.month, lang, long=long), year=when.year
+    )
+
+
+def format_period(start: datetime, end: datetime, lang: str) -> str:
+    """``17–24 Nov 2026`` / ``du 17 au 24 nov. 2026`` / ``del 17 al 24 de nov. de 2026``."""
+    a, b = _utc(start).date(), _utc(end).date()
+    if b < a:
+        a, b = b, a
+    if a == b:
+        return t(
+            "render.period.same_day",
+            lang,
+            day=_day(a.day, lang),
+            month=month_name(a.month, lang),
+            year=a.year,
+        )
+    if (a.year, a.month) == (b.year, b.month):
+        return t(
+            "render.period.same_month",
+            lang,
+            day1=_day(a.day, lang),
+            day2=_day(b.day, lang),
+            month=month_name(a.month, lang),
+            year=a.year,
+        )
+    if a.year == b.year:
+        return t(
+            "render.period.same_year",
+            lang,
+            day1=_day(a.day, lang),
+            month1=month_name(a.month, lang),
+            day2=_day(b.day, lang),
+            month2=month_name(b.month, lang),
+            year=a.year,
+        )
+    return t(
+        "render.period.other",
+        lang,
+        day1=_day(a.day, lang),
+        month1=month_name(a.month, lang),
+        year1=a.year,
+        day2=_day(b.day, lang),
+        month2=month_name(b.month, lang),
+        year2=b.year,
+    )
+
+
+def iso_date(value: datetime | None) -> str:
+    """``2026-11-17`` (UTC), for ``<time datetime>`` and the Atom feed; "" when unknown."""
+    return "" if value is None else _utc(value).date().isoformat()

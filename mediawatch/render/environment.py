@@ -1,0 +1,127 @@
+"""The jinja2 environment of templates/: sandboxed, autoescaped, strict, with per-language filters.
+
+Editor text (titles, summaries, blocks) reaches templates only as *data*: it is never compiled, so
+``{{ 7*7 }}`` in a summary stays those nine characters. The environment is sandboxed anyway, because the
+templates themselves are edited by the team (docs/render.md), and immutable, so a template cannot change
+the data it is given. Autoescaping is on for every markup template (``*.mjml.j2``, ``*.html.j2``); the
+plain-text part (``*.txt.j2``) is not HTML and is not escaped.
+"""
+
+from __future__ import annotations
+
+import functools
+import textwrap
+import traceback
+from collections.abc import Mapping
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import jinja2
+from jinja2.sandbox import ImmutableSandboxedEnvironment
+
+from mediawatch.config import Settings
+from mediawatch.errors import RenderError
+from mediawatch.render.dates import format_date, format_period, iso_date
+from mediawatch.render.model import shorten
+
+# templates/ at the top of the repository (the package is installed in editable mode; a copy elsewhere is
+# chosen with the templates_dir setting / MEDIAWATCH_TEMPLATES_DIR).
+SHIPPED_TEMPLATES = Path(__file__).resolve().parents[2] / "templates"
+
+_MARKUP_SUFFIXES = (".mjml.j2", ".html.j2", ".xml.j2")
+
+
+def templates_dir(settings: Settings) -> Path:
+    path = Path(settings.templates_dir).expanduser() if settings.templates_dir else SHIPPED_TEMPLATES
+    if not path.is_dir():
+        raise RenderError(
+            f"templates folder not found: {str(path)!r} (set templates_dir in the [render] section of the "
+            "config, or MEDIAWATCH_TEMPLATES_DIR)"
+        )
+    return path.resolve()
+
+
+def _autoescape(name: str | None) -> bool:
+    return name is not None and name.endswith(_MARKUP_SUFFIXES)
+
+
+def _lang(ctx: jinja2.runtime.Context) -> str:
+    return str(ctx.get("lang", "en"))
+
+
+@jinja2.pass_context
+def _date_filter(ctx: jinja2.runtime.Context, value: datetime | None, long: bool = False) -> str:
+    return format_date(value, _lang(ctx), long=long)
+
+
+@jinja2.pass_context
+def _period_filter(ctx: jinja2.runtime.Context, issue: Any) -> str:
+    return format_period(issue.period_from, issue.period_to, _lang(ctx))
+
+
+def wrap(text: str, width: int = 72, indent: str = "", first: str | None = None) -> str:
+    """Plain-text paragraphs wrapped at ``width``, lines indented by ``indent`` (``first`` for the very
+    first line, e.g. a bullet); long words and URLs are never split."""
+    lines: list[str] = []
+    for paragraph in str(text).split("\n"):
+        if not paragraph.strip():
+            lines.append("")
+            continue
+        lines.extend(
+            textwrap.wrap(
+                paragraph,
+                width=width,
+                initial_indent=indent if lines or first is None else first,
+                subsequent_indent=indent,
+                break_long_words=False,
+                break_on_hyphens=False,
+            )
+        )
+    return "\n".join(lines)
+
+
+@functools.lru_cache(maxsize=8)
+def environment(folder: str) -> ImmutableSandboxedEnvironment:
+    env = ImmutableSandboxedEnvironment(
+        loader=jinja2.FileSystemLoader(folder),
+        autoescape=_autoescape,
+        undefined=jinja2.StrictUndefined,  # a misspelt variable is an error, not an empty string
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+    )
+    env.filters.update(
+        date=_date_filter,
+        period=_period_filter,
+        isodate=iso_date,
+        shorten=shorten,
+        wrap=wrap,
+    )
+    return env
+
+
+def _template_line(exc: BaseException) -> str:
+    """``newsletter.mjml.j2, line 12`` for the innermost template frame of a runtime error."""
+    where = ""
+    for frame in traceback.extract_tb(exc.__traceback__):
+        if frame.filename.endswith(".j2"):
+            where = f"{Path(frame.filename).name}, line {frame.lineno}"
+    return where
+
+
+def render_template(folder: Path, name: str, context: Mapping[str, Any]) -> str:
+    """Render one template; any template problem becomes a RenderError naming the file and line."""
+    env = environment(str(folder))
+    try:
+        return env.get_template(name).render(context)
+    except jinja2.TemplateNotFound as exc:
+        raise RenderError(f"template not found: {exc.name!r} in {str(folder)!r}") from None
+    except jinja2.TemplateSyntaxError as exc:
+        raise RenderError(f"template {exc.name or name}, line {exc.lineno}: {exc.message}") from None
+    except jinja2.TemplateError as exc:  # undefined variables, sandbox refusals
+        where = _template_line(exc) or name
+        raise RenderError(f"template {where}: {exc}") from None
+    except (TypeError, ValueError, AttributeError, KeyError) as exc:
+        where = _template_line(exc) or name
+        raise RenderError(f"template {where}: {type(exc).__name__}: {exc}") from None

@@ -1,0 +1,214 @@
+"""The report as HTML: one self-contained file (inline CSS, inline SVG) or a fragment for the dashboard.
+
+The file loads nothing: no script, no font, no image, no stylesheet from anywhere, so it can be attached
+to an email, opened offline and printed. The only links it holds are to the articles it cites.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date, datetime, timedelta
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import jinja2
+from markupsafe import Markup
+
+from mediawatch.i18n import LANGUAGES, t
+from mediawatch.report import svg
+from mediawatch.report.model import Report, Series
+
+TEMPLATES = Path(__file__).resolve().parent / "templates"
+
+# Literal keys, so that tests/test_i18n.py sees every one of them in use.
+_LANGUAGE_KEYS = {
+    "fr": "report.language.fr",
+    "en": "report.language.en",
+    "es": "report.language.es",
+    "pt": "report.language.pt",
+    "de": "report.language.de",
+    "it": "report.language.it",
+    "und": "report.language.und",
+}
+THEME_KEYS = {
+    "science": "report.theme.science",
+    "policy": "report.theme.policy",
+    "finance_markets": "report.theme.finance_markets",
+    "practices": "report.theme.practices",
+    "forestry_agroforestry": "report.theme.forestry_agroforestry",
+    "mrv_monitoring": "report.theme.mrv_monitoring",
+    "events": "report.theme.events",
+    "initiative_4p1000": "report.theme.initiative_4p1000",
+}
+REGION_KEYS = {
+    "africa": "report.region.africa",
+    "asia": "report.region.asia",
+    "europe": "report.region.europe",
+    "latin_america": "report.region.latin_america",
+    "north_america": "report.region.north_america",
+    "oceania": "report.region.oceania",
+    "mena": "report.region.mena",
+    "global": "report.region.global",
+}
+
+
+def language_label(code: str, lang: str) -> str:
+    key = _LANGUAGE_KEYS.get(code)
+    return t(key, lang) if key else code.upper()
+
+
+def theme_label(value: str, lang: str) -> str:
+    key = THEME_KEYS.get(value)
+    return t(key, lang) if key else value
+
+
+def region_label(value: str, lang: str) -> str:
+    key = REGION_KEYS.get(value)
+    return t(key, lang) if key else value
+
+
+def long_date(day: date | datetime, lang: str) -> str:
+    months = t("report.months", lang).split(",")
+    return t("report.date_long", lang, day=day.day, month=months[day.month - 1], year=day.year)
+
+
+def period_text(report: Report, lang: str) -> str:
+    # period_to is exclusive: a period ending at midnight ends, for a reader, the day before
+    last = report.period_to - timedelta(microseconds=1)
+    return t("report.period", lang, start=long_date(report.period_from, lang), end=long_date(last, lang))
+
+
+@cache
+def _environment() -> jinja2.Environment:
+    return jinja2.Environment(
+        loader=jinja2.FileSystemLoader(str(TEMPLATES)),
+        autoescape=True,
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+
+
+def report_css() -> str:
+    """The stylesheet of the report, every rule under ``.mw-report`` so the dashboard can embed it."""
+    return (TEMPLATES / "report.css").read_text(encoding="utf-8")
+
+
+def _matrix(series: Sequence[Series]) -> list[list[int]]:
+    return [[c.articles for c in s.weekly] for s in series]
+
+
+def charts(report: Report, lang: str, prefix: str = "mw") -> dict[str, Markup]:
+    """Every chart of the report as inline SVG markup (built here, escaped here: safe to insert)."""
+    short = [w.short for w in report.weeks]
+    names = [f"{w.label} ({long_date(w.start, lang)})" for w in report.weeks]
+    weeks = len(report.weeks)
+    out: dict[str, Markup] = {}
+    out["languages"] = Markup(  # noqa: S704 - svg.py escapes every text it writes
+        svg.stacked_bars(
+            f"{prefix}-languages",
+            t("report.chart.languages", lang),
+            t("report.chart.languages_desc", lang, total=report.totals.relevant, weeks=weeks),
+            short,
+            names,
+            [(language_label(s.key, lang), [c.articles for c in s.weekly]) for s in report.by_language],
+        )
+    )
+    out["themes"] = Markup(  # noqa: S704
+        svg.heatmap(
+            f"{prefix}-themes",
+            t("report.chart.themes", lang),
+            t("report.chart.themes_desc", lang),
+            [theme_label(s.key, lang) for s in report.by_theme],
+            short,
+            names,
+            _matrix(report.by_theme),
+        )
+    )
+    out["regions"] = Markup(  # noqa: S704
+        svg.heatmap(
+            f"{prefix}-regions",
+            t("report.chart.regions", lang),
+            t("report.chart.regions_desc", lang),
+            [region_label(s.key, lang) for s in report.by_region],
+            short,
+            names,
+            _matrix(report.by_region),
+        )
+    )
+    out["initiative"] = Markup(  # noqa: S704
+        svg.line_chart(
+            f"{prefix}-initiative",
+            t("report.chart.initiative", lang),
+            t("report.chart.initiative_desc", lang, total=report.totals.initiative),
+            short,
+            names,
+            [c.articles for c in report.initiative.weekly],
+        )
+    )
+    out["outlets"] = Markup(  # noqa: S704
+        svg.horizontal_bars(
+            f"{prefix}-outlets",
+            t("report.chart.outlets", lang),
+            t("report.chart.outlets_desc", lang, count=len(report.top_outlets)),
+            [o.name for o in report.top_outlets],
+            [o.relevant for o in report.top_outlets],
+        )
+    )
+    out["health"] = Markup(  # noqa: S704
+        svg.stacked_bars(
+            f"{prefix}-health",
+            t("report.chart.health", lang),
+            t("report.chart.health_desc", lang),
+            short,
+            names,
+            [
+                (t("report.series.working", lang), [h.ok for h in report.health]),
+                (t("report.series.failing", lang), [h.failing for h in report.health]),
+            ],
+            [svg.OK_COLOUR, svg.FAIL_COLOUR],
+        )
+    )
+    return out
+
+
+def _context(report: Report, lang: str, organisation: str, prefix: str) -> dict[str, Any]:
+    if lang not in LANGUAGES:
+        lang = "en"
+
+    def tr(key: str, **fields: object) -> str:
+        return t(key, lang, **fields)
+
+    return {
+        "r": report,
+        "lang": lang,
+        "tr": tr,
+        "organisation": organisation,
+        "period": period_text(report, lang),
+        "charts": charts(report, lang, prefix),
+        "long_date": lambda d: long_date(d, lang) if d else t("report.never", lang),
+        "language_label": lambda code: language_label(code, lang),
+        "theme_label": lambda value: theme_label(value, lang),
+        "region_label": lambda value: region_label(value, lang),
+        "initiative_label": lambda _key: t("report.figures.initiative", lang),
+        "language_list": lambda codes: ", ".join(language_label(c, lang) for c in codes),
+        "weeks": list(enumerate(report.weeks)),
+    }
+
+
+def render_report_fragment(report: Report, lang: str, *, organisation: str = "", prefix: str = "mw") -> str:
+    """The report's sections in a ``<div class="mw-report">``, for a page that brings report_css()."""
+    template = _environment().get_template("report_body.html.j2")
+    return template.render(**_context(report, lang, organisation, prefix))
+
+
+def render_report_html(report: Report, lang: str, *, organisation: str = "") -> str:
+    """The whole report as one self-contained HTML document in ``lang`` (fr, en or es)."""
+    template = _environment().get_template("report.html.j2")
+    context = _context(report, lang, organisation, "mw")
+    return template.render(
+        body=Markup(render_report_fragment(report, lang, organisation=organisation)),  # noqa: S704
+        css=Markup(report_css()),  # noqa: S704 - our own stylesheet, no user data
+        **context,
+    )

@@ -1,0 +1,46 @@
+"""Review: editions approved one by one, bound to what was rendered; four-eyes; users and roles.
+
+Public API (used by the CLI, the web app and delivery)::
+
+    check_sendable(store, issue_id, settings, *, lang=None) -> list[str]   # empty: sendable
+    submit / approve / reject / schedule / cancel                          # mediawatch.review.actions
+    begin_sending(store, issue_id, settings) / mark_sent(store, issue_id)  # for delivery
+    Refused, Forbidden, localized(exc, lang)                               # errors carrying a reason
+"""
+
+from mediawatch.review.actions import (
+    EditionReview,
+    approve,
+    begin_sending,
+    cancel,
+    check_sendable,
+    mark_sent,
+    reject,
+    render_now,
+    review_editions,
+    schedule,
+    sendable_blockers,
+    submit,
+)
+from mediawatch.review.workflow import Forbidden, Permission, Reason, Refused, localized, may
+
+__all__ = [
+    "EditionReview",
+    "Forbidden",
+    "Permission",
+    "Reason",
+    "Refused",
+    "approve",
+    "begin_sending",
+    "cancel",
+    "check_sendable",
+    "localized",
+    "mark_sent",
+    "may",
+    "reject",
+    "render_now",
+    "review_editions",
+    "schedule",
+    "sendable_blockers",
+    "submit",
+]

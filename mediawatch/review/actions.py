@@ -1,0 +1,265 @@
+"""The review workflow applied: gather the facts, ask :mod:`~mediawatch.review.workflow`, record.
+
+The CLI (``mediawatch issues ...``), the web app and delivery all call these functions; none of them
+changes a state any other way. Every refusal raises :class:`~mediawatch.review.workflow.Refused` or
+:class:`~mediawatch.review.workflow.Forbidden` carrying a translatable reason.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from mediawatch.config import Settings
+from mediawatch.errors import RenderError
+from mediawatch.i18n import ui_language
+from mediawatch.render import RenderedEdition, fingerprint, render_edition
+from mediawatch.review.workflow import (
+    Reason,
+    Refused,
+    all_approved,
+    approve_refusal,
+    cancel_refusal,
+    last_content_author,
+    reason,
+    refuse,
+    reject_refusal,
+    schedule_refusal,
+    sendable_reasons,
+    submit_refusal,
+    transition_refusal,
+)
+from mediawatch.store import Store
+from mediawatch.types import Edition, EditionState, Issue, IssueContent, IssueState, User
+
+
+@dataclass(frozen=True, slots=True)
+class EditionReview:
+    """Where one edition stands, with the fingerprint of its content rendered now."""
+
+    edition: Edition
+    rendered: RenderedEdition | None  # None when it cannot be rendered
+    fingerprint: str  # of the content rendered now ("" when it cannot be rendered)
+    render_error: str
+    last_author: str  # who last changed it ("" : only the system did)
+
+    @property
+    def stale(self) -> bool:
+        """Approved, but what would be sent now is not what was approved."""
+        e = self.edition
+        return e.state is EditionState.APPROVED and e.approved_fingerprint != self.fingerprint
+
+
+def render_now(content: IssueContent, language: str, settings: Settings) -> tuple[RenderedEdition, str]:
+    """The edition as it would be sent now and its fingerprint (RenderError when it cannot be)."""
+    rendered = render_edition(content, language, settings)
+    return rendered, fingerprint(rendered)
+
+
+def review_editions(
+    store: Store, issue_id: int, settings: Settings, languages: Sequence[str] | None = None
+) -> list[EditionReview]:
+    """Each edition of the issue (or only ``languages``), rendered now."""
+    content = store.issue_content(issue_id)
+    audit = store.audit(issue_id)
+    found = []
+    for edition in content.editions:
+        if languages is not None and edition.language not in languages:
+            continue
+        rendered: RenderedEdition | None = None
+        fp = error = ""
+        try:
+            rendered, fp = render_now(content, edition.language, settings)
+        except RenderError as exc:
+            error = str(exc)
+        found.append(
+            EditionReview(
+                edition=edition,
+                rendered=rendered,
+                fingerprint=fp,
+                render_error=error,
+                last_author=last_content_author(audit, edition.language),
+            )
+        )
+    return found
+
+
+def sendable_blockers(store: Store, issue_id: int, settings: Settings) -> list[Reason]:
+    """Why the issue may not be sent now, as reasons (empty: it may)."""
+    content = store.issue_content(issue_id)
+    current: dict[str, str] = {}
+    errors: dict[str, str] = {}
+    for lang in content.issue.languages:
+        try:
+            current[lang] = render_now(content, lang, settings)[1]
+        except RenderError as exc:
+            errors[lang] = str(exc)
+    return sendable_reasons(content.issue, content.editions, current, errors)
+
+
+def check_sendable(store: Store, issue_id: int, settings: Settings, *, lang: str | None = None) -> list[str]:
+    """Why the issue may not be sent now, in words (``lang``, default the UI language); empty = sendable.
+
+    Every edition must be approved, and each approval's fingerprint must equal the fingerprint of the
+    edition rendered now: an approval never covers content (or templates, or settings) it did not see.
+    """
+    code = ui_language(lang)
+    return [why.text(code) for why in sendable_blockers(store, issue_id, settings)]
+
+
+def _edition(content: IssueContent, language: str) -> Edition:
+    for edition in content.editions:
+        if edition.language == language:
+            return edition
+    raise Refused(
+        reason(
+            "review.refused.no_edition",
+            language=language,
+            slug=content.issue.slug,
+            languages=", ".join(content.issue.languages),
+        )
+    )
+
+
+def submit(store: Store, issue_id: int, user: User, *, note: str = "") -> Issue:
+    """Draft -> in review: every draft edition goes to review."""
+    content = store.issue_content(issue_id)
+    refuse(submit_refusal(content.issue, user.role))
+    if not store.set_issue_state(
+        issue_id, IssueState.IN_REVIEW, actor=user.name, note=note, expect=[IssueState.DRAFT]
+    ):
+        raise Refused(reason("review.refused.changed_meanwhile"))
+    for edition in content.editions:
+        if edition.state is EditionState.DRAFT:
+            store.set_edition_state(
+                issue_id, edition.language, EditionState.IN_REVIEW, actor=user.name, note=note
+            )
+    return store.find_issue(issue_id)
+
+
+def approve(
+    store: Store,
+    issue_id: int,
+    language: str,
+    user: User,
+    settings: Settings,
+    *,
+    note: str = "",
+    seen_fingerprint: str | None = None,
+) -> Edition:
+    """Approve one edition, bound to the fingerprint of its content rendered now.
+
+    The issue becomes ``approved`` when its last edition is. Refused for the author of the last change
+    (four-eyes, unless ``settings.four_eyes`` is off), for a page that changed since the approver saw it
+    (``seen_fingerprint``), and for an edition that cannot be rendered.
+    """
+    content = store.issue_content(issue_id)
+    edition = _edition(content, language)
+    try:
+        _rendered, current = render_now(content, language, settings)
+    except RenderError as exc:
+        raise Refused(reason("review.blocker.render", language=language, error=str(exc))) from None
+    refuse(
+        approve_refusal(
+            content.issue,
+            edition,
+            actor=user.name,
+            role=user.role,
+            last_author=last_content_author(store.audit(issue_id), language),
+            four_eyes=settings.four_eyes,
+            current_fingerprint=current,
+            seen_fingerprint=seen_fingerprint,
+        )
+    )
+    store.set_edition_state(
+        issue_id, language, EditionState.APPROVED, actor=user.name, note=note.strip(), fingerprint=current
+    )
+    # An edit between our render and the approval above is caught here: the approval no longer matches.
+    after = store.issue_content(issue_id)
+    if render_now(after, language, settings)[1] != current:
+        store.set_edition_state(
+            issue_id, language, EditionState.IN_REVIEW, actor="system", note="changed while being approved"
+        )
+        raise Refused(reason("review.refused.stale_view", language=language))
+    if all_approved(after.issue, after.editions):
+        store.set_issue_state(
+            issue_id,
+            IssueState.APPROVED,
+            actor=user.name,
+            note="every edition approved",
+            expect=[IssueState.IN_REVIEW],
+        )
+    return _edition(store.issue_content(issue_id), language)
+
+
+def reject(store: Store, issue_id: int, language: str, user: User, *, note: str) -> Edition:
+    """Send an edition back to its editors with a note; the issue goes back to draft (to be resubmitted)."""
+    content = store.issue_content(issue_id)
+    edition = _edition(content, language)
+    refuse(reject_refusal(content.issue, edition, role=user.role, note=note))
+    store.set_edition_state(issue_id, language, EditionState.DRAFT, actor=user.name, note=note.strip())
+    store.set_issue_state(
+        issue_id,
+        IssueState.DRAFT,
+        actor=user.name,
+        note=f"{language} rejected",
+        expect=[IssueState.IN_REVIEW, IssueState.APPROVED, IssueState.SCHEDULED],
+    )
+    return _edition(store.issue_content(issue_id), language)
+
+
+def schedule(store: Store, issue_id: int, user: User, when: datetime, settings: Settings) -> Issue:
+    """Approved -> scheduled for ``when`` (aware; re-scheduling a scheduled issue moves it)."""
+    issue = store.find_issue(issue_id)
+    now = datetime.now(UTC)
+    when = when.astimezone(UTC)
+    blockers = sendable_blockers(store, issue_id, settings)
+    refuse(schedule_refusal(issue, role=user.role, when=when, now=now, blockers=blockers))
+    if not store.set_issue_state(
+        issue_id,
+        IssueState.SCHEDULED,
+        actor=user.name,
+        note=when.isoformat(),
+        scheduled_for=when,
+        expect=[IssueState.APPROVED, IssueState.SCHEDULED],
+    ):
+        raise Refused(reason("review.refused.changed_meanwhile"))
+    return store.find_issue(issue_id)
+
+
+def cancel(store: Store, issue_id: int, user: User, *, note: str = "") -> Issue:
+    issue = store.find_issue(issue_id)
+    refuse(cancel_refusal(issue, role=user.role))
+    cancellable = [s for s in IssueState if transition_refusal(s, IssueState.CANCELLED) is None]
+    if not store.set_issue_state(
+        issue_id, IssueState.CANCELLED, actor=user.name, note=note.strip(), expect=cancellable
+    ):
+        raise Refused(reason("review.refused.changed_meanwhile"))
+    return store.find_issue(issue_id)
+
+
+def begin_sending(store: Store, issue_id: int, settings: Settings, *, actor: str = "deliver") -> None:
+    """Approved or scheduled -> sending, only when :func:`check_sendable` finds nothing (for delivery)."""
+    blockers = sendable_blockers(store, issue_id, settings)
+    if blockers:
+        raise Refused(blockers[0])
+    issue = store.find_issue(issue_id)
+    if issue.state is IssueState.SENDING:
+        return  # resuming an interrupted send
+    if not store.set_issue_state(
+        issue_id,
+        IssueState.SENDING,
+        actor=actor,
+        expect=[IssueState.APPROVED, IssueState.SCHEDULED],
+    ):
+        raise Refused(reason("review.refused.changed_meanwhile"))
+
+
+def mark_sent(store: Store, issue_id: int, *, actor: str = "deliver", note: str = "") -> None:
+    """Sending -> sent (for delivery, once every message went out)."""
+    if not store.set_issue_state(
+        issue_id, IssueState.SENT, actor=actor, note=note, expect=[IssueState.SENDING]
+    ):
+        issue = store.find_issue(issue_id)
+        refuse(transition_refusal(issue.state, IssueState.SENT))

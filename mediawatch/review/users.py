@@ -1,0 +1,141 @@
+"""Users of the review: roles, argon2id password hashes, interface language, login with a rate limit."""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime, timedelta
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+
+from mediawatch.i18n import LANGUAGES
+from mediawatch.review.workflow import SYSTEM_ACTORS, Forbidden, ReasonKind, Refused, reason
+from mediawatch.store import Store
+from mediawatch.types import Role, User
+
+NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._@-]{0,63}$")
+MIN_PASSWORD = 10
+MAX_PASSWORD = 1024  # argon2 is happy with more; this only stops a megabyte "password" from a form
+
+# The login rate limit: this many failures for one name, or from one address, within the window lock
+# further attempts (even with the right password) until the window has passed.
+LOGIN_WINDOW = timedelta(minutes=15)
+MAX_FAILURES_PER_NAME = 5
+MAX_FAILURES_PER_ADDRESS = 20
+
+# argon2-cffi's defaults are RFC 9106's "low memory" profile (argon2id, t=3, m=64 MiB, p=4).
+_hasher = PasswordHasher()
+# Verified against when the name is unknown, so a login takes as long whether the user exists or not.
+_DUMMY_HASH = _hasher.hash("not a password of anybody")
+
+
+def hash_password(password: str) -> str:
+    check_password(password)
+    return _hasher.hash(password)
+
+
+def check_password(password: str) -> None:
+    if len(password) < MIN_PASSWORD:
+        raise Refused(reason("review.users.password_short", minimum=MIN_PASSWORD))
+    if len(password) > MAX_PASSWORD:
+        raise Refused(reason("review.users.password_long", maximum=MAX_PASSWORD))
+
+
+def check_name(name: str) -> str:
+    name = name.strip()
+    if not NAME.match(name) or name.lower() in SYSTEM_ACTORS:
+        raise Refused(reason("review.users.bad_name", name=repr(name)))
+    return name
+
+
+def check_language(language: str) -> str:
+    code = language.strip().lower()
+    if code not in LANGUAGES:
+        raise Refused(reason("review.users.bad_language", language=repr(language)))
+    return code
+
+
+def add_user(store: Store, name: str, role: Role, password: str, language: str = "en") -> User:
+    name = check_name(name)
+    if store.user(name) is not None:
+        raise Refused(reason("review.users.exists", name=name))
+    user = store.add_user(name, role, hash_password(password), check_language(language))
+    store.log_event(None, "system", "user.add", target=f"user:{name}", after=role.value)
+    return user
+
+
+def set_password(store: Store, name: str, password: str) -> User:
+    """A new password; every open web session of the user ends."""
+    found = store.user(name)
+    if found is None:
+        raise Refused(reason("review.users.unknown", name=name))
+    user = store.update_user(name, password_hash=hash_password(password))
+    store.log_event(None, "system", "user.password", target=f"user:{name}")
+    return user
+
+
+def update_user(
+    store: Store,
+    name: str,
+    *,
+    role: Role | None = None,
+    language: str | None = None,
+    active: bool | None = None,
+) -> User:
+    """Change a user's role, language or whether the account may sign in (disabling ends its sessions)."""
+    before = store.user(name)
+    if before is None:
+        raise Refused(reason("review.users.unknown", name=name))
+    user = store.update_user(
+        name, role=role, language=None if language is None else check_language(language), active=active
+    )
+    store.log_event(
+        None,
+        "system",
+        "user.update",
+        target=f"user:{name}",
+        before=f"{before.role.value} {before.language} {'active' if before.active else 'disabled'}",
+        after=f"{user.role.value} {user.language} {'active' if user.active else 'disabled'}",
+    )
+    return user
+
+
+def acting_user(store: Store, name: str) -> User:
+    """The user a CLI command acts as (``--as NAME``): must exist and be active."""
+    user = store.user(name.strip())
+    if user is None or not user.active:
+        raise Forbidden(reason("review.users.unknown", ReasonKind.ACCESS, name=name))
+    return user
+
+
+def authenticate(store: Store, name: str, password: str, remote: str, now: datetime | None = None) -> User:
+    """The user whose name and password these are, or :class:`Forbidden` (bad login, or rate-limited).
+
+    The message of a bad login never says whether the name exists.
+    """
+    now = now or datetime.now(UTC)
+    name = name.strip()[:120]
+    by_name, by_address = store.failed_logins(now - LOGIN_WINDOW, name=name, remote=remote)
+    if by_name >= MAX_FAILURES_PER_NAME or by_address >= MAX_FAILURES_PER_ADDRESS:
+        raise Forbidden(
+            reason(
+                "review.login.rate_limited",
+                ReasonKind.ACCESS,
+                minutes=int(LOGIN_WINDOW.total_seconds() // 60),
+            )
+        )
+    found = store.user_password_hash(name) if name else None
+    user: User | None = None
+    try:
+        _hasher.verify(found[1] if found else _DUMMY_HASH, password[:MAX_PASSWORD])
+        if found is not None and found[0].active:
+            user = found[0]
+    except (VerificationError, InvalidHashError):
+        user = None
+    store.record_login_attempt(name, remote, user is not None)
+    if user is None:
+        raise Forbidden(reason("review.login.failed", ReasonKind.ACCESS))
+    if found is not None and _hasher.check_needs_rehash(found[1]):
+        # The hash was made with older parameters: upgrade it now that we know the password.
+        store.update_user(user.name, password_hash=_hasher.hash(password), end_sessions=False)
+    return user

@@ -1,0 +1,358 @@
+"""The review rules as pure decisions: no database, no rendering, no clock (reader's ``Decider``).
+
+Each ``*_refusal`` function answers "may this happen now?" with ``None`` (yes) or a :class:`Reason`
+(no, and why, translatable). The functions in :mod:`mediawatch.review.actions` gather the facts (issue,
+editions, audit log, fingerprints of the content rendered now) and apply these rules.
+
+    draft -> in_review -> approved -> scheduled -> sending -> sent      (+ cancelled before sending)
+
+Each edition (fr, en, es...) is approved on its own, bound to the fingerprint of its rendered content;
+the issue becomes ``approved`` when every edition is, and is sendable only while every approval still
+matches the content rendered now.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Protocol
+
+from mediawatch.errors import AccessError, WorkflowError
+from mediawatch.i18n import t, ui_language
+from mediawatch.types import Edition, EditionState, Issue, IssueState, Role
+
+# Who acts without being a person: their changes make nobody the "author" for the four-eyes rule. User
+# names may not take these (mediawatch.review.users).
+SYSTEM_ACTORS = frozenset({"", "system", "compose", "translate", "render", "deliver", "collect", "classify"})
+
+ISSUE_TRANSITIONS: Mapping[IssueState, frozenset[IssueState]] = {
+    IssueState.DRAFT: frozenset({IssueState.IN_REVIEW, IssueState.CANCELLED}),
+    IssueState.IN_REVIEW: frozenset({IssueState.APPROVED, IssueState.DRAFT, IssueState.CANCELLED}),
+    IssueState.APPROVED: frozenset(
+        {
+            IssueState.SCHEDULED,
+            IssueState.SENDING,
+            IssueState.IN_REVIEW,
+            IssueState.DRAFT,
+            IssueState.CANCELLED,
+        }
+    ),
+    IssueState.SCHEDULED: frozenset(
+        {IssueState.SENDING, IssueState.APPROVED, IssueState.DRAFT, IssueState.CANCELLED}
+    ),
+    IssueState.SENDING: frozenset({IssueState.SENT}),
+    IssueState.SENT: frozenset(),
+    IssueState.CANCELLED: frozenset(),
+}
+
+# States whose content editors may still change (the store enforces the same set).
+EDITABLE = frozenset({IssueState.DRAFT, IssueState.IN_REVIEW, IssueState.APPROVED})
+SENDABLE_STATES = frozenset({IssueState.APPROVED, IssueState.SCHEDULED, IssueState.SENDING})
+
+
+class Permission(enum.StrEnum):
+    VIEW = "view"
+    EDIT = "edit"  # texts, items, blocks, comments
+    SUBMIT = "submit"
+    APPROVE = "approve"  # approve or reject an edition
+    SCHEDULE = "schedule"  # schedule, cancel, send
+    MANAGE_USERS = "manage_users"
+
+
+_EDITOR = frozenset({Permission.VIEW, Permission.EDIT, Permission.SUBMIT})
+_APPROVER = _EDITOR | {Permission.APPROVE, Permission.SCHEDULE}
+PERMISSIONS: Mapping[Role, frozenset[Permission]] = {
+    Role.VIEWER: frozenset({Permission.VIEW}),
+    Role.EDITOR: _EDITOR,
+    Role.APPROVER: _APPROVER,
+    Role.ADMIN: _APPROVER | {Permission.MANAGE_USERS},
+}
+
+
+def may(role: Role, permission: Permission) -> bool:
+    return permission in PERMISSIONS[role]
+
+
+class ReasonKind(enum.StrEnum):
+    STATE = "state"  # not in this state
+    ACCESS = "access"  # not this user (role, four-eyes)
+    STALE = "stale"  # the content is not what was approved / seen
+
+
+@dataclass(frozen=True, slots=True)
+class Reason:
+    """Why something may not happen: a catalogue key and its fields, translated when shown."""
+
+    key: str
+    fields: tuple[tuple[str, str], ...] = ()
+    kind: ReasonKind = ReasonKind.STATE
+
+    def text(self, lang: str) -> str:
+        fields = {k: state_label(v, lang) if k in _STATE_FIELDS else v for k, v in self.fields}
+        return t(self.key, lang, **fields)
+
+
+# Literal keys (the i18n tests read them): the words for issue and edition states.
+STATE_KEYS: Mapping[str, str] = {
+    "draft": "review.state.draft",
+    "in_review": "review.state.in_review",
+    "approved": "review.state.approved",
+    "scheduled": "review.state.scheduled",
+    "sending": "review.state.sending",
+    "sent": "review.state.sent",
+    "cancelled": "review.state.cancelled",
+}
+_STATE_FIELDS = frozenset({"state", "current", "target"})
+
+
+def state_label(value: str, lang: str) -> str:
+    """An issue or edition state in words ("in_review" -> "en relecture")."""
+    key = STATE_KEYS.get(value)
+    return t(key, lang) if key else value
+
+
+def reason(key: str, kind: ReasonKind = ReasonKind.STATE, **fields: object) -> Reason:
+    return Reason(key, tuple(sorted((k, str(v)) for k, v in fields.items())), kind)
+
+
+class Refused(WorkflowError):
+    """An operation the workflow does not allow now; ``reason`` says why (translatable).
+
+    ``str()`` speaks the current UI language (:func:`mediawatch.i18n.use_language`).
+    """
+
+    def __init__(self, why: Reason) -> None:
+        self.reason = why
+        super().__init__(why.key)
+
+    def __str__(self) -> str:
+        return self.reason.text(ui_language())
+
+
+class Forbidden(AccessError):
+    """This user may not do this (role, four-eyes rule, bad login); ``reason`` says why."""
+
+    def __init__(self, why: Reason) -> None:
+        self.reason = why
+        super().__init__(why.key)
+
+    def __str__(self) -> str:
+        return self.reason.text(ui_language())
+
+
+def refuse(why: Reason | None) -> None:
+    """Raise the exception matching ``why``; nothing when it is None."""
+    if why is None:
+        return
+    raise Forbidden(why) if why.kind is ReasonKind.ACCESS else Refused(why)
+
+
+def localized(exc: BaseException, lang: str) -> str:
+    """The message of an error in ``lang`` when it carries a reason, else its own (English) text."""
+    why = getattr(exc, "reason", None)
+    return why.text(lang) if isinstance(why, Reason) else str(exc)
+
+
+# -- who changed an edition last ---------------------------------------------------------------------
+class AuditLine(Protocol):
+    """What the rules read of an audit entry (mediawatch.store.issues.AuditEntry has it)."""
+
+    @property
+    def actor(self) -> str: ...
+    @property
+    def action(self) -> str: ...
+    @property
+    def language(self) -> str: ...
+    @property
+    def before(self) -> str | None: ...
+    @property
+    def after(self) -> str | None: ...
+
+
+_STATUS_ACTIONS = frozenset({"item.proposed", "item.accepted", "item.rejected"})
+_NOT_CONTENT = frozenset({"item.comment"})
+
+
+def is_content_change(entry: AuditLine) -> bool:
+    """Does this audit line change what an edition shows? Item and block edits do; an item status change
+    only when it rejects or restores an item (a proposed item is shown, an accepted one too)."""
+    if entry.action in _NOT_CONTENT:
+        return False
+    if entry.action in _STATUS_ACTIONS:
+        return "rejected" in (entry.before, entry.after)
+    return entry.action.startswith(("item.", "block."))
+
+
+def last_content_author(entries: Iterable[AuditLine], language: str) -> str:
+    """The person who last changed what the ``language`` edition shows; "" when only the system did.
+
+    System changes (compose, machine translation) are skipped rather than counted as "nobody": an edit by
+    Ana followed by a machine translation still needs a second pair of eyes on Ana's edit.
+    """
+    author = ""
+    for entry in entries:
+        if entry.actor in SYSTEM_ACTORS or not is_content_change(entry):
+            continue
+        if entry.language in ("", language):
+            author = entry.actor
+    return author
+
+
+# -- decisions ---------------------------------------------------------------------------------------
+def transition_refusal(current: IssueState, target: IssueState) -> Reason | None:
+    if target in ISSUE_TRANSITIONS[current]:
+        return None
+    return reason("review.refused.transition", current=current.value, target=target.value)
+
+
+def _role_refusal(role: Role, permission: Permission) -> Reason | None:
+    if may(role, permission):
+        return None
+    return reason("review.refused.role", ReasonKind.ACCESS, role=role.value, action=permission.value)
+
+
+def edit_refusal(issue: Issue, role: Role) -> Reason | None:
+    why = _role_refusal(role, Permission.EDIT)
+    if why is None and issue.state not in EDITABLE:
+        why = reason("review.refused.frozen", state=issue.state.value)
+    return why
+
+
+def submit_refusal(issue: Issue, role: Role) -> Reason | None:
+    why = _role_refusal(role, Permission.SUBMIT)
+    if why is None and issue.state is not IssueState.DRAFT:
+        why = reason("review.refused.submit_state", state=issue.state.value)
+    return why
+
+
+def approve_refusal(
+    issue: Issue,
+    edition: Edition,
+    *,
+    actor: str,
+    role: Role,
+    last_author: str,
+    four_eyes: bool,
+    current_fingerprint: str,
+    seen_fingerprint: str | None = None,
+) -> Reason | None:
+    """May ``actor`` approve this edition now?
+
+    ``seen_fingerprint`` is the fingerprint of the content the approver was shown (the web page, or
+    ``--fingerprint`` on the CLI): approving a page that has since changed is refused.
+    """
+    lang = edition.language
+    why = _role_refusal(role, Permission.APPROVE)
+    if why is not None:
+        return why
+    if issue.state is IssueState.DRAFT:
+        return reason("review.refused.not_submitted")
+    if issue.state not in (IssueState.IN_REVIEW, IssueState.APPROVED):
+        return reason("review.refused.approve_state", state=issue.state.value)
+    if edition.state is EditionState.APPROVED:
+        return reason("review.refused.already_approved", language=lang, by=edition.approved_by)
+    if edition.state is not EditionState.IN_REVIEW:
+        return reason("review.refused.edition_draft", language=lang)
+    if four_eyes and last_author and last_author == actor:
+        return reason("review.refused.four_eyes", ReasonKind.ACCESS, language=lang, user=actor)
+    if seen_fingerprint is not None and seen_fingerprint != current_fingerprint:
+        return reason("review.refused.stale_view", ReasonKind.STALE, language=lang)
+    return None
+
+
+def reject_refusal(issue: Issue, edition: Edition, *, role: Role, note: str) -> Reason | None:
+    why = _role_refusal(role, Permission.APPROVE)
+    if why is not None:
+        return why
+    if issue.state not in (IssueState.IN_REVIEW, IssueState.APPROVED, IssueState.SCHEDULED):
+        return reason("review.refused.reject_state", state=issue.state.value)
+    if edition.state is EditionState.DRAFT:
+        return reason("review.refused.edition_draft", language=edition.language)
+    if not note.strip():
+        return reason("review.refused.note_required")
+    return None
+
+
+def schedule_refusal(
+    issue: Issue, *, role: Role, when: datetime, now: datetime, blockers: Sequence[Reason]
+) -> Reason | None:
+    why = _role_refusal(role, Permission.SCHEDULE)
+    if why is not None:
+        return why
+    if issue.state not in (IssueState.APPROVED, IssueState.SCHEDULED):
+        return reason("review.refused.schedule_state", state=issue.state.value)
+    if blockers:
+        return blockers[0]
+    if when < now:
+        return reason("review.refused.past", when=when.strftime("%Y-%m-%d %H:%M UTC"))
+    return None
+
+
+def cancel_refusal(issue: Issue, *, role: Role) -> Reason | None:
+    why = _role_refusal(role, Permission.SCHEDULE)
+    if why is None:
+        why = transition_refusal(issue.state, IssueState.CANCELLED)
+    return why
+
+
+def all_approved(issue: Issue, editions: Sequence[Edition]) -> bool:
+    states = {e.language: e.state for e in editions}
+    return bool(issue.languages) and all(states.get(x) is EditionState.APPROVED for x in issue.languages)
+
+
+def sendable_reasons(
+    issue: Issue,
+    editions: Sequence[Edition],
+    current: Mapping[str, str],
+    render_errors: Mapping[str, str],
+) -> list[Reason]:
+    """Why this issue may not be sent now (empty: it may).
+
+    ``current`` maps each edition language to the fingerprint of its content rendered now,
+    ``render_errors`` to the reason it cannot be rendered. Every enabled edition (every language of the
+    issue) must be approved, and its approval must be bound to exactly what would be sent.
+    """
+    found: list[Reason] = []
+    if issue.state not in SENDABLE_STATES:
+        found.append(reason("review.blocker.state", state=issue.state.value))
+    by_lang = {e.language: e for e in editions}
+    for lang in issue.languages:
+        edition = by_lang.get(lang)
+        if edition is None:
+            found.append(reason("review.blocker.no_edition", language=lang))
+            continue
+        if lang in render_errors:
+            found.append(reason("review.blocker.render", language=lang, error=render_errors[lang]))
+            continue
+        if edition.state is not EditionState.APPROVED:
+            found.append(reason("review.blocker.not_approved", language=lang, state=edition.state.value))
+        elif edition.approved_fingerprint != current.get(lang):
+            found.append(
+                reason(
+                    "review.blocker.stale",
+                    ReasonKind.STALE,
+                    language=lang,
+                    approved=edition.approved_fingerprint[:12] or "-",
+                    now=(current.get(lang) or "-")[:12],
+                )
+            )
+    return found
+
+
+def waiting_for(issue: Issue, editions: Sequence[Edition]) -> list[Reason]:
+    """What the issue waits for, in words for the issues list ("what is missing")."""
+    if issue.state is IssueState.DRAFT:
+        return [reason("review.waiting.submit")]
+    if issue.state in (IssueState.IN_REVIEW, IssueState.APPROVED):
+        states = {e.language: e.state for e in editions}
+        missing = [
+            reason("review.waiting.approval", language=lang, state=str(states.get(lang, "-")))
+            for lang in issue.languages
+            if states.get(lang) is not EditionState.APPROVED
+        ]
+        return missing or [reason("review.waiting.schedule")]
+    if issue.state is IssueState.SCHEDULED and issue.scheduled_for is not None:
+        return [reason("review.waiting.send", when=issue.scheduled_for.strftime("%Y-%m-%d %H:%M UTC"))]
+    return []

@@ -1,0 +1,367 @@
+"""The storage contract for subscribers: their preferences and consent, the suppression list, bounce reports.
+
+Mixed into :class:`mediawatch.store.Store` (the outbox is :mod:`mediawatch.store.outbox`). Every change of
+a subscriber's status or preferences is one transaction together with the consent record that explains it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from collections.abc import Iterator, Sequence
+from contextlib import AbstractContextManager
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any, Protocol
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection
+
+from mediawatch.errors import WorkflowError
+from mediawatch.store import schema_deliver as d
+from mediawatch.types import (
+    ConsentRecord,
+    OutboxMessage,
+    OutboxStatus,
+    Publication,
+    Subscriber,
+    SubscriberStatus,
+)
+
+BATCH = 500  # rows per read when walking subscribers or the outbox: memory stays flat
+
+
+def email_key(email: str) -> str:
+    """The identity of an address: lower-cased (nobody relies on case-sensitive local parts)."""
+    return email.strip().lower()
+
+
+def email_hash(email: str) -> str:
+    """What the suppression list keeps instead of the address."""
+    return hashlib.sha256(email_key(email).encode("utf-8")).hexdigest()
+
+
+@dataclass(frozen=True, slots=True)
+class NewConsent:
+    """The consent record a change is made under."""
+
+    action: str
+    method: str
+    form: str = ""
+    wording_version: str = ""
+    ip: str = ""
+    user_agent: str = ""
+    detail: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Suppression:
+    email_hash: str
+    reason: str
+    at: datetime
+    detail: str
+
+
+class _HasTx(Protocol):
+    engine: sa.Engine
+
+    def _tx(self) -> AbstractContextManager[Connection]: ...
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+def _split(text: str) -> tuple[str, ...]:
+    return tuple(x for x in (p.strip() for p in text.split(",")) if x)
+
+
+def subscriber_from_row(row: Any, publications: Sequence[str]) -> Subscriber:
+    return Subscriber(
+        id=row.id,
+        email=row.email,
+        language=row.language,
+        fallback=_split(row.fallback),
+        publications=tuple(Publication(p) for p in sorted(publications) if p in set(Publication)),
+        status=SubscriberStatus(row.status),
+        created_at=row.created_at,
+        updated_at=row.updated_at,
+        link_key=row.link_key,
+        confirmed_at=row.confirmed_at,
+        unsubscribed_at=row.unsubscribed_at,
+        confirmation_sent_at=row.confirmation_sent_at,
+    )
+
+
+def message_from_row(row: Any) -> OutboxMessage:
+    return OutboxMessage(
+        id=row.id,
+        issue_id=row.issue_id,
+        language=row.language,
+        subscriber_id=row.subscriber_id,
+        recipient=row.recipient,
+        message_id=row.message_id,
+        status=OutboxStatus(row.status),
+        attempts=row.attempts,
+        next_attempt_at=row.next_attempt_at,
+        sent_at=row.sent_at,
+        confirmed=bool(row.confirmed),
+        last_code=row.last_code,
+        last_response=row.last_response,
+    )
+
+
+def publications_of(conn: Connection, ids: Sequence[int]) -> dict[int, list[str]]:
+    sp = d.subscriber_publications
+    found: dict[int, list[str]] = {i: [] for i in ids}
+    if ids:
+        for r in conn.execute(sa.select(sp).where(sp.c.subscriber_id.in_(list(ids)))):
+            found[r.subscriber_id].append(r.publication)
+    return found
+
+
+def _load(conn: Connection, where: Any) -> Subscriber | None:
+    row = conn.execute(sa.select(d.subscribers).where(where)).first()
+    if row is None:
+        return None
+    return subscriber_from_row(row, publications_of(conn, [row.id])[row.id])
+
+
+def _consent(conn: Connection, subscriber_id: int, consent: NewConsent, at: datetime) -> None:
+    conn.execute(
+        sa.insert(d.consent_records).values(
+            subscriber_id=subscriber_id,
+            at=at,
+            action=consent.action,
+            method=consent.method,
+            form=consent.form,
+            wording_version=consent.wording_version,
+            ip=consent.ip[:64],
+            user_agent=consent.user_agent[:1000],
+            detail=consent.detail,
+        )
+    )
+
+
+def _set_publications(conn: Connection, subscriber_id: int, publications: Sequence[Publication]) -> None:
+    sp = d.subscriber_publications
+    conn.execute(sa.delete(sp).where(sp.c.subscriber_id == subscriber_id))
+    for pub in sorted(set(publications)):
+        conn.execute(sa.insert(sp).values(subscriber_id=subscriber_id, publication=pub.value))
+
+
+def _status_values(status: SubscriberStatus, now: datetime) -> dict[str, Any]:
+    values: dict[str, Any] = {"status": status.value}
+    if status is SubscriberStatus.ACTIVE:
+        values.update(confirmed_at=now, unsubscribed_at=None)
+    elif status in (SubscriberStatus.UNSUBSCRIBED, SubscriberStatus.BOUNCED, SubscriberStatus.COMPLAINED):
+        values["unsubscribed_at"] = now
+    return values
+
+
+class SubscriberRecords:
+    """Subscribers, consent, suppression; mixed into :class:`mediawatch.store.Store`."""
+
+    # -- subscribers ------------------------------------------------------------------------------
+    def find_subscriber(self: _HasTx, ref: int | str) -> Subscriber | None:
+        """A subscriber by id or by address (any case)."""
+        s = d.subscribers
+        text = str(ref).strip()
+        where = s.c.id == int(text) if text.isdigit() else s.c.email_key == email_key(text)
+        with self._tx() as conn:
+            return _load(conn, where)
+
+    def insert_subscriber(
+        self: _HasTx,
+        *,
+        email: str,
+        language: str,
+        publications: Sequence[Publication],
+        status: SubscriberStatus,
+        consent: NewConsent,
+        fallback: Sequence[str] = (),
+    ) -> Subscriber:
+        """A new subscriber with its first consent record; WorkflowError if the address is known."""
+        s = d.subscribers
+        now = _now()
+        with self._tx() as conn:
+            if conn.execute(sa.select(s.c.id).where(s.c.email_key == email_key(email))).first():
+                raise WorkflowError(f"{email} is already a subscriber")
+            values = {
+                "email": email,
+                "email_key": email_key(email),
+                "language": language,
+                "fallback": ",".join(fallback),
+                "link_key": secrets.token_urlsafe(12),
+                "created_at": now,
+                "updated_at": now,
+                **_status_values(status, now),
+            }
+            if status is not SubscriberStatus.ACTIVE:
+                values["confirmed_at"] = None
+            new_id = conn.execute(sa.insert(s).values(values)).inserted_primary_key[0]  # type: ignore[index]
+            _set_publications(conn, new_id, publications)
+            _consent(conn, new_id, consent, now)
+            found = _load(conn, s.c.id == new_id)
+            assert found is not None
+            return found
+
+    def update_subscriber(
+        self: _HasTx,
+        subscriber_id: int,
+        *,
+        consent: NewConsent,
+        language: str | None = None,
+        fallback: Sequence[str] | None = None,
+        publications: Sequence[Publication] | None = None,
+        status: SubscriberStatus | None = None,
+        expect: Sequence[SubscriberStatus] | None = None,
+    ) -> Subscriber | None:
+        """Change preferences and/or status with the consent record explaining it.
+
+        With ``expect``, only from one of those statuses; returns None (and changes nothing) otherwise,
+        so callers can be idempotent. WorkflowError when there is no such subscriber.
+        """
+        s = d.subscribers
+        now = _now()
+        with self._tx() as conn:
+            current = _load(conn, s.c.id == subscriber_id)
+            if current is None:
+                raise WorkflowError(f"no subscriber {subscriber_id}")
+            if expect is not None and current.status not in expect:
+                return None
+            values: dict[str, Any] = {"updated_at": now}
+            if language is not None:
+                values["language"] = language
+            if fallback is not None:
+                values["fallback"] = ",".join(fallback)
+            if status is not None and status is not current.status:
+                values.update(_status_values(status, now))
+            conn.execute(sa.update(s).where(s.c.id == subscriber_id).values(values))
+            if publications is not None:
+                _set_publications(conn, subscriber_id, publications)
+            _consent(conn, subscriber_id, consent, now)
+            return _load(conn, s.c.id == subscriber_id)
+
+    def mark_confirmation_sent(self: _HasTx, subscriber_id: int) -> None:
+        s = d.subscribers
+        with self._tx() as conn:
+            conn.execute(sa.update(s).where(s.c.id == subscriber_id).values(confirmation_sent_at=_now()))
+
+    def delete_subscriber(self: _HasTx, subscriber_id: int) -> bool:
+        """Erase a subscriber: their row, publications and consent records; the outbox keeps anonymous rows.
+
+        Messages still queued for them are dropped. The suppression list (hashes) is not touched.
+        """
+        s, o = d.subscribers, d.outbox
+        with self._tx() as conn:
+            if conn.execute(sa.select(s.c.id).where(s.c.id == subscriber_id)).first() is None:
+                return False
+            conn.execute(
+                sa.update(o)
+                .where(o.c.subscriber_id == subscriber_id, o.c.status == OutboxStatus.QUEUED.value)
+                .values(status=OutboxStatus.SKIPPED.value, last_response="subscriber deleted their data")
+            )
+            conn.execute(sa.update(o).where(o.c.subscriber_id == subscriber_id).values(recipient=""))
+            conn.execute(sa.delete(s).where(s.c.id == subscriber_id))
+            return True
+
+    def iter_subscribers(
+        self: _HasTx,
+        *,
+        status: SubscriberStatus | None = None,
+        publication: Publication | None = None,
+    ) -> Iterator[Subscriber]:
+        """Every subscriber in id order, read in batches (flat memory whatever their number)."""
+        s, sp = d.subscribers, d.subscriber_publications
+        last = 0
+        while True:
+            query = sa.select(s).where(s.c.id > last).order_by(s.c.id).limit(BATCH)
+            if status is not None:
+                query = query.where(s.c.status == status.value)
+            if publication is not None:
+                query = query.where(
+                    s.c.id.in_(sa.select(sp.c.subscriber_id).where(sp.c.publication == publication.value))
+                )
+            with self._tx() as conn:
+                rows = list(conn.execute(query))
+                pubs = publications_of(conn, [r.id for r in rows])
+            if not rows:
+                return
+            for row in rows:
+                yield subscriber_from_row(row, pubs[row.id])
+            last = rows[-1].id
+
+    def subscriber_counts(self: _HasTx) -> dict[str, int]:
+        s = d.subscribers
+        with self._tx() as conn:
+            rows = conn.execute(sa.select(s.c.status, sa.func.count()).group_by(s.c.status))
+            return {status: int(n) for status, n in rows}
+
+    def consent_records(self: _HasTx, subscriber_id: int) -> list[ConsentRecord]:
+        c = d.consent_records
+        with self._tx() as conn:
+            rows = conn.execute(sa.select(c).where(c.c.subscriber_id == subscriber_id).order_by(c.c.id))
+            return [
+                ConsentRecord(
+                    id=r.id,
+                    subscriber_id=r.subscriber_id,
+                    at=r.at,
+                    action=r.action,
+                    method=r.method,
+                    form=r.form,
+                    wording_version=r.wording_version,
+                    ip=r.ip,
+                    user_agent=r.user_agent,
+                    detail=r.detail,
+                )
+                for r in rows
+            ]
+
+    def subscriber_deliveries(self: _HasTx, subscriber_id: int) -> list[tuple[OutboxMessage, str]]:
+        """(outbox row, issue slug) for every message built for a subscriber."""
+        from mediawatch.store.schema import issues
+
+        o = d.outbox
+        with self._tx() as conn:
+            rows = conn.execute(
+                sa.select(o, issues.c.slug)
+                .join(issues, issues.c.id == o.c.issue_id)
+                .where(o.c.subscriber_id == subscriber_id)
+                .order_by(o.c.id)
+            )
+            return [(message_from_row(r), r.slug) for r in rows]
+
+    # -- suppression and bounce reports -----------------------------------------------------------
+    def suppress(self: _HasTx, email: str, reason: str, detail: str = "") -> bool:
+        """Add an address to the suppression list (False if it was there already)."""
+        sup = d.suppressions
+        key = email_hash(email)
+        with self._tx() as conn:
+            if conn.execute(sa.select(sup.c.email_hash).where(sup.c.email_hash == key)).first():
+                return False
+            conn.execute(sa.insert(sup).values(email_hash=key, reason=reason, at=_now(), detail=detail))
+            return True
+
+    def suppression(self: _HasTx, email: str) -> Suppression | None:
+        sup = d.suppressions
+        with self._tx() as conn:
+            row = conn.execute(sa.select(sup).where(sup.c.email_hash == email_hash(email))).first()
+        return None if row is None else Suppression(row.email_hash, row.reason, row.at, row.detail)
+
+    def record_bounce_report(self: _HasTx, report_key: str, kind: str, email: str, detail: str) -> bool:
+        """Remember a report as read; False when it was read before (an import is idempotent)."""
+        b = d.bounce_reports
+        with self._tx() as conn:
+            if conn.execute(sa.select(b.c.id).where(b.c.report_key == report_key)).first():
+                return False
+            conn.execute(
+                sa.insert(b).values(
+                    report_key=report_key,
+                    at=_now(),
+                    kind=kind,
+                    email_hash=email_hash(email) if email else "",
+                    detail=detail,
+                )
+            )
+            return True

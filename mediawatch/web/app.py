@@ -1,0 +1,55 @@
+"""The review web app: ``create_app(settings, store)`` builds it; ``mediawatch serve`` runs it.
+
+Server-rendered pages (Flask + jinja2, autoescaped), a little CSS and no script of consequence. Security
+choices (docs/review.md): argon2id passwords, server-side sessions behind an HttpOnly SameSite=Lax
+cookie (Secure over TLS), a CSRF token on every form, a login rate limit, strict CSP, sandboxed previews.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from flask import Flask
+from werkzeug.wrappers import Response
+
+from mediawatch.config import Settings
+from mediawatch.review.links import secret_key
+from mediawatch.store import Store
+from mediawatch.web import auth, base, dashboard, issues, items, preview, public, watch
+
+MAX_FORM_BYTES = 1024 * 1024  # a summary is a few hundred characters; nothing legitimate comes near
+
+
+def create_app(settings: Settings, store: Store) -> Flask:
+    app = Flask(__name__)
+    app.config.update(
+        SECRET_KEY=secret_key(settings),
+        SESSION_COOKIE_NAME="mediawatch_session",
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+        # Secure when the public URL is https; base.py also marks it Secure on any request that came over TLS.
+        SESSION_COOKIE_SECURE=settings.base_url.lower().startswith("https://"),
+        PERMANENT_SESSION_LIFETIME=timedelta(hours=auth.SESSION_HOURS),
+        MAX_CONTENT_LENGTH=MAX_FORM_BYTES,
+        TEMPLATES_AUTO_RELOAD=False,
+    )
+    app.extensions["mediawatch"] = base.WebContext(settings=settings, store=store)
+    base.install(app)
+    app.register_error_handler(404, lambda _e: _error(404, "web.error.not_found"))
+    app.register_error_handler(400, lambda _e: _error(400, "web.error.bad_request"))
+    app.register_error_handler(413, lambda _e: _error(413, "web.error.too_large"))
+
+    # -- blueprints: each stage's pages; add one line per blueprint here ---------------------------------
+    app.register_blueprint(auth.bp)
+    app.register_blueprint(issues.bp)
+    app.register_blueprint(items.bp)
+    app.register_blueprint(preview.bp)
+    app.register_blueprint(watch.bp)
+    app.register_blueprint(dashboard.bp)
+    app.register_blueprint(public.bp)  # subscribers' pages: subscribe, confirm, preferences, unsubscribe
+    # -- end of blueprints ---------------------------------------------------------------------------------
+    return app
+
+
+def _error(status: int, key: str) -> Response:
+    return base.error_page(status, base.tr(key))

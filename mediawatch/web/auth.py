@@ -1,0 +1,78 @@
+"""Log in, log out, and the interface language of the signed-in user."""
+
+from __future__ import annotations
+
+import secrets
+from datetime import UTC, datetime, timedelta
+
+from flask import Blueprint, redirect, render_template, request, session, url_for
+from werkzeug.wrappers import Response
+
+from mediawatch.i18n import LANGUAGES
+from mediawatch.review.users import authenticate
+from mediawatch.review.workflow import Forbidden, localized
+from mediawatch.web.base import acting_user, login_required, token_hash, ui_lang, web_store
+
+bp = Blueprint("auth", __name__)
+
+SESSION_HOURS = 12  # a session lasts a working day, whatever happens
+
+
+def _safe_next(target: str | None) -> str:
+    """Only a path of this site (never //evil.example or https://...) to go to after logging in."""
+    if target and target.startswith("/") and not target.startswith(("//", "/\\")):
+        return target
+    return url_for("review.issues")
+
+
+@bp.get("/login")
+def login() -> str | Response:
+    chosen = request.args.get("lang")
+    if chosen in LANGUAGES:
+        session["lang"] = chosen
+        return redirect(url_for("auth.login", next=request.args.get("next")))
+    return render_template("login.html", next=request.args.get("next", ""), error="")
+
+
+@bp.post("/login")
+def login_post() -> tuple[str, int] | Response:
+    name = request.form.get("name", "")
+    password = request.form.get("password", "")
+    remote = request.remote_addr or ""
+    store = web_store()
+    try:
+        user = authenticate(store, name, password, remote)
+    except Forbidden as exc:
+        status = 429 if exc.reason.key == "review.login.rate_limited" else 401
+        page = render_template(
+            "login.html", next=request.form.get("next", ""), error=localized(exc, ui_lang())
+        )
+        return page, status
+    # A fresh session on login: nothing chosen before (a planted cookie included) carries over.
+    old = session.get("sid")
+    if isinstance(old, str):
+        store.delete_session(token_hash(old))
+    session.clear()
+    sid = secrets.token_urlsafe(32)
+    store.create_session(token_hash(sid), user.id, datetime.now(UTC) + timedelta(hours=SESSION_HOURS))
+    session["sid"] = sid
+    return redirect(_safe_next(request.form.get("next")), code=303)
+
+
+@bp.post("/logout")
+def logout() -> Response:
+    sid = session.get("sid")
+    if isinstance(sid, str):
+        web_store().delete_session(token_hash(sid))
+    session.clear()
+    return redirect(url_for("auth.login"), code=303)
+
+
+@bp.post("/me/language")
+@login_required
+def set_language() -> Response:
+    user = acting_user()
+    chosen = request.form.get("language", "")
+    if chosen in LANGUAGES:
+        web_store().update_user(user.name, language=chosen)
+    return redirect(_safe_next(request.form.get("next")), code=303)

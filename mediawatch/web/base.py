@@ -1,0 +1,270 @@
+"""What every blueprint of the web app shares: the store and settings, the signed-in user, the interface
+language, CSRF protection, security headers and the role checks.
+
+Blueprints of other stages use these too::
+
+    from mediawatch.web.base import csrf_exempt, login_required, tr, web_settings, web_store
+
+Every form POST must carry the session's CSRF token (``{{ csrf_field() }}`` in a template); a view that
+must accept posts from elsewhere (a mail client's one-click unsubscribe) is marked ``@csrf_exempt``.
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import hmac
+import secrets
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any, TypeVar
+from urllib.parse import urlsplit
+
+from flask import Flask, abort, current_app, g, render_template, request, session
+from flask.sessions import SecureCookieSessionInterface
+from markupsafe import Markup, escape
+from werkzeug.wrappers import Response
+
+from mediawatch.config import Settings
+from mediawatch.i18n import LANGUAGES, t, use_language
+from mediawatch.review.workflow import Permission, may, state_label
+from mediawatch.store import Store
+from mediawatch.types import ItemStatus, Role, TextOrigin, User
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+CSRF_FIELD = "csrf_token"
+# The sandbox of every preview iframe: the email's links may open a new tab; no script, form or origin.
+IFRAME_SANDBOX = "allow-popups allow-popups-to-escape-sandbox"
+_UNSAFE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+
+# The app's own pages: nothing from elsewhere, no inline script or style. Views may set their own
+# Content-Security-Policy (the sandboxed previews do); this one is only a default.
+DEFAULT_CSP = (
+    "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; frame-src 'self'; "
+    "frame-ancestors 'none'; form-action 'self'; base-uri 'none'; object-src 'none'"
+)
+
+
+@dataclass(frozen=True, slots=True)
+class WebContext:
+    settings: Settings
+    store: Store
+
+
+def web_context() -> WebContext:
+    found = current_app.extensions["mediawatch"]
+    assert isinstance(found, WebContext)
+    return found
+
+
+def web_store() -> Store:
+    return web_context().store
+
+
+def web_settings() -> Settings:
+    return web_context().settings
+
+
+def current_user() -> User | None:
+    user = g.get("user")
+    return user if isinstance(user, User) else None
+
+
+def ui_lang() -> str:
+    lang = g.get("lang")
+    return lang if isinstance(lang, str) else "en"
+
+
+def tr(key: str, **fields: object) -> str:
+    """``key`` in the language of this request (the user's preference, else the browser's)."""
+    return t(key, ui_lang(), **fields)
+
+
+# -- sessions -----------------------------------------------------------------------------------------
+def token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode("ascii", "replace")).hexdigest()
+
+
+class _Sessions(SecureCookieSessionInterface):
+    """Flask's signed cookie, made ``Secure`` whenever the request came over TLS."""
+
+    def get_cookie_secure(self, app: Flask) -> bool:
+        return bool(super().get_cookie_secure(app) or request.is_secure)
+
+
+def _load_user() -> None:
+    g.user = None
+    sid = session.get("sid")
+    if isinstance(sid, str) and sid:
+        g.user = web_store().session_user(token_hash(sid), datetime.now(UTC))
+        if g.user is None:
+            session.pop("sid", None)
+    user = current_user()
+    if user is not None:
+        g.lang = user.language
+    else:
+        chosen = session.get("lang")
+        g.lang = chosen if chosen in LANGUAGES else (request.accept_languages.best_match(LANGUAGES) or "en")
+    use_language(g.lang)
+
+
+# -- CSRF ---------------------------------------------------------------------------------------------
+def csrf_token() -> str:
+    token = session.get("csrf")
+    if not isinstance(token, str) or not token:
+        token = secrets.token_urlsafe(32)
+        session["csrf"] = token
+    return token
+
+
+def csrf_field() -> Markup:
+    return Markup('<input type="hidden" name="{}" value="{}">').format(CSRF_FIELD, csrf_token())
+
+
+def csrf_exempt(view: F) -> F:
+    view.csrf_exempt = True  # type: ignore[attr-defined]
+    return view
+
+
+def _same_origin() -> bool:
+    """A browser's Origin (or Referer) header, when present, must name this host."""
+    origin = request.headers.get("Origin") or request.headers.get("Referer")
+    if not origin:
+        return True  # not a browser, or one that sends neither: the token alone decides
+    return origin != "null" and urlsplit(origin).netloc == request.host
+
+
+def _check_csrf() -> Response | None:
+    if request.method not in _UNSAFE_METHODS:
+        return None
+    view = current_app.view_functions.get(request.endpoint or "")
+    if view is not None and getattr(view, "csrf_exempt", False):
+        return None
+    sent = request.form.get(CSRF_FIELD) or request.headers.get("X-CSRF-Token") or ""
+    expected = session.get("csrf")
+    if isinstance(expected, str) and expected and hmac.compare_digest(sent, expected) and _same_origin():
+        return None
+    return error_page(400, tr("web.error.csrf"))
+
+
+# -- access -------------------------------------------------------------------------------------------
+def login_required(view: F) -> F:
+    @functools.wraps(view)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        if current_user() is None:
+            from flask import redirect, url_for
+
+            return redirect(url_for("auth.login", next=request.full_path.rstrip("?")))
+        return view(*args, **kwargs)
+
+    return wrapper  # type: ignore[return-value]
+
+
+def permission_required(permission: Permission) -> Callable[[F], F]:
+    """Signed in, and a role that has ``permission`` (403 otherwise, before anything happens)."""
+
+    def decorate(view: F) -> F:
+        @login_required
+        @functools.wraps(view)
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            user = current_user()
+            if user is None or not may(user.role, permission):
+                return error_page(403, tr("web.error.forbidden"))
+            return view(*args, **kwargs)
+
+        return wrapper  # type: ignore[return-value]
+
+    return decorate
+
+
+def acting_user() -> User:
+    user = current_user()
+    if user is None:
+        abort(401)
+    return user
+
+
+def error_page(status: int, message: str) -> Response:
+    response = current_app.make_response(
+        (render_template("error.html", status=status, message=message), status)
+    )
+    return response
+
+
+def _security_headers(response: Response) -> Response:
+    headers = response.headers
+    headers.setdefault("Content-Security-Policy", DEFAULT_CSP)
+    headers.setdefault("X-Frame-Options", "DENY")
+    headers.setdefault("X-Content-Type-Options", "nosniff")
+    headers.setdefault("Referrer-Policy", "same-origin")
+    if request.is_secure:
+        headers.setdefault("Strict-Transport-Security", "max-age=31536000")
+    if current_user() is not None:
+        headers.setdefault("Cache-Control", "no-store")
+    return response
+
+
+def _when(value: datetime | None, with_time: bool = True) -> str:
+    if value is None:
+        return "-"
+    return value.strftime("%Y-%m-%d %H:%M UTC" if with_time else "%Y-%m-%d")
+
+
+def _nl2br(text: str) -> Markup:
+    """Plain text with line breaks, escaped first (for comments and notes)."""
+    return Markup("<br>").join(escape(line) for line in str(text).splitlines())
+
+
+def http_url(url: str) -> str:
+    """A link target only when it is http(s): a ``javascript:`` URL from a hostile feed becomes "#"."""
+    text = str(url).strip()
+    return text if text.lower().startswith(("http://", "https://")) else "#"
+
+
+# Literal keys (the template key test reads them): words for roles, item statuses and text origins.
+ROLE_KEYS = {
+    Role.VIEWER: "web.role.viewer",
+    Role.EDITOR: "web.role.editor",
+    Role.APPROVER: "web.role.approver",
+    Role.ADMIN: "web.role.admin",
+}
+STATUS_KEYS = {
+    ItemStatus.PROPOSED: "web.status.proposed",
+    ItemStatus.ACCEPTED: "web.status.accepted",
+    ItemStatus.REJECTED: "web.status.rejected",
+}
+LANGUAGE_KEYS = {"fr": "web.lang.fr", "en": "web.lang.en", "es": "web.lang.es"}
+ORIGIN_KEYS = {
+    TextOrigin.ORIGINAL: "web.origin.original",
+    TextOrigin.MACHINE: "web.origin.machine",
+    TextOrigin.HUMAN: "web.origin.human",
+    TextOrigin.UNTRANSLATED: "web.origin.untranslated",
+}
+
+
+def install(app: Flask) -> None:
+    """Sessions, user loading, CSRF, headers and template helpers on ``app``."""
+    app.session_interface = _Sessions()
+    app.before_request(_load_user)
+    app.before_request(_check_csrf)
+    app.after_request(_security_headers)
+    app.jinja_env.globals.update(
+        _=tr,
+        csrf_field=csrf_field,
+        csrf_token=csrf_token,
+        current_user=current_user,
+        ui_lang=ui_lang,
+        may=lambda permission: (u := current_user()) is not None and may(u.role, Permission(permission)),
+        state_label=lambda value: state_label(str(value), ui_lang()),
+        languages=LANGUAGES,
+        preview_sandbox=IFRAME_SANDBOX,
+        role_label=lambda role: tr(ROLE_KEYS[Role(role)]),
+        status_label=lambda status: tr(STATUS_KEYS[ItemStatus(status)]),
+        origin_label=lambda origin: tr(ORIGIN_KEYS[TextOrigin(origin)]),
+        language_label=lambda code: tr(LANGUAGE_KEYS[code]) if code in LANGUAGE_KEYS else code,
+    )
+    app.jinja_env.filters["http_url"] = http_url
+    app.jinja_env.filters["when"] = _when
+    app.jinja_env.filters["nl2br"] = _nl2br

@@ -1,0 +1,254 @@
+"""Issues list, the issue editor page, the workflow buttons (submit, approve, reject, schedule, cancel)
+and the audit log.
+
+Every POST ends in a redirect back to the page (303), with what happened or why not in a flash message.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from werkzeug.wrappers import Response
+
+from mediawatch.errors import MediawatchError
+from mediawatch.render.model import BLOCK_KEYS, PUBLICATION_KEYS, language_name, section_title
+from mediawatch.review import actions
+from mediawatch.review.links import preview_token
+from mediawatch.review.workflow import (
+    SENDABLE_STATES,
+    Permission,
+    Reason,
+    localized,
+    waiting_for,
+)
+from mediawatch.types import BlockKind, Comment, Edition, Issue, IssueContent, IssueItem, IssueState
+from mediawatch.web.base import (
+    acting_user,
+    login_required,
+    permission_required,
+    tr,
+    ui_lang,
+    web_settings,
+    web_store,
+)
+
+bp = Blueprint("review", __name__)
+
+EDITED_AFTER_APPROVAL = "edited after approval: "  # the store's note when an edit reopens an edition
+
+
+@dataclass(frozen=True, slots=True)
+class SectionBlock:
+    name: str
+    title: str
+    items: tuple[IssueItem, ...]
+
+
+def _issue_or_404(issue_id: int) -> IssueContent:
+    try:
+        return web_store().issue_content(issue_id)
+    except MediawatchError:
+        abort(404)
+
+
+def _edition_lang(content: IssueContent, wanted: str | None) -> str:
+    languages = content.issue.languages
+    if wanted in languages:
+        return str(wanted)
+    if ui_lang() in languages:
+        return ui_lang()
+    if not languages:
+        abort(404)
+    return languages[0]
+
+
+def back(issue_id: int, lang: str, anchor: str = "") -> Response:
+    target = url_for("review.issue", issue_id=issue_id, lang=lang)
+    return redirect(f"{target}#{anchor}" if anchor else target, code=303)
+
+
+def report(done: str | None = None, error: BaseException | None = None) -> None:
+    if error is not None:
+        flash(localized(error, ui_lang()), "error")
+    elif done:
+        flash(done, "ok")
+
+
+def edition_note(edition: Edition) -> str:
+    """The edition's note in the reader's language when it is the store's "edited after approval"."""
+    note = edition.note
+    if note.startswith(EDITED_AFTER_APPROVAL):
+        return tr("web.edition.reopened", why=note[len(EDITED_AFTER_APPROVAL) :])
+    return note
+
+
+def _reasons(found: list[Reason]) -> list[str]:
+    return [r.text(ui_lang()) for r in found]
+
+
+# -- pages --------------------------------------------------------------------------------------------
+@bp.get("/")
+@login_required
+def home() -> Response:
+    return redirect(url_for("review.issues"))
+
+
+@bp.get("/issues")
+@login_required
+def issues() -> str:
+    store = web_store()
+    rows = []
+    for issue in store.list_issues():
+        editions = store.issue_content(issue.id).editions
+        rows.append((issue, editions, _reasons(waiting_for(issue, editions))))
+    return render_template("issues.html", rows=rows, publication_label=_publication_label)
+
+
+def _publication_label(issue: Issue) -> str:
+    return tr(PUBLICATION_KEYS[issue.publication])
+
+
+@bp.get("/issues/<int:issue_id>")
+@login_required
+def issue(issue_id: int) -> str:
+    store, settings = web_store(), web_settings()
+    content = _issue_or_404(issue_id)
+    lang = _edition_lang(content, request.args.get("lang"))
+    review = actions.review_editions(store, issue_id, settings, [lang])[0]
+    blockers: list[str] = []
+    if content.issue.state in SENDABLE_STATES:
+        blockers = _reasons(actions.sendable_blockers(store, issue_id, settings))
+    comments: dict[int, list[Comment]] = {}
+    for c in store.comments(issue_id):
+        comments.setdefault(c.item_id, []).append(c)
+    sections = tuple(
+        SectionBlock(
+            name, section_title(name, ui_lang()), tuple(i for i in content.items if i.section == name)
+        )
+        for name in (
+            *content.issue.sections,
+            *sorted({i.section for i in content.items} - set(content.issue.sections)),
+        )
+    )
+    return render_template(
+        "issue.html",
+        content=content,
+        issue=content.issue,
+        lang=lang,
+        review=review,
+        blockers=blockers,
+        waiting=_reasons(waiting_for(content.issue, content.editions)),
+        sections=sections,
+        comments=comments,
+        blocks=content.blocks_for(lang),
+        block_kinds=[(k.value, tr(BLOCK_KEYS[k])) for k in BlockKind],
+        block_label=lambda kind: tr(BLOCK_KEYS[BlockKind(kind)]),
+        section_choices=[(s.name, s.title) for s in sections],
+        language_name=lambda code: language_name(code, ui_lang()),
+        edition_note=edition_note,
+        editable=content.issue.state in (IssueState.DRAFT, IssueState.IN_REVIEW, IssueState.APPROVED),
+        publication=_publication_label(content.issue),
+        now=datetime.now(UTC),
+    )
+
+
+@bp.get("/issues/<int:issue_id>/log")
+@login_required
+def audit_log(issue_id: int) -> str:
+    content = _issue_or_404(issue_id)
+    entries = list(reversed(web_store().audit(issue_id)))
+    return render_template("audit.html", issue=content.issue, entries=entries)
+
+
+# -- workflow -----------------------------------------------------------------------------------------
+@bp.post("/issues/<int:issue_id>/submit")
+@permission_required(Permission.SUBMIT)
+def submit(issue_id: int) -> Response:
+    lang = request.form.get("lang", "")
+    try:
+        actions.submit(web_store(), issue_id, acting_user(), note=request.form.get("note", ""))
+        report(tr("web.done.submitted"))
+    except MediawatchError as exc:
+        report(error=exc)
+    return back(issue_id, lang)
+
+
+@bp.post("/issues/<int:issue_id>/editions/<lang>/approve")
+@permission_required(Permission.APPROVE)
+def approve(issue_id: int, lang: str) -> Response:
+    seen = request.form.get("fingerprint", "").strip()
+    try:
+        actions.approve(
+            web_store(),
+            issue_id,
+            lang,
+            acting_user(),
+            web_settings(),
+            note=request.form.get("note", ""),
+            # The page always sends what it showed; an empty value is a page that showed nothing approvable.
+            seen_fingerprint=seen,
+        )
+        report(tr("web.done.approved", language=lang))
+    except MediawatchError as exc:
+        report(error=exc)
+    return back(issue_id, lang, "edition")
+
+
+@bp.post("/issues/<int:issue_id>/editions/<lang>/reject")
+@permission_required(Permission.APPROVE)
+def reject(issue_id: int, lang: str) -> Response:
+    try:
+        actions.reject(web_store(), issue_id, lang, acting_user(), note=request.form.get("note", ""))
+        report(tr("web.done.rejected", language=lang))
+    except MediawatchError as exc:
+        report(error=exc)
+    return back(issue_id, lang, "edition")
+
+
+@bp.post("/issues/<int:issue_id>/schedule")
+@permission_required(Permission.SCHEDULE)
+def schedule(issue_id: int) -> Response:
+    lang = request.form.get("lang", "")
+    raw = request.form.get("when", "").strip()
+    try:
+        when = datetime.fromisoformat(raw)
+    except ValueError:
+        flash(tr("web.error.bad_when", value=raw), "error")
+        return back(issue_id, lang)
+    when = when.replace(tzinfo=UTC) if when.tzinfo is None else when
+    try:
+        actions.schedule(web_store(), issue_id, acting_user(), when, web_settings())
+        report(tr("web.done.scheduled", when=when.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC")))
+    except MediawatchError as exc:
+        report(error=exc)
+    return back(issue_id, lang)
+
+
+@bp.post("/issues/<int:issue_id>/cancel")
+@permission_required(Permission.SCHEDULE)
+def cancel(issue_id: int) -> Response:
+    lang = request.form.get("lang", "")
+    try:
+        actions.cancel(web_store(), issue_id, acting_user(), note=request.form.get("note", ""))
+        report(tr("web.done.cancelled"))
+    except MediawatchError as exc:
+        report(error=exc)
+    return back(issue_id, lang)
+
+
+@bp.post("/issues/<int:issue_id>/editions/<lang>/link")
+@permission_required(Permission.EDIT)
+def share(issue_id: int, lang: str) -> Response:
+    content = _issue_or_404(issue_id)
+    if lang not in content.issue.languages:
+        abort(404)
+    settings = web_settings()
+    token, expires = preview_token(settings, issue_id, lang)
+    web_store().log_event(
+        issue_id, acting_user().name, "preview.link", language=lang, detail=f"expires {expires.isoformat()}"
+    )
+    flash(tr("web.done.link", when=expires.strftime("%Y-%m-%d %H:%M UTC")), "ok")
+    flash(url_for("preview.public", token=token, _external=True), "link")
+    return back(issue_id, lang, "edition")

@@ -1,0 +1,160 @@
+"""Editors' changes from the issue page: item texts, accept/reject, order, section, comments, blocks."""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, request
+from werkzeug.wrappers import Response
+
+from mediawatch.errors import MediawatchError
+from mediawatch.review import editing
+from mediawatch.review.workflow import Permission
+from mediawatch.types import BlockKind
+from mediawatch.web.base import acting_user, permission_required, tr, web_store
+from mediawatch.web.issues import back, report
+
+bp = Blueprint("items", __name__)
+
+
+def _issue_of_item(item_id: int) -> int:
+    try:
+        return web_store().item_issue_id(item_id)
+    except MediawatchError:
+        abort(404)
+
+
+def _issue_of_block(block_id: int) -> tuple[int, str]:
+    try:
+        block = web_store().block(block_id)
+    except MediawatchError:
+        abort(404)
+    return block.issue_id, block.language
+
+
+def _lang() -> str:
+    return request.form.get("lang", "")
+
+
+@bp.post("/items/<int:item_id>/text")
+@permission_required(Permission.EDIT)
+def text(item_id: int) -> Response:
+    issue_id = _issue_of_item(item_id)
+    try:
+        editing.edit_text(
+            web_store(),
+            item_id,
+            _lang(),
+            acting_user(),
+            title=request.form.get("title"),
+            summary=request.form.get("summary"),
+        )
+        report(tr("web.done.saved"))
+    except MediawatchError as exc:
+        report(error=exc)
+    return back(issue_id, _lang(), f"item-{item_id}")
+
+
+@bp.post("/items/<int:item_id>/status")
+@permission_required(Permission.EDIT)
+def status(item_id: int) -> Response:
+    issue_id = _issue_of_item(item_id)
+    accepted = request.form.get("accepted") == "1"
+    try:
+        editing.decide_item(web_store(), item_id, accepted, acting_user())
+        report(tr("web.done.accepted") if accepted else tr("web.done.rejected_item"))
+    except MediawatchError as exc:
+        report(error=exc)
+    return back(issue_id, _lang(), f"item-{item_id}")
+
+
+@bp.post("/items/<int:item_id>/shift")
+@permission_required(Permission.EDIT)
+def shift(item_id: int) -> Response:
+    issue_id = _issue_of_item(item_id)
+    step = -1 if request.form.get("step") == "up" else 1
+    try:
+        editing.shift_item(web_store(), item_id, acting_user(), step)
+    except MediawatchError as exc:
+        report(error=exc)
+    return back(issue_id, _lang(), f"item-{item_id}")
+
+
+@bp.post("/items/<int:item_id>/section")
+@permission_required(Permission.EDIT)
+def section(item_id: int) -> Response:
+    issue_id = _issue_of_item(item_id)
+    try:
+        editing.move_item(
+            web_store(), item_id, acting_user(), position=10**6, section=request.form.get("section")
+        )
+        report(tr("web.done.moved"))
+    except MediawatchError as exc:
+        report(error=exc)
+    return back(issue_id, _lang(), f"item-{item_id}")
+
+
+@bp.post("/items/<int:item_id>/comments")
+@permission_required(Permission.EDIT)
+def comment(item_id: int) -> Response:
+    issue_id = _issue_of_item(item_id)
+    try:
+        editing.comment(web_store(), item_id, acting_user(), request.form.get("body", ""))
+        report(tr("web.done.commented"))
+    except MediawatchError as exc:
+        report(error=exc)
+    return back(issue_id, _lang(), f"item-{item_id}")
+
+
+@bp.post("/issues/<int:issue_id>/blocks")
+@permission_required(Permission.EDIT)
+def add_block(issue_id: int) -> Response:
+    try:
+        kind = BlockKind(request.form.get("kind", ""))
+    except ValueError:
+        abort(400)
+    try:
+        block_id = editing.add_block(
+            web_store(),
+            issue_id,
+            _lang(),
+            kind,
+            acting_user(),
+            title=request.form.get("title", ""),
+            body=request.form.get("body", ""),
+            link=request.form.get("link", ""),
+        )
+        report(tr("web.done.block_added"))
+        return back(issue_id, _lang(), f"block-{block_id}")
+    except MediawatchError as exc:
+        report(error=exc)
+    return back(issue_id, _lang(), "blocks")
+
+
+@bp.post("/blocks/<int:block_id>")
+@permission_required(Permission.EDIT)
+def edit_block(block_id: int) -> Response:
+    issue_id, lang = _issue_of_block(block_id)
+    try:
+        editing.update_block(
+            web_store(),
+            block_id,
+            acting_user(),
+            title=request.form.get("title", ""),
+            body=request.form.get("body", ""),
+            link=request.form.get("link", ""),
+        )
+        report(tr("web.done.saved"))
+    except MediawatchError as exc:
+        report(error=exc)
+    return back(issue_id, lang, f"block-{block_id}")
+
+
+@bp.post("/blocks/<int:block_id>/delete")
+@permission_required(Permission.EDIT)
+def delete_block(block_id: int) -> Response:
+    issue_id, lang = _issue_of_block(block_id)
+    try:
+        editing.delete_block(web_store(), block_id, acting_user())
+        report(tr("web.done.block_deleted"))
+    except MediawatchError as exc:
+        report(error=exc)
+    return back(issue_id, lang, "blocks")

@@ -1,0 +1,75 @@
+"""Previews of an edition exactly as it will be emailed: for signed-in users, and by signed link.
+
+The email's HTML is served on its own URL with a ``sandbox`` Content-Security-Policy and shown in a
+sandboxed iframe: no script runs, it has no access to the app's origin or cookies, it cannot submit a
+form. Article titles and summaries come from the web and are hostile; rendering escapes them, and the
+sandbox is the second wall.
+"""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, render_template
+from werkzeug.wrappers import Response
+
+from mediawatch.errors import MediawatchError, RenderError
+from mediawatch.review.actions import render_now
+from mediawatch.review.links import read_preview_token
+from mediawatch.review.workflow import Forbidden, localized
+from mediawatch.web.base import IFRAME_SANDBOX, error_page, login_required, ui_lang, web_settings, web_store
+
+bp = Blueprint("preview", __name__)
+
+EMAIL_CSP = (
+    f"sandbox {IFRAME_SANDBOX}; default-src 'none'; img-src https: http: data:; style-src 'unsafe-inline'; "
+    "font-src https: data:; frame-ancestors 'self'; base-uri 'none'; form-action 'none'"
+)
+
+
+def _email_response(issue_id: int, lang: str) -> Response:
+    store, settings = web_store(), web_settings()
+    try:
+        content = store.issue_content(issue_id)
+    except MediawatchError:
+        abort(404)
+    if lang not in content.issue.languages:
+        abort(404)
+    try:
+        rendered, _fingerprint = render_now(content, lang, settings)
+        body, status = rendered.html, 200
+    except RenderError as exc:
+        body, status = render_template("render_error.html", error=str(exc)), 422
+    response = Response(body, status=status, content_type="text/html; charset=utf-8")
+    response.headers["Content-Security-Policy"] = EMAIL_CSP
+    response.headers["X-Frame-Options"] = "SAMEORIGIN"
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@bp.get("/issues/<int:issue_id>/editions/<lang>/preview")
+@login_required
+def edition(issue_id: int, lang: str) -> Response:
+    return _email_response(issue_id, lang)
+
+
+@bp.get("/p/<token>")
+def public(token: str) -> str | Response:
+    """A read-only page for someone without an account, while the signed link is valid."""
+    try:
+        grant = read_preview_token(web_settings(), token)
+        issue = web_store().issue_content(grant.issue_id).issue
+    except Forbidden as exc:
+        return error_page(403, localized(exc, ui_lang()))
+    except MediawatchError:
+        abort(404)
+    return render_template(
+        "shared_preview.html", issue=issue, grant=grant, token=token, sandbox=IFRAME_SANDBOX
+    )
+
+
+@bp.get("/p/<token>/html")
+def public_html(token: str) -> Response:
+    try:
+        grant = read_preview_token(web_settings(), token)
+    except Forbidden as exc:
+        return error_page(403, localized(exc, ui_lang()))
+    return _email_response(grant.issue_id, grant.language)

@@ -1,0 +1,271 @@
+"""Subscribers on the command line (add, CSV import with bad rows, export, list, remove) and the bounce
+mailbox (DSN, ARF, mailto unsubscribe; Maildir and mbox; idempotent), against a real SMTP server."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import mailbox
+
+import pytest
+from deliver_samples import SmtpServer, approved_issue, make_settings, open_store
+from test_deliver import add, run
+
+from mediawatch.deliver.links import LinkPurpose, link_signer
+from mediawatch.deliver.send import send_issue
+from mediawatch.errors import WorkflowError
+from mediawatch.types import Publication, SubscriberStatus
+
+
+@pytest.fixture
+def setup(tmp_path):
+    with SmtpServer() as server:
+        settings = make_settings(tmp_path, server.url)
+        store = open_store(settings)
+        yield settings, store, server.recorder
+        store.close()
+
+
+BAD_CSV = (
+    "\ufeffemail;language;publications\n"  # a French spreadsheet: BOM and semicolons
+    "ok@example.org;fr;newsletter\n"
+    "bad-address;fr;newsletter\n"
+    "two@example.org;de;newsletter\n"
+    "three@example.org;es;magazine\n"
+    "OK@example.org;en;newsletter\n"
+    '"four@example.org";en;"newsletter, press-review"\n'
+    "five@example.org;es;both;extra\n"
+    "\n"
+    "six@example.org;es;\n"
+)
+
+
+def test_csv_import_keeps_good_rows_and_reports_each_bad_one(setup, tmp_path):
+    settings, store, recorder = setup
+    path = tmp_path / "list.csv"
+    path.write_text(BAD_CSV, encoding="utf-8")
+    result = run(settings, "subscribers", "import-csv", str(path))
+    assert result.exit_code == 4
+    assert "2 imported, 0 already known, 6 bad rows." in result.output
+    lines = result.output
+    assert "line 3 (bad-address): 'bad-address' is not an email address" in lines
+    assert "line 4 (two@example.org): unknown language 'de'" in lines
+    assert "line 5 (three@example.org): unknown publication 'magazine'" in lines
+    assert "line 6 (OK@example.org): the same address as line 2" in lines
+    assert "line 8 (five@example.org): more cells than the header" in lines
+    assert "line 10 (six@example.org): choose at least one publication" in lines
+    four = store.find_subscriber("four@example.org")
+    assert four.status is SubscriberStatus.ACTIVE
+    assert four.publications == tuple(Publication)
+    (record,) = store.consent_records(four.id)
+    assert (record.method, record.form) == ("csv-import", "list.csv")
+    assert recorder.snapshot() == []  # active imports get no mail
+
+    again = run(settings, "--lang", "fr", "subscribers", "import-csv", str(path))
+    assert "0 importés, 2 déjà connus, 6 lignes invalides." in again.output
+    assert "ligne 4 (two@example.org) : langue inconnue 'de'" in again.output
+    bad_header = tmp_path / "bad.csv"
+    bad_header.write_text("mail,lang\nx@example.org,fr\n", encoding="utf-8")
+    result = run(settings, "subscribers", "import-csv", str(bad_header))
+    assert result.exit_code == 2
+    assert "lacks column(s) email, language, publications" in result.output
+
+
+def test_csv_import_with_double_opt_in_mails_confirmations(setup, tmp_path):
+    settings, store, recorder = setup
+    path = tmp_path / "optin.csv"
+    path.write_text("email,language,publications\na@example.org,es,newsletter\nb@example.org,fr,both\n")
+    result = run(settings, "subscribers", "import-csv", "--double-opt-in", str(path))
+    assert result.exit_code == 0
+    assert "2 confirmation mails sent." in result.output
+    assert store.find_subscriber("a@example.org").status is SubscriberStatus.PENDING
+    subjects = sorted(r.message()["Subject"] for r in recorder.snapshot())
+    assert subjects == ["Confirme su suscripción a 4 per 1000", "Confirmez votre abonnement à 4 per 1000"]
+
+
+def test_export_then_import_round_trip(setup, tmp_path):
+    settings, store, _recorder = setup
+    add(store, "a@example.org", "fr", "both", fallback="es")
+    add(store, "b@example.org", "en", "press-review")
+    out = tmp_path / "out.csv"
+    result = run(settings, "subscribers", "export-csv", "-o", str(out))
+    assert result.exit_code == 0
+    assert "2 subscribers written" in result.output
+    rows = list(csv.DictReader(io.StringIO(out.read_text(encoding="utf-8"))))
+    assert rows[0]["email"] == "a@example.org"
+    assert rows[0]["publications"] == "newsletter;press-review"
+    assert rows[0]["fallback"] == "es"
+    assert rows[1]["status"] == "active"
+    other = make_settings(tmp_path / "other")
+    (tmp_path / "other").mkdir()
+    assert run(other, "subscribers", "import-csv", str(out)).exit_code == 0
+    listed = [json.loads(line) for line in run(other, "subscribers", "list", "--json").output.splitlines()]
+    assert [(r["email"], r["language"], r["publications"], r["fallback"]) for r in listed] == [
+        ("a@example.org", "fr", "newsletter;press-review", "es"),
+        ("b@example.org", "en", "press-review", ""),
+    ]
+
+
+def test_add_list_remove(setup):
+    settings, store, recorder = setup
+    result = run(
+        settings, "subscribers", "add", "New@Example.org", "--language", "es", "--publication", "newsletter"
+    )
+    assert result.exit_code == 0
+    assert "a confirmation mail was sent" in result.output
+    (mail,) = recorder.snapshot()
+    assert mail.rcpt_tos == ["New@example.org"]
+    assert mail.message()["Content-Language"] == "es"
+    assert store.find_subscriber("new@example.org").status is SubscriberStatus.PENDING
+    result = run(
+        settings,
+        "subscribers",
+        "add",
+        "admin@example.org",
+        "--language",
+        "fr",
+        "--publication",
+        "press-review",
+        "--confirmed",
+        "--note",
+        "paper form 2024-03",
+    )
+    assert "added, active" in result.output
+    record = store.consent_records(store.find_subscriber("admin@example.org").id)[0]
+    assert record.detail == "paper form 2024-03"
+    result = run(
+        settings,
+        "subscribers",
+        "add",
+        "admin@example.org",
+        "--language",
+        "fr",
+        "--publication",
+        "newsletter",
+        "--confirmed",
+    )
+    assert result.exit_code == 2
+    assert "already a subscriber" in result.output
+    listed = run(settings, "subscribers", "list", "--status", "active").output
+    assert "admin@example.org" in listed
+    assert "New@example.org" not in listed
+    assert "1 subscribers." in listed
+    assert (
+        "admin@example.org unsubscribed" in run(settings, "subscribers", "remove", "admin@example.org").output
+    )
+    assert store.find_subscriber("admin@example.org").status is SubscriberStatus.UNSUBSCRIBED
+    assert run(settings, "subscribers", "remove", "--forget", "admin@example.org").exit_code == 0
+    assert store.find_subscriber("admin@example.org") is None
+    result = run(settings, "subscribers", "remove", "nobody@example.org")
+    assert result.exit_code == 2
+    assert "no subscriber" in result.output
+    bad = run(
+        settings, "subscribers", "add", "not-an-address", "--language", "fr", "--publication", "newsletter"
+    )
+    assert bad.exit_code == 2
+    assert "is not an email address" in bad.output
+    assert "Traceback" not in bad.output
+
+
+# -- bounces ------------------------------------------------------------------------------------------
+def _dsn(recipient: str, action: str, status: str, original_id: str, n: int) -> bytes:
+    return (
+        "From: MAILER-DAEMON@mx.example.net\r\nTo: news@example.org\r\n"
+        f"Subject: Delivery Status Notification\r\nMessage-ID: <dsn{n}@mx.example.net>\r\n"
+        "MIME-Version: 1.0\r\n"
+        'Content-Type: multipart/report; report-type=delivery-status; boundary="BOUND"\r\n\r\n'
+        "--BOUND\r\nContent-Type: text/plain\r\n\r\nYour message could not be delivered.\r\n"
+        "--BOUND\r\nContent-Type: message/delivery-status\r\n\r\n"
+        "Reporting-MTA: dns; mx.example.net\r\n\r\n"
+        f"Final-Recipient: rfc822; {recipient}\r\nAction: {action}\r\nStatus: {status}\r\n"
+        f"Diagnostic-Code: smtp; 550 {status} mailbox problem\r\n\r\n"
+        "--BOUND\r\nContent-Type: text/rfc822-headers\r\n\r\n"
+        f"From: news@example.org\r\nTo: {recipient}\r\nMessage-ID: {original_id}\r\nSubject: x\r\n\r\n"
+        "--BOUND--\r\n"
+    ).encode()
+
+
+def _arf(original_id: str, list_unsubscribe: str) -> bytes:
+    return (
+        "From: feedback@isp.example.net\r\nTo: abuse@example.org\r\nSubject: FW: complaint\r\n"
+        "Message-ID: <arf1@isp.example.net>\r\nMIME-Version: 1.0\r\n"
+        'Content-Type: multipart/report; report-type=feedback-report; boundary="ARF"\r\n\r\n'
+        "--ARF\r\nContent-Type: text/plain\r\n\r\nThis is an email abuse report.\r\n"
+        "--ARF\r\nContent-Type: message/feedback-report\r\n\r\n"
+        "Feedback-Type: abuse\r\nUser-Agent: SomeGenerator/1.0\r\nVersion: 1\r\n"
+        "Original-Mail-From: <news@example.org>\r\n\r\n"
+        "--ARF\r\nContent-Type: message/rfc822\r\n\r\n"
+        f"From: news@example.org\r\nTo: redacted@isp.example.net\r\nMessage-ID: {original_id}\r\n"
+        f"List-Unsubscribe: {list_unsubscribe}\r\nSubject: x\r\n\r\nbody\r\n"
+        "--ARF--\r\n"
+    ).encode()
+
+
+@pytest.mark.parametrize("kind", ["maildir", "mbox"])
+def test_bounces_import_suppresses_hard_bounces_and_complaints(setup, tmp_path, kind):
+    settings, store, recorder = setup
+    issue_id = approved_issue(store, settings)
+    people = {n: add(store, f"{n}@example.org") for n in ("hard", "soft", "complainer", "leaver", "fine")}
+    send_issue(store, settings, issue_id)
+    sent = {r.rcpt_tos[0]: r.message() for r in recorder.snapshot()}
+    token = link_signer(settings).token(LinkPurpose.UNSUBSCRIBE, people["leaver"])
+    messages = [
+        _dsn("hard@example.org", "failed", "5.1.1", sent["hard@example.org"]["Message-ID"], 1),
+        _dsn("soft@example.org", "delayed", "4.4.1", sent["soft@example.org"]["Message-ID"], 2),
+        _arf(
+            sent["complainer@example.org"]["Message-ID"], sent["complainer@example.org"]["List-Unsubscribe"]
+        ),
+        f"From: leaver@example.org\r\nTo: news@example.org\r\nSubject: unsubscribe {token}\r\n\r\n".encode(),
+        b"From: someone@example.net\r\nTo: news@example.org\r\nSubject: hello\r\n\r\nJust a reply.\r\n",
+    ]
+    path = tmp_path / ("Maildir" if kind == "maildir" else "bounces.mbox")
+    box = mailbox.Maildir(path, create=True) if kind == "maildir" else mailbox.mbox(path, create=True)
+    for raw in messages:
+        box.add(raw)
+    box.flush()
+    box.close()
+
+    result = run(settings, "bounces", "import", str(path))
+    assert result.exit_code == 0, result.output
+    assert (
+        "5 messages read: 1 hard bounces, 1 soft bounces, 1 complaints, 1 unsubscribe mails, "
+        "1 not recognised, 0 read before; 3 subscribers changed."
+    ) in result.output
+    status = {n: store.find_subscriber(p.id).status for n, p in people.items()}
+    assert status == {
+        "hard": SubscriberStatus.BOUNCED,
+        "soft": SubscriberStatus.ACTIVE,
+        "complainer": SubscriberStatus.COMPLAINED,
+        "leaver": SubscriberStatus.UNSUBSCRIBED,
+        "fine": SubscriberStatus.ACTIVE,
+    }
+    assert store.suppression("hard@example.org").reason == "hard-bounce"
+    assert store.suppression("complainer@example.org").reason == "complaint"
+    assert store.suppression("soft@example.org") is None
+    assert [r.method for r in store.consent_records(people["leaver"].id)][-1] == "mailto"
+
+    # the same mailbox again: nothing new
+    again = json.loads(run(settings, "bounces", "import", "--json", str(path)).output)
+    assert again["already_seen"] == 5
+    assert again["changed"] == 0
+
+    # never written to again, not even if re-added or re-imported
+    with pytest.raises(WorkflowError, match="suppression list"):
+        add(store, "hard@example.org")
+    store.delete_subscriber(people["complainer"].id)  # "delete my data" keeps the address suppressed
+    with pytest.raises(WorkflowError, match="suppression list"):
+        add(store, "complainer@example.org")
+    before = len(recorder.snapshot())
+    second = approved_issue(store, settings)
+    send_issue(store, settings, second)
+    got = sorted(r.rcpt_tos[0] for r in recorder.snapshot()[before:])
+    assert got == ["fine@example.org", "soft@example.org"]
+
+
+def test_bounces_import_reports_a_missing_mailbox(setup, tmp_path):
+    settings, _store, _recorder = setup
+    (tmp_path / "notamaildir").mkdir()
+    result = run(settings, "bounces", "import", str(tmp_path / "notamaildir"))
+    assert result.exit_code == 2
+    assert "not a Maildir" in result.output

@@ -1,0 +1,418 @@
+"""`mediawatch nightly` end to end: the demo sources served on 127.0.0.1, a real SMTP server (aiosmtpd)
+receiving the editors' email, real subprocesses killed with SIGKILL and run again.
+
+Plus the pure parts: cadences and due periods, JSON log lines and their rotation, the email's words.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import email
+import email.policy
+import json
+import os
+import random
+import signal
+import socket
+import subprocess
+import sys
+import threading
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import pytest
+import tomlkit
+from aiosmtpd.controller import Controller
+
+from mediawatch.config import Settings
+from mediawatch.demo.server import DemoServer, demo_sources
+from mediawatch.errors import ConfigError
+from mediawatch.i18n import LANGUAGES
+from mediawatch.nightly import ANNOUNCED, Every, due_period, json_logging, parse_cadence
+from mediawatch.nightly.cadence import WEEKDAYS, Cadence
+from mediawatch.nightly.notify import DraftNews, RunNews, SourceNews, editor_message, editors
+from mediawatch.store import open_store
+from mediawatch.types import ArticleState, Publication
+
+TODAY = datetime.now(UTC).date()
+AT = f"{TODAY.isoformat()}T12:00:00+00:00"  # every run decides what is due at this moment
+EDITORS = ("editor@example.org", "chief@example.org")
+
+
+# -- a real SMTP server ---------------------------------------------------------------------------------
+class Inbox:
+    """aiosmtpd handler: keeps what it accepts; ``stall`` holds the reply to DATA until it is set."""
+
+    def __init__(self) -> None:
+        self.messages: list[tuple[str, list[str], email.message.EmailMessage]] = []
+        self.stall: threading.Event | None = None
+        self.data_started = threading.Event()
+        self.url = ""
+
+    async def handle_DATA(self, server, session, envelope):  # noqa: N802 - aiosmtpd's hook name
+        self.data_started.set()
+        if self.stall is not None:
+            while not self.stall.is_set():
+                await asyncio.sleep(0.05)
+            return "451 4.3.0 try again later"
+        message = email.message_from_bytes(envelope.content, policy=email.policy.default)
+        self.messages.append((envelope.mail_from, list(envelope.rcpt_tos), message))
+        return "250 2.0.0 OK"
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture
+def inbox():
+    handler = Inbox()
+    port = free_port()
+    controller = Controller(handler, hostname="127.0.0.1", port=port)
+    controller.start()
+    handler.url = f"smtp://127.0.0.1:{port}"
+    yield handler
+    if handler.stall is not None:
+        handler.stall.set()
+    controller.stop()
+
+
+# -- a workspace: demo site, registry, config ------------------------------------------------------------
+class Workspace:
+    def __init__(self, root: Path, smtp_url: str) -> None:
+        self.root = root
+        self.db = root / "mediawatch.sqlite3"
+        self.feeds = root / "feeds"
+        self.config = root / "config.toml"
+        self.log = root / "logs" / "nightly.jsonl"
+        self.drafts = root / "drafts"
+        self.issues = root / "issues"
+        self.smtp_url = smtp_url
+
+    def write_config(self, **nightly: object) -> None:
+        doc = {
+            "collect": {"allow_private_addresses": True, "per_host_delay": 0.02, "extract_workers": 1},
+            "classify": {"model_path": str(self.root / "model.npz")},
+            "render": {"issues_dir": str(self.issues)},
+            "review": {"base_url": "http://127.0.0.1:8000"},
+            "deliver": {"smtp_url": self.smtp_url, "mail_from": "watch@example.org"},
+            "nightly": {
+                "nightly_press_review": f"weekly:{WEEKDAYS[TODAY.weekday()]}",
+                "nightly_newsletter": "off",
+                "nightly_editors": ", ".join(EDITORS),
+                "nightly_editors_lang": "fr",
+                "nightly_drafts_dir": str(self.drafts),
+                "log_file": str(self.log),
+                **nightly,
+            },
+        }
+        self.config.write_text(tomlkit.dumps(doc), encoding="utf-8")
+
+    def command(self, *args: str) -> list[str]:
+        return [
+            # not `python -m mediawatch.cli`: as __main__ it would not be the module later stages register on
+            sys.executable, "-c", "from mediawatch.cli import main; main()", "--db", str(self.db),
+            "--feeds", str(self.feeds),
+            "--config", str(self.config), "nightly", *args,
+        ]  # fmt: skip
+
+    @property
+    def env(self) -> dict[str, str]:
+        env = {k: v for k, v in os.environ.items() if not k.startswith("MEDIAWATCH_")}
+        env.update(MEDIAWATCH_LANG="en", MEDIAWATCH_I18N_STRICT="1")
+        return env
+
+    def run(self, *args: str, at: str = AT) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            self.command("--at", at, *args), env=self.env, capture_output=True, text=True, timeout=300
+        )
+
+    def start(self, *args: str) -> subprocess.Popen[str]:
+        return subprocess.Popen(
+            self.command("--at", AT, *args),
+            env=self.env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            text=True,
+        )
+
+    def events(self) -> list[dict[str, object]]:
+        lines = self.log.read_text(encoding="utf-8").splitlines()
+        return [json.loads(line) for line in lines]  # every line is one JSON object
+
+    def names(self) -> list[str]:
+        return [str(e["event"]) for e in self.events()]
+
+
+def write_registry(folder: Path, entries: list[dict[str, object]]) -> None:
+    folder.mkdir(parents=True, exist_ok=True)
+    doc = tomlkit.document()
+    tables = tomlkit.aot()
+    for entry in entries:
+        tables.append(tomlkit.item(entry))
+    doc.add("source", tables)
+    (folder / "sources.toml").write_text(tomlkit.dumps(doc), encoding="utf-8")
+
+
+@pytest.fixture
+def ws(tmp_path, inbox):
+    with DemoServer(today=TODAY) as server:
+        workspace = Workspace(tmp_path, inbox.url)
+        write_registry(workspace.feeds, demo_sources(server.base_url))
+        workspace.write_config()
+        yield workspace
+
+
+def due_bounds(at: date) -> tuple[datetime, datetime]:
+    end = datetime.combine(at, datetime.min.time(), UTC)
+    return end - timedelta(days=7), end
+
+
+# -- end to end --------------------------------------------------------------------------------------------
+def test_nightly_end_to_end_then_idempotent(ws, inbox):
+    first = ws.run()
+    assert first.returncode == 4, first.stderr  # the demo's two broken sources fail, on purpose
+    assert first.stdout.startswith("nightly exit=4 ")
+    assert "Traceback" not in first.stderr
+    names = ws.names()
+    for event in ("nightly.start", "collect.done", "sources.health", "classify.done", "stories.done",
+                  "compose.done", "render.done", "notify.sent", "nightly.done"):  # fmt: skip
+        assert event in names, names
+    assert {e["run"] for e in ws.events() if e["event"] != "log"} == {ws.events()[0]["run"]}
+
+    with open_store(f"sqlite:///{ws.db}") as store:
+        issues = store.list_issues()
+        assert len(issues) == 1
+        issue = issues[0]
+        assert issue.publication is Publication.PRESS_REVIEW
+        assert (issue.period_from, issue.period_to) == due_bounds(TODAY)
+        assert issue.created_by == "nightly"
+        assert len(store.issue_content(issue.id).visible_items()) > 0
+        assert [e.action for e in store.audit(issue.id)].count(ANNOUNCED) == 1
+    folder = ws.drafts / str(TODAY.year) / issue.slug
+    assert all((folder / f"{lang}.html").is_file() for lang in LANGUAGES)
+    assert not ws.issues.exists()  # drafts never land in the public archive
+
+    # one email per editor, to the editors only, in French (nightly_editors_lang)
+    assert sorted(rcpt for _, rcpts, _ in inbox.messages for rcpt in rcpts) == sorted(EDITORS)
+    sender, _, message = inbox.messages[0]
+    assert sender == "watch@example.org"
+    assert message["Subject"] == "Veille 4 per 1000 : brouillons à relire (1)"
+    text = message.get_body(("plain",)).get_content()
+    html = message.get_body(("html",)).get_content()
+    assert f"http://127.0.0.1:8000/issues/{issue.id}" in text
+    assert f'href="http://127.0.0.1:8000/issues/{issue.id}"' in html
+    assert "Revue de presse" in text
+    assert "Sources en échec" in text
+    assert "Agri-Climat Hebdo (demo-agri-climat-hebdo)" in text  # the truncated feed
+    assert "nouveaux articles collectés" in text
+
+    # the same night again: nothing composed twice, nobody told twice; the failing sources still count
+    again = ws.run()
+    assert again.returncode == 4, again.stderr
+    assert "composed=- already_composed=" + issue.slug in again.stdout
+    assert len(inbox.messages) == 2
+    last_run = [e for e in ws.events() if e.get("run") == ws.events()[-1]["run"]]
+    assert "compose.already_done" in [e["event"] for e in last_run]
+    assert "notify.nothing_new" in [e["event"] for e in last_run]
+    with open_store(f"sqlite:///{ws.db}") as store:
+        assert len(store.list_issues()) == 1
+
+    # a week later (no collection): the next draft is due, composed and announced
+    later = ws.run("--no-collect", at=f"{(TODAY + timedelta(days=7)).isoformat()}T06:00:00+00:00")
+    assert later.returncode == 4, later.stderr
+    with open_store(f"sqlite:///{ws.db}") as store:
+        periods = sorted((i.period_from, i.period_to) for i in store.list_issues())
+    assert periods == [due_bounds(TODAY), due_bounds(TODAY + timedelta(days=7))]
+    assert len(inbox.messages) == 4
+
+
+def test_exit_code_when_another_run_is_active(ws):
+    with open_store(f"sqlite:///{ws.db}") as store, store.run_lock("collect"):
+        result = ws.run()
+    assert result.returncode == 3
+    assert "another collect run is active" in result.stderr
+    assert "Traceback" not in result.stderr
+    assert ws.names()[-1] == "nightly.locked"
+
+
+def test_exit_code_when_nothing_can_be_done(ws, tmp_path):
+    dead = f"http://127.0.0.1:{free_port()}/feed.xml"  # nobody listens there
+    write_registry(
+        ws.feeds,
+        [{"id": "gone", "name": "Gone", "url": dead, "kind": "rss", "language": "fr"}],
+    )
+    result = ws.run("--no-notify")
+    assert result.returncode == 5, result.stderr
+    assert "Traceback" not in result.stderr
+    # an unusable database: the same exit code, a one-line reason
+    bad = tmp_path / "not-a-database.sqlite3"
+    bad.write_text("this is not SQLite", encoding="utf-8")
+    command = ws.command("--no-notify")
+    command[command.index("--db") + 1] = str(bad)
+    result = subprocess.run(command, env=ws.env, capture_output=True, text=True, timeout=120)
+    assert result.returncode == 5
+    assert "nothing could be done" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_killed_runs_leave_nothing_half_done(ws, inbox):
+    # 1. killed while the editors' email is in flight: everything before is done and kept
+    inbox.stall = threading.Event()
+    proc = ws.start()
+    assert inbox.data_started.wait(240), "the run should reach the editors' email"
+    os.kill(proc.pid, signal.SIGKILL)
+    proc.wait()
+    inbox.stall.set()
+    with open_store(f"sqlite:///{ws.db}") as store:
+        issues = store.list_issues()
+        assert len(issues) == 1  # composed whole, in one transaction
+        assert ANNOUNCED not in [e.action for e in store.audit(issues[0].id)]
+        assert store.recent_runs("nightly")[0].status == "running"  # it could not record its end
+    assert inbox.messages == []
+
+    # 2. more kills at random moments, then a run to the end
+    inbox.stall = None
+    rng = random.Random(int(os.environ.get("MEDIAWATCH_KILL_SEED", "7")))
+    for _ in range(3):
+        proc = ws.start()
+        try:
+            proc.wait(timeout=rng.uniform(0.5, 3.0))
+        except subprocess.TimeoutExpired:
+            os.kill(proc.pid, signal.SIGKILL)
+            proc.wait()
+    final = ws.run()
+    assert final.returncode == 4, final.stderr
+    assert "run.interrupted" in ws.names()
+
+    with open_store(f"sqlite:///{ws.db}") as store:
+        issues = store.list_issues()
+        assert len(issues) == 1, [i.slug for i in issues]  # never composed twice
+        assert ANNOUNCED in [e.action for e in store.audit(issues[0].id)]
+        articles = store.list_articles(include_duplicates=True)
+        assert len({a.url for a in articles}) == len(articles)
+        assert all(a.state is not ArticleState.PENDING for a in articles)
+        assert all(r.status != "running" for r in store.recent_runs("nightly"))
+    # told at least once (a kill between the server's OK and our record may repeat one email)
+    told = [rcpt for _, rcpts, _ in inbox.messages for rcpt in rcpts]
+    assert set(told) == set(EDITORS)
+    assert len(inbox.messages) <= 2 * 4
+
+
+# -- pure parts ------------------------------------------------------------------------------------------
+def test_cadences():
+    assert parse_cadence("weekly:mon") == Cadence(Every.WEEKLY, 0)
+    assert parse_cadence(" Weekly:Sunday ") == Cadence(Every.WEEKLY, 6)
+    assert parse_cadence("monthly:1") == Cadence(Every.MONTHLY, 1)
+    assert parse_cadence("") == Cadence(Every.OFF)
+    assert str(parse_cadence("weekly:fri")) == "weekly:fri"
+    for bad in ("weekly", "weekly:funday", "monthly:31", "monthly:0", "hourly"):
+        with pytest.raises(ConfigError, match="not a cadence"):
+            parse_cadence(bad, "nightly_newsletter")
+
+
+def test_due_periods():
+    monday = Cadence(Every.WEEKLY, 0)
+    # Wednesday 2024-05-08: last week's Monday-to-Monday is due, and stays due until the next Monday
+    for day in (6, 7, 8, 12):
+        period = due_period(monday, datetime(2024, 5, day, 3, 0, tzinfo=UTC))
+        assert period is not None
+        assert (period.start, period.end) == (
+            datetime(2024, 4, 29, tzinfo=UTC),
+            datetime(2024, 5, 6, tzinfo=UTC),
+        )
+    assert due_period(monday, datetime(2024, 5, 13, 0, 0, tzinfo=UTC)).end == datetime(
+        2024, 5, 13, tzinfo=UTC
+    )
+    first = Cadence(Every.MONTHLY, 1)
+    period = due_period(first, datetime(2024, 1, 15, tzinfo=UTC))
+    assert (period.start, period.end) == (datetime(2023, 12, 1, tzinfo=UTC), datetime(2024, 1, 1, tzinfo=UTC))
+    period = due_period(Cadence(Every.MONTHLY, 15), datetime(2024, 3, 10, tzinfo=UTC))
+    assert (period.start, period.end) == (
+        datetime(2024, 1, 15, tzinfo=UTC),
+        datetime(2024, 2, 15, tzinfo=UTC),
+    )
+    daily = due_period(Cadence(Every.DAILY), datetime(2024, 3, 1, 23, 59, tzinfo=UTC))
+    assert (daily.start, daily.end) == (datetime(2024, 2, 29, tzinfo=UTC), datetime(2024, 3, 1, tzinfo=UTC))
+    assert due_period(Cadence(Every.OFF), datetime(2024, 3, 1, tzinfo=UTC)) is None
+    # local midnights: Paris is UTC+2 in May, so Monday 00:00 there is Sunday 22:00 UTC
+    paris = due_period(monday, datetime(2024, 5, 6, 3, 0, tzinfo=UTC), ZoneInfo("Europe/Paris"))
+    assert paris.end == datetime(2024, 5, 5, 22, 0, tzinfo=UTC)
+    # just before local midnight the previous period is still the one due
+    late = due_period(monday, datetime(2024, 5, 5, 21, 59, tzinfo=UTC), ZoneInfo("Europe/Paris"))
+    assert late.end == datetime(2024, 4, 28, 22, 0, tzinfo=UTC)
+
+
+def test_json_log_lines_rotate(tmp_path):
+    settings = Settings(log_file=str(tmp_path / "logs" / "n.jsonl"), log_max_bytes=400, log_backups=2)
+    with json_logging(settings) as log:
+        for i in range(40):
+            log.bind(run=7).info("step.done", n=i, at=datetime(2024, 1, 1, tzinfo=UTC), names={"a"})
+        import logging
+
+        logging.getLogger("mediawatch.collect").warning("plain %s", "message")
+    files = sorted((tmp_path / "logs").iterdir())
+    assert [f.name for f in files] == ["n.jsonl", "n.jsonl.1", "n.jsonl.2"]
+    lines = [json.loads(line) for f in files for line in f.read_text(encoding="utf-8").splitlines()]
+    assert all(set(line) >= {"ts", "level", "event"} for line in lines)
+    step = next(line for line in lines if line["event"] == "step.done")
+    assert step["run"] == 7
+    assert step["at"] == "2024-01-01T00:00:00+00:00"
+    assert step["names"] == ["a"]
+    newest = json.loads(files[0].read_text(encoding="utf-8").splitlines()[-1])  # n.jsonl is the current file
+    assert newest["event"] == "log"
+    assert newest["level"] == "warning"
+    assert newest["message"] == "plain message"
+
+
+def test_editor_email_in_every_language():
+    news = RunNews(
+        at=datetime(2024, 5, 6, 3, 0, tzinfo=UTC),
+        drafts=(
+            DraftNews(
+                3,
+                "press-review-2024-05-06",
+                Publication.PRESS_REVIEW,
+                datetime(2024, 4, 29, tzinfo=UTC),
+                datetime(2024, 5, 6, tzinfo=UTC),
+                12,
+                ("no translation provider",),
+            ),
+        ),
+        new_articles=40,
+        relevant=11,
+        stories=9,
+        failing=(SourceNews("x", "X News", "http-5xx", "503 <b>", 3, None),),
+        stale=(SourceNews("y", "Y Blog", "ok", "", 0, 20),),
+        stale_after_days=14,
+        previous_interrupted=True,
+        problems=(),
+    )
+    settings = Settings(mail_from="watch@example.org", base_url="https://watch.example.org/")
+    expected = {
+        "fr": ("brouillons à relire", "29 avril 2024 – 5 mai 2024", "Sources en échec", "interrompu"),
+        "en": ("drafts to review", "April 29, 2024 – May 5, 2024", "Sources failing", "interrupted"),
+        "es": (
+            "borradores por revisar",
+            "29 de abril de 2024 – 5 de mayo de 2024",
+            "Fuentes con fallos",
+            "interrumpió",
+        ),
+    }
+    for lang in LANGUAGES:
+        message = editor_message(news, settings, lang, EDITORS)
+        text = message.get_body(("plain",)).get_content()
+        html = message.get_body(("html",)).get_content()
+        assert expected[lang][0] in message["Subject"]
+        for words in expected[lang][1:]:
+            assert words in text, (lang, words)
+        assert "https://watch.example.org/issues/3" in text
+        assert "503 &lt;b&gt;" in html  # escaped
+        assert message["To"] == ", ".join(EDITORS)
+        assert message["Auto-Submitted"] == "auto-generated"
+    assert editors(Settings(nightly_editors="a@x.org; b@y.org a@x.org")) == ("a@x.org", "b@y.org")
+    with pytest.raises(ConfigError, match="not an email address"):
+        editors(Settings(nightly_editors="a@x.org, nobody"))

@@ -1,0 +1,523 @@
+"""Review rules: pure decisions, the workflow on a real store with real rendering, users, links, the CLI."""
+
+from __future__ import annotations
+
+import json
+import os
+import stat
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from click.testing import CliRunner
+from review_samples import LANGS, PASSWORD, add_team, make_issue, open_store
+
+from mediawatch.cli import cli
+from mediawatch.config import Settings
+from mediawatch.review import actions, editing
+from mediawatch.review.links import preview_token, read_preview_token, secret_key, secret_key_file
+from mediawatch.review.users import acting_user, add_user, authenticate
+from mediawatch.review.workflow import (
+    ISSUE_TRANSITIONS,
+    Forbidden,
+    Permission,
+    Refused,
+    approve_refusal,
+    is_content_change,
+    last_content_author,
+    may,
+    reason,
+    sendable_reasons,
+    transition_refusal,
+    waiting_for,
+)
+from mediawatch.types import Edition, EditionState, Issue, IssueState, ItemStatus, Publication, Role
+
+
+# -- pure rules -------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Line:
+    actor: str
+    action: str
+    language: str = ""
+    before: str | None = None
+    after: str | None = None
+
+
+def _issue(state: IssueState, languages: tuple[str, ...] = ("fr", "en")) -> Issue:
+    at = datetime(2026, 11, 24, tzinfo=UTC)
+    return Issue(1, "n-1", Publication.NEWSLETTER, "N", at, at, languages, state, at, "compose")
+
+
+def _edition(lang: str, state: EditionState, fp: str = "") -> Edition:
+    return Edition(1, lang, state, approved_fingerprint=fp, approved_by="bruno" if fp else "")
+
+
+def test_transitions_follow_the_workflow():
+    path = [IssueState.DRAFT, IssueState.IN_REVIEW, IssueState.APPROVED, IssueState.SCHEDULED]
+    path += [IssueState.SENDING, IssueState.SENT]
+    for current, target in zip(path, path[1:], strict=False):
+        assert transition_refusal(current, target) is None, (current, target)
+    for state in (IssueState.DRAFT, IssueState.IN_REVIEW, IssueState.APPROVED, IssueState.SCHEDULED):
+        assert transition_refusal(state, IssueState.CANCELLED) is None
+    assert ISSUE_TRANSITIONS[IssueState.SENT] == frozenset()
+    assert ISSUE_TRANSITIONS[IssueState.CANCELLED] == frozenset()
+    refused = transition_refusal(IssueState.SENDING, IssueState.CANCELLED)
+    assert refused is not None
+    assert refused.text("en") == "an issue cannot go from sending to cancelled"
+    assert refused.text("fr") == "un numéro ne peut pas passer de l'état « en cours d'envoi » à « annulé »"
+    assert transition_refusal(IssueState.DRAFT, IssueState.APPROVED) is not None
+
+
+def test_roles():
+    assert not may(Role.VIEWER, Permission.EDIT)
+    assert may(Role.VIEWER, Permission.VIEW)
+    assert may(Role.EDITOR, Permission.EDIT)
+    assert may(Role.EDITOR, Permission.SUBMIT)
+    assert not may(Role.EDITOR, Permission.APPROVE)
+    assert may(Role.APPROVER, Permission.APPROVE)
+    assert may(Role.APPROVER, Permission.SCHEDULE)
+    assert not may(Role.APPROVER, Permission.MANAGE_USERS)
+    assert all(may(Role.ADMIN, p) for p in Permission)
+
+
+def test_last_content_author_skips_the_system_and_what_does_not_change_content():
+    lines = [
+        Line("compose", "issue.create"),
+        Line("ana", "item.summary", "fr"),
+        Line("translate", "item.translate", "fr"),  # a machine change: Ana's edit still needs other eyes
+        Line("bruno", "item.comment"),
+        Line("bruno", "item.accepted", before="proposed", after="accepted"),  # shown either way
+        Line("carla", "item.title", "en"),
+        Line("system", "edition.reopened", "fr"),
+    ]
+    assert last_content_author(lines, "fr") == "ana"
+    assert last_content_author(lines, "en") == "carla"
+    assert last_content_author(lines, "es") == ""
+    lines.append(Line("bruno", "item.rejected", before="accepted", after="rejected"))  # every edition
+    assert last_content_author(lines, "fr") == last_content_author(lines, "es") == "bruno"
+    assert is_content_change(Line("x", "block.add", "fr"))
+    assert is_content_change(Line("x", "item.move"))
+    assert not is_content_change(Line("x", "preview.link", "fr"))
+
+
+def test_approve_refusals():
+    issue = _issue(IssueState.IN_REVIEW)
+    edition = _edition("fr", EditionState.IN_REVIEW)
+
+    def refusal(**changes):
+        args = {
+            "actor": "bruno",
+            "role": Role.APPROVER,
+            "last_author": "ana",
+            "four_eyes": True,
+            "current_fingerprint": "f1",
+            "seen_fingerprint": None,
+        }
+        args.update(changes)
+        found = approve_refusal(changes.pop("issue", issue), changes.pop("edition", edition), **args)
+        return found.key if found else None
+
+    assert refusal() is None
+    assert refusal(role=Role.EDITOR) == "review.refused.role"
+    assert refusal(role=Role.VIEWER) == "review.refused.role"
+    assert refusal(last_author="bruno") == "review.refused.four_eyes"
+    assert refusal(last_author="bruno", four_eyes=False) is None
+    assert refusal(seen_fingerprint="f0") == "review.refused.stale_view"
+    assert refusal(seen_fingerprint="f1") is None
+    assert approve_refusal(
+        _issue(IssueState.DRAFT),
+        edition,
+        actor="b",
+        role=Role.ADMIN,
+        last_author="",
+        four_eyes=True,
+        current_fingerprint="f",
+    ) == reason("review.refused.not_submitted")
+    approved = _edition("fr", EditionState.APPROVED, "f1")
+    found = approve_refusal(
+        issue, approved, actor="b", role=Role.ADMIN, last_author="", four_eyes=True, current_fingerprint="f1"
+    )
+    assert found is not None
+    assert found.key == "review.refused.already_approved"
+
+
+def test_sendable_needs_every_edition_approved_as_rendered_now():
+    issue = _issue(IssueState.APPROVED)
+    editions = [_edition("fr", EditionState.APPROVED, "a"), _edition("en", EditionState.APPROVED, "b")]
+    assert sendable_reasons(issue, editions, {"fr": "a", "en": "b"}, {}) == []
+    stale = sendable_reasons(issue, editions, {"fr": "a", "en": "c"}, {})
+    assert [r.key for r in stale] == ["review.blocker.stale"]
+    assert "en" in stale[0].text("en")
+    broken = sendable_reasons(issue, editions, {"fr": "a"}, {"en": "too big"})
+    assert [r.key for r in broken] == ["review.blocker.render"]
+    half = [editions[0], _edition("en", EditionState.IN_REVIEW)]
+    assert [r.key for r in sendable_reasons(issue, half, {"fr": "a", "en": "b"}, {})] == [
+        "review.blocker.not_approved"
+    ]
+    missing = sendable_reasons(issue, editions[:1], {"fr": "a"}, {})
+    assert [r.key for r in missing] == ["review.blocker.no_edition"]
+    draft = sendable_reasons(replace(issue, state=IssueState.DRAFT), editions, {"fr": "a", "en": "b"}, {})
+    assert [r.key for r in draft] == ["review.blocker.state"]
+    assert [w.key for w in waiting_for(replace(issue, state=IssueState.IN_REVIEW), half)] == [
+        "review.waiting.approval"
+    ]
+
+
+# -- the workflow on a real store ---------------------------------------------------------------------
+@pytest.fixture
+def env(tmp_path):
+    store = open_store(tmp_path)
+    add_team(store)
+    settings = Settings(db=str(tmp_path / "review.sqlite3"))
+    yield store, settings
+    store.close()
+
+
+def _user(store, name):
+    return acting_user(store, name)
+
+
+def test_full_workflow_to_sent(env):
+    store, settings = env
+    issue_id = make_issue(store)
+    ana, bruno = _user(store, "ana"), _user(store, "bruno")
+    assert actions.check_sendable(store, issue_id, settings)
+    with pytest.raises(Refused, match="still a draft"):
+        actions.approve(store, issue_id, "fr", bruno, settings)
+    actions.submit(store, issue_id, ana, note="ready")
+    assert {e.state for e in store.issue_content(issue_id).editions} == {EditionState.IN_REVIEW}
+    for lang in LANGS:
+        edition = actions.approve(store, issue_id, lang, bruno, settings, note="fine")
+        assert edition.state is EditionState.APPROVED
+        assert (
+            edition.approved_fingerprint
+            == actions.render_now(store.issue_content(issue_id), lang, settings)[1]
+        )
+    assert store.find_issue(issue_id).state is IssueState.APPROVED
+    assert actions.check_sendable(store, issue_id, settings) == []
+    with pytest.raises(Refused, match="in the past"):
+        actions.schedule(store, issue_id, bruno, datetime.now(UTC) - timedelta(hours=1), settings)
+    with pytest.raises(Forbidden):
+        actions.schedule(store, issue_id, ana, datetime.now(UTC) + timedelta(hours=1), settings)
+    when = datetime.now(UTC) + timedelta(days=1)
+    assert actions.schedule(store, issue_id, bruno, when, settings).state is IssueState.SCHEDULED
+    actions.begin_sending(store, issue_id, settings)
+    actions.mark_sent(store, issue_id)
+    assert store.find_issue(issue_id).state is IssueState.SENT
+    with pytest.raises(Refused):
+        actions.cancel(store, issue_id, bruno)
+    actions_logged = [e.action for e in store.audit(issue_id)]
+    for action in ("issue.in_review", "edition.approved", "issue.approved", "issue.scheduled", "issue.sent"):
+        assert action in actions_logged
+
+
+def test_four_eyes_and_its_switch(env):
+    store, settings = env
+    issue_id = make_issue(store)
+    bruno, carla = _user(store, "bruno"), _user(store, "carla")
+    actions.submit(store, issue_id, _user(store, "ana"))
+    item = store.issue_content(issue_id).items[0]
+    editing.edit_text(store, item.id, "fr", bruno, title=None, summary="Bruno's own words")
+    with pytest.raises(Forbidden, match="four-eyes") as caught:
+        actions.approve(store, issue_id, "fr", bruno, settings)
+    assert "quatre yeux" in caught.value.reason.text("fr")
+    actions.approve(store, issue_id, "en", bruno, settings)  # Bruno did not touch English
+    actions.approve(store, issue_id, "fr", carla, settings)
+    # a team of one switches the rule off
+    other = make_issue(store)
+    actions.submit(store, other, bruno)
+    editing.edit_text(store, store.issue_content(other).items[0].id, "fr", bruno, title="Mine", summary=None)
+    actions.approve(store, other, "fr", bruno, replace(settings, four_eyes=False))
+
+
+def test_an_edit_after_approval_reopens_and_says_why(env):
+    store, settings = env
+    issue_id = make_issue(store)
+    ana, bruno = _user(store, "ana"), _user(store, "bruno")
+    actions.submit(store, issue_id, ana)
+    for lang in LANGS:
+        actions.approve(store, issue_id, lang, bruno, settings)
+    item = store.issue_content(issue_id).items[1]
+    editing.edit_text(store, item.id, "es", ana, title=None, summary="Nuevo resumen")
+    content = store.issue_content(issue_id)
+    es = next(e for e in content.editions if e.language == "es")
+    assert es.state is EditionState.IN_REVIEW
+    assert "edited after approval" in es.note
+    assert content.issue.state is IssueState.IN_REVIEW
+    assert [e.state for e in content.editions if e.language != "es"] == [EditionState.APPROVED] * 2
+    blockers = actions.check_sendable(store, issue_id, settings)
+    assert blockers == ["the issue is in review, not approved", "the es edition is not approved (in review)"]
+    # the approver's page showed the fingerprint of the old text: approving it is refused
+    seen = es.approved_fingerprint or "fingerprint-before-the-edit"
+    with pytest.raises(Refused, match="changed since you looked"):
+        actions.approve(store, issue_id, "es", bruno, settings, seen_fingerprint=seen)
+    current = actions.render_now(content, "es", settings)[1]
+    actions.approve(store, issue_id, "es", bruno, settings, seen_fingerprint=current)
+    assert store.find_issue(issue_id).state is IssueState.APPROVED
+
+
+def test_an_approval_never_covers_content_it_did_not_see(env):
+    """Anything that changes what would be sent (here the organisation's name in the template) voids it."""
+    store, settings = env
+    issue_id = make_issue(store)
+    actions.submit(store, issue_id, _user(store, "ana"))
+    for lang in LANGS:
+        actions.approve(store, issue_id, lang, _user(store, "bruno"), settings)
+    changed = replace(settings, organisation="Another organisation")
+    blockers = actions.check_sendable(store, issue_id, changed, lang="es")
+    assert len(blockers) == 3
+    assert all("cambió desde su aprobación" in b for b in blockers)
+    with pytest.raises(Refused, match="changed since it was approved"):
+        actions.begin_sending(store, issue_id, changed)
+    with pytest.raises(Refused):
+        actions.schedule(
+            store, issue_id, _user(store, "bruno"), datetime.now(UTC) + timedelta(hours=2), changed
+        )
+    assert store.find_issue(issue_id).state is IssueState.APPROVED
+
+
+def test_reject_needs_a_note_and_sends_the_issue_back(env):
+    store, settings = env
+    issue_id = make_issue(store)
+    ana, bruno = _user(store, "ana"), _user(store, "bruno")
+    actions.submit(store, issue_id, ana)
+    actions.approve(store, issue_id, "fr", bruno, settings)
+    with pytest.raises(Refused, match="needs a note"):
+        actions.reject(store, issue_id, "en", bruno, note="  ")
+    with pytest.raises(Forbidden):
+        actions.reject(store, issue_id, "en", ana, note="no")
+    edition = actions.reject(store, issue_id, "en", bruno, note="The second title is wrong")
+    assert edition.state is EditionState.DRAFT
+    assert edition.note == "The second title is wrong"
+    assert store.find_issue(issue_id).state is IssueState.DRAFT
+    actions.submit(store, issue_id, ana)
+    states = {e.language: e.state for e in store.issue_content(issue_id).editions}
+    assert states == {"fr": EditionState.APPROVED, "en": EditionState.IN_REVIEW, "es": EditionState.IN_REVIEW}
+
+
+def test_cancel(env):
+    store, settings = env
+    issue_id = make_issue(store)
+    with pytest.raises(Forbidden):
+        actions.cancel(store, issue_id, _user(store, "ana"))
+    assert (
+        actions.cancel(store, issue_id, _user(store, "root"), note="duplicate").state is IssueState.CANCELLED
+    )
+    with pytest.raises(Refused):
+        actions.submit(store, issue_id, _user(store, "ana"))
+
+
+def test_editing_checks_roles_and_records_decisions(env):
+    store, _settings = env
+    issue_id = make_issue(store)
+    item = store.issue_content(issue_id).items[2]
+    with pytest.raises(Forbidden):
+        editing.edit_text(store, item.id, "fr", _user(store, "vic"), title="x", summary=None)
+    with pytest.raises(Forbidden):
+        editing.comment(store, item.id, _user(store, "vic"), "hello")
+    ana = _user(store, "ana")
+    editing.decide_item(store, item.id, False, ana)
+    assert store.issue_content(issue_id).items[2].status is ItemStatus.REJECTED
+    assert (item.article_id, False) in store.decisions()
+    editing.comment(store, item.id, ana, "Paywalled, sadly")
+    assert [c.body for c in store.comments(issue_id)] == ["Paywalled, sadly"]
+    assert store.audit(issue_id)[-1].action == "item.comment"
+    with pytest.raises(Refused):
+        editing.move_item(store, item.id, ana, position=0, section="sports")
+    with pytest.raises(Refused, match="https"):
+        editing.add_block(
+            store,
+            issue_id,
+            "fr",
+            editing.BlockKind.AGENDA,
+            ana,
+            title="t",
+            body="b",
+            link="javascript:alert(1)",
+        )
+
+
+# -- users, logins, links -------------------------------------------------------------------------------
+def test_users_and_passwords(env):
+    store, _settings = env
+    with pytest.raises(Refused, match="too short"):
+        add_user(store, "dora", Role.EDITOR, "short", "fr")
+    with pytest.raises(Refused, match="not a usable user name"):
+        add_user(store, "system", Role.EDITOR, PASSWORD, "fr")
+    with pytest.raises(Refused, match="already exists"):
+        add_user(store, "ana", Role.EDITOR, PASSWORD, "fr")
+    with pytest.raises(Refused, match="interface language"):
+        add_user(store, "dora", Role.EDITOR, PASSWORD, "de")
+    stored = store.user_password_hash("ana")
+    assert stored is not None
+    assert stored[1].startswith("$argon2id$")
+    assert PASSWORD not in stored[1]
+    assert authenticate(store, "ana", PASSWORD, "10.0.0.1").name == "ana"
+    with pytest.raises(Forbidden, match="wrong user name or password"):
+        authenticate(store, "ana", "wrong password!", "10.0.0.1")
+    with pytest.raises(Forbidden, match="wrong user name or password"):
+        authenticate(store, "nobody", PASSWORD, "10.0.0.1")
+
+
+def test_login_rate_limit_per_name(env):
+    store, _settings = env
+    for _ in range(5):
+        with pytest.raises(Forbidden, match="wrong"):
+            authenticate(store, "bruno", "not the password", "10.0.0.2")
+    with pytest.raises(Forbidden, match="too many failed logins"):
+        authenticate(store, "bruno", PASSWORD, "10.0.0.3")  # even the right password, from elsewhere
+    later = datetime.now(UTC) + timedelta(minutes=16)
+    assert authenticate(store, "bruno", PASSWORD, "10.0.0.2", now=later).name == "bruno"
+
+
+def test_secret_key_file_and_preview_links(tmp_path):
+    settings = Settings(db=str(tmp_path / "db.sqlite3"))
+    key = secret_key(settings)
+    path = secret_key_file(settings)
+    assert path is not None
+    assert path.exists()
+    assert path.parent == tmp_path
+    assert stat.S_IMODE(os.stat(path).st_mode) == 0o600
+    assert secret_key(settings) == key  # created once
+    assert secret_key(replace(settings, secret_key="x" * 32)) == "x" * 32
+    token, expires = preview_token(settings, 7, "fr", days=1)
+    grant = read_preview_token(settings, token)
+    assert (grant.issue_id, grant.language) == (7, "fr")
+    with pytest.raises(Forbidden, match="expired"):
+        read_preview_token(settings, token, now=expires + timedelta(seconds=1))
+    with pytest.raises(Forbidden, match="not valid"):
+        read_preview_token(settings, token[:-2] + ("AA" if not token.endswith("AA") else "BB"))
+    with pytest.raises(Forbidden, match="not valid"):
+        read_preview_token(replace(settings, secret_key="y" * 32), token)
+
+
+# -- the CLI ----------------------------------------------------------------------------------------------
+@pytest.fixture
+def cli_env(tmp_path, monkeypatch):
+    (tmp_path / "empty.toml").write_text("", encoding="utf-8")
+    monkeypatch.setenv("MEDIAWATCH_CONFIG", str(tmp_path / "empty.toml"))
+    monkeypatch.delenv("MEDIAWATCH_DB", raising=False)
+    monkeypatch.delenv("MEDIAWATCH_USER", raising=False)
+    db = tmp_path / "review.sqlite3"
+    runner = CliRunner()
+
+    def run(*args: str, input: str | None = None):
+        return runner.invoke(cli, ["--db", str(db), *args], input=input, catch_exceptions=False)
+
+    return run, tmp_path
+
+
+def test_cli_users(cli_env):
+    run, tmp = cli_env
+    secret = tmp / "pw.txt"
+    secret.write_text(PASSWORD + "\n", encoding="utf-8")
+    result = run("users", "add", "ana", "--role", "editor", "--password-file", str(secret), "--lang", "fr")
+    assert result.exit_code == 0, result.output
+    assert "added user ana (editor)" in result.output
+    result = run("users", "add", "bruno", "--role", "approver", input=f"{PASSWORD}\n{PASSWORD}\n")
+    assert result.exit_code == 0, result.output
+    result = run("users", "add", "bruno", "--role", "approver", "--password-file", str(secret))
+    assert result.exit_code == 2
+    assert "already exists" in result.output
+    short = tmp / "short.txt"
+    short.write_text("abc", encoding="utf-8")
+    result = run("--lang", "es", "users", "add", "carla", "--role", "admin", "--password-file", str(short))
+    assert result.exit_code == 2
+    assert "contraseña demasiado corta" in result.output
+    listed = [json.loads(line) for line in run("users", "list", "--json").output.splitlines()]
+    assert [(u["name"], u["role"], u["language"]) for u in listed] == [
+        ("ana", "editor", "fr"),
+        ("bruno", "approver", "en"),
+    ]
+    assert "ana" in run("users", "list").output
+    assert run("users", "passwd", "ana", "--password-file", str(secret)).exit_code == 0
+    result = run("users", "update", "bruno", "--role", "admin", "--disable")
+    assert result.exit_code == 0, result.output
+    assert "bruno: admin, disabled" in result.output
+    assert json.loads(run("users", "list", "--json").output.splitlines()[1])["active"] is False
+    result = run("issues", "list", "--json")
+    assert result.exit_code == 0
+    store = open_store(tmp)
+    with pytest.raises(Forbidden):
+        authenticate(store, "bruno", PASSWORD, "127.0.0.1")
+    with pytest.raises(Forbidden, match="no active user"):
+        acting_user(store, "bruno")
+    store.close()
+    assert run("users", "update", "bruno", "--enable").exit_code == 0
+    assert run("users", "update", "nobody", "--enable").exit_code == 2
+
+
+def test_cli_issue_workflow(cli_env):
+    run, tmp = cli_env
+    store = open_store(tmp)
+    add_team(store)
+    issue_id = make_issue(store)
+    slug = store.find_issue(issue_id).slug
+    store.close()
+
+    listed = json.loads(run("issues", "list", "--json").output)
+    assert listed["slug"] == slug
+    assert listed["state"] == "draft"
+    assert listed["waiting_for"] == ["submission for review"]
+    result = run("issues", "approve", slug, "--lang", "fr", "--as", "bruno")
+    assert result.exit_code == 2
+    assert "still a draft" in result.output
+    assert run("issues", "submit", slug, "--as", "ana").exit_code == 0
+    result = run("issues", "approve", slug, "--lang", "fr", "--as", "ana")
+    assert result.exit_code == 2
+    assert "does not allow" in result.output
+    result = run("issues", "approve", slug, "--lang", "fr", "--as", "vic")
+    assert result.exit_code == 2
+    result = run("issues", "approve", slug, "--lang", "fr", "--as", "nobody")
+    assert result.exit_code == 2
+    assert "no active user named nobody" in result.output
+    shown = json.loads(run("issues", "show", slug, "--json").output)
+    fr = next(e for e in shown["editions"] if e["language"] == "fr")
+    assert fr["state"] == "in_review"
+    assert len(fr["fingerprint"]) == 64
+    assert not shown["sendable"]
+    result = run("issues", "approve", slug, "--lang", "fr", "--as", "bruno", "--fingerprint", "0" * 64)
+    assert result.exit_code == 2
+    assert "changed since you looked" in result.output
+    result = run(
+        "issues", "approve", slug, "--lang", "fr", "--as", "bruno", "--fingerprint", fr["fingerprint"]
+    )
+    assert result.exit_code == 0, result.output
+    result = run("--lang", "fr", "issues", "approve", slug, "--lang", "fr", "--lang", "en", "--as", "carla")
+    assert result.exit_code == 2
+    assert "déjà validée" in result.output  # fr was approved by Bruno; nothing else was done
+    result = run("--lang", "fr", "issues", "approve", slug, "--lang", "all", "--as", "carla")
+    assert result.exit_code == 0, result.output
+    assert "édition en validée" in result.output
+    assert "édition es validée" in result.output
+    assert "édition fr" not in result.output
+    assert f"{slug} est maintenant « validé »" in result.output
+    assert "Sendable" in run("issues", "show", slug).output
+    when = (datetime.now(UTC) + timedelta(days=2)).strftime("%Y-%m-%dT%H:%M")
+    result = run("issues", "schedule", slug, "--at", when, "--as", "bruno")
+    assert result.exit_code == 0
+    assert "scheduled for" in result.output
+    assert run("issues", "schedule", slug, "--at", "tomorrow", "--as", "bruno").exit_code == 2
+    log = [json.loads(line) for line in run("issues", "log", slug, "--json").output.splitlines()]
+    assert [e["action"] for e in log][:2] == ["issue.create", "issue.in_review"]
+    assert any(e["action"] == "edition.approved" and e["actor"] == "carla" for e in log)
+    assert "bruno" in run("issues", "log", slug).output
+    result = run("issues", "preview-link", slug, "--lang", "es", "--as", "ana")
+    assert result.exit_code == 0
+    assert "/p/" in result.output
+    result = run("issues", "reject", slug, "--lang", "es", "--as", "bruno", "--note", "Typo in the subject")
+    assert result.exit_code == 0, result.output
+    assert json.loads(run("issues", "list", "--json").output)["state"] == "draft"
+    assert run("issues", "cancel", slug, "--as", "root").exit_code == 0
+    assert json.loads(run("issues", "list", "--state", "cancelled", "--json").output)["slug"] == slug
+
+
+def test_demo_accounts(env):
+    from mediawatch.review.demo import DEMO_PASSWORD, demo_instructions, ensure_demo_accounts
+
+    store, _settings = env
+    assert [n for n, _ in ensure_demo_accounts(store)] == ["demo-editor", "demo-approver"]
+    ensure_demo_accounts(store)  # idempotent
+    assert authenticate(store, "demo-approver", DEMO_PASSWORD, "127.0.0.1").role is Role.APPROVER
+    assert "demo-editor" in demo_instructions("/tmp/demo.sqlite3", "es")
