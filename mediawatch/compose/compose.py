@@ -28,7 +28,7 @@ from mediawatch.i18n import LANGUAGES, t
 from mediawatch.store import Store
 from mediawatch.store.issues import NewItem
 from mediawatch.translate import Translator
-from mediawatch.types import AlsoIn, Article, Classification, Publication
+from mediawatch.types import AlsoIn, Article, Classification, ItemText, Publication
 
 SUMMARY_LIMIT = {Publication.PRESS_REVIEW: 280, Publication.NEWSLETTER: 420}
 
@@ -190,7 +190,7 @@ def _when(article: Article) -> datetime:
     return article.published or article.discovered
 
 
-def _new_item(planned: Planned, texts: Sequence[object]) -> NewItem:
+def _new_item(planned: Planned, texts: Sequence[ItemText]) -> NewItem:
     c = planned.candidate
     return NewItem(
         story_id=c.story_id,
@@ -204,7 +204,7 @@ def _new_item(planned: Planned, texts: Sequence[object]) -> NewItem:
         language=c.language,
         regions=c.regions,
         also_in=c.also_in,
-        texts=tuple(texts),  # type: ignore[arg-type]
+        texts=tuple(texts),
     )
 
 

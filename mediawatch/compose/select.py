@@ -7,6 +7,7 @@ maximal-marginal-relevance scheme: cheap, explainable, deterministic).
 
 from __future__ import annotations
 
+import html
 import re
 from collections import Counter
 from collections.abc import Sequence
@@ -154,8 +155,6 @@ _SENTENCE_END = re.compile(r"(?<=[.!?…])\s+")
 
 def clean_text(text: str) -> str:
     """Feed summaries may carry markup: keep the words only (rendering escapes them anyway)."""
-    import html
-
     return _SPACES.sub(" ", html.unescape(_TAGS.sub(" ", text))).strip()
 
 

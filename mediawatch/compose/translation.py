@@ -44,7 +44,7 @@ def translator_from(settings: Settings) -> Translator:
 class _Source:
     """One item's words waiting for one target language."""
 
-    story_id: int
+    key: int  # story id when composing, item id when retrying
     title: str
     summary: str
 
@@ -86,13 +86,9 @@ def edition_texts(
                 work[(c.language, lang)].append(_Source(c.story_id, c.title, c.summary))
     failures: dict[str, tuple[int, str]] = {}  # target language -> (count, first error)
     for (source, target), sources in sorted(work.items()):
-        words = [s.title for s in sources] + [s.summary for s in sources]
-        results = translate_cached(words, source, target, translator, cache)
-        half = len(sources)
-        for n, item in enumerate(sources):
-            title, summary = results[n], results[half + n]
-            text = _item_text(target, source, item, title, summary, provider)
-            texts[item.story_id].append(text)
+        translated = _translate(sources, source, target, translator, cache, provider)
+        for item, text in zip(sources, translated, strict=True):
+            texts[item.key].append(text)
             if text.error:
                 count, first = failures.get(target, (0, text.error))
                 failures[target] = (count + 1, first)
@@ -104,6 +100,24 @@ def edition_texts(
     for values in texts.values():
         values.sort(key=lambda x: order[x.language])
     return texts, warnings
+
+
+def _translate(
+    items: Sequence[_Source],
+    source: str,
+    target: str,
+    translator: Translator,
+    cache: StoreCache,
+    provider: str,
+) -> list[ItemText]:
+    """One batched, cached call for every title and summary of one language pair."""
+    words = [i.title for i in items] + [i.summary for i in items]
+    results = translate_cached(words, source, target, translator, cache)
+    half = len(items)
+    return [
+        _item_text(target, source, item, results[n], results[half + n], provider)
+        for n, item in enumerate(items)
+    ]
 
 
 def _item_text(
@@ -157,13 +171,9 @@ def retry_translations(
     errors: list[str] = []
     touched: set[str] = set()
     for (source, target), rows in sorted(by_pair.items()):
-        words = [r[1].title for r in rows] + [r[1].summary for r in rows]
-        results = translate_cached(words, source, target, translator, cache)
-        half = len(rows)
-        for n, (item_id, text, slug) in enumerate(rows):
-            got = _item_text(
-                target, source, _Source(0, text.title, text.summary), results[n], results[half + n], provider
-            )
+        sources = [_Source(item_id, text.title, text.summary) for item_id, text, _ in rows]
+        translated = _translate(sources, source, target, translator, cache, provider)
+        for (item_id, _text, slug), got in zip(rows, translated, strict=True):
             if got.origin is TextOrigin.MACHINE:
                 if store.fill_translation(
                     item_id, target, title=got.title, summary=got.summary, provider=provider, actor=actor
