@@ -420,9 +420,11 @@ def test_set_enabled_last_table_without_final_newline_and_multiline_array(tmp_pa
     directory.mkdir()
     path = directory / "x.toml"
     path.write_text(
-        '[[source]]\nid = "one"\nname = "One"\nurl = "https://one.example.org/feed"\nkind = "rss"\nlanguage = "fr"\n'
+        '[[source]]\nid = "one"\nname = "One"\nurl = "https://one.example.org/feed"\n'
+        'kind = "rss"\nlanguage = "fr"\n'
         "# about two\n\n"
-        '[[source]]\nid = "two"\nname = "Two"\nurl = "https://two.example.org/feed"\nkind = "rss"\nlanguage = "en"\n'
+        '[[source]]\nid = "two"\nname = "Two"\nurl = "https://two.example.org/feed"\n'
+        'kind = "rss"\nlanguage = "en"\n'
         'tags = [\n  "a",\n  "b",\n]\n# trailing comment',
         encoding="utf-8",
     )
