@@ -121,17 +121,23 @@ def module_db_url(
     return _new_database(module_db_backend, tmp_path_factory.mktemp("db"), request, None)
 
 
-def copy_database(url: str, folder: Path, request: pytest.FixtureRequest) -> str:
-    """A copy of a prepared database (every connection to it closed), dropped after the test.
+@pytest.fixture
+def copy_database(tmp_path: Path, request: pytest.FixtureRequest) -> Callable[[str], str]:
+    """``copy_database(url)``: a copy of a prepared database (every connection to it closed), for one test.
 
-    SQLite: the file is copied into ``folder``; PostgreSQL: ``CREATE DATABASE ... TEMPLATE`` of it.
+    SQLite: the file is copied into ``tmp_path``; PostgreSQL: ``CREATE DATABASE ... TEMPLATE`` of it
+    (about a second), dropped after the test.
     """
-    parsed = sa.engine.make_url(url)
-    if parsed.get_backend_name() == "sqlite":
-        copy = folder / "db.sqlite3"
-        shutil.copy(str(parsed.database), copy)
-        return f"sqlite:///{copy}"
-    server: PgServer = request.getfixturevalue("pg_server")
-    new = server.create_database(template=str(parsed.database))
-    request.addfinalizer(lambda: server.drop_database(str(sa.engine.make_url(new).database)))
-    return new
+
+    def copy(url: str) -> str:
+        parsed = sa.engine.make_url(url)
+        if parsed.get_backend_name() == "sqlite":
+            target = tmp_path / "db.sqlite3"
+            shutil.copy(str(parsed.database), target)
+            return f"sqlite:///{target}"
+        server: PgServer = request.getfixturevalue("pg_server")
+        new = server.create_database(template=str(parsed.database))
+        request.addfinalizer(lambda: server.drop_database(str(sa.engine.make_url(new).database)))
+        return new
+
+    return copy
