@@ -149,6 +149,11 @@ class FaultServer:
         while self._pre_dot_pending and time.monotonic() < end:
             time.sleep(0.001)
 
+    @property
+    def count(self) -> int:
+        with self._lock:
+            return len(self.messages)
+
     def per_recipient(self) -> Counter[str]:
         with self._lock:
             return Counter(r.lower() for m in self.messages for r in m.rcpt_tos)
