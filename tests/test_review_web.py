@@ -48,11 +48,14 @@ class App:
 def app(module_db_url) -> Iterator[App]:
     store = open_store(module_db_url)
     add_team(store)
-    settings = Settings(db=module_db_url, secret_key=secret_key_for(module_db_url))
-    server = make_server("127.0.0.1", 0, create_app(settings, store), threaded=True)
+    server = make_server("127.0.0.1", 0, None, threaded=True)  # type: ignore[arg-type]
+    url = f"http://127.0.0.1:{server.server_port}"
+    # base_url is this server's: forms are accepted only from base_url's origin
+    settings = Settings(db=module_db_url, secret_key=secret_key_for(module_db_url), base_url=url)
+    server.app = create_app(settings, store)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
-    yield App(f"http://127.0.0.1:{server.server_port}", store)
+    yield App(url, store)
     server.shutdown()
     thread.join(timeout=10)
     store.close()
