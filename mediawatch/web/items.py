@@ -50,6 +50,8 @@ def text(item_id: int) -> Response:
             acting_user(),
             title=request.form.get("title"),
             summary=request.form.get("summary"),
+            # ticked: "now in this edition's language"; absent: the words' language decides
+            translated=True if request.form.get("translated") == "1" else None,
         )
         report(tr("web.done.saved"), anchor=anchor)
         report_withdrawn(issue_id, approved, anchor)
