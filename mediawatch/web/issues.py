@@ -27,7 +27,7 @@ from werkzeug.wrappers import Response
 from mediawatch.errors import MediawatchError
 from mediawatch.i18n import tn
 from mediawatch.render.model import BLOCK_KEYS, PUBLICATION_KEYS, language_name, section_title
-from mediawatch.review import actions
+from mediawatch.review import actions, audit
 from mediawatch.review.links import preview_token
 from mediawatch.review.workflow import (
     SENDABLE_STATES,
@@ -128,11 +128,11 @@ def _placed_messages(anchors: set[str]) -> dict[str, list[tuple[str, str]]]:
 
 
 def edition_note(edition: Edition) -> str:
-    """The edition's note in the reader's language when it is the store's "edited after approval"."""
+    """The edition's note in the reader's language (coded notes; older "edited after approval" ones)."""
     note = edition.note
     if note.startswith(EDITED_AFTER_APPROVAL):
         return tr("web.edition.reopened", why=note[len(EDITED_AFTER_APPROVAL) :])
-    return note
+    return audit.note_text(note, ui_lang())
 
 
 def _reasons(found: list[Reason]) -> list[str]:
@@ -216,7 +216,17 @@ def issue(issue_id: int) -> str:
 def audit_log(issue_id: int) -> str:
     content = _issue_or_404(issue_id)
     entries = list(reversed(web_store().audit(issue_id)))
-    return render_template("audit.html", issue=content.issue, entries=entries)
+    lang = ui_lang()
+    return render_template(
+        "audit.html",
+        issue=content.issue,
+        entries=entries,
+        action_label=lambda action: audit.action_label(action, lang),
+        target_label=lambda target: audit.target_label(target, lang),
+        value_label=lambda action, value: audit.value_label(action, value, lang),
+        note_text=lambda raw: audit.note_text(raw, lang),
+        language_name=lambda code: language_name(code, lang),
+    )
 
 
 # -- workflow -----------------------------------------------------------------------------------------
