@@ -12,7 +12,6 @@ import json
 import sys
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 from typing import Any, TypeVar
 
 import click
@@ -73,6 +72,18 @@ def handle_errors(func: F) -> F:
         except MediawatchError as exc:
             click.echo(t("error.prefix", current_lang(), message=exc), err=True)
             sys.exit(EXIT_USAGE)
+        except OSError as exc:
+            # A file the command reads or writes that no code path above turned into a message: say
+            # which and why, in the user's language, rather than a traceback.
+            if exc.filename is None:
+                raise
+            from mediawatch.files import os_error_reason
+
+            lang = current_lang()
+            reason = os_error_reason(exc, exc.filename, lang)
+            message = t("file.cannot_use", lang, path=exc.filename, reason=reason)
+            click.echo(t("error.prefix", lang, message=message), err=True)
+            sys.exit(EXIT_ERROR)
 
     return wrapper  # type: ignore[return-value]
 
@@ -260,7 +271,9 @@ def sources_export_opml(obj: Context, output: str | None) -> None:
 
     text = export_opml(load_registry(obj.settings.feeds_dir))
     if output:
-        Path(output).write_text(text, encoding="utf-8")
+        from mediawatch.files import write_text
+
+        write_text(output, text, obj.lang)
         click.echo(t("sources.wrote", obj.lang, path=output))
     else:
         click.echo(text, nl=False)

@@ -3,6 +3,7 @@
     MediawatchError
      +-- ConfigError            bad configuration or user input (message names what was wrong)
      |    +-- RegistryError      a source registry file (TOML/OPML) is malformed: file, line, problem
+     |    +-- FileAccessError    a file or folder the user named cannot be written: path and reason
      +-- SourceError(url)       something about one remote source or page
      |    +-- FetchError         transport/HTTP failure; carries a FetchStatus
      |    +-- ParseError         the document is not a usable feed
@@ -111,3 +112,11 @@ class AccessError(WorkflowError):
 
 class DeliveryError(MediawatchError):
     """A message could not be delivered."""
+
+
+class FileAccessError(ConfigError):
+    """A file or folder the user named cannot be written (or read): the message names the path and why."""
+
+    def __init__(self, path: str, message: str) -> None:
+        self.path = path
+        super().__init__(message)

@@ -31,6 +31,7 @@ from typing import Any, Protocol
 
 from mediawatch.config import Settings
 from mediawatch.errors import RenderError
+from mediawatch.files import file_error
 from mediawatch.i18n import LANGUAGES, t
 from mediawatch.render.dates import format_period
 from mediawatch.render.edition import fingerprint, render_edition
@@ -116,7 +117,7 @@ def write_atomic(path: Path, data: str) -> Path:
             Path(tmp).unlink(missing_ok=True)
             raise
     except OSError as exc:
-        raise RenderError(f"cannot write {str(path)!r}: {exc.strerror or exc}") from None
+        raise RenderError(str(file_error(exc, path))) from None
     return path
 
 
