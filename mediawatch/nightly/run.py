@@ -25,7 +25,6 @@ import logging
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any, TypeVar
 
 from mediawatch.config import Settings
@@ -254,8 +253,9 @@ class NightlyRun:
 
     def render(self, drafts: list[Issue]) -> None:
         from mediawatch.render import render_issue
+        from mediawatch.render.archive import drafts_dir
 
-        out = Path(self.settings.nightly_drafts_dir or self.settings.issues_dir).expanduser()
+        out = drafts_dir(self.settings)  # never the public archive: these are drafts
         for issue in drafts:
             try:
                 written = render_issue(self.store, issue.id, self.settings, out)
