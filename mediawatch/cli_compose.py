@@ -11,7 +11,10 @@ import click
 from mediawatch.cli import EXIT_ERROR, Context, cli, handle_errors, parse_since
 from mediawatch.errors import ConfigError
 from mediawatch.i18n import t
+from mediawatch.i18n.plural import plural
 from mediawatch.types import BlockKind, Publication
+
+EXIT_NOTHING_TO_COMPOSE = 5  # no issue created: nothing relevant in the period, or all already told
 
 
 def _period_option_help(which: str) -> str:
@@ -36,18 +39,27 @@ def compose(
     actor: str,
     as_json: bool,
 ) -> None:
-    """Create a draft newsletter or press review from the relevant stories of a period."""
-    from mediawatch.compose import compose_issue
+    """Create a draft newsletter or press review from the relevant stories of a period.
 
-    result = compose_issue(
-        obj.store,
-        obj.settings,
-        Publication(publication),
-        period_from=parse_since(date_from, obj.lang),
-        period_to=parse_since(date_to, obj.lang),
-        languages=languages,
-        actor=actor,
-    )
+    No issue is created when no story of the period is relevant, or when every one was already told in an
+    earlier issue of the publication: the command says which, and exits with code 5.
+    """
+    from mediawatch.compose import compose_issue
+    from mediawatch.errors import NothingToCompose
+
+    try:
+        result = compose_issue(
+            obj.store,
+            obj.settings,
+            Publication(publication),
+            period_from=parse_since(date_from, obj.lang),
+            period_to=parse_since(date_to, obj.lang),
+            languages=languages,
+            actor=actor,
+        )
+    except NothingToCompose as exc:  # not a mistake, but the draft asked for does not exist
+        click.echo(str(exc), err=True)
+        sys.exit(EXIT_NOTHING_TO_COMPOSE)
     if as_json:
         click.echo(
             json.dumps(
@@ -68,8 +80,8 @@ def compose(
             obj.lang,
             slug=result.slug,
             id=result.issue_id,
-            items=result.items,
-            candidates=result.candidates,
+            items=plural("compose.items", result.items, obj.lang),
+            candidates=plural("compose.candidates", result.candidates, obj.lang),
         )
     )
     for warning in result.warnings:

@@ -14,6 +14,7 @@
      +-- RenderError            an edition breaks a rendering check (size, alt text, ...): the reason
      +-- WorkflowError          an operation not allowed in the current state
      |    +-- AccessError        the user may not do this (role, four-eyes rule, bad login)
+     |    +-- NothingToCompose   no story left to compose an issue from: no issue is created
      +-- DeliveryError          sending failed
 
 A failing source is turned into data (a recorded status on the source) by the
@@ -119,4 +120,12 @@ class FileAccessError(ConfigError):
 
     def __init__(self, path: str, message: str) -> None:
         self.path = path
+        super().__init__(message)
+
+
+class NothingToCompose(WorkflowError):
+    """A period has no story to compose an issue from (none relevant, or every one already told)."""
+
+    def __init__(self, message: str, already_told: int = 0) -> None:
+        self.already_told = already_told
         super().__init__(message)
