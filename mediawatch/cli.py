@@ -251,13 +251,27 @@ def sources_enable(obj: Context, source_id: str) -> None:
 @click.pass_obj
 @handle_errors
 def sources_import_opml(obj: Context, opml_file: str, filename: str) -> None:
-    """Import the feeds of an OPML file into the registry (known URLs and ids are skipped)."""
+    """Import the feeds of an OPML file into the registry (known URLs and ids are skipped).
+
+    Good entries are imported; every bad one is reported with its line and why. Exit code 4 when some
+    entries were bad.
+    """
+    from mediawatch.i18n.plural import plural
     from mediawatch.sources.manage import import_opml_file
 
-    added, skipped = import_opml_file(obj.settings.feeds_dir, opml_file, filename)
-    click.echo(t("sources.imported", obj.lang, added=added, file=filename, skipped=len(skipped)))
-    for line in skipped:
+    report = import_opml_file(obj.settings.feeds_dir, opml_file, filename)
+    added = plural("sources.count.added", report.added, obj.lang)
+    skipped = plural("sources.count.skipped", len(report.skipped), obj.lang)
+    click.echo(t("sources.imported", obj.lang, added=added, file=filename, skipped=skipped))
+    for line in report.skipped:
         click.echo("  " + t("sources.skipped", obj.lang, line=line))
+    if report.bad:
+        click.echo(plural("sources.opml.refused", len(report.bad), obj.lang, opml=opml_file), err=True)
+        for problem in report.bad:
+            where = problem.line if problem.line is not None else "?"
+            text = t("sources.opml.bad", obj.lang, line=where, outline=problem.outline, reason=problem.reason)
+            click.echo("  " + text, err=True)
+        sys.exit(EXIT_SOURCES_FAILED)
 
 
 @sources.command("export-opml")
