@@ -426,6 +426,8 @@ def retrain(obj: Context, no_labelled: bool) -> None:
     """Retrain the learned relevance model from editors' accept/reject decisions and the labelled set.
 
     The model is blended with the taxonomy score on the next `mediawatch classify` (use --all to rescore).
+    Each database has its own model file (beside an SQLite file; keyed to the URL for PostgreSQL), unless
+    the model_path setting names one.
     """
     from mediawatch.classify.evaluate import GOLD_DIR
     from mediawatch.classify.pipeline import retrain as run_retrain
