@@ -144,6 +144,7 @@ def _gather(
     }
     verdicts = {int(c.id): c for c in store.classifications(relevant_only=True)}
     names = store.source_names()
+    searches = store.news_search_sources()
     told = store.stories_already_published(publication)
     members: dict[int, list[int]] = {}
     grouped: set[int] = set()
@@ -170,8 +171,22 @@ def _gather(
         if story_id in told:
             already += 1
             continue
-        result.append(_candidate(story_id, lead, verdict, present, names, limit))
+        result.append(_candidate(story_id, lead, verdict, present, Outlets(names, searches), limit))
     return result, already
+
+
+@dataclass(frozen=True, slots=True)
+class Outlets:
+    """Who an article is credited to: its source, or for a news-search source the publisher it names."""
+
+    names: dict[str, str]  # source id -> display name
+    searches: set[str]  # ids of news-search sources
+
+    def of(self, article: Article, source_id: str) -> tuple[str, str]:
+        """(display name, key): the key tells outlets apart for the one-outlet-per-section limits."""
+        if source_id in self.searches and article.sitename:
+            return article.sitename, "publisher:" + " ".join(article.sitename.casefold().split())
+        return self.names.get(source_id) or article.sitename or source_id, source_id
 
 
 def _candidate(
@@ -179,20 +194,19 @@ def _candidate(
     lead: Article,
     verdict: Classification,
     members: Sequence[Article],
-    names: dict[str, str],
+    outlets: Outlets,
     summary_limit: int,
 ) -> Candidate:
-    outlet_id = lead.source_ids[0] if lead.source_ids else ""
-    outlet = names.get(outlet_id) or lead.sitename or outlet_id
+    outlet, outlet_id = outlets.of(lead, lead.source_ids[0] if lead.source_ids else "")
     others: dict[str, AlsoIn] = {}
     for article in sorted(members, key=lambda a: (_when(a), a.id)):
         if article.id == lead.id or article.duplicate_of is not None and article.duplicate_of == lead.id:
             continue
         for source_id in article.source_ids or ("",):
-            name = names.get(source_id) or article.sitename or source_id
+            name, _key = outlets.of(article, source_id)
             if name and name != outlet and name not in others:
                 others[name] = AlsoIn(outlet=name, url=article.url, language=article.language)
-    outlet_count = len({s for a in members for s in a.source_ids}) or 1
+    outlet_count = len({outlets.of(a, s)[1] for a in members for s in a.source_ids}) or 1
     return Candidate(
         story_id=story_id,
         article_id=lead.id,
