@@ -434,7 +434,11 @@ def retrain(obj: Context, no_labelled: bool) -> None:
 
     gold = [] if no_labelled else [p for p in (GOLD_DIR / "dev.jsonl",) if p.exists()]
     report = run_retrain(obj.store, obj.settings, gold)
-    click.echo(t("retrain.done", obj.lang, decisions=report.decisions, gold=report.gold, path=report.path))
+    from mediawatch.i18n.plural import plural
+
+    decisions = plural("retrain.decisions", report.decisions, obj.lang)
+    gold = plural("retrain.gold", report.gold, obj.lang)
+    click.echo(t("retrain.done", obj.lang, decisions=decisions, gold=gold, path=report.path))
 
 
 # -- stories ------------------------------------------------------------------------------------------

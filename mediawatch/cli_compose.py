@@ -105,7 +105,9 @@ def translate(obj: Context, retry: bool, issue_ref: str | None, actor: str) -> N
         raise ConfigError(t("compose.no_provider", obj.lang))
     issue_id = obj.store.find_issue(issue_ref).id if issue_ref else None
     report = retry_translations(obj.store, obj.settings, issue_id=issue_id, actor=actor)
-    click.echo(t("compose.retried", obj.lang, filled=report.filled, failed=report.failed))
+    filled = plural("compose.filled", report.filled, obj.lang)
+    failed = plural("compose.unfilled", report.failed, obj.lang)
+    click.echo(t("compose.retried", obj.lang, filled=filled, failed=failed))
     for error in report.errors:
         click.echo(t("compose.warning", obj.lang, warning=error), err=True)
     if report.failed:

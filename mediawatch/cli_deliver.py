@@ -160,7 +160,9 @@ def subscribers_export(obj: Context, output: str | None, status: str | None, pub
 
         with writing(output, obj.lang), open(output, "w", encoding="utf-8", newline="") as fh:
             count = export_csv(obj.store, fh, **kwargs)
-        click.echo(t("deliver.cli.exported", obj.lang, count=count, path=output))
+        from mediawatch.i18n.plural import plural
+
+        click.echo(plural("deliver.cli.exported", count, obj.lang, path=output))
     else:
         export_csv(obj.store, sys.stdout, **kwargs)
 

@@ -1,4 +1,4 @@
-"""Plural forms: ``plural("sources.imported", 1, "en")`` reads ``sources.imported.one``, else ``.other``.
+"""Plural forms: ``plural("title.stories", 1, "en")`` reads ``title.stories.one``, else ``.other``.
 
 French, English and Spanish need two forms each; they differ on zero: French says "0 source importée",
 English and Spanish "0 sources", "0 fuentes" (CLDR plural rules). A catalogue gives every plural key as
