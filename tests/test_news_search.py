@@ -9,7 +9,10 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from pathlib import Path
 
+from click.testing import CliRunner
+
 from mediawatch.classify.grouping import list_stories
+from mediawatch.cli import cli
 from mediawatch.collect.pipeline import collect
 from mediawatch.compose import compose_issue
 from mediawatch.config import Settings
@@ -84,3 +87,19 @@ def test_news_search_items_are_credited_to_the_publisher_they_name(tmp_path, hos
         [breton] = [i for i in items if i.story_id == 1]
         others = {"Ouest-France", "Le Télégramme"} - {breton.outlet}
         assert [a.outlet for a in breton.also_in] == sorted(others)
+
+    # `stories list`: one story (a plural-correct title), the other publisher under "also in", languages
+    # in words
+    (tmp_path / "empty.toml").write_text("", encoding="utf-8")
+    result = CliRunner().invoke(
+        cli,
+        ["--config", str(tmp_path / "empty.toml"), "--db", str(tmp_path / "db.sqlite3"), "--lang", "fr"]
+        + ["stories", "list"],
+        catch_exceptions=False,
+    )
+    assert result.exit_code == 0, result.output
+    assert "1 sujet" in result.output
+    assert "1 sujets" not in result.output
+    assert "Le Télégramme" in result.output
+    assert SEARCH_NAME not in result.output
+    assert "français" in result.output
