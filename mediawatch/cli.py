@@ -431,14 +431,13 @@ def retrain(obj: Context, no_labelled: bool) -> None:
     """
     from mediawatch.classify.evaluate import GOLD_DIR
     from mediawatch.classify.pipeline import retrain as run_retrain
+    from mediawatch.i18n.plural import plural
 
     gold = [] if no_labelled else [p for p in (GOLD_DIR / "dev.jsonl",) if p.exists()]
     report = run_retrain(obj.store, obj.settings, gold)
-    from mediawatch.i18n.plural import plural
-
     decisions = plural("retrain.decisions", report.decisions, obj.lang)
-    gold = plural("retrain.gold", report.gold, obj.lang)
-    click.echo(t("retrain.done", obj.lang, decisions=decisions, gold=gold, path=report.path))
+    labelled = plural("retrain.gold", report.gold, obj.lang)
+    click.echo(t("retrain.done", obj.lang, decisions=decisions, gold=labelled, path=report.path))
 
 
 # -- stories ------------------------------------------------------------------------------------------
