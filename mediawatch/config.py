@@ -213,7 +213,9 @@ def database_url(db: str) -> str:
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
-        raise ConfigError(f"cannot create the database folder {path.parent}: {exc.strerror or exc}") from None
+        from mediawatch.files import file_error  # it reads the catalogues, which need this module
+
+        raise file_error(exc, path) from None
     if path.is_dir():
         raise ConfigError(f"the database path {path} is a folder; give a file name")
     return f"sqlite:///{path}"

@@ -31,7 +31,9 @@ def os_error_reason(exc: OSError, path: str | os.PathLike[str], lang: str | None
     """Why ``path`` could not be written, in ``lang``, naming the part of the path at fault."""
     target = Path(path)
     code = exc.errno
-    if code in (errno.ENOENT, errno.ENOTDIR):
+    if code == errno.EEXIST and target.exists() and not target.is_dir():  # a folder was to be made here
+        return t("file.reason.not_a_folder", lang, folder=str(target))
+    if code in (errno.ENOENT, errno.ENOTDIR, errno.EEXIST):  # mkdir(parents=True) says EEXIST
         existing = _nearest_existing(target)
         if existing is not None and not existing.is_dir():
             return t("file.reason.not_a_folder", lang, folder=str(existing))

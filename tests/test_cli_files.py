@@ -10,6 +10,8 @@ from click.testing import CliRunner
 from render_samples import small_issue
 
 from mediawatch.cli import cli
+from mediawatch.errors import FileAccessError
+from mediawatch.files import writing
 from mediawatch.store import Store
 
 
@@ -91,3 +93,27 @@ def test_an_unexpected_file_error_is_a_message_not_a_traceback(run, tmp_path):
     assert result.exit_code != 0
     assert "Traceback" not in result.output
     assert "somefile.txt" in result.output
+
+
+def test_a_database_or_log_file_under_a_file_is_a_clear_error(tmp_path, monkeypatch):
+    (tmp_path / "empty.toml").write_text("", encoding="utf-8")
+    monkeypatch.setenv("MEDIAWATCH_CONFIG", str(tmp_path / "empty.toml"))
+    (tmp_path / "somefile.txt").write_text("x", encoding="utf-8")
+    runner = CliRunner()
+    db = runner.invoke(cli, ["--db", str(tmp_path / "somefile.txt" / "x.sqlite3"), "sources", "health"])
+    assert db.exit_code != 0
+    assert f"{tmp_path / 'somefile.txt'} is a file, not a folder" in db.output
+    monkeypatch.setenv("MEDIAWATCH_LOG_FILE", str(tmp_path / "somefile.txt" / "nightly.log"))
+    log = runner.invoke(cli, ["--db", str(tmp_path / "db.sqlite3"), "nightly", "--no-collect", "--no-notify"])
+    assert log.exit_code == 2
+    assert f"log_file: cannot write {tmp_path / 'somefile.txt' / 'nightly.log'}" in log.output
+    assert "is a file, not a folder" in log.output
+    assert "File exists" not in db.output + log.output  # the operating system's words said nothing useful
+
+
+def test_a_folder_to_create_where_a_file_stands(tmp_path):
+    # send --dry-run --out FILE: the folder of messages cannot be made where a file is
+    target = tmp_path / "somefile.txt"
+    target.write_text("x", encoding="utf-8")
+    with pytest.raises(FileAccessError, match="somefile.txt is a file, not a folder"), writing(target, "en"):
+        target.mkdir(parents=True, exist_ok=True)
