@@ -156,9 +156,13 @@ def subscribers_export(obj: Context, output: str | None, status: str | None, pub
         "publication": Publication(publication) if publication else None,
     }
     if output:
-        with open(output, "w", encoding="utf-8", newline="") as fh:
+        from mediawatch.files import writing
+
+        with writing(output, obj.lang), open(output, "w", encoding="utf-8", newline="") as fh:
             count = export_csv(obj.store, fh, **kwargs)
-        click.echo(t("deliver.cli.exported", obj.lang, count=count, path=output))
+        from mediawatch.i18n.plural import plural
+
+        click.echo(plural("deliver.cli.exported", count, obj.lang, path=output))
     else:
         export_csv(obj.store, sys.stdout, **kwargs)
 

@@ -84,6 +84,39 @@ def test_the_scan_finds_the_cli_keys():
     assert "error.prefix" in keys
     assert "sources.imported" in keys
     assert "title.health" in keys
+    assert "title.sources" in plural_keys()  # plural("title.sources", n, lang): .one / .other
+
+
+# plural("key", n, lang) and render's plural(...): the catalogues hold "<key>.one" and "<key>.other".
+PLURAL_CALL = re.compile(r"""(?<![\w.])plural\(\s*(["'])([A-Za-z0-9_.\-]+)\1""")
+
+
+def plural_keys() -> dict[str, list[str]]:
+    found: dict[str, list[str]] = {}
+    for path in sorted(PACKAGE.rglob("*.py")):
+        for match in PLURAL_CALL.finditer(path.read_text(encoding="utf-8")):
+            found.setdefault(match.group(2), []).append(str(path.relative_to(ROOT)))
+    return found
+
+
+def test_every_plural_key_used_has_both_forms_in_every_language():
+    assert "compose.items" in plural_keys()
+    for lang in LANGUAGES:
+        known = set(catalogue(lang))
+        missing = sorted(
+            f"{k}.{form}" for k in plural_keys() for form in ("one", "other") if f"{k}.{form}" not in known
+        )
+        assert not missing, f"{lang}: plural forms used but absent: {missing}"
+
+
+def test_plural_forms_follow_each_language():
+    from mediawatch.i18n.plural import plural
+
+    assert [plural("title.stories", n, "en") for n in (0, 1, 2)] == ["0 stories", "1 story", "2 stories"]
+    assert [plural("title.stories", n, "fr") for n in (0, 1, 2)] == ["0 sujet", "1 sujet", "2 sujets"]
+    assert [plural("title.stories", n, "es") for n in (0, 1, 2)] == ["0 noticias", "1 noticia", "2 noticias"]
+    assert plural("retrain.decisions", 1, "fr") == "1 décision de la rédaction"
+    assert plural("deliver.cli.exported", 1, "es", path="a.csv") == "1 suscriptor escrito en a.csv."
 
 
 def test_every_key_used_in_the_code_exists():
@@ -128,6 +161,7 @@ def test_fallback_to_english_and_strict_mode(monkeypatch):
 
 def test_translations_are_really_translated():
     assert t("title.health", "fr") == "état des sources"
+    assert t("title.sources.other", "en", count=3) == "3 sources"
     assert t("column.title", "fr") == "titre"
     assert t("column.title", "es") == "título"
     assert t("common.yes", "es") == "sí"
