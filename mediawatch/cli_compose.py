@@ -10,8 +10,7 @@ import click
 
 from mediawatch.cli import EXIT_ERROR, Context, cli, handle_errors, parse_since
 from mediawatch.errors import ConfigError
-from mediawatch.i18n import t
-from mediawatch.i18n.plural import plural
+from mediawatch.i18n import t, tn
 from mediawatch.types import BlockKind, Publication, User
 
 EXIT_NOTHING_TO_COMPOSE = 5  # no issue created: nothing relevant in the period, or all already told
@@ -86,8 +85,8 @@ def compose(
             obj.lang,
             slug=result.slug,
             id=result.issue_id,
-            items=plural("compose.items", result.items, obj.lang),
-            candidates=plural("compose.candidates", result.candidates, obj.lang),
+            items=tn("compose.items", result.items, obj.lang),
+            candidates=tn("compose.candidates", result.candidates, obj.lang),
         )
     )
     for warning in result.warnings:
@@ -114,8 +113,8 @@ def translate(obj: Context, retry: bool, issue_ref: str | None, actor: str) -> N
         raise ConfigError(t("compose.no_provider", obj.lang))
     issue_id = obj.store.find_issue(issue_ref).id if issue_ref else None
     report = retry_translations(obj.store, obj.settings, issue_id=issue_id, actor=actor)
-    filled = plural("compose.filled", report.filled, obj.lang)
-    failed = plural("compose.unfilled", report.failed, obj.lang)
+    filled = tn("compose.filled", report.filled, obj.lang)
+    failed = tn("compose.unfilled", report.failed, obj.lang)
     click.echo(t("compose.retried", obj.lang, filled=filled, failed=failed))
     for error in report.errors:
         click.echo(t("compose.warning", obj.lang, warning=error), err=True)

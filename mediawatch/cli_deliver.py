@@ -13,7 +13,7 @@ from typing import Any
 import click
 
 from mediawatch.cli import EXIT_ERROR, EXIT_USAGE, Context, cli, handle_errors
-from mediawatch.i18n import LANGUAGES, t
+from mediawatch.i18n import LANGUAGES, t, tn
 from mediawatch.types import OutboxStatus, Publication, SubscriberStatus
 
 STATUSES = [s.value for s in SubscriberStatus]
@@ -160,9 +160,8 @@ def subscribers_export(obj: Context, output: str | None, status: str | None, pub
 
         with writing(output, obj.lang), open(output, "w", encoding="utf-8", newline="") as fh:
             count = export_csv(obj.store, fh, **kwargs)
-        from mediawatch.i18n.plural import plural
 
-        click.echo(plural("deliver.cli.exported", count, obj.lang, path=output))
+        click.echo(tn("deliver.cli.exported", count, obj.lang, path=output))
     else:
         export_csv(obj.store, sys.stdout, **kwargs)
 

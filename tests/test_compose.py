@@ -25,6 +25,7 @@ from mediawatch.compose.select import (
 )
 from mediawatch.config import Settings
 from mediawatch.errors import ConfigError, NothingToCompose, WorkflowError
+from mediawatch.i18n import tn
 from mediawatch.store import open_store
 from mediawatch.types import (
     BlockKind,
@@ -380,7 +381,7 @@ def test_cli_compose_blocks_and_errors(db_path):
     from mediawatch.types import Role
 
     # `--as` names a registered user who may edit (tests/test_review_workflow.py checks the refusals)
-    team = open_store(f"sqlite:///{db_path}")
+    team = open_store(db_path)
     add_user(team, "ana", Role.EDITOR, "correct horse battery")
     add_user(team, "bo", Role.APPROVER, "correct horse battery")
     team.close()
@@ -503,17 +504,16 @@ def test_cli_compose_creates_no_empty_issue(db_path):
     assert nothing.exit_code == 5, nothing.output
     assert "ninguna noticia es pertinente entre el 2021-01-01 y el 2021-02-01" in nothing.output
     assert "Traceback" not in again.output + nothing.output
-    with open_store(f"sqlite:///{db_path}") as store:
+    with open_store(db_path) as store:
         issues = store.list_issues()
         assert len(issues) == composed
         assert all(store.issue_content(i.id).items for i in issues)
 
 
 def test_compose_summary_uses_plurals():
-    from mediawatch.i18n.plural import plural
 
-    assert plural("compose.items", 1, "en") == "1 item chosen"
-    assert plural("compose.items", 0, "en") == "0 items chosen"
-    assert plural("compose.items", 0, "fr") == "0 élément retenu"  # French: 0 is singular
-    assert plural("compose.candidates", 1, "es") == "entre 1 noticia pertinente"
-    assert plural("compose.candidates", 2, "es") == "entre 2 noticias pertinentes"
+    assert tn("compose.items", 1, "en") == "1 item chosen"
+    assert tn("compose.items", 0, "en") == "0 items chosen"
+    assert tn("compose.items", 0, "fr") == "0 élément retenu"  # French: 0 is singular
+    assert tn("compose.candidates", 1, "es") == "entre 1 noticia pertinente"
+    assert tn("compose.candidates", 2, "es") == "entre 2 noticias pertinentes"

@@ -18,7 +18,7 @@ from urllib.parse import urlsplit
 from mediawatch.config import Settings
 from mediawatch.errors import RenderError
 from mediawatch.i18n import LANGUAGES, catalogue, t
-from mediawatch.i18n.plural import plural as i18n_plural
+from mediawatch.i18n import tn as i18n_plural
 from mediawatch.render.dates import format_period
 from mediawatch.render.result import PersonalLinks
 from mediawatch.translate.glossary import Glossary, default_glossary
