@@ -17,7 +17,8 @@ import click
 from mediawatch.cli import Context, cli, handle_errors
 from mediawatch.errors import ConfigError
 from mediawatch.i18n import LANGUAGES, t
-from mediawatch.review.workflow import Permission, state_label
+from mediawatch.review.workflow import Permission, language_label, state_label
+from mediawatch.store.issues import coded_note
 from mediawatch.types import EditionState, IssueState, Role, User
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -223,7 +224,7 @@ def issues_approve(
                 "review.cli.approved",
                 obj.lang,
                 slug=issue.slug,
-                language=lang,
+                language=language_label(lang, obj.lang),
                 fingerprint=edition.approved_fingerprint[:12],
             )
         )
@@ -244,7 +245,9 @@ def issues_reject(obj: Context, issue_ref: str, language: str, actor: str, note:
 
     issue = obj.store.find_issue(issue_ref)
     reject(obj.store, issue.id, language.strip().lower(), _acting(obj, actor, Permission.APPROVE), note=note)
-    click.echo(t("review.cli.rejected", obj.lang, slug=issue.slug, language=language))
+    click.echo(
+        t("review.cli.rejected", obj.lang, slug=issue.slug, language=language_label(language, obj.lang))
+    )
 
 
 def _parse_when(value: str, lang: str) -> datetime:
@@ -326,10 +329,20 @@ def issues_preview_link(obj: Context, issue_ref: str, language: str, days: float
     issue = obj.store.find_issue(issue_ref)
     language = language.strip().lower()
     if language not in issue.languages:
-        raise ConfigError(t("review.cli.no_edition", obj.lang, slug=issue.slug, language=language))
+        raise ConfigError(
+            t("review.cli.no_edition", obj.lang, slug=issue.slug, language=language_label(language, obj.lang))
+        )
     token, expires = preview_token(obj.settings, issue.id, language, days=days)
     obj.store.log_event(
-        issue.id, user.name, "preview.link", language=language, detail=f"expires {expires.isoformat()}"
+        issue.id,
+        user.name,
+        "preview.link",
+        language=language,
+        detail=coded_note(
+            f"expires {expires.isoformat()}",
+            "editor.audit.note.expires",
+            when=expires.strftime("%Y-%m-%d %H:%M UTC"),
+        ),
     )
     click.echo(preview_url(obj.settings, token))
     click.echo(t("review.cli.link_expires", obj.lang, when=expires.strftime("%Y-%m-%d %H:%M UTC")), err=True)

@@ -36,6 +36,7 @@ from mediawatch.review.workflow import (
     localized,
     waiting_for,
 )
+from mediawatch.store.issues import coded_note
 from mediawatch.types import (
     BlockKind,
     Comment,
@@ -133,6 +134,10 @@ def edition_note(edition: Edition) -> str:
     if note.startswith(EDITED_AFTER_APPROVAL):
         return tr("web.edition.reopened", why=note[len(EDITED_AFTER_APPROVAL) :])
     return audit.note_text(note, ui_lang())
+
+
+def _utc(when: datetime) -> str:
+    return when.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC")
 
 
 def _reasons(found: list[Reason]) -> list[str]:
@@ -257,7 +262,7 @@ def approve(issue_id: int, lang: str) -> Response:
             # The page always sends what it showed; an empty value is a page that showed nothing approvable.
             seen_fingerprint=seen,
         )
-        report(tr("web.done.approved", language=lang), anchor="edition")
+        report(tr("web.done.approved", language=language_name(lang, ui_lang())), anchor="edition")
     except MediawatchError as exc:
         report(error=exc, anchor="edition")
     return back(issue_id, lang, "edition")
@@ -268,7 +273,7 @@ def approve(issue_id: int, lang: str) -> Response:
 def reject(issue_id: int, lang: str) -> Response:
     try:
         actions.reject(web_store(), issue_id, lang, acting_user(), note=request.form.get("note", ""))
-        report(tr("web.done.rejected", language=lang), anchor="edition")
+        report(tr("web.done.rejected", language=language_name(lang, ui_lang())), anchor="edition")
     except MediawatchError as exc:
         report(error=exc, anchor="edition")
     return back(issue_id, lang, "edition")
@@ -317,7 +322,11 @@ def share(issue_id: int, lang: str) -> Response:
     settings = web_settings()
     token, expires = preview_token(settings, issue_id, lang)
     web_store().log_event(
-        issue_id, acting_user().name, "preview.link", language=lang, detail=f"expires {expires.isoformat()}"
+        issue_id,
+        acting_user().name,
+        "preview.link",
+        language=lang,
+        detail=coded_note(f"expires {expires.isoformat()}", "editor.audit.note.expires", when=_utc(expires)),
     )
     say("ok", tr("web.done.link", when=expires.strftime("%Y-%m-%d %H:%M UTC")), "edition")
     say("link", url_for("preview.public", token=token, _external=True), "edition")
