@@ -117,7 +117,7 @@ def report_withdrawn(issue_id: int, before: set[str], anchor: str) -> None:
         say("warn", tn("editor.done.withdrawn", len(gone), ui_lang(), languages=names), anchor)
 
 
-def _placed_messages(anchors: set[str]) -> dict[str, list[tuple[str, str]]]:
+def placed_messages(anchors: set[str]) -> dict[str, list[tuple[str, str]]]:
     """This request's flash messages by the anchor they belong to ("" : the top of the page)."""
     placed: dict[str, list[tuple[str, str]]] = {}
     flashed: list[tuple[str, str]] = get_flashed_messages(with_categories=True)  # type: ignore[assignment]
@@ -194,7 +194,7 @@ def issue(issue_id: int) -> str:
     approved = [e.language for e in content.editions if e.state is EditionState.APPROVED]
     return render_template(
         "issue.html",
-        placed=_placed_messages(anchors),
+        placed=placed_messages(anchors),
         approved_names=", ".join(language_name(code, ui_lang()) for code in approved),
         content=content,
         issue=content.issue,
