@@ -361,3 +361,22 @@ def test_audit_log_health_and_menu_speak_the_readers_language(app):
     assert "fallando: 2 veces seguidas (tiempo agotado)" in health
     assert ">timeout<" not in health
     assert 'id="nav-dashboard">Panel<' in health
+
+
+def test_an_unsure_verdict_is_confirmed_on_its_row(app):
+    import re
+
+    from mediawatch.types import Classification
+
+    issue_id = long_issue(app.store, count=2)
+    article = app.store.issue_content(issue_id).items[0].article_id
+    app.store.save_classifications(
+        [Classification(str(article), "en", 0.99, False, 0.48, True, (), (), (), (), "test")]
+    )
+    carla = http_login(app, "carla")
+    page = carla.get(f"{app.url}/unsure", timeout=30).text
+    token = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
+    done = carla.post(f"{app.url}/unsure/{article}", data={"relevant": "0", "csrf_token": token}, timeout=30)
+    row = re.search(rf'<tr id="article-{article}">(.*?)</tr>', done.text, re.S).group(1)
+    assert "le classifieur apprendra" in row  # where the page jumps (#article-N), not at the top
+    assert "<td>anglais</td>" in row  # the article's language in words

@@ -25,6 +25,7 @@ from mediawatch.config import Settings, database_url
 from mediawatch.errors import ConfigError
 from mediawatch.review.workflow import Forbidden, ReasonKind, Refused, reason
 from mediawatch.store import Store
+from mediawatch.store.issues import coded_note
 
 PREVIEW_DAYS = 7
 # v2: tokens carry a link id (revocable). v1 tokens (7 days at most, not revocable) are void.
@@ -162,7 +163,11 @@ def create_share_link(
         language=language,
         target=LINK_TARGET + link_id,
         after=expires.isoformat(),
-        detail=f"expires {expires.isoformat()}",
+        detail=coded_note(
+            f"expires {expires.isoformat()}",
+            "editor.audit.note.expires",
+            when=expires.strftime("%Y-%m-%d %H:%M UTC"),
+        ),
     )
     link = SharedLink(link_id, issue_id, language, actor, now or datetime.now(UTC), expires)
     return preview_url(settings, token), link

@@ -5,11 +5,11 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, redirect, render_template, request, url_for
 from werkzeug.wrappers import Response
 
 from mediawatch.i18n import tn
-from mediawatch.review.workflow import Permission
+from mediawatch.review.workflow import Permission, language_label
 from mediawatch.types import FetchStatus, SourceHealth
 from mediawatch.web.base import (
     acting_user,
@@ -20,6 +20,7 @@ from mediawatch.web.base import (
     web_settings,
     web_store,
 )
+from mediawatch.web.issues import placed_messages, say
 
 bp = Blueprint("watch", __name__)
 
@@ -87,7 +88,12 @@ def health() -> str:
 @bp.get("/unsure")
 @login_required
 def unsure() -> str:
-    return render_template("unsure.html", items=web_store().unsure_items())
+    items = web_store().unsure_items()
+    placed = placed_messages({f"article-{a.article_id}" for a in items})
+    lang = ui_lang()
+    return render_template(
+        "unsure.html", items=items, placed=placed, language_name=lambda code: language_label(code, lang)
+    )
 
 
 @bp.post("/unsure/<int:article_id>")
@@ -99,5 +105,5 @@ def decide(article_id: int) -> Response:
     if web_store().classification_of(article_id) is None:
         abort(404)
     web_store().record_decision(article_id, choice == "1", acting_user().name, context="unsure")
-    flash(tr("web.done.decided"), "ok")
+    say("ok", tr("web.done.decided"), f"article-{article_id}")  # drawn on the row the page jumps to
     return redirect(f"{url_for('watch.unsure')}#article-{article_id}", code=303)
