@@ -256,17 +256,17 @@ def sources_import_opml(obj: Context, opml_file: str, filename: str) -> None:
     Good entries are imported; every bad one is reported with its line and why. Exit code 4 when some
     entries were bad.
     """
-    from mediawatch.i18n.plural import plural
+    from mediawatch.i18n import tn
     from mediawatch.sources.manage import import_opml_file
 
     report = import_opml_file(obj.settings.feeds_dir, opml_file, filename)
-    added = plural("sources.count.added", report.added, obj.lang)
-    skipped = plural("sources.count.skipped", len(report.skipped), obj.lang)
+    added = tn("sources.count.added", report.added, obj.lang)
+    skipped = tn("sources.count.skipped", len(report.skipped), obj.lang)
     click.echo(t("sources.imported", obj.lang, added=added, file=filename, skipped=skipped))
     for line in report.skipped:
         click.echo("  " + t("sources.skipped", obj.lang, line=line))
     if report.bad:
-        click.echo(plural("sources.opml.refused", len(report.bad), obj.lang, opml=opml_file), err=True)
+        click.echo(tn("sources.opml.refused", len(report.bad), obj.lang, opml=opml_file), err=True)
         for problem in report.bad:
             where = problem.line if problem.line is not None else "?"
             text = t("sources.opml.bad", obj.lang, line=where, outline=problem.outline, reason=problem.reason)
@@ -431,12 +431,12 @@ def retrain(obj: Context, no_labelled: bool) -> None:
     """
     from mediawatch.classify.evaluate import GOLD_DIR
     from mediawatch.classify.pipeline import retrain as run_retrain
-    from mediawatch.i18n.plural import plural
+    from mediawatch.i18n import tn
 
     gold = [] if no_labelled else [p for p in (GOLD_DIR / "dev.jsonl",) if p.exists()]
     report = run_retrain(obj.store, obj.settings, gold)
-    decisions = plural("retrain.decisions", report.decisions, obj.lang)
-    labelled = plural("retrain.gold", report.gold, obj.lang)
+    decisions = tn("retrain.decisions", report.decisions, obj.lang)
+    labelled = tn("retrain.gold", report.gold, obj.lang)
     click.echo(t("retrain.done", obj.lang, decisions=decisions, gold=labelled, path=report.path))
 
 

@@ -160,9 +160,9 @@ def subscribers_export(obj: Context, output: str | None, status: str | None, pub
 
         with writing(output, obj.lang), open(output, "w", encoding="utf-8", newline="") as fh:
             count = export_csv(obj.store, fh, **kwargs)
-        from mediawatch.i18n.plural import plural
+        from mediawatch.i18n import tn
 
-        click.echo(plural("deliver.cli.exported", count, obj.lang, path=output))
+        click.echo(tn("deliver.cli.exported", count, obj.lang, path=output))
     else:
         export_csv(obj.store, sys.stdout, **kwargs)
 

@@ -83,39 +83,7 @@ def test_the_scan_finds_the_cli_keys():
     assert "render.item.machine" in keys  # read from templates/partials/item.mjml.j2
     assert "error.prefix" in keys
     assert "sources.imported" in keys
-    assert "title.sources" in plural_keys()  # plural("title.sources", n, lang): .one / .other
-
-
-# plural("key", n, lang) and render's plural(...): the catalogues hold "<key>.one" and "<key>.other".
-PLURAL_CALL = re.compile(r"""(?<![\w.])plural\(\s*(["'])([A-Za-z0-9_.\-]+)\1""")
-
-
-def plural_keys() -> dict[str, list[str]]:
-    found: dict[str, list[str]] = {}
-    for path in sorted(PACKAGE.rglob("*.py")):
-        for match in PLURAL_CALL.finditer(path.read_text(encoding="utf-8")):
-            found.setdefault(match.group(2), []).append(str(path.relative_to(ROOT)))
-    return found
-
-
-def test_every_plural_key_used_has_both_forms_in_every_language():
-    assert "compose.items" in plural_keys()
-    for lang in LANGUAGES:
-        known = set(catalogue(lang))
-        missing = sorted(
-            f"{k}.{form}" for k in plural_keys() for form in ("one", "other") if f"{k}.{form}" not in known
-        )
-        assert not missing, f"{lang}: plural forms used but absent: {missing}"
-
-
-def test_plural_forms_follow_each_language():
-    from mediawatch.i18n.plural import plural
-
-    assert [plural("title.stories", n, "en") for n in (0, 1, 2)] == ["0 stories", "1 story", "2 stories"]
-    assert [plural("title.stories", n, "fr") for n in (0, 1, 2)] == ["0 sujet", "1 sujet", "2 sujets"]
-    assert [plural("title.stories", n, "es") for n in (0, 1, 2)] == ["0 noticias", "1 noticia", "2 noticias"]
-    assert plural("retrain.decisions", 1, "fr") == "1 décision de la rédaction"
-    assert plural("deliver.cli.exported", 1, "es", path="a.csv") == "1 suscriptor escrito en a.csv."
+    assert "title.health" in keys
 
 
 def test_every_key_used_in_the_code_exists():
@@ -155,11 +123,11 @@ def test_fallback_to_english_and_strict_mode(monkeypatch):
     with pytest.raises(KeyError, match="common.never"):
         t("common.never", "fr")
     with pytest.raises(KeyError, match="does not format"):
-        t("title.sources.other", "en", wrong=1)
+        t("title.classified", "en", wrong=1)
 
 
 def test_translations_are_really_translated():
-    assert t("title.sources.other", "en", count=3) == "3 sources"
+    assert t("title.health", "fr") == "état des sources"
     assert t("column.title", "fr") == "titre"
     assert t("column.title", "es") == "título"
     assert t("common.yes", "es") == "sí"
@@ -228,9 +196,9 @@ def run_cli(tmp: Path, *args: str, env: dict[str, str | None] | None = None):
 @pytest.mark.parametrize(
     ("lang", "expected", "absent"),
     [
-        ("fr", ["1 source", "langue", "région", "vérifiée", "oui"], ["1 sources", "verified", "yes"]),
-        ("es", ["1 fuente", "idioma", "región", "verificada", "sí"], ["1 fuentes", "verified", "yes"]),
-        ("en", ["1 source", "lang", "region", "verified", "yes"], ["1 sources", "vérifiée", "verificada"]),
+        ("fr", ["1 source ", "langue", "région", "vérifiée", "oui"], ["verified", "yes", "1 sources"]),
+        ("es", ["1 fuente ", "idioma", "región", "verificada", "sí"], ["verified", "yes", "1 fuentes"]),
+        ("en", ["1 source ", "lang", "region", "verified", "yes"], ["vérifiée", "verificada", "1 sources"]),
     ],
 )
 def test_cli_tables_speak_the_chosen_language(registry, strict, lang, expected, absent):
@@ -293,3 +261,31 @@ def test_sources_list_lang_filter_is_not_the_ui_language(registry, strict):
     result = run_cli(registry, "--lang", "es", "--feeds", feeds, "sources", "list", "--lang", "en")
     assert result.exit_code == 0, result.output
     assert "0 fuentes" in result.output
+
+
+# tn("key", count, ...): a counted text whose one/other forms live under the key.
+TN_CALL = re.compile(r"""(?<![\w.])tn\(\s*(["'])([A-Za-z0-9_.\-]+)\1""")
+
+
+def test_counted_keys_have_every_plural_form_and_agree_with_the_count():
+    found = set()
+    for path in sorted(PACKAGE.rglob("*.py")):
+        found |= {m.group(2) for m in TN_CALL.finditer(path.read_text(encoding="utf-8"))}
+    assert {"count.sources", "review.cli.users_title", "web.health.stale"} <= found
+    for key in found:
+        for lang in LANGUAGES:
+            assert {f"{key}.one", f"{key}.other"} <= set(catalogue(lang)), (key, lang)
+    assert i18n.tn("count.stories", 1, "en") == "1 story"
+    assert i18n.tn("count.stories", 2, "en") == "2 stories"
+    assert i18n.tn("count.stories", 0, "en") == "0 stories"
+    assert i18n.tn("count.stories", 0, "fr") == "0 sujet"  # French counts 0 as singular
+    assert i18n.tn("count.stories", 1, "es") == "1 noticia"
+    assert i18n.tn("count.stories", 0, "es") == "0 noticias"
+
+
+def test_counted_cli_messages_agree_with_their_count():
+    assert i18n.tn("retrain.decisions", 1, "fr") == "1 décision de la rédaction"
+    assert i18n.tn("retrain.gold", 0, "en") == "0 labelled items"
+    assert i18n.tn("deliver.cli.exported", 1, "es", path="a.csv") == "1 suscriptor escrito en a.csv."
+    assert i18n.tn("sources.count.added", 1, "en") == "imported 1 source"
+    assert i18n.tn("compose.filled", 1, "fr") == "1 texte traduit"

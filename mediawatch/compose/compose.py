@@ -24,8 +24,7 @@ from mediawatch.compose.select import (
 from mediawatch.compose.translation import StoreCache, edition_texts, translator_from
 from mediawatch.config import Settings
 from mediawatch.errors import ConfigError, NothingToCompose, WorkflowError
-from mediawatch.i18n import LANGUAGES, t
-from mediawatch.i18n.plural import plural
+from mediawatch.i18n import LANGUAGES, t, tn
 from mediawatch.store import Store
 from mediawatch.store.issues import NewItem
 from mediawatch.translate import Translator
@@ -99,7 +98,7 @@ def compose_issue(
             "end": f"{period_to:%Y-%m-%d}",
         }
         message = (
-            plural("compose.all_told", told, None, **fields)
+            tn("compose.all_told", told, None, **fields)
             if told
             else t("compose.refused.nothing", None, **fields)
         )

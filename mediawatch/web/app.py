@@ -10,6 +10,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from flask import Flask
+from werkzeug.exceptions import MethodNotAllowed
 from werkzeug.wrappers import Response
 
 from mediawatch.config import Settings
@@ -38,6 +39,9 @@ def create_app(settings: Settings, store: Store) -> Flask:
     app.register_error_handler(404, lambda _e: _error(404, "web.error.not_found"))
     app.register_error_handler(400, lambda _e: _error(400, "web.error.bad_request"))
     app.register_error_handler(413, lambda _e: _error(413, "web.error.too_large"))
+    app.register_error_handler(405, _method_not_allowed)
+    app.register_error_handler(401, lambda _e: _error(401, "editor.error.signed_out"))
+    app.register_error_handler(500, lambda _e: _error(500, "editor.error.internal"))
 
     # -- blueprints: each stage's pages; add one line per blueprint here ---------------------------------
     app.register_blueprint(auth.bp)
@@ -53,3 +57,9 @@ def create_app(settings: Settings, store: Store) -> Flask:
 
 def _error(status: int, key: str) -> Response:
     return base.error_page(status, base.tr(key))
+
+
+def _method_not_allowed(exc: MethodNotAllowed) -> Response:
+    response = _error(405, "editor.error.method")
+    response.headers["Allow"] = ", ".join(exc.valid_methods or ())
+    return response
