@@ -156,7 +156,6 @@ def test_fallback_to_english_and_strict_mode(monkeypatch):
 
 def test_translations_are_really_translated():
     assert t("title.health", "fr") == "état des sources"
-    assert t("title.sources.other", "en", count=3) == "3 sources"
     assert t("column.title", "fr") == "titre"
     assert t("column.title", "es") == "título"
     assert t("common.yes", "es") == "sí"
@@ -292,3 +291,9 @@ def test_sources_list_lang_filter_is_not_the_ui_language(registry, strict):
     assert "0 fuentes" in result.output
 
 
+def test_counted_cli_messages_agree_with_their_count():
+    assert i18n.tn("retrain.decisions", 1, "fr") == "1 décision de la rédaction"
+    assert i18n.tn("retrain.gold", 0, "en") == "0 labelled items"
+    assert i18n.tn("deliver.cli.exported", 1, "es", path="a.csv") == "1 suscriptor escrito en a.csv."
+    assert i18n.tn("sources.count.added", 1, "en") == "imported 1 source"
+    assert i18n.tn("compose.filled", 1, "fr") == "1 texte traduit"
