@@ -22,7 +22,8 @@ connections and undecodable bodies ``CONNECTION``; any timeout ``TIMEOUT``; refu
 ``PRIVATE_ADDRESS``; 403/503 bot-protection pages (:func:`looks_like_bot_protection`)
 ``BLOCKED_BY_BOT_PROTECTION``; 429, and 503 with a valid Retry-After, ``RATE_LIMITED``; other 5xx
 ``HTTP_5XX``; other 4xx ``HTTP_4XX``.  ``http_status`` is set whenever a status line was received for
-the failing hop, ``retry_after`` whenever the answer carried a valid Retry-After.
+the failing hop, ``retry_after`` whenever the answer carried a valid Retry-After, capped at
+``decide.MAX_WAIT`` (7 days; the detail then says "Retry-After clamped").
 """
 
 from __future__ import annotations
@@ -44,6 +45,7 @@ import aiohttp
 from aiohttp.abc import AbstractResolver
 from yarl import URL
 
+from mediawatch.collect.decide import MAX_WAIT, bounded_wait
 from mediawatch.collect.netguard import AddressPolicy, AddressRefused, GuardedResolver, check_url, policy_for
 from mediawatch.config import Settings
 from mediawatch.errors import FetchError
@@ -512,6 +514,13 @@ class Fetcher:
         raw_retry = headers.get("retry-after")
         retry_after = parse_retry_after(raw_retry, datetime.now(UTC)) if raw_retry else None
         wait = f"; Retry-After asks to wait {retry_after:.0f} s" if retry_after is not None else ""
+        if retry_after is not None and retry_after > MAX_WAIT.total_seconds():
+            # Obeying would park the source for years (or overflow the date arithmetic): cap it and say so.
+            wait = (
+                f"; Retry-After {_printable(raw_retry or '', 60)!r} asks to wait more than "
+                f"{MAX_WAIT.days} days: capped at {MAX_WAIT.days} days (Retry-After clamped)"
+            )
+            retry_after = bounded_wait(retry_after)
 
         if status in (403, 503):
             head = await self._sniff(response, min(SNIFF_BYTES, max_bytes))
