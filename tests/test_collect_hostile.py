@@ -12,7 +12,7 @@ import pytest
 from hostile_server import HostileServer, Response
 
 from mediawatch.collect import decide
-from mediawatch.collect.pipeline import collect
+from mediawatch.collect.pipeline import Collector, collect
 from mediawatch.config import Settings
 from mediawatch.store import open_store
 from mediawatch.types import FetchStatus, Source, SourceKind
@@ -118,3 +118,30 @@ def test_feed_dates_and_ports_off_the_calendar_do_not_stop_the_run(store, hostil
     )
     assert report.failed == 0
     assert report.new_articles >= 2
+
+
+# -- item 4: a run killed mid-way does not stay "running" ------------------------------------------------
+def test_run_killed_midway_is_marked_interrupted_by_the_next_run(store, hostile_server):
+    # What a kill -9 leaves behind: a row marked running, and no lock (the kernel released it).
+    killed = store.start_run("collect")
+    report = collect(
+        store, [feed_source("f", hostile_server.url("/feed.xml"))], FAST.with_overrides(fetch_pages=False)
+    )
+    runs = {r.id: r for r in store.recent_runs("collect")}
+    assert runs[killed].status == "interrupted"
+    assert runs[killed].finished is not None
+    assert report.interrupted_runs == [killed]
+    latest = max(runs)
+    assert runs[latest].status == "ok"
+
+
+def test_a_run_that_crashes_still_closes_its_row(store, hostile_server, monkeypatch):
+    def broken(self, sources, *, force=False):
+        raise RuntimeError("simulated bug in the collector")
+
+    monkeypatch.setattr(Collector, "run", broken)
+    with pytest.raises(RuntimeError):
+        collect(store, [feed_source("f", hostile_server.url("/feed.xml"))], FAST)
+    [run] = store.recent_runs("collect")
+    assert run.status == "failed"
+    assert "simulated bug" in run.summary["error"]

@@ -65,6 +65,7 @@ class CollectReport:
     pages_deferred: int = 0
     statuses: Counter[str] = field(default_factory=Counter)
     failures: list[tuple[str, str, str]] = field(default_factory=list)  # (source id, status, detail)
+    interrupted_runs: list[int] = field(default_factory=list)  # earlier runs found killed
 
     def summary_line(self) -> str:
         """One structured line for logs and cron mail."""
@@ -91,6 +92,7 @@ class CollectReport:
             "pages_deferred": self.pages_deferred,
             "statuses": dict(self.statuses),
             "failures": [{"source": s, "status": st, "detail": d} for s, st, d in self.failures],
+            "interrupted_runs": list(self.interrupted_runs),
         }
 
 
@@ -478,9 +480,23 @@ def collect(
     force: bool = False,
     progress: ProgressSink | None = None,
 ) -> CollectReport:
-    """Run one collection under the run lock and record it in the runs table."""
+    """Run one collection under the run lock and record it in the runs table.
+
+    A run still marked ``running`` once we hold the lock was killed before it could record its end (the
+    kernel released its lock): it is marked ``interrupted``.  This run's row is closed whatever happens.
+    """
     with store.run_lock("collect"):
+        interrupted = store.mark_interrupted_runs(["collect"])
         run_id = store.start_run("collect")
-        report = asyncio.run(Collector(store, settings, progress).run(sources, force=force))
+        collector = Collector(store, settings, progress)
+        collector.report.interrupted_runs = [r.id for r in interrupted]
+        try:
+            report = asyncio.run(collector.run(sources, force=force))
+        except BaseException as exc:
+            status = "interrupted" if isinstance(exc, KeyboardInterrupt | SystemExit) else "failed"
+            summary = collector.report.as_dict()
+            summary["error"] = f"{type(exc).__name__}: {exc}"
+            store.finish_run(run_id, status, summary)
+            raise
         store.finish_run(run_id, "failed-sources" if report.failed else "ok", report.as_dict())
         return report
