@@ -6,7 +6,14 @@ the others.  Real local servers on loopback addresses, real extraction worker pr
 from __future__ import annotations
 
 import json
+import os
+import select
+import signal
+import subprocess
+import sys
+import time
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import pytest
 from hostile_server import HostileServer, Response
@@ -145,3 +152,148 @@ def test_a_run_that_crashes_still_closes_its_row(store, hostile_server, monkeypa
     [run] = store.recent_runs("collect")
     assert run.status == "failed"
     assert "simulated bug" in run.summary["error"]
+
+
+# -- item 3: a killed extraction worker costs a page at most, never the run -----------------------------
+def _forkserver_children() -> list[int]:
+    import multiprocessing.forkserver as fs
+
+    server = fs._forkserver._forkserver_pid
+    if server is None:
+        return []
+    found = []
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                with open(f"/proc/{entry}/stat") as f:
+                    fields = f.read().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            if int(fields[1]) == server and fields[0] != "Z":
+                found.append(int(entry))
+    return found
+
+
+def article(n: int) -> bytes:
+    paragraphs = "".join(
+        f"<p>Paragraph {k} of article {n}: cover crops raise soil organic carbon on farm {n}, "
+        "according to measurements taken over several seasons by the local agronomists.</p>"
+        for k in range(8)
+    )
+    return (
+        f"<html lang='en'><head><title>Article {n} about soil carbon</title></head>"
+        f"<body><article><h1>Article {n} about soil carbon</h1>{paragraphs}</article></body></html>"
+    ).encode()
+
+
+def test_sigkilled_extraction_workers_are_replaced_and_the_run_completes(store, hostile_server):
+    killed: list[int] = []
+
+    def killer(request):
+        # The OOM killer's visit, mid-run: every extraction worker gets SIGKILL.
+        for pid in _forkserver_children():
+            os.kill(pid, signal.SIGKILL)
+            killed.append(pid)
+        return Response(200, article(99), {"Content-Type": "text/html"})
+
+    pages = [f"/a/{i}" for i in range(8)]
+    for i, page in enumerate(pages):
+        hostile_server.add_static(page, article(i), content_type="text/html")
+    hostile_server.add_route("/a/kill", killer)
+    pages.insert(4, "/a/kill")
+    hostile_server.add_static("/k.xml", rss(hostile_server, pages), content_type="application/rss+xml")
+    settings = FAST.with_overrides(extract_workers=2, respect_robots=False)
+    report = collect(store, [feed_source("k", hostile_server.url("/k.xml"))], settings)
+    assert killed, "the test did not manage to kill a worker"
+    assert report.workers_replaced >= 1
+    assert not store.pending_articles()
+    assert report.pages_fetched + report.pages_failed == len(pages)
+    assert report.pages_fetched >= len(pages) - 1
+    assert "workers_replaced=" in report.summary_line()
+    [run] = store.recent_runs("collect")
+    assert run.status == "ok"
+
+
+def _cli_setup(
+    server: HostileServer, tmp_path: Path, pages: int = 4, route: str = "/cli"
+) -> tuple[dict, list]:
+    feeds_dir = tmp_path / "feeds"
+    feeds_dir.mkdir()
+    links = [f"{route}/{i}" for i in range(pages)]
+    for i, link in enumerate(links):
+        server.add_static(link, article(i), content_type="text/html")
+    server.add_static(f"{route}.xml", rss(server, links), content_type="application/rss+xml")
+    (feeds_dir / "t.toml").write_text(
+        f'[[source]]\nid = "t"\nname = "T"\nurl = "{server.url(route + ".xml")}"\n'
+        'kind = "rss"\nlanguage = "en"\n',
+        encoding="utf-8",
+    )
+    (tmp_path / "none.toml").write_text("", encoding="utf-8")
+    env = {
+        **os.environ,
+        "MEDIAWATCH_ALLOW_PRIVATE_ADDRESSES": "1",
+        "MEDIAWATCH_PER_HOST_DELAY": "0",
+        "MEDIAWATCH_EXTRACT_WORKERS": "2",
+        "MEDIAWATCH_RESPECT_ROBOTS": "0",
+        "MEDIAWATCH_CONFIG": str(tmp_path / "none.toml"),
+        "PYTHONPATH": str(Path(__file__).resolve().parents[1]),
+    }
+    env.pop("MEDIAWATCH_DB", None)
+    args = ["--db", str(tmp_path / "db.sqlite3"), "--feeds", str(feeds_dir), "collect", "--force"]
+    return env, args
+
+
+def test_workers_import_the_running_package_not_a_checkout_in_the_current_folder(hostile_server, tmp_path):
+    # A console script, as installed: the current folder is not on the collector's own sys.path.
+    script = Path(sys.executable).parent / "mediawatch"
+    if not script.exists():
+        pytest.skip("the mediawatch console script is not installed in this environment")
+    # An older checkout in the current folder: importable, but not the package that runs.
+    decoy = tmp_path / "cwd" / "mediawatch"
+    (decoy / "collect").mkdir(parents=True)
+    (decoy / "__init__.py").write_text("")
+    (decoy / "collect" / "__init__.py").write_text("")
+    (decoy / "collect" / "extract_worker.py").write_text("# the old checkout's worker module\n")
+    env, args = _cli_setup(hostile_server, tmp_path)
+    done = subprocess.run(
+        [str(script), *args], cwd=decoy.parent, env=env, capture_output=True, timeout=180, check=False
+    )
+    assert done.returncode == 0, done.stderr.decode()
+    assert b"pages_fetched=4" in done.stdout, done.stdout.decode()
+    assert b"Task exception was never retrieved" not in done.stderr
+
+
+def test_workers_leave_when_the_collector_dies_even_before_it_is_reaped(hostile_server, tmp_path):
+    def slow(request):
+        time.sleep(0.2)
+        return Response(200, article(1), {"Content-Type": "text/html"})
+
+    env, args = _cli_setup(hostile_server, tmp_path, pages=40)
+    for i in range(40):
+        hostile_server.add_route(f"/cli/{i}", slow)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "mediawatch.cli", *args],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+    )
+    deadline = time.monotonic() + 60
+    while len(hostile_server.requests_for("/cli/3")) == 0 and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert proc.poll() is None, "the collector ended before it could be killed"
+    os.kill(proc.pid, signal.SIGKILL)
+    # Read the dead (not yet reaped: a zombie) collector's output to the end, as a supervisor would
+    # before waiting for it.  Its workers hold the pipe: they must notice and leave.
+    assert proc.stdout is not None
+    ready, _, _ = select.select([proc.stdout], [], [], 0)
+    closed = False
+    end = time.monotonic() + 30
+    while time.monotonic() < end:
+        ready, _, _ = select.select([proc.stdout], [], [], 1.0)
+        if ready and not os.read(proc.stdout.fileno(), 65536):
+            closed = True
+            break
+    try:
+        assert closed, "the extraction workers kept the dead collector's output open"
+    finally:
+        proc.wait()

@@ -10,13 +10,11 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
-import multiprocessing
 import os
-import threading
 import time
 from collections import Counter, deque
 from collections.abc import Sequence
-from concurrent.futures import Executor, ProcessPoolExecutor
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from urllib.parse import urlsplit
@@ -24,16 +22,15 @@ from urllib.parse import urlsplit
 from mediawatch.collect import decide
 from mediawatch.collect.dates import DateChoice, reconcile_dates
 from mediawatch.collect.discover import discover_links
-from mediawatch.collect.extract import extract_page
-from mediawatch.collect.feeds import parse_feed
 from mediawatch.collect.http import Fetcher, FetchResult
 from mediawatch.collect.netguard import AddressPolicy
 from mediawatch.collect.politeness import HostPacer, host_of
 from mediawatch.collect.progress import NullProgress, ProgressSink
 from mediawatch.collect.robots import RobotsCache
 from mediawatch.collect.urls import canonical_url, date_from_url, resolve_redirect_link
+from mediawatch.collect.workers import ExtractionPool, extract_in_worker, parse_in_worker
 from mediawatch.config import Settings
-from mediawatch.errors import FetchError, ParseError
+from mediawatch.errors import ExtractError, FetchError, ParseError
 from mediawatch.store import NewEntry, PageOutcome, PendingArticle, Store
 from mediawatch.types import Extracted, FetchEvent, FetchStatus, PartialReason, Source, SourceKind
 
@@ -63,6 +60,8 @@ class CollectReport:
     pages_fetched: int = 0
     pages_partial: int = 0
     pages_deferred: int = 0
+    pages_failed: int = 0  # extraction abandoned: worker died twice, or over its CPU/time budget
+    workers_replaced: int = 0
     statuses: Counter[str] = field(default_factory=Counter)
     failures: list[tuple[str, str, str]] = field(default_factory=list)  # (source id, status, detail)
     interrupted_runs: list[int] = field(default_factory=list)  # earlier runs found killed
@@ -74,7 +73,8 @@ class CollectReport:
             f"collect sources={self.sources_total} polled={self.polled} skipped={self.skipped} "
             f"not_modified={self.not_modified} failed={self.failed} new_articles={self.new_articles} "
             f"pages_fetched={self.pages_fetched} pages_partial={self.pages_partial} "
-            f"pages_deferred={self.pages_deferred} duration_s={duration.total_seconds():.1f}"
+            f"pages_deferred={self.pages_deferred} pages_failed={self.pages_failed} "
+            f"workers_replaced={self.workers_replaced} duration_s={duration.total_seconds():.1f}"
         )
 
     def as_dict(self) -> dict[str, object]:
@@ -90,45 +90,15 @@ class CollectReport:
             "pages_fetched": self.pages_fetched,
             "pages_partial": self.pages_partial,
             "pages_deferred": self.pages_deferred,
+            "pages_failed": self.pages_failed,
+            "workers_replaced": self.workers_replaced,
             "statuses": dict(self.statuses),
             "failures": [{"source": s, "status": st, "detail": d} for s, st, d in self.failures],
             "interrupted_runs": list(self.interrupted_runs),
         }
 
 
-def _exit_with_collector(collector_pid: int) -> None:
-    """Extraction worker start-up: leave when the collector is gone (killed with -9, it cannot tell us)."""
-
-    def watch() -> None:
-        while True:
-            time.sleep(1.0)
-            try:
-                os.kill(collector_pid, 0)
-            except ProcessLookupError:
-                os._exit(0)
-
-    threading.Thread(target=watch, name="collector-watch", daemon=True).start()
-
-
 EXTRACT_BACKLOG_PER_WORKER = 4
-
-
-def _extraction_pool(workers: int) -> ProcessPoolExecutor:
-    """Workers forked from a warm forkserver, that exit when the collector dies.
-
-    forkserver, not fork: forked workers would inherit the run lock's descriptor and keep the lock held after
-    the collector itself was killed. The forkserver preloads trafilatura, so a worker starts warm.
-    Workers are not recycled: measured, a recycled worker pays ~1.3 s of lazy initialisation again and
-    regrows to ~170 MB within 100 pages anyway.
-    """
-    context = multiprocessing.get_context("forkserver")
-    context.set_forkserver_preload(["mediawatch.collect.extract_worker"])
-    return ProcessPoolExecutor(
-        max_workers=workers,
-        mp_context=context,
-        initializer=_exit_with_collector,
-        initargs=(os.getpid(),),
-    )
 
 
 def consistent_canonical(final_url: str, declared: str) -> str:
@@ -168,7 +138,10 @@ class Collector:
         self._host_queues: dict[str, deque[PendingArticle]] = {}
         self._host_tasks: dict[str, asyncio.Task[None]] = {}
         self._semaphore = asyncio.Semaphore(max(1, settings.concurrency))
-        self._executor: Executor | None = None
+        self._pool: ExtractionPool | None = None
+        # Without worker processes, parsing and extraction still leave the event loop: one thread, so
+        # the libraries never run concurrently with themselves.
+        self._thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="mediawatch-parse")
         self._extract_slots = asyncio.Semaphore(1)
         self._fetcher: Fetcher | None = None
         self._robots: RobotsCache | None = None
@@ -181,7 +154,8 @@ class Collector:
         self.report.sources_total = len(enabled)
         self.progress.feeds_total(len(enabled))
         workers = self.settings.extract_workers or (os.cpu_count() or 1)
-        self._executor = _extraction_pool(workers) if workers > 1 else None
+        if workers > 1:
+            self._pool = ExtractionPool(workers, timeout=self.settings.extract_timeout)
         # Pages fetched but not yet extracted are held in memory: keep only a few per worker waiting.
         self._extract_slots = asyncio.Semaphore(EXTRACT_BACKLOG_PER_WORKER * workers)
         try:
@@ -197,8 +171,10 @@ class Collector:
                 while self._host_tasks:
                     await asyncio.gather(*list(self._host_tasks.values()))
         finally:
-            if self._executor is not None:
-                self._executor.shutdown(wait=True, cancel_futures=True)
+            if self._pool is not None:
+                self.report.workers_replaced = self._pool.replaced
+                self._pool.shutdown()
+            self._thread.shutdown(wait=True, cancel_futures=True)
         self.report.finished = _now()
         return self.report
 
@@ -239,7 +215,7 @@ class Collector:
         warnings: list[str] = []
         if not unchanged:
             try:
-                entries, warnings = self._entries(source, result)
+                entries, warnings = await self._entries(source, result)
             except ParseError as exc:
                 self._fail(source, state, now, exc.status, exc.detail, result.status, started, None)
                 return
@@ -275,16 +251,30 @@ class Collector:
         for item in new_items:
             self._enqueue(item)
 
-    def _entries(self, source: Source, result: FetchResult) -> tuple[list[NewEntry], list[str]]:
-        """New entries and the parser's warnings (kept in the fetch event, for `sources health`)."""
+    async def _entries(self, source: Source, result: FetchResult) -> tuple[list[NewEntry], list[str]]:
+        """New entries and the parser's warnings (kept in the fetch event, for `sources health`).
+
+        Parsing runs off the event loop, in a worker under a CPU budget when there are workers: a
+        300k-item feed must not starve the other sources' requests.
+        """
         limit = self.settings.max_new_items_per_feed
         ctype = result.headers.get("content-type", "")
         warnings: list[str] = []
+        loop = asyncio.get_running_loop()
         if source.kind is SourceKind.HTML:
-            found = discover_links(result.body, result.final_url, limit)
+            found = await loop.run_in_executor(
+                self._thread, discover_links, result.body, result.final_url, limit
+            )
             language = source.language
         else:
-            parsed = parse_feed(result.body, result.final_url, ctype, max_entries=limit)
+            args = (result.body, result.final_url, ctype, limit, self.settings.parse_cpu_seconds)
+            if self._pool is None:
+                parsed = await loop.run_in_executor(self._thread, parse_in_worker, *args)
+            else:
+                try:
+                    parsed = await self._pool.run(parse_in_worker, *args)
+                except ExtractError as exc:
+                    raise ParseError(result.final_url, FetchStatus.PARSE_ERROR, str(exc)) from None
             found = list(parsed.entries)
             warnings = list(parsed.warnings)
             language = parsed.language[:2].lower() if parsed.language else source.language
@@ -424,7 +414,18 @@ class Collector:
                 partial_reason=_PAGE_FAILURE_REASON.get(exc.status, PartialReason.FETCH_FAILED),
                 partial_detail=f"{exc.status.value}: {exc.detail}",
             )
-        extracted = await self._extract(result)
+        try:
+            extracted = await self._extract(result)
+        except ExtractError as exc:
+            self.report.pages_failed += 1
+            return PageOutcome(
+                final=True,
+                final_url=canonical_url(result.final_url),
+                published=fallback.published,
+                date_source=fallback.source,
+                partial_reason=PartialReason.EXTRACTION_FAILED,
+                partial_detail=f"{PartialReason.EXTRACTION_FAILED.value}: {exc}",
+            )
         final_url = canonical_url(result.final_url)
         canonical = consistent_canonical(final_url, extracted.canonical_url)
         choice = reconcile_dates(
@@ -445,10 +446,11 @@ class Collector:
 
     async def _extract(self, result: FetchResult) -> Extracted:
         ctype = result.headers.get("content-type", "")
-        if self._executor is None:
-            return extract_page(result.body, result.final_url, ctype)
-        loop = asyncio.get_running_loop()
-        return await loop.run_in_executor(self._executor, extract_page, result.body, result.final_url, ctype)
+        args = (result.body, result.final_url, ctype, self.settings.extract_cpu_seconds)
+        if self._pool is None:
+            loop = asyncio.get_running_loop()
+            return await loop.run_in_executor(self._thread, extract_in_worker, *args)
+        return await self._pool.run(extract_in_worker, *args)
 
     # -- shared fetching --------------------------------------------------------------------------
     async def _get(
