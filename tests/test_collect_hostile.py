@@ -5,6 +5,7 @@ the others.  Real local servers on loopback addresses, real extraction worker pr
 
 from __future__ import annotations
 
+import asyncio
 import json
 import os
 import select
@@ -16,13 +17,15 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+import sqlalchemy as sa
 from hostile_server import HostileServer, Response
 
 from mediawatch.collect import decide
 from mediawatch.collect.pipeline import Collector, collect
+from mediawatch.collect.politeness import HostPacer, host_of
 from mediawatch.config import Settings
 from mediawatch.store import open_store
-from mediawatch.types import FetchStatus, Source, SourceKind
+from mediawatch.types import FetchStatus, PartialReason, Source, SourceKind
 
 FAST = Settings(
     allow_private_addresses=True,
@@ -297,3 +300,145 @@ def test_workers_leave_when_the_collector_dies_even_before_it_is_reaped(hostile_
         assert closed, "the extraction workers kept the dead collector's output open"
     finally:
         proc.wait()
+
+
+# -- item 6: politeness per host, whatever its name, and Retry-After for the whole host -------------------
+def test_pacer_knows_one_host_under_every_spelling_and_name():
+    now = [1000.0]
+    resolved = {"news.example": ("127.0.0.28",)}
+    pacer = HostPacer(1.0, clock=lambda: now[0], addresses_of=lambda name: resolved.get(name, ()))
+    assert host_of("http://0x7f00001c:8080/a") == host_of("http://127.0.0.28:8080/b") == "127.0.0.28:8080"
+    assert host_of("http://2130706460/x") == "127.0.0.28"
+    pacer.penalize("http://0x7f00001c:8080/feed", 30)
+    assert pacer.wait_needed("http://127.0.0.28:8080/page") == 30
+    assert pacer.wait_needed("http://news.example:8080/page") == 30  # the name resolves to it
+    assert pacer.wait_needed("http://127.0.0.29:8080/page") == 0
+
+
+def test_retry_after_holds_the_whole_host_for_requests_already_waiting(store, hostile_server):
+    seen: dict[str, float] = {}
+
+    def logged(path: str, response: Response):
+        def handler(request):
+            seen[path] = time.monotonic()
+            return response
+
+        return handler
+
+    hostile_server.add_route(
+        "/rl", logged("/rl", Response(429, b"", {"Retry-After": "3", "Content-Type": "text/plain"}))
+    )
+    for i in range(3):
+        body = rss(hostile_server, [f"/n{i}"], title=f"f{i}")
+        hostile_server.add_route(
+            f"/f{i}.xml", logged(f"/f{i}.xml", Response(200, body, {"Content-Type": "application/rss+xml"}))
+        )
+    sources = [feed_source("rl", hostile_server.url("/rl"))]
+    sources += [feed_source(f"f{i}", hostile_server.url(f"/f{i}.xml")) for i in range(3)]
+    settings = FAST.with_overrides(per_host_delay=1.0, fetch_pages=False)
+    collect(store, sources, settings)
+    assert set(seen) == {"/rl", "/f0.xml", "/f1.xml", "/f2.xml"}
+    # The 429 came first; nobody got in before its 3 s were over (lower bounds: no flaky upper limit).
+    for path in ("/f0.xml", "/f1.xml", "/f2.xml"):
+        assert seen[path] - seen["/rl"] >= 2.9, (path, seen[path] - seen["/rl"])
+
+
+def test_redirect_hops_take_their_turn(store, hostile_server):
+    turns: list[str] = []
+    collector = Collector(store, FAST)
+    original = collector.pacer.turn
+
+    async def recording(url, **kwargs):
+        turns.append(url)
+        await original(url, **kwargs)
+
+    collector.pacer.turn = recording  # type: ignore[method-assign]
+    source = feed_source("chain", hostile_server.url("/redirect-chain?n=3"))
+    with store.run_lock("collect"):
+        asyncio.run(collector.run([source]))
+    assert len(turns) == 4  # the feed's URL and each of its three hops
+    assert all("redirect-chain" in url for url in turns[:3])
+
+
+# -- item 9: time budgets per host and per run -----------------------------------------------------------
+def _budget_site(server: HostileServer, now: list[float], pages: int) -> Source:
+    def page(request):
+        now[0] += 400.0  # each page "takes" 400 s on the injected clock
+        return Response(200, article(int(request.route.rsplit("/", 1)[1])), {"Content-Type": "text/html"})
+
+    links = [f"/slow/{i}" for i in range(pages)]
+    for link in links:
+        server.add_route(link, page)
+    server.add_static("/slow.xml", rss(server, links), content_type="application/rss+xml")
+    return feed_source("slow", server.url("/slow.xml"))
+
+
+@pytest.mark.parametrize(
+    ("budgets", "reason"),
+    [
+        ({"host_budget_seconds": 900.0}, "host_budget_seconds"),
+        ({"run_budget_seconds": 900.0}, "run_budget_seconds"),
+    ],
+)
+def test_time_budget_defers_the_rest_of_a_host_to_the_next_run(store, hostile_server, budgets, reason):
+    now = [0.0]
+    source = _budget_site(hostile_server, now, pages=10)
+    settings = FAST.with_overrides(respect_robots=False, **budgets)
+    with store.run_lock("collect"):
+        report = asyncio.run(Collector(store, settings, clock=lambda: now[0]).run([source]))
+    # 0, 400 and 800 s are within the 900 s budget; at 1200 s the other seven wait for the next run.
+    assert report.pages_fetched == 3
+    assert report.pages_deferred == 7
+    [(host, deferred)] = report.budget_deferred.items()
+    assert deferred == 7
+    assert reason in report.budget_reasons[host]
+    pending = store.pending_articles()
+    assert len(pending) == 7
+    assert all(p.attempts == 0 for p in pending)  # a deferral is not a failed attempt
+    # The next run starts with them.
+    with store.run_lock("collect"):
+        again = asyncio.run(Collector(store, settings, clock=lambda: now[0]).run([source], force=True))
+    assert again.pages_fetched == 3
+
+
+# -- item 10: an unavailable robots.txt defers pages, it never disallows them ----------------------------
+def test_robots_txt_503_defers_pages_until_it_recovers(store, hostile_server):
+    robots = {"status": 503}
+
+    def robots_txt(request):
+        if robots["status"] == 503:
+            return Response(503, b"down", {"Content-Type": "text/plain"})
+        return Response(200, b"User-agent: *\nAllow: /\n", {"Content-Type": "text/plain"})
+
+    hostile_server.add_route("/robots.txt", robots_txt)
+    links = [f"/r/{i}" for i in range(3)]
+    for i, link in enumerate(links):
+        hostile_server.add_static(link, article(i), content_type="text/html")
+    hostile_server.add_static("/r.xml", rss(hostile_server, links), content_type="application/rss+xml")
+    source = feed_source("r", hostile_server.url("/r.xml"))
+    report = collect(store, [source], FAST)
+    assert report.pages_deferred == 3
+    assert len(store.pending_articles()) == 3
+    assert len(hostile_server.requests_for("/robots.txt")) == 1  # asked once per run, not per page
+    assert hostile_server.requests_for("/r/0") == []
+    robots["status"] = 200
+    report = collect(store, [source], FAST)
+    assert report.pages_fetched == 3
+    assert not store.pending_articles()
+
+
+def test_page_url_in_an_unusual_ipv4_spelling_gets_the_true_reason(store, hostile_server):
+    odd = f"http://2130706433:{hostile_server.port}/odd"  # 127.0.0.1 as one decimal number
+    hostile_server.add_static(
+        "/odd.xml",
+        f"<rss version='2.0'><channel><title>o</title><item><title>An item whose link spells its address "
+        f"oddly</title><link>{odd}</link></item></channel></rss>".encode(),
+        content_type="application/rss+xml",
+    )
+    collect(store, [feed_source("odd", hostile_server.url("/odd.xml"))], FAST)
+    [article_] = store.list_articles()
+    assert article_.partial_reason is PartialReason.FETCH_FAILED
+    with store.engine.connect() as conn:
+        detail = conn.execute(sa.text("SELECT partial_detail FROM articles")).scalar_one()
+    assert "robots" not in detail
+    assert "not a canonical IPv4 address" in detail

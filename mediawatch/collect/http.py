@@ -34,7 +34,7 @@ import re
 import socket
 import ssl
 import time
-from collections.abc import Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
@@ -307,8 +307,10 @@ class Fetcher:
         *,
         resolver: AbstractResolver | None = None,
         address_policy: AddressPolicy | None = None,
+        pace: Callable[[str], Awaitable[None]] | None = None,
     ) -> None:
         self._settings = settings
+        self._pace = pace  # awaited before each redirect hop: a hop is a request to a host too
         self._policy = address_policy or policy_for(settings.allow_private_addresses)
         self._inner_resolver = resolver
         self._session: aiohttp.ClientSession | None = None
@@ -329,6 +331,10 @@ class Fetcher:
             auto_decompress=True,
         )
         return self
+
+    def addresses_of(self, name: str) -> tuple[str, ...]:
+        """The addresses ``name`` last resolved to (and were allowed), () if never resolved."""
+        return self._resolver.addresses.get(name.lower(), ()) if self._resolver is not None else ()
 
     async def __aexit__(
         self,
@@ -429,6 +435,8 @@ class Fetcher:
             visited.add(target)
             state.redirects.append(target)
             state.current = target
+            if self._pace is not None:
+                await self._pace(target)
 
     @staticmethod
     def _redirect_target(state: _State, response: aiohttp.ClientResponse) -> str:

@@ -13,7 +13,7 @@ import hashlib
 import os
 import time
 from collections import Counter, deque
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -23,7 +23,7 @@ from mediawatch.collect import decide
 from mediawatch.collect.dates import DateChoice, reconcile_dates
 from mediawatch.collect.discover import discover_links
 from mediawatch.collect.http import Fetcher, FetchResult
-from mediawatch.collect.netguard import AddressPolicy
+from mediawatch.collect.netguard import AddressPolicy, check_url, policy_for
 from mediawatch.collect.politeness import HostPacer, host_of
 from mediawatch.collect.progress import NullProgress, ProgressSink
 from mediawatch.collect.robots import RobotsCache
@@ -62,6 +62,8 @@ class CollectReport:
     pages_deferred: int = 0
     pages_failed: int = 0  # extraction abandoned: worker died twice, or over its CPU/time budget
     workers_replaced: int = 0
+    budget_deferred: dict[str, int] = field(default_factory=dict)  # host -> pages left for the next run
+    budget_reasons: dict[str, str] = field(default_factory=dict)  # host -> which budget ran out
     statuses: Counter[str] = field(default_factory=Counter)
     failures: list[tuple[str, str, str]] = field(default_factory=list)  # (source id, status, detail)
     interrupted_runs: list[int] = field(default_factory=list)  # earlier runs found killed
@@ -92,6 +94,8 @@ class CollectReport:
             "pages_deferred": self.pages_deferred,
             "pages_failed": self.pages_failed,
             "workers_replaced": self.workers_replaced,
+            "budget_deferred": dict(self.budget_deferred),
+            "budget_reasons": dict(self.budget_reasons),
             "statuses": dict(self.statuses),
             "failures": [{"source": s, "status": st, "detail": d} for s, st, d in self.failures],
             "interrupted_runs": list(self.interrupted_runs),
@@ -128,12 +132,17 @@ class Collector:
         progress: ProgressSink | None = None,
         *,
         address_policy: AddressPolicy | None = None,
+        clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self.store = store
+        self._clock = clock  # for the time budgets; injected by tests
         self._address_policy = address_policy  # None: derived from settings.allow_private_addresses
         self.settings = settings
         self.progress: ProgressSink = progress or NullProgress()
-        self.pacer = HostPacer(settings.per_host_delay, max_wait=settings.max_retry_after)
+        self.pacer = HostPacer(
+            settings.per_host_delay, max_wait=settings.max_retry_after, addresses_of=self._addresses_of
+        )
+        self._run_started = clock()
         self.report = CollectReport(started=_now())
         self._host_queues: dict[str, deque[PendingArticle]] = {}
         self._host_tasks: dict[str, asyncio.Task[None]] = {}
@@ -159,7 +168,9 @@ class Collector:
         # Pages fetched but not yet extracted are held in memory: keep only a few per worker waiting.
         self._extract_slots = asyncio.Semaphore(EXTRACT_BACKLOG_PER_WORKER * workers)
         try:
-            async with Fetcher(self.settings, address_policy=self._address_policy) as fetcher:
+            self._run_started = self._clock()
+            fetcher_ = Fetcher(self.settings, address_policy=self._address_policy, pace=self._hop_turn)
+            async with fetcher_ as fetcher:
                 self._fetcher = fetcher
                 self._robots = RobotsCache(self._robots_get, self.settings.user_agent)
                 # from an interrupted run, or deferred by a rate-limited host
@@ -352,12 +363,37 @@ class Collector:
         if host not in self._host_tasks:
             self._host_tasks[host] = asyncio.ensure_future(self._drain(host))
 
+    def _budget_left(self, host_started: float) -> str:
+        """Why this host's remaining pages must wait for the next run, or "" while time is left."""
+        now = self._clock()
+        if now - self._run_started > self.settings.run_budget_seconds:
+            return (
+                f"the run's time budget ({self.settings.run_budget_seconds:g} s, run_budget_seconds) is spent"
+            )
+        if now - host_started > self.settings.host_budget_seconds:
+            budget = self.settings.host_budget_seconds
+            return f"this host's time budget ({budget:g} s, host_budget_seconds) is spent"
+        return ""
+
     async def _drain(self, host: str) -> None:
         queue = self._host_queues[host]
+        started = self._clock()
         try:
             while queue:
+                if why := self._budget_left(started):
+                    # Still pending in the store: the next run takes them first. Not an attempt.
+                    self.report.pages_deferred += len(queue)
+                    self.report.budget_deferred[host] = self.report.budget_deferred.get(host, 0) + len(queue)
+                    self.report.budget_reasons[host] = why
+                    self.progress.pages_added(-len(queue))
+                    queue.clear()
+                    break
                 item = queue.popleft()
                 outcome = await self._page(item)
+                if outcome is None:  # deferred without touching the article (robots.txt unavailable)
+                    self.report.pages_deferred += 1
+                    self.progress.page_done()
+                    continue
                 self.store.complete_article(item.id, outcome, _now(), self._window)
                 if not outcome.final:
                     self.report.pages_deferred += 1
@@ -369,24 +405,40 @@ class Collector:
         finally:
             del self._host_tasks[host]
 
-    async def _page(self, item: PendingArticle) -> PageOutcome:
+    async def _page(self, item: PendingArticle) -> PageOutcome | None:
         url = resolve_redirect_link(item.url)
         now = _now()
         fallback = reconcile_dates(item.feed_published, None, date_from_url(url), now)
         if self.pacer.skipped(url):
             return PageOutcome(final=False, partial_detail="host asked us to wait; deferred to a later run")
+        try:
+            # The page's own reason first: robots.txt of a refused or unusable URL would only hide it.
+            check_url(url, self._address_policy or policy_for(self.settings.allow_private_addresses))
+        except FetchError as exc:
+            return PageOutcome(
+                final=True,
+                final_url=canonical_url(url),
+                published=fallback.published,
+                date_source=fallback.source,
+                partial_reason=_PAGE_FAILURE_REASON.get(exc.status, PartialReason.FETCH_FAILED),
+                partial_detail=f"{exc.status.value}: {exc.detail}",
+            )
         if self.settings.respect_robots and self._robots is not None:
             try:
                 allowed = await self._robots.allowed(url)
             except FetchError as exc:
-                return PageOutcome(
-                    final=True,
-                    final_url=canonical_url(url),
-                    published=fallback.published,
-                    date_source=fallback.source,
-                    partial_reason=_PAGE_FAILURE_REASON.get(exc.status),
-                    partial_detail=f"{exc.status.value}: {exc.detail}",
-                )
+                # A refused address or a URL the HTTP client rejects is the page's own problem, final;
+                # an unavailable robots.txt (5xx, 429, timeout) only means "not now".
+                if exc.status is FetchStatus.PRIVATE_ADDRESS or exc.detail.startswith("invalid URL"):
+                    return PageOutcome(
+                        final=True,
+                        final_url=canonical_url(url),
+                        published=fallback.published,
+                        date_source=fallback.source,
+                        partial_reason=_PAGE_FAILURE_REASON.get(exc.status, PartialReason.FETCH_FAILED),
+                        partial_detail=f"{exc.status.value}: {exc.detail}",
+                    )
+                return None  # robots.txt unavailable for now: the page waits for a later run
             if not allowed:
                 return PageOutcome(
                     final=True,
@@ -468,6 +520,14 @@ class Collector:
             return await self._fetcher.get(
                 url, max_bytes=max_bytes, etag=etag, last_modified=last_modified, accept=accept
             )
+
+    async def _hop_turn(self, url: str) -> None:
+        """A redirect hop takes its turn like any request, but does not sit out a host's penalty inside
+        the fetch's total_timeout: it is deferred instead."""
+        await self.pacer.turn(url, max_wait=self.settings.per_host_delay)
+
+    def _addresses_of(self, name: str) -> tuple[str, ...]:
+        return self._fetcher.addresses_of(name) if self._fetcher is not None else ()
 
     async def _robots_get(self, url: str) -> tuple[int, bytes]:
         result = await self._get(url, 512 * 1024, "text/plain")
