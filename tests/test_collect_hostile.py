@@ -442,3 +442,67 @@ def test_page_url_in_an_unusual_ipv4_spelling_gets_the_true_reason(store, hostil
         detail = conn.execute(sa.text("SELECT partial_detail FROM articles")).scalar_one()
     assert "robots" not in detail
     assert "not a canonical IPv4 address" in detail
+
+
+# -- items 2 and 9: parsing and extraction off the event loop, with a CPU budget and an output cap ---------
+def test_cpu_budgets_stop_one_heavy_feed_and_one_heavy_page_not_the_others(store, hostile_server):
+    link = hostile_server.url("/h")
+    huge_items = "".join(
+        f"<item><title>Item {i} of a feed far too long</title><link>{link}/{i}</link></item>"
+        for i in range(60_000)
+    )
+    hostile_server.add_static(
+        "/heavy.xml",
+        f"<rss version='2.0'><channel><title>heavy</title>{huge_items}</channel></rss>".encode(),
+        content_type="application/rss+xml",
+    )
+    heavy_page = (
+        b"<html lang='en'><body><article>"
+        + b"<p>Soil carbon paragraph.</p>" * 150_000
+        + b"</article></body></html>"
+    )
+    hostile_server.add_static("/heavy-page", heavy_page, content_type="text/html")
+    links = ["/heavy-page"] + [f"/light/{i}" for i in range(3)]
+    for i in range(3):
+        hostile_server.add_static(f"/light/{i}", article(i), content_type="text/html")
+    hostile_server.add_static("/light.xml", rss(hostile_server, links), content_type="application/rss+xml")
+    settings = FAST.with_overrides(
+        extract_workers=2,
+        respect_robots=False,
+        parse_cpu_seconds=0.3,
+        extract_cpu_seconds=0.3,
+        max_page_bytes=8 * 1024 * 1024,
+        max_feed_bytes=16 * 1024 * 1024,
+        max_new_items_per_feed=100_000,
+    )
+    report = collect(
+        store,
+        [
+            feed_source("heavy", hostile_server.url("/heavy.xml")),
+            feed_source("light", hostile_server.url("/light.xml")),
+        ],
+        settings,
+    )
+    health = health_of(store)
+    assert health["heavy"].last_status is FetchStatus.PARSE_ERROR
+    assert "s of CPU" in health["heavy"].events[0].detail
+    assert health["light"].last_status is FetchStatus.OK
+    assert report.pages_fetched == 3
+    assert report.pages_failed == 1
+    with store.engine.connect() as conn:
+        detail = conn.execute(
+            sa.text("SELECT partial_detail FROM articles WHERE url LIKE '%heavy-page%'")
+        ).scalar_one()
+    assert "s of CPU" in detail
+
+
+def test_extracted_text_is_capped():
+    from mediawatch.collect.extract import MAX_TEXT_CHARS, extract_page
+
+    paragraphs = "".join(
+        f"<p>Paragraph {i}: soil organic carbon measured again on another plot of the long trial.</p>"
+        for i in range(4000)
+    )
+    page = f"<html lang='en'><body><article>{paragraphs}</article></body></html>"
+    text = extract_page(page, "https://example.org/long").text
+    assert MAX_TEXT_CHARS * 0.9 <= len(text) <= MAX_TEXT_CHARS
