@@ -506,3 +506,36 @@ def test_extracted_text_is_capped():
     page = f"<html lang='en'><body><article>{paragraphs}</article></body></html>"
     text = extract_page(page, "https://example.org/long").text
     assert MAX_TEXT_CHARS * 0.9 <= len(text) <= MAX_TEXT_CHARS
+
+
+# -- item 7: a server answering 304 to any conditional request is caught --------------------------------
+def test_server_answering_304_to_any_conditional_request_is_caught(store, hostile_server):
+    feed = {"body": rss(hostile_server, ["/v0"], title="v0"), "served": 0}
+
+    def liar(request):
+        headers = {k.lower() for k in request.headers}
+        if "if-none-match" in headers or "if-modified-since" in headers:
+            return Response(304, b"", {"ETag": '"whatever"'})
+        feed["served"] += 1
+        # A fresh entity tag on every 200, even for the same content.
+        return Response(
+            200, feed["body"], {"Content-Type": "application/rss+xml", "ETag": f'"{feed["served"]}"'}
+        )
+
+    hostile_server.add_route("/liar.xml", liar)
+    source = feed_source("liar", hostile_server.url("/liar.xml"))
+    settings = FAST.with_overrides(fetch_pages=False)
+    collect(store, [source], settings)  # first poll: unconditional
+    feed["body"] = rss(hostile_server, ["/v0", "/v1"], title="v1")
+    collect(store, [source], settings)  # conditional: 304, the change is missed
+    collect(store, [source], settings)  # conditional: 304 again
+    assert len(store.list_articles()) == 1
+    collect(store, [source], settings)  # the scheduled check (every 3rd poll): caught, change read
+    [health] = store.source_health(datetime.now(UTC), 14)
+    assert not health.validators_trusted
+    assert any("validators unreliable" in note for note in health.notes)
+    assert len(store.list_articles()) == 2
+    # From now on every poll is unconditional: the next change is seen at the next poll.
+    feed["body"] = rss(hostile_server, ["/v0", "/v1", "/v2"], title="v2")
+    collect(store, [source], settings)
+    assert len(store.list_articles()) == 3

@@ -67,6 +67,19 @@ def conditional_validators(state: SourceState, unconditional_every: int) -> tupl
     return state.etag, state.last_modified
 
 
+# Sent instead of nothing on the scheduled unconditional poll of a source whose validators we trust: no
+# content can have this entity tag, so an honest server answers 200 (what an unconditional poll would
+# get) and one that answers 304 to any conditional request gives itself away at once.
+PROBE_ETAG = '"mediawatch-probe-no-content-has-this-tag"'
+
+
+def probe_validator(state: SourceState, etag: str | None, last_modified: str | None) -> str | None:
+    """The probe entity tag to send on this poll, or None."""
+    if etag is None and last_modified is None and state.validators_trusted and state.content_hash:
+        return PROBE_ETAG
+    return None
+
+
 def validators_lied(
     state: SourceState, etag: str | None, last_modified: str | None, content_hash: str
 ) -> bool:

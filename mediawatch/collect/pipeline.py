@@ -15,7 +15,7 @@ import time
 from collections import Counter, deque
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from urllib.parse import urlsplit
 
@@ -199,11 +199,25 @@ class Collector:
             self.progress.feed_done(source.id, FetchStatus.SKIPPED_BACKOFF.value)
             return
         etag, last_modified = decide.conditional_validators(state, self.settings.unconditional_every)
+        probe = decide.probe_validator(state, etag, last_modified)
         started = time.monotonic()
+        caught = ""
         try:
             result = await self._get(
-                source.url, self.settings.max_feed_bytes, FEED_ACCEPT, etag=etag, last_modified=last_modified
+                source.url,
+                self.settings.max_feed_bytes,
+                FEED_ACCEPT,
+                etag=probe or etag,
+                last_modified=last_modified,
             )
+            if probe and result.status == 304:
+                caught = (
+                    "validators unreliable: answered 304 to an entity tag no content has; "
+                    "now polled unconditionally"
+                )
+                state = replace(state, validators_trusted=False)
+                etag = last_modified = None
+                result = await self._get(source.url, self.settings.max_feed_bytes, FEED_ACCEPT)
         except FetchError as exc:
             self._fail(source, state, now, exc.status, exc.detail, exc.http_status, started, exc.retry_after)
             return
@@ -216,7 +230,7 @@ class Collector:
         conditional = etag is not None or last_modified is not None
         new_etag, new_lm = result.headers.get("etag"), result.headers.get("last-modified")
         lied = decide.validators_lied(state, new_etag, new_lm, content_hash)
-        detail = (
+        detail = caught or (
             "validators unreliable: same validators, different content; now polled unconditionally"
             if lied
             else ""
