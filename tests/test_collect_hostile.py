@@ -539,3 +539,26 @@ def test_server_answering_304_to_any_conditional_request_is_caught(store, hostil
     feed["body"] = rss(hostile_server, ["/v0", "/v1", "/v2"], title="v2")
     collect(store, [source], settings)
     assert len(store.list_articles()) == 3
+
+
+# -- item 8: a charset header is a hint checked against the bytes, both ways ------------------------------
+@pytest.mark.parametrize(
+    ("path", "declared", "read_as"),
+    [
+        ("/charset-lie-koi8r", "koi8-r", "utf-8"),
+        ("/charset-lie-latin1", "iso-8859-1", "utf-8"),
+        ("/charset-lie-utf8", "utf-8", "windows-1252"),
+    ],
+)
+def test_charset_header_lies_are_corrected_with_the_same_warning(
+    store, hostile_server, path, declared, read_as
+):
+    source = feed_source("charset", hostile_server.url(path))
+    collect(store, [source], FAST.with_overrides(fetch_pages=False))
+    [health] = store.source_health(datetime.now(UTC), 14)
+    assert health.last_status is FetchStatus.OK
+    assert f"character encoding: document declared as {declared}, but parsed as {read_as}" in (
+        health.events[0].detail
+    )
+    [article_] = store.list_articles()
+    assert article_.title == "Café, señor, naïve, Zürich, Málaga"

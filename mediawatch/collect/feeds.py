@@ -30,6 +30,7 @@ is parsed here with the standard ``json`` module (no object hooks, nothing execu
 
 from __future__ import annotations
 
+import codecs
 import io
 import json
 import re
@@ -279,6 +280,36 @@ def _check_xml_safety(body: bytes, url: str) -> str:
             f"XML prolog longer than {_MAX_PROLOG // 1024} KB refused (declarations could hide beyond it)",
         )
     return prolog.root.rpartition(":")[2].lower()
+
+
+_CHARSET_PARAM = re.compile(r"""charset\s*=\s*["']?([^\s;"']+)""", re.IGNORECASE)
+
+
+def _charset_checked(body: bytes, content_type: str) -> tuple[str, str]:
+    """The Content-Type to give feedparser, and a warning when its charset contradicts the bytes.
+
+    The header is a hint checked against the bytes: non-ASCII bytes that decode as strict UTF-8 are
+    UTF-8 (a legacy text almost never does), whatever single-byte charset the header names; every
+    byte is valid koi8-r or latin-1, so only this test shows that lie.  The warning has the words
+    feedparser uses for the opposite lie (header UTF-8, bytes not), so both read the same.
+    """
+    match = _CHARSET_PARAM.search(content_type)
+    if match is None:
+        return content_type, ""
+    label = match.group(1)
+    try:
+        codec = codecs.lookup(label).name
+    except LookupError:
+        return content_type, ""
+    data = body.removeprefix(b"\xef\xbb\xbf")
+    if codec.startswith("utf") or data.isascii():
+        return content_type, ""
+    try:
+        data.decode("utf-8")
+    except UnicodeDecodeError:
+        return content_type, ""
+    fixed = content_type[: match.start(1)] + "utf-8" + content_type[match.end(1) :]
+    return fixed, f"character encoding: document declared as {label[:40]}, but parsed as utf-8"
 
 
 # --- JSON Feed -----------------------------------------------------------------------------------
@@ -576,6 +607,7 @@ def parse_feed(body: bytes, url: str, content_type: str = "", max_entries: int =
             return _parse_json_feed(stripped, url, max_entries)
 
     root = _check_xml_safety(body, url)
+    content_type, charset_warning = _charset_checked(body, content_type)
     headers = {"content-type": content_type or "application/xml"}
     if url:
         headers["content-location"] = url
@@ -596,6 +628,8 @@ def parse_feed(body: bytes, url: str, content_type: str = "", max_entries: int =
     version = result.get("version") or ""
     raw_entries = result.get("entries") or []
     warnings: list[str] = [_describe_bozo(bozo)] if bozo is not None else []
+    if charset_warning:
+        warnings.insert(0, charset_warning)
 
     if not version and root not in _ROOT_FEED_NAMES:
         # An HTML page or another XML vocabulary, even if the lenient parser found <item>s in it.
