@@ -736,3 +736,51 @@ def test_server_logs_requests_and_runs_dynamic_handlers(hostile_server: HostileS
 def test_corpus_dir_skips_when_absent(corpus_dir: Callable[[str], Path]) -> None:
     with pytest.raises(pytest.skip.Exception, match=r"\.\./shared/corpus/no-such-corpus is absent"):
         corpus_dir("no-such-corpus")
+
+
+# ---------------------------------------------------------------------------------------------------
+# Brotli and zstd (issue 12 item 8): decoded, and bombs stop at the same limit as gzip
+
+
+def _compressed(encoding: str, data: bytes) -> bytes:
+    if encoding == "br":
+        import brotli
+
+        return bytes(brotli.compress(data))
+    from backports import zstd
+
+    return bytes(zstd.compress(data))
+
+
+@pytest.mark.parametrize("encoding", ["br", "zstd"])
+def test_brotli_and_zstd_bodies_are_decoded(hostile_server: HostileServer, encoding: str) -> None:
+    hostile_server.add_route(
+        "/enc",
+        Response(
+            200,
+            _compressed(encoding, FEED_XML),
+            {"Content-Encoding": encoding, "Content-Type": "application/xml"},
+        ),
+    )
+    result = run_get(hostile_server.url("/enc"))
+    assert result.body == FEED_XML
+    sent = {k.lower(): v for k, v in hostile_server.requests_for("/enc")[0].headers.items()}
+    assert encoding in sent["accept-encoding"]
+
+
+@pytest.mark.parametrize("encoding", ["br", "zstd"])
+def test_brotli_and_zstd_bombs_stop_at_the_limit(hostile_server: HostileServer, encoding: str) -> None:
+    wire = _compressed(encoding, bytes(BOMB_SIZE))
+    assert len(wire) < LIMIT < BOMB_SIZE
+    hostile_server.add_route(
+        "/bomb", Response(200, wire, {"Content-Encoding": encoding, "Content-Type": "application/xml"})
+    )
+    tracemalloc.start()
+    try:
+        error = get_error(hostile_server.url("/bomb"))
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert error.status is FetchStatus.TOO_LARGE
+    assert "after decompression" in error.detail
+    assert peak < 4 * MiB, f"peak traced memory {peak} bytes"

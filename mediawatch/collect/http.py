@@ -52,11 +52,15 @@ from mediawatch.errors import FetchError
 from mediawatch.types import FetchStatus
 
 try:
-    from aiohttp.compression_utils import HAS_BROTLI
+    from aiohttp.compression_utils import HAS_BROTLI, HAS_ZSTD
 except ImportError:  # pragma: no cover - older aiohttp layouts
-    HAS_BROTLI = False
+    HAS_BROTLI = HAS_ZSTD = False
 
-ACCEPT_ENCODING: Final = "gzip, deflate, br" if HAS_BROTLI else "gzip, deflate"
+# Offer only what aiohttp can decode (the brotli and backports.zstd packages are dependencies): a server
+# that sends br or zstd anyway would otherwise cost a "connection" error.
+ACCEPT_ENCODING: Final = ", ".join(
+    ["gzip", "deflate"] + (["br"] if HAS_BROTLI else []) + (["zstd"] if HAS_ZSTD else [])
+)
 REDIRECT_STATUSES: Final = frozenset({301, 302, 303, 307, 308})
 SNIFF_BYTES: Final = 32 * 1024  # how much of an error page is read to recognise bot protection
 _CHUNK: Final = 64 * 1024
