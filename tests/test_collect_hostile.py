@@ -562,3 +562,30 @@ def test_charset_header_lies_are_corrected_with_the_same_warning(
     )
     [article_] = store.list_articles()
     assert article_.title == "Café, señor, naïve, Zürich, Málaga"
+
+
+@pytest.mark.parametrize(
+    ("lang", "expected"),
+    [
+        ("en", "3 pages left for the next run (time budget host_budget_seconds spent)"),
+        ("fr", "3 pages reportées au prochain passage (budget de temps host_budget_seconds épuisé)"),
+        (
+            "es",
+            "3 páginas aplazadas a la próxima ejecución (presupuesto de tiempo host_budget_seconds agotado)",
+        ),
+    ],
+)
+def test_collect_command_reports_pages_deferred_by_a_budget(hostile_server, tmp_path, lang, expected):
+    from click.testing import CliRunner
+
+    from mediawatch.cli import cli
+
+    env, args = _cli_setup(hostile_server, tmp_path, pages=3)
+    env["MEDIAWATCH_HOST_BUDGET_SECONDS"] = "-1"  # spent before the first page
+    env["MEDIAWATCH_EXTRACT_WORKERS"] = "1"
+    result = CliRunner().invoke(cli, ["--lang", lang, *args], env=env, catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    assert "pages_deferred=3" in result.output
+    assert f"127.0.0.1:{hostile_server.port}: {expected}" in result.output or (
+        f"127.0.0.1:{hostile_server.port} : {expected}" in result.output
+    )

@@ -63,7 +63,7 @@ class CollectReport:
     pages_failed: int = 0  # extraction abandoned: worker died twice, or over its CPU/time budget
     workers_replaced: int = 0
     budget_deferred: dict[str, int] = field(default_factory=dict)  # host -> pages left for the next run
-    budget_reasons: dict[str, str] = field(default_factory=dict)  # host -> which budget ran out
+    budget_reasons: dict[str, str] = field(default_factory=dict)  # host -> the setting whose budget ran out
     statuses: Counter[str] = field(default_factory=Counter)
     failures: list[tuple[str, str, str]] = field(default_factory=list)  # (source id, status, detail)
     interrupted_runs: list[int] = field(default_factory=list)  # earlier runs found killed
@@ -378,15 +378,12 @@ class Collector:
             self._host_tasks[host] = asyncio.ensure_future(self._drain(host))
 
     def _budget_left(self, host_started: float) -> str:
-        """Why this host's remaining pages must wait for the next run, or "" while time is left."""
+        """The setting whose time budget is spent (this host's or the run's), or "" while time is left."""
         now = self._clock()
         if now - self._run_started > self.settings.run_budget_seconds:
-            return (
-                f"the run's time budget ({self.settings.run_budget_seconds:g} s, run_budget_seconds) is spent"
-            )
+            return "run_budget_seconds"
         if now - host_started > self.settings.host_budget_seconds:
-            budget = self.settings.host_budget_seconds
-            return f"this host's time budget ({budget:g} s, host_budget_seconds) is spent"
+            return "host_budget_seconds"
         return ""
 
     async def _drain(self, host: str) -> None:
