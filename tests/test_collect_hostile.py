@@ -589,3 +589,37 @@ def test_collect_command_reports_pages_deferred_by_a_budget(hostile_server, tmp_
     assert f"127.0.0.1:{hostile_server.port}: {expected}" in result.output or (
         f"127.0.0.1:{hostile_server.port} : {expected}" in result.output
     )
+
+
+def test_a_page_that_loses_its_worker_twice_is_failed_and_the_pool_goes_on():
+    from mediawatch.collect.workers import ExtractionPool
+    from mediawatch.errors import ExtractError
+
+    async def scenario() -> None:
+        pool = ExtractionPool(2, timeout=60)
+        try:
+            with pytest.raises(ExtractError, match="died"):
+                await pool.run(os._exit, 9)  # the worker dies on both attempts
+            assert pool.replaced == 2
+            assert await pool.run(len, b"still working") == 13
+        finally:
+            pool.shutdown()
+
+    asyncio.run(scenario())
+
+
+def test_a_worker_stuck_past_extract_timeout_is_stopped_and_replaced():
+    from mediawatch.collect.workers import ExtractionPool
+    from mediawatch.errors import ExtractError
+
+    async def scenario() -> None:
+        pool = ExtractionPool(1, timeout=1.0)
+        try:
+            with pytest.raises(ExtractError, match="extract_timeout"):
+                await pool.run(time.sleep, 60)
+            assert pool.replaced == 1
+            assert await pool.run(len, b"abc") == 3
+        finally:
+            pool.shutdown()
+
+    asyncio.run(scenario())

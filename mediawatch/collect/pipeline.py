@@ -541,7 +541,11 @@ class Collector:
         return self._fetcher.addresses_of(name) if self._fetcher is not None else ()
 
     async def _robots_get(self, url: str) -> tuple[int, bytes]:
-        result = await self._get(url, 512 * 1024, "text/plain")
+        try:
+            result = await self._get(url, 512 * 1024, "text/plain")
+        except FetchError as exc:
+            self._penalize(url, exc.status, exc.retry_after)  # a 429 on robots.txt is the host's too
+            raise
         return result.status, result.body
 
 
