@@ -784,3 +784,24 @@ def test_brotli_and_zstd_bombs_stop_at_the_limit(hostile_server: HostileServer, 
     assert error.status is FetchStatus.TOO_LARGE
     assert "after decompression" in error.detail
     assert peak < 4 * MiB, f"peak traced memory {peak} bytes"
+
+
+def test_two_names_of_one_server_share_its_pace(hostile_server: HostileServer) -> None:
+    # issue 12: politeness per resolved address, not only per host name
+    from mediawatch.collect.politeness import HostPacer
+
+    resolver = StaticResolver({"a.test": ["127.0.0.1"], "b.test": ["127.0.0.1"]})
+    now = [0.0]
+
+    async def go() -> tuple[float, float]:
+        async with Fetcher(BASE, resolver=resolver) as fetcher:
+            pacer = HostPacer(1.0, clock=lambda: now[0], addresses_of=fetcher.addresses_of)
+            await fetcher.get(f"http://a.test:{hostile_server.port}/ok", max_bytes=LIMIT)
+            await fetcher.get(f"http://b.test:{hostile_server.port}/ok", max_bytes=LIMIT)
+            pacer.penalize(f"http://a.test:{hostile_server.port}/feed", 60)
+            return (
+                pacer.wait_needed(f"http://b.test:{hostile_server.port}/page"),
+                pacer.wait_needed(f"http://127.0.0.1:{hostile_server.port}/page"),
+            )
+
+    assert asyncio.run(go()) == (60.0, 60.0)
