@@ -265,6 +265,11 @@ def run_collect(
         click.echo(report.summary_line())  # key=value for logs and scripts: never translated
         for source_id, status, detail in report.failures:
             click.echo("  " + t("collect.failed", lang, source=source_id, status=status, detail=detail))
+        for host, count in sorted(report.budget_deferred.items()):
+            one = count in (0, 1) if lang == "fr" else count == 1
+            setting = report.budget_reasons.get(host, "")
+            key = "collect.deferred." + ("one" if one else "other")
+            click.echo("  " + t(key, lang, host=host, count=count, setting=setting))
     return report
 
 

@@ -46,6 +46,12 @@ class Settings:
     stale_days: int = 14
     title_dup_window_hours: int = 72
     extract_workers: int = 0  # 0: one per core
+    # Budgets (issue 12): one document, one host or one server never holds the night.
+    parse_cpu_seconds: float = 20.0  # CPU time one feed document may cost to parse
+    extract_cpu_seconds: float = 20.0  # CPU time one page may cost to extract
+    extract_timeout: float = 120.0  # wall time before a worker stuck on one page is killed
+    host_budget_seconds: float = 900.0  # time one host's pages may take in a run; the rest is deferred
+    run_budget_seconds: float = 5400.0  # time a run may spend on pages; the rest is deferred
     taxonomy_dir: str = ""  # "" : the taxonomy shipped in mediawatch/classify/taxonomy
     model_path: str = ""  # learned relevance model; "": a file of its own for each database (model_file)
     blend_weight: float = 0.5  # share of the learned model in the relevance score, when a model exists

@@ -73,6 +73,9 @@ class FetchError(SourceError):
         self.retry_after = retry_after  # seconds the server asked us to wait (429/503), if any
         super().__init__(url, f"cannot fetch ({status.value}: {detail})")
 
+    def __reduce__(self) -> tuple[object, ...]:  # crosses process boundaries (extraction workers)
+        return (type(self), (self.url, self.status, self.detail, self.http_status, self.retry_after))
+
 
 class ParseError(SourceError):
     """The document could not be parsed as a feed."""
@@ -81,6 +84,9 @@ class ParseError(SourceError):
         self.status = status
         self.detail = detail
         super().__init__(url, f"cannot parse feed ({status.value}: {detail})")
+
+    def __reduce__(self) -> tuple[object, ...]:  # feeds are parsed in worker processes
+        return (type(self), (self.url, self.status, self.detail))
 
 
 class ExtractError(MediawatchError):

@@ -43,6 +43,8 @@ Built-in routes (registered by the constructor; ``add_route`` may replace any of
 ``/redirect-no-location``       302 without a Location header
 ``/charset-lie-utf8``           RSS whose header says utf-8 while the bytes are latin-1
 ``/charset-lie-latin1``         RSS whose header says iso-8859-1 while the bytes are utf-8
+``/charset-lie-koi8r``          RSS whose header says koi8-r while the bytes are utf-8 (every byte is
+                                valid koi8-r: only a decode test of the bytes shows the lie)
 ``/not-a-feed``                 200 an ordinary HTML page
 ``/billion-laughs``             200 an XML document with nested entity expansion
 ``/error-500``                  500 Internal Server Error
@@ -568,6 +570,10 @@ class HostileServer:
             Response(
                 200, CHARSET_LIE_LATIN1_BODY, {"Content-Type": "application/rss+xml; charset=iso-8859-1"}
             ),
+        )
+        add(
+            "/charset-lie-koi8r",
+            Response(200, CHARSET_LIE_LATIN1_BODY, {"Content-Type": "application/rss+xml; charset=koi8-r"}),
         )
         add("/not-a-feed", Response(200, NOT_A_FEED_HTML, html))
         add("/billion-laughs", Response(200, BILLION_LAUGHS, {"Content-Type": "application/xml"}))

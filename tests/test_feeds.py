@@ -343,11 +343,13 @@ def test_doctype_without_internal_subset_is_accepted() -> None:
     assert len(parse_feed(body, FEED_URL).entries) == 1
 
 
-def test_internal_subset_without_entities_is_accepted() -> None:
+def test_internal_subset_without_entities_is_refused_too() -> None:
+    # Any internal subset is refused: a scanner that looked for entity declarations in it was fooled
+    # by a comment holding "]" (issue 12); no real feed needs a subset.
     body = rss("<item><link>https://s.example/a</link></item>").replace(
         b"<rss", b'<!DOCTYPE rss [ <!ELEMENT rss ANY> <!-- "ENTITY" in a comment is fine --> ]><rss', 1
     )
-    assert len(parse_feed(body, FEED_URL).entries) == 1
+    assert "internal DTD subsets are refused" in refused(body).detail
 
 
 # --- html_to_text --------------------------------------------------------------------------------
@@ -463,3 +465,57 @@ def test_an_ordinary_title_with_a_dash_keeps_it() -> None:
     [entry] = feed.entries
     assert (entry.title, entry.publisher) == ("Climat - les faits", "")
     assert entry.summary == ""  # a summary that only repeats the title says nothing
+
+
+# -- DOCTYPE tricks (issue 12 item 5): no internal subset gets through, no entity is ever expanded ------
+_TAIL = (
+    b"<rss version='2.0'><channel><title>t</title><item><title>a &x; b</title>"
+    b"<link>http://example.org/a</link><description>&x;</description></item></channel></rss>"
+)
+DOCTYPE_TRICKS = {
+    "comment-hides-bracket": b'<!DOCTYPE rss [<!-- ] --><!ENTITY x "EXPANDED">]>',
+    "after-xml-declaration": b'<?xml version="1.0"?>\n<!DOCTYPE rss [<!-- ] --><!ENTITY x "X">]>',
+    "pi-hides-bracket": b'<!DOCTYPE rss [<?pi ]>?><!ENTITY x "EXPANDED">]>',
+    "attlist-default-hides-bracket": b'<!DOCTYPE rss [<!ATTLIST rss a CDATA "]>"><!ENTITY x "EXPANDED">]>',
+    "entity-value-hides-bracket": b'<!DOCTYPE rss [<!ENTITY y "]>"><!ENTITY x "EXPANDED">]>',
+    "parameter-entity": b"<!DOCTYPE rss [<!ENTITY % p \"<!ENTITY x 'EXPANDED'>\"> %p;]>",
+    "lower-case-keyword": b'<!doctype rss [<!entity x "EXPANDED">]>',
+    "system-id-then-subset": b'<!DOCTYPE rss SYSTEM "http://example.org/a.dtd" [<!ENTITY x "EXPANDED">]>',
+    "public-id-with-bracket": b'<!DOCTYPE rss PUBLIC "-//[//EN" "x.dtd" [<!ENTITY x "EXPANDED">]>',
+    "empty-subset": b"<!DOCTYPE rss []>",
+    "subset-with-only-a-comment": b"<!DOCTYPE rss [<!-- nothing -->]>",
+    "newlines-inside": b'<!DOCTYPE\nrss\n[\n<!ENTITY\nx\n"EXPANDED"\n>\n]\n>',
+    "bom-then-doctype": b'\xef\xbb\xbf<!DOCTYPE rss [<!-- ] --><!ENTITY x "EXPANDED">]>',
+    "utf16-bom": '\ufeff<!DOCTYPE rss [<!-- ] --><!ENTITY x "EXPANDED">]>'.encode("utf-16-le"),
+}
+
+
+@pytest.mark.parametrize("name", sorted(DOCTYPE_TRICKS))
+def test_doctype_tricks_are_refused_and_nothing_is_expanded(name: str) -> None:
+    prolog = DOCTYPE_TRICKS[name]
+    body = prolog + (_TAIL.decode().encode("utf-16-le") if name == "utf16-bom" else _TAIL)
+    error = refused(body)
+    assert error.status is FetchStatus.PARSE_ERROR, name
+    assert "EXPANDED" not in error.detail
+
+
+def test_the_parser_itself_refuses_entity_declarations() -> None:
+    # Second line of defence: were the prolog scanner fooled, feedparser's SAX parser is defusedxml's.
+    import io
+
+    import feedparser
+    from defusedxml import EntitiesForbidden
+
+    body = b'<!DOCTYPE rss [\n<!ENTITY x "EXPANDED">\n]>\n' + _TAIL
+    with pytest.raises(EntitiesForbidden):
+        feedparser.parse(io.BytesIO(body))
+
+
+def test_external_doctype_without_subset_is_still_accepted() -> None:
+    body = (
+        b'<?xml version="1.0"?><!DOCTYPE rss PUBLIC "-//Netscape Communications//DTD RSS 0.91//EN" '
+        b'"http://my.netscape.com/publish/formats/rss-0.91.dtd"><rss version="0.91"><channel><title>T</title>'
+        b"<item><title>An item of an old RSS 0.91 feed</title><link>http://example.org/a</link></item>"
+        b"</channel></rss>"
+    )
+    assert len(parse_feed(body, FEED_URL).entries) == 1

@@ -736,3 +736,72 @@ def test_server_logs_requests_and_runs_dynamic_handlers(hostile_server: HostileS
 def test_corpus_dir_skips_when_absent(corpus_dir: Callable[[str], Path]) -> None:
     with pytest.raises(pytest.skip.Exception, match=r"\.\./shared/corpus/no-such-corpus is absent"):
         corpus_dir("no-such-corpus")
+
+
+# ---------------------------------------------------------------------------------------------------
+# Brotli and zstd (issue 12 item 8): decoded, and bombs stop at the same limit as gzip
+
+
+def _compressed(encoding: str, data: bytes) -> bytes:
+    if encoding == "br":
+        import brotli
+
+        return bytes(brotli.compress(data))
+    from backports import zstd
+
+    return bytes(zstd.compress(data))
+
+
+@pytest.mark.parametrize("encoding", ["br", "zstd"])
+def test_brotli_and_zstd_bodies_are_decoded(hostile_server: HostileServer, encoding: str) -> None:
+    hostile_server.add_route(
+        "/enc",
+        Response(
+            200,
+            _compressed(encoding, FEED_XML),
+            {"Content-Encoding": encoding, "Content-Type": "application/xml"},
+        ),
+    )
+    result = run_get(hostile_server.url("/enc"))
+    assert result.body == FEED_XML
+    sent = {k.lower(): v for k, v in hostile_server.requests_for("/enc")[0].headers.items()}
+    assert encoding in sent["accept-encoding"]
+
+
+@pytest.mark.parametrize("encoding", ["br", "zstd"])
+def test_brotli_and_zstd_bombs_stop_at_the_limit(hostile_server: HostileServer, encoding: str) -> None:
+    wire = _compressed(encoding, bytes(BOMB_SIZE))
+    assert len(wire) < LIMIT < BOMB_SIZE
+    hostile_server.add_route(
+        "/bomb", Response(200, wire, {"Content-Encoding": encoding, "Content-Type": "application/xml"})
+    )
+    tracemalloc.start()
+    try:
+        error = get_error(hostile_server.url("/bomb"))
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert error.status is FetchStatus.TOO_LARGE
+    assert "after decompression" in error.detail
+    assert peak < 4 * MiB, f"peak traced memory {peak} bytes"
+
+
+def test_two_names_of_one_server_share_its_pace(hostile_server: HostileServer) -> None:
+    # issue 12: politeness per resolved address, not only per host name
+    from mediawatch.collect.politeness import HostPacer
+
+    resolver = StaticResolver({"a.test": ["127.0.0.1"], "b.test": ["127.0.0.1"]})
+    now = [0.0]
+
+    async def go() -> tuple[float, float]:
+        async with Fetcher(BASE, resolver=resolver) as fetcher:
+            pacer = HostPacer(1.0, clock=lambda: now[0], addresses_of=fetcher.addresses_of)
+            await fetcher.get(f"http://a.test:{hostile_server.port}/ok", max_bytes=LIMIT)
+            await fetcher.get(f"http://b.test:{hostile_server.port}/ok", max_bytes=LIMIT)
+            pacer.penalize(f"http://a.test:{hostile_server.port}/feed", 60)
+            return (
+                pacer.wait_needed(f"http://b.test:{hostile_server.port}/page"),
+                pacer.wait_needed(f"http://127.0.0.1:{hostile_server.port}/page"),
+            )
+
+    assert asyncio.run(go()) == (60.0, 60.0)

@@ -31,7 +31,10 @@ def to_utc(value: time.struct_time | datetime | None) -> datetime | None:
     if isinstance(value, datetime):
         if value.tzinfo is None or value.utcoffset() is None:
             return value.replace(tzinfo=UTC)
-        return value.astimezone(UTC)
+        try:
+            return value.astimezone(UTC)
+        except OverflowError:  # year 1 or 9999 with an offset
+            return None
     try:
         year, month, day, hour, minute, second = (int(v) for v in tuple(value)[:6])
         return datetime(year, month, day, hour, minute, min(second, 59), tzinfo=UTC)
@@ -215,7 +218,10 @@ def parse_date(text: str) -> datetime | None:
     if not text or not text.strip() or len(text) > 200:
         return None
     text = text.strip()
-    return _parse_iso(text) or _parse_textual(text)
+    try:
+        return _parse_iso(text) or _parse_textual(text)
+    except OverflowError:  # year 1 or 9999 with an offset falls off the calendar when made UTC
+        return None
 
 
 # --- choosing ------------------------------------------------------------------------------------

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
@@ -18,6 +19,16 @@ TRANSIENT_PAGE_FAILURES = frozenset(
     }
 )
 MAX_PAGE_ATTEMPTS = 3
+# The longest any server may make us wait (Retry-After) and the longest back-off: a header or a
+# counter must never park a source for years, nor overflow the date arithmetic.
+MAX_WAIT = timedelta(days=7)
+
+
+def bounded_wait(seconds: float) -> float:
+    """A server-supplied delay made safe: finite, not negative, at most MAX_WAIT."""
+    if not math.isfinite(seconds):
+        return MAX_WAIT.total_seconds() if seconds > 0 else 0.0
+    return min(max(seconds, 0.0), MAX_WAIT.total_seconds())
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,6 +65,19 @@ def conditional_validators(state: SourceState, unconditional_every: int) -> tupl
     if unconditional_every > 0 and state.polls_since_unconditional + 1 >= unconditional_every:
         return None, None
     return state.etag, state.last_modified
+
+
+# Sent instead of nothing on the scheduled unconditional poll of a source whose validators we trust: no
+# content can have this entity tag, so an honest server answers 200 (what an unconditional poll would
+# get) and one that answers 304 to any conditional request gives itself away at once.
+PROBE_ETAG = '"mediawatch-probe-no-content-has-this-tag"'
+
+
+def probe_validator(state: SourceState, etag: str | None, last_modified: str | None) -> str | None:
+    """The probe entity tag to send on this poll, or None."""
+    if etag is None and last_modified is None and state.validators_trusted and state.content_hash:
+        return PROBE_ETAG
+    return None
 
 
 def validators_lied(
@@ -115,8 +139,9 @@ def backoff_delay(failures: int, base_hours: float, max_hours: float) -> timedel
     """Exponential back-off: base, 2*base, 4*base ... capped. Never infinite: a source is never abandoned."""
     if failures <= 0:
         return timedelta(0)
-    hours = min(base_hours * (2 ** (failures - 1)), max_hours)
-    return timedelta(hours=hours)
+    # 2**63 hours is past any cap: a source failing for years must not overflow the float product
+    hours = min(base_hours * (2.0 ** min(failures - 1, 63)), max_hours)
+    return min(timedelta(hours=max(hours, 0.0)), MAX_WAIT)
 
 
 def after_failure(
@@ -132,7 +157,7 @@ def after_failure(
     failures = state.consecutive_failures + 1
     delay = backoff_delay(failures, base_hours, max_hours)
     if retry_after is not None:
-        delay = max(delay, timedelta(seconds=retry_after))
+        delay = max(delay, timedelta(seconds=bounded_wait(retry_after)))
     return replace(
         state,
         consecutive_failures=failures,

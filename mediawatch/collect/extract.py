@@ -50,6 +50,9 @@ MIN_EXTRACTED_SIZE: shorter results are mostly cookie walls, JS shells and link 
 MAX_HTML_CHARS = 5_000_000
 """Longer documents are cut to this many characters before parsing; article pages are far smaller."""
 
+MAX_TEXT_CHARS = 200_000
+"""Stored text is cut to this: a long-read is ~50,000 characters; a page that extracts to millions is junk."""
+
 PAYWALL_TEASER_MAX_CHARS = 900
 """Without a statement that the text was cut, a page is ``PAYWALL`` when its article text is no longer
 than a teaser: this many characters per piece of indirect evidence (``isAccessibleForFree: false``, a
@@ -500,7 +503,11 @@ def _clean_text(value: object) -> str:
     if not isinstance(value, str):
         return ""
     text = _CONTROL.sub("", unicodedata.normalize("NFC", value))
-    return "\n".join(line.strip() for line in text.strip().splitlines() if line.strip())
+    text = "\n".join(line.strip() for line in text.strip().splitlines() if line.strip())
+    if len(text) > MAX_TEXT_CHARS:  # cut at a paragraph when there is one in the last tenth
+        cut = text.rfind("\n", MAX_TEXT_CHARS * 9 // 10, MAX_TEXT_CHARS)
+        text = text[: cut if cut > 0 else MAX_TEXT_CHARS]
+    return text
 
 
 _EARLIEST = datetime(1990, 1, 1, tzinfo=UTC)

@@ -14,8 +14,10 @@ Outcomes, in the FetchStatus vocabulary:
   ``FetchStatus.EMPTY`` (the warnings say if entries were skipped for lack of a link);
 - ``ParseError(NOT_A_FEED)``: an empty body, an HTML page, some other XML vocabulary, JSON that is
   not a JSON Feed, text or binary;
-- ``ParseError(PARSE_ERROR)``: an XML document with an internal DTD subset declaring entities
-  (refused before parsing: billion laughs, quadratic blowup, external entities); a malformed XML
+- ``ParseError(PARSE_ERROR)``: an XML document with an internal DTD subset, whatever it holds
+  (refused before parsing: billion laughs, quadratic blowup, external entities, and the tricks that
+  hide an entity declaration from a scanner; no real feed needs one), or one whose parser meets an
+  entity declaration anyway (feedparser reads XML through defusedxml's expat reader); a malformed XML
   feed from which no entry could be recovered (typically a truncated document: the XML error,
   with its line, is the detail); broken JSON that says it is a JSON Feed. One exception: when the
   only XML error is an undefined (HTML) entity such as ``&nbsp;``, which feedparser's lenient
@@ -40,10 +42,12 @@ from typing import Any
 from urllib.parse import urljoin
 
 import feedparser
+from defusedxml import DefusedXmlException
 
 from mediawatch.collect.dates import parse_date, to_utc
 from mediawatch.collect.publisher import entry_publisher, strip_publisher, title_echo
 from mediawatch.collect.urls import canonical_url, resolve_redirect_link
+from mediawatch.collect.xmlguard import charset_checked, check_xml_safety
 from mediawatch.errors import ParseError
 from mediawatch.types import FeedEntry, FetchStatus
 
@@ -52,7 +56,6 @@ __all__ = ["MAX_SUMMARY_CHARS", "MAX_TITLE_CHARS", "ParsedFeed", "html_to_text",
 MAX_SUMMARY_CHARS = 2000
 MAX_TITLE_CHARS = 500
 _MAX_HTML_INPUT = 60_000  # characters of markup looked at to produce a summary
-_MAX_PROLOG = 64 * 1024  # bytes of XML prolog we are willing to scan
 _ROOT_FEED_NAMES = frozenset({"rss", "feed", "rdf", "channel"})
 
 
@@ -133,117 +136,6 @@ def html_to_text(markup: str, limit: int = 0) -> str:
             cut = cut[:space]
         text = cut.rstrip(" ,;:.-") + "…"
     return text
-
-
-# --- refusing dangerous XML ----------------------------------------------------------------------
-
-_UTF32_BE = (b"\x00\x00\xfe\xff", b"\x00\x00\x00<")
-_UTF32_LE = (b"\xff\xfe\x00\x00", b"<\x00\x00\x00")
-_UTF16_BE = (b"\xfe\xff", b"\x00<\x00")
-_UTF16_LE = (b"\xff\xfe", b"<\x00")
-
-
-def _prolog_text(body: bytes) -> str:
-    """The first bytes of the document decoded just well enough to read its markup."""
-    head = body[:_MAX_PROLOG]
-    if head.startswith(_UTF32_BE):
-        codec = "utf-32-be"
-    elif head.startswith(_UTF32_LE):
-        codec = "utf-32-le"
-    elif head.startswith(_UTF16_BE):
-        codec = "utf-16-be"
-    elif head.startswith(_UTF16_LE):
-        codec = "utf-16-le"
-    elif head.startswith(b"\x4c\x6f\xa7\x94"):  # "<?xm" in EBCDIC
-        codec = "cp037"
-    else:
-        codec = "latin-1"  # ASCII-compatible and never fails: enough to read markup
-    return head.decode(codec, errors="ignore").lstrip("\ufeff")
-
-
-@dataclass(frozen=True, slots=True)
-class _Prolog:
-    root: str  # name of the first element, "" if none was reached
-    subset: str  # text of the internal DTD subset(s), "" if none
-    unterminated: bool  # the scanned window ended inside the prolog
-
-
-def _scan_prolog(text: str) -> _Prolog:
-    """Walk the XML prolog (declaration, comments, processing instructions, DOCTYPE) up to the root."""
-    pos = 0
-    n = len(text)
-    subset = ""
-    while True:
-        while pos < n and text[pos] in " \t\r\n":
-            pos += 1
-        if pos >= n:
-            return _Prolog("", subset, unterminated=True)
-        if text.startswith("<?", pos):
-            end = text.find("?>", pos + 2)
-            if end < 0:
-                return _Prolog("", subset, unterminated=True)
-            pos = end + 2
-        elif text.startswith("<!--", pos):
-            end = text.find("-->", pos + 4)
-            if end < 0:
-                return _Prolog("", subset, unterminated=True)
-            pos = end + 3
-        elif text[pos : pos + 9].upper() == "<!DOCTYPE":
-            pos, declared = _skip_doctype(text, pos + 9)
-            subset += declared
-            if pos < 0:
-                return _Prolog("", subset, unterminated=True)
-        else:
-            match = re.match(r"<([A-Za-z_][\w.:-]*)", text[pos : pos + 256])
-            return _Prolog(match.group(1) if match else "", subset, unterminated=False)
-
-
-def _skip_doctype(text: str, pos: int) -> tuple[int, str]:
-    """Position after a DOCTYPE declaration (-1 if unterminated) and its internal subset."""
-    quote = ""
-    subset_start = -1
-    i = pos
-    n = len(text)
-    while i < n:
-        ch = text[i]
-        if quote:
-            if ch == quote:
-                quote = ""
-        elif ch in "\"'" and subset_start < 0:
-            quote = ch
-        elif ch == "[" and subset_start < 0:
-            subset_start = i + 1
-        elif ch == "]" and subset_start >= 0:
-            close = text.find(">", i)
-            return (close + 1 if close >= 0 else -1), text[subset_start:i]
-        elif ch == ">" and subset_start < 0:
-            return i + 1, ""
-        i += 1
-    return -1, text[subset_start:] if subset_start >= 0 else ""
-
-
-def _check_xml_safety(body: bytes, url: str) -> str:
-    """Refuse entity declarations in the prolog; return the root element's local name (lower).
-
-    Only the prolog is read (it ends at the root element, normally within a few hundred bytes),
-    decoded just enough to see markup, including UTF-16/32. A prolog still unfinished after 64 KB
-    is refused as well: declarations could hide beyond the window.
-    """
-    prolog = _scan_prolog(_prolog_text(body))
-    if re.search(r"<!ENTITY", prolog.subset, re.IGNORECASE):
-        raise ParseError(
-            url,
-            FetchStatus.PARSE_ERROR,
-            "XML entity declarations are refused (internal DTD subset declaring entities: "
-            "entity expansion or external entity attack, or at best a needless risk)",
-        )
-    if prolog.unterminated and len(body) > _MAX_PROLOG:
-        raise ParseError(
-            url,
-            FetchStatus.PARSE_ERROR,
-            f"XML prolog longer than {_MAX_PROLOG // 1024} KB refused (declarations could hide beyond it)",
-        )
-    return prolog.root.rpartition(":")[2].lower()
 
 
 # --- JSON Feed -----------------------------------------------------------------------------------
@@ -542,7 +434,8 @@ def parse_feed(body: bytes, url: str, content_type: str = "", max_entries: int =
         if stripped[:1] != b"<":
             return _parse_json_feed(stripped, url, max_entries)
 
-    root = _check_xml_safety(body, url)
+    root = check_xml_safety(body, url)
+    content_type, charset_warning = charset_checked(body, content_type)
     headers = {"content-type": content_type or "application/xml"}
     if url:
         headers["content-location"] = url
@@ -552,6 +445,9 @@ def parse_feed(body: bytes, url: str, content_type: str = "", max_entries: int =
         )
     except RecursionError:
         raise ParseError(url, FetchStatus.PARSE_ERROR, "document nested too deeply") from None
+    except DefusedXmlException as exc:
+        detail = f"XML entity or DTD declarations are refused ({type(exc).__name__}: {exc})"
+        raise ParseError(url, FetchStatus.PARSE_ERROR, detail[:300]) from None
     except Exception as exc:  # a hostile document must not crash a run: it is a parse failure
         detail = f"feedparser failed: {type(exc).__name__}: {exc}"
         raise ParseError(url, FetchStatus.PARSE_ERROR, detail) from None
@@ -560,6 +456,8 @@ def parse_feed(body: bytes, url: str, content_type: str = "", max_entries: int =
     version = result.get("version") or ""
     raw_entries = result.get("entries") or []
     warnings: list[str] = [_describe_bozo(bozo)] if bozo is not None else []
+    if charset_warning:
+        warnings.insert(0, charset_warning)
 
     if not version and root not in _ROOT_FEED_NAMES:
         # An HTML page or another XML vocabulary, even if the lenient parser found <item>s in it.

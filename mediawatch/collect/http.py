@@ -22,7 +22,8 @@ connections and undecodable bodies ``CONNECTION``; any timeout ``TIMEOUT``; refu
 ``PRIVATE_ADDRESS``; 403/503 bot-protection pages (:func:`looks_like_bot_protection`)
 ``BLOCKED_BY_BOT_PROTECTION``; 429, and 503 with a valid Retry-After, ``RATE_LIMITED``; other 5xx
 ``HTTP_5XX``; other 4xx ``HTTP_4XX``.  ``http_status`` is set whenever a status line was received for
-the failing hop, ``retry_after`` whenever the answer carried a valid Retry-After.
+the failing hop, ``retry_after`` whenever the answer carried a valid Retry-After, capped at
+``decide.MAX_WAIT`` (7 days; the detail then says "Retry-After clamped").
 """
 
 from __future__ import annotations
@@ -33,7 +34,7 @@ import re
 import socket
 import ssl
 import time
-from collections.abc import Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
@@ -44,17 +45,22 @@ import aiohttp
 from aiohttp.abc import AbstractResolver
 from yarl import URL
 
+from mediawatch.collect.decide import MAX_WAIT, bounded_wait
 from mediawatch.collect.netguard import AddressPolicy, AddressRefused, GuardedResolver, check_url, policy_for
 from mediawatch.config import Settings
 from mediawatch.errors import FetchError
 from mediawatch.types import FetchStatus
 
 try:
-    from aiohttp.compression_utils import HAS_BROTLI
+    from aiohttp.compression_utils import HAS_BROTLI, HAS_ZSTD
 except ImportError:  # pragma: no cover - older aiohttp layouts
-    HAS_BROTLI = False
+    HAS_BROTLI = HAS_ZSTD = False
 
-ACCEPT_ENCODING: Final = "gzip, deflate, br" if HAS_BROTLI else "gzip, deflate"
+# Offer only what aiohttp can decode (the brotli and backports.zstd packages are dependencies): a server
+# that sends br or zstd anyway would otherwise cost a "connection" error.
+ACCEPT_ENCODING: Final = ", ".join(
+    ["gzip", "deflate"] + (["br"] if HAS_BROTLI else []) + (["zstd"] if HAS_ZSTD else [])
+)
 REDIRECT_STATUSES: Final = frozenset({301, 302, 303, 307, 308})
 SNIFF_BYTES: Final = 32 * 1024  # how much of an error page is read to recognise bot protection
 _CHUNK: Final = 64 * 1024
@@ -305,8 +311,10 @@ class Fetcher:
         *,
         resolver: AbstractResolver | None = None,
         address_policy: AddressPolicy | None = None,
+        pace: Callable[[str], Awaitable[None]] | None = None,
     ) -> None:
         self._settings = settings
+        self._pace = pace  # awaited before each redirect hop: a hop is a request to a host too
         self._policy = address_policy or policy_for(settings.allow_private_addresses)
         self._inner_resolver = resolver
         self._session: aiohttp.ClientSession | None = None
@@ -327,6 +335,10 @@ class Fetcher:
             auto_decompress=True,
         )
         return self
+
+    def addresses_of(self, name: str) -> tuple[str, ...]:
+        """The addresses ``name`` last resolved to (and were allowed), () if never resolved."""
+        return self._resolver.addresses.get(name.lower(), ()) if self._resolver is not None else ()
 
     async def __aexit__(
         self,
@@ -427,6 +439,8 @@ class Fetcher:
             visited.add(target)
             state.redirects.append(target)
             state.current = target
+            if self._pace is not None:
+                await self._pace(target)
 
     @staticmethod
     def _redirect_target(state: _State, response: aiohttp.ClientResponse) -> str:
@@ -512,6 +526,13 @@ class Fetcher:
         raw_retry = headers.get("retry-after")
         retry_after = parse_retry_after(raw_retry, datetime.now(UTC)) if raw_retry else None
         wait = f"; Retry-After asks to wait {retry_after:.0f} s" if retry_after is not None else ""
+        if retry_after is not None and retry_after > MAX_WAIT.total_seconds():
+            # Obeying would park the source for years (or overflow the date arithmetic): cap it and say so.
+            wait = (
+                f"; Retry-After {_printable(raw_retry or '', 60)!r} asks to wait more than "
+                f"{MAX_WAIT.days} days: capped at {MAX_WAIT.days} days (Retry-After clamped)"
+            )
+            retry_after = bounded_wait(retry_after)
 
         if status in (403, 503):
             head = await self._sniff(response, min(SNIFF_BYTES, max_bytes))

@@ -170,7 +170,7 @@ def _describe_refusal(ip: str) -> str:
     return address_problem(ip) or "refused by the address policy"
 
 
-def _literal_address(host: str) -> str | None:
+def literal_address(host: str) -> str | None:
     """The numeric address a URL host denotes without DNS, or None for a name."""
     parsed = _parse(host)
     if parsed is not None:
@@ -209,7 +209,7 @@ def check_url(url: str, policy: AddressPolicy) -> None:
         raise FetchError(url, FetchStatus.CONNECTION, "invalid URL: it has no host")
     if policy is _allow_all:
         return
-    literal = _literal_address(host)
+    literal = literal_address(host)
     if literal is not None:
         if not policy(literal):
             raise FetchError(
@@ -240,6 +240,7 @@ class GuardedResolver(AbstractResolver):
     def __init__(self, policy: AddressPolicy, inner: AbstractResolver | None = None) -> None:
         self._policy = policy
         self._inner = inner
+        self.addresses: dict[str, tuple[str, ...]] = {}  # name -> addresses last kept, for the pacer
 
     async def resolve(
         self, host: str, port: int = 0, family: socket.AddressFamily = socket.AF_INET
@@ -247,9 +248,7 @@ class GuardedResolver(AbstractResolver):
         if self._inner is None:
             self._inner = DefaultResolver()
         results = await self._inner.resolve(host, port, family)
-        if self._policy is _allow_all:
-            return results
-        kept = [result for result in results if self._policy(result["host"])]
+        kept = [result for result in results if self._policy is _allow_all or self._policy(result["host"])]
         if not kept:
             addresses = [result["host"] for result in results]
             if addresses:
@@ -257,6 +256,8 @@ class GuardedResolver(AbstractResolver):
             else:
                 reason = "no address at all"
             raise AddressRefused(host, addresses, reason)
+        if len(self.addresses) < 100_000:
+            self.addresses[host.lower()] = tuple(sorted({str(result["host"]) for result in kept}))
         return kept
 
     async def close(self) -> None:

@@ -10,31 +10,28 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
-import multiprocessing
 import os
-import threading
 import time
 from collections import Counter, deque
-from collections.abc import Sequence
-from concurrent.futures import Executor, ProcessPoolExecutor
-from dataclasses import dataclass, field
+from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from urllib.parse import urlsplit
 
 from mediawatch.collect import decide
 from mediawatch.collect.dates import DateChoice, reconcile_dates
 from mediawatch.collect.discover import discover_links
-from mediawatch.collect.extract import extract_page
-from mediawatch.collect.feeds import parse_feed
 from mediawatch.collect.http import Fetcher, FetchResult
-from mediawatch.collect.netguard import AddressPolicy
+from mediawatch.collect.netguard import AddressPolicy, check_url, policy_for
 from mediawatch.collect.politeness import HostPacer, host_of
 from mediawatch.collect.progress import NullProgress, ProgressSink
 from mediawatch.collect.publisher import credited
 from mediawatch.collect.robots import RobotsCache
 from mediawatch.collect.urls import canonical_url, date_from_url, resolve_redirect_link
+from mediawatch.collect.workers import ExtractionPool, extract_in_worker, parse_in_worker
 from mediawatch.config import Settings
-from mediawatch.errors import FetchError, ParseError
+from mediawatch.errors import ExtractError, FetchError, ParseError
 from mediawatch.store import NewEntry, PageOutcome, PendingArticle, Store
 from mediawatch.types import Extracted, FetchEvent, FetchStatus, PartialReason, Source, SourceKind
 
@@ -64,8 +61,13 @@ class CollectReport:
     pages_fetched: int = 0
     pages_partial: int = 0
     pages_deferred: int = 0
+    pages_failed: int = 0  # extraction abandoned: worker died twice, or over its CPU/time budget
+    workers_replaced: int = 0
+    budget_deferred: dict[str, int] = field(default_factory=dict)  # host -> pages left for the next run
+    budget_reasons: dict[str, str] = field(default_factory=dict)  # host -> the setting whose budget ran out
     statuses: Counter[str] = field(default_factory=Counter)
     failures: list[tuple[str, str, str]] = field(default_factory=list)  # (source id, status, detail)
+    interrupted_runs: list[int] = field(default_factory=list)  # earlier runs found killed
 
     def summary_line(self) -> str:
         """One structured line for logs and cron mail."""
@@ -74,7 +76,8 @@ class CollectReport:
             f"collect sources={self.sources_total} polled={self.polled} skipped={self.skipped} "
             f"not_modified={self.not_modified} failed={self.failed} new_articles={self.new_articles} "
             f"pages_fetched={self.pages_fetched} pages_partial={self.pages_partial} "
-            f"pages_deferred={self.pages_deferred} duration_s={duration.total_seconds():.1f}"
+            f"pages_deferred={self.pages_deferred} pages_failed={self.pages_failed} "
+            f"workers_replaced={self.workers_replaced} duration_s={duration.total_seconds():.1f}"
         )
 
     def as_dict(self) -> dict[str, object]:
@@ -90,44 +93,17 @@ class CollectReport:
             "pages_fetched": self.pages_fetched,
             "pages_partial": self.pages_partial,
             "pages_deferred": self.pages_deferred,
+            "pages_failed": self.pages_failed,
+            "workers_replaced": self.workers_replaced,
+            "budget_deferred": dict(self.budget_deferred),
+            "budget_reasons": dict(self.budget_reasons),
             "statuses": dict(self.statuses),
             "failures": [{"source": s, "status": st, "detail": d} for s, st, d in self.failures],
+            "interrupted_runs": list(self.interrupted_runs),
         }
 
 
-def _exit_with_collector(collector_pid: int) -> None:
-    """Extraction worker start-up: leave when the collector is gone (killed with -9, it cannot tell us)."""
-
-    def watch() -> None:
-        while True:
-            time.sleep(1.0)
-            try:
-                os.kill(collector_pid, 0)
-            except ProcessLookupError:
-                os._exit(0)
-
-    threading.Thread(target=watch, name="collector-watch", daemon=True).start()
-
-
 EXTRACT_BACKLOG_PER_WORKER = 4
-
-
-def _extraction_pool(workers: int) -> ProcessPoolExecutor:
-    """Workers forked from a warm forkserver, that exit when the collector dies.
-
-    forkserver, not fork: forked workers would inherit the run lock's descriptor and keep the lock held after
-    the collector itself was killed. The forkserver preloads trafilatura, so a worker starts warm.
-    Workers are not recycled: measured, a recycled worker pays ~1.3 s of lazy initialisation again and
-    regrows to ~170 MB within 100 pages anyway.
-    """
-    context = multiprocessing.get_context("forkserver")
-    context.set_forkserver_preload(["mediawatch.collect.extract_worker"])
-    return ProcessPoolExecutor(
-        max_workers=workers,
-        mp_context=context,
-        initializer=_exit_with_collector,
-        initargs=(os.getpid(),),
-    )
 
 
 def consistent_canonical(final_url: str, declared: str) -> str:
@@ -157,17 +133,25 @@ class Collector:
         progress: ProgressSink | None = None,
         *,
         address_policy: AddressPolicy | None = None,
+        clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self.store = store
+        self._clock = clock  # for the time budgets; injected by tests
         self._address_policy = address_policy  # None: derived from settings.allow_private_addresses
         self.settings = settings
         self.progress: ProgressSink = progress or NullProgress()
-        self.pacer = HostPacer(settings.per_host_delay, max_wait=settings.max_retry_after)
+        self.pacer = HostPacer(
+            settings.per_host_delay, max_wait=settings.max_retry_after, addresses_of=self._addresses_of
+        )
+        self._run_started = clock()
         self.report = CollectReport(started=_now())
         self._host_queues: dict[str, deque[PendingArticle]] = {}
         self._host_tasks: dict[str, asyncio.Task[None]] = {}
         self._semaphore = asyncio.Semaphore(max(1, settings.concurrency))
-        self._executor: Executor | None = None
+        self._pool: ExtractionPool | None = None
+        # Without worker processes, parsing and extraction still leave the event loop: one thread, so
+        # the libraries never run concurrently with themselves.
+        self._thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="mediawatch-parse")
         self._extract_slots = asyncio.Semaphore(1)
         self._fetcher: Fetcher | None = None
         self._robots: RobotsCache | None = None
@@ -180,11 +164,14 @@ class Collector:
         self.report.sources_total = len(enabled)
         self.progress.feeds_total(len(enabled))
         workers = self.settings.extract_workers or (os.cpu_count() or 1)
-        self._executor = _extraction_pool(workers) if workers > 1 else None
+        if workers > 1:
+            self._pool = ExtractionPool(workers, timeout=self.settings.extract_timeout)
         # Pages fetched but not yet extracted are held in memory: keep only a few per worker waiting.
         self._extract_slots = asyncio.Semaphore(EXTRACT_BACKLOG_PER_WORKER * workers)
         try:
-            async with Fetcher(self.settings, address_policy=self._address_policy) as fetcher:
+            self._run_started = self._clock()
+            fetcher_ = Fetcher(self.settings, address_policy=self._address_policy, pace=self._hop_turn)
+            async with fetcher_ as fetcher:
                 self._fetcher = fetcher
                 self._robots = RobotsCache(self._robots_get, self.settings.user_agent)
                 # from an interrupted run, or deferred by a rate-limited host
@@ -196,8 +183,10 @@ class Collector:
                 while self._host_tasks:
                     await asyncio.gather(*list(self._host_tasks.values()))
         finally:
-            if self._executor is not None:
-                self._executor.shutdown(wait=True, cancel_futures=True)
+            if self._pool is not None:
+                self.report.workers_replaced = self._pool.replaced
+                self._pool.shutdown()
+            self._thread.shutdown(wait=True, cancel_futures=True)
         self.report.finished = _now()
         return self.report
 
@@ -211,11 +200,25 @@ class Collector:
             self.progress.feed_done(source.id, FetchStatus.SKIPPED_BACKOFF.value)
             return
         etag, last_modified = decide.conditional_validators(state, self.settings.unconditional_every)
+        probe = decide.probe_validator(state, etag, last_modified)
         started = time.monotonic()
+        caught = ""
         try:
             result = await self._get(
-                source.url, self.settings.max_feed_bytes, FEED_ACCEPT, etag=etag, last_modified=last_modified
+                source.url,
+                self.settings.max_feed_bytes,
+                FEED_ACCEPT,
+                etag=probe or etag,
+                last_modified=last_modified,
             )
+            if probe and result.status == 304:
+                caught = (
+                    "validators unreliable: answered 304 to an entity tag no content has; "
+                    "now polled unconditionally"
+                )
+                state = replace(state, validators_trusted=False)
+                etag = last_modified = None
+                result = await self._get(source.url, self.settings.max_feed_bytes, FEED_ACCEPT)
         except FetchError as exc:
             self._fail(source, state, now, exc.status, exc.detail, exc.http_status, started, exc.retry_after)
             return
@@ -228,7 +231,7 @@ class Collector:
         conditional = etag is not None or last_modified is not None
         new_etag, new_lm = result.headers.get("etag"), result.headers.get("last-modified")
         lied = decide.validators_lied(state, new_etag, new_lm, content_hash)
-        detail = (
+        detail = caught or (
             "validators unreliable: same validators, different content; now polled unconditionally"
             if lied
             else ""
@@ -238,7 +241,7 @@ class Collector:
         warnings: list[str] = []
         if not unchanged:
             try:
-                entries, warnings = self._entries(source, result)
+                entries, warnings = await self._entries(source, result)
             except ParseError as exc:
                 self._fail(source, state, now, exc.status, exc.detail, result.status, started, None)
                 return
@@ -274,16 +277,30 @@ class Collector:
         for item in new_items:
             self._enqueue(item)
 
-    def _entries(self, source: Source, result: FetchResult) -> tuple[list[NewEntry], list[str]]:
-        """New entries and the parser's warnings (kept in the fetch event, for `sources health`)."""
+    async def _entries(self, source: Source, result: FetchResult) -> tuple[list[NewEntry], list[str]]:
+        """New entries and the parser's warnings (kept in the fetch event, for `sources health`).
+
+        Parsing runs off the event loop, in a worker under a CPU budget when there are workers: a
+        300k-item feed must not starve the other sources' requests.
+        """
         limit = self.settings.max_new_items_per_feed
         ctype = result.headers.get("content-type", "")
         warnings: list[str] = []
+        loop = asyncio.get_running_loop()
         if source.kind is SourceKind.HTML:
-            found = discover_links(result.body, result.final_url, limit)
+            found = await loop.run_in_executor(
+                self._thread, discover_links, result.body, result.final_url, limit
+            )
             language = source.language
         else:
-            parsed = parse_feed(result.body, result.final_url, ctype, max_entries=limit)
+            args = (result.body, result.final_url, ctype, limit, self.settings.parse_cpu_seconds)
+            if self._pool is None:
+                parsed = await loop.run_in_executor(self._thread, parse_in_worker, *args)
+            else:
+                try:
+                    parsed = await self._pool.run(parse_in_worker, *args)
+                except ExtractError as exc:
+                    raise ParseError(result.final_url, FetchStatus.PARSE_ERROR, str(exc)) from None
             found = list(parsed.entries)
             warnings = list(parsed.warnings)
             language = parsed.language[:2].lower() if parsed.language else source.language
@@ -365,12 +382,34 @@ class Collector:
         if host not in self._host_tasks:
             self._host_tasks[host] = asyncio.ensure_future(self._drain(host))
 
+    def _budget_left(self, host_started: float) -> str:
+        """The setting whose time budget is spent (this host's or the run's), or "" while time is left."""
+        now = self._clock()
+        if now - self._run_started > self.settings.run_budget_seconds:
+            return "run_budget_seconds"
+        if now - host_started > self.settings.host_budget_seconds:
+            return "host_budget_seconds"
+        return ""
+
     async def _drain(self, host: str) -> None:
         queue = self._host_queues[host]
+        started = self._clock()
         try:
             while queue:
+                if why := self._budget_left(started):
+                    # Still pending in the store: the next run takes them first. Not an attempt.
+                    self.report.pages_deferred += len(queue)
+                    self.report.budget_deferred[host] = self.report.budget_deferred.get(host, 0) + len(queue)
+                    self.report.budget_reasons[host] = why
+                    self.progress.pages_added(-len(queue))
+                    queue.clear()
+                    break
                 item = queue.popleft()
                 outcome = await self._page(item)
+                if outcome is None:  # deferred without touching the article (robots.txt unavailable)
+                    self.report.pages_deferred += 1
+                    self.progress.page_done()
+                    continue
                 self.store.complete_article(item.id, outcome, _now(), self._window)
                 if not outcome.final:
                     self.report.pages_deferred += 1
@@ -382,24 +421,40 @@ class Collector:
         finally:
             del self._host_tasks[host]
 
-    async def _page(self, item: PendingArticle) -> PageOutcome:
+    async def _page(self, item: PendingArticle) -> PageOutcome | None:
         url = resolve_redirect_link(item.url)
         now = _now()
         fallback = reconcile_dates(item.feed_published, None, date_from_url(url), now)
         if self.pacer.skipped(url):
             return PageOutcome(final=False, partial_detail="host asked us to wait; deferred to a later run")
+        try:
+            # The page's own reason first: robots.txt of a refused or unusable URL would only hide it.
+            check_url(url, self._address_policy or policy_for(self.settings.allow_private_addresses))
+        except FetchError as exc:
+            return PageOutcome(
+                final=True,
+                final_url=canonical_url(url),
+                published=fallback.published,
+                date_source=fallback.source,
+                partial_reason=_PAGE_FAILURE_REASON.get(exc.status, PartialReason.FETCH_FAILED),
+                partial_detail=f"{exc.status.value}: {exc.detail}",
+            )
         if self.settings.respect_robots and self._robots is not None:
             try:
                 allowed = await self._robots.allowed(url)
             except FetchError as exc:
-                return PageOutcome(
-                    final=True,
-                    final_url=canonical_url(url),
-                    published=fallback.published,
-                    date_source=fallback.source,
-                    partial_reason=_PAGE_FAILURE_REASON.get(exc.status),
-                    partial_detail=f"{exc.status.value}: {exc.detail}",
-                )
+                # A refused address or a URL the HTTP client rejects is the page's own problem, final;
+                # an unavailable robots.txt (5xx, 429, timeout) only means "not now".
+                if exc.status is FetchStatus.PRIVATE_ADDRESS or exc.detail.startswith("invalid URL"):
+                    return PageOutcome(
+                        final=True,
+                        final_url=canonical_url(url),
+                        published=fallback.published,
+                        date_source=fallback.source,
+                        partial_reason=_PAGE_FAILURE_REASON.get(exc.status, PartialReason.FETCH_FAILED),
+                        partial_detail=f"{exc.status.value}: {exc.detail}",
+                    )
+                return None  # robots.txt unavailable for now: the page waits for a later run
             if not allowed:
                 return PageOutcome(
                     final=True,
@@ -427,7 +482,18 @@ class Collector:
                 partial_reason=_PAGE_FAILURE_REASON.get(exc.status, PartialReason.FETCH_FAILED),
                 partial_detail=f"{exc.status.value}: {exc.detail}",
             )
-        extracted = await self._extract(result)
+        try:
+            extracted = await self._extract(result)
+        except ExtractError as exc:
+            self.report.pages_failed += 1
+            return PageOutcome(
+                final=True,
+                final_url=canonical_url(result.final_url),
+                published=fallback.published,
+                date_source=fallback.source,
+                partial_reason=PartialReason.EXTRACTION_FAILED,
+                partial_detail=f"{PartialReason.EXTRACTION_FAILED.value}: {exc}",
+            )
         final_url = canonical_url(result.final_url)
         canonical = consistent_canonical(final_url, extracted.canonical_url)
         choice = reconcile_dates(
@@ -448,10 +514,11 @@ class Collector:
 
     async def _extract(self, result: FetchResult) -> Extracted:
         ctype = result.headers.get("content-type", "")
-        if self._executor is None:
-            return extract_page(result.body, result.final_url, ctype)
-        loop = asyncio.get_running_loop()
-        return await loop.run_in_executor(self._executor, extract_page, result.body, result.final_url, ctype)
+        args = (result.body, result.final_url, ctype, self.settings.extract_cpu_seconds)
+        if self._pool is None:
+            loop = asyncio.get_running_loop()
+            return await loop.run_in_executor(self._thread, extract_in_worker, *args)
+        return await self._pool.run(extract_in_worker, *args)
 
     # -- shared fetching --------------------------------------------------------------------------
     async def _get(
@@ -470,8 +537,20 @@ class Collector:
                 url, max_bytes=max_bytes, etag=etag, last_modified=last_modified, accept=accept
             )
 
+    async def _hop_turn(self, url: str) -> None:
+        """A redirect hop takes its turn like any request, but does not sit out a host's penalty inside
+        the fetch's total_timeout: it is deferred instead."""
+        await self.pacer.turn(url, max_wait=self.settings.per_host_delay)
+
+    def _addresses_of(self, name: str) -> tuple[str, ...]:
+        return self._fetcher.addresses_of(name) if self._fetcher is not None else ()
+
     async def _robots_get(self, url: str) -> tuple[int, bytes]:
-        result = await self._get(url, 512 * 1024, "text/plain")
+        try:
+            result = await self._get(url, 512 * 1024, "text/plain")
+        except FetchError as exc:
+            self._penalize(url, exc.status, exc.retry_after)  # a 429 on robots.txt is the host's too
+            raise
         return result.status, result.body
 
 
@@ -483,9 +562,23 @@ def collect(
     force: bool = False,
     progress: ProgressSink | None = None,
 ) -> CollectReport:
-    """Run one collection under the run lock and record it in the runs table."""
+    """Run one collection under the run lock and record it in the runs table.
+
+    A run still marked ``running`` once we hold the lock was killed before it could record its end (the
+    kernel released its lock): it is marked ``interrupted``.  This run's row is closed whatever happens.
+    """
     with store.run_lock("collect"):
+        interrupted = store.mark_interrupted_runs(["collect"])
         run_id = store.start_run("collect")
-        report = asyncio.run(Collector(store, settings, progress).run(sources, force=force))
+        collector = Collector(store, settings, progress)
+        collector.report.interrupted_runs = [r.id for r in interrupted]
+        try:
+            report = asyncio.run(collector.run(sources, force=force))
+        except BaseException as exc:
+            status = "interrupted" if isinstance(exc, KeyboardInterrupt | SystemExit) else "failed"
+            summary = collector.report.as_dict()
+            summary["error"] = f"{type(exc).__name__}: {exc}"
+            store.finish_run(run_id, status, summary)
+            raise
         store.finish_run(run_id, "failed-sources" if report.failed else "ok", report.as_dict())
         return report

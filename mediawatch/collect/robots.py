@@ -17,10 +17,19 @@ Getter = Callable[[str], Awaitable[tuple[int, bytes]]]
 
 
 class RobotsCache:
+    """robots.txt rules per origin, loaded once per run.
+
+    ``allowed`` raises the FetchError of an unavailable robots.txt (5xx, 429, timeout, connection):
+    the caller defers the page to a later run.  RFC 9309 asks to treat such a host as fully
+    disallowed for now, and that is what deferring does; recording the pages as disallowed for good
+    would lose their text once the server recovers.  A 4xx means there are no rules.
+    """
+
     def __init__(self, get: Getter, user_agent: str) -> None:
         self._get = get
         self._agent = user_agent.split("/")[0]
         self._rules: dict[str, RobotFileParser] = {}
+        self._unavailable: dict[str, FetchError] = {}  # asked once per run, not once per page
         self._locks: dict[str, asyncio.Lock] = {}
 
     async def allowed(self, url: str) -> bool:
@@ -28,9 +37,15 @@ class RobotsCache:
         origin = f"{parts.scheme}://{parts.netloc}"
         lock = self._locks.setdefault(origin, asyncio.Lock())
         async with lock:
+            if origin in self._unavailable:
+                raise self._unavailable[origin]
             rules = self._rules.get(origin)
             if rules is None:
-                rules = self._rules[origin] = await self._load(origin)
+                try:
+                    rules = self._rules[origin] = await self._load(origin)
+                except FetchError as exc:
+                    self._unavailable[origin] = exc
+                    raise
         return rules.can_fetch(self._agent, url)
 
     async def _load(self, origin: str) -> RobotFileParser:
@@ -39,15 +54,10 @@ class RobotsCache:
         try:
             status, body = await self._get(robots_url)
         except FetchError as exc:
-            if exc.status is FetchStatus.PRIVATE_ADDRESS:
-                raise  # the page itself is refused for the same reason; say that, not "robots"
-            # Unreachable robots.txt (5xx, network): RFC 9309 says assume everything is disallowed;
-            # a plain 4xx means there are no rules.
             if exc.status is FetchStatus.HTTP_4XX:
                 parser.parse([])
-            else:
-                parser.parse(["User-agent: *", "Disallow: /"])
-            return parser
+                return parser
+            raise  # refused address: the page's own reason; unavailable: the page waits
         if status >= 400:
             parser.parse([])
             return parser

@@ -135,7 +135,9 @@ def _netloc(scheme: str, netloc: str) -> str:
     else:
         host, _, port = hostport.partition(":")
         host = _host_ascii(host)
-    if port.isdigit():  # a malformed port is kept as it is: the URL is broken anyway
+    # A malformed port is kept as it is (the URL is broken anyway); the length bound keeps int() from
+    # refusing thousands of digits.
+    if port.isascii() and port.isdigit() and len(port) <= 10:
         port = str(int(port))
         if _DEFAULT_PORTS.get(scheme) == int(port):
             port = ""
