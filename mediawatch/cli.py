@@ -461,6 +461,26 @@ def stories_list(obj: Context, since: str | None, as_json: bool, show_all: bool)
     print_stories(found, as_json, obj.lang)
 
 
+@stories.command("group")
+@click.option("--jsonl", is_flag=True, help="Read JSON lines on stdin, write {id, story} lines; no database.")
+@click.pass_obj
+@handle_errors
+def stories_group(obj: Context, jsonl: bool) -> None:
+    """Group articles into stories: the stored articles not yet grouped, or JSON lines with --jsonl.
+
+    With --jsonl, each input line is {"id", "title", "text" or "summary", "language", "published"} (all but
+    id optional; published in ISO 8601) and each output line is {"id", "story"}, the story being the id of
+    its first-published article: the same decision as the stored grouping. A bad line gets an error line.
+    """
+    from mediawatch.classify.grouping import group_jsonl, group_stories
+
+    if jsonl:
+        for record in group_jsonl(sys.stdin, obj.settings.story_window_days):
+            click.echo(json.dumps(record, ensure_ascii=False))
+        return
+    click.echo(group_stories(obj.store, obj.settings).summary_line())
+
+
 # -- extract ------------------------------------------------------------------------------------------
 @cli.command()
 @click.argument("inputs", nargs=-1, required=True)

@@ -250,3 +250,110 @@ def test_empty_item(taxonomy: Taxonomy) -> None:
     assert result.relevance == 0.0
     assert result.matched_terms == ()
     assert result.regions == (Region.GLOBAL,)
+
+
+# -- issue 15: failure kinds seen on real, untuned data ----------------------------------------------------
+@pytest.mark.parametrize(
+    ("language", "title", "summary"),
+    [
+        # the initiative's name in French guillemets with no-break spaces, inside a question
+        ("fr", "Qu\u2019est-ce que l\u2019initiative\u00a0«\u00a04\u00a0pour\u00a01000\u00a0»\u00a0?", ""),
+        # in Spanish guillemets, in capitals
+        ("es", "¿QUÉ ES LA INICIATIVA « 4 POR 1000 »?", ""),
+        # in English curly quotes
+        (
+            "en",
+            "We are all concerned",
+            "Paul Luu gives an update on the stakes of the “4 per 1000” initiative.",
+        ),
+    ],
+)
+def test_the_initiative_named_in_quotes_is_found(
+    taxonomy: Taxonomy, language: str, title: str, summary: str
+) -> None:
+    result = classify(taxonomy, language, title, summary)
+    assert result.relevant
+    assert any(m.concept == "initiative_4p1000" and m.weight > 0 for m in result.matched_terms)
+
+
+def test_the_soil_monitoring_law_in_capitals_inside_a_title(taxonomy: Taxonomy) -> None:
+    result = classify(
+        taxonomy,
+        "en",
+        "Proposal for a DIRECTIVE OF THE EUROPEAN PARLIAMENT AND OF THE COUNCIL on SOIL MONITORING LAW",
+    )
+    assert result.relevant
+    assert any(m.term == "soil monitoring law" for m in result.matched_terms)
+
+
+def test_acronyms_next_to_each_other_stay_acronyms(taxonomy: Taxonomy) -> None:
+    from mediawatch.classify.textmatch import ACRONYM_MARK, raw_tokens
+
+    assert raw_tokens("the EU ETS price")[1:3] == [ACRONYM_MARK + "eu", ACRONYM_MARK + "ets"]
+
+
+@pytest.mark.parametrize(
+    ("language", "title", "summary"),
+    [
+        ("en", "Hedgerows increase soil carbon storage by 40%", ""),
+        ("fr", "Dans la Manche, la haie comme outil de stockage du carbone", ""),
+        ("en", "Cows and Trees - Silvopasture as an Afforestation Project", ""),
+        (
+            "en",
+            "",
+            "It’s easy to understand why farmers want carbon credits to work. They want to be paid for the "
+            "ecological goods and services they provide.",
+        ),
+        ("es", "", "El interés en los créditos de carbono está creciendo entre los agricultores."),
+    ],
+)
+def test_trees_on_farms_and_farmers_carbon_credits_are_relevant(
+    taxonomy: Taxonomy, language: str, title: str, summary: str
+) -> None:
+    assert classify(taxonomy, language, title, summary).relevant
+
+
+@pytest.mark.parametrize(
+    ("language", "title", "summary", "exclusion"),
+    [
+        ("fr", "Pourquoi une étude de sol avant de construire ?", "", "building_ground"),
+        (
+            "en",
+            "Silt fencing",
+            "When bare ground is exposed during construction, the soil is prone to erosion.",
+            "building_ground",
+        ),
+        (
+            "es",
+            "La guía definitiva para el acolchado",
+            "El mulching es una excelente manera de mejorar la salud de su jardín.",
+            "gardens_and_cities",
+        ),
+        (
+            "en",
+            "Legacy Lead in Urban Garden Soils",
+            "Urban garden soils often contain elevated levels of Pb.",
+            "gardens_and_cities",
+        ),
+        (
+            "fr",
+            "Stocker du CO₂ pressurisé dans le sous-sol francilien, une bonne idée ?",
+            "",
+            "geological_storage",
+        ),
+        (
+            "en",
+            "All crops at risk due to high heat; irrigation is the only solution",
+            "The extreme temperatures have fully dehydrated the soil.",
+            "heat_and_water",
+        ),
+        ("fr", "Athlétisme : nouveau record de France du 110 m haies", "", "unrelated_carbon"),
+    ],
+)
+def test_hard_negatives_are_excluded_and_the_exclusion_is_explained(
+    taxonomy: Taxonomy, language: str, title: str, summary: str, exclusion: str
+) -> None:
+    result = classify(taxonomy, language, title, summary)
+    assert not result.relevant
+    assert any(m.concept == f"negative:{exclusion}" and m.weight < 0 for m in result.matched_terms)
+    assert f"[negative:{exclusion}]" in explain(result)

@@ -303,3 +303,72 @@ def test_parameters_are_checked() -> None:
     with pytest.raises(ValueError, match="power of two"):
         StoryIndex(num_perm=48)
     assert StoryIndex(threshold=0.7).rules.threshold == 0.7
+
+
+# -- `mediawatch stories group --jsonl` -------------------------------------------------------------------
+def _cli_group(lines: list[str], tmp_path: Path) -> list[dict[str, object]]:
+    from click.testing import CliRunner
+
+    from mediawatch.cli import cli
+
+    (tmp_path / "empty.toml").write_text("", encoding="utf-8")
+    result = CliRunner().invoke(
+        cli,
+        ["--db", str(tmp_path / "db.sqlite3"), "stories", "group", "--jsonl"],
+        input="\n".join(lines) + "\n",
+        env={"MEDIAWATCH_CONFIG": str(tmp_path / "empty.toml")},
+        catch_exceptions=False,
+    )
+    assert result.exit_code == 0, result.output
+    return [json.loads(line) for line in result.output.splitlines()]
+
+
+def _line(key: str, **changes: object) -> str:
+    a = BY_KEY[key]
+    raw: dict[str, object] = {
+        "id": key,
+        "title": a["title"],
+        "text": a["text"],
+        "language": a["language"],
+        "published": str(a["published"]),
+    }
+    raw.update(changes)
+    return json.dumps(raw, ensure_ascii=False)
+
+
+def test_group_jsonl_makes_the_stored_grouping_decision(tmp_path: Path) -> None:
+    # the stored grouping runs a StoryIndex over the same docs; the command must give the same partition
+    records = _cli_group([_line(str(a["key"])) for a in ARTICLES], tmp_path)
+    assert [r["id"] for r in records] == [a["key"] for a in ARTICLES]
+    groups: dict[object, set[str]] = {}
+    for r in records:
+        groups.setdefault(r["story"], set()).add(str(r["id"]))
+    assert {frozenset(g) for g in groups.values()} == expected_partition(EXPECTED_CROSS)
+    # the story is named after its first-published article
+    for story, members in groups.items():
+        first = min(
+            members, key=lambda k: (datetime.fromisoformat(str(BY_KEY[k]["published"])), BY_KEY[k]["id"])
+        )
+        assert story == first
+
+
+def test_group_jsonl_reads_summary_when_there_is_no_text_and_reports_bad_lines(tmp_path: Path) -> None:
+    a, b = "fr-senegal-a", "fr-senegal-b"
+    lines = [
+        _line(a),
+        "not json",
+        json.dumps({"title": "no id"}),
+        _line(b, text="", summary=BY_KEY[b]["text"]),
+        _line("en-kenya-a", published="last tuesday"),
+        _line(a),
+    ]
+    records = _cli_group(lines, tmp_path)
+    assert records[0] == {"id": a, "story": records[3]["story"]}
+    assert records[3]["id"] == b
+    assert records[1] == {"line": 2, "error": "line 2: not valid JSON (Expecting value at column 1)"}
+    assert records[2]["line"] == 3
+    assert "missing 'id'" in str(records[2]["error"])
+    assert records[4]["line"] == 5
+    assert "ISO 8601" in str(records[4]["error"])
+    assert records[5]["line"] == 6
+    assert "duplicate id" in str(records[5]["error"])

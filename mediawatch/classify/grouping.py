@@ -6,8 +6,11 @@ stories, so every article whose story changed is saved again, in one transaction
 
 from __future__ import annotations
 
+import json
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from mediawatch.classify.stories import StoryDoc, StoryIndex
 from mediawatch.config import Settings
@@ -104,3 +107,81 @@ def list_stories(store: Store, *, since: datetime | None = None) -> list[Story]:
             result.append(story)
     result.sort(key=lambda s: s.latest, reverse=True)
     return result
+
+
+# -- JSON lines: the same decision without a database ----------------------------------------------------
+STORY_JSONL_FIELDS = ("id", "title", "text", "summary", "language", "published")
+
+
+def _published(value: object) -> datetime | None:
+    if value in (None, ""):
+        return None
+    if not isinstance(value, str):
+        raise ValueError("'published' must be an ISO 8601 date or date-time string")
+    try:
+        when = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        raise ValueError(f"'published' is not an ISO 8601 date or date-time: {value!r}") from None
+    return when.replace(tzinfo=UTC) if when.tzinfo is None else when.astimezone(UTC)
+
+
+def _story_doc(raw: object, number: int) -> tuple[str | int, StoryDoc]:
+    if not isinstance(raw, dict):
+        raise ValueError("expected a JSON object")
+    if "id" not in raw:
+        raise ValueError("missing 'id'")
+    unknown = set(raw) - set(STORY_JSONL_FIELDS)
+    if unknown:
+        raise ValueError(f"unknown field(s): {', '.join(sorted(unknown))}")
+    ident = raw["id"]
+    if isinstance(ident, bool) or not isinstance(ident, str | int) or ident == "":
+        raise ValueError("'id' must be a non-empty string or an integer")
+    texts = {}
+    for name in ("title", "text", "summary", "language"):
+        value = raw.get(name, "")
+        if not isinstance(value, str):
+            raise ValueError(f"'{name}' must be a string")
+        texts[name] = value
+    # as stored grouping does: the body, or the feed summary when there is no body
+    doc = StoryDoc(
+        id=number,
+        title=texts["title"],
+        text=texts["text"] or texts["summary"],
+        language=texts["language"],
+        published=_published(raw.get("published")),
+    )
+    return ident, doc
+
+
+def group_jsonl(lines: Iterable[str], window_days: int) -> Iterator[dict[str, Any]]:
+    """``{"id", "story"}`` per input line, in input order, once every line is read (a later article can
+    join two earlier stories); the story is the id of its first-published article. The index and rules are
+    those of :func:`group_stories`. A bad line gives an error object naming it, and the rest go on."""
+    index = StoryIndex(window_days=window_days)
+    out: list[dict[str, Any] | tuple[str | int, int]] = []
+    seen: set[str | int] = set()
+    for number, line in enumerate(lines, 1):
+        if not line.strip():
+            continue
+        try:
+            ident, doc = _story_doc(json.loads(line), number)
+            if ident in seen:
+                raise ValueError(f"duplicate id {ident!r}")
+        except json.JSONDecodeError as exc:
+            out.append(
+                {"line": number, "error": f"line {number}: not valid JSON ({exc.msg} at column {exc.colno})"}
+            )
+            continue
+        except ValueError as exc:
+            out.append({"line": number, "error": f"line {number}: {exc}"})
+            continue
+        seen.add(ident)
+        index.add(doc)
+        out.append((ident, number))
+    idents = {number: ident for ident, number in (o for o in out if isinstance(o, tuple))}
+    for entry in out:
+        if isinstance(entry, tuple):
+            ident, number = entry
+            yield {"id": ident, "story": idents[index.story_of(number)]}
+        else:
+            yield entry

@@ -53,7 +53,11 @@ class TopicResult:
 
 
 def _strip_title_suffix(title: str) -> str:
-    stripped = _TITLE_SUFFIX.sub("", title)
+    match = _TITLE_SUFFIX.search(title)
+    # an outlet name is a few words; "Cows and Trees - Silvopasture as an Afforestation Project" is a subtitle
+    if match is None or len(match.group(0).split()) > 5:
+        return title
+    stripped = title[: match.start()]
     # keep the title when the "suffix" is most of it ("Sols - ce qui change en 2025")
     return stripped if len(stripped.split()) >= 3 else title
 

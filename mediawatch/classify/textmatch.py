@@ -51,7 +51,12 @@ _ACRONYM = re.compile(r"[A-Z][A-Z0-9]+")
 _TOKEN = re.compile(r"\w+|[‰|]")
 _LIGATURES = {"œ": "oe", "Œ": "OE", "æ": "ae", "Æ": "AE"}
 _LIGATURE = re.compile("[" + "".join(_LIGATURES) + "]")
-_BOUNDARY_CHARS = re.compile(r"[.!?;:,()\[\]{}«»\"“”„]")
+# Quotation marks and guillemets are not boundaries: a name is still one phrase when it is quoted
+# ("the “4 per 1000” initiative", "l'initiative « 4 pour 1000 »").
+_BOUNDARY_CHARS = re.compile(r"[.!?;:,()\[\]{}]")
+# Three or more words in capitals inside ordinary text ("SOIL MONITORING LAW", "DIRECTIVE OF THE EUROPEAN
+# PARLIAMENT"): a shouted phrase, not a row of acronyms, when one word is long or the run has four words.
+_SHOUTED = re.compile(r"\b[A-Z][A-Z0-9]*(?:[ \t'’\-–]+[A-Z][A-Z0-9]*){2,}\b")
 
 
 def stem(token: str) -> str:
@@ -100,6 +105,11 @@ def _mark_dotted(match: re.Match[str]) -> str:
     return ACRONYM_MARK + match.group(0).replace(".", "")
 
 
+def _unshout(match: re.Match[str]) -> str:
+    words = match.group(0).split()
+    return match.group(0).lower() if len(words) >= 4 or any(len(w) > 6 for w in words) else match.group(0)
+
+
 def _mark_acronym(match: re.Match[str]) -> str:
     word = match.group(0)
     if len(word) > 6 or _in_word(match.string, *match.span()) or sum(ch.isalpha() for ch in word) < 2:
@@ -113,14 +123,16 @@ def raw_tokens(text: str) -> list[str]:
     A word written in capitals (2-6 letters and digits, at least two letters: "CAP", "EU", "SOC", "COP29",
     "U.S.") gets :data:`ACRONYM_MARK` in front, so that a term written in capitals only matches capitals:
     the "CAP" of farm policy is not a "cap" on prices, the "EU" is not the French "eu". A text written
-    in capitals throughout (a shouted title of three words or more) has no acronyms. Decimal numbers stay
+    in capitals throughout (a shouted title of three words or more) has no acronyms, nor has a shouted run of
+    words inside a text (see ``_SHOUTED``). Quotation marks and guillemets, with or without no-break spaces,
+    do not break a phrase. Decimal numbers stay
     one token ("0,4" and "0.4" give the same token) and thousands separators are dropped ("1,000" is "1000").
     All of it is done by C-level string methods and regular expressions: no loop over characters.
     """
     text = unicodedata.normalize("NFKD", _LIGATURE.sub(lambda m: _LIGATURES[m.group(0)], text))
     text = _NUMBER.sub(_fix_number, _COMBINING.sub("", text))
     if not text.isupper() or text.count(" ") < 2:  # "UK" and "EU ETS" are acronyms, "SOIL IS LIFE" is not
-        text = _ACRONYM.sub(_mark_acronym, _DOTTED.sub(_mark_dotted, text))
+        text = _ACRONYM.sub(_mark_acronym, _DOTTED.sub(_mark_dotted, _SHOUTED.sub(_unshout, text)))
     return _TOKEN.findall(_BOUNDARY_CHARS.sub(" | ", text.casefold()))
 
 
