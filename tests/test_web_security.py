@@ -635,3 +635,36 @@ def test_the_shipped_nginx_config_serves_the_app_over_tls(tmp_path):
     (mail,) = [m for m in smtp.recorder.snapshot() if "via-nginx@example.org" in m.rcpt_tos]
     assert f"{public}/s/confirm/" in mail.message().get_body(("plain",)).get_content()
     store.close()
+
+
+def test_an_editor_shares_and_revokes_a_link_in_the_browser(server, browser):
+    issue_id = make_issue(server.store)
+    context = browser.new_context(locale="fr-FR")
+    context.set_default_timeout(20_000)
+    page = context.new_page()
+    page.goto(f"{server.url}/login")
+    page.fill("#name", "carla")  # a French interface
+    page.fill("#password", PASSWORD)
+    page.click("#login-button")
+    page.wait_for_selector("#whoami")
+    page.goto(f"{server.url}/issues/{issue_id}?lang=es")
+    page.click("#share")
+    link = page.input_value("#shared-link")
+    assert link.startswith(f"{server.url}/p/")
+    assert requests.get(link, timeout=10).status_code == 200
+    page.click("#manage-links")
+    page.wait_for_selector("#links-table")
+    page.locator("button[id^=revoke-]").first.click()
+    page.get_by_text(t("web.links.revoked", "fr")).wait_for()
+    assert t("web.links.revoked_by", "fr", name="carla", when="")[:12] in page.inner_text("#links-table")
+    assert requests.get(link, timeout=10).status_code == 403
+
+    # a form whose session was lost: the refusal is in French, with a link back to the page it came from
+    page.goto(f"{server.url}/issues/{issue_id}?lang=es")
+    context.clear_cookies()
+    page.click("#share")
+    assert page.inner_text("#error-message") == t("web.error.csrf", "fr")
+    page.click("#error-back")
+    page.wait_for_selector("#login-button")  # back to the issue, which now asks for a login
+    assert f"next=/issues/{issue_id}" in page.url
+    context.close()
