@@ -668,3 +668,19 @@ def test_an_editor_shares_and_revokes_a_link_in_the_browser(server, browser):
     page.wait_for_selector("#login-button")  # back to the issue, which now asks for a login
     assert f"next=/issues/{issue_id}" in page.url
     context.close()
+
+
+def test_a_bad_trusted_proxies_setting_is_one_clear_message(tmp_path):
+    (tmp_path / "empty.toml").write_text("", encoding="utf-8")
+    env = {
+        **os.environ,
+        "MEDIAWATCH_CONFIG": str(tmp_path / "empty.toml"),
+        "MEDIAWATCH_TRUSTED_PROXIES": "127.0.0.1, nginx.local",
+        "MEDIAWATCH_SECRET_KEY": SECRET,
+        "MEDIAWATCH_LANG": "es",
+    }
+    command = [MEDIAWATCH, "--db", str(tmp_path / "db.sqlite3"), "serve", "--port", str(free_port())]
+    done = subprocess.run(command, capture_output=True, text=True, env=env, timeout=60)
+    assert done.returncode != 0
+    assert "'nginx.local' no es una dirección IP ni una red" in done.stderr
+    assert "Traceback" not in done.stderr
