@@ -684,3 +684,19 @@ def test_a_bad_trusted_proxies_setting_is_one_clear_message(tmp_path):
     assert done.returncode != 0
     assert "'nginx.local' no es una dirección IP ni una red" in done.stderr
     assert "Traceback" not in done.stderr
+
+
+def test_a_port_in_use_is_one_clear_message(tmp_path):
+    import socket
+
+    (tmp_path / "empty.toml").write_text("", encoding="utf-8")
+    env = {**os.environ, "MEDIAWATCH_CONFIG": str(tmp_path / "empty.toml"), "MEDIAWATCH_LANG": "fr"}
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        command = [MEDIAWATCH, "--db", str(tmp_path / "db.sqlite3"), "serve", "--port", str(port)]
+        done = subprocess.run(command, capture_output=True, text=True, env=env, timeout=60)
+    assert done.returncode != 0
+    assert f"impossible d'écouter sur 127.0.0.1:{port}" in done.stderr
+    assert "Traceback" not in done.stderr
