@@ -700,3 +700,23 @@ def test_a_port_in_use_is_one_clear_message(tmp_path):
     assert done.returncode != 0
     assert f"impossible d'écouter sur 127.0.0.1:{port}" in done.stderr
     assert "Traceback" not in done.stderr
+
+
+def test_without_base_url_forms_are_accepted_from_the_address_in_use_only(tmp_path):
+    from werkzeug.test import Client
+
+    from mediawatch.web.app import create_app
+
+    settings = make_settings(tmp_path, base_url="")
+    store = open_store(settings)
+    try:
+        browser = Client(create_app(settings, store))
+        token = csrf_of(browser.get("/login").get_data(as_text=True))
+        elsewhere = browser.post(
+            "/logout", data={"csrf_token": token}, headers={"Origin": "http://evil.example"}
+        )
+        assert elsewhere.status_code == 400
+        here = browser.post("/logout", data={"csrf_token": token}, headers={"Origin": "http://localhost"})
+        assert here.status_code == 303
+    finally:
+        store.close()
