@@ -13,7 +13,7 @@ from typing import Any
 import click
 
 from mediawatch.cli import EXIT_ERROR, EXIT_USAGE, Context, cli, handle_errors
-from mediawatch.i18n import LANGUAGES, t
+from mediawatch.i18n import LANGUAGES, t, tn
 from mediawatch.types import OutboxStatus, Publication, SubscriberStatus
 
 STATUSES = [s.value for s in SubscriberStatus]
@@ -156,9 +156,12 @@ def subscribers_export(obj: Context, output: str | None, status: str | None, pub
         "publication": Publication(publication) if publication else None,
     }
     if output:
-        with open(output, "w", encoding="utf-8", newline="") as fh:
+        from mediawatch.files import writing
+
+        with writing(output, obj.lang), open(output, "w", encoding="utf-8", newline="") as fh:
             count = export_csv(obj.store, fh, **kwargs)
-        click.echo(t("deliver.cli.exported", obj.lang, count=count, path=output))
+
+        click.echo(tn("deliver.cli.exported", count, obj.lang, path=output))
     else:
         export_csv(obj.store, sys.stdout, **kwargs)
 
@@ -290,7 +293,8 @@ def _print_status(obj: Context, issue: str, as_json: bool) -> None:
     from mediawatch.deliver.send import send_status
     from mediawatch.review.workflow import state_label
 
-    found, counts, problems = send_status(obj.store, issue)
+    where = send_status(obj.store, issue)
+    found, counts, problems = where.issue, where.counts, where.problems
     if as_json:
         data = {
             "issue": found.slug,
@@ -312,6 +316,15 @@ def _print_status(obj: Context, issue: str, as_json: bool) -> None:
                 }
                 for m in problems
             ],
+            "unconfirmed_messages": [
+                {
+                    "recipient": m.recipient,
+                    "language": m.language,
+                    "message_id": m.message_id,
+                    "last_response": m.last_response,
+                }
+                for m in where.unconfirmed
+            ],
         }
         click.echo(json.dumps(data, ensure_ascii=False))
         return
@@ -330,8 +343,9 @@ def _print_status(obj: Context, issue: str, as_json: bool) -> None:
             click.echo(f"  {status.value:10} {n}")
     for lang, by in sorted(counts.by_language.items()):
         click.echo(f"  [{lang}] " + " ".join(f"{s}={n}" for s, n in sorted(by.items())))
-    if counts.unconfirmed:
-        click.echo(t("deliver.cli.unconfirmed", obj.lang, count=counts.unconfirmed))
+    click.echo(t("deliver.cli.unconfirmed", obj.lang, count=counts.unconfirmed))
+    for m in where.unconfirmed:
+        click.echo(f"  ? {m.recipient} [{m.language}] {m.message_id}: {m.last_response}")
     if counts.next_attempt_at and counts.by_status.get(OutboxStatus.QUEUED.value):
         click.echo(
             t(

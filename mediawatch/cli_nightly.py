@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import json
 import sys
+from datetime import UTC, datetime
 
 import click
 import sqlalchemy as sa
 
 from mediawatch.cli import Context, cli, parse_since
+from mediawatch.config import database_url, masked_url, scrub_password
 from mediawatch.errors import ConfigError, LockedError, MediawatchError, StorageError
 from mediawatch.i18n import t
 from mediawatch.store import Store
@@ -21,9 +23,10 @@ def _open(obj: Context) -> Store:
     except StorageError:
         raise
     except (sa.exc.SQLAlchemyError, OSError) as exc:
-        where = obj.settings.db or "the default database"
+        url = database_url(obj.settings.db) if obj.settings.db else ""
+        where = masked_url(url) if url else "the default database"
         cause = getattr(exc, "orig", None) or exc  # the driver's words, without SQLAlchemy's help links
-        raise StorageError(f"cannot open {where!r}: {cause}") from None
+        raise StorageError(f"cannot open {where!r}: {scrub_password(str(cause), url)}") from None
 
 
 @cli.command()
@@ -47,13 +50,20 @@ def nightly(
     Cadences, editors and logs are set in the [nightly] section of the config. Never sends anything to
     subscribers. Logs: one JSON line per event, to log_file (rotated) or stderr.
 
+    --at may not be a later day than today: the job composes periods that have ended.
+
     Exit codes: 0 ok; 1 a stage failed (the others still ran); 2 bad usage or configuration; 3 another
     collect or nightly run is active; 4 some sources failed; 5 nothing could be done (database unusable,
     no source, or every source failed).
     """
     from mediawatch.nightly import EXIT_LOCKED, EXIT_NOTHING, json_logging, run_nightly
+    from mediawatch.nightly.cadence import is_future_day, parse_timezone
 
     when = parse_since(at, obj.lang) if at else None
+    if when is not None and is_future_day(
+        when, datetime.now(UTC), parse_timezone(obj.settings.nightly_timezone)
+    ):
+        raise click.BadParameter(t("nightly.cli.future_at", obj.lang, at=at), param_hint="--at")
     try:
         with json_logging(obj.settings) as log:
             try:

@@ -407,6 +407,7 @@ def test_cli_report(filled, tmp_path):
         assert "Traceback" not in result.output
 
 
+@pytest.mark.browser
 def test_report_file_opens_in_a_browser(filled, tmp_path):
     """Optional: Chromium renders the file offline (no request leaves) and the charts have a size."""
     chromium = Path("/usr/bin/chromium")
@@ -501,6 +502,7 @@ def test_dashboard_page(filled):
     assert "n’a pas été comprise" in odd
 
 
+@pytest.mark.browser
 def test_dashboard_in_a_browser(filled, tmp_path):
     """Optional: the page as a browser shows it under the app's CSP: styled, charts drawn, nothing blocked."""
     chromium = Path("/usr/bin/chromium")

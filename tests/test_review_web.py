@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pytest
 import requests
+from pg_server import secret_key_for
 from review_samples import PASSWORD, XSS_SUMMARY, XSS_TITLE, add_team, make_issue, open_store
 from werkzeug.serving import make_server
 
@@ -44,14 +45,14 @@ class App:
 
 
 @pytest.fixture(scope="module")
-def app(tmp_path_factory) -> Iterator[App]:
-    tmp = tmp_path_factory.mktemp("web")
-    store = open_store(tmp)
+def app(module_db_url) -> Iterator[App]:
+    store = open_store(module_db_url)
     add_team(store)
     server = make_server("127.0.0.1", 0, None, threaded=True)  # type: ignore[arg-type]
     url = f"http://127.0.0.1:{server.server_port}"
     # base_url is this server's: forms are accepted only from base_url's origin
-    server.app = create_app(Settings(db=str(tmp / "review.sqlite3"), base_url=url), store)
+    settings = Settings(db=module_db_url, secret_key=secret_key_for(module_db_url), base_url=url)
+    server.app = create_app(settings, store)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     yield App(url, store)
@@ -79,6 +80,8 @@ def login(browser, app: App, name: str):
     context = browser.new_context(viewport={"width": 1400, "height": 900})
     context.set_default_timeout(15_000)
     page = context.new_page()
+    # editing an approved edition asks for confirmation first (tests/test_review_ux.py checks the question)
+    page.on("dialog", lambda dialog: dialog.accept())
     page.goto(f"{app.url}/login")
     page.fill("#name", name)
     page.fill("#password", PASSWORD)
@@ -177,11 +180,11 @@ def test_edit_reorder_approve_and_the_fingerprint_rule(app, browser):
     bruno.click("#audit-link")
     bruno.wait_for_selector("#audit")
     log = bruno.inner_text("#audit")
-    assert "item.summary" in log
+    assert "summary edited" in log  # actions in the reader's words (tests/test_review_ux.py: FR/ES)
     assert "Une nouvelle phrase après validation." in log
-    assert "edition.approved" in log
-    assert "edition.reopened" in log
-    assert "item.move" in log
+    assert "edition approved" in log
+    assert "approval withdrawn by an edit" in log
+    assert "item moved" in log
     assert "Soil carbon stocks are rising fast" in log
     assert "bruno" in log
     assert "ana" in log

@@ -29,8 +29,10 @@ from mediawatch.review.workflow import (
     sendable_reasons,
     submit_refusal,
     transition_refusal,
+    unapproved_authors,
 )
 from mediawatch.store import Store
+from mediawatch.store.issues import coded_note
 from mediawatch.types import Edition, EditionState, Issue, IssueContent, IssueState, User
 
 
@@ -43,6 +45,7 @@ class EditionReview:
     fingerprint: str  # of the content rendered now ("" when it cannot be rendered)
     render_error: str
     last_author: str  # who last changed it ("" : only the system did)
+    pending_authors: frozenset[str] = frozenset()  # whose changes no approval covers (four-eyes)
 
     @property
     def stale(self) -> bool:
@@ -80,6 +83,7 @@ def review_editions(
                 fingerprint=fp,
                 render_error=error,
                 last_author=last_content_author(audit, edition.language),
+                pending_authors=unapproved_authors(audit, edition.language),
             )
         )
     return found
@@ -166,7 +170,7 @@ def approve(
             edition,
             actor=user.name,
             role=user.role,
-            last_author=last_content_author(store.audit(issue_id), language),
+            authors=unapproved_authors(store.audit(issue_id), language),
             four_eyes=settings.four_eyes,
             current_fingerprint=current,
             seen_fingerprint=seen_fingerprint,
@@ -179,7 +183,11 @@ def approve(
     after = store.issue_content(issue_id)
     if render_now(after, language, settings)[1] != current:
         store.set_edition_state(
-            issue_id, language, EditionState.IN_REVIEW, actor="system", note="changed while being approved"
+            issue_id,
+            language,
+            EditionState.IN_REVIEW,
+            actor="system",
+            note=coded_note("changed while being approved", "editor.audit.note.changed_while_approving"),
         )
         raise Refused(reason("review.refused.stale_view", language=language))
     if all_approved(after.issue, after.editions):
@@ -187,7 +195,7 @@ def approve(
             issue_id,
             IssueState.APPROVED,
             actor=user.name,
-            note="every edition approved",
+            note=coded_note("every edition approved", "editor.audit.note.all_approved"),
             expect=[IssueState.IN_REVIEW],
         )
     return _edition(store.issue_content(issue_id), language)
@@ -203,7 +211,7 @@ def reject(store: Store, issue_id: int, language: str, user: User, *, note: str)
         issue_id,
         IssueState.DRAFT,
         actor=user.name,
-        note=f"{language} rejected",
+        note=coded_note(f"{language} rejected", "editor.audit.note.edition_rejected", language=language),
         expect=[IssueState.IN_REVIEW, IssueState.APPROVED, IssueState.SCHEDULED],
     )
     return _edition(store.issue_content(issue_id), language)

@@ -32,8 +32,21 @@ from mediawatch.types import (
     ItemStatus,
     ItemText,
     Publication,
+    SourceKind,
     TextOrigin,
 )
+
+
+def coded_note(text: str, key: str, **fields: object) -> str:
+    """A note stored so that each reader gets it in their language (mediawatch.review.audit reads it):
+    English ``text`` for anyone reading the raw column, the catalogue ``key`` and its ``fields`` (a field
+    may be another coded note, as a dict)."""
+    return json.dumps({"text": text, "key": key, "fields": fields}, ensure_ascii=False, default=str)
+
+
+def _why(text: str, key: str, **fields: object) -> dict[str, object]:
+    return {"text": text, "key": key, "fields": fields}
+
 
 # States in which the content may still change; later states are frozen.
 EDITABLE_STATES = frozenset({IssueState.DRAFT, IssueState.IN_REVIEW, IssueState.APPROVED})
@@ -179,6 +192,13 @@ class IssueRecords:
         with self._tx() as conn:
             return {r.id: r.name for r in conn.execute(sa.select(t.sources.c.id, t.sources.c.name))}
 
+    def news_search_sources(self: _HasTx) -> set[str]:
+        """Ids of the news-search sources: their items are other outlets' articles, credited to the
+        publisher each item names (``articles.sitename``), not to the search."""
+        query = sa.select(t.sources.c.id).where(t.sources.c.kind == SourceKind.NEWS_SEARCH.value)
+        with self._tx() as conn:
+            return set(conn.execute(query).scalars())
+
     def stories_already_published(self: _HasTx, publication: Publication) -> set[int]:
         """Stories carried by an earlier issue of this publication (rejected items and cancelled issues
         excepted): a story is told once."""
@@ -293,7 +313,14 @@ class IssueRecords:
                 issue_id,
                 actor,
                 "issue.create",
-                detail=f"{publication.value} {slug}: {len(items)} items, editions {','.join(languages)}",
+                detail=coded_note(
+                    f"{publication.value} {slug}: {len(items)} items, editions {','.join(languages)}",
+                    "editor.audit.note.created",
+                    publication=publication.value,
+                    slug=slug,
+                    count=len(items),
+                    languages=",".join(languages),
+                ),
             )
             return int(issue_id)
 
@@ -306,8 +333,10 @@ class IssueRecords:
         title: str | None = None,
         summary: str | None = None,
         actor: str,
+        origin: TextOrigin = TextOrigin.HUMAN,
     ) -> None:
-        """An editor's change to a title and/or summary: marks the text human-made."""
+        """An editor's change to a title and/or summary; ``origin`` says what the text is now (the review
+        stage keeps UNTRANSLATED for words touched up but still in another language)."""
         with self._tx() as conn:
             issue_id = _item_issue(conn, item_id)
             _require_editable(conn, issue_id)
@@ -339,12 +368,17 @@ class IssueRecords:
             if not changes:
                 return
             edited = "/".join(sorted(changes))
-            changes.update(origin=TextOrigin.HUMAN.value, error="", updated_at=_now(), updated_by=actor)
+            changes.update(origin=origin.value, updated_at=_now(), updated_by=actor)
+            if origin is not TextOrigin.UNTRANSLATED:
+                changes["error"] = ""
             conn.execute(
                 sa.update(tt).where(tt.c.item_id == item_id, tt.c.language == language).values(changes)
             )
             _content_changed(
-                conn, issue_id, (language,), f"item {item_id} {edited} edited"
+                conn,
+                issue_id,
+                (language,),
+                _why(f"item {item_id} {edited} edited", "editor.audit.why.text", item=item_id),
             )
 
     def set_item_status(
@@ -369,7 +403,17 @@ class IssueRecords:
                 detail=note,
             )
             if ItemStatus.REJECTED.value in (before, status.value):
-                _content_changed(conn, issue_id, None, f"item {item_id} {status.value}")
+                restored = status is not ItemStatus.REJECTED
+                _content_changed(
+                    conn,
+                    issue_id,
+                    None,
+                    _why(
+                        f"item {item_id} {status.value}",
+                        "editor.audit.why.restored" if restored else "editor.audit.why.rejected",
+                        item=item_id,
+                    ),
+                )
 
     def move_item(
         self: _HasTx, item_id: int, *, position: int, section: str | None = None, actor: str
@@ -413,7 +457,9 @@ class IssueRecords:
             if before == after:
                 return
             _log(conn, issue_id, actor, "item.move", target=f"item:{item_id}", before=before, after=after)
-            _content_changed(conn, issue_id, None, f"item {item_id} moved")
+            _content_changed(
+                conn, issue_id, None, _why(f"item {item_id} moved", "editor.audit.why.moved", item=item_id)
+            )
 
     def add_block(
         self: _HasTx,
@@ -460,7 +506,12 @@ class IssueRecords:
                 after=_block_text(title, body, link),
                 detail=kind.value,
             )
-            _content_changed(conn, issue_id, (language,), f"{kind.value} block added")
+            _content_changed(
+                conn,
+                issue_id,
+                (language,),
+                _why(f"{kind.value} block added", "editor.audit.why.block", kind=kind.value),
+            )
             return int(block_id)
 
     def update_block(
@@ -504,7 +555,12 @@ class IssueRecords:
                 ),
                 detail=row.kind,
             )
-            _content_changed(conn, row.issue_id, (row.language,), f"{row.kind} block edited")
+            _content_changed(
+                conn,
+                row.issue_id,
+                (row.language,),
+                _why(f"{row.kind} block edited", "editor.audit.why.block", kind=row.kind),
+            )
 
     def delete_block(self: _HasTx, block_id: int, *, actor: str) -> None:
         b = t.issue_blocks
@@ -524,7 +580,12 @@ class IssueRecords:
                 before=_block_text(row.title, row.body, row.link),
                 detail=row.kind,
             )
-            _content_changed(conn, row.issue_id, (row.language,), f"{row.kind} block deleted")
+            _content_changed(
+                conn,
+                row.issue_id,
+                (row.language,),
+                _why(f"{row.kind} block deleted", "editor.audit.why.block", kind=row.kind),
+            )
 
     def add_issue_warning(self: _HasTx, issue_id: int, warning: str) -> None:
         with self._tx() as conn:
@@ -604,7 +665,12 @@ class IssueRecords:
                 after=f"{title}\n\n{summary}",
                 detail=provider,
             )
-            _content_changed(conn, issue_id, (language,), f"item {item_id} translated")
+            _content_changed(
+                conn,
+                issue_id,
+                (language,),
+                _why(f"item {item_id} translated", "editor.audit.why.translated", item=item_id),
+            )
             return True
 
     def mark_translation_failed(self: _HasTx, item_id: int, language: str, error: str) -> None:
@@ -784,14 +850,16 @@ def _require_editable(conn: Connection, issue_id: int) -> Issue:
     return issue
 
 
-def _content_changed(conn: Connection, issue_id: int, languages: Sequence[str] | None, why: str) -> None:
+def _content_changed(
+    conn: Connection, issue_id: int, languages: Sequence[str] | None, why: dict[str, object]
+) -> None:
     """An approval is bound to the content approved: a change sends approved editions back to review."""
     e = t.issue_editions
     query = sa.select(e.c.language).where(e.c.issue_id == issue_id, e.c.state == EditionState.APPROVED.value)
     if languages is not None:
         query = query.where(e.c.language.in_(list(languages)))
     reopened = list(conn.execute(query).scalars())
-    note = f"edited after approval: {why}"
+    note = coded_note(f"edited after approval: {why['text']}", "editor.audit.note.reopened", why=why)
     for lang in reopened:
         conn.execute(
             sa.update(e)
