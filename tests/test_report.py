@@ -454,14 +454,14 @@ def _forget_request_language():
     use_language(None)
 
 
-def _web(filled):
+def _web(filled, base_url: str = "http://127.0.0.1:8000"):
     from mediawatch.config import Settings
     from mediawatch.review.users import add_user
     from mediawatch.types import Role
     from mediawatch.web.app import create_app
 
     store, _ = filled
-    settings = Settings(db=store.engine.url.database, secret_key="k" * 32, stale_days=14)
+    settings = Settings(db=store.engine.url.database, secret_key="k" * 32, stale_days=14, base_url=base_url)
     add_user(store, "board", Role.VIEWER, "a long enough password 1", "fr")
     return create_app(settings, store)
 
@@ -513,11 +513,11 @@ def test_dashboard_in_a_browser(filled, tmp_path):
 
     from werkzeug.serving import make_server
 
-    app = _web(filled)
-    server = make_server("127.0.0.1", 0, app, threaded=True)
+    server = make_server("127.0.0.1", 0, None, threaded=True)  # type: ignore[arg-type]
+    base = f"http://127.0.0.1:{server.server_port}"
+    server.app = _web(filled, base_url=base)  # forms are accepted from base_url's origin only
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
-    base = f"http://127.0.0.1:{server.server_port}"
     problems: list[str] = []
     try:
         with playwright.sync_playwright() as p:

@@ -635,3 +635,88 @@ def test_the_shipped_nginx_config_serves_the_app_over_tls(tmp_path):
     (mail,) = [m for m in smtp.recorder.snapshot() if "via-nginx@example.org" in m.rcpt_tos]
     assert f"{public}/s/confirm/" in mail.message().get_body(("plain",)).get_content()
     store.close()
+
+
+def test_an_editor_shares_and_revokes_a_link_in_the_browser(server, browser):
+    issue_id = make_issue(server.store)
+    context = browser.new_context(locale="fr-FR")
+    context.set_default_timeout(20_000)
+    page = context.new_page()
+    page.goto(f"{server.url}/login")
+    page.fill("#name", "carla")  # a French interface
+    page.fill("#password", PASSWORD)
+    page.click("#login-button")
+    page.wait_for_selector("#whoami")
+    page.goto(f"{server.url}/issues/{issue_id}?lang=es")
+    page.click("#share")
+    link = page.input_value("#shared-link")
+    assert link.startswith(f"{server.url}/p/")
+    assert requests.get(link, timeout=10).status_code == 200
+    page.click("#manage-links")
+    page.wait_for_selector("#links-table")
+    page.locator("button[id^=revoke-]").first.click()
+    page.get_by_text(t("web.links.revoked", "fr")).wait_for()
+    assert t("web.links.revoked_by", "fr", name="carla", when="")[:12] in page.inner_text("#links-table")
+    assert requests.get(link, timeout=10).status_code == 403
+
+    # a form whose session was lost: the refusal is in French, with a link back to the page it came from
+    page.goto(f"{server.url}/issues/{issue_id}?lang=es")
+    context.clear_cookies()
+    page.click("#share")
+    assert page.inner_text("#error-message") == t("web.error.csrf", "fr")
+    page.click("#error-back")
+    page.wait_for_selector("#login-button")  # back to the issue, which now asks for a login
+    assert f"next=/issues/{issue_id}" in page.url
+    context.close()
+
+
+def test_a_bad_trusted_proxies_setting_is_one_clear_message(tmp_path):
+    (tmp_path / "empty.toml").write_text("", encoding="utf-8")
+    env = {
+        **os.environ,
+        "MEDIAWATCH_CONFIG": str(tmp_path / "empty.toml"),
+        "MEDIAWATCH_TRUSTED_PROXIES": "127.0.0.1, nginx.local",
+        "MEDIAWATCH_SECRET_KEY": SECRET,
+        "MEDIAWATCH_LANG": "es",
+    }
+    command = [MEDIAWATCH, "--db", str(tmp_path / "db.sqlite3"), "serve", "--port", str(free_port())]
+    done = subprocess.run(command, capture_output=True, text=True, env=env, timeout=60)
+    assert done.returncode != 0
+    assert "'nginx.local' no es una dirección IP ni una red" in done.stderr
+    assert "Traceback" not in done.stderr
+
+
+def test_a_port_in_use_is_one_clear_message(tmp_path):
+    import socket
+
+    (tmp_path / "empty.toml").write_text("", encoding="utf-8")
+    env = {**os.environ, "MEDIAWATCH_CONFIG": str(tmp_path / "empty.toml"), "MEDIAWATCH_LANG": "fr"}
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        command = [MEDIAWATCH, "--db", str(tmp_path / "db.sqlite3"), "serve", "--port", str(port)]
+        done = subprocess.run(command, capture_output=True, text=True, env=env, timeout=60)
+    assert done.returncode != 0
+    assert f"impossible d'écouter sur 127.0.0.1:{port}" in done.stderr
+    assert "Traceback" not in done.stderr
+
+
+def test_without_base_url_forms_are_accepted_from_the_address_in_use_only(tmp_path):
+    from werkzeug.test import Client
+
+    from mediawatch.web.app import create_app
+
+    settings = make_settings(tmp_path, base_url="")
+    store = open_store(settings)
+    try:
+        browser = Client(create_app(settings, store))
+        token = csrf_of(browser.get("/login").get_data(as_text=True))
+        elsewhere = browser.post(
+            "/logout", data={"csrf_token": token}, headers={"Origin": "http://evil.example"}
+        )
+        assert elsewhere.status_code == 400
+        here = browser.post("/logout", data={"csrf_token": token}, headers={"Origin": "http://localhost"})
+        assert here.status_code == 303
+    finally:
+        store.close()
