@@ -297,3 +297,18 @@ def test_counted_cli_messages_agree_with_their_count():
     assert i18n.tn("deliver.cli.exported", 1, "es", path="a.csv") == "1 suscriptor escrito en a.csv."
     assert i18n.tn("sources.count.added", 1, "en") == "imported 1 source"
     assert i18n.tn("compose.filled", 1, "fr") == "1 texte traduit"
+
+
+@pytest.mark.parametrize(
+    ("lang", "action", "target"),
+    [
+        ("en", "preview link revoked", "preview link ab12"),
+        ("fr", "lien d'aperçu révoqué", "lien d'aperçu ab12"),
+        ("es", "enlace de vista previa revocado", "enlace de vista previa ab12"),
+    ],
+)
+def test_a_revoked_preview_link_reads_in_the_audit_log_language(lang, action, target):
+    from mediawatch.review.audit import action_label, target_label
+
+    assert action_label("preview.revoke", lang) == action
+    assert target_label("preview:ab12", lang) == target

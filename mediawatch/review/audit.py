@@ -43,6 +43,7 @@ ACTION_KEYS: Mapping[str, str] = {
     "block.edit": "editor.audit.action.block_edit",
     "block.delete": "editor.audit.action.block_delete",
     "preview.link": "editor.audit.action.preview_link",
+    "preview.revoke": "editor.audit.action.preview_revoke",
     "send.test": "editor.audit.action.send_test",
     "send.outbox": "editor.audit.action.send_outbox",
     "nightly.announced": "editor.audit.action.nightly_announced",
@@ -70,6 +71,8 @@ def target_label(target: str, lang: str) -> str:
         return t("editor.audit.target.item", lang, id=ident)
     if kind == "block" and ident:
         return t("editor.audit.target.block", lang, id=ident)
+    if kind == "preview" and ident:
+        return t("editor.audit.target.link", lang, id=ident)
     return target
 
 
