@@ -312,3 +312,12 @@ def test_a_revoked_preview_link_reads_in_the_audit_log_language(lang, action, ta
 
     assert action_label("preview.revoke", lang) == action
     assert target_label("preview:ab12", lang) == target
+
+
+def test_the_delivery_audit_actions_have_labels_in_every_language():
+    from mediawatch.review.audit import action_label
+
+    for action in ("send.now", "nightly.announced_to", "preview.revoke"):
+        labels = {lang: action_label(action, lang) for lang in LANGUAGES}
+        assert action not in labels.values(), labels
+        assert len(set(labels.values())) == len(LANGUAGES), labels

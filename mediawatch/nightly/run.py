@@ -1,4 +1,5 @@
-"""`mediawatch nightly`: collect -> classify -> compose the due drafts -> render them -> tell the editors.
+"""`mediawatch nightly`: collect -> classify -> compose the due drafts -> render them -> tell the editors
+-> send the scheduled issues whose time has come (`mediawatch send --due`).
 
 Every step keeps its state in the database as it goes, so a run killed at any instant (reboot, kill -9,
 OOM) is completed by the next one, and a repeated run does nothing twice:
@@ -9,8 +10,10 @@ OOM) is completed by the next one, and a repeated run does nothing twice:
 * a draft is one transaction (``Store.create_issue``): it exists whole or not at all, and a period that
   already has its draft is never composed again (the same period is due until the next boundary);
 * rendering writes each file atomically and is simply redone for a draft not yet announced;
-* a draft counts as announced once the editors' email was accepted by the SMTP server, recorded in the
-  audit log right after (a kill between the two can repeat one email; it never loses one).
+* the editors' email is recorded per editor once the SMTP server accepted it (``nightly/notify.py``): a
+  refused address is retried by the next run, alone; a draft counts as announced once every editor has it;
+* scheduled issues are sent by :func:`mediawatch.deliver.send.send_due`, exactly once (its outbox), when
+  their time has come by the real clock, whatever ``--at`` says.
 
 The run holds the collection lock for its whole length (a plain ``mediawatch collect`` and another
 nightly wait their turn: exit code 3), and is recorded in the ``runs`` table; a run found still
@@ -23,7 +26,7 @@ import asyncio
 import functools
 import logging
 from collections.abc import Callable
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from datetime import UTC, datetime
 from typing import Any, TypeVar
 
@@ -50,7 +53,8 @@ EXIT_SOURCES_FAILED = 4  # some sources failed; everything else went well
 EXIT_NOTHING = 5  # nothing could be done: database unusable, no source, or every source failed
 
 ACTOR = "nightly"  # created_by of the drafts, actor in the audit log
-ANNOUNCED = "nightly.announced"  # audit action: the editors were told about this draft
+ANNOUNCED = "nightly.announced"  # audit action: every editor was told about this draft
+ANNOUNCED_TO = "nightly.announced_to"  # audit action, target = the editor: this one was told
 RUN_KIND = "nightly"
 ANNOUNCE_STATES = frozenset({IssueState.DRAFT, IssueState.IN_REVIEW})
 
@@ -76,6 +80,7 @@ class NightlyResult:
     announced: tuple[str, ...]
     notified: tuple[str, ...]  # recipients of the editors' email
     errors: tuple[str, ...]  # "stage: what went wrong"
+    sent: tuple[str, ...] = ()  # scheduled issues this run sent
 
     def summary_line(self) -> str:
         """One key=value line for cron mail and scripts (never translated)."""
@@ -86,6 +91,7 @@ class NightlyResult:
             f"relevant={self.relevant} composed={','.join(self.composed) or '-'} "
             f"already_composed={','.join(self.already_composed) or '-'} "
             f"announced={','.join(self.announced) or '-'} notified={len(self.notified)} "
+            f"sent={','.join(self.sent) or '-'} "
             f"errors={len(self.errors)} duration_s={(self.finished - self.started).total_seconds():.1f}"
         )
 
@@ -113,7 +119,8 @@ class _State:
     rendered: list[str] = field(default_factory=list)
     announced: list[str] = field(default_factory=list)
     notified: list[str] = field(default_factory=list)
-    notified_problems: list[str] | None = None
+    sent: list[str] = field(default_factory=list)
+    notified_problems: dict[str, list[str]] = field(default_factory=dict)  # per editor told this run
     errors: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
     storage_lost: bool = False
@@ -123,8 +130,16 @@ class NightlyRun:
     """One run; :func:`run_nightly` is the entry point."""
 
     def __init__(
-        self, store: Store, settings: Settings, log: EventLog, *, now: datetime, ui_lang: str
+        self,
+        store: Store,
+        settings: Settings,
+        log: EventLog,
+        *,
+        now: datetime,
+        ui_lang: str,
+        clock: Callable[[], datetime] | None = None,
     ) -> None:
+        self.clock = clock or (lambda: datetime.now(UTC))  # sending goes by the real time, not --at
         self.store = store
         self.settings = settings
         self.log = log
@@ -272,34 +287,69 @@ class NightlyRun:
             self.log.info("render.done", slug=issue.slug, files=pages)
 
     def notify(self, drafts: list[Issue]) -> None:
+        """Tell each editor what they were not told yet: the drafts they lack and source problems new
+        to them. Recorded per editor as soon as the server took their email, so an editor whose
+        address is refused is retried alone by the next run, and the others are not written to again."""
         recipients = editors(self.settings)
         if not recipients:
             self.log.warning("notify.skipped", reason="nightly_editors is empty")
             return
         news = self._news(drafts)
         problems = _problem_keys(news)
-        already = self._last_notified_problems()
-        if not drafts and not (set(problems) - set(already)):
+        plan: dict[str, list[Issue]] = {}
+        for rcpt in recipients:
+            lacking = [d for d in drafts if rcpt not in self._told(d)]
+            if lacking or set(problems) - set(self._last_notified_problems(rcpt)):
+                plan[rcpt] = lacking
+        if not plan:
             self.log.info("notify.nothing_new", failing=len(news.failing), stale=len(news.stale))
             return
         if not self.settings.smtp_url:
             self.log.warning("notify.skipped", reason="smtp_url is not set")
             return
         lang = editors_language(self.settings, self.ui_lang)
-        message = editor_message(news, self.settings, lang, recipients)
-        send_to_editors(self.settings, message, recipients)
-        for issue in drafts:
-            self.store.log_event(issue.id, ACTOR, ANNOUNCED, detail=", ".join(recipients))
-            self.state.announced.append(issue.slug)
-        self.state.notified = list(recipients)
-        self.state.notified_problems = problems
-        self.log.info(
-            "notify.sent",
-            to=list(recipients),
-            lang=lang,
-            drafts=[d.slug for d in drafts],
-            subject=message["Subject"],
-        )
+        messages = []
+        for rcpt, lacking in plan.items():
+            ids = {d.id for d in lacking}
+            own = replace(news, drafts=tuple(d for d in news.drafts if d.issue_id in ids))
+            messages.append((rcpt, editor_message(own, self.settings, lang, [rcpt])))
+        subjects = {rcpt: str(message["Subject"]) for rcpt, message in messages}
+
+        def delivered(rcpt: str) -> None:
+            for issue in plan[rcpt]:
+                self.store.log_event(issue.id, ACTOR, ANNOUNCED_TO, target=rcpt)
+            self.state.notified.append(rcpt)
+            self.state.notified_problems[rcpt] = problems
+            self.log.info(
+                "notify.sent",
+                to=[rcpt],
+                lang=lang,
+                drafts=[d.slug for d in plan[rcpt]],
+                subject=subjects[rcpt],
+            )
+
+        try:
+            send_to_editors(self.settings, messages, delivered)
+        finally:
+            for issue in drafts:  # announced once every editor has it
+                if all(rcpt in self._told(issue) for rcpt in recipients):
+                    self.store.log_event(issue.id, ACTOR, ANNOUNCED, detail=", ".join(recipients))
+                    self.state.announced.append(issue.slug)
+
+    def send_due(self) -> None:
+        """`mediawatch send --due`: each scheduled issue whose time has come, once."""
+        from mediawatch.deliver.send import send_due
+
+        for r in send_due(self.store, self.settings, actor=ACTOR, lang=self.ui_lang, clock=self.clock):
+            if r.outcome == "sent":
+                self.state.sent.append(r.slug)
+                total = r.report.counts.total if r.report else 0
+                self.log.info("send.done", slug=r.slug, messages=total)
+            elif r.outcome == "busy":
+                self.log.info("send.busy", slug=r.slug)
+            else:
+                self.state.errors.append(f"send: {r.slug}: {r.outcome}: {r.detail}")
+                self.log.error("send.failed", slug=r.slug, outcome=r.outcome, error=r.detail)
 
     # -- helpers ----------------------------------------------------------------------------------
     def _news(self, drafts: list[Issue]) -> RunNews:
@@ -340,10 +390,18 @@ class NightlyRun:
             problems=tuple(self.state.errors + self.state.warnings),
         )
 
-    def _last_notified_problems(self) -> list[str]:
+    def _told(self, issue: Issue) -> set[str]:
+        """The editors who got the email announcing this draft."""
+        return {e.target for e in self.store.audit(issue.id) if e.action == ANNOUNCED_TO}
+
+    def _last_notified_problems(self, rcpt: str) -> list[str]:
+        """The source problems this editor was last told about (from the runs' summaries)."""
         for run in self.store.recent_runs(RUN_KIND, limit=50):
-            problems = run.summary.get("notified_problems")
-            if isinstance(problems, list):
+            by_editor = run.summary.get("notified_problems_by_editor")
+            if isinstance(by_editor, dict) and isinstance(by_editor.get(rcpt), list):
+                return [str(p) for p in by_editor[rcpt]]
+            problems = run.summary.get("notified_problems")  # before per-editor records: everyone
+            if isinstance(problems, list) and rcpt in (run.summary.get("notified") or []):
                 return [str(p) for p in problems]
         return []
 
@@ -381,6 +439,8 @@ def run_nightly(
     collect: bool = True,
     notify: bool = True,
     force: bool = False,
+    send: bool = True,
+    clock: Callable[[], datetime] | None = None,
 ) -> NightlyResult:
     """One nightly run under the collection lock (LockedError when another run holds it)."""
     log = log or EventLog(logging.getLogger("mediawatch.nightly"))
@@ -389,7 +449,7 @@ def run_nightly(
         interrupted = store.mark_interrupted_runs([RUN_KIND, "collect"])
         run_id = store.start_run(RUN_KIND)
         log = log.bind(run=run_id)
-        job = NightlyRun(store, settings, log, now=now or started, ui_lang=ui_lang)
+        job = NightlyRun(store, settings, log, now=now or started, ui_lang=ui_lang, clock=clock)
         job.resumed = any(r.kind == RUN_KIND for r in interrupted)
         log.info(
             "nightly.start",
@@ -410,6 +470,8 @@ def run_nightly(
             job._stage("render", lambda: job.render(drafts))
         if notify:
             job._stage("notify", lambda: job.notify(drafts))
+        if send:
+            job._stage("send", job.send_due)
         s = job.state
         result = NightlyResult(
             exit_code=_exit_code(s, collect),
@@ -429,10 +491,12 @@ def run_nightly(
             announced=tuple(s.announced),
             notified=tuple(s.notified),
             errors=tuple(s.errors),
+            sent=tuple(s.sent),
         )
         summary = result.as_dict()
-        if s.notified_problems is not None:
-            summary["notified_problems"] = s.notified_problems
+        if s.notified_problems:
+            # the editors not told this run keep what an earlier run recorded for them
+            summary["notified_problems_by_editor"] = s.notified_problems
         status = {EXIT_OK: "ok", EXIT_SOURCES_FAILED: "failed-sources", EXIT_ERROR: "errors"}.get(
             result.exit_code, "nothing-done"
         )

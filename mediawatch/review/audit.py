@@ -46,7 +46,9 @@ ACTION_KEYS: Mapping[str, str] = {
     "preview.revoke": "editor.audit.action.preview_revoke",
     "send.test": "editor.audit.action.send_test",
     "send.outbox": "editor.audit.action.send_outbox",
+    "send.now": "editor.audit.action.send_now",
     "nightly.announced": "editor.audit.action.nightly_announced",
+    "nightly.announced_to": "editor.audit.action.nightly_announced_to",
 }
 ITEM_STATUS_KEYS: Mapping[str, str] = {
     "proposed": "web.status.proposed",
