@@ -64,10 +64,13 @@ def secret_key_for(db_url: str) -> str:
 
 
 def find_bindir() -> Path | None:
-    """The folder holding ``initdb`` and ``postgres``: $MEDIAWATCH_PG_BIN, Debian's, or any Debian version."""
-    candidates = [os.environ[PG_BIN_ENV]] if os.environ.get(PG_BIN_ENV) else []
-    candidates += list(DEFAULT_BINDIRS)
-    candidates += sorted((str(p) for p in Path("/usr/lib/postgresql").glob("*/bin")), reverse=True)
+    """The folder holding ``initdb`` and ``postgres``: $MEDIAWATCH_PG_BIN when set (and then only it),
+    else Debian's postgresql-15, else any other Debian version."""
+    if os.environ.get(PG_BIN_ENV):
+        candidates = [os.environ[PG_BIN_ENV]]
+    else:
+        candidates = list(DEFAULT_BINDIRS)
+        candidates += sorted((str(p) for p in Path("/usr/lib/postgresql").glob("*/bin")), reverse=True)
     for folder in candidates:
         path = Path(folder)
         if (path / "initdb").is_file() and (path / "postgres").is_file():
