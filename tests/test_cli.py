@@ -179,14 +179,13 @@ def test_production_mode_refuses_the_local_demo(run, tmp_path):
     assert "private-address" in result.output
 
 
-def test_second_concurrent_run_exits_3_and_says_why(run, tmp_path):
-    db = tmp_path / "db.sqlite3"
-    open_store(f"sqlite:///{db}").close()
+def test_second_concurrent_run_exits_3_and_says_why(run, db_url):
+    open_store(db_url).close()
     holder = subprocess.Popen(
         [
             sys.executable,
             "-c",
-            f"import time; from mediawatch.store import open_store\ns = open_store('sqlite:///{db}')\n"
+            f"import time; from mediawatch.store import open_store\ns = open_store({db_url!r})\n"
             "with s.run_lock('collect'):\n print('ok', flush=True); time.sleep(30)",
         ],
         stdout=subprocess.PIPE,
@@ -194,7 +193,7 @@ def test_second_concurrent_run_exits_3_and_says_why(run, tmp_path):
     )
     try:
         holder.stdout.readline()
-        result = run("--feeds", str(ROOT / "feeds"), "collect")
+        result = run("--db", db_url, "--feeds", str(ROOT / "feeds"), "collect")
         assert result.exit_code == EXIT_LOCKED
         assert "another collect run is active" in result.output
     finally:
