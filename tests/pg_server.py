@@ -6,8 +6,11 @@ How to use it in a test (the fixtures live in ``tests/conftest.py``):
   ``[sqlite]`` and ``[postgresql]``. Open it with ``open_store(db_url)``, put it in
   ``Settings(db=db_url, secret_key=...)`` or pass it to ``--db`` / ``MEDIAWATCH_DB``.
   ``module_db_url`` is the same for a module-scoped fixture (one database per module and backend).
+* ``empty_db_url`` -- a database without any table (not migrated), for migration tests.
+* ``copy_database(url)`` -- a copy of a prepared database for one test (a module-scoped fixture fills
+  ``module_db_url`` once, closes it, and each test works on its own copy; see tests/test_compose.py).
 * ``db_backend`` / ``module_db_backend`` -- just "sqlite" or "postgresql", for a fixture that builds its
-  own URL (e.g. a copy of a prepared SQLite file: see ``fresh_db_url``).
+  own URL.
 * ``pg_server`` -- the :class:`PgServer` itself (session-scoped), for a test that needs an empty database
   (``pg_server.create_database()``) or the admin connection.
 * The ``[postgresql]`` cases carry the ``postgresql`` marker: ``pytest -m "not postgresql"`` runs SQLite
@@ -17,6 +20,10 @@ How to use it in a test (the fixtures live in ``tests/conftest.py``):
   ``Settings(secret_key=secret_key_for(db_url))`` ("" on SQLite, so the key file is still exercised there).
   ``db_url`` also exports ``MEDIAWATCH_SECRET_KEY`` for the test's CLI runs and subprocesses;
   ``module_db_url`` does not (it would leak into the module's other tests).
+
+Converting a test: take ``db_url`` instead of building ``sqlite:///{tmp_path}/...``; give ``store.url``
+(never ``store.engine.url.database``, a bare name on PostgreSQL) to ``--db``; a test that reads no
+database (a pure function, a template) stays unparametrised, so the suite's PostgreSQL runs stay few.
 
 How the server runs: ``initdb`` in a temporary folder (as the ``postgres`` system user when the tests run
 as root, since PostgreSQL refuses to run as root; as the current user otherwise), then ``postgres`` in the

@@ -300,12 +300,12 @@ def fetched(
     return item.id
 
 
-def test_a_version_1_database_is_migrated_on_open(tmp_path):
+def test_a_version_1_database_is_migrated_on_open(empty_db_url):
     import sqlalchemy as sa
 
     from mediawatch.store import schema
 
-    url = f"sqlite:///{tmp_path / 'old.sqlite3'}"
+    url = empty_db_url
     engine = sa.create_engine(url)
     with engine.begin() as conn:
         schema.metadata.create_all(conn, tables=[schema.schema_version])
