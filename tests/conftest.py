@@ -110,14 +110,15 @@ def db_url(
 
 
 @pytest.fixture
-def empty_db_url(db_backend: str, tmp_path: Path, request: pytest.FixtureRequest) -> str:
+def empty_db_url(db_backend: str, tmp_path: Path, request: pytest.FixtureRequest) -> Iterator[str]:
     """The URL of a database without any table (not migrated), for migration tests."""
     if db_backend == "sqlite":
-        return f"sqlite:///{tmp_path / 'empty.sqlite3'}"
+        yield f"sqlite:///{tmp_path / 'empty.sqlite3'}"
+        return
     server: PgServer = request.getfixturevalue("pg_server")
     url = server.create_database()
-    request.addfinalizer(lambda: server.drop_database(str(sa.engine.make_url(url).database)))
-    return url
+    yield url
+    server.drop_database(str(sa.engine.make_url(url).database))
 
 
 @pytest.fixture(scope="module")
