@@ -378,3 +378,20 @@ def test_a_nul_character_in_collected_text_is_dropped_on_every_database(store):
     assert "\x00" not in article.text
     [health] = store.source_health(NOW, 14)
     assert health.events[0].new_items == 1
+
+
+@pytest.mark.postgresql
+def test_the_postgresql_run_lock_holds_no_transaction_open(pg_server):
+    """A session advisory lock: the run's lock connection waits "idle", never "idle in transaction"
+    (which blocks vacuum and which idle_in_transaction_session_timeout would kill, dropping the lock)."""
+    url = pg_server.acquire()
+    try:
+        with open_store(url) as store, store.run_lock("collect"):
+            with pg_server.connect() as admin:
+                states = admin.execute(
+                    "SELECT a.state FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid"
+                    " WHERE l.locktype = 'advisory' AND l.granted"
+                ).fetchall()
+            assert states == [("idle",)]
+    finally:
+        pg_server.release(url)
