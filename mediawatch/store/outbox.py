@@ -323,7 +323,7 @@ class OutboxRecords:
         try:
             with self.engine.connect() as conn:
                 yield OutboxSession(conn)
-        except sa.exc.OperationalError as exc:
+        except sa.exc.DBAPIError as exc:  # any driver error (PostgreSQL's DataError too), not only a lost link
             raise StorageError(f"database error while sending: {exc.orig}") from exc
 
 
