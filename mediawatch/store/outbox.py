@@ -323,7 +323,7 @@ class OutboxRecords:
         try:
             with self.engine.connect() as conn:
                 yield OutboxSession(conn)
-        except sa.exc.DBAPIError as exc:  # any driver error (PostgreSQL's DataError too), not only a lost link
+        except sa.exc.DBAPIError as exc:  # a lost link, and any other driver error (DataError...)
             raise StorageError(f"database error while sending: {exc.orig}") from exc
 
 
