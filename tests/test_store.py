@@ -395,3 +395,23 @@ def test_the_postgresql_run_lock_holds_no_transaction_open(pg_server):
             assert states == [("idle",)]
     finally:
         pg_server.release(url)
+
+
+def test_a_source_id_longer_than_the_store_keeps_is_refused_by_the_registry(tmp_path):
+    """PostgreSQL refuses an id longer than sources.id's 120 characters (SQLite would keep it): the
+    registry says so at load, naming the file and line, instead of collect failing on one database."""
+    from mediawatch.errors import RegistryError
+    from mediawatch.sources.registry import load_registry
+
+    long_id = "a" * 121
+    (tmp_path / "s.toml").write_text(
+        f'[[source]]\nid = "{long_id}"\nname = "X"\nurl = "https://x.example/feed"\n'
+        'kind = "rss"\nlanguage = "fr"\n',
+        encoding="utf-8",
+    )
+    with pytest.raises(RegistryError, match="at most 120 characters"):
+        load_registry(tmp_path)
+    (tmp_path / "s.toml").write_text(
+        (tmp_path / "s.toml").read_text(encoding="utf-8").replace(long_id, long_id[:120]), encoding="utf-8"
+    )
+    assert [s.id for s in load_registry(tmp_path)] == [long_id[:120]]
