@@ -114,6 +114,7 @@ class PgServer:
         self._free: list[str] = []
         self.template = ""
         self._template_shape: tuple[object, ...] = ()
+        self._seeded = False
         self._run_as: dict[str, Any] = {}
         if os.geteuid() == 0:
             # PostgreSQL refuses to run as root: initdb and the server run as an unprivileged account
@@ -251,6 +252,18 @@ class PgServer:
         """``name`` holds the migrated, empty schema every pooled database starts from."""
         self.template = name
         self._template_shape = self._shape(name)
+        with self.connect(name) as conn:
+            tables = [r[0] for r in conn.execute(
+                "SELECT tablename FROM pg_tables"
+                " WHERE schemaname = 'public' AND tablename <> 'schema_version'"
+            )]  # fmt: skip
+            # a migration that seeds rows: emptying a used database would lose them, so never reuse one
+            self._seeded = any(
+                conn.execute(
+                    sql.SQL("SELECT EXISTS (SELECT 1 FROM {})").format(sql.Identifier(t))
+                ).fetchone()[0]
+                for t in tables
+            )
 
     def acquire(self) -> str:
         """The URL of an empty, migrated database for one test; give it back with :meth:`release`."""
@@ -289,7 +302,7 @@ class PgServer:
                     " WHERE datname = %s AND pid <> pg_backend_pid()",
                     (name,),
                 )
-                if self._shape(name, conn) != self._template_shape:
+                if self._seeded or self._shape(name, conn) != self._template_shape:
                     return False
                 tables = [r[0] for r in conn.execute(
                     "SELECT tablename FROM pg_tables"
