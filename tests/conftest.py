@@ -185,3 +185,10 @@ def copy_database(tmp_path: Path, request: pytest.FixtureRequest) -> Callable[[s
         return new
 
     return copy
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """A test that takes a ``browser`` fixture drives Chromium: mark it so `-m "not browser"` skips it."""
+    for item in items:
+        if "browser" in getattr(item, "fixturenames", ()):
+            item.add_marker(pytest.mark.browser)

@@ -7,18 +7,20 @@ so kills land while feeds are being stored, pages fetched, and extractions commi
 from __future__ import annotations
 
 import os
-import random
 import signal
 import subprocess
 import sys
 import time
 from pathlib import Path
 
+import pytest
 import sqlalchemy as sa
 from hostile_server import Request, Response
 
 from mediawatch.store import open_store
 from mediawatch.types import ArticleState
+
+pytestmark = pytest.mark.slow
 
 FEEDS = 3
 ITEMS = 12
@@ -57,7 +59,7 @@ def run_collect(env: dict[str, str], db: str, feeds_dir: Path) -> subprocess.Pop
     )
 
 
-def test_killed_runs_resume_without_loss_or_duplicates(hostile_server, tmp_path, db_url):
+def test_killed_runs_resume_without_loss_or_duplicates(hostile_server, tmp_path, db_url, rng):
     def page(request: Request) -> Response:
         time.sleep(PAGE_DELAY)
         _, _, feed, item = request.route.split("/")
@@ -95,7 +97,6 @@ def test_killed_runs_resume_without_loss_or_duplicates(hostile_server, tmp_path,
     env.pop("MEDIAWATCH_DB", None)
     (tmp_path / "none.toml").write_text("", encoding="utf-8")
 
-    rng = random.Random(int(os.environ.get("MEDIAWATCH_KILL_SEED", "20261124")))
     kills = 0
     for _ in range(6):
         proc = run_collect(env, db, feeds_dir)

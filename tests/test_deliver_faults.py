@@ -25,6 +25,8 @@ from mediawatch.errors import DeliveryError
 from mediawatch.store.outbox import OutboxSession
 from mediawatch.types import IssueState, OutboxStatus
 
+pytestmark = pytest.mark.slow
+
 READERS = 4
 
 

@@ -12,7 +12,6 @@ import email.policy
 import io
 import json
 import os
-import random
 import signal
 import socket
 import subprocess
@@ -267,7 +266,7 @@ def test_exit_code_when_nothing_can_be_done(ws, tmp_path):
     assert "Traceback" not in result.stderr
 
 
-def test_killed_runs_leave_nothing_half_done(ws, inbox):
+def test_killed_runs_leave_nothing_half_done(ws, inbox, rng):
     # 1. killed while the editors' email is in flight: everything before is done and kept
     inbox.stall = threading.Event()
     proc = ws.start()
@@ -284,7 +283,6 @@ def test_killed_runs_leave_nothing_half_done(ws, inbox):
 
     # 2. more kills at random moments, then a run to the end
     inbox.stall = None
-    rng = random.Random(int(os.environ.get("MEDIAWATCH_KILL_SEED", "7")))
     for _ in range(3):
         proc = ws.start()
         try:

@@ -28,6 +28,8 @@ from mediawatch.store.issues import NewItem
 from mediawatch.types import EditionState, Publication
 from mediawatch.web.app import create_app
 
+pytestmark = pytest.mark.browser
+
 CHROMIUM = Path("/usr/bin/chromium")
 LAUNCH_ARGS = [
     "--headless",
