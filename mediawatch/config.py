@@ -21,6 +21,10 @@ DEFAULT_MODEL_PATH = DEFAULT_DB_PATH.with_name(DEFAULT_DB_PATH.stem + MODEL_SUFF
 DEFAULT_CONFIG_PATH = Path.home() / ".config" / "mediawatch" / "config.toml"
 
 
+# The web app's address for a trial on one machine: what base_url is until it is set.
+LOCAL_BASE_URL = "http://127.0.0.1:8000"
+
+
 @dataclass(frozen=True, slots=True)
 class Settings:
     db: str = ""  # SQLAlchemy URL or a file path; "" means DEFAULT_DB_PATH
@@ -75,7 +79,7 @@ class Settings:
     organisation: str = "4 per 1000"  # shown in headers and footers
     templates_dir: str = ""  # email templates (jinja2 + MJML); "" : templates/ of the repository
     # [review] and [web]
-    base_url: str = "http://127.0.0.1:8000"  # public URL of the web app (preview, preference links)
+    base_url: str = LOCAL_BASE_URL  # public URL of the web app (preview, preference links)
     secret_key: str = ""  # signs links and sessions; "" : a key kept beside the database
     four_eyes: bool = True  # the author of the last change cannot approve it
     # reverse proxies whose X-Forwarded-For/-Proto are believed: "127.0.0.1,::1" or CIDR networks

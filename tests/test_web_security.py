@@ -702,12 +702,14 @@ def test_a_port_in_use_is_one_clear_message(tmp_path):
     assert "Traceback" not in done.stderr
 
 
-def test_without_base_url_forms_are_accepted_from_the_address_in_use_only(tmp_path):
+@pytest.mark.parametrize("base_url", ["", "http://127.0.0.1:8000"], ids=["empty", "trial-default"])
+def test_without_base_url_forms_are_accepted_from_the_address_in_use_only(tmp_path, base_url):
+    """Unset (or left at the trial default, as with `serve --port 9000`): the address in use stands in."""
     from werkzeug.test import Client
 
     from mediawatch.web.app import create_app
 
-    settings = make_settings(tmp_path, base_url="")
+    settings = make_settings(tmp_path, base_url=base_url)
     store = open_store(settings)
     try:
         browser = Client(create_app(settings, store))

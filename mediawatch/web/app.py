@@ -32,7 +32,7 @@ def create_app(settings: Settings, store: Store) -> Flask:
         SESSION_COOKIE_SAMESITE="Lax",
         # Secure when the public URL is https; base.py also marks it Secure on any request that came over TLS.
         SESSION_COOKIE_SECURE=settings.base_url.lower().startswith("https://"),
-        PERMANENT_SESSION_LIFETIME=timedelta(hours=auth.SESSION_HOURS),
+        PERMANENT_SESSION_LIFETIME=timedelta(hours=base.SESSION_HOURS),
         MAX_CONTENT_LENGTH=MAX_FORM_BYTES,
         TEMPLATES_AUTO_RELOAD=False,
     )

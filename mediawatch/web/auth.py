@@ -2,20 +2,23 @@
 
 from __future__ import annotations
 
-import secrets
-from datetime import UTC, datetime, timedelta
-
 from flask import Blueprint, redirect, render_template, request, session, url_for
 from werkzeug.wrappers import Response
 
 from mediawatch.i18n import LANGUAGES
 from mediawatch.review.users import authenticate
 from mediawatch.review.workflow import Forbidden, localized
-from mediawatch.web.base import acting_user, login_required, safe_path, token_hash, ui_lang, web_store
+from mediawatch.web.base import (
+    acting_user,
+    login_required,
+    open_session,
+    safe_path,
+    token_hash,
+    ui_lang,
+    web_store,
+)
 
 bp = Blueprint("auth", __name__)
-
-SESSION_HOURS = 12  # a session lasts a working day, whatever happens
 
 
 def _safe_next(target: str | None) -> str:
@@ -47,14 +50,7 @@ def login_post() -> tuple[str, int] | Response:
             "login.html", next=request.form.get("next", ""), error=localized(exc, ui_lang())
         )
         return page, status
-    # A fresh session on login: nothing chosen before (a planted cookie included) carries over.
-    old = session.get("sid")
-    if isinstance(old, str):
-        store.delete_session(token_hash(old))
-    session.clear()
-    sid = secrets.token_urlsafe(32)
-    store.create_session(token_hash(sid), user.id, datetime.now(UTC) + timedelta(hours=SESSION_HOURS))
-    session["sid"] = sid
+    open_session(user)
     return redirect(_safe_next(request.form.get("next")), code=303)
 
 

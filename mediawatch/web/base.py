@@ -14,9 +14,10 @@ from __future__ import annotations
 import functools
 import hashlib
 import re
+import secrets
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any, TypeVar
 from urllib.parse import urlsplit
 
@@ -27,7 +28,7 @@ from markupsafe import Markup, escape
 from werkzeug.exceptions import BadRequest
 from werkzeug.wrappers import Response
 
-from mediawatch.config import Settings
+from mediawatch.config import LOCAL_BASE_URL, Settings
 from mediawatch.i18n import LANGUAGES, t, use_language
 from mediawatch.review.workflow import Permission, may, state_label
 from mediawatch.store import Store
@@ -86,6 +87,25 @@ def tr(key: str, **fields: object) -> str:
 # -- sessions -----------------------------------------------------------------------------------------
 def token_hash(token: str) -> str:
     return hashlib.sha256(token.encode("ascii", "replace")).hexdigest()
+
+
+SESSION_HOURS = 12  # a session lasts a working day, whatever happens
+
+
+def open_session(user: User) -> None:
+    """A fresh session for ``user`` on this request: nothing of the old cookie (a planted one included)
+    carries over, and the rest of the request runs as ``user``."""
+    store = web_store()
+    old = session.get("sid")
+    if isinstance(old, str):
+        store.delete_session(token_hash(old))
+    session.clear()
+    sid = secrets.token_urlsafe(32)
+    store.create_session(token_hash(sid), user.id, datetime.now(UTC) + timedelta(hours=SESSION_HOURS))
+    session["sid"] = sid
+    g.user = user
+    g.lang = user.language
+    use_language(user.language)
 
 
 class _Sessions(SecureCookieSessionInterface):
@@ -150,9 +170,13 @@ def origin_of(url: str) -> str:
 def site_origin() -> str:
     """The origin every form of the app is served from: ``base_url``'s, never the request's Host.
 
-    Only when ``base_url`` is unset (a trial on one machine) does the request's own address stand in.
+    Only when ``base_url`` is unset (empty, or still the trial default: `serve --port 9000` on one
+    machine) does the request's own address stand in.
     """
-    return origin_of(web_settings().base_url) or origin_of(request.host_url)
+    base_url = web_settings().base_url.strip()
+    if base_url and base_url != LOCAL_BASE_URL:
+        return origin_of(base_url)
+    return origin_of(request.host_url)
 
 
 def _same_origin() -> bool:

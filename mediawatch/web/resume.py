@@ -10,23 +10,18 @@ the same request, so the save (or the refusal, with its reason) happens exactly 
 
 from __future__ import annotations
 
-import secrets
 from collections.abc import Callable
-from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from flask import g, render_template, request, session
+from flask import render_template, request
 from werkzeug.wrappers import Response
 
-from mediawatch.i18n import use_language
 from mediawatch.review.users import authenticate
 from mediawatch.review.workflow import Forbidden, localized
-from mediawatch.types import User
-from mediawatch.web.base import CSRF_FIELD, token_hash, ui_lang, web_store
+from mediawatch.web.base import CSRF_FIELD, open_session, ui_lang, web_store
 
 NAME_FIELD = "reauth_name"
 PASSWORD_FIELD = "reauth_password"  # noqa: S105 - a form field's name
-SESSION_HOURS = 12  # as a login (mediawatch.web.auth)
 
 # Fields a person typed, shown as editable text on the page; every other field rides along hidden.
 # Literal keys (the template key test reads them).
@@ -43,21 +38,6 @@ TEXT_FIELDS = {
 def _kept_fields() -> list[tuple[str, str]]:
     skip = {CSRF_FIELD, NAME_FIELD, PASSWORD_FIELD}
     return [(k, v) for k, values in request.form.lists() if k not in skip for v in values]
-
-
-def _open_session(user: User) -> None:
-    """A fresh session for ``user``, as a login makes one (nothing from the old cookie carries over)."""
-    store = web_store()
-    old = session.get("sid")
-    if isinstance(old, str):
-        store.delete_session(token_hash(old))
-    session.clear()
-    sid = secrets.token_urlsafe(32)
-    store.create_session(token_hash(sid), user.id, datetime.now(UTC) + timedelta(hours=SESSION_HOURS))
-    session["sid"] = sid
-    g.user = user
-    g.lang = user.language
-    use_language(user.language)
 
 
 def _page(error: str) -> Response:
@@ -87,5 +67,5 @@ def signed_out_post(view: Callable[..., Any], args: Any, kwargs: Any) -> Any:
         )
     except Forbidden as exc:
         return _page(localized(exc, ui_lang()))
-    _open_session(user)
+    open_session(user)
     return view(*args, **kwargs)
