@@ -357,3 +357,11 @@ def test_hard_negatives_are_excluded_and_the_exclusion_is_explained(
     assert not result.relevant
     assert any(m.concept == f"negative:{exclusion}" and m.weight < 0 for m in result.matched_terms)
     assert f"[negative:{exclusion}]" in explain(result)
+
+
+def test_lead_the_verb_is_not_lead_the_metal(taxonomy: Taxonomy) -> None:
+    result = classify(
+        taxonomy, "en", "Cover crops could lead to more soil carbon", "A shift of lead times, too."
+    )
+    assert result.relevant
+    assert not any(m.concept.startswith("negative:") for m in result.matched_terms)
