@@ -1,0 +1,274 @@
+"""Fixtures of the journey tests: the whole deployed stack (stack.py) and a browser that records every
+form it posts, so that ``test_post_routes.py`` can tell which POST route no browser ever reached.
+
+A journey gets a fresh stack (database, mail server, app server, proxy); the session shares the test CA,
+Chromium and a database seeded once with the demo sources collected and classified.
+
+Markers: every journey is ``browser`` and ``slow``, and belongs to the ``journeys`` xdist group, so that
+with ``-n N --dist loadgroup`` they all run in one worker, the coverage check last.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import threading
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+import pytest
+from deliver_samples import Received, SmtpServer
+from journey_stack import (
+    CHROMIUM,
+    HOST,
+    NGINX,
+    AppServer,
+    Nginx,
+    Tls,
+    chromium_args,
+    free_port,
+    make_tls,
+    mediawatch,
+    wait_until,
+    write_config,
+)
+
+from mediawatch.config import Settings
+
+SECRET = "journey-secret-key-0123456789abcdef0123"
+PASSWORD = "correct horse battery staple"
+MAIL_FROM = "4 per 1000 <news@example.org>"
+# Set in CI: a missing nginx or Chromium fails the journeys instead of skipping them.
+REQUIRE_ENV = "MEDIAWATCH_REQUIRE_STACK"
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """The POST-route coverage check runs after every journey, whatever the file order."""
+    last = [i for i in items if i.get_closest_marker("post_coverage")]
+    if last:
+        items[:] = [i for i in items if not i.get_closest_marker("post_coverage")] + last
+
+
+def _need(path: Path, package: str) -> None:
+    if path.exists():
+        return
+    message = f"{path} is absent: install Debian's {package} (`make system`) to run the journey tests"
+    if os.environ.get(REQUIRE_ENV):
+        pytest.fail(message)
+    pytest.skip(message)
+
+
+# -- what the browser posted --------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Posted:
+    path: str
+    status: int
+    test: str
+
+
+@dataclass
+class PostLog:
+    """Every POST a browser sent to the stack during the session, with the status it got."""
+
+    posts: list[Posted] = field(default_factory=list)
+    lock: threading.Lock = field(default_factory=threading.Lock)
+    current_test: str = ""
+
+    def record(self, path: str, status: int) -> None:
+        with self.lock:
+            self.posts.append(Posted(path, status, self.current_test))
+
+    def watch(self, context: Any) -> None:
+        """Record the POSTs of every page of a Playwright ``BrowserContext``."""
+
+        def on_response(response: Any) -> None:
+            request = response.request
+            parts = urlsplit(request.url)
+            if request.method == "POST" and parts.hostname == HOST:
+                self.record(parts.path, response.status)
+
+        context.on("response", on_response)
+
+
+_POST_LOG = PostLog()
+
+
+@pytest.fixture(scope="session")
+def post_log() -> PostLog:
+    return _POST_LOG
+
+
+@pytest.fixture(autouse=True)
+def _name_the_posts(request: pytest.FixtureRequest) -> Iterator[None]:
+    _POST_LOG.current_test = request.node.nodeid
+    yield
+    _POST_LOG.current_test = ""
+
+
+# -- session parts ------------------------------------------------------------------------------------
+@pytest.fixture(scope="session")
+def tls(tmp_path_factory: pytest.TempPathFactory) -> Tls:
+    return make_tls(tmp_path_factory.mktemp("tls"))
+
+
+@pytest.fixture(scope="session")
+def chromium(tls: Tls) -> Iterator[Any]:
+    _need(CHROMIUM, "chromium")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=str(CHROMIUM), args=chromium_args(tls))
+        yield browser
+        browser.close()
+
+
+@pytest.fixture(scope="session")
+def seeded_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A SQLite database holding the demo sources collected, classified and grouped (built once)."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from demo_data import build_classified_demo_db
+
+    # In a thread of its own: collecting runs an asyncio loop, and Playwright's sync API may already
+    # hold one in this thread.
+    with ThreadPoolExecutor(1) as pool:
+        return pool.submit(build_classified_demo_db, tmp_path_factory.mktemp("seed")).result()
+
+
+@pytest.fixture
+def journey_db(seeded_db: Path, tmp_path: Path) -> str:
+    """The journey's own database URL, holding the seeded articles."""
+    copy = tmp_path / "mediawatch.sqlite3"
+    shutil.copyfile(seeded_db, copy)
+    return f"sqlite:///{copy}"
+
+
+# -- one stack per journey ----------------------------------------------------------------------------
+@dataclass
+class Stack:
+    """The deployed stack of one journey and the means to act on it."""
+
+    folder: Path
+    tls: Tls
+    config: Path
+    settings: dict[str, dict[str, Any]]
+    smtp: SmtpServer
+    app: AppServer
+    proxy: Nginx
+    browser: Any
+    posts: PostLog
+    contexts: list[Any] = field(default_factory=list)
+
+    @property
+    def url(self) -> str:
+        return self.proxy.url
+
+    def cli(self, *args: str, check: bool = True, env: dict[str, str] | None = None) -> Any:
+        return mediawatch(self.config, *args, check=check, env=env)
+
+    def page(self, locale: str = "en-GB") -> Any:
+        """A new page in a browser context of its own (own cookies), its POSTs recorded."""
+        context = self.browser.new_context(locale=locale)
+        context.set_default_timeout(30_000)
+        self.posts.watch(context)
+        self.contexts.append(context)
+        return context.new_page()
+
+    def add_user(self, name: str, role: str, lang: str = "en") -> None:
+        secret = self.folder / "password.txt"
+        secret.write_text(PASSWORD + "\n", encoding="utf-8")
+        self.cli("users", "add", name, "--role", role, "--lang", lang, "--password-file", str(secret))
+
+    def login(self, name: str, locale: str = "en-GB") -> Any:
+        """A page signed in through the login form."""
+        page = self.page(locale)
+        page.goto(f"{self.url}/login")
+        page.fill("input[name=name]", name)
+        page.fill("input[name=password]", PASSWORD)
+        with page.expect_navigation():
+            page.locator("form[action*='/login'] button[type=submit]").click()
+        assert "/login" not in urlsplit(page.url).path, page.content()[:2000]
+        return page
+
+    def mails(self) -> list[Received]:
+        return self.smtp.recorder.snapshot()
+
+    def mails_to(self, address: str) -> list[Received]:
+        return [m for m in self.mails() if address.lower() in (r.lower() for r in m.rcpt_tos)]
+
+    def wait_for_mail(self, address: str, count: int = 1) -> list[Received]:
+        wait_until(lambda: len(self.mails_to(address)) >= count, f"{count} mail(s) to {address}", timeout=60)
+        return self.mails_to(address)
+
+    def close(self) -> None:
+        for context in self.contexts:
+            context.close()
+
+
+def _supported(section: dict[str, Any]) -> dict[str, Any]:
+    """Only the settings this version knows (a key another branch adds is left out until it lands)."""
+    known = set(Settings.__dataclass_fields__)
+    return {k: v for k, v in section.items() if k in known}
+
+
+@pytest.fixture
+def stack_factory(
+    tmp_path: Path, tls: Tls, chromium: Any, journey_db: str, post_log: PostLog
+) -> Iterator[Callable[..., Stack]]:
+    """``stack_factory(**overrides)`` starts the stack; each call's parts stop after the test."""
+    _need(NGINX, "nginx-light")
+    from contextlib import ExitStack
+
+    exits = ExitStack()
+    stacks: list[Stack] = []
+
+    def start(**overrides: dict[str, Any]) -> Stack:
+        folder = tmp_path / f"stack{len(stacks)}"
+        folder.mkdir()
+        smtp = exits.enter_context(SmtpServer())
+        app_port = free_port()
+        proxy = Nginx(tls, app_port)
+        sections: dict[str, dict[str, Any]] = {
+            "collect": {"db": journey_db},
+            "render": {"issues_dir": str(folder / "issues"), "site_url": f"{proxy.url}/archive"},
+            "web": {"base_url": proxy.url, "secret_key": SECRET, "trusted_proxies": "127.0.0.1"},
+            "review": {"four_eyes": True},
+            "deliver": {
+                "smtp_url": smtp.url,
+                "mail_from": MAIL_FROM,
+                "send_rate": 0.0,
+                "send_retry_base": 0.05,
+            },
+        }
+        for name, values in overrides.items():
+            sections.setdefault(name, {}).update(values)
+        config = write_config(folder / "config.toml", {k: _supported(v) for k, v in sections.items()})
+        app = exits.enter_context(AppServer(config, app_port))
+        exits.enter_context(proxy)
+        stack = Stack(folder, tls, config, sections, smtp, app, proxy, chromium, post_log)
+        exits.callback(stack.close)
+        stacks.append(stack)
+        return stack
+
+    try:
+        yield start
+    finally:
+        exits.close()
+
+
+@pytest.fixture
+def stack(stack_factory: Callable[..., Stack]) -> Stack:
+    return stack_factory()
+
+
+LINK = re.compile(r"https://[^\s<>\"]+")
+
+
+def links_in(message: Received, fragment: str) -> list[str]:
+    """The https links of a mail's text part that contain ``fragment``."""
+    text = message.message().get_body(("plain",)).get_content()
+    return [u.rstrip(".,;)") for u in LINK.findall(text) if fragment in u]
