@@ -48,11 +48,13 @@ def app(tmp_path_factory) -> Iterator[App]:
     tmp = tmp_path_factory.mktemp("web")
     store = open_store(tmp)
     add_team(store)
-    settings = Settings(db=str(tmp / "review.sqlite3"))
-    server = make_server("127.0.0.1", 0, create_app(settings, store), threaded=True)
+    server = make_server("127.0.0.1", 0, None, threaded=True)  # type: ignore[arg-type]
+    url = f"http://127.0.0.1:{server.server_port}"
+    # base_url is this server's: forms are accepted only from base_url's origin
+    server.app = create_app(Settings(db=str(tmp / "review.sqlite3"), base_url=url), store)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
-    yield App(f"http://127.0.0.1:{server.server_port}", store)
+    yield App(url, store)
     server.shutdown()
     thread.join(timeout=10)
     store.close()

@@ -11,7 +11,7 @@ from werkzeug.wrappers import Response
 from mediawatch.i18n import LANGUAGES
 from mediawatch.review.users import authenticate
 from mediawatch.review.workflow import Forbidden, localized
-from mediawatch.web.base import acting_user, login_required, token_hash, ui_lang, web_store
+from mediawatch.web.base import acting_user, login_required, safe_path, token_hash, ui_lang, web_store
 
 bp = Blueprint("auth", __name__)
 
@@ -19,10 +19,8 @@ SESSION_HOURS = 12  # a session lasts a working day, whatever happens
 
 
 def _safe_next(target: str | None) -> str:
-    """Only a path of this site (never //evil.example or https://...) to go to after logging in."""
-    if target and target.startswith("/") and not target.startswith(("//", "/\\")):
-        return target
-    return url_for("review.issues")
+    """Only a path of this site (never //evil.example, /%09/evil.example or a line break) to go to next."""
+    return safe_path(target) or url_for("review.issues")
 
 
 @bp.get("/login")

@@ -13,17 +13,18 @@ from __future__ import annotations
 
 import functools
 import hashlib
-import hmac
-import secrets
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, TypeVar
 from urllib.parse import urlsplit
 
-from flask import Flask, abort, current_app, g, render_template, request, session
+from flask import Flask, abort, current_app, g, render_template, request, session, url_for
 from flask.sessions import SecureCookieSessionInterface
+from flask_wtf.csrf import CSRFError, CSRFProtect, generate_csrf
 from markupsafe import Markup, escape
+from werkzeug.exceptions import BadRequest
 from werkzeug.wrappers import Response
 
 from mediawatch.config import Settings
@@ -111,12 +112,13 @@ def _load_user() -> None:
 
 
 # -- CSRF ---------------------------------------------------------------------------------------------
+# Flask-WTF makes and checks the token (a random secret in the session, sent back signed in each form);
+# this module decides which views are exempt and checks the browser's Origin against ``base_url``.
+csrf = CSRFProtect()
+
+
 def csrf_token() -> str:
-    token = session.get("csrf")
-    if not isinstance(token, str) or not token:
-        token = secrets.token_urlsafe(32)
-        session["csrf"] = token
-    return token
+    return str(generate_csrf())
 
 
 def csrf_field() -> Markup:
@@ -128,25 +130,89 @@ def csrf_exempt(view: F) -> F:
     return view
 
 
+def origin_of(url: str) -> str:
+    """``scheme://host[:port]`` of a URL, lower-cased, default ports dropped ("" when it has none)."""
+    try:
+        parts = urlsplit(url.strip())
+        port = parts.port
+    except ValueError:
+        return ""
+    scheme, host = parts.scheme.lower(), (parts.hostname or "").lower()
+    if scheme not in ("http", "https") or not host:
+        return ""
+    if ":" in host:
+        host = f"[{host}]"
+    if port is None or (scheme, port) in (("http", 80), ("https", 443)):
+        return f"{scheme}://{host}"
+    return f"{scheme}://{host}:{port}"
+
+
+def site_origin() -> str:
+    """The origin every form of the app is served from: ``base_url``'s, never the request's Host."""
+    return origin_of(web_settings().base_url)
+
+
 def _same_origin() -> bool:
-    """A browser's Origin (or Referer) header, when present, must name this host."""
-    origin = request.headers.get("Origin") or request.headers.get("Referer")
-    if not origin:
-        return True  # not a browser, or one that sends neither: the token alone decides
-    return origin != "null" and urlsplit(origin).netloc == request.host
+    """What the browser says about where the form was, when it says anything, must be ``base_url``.
+
+    ``Origin: null`` (a privacy setting, a sandboxed frame) says nothing: the token alone decides then,
+    as for clients that send neither header.
+    """
+    origin = request.headers.get("Origin", "").strip()
+    if origin and origin != "null":
+        return origin_of(origin) == site_origin()
+    referer = request.headers.get("Referer", "").strip()
+    if referer:
+        return origin_of(referer) == site_origin()
+    return True
 
 
-def _check_csrf() -> Response | None:
+class FormExpired(BadRequest):
+    """A form post without a valid token, or from another site: the blueprint draws the page."""
+
+
+def _check_csrf() -> None:
     if request.method not in _UNSAFE_METHODS:
-        return None
+        return
     view = current_app.view_functions.get(request.endpoint or "")
     if view is not None and getattr(view, "csrf_exempt", False):
-        return None
-    sent = request.form.get(CSRF_FIELD) or request.headers.get("X-CSRF-Token") or ""
-    expected = session.get("csrf")
-    if isinstance(expected, str) and expected and hmac.compare_digest(sent, expected) and _same_origin():
-        return None
-    return error_page(400, tr("web.error.csrf"))
+        return
+    try:
+        csrf.protect()
+    except CSRFError as exc:
+        raise FormExpired(exc.description) from None
+    if not _same_origin():
+        raise FormExpired("the Origin or Referer header does not name base_url")
+
+
+def _form_expired(_exc: FormExpired) -> Response:
+    back = _staff_back_link()
+    return error_page(400, tr("web.error.csrf"), back=back)
+
+
+def _staff_back_link() -> str:
+    """The page the form was on, when the browser told us and it is ours; else the list of issues."""
+    referer = request.headers.get("Referer", "")
+    if referer and origin_of(referer) == site_origin():
+        parts = urlsplit(referer)
+        path = safe_path(parts.path + (f"?{parts.query}" if parts.query else ""))
+        if path:
+            return path
+    return url_for("review.issues")
+
+
+# A path of this site and nothing else: one slash then no slash or backslash, printable ASCII only.
+# Browsers drop tabs and line breaks from URLs ("/\t/evil.example" is "//evil.example" to them), and a
+# line break in a Location header is a header injection: both are refused, not cleaned.
+_LOCAL_PATH = re.compile(r"/(?![/\\])[\x21-\x7e]*")
+
+
+def safe_path(target: str | None) -> str:
+    """``target`` when it is a path of this site, else "" (for ``next=`` and other redirects)."""
+    if not target or "\\" in target or not _LOCAL_PATH.fullmatch(target):
+        return ""
+    parts = urlsplit(target)
+    return target if not parts.scheme and not parts.netloc else ""
 
 
 # -- access -------------------------------------------------------------------------------------------
@@ -154,7 +220,7 @@ def login_required(view: F) -> F:
     @functools.wraps(view)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         if current_user() is None:
-            from flask import redirect, url_for
+            from flask import redirect
 
             return redirect(url_for("auth.login", next=request.full_path.rstrip("?")))
         return view(*args, **kwargs)
@@ -186,10 +252,10 @@ def acting_user() -> User:
     return user
 
 
-def error_page(status: int, message: str) -> Response:
-    response = current_app.make_response(
-        (render_template("error.html", status=status, message=message), status)
-    )
+def error_page(status: int, message: str, back: str = "") -> Response:
+    """The staff app's error page; ``back`` is where its link leads (the list of issues by default)."""
+    page = render_template("error.html", status=status, message=message, back=back)
+    response = current_app.make_response((page, status))
     return response
 
 
@@ -247,8 +313,19 @@ ORIGIN_KEYS = {
 def install(app: Flask) -> None:
     """Sessions, user loading, CSRF, headers and template helpers on ``app``."""
     app.session_interface = _Sessions()
+    app.config.update(
+        # The token lives as long as the session cookie that holds its secret: a subscription form left
+        # open overnight still works. Origin and Referer are checked here against base_url, not by
+        # Flask-WTF (which compares the Referer with the request's Host, and only over HTTPS).
+        WTF_CSRF_CHECK_DEFAULT=False,
+        WTF_CSRF_TIME_LIMIT=None,
+        WTF_CSRF_SSL_STRICT=False,
+        WTF_CSRF_FIELD_NAME=CSRF_FIELD,
+    )
+    csrf.init_app(app)
     app.before_request(_load_user)
     app.before_request(_check_csrf)
+    app.register_error_handler(FormExpired, _form_expired)
     app.after_request(_security_headers)
     app.jinja_env.globals.update(
         _=tr,

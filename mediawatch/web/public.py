@@ -46,7 +46,7 @@ from mediawatch.deliver.subscribers import (
 )
 from mediawatch.i18n import t, use_language
 from mediawatch.types import Publication, Subscriber, SubscriberStatus
-from mediawatch.web.base import csrf_exempt, web_settings, web_store
+from mediawatch.web.base import FormExpired, csrf_exempt, web_settings, web_store
 
 bp = Blueprint("public", __name__)
 
@@ -91,10 +91,34 @@ def _page(template: str, lang: str, status: int = 200, **context: Any) -> Respon
         **context,
     )
     response = Response(body, status=status, content_type="text/html; charset=utf-8")
-    # Pages reached by a personal link: never cached, and the link never leaks in a Referer.
+    # Pages reached by a personal link: never cached, and the link never leaks to another site in a
+    # Referer. Not "no-referrer": with it Chromium sends "Origin: null" on the page's own forms.
     response.headers["Cache-Control"] = "no-store"
-    response.headers["Referrer-Policy"] = "no-referrer"
+    response.headers["Referrer-Policy"] = "same-origin"
     return response
+
+
+@bp.errorhandler(FormExpired)
+def form_expired(_exc: FormExpired) -> Response:
+    """A form without a valid token (the session cookie was lost, or the post came from elsewhere):
+    a page in the visitor's language, with a link that opens the form again."""
+    token = request.view_args.get("token") if request.view_args else None
+    preferred = request.form.get("language")
+    if isinstance(token, str) and request.endpoint != "public.subscribe_page":
+        confirming = request.endpoint == "public.confirm_post"
+        purpose = LinkPurpose.CONFIRM if confirming else LinkPurpose.PREFERENCES
+        try:
+            preferred = subscriber_for(web_store(), link_signer(web_settings()), purpose, token).language
+        except InvalidLink:
+            pass
+    lang = _lang(preferred)
+    if request.endpoint == "public.confirm_post" and token:
+        back = url_for("public.confirm_page", token=token)
+    elif isinstance(token, str):
+        back = url_for("public.preferences_page", token=token)
+    else:
+        back = url_for("public.subscribe_page", lang=lang)
+    return _page("expired.html", lang, 400, back=back)
 
 
 def _invalid(exc: InvalidLink, lang: str) -> Response:
