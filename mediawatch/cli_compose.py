@@ -11,7 +11,7 @@ import click
 from mediawatch.cli import EXIT_ERROR, Context, cli, handle_errors, parse_since
 from mediawatch.errors import ConfigError
 from mediawatch.i18n import t
-from mediawatch.types import BlockKind, Publication
+from mediawatch.types import BlockKind, Publication, User
 
 
 def _period_option_help(which: str) -> str:
@@ -23,7 +23,12 @@ def _period_option_help(which: str) -> str:
 @click.option("--from", "date_from", help=_period_option_help("Start") + " [default: --to minus 7 days]")
 @click.option("--to", "date_to", help=_period_option_help("End") + " [default: now]")
 @click.option("--languages", help="Editions, e.g. fr,en,es [default: compose_languages setting].")
-@click.option("--as", "actor", default="", help="Who composes (recorded in the audit log).")
+@click.option(
+    "--as",
+    "actor",
+    default="",
+    help="Registered user who composes (recorded in the audit log) [default: the system].",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
 @click.pass_obj
 @handle_errors
@@ -39,6 +44,7 @@ def compose(
     """Create a draft newsletter or press review from the relevant stories of a period."""
     from mediawatch.compose import compose_issue
 
+    actor = _system_or_editor(obj, actor)
     result = compose_issue(
         obj.store,
         obj.settings,
@@ -82,13 +88,16 @@ def compose(
     "--retry", is_flag=True, required=True, help="Translate the texts left in their original language."
 )
 @click.option("--issue", "issue_ref", help="Only this issue (id or slug).")
-@click.option("--as", "actor", default="", help="Recorded in the audit log.")
+@click.option(
+    "--as", "actor", default="", help="Registered user recorded in the audit log [default: the system]."
+)
 @click.pass_obj
 @handle_errors
 def translate(obj: Context, retry: bool, issue_ref: str | None, actor: str) -> None:
     """Fill translations that failed or were skipped when the issue was composed."""
     from mediawatch.compose import retry_translations
 
+    actor = _system_or_editor(obj, actor)
     if obj.settings.translate_provider == "none":
         raise ConfigError(t("compose.no_provider", obj.lang))
     issue_id = obj.store.find_issue(issue_ref).id if issue_ref else None
@@ -116,6 +125,20 @@ def block() -> None:
     """Editor-written blocks of an edition: editorial, success story, key figure, agenda..."""
 
 
+def _editor(obj: Context, name: str) -> User:
+    """``--as``: a registered, enabled user whose role may edit (the name goes in the audit log and
+    counts for the four-eyes rule)."""
+    from mediawatch.review.users import acting_user
+    from mediawatch.review.workflow import Permission
+
+    return acting_user(obj.store, name, Permission.EDIT)
+
+
+def _system_or_editor(obj: Context, name: str) -> str:
+    """``--as`` of compose and translate: empty (the system acts) or a user who may edit."""
+    return _editor(obj, name).name if name.strip() else ""
+
+
 def _body(body: str | None, body_file: str | None) -> str | None:
     if body_file is None:
         return body
@@ -139,7 +162,12 @@ def _link(value: str | None) -> str | None:
 @click.option("--body", help="Block text (blank lines separate paragraphs).")
 @click.option("--body-file", type=click.Path(dir_okay=False), help="Read the text from a file.")
 @click.option("--link", help="Optional 'read more' URL.")
-@click.option("--as", "actor", required=True, help="Who writes it (recorded in the audit log).")
+@click.option(
+    "--as",
+    "actor",
+    required=True,
+    help="Registered user (editor or above) who writes it; recorded in the audit log.",
+)
 @click.pass_obj
 @handle_errors
 def block_add(
@@ -154,18 +182,22 @@ def block_add(
     actor: str,
 ) -> None:
     """Add a block to one edition of an issue."""
+    from mediawatch.review import editing
+
+    user = _editor(obj, actor)
     text = _body(body, body_file)
     if not (text or "").strip() and not title.strip():
         raise ConfigError(t("compose.block_empty", obj.lang))
     issue = obj.store.find_issue(issue_ref)
-    block_id = obj.store.add_block(
+    block_id = editing.add_block(
+        obj.store,
         issue.id,
         language.strip().lower(),
         BlockKind(kind),
+        user,
         title=title,
         body=text or "",
         link=_link(link) or "",
-        actor=actor,
     )
     click.echo(t("compose.block_added", obj.lang, id=block_id, kind=kind, slug=issue.slug, lang=language))
 
@@ -177,7 +209,12 @@ def block_add(
 @click.option("--body-file", type=click.Path(dir_okay=False), help="Read the new text from a file.")
 @click.option("--link", help="New link ('' removes it).")
 @click.option("--position", type=click.IntRange(min=0), help="New position in the edition.")
-@click.option("--as", "actor", required=True, help="Who edits it (recorded in the audit log).")
+@click.option(
+    "--as",
+    "actor",
+    required=True,
+    help="Registered user (editor or above) who edits it; recorded in the audit log.",
+)
 @click.pass_obj
 @handle_errors
 def block_edit(
@@ -191,20 +228,35 @@ def block_edit(
     actor: str,
 ) -> None:
     """Change a block; an approved edition goes back to review."""
-    obj.store.update_block(
-        block_id, actor=actor, title=title, body=_body(body, body_file), link=_link(link), position=position
+    from mediawatch.review import editing
+
+    editing.update_block(
+        obj.store,
+        block_id,
+        _editor(obj, actor),
+        title=title,
+        body=_body(body, body_file),
+        link=_link(link),
+        position=position,
     )
     click.echo(t("compose.block_edited", obj.lang, id=block_id))
 
 
 @block.command("delete")
 @click.argument("block_id", type=int)
-@click.option("--as", "actor", required=True, help="Who deletes it (recorded in the audit log).")
+@click.option(
+    "--as",
+    "actor",
+    required=True,
+    help="Registered user (editor or above) who deletes it; recorded in the audit log.",
+)
 @click.pass_obj
 @handle_errors
 def block_delete(obj: Context, block_id: int, actor: str) -> None:
     """Remove a block."""
-    obj.store.delete_block(block_id, actor=actor)
+    from mediawatch.review import editing
+
+    editing.delete_block(obj.store, block_id, _editor(obj, actor))
     click.echo(t("compose.block_deleted", obj.lang, id=block_id))
 
 

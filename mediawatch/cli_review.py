@@ -17,7 +17,7 @@ import click
 from mediawatch.cli import Context, cli, handle_errors
 from mediawatch.errors import ConfigError
 from mediawatch.i18n import LANGUAGES, t
-from mediawatch.review.workflow import state_label
+from mediawatch.review.workflow import Permission, state_label
 from mediawatch.types import EditionState, IssueState, Role, User
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -130,10 +130,11 @@ def issues_group() -> None:
     """Issues (newsletter, press review): list, show, review, approve, schedule."""
 
 
-def _acting(obj: Context, name: str) -> User:
+def _acting(obj: Context, name: str, permission: Permission) -> User:
+    """``--as NAME``: registered, enabled, and allowed ``permission`` (before anything is read or written)."""
     from mediawatch.review.users import acting_user
 
-    return acting_user(obj.store, name)
+    return acting_user(obj.store, name, permission)
 
 
 def _as_option(func: F) -> F:
@@ -177,7 +178,7 @@ def issues_submit(obj: Context, issue_ref: str, actor: str, note: str) -> None:
     from mediawatch.review import submit
 
     issue = obj.store.find_issue(issue_ref)
-    submit(obj.store, issue.id, _acting(obj, actor), note=note)
+    submit(obj.store, issue.id, _acting(obj, actor, Permission.SUBMIT), note=note)
     click.echo(t("review.cli.submitted", obj.lang, slug=issue.slug))
 
 
@@ -204,8 +205,8 @@ def issues_approve(
     """Approve editions of an issue, bound to the fingerprint of their content rendered now."""
     from mediawatch.review import approve
 
+    user = _acting(obj, actor, Permission.APPROVE)
     issue = obj.store.find_issue(issue_ref)
-    user = _acting(obj, actor)
     if "all" in languages:  # every edition still waiting for approval
         editions = obj.store.issue_content(issue.id).editions
         wanted = [e.language for e in editions if e.state is not EditionState.APPROVED] or list(
@@ -242,7 +243,7 @@ def issues_reject(obj: Context, issue_ref: str, language: str, actor: str, note:
     from mediawatch.review import reject
 
     issue = obj.store.find_issue(issue_ref)
-    reject(obj.store, issue.id, language.strip().lower(), _acting(obj, actor), note=note)
+    reject(obj.store, issue.id, language.strip().lower(), _acting(obj, actor, Permission.APPROVE), note=note)
     click.echo(t("review.cli.rejected", obj.lang, slug=issue.slug, language=language))
 
 
@@ -267,7 +268,8 @@ def issues_schedule(obj: Context, issue_ref: str, when: str, actor: str) -> None
     from mediawatch.review import schedule
 
     issue = obj.store.find_issue(issue_ref)
-    done = schedule(obj.store, issue.id, _acting(obj, actor), _parse_when(when, obj.lang), obj.settings)
+    user = _acting(obj, actor, Permission.SCHEDULE)
+    done = schedule(obj.store, issue.id, user, _parse_when(when, obj.lang), obj.settings)
     assert done.scheduled_for is not None
     click.echo(
         t(
@@ -290,7 +292,7 @@ def issues_cancel(obj: Context, issue_ref: str, actor: str, note: str) -> None:
     from mediawatch.review import cancel
 
     issue = obj.store.find_issue(issue_ref)
-    cancel(obj.store, issue.id, _acting(obj, actor), note=note)
+    cancel(obj.store, issue.id, _acting(obj, actor, Permission.SCHEDULE), note=note)
     click.echo(t("review.cli.cancelled", obj.lang, slug=issue.slug))
 
 
@@ -320,8 +322,8 @@ def issues_preview_link(obj: Context, issue_ref: str, language: str, days: float
     """A signed link to read one edition without an account (read-only, expires)."""
     from mediawatch.review.links import preview_token, preview_url
 
+    user = _acting(obj, actor, Permission.EDIT)
     issue = obj.store.find_issue(issue_ref)
-    user = _acting(obj, actor)
     language = language.strip().lower()
     if language not in issue.languages:
         raise ConfigError(t("review.cli.no_edition", obj.lang, slug=issue.slug, language=language))

@@ -377,6 +377,14 @@ def run(db_path, *args, lang="en"):
 
 
 def test_cli_compose_blocks_and_errors(db_path):
+    from mediawatch.review.users import add_user
+    from mediawatch.types import Role
+
+    # `--as` names a registered user who may edit (tests/test_review_workflow.py checks the refusals)
+    team = open_store(f"sqlite:///{db_path}")
+    add_user(team, "ana", Role.EDITOR, "correct horse battery")
+    add_user(team, "bo", Role.APPROVER, "correct horse battery")
+    team.close()
     out = run(db_path, "compose", "press-review", "--from", "2020-01-01", "--json")
     assert out.exit_code == 0, out.output
     created = json.loads(out.output)
@@ -427,9 +435,9 @@ def test_cli_compose_blocks_and_errors(db_path):
             "--body",
             "x",
             "--as",
-            "a",
+            "ana",
         ),
-        ("issues", "block", "add", slug, "--lang", "de", "--kind", "agenda", "--body", "x", "--as", "a"),
+        ("issues", "block", "add", slug, "--lang", "de", "--kind", "agenda", "--body", "x", "--as", "ana"),
         (
             "issues",
             "block",
@@ -444,7 +452,7 @@ def test_cli_compose_blocks_and_errors(db_path):
             "--link",
             "javascript:alert(1)",
             "--as",
-            "a",
+            "ana",
         ),
         ("translate", "--retry"),
     ):

@@ -29,6 +29,7 @@ from mediawatch.review.workflow import (
     reason,
     sendable_reasons,
     transition_refusal,
+    unapproved_authors,
     waiting_for,
 )
 from mediawatch.types import Edition, EditionState, Issue, IssueState, ItemStatus, Publication, Role
@@ -101,6 +102,35 @@ def test_last_content_author_skips_the_system_and_what_does_not_change_content()
     assert not is_content_change(Line("x", "preview.link", "fr"))
 
 
+def test_unapproved_authors_are_everyone_since_the_standing_approval():
+    def approved(lang: str) -> Line:
+        return Line("carla", "edition.approved", lang, "in_review", "approved")
+
+    lines = [
+        Line("compose", "issue.create"),
+        Line("bruno", "item.summary", "fr"),  # Bruno rewrites...
+        Line("ana", "item.move"),  # ...Ana moves an item down...
+        Line("ana", "item.move"),  # ...and up again: Bruno is still an author of what awaits approval
+        Line("translate", "item.translate", "fr"),
+        Line("vic", "item.comment"),
+    ]
+    assert unapproved_authors(lines, "fr") == {"bruno", "ana"}
+    assert unapproved_authors(lines, "en") == {"ana"}  # moves change every edition
+    lines.append(approved("fr"))
+    assert unapproved_authors(lines, "fr") == set()  # Carla's approval covers both
+    lines.append(Line("system", "edition.reopened", "fr", "approved", "in_review"))
+    lines.append(Line("ana", "item.title", "fr"))
+    assert unapproved_authors(lines, "fr") == {"ana"}  # the approval stands for what it saw
+    lines.append(approved("fr"))
+    lines.append(Line("carla", "edition.draft", "fr", "approved", "draft"))  # rejected: withdrawn
+    assert unapproved_authors(lines, "fr") == {"ana"}
+    lines.append(Line("bruno", "block.add", "fr"))
+    assert unapproved_authors(lines, "fr") == {"ana", "bruno"}
+    # an approval voided because the content moved under it covers nothing
+    lines += [approved("fr"), Line("system", "edition.in_review", "fr", "approved", "in_review")]
+    assert unapproved_authors(lines, "fr") == {"ana", "bruno"}
+
+
 def test_approve_refusals():
     issue = _issue(IssueState.IN_REVIEW)
     edition = _edition("fr", EditionState.IN_REVIEW)
@@ -109,7 +139,7 @@ def test_approve_refusals():
         args = {
             "actor": "bruno",
             "role": Role.APPROVER,
-            "last_author": "ana",
+            "authors": {"ana"},
             "four_eyes": True,
             "current_fingerprint": "f1",
             "seen_fingerprint": None,
@@ -121,8 +151,9 @@ def test_approve_refusals():
     assert refusal() is None
     assert refusal(role=Role.EDITOR) == "review.refused.role"
     assert refusal(role=Role.VIEWER) == "review.refused.role"
-    assert refusal(last_author="bruno") == "review.refused.four_eyes"
-    assert refusal(last_author="bruno", four_eyes=False) is None
+    assert refusal(authors={"bruno"}) == "review.refused.four_eyes"
+    assert refusal(authors={"ana", "bruno"}) == "review.refused.four_eyes"  # not only the last one
+    assert refusal(authors={"bruno"}, four_eyes=False) is None
     assert refusal(seen_fingerprint="f0") == "review.refused.stale_view"
     assert refusal(seen_fingerprint="f1") is None
     assert approve_refusal(
@@ -130,13 +161,13 @@ def test_approve_refusals():
         edition,
         actor="b",
         role=Role.ADMIN,
-        last_author="",
+        authors=(),
         four_eyes=True,
         current_fingerprint="f",
     ) == reason("review.refused.not_submitted")
     approved = _edition("fr", EditionState.APPROVED, "f1")
     found = approve_refusal(
-        issue, approved, actor="b", role=Role.ADMIN, last_author="", four_eyes=True, current_fingerprint="f1"
+        issue, approved, actor="b", role=Role.ADMIN, authors=(), four_eyes=True, current_fingerprint="f1"
     )
     assert found is not None
     assert found.key == "review.refused.already_approved"
@@ -229,6 +260,26 @@ def test_four_eyes_and_its_switch(env):
     actions.submit(store, other, bruno)
     editing.edit_text(store, store.issue_content(other).items[0].id, "fr", bruno, title="Mine", summary=None)
     actions.approve(store, other, "fr", bruno, replace(settings, four_eyes=False))
+
+
+def test_four_eyes_cannot_be_laundered_by_a_later_harmless_change(env):
+    store, settings = env
+    issue_id = make_issue(store)
+    ana, bruno, carla = _user(store, "ana"), _user(store, "bruno"), _user(store, "carla")
+    actions.submit(store, issue_id, ana)
+    first = store.issue_content(issue_id).items[0]
+    editing.edit_text(store, first.id, "fr", bruno, title=None, summary="Bruno's own words")
+    editing.shift_item(store, first.id, ana, +1)  # Ana moves it down and up: nothing changed
+    editing.shift_item(store, first.id, ana, -1)
+    with pytest.raises(Forbidden, match="four-eyes") as caught:
+        actions.approve(store, issue_id, "fr", bruno, settings)
+    assert "bruno" in str(caught.value)
+    actions.approve(store, issue_id, "fr", carla, settings)  # someone who changed nothing
+    # after Carla's approval, a new change by Carla needs someone else; Bruno's old rewrite is covered
+    editing.edit_text(store, first.id, "fr", carla, title="Carla's title", summary=None)
+    with pytest.raises(Forbidden, match="four-eyes"):
+        actions.approve(store, issue_id, "fr", carla, settings)
+    assert actions.approve(store, issue_id, "fr", bruno, settings).state is EditionState.APPROVED
 
 
 def test_an_edit_after_approval_reopens_and_says_why(env):
@@ -441,7 +492,7 @@ def test_cli_users(cli_env):
     store = open_store(tmp)
     with pytest.raises(Forbidden):
         authenticate(store, "bruno", PASSWORD, "127.0.0.1")
-    with pytest.raises(Forbidden, match="no active user"):
+    with pytest.raises(Forbidden, match="bruno is disabled"):
         acting_user(store, "bruno")
     store.close()
     assert run("users", "update", "bruno", "--enable").exit_code == 0
@@ -471,7 +522,7 @@ def test_cli_issue_workflow(cli_env):
     assert result.exit_code == 2
     result = run("issues", "approve", slug, "--lang", "fr", "--as", "nobody")
     assert result.exit_code == 2
-    assert "no active user named nobody" in result.output
+    assert "no user named nobody" in result.output
     shown = json.loads(run("issues", "show", slug, "--json").output)
     fr = next(e for e in shown["editions"] if e["language"] == "fr")
     assert fr["state"] == "in_review"
@@ -511,6 +562,61 @@ def test_cli_issue_workflow(cli_env):
     assert json.loads(run("issues", "list", "--json").output)["state"] == "draft"
     assert run("issues", "cancel", slug, "--as", "root").exit_code == 0
     assert json.loads(run("issues", "list", "--state", "cancelled", "--json").output)["slug"] == slug
+
+
+@pytest.mark.parametrize(
+    ("lang", "unknown", "disabled", "viewer"),
+    [
+        ("en", "no user named nobody", "account of bruno is disabled", "vic is viewer: that role does not"),
+        ("fr", "aucun utilisateur nommé nobody", "compte de bruno est désactivé", "vic a le rôle lecteur"),
+        (
+            "es",
+            "ningún usuario llamado nobody",
+            "cuenta de bruno está desactivada",
+            "vic tiene el rol lector",
+        ),
+    ],
+)
+def test_cli_as_must_be_an_enabled_user_who_may_edit(cli_env, lang, unknown, disabled, viewer):
+    run, tmp = cli_env
+    store = open_store(tmp)
+    add_team(store)
+    issue_id = make_issue(store)
+    slug = store.find_issue(issue_id).slug
+    store.update_user("bruno", active=False)
+    block_id = store.add_block(issue_id, "fr", editing.BlockKind.AGENDA, title="t", body="b", actor="ana")
+    content = store.issue_content(issue_id)
+    logged = len(store.audit(issue_id))
+    store.close()
+    attempts = [
+        ("issues", "block", "add", slug, "--lang", "fr", "--kind", "agenda", "--title", "Hi"),
+        ("issues", "block", "edit", str(block_id), "--title", "Changed"),
+        ("issues", "block", "delete", str(block_id)),
+        ("translate", "--retry", "--issue", slug),
+        ("issues", "preview-link", slug, "--lang", "fr"),
+    ]
+    for args in attempts:
+        for who, expected in (("nobody", unknown), ("bruno", disabled), ("vic", viewer)):
+            result = run("--lang", lang, *args, "--as", who)
+            assert result.exit_code != 0, (args, who, result.output)
+            assert expected in result.output, (args, who, result.output)
+            assert "Traceback" not in result.output
+    store = open_store(tmp)
+    assert len(store.audit(issue_id)) == logged  # nothing written, no name recorded
+    assert store.issue_content(issue_id).blocks == content.blocks
+    store.close()
+    result = run("issues", "block", "edit", str(block_id), "--title", "Changed", "--as", "ana")
+    assert result.exit_code == 0, result.output
+    result = run(
+        "issues", "block", "add", slug, "--lang", "fr", "--kind", "agenda", "--title", "x", "--as", "ana"
+    )
+    assert result.exit_code == 0, result.output
+    store = open_store(tmp)
+    assert [e.actor for e in store.audit(issue_id)[logged:] if e.action.startswith("block.")] == [
+        "ana",
+        "ana",
+    ]
+    store.close()
 
 
 def test_demo_accounts(env):

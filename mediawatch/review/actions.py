@@ -29,6 +29,7 @@ from mediawatch.review.workflow import (
     sendable_reasons,
     submit_refusal,
     transition_refusal,
+    unapproved_authors,
 )
 from mediawatch.store import Store
 from mediawatch.types import Edition, EditionState, Issue, IssueContent, IssueState, User
@@ -43,6 +44,7 @@ class EditionReview:
     fingerprint: str  # of the content rendered now ("" when it cannot be rendered)
     render_error: str
     last_author: str  # who last changed it ("" : only the system did)
+    pending_authors: frozenset[str] = frozenset()  # whose changes no approval covers (four-eyes)
 
     @property
     def stale(self) -> bool:
@@ -80,6 +82,7 @@ def review_editions(
                 fingerprint=fp,
                 render_error=error,
                 last_author=last_content_author(audit, edition.language),
+                pending_authors=unapproved_authors(audit, edition.language),
             )
         )
     return found
@@ -166,7 +169,7 @@ def approve(
             edition,
             actor=user.name,
             role=user.role,
-            last_author=last_content_author(store.audit(issue_id), language),
+            authors=unapproved_authors(store.audit(issue_id), language),
             four_eyes=settings.four_eyes,
             current_fingerprint=current,
             seen_fingerprint=seen_fingerprint,

@@ -85,11 +85,25 @@ def add_block(
     return store.add_block(issue_id, language, kind, title=title, body=body, link=link, actor=user.name)
 
 
-def update_block(store: Store, block_id: int, user: User, *, title: str, body: str, link: str) -> None:
+def update_block(
+    store: Store,
+    block_id: int,
+    user: User,
+    *,
+    title: str | None,
+    body: str | None,
+    link: str | None,
+    position: int | None = None,
+) -> None:
+    """Change a block; ``None`` keeps that part as it is (the CLI changes one part at a time)."""
     block = store.block(block_id)
     _may_edit(store, block.issue_id, user)
-    _check_block(title, body, link)
-    store.update_block(block_id, title=title, body=body, link=link, actor=user.name)
+    _check_block(
+        block.title if title is None else title,
+        block.body if body is None else body,
+        block.link if link is None else link,
+    )
+    store.update_block(block_id, title=title, body=body, link=link, position=position, actor=user.name)
 
 
 def delete_block(store: Store, block_id: int, user: User) -> None:

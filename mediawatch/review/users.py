@@ -9,7 +9,15 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
 from mediawatch.i18n import LANGUAGES
-from mediawatch.review.workflow import SYSTEM_ACTORS, Forbidden, ReasonKind, Refused, reason
+from mediawatch.review.workflow import (
+    SYSTEM_ACTORS,
+    Forbidden,
+    Permission,
+    ReasonKind,
+    Refused,
+    may,
+    reason,
+)
 from mediawatch.store import Store
 from mediawatch.types import Role, User
 
@@ -100,11 +108,25 @@ def update_user(
     return user
 
 
-def acting_user(store: Store, name: str) -> User:
-    """The user a CLI command acts as (``--as NAME``): must exist and be active."""
+def acting_user(store: Store, name: str, permission: Permission | None = None) -> User:
+    """The user a CLI command acts as (``--as NAME``): registered, enabled and, when the command needs
+    it, with a role that has ``permission``. The name lands in the audit log and the four-eyes rule reads
+    it, so a name nobody owns (or a viewer's) must never act."""
     user = store.user(name.strip())
-    if user is None or not user.active:
+    if user is None:
         raise Forbidden(reason("review.users.unknown", ReasonKind.ACCESS, name=name))
+    if not user.active:
+        raise Forbidden(reason("review.users.disabled", ReasonKind.ACCESS, name=user.name))
+    if permission is not None and not may(user.role, permission):
+        raise Forbidden(
+            reason(
+                "review.users.not_allowed",
+                ReasonKind.ACCESS,
+                name=user.name,
+                role=user.role.value,
+                action=permission.value,
+            )
+        )
     return user
 
 

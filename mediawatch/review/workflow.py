@@ -14,7 +14,7 @@ matches the content rendered now.
 from __future__ import annotations
 
 import enum
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
@@ -90,7 +90,7 @@ class Reason:
     kind: ReasonKind = ReasonKind.STATE
 
     def text(self, lang: str) -> str:
-        fields = {k: state_label(v, lang) if k in _STATE_FIELDS else v for k, v in self.fields}
+        fields = {k: _field_label(k, v, lang) for k, v in self.fields}
         return t(self.key, lang, **fields)
 
 
@@ -105,6 +105,31 @@ STATE_KEYS: Mapping[str, str] = {
     "cancelled": "review.state.cancelled",
 }
 _STATE_FIELDS = frozenset({"state", "current", "target"})
+ROLE_KEYS: Mapping[str, str] = {
+    "viewer": "review.role.viewer",
+    "editor": "review.role.editor",
+    "approver": "review.role.approver",
+    "admin": "review.role.admin",
+}
+PERMISSION_KEYS: Mapping[str, str] = {
+    "view": "review.permission.view",
+    "edit": "review.permission.edit",
+    "submit": "review.permission.submit",
+    "approve": "review.permission.approve",
+    "schedule": "review.permission.schedule",
+    "manage_users": "review.permission.manage_users",
+}
+
+
+def _field_label(name: str, value: str, lang: str) -> str:
+    """Codes carried by a reason (states, roles, permissions) in the reader's words."""
+    if name in _STATE_FIELDS:
+        return state_label(value, lang)
+    if name == "role" and value in ROLE_KEYS:
+        return t(ROLE_KEYS[value], lang)
+    if name == "action" and value in PERMISSION_KEYS:
+        return t(PERMISSION_KEYS[value], lang)
+    return value
 
 
 def state_label(value: str, lang: str) -> str:
@@ -186,11 +211,8 @@ def is_content_change(entry: AuditLine) -> bool:
 
 
 def last_content_author(entries: Iterable[AuditLine], language: str) -> str:
-    """The person who last changed what the ``language`` edition shows; "" when only the system did.
-
-    System changes (compose, machine translation) are skipped rather than counted as "nobody": an edit by
-    Ana followed by a machine translation still needs a second pair of eyes on Ana's edit.
-    """
+    """The person who last changed what the ``language`` edition shows; "" when only the system did
+    (shown on the issue page; the four-eyes rule reads :func:`unapproved_authors`)."""
     author = ""
     for entry in entries:
         if entry.actor in SYSTEM_ACTORS or not is_content_change(entry):
@@ -198,6 +220,41 @@ def last_content_author(entries: Iterable[AuditLine], language: str) -> str:
         if entry.language in ("", language):
             author = entry.actor
     return author
+
+
+def unapproved_authors(entries: Iterable[AuditLine], language: str) -> frozenset[str]:
+    """Everyone who made a change to the ``language`` edition that no standing approval covers.
+
+    Read in audit order: a person's content change joins the pending set; an approval of the edition
+    covers everything pending (the set empties); a withdrawal of that approval (a rejection, or an
+    approval voided because the content moved under it) puts what it covered back. An edit that reopens
+    an approved edition does not withdraw it: what was approved stays approved, only the new change waits.
+
+    System changes (compose, machine translation) are nobody's: they never disqualify an approver, and
+    they do not hide a person's change either.
+    """
+    pending: set[str] = set()
+    covered: set[str] = set()
+    for entry in entries:
+        if entry.language not in ("", language):
+            continue
+        if entry.action == "edition.approved":
+            covered, pending = pending, set()
+        elif (
+            entry.action.startswith("edition.")
+            and entry.before == "approved"
+            and entry.after
+            not in (
+                None,
+                "approved",
+            )
+        ):
+            if entry.action != "edition.reopened":
+                pending |= covered
+                covered = set()
+        elif entry.actor not in SYSTEM_ACTORS and is_content_change(entry):
+            pending.add(entry.actor)
+    return frozenset(pending)
 
 
 # -- decisions ---------------------------------------------------------------------------------------
@@ -233,13 +290,16 @@ def approve_refusal(
     *,
     actor: str,
     role: Role,
-    last_author: str,
+    authors: Collection[str],
     four_eyes: bool,
     current_fingerprint: str,
     seen_fingerprint: str | None = None,
 ) -> Reason | None:
     """May ``actor`` approve this edition now?
 
+    ``authors`` are the people whose changes to the edition no approval covers yet
+    (:func:`unapproved_authors`): with ``four_eyes``, none of them may approve it. Looking only at the
+    last change would let anyone launder their own rewrite behind a colleague's harmless move.
     ``seen_fingerprint`` is the fingerprint of the content the approver was shown (the web page, or
     ``--fingerprint`` on the CLI): approving a page that has since changed is refused.
     """
@@ -255,7 +315,7 @@ def approve_refusal(
         return reason("review.refused.already_approved", language=lang, by=edition.approved_by)
     if edition.state is not EditionState.IN_REVIEW:
         return reason("review.refused.edition_draft", language=lang)
-    if four_eyes and last_author and last_author == actor:
+    if four_eyes and actor in authors:
         return reason("review.refused.four_eyes", ReasonKind.ACCESS, language=lang, user=actor)
     if seen_fingerprint is not None and seen_fingerprint != current_fingerprint:
         return reason("review.refused.stale_view", ReasonKind.STALE, language=lang)
