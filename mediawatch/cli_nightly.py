@@ -9,6 +9,7 @@ import click
 import sqlalchemy as sa
 
 from mediawatch.cli import Context, cli, parse_since
+from mediawatch.config import database_url, masked_url, scrub_password
 from mediawatch.errors import ConfigError, LockedError, MediawatchError, StorageError
 from mediawatch.i18n import t
 from mediawatch.store import Store
@@ -21,9 +22,10 @@ def _open(obj: Context) -> Store:
     except StorageError:
         raise
     except (sa.exc.SQLAlchemyError, OSError) as exc:
-        where = obj.settings.db or "the default database"
+        url = database_url(obj.settings.db) if obj.settings.db else ""
+        where = masked_url(url) if url else "the default database"
         cause = getattr(exc, "orig", None) or exc  # the driver's words, without SQLAlchemy's help links
-        raise StorageError(f"cannot open {where!r}: {cause}") from None
+        raise StorageError(f"cannot open {where!r}: {scrub_password(str(cause), url)}") from None
 
 
 @cli.command()

@@ -3,10 +3,15 @@
 from __future__ import annotations
 
 import os
+import re
 import tomllib
 from dataclasses import dataclass, fields, replace
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
+
+from sqlalchemy.engine import url as sa_url
+from sqlalchemy.exc import ArgumentError
 
 from mediawatch.errors import ConfigError
 
@@ -168,12 +173,21 @@ def model_file(settings: Settings) -> Path:
     return Path(settings.model_path).expanduser() if settings.model_path else DEFAULT_MODEL_PATH
 
 
+# postgresql:// and postgres:// mean psycopg 3, the driver of the `postgresql` extra; SQLAlchemy's own
+# default for them is psycopg2, which mediawatch neither installs nor tests.
+_PG_SCHEMES = ("postgresql", "postgres")
+_PASSWORD = re.compile(r"(?P<head>://[^:/?#@]*:)[^@/?#]*@")
+
+
 def database_url(db: str) -> str:
     """Turn a --db value (a URL or a file path) into an SQLAlchemy URL."""
     if not db:
         DEFAULT_DB_PATH.parent.mkdir(parents=True, exist_ok=True)
         return f"sqlite:///{DEFAULT_DB_PATH}"
     if "://" in db:
+        scheme, rest = db.split("://", 1)
+        if scheme.lower() in _PG_SCHEMES:
+            return f"postgresql+psycopg://{rest}"
         return db
     path = Path(db).expanduser().resolve()
     try:
@@ -183,3 +197,27 @@ def database_url(db: str) -> str:
     if path.is_dir():
         raise ConfigError(f"the database path {path} is a folder; give a file name")
     return f"sqlite:///{path}"
+
+
+def masked_url(url: str) -> str:
+    """The database URL as it may be shown (messages, logs): its password replaced by ``***``."""
+    if "://" not in url:
+        return url  # a file path holds no credentials
+    try:
+        return sa_url.make_url(url).render_as_string(hide_password=True)
+    except (ArgumentError, ValueError):  # unparsable (a bad port...): mask what looks like a password
+        return _PASSWORD.sub(r"\g<head>***@", url)
+
+
+def scrub_password(text: str, url: str) -> str:
+    """``text`` (a driver's error, say) with the password of ``url`` removed, however it was quoted."""
+    try:
+        password = sa_url.make_url(url).password if "://" in url else None
+    except (ArgumentError, ValueError):
+        match = _PASSWORD.search(url)
+        password = match.group(0)[len(match.group("head")) : -1] if match else None
+    if password:
+        text = text.replace(url, masked_url(url))
+        for form in {str(password), quote(str(password), safe="")}:
+            text = text.replace(form, "***")
+    return text

@@ -1,12 +1,19 @@
-"""Shared fixtures: a local hostile HTTP server and access to ../shared/corpus."""
+"""Shared fixtures: a local hostile HTTP server, access to ../shared/corpus, and the databases.
+
+Storage-facing tests take ``db_url`` (or ``module_db_url``) and run once on SQLite and once on a real
+PostgreSQL server: see the top of ``tests/pg_server.py`` for how to use them.
+"""
 
 from __future__ import annotations
 
+import shutil
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
+import sqlalchemy as sa
 from hostile_server import HostileServer
+from pg_server import PgServer, find_bindir, pg_required
 
 CORPUS_ROOT = (Path(__file__).parents[1] / "../shared/corpus").resolve()
 
@@ -40,3 +47,87 @@ def hostile_server() -> Iterator[HostileServer]:
     """A started :class:`HostileServer` on 127.0.0.1 (a free port), stopped after the test."""
     with HostileServer() as server:
         yield server
+
+
+# -- databases: every storage-facing test on SQLite and on PostgreSQL ---------------------------------------
+TEST_SECRET_KEY = "tests-only-secret-key-0123456789"
+BACKENDS = ["sqlite", pytest.param("postgresql", marks=pytest.mark.postgresql)]
+TEMPLATE = "mw_template"
+
+
+@pytest.fixture(scope="session")
+def pg_server() -> Iterator[PgServer]:
+    """A throwaway PostgreSQL server for this pytest process, with a migrated template database."""
+    bindir = find_bindir()
+    if bindir is None:
+        message = (
+            "PostgreSQL server binaries not found (install Debian's postgresql-15 package, or set "
+            "MEDIAWATCH_PG_BIN to the folder holding initdb and postgres)"
+        )
+        if pg_required():
+            pytest.fail(f"{message}; CI=true or MEDIAWATCH_REQUIRE_PG=1 requires them", pytrace=False)
+        pytest.skip(message)
+    from mediawatch.store import open_store
+
+    server = PgServer(bindir).start()
+    try:
+        open_store(server.create_database(name=TEMPLATE)).close()
+        server.set_template(TEMPLATE)
+        yield server
+    finally:
+        server.stop()
+
+
+def _new_database(backend: str, folder: Path, request: pytest.FixtureRequest, mp: pytest.MonkeyPatch) -> str:
+    if backend == "sqlite":
+        return f"sqlite:///{folder / 'db.sqlite3'}"
+    server: PgServer = request.getfixturevalue("pg_server")
+    url = server.acquire()
+    request.addfinalizer(lambda: server.release(url))
+    # no file beside the database for a generated key: CLI subprocesses read this one
+    mp.setenv("MEDIAWATCH_SECRET_KEY", TEST_SECRET_KEY)
+    return url
+
+
+@pytest.fixture(params=BACKENDS)
+def db_backend(request: pytest.FixtureRequest) -> str:
+    """ "sqlite" or "postgresql": the test runs once for each."""
+    return str(request.param)
+
+
+@pytest.fixture(scope="module", params=BACKENDS)
+def module_db_backend(request: pytest.FixtureRequest) -> str:
+    return str(request.param)
+
+
+@pytest.fixture
+def db_url(
+    db_backend: str, tmp_path: Path, request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch
+) -> str:
+    """The URL of an empty database, SQLite then PostgreSQL (a fresh one for each test)."""
+    return _new_database(db_backend, tmp_path, request, monkeypatch)
+
+
+@pytest.fixture(scope="module")
+def module_db_url(
+    module_db_backend: str, tmp_path_factory: pytest.TempPathFactory, request: pytest.FixtureRequest
+) -> Iterator[str]:
+    """One database per test module and backend, for module-scoped fixtures."""
+    with pytest.MonkeyPatch.context() as mp:
+        yield _new_database(module_db_backend, tmp_path_factory.mktemp("db"), request, mp)
+
+
+def copy_database(url: str, folder: Path, request: pytest.FixtureRequest) -> str:
+    """A copy of a prepared database (every connection to it closed), dropped after the test.
+
+    SQLite: the file is copied into ``folder``; PostgreSQL: ``CREATE DATABASE ... TEMPLATE`` of it.
+    """
+    parsed = sa.engine.make_url(url)
+    if parsed.get_backend_name() == "sqlite":
+        copy = folder / "db.sqlite3"
+        shutil.copy(str(parsed.database), copy)
+        return f"sqlite:///{copy}"
+    server: PgServer = request.getfixturevalue("pg_server")
+    new = server.create_database(template=str(parsed.database))
+    request.addfinalizer(lambda: server.drop_database(str(sa.engine.make_url(new).database)))
+    return new

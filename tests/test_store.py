@@ -1,11 +1,8 @@
-"""The storage contract, run against every configured backend.
+"""The storage contract, run on SQLite and on the throwaway PostgreSQL server (tests/pg_server.py)."""
 
-SQLite always; PostgreSQL too when MEDIAWATCH_TEST_PG_URL names a database.
-"""
-
-import os
 import subprocess
 import sys
+import time
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -30,24 +27,10 @@ from mediawatch.types import (
 NOW = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
 WINDOW = timedelta(hours=72)
 
-BACKENDS = ["sqlite"]
-if os.environ.get("MEDIAWATCH_TEST_PG_URL"):
-    BACKENDS.append("postgresql")
 
-
-@pytest.fixture(params=BACKENDS)
-def store(request, tmp_path):
-    if request.param == "sqlite":
-        s = open_store(f"sqlite:///{tmp_path / 'db.sqlite3'}")
-    else:
-        import sqlalchemy as sa
-
-        url = os.environ["MEDIAWATCH_TEST_PG_URL"]
-        engine = sa.create_engine(url)
-        with engine.begin() as conn:
-            conn.execute(sa.text("DROP SCHEMA public CASCADE; CREATE SCHEMA public"))
-        engine.dispose()
-        s = open_store(url)
+@pytest.fixture
+def store(db_url):
+    s = open_store(db_url)
     yield s
     s.close()
 
@@ -244,14 +227,13 @@ def test_datetimes_come_back_aware_utc(store):
     assert article.discovered == NOW
 
 
-def test_second_run_lock_is_refused_with_reason(tmp_path):
-    db = tmp_path / "db.sqlite3"
+def test_second_run_lock_is_refused_with_reason(db_url, db_backend):
     holder = subprocess.Popen(
         [
             sys.executable,
             "-c",
             "import sys, time; from mediawatch.store import open_store\n"
-            f"s = open_store('sqlite:///{db}')\n"
+            f"s = open_store({db_url!r})\n"
             "with s.run_lock('collect'):\n print('locked', flush=True); time.sleep(60)",
         ],
         stdout=subprocess.PIPE,
@@ -259,13 +241,24 @@ def test_second_run_lock_is_refused_with_reason(tmp_path):
     )
     try:
         assert holder.stdout.readline().strip() == "locked"
-        store = open_store(f"sqlite:///{db}")
-        with pytest.raises(LockedError, match=f"pid {holder.pid}"), store.run_lock("collect"):
+        store = open_store(db_url)
+        who = f"pid {holder.pid}" if db_backend == "sqlite" else "PostgreSQL session [0-9]+ from 127.0.0.1"
+        with (
+            pytest.raises(LockedError, match=f"another collect run is active \\({who}"),
+            store.run_lock("collect"),
+        ):
             pass
-        holder.kill()  # kill -9: the kernel frees the lock, no stale lock file blocks the next run
+        holder.kill()  # kill -9: the lock is freed (kernel / server), no stale lock blocks the next run
         holder.wait()
-        with store.run_lock("collect"):
-            pass
+        deadline = time.monotonic() + 60  # the server notices the closed connection soon, not at once
+        while True:
+            try:
+                with store.run_lock("collect"):
+                    break
+            except LockedError:
+                if time.monotonic() > deadline:
+                    raise
+                time.sleep(0.05)
         store.close()
     finally:
         holder.kill()

@@ -48,7 +48,21 @@ def advisory_lock(engine: sa.Engine, name: str) -> Iterator[None]:
     with engine.connect() as conn:
         got = conn.execute(sa.text("SELECT pg_try_advisory_lock(:k)"), {"k": key}).scalar()
         if not got:
-            raise LockedError(f"another {name} run is active (PostgreSQL advisory lock {key} is held)")
+            holder = conn.execute(
+                sa.text(
+                    "SELECT a.pid, a.backend_start, a.client_addr FROM pg_locks l"
+                    " JOIN pg_stat_activity a ON a.pid = l.pid"
+                    " WHERE l.locktype = 'advisory' AND l.granted AND l.classid = 0 AND l.objid = :k LIMIT 1"
+                ),
+                {"k": key},
+            ).first()
+            who = (
+                f"PostgreSQL session {holder.pid} from {holder.client_addr or 'a local socket'}, "
+                f"connected {holder.backend_start.astimezone(UTC).isoformat(timespec='seconds')}"
+                if holder is not None
+                else "unknown holder"
+            )
+            raise LockedError(f"another {name} run is active ({who}); advisory lock {key}")
         try:
             yield
         finally:

@@ -16,7 +16,9 @@ from sqlalchemy.engine import Connection
 from mediawatch.collect.decide import SourceState, source_notes, stale_days
 from mediawatch.collect.titles import title_key
 from mediawatch.collect.urls import url_identity
+from mediawatch.config import masked_url, scrub_password
 from mediawatch.errors import StorageError
+from mediawatch.i18n import t as translate
 from mediawatch.store import schema as t
 from mediawatch.store.deliver import SubscriberRecords
 from mediawatch.store.issues import IssueRecords
@@ -105,9 +107,15 @@ class Store(IssueRecords, ReportRecords, ReviewRecords, SubscriberRecords, Outbo
     def __init__(self, url: str) -> None:
         self.url = url
         try:
-            self.engine = sa.create_engine(url, future=True)
-        except (sa.exc.ArgumentError, ImportError) as exc:
-            raise StorageError(f"cannot open database {url!r}: {exc}") from None
+            self.engine = sa.create_engine(url)
+        except ModuleNotFoundError as exc:
+            # the driver of this kind of URL is not installed (psycopg without the `postgresql` extra)
+            key = "store.pg_driver_missing" if _backend(url) == "postgresql" else "store.driver_missing"
+            raise StorageError(translate(key, url=masked_url(url), module=exc.name or "?")) from None
+        except (sa.exc.ArgumentError, ValueError, ImportError) as exc:
+            raise StorageError(
+                f"cannot open database {masked_url(url)}: {scrub_password(str(exc), url)}"
+            ) from None
         self.dialect = self.engine.dialect.name
         if self.dialect == "sqlite":
             sa.event.listen(self.engine, "connect", _sqlite_pragmas)
@@ -128,12 +136,10 @@ class Store(IssueRecords, ReportRecords, ReviewRecords, SubscriberRecords, Outbo
         try:
             with self.engine.begin() as conn:
                 yield conn
-        except (sa.exc.OperationalError, sa.exc.DatabaseError) as exc:
-            # "file is not a database", a vanished server, a locked file: a readable error, not a traceback
-            raise StorageError(f"database error on {self._safe_url()}: {exc.orig}") from exc
-
-    def _safe_url(self) -> str:
-        return sa.engine.make_url(self.url).render_as_string(hide_password=True)
+        except sa.exc.DBAPIError as exc:
+            # "file is not a database", a vanished server, a locked file: a readable error, not a traceback.
+            cause = scrub_password(str(exc.orig), self.url)
+            raise StorageError(f"database error on {masked_url(self.url)}: {cause}") from exc
 
     def _migrate(self) -> None:
         with self._tx() as conn:
@@ -770,6 +776,10 @@ def _inserted_id(result: sa.CursorResult[Any]) -> int:
     key = result.inserted_primary_key
     assert key is not None
     return int(key[0])
+
+
+def _backend(url: str) -> str:
+    return sa.engine.make_url(url).get_backend_name()
 
 
 def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
