@@ -15,6 +15,7 @@ import re
 import shutil
 import threading
 from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -36,6 +37,7 @@ from journey_stack import (
     wait_until,
     write_config,
 )
+from pg_server import find_bindir, pg_required
 
 from mediawatch.config import Settings
 
@@ -126,25 +128,75 @@ def chromium(tls: Tls) -> Iterator[Any]:
         browser.close()
 
 
-@pytest.fixture(scope="session")
-def seeded_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A SQLite database holding the demo sources collected, classified and grouped (built once)."""
-    from concurrent.futures import ThreadPoolExecutor
+def _seed(url: str, folder: Path) -> None:
+    """The demo sources collected, classified and grouped into stories, in the database at ``url``."""
+    from mediawatch.classify.grouping import group_stories
+    from mediawatch.classify.pipeline import classify_stored, load_classifier
+    from mediawatch.collect.pipeline import collect
+    from mediawatch.demo.__main__ import write_registry
+    from mediawatch.demo.server import DemoServer
+    from mediawatch.sources.registry import load_registry
+    from mediawatch.store import open_store
 
-    from demo_data import build_classified_demo_db
+    with DemoServer() as server:
+        feeds = folder / "feeds"
+        write_registry(server.base_url, feeds)
+        settings = Settings(
+            allow_private_addresses=True,
+            per_host_delay=0.0,
+            extract_workers=1,
+            model_path=str(folder / "no-model.npz"),
+        )
+        with open_store(url) as store:
+            collect(store, load_registry(feeds), settings)
+            classify_stored(store, load_classifier(settings))
+            group_stories(store, settings)
 
-    # In a thread of its own: collecting runs an asyncio loop, and Playwright's sync API may already
-    # hold one in this thread.
+
+def _seed_in_thread(url: str, folder: Path) -> None:
+    # Collecting runs an asyncio loop, and Playwright's sync API may already hold one in this thread.
     with ThreadPoolExecutor(1) as pool:
-        return pool.submit(build_classified_demo_db, tmp_path_factory.mktemp("seed")).result()
+        pool.submit(_seed, url, folder).result()
+
+
+def journeys_on_postgresql() -> bool:
+    """PostgreSQL when its binaries are here (or CI requires it); SQLite otherwise, said in the header."""
+    return find_bindir() is not None or pg_required()
+
+
+def pytest_report_header(config: pytest.Config) -> str:
+    backend = "PostgreSQL" if journeys_on_postgresql() else "SQLite (PostgreSQL binaries not found)"
+    return f"journeys: database {backend}"
+
+
+SEED_DATABASE = "mw_journey_seed"
+
+
+@pytest.fixture(scope="session")
+def seeded(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> str:
+    """A database holding the seeded articles, built once: a PostgreSQL template, or a SQLite file."""
+    folder = tmp_path_factory.mktemp("seed")
+    if journeys_on_postgresql():
+        server = request.getfixturevalue("pg_server")
+        url = server.create_database(name=SEED_DATABASE)
+    else:
+        url = f"sqlite:///{folder / 'seed.sqlite3'}"
+    _seed_in_thread(url, folder)
+    return url
 
 
 @pytest.fixture
-def journey_db(seeded_db: Path, tmp_path: Path) -> str:
-    """The journey's own database URL, holding the seeded articles."""
-    copy = tmp_path / "mediawatch.sqlite3"
-    shutil.copyfile(seeded_db, copy)
-    return f"sqlite:///{copy}"
+def journey_db(request: pytest.FixtureRequest, seeded: str, tmp_path: Path) -> Iterator[str]:
+    """The journey's own database, a copy of the seeded one."""
+    if seeded.startswith("sqlite:"):
+        copy = tmp_path / "mediawatch.sqlite3"
+        shutil.copyfile(seeded.removeprefix("sqlite:///"), copy)
+        yield f"sqlite:///{copy}"
+        return
+    server = request.getfixturevalue("pg_server")
+    url = server.create_database(template=SEED_DATABASE)
+    yield url
+    server.drop_database(url.rsplit("/", 1)[1])
 
 
 # -- one stack per journey ----------------------------------------------------------------------------
