@@ -1,4 +1,4 @@
-"""Fixtures of the journey tests: the whole deployed stack (stack.py) and a browser that records every
+"""Fixtures of the journey tests: the whole deployed stack (journey_stack.py) and a browser that records every
 form it posts, so that ``test_post_routes.py`` can tell which POST route no browser ever reached.
 
 A journey gets a fresh stack (database, mail server, app server, proxy); the session shares the test CA,
@@ -11,30 +11,25 @@ with ``-n N --dist loadgroup`` they all run in one worker, the coverage check la
 from __future__ import annotations
 
 import os
-import re
 import shutil
-import threading
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
 
 import pytest
-from deliver_samples import Received, SmtpServer
+from deliver_samples import SmtpServer
 from journey_stack import (
     CHROMIUM,
-    HOST,
     NGINX,
     AppServer,
     Nginx,
+    PostLog,
+    Stack,
     Tls,
     chromium_args,
     free_port,
     make_tls,
-    mediawatch,
-    wait_until,
     write_config,
 )
 from pg_server import find_bindir, pg_required
@@ -42,7 +37,6 @@ from pg_server import find_bindir, pg_required
 from mediawatch.config import Settings
 
 SECRET = "journey-secret-key-0123456789abcdef0123"
-PASSWORD = "correct horse battery staple"
 MAIL_FROM = "4 per 1000 <news@example.org>"
 # Set in CI: a missing nginx or Chromium fails the journeys instead of skipping them.
 REQUIRE_ENV = "MEDIAWATCH_REQUIRE_STACK"
@@ -65,37 +59,6 @@ def _need(path: Path, package: str) -> None:
 
 
 # -- what the browser posted --------------------------------------------------------------------------
-@dataclass(frozen=True)
-class Posted:
-    path: str
-    status: int
-    test: str
-
-
-@dataclass
-class PostLog:
-    """Every POST a browser sent to the stack during the session, with the status it got."""
-
-    posts: list[Posted] = field(default_factory=list)
-    lock: threading.Lock = field(default_factory=threading.Lock)
-    current_test: str = ""
-
-    def record(self, path: str, status: int) -> None:
-        with self.lock:
-            self.posts.append(Posted(path, status, self.current_test))
-
-    def watch(self, context: Any) -> None:
-        """Record the POSTs of every page of a Playwright ``BrowserContext``."""
-
-        def on_response(response: Any) -> None:
-            request = response.request
-            parts = urlsplit(request.url)
-            if request.method == "POST" and parts.hostname == HOST:
-                self.record(parts.path, response.status)
-
-        context.on("response", on_response)
-
-
 _POST_LOG = PostLog()
 
 
@@ -200,67 +163,6 @@ def journey_db(request: pytest.FixtureRequest, seeded: str, tmp_path: Path) -> I
 
 
 # -- one stack per journey ----------------------------------------------------------------------------
-@dataclass
-class Stack:
-    """The deployed stack of one journey and the means to act on it."""
-
-    folder: Path
-    tls: Tls
-    config: Path
-    settings: dict[str, dict[str, Any]]
-    smtp: SmtpServer
-    app: AppServer
-    proxy: Nginx
-    browser: Any
-    posts: PostLog
-    contexts: list[Any] = field(default_factory=list)
-
-    @property
-    def url(self) -> str:
-        return self.proxy.url
-
-    def cli(self, *args: str, check: bool = True, env: dict[str, str] | None = None) -> Any:
-        return mediawatch(self.config, *args, check=check, env=env)
-
-    def page(self, locale: str = "en-GB") -> Any:
-        """A new page in a browser context of its own (own cookies), its POSTs recorded."""
-        context = self.browser.new_context(locale=locale)
-        context.set_default_timeout(30_000)
-        self.posts.watch(context)
-        self.contexts.append(context)
-        return context.new_page()
-
-    def add_user(self, name: str, role: str, lang: str = "en") -> None:
-        secret = self.folder / "password.txt"
-        secret.write_text(PASSWORD + "\n", encoding="utf-8")
-        self.cli("users", "add", name, "--role", role, "--lang", lang, "--password-file", str(secret))
-
-    def login(self, name: str, locale: str = "en-GB") -> Any:
-        """A page signed in through the login form."""
-        page = self.page(locale)
-        page.goto(f"{self.url}/login")
-        page.fill("input[name=name]", name)
-        page.fill("input[name=password]", PASSWORD)
-        with page.expect_navigation():
-            page.locator("form[action*='/login'] button[type=submit]").click()
-        assert "/login" not in urlsplit(page.url).path, page.content()[:2000]
-        return page
-
-    def mails(self) -> list[Received]:
-        return self.smtp.recorder.snapshot()
-
-    def mails_to(self, address: str) -> list[Received]:
-        return [m for m in self.mails() if address.lower() in (r.lower() for r in m.rcpt_tos)]
-
-    def wait_for_mail(self, address: str, count: int = 1) -> list[Received]:
-        wait_until(lambda: len(self.mails_to(address)) >= count, f"{count} mail(s) to {address}", timeout=60)
-        return self.mails_to(address)
-
-    def close(self) -> None:
-        for context in self.contexts:
-            context.close()
-
-
 def _supported(section: dict[str, Any]) -> dict[str, Any]:
     """Only the settings this version knows (a key another branch adds is left out until it lands)."""
     known = set(Settings.__dataclass_fields__)
@@ -315,12 +217,3 @@ def stack_factory(
 @pytest.fixture
 def stack(stack_factory: Callable[..., Stack]) -> Stack:
     return stack_factory()
-
-
-LINK = re.compile(r"https://[^\s<>\"]+")
-
-
-def links_in(message: Received, fragment: str) -> list[str]:
-    """The https links of a mail's text part that contain ``fragment``."""
-    text = message.message().get_body(("plain",)).get_content()
-    return [u.rstrip(".,;)") for u in LINK.findall(text) if fragment in u]

@@ -25,13 +25,16 @@ import ssl
 import subprocess
 import sys
 import tempfile
+import threading
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlsplit
 
 from cryptography import x509
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
+from deliver_samples import Received, SmtpServer
 
 ROOT = Path(__file__).resolve().parents[2]
 NGINX = Path("/usr/sbin/nginx")
@@ -451,3 +454,109 @@ def one_click_unsubscribe(tls: Tls, url: str) -> tuple[int, str]:
         {"Content-Type": "application/x-www-form-urlencoded", "User-Agent": "mailbox-provider/1.0"},
     )
     return status, text
+
+
+# -- what the browser posted -------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Posted:
+    path: str
+    status: int
+    test: str
+
+
+@dataclass
+class PostLog:
+    """Every POST a browser sent to the stack during the session, with the status it got."""
+
+    posts: list[Posted] = field(default_factory=list)
+    lock: threading.Lock = field(default_factory=threading.Lock)
+    current_test: str = ""
+
+    def record(self, path: str, status: int) -> None:
+        with self.lock:
+            self.posts.append(Posted(path, status, self.current_test))
+
+    def watch(self, context: Any) -> None:
+        """Record the POSTs of every page of a Playwright ``BrowserContext``."""
+
+        def on_response(response: Any) -> None:
+            request = response.request
+            parts = urlsplit(request.url)
+            if request.method == "POST" and parts.hostname == HOST:
+                self.record(parts.path, response.status)
+
+        context.on("response", on_response)
+
+
+# -- one journey's stack ---------------------------------------------------------------------------
+PASSWORD = "correct horse battery staple"
+
+
+@dataclass
+class Stack:
+    """The deployed stack of one journey and the means to act on it."""
+
+    folder: Path
+    tls: Tls
+    config: Path
+    settings: dict[str, dict[str, Any]]
+    smtp: SmtpServer
+    app: AppServer
+    proxy: Nginx
+    browser: Any
+    posts: PostLog
+    contexts: list[Any] = field(default_factory=list)
+
+    @property
+    def url(self) -> str:
+        return self.proxy.url
+
+    def cli(self, *args: str, check: bool = True, env: dict[str, str] | None = None) -> Any:
+        return mediawatch(self.config, *args, check=check, env=env)
+
+    def page(self, locale: str = "en-GB") -> Any:
+        """A new page in a browser context of its own (own cookies), its POSTs recorded."""
+        context = self.browser.new_context(locale=locale)
+        context.set_default_timeout(30_000)
+        self.posts.watch(context)
+        self.contexts.append(context)
+        return context.new_page()
+
+    def add_user(self, name: str, role: str, lang: str = "en") -> None:
+        secret = self.folder / "password.txt"
+        secret.write_text(PASSWORD + "\n", encoding="utf-8")
+        self.cli("users", "add", name, "--role", role, "--lang", lang, "--password-file", str(secret))
+
+    def login(self, name: str, locale: str = "en-GB") -> Any:
+        """A page signed in through the login form."""
+        page = self.page(locale)
+        page.goto(f"{self.url}/login")
+        page.fill("input[name=name]", name)
+        page.fill("input[name=password]", PASSWORD)
+        with page.expect_navigation():
+            page.locator("form[action*='/login'] button[type=submit]").click()
+        assert "/login" not in urlsplit(page.url).path, page.content()[:2000]
+        return page
+
+    def mails(self) -> list[Received]:
+        return self.smtp.recorder.snapshot()
+
+    def mails_to(self, address: str) -> list[Received]:
+        return [m for m in self.mails() if address.lower() in (r.lower() for r in m.rcpt_tos)]
+
+    def wait_for_mail(self, address: str, count: int = 1) -> list[Received]:
+        wait_until(lambda: len(self.mails_to(address)) >= count, f"{count} mail(s) to {address}", timeout=60)
+        return self.mails_to(address)
+
+    def close(self) -> None:
+        for context in self.contexts:
+            context.close()
+
+
+LINK = re.compile(r"https://[^\s<>\"]+")
+
+
+def links_in(message: Received, fragment: str) -> list[str]:
+    """The https links of a mail's text part that contain ``fragment``."""
+    text = message.message().get_body(("plain",)).get_content()
+    return [u.rstrip(".,;)") for u in LINK.findall(text) if fragment in u]

@@ -4,8 +4,7 @@ stack's host name."""
 from __future__ import annotations
 
 import pytest
-from conftest import Stack
-from journey_stack import Nginx, make_tls
+from journey_stack import Nginx, Stack, make_tls
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow, pytest.mark.xdist_group("journeys")]
 

@@ -10,8 +10,7 @@ from __future__ import annotations
 import json
 
 import pytest
-from conftest import Stack, links_in
-from journey_stack import one_click_unsubscribe
+from journey_stack import Stack, links_in, one_click_unsubscribe
 
 from mediawatch.i18n import t
 
