@@ -14,6 +14,7 @@ import os
 import shutil
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -114,6 +115,10 @@ def _seed(url: str, folder: Path) -> None:
             collect(store, load_registry(feeds), settings)
             classify_stored(store, load_classifier(settings))
             group_stories(store, settings)
+            # One article the classifier was unsure about, for the editors' verdict form (/unsure);
+            # a not-relevant one, so that no composed issue changes.
+            doubtful = next(c for c in store.classifications() if not c.relevant)
+            store.save_classifications([replace(doubtful, uncertain=True)])
 
 
 def _seed_in_thread(url: str, folder: Path) -> None:
