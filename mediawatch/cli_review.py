@@ -311,28 +311,61 @@ def issues_log(obj: Context, issue_ref: str, as_json: bool) -> None:
 
 @issues_group.command("preview-link")
 @click.argument("issue_ref", metavar="ISSUE")
-@click.option("--lang", "language", required=True, help="Edition (fr, en, es).")
+@click.option("--lang", "language", default=None, help="Edition (fr, en, es) of the new link.")
 @click.option(
     "--days", type=click.FloatRange(min=0.01, max=90), default=7, show_default=True, help="Valid for."
 )
+@click.option("--list", "list_links", is_flag=True, help="List the issue's links instead of making one.")
+@click.option("--revoke", "revoke_id", default=None, metavar="LINK", help="Revoke the link with this id.")
 @_as_option
 @click.pass_obj
 @handle_errors
-def issues_preview_link(obj: Context, issue_ref: str, language: str, days: float, actor: str) -> None:
-    """A signed link to read one edition without an account (read-only, expires)."""
-    from mediawatch.review.links import preview_token, preview_url
+def issues_preview_link(
+    obj: Context,
+    issue_ref: str,
+    language: str | None,
+    days: float,
+    list_links: bool,
+    revoke_id: str | None,
+    actor: str,
+) -> None:
+    """A signed link to read one edition without an account (read-only, expires, revocable).
+
+    --list shows every link of the issue; --revoke LINK makes one stop working at once.
+    """
+    from mediawatch.review.links import create_share_link, revoke_share_link, share_links
 
     user = _acting(obj, actor, Permission.EDIT)
     issue = obj.store.find_issue(issue_ref)
-    language = language.strip().lower()
+    when = "%Y-%m-%d %H:%M UTC"
+    if list_links:
+        now = datetime.now(UTC)
+        for link in share_links(obj.store, issue.id):
+            if link.revoked_at is not None:
+                state = t(
+                    "review.cli.link_revoked",
+                    obj.lang,
+                    name=link.revoked_by,
+                    when=link.revoked_at.strftime(when),
+                )
+            elif link.expires <= now:
+                state = t("review.cli.link_expired", obj.lang)
+            else:
+                state = t("review.cli.link_active", obj.lang, when=link.expires.strftime(when))
+            created = link.created_at.strftime(when)
+            click.echo(f"{link.link_id}  {link.language}  {link.created_by}  {created}  {state}")
+        return
+    if revoke_id is not None:
+        link = revoke_share_link(obj.store, issue.id, revoke_id, user.name)
+        click.echo(t("review.cli.link_revoke_done", obj.lang, link=link.link_id), err=True)
+        return
+    language = (language or "").strip().lower()
     if language not in issue.languages:
         raise ConfigError(t("review.cli.no_edition", obj.lang, slug=issue.slug, language=language))
-    token, expires = preview_token(obj.settings, issue.id, language, days=days)
-    obj.store.log_event(
-        issue.id, user.name, "preview.link", language=language, detail=f"expires {expires.isoformat()}"
-    )
-    click.echo(preview_url(obj.settings, token))
-    click.echo(t("review.cli.link_expires", obj.lang, when=expires.strftime("%Y-%m-%d %H:%M UTC")), err=True)
+    url, link = create_share_link(obj.store, obj.settings, issue.id, language, user.name, days=days)
+    click.echo(url)
+    click.echo(t("review.cli.link_expires", obj.lang, when=link.expires.strftime(when)), err=True)
+    click.echo(t("review.cli.link_id", obj.lang, link=link.link_id), err=True)
 
 
 # -- the web app --------------------------------------------------------------------------------------
@@ -341,20 +374,34 @@ def issues_preview_link(obj: Context, issue_ref: str, language: str, days: float
 @click.option(
     "--port", type=click.IntRange(0, 65535), default=8000, show_default=True, help="Port (0: any free port)."
 )
+@click.option(
+    "--workers",
+    type=click.IntRange(1, 64),
+    default=None,
+    help="Server processes (default: web_workers in [web], 2).",
+)
+@click.option(
+    "--threads",
+    type=click.IntRange(1, 256),
+    default=None,
+    help="Threads in each process (default: web_threads in [web], 4).",
+)
 @click.pass_obj
 @handle_errors
-def serve(obj: Context, host: str, port: int) -> None:
-    """Run the review web app (put it behind a TLS reverse proxy for anything but localhost)."""
-    from werkzeug.serving import make_server
+def serve(obj: Context, host: str, port: int, workers: int | None, threads: int | None) -> None:
+    """Run the web app on gunicorn (behind a TLS reverse proxy for anything but localhost: see README)."""
+    from mediawatch.web.base import origin_of
+    from mediawatch.web.server import serve as run_server
 
-    from mediawatch.web.app import create_app
+    def ready(url: str) -> None:
+        click.echo(t("review.cli.serving", obj.lang, url=url), err=True)
+        click.echo(t("review.cli.serving_note", obj.lang, origin=origin_of(obj.settings.base_url)), err=True)
 
-    app = create_app(obj.settings, obj.store)
-    server = make_server(host, port, app, threaded=True)
-    click.echo(t("review.cli.serving", obj.lang, url=f"http://{host}:{server.server_port}/"), err=True)
-    try:
-        server.serve_forever()
-    except KeyboardInterrupt:
-        pass
-    finally:
-        server.server_close()
+    run_server(
+        obj.settings,
+        host,
+        port,
+        workers=workers or obj.settings.web_workers,
+        threads=threads or obj.settings.web_threads,
+        on_ready=ready,
+    )

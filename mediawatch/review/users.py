@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from argon2 import PasswordHasher
@@ -13,6 +14,7 @@ from mediawatch.review.workflow import (
     SYSTEM_ACTORS,
     Forbidden,
     Permission,
+    Reason,
     ReasonKind,
     Refused,
     may,
@@ -25,11 +27,55 @@ NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._@-]{0,63}$")
 MIN_PASSWORD = 10
 MAX_PASSWORD = 1024  # argon2 is happy with more; this only stops a megabyte "password" from a form
 
-# The login rate limit: this many failures for one name, or from one address, within the window lock
-# further attempts (even with the right password) until the window has passed.
+# Login limits, computed from the recorded attempts (so they hold across server processes), each counted
+# within LOGIN_WINDOW and after the last success that matches:
+# - one address and one name: MAX_FAILURES_PER_PAIR failures lock that address out of that account;
+# - one address, any name: MAX_FAILURES_PER_ADDRESS failures lock that address out (guessing many names);
+# - one name, any address: past MAX_FAILURES_PER_NAME failures, an address that has not signed into that
+#   account within KNOWN_ADDRESS_DAYS may try it only once per ACCOUNT_PAUSE. The account's owner, at an
+#   address they used before, is never slowed down by a stranger; nobody locks an account for good.
 LOGIN_WINDOW = timedelta(minutes=15)
-MAX_FAILURES_PER_NAME = 5
+MAX_FAILURES_PER_PAIR = 5
 MAX_FAILURES_PER_ADDRESS = 20
+MAX_FAILURES_PER_NAME = 10
+ACCOUNT_PAUSE = timedelta(minutes=1)
+KNOWN_ADDRESS_DAYS = 30
+
+
+@dataclass(frozen=True, slots=True)
+class LoginHistory:
+    """What the recorded attempts say about one login (name, address) now."""
+
+    pair_failures: int
+    address_failures: int
+    name_failures: int
+    last_name_failure: datetime | None
+    known_address: bool
+
+
+def login_refusal(history: LoginHistory, now: datetime) -> Reason | None:
+    """Why this attempt is refused before its password is even checked, or None."""
+    if history.pair_failures >= MAX_FAILURES_PER_PAIR or history.address_failures >= MAX_FAILURES_PER_ADDRESS:
+        minutes = int(LOGIN_WINDOW.total_seconds() // 60)
+        return reason("review.login.rate_limited", ReasonKind.ACCESS, minutes=minutes)
+    if (
+        not history.known_address
+        and history.name_failures >= MAX_FAILURES_PER_NAME
+        and history.last_name_failure is not None
+        and now - history.last_name_failure < ACCOUNT_PAUSE
+    ):
+        return reason("review.login.account_slowed", ReasonKind.ACCESS)
+    return None
+
+
+def login_history(store: Store, name: str, remote: str, now: datetime) -> LoginHistory:
+    since = now - LOGIN_WINDOW
+    pair, _ = store.login_failures(since, name=name, remote=remote)
+    address, _ = store.login_failures(since, remote=remote)
+    by_name, last = store.login_failures(since, name=name)
+    known = bool(name) and store.signed_in_from(name, remote, now - timedelta(days=KNOWN_ADDRESS_DAYS))
+    return LoginHistory(pair, address, by_name, last, known)
+
 
 # argon2-cffi's defaults are RFC 9106's "low memory" profile (argon2id, t=3, m=64 MiB, p=4).
 _hasher = PasswordHasher()
@@ -137,15 +183,9 @@ def authenticate(store: Store, name: str, password: str, remote: str, now: datet
     """
     now = now or datetime.now(UTC)
     name = name.strip()[:120]
-    by_name, by_address = store.failed_logins(now - LOGIN_WINDOW, name=name, remote=remote)
-    if by_name >= MAX_FAILURES_PER_NAME or by_address >= MAX_FAILURES_PER_ADDRESS:
-        raise Forbidden(
-            reason(
-                "review.login.rate_limited",
-                ReasonKind.ACCESS,
-                minutes=int(LOGIN_WINDOW.total_seconds() // 60),
-            )
-        )
+    refused = login_refusal(login_history(store, name, remote, now), now)
+    if refused is not None:
+        raise Forbidden(refused)
     found = store.user_password_hash(name) if name else None
     user: User | None = None
     try:
@@ -154,7 +194,7 @@ def authenticate(store: Store, name: str, password: str, remote: str, now: datet
             user = found[0]
     except (VerificationError, InvalidHashError):
         user = None
-    store.record_login_attempt(name, remote, user is not None)
+    store.record_login_attempt(name, remote, user is not None, at=now)
     if user is None:
         raise Forbidden(reason("review.login.failed", ReasonKind.ACCESS))
     if found is not None and _hasher.check_needs_rehash(found[1]):

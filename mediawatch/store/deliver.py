@@ -298,6 +298,17 @@ class SubscriberRecords:
             rows = conn.execute(sa.select(s.c.status, sa.func.count()).group_by(s.c.status))
             return {status: int(n) for status, n in rows}
 
+    def consent_count(self: _HasTx, since: datetime, *, ip: str, action: str, method: str) -> int:
+        """How many consent records of this action and method came from ``ip`` since ``since``."""
+        c = d.consent_records
+        with self._tx() as conn:
+            found = conn.execute(
+                sa.select(sa.func.count()).where(
+                    c.c.ip == ip, c.c.action == action, c.c.method == method, c.c.at >= since
+                )
+            ).scalar_one()
+        return int(found)
+
     def consent_records(self: _HasTx, subscriber_id: int) -> list[ConsentRecord]:
         c = d.consent_records
         with self._tx() as conn:

@@ -154,11 +154,13 @@ class ReviewRecords:
             conn.execute(sa.delete(r.web_sessions).where(r.web_sessions.c.token_hash == token_hash))
 
     # -- login attempts ---------------------------------------------------------------------------
-    def record_login_attempt(self: _HasTx, name: str, remote: str, success: bool) -> None:
+    def record_login_attempt(
+        self: _HasTx, name: str, remote: str, success: bool, at: datetime | None = None
+    ) -> None:
         with self._tx() as conn:
             conn.execute(
                 sa.insert(r.login_attempts).values(
-                    name=name[:120], remote=remote[:64], at=_now(), success=success
+                    name=name[:120], remote=remote[:64], at=at or _now(), success=success
                 )
             )
 
@@ -179,6 +181,40 @@ class ReviewRecords:
                     query = query.where(a.c.id > last_ok)
                 counts.append(int(conn.execute(query).scalar_one()))
         return counts[0], counts[1]
+
+    def login_failures(
+        self: _HasTx, since: datetime, *, name: str | None = None, remote: str | None = None
+    ) -> tuple[int, datetime | None]:
+        """(count, time of the latest) of failed logins since ``since`` matching the name and/or address
+        given, counted after the last success that matches the same (a good login clears the slate)."""
+        a = r.login_attempts
+        match = []
+        if name is not None:
+            match.append(a.c.name == name)
+        if remote is not None:
+            match.append(a.c.remote == remote)
+        with self._tx() as conn:
+            last_ok = conn.execute(
+                sa.select(sa.func.max(a.c.id)).where(*match, a.c.success.is_(True))
+            ).scalar()
+            query = sa.select(sa.func.count(), sa.func.max(a.c.at)).where(
+                *match, a.c.success.is_(False), a.c.at >= since
+            )
+            if last_ok is not None:
+                query = query.where(a.c.id > last_ok)
+            count, latest = conn.execute(query).one()
+        return int(count), latest
+
+    def signed_in_from(self: _HasTx, name: str, remote: str, since: datetime) -> bool:
+        """Whether ``name`` logged in successfully from ``remote`` since ``since``."""
+        a = r.login_attempts
+        with self._tx() as conn:
+            found = conn.execute(
+                sa.select(a.c.id)
+                .where(a.c.name == name, a.c.remote == remote, a.c.success.is_(True), a.c.at >= since)
+                .limit(1)
+            ).first()
+        return found is not None
 
     # -- comments ---------------------------------------------------------------------------------
     def add_comment(self: _HasTx, item_id: int, author: str, body: str) -> Comment:

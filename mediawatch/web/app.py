@@ -2,7 +2,8 @@
 
 Server-rendered pages (Flask + jinja2, autoescaped), a little CSS and no script of consequence. Security
 choices (docs/review.md): argon2id passwords, server-side sessions behind an HttpOnly SameSite=Lax
-cookie (Secure over TLS), a CSRF token on every form, a login rate limit, strict CSP, sandboxed previews.
+cookie (Secure over TLS), a CSRF token on every form, a login rate limit, strict CSP, sandboxed previews,
+and the client's address and scheme taken from ``X-Forwarded-*`` only behind a trusted proxy.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from mediawatch.config import Settings
 from mediawatch.review.links import secret_key
 from mediawatch.store import Store
 from mediawatch.web import auth, base, dashboard, issues, items, preview, public, watch
+from mediawatch.web.proxy import TrustedProxies, parse_networks
 
 MAX_FORM_BYTES = 1024 * 1024  # a summary is a few hundred characters; nothing legitimate comes near
 
@@ -48,6 +50,7 @@ def create_app(settings: Settings, store: Store) -> Flask:
     app.register_blueprint(dashboard.bp)
     app.register_blueprint(public.bp)  # subscribers' pages: subscribe, confirm, preferences, unsubscribe
     # -- end of blueprints ---------------------------------------------------------------------------------
+    app.wsgi_app = TrustedProxies(app.wsgi_app, parse_networks(settings.trusted_proxies))  # type: ignore[method-assign]
     return app
 
 

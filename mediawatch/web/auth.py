@@ -41,7 +41,8 @@ def login_post() -> tuple[str, int] | Response:
     try:
         user = authenticate(store, name, password, remote)
     except Forbidden as exc:
-        status = 429 if exc.reason.key == "review.login.rate_limited" else 401
+        limited = exc.reason.key in ("review.login.rate_limited", "review.login.account_slowed")
+        status = 429 if limited else 401
         page = render_template(
             "login.html", next=request.form.get("next", ""), error=localized(exc, ui_lang())
         )

@@ -265,7 +265,9 @@ def _security_headers(response: Response) -> Response:
     headers.setdefault("X-Frame-Options", "DENY")
     headers.setdefault("X-Content-Type-Options", "nosniff")
     headers.setdefault("Referrer-Policy", "same-origin")
-    if request.is_secure:
+    # Over TLS (directly, or through a trusted proxy that says so), or when the public URL is https: a
+    # browser ignores the header on a plain-http answer, so sending it there costs nothing.
+    if request.is_secure or web_settings().base_url.lower().startswith("https://"):
         headers.setdefault("Strict-Transport-Security", "max-age=31536000")
     if current_user() is not None:
         headers.setdefault("Cache-Control", "no-store")

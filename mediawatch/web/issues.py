@@ -15,7 +15,7 @@ from werkzeug.wrappers import Response
 from mediawatch.errors import MediawatchError
 from mediawatch.render.model import BLOCK_KEYS, PUBLICATION_KEYS, language_name, section_title
 from mediawatch.review import actions
-from mediawatch.review.links import preview_token
+from mediawatch.review.links import create_share_link
 from mediawatch.review.workflow import (
     SENDABLE_STATES,
     Permission,
@@ -244,11 +244,7 @@ def share(issue_id: int, lang: str) -> Response:
     content = _issue_or_404(issue_id)
     if lang not in content.issue.languages:
         abort(404)
-    settings = web_settings()
-    token, expires = preview_token(settings, issue_id, lang)
-    web_store().log_event(
-        issue_id, acting_user().name, "preview.link", language=lang, detail=f"expires {expires.isoformat()}"
-    )
-    flash(tr("web.done.link", when=expires.strftime("%Y-%m-%d %H:%M UTC")), "ok")
-    flash(url_for("preview.public", token=token, _external=True), "link")
+    url, link = create_share_link(web_store(), web_settings(), issue_id, lang, acting_user().name)
+    flash(tr("web.done.link", when=link.expires.strftime("%Y-%m-%d %H:%M UTC")), "ok")
+    flash(url, "link")  # on base_url, never on the host this request used
     return back(issue_id, lang, "edition")

@@ -8,14 +8,26 @@ sandbox is the second wall.
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, render_template
+from datetime import UTC, datetime
+
+from flask import Blueprint, abort, flash, redirect, render_template, url_for
 from werkzeug.wrappers import Response
 
 from mediawatch.errors import MediawatchError, RenderError
 from mediawatch.review.actions import render_now
-from mediawatch.review.links import read_preview_token
-from mediawatch.review.workflow import Forbidden, localized
-from mediawatch.web.base import IFRAME_SANDBOX, error_page, login_required, ui_lang, web_settings, web_store
+from mediawatch.review.links import open_shared, revoke_share_link, share_links
+from mediawatch.review.workflow import Forbidden, Permission, Refused, localized
+from mediawatch.web.base import (
+    IFRAME_SANDBOX,
+    acting_user,
+    error_page,
+    login_required,
+    permission_required,
+    tr,
+    ui_lang,
+    web_settings,
+    web_store,
+)
 
 bp = Blueprint("preview", __name__)
 
@@ -51,25 +63,63 @@ def edition(issue_id: int, lang: str) -> Response:
     return _email_response(issue_id, lang)
 
 
+def _shared_headers(response: Response) -> Response:
+    """A shared link is a secret: the page is never stored by a cache, indexed, or named in a Referer."""
+    response.headers["Cache-Control"] = "no-store"
+    response.headers["X-Robots-Tag"] = "noindex, nofollow, noarchive"
+    response.headers["Referrer-Policy"] = "no-referrer"
+    return response
+
+
 @bp.get("/p/<token>")
-def public(token: str) -> str | Response:
-    """A read-only page for someone without an account, while the signed link is valid."""
+def public(token: str) -> Response:
+    """A read-only page for someone without an account, while the signed link is valid and not revoked."""
     try:
-        grant = read_preview_token(web_settings(), token)
+        grant = open_shared(web_store(), web_settings(), token)
         issue = web_store().issue_content(grant.issue_id).issue
     except Forbidden as exc:
-        return error_page(403, localized(exc, ui_lang()))
+        return _shared_headers(error_page(403, localized(exc, ui_lang())))
     except MediawatchError:
         abort(404)
-    return render_template(
+    page = render_template(
         "shared_preview.html", issue=issue, grant=grant, token=token, sandbox=IFRAME_SANDBOX
     )
+    return _shared_headers(Response(page, content_type="text/html; charset=utf-8"))
 
 
 @bp.get("/p/<token>/html")
 def public_html(token: str) -> Response:
     try:
-        grant = read_preview_token(web_settings(), token)
+        grant = open_shared(web_store(), web_settings(), token)
     except Forbidden as exc:
-        return error_page(403, localized(exc, ui_lang()))
-    return _email_response(grant.issue_id, grant.language)
+        return _shared_headers(error_page(403, localized(exc, ui_lang())))
+    return _shared_headers(_email_response(grant.issue_id, grant.language))
+
+
+# -- the links of an issue: list and revoke --------------------------------------------------------------
+@bp.get("/issues/<int:issue_id>/links")
+@permission_required(Permission.EDIT)
+def links(issue_id: int) -> str:
+    try:
+        issue = web_store().issue_content(issue_id).issue
+    except MediawatchError:
+        abort(404)
+    return render_template(
+        "shared_links.html", issue=issue, links=share_links(web_store(), issue_id), now=datetime.now(UTC)
+    )
+
+
+@bp.post("/issues/<int:issue_id>/links/<link_id>/revoke")
+@permission_required(Permission.EDIT)
+def revoke(issue_id: int, link_id: str) -> Response:
+    try:
+        web_store().issue_content(issue_id)
+    except MediawatchError:
+        abort(404)
+    try:
+        revoke_share_link(web_store(), issue_id, link_id, acting_user().name)
+    except Refused as exc:
+        flash(localized(exc, ui_lang()), "error")
+    else:
+        flash(tr("web.links.revoked"), "ok")
+    return redirect(url_for("preview.links", issue_id=issue_id), code=303)

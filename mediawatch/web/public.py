@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from flask import Blueprint, g, render_template, request, url_for
@@ -137,6 +138,19 @@ def _with_subscriber(
 
 
 # -- subscribe ----------------------------------------------------------------------------------------
+# Requests from one client address that record a subscription (each may mail a confirmation), per hour.
+# Per address, subscribers.py mails at most once per RESEND_AFTER / ALREADY_MAIL_EVERY.
+SUBSCRIBE_PER_CLIENT = 10
+SUBSCRIBE_WINDOW = timedelta(hours=1)
+
+
+def _too_many_from_here() -> bool:
+    since = datetime.now(UTC) - SUBSCRIBE_WINDOW
+    ip = request.remote_addr or ""
+    done = web_store().consent_count(since, ip=ip, action="subscribe", method="web-form")
+    return done >= SUBSCRIBE_PER_CLIENT
+
+
 @bp.route("/subscribe", methods=["GET", "POST"])
 def subscribe_page() -> Response:
     lang = _lang()
@@ -164,6 +178,15 @@ def subscribe_page() -> Response:
             check(value)
         except InvalidInput as exc:
             errors.append(exc.translated(lang))
+    if not errors and _too_many_from_here():
+        return _page(
+            "subscribe.html",
+            lang,
+            429,
+            values=values,
+            wording_version=CONSENT_WORDING_VERSION,
+            errors=[t("public.subscribe.too_many", lang)],
+        )
     if not errors:
         try:
             result = subscribe(

@@ -1,0 +1,74 @@
+"""``mediawatch serve``: the web app on gunicorn, the production WSGI server (docs/design.md).
+
+Each worker process opens its own database connections (a connection pool must not cross a fork) and
+builds the app; the master only checks, before forking, that the app can be built at all, so a bad
+setting is one clear message instead of workers dying in a loop.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from gunicorn.app.base import BaseApplication
+
+from mediawatch.config import Settings, database_url
+from mediawatch.store import open_store
+from mediawatch.web.app import create_app
+
+WORKER_TIMEOUT = 120  # seconds: rendering a preview or hashing a password never comes near
+
+
+class _Gunicorn(BaseApplication):  # type: ignore[misc]
+    def __init__(self, settings: Settings, options: dict[str, Any]) -> None:
+        self.settings = settings
+        self.options = options
+        super().__init__()
+
+    def load_config(self) -> None:
+        for key, value in self.options.items():
+            self.cfg.set(key, value)
+
+    def load(self) -> Any:
+        return create_app(self.settings, open_store(database_url(self.settings.db)))
+
+
+def serve(
+    settings: Settings,
+    host: str,
+    port: int,
+    *,
+    workers: int,
+    threads: int,
+    on_ready: Callable[[str], None],
+) -> None:
+    """Serve until SIGINT/SIGTERM (gunicorn's graceful stop). ``on_ready`` gets the URL once listening."""
+    store = open_store(database_url(settings.db))  # applies migrations once, before any worker starts
+    try:
+        create_app(settings, store)  # a missing secret key or a bad trusted_proxies fails here, once
+    finally:
+        store.close()
+
+    def when_ready(server: Any) -> None:
+        bound = server.LISTENERS[0].sock.getsockname()
+        address = f"[{bound[0]}]" if ":" in bound[0] else bound[0]
+        on_ready(f"http://{address}:{bound[1]}/")
+
+    bind = f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
+    options: dict[str, Any] = {
+        "bind": [bind],
+        "workers": workers,
+        "threads": threads,
+        "worker_class": "gthread",
+        "timeout": WORKER_TIMEOUT,
+        "graceful_timeout": 20,
+        "loglevel": "warning",  # the serving line is ours; gunicorn speaks up on worker trouble only
+        "accesslog": None,
+        "errorlog": "-",
+        "when_ready": when_ready,
+        # The app decides which proxy to believe ([web] trusted_proxies); gunicorn believes none.
+        "forwarded_allow_ips": "",
+        "secure_scheme_headers": {},
+        "proc_name": "mediawatch-serve",
+    }
+    _Gunicorn(settings, options).run()
