@@ -79,6 +79,8 @@ def login(browser, app: App, name: str):
     context = browser.new_context(viewport={"width": 1400, "height": 900})
     context.set_default_timeout(15_000)
     page = context.new_page()
+    # editing an approved edition asks for confirmation first (tests/test_review_ux.py checks the question)
+    page.on("dialog", lambda dialog: dialog.accept())
     page.goto(f"{app.url}/login")
     page.fill("#name", name)
     page.fill("#password", PASSWORD)

@@ -282,6 +282,73 @@ def test_four_eyes_cannot_be_laundered_by_a_later_harmless_change(env):
     assert actions.approve(store, issue_id, "fr", bruno, settings).state is EditionState.APPROVED
 
 
+def test_touching_up_an_untranslated_text_keeps_its_badge_until_it_is_in_the_editions_language(env):
+    from mediawatch.render.model import item_view
+    from mediawatch.store.issues import NewItem
+    from mediawatch.types import ItemText, TextOrigin
+
+    store, _settings = env
+    article = store.issue_content(make_issue(store)).items[0].article_id
+    french = ItemText(
+        "fr", "La loi sur les sols est votée", "Le parlement adopte la loi.", TextOrigin.ORIGINAL, "fr"
+    )
+    kept = ItemText(
+        "es", "La loi sur les sols est votée", "Le parlement adopte la loi.", TextOrigin.UNTRANSLATED, "fr"
+    )
+    issue_id = store.create_issue(
+        slug="untranslated-touch-up",
+        publication=Publication.NEWSLETTER,
+        title="t",
+        period_from=datetime(2026, 11, 17, tzinfo=UTC),
+        period_to=datetime(2026, 11, 24, tzinfo=UTC),
+        languages=("fr", "es"),
+        sections=("policy",),
+        items=[
+            NewItem(
+                1,
+                article,
+                "policy",
+                0,
+                0.9,
+                "https://x.example/a",
+                "Suelo",
+                None,
+                "fr",
+                (),
+                (),
+                (french, kept),
+            )
+        ],
+    )
+    item_id = store.issue_content(issue_id).items[0].id
+    ana = _user(store, "ana")
+
+    def es_text():
+        item = store.issue_content(issue_id).items[0]
+        return item.text("es"), item_view(item, "es").untranslated_from
+
+    # a typo fixed in the French words of the Spanish edition: still French, still marked for readers
+    editing.edit_text(
+        store, item_id, "es", ana, title="La loi sur les sols est enfin votée au Chili", summary=None
+    )
+    text, badge = es_text()
+    assert text.title == "La loi sur les sols est enfin votée au Chili"
+    assert text.origin is TextOrigin.UNTRANSLATED
+    assert badge == "fr"
+    # translated by the editor: the words are Spanish now, the mark goes
+    editing.edit_text(
+        store,
+        item_id,
+        "es",
+        ana,
+        title="Chile vota por fin la ley de suelos",
+        summary="El parlamento adopta la ley sobre el carbono de los suelos agrícolas.",
+    )
+    text, badge = es_text()
+    assert text.origin is TextOrigin.HUMAN
+    assert badge == ""
+
+
 def test_an_edit_after_approval_reopens_and_says_why(env):
     store, settings = env
     issue_id = make_issue(store)

@@ -14,6 +14,11 @@ itself), so a user never gets a crash over a translation. In strict mode (``MEDI
 or ``mediawatch.i18n.STRICT = True``, meant for tests) the same cases raise :class:`TranslationError`.
 
 Machine-readable output (``--json``, the ``key=value`` summary lines) is never translated.
+
+Counts pick a plural form with :func:`tn`: the catalogue holds ``<key>.one`` and ``<key>.other``
+(CLDR's categories for these three languages), and ``{count}`` is filled in::
+
+    tn("review.cli.users_title", 1, "fr")   # "1 utilisateur"; 0 is "one" in French, "other" in English
 """
 
 from __future__ import annotations
@@ -40,7 +45,9 @@ __all__ = [
     "catalogue_files",
     "catalogue_path",
     "fields_of",
+    "plural_form",
     "t",
+    "tn",
     "ui_language",
     "use_language",
 ]
@@ -188,3 +195,19 @@ def t(key: str, lang: str | None = None, /, **fields: object) -> str:
             return key
         code = DEFAULT_LANGUAGE
     return _format(template, key, code, fields)
+
+
+def plural_form(count: int, lang: str) -> str:
+    """CLDR plural category of a whole number: French counts 0 and 1 as singular, English and Spanish
+    only 1 (Spanish's "many" applies to compact notations like "1 M", which we never print)."""
+    n = abs(int(count))
+    if lang == "fr":
+        return "one" if n in (0, 1) else "other"
+    return "one" if n == 1 else "other"
+
+
+def tn(key: str, count: int, lang: str | None = None, /, **fields: object) -> str:
+    """The text of ``<key>.one`` or ``<key>.other``, whichever agrees with ``count`` (also a field)."""
+    code = lang if lang in LANGUAGES else ui_language(lang)
+    form = f"{key}.{plural_form(count, code)}"
+    return t(form, code, count=count, **fields)

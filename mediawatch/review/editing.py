@@ -17,7 +17,11 @@ from mediawatch.review.workflow import (
     refuse,
 )
 from mediawatch.store import Store
-from mediawatch.types import BlockKind, Comment, IssueContent, IssueItem, ItemStatus, User
+from mediawatch.types import BlockKind, Comment, IssueContent, IssueItem, ItemStatus, TextOrigin, User
+
+# How sure the language detector must be that touched-up words are now in the edition's language before
+# the "not translated" mark goes (a wrong "yes" would send foreign words to readers unmarked).
+TRANSLATED_CONFIDENCE = 0.6
 
 
 def _item(store: Store, item_id: int) -> tuple[IssueContent, IssueItem]:
@@ -34,14 +38,46 @@ def _may_edit(store: Store, issue_id: int, user: User) -> None:
 
 
 def edit_text(
-    store: Store, item_id: int, language: str, user: User, *, title: str | None, summary: str | None
+    store: Store,
+    item_id: int,
+    language: str,
+    user: User,
+    *,
+    title: str | None,
+    summary: str | None,
+    translated: bool | None = None,
 ) -> None:
-    """Change an item's title and/or summary in one edition (the text becomes human-edited)."""
-    content, _item_ = _item(store, item_id)
+    """Change an item's title and/or summary in one edition (the text becomes human-edited).
+
+    A text still in another language (untranslated) keeps that mark after a touch-up, so its "not
+    translated" badge still warns readers, until it is in the edition's language: ``translated`` says
+    so explicitly (the editor ticked "translated"), else the language of the new words decides.
+    """
+    content, item = _item(store, item_id)
     refuse(edit_refusal(content.issue, user.role))
     if title is not None and not title.strip():
         raise Refused(reason("review.refused.empty_title"))
-    store.set_item_text(item_id, language, title=title, summary=summary, actor=user.name)
+    origin = TextOrigin.HUMAN
+    before = item.text(language)
+    if before is not None and before.origin is TextOrigin.UNTRANSLATED:
+        words_in = before.source_language or item.language
+        if translated is None:
+            translated = _written_in(
+                language,
+                before.title if title is None else title,
+                before.summary if summary is None else summary,
+            )
+        if not translated and words_in != language:
+            origin = TextOrigin.UNTRANSLATED
+    store.set_item_text(item_id, language, title=title, summary=summary, actor=user.name, origin=origin)
+
+
+def _written_in(language: str, title: str, summary: str) -> bool:
+    """Do these words read as ``language``? (the language detector of the classify stage)"""
+    from mediawatch.classify.language import detect_language
+
+    guess = detect_language(title, summary)
+    return guess.code == language and guess.confidence >= TRANSLATED_CONFIDENCE
 
 
 def decide_item(store: Store, item_id: int, accepted: bool, user: User, *, note: str = "") -> None:

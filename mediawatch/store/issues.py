@@ -306,8 +306,10 @@ class IssueRecords:
         title: str | None = None,
         summary: str | None = None,
         actor: str,
+        origin: TextOrigin = TextOrigin.HUMAN,
     ) -> None:
-        """An editor's change to a title and/or summary: marks the text human-made."""
+        """An editor's change to a title and/or summary; ``origin`` says what the text is now (the review
+        stage keeps UNTRANSLATED for words touched up but still in another language)."""
         with self._tx() as conn:
             issue_id = _item_issue(conn, item_id)
             _require_editable(conn, issue_id)
@@ -339,13 +341,13 @@ class IssueRecords:
             if not changes:
                 return
             edited = "/".join(sorted(changes))
-            changes.update(origin=TextOrigin.HUMAN.value, error="", updated_at=_now(), updated_by=actor)
+            changes.update(origin=origin.value, updated_at=_now(), updated_by=actor)
+            if origin is not TextOrigin.UNTRANSLATED:
+                changes["error"] = ""
             conn.execute(
                 sa.update(tt).where(tt.c.item_id == item_id, tt.c.language == language).values(changes)
             )
-            _content_changed(
-                conn, issue_id, (language,), f"item {item_id} {edited} edited"
-            )
+            _content_changed(conn, issue_id, (language,), f"item {item_id} {edited} edited")
 
     def set_item_status(
         self: _HasTx, item_id: int, status: ItemStatus, *, actor: str, note: str = ""

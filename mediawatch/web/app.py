@@ -11,6 +11,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from flask import Flask
+from werkzeug.exceptions import MethodNotAllowed
 from werkzeug.wrappers import Response
 
 from mediawatch.config import Settings
@@ -40,6 +41,7 @@ def create_app(settings: Settings, store: Store) -> Flask:
     app.register_error_handler(404, lambda _e: _error(404, "web.error.not_found"))
     app.register_error_handler(400, lambda _e: _error(400, "web.error.bad_request"))
     app.register_error_handler(413, lambda _e: _error(413, "web.error.too_large"))
+    app.register_error_handler(405, _method_not_allowed)
 
     # -- blueprints: each stage's pages; add one line per blueprint here ---------------------------------
     app.register_blueprint(auth.bp)
@@ -56,3 +58,9 @@ def create_app(settings: Settings, store: Store) -> Flask:
 
 def _error(status: int, key: str) -> Response:
     return base.error_page(status, base.tr(key))
+
+
+def _method_not_allowed(exc: MethodNotAllowed) -> Response:
+    response = _error(405, "editor.error.method")
+    response.headers["Allow"] = ", ".join(exc.valid_methods or ())
+    return response

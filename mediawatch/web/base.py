@@ -222,6 +222,11 @@ def login_required(view: F) -> F:
         if current_user() is None:
             from flask import redirect
 
+            if request.method in _UNSAFE_METHODS:
+                # Redirecting a POST to the login page loses what was typed (and ends on a 405).
+                from mediawatch.web.resume import signed_out_post
+
+                return signed_out_post(view, args, kwargs)
             return redirect(url_for("auth.login", next=request.full_path.rstrip("?")))
         return view(*args, **kwargs)
 

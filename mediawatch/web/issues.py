@@ -1,7 +1,9 @@
 """Issues list, the issue editor page, the workflow buttons (submit, approve, reject, schedule, cancel)
 and the audit log.
 
-Every POST ends in a redirect back to the page (303), with what happened or why not in a flash message.
+Every POST ends in a redirect back to the page (303) at the anchor of what was acted on, with what
+happened or why not in a flash message tied to that anchor: the page draws it there, where the browser
+scrolls, not at the top of a page thousands of pixels long.
 """
 
 from __future__ import annotations
@@ -9,10 +11,21 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    abort,
+    flash,
+    g,
+    get_flashed_messages,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from werkzeug.wrappers import Response
 
 from mediawatch.errors import MediawatchError
+from mediawatch.i18n import tn
 from mediawatch.render.model import BLOCK_KEYS, PUBLICATION_KEYS, language_name, section_title
 from mediawatch.review import actions
 from mediawatch.review.links import create_share_link
@@ -23,7 +36,16 @@ from mediawatch.review.workflow import (
     localized,
     waiting_for,
 )
-from mediawatch.types import BlockKind, Comment, Edition, Issue, IssueContent, IssueItem, IssueState
+from mediawatch.types import (
+    BlockKind,
+    Comment,
+    Edition,
+    EditionState,
+    Issue,
+    IssueContent,
+    IssueItem,
+    IssueState,
+)
 from mediawatch.web.base import (
     acting_user,
     login_required,
@@ -69,11 +91,40 @@ def back(issue_id: int, lang: str, anchor: str = "") -> Response:
     return redirect(f"{target}#{anchor}" if anchor else target, code=303)
 
 
-def report(done: str | None = None, error: BaseException | None = None) -> None:
+def say(kind: str, message: str, anchor: str = "") -> None:
+    """A message for the next page, drawn next to ``anchor`` (``kind``: ok, warn, error or link)."""
+    flash(message, f"{kind}@{anchor}" if anchor else kind)
+
+
+def report(done: str | None = None, error: BaseException | None = None, *, anchor: str = "") -> None:
     if error is not None:
-        flash(localized(error, ui_lang()), "error")
+        say("error", localized(error, ui_lang()), anchor)
     elif done:
-        flash(done, "ok")
+        say("ok", done, anchor)
+
+
+def approved_languages(issue_id: int) -> set[str]:
+    content = web_store().issue_content(issue_id)
+    return {e.language for e in content.editions if e.state is EditionState.APPROVED}
+
+
+def report_withdrawn(issue_id: int, before: set[str], anchor: str) -> None:
+    """After an edit: say which approvals it withdrew (the store reopens approved editions it changes)."""
+    gone = sorted(before - approved_languages(issue_id))
+    if gone:
+        names = ", ".join(language_name(code, ui_lang()) for code in gone)
+        say("warn", tn("editor.done.withdrawn", len(gone), ui_lang(), languages=names), anchor)
+
+
+def _placed_messages(anchors: set[str]) -> dict[str, list[tuple[str, str]]]:
+    """This request's flash messages by the anchor they belong to ("" : the top of the page)."""
+    placed: dict[str, list[tuple[str, str]]] = {}
+    flashed: list[tuple[str, str]] = get_flashed_messages(with_categories=True)  # type: ignore[assignment]
+    for category, message in flashed:
+        kind, _, anchor = category.partition("@")
+        placed.setdefault(anchor if anchor in anchors else "", []).append((kind, message))
+    g.flashes_placed = True  # base.html leaves them to this page
+    return placed
 
 
 def edition_note(edition: Edition) -> str:
@@ -132,8 +183,14 @@ def issue(issue_id: int) -> str:
             *sorted({i.section for i in content.items} - set(content.issue.sections)),
         )
     )
+    blocks = content.blocks_for(lang)
+    anchors = {"actions", "edition", "blocks"} | {f"item-{i.id}" for i in content.items}
+    anchors |= {f"block-{b.id}" for b in blocks}
+    approved = [e.language for e in content.editions if e.state is EditionState.APPROVED]
     return render_template(
         "issue.html",
+        placed=_placed_messages(anchors),
+        approved_names=", ".join(language_name(code, ui_lang()) for code in approved),
         content=content,
         issue=content.issue,
         lang=lang,
@@ -142,7 +199,7 @@ def issue(issue_id: int) -> str:
         waiting=_reasons(waiting_for(content.issue, content.editions)),
         sections=sections,
         comments=comments,
-        blocks=content.blocks_for(lang),
+        blocks=blocks,
         block_kinds=[(k.value, tr(BLOCK_KEYS[k])) for k in BlockKind],
         block_label=lambda kind: tr(BLOCK_KEYS[BlockKind(kind)]),
         section_choices=[(s.name, s.title) for s in sections],
@@ -169,10 +226,10 @@ def submit(issue_id: int) -> Response:
     lang = request.form.get("lang", "")
     try:
         actions.submit(web_store(), issue_id, acting_user(), note=request.form.get("note", ""))
-        report(tr("web.done.submitted"))
+        report(tr("web.done.submitted"), anchor="actions")
     except MediawatchError as exc:
-        report(error=exc)
-    return back(issue_id, lang)
+        report(error=exc, anchor="actions")
+    return back(issue_id, lang, "actions")
 
 
 @bp.post("/issues/<int:issue_id>/editions/<lang>/approve")
@@ -190,9 +247,9 @@ def approve(issue_id: int, lang: str) -> Response:
             # The page always sends what it showed; an empty value is a page that showed nothing approvable.
             seen_fingerprint=seen,
         )
-        report(tr("web.done.approved", language=lang))
+        report(tr("web.done.approved", language=lang), anchor="edition")
     except MediawatchError as exc:
-        report(error=exc)
+        report(error=exc, anchor="edition")
     return back(issue_id, lang, "edition")
 
 
@@ -201,9 +258,9 @@ def approve(issue_id: int, lang: str) -> Response:
 def reject(issue_id: int, lang: str) -> Response:
     try:
         actions.reject(web_store(), issue_id, lang, acting_user(), note=request.form.get("note", ""))
-        report(tr("web.done.rejected", language=lang))
+        report(tr("web.done.rejected", language=lang), anchor="edition")
     except MediawatchError as exc:
-        report(error=exc)
+        report(error=exc, anchor="edition")
     return back(issue_id, lang, "edition")
 
 
@@ -215,15 +272,18 @@ def schedule(issue_id: int) -> Response:
     try:
         when = datetime.fromisoformat(raw)
     except ValueError:
-        flash(tr("web.error.bad_when", value=raw), "error")
-        return back(issue_id, lang)
+        say("error", tr("web.error.bad_when", value=raw), "actions")
+        return back(issue_id, lang, "actions")
     when = when.replace(tzinfo=UTC) if when.tzinfo is None else when
     try:
         actions.schedule(web_store(), issue_id, acting_user(), when, web_settings())
-        report(tr("web.done.scheduled", when=when.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC")))
+        report(
+            tr("web.done.scheduled", when=when.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC")),
+            anchor="actions",
+        )
     except MediawatchError as exc:
-        report(error=exc)
-    return back(issue_id, lang)
+        report(error=exc, anchor="actions")
+    return back(issue_id, lang, "actions")
 
 
 @bp.post("/issues/<int:issue_id>/cancel")
@@ -232,10 +292,10 @@ def cancel(issue_id: int) -> Response:
     lang = request.form.get("lang", "")
     try:
         actions.cancel(web_store(), issue_id, acting_user(), note=request.form.get("note", ""))
-        report(tr("web.done.cancelled"))
+        report(tr("web.done.cancelled"), anchor="actions")
     except MediawatchError as exc:
-        report(error=exc)
-    return back(issue_id, lang)
+        report(error=exc, anchor="actions")
+    return back(issue_id, lang, "actions")
 
 
 @bp.post("/issues/<int:issue_id>/editions/<lang>/link")
@@ -245,6 +305,6 @@ def share(issue_id: int, lang: str) -> Response:
     if lang not in content.issue.languages:
         abort(404)
     url, link = create_share_link(web_store(), web_settings(), issue_id, lang, acting_user().name)
-    flash(tr("web.done.link", when=link.expires.strftime("%Y-%m-%d %H:%M UTC")), "ok")
-    flash(url, "link")  # on base_url, never on the host this request used
+    say("ok", tr("web.done.link", when=link.expires.strftime("%Y-%m-%d %H:%M UTC")), "edition")
+    say("link", url, "edition")  # on base_url, never on the host this request used
     return back(issue_id, lang, "edition")

@@ -1,4 +1,7 @@
-"""Editors' changes from the issue page: item texts, accept/reject, order, section, comments, blocks."""
+"""Editors' changes from the issue page: item texts, accept/reject, order, section, comments, blocks.
+
+Each answer is drawn next to the item or block acted on; a change that withdrew an approval says so.
+"""
 
 from __future__ import annotations
 
@@ -10,7 +13,7 @@ from mediawatch.review import editing
 from mediawatch.review.workflow import Permission
 from mediawatch.types import BlockKind
 from mediawatch.web.base import acting_user, permission_required, tr, web_store
-from mediawatch.web.issues import back, report
+from mediawatch.web.issues import approved_languages, back, report, report_withdrawn
 
 bp = Blueprint("items", __name__)
 
@@ -38,6 +41,7 @@ def _lang() -> str:
 @permission_required(Permission.EDIT)
 def text(item_id: int) -> Response:
     issue_id = _issue_of_item(item_id)
+    anchor, approved = f"item-{item_id}", approved_languages(issue_id)
     try:
         editing.edit_text(
             web_store(),
@@ -46,11 +50,14 @@ def text(item_id: int) -> Response:
             acting_user(),
             title=request.form.get("title"),
             summary=request.form.get("summary"),
+            # ticked: "now in this edition's language"; absent: the words' language decides
+            translated=True if request.form.get("translated") == "1" else None,
         )
-        report(tr("web.done.saved"))
+        report(tr("web.done.saved"), anchor=anchor)
+        report_withdrawn(issue_id, approved, anchor)
     except MediawatchError as exc:
-        report(error=exc)
-    return back(issue_id, _lang(), f"item-{item_id}")
+        report(error=exc, anchor=anchor)
+    return back(issue_id, _lang(), anchor)
 
 
 @bp.post("/items/<int:item_id>/status")
@@ -58,12 +65,14 @@ def text(item_id: int) -> Response:
 def status(item_id: int) -> Response:
     issue_id = _issue_of_item(item_id)
     accepted = request.form.get("accepted") == "1"
+    anchor, approved = f"item-{item_id}", approved_languages(issue_id)
     try:
         editing.decide_item(web_store(), item_id, accepted, acting_user())
-        report(tr("web.done.accepted") if accepted else tr("web.done.rejected_item"))
+        report(tr("web.done.accepted") if accepted else tr("web.done.rejected_item"), anchor=anchor)
+        report_withdrawn(issue_id, approved, anchor)
     except MediawatchError as exc:
-        report(error=exc)
-    return back(issue_id, _lang(), f"item-{item_id}")
+        report(error=exc, anchor=anchor)
+    return back(issue_id, _lang(), anchor)
 
 
 @bp.post("/items/<int:item_id>/shift")
@@ -71,25 +80,29 @@ def status(item_id: int) -> Response:
 def shift(item_id: int) -> Response:
     issue_id = _issue_of_item(item_id)
     step = -1 if request.form.get("step") == "up" else 1
+    anchor, approved = f"item-{item_id}", approved_languages(issue_id)
     try:
         editing.shift_item(web_store(), item_id, acting_user(), step)
+        report_withdrawn(issue_id, approved, anchor)
     except MediawatchError as exc:
-        report(error=exc)
-    return back(issue_id, _lang(), f"item-{item_id}")
+        report(error=exc, anchor=anchor)
+    return back(issue_id, _lang(), anchor)
 
 
 @bp.post("/items/<int:item_id>/section")
 @permission_required(Permission.EDIT)
 def section(item_id: int) -> Response:
     issue_id = _issue_of_item(item_id)
+    anchor, approved = f"item-{item_id}", approved_languages(issue_id)
     try:
         editing.move_item(
             web_store(), item_id, acting_user(), position=10**6, section=request.form.get("section")
         )
-        report(tr("web.done.moved"))
+        report(tr("web.done.moved"), anchor=anchor)
+        report_withdrawn(issue_id, approved, anchor)
     except MediawatchError as exc:
-        report(error=exc)
-    return back(issue_id, _lang(), f"item-{item_id}")
+        report(error=exc, anchor=anchor)
+    return back(issue_id, _lang(), anchor)
 
 
 @bp.post("/items/<int:item_id>/comments")
@@ -98,9 +111,9 @@ def comment(item_id: int) -> Response:
     issue_id = _issue_of_item(item_id)
     try:
         editing.comment(web_store(), item_id, acting_user(), request.form.get("body", ""))
-        report(tr("web.done.commented"))
+        report(tr("web.done.commented"), anchor=f"item-{item_id}")
     except MediawatchError as exc:
-        report(error=exc)
+        report(error=exc, anchor=f"item-{item_id}")
     return back(issue_id, _lang(), f"item-{item_id}")
 
 
@@ -111,6 +124,7 @@ def add_block(issue_id: int) -> Response:
         kind = BlockKind(request.form.get("kind", ""))
     except ValueError:
         abort(400)
+    approved = approved_languages(issue_id)
     try:
         block_id = editing.add_block(
             web_store(),
@@ -122,10 +136,11 @@ def add_block(issue_id: int) -> Response:
             body=request.form.get("body", ""),
             link=request.form.get("link", ""),
         )
-        report(tr("web.done.block_added"))
+        report(tr("web.done.block_added"), anchor=f"block-{block_id}")
+        report_withdrawn(issue_id, approved, f"block-{block_id}")
         return back(issue_id, _lang(), f"block-{block_id}")
     except MediawatchError as exc:
-        report(error=exc)
+        report(error=exc, anchor="blocks")
     return back(issue_id, _lang(), "blocks")
 
 
@@ -133,6 +148,7 @@ def add_block(issue_id: int) -> Response:
 @permission_required(Permission.EDIT)
 def edit_block(block_id: int) -> Response:
     issue_id, lang = _issue_of_block(block_id)
+    anchor, approved = f"block-{block_id}", approved_languages(issue_id)
     try:
         editing.update_block(
             web_store(),
@@ -142,19 +158,22 @@ def edit_block(block_id: int) -> Response:
             body=request.form.get("body", ""),
             link=request.form.get("link", ""),
         )
-        report(tr("web.done.saved"))
+        report(tr("web.done.saved"), anchor=anchor)
+        report_withdrawn(issue_id, approved, anchor)
     except MediawatchError as exc:
-        report(error=exc)
-    return back(issue_id, lang, f"block-{block_id}")
+        report(error=exc, anchor=anchor)
+    return back(issue_id, lang, anchor)
 
 
 @bp.post("/blocks/<int:block_id>/delete")
 @permission_required(Permission.EDIT)
 def delete_block(block_id: int) -> Response:
     issue_id, lang = _issue_of_block(block_id)
+    approved = approved_languages(issue_id)
     try:
         editing.delete_block(web_store(), block_id, acting_user())
-        report(tr("web.done.block_deleted"))
+        report(tr("web.done.block_deleted"), anchor="blocks")
+        report_withdrawn(issue_id, approved, "blocks")
     except MediawatchError as exc:
-        report(error=exc)
+        report(error=exc, anchor="blocks")
     return back(issue_id, lang, "blocks")
