@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 from hostile_server import HostileServer
-from pg_server import PgServer, find_bindir, pg_required
+from pg_server import TEST_SECRET_KEY, PgServer, find_bindir, pg_required
 
 CORPUS_ROOT = (Path(__file__).parents[1] / "../shared/corpus").resolve()
 
@@ -50,7 +50,6 @@ def hostile_server() -> Iterator[HostileServer]:
 
 
 # -- databases: every storage-facing test on SQLite and on PostgreSQL ---------------------------------------
-TEST_SECRET_KEY = "tests-only-secret-key-0123456789"
 BACKENDS = ["sqlite", pytest.param("postgresql", marks=pytest.mark.postgresql)]
 TEMPLATE = "mw_template"
 

@@ -19,7 +19,7 @@ from typing import Any
 from aiosmtpd.controller import Controller
 from review_samples import add_team, make_issue
 
-from mediawatch.config import Settings
+from mediawatch.config import Settings, database_url
 from mediawatch.review.actions import approve, submit
 from mediawatch.review.users import acting_user
 from mediawatch.store import Store
@@ -133,7 +133,8 @@ def make_settings(tmp_path: Path, smtp_url: str = "", **changes: Any) -> Setting
 
 
 def open_store(settings: Settings) -> Store:
-    return Store(f"sqlite:///{settings.db}")
+    """The store of ``settings.db``: a file path or a URL (``make_settings(..., db=db_url)``)."""
+    return Store(database_url(settings.db))
 
 
 def approved_issue(store: Store, settings: Settings, **kwargs: Any) -> int:

@@ -48,10 +48,17 @@ import psycopg
 from psycopg import sql
 
 PG_BIN_ENV = "MEDIAWATCH_PG_BIN"
+TEST_SECRET_KEY = "tests-only-secret-key-0123456789"
 DEFAULT_BINDIRS = ("/usr/lib/postgresql/15/bin",)
 SUPERUSER = "mediawatch"
 START_TIMEOUT = 60.0
 _PR_SET_PDEATHSIG = 1
+
+
+def secret_key_for(db_url: str) -> str:
+    """``Settings.secret_key`` for a test database: "" (a generated file beside it) for SQLite, a fixed
+    key for PostgreSQL, where there is no file to keep one in."""
+    return "" if db_url.startswith("sqlite") else TEST_SECRET_KEY
 
 
 def find_bindir() -> Path | None:

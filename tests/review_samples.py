@@ -32,8 +32,11 @@ XSS_SUMMARY = '"><svg onload=alert(2) id="injected-svg"></svg><b id="injected-b"
 _SLUGS = itertools.count(1)
 
 
-def open_store(tmp_path: Path) -> Store:
-    return Store(f"sqlite:///{tmp_path / 'review.sqlite3'}")
+def open_store(where: Path | str) -> Store:
+    """The store at a URL (the ``db_url`` fixture) or, given a folder, an SQLite file in it."""
+    if isinstance(where, str) and "://" in where:
+        return Store(where)
+    return Store(f"sqlite:///{Path(where) / 'review.sqlite3'}")
 
 
 def add_team(store: Store) -> None:

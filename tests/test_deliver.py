@@ -4,8 +4,10 @@ retries, permanent failures, dry runs, test copies, DKIM, TLS, and the pure part
 from __future__ import annotations
 
 import json
+import os
 import re
 import subprocess
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -46,7 +48,8 @@ def cli_env(settings, **extra):
         "MEDIAWATCH_SECRET_KEY": SECRET,
         "MEDIAWATCH_SEND_RATE": "0",
         "MEDIAWATCH_SEND_RETRY_BASE": "0.05",
-        "MEDIAWATCH_CONFIG": str(Path(settings.db).with_name("empty.toml")),
+        # an empty config: the developer's own never leaks into a test (settings.db may be a URL)
+        "MEDIAWATCH_CONFIG": str(Path(tempfile.gettempdir()) / f"mediawatch-tests-empty-{os.getpid()}.toml"),
     }
     Path(env["MEDIAWATCH_CONFIG"]).write_text("", encoding="utf-8")
     env.update(extra)
@@ -64,8 +67,8 @@ def server():
 
 
 @pytest.fixture
-def setup(tmp_path, server):
-    settings = make_settings(tmp_path, server.url)
+def setup(tmp_path, server, db_url):
+    settings = make_settings(tmp_path, server.url, db=db_url)
     store = open_store(settings)
     yield settings, store
     store.close()
@@ -516,10 +519,10 @@ def test_starttls_and_login(tmp_path):
     assert len(recorder.snapshot()) == 2
 
 
-def test_unreachable_server_leaves_messages_queued(tmp_path):
+def test_unreachable_server_leaves_messages_queued(tmp_path, db_url):
     from deliver_samples import free_port
 
-    settings = make_settings(tmp_path, f"smtp://127.0.0.1:{free_port()}?timeout=2")
+    settings = make_settings(tmp_path, f"smtp://127.0.0.1:{free_port()}?timeout=2", db=db_url)
     store = open_store(settings)
     issue_id = approved_issue(store, settings)
     add(store, "wait@example.org")
@@ -534,7 +537,7 @@ def test_unreachable_server_leaves_messages_queued(tmp_path):
     store.close()
 
 
-def test_an_unsubscribe_in_the_middle_of_a_batch_takes_effect_from_the_next_message(tmp_path):
+def test_an_unsubscribe_in_the_middle_of_a_batch_takes_effect_from_the_next_message(tmp_path, db_url):
     """The batch of rows is read ahead; the subscriber's status is read again just before each message."""
     from deliver_samples import Recorder
 
@@ -549,7 +552,7 @@ def test_an_unsubscribe_in_the_middle_of_a_batch_takes_effect_from_the_next_mess
 
     recorder = UnsubscribeOnFirst()
     with SmtpServer(recorder) as srv:
-        settings = make_settings(tmp_path, srv.url)
+        settings = make_settings(tmp_path, srv.url, db=db_url)
         store = open_store(settings)
         issue_id = approved_issue(store, settings)
         first = add(store, "first@example.org")

@@ -43,11 +43,11 @@ def _start(settings, slug, env_extra):
     )
 
 
-def test_kill_9_at_random_points_never_loses_nor_duplicates(tmp_path):
+def test_kill_9_at_random_points_never_loses_nor_duplicates(tmp_path, db_url):
     rng = random.Random(int(os.environ.get("MW_KILL_SEED", str(time.time_ns()))))
     recorder = Recorder(data_delay=0.004)
     with SmtpServer(recorder) as server:
-        settings = make_settings(tmp_path, server.url)
+        settings = make_settings(tmp_path, server.url, db=db_url)
         store = open_store(settings)
         issue_id = approved_issue(store, settings)
         emails = []

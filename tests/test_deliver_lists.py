@@ -19,9 +19,9 @@ from mediawatch.types import Publication, SubscriberStatus
 
 
 @pytest.fixture
-def setup(tmp_path):
+def setup(tmp_path, db_url):
     with SmtpServer() as server:
-        settings = make_settings(tmp_path, server.url)
+        settings = make_settings(tmp_path, server.url, db=db_url)
         store = open_store(settings)
         yield settings, store, server.recorder
         store.close()

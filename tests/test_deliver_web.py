@@ -26,12 +26,12 @@ LINK = re.compile(r"https?://[^/\s]+(/s/[a-z]+/[A-Za-z0-9_.\-]+)")
 
 
 @pytest.fixture
-def site(tmp_path):
+def site(tmp_path, db_url):
     port = free_port()
     base = f"http://127.0.0.1:{port}"
     with SmtpServer() as smtp:
         # the public URL is this server's: links in mails lead to it (and cookies are not Secure-only)
-        settings = make_settings(tmp_path, smtp.url, base_url=base)
+        settings = make_settings(tmp_path, smtp.url, base_url=base, db=db_url)
         store = open_store(settings)
         app = create_app(settings, store)
         http = make_server("127.0.0.1", port, app, threaded=True)

@@ -24,6 +24,7 @@ from zoneinfo import ZoneInfo
 import pytest
 import tomlkit
 from aiosmtpd.controller import Controller
+from pg_server import secret_key_for
 
 from mediawatch.config import Settings
 from mediawatch.demo.server import DemoServer, demo_sources
@@ -82,9 +83,9 @@ def inbox():
 
 # -- a workspace: demo site, registry, config ------------------------------------------------------------
 class Workspace:
-    def __init__(self, root: Path, smtp_url: str) -> None:
+    def __init__(self, root: Path, smtp_url: str, db_url: str) -> None:
         self.root = root
-        self.db = root / "mediawatch.sqlite3"
+        self.db = db_url  # the db_url fixture: SQLite, then PostgreSQL
         self.feeds = root / "feeds"
         self.config = root / "config.toml"
         self.log = root / "logs" / "nightly.jsonl"
@@ -123,6 +124,8 @@ class Workspace:
     def env(self) -> dict[str, str]:
         env = {k: v for k, v in os.environ.items() if not k.startswith("MEDIAWATCH_")}
         env.update(MEDIAWATCH_LANG="en", MEDIAWATCH_I18N_STRICT="1")
+        if secret_key_for(self.db):
+            env["MEDIAWATCH_SECRET_KEY"] = secret_key_for(self.db)
         return env
 
     def run(self, *args: str, at: str = AT) -> subprocess.CompletedProcess[str]:
@@ -158,9 +161,9 @@ def write_registry(folder: Path, entries: list[dict[str, object]]) -> None:
 
 
 @pytest.fixture
-def ws(tmp_path, inbox):
+def ws(tmp_path, inbox, db_url):
     with DemoServer(today=TODAY) as server:
-        workspace = Workspace(tmp_path, inbox.url)
+        workspace = Workspace(tmp_path, inbox.url, db_url)
         write_registry(workspace.feeds, demo_sources(server.base_url))
         workspace.write_config()
         yield workspace
@@ -183,7 +186,7 @@ def test_nightly_end_to_end_then_idempotent(ws, inbox):
         assert event in names, names
     assert {e["run"] for e in ws.events() if e["event"] != "log"} == {ws.events()[0]["run"]}
 
-    with open_store(f"sqlite:///{ws.db}") as store:
+    with open_store(ws.db) as store:
         issues = store.list_issues()
         assert len(issues) == 1
         issue = issues[0]
@@ -218,20 +221,20 @@ def test_nightly_end_to_end_then_idempotent(ws, inbox):
     last_run = [e for e in ws.events() if e.get("run") == ws.events()[-1]["run"]]
     assert "compose.already_done" in [e["event"] for e in last_run]
     assert "notify.nothing_new" in [e["event"] for e in last_run]
-    with open_store(f"sqlite:///{ws.db}") as store:
+    with open_store(ws.db) as store:
         assert len(store.list_issues()) == 1
 
     # a week later (no collection): the next draft is due, composed and announced
     later = ws.run("--no-collect", at=f"{(TODAY + timedelta(days=7)).isoformat()}T06:00:00+00:00")
     assert later.returncode == 4, later.stderr
-    with open_store(f"sqlite:///{ws.db}") as store:
+    with open_store(ws.db) as store:
         periods = sorted((i.period_from, i.period_to) for i in store.list_issues())
     assert periods == [due_bounds(TODAY), due_bounds(TODAY + timedelta(days=7))]
     assert len(inbox.messages) == 4
 
 
 def test_exit_code_when_another_run_is_active(ws):
-    with open_store(f"sqlite:///{ws.db}") as store, store.run_lock("collect"):
+    with open_store(ws.db) as store, store.run_lock("collect"):
         result = ws.run()
     assert result.returncode == 3
     assert "another collect run is active" in result.stderr
@@ -267,7 +270,7 @@ def test_killed_runs_leave_nothing_half_done(ws, inbox):
     os.kill(proc.pid, signal.SIGKILL)
     proc.wait()
     inbox.stall.set()
-    with open_store(f"sqlite:///{ws.db}") as store:
+    with open_store(ws.db) as store:
         issues = store.list_issues()
         assert len(issues) == 1  # composed whole, in one transaction
         assert ANNOUNCED not in [e.action for e in store.audit(issues[0].id)]
@@ -288,7 +291,7 @@ def test_killed_runs_leave_nothing_half_done(ws, inbox):
     assert final.returncode == 4, final.stderr
     assert "run.interrupted" in ws.names()
 
-    with open_store(f"sqlite:///{ws.db}") as store:
+    with open_store(ws.db) as store:
         issues = store.list_issues()
         assert len(issues) == 1, [i.slug for i in issues]  # never composed twice
         assert ANNOUNCED in [e.action for e in store.audit(issues[0].id)]

@@ -10,6 +10,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 from click.testing import CliRunner
+from pg_server import secret_key_for
 from review_samples import LANGS, PASSWORD, add_team, make_issue, open_store
 
 from mediawatch.cli import cli
@@ -197,10 +198,10 @@ def test_sendable_needs_every_edition_approved_as_rendered_now():
 
 # -- the workflow on a real store ---------------------------------------------------------------------
 @pytest.fixture
-def env(tmp_path):
-    store = open_store(tmp_path)
+def env(db_url):
+    store = open_store(db_url)
     add_team(store)
-    settings = Settings(db=str(tmp_path / "review.sqlite3"))
+    settings = Settings(db=db_url, secret_key=secret_key_for(db_url))
     yield store, settings
     store.close()
 
@@ -512,17 +513,17 @@ def test_secret_key_file_and_preview_links(tmp_path):
 
 # -- the CLI ----------------------------------------------------------------------------------------------
 @pytest.fixture
-def cli_env(tmp_path, monkeypatch):
+def cli_env(tmp_path, monkeypatch, db_url):
     (tmp_path / "empty.toml").write_text("", encoding="utf-8")
     monkeypatch.setenv("MEDIAWATCH_CONFIG", str(tmp_path / "empty.toml"))
     monkeypatch.delenv("MEDIAWATCH_DB", raising=False)
     monkeypatch.delenv("MEDIAWATCH_USER", raising=False)
-    db = tmp_path / "review.sqlite3"
     runner = CliRunner()
 
     def run(*args: str, input: str | None = None):
-        return runner.invoke(cli, ["--db", str(db), *args], input=input, catch_exceptions=False)
+        return runner.invoke(cli, ["--db", db_url, *args], input=input, catch_exceptions=False)
 
+    run.db = db_url
     return run, tmp_path
 
 
@@ -556,7 +557,7 @@ def test_cli_users(cli_env):
     assert json.loads(run("users", "list", "--json").output.splitlines()[1])["active"] is False
     result = run("issues", "list", "--json")
     assert result.exit_code == 0
-    store = open_store(tmp)
+    store = open_store(run.db)
     with pytest.raises(Forbidden):
         authenticate(store, "bruno", PASSWORD, "127.0.0.1")
     with pytest.raises(Forbidden, match="bruno is disabled"):
@@ -568,7 +569,7 @@ def test_cli_users(cli_env):
 
 def test_cli_issue_workflow(cli_env):
     run, tmp = cli_env
-    store = open_store(tmp)
+    store = open_store(run.db)
     add_team(store)
     issue_id = make_issue(store)
     slug = store.find_issue(issue_id).slug
