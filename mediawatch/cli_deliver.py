@@ -290,7 +290,8 @@ def _print_status(obj: Context, issue: str, as_json: bool) -> None:
     from mediawatch.deliver.send import send_status
     from mediawatch.review.workflow import state_label
 
-    found, counts, problems = send_status(obj.store, issue)
+    where = send_status(obj.store, issue)
+    found, counts, problems = where.issue, where.counts, where.problems
     if as_json:
         data = {
             "issue": found.slug,
@@ -312,6 +313,15 @@ def _print_status(obj: Context, issue: str, as_json: bool) -> None:
                 }
                 for m in problems
             ],
+            "unconfirmed_messages": [
+                {
+                    "recipient": m.recipient,
+                    "language": m.language,
+                    "message_id": m.message_id,
+                    "last_response": m.last_response,
+                }
+                for m in where.unconfirmed
+            ],
         }
         click.echo(json.dumps(data, ensure_ascii=False))
         return
@@ -330,8 +340,9 @@ def _print_status(obj: Context, issue: str, as_json: bool) -> None:
             click.echo(f"  {status.value:10} {n}")
     for lang, by in sorted(counts.by_language.items()):
         click.echo(f"  [{lang}] " + " ".join(f"{s}={n}" for s, n in sorted(by.items())))
-    if counts.unconfirmed:
-        click.echo(t("deliver.cli.unconfirmed", obj.lang, count=counts.unconfirmed))
+    click.echo(t("deliver.cli.unconfirmed", obj.lang, count=counts.unconfirmed))
+    for m in where.unconfirmed:
+        click.echo(f"  ? {m.recipient} [{m.language}] {m.message_id}: {m.last_response}")
     if counts.next_attempt_at and counts.by_status.get(OutboxStatus.QUEUED.value):
         click.echo(
             t(

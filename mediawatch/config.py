@@ -77,6 +77,9 @@ class Settings:
     web_threads: int = 4  # threads in each process
     # [deliver]
     smtp_url: str = ""  # smtp://user:pass@host:port, smtps://..., ?starttls=1
+    smtp_end_timeout: float = 600.0  # seconds to wait for the reply after the end of data (RFC 5321)
+    # links in mail may point to loopback/private hosts or plain http (tests and the demo only)
+    allow_private_links: bool = False
     mail_from: str = ""  # MEDIAWATCH_FROM
     reply_to: str = ""
     send_rate: float = 50.0  # messages per second, steady

@@ -101,3 +101,96 @@ def test_kill_9_at_random_points_never_loses_nor_duplicates(tmp_path, db_url):
         assert interrupted >= 1
         assert counts.unconfirmed == interrupted
         store.close()
+
+
+FAULTS = [
+    ("connect", "421 4.3.2 busy"),
+    ("connect", "rst"),
+    ("ehlo", "451 4.3.0 later"),
+    ("mail", "421 4.3.2 closing"),
+    ("mail", "451 4.3.0 later"),
+    ("rcpt", "451 4.3.0 later"),
+    ("rcpt", "fin"),
+    ("data", "rst"),
+    ("data", "451 4.3.0 later"),
+    ("mid_data", "fin"),
+    ("mid_data", "rst"),
+    ("before_dot", "fin"),
+    ("before_dot", "rst"),
+    ("end", "451 4.3.0 later"),
+    ("end", "fin"),
+    ("end", "rst"),
+    ("end", "stall"),
+    ("rcpt", "stall"),
+]
+
+
+def test_kill_9_while_the_server_misbehaves(tmp_path):
+    """SIGKILL at random points while the fault-injecting server (tests/smtp_faults.py) breaks random
+    transactions; then the faults clear and `send` runs again until it exits 0. No subscriber gets two
+    copies; one without a copy is always a message counted as sent without the server's reply (the dot
+    was written: the one window no client can close), and `send --status` counts it."""
+    from smtp_faults import FaultServer
+
+    from mediawatch.types import OutboxStatus
+
+    seed = int(os.environ.get("MW_KILL_SEED", str(time.time_ns())))
+    print(f"MW_KILL_SEED={seed}")
+    rng = random.Random(seed)
+    readers = 60
+    with FaultServer() as server:
+        settings = make_settings(tmp_path, f"{server.url}?timeout=0.5", smtp_end_timeout=0.5)
+        store = open_store(settings)
+        issue_id = approved_issue(store, settings)
+        emails = [
+            add_confirmed(
+                store,
+                email=f"reader{n:03d}@example.org",
+                language=("fr", "en", "es")[n % 3],
+                publications="newsletter",
+                origin=CLI,
+            ).email
+            for n in range(readers)
+        ]
+        slug = store.find_issue(issue_id).slug
+        env = {"MEDIAWATCH_SEND_RATE": "200", "MEDIAWATCH_SMTP_END_TIMEOUT": "0.5"}
+        for _round in range(8):
+            for _ in range(rng.randint(1, 3)):
+                step, action = rng.choice(FAULTS)
+                server.plan(step, action, times=rng.randint(1, 2))
+            before = server.count
+            proc = _start(settings, slug, env)
+            target = before + rng.randint(1, 6)
+            wait_for(lambda: server.count >= target or proc.poll() is not None, timeout=60)
+            if proc.poll() is None:
+                time.sleep(rng.uniform(0, 0.02))
+                proc.send_signal(signal.SIGKILL)
+            proc.wait(timeout=60)
+            if proc.returncode == 0:  # a run that ends on its own says "sent" only when it is
+                assert store.find_issue(issue_id).state is IssueState.SENT
+                break
+        server.clear()
+        server.release()
+        for _ in range(6):
+            final = _start(settings, slug, env)
+            out, err = final.communicate(timeout=120)
+            if final.returncode == 0:
+                break
+            assert store.find_issue(issue_id).state is not IssueState.SENT
+        assert final.returncode == 0, (out.decode(), err.decode())
+        assert store.find_issue(issue_id).state is IssueState.SENT
+
+        copies = server.per_recipient()
+        with store.engine.connect() as conn:
+            rows = {
+                r.recipient: r
+                for r in conn.execute(sa.select(d.outbox).where(d.outbox.c.issue_id == issue_id))
+            }
+        duplicated = {e: n for e, n in copies.items() if n > 1}
+        assert not duplicated, f"duplicated (seed {seed}): {duplicated}"
+        unconfirmed = {e for e, r in rows.items() if r.status == OutboxStatus.SENT and not r.confirmed}
+        missing = {e for e in emails if copies[e.lower()] == 0}
+        assert missing <= unconfirmed, f"lost (seed {seed}): {sorted(missing - unconfirmed)}"
+        assert all(r.status == OutboxStatus.SENT for r in rows.values())  # no 5xx was planned
+        assert store.outbox_counts(issue_id).unconfirmed == len(unconfirmed)
+        store.close()

@@ -115,4 +115,4 @@ def mail_identity(settings: Settings) -> MailIdentity:
 
 
 def smtp_config(settings: Settings) -> SmtpConfig:
-    return parse_smtp_url(settings.smtp_url)
+    return parse_smtp_url(settings.smtp_url, settings.smtp_end_timeout)

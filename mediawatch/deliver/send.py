@@ -369,7 +369,20 @@ class _Sender:
                 )
 
 
-def send_status(store: Store, issue_ref: str | int) -> tuple[Issue, OutboxCounts, list[OutboxMessage]]:
-    """The issue, its outbox counts and its problem rows (failed, or waiting for a retry)."""
+@dataclass(frozen=True, slots=True)
+class SendStatus:
+    issue: Issue
+    counts: OutboxCounts
+    problems: list[OutboxMessage]  # failed, or waiting for a retry
+    unconfirmed: list[OutboxMessage]  # counted as sent, the server's reply never seen
+
+
+def send_status(store: Store, issue_ref: str | int) -> SendStatus:
+    """Where the sending of an issue stands, for `send --status`."""
     issue = store.find_issue(issue_ref)
-    return issue, store.outbox_counts(issue.id), store.outbox_problems(issue.id)
+    return SendStatus(
+        issue,
+        store.outbox_counts(issue.id),
+        store.outbox_problems(issue.id),
+        store.outbox_unconfirmed(issue.id),
+    )

@@ -6,12 +6,19 @@ parameters: ``timeout`` (seconds), ``cafile`` (a private CA), ``helo`` (the name
 A transaction is MAIL, RCPT, DATA, the message, and the end-of-data dot. :meth:`SmtpSession.transaction`
 calls ``before_end`` between the message and the dot: the caller commits "handed over" there, so a stop
 at any instant leaves a record that says truthfully which side of the dot it happened on (docs/deliver.md).
+
+Only the wait for the reply after the dot is ambiguous. Just before writing the dot the session looks
+whether the server already closed the connection or spoke (a 421 in the middle of DATA): a server that
+closes before it has the dot discards the message (RFC 5321 section 4.1.1.4), so that is a failed attempt,
+raised as :class:`EndNotSent` for the caller to undo its mark and retry. The reply after the dot is waited
+for ``end_timeout`` seconds (RFC 5321 section 4.5.3.2.6: 10 minutes), not the shorter command timeout.
 """
 
 from __future__ import annotations
 
 import ipaddress
 import re
+import select
 import smtplib
 import socket
 import ssl
@@ -30,7 +37,8 @@ class SmtpUnavailable(DeliveryError):
 
 
 class EndNotSent(SmtpUnavailable):
-    """The connection broke while writing the end-of-data dot: the server never had a whole message."""
+    """The connection broke before the end-of-data dot was written (detected just before it, or the write
+    failed): the server never had a whole message, and the caller's "handed over" mark must be undone."""
 
 
 class SenderRefused(DeliveryError):
@@ -48,6 +56,7 @@ class SmtpConfig:
     timeout: float = 30.0
     cafile: str = ""
     helo: str = ""
+    end_timeout: float = 600.0  # the wait for the reply after the dot (RFC 5321: 10 minutes)
 
     def describe(self) -> str:
         """Where we send, without the password."""
@@ -71,7 +80,7 @@ def _is_loopback(host: str) -> bool:
         return False
 
 
-def parse_smtp_url(url: str) -> SmtpConfig:
+def parse_smtp_url(url: str, end_timeout: float = 600.0) -> SmtpConfig:
     """Settings' ``smtp_url`` as a :class:`SmtpConfig`; ConfigError naming the problem."""
     if not url:
         raise ConfigError("no SMTP server configured: set smtp_url in [deliver] or MEDIAWATCH_SMTP_URL")
@@ -106,6 +115,7 @@ def parse_smtp_url(url: str) -> SmtpConfig:
         timeout=timeout,
         cafile=(query.get("cafile") or [""])[-1],
         helo=(query.get("helo") or [""])[-1],
+        end_timeout=end_timeout if end_timeout > 0 else 600.0,
     )
     if config.username and not (implicit or starttls) and not _is_loopback(config.host):
         raise ConfigError(
@@ -161,10 +171,10 @@ class SmtpSession:
             # Nagle's algorithm holds it until the server's delayed ACK (~40 ms a message).
             if smtp.sock is not None:
                 smtp.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-            smtp.ehlo()
+            self._greet(smtp)
             if cfg.starttls:
                 smtp.starttls(context=self._tls_context())
-                smtp.ehlo()
+                self._greet(smtp)
             if cfg.username:
                 smtp.login(cfg.username, cfg.password)
         except smtplib.SMTPAuthenticationError as exc:
@@ -178,6 +188,26 @@ class SmtpSession:
         self._smtp = smtp
         self._dirty = False
         self.connections += 1
+
+    def _greet(self, smtp: smtplib.SMTP) -> None:
+        """EHLO (HELO when EHLO is not understood). 4xx or a closed connection: SmtpUnavailable, try
+        again later; a refusal of both: SenderRefused (the server will not talk to us)."""
+        code, reply = smtp.ehlo()
+        if code == 250:
+            return
+        if 400 <= code < 500 or code == -1:
+            smtp.close()
+            raise SmtpUnavailable(f"{self.config.describe()} answered EHLO with {code} {_reply_text(reply)}")
+        code, reply = smtp.helo()
+        if code != 250:
+            smtp.close()
+            if 400 <= code < 500 or code == -1:
+                raise SmtpUnavailable(
+                    f"{self.config.describe()} answered HELO with {code} {_reply_text(reply)}"
+                )
+            raise SenderRefused(
+                f"{self.config.describe()} refuses to talk to us: {code} {_reply_text(reply)}"
+            )
 
     def close(self) -> None:
         smtp, self._smtp = self._smtp, None
@@ -245,23 +275,46 @@ class SmtpSession:
         # Past this line the server may have the whole message: from here on a failure is not "retry".
         before_end()
         stage = "end"
+        if _stirred(smtp):
+            # The server closed or spoke before our dot: it discards the transaction, nothing was delivered.
+            try:
+                code, reply = smtp.getreply()
+            except (OSError, smtplib.SMTPException) as exc:
+                self._forget(smtp)
+                raise EndNotSent(
+                    f"{self.config.describe()}: connection lost before the end of data: {exc}"
+                ) from None
+            self._forget(smtp)
+            if 400 <= code < 600:
+                return self._early_end("data", code, reply)
+            raise EndNotSent(
+                f"{self.config.describe()}: unexpected reply before the end of data: "
+                f"{code} {_reply_text(reply)}"
+            )
         try:
             smtp.send(b".\r\n")
         except (OSError, smtplib.SMTPException) as exc:
-            self._smtp = None
+            self._forget(smtp)
             raise EndNotSent(
                 f"{self.config.describe()}: connection lost before the end of data: {exc}"
             ) from None
         try:
+            if smtp.sock is not None:
+                smtp.sock.settimeout(self.config.end_timeout)
             code, reply = smtp.getreply()
+            if smtp.sock is not None:
+                smtp.sock.settimeout(self.config.timeout)
         except (OSError, smtplib.SMTPException) as exc:
-            if self._smtp is not None:
-                self._smtp.close()
-            self._smtp = None
+            self._forget(smtp)
             return Outcome("unknown", stage, None, f"no reply after the end of data: {exc}")
         if code == 250:
             return Outcome("sent", stage, code, _reply_text(reply))
         return self._early_end(stage, code, reply)
+
+    def _forget(self, smtp: smtplib.SMTP) -> None:
+        """Drop a connection whose state we no longer know (no QUIT: it may be dead or mid-message)."""
+        smtp.close()
+        self._smtp = None
 
     def _early_end(self, stage: str, code: int, reply: bytes) -> Outcome:
         self._dirty = True
@@ -271,6 +324,21 @@ class SmtpSession:
             self._smtp = None
         kind = "failed" if 500 <= code < 600 else "deferred"
         return Outcome(kind, stage, code, _reply_text(reply))
+
+
+def _stirred(smtp: smtplib.SMTP) -> bool:
+    """Has the server sent anything (a reply, FIN, RST) that we have not read? Looked at without waiting.
+
+    In the middle of DATA a server says nothing unless it is giving up, so any of these means the
+    transaction is over on its side."""
+    sock = smtp.sock
+    if sock is None:
+        return True
+    if isinstance(sock, ssl.SSLSocket) and sock.pending():
+        return True
+    poller = select.poll()
+    poller.register(sock.fileno(), select.POLLIN | select.POLLPRI)
+    return bool(poller.poll(0))
 
 
 class Pace:

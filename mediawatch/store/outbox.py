@@ -258,6 +258,23 @@ class OutboxRecords:
             )
             return [message_from_row(r) for r in rows]
 
+    def outbox_unconfirmed(self: _HasTx, issue_id: int, limit: int = 50) -> list[OutboxMessage]:
+        """Messages counted as sent without the server's 250: the end-of-data dot was written (or the
+        sender stopped right around it) and no reply was read. Never resent; listed for the operator."""
+        o = d.outbox
+        with self._tx() as conn:
+            rows = conn.execute(
+                sa.select(o)
+                .where(
+                    o.c.issue_id == issue_id,
+                    o.c.status == OutboxStatus.SENT.value,
+                    o.c.confirmed.is_(False),
+                )
+                .order_by(o.c.id)
+                .limit(limit)
+            )
+            return [message_from_row(r) for r in rows]
+
     def outbox_message(self: _HasTx, message_id: str) -> OutboxMessage | None:
         """The outbox row of a Message-ID (with or without angle brackets): how bounces find their sender."""
         o = d.outbox
