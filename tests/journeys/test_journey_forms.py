@@ -128,12 +128,7 @@ def test_every_staff_form_in_a_browser(stack: Stack):
     assert ana.url.startswith(f"{stack.url}/login")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="share links are built from the request's scheme and host, not base_url, and the proxy's "
-    "X-Forwarded-Proto is not trusted (issue 11 items 4 and 7; branches websec, deliver)",
-)
-def test_a_shared_preview_link_is_the_public_https_address(stack: Stack):
+def test_a_shared_preview_link_is_the_public_address_and_can_be_revoked(stack: Stack):
     stack.add_user("ana", "editor")
     composed = json.loads(stack.cli("compose", "newsletter", "--from", "30d", "--as", "ana", "--json").stdout)
     ana = stack.login("ana")
@@ -144,6 +139,13 @@ def test_a_shared_preview_link_is_the_public_https_address(stack: Stack):
     # The link works for someone without an account, through the proxy.
     reader = stack.page()
     assert reader.goto(shared).status == 200
+
+    # Sent to the wrong person: the editor revokes it, and it stops working at once.
+    ana.click("#manage-links")
+    ana.wait_for_load_state()
+    submit(ana, "#links-table button[id^=revoke-]")
+    expect(flash(ana, "web.links.revoked")).to_be_visible()
+    assert reader.goto(shared).status >= 400
 
 
 def test_every_reader_form_in_a_browser(stack: Stack):

@@ -44,11 +44,6 @@ def edit_title(page, item: int, title: str) -> None:
         page.click(f"#save-{item}")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="branch reviewux: refusals are drawn at the top of the page while it jumps to the edition "
-    "(issue 11 item 9)",
-)
 def test_an_editor_submits_approvers_approve_and_refusals_show_where_they_look(stack: Stack):
     for name, role in (("ana", "editor"), ("bruno", "approver"), ("carla", "approver")):
         stack.add_user(name, role)
