@@ -205,7 +205,7 @@ def subscribers_remove(obj: Context, email: str, forget: bool) -> None:
 
 # -- send ---------------------------------------------------------------------------------------------
 @cli.command("send")
-@click.argument("issue")
+@click.argument("issue", required=False)
 @click.option("--status", "show_status", is_flag=True, help="Only show where the sending of ISSUE stands.")
 @click.option("--json", "as_json", is_flag=True, help="With --status: print JSON.")
 @click.option("--dry-run", is_flag=True, help="Write every message to a folder (--out) instead of sending.")
@@ -213,25 +213,45 @@ def subscribers_remove(obj: Context, email: str, forget: bool) -> None:
     "--out", "out_dir", type=click.Path(file_okay=False), help="Folder for --dry-run [default: outbox-ISSUE]."
 )
 @click.option("--test", "test_address", metavar="ADDRESS", help="Send one copy of each edition to ADDRESS.")
+@click.option(
+    "--due",
+    is_flag=True,
+    help="Instead of ISSUE: send every scheduled issue whose time has come (and finish unfinished sends).",
+)
+@click.option(
+    "--now", "send_now", is_flag=True, help="Send a scheduled ISSUE before its time (audit-logged)."
+)
 @click.pass_obj
 @handle_errors
 def send(
     obj: Context,
-    issue: str,
+    issue: str | None,
     show_status: bool,
     as_json: bool,
     dry_run: bool,
     out_dir: str | None,
     test_address: str | None,
+    due: bool,
+    send_now: bool,
 ) -> None:
     """Send an approved issue to its subscribers, each in their language, exactly once.
 
-    Refused (with the reasons) unless review approved every edition as it renders now. Killed and run
-    again, it goes on where it stopped. Exit codes: 0 sent, 1 messages still queued (run again), 2 refused.
+    Refused (with the reasons) unless review approved every edition as it renders now, and, for a
+    scheduled issue, before its time (unless --now). Killed and run again, it goes on where it stopped.
+    Exit codes: 0 sent, 1 messages still queued (run again), 2 refused.
+    With --due (for a timer): 0 when nothing due is left, 1 when a due issue is not finished.
     """
-    from mediawatch.deliver.send import NotSendable, ServerUnreachable
+    from mediawatch.deliver.links import UnsafeLink
+    from mediawatch.deliver.send import NotSendable, NotYetDue, ServerUnreachable
 
+    if due == bool(issue) or (due and (show_status or dry_run or test_address or send_now)):
+        click.echo(t("error.prefix", obj.lang, message=t("deliver.cli.issue_or_due", obj.lang)), err=True)
+        sys.exit(EXIT_USAGE)
     try:
+        if due:
+            _send_due(obj)
+            return
+        assert issue is not None
         if show_status:
             _print_status(obj, issue, as_json)
         elif test_address:
@@ -239,18 +259,57 @@ def send(
         elif dry_run:
             _dry_run(obj, issue, out_dir)
         else:
-            _send(obj, issue)
+            _send(obj, issue, send_now)
     except NotSendable as exc:
         click.echo(t("deliver.cli.refused", obj.lang, issue=issue), err=True)
         for reason in exc.reasons:
             click.echo(f"  - {reason}", err=True)
+        sys.exit(EXIT_USAGE)
+    except NotYetDue as exc:
+        when = exc.when.strftime("%Y-%m-%d %H:%M UTC")
+        click.echo(t("deliver.cli.not_yet_due", obj.lang, issue=exc.slug, when=when), err=True)
+        sys.exit(EXIT_USAGE)
+    except UnsafeLink as exc:
+        click.echo(t("error.prefix", obj.lang, message=exc.translated(obj.lang)), err=True)
         sys.exit(EXIT_USAGE)
     except ServerUnreachable as exc:  # not the user's mistake: the same command later goes on
         click.echo(t("error.prefix", obj.lang, message=exc), err=True)
         sys.exit(EXIT_ERROR)
 
 
-def _send(obj: Context, issue: str) -> None:
+def _send_due(obj: Context) -> None:
+    from mediawatch.deliver.send import send_due
+
+    results = send_due(obj.store, obj.settings, lang=obj.lang)
+    if not results:
+        click.echo(t("deliver.cli.due_none", obj.lang))
+        return
+    left = False
+    for r in results:
+        if r.outcome == "sent" and r.report is not None:
+            total = r.report.counts.total
+            click.echo(t("deliver.cli.due_sent", obj.lang, issue=r.slug, total=total))
+        elif r.outcome == "busy":
+            click.echo(t("deliver.cli.due_busy", obj.lang, issue=r.slug))
+        else:
+            left = True
+            click.echo(t(f"deliver.cli.due_{r.outcome}", obj.lang, issue=r.slug, detail=r.detail), err=True)
+            for reason in r.reasons:
+                click.echo(f"  - {reason}", err=True)
+    if left:
+        sys.exit(EXIT_ERROR)
+
+
+def _os_user() -> str:
+    import getpass
+
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):  # no name for this uid (some containers)
+        return "unknown"
+
+
+def _send(obj: Context, issue: str, send_now: bool) -> None:
     from mediawatch.deliver.send import send_issue
     from mediawatch.store.outbox import OutboxCounts
 
@@ -261,7 +320,15 @@ def _send(obj: Context, issue: str) -> None:
             done = sum(n for s, n in counts.by_status.items() if s != OutboxStatus.QUEUED.value)
             click.echo(t("deliver.cli.progress", obj.lang, done=done, total=counts.total), err=True)
 
-    report = send_issue(obj.store, obj.settings, issue, lang=obj.lang, progress=progress)
+    report = send_issue(
+        obj.store,
+        obj.settings,
+        issue,
+        lang=obj.lang,
+        progress=progress,
+        now=send_now,
+        requested_by=f"cli:{_os_user()}",
+    )
     counts = report.counts
     by = counts.by_status
     click.echo(

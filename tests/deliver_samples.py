@@ -124,6 +124,7 @@ def make_settings(tmp_path: Path, smtp_url: str = "", **changes: Any) -> Setting
         mail_from=FROM,
         reply_to="Team 4p1000 <team@example.org>",
         base_url="https://news.example.org",
+        site_url="https://news.example.org/archive",
         secret_key=SECRET,
         send_rate=0.0,
         send_retry_base=0.05,

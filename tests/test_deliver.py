@@ -45,6 +45,7 @@ def cli_env(settings, **extra):
         "MEDIAWATCH_FROM": settings.mail_from,
         "MEDIAWATCH_REPLY_TO": settings.reply_to,
         "MEDIAWATCH_BASE_URL": settings.base_url,
+        "MEDIAWATCH_SITE_URL": settings.site_url,
         "MEDIAWATCH_SECRET_KEY": SECRET,
         "MEDIAWATCH_SEND_RATE": "0",
         "MEDIAWATCH_SEND_RETRY_BASE": "0.05",

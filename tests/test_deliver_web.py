@@ -31,7 +31,7 @@ def site(tmp_path, db_url):
     base = f"http://127.0.0.1:{port}"
     with SmtpServer() as smtp:
         # the public URL is this server's: links in mails lead to it (and cookies are not Secure-only)
-        settings = make_settings(tmp_path, smtp.url, base_url=base, db=db_url)
+        settings = make_settings(tmp_path, smtp.url, base_url=base, db=db_url, allow_private_links=True)
         store = open_store(settings)
         app = create_app(settings, store)
         http = make_server("127.0.0.1", port, app, threaded=True)

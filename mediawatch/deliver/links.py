@@ -11,13 +11,15 @@ old newsletter must still let its reader leave.
 from __future__ import annotations
 
 import enum
+import ipaddress
 from dataclasses import dataclass
-from urllib.parse import quote
+from urllib.parse import quote, urlsplit
 
 from itsdangerous import BadSignature, SignatureExpired, URLSafeSerializer, URLSafeTimedSerializer
 
 from mediawatch.config import Settings
-from mediawatch.errors import WorkflowError
+from mediawatch.errors import ConfigError, WorkflowError
+from mediawatch.i18n import t
 from mediawatch.render.result import PersonalLinks
 from mediawatch.review.links import secret_key
 from mediawatch.store import Store
@@ -87,6 +89,65 @@ class LinkSigner:
             unsubscribe_url=self.url(LinkPurpose.UNSUBSCRIBE, subscriber),
             preferences_url=self.url(LinkPurpose.PREFERENCES, subscriber),
         )
+
+
+class UnsafeLink(ConfigError):
+    """A link we would put in a mail is not an absolute public URL (or a one-click link is not https).
+
+    ``key``/``fields`` say it in any language; ``str()`` is the English text."""
+
+    def __init__(self, setting: str, url: str, problem: str) -> None:
+        self.setting = setting
+        self.url = url
+        self.key = f"deliver.links.{problem}"
+        self.fields = {"setting": setting, "url": url or "", "setting_upper": setting.upper()}
+        super().__init__(t(self.key, "en", **self.fields))
+
+    def translated(self, lang: str) -> str:
+        return t(self.key, lang, **self.fields)
+
+
+_LOCAL_NAMES = ("localhost", "localhost.localdomain", "ip6-localhost", "ip6-loopback")
+_LOCAL_SUFFIXES = (".localhost", ".local", ".internal", ".lan", ".home.arpa", ".test", ".invalid")
+
+
+def link_problem(url: str, *, https: bool = False) -> str:
+    """Why ``url`` cannot go in a mail read anywhere ("" : it can). Pure: no DNS lookup.
+
+    Refused: relative or schemeless URLs, schemes other than http(s) (https only when ``https``),
+    loopback, private, link-local and otherwise non-global addresses, and names that only resolve
+    inside one machine or network (localhost, .local, .internal, ...)."""
+    parts = urlsplit(url.strip())
+    scheme = parts.scheme.lower()
+    if scheme not in ("http", "https") or not parts.hostname:
+        return "relative"
+    host = parts.hostname.lower().rstrip(".")
+    try:
+        local = not ipaddress.ip_address(host).is_global
+    except ValueError:
+        local = host in _LOCAL_NAMES or host.endswith(_LOCAL_SUFFIXES) or "." not in host
+    if local:
+        return "private"
+    return "not_https" if https and scheme != "https" else ""
+
+
+def check_link(setting: str, url: str, *, https: bool = False, allow_private: bool = False) -> None:
+    """UnsafeLink unless ``url`` (built from ``setting``) is fit for a mail. ``allow_private`` (the
+    ``allow_private_links`` setting, for tests and the demo) accepts loopback/private hosts and http,
+    never a relative link."""
+    problem = link_problem(url, https=https)
+    if problem == "relative" or (problem and not allow_private):
+        raise UnsafeLink(setting, url, problem)
+
+
+def check_mail_links(settings: Settings, *, archive: bool = True) -> None:
+    """Refuse to write mail whose links would not work for its reader: ``base_url`` (preferences,
+    confirmation and the RFC 8058 one-click unsubscribe link, which must be https) and, for issues,
+    ``site_url`` (read online, the archive, the other editions)."""
+    allow = settings.allow_private_links
+    check_link("base_url", settings.base_url.strip(), https=True, allow_private=allow)
+    if archive:
+        check_link("site_url", settings.site_url.strip(), allow_private=allow)
 
 
 def link_signer(settings: Settings) -> LinkSigner:

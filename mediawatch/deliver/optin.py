@@ -16,7 +16,7 @@ import jinja2
 
 from mediawatch.config import Settings
 from mediawatch.deliver.identity import MailIdentity, mail_identity, smtp_config
-from mediawatch.deliver.links import CONFIRM_DAYS, LinkPurpose
+from mediawatch.deliver.links import CONFIRM_DAYS, LinkPurpose, check_mail_links
 from mediawatch.deliver.smtp import SmtpSession
 from mediawatch.errors import DeliveryError
 from mediawatch.i18n import t
@@ -156,6 +156,7 @@ class OptinMailer:
     """Sends opt-in mails over one SMTP connection (an import may send many)."""
 
     def __init__(self, store: Store, settings: Settings) -> None:
+        check_mail_links(settings, archive=False)
         self.store = store
         self.identity = mail_identity(settings)
         self.session = SmtpSession(smtp_config(settings))

@@ -28,6 +28,7 @@ from types import FrameType
 from mediawatch.config import Settings
 from mediawatch.deliver.editions import PreparedEdition, prepare_editions
 from mediawatch.deliver.identity import MailIdentity, mail_identity, smtp_config
+from mediawatch.deliver.links import check_mail_links
 from mediawatch.deliver.smtp import EndNotSent, Outcome, Pace, SmtpConfig, SmtpSession, SmtpUnavailable
 from mediawatch.deliver.subscribers import Origin, mark_undeliverable
 from mediawatch.errors import DeliveryError
@@ -52,6 +53,15 @@ class NotSendable(DeliveryError):
         super().__init__(f"issue {slug} cannot be sent: " + "; ".join(reasons))
 
 
+class NotYetDue(DeliveryError):
+    """A scheduled issue whose time has not come: `send` refuses it (``--now`` overrides)."""
+
+    def __init__(self, slug: str, when: datetime) -> None:
+        self.slug = slug
+        self.when = when
+        super().__init__(f"issue {slug} is scheduled for {when:%Y-%m-%d %H:%M UTC}; not sent before then")
+
+
 class ServerUnreachable(DeliveryError):
     """The SMTP server stayed unreachable: the run stopped, the remaining messages wait in the outbox."""
 
@@ -66,6 +76,27 @@ class SendReport:
     connections: int
     stopped: bool  # a SIGINT/SIGTERM asked the run to stop between two messages
     seconds: float
+
+
+Clock = Callable[[], datetime]
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+def waits_until(issue: Issue, now: datetime) -> datetime | None:
+    """The time a scheduled issue waits for, or None when it may go now."""
+    if issue.state is IssueState.SCHEDULED and issue.scheduled_for is not None and issue.scheduled_for > now:
+        return issue.scheduled_for
+    return None
+
+
+def is_due(issue: Issue, now: datetime) -> bool:
+    """What `send --due` sends: scheduled issues whose time has come, and sends left unfinished."""
+    if issue.state is IssueState.SENDING:
+        return True
+    return issue.state is IssueState.SCHEDULED and waits_until(issue, now) is None
 
 
 def retry_delay(attempts: int, base: float) -> float:
@@ -127,9 +158,13 @@ def send_issue(
     actor: str = "deliver",
     lang: str | None = None,
     progress: Callable[[OutboxCounts], None] | None = None,
+    now: bool = False,
+    requested_by: str = "",
+    clock: Clock = utc_now,
 ) -> SendReport:
-    """Send (or finish sending) an issue; see the module docstring. Raises NotSendable, ConfigError,
-    SenderRefused, LockedError, or DeliveryError when the server stays unreachable (rerun to go on)."""
+    """Send (or finish sending) an issue; see the module docstring. Raises NotYetDue (a scheduled issue
+    before its time, unless ``now``: then the audit log records who sent it early), NotSendable,
+    ConfigError, SenderRefused, LockedError, or DeliveryError when the server stays unreachable."""
     from mediawatch.review.actions import begin_sending, mark_sent
 
     started = time.monotonic()
@@ -138,12 +173,25 @@ def send_issue(
         issue = store.find_issue(issue.id)
         if issue.state is IssueState.SENT:
             return SendReport(issue, store.outbox_counts(issue.id), False, 0, 0, 0, False, 0.0)
+        early = waits_until(issue, clock())
+        if early is not None and not now:
+            raise NotYetDue(issue.slug, early)
         refuse_unsendable(store, issue, settings, lang)
         identity = mail_identity(settings)
         server = smtp_config(settings)
         content = store.issue_content(issue.id)
         editions = prepare_editions(content, settings)
+        check_mail_links(settings)
         begin_sending(store, issue.id, settings, actor=actor)
+        if early is not None:
+            store.log_event(
+                issue.id,
+                requested_by or actor,
+                "send.now",
+                before=early.isoformat(),
+                after=clock().isoformat(),
+                detail=f"scheduled for {early:%Y-%m-%d %H:%M UTC}, sent early with --now",
+            )
         built = store.send_record(issue.id) is None
         record = store.build_outbox(
             issue.id,
@@ -177,6 +225,56 @@ def send_issue(
             stopped=stop.requested,
             seconds=time.monotonic() - started,
         )
+
+
+@dataclass(frozen=True, slots=True)
+class DueResult:
+    """What `send --due` did with one issue: ``outcome`` is sent, unfinished, refused, busy or error."""
+
+    slug: str
+    outcome: str
+    detail: str = ""
+    report: SendReport | None = None
+    reasons: tuple[str, ...] = ()
+
+
+def send_due(
+    store: Store,
+    settings: Settings,
+    *,
+    actor: str = "deliver",
+    lang: str | None = None,
+    clock: Clock = utc_now,
+) -> list[DueResult]:
+    """Send every issue whose time has come (and finish sends left unfinished), each once.
+
+    Safe to run from a timer, twice at once, or again and again: each issue goes through
+    :func:`send_issue`, whose per-issue lock and outbox make a second sender wait its turn or find
+    the work done. One issue's failure does not stop the others."""
+    from mediawatch.errors import ConfigError, LockedError
+
+    now = clock()
+    due = sorted(
+        (i for i in store.list_issues() if is_due(i, now)),
+        key=lambda i: (i.scheduled_for or now, i.id),
+    )
+    results = []
+    for issue in due:
+        try:
+            report = send_issue(store, settings, issue.id, actor=actor, lang=lang, clock=clock)
+        except NotSendable as exc:
+            results.append(DueResult(issue.slug, "refused", str(exc), reasons=tuple(exc.reasons)))
+        except NotYetDue as exc:  # rescheduled meanwhile
+            results.append(DueResult(issue.slug, "refused", str(exc)))
+        except LockedError as exc:
+            results.append(DueResult(issue.slug, "busy", str(exc)))
+        except (DeliveryError, ConfigError) as exc:
+            log.error("send --due: issue %s: %s", issue.slug, exc)
+            results.append(DueResult(issue.slug, "error", str(exc)))
+        else:
+            sent = report.issue.state is IssueState.SENT
+            results.append(DueResult(issue.slug, "sent" if sent else "unfinished", report=report))
+    return results
 
 
 def _summary(counts: OutboxCounts) -> str:

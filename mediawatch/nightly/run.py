@@ -1,4 +1,5 @@
-"""`mediawatch nightly`: collect -> classify -> compose the due drafts -> render them -> tell the editors.
+"""`mediawatch nightly`: collect -> classify -> compose the due drafts -> render them -> tell the editors
+-> send the scheduled issues whose time has come (`mediawatch send --due`).
 
 Every step keeps its state in the database as it goes, so a run killed at any instant (reboot, kill -9,
 OOM) is completed by the next one, and a repeated run does nothing twice:
@@ -9,8 +10,10 @@ OOM) is completed by the next one, and a repeated run does nothing twice:
 * a draft is one transaction (``Store.create_issue``): it exists whole or not at all, and a period that
   already has its draft is never composed again (the same period is due until the next boundary);
 * rendering writes each file atomically and is simply redone for a draft not yet announced;
-* a draft counts as announced once the editors' email was accepted by the SMTP server, recorded in the
-  audit log right after (a kill between the two can repeat one email; it never loses one).
+* the editors' email is recorded per editor once the SMTP server accepted it (``nightly/notify.py``): a
+  refused address is retried by the next run, alone; a draft counts as announced once every editor has it;
+* scheduled issues are sent by :func:`mediawatch.deliver.send.send_due`, exactly once (its outbox), when
+  their time has come by the real clock, whatever ``--at`` says.
 
 The run holds the collection lock for its whole length (a plain ``mediawatch collect`` and another
 nightly wait their turn: exit code 3), and is recorded in the ``runs`` table; a run found still
@@ -77,6 +80,7 @@ class NightlyResult:
     announced: tuple[str, ...]
     notified: tuple[str, ...]  # recipients of the editors' email
     errors: tuple[str, ...]  # "stage: what went wrong"
+    sent: tuple[str, ...] = ()  # scheduled issues this run sent
 
     def summary_line(self) -> str:
         """One key=value line for cron mail and scripts (never translated)."""
@@ -87,6 +91,7 @@ class NightlyResult:
             f"relevant={self.relevant} composed={','.join(self.composed) or '-'} "
             f"already_composed={','.join(self.already_composed) or '-'} "
             f"announced={','.join(self.announced) or '-'} notified={len(self.notified)} "
+            f"sent={','.join(self.sent) or '-'} "
             f"errors={len(self.errors)} duration_s={(self.finished - self.started).total_seconds():.1f}"
         )
 
@@ -114,6 +119,7 @@ class _State:
     rendered: list[str] = field(default_factory=list)
     announced: list[str] = field(default_factory=list)
     notified: list[str] = field(default_factory=list)
+    sent: list[str] = field(default_factory=list)
     notified_problems: list[str] | None = None
     errors: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
@@ -124,8 +130,16 @@ class NightlyRun:
     """One run; :func:`run_nightly` is the entry point."""
 
     def __init__(
-        self, store: Store, settings: Settings, log: EventLog, *, now: datetime, ui_lang: str
+        self,
+        store: Store,
+        settings: Settings,
+        log: EventLog,
+        *,
+        now: datetime,
+        ui_lang: str,
+        clock: Callable[[], datetime] | None = None,
     ) -> None:
+        self.clock = clock or (lambda: datetime.now(UTC))  # sending goes by the real time, not --at
         self.store = store
         self.settings = settings
         self.log = log
@@ -297,6 +311,21 @@ class NightlyRun:
             subject=message["Subject"],
         )
 
+    def send_due(self) -> None:
+        """`mediawatch send --due`: each scheduled issue whose time has come, once."""
+        from mediawatch.deliver.send import send_due
+
+        for r in send_due(self.store, self.settings, actor=ACTOR, lang=self.ui_lang, clock=self.clock):
+            if r.outcome == "sent":
+                self.state.sent.append(r.slug)
+                total = r.report.counts.total if r.report else 0
+                self.log.info("send.done", slug=r.slug, messages=total)
+            elif r.outcome == "busy":
+                self.log.info("send.busy", slug=r.slug)
+            else:
+                self.state.errors.append(f"send: {r.slug}: {r.outcome}: {r.detail}")
+                self.log.error("send.failed", slug=r.slug, outcome=r.outcome, error=r.detail)
+
     # -- helpers ----------------------------------------------------------------------------------
     def _news(self, drafts: list[Issue]) -> RunNews:
         failing, stale = [], []
@@ -377,6 +406,8 @@ def run_nightly(
     collect: bool = True,
     notify: bool = True,
     force: bool = False,
+    send: bool = True,
+    clock: Callable[[], datetime] | None = None,
 ) -> NightlyResult:
     """One nightly run under the collection lock (LockedError when another run holds it)."""
     log = log or EventLog(logging.getLogger("mediawatch.nightly"))
@@ -385,7 +416,7 @@ def run_nightly(
         interrupted = store.mark_interrupted_runs([RUN_KIND, "collect"])
         run_id = store.start_run(RUN_KIND)
         log = log.bind(run=run_id)
-        job = NightlyRun(store, settings, log, now=now or started, ui_lang=ui_lang)
+        job = NightlyRun(store, settings, log, now=now or started, ui_lang=ui_lang, clock=clock)
         job.resumed = any(r.kind == RUN_KIND for r in interrupted)
         log.info(
             "nightly.start",
@@ -406,6 +437,8 @@ def run_nightly(
             job._stage("render", lambda: job.render(drafts))
         if notify:
             job._stage("notify", lambda: job.notify(drafts))
+        if send:
+            job._stage("send", job.send_due)
         s = job.state
         result = NightlyResult(
             exit_code=_exit_code(s, collect),
@@ -425,6 +458,7 @@ def run_nightly(
             announced=tuple(s.announced),
             notified=tuple(s.notified),
             errors=tuple(s.errors),
+            sent=tuple(s.sent),
         )
         summary = result.as_dict()
         if s.notified_problems is not None:
