@@ -28,6 +28,7 @@ import tempfile
 import threading
 import time
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -44,6 +45,7 @@ SHIPPED_NGINX_CONF = ROOT / "contrib" / "nginx-mediawatch.conf"
 HOST = "news.example.org"
 # The console script installed beside the interpreter, as an operator runs it.
 MEDIAWATCH = [str(Path(sys.executable).parent / "mediawatch")]
+CLOCKED_CLI = Path(__file__).with_name("clocked_cli.py")
 STARTUP_TIMEOUT = 60.0  # generous: two cores shared with other test runs
 
 
@@ -356,11 +358,18 @@ def cli_env(config: Path, **extra: str) -> dict[str, str]:
 
 
 def mediawatch(
-    config: Path, *args: str, env: dict[str, str] | None = None, check: bool = True, timeout: float = 300
+    config: Path,
+    *args: str,
+    env: dict[str, str] | None = None,
+    check: bool = True,
+    timeout: float = 300,
+    at: datetime | None = None,
 ) -> subprocess.CompletedProcess[str]:
-    """``mediawatch ARGS`` as an operator types it, with the stack's config."""
+    """``mediawatch ARGS`` as an operator types it, with the stack's config; with ``at``, the delivery
+    schedule takes ``at`` for the current time (clocked_cli.py)."""
+    command = MEDIAWATCH if at is None else [sys.executable, str(CLOCKED_CLI), at.isoformat()]
     done = subprocess.run(
-        [*MEDIAWATCH, *args],
+        [*command, *args],
         capture_output=True,
         text=True,
         env=env or cli_env(config),
@@ -511,8 +520,10 @@ class Stack:
     def url(self) -> str:
         return self.proxy.url
 
-    def cli(self, *args: str, check: bool = True, env: dict[str, str] | None = None) -> Any:
-        return mediawatch(self.config, *args, check=check, env=env)
+    def cli(
+        self, *args: str, check: bool = True, env: dict[str, str] | None = None, at: datetime | None = None
+    ) -> Any:
+        return mediawatch(self.config, *args, check=check, env=env, at=at)
 
     def page(self, locale: str = "en-GB") -> Any:
         """A new page in a browser context of its own (own cookies), its POSTs recorded."""
