@@ -549,6 +549,13 @@ class Stack:
         assert "/login" not in urlsplit(page.url).path, page.content()[:2000]
         return page
 
+    def subscriber(self, email: str) -> Any:
+        """The stored subscriber (or None), read straight from the database: quicker than the CLI."""
+        from mediawatch.store import open_store
+
+        with open_store(str(self.settings["collect"]["db"])) as store:
+            return store.find_subscriber(email)
+
     def mails(self) -> list[Received]:
         return self.smtp.recorder.snapshot()
 

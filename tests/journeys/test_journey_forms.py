@@ -26,12 +26,6 @@ def submit(page, selector: str) -> None:
         page.click(selector)
 
 
-def subscriber(stack: Stack, email: str) -> dict | None:
-    out = stack.cli("subscribers", "list", "--json").stdout
-    rows = [json.loads(line) for line in out.splitlines() if line.strip()]
-    return next((r for r in rows if r["email"] == email), None)
-
-
 def test_every_staff_form_in_a_browser(stack: Stack):
     for name, role in (("ana", "editor"), ("bruno", "approver")):
         stack.add_user(name, role)
@@ -159,7 +153,7 @@ def test_every_reader_form_in_a_browser(stack: Stack):
     (confirm_url,) = links_in(mail, "/s/confirm/")
     page.goto(confirm_url)
     submit(page, "#confirm-button")
-    assert subscriber(stack, email)["status"] == "active"
+    assert stack.subscriber(email).status.value == "active"
 
     # Preferences: both publications, in Spanish; then unsubscribe and come back from the same page.
     page.click("a[href*='/s/preferences/']")
@@ -168,16 +162,16 @@ def test_every_reader_form_in_a_browser(stack: Stack):
     page.check("input[name=publications][value=press-review]")
     submit(page, "#save-button")
     expect(page.locator("body")).to_contain_text(t("public.preferences.saved", "es"))
-    row = subscriber(stack, email)
-    assert row["language"] == "es"
-    assert sorted(row["publications"].split(";")) == ["newsletter", "press-review"]
+    row = stack.subscriber(email)
+    assert row.language == "es"
+    assert sorted(p.value for p in row.publications) == ["newsletter", "press-review"]
     submit(page, "#prefs-unsubscribe-button")
-    assert subscriber(stack, email)["status"] == "unsubscribed"
+    assert stack.subscriber(email).status.value == "unsubscribed"
     submit(page, "#resubscribe-button")
-    assert subscriber(stack, email)["status"] == "active"
+    assert stack.subscriber(email).status.value == "active"
 
     # The unsubscribe page a person reaches from the List-Unsubscribe link: one button.
     https = [u.strip(" <>") for u in mail.message()["List-Unsubscribe"].split(",") if "https://" in u]
     page.goto(https[0])
     submit(page, "form button[type=submit]")
-    assert subscriber(stack, email)["status"] == "unsubscribed"
+    assert stack.subscriber(email).status.value == "unsubscribed"
