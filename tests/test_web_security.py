@@ -51,10 +51,11 @@ class Server:
 
 
 def start_server(
-    tmp: Path, smtp: SmtpServer, *args: str, **env_extra: str
+    tmp: Path, smtp: SmtpServer, *args: str, port: int = 0, base_url: str = "", **env_extra: str
 ) -> tuple[subprocess.Popen[str], str]:
-    """`mediawatch serve` on a free port of 127.0.0.1, base_url being that address; waits until it answers."""
-    port = free_port()
+    """`mediawatch serve` on a free port of 127.0.0.1 (base_url: that address unless given); waits until it
+    answers."""
+    port = port or free_port()
     url = f"http://127.0.0.1:{port}"
     (tmp / "empty.toml").write_text("", encoding="utf-8")
     env = {
@@ -62,7 +63,7 @@ def start_server(
         "MEDIAWATCH_CONFIG": str(tmp / "empty.toml"),
         "MEDIAWATCH_LANG": "en",
         "MEDIAWATCH_I18N_STRICT": "1",
-        "MEDIAWATCH_BASE_URL": url,
+        "MEDIAWATCH_BASE_URL": base_url or url,
         "MEDIAWATCH_SECRET_KEY": SECRET,
         "MEDIAWATCH_SMTP_URL": smtp.url,
         "MEDIAWATCH_MAIL_FROM": FROM,
@@ -540,3 +541,130 @@ def test_share_links_use_base_url_are_private_and_revocable(server, tmp_path):
     assert again.returncode != 0
     assert "ya está revocado" in again.stderr
     assert "Traceback" not in again.stderr
+
+
+# -- the shipped nginx server block, for real -----------------------------------------------------------
+NGINX = Path("/usr/sbin/nginx")
+NGINX_CONF = Path(__file__).resolve().parents[1] / "contrib" / "nginx-mediawatch.conf"
+
+
+def test_the_shipped_nginx_config_serves_the_app_over_tls(tmp_path):
+    """contrib/nginx-mediawatch.conf with only its placeholders (and, for a test, its ports) replaced, in
+    front of `mediawatch serve` with base_url and trusted_proxies as the README says."""
+    if not NGINX.exists():
+        pytest.skip(f"{NGINX} is absent: install Debian's nginx-light to run this test")
+    key, cert = tmp_path / "key.pem", tmp_path / "cert.pem"
+    ca, ca_key, csr, ext = (tmp_path / n for n in ("ca.pem", "ca.key", "leaf.csr", "leaf.ext"))
+    ext.write_text("subjectAltName=DNS:localhost\n", encoding="ascii")
+    for command in (
+        ["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2", "-subj", "/CN=mediawatch test CA",
+         "-addext", "basicConstraints=critical,CA:TRUE", "-addext", "keyUsage=critical,keyCertSign",
+         "-keyout", ca_key, "-out", ca],
+        ["req", "-newkey", "rsa:2048", "-nodes", "-subj", "/CN=localhost", "-keyout", key, "-out", csr],
+        ["x509", "-req", "-in", csr, "-CA", ca, "-CAkey", ca_key, "-CAcreateserial", "-days", "2",
+         "-extfile", ext, "-out", cert],
+    ):  # fmt: skip
+        subprocess.run(["openssl", *command], check=True, capture_output=True)
+    https_port, http_port, app_port = free_port(), free_port(), free_port()
+    site = (
+        NGINX_CONF.read_text(encoding="utf-8")
+        .replace("news.example.org", "localhost")
+        .replace("/etc/ssl/mediawatch/fullchain.pem", str(cert))
+        .replace("/etc/ssl/mediawatch/privkey.pem", str(key))
+        .replace("listen 443 ssl http2;", f"listen 127.0.0.1:{https_port} ssl http2;")
+        .replace("listen [::]:443 ssl http2;", "")
+        .replace("listen 80;", f"listen 127.0.0.1:{http_port};")
+        .replace("listen [::]:80;", "")
+        .replace("server 127.0.0.1:8000;", f"server 127.0.0.1:{app_port};")
+    )
+    (tmp_path / "site.conf").write_text(site, encoding="utf-8")
+    (tmp_path / "nginx.conf").write_text(
+        f"pid {tmp_path}/nginx.pid;\nerror_log {tmp_path}/error.log;\ndaemon off;\nevents {{}}\n"
+        f"http {{\n access_log off;\n client_body_temp_path {tmp_path}/body;\n"
+        f" proxy_temp_path {tmp_path}/proxy;\n include {tmp_path}/site.conf;\n}}\n",
+        encoding="utf-8",
+    )
+    public = f"https://localhost:{https_port}"
+    with SmtpServer() as smtp:
+        open_store(make_settings(tmp_path, smtp.url)).close()
+        proc, _url = start_server(
+            tmp_path, smtp, port=app_port, base_url=public, MEDIAWATCH_TRUSTED_PROXIES="127.0.0.1"
+        )
+        nginx = subprocess.Popen([str(NGINX), "-c", str(tmp_path / "nginx.conf"), "-p", str(tmp_path)])
+        try:
+            http = requests.Session()
+            trust = str(ca)  # per request: REQUESTS_CA_BUNDLE in the environment would beat Session.verify
+            deadline = time.monotonic() + 30
+            while True:
+                try:
+                    page = http.get(f"{public}/subscribe?lang=fr", timeout=5, verify=trust)
+                    break
+                except requests.ConnectionError:
+                    assert time.monotonic() < deadline, (tmp_path / "error.log").read_text()
+                    time.sleep(0.2)
+            assert page.status_code == 200
+            assert page.headers["Strict-Transport-Security"] == "max-age=31536000"
+            assert "Secure" in page.headers["Set-Cookie"]
+            # a client's own X-Forwarded-For is replaced by nginx: the app sees the real peer
+            form = {
+                "email": "via-nginx@example.org",
+                "language": "fr",
+                "publications": "newsletter",
+                "consent": "yes",
+                "wording_version": re.search(r'name="wording_version" value="([^"]+)"', page.text).group(1),
+                "csrf_token": csrf_of(page.text),
+            }
+            done = http.post(
+                f"{public}/subscribe?lang=fr",
+                data=form,
+                headers={"Origin": public, "X-Forwarded-For": "6.6.6.6"},
+                timeout=30,
+                verify=trust,
+            )
+            assert done.status_code == 200, done.text[:500]
+            redirect = requests.get(f"http://localhost:{http_port}/login", allow_redirects=False, timeout=5)
+            assert redirect.status_code == 301
+            assert redirect.headers["Location"] == "https://localhost/login"
+        finally:
+            nginx.terminate()
+            nginx.wait(timeout=10)
+            stop_server(proc)
+    store = open_store(make_settings(tmp_path))
+    sub = store.find_subscriber("via-nginx@example.org")
+    assert [r.ip for r in store.consent_records(sub.id)] == ["127.0.0.1"]
+    (mail,) = [m for m in smtp.recorder.snapshot() if "via-nginx@example.org" in m.rcpt_tos]
+    assert f"{public}/s/confirm/" in mail.message().get_body(("plain",)).get_content()
+    store.close()
+
+
+def test_an_editor_shares_and_revokes_a_link_in_the_browser(server, browser):
+    issue_id = make_issue(server.store)
+    context = browser.new_context(locale="fr-FR")
+    context.set_default_timeout(20_000)
+    page = context.new_page()
+    page.goto(f"{server.url}/login")
+    page.fill("#name", "carla")  # a French interface
+    page.fill("#password", PASSWORD)
+    page.click("#login-button")
+    page.wait_for_selector("#whoami")
+    page.goto(f"{server.url}/issues/{issue_id}?lang=es")
+    page.click("#share")
+    link = page.input_value("#shared-link")
+    assert link.startswith(f"{server.url}/p/")
+    assert requests.get(link, timeout=10).status_code == 200
+    page.click("#manage-links")
+    page.wait_for_selector("#links-table")
+    page.locator("button[id^=revoke-]").first.click()
+    page.get_by_text(t("web.links.revoked", "fr")).wait_for()
+    assert t("web.links.revoked_by", "fr", name="carla", when="")[:12] in page.inner_text("#links-table")
+    assert requests.get(link, timeout=10).status_code == 403
+
+    # a form whose session was lost: the refusal is in French, with a link back to the page it came from
+    page.goto(f"{server.url}/issues/{issue_id}?lang=es")
+    context.clear_cookies()
+    page.click("#share")
+    assert page.inner_text("#error-message") == t("web.error.csrf", "fr")
+    page.click("#error-back")
+    page.wait_for_selector("#login-button")  # back to the issue, which now asks for a login
+    assert f"next=/issues/{issue_id}" in page.url
+    context.close()
