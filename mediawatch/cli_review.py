@@ -17,7 +17,7 @@ import click
 from mediawatch.cli import Context, cli, handle_errors
 from mediawatch.errors import ConfigError
 from mediawatch.i18n import LANGUAGES, t
-from mediawatch.review.workflow import Permission, state_label
+from mediawatch.review.workflow import Permission, language_label, state_label
 from mediawatch.types import EditionState, IssueState, Role, User
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -223,7 +223,7 @@ def issues_approve(
                 "review.cli.approved",
                 obj.lang,
                 slug=issue.slug,
-                language=lang,
+                language=language_label(lang, obj.lang),
                 fingerprint=edition.approved_fingerprint[:12],
             )
         )
@@ -244,7 +244,9 @@ def issues_reject(obj: Context, issue_ref: str, language: str, actor: str, note:
 
     issue = obj.store.find_issue(issue_ref)
     reject(obj.store, issue.id, language.strip().lower(), _acting(obj, actor, Permission.APPROVE), note=note)
-    click.echo(t("review.cli.rejected", obj.lang, slug=issue.slug, language=language))
+    click.echo(
+        t("review.cli.rejected", obj.lang, slug=issue.slug, language=language_label(language, obj.lang))
+    )
 
 
 def _parse_when(value: str, lang: str) -> datetime:
@@ -361,7 +363,9 @@ def issues_preview_link(
         return
     language = (language or "").strip().lower()
     if language not in issue.languages:
-        raise ConfigError(t("review.cli.no_edition", obj.lang, slug=issue.slug, language=language))
+        raise ConfigError(
+            t("review.cli.no_edition", obj.lang, slug=issue.slug, language=language_label(language, obj.lang))
+        )
     url, link = create_share_link(obj.store, obj.settings, issue.id, language, user.name, days=days)
     click.echo(url)
     click.echo(t("review.cli.link_expires", obj.lang, when=link.expires.strftime(when)), err=True)

@@ -19,7 +19,9 @@ from rich.table import Table
 from rich.text import Text
 
 from mediawatch.config import Settings
-from mediawatch.i18n import t
+from mediawatch.i18n import t, tn
+from mediawatch.render.model import language_name
+from mediawatch.review import audit
 from mediawatch.review.workflow import state_label, waiting_for
 from mediawatch.store import Store
 from mediawatch.store.issues import AuditEntry
@@ -79,7 +81,7 @@ def print_users(users: Sequence[User], as_json: bool, lang: str) -> None:
         click.echo(t("review.cli.no_users", lang))
         return
     table = _table(
-        t("review.cli.users_title", lang, count=len(users)),
+        tn("review.cli.users_title", len(users), lang),
         [
             t("review.col.name", lang),
             t("review.col.role", lang),
@@ -118,7 +120,7 @@ def print_issues(store: Store, issues: Sequence[Issue], as_json: bool, lang: str
         click.echo(t("review.cli.no_issues", lang))
         return
     table = _table(
-        t("review.cli.issues_title", lang, count=len(rows)),
+        tn("review.cli.issues_title", len(rows), lang),
         [
             t("review.col.id", lang),
             t("review.col.slug", lang),
@@ -232,7 +234,7 @@ def print_issue(store: Store, settings: Settings, issue_id: int, as_json: bool, 
         )
     _console().print(table)
     items = _table(
-        t("review.cli.items_title", lang, count=len(content.items)),
+        tn("review.cli.items_title", len(content.items), lang),
         [
             t("review.col.id", lang),
             t("review.col.section", lang),
@@ -279,7 +281,7 @@ def print_audit(issue: Issue, entries: Sequence[AuditEntry], as_json: bool, lang
             )
         return
     table = _table(
-        t("review.cli.log_title", lang, slug=issue.slug, count=len(entries)),
+        tn("review.cli.log_title", len(entries), lang, slug=issue.slug),
         [
             t("review.col.when", lang),
             t("review.col.who", lang),
@@ -290,8 +292,19 @@ def print_audit(issue: Issue, entries: Sequence[AuditEntry], as_json: bool, lang
         ],
     )
     for e in entries:
-        change = e.detail
+        detail = audit.note_text(e.detail, lang)
+        change = detail
         if e.before is not None or e.after is not None:
-            change = f"{e.before or ''} -> {e.after or ''}" + (f" ({e.detail})" if e.detail else "")
-        _row(table, _when(e.at), e.actor, e.action, e.language or "-", e.target or "-", change or "-")
+            before = audit.value_label(e.action, e.before, lang) or ""
+            after = audit.value_label(e.action, e.after, lang) or ""
+            change = f"{before} -> {after}" + (f" ({detail})" if detail else "")
+        _row(
+            table,
+            _when(e.at),
+            e.actor,
+            audit.action_label(e.action, lang),
+            language_name(e.language, lang) if e.language else "-",
+            audit.target_label(e.target, lang) if e.target else "-",
+            change or "-",
+        )
     _console().print(table)

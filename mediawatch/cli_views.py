@@ -24,7 +24,7 @@ from rich.text import Text
 
 from mediawatch.collect.pipeline import CollectReport, collect
 from mediawatch.config import Settings
-from mediawatch.i18n import t, ui_language
+from mediawatch.i18n import t, tn, ui_language
 from mediawatch.store import Store
 from mediawatch.types import Article, Source, SourceHealth
 
@@ -85,7 +85,7 @@ def print_sources(sources: Sequence[Source], as_json: bool, lang: str | None = N
         return
     lang = ui_language(lang)
     columns = ("id", "lang", "kind", "region", "type", "enabled", "verified", "url")
-    table = _table(t("title.sources", lang, count=len(sources)), columns, lang)
+    table = _table(tn("count.sources", len(sources), lang), columns, lang)
     for s in sources:
         table.add_row(
             s.id,
@@ -135,7 +135,7 @@ def print_articles(rows: Sequence[Article], as_json: bool, lang: str | None = No
         return
     lang = ui_language(lang)
     columns = ("id", "published", "lang", "state", "title", "sources")
-    table = _table(t("title.articles", lang, count=len(rows)), columns, lang)
+    table = _table(tn("count.articles", len(rows), lang), columns, lang)
     for a in rows:
         state = a.state.value + (f" ({a.partial_reason.value})" if a.partial_reason else "")
         table.add_row(
@@ -193,7 +193,7 @@ def print_stories(stories: Sequence[Any], as_json: bool, lang: str | None = None
         return
     lang = ui_language(lang)
     columns = ("story", "latest", "title", "also_in", "languages")
-    table = _table(t("title.stories", lang, count=len(stories)), columns, lang)
+    table = _table(tn("count.stories", len(stories), lang), columns, lang)
     for s in stories:
         lead = s.articles[0]
         also = ", ".join(s.outlets[1:]) if len(s.outlets) > 1 else "-"

@@ -83,7 +83,7 @@ def test_the_scan_finds_the_cli_keys():
     assert "render.item.machine" in keys  # read from templates/partials/item.mjml.j2
     assert "error.prefix" in keys
     assert "sources.imported" in keys
-    assert "title.sources" in keys
+    assert "title.health" in keys
 
 
 def test_every_key_used_in_the_code_exists():
@@ -123,11 +123,11 @@ def test_fallback_to_english_and_strict_mode(monkeypatch):
     with pytest.raises(KeyError, match="common.never"):
         t("common.never", "fr")
     with pytest.raises(KeyError, match="does not format"):
-        t("title.sources", "en", wrong=1)
+        t("title.classified", "en", wrong=1)
 
 
 def test_translations_are_really_translated():
-    assert t("title.sources", "en", count=3) == "3 sources"
+    assert t("title.health", "fr") == "état des sources"
     assert t("column.title", "fr") == "titre"
     assert t("column.title", "es") == "título"
     assert t("common.yes", "es") == "sí"
@@ -196,9 +196,9 @@ def run_cli(tmp: Path, *args: str, env: dict[str, str | None] | None = None):
 @pytest.mark.parametrize(
     ("lang", "expected", "absent"),
     [
-        ("fr", ["1 sources", "langue", "région", "vérifiée", "oui"], ["verified", "yes"]),
-        ("es", ["1 fuentes", "idioma", "región", "verificada", "sí"], ["verified", "yes"]),
-        ("en", ["1 sources", "lang", "region", "verified", "yes"], ["vérifiée", "verificada"]),
+        ("fr", ["1 source ", "langue", "région", "vérifiée", "oui"], ["verified", "yes", "1 sources"]),
+        ("es", ["1 fuente ", "idioma", "región", "verificada", "sí"], ["verified", "yes", "1 fuentes"]),
+        ("en", ["1 source ", "lang", "region", "verified", "yes"], ["vérifiée", "verificada", "1 sources"]),
     ],
 )
 def test_cli_tables_speak_the_chosen_language(registry, strict, lang, expected, absent):
@@ -261,3 +261,23 @@ def test_sources_list_lang_filter_is_not_the_ui_language(registry, strict):
     result = run_cli(registry, "--lang", "es", "--feeds", feeds, "sources", "list", "--lang", "en")
     assert result.exit_code == 0, result.output
     assert "0 fuentes" in result.output
+
+
+# tn("key", count, ...): a counted text whose one/other forms live under the key.
+TN_CALL = re.compile(r"""(?<![\w.])tn\(\s*(["'])([A-Za-z0-9_.\-]+)\1""")
+
+
+def test_counted_keys_have_every_plural_form_and_agree_with_the_count():
+    found = set()
+    for path in sorted(PACKAGE.rglob("*.py")):
+        found |= {m.group(2) for m in TN_CALL.finditer(path.read_text(encoding="utf-8"))}
+    assert {"count.sources", "review.cli.users_title", "web.health.stale"} <= found
+    for key in found:
+        for lang in LANGUAGES:
+            assert {f"{key}.one", f"{key}.other"} <= set(catalogue(lang)), (key, lang)
+    assert i18n.tn("count.stories", 1, "en") == "1 story"
+    assert i18n.tn("count.stories", 2, "en") == "2 stories"
+    assert i18n.tn("count.stories", 0, "en") == "0 stories"
+    assert i18n.tn("count.stories", 0, "fr") == "0 sujet"  # French counts 0 as singular
+    assert i18n.tn("count.stories", 1, "es") == "1 noticia"
+    assert i18n.tn("count.stories", 0, "es") == "0 noticias"

@@ -298,3 +298,85 @@ def test_editing_an_approved_edition_warns_first_and_says_the_approval_was_withd
     assert edition_state(app, issue_id, "fr") is EditionState.IN_REVIEW
     assert item_text(app, item, "fr")[0] == "Changed after approval"
     ana.context.close()
+
+
+# -- 5. the audit log, the health page and the menu in the reader's language ----------------------------
+def http_login(app: App, name: str) -> requests.Session:
+    import re
+
+    session = requests.Session()
+    page = session.get(f"{app.url}/login", timeout=10)
+    token = re.search(r'name="csrf_token" value="([^"]+)"', page.text).group(1)
+    done = session.post(
+        f"{app.url}/login", data={"name": name, "password": PASSWORD, "csrf_token": token}, timeout=30
+    )
+    assert done.status_code == 200
+    return session
+
+
+def test_audit_log_health_and_menu_speak_the_readers_language(app):
+    from mediawatch.collect.decide import SourceState
+    from mediawatch.review import editing
+    from mediawatch.types import FetchEvent, FetchStatus, Source, SourceKind
+
+    issue_id = long_issue(app.store, count=4)
+    items = app.store.issue_content(issue_id).items  # items[0] and items[1]: the two science items
+    ana, bruno = acting_user(app.store, "ana"), acting_user(app.store, "bruno")
+    actions.submit(app.store, issue_id, ana)
+    actions.approve(app.store, issue_id, "es", bruno, app.settings)
+    editing.edit_text(app.store, items[0].id, "es", ana, title="Un título nuevo", summary=None)
+    editing.shift_item(app.store, items[0].id, ana, +1)
+
+    carla = http_login(app, "carla")  # French
+    page = carla.get(f"{app.url}/issues/{issue_id}/log", timeout=30).text
+    expected = (
+        "numéro créé",
+        "titre modifié",
+        "édition validée",
+        "validation retirée par une modification",
+        "modifiée après validation",
+        "texte de l&#39;article",
+        "espagnol",
+        "4 articles, éditions français, anglais, espagnol",
+        "article déplacé",
+    )
+    for words in expected:
+        assert words in page, words
+    for raw in (">edition.approved<", ">item.title<", "edited after approval", ">in_review<", ">es<"):
+        assert raw not in page, raw
+    assert "Tableau de bord" in page  # the dashboard is in the menu
+    assert carla.get(f"{app.url}/dashboard", timeout=60).status_code == 200
+
+    # a source failing twice in a row, shown in Spanish with the right plural
+    app.store.sync_sources(
+        [Source("ux-failing", "Failing feed", "https://down.example.org/rss", SourceKind.RSS, "es")]
+    )
+    for n in (1, 2):
+        event = FetchEvent("ux-failing", datetime.now(UTC), FetchStatus.TIMEOUT, None, "timed out", 0, 10)
+        app.store.record_fetch(
+            "ux-failing", SourceState(consecutive_failures=n, last_status=FetchStatus.TIMEOUT), event
+        )
+    vic = http_login(app, "vic")  # Spanish
+    health = vic.get(f"{app.url}/health", timeout=30).text
+    assert "fallando: 2 veces seguidas (tiempo agotado)" in health
+    assert ">timeout<" not in health
+    assert 'id="nav-dashboard">Panel<' in health
+
+
+def test_an_unsure_verdict_is_confirmed_on_its_row(app):
+    import re
+
+    from mediawatch.types import Classification
+
+    issue_id = long_issue(app.store, count=2)
+    article = app.store.issue_content(issue_id).items[0].article_id
+    app.store.save_classifications(
+        [Classification(str(article), "en", 0.99, False, 0.48, True, (), (), (), (), "test")]
+    )
+    carla = http_login(app, "carla")
+    page = carla.get(f"{app.url}/unsure", timeout=30).text
+    token = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
+    done = carla.post(f"{app.url}/unsure/{article}", data={"relevant": "0", "csrf_token": token}, timeout=30)
+    row = re.search(rf'<tr id="article-{article}">(.*?)</tr>', done.text, re.S).group(1)
+    assert "le classifieur apprendra" in row  # where the page jumps (#article-N), not at the top
+    assert "<td>anglais</td>" in row  # the article's language in words

@@ -180,7 +180,8 @@ def test_sendable_needs_every_edition_approved_as_rendered_now():
     assert sendable_reasons(issue, editions, {"fr": "a", "en": "b"}, {}) == []
     stale = sendable_reasons(issue, editions, {"fr": "a", "en": "c"}, {})
     assert [r.key for r in stale] == ["review.blocker.stale"]
-    assert "en" in stale[0].text("en")
+    assert "the English edition changed" in stale[0].text("en")
+    assert "l'édition en anglais a changé" in stale[0].text("fr")
     broken = sendable_reasons(issue, editions, {"fr": "a"}, {"en": "too big"})
     assert [r.key for r in broken] == ["review.blocker.render"]
     half = [editions[0], _edition("en", EditionState.IN_REVIEW)]
@@ -366,7 +367,7 @@ def test_an_edit_after_approval_reopens_and_says_why(env):
     assert content.issue.state is IssueState.IN_REVIEW
     assert [e.state for e in content.editions if e.language != "es"] == [EditionState.APPROVED] * 2
     blockers = actions.check_sendable(store, issue_id, settings)
-    assert blockers == ["the issue is in review, not approved", "the es edition is not approved (in review)"]
+    assert blockers == ["the issue is in review, not approved", "the Spanish edition is not approved (in review)"]
     # the approver's page showed the fingerprint of the old text: approving it is refused
     seen = es.approved_fingerprint or "fingerprint-before-the-edit"
     with pytest.raises(Refused, match="changed since you looked"):
@@ -608,9 +609,9 @@ def test_cli_issue_workflow(cli_env):
     assert "déjà validée" in result.output  # fr was approved by Bruno; nothing else was done
     result = run("--lang", "fr", "issues", "approve", slug, "--lang", "all", "--as", "carla")
     assert result.exit_code == 0, result.output
-    assert "édition en validée" in result.output
-    assert "édition es validée" in result.output
-    assert "édition fr" not in result.output
+    assert "édition en anglais validée" in result.output
+    assert "édition en espagnol validée" in result.output
+    assert "édition en français" not in result.output
     assert f"{slug} est maintenant « validé »" in result.output
     assert "Sendable" in run("issues", "show", slug).output
     when = (datetime.now(UTC) + timedelta(days=2)).strftime("%Y-%m-%dT%H:%M")

@@ -32,6 +32,7 @@ from mediawatch.review.workflow import (
     unapproved_authors,
 )
 from mediawatch.store import Store
+from mediawatch.store.issues import coded_note
 from mediawatch.types import Edition, EditionState, Issue, IssueContent, IssueState, User
 
 
@@ -182,7 +183,11 @@ def approve(
     after = store.issue_content(issue_id)
     if render_now(after, language, settings)[1] != current:
         store.set_edition_state(
-            issue_id, language, EditionState.IN_REVIEW, actor="system", note="changed while being approved"
+            issue_id,
+            language,
+            EditionState.IN_REVIEW,
+            actor="system",
+            note=coded_note("changed while being approved", "editor.audit.note.changed_while_approving"),
         )
         raise Refused(reason("review.refused.stale_view", language=language))
     if all_approved(after.issue, after.editions):
@@ -190,7 +195,7 @@ def approve(
             issue_id,
             IssueState.APPROVED,
             actor=user.name,
-            note="every edition approved",
+            note=coded_note("every edition approved", "editor.audit.note.all_approved"),
             expect=[IssueState.IN_REVIEW],
         )
     return _edition(store.issue_content(issue_id), language)
@@ -206,7 +211,7 @@ def reject(store: Store, issue_id: int, language: str, user: User, *, note: str)
         issue_id,
         IssueState.DRAFT,
         actor=user.name,
-        note=f"{language} rejected",
+        note=coded_note(f"{language} rejected", "editor.audit.note.edition_rejected", language=language),
         expect=[IssueState.IN_REVIEW, IssueState.APPROVED, IssueState.SCHEDULED],
     )
     return _edition(store.issue_content(issue_id), language)

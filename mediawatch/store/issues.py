@@ -35,6 +35,18 @@ from mediawatch.types import (
     TextOrigin,
 )
 
+
+def coded_note(text: str, key: str, **fields: object) -> str:
+    """A note stored so that each reader gets it in their language (mediawatch.review.audit reads it):
+    English ``text`` for anyone reading the raw column, the catalogue ``key`` and its ``fields`` (a field
+    may be another coded note, as a dict)."""
+    return json.dumps({"text": text, "key": key, "fields": fields}, ensure_ascii=False, default=str)
+
+
+def _why(text: str, key: str, **fields: object) -> dict[str, object]:
+    return {"text": text, "key": key, "fields": fields}
+
+
 # States in which the content may still change; later states are frozen.
 EDITABLE_STATES = frozenset({IssueState.DRAFT, IssueState.IN_REVIEW, IssueState.APPROVED})
 
@@ -293,7 +305,14 @@ class IssueRecords:
                 issue_id,
                 actor,
                 "issue.create",
-                detail=f"{publication.value} {slug}: {len(items)} items, editions {','.join(languages)}",
+                detail=coded_note(
+                    f"{publication.value} {slug}: {len(items)} items, editions {','.join(languages)}",
+                    "editor.audit.note.created",
+                    publication=publication.value,
+                    slug=slug,
+                    count=len(items),
+                    languages=",".join(languages),
+                ),
             )
             return int(issue_id)
 
@@ -347,7 +366,12 @@ class IssueRecords:
             conn.execute(
                 sa.update(tt).where(tt.c.item_id == item_id, tt.c.language == language).values(changes)
             )
-            _content_changed(conn, issue_id, (language,), f"item {item_id} {edited} edited")
+            _content_changed(
+                conn,
+                issue_id,
+                (language,),
+                _why(f"item {item_id} {edited} edited", "editor.audit.why.text", item=item_id),
+            )
 
     def set_item_status(
         self: _HasTx, item_id: int, status: ItemStatus, *, actor: str, note: str = ""
@@ -371,7 +395,17 @@ class IssueRecords:
                 detail=note,
             )
             if ItemStatus.REJECTED.value in (before, status.value):
-                _content_changed(conn, issue_id, None, f"item {item_id} {status.value}")
+                restored = status is not ItemStatus.REJECTED
+                _content_changed(
+                    conn,
+                    issue_id,
+                    None,
+                    _why(
+                        f"item {item_id} {status.value}",
+                        "editor.audit.why.restored" if restored else "editor.audit.why.rejected",
+                        item=item_id,
+                    ),
+                )
 
     def move_item(
         self: _HasTx, item_id: int, *, position: int, section: str | None = None, actor: str
@@ -415,7 +449,9 @@ class IssueRecords:
             if before == after:
                 return
             _log(conn, issue_id, actor, "item.move", target=f"item:{item_id}", before=before, after=after)
-            _content_changed(conn, issue_id, None, f"item {item_id} moved")
+            _content_changed(
+                conn, issue_id, None, _why(f"item {item_id} moved", "editor.audit.why.moved", item=item_id)
+            )
 
     def add_block(
         self: _HasTx,
@@ -462,7 +498,12 @@ class IssueRecords:
                 after=_block_text(title, body, link),
                 detail=kind.value,
             )
-            _content_changed(conn, issue_id, (language,), f"{kind.value} block added")
+            _content_changed(
+                conn,
+                issue_id,
+                (language,),
+                _why(f"{kind.value} block added", "editor.audit.why.block", kind=kind.value),
+            )
             return int(block_id)
 
     def update_block(
@@ -506,7 +547,12 @@ class IssueRecords:
                 ),
                 detail=row.kind,
             )
-            _content_changed(conn, row.issue_id, (row.language,), f"{row.kind} block edited")
+            _content_changed(
+                conn,
+                row.issue_id,
+                (row.language,),
+                _why(f"{row.kind} block edited", "editor.audit.why.block", kind=row.kind),
+            )
 
     def delete_block(self: _HasTx, block_id: int, *, actor: str) -> None:
         b = t.issue_blocks
@@ -526,7 +572,12 @@ class IssueRecords:
                 before=_block_text(row.title, row.body, row.link),
                 detail=row.kind,
             )
-            _content_changed(conn, row.issue_id, (row.language,), f"{row.kind} block deleted")
+            _content_changed(
+                conn,
+                row.issue_id,
+                (row.language,),
+                _why(f"{row.kind} block deleted", "editor.audit.why.block", kind=row.kind),
+            )
 
     def add_issue_warning(self: _HasTx, issue_id: int, warning: str) -> None:
         with self._tx() as conn:
@@ -606,7 +657,12 @@ class IssueRecords:
                 after=f"{title}\n\n{summary}",
                 detail=provider,
             )
-            _content_changed(conn, issue_id, (language,), f"item {item_id} translated")
+            _content_changed(
+                conn,
+                issue_id,
+                (language,),
+                _why(f"item {item_id} translated", "editor.audit.why.translated", item=item_id),
+            )
             return True
 
     def mark_translation_failed(self: _HasTx, item_id: int, language: str, error: str) -> None:
@@ -786,14 +842,16 @@ def _require_editable(conn: Connection, issue_id: int) -> Issue:
     return issue
 
 
-def _content_changed(conn: Connection, issue_id: int, languages: Sequence[str] | None, why: str) -> None:
+def _content_changed(
+    conn: Connection, issue_id: int, languages: Sequence[str] | None, why: dict[str, object]
+) -> None:
     """An approval is bound to the content approved: a change sends approved editions back to review."""
     e = t.issue_editions
     query = sa.select(e.c.language).where(e.c.issue_id == issue_id, e.c.state == EditionState.APPROVED.value)
     if languages is not None:
         query = query.where(e.c.language.in_(list(languages)))
     reopened = list(conn.execute(query).scalars())
-    note = f"edited after approval: {why}"
+    note = coded_note(f"edited after approval: {why['text']}", "editor.audit.note.reopened", why=why)
     for lang in reopened:
         conn.execute(
             sa.update(e)

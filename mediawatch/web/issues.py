@@ -27,7 +27,7 @@ from werkzeug.wrappers import Response
 from mediawatch.errors import MediawatchError
 from mediawatch.i18n import tn
 from mediawatch.render.model import BLOCK_KEYS, PUBLICATION_KEYS, language_name, section_title
-from mediawatch.review import actions
+from mediawatch.review import actions, audit
 from mediawatch.review.links import create_share_link
 from mediawatch.review.workflow import (
     SENDABLE_STATES,
@@ -116,7 +116,7 @@ def report_withdrawn(issue_id: int, before: set[str], anchor: str) -> None:
         say("warn", tn("editor.done.withdrawn", len(gone), ui_lang(), languages=names), anchor)
 
 
-def _placed_messages(anchors: set[str]) -> dict[str, list[tuple[str, str]]]:
+def placed_messages(anchors: set[str]) -> dict[str, list[tuple[str, str]]]:
     """This request's flash messages by the anchor they belong to ("" : the top of the page)."""
     placed: dict[str, list[tuple[str, str]]] = {}
     flashed: list[tuple[str, str]] = get_flashed_messages(with_categories=True)  # type: ignore[assignment]
@@ -128,11 +128,15 @@ def _placed_messages(anchors: set[str]) -> dict[str, list[tuple[str, str]]]:
 
 
 def edition_note(edition: Edition) -> str:
-    """The edition's note in the reader's language when it is the store's "edited after approval"."""
+    """The edition's note in the reader's language (coded notes; older "edited after approval" ones)."""
     note = edition.note
     if note.startswith(EDITED_AFTER_APPROVAL):
         return tr("web.edition.reopened", why=note[len(EDITED_AFTER_APPROVAL) :])
-    return note
+    return audit.note_text(note, ui_lang())
+
+
+def _utc(when: datetime) -> str:
+    return when.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC")
 
 
 def _reasons(found: list[Reason]) -> list[str]:
@@ -189,7 +193,7 @@ def issue(issue_id: int) -> str:
     approved = [e.language for e in content.editions if e.state is EditionState.APPROVED]
     return render_template(
         "issue.html",
-        placed=_placed_messages(anchors),
+        placed=placed_messages(anchors),
         approved_names=", ".join(language_name(code, ui_lang()) for code in approved),
         content=content,
         issue=content.issue,
@@ -216,7 +220,17 @@ def issue(issue_id: int) -> str:
 def audit_log(issue_id: int) -> str:
     content = _issue_or_404(issue_id)
     entries = list(reversed(web_store().audit(issue_id)))
-    return render_template("audit.html", issue=content.issue, entries=entries)
+    lang = ui_lang()
+    return render_template(
+        "audit.html",
+        issue=content.issue,
+        entries=entries,
+        action_label=lambda action: audit.action_label(action, lang),
+        target_label=lambda target: audit.target_label(target, lang),
+        value_label=lambda action, value: audit.value_label(action, value, lang),
+        note_text=lambda raw: audit.note_text(raw, lang),
+        language_name=lambda code: language_name(code, lang),
+    )
 
 
 # -- workflow -----------------------------------------------------------------------------------------
@@ -247,7 +261,7 @@ def approve(issue_id: int, lang: str) -> Response:
             # The page always sends what it showed; an empty value is a page that showed nothing approvable.
             seen_fingerprint=seen,
         )
-        report(tr("web.done.approved", language=lang), anchor="edition")
+        report(tr("web.done.approved", language=language_name(lang, ui_lang())), anchor="edition")
     except MediawatchError as exc:
         report(error=exc, anchor="edition")
     return back(issue_id, lang, "edition")
@@ -258,7 +272,7 @@ def approve(issue_id: int, lang: str) -> Response:
 def reject(issue_id: int, lang: str) -> Response:
     try:
         actions.reject(web_store(), issue_id, lang, acting_user(), note=request.form.get("note", ""))
-        report(tr("web.done.rejected", language=lang), anchor="edition")
+        report(tr("web.done.rejected", language=language_name(lang, ui_lang())), anchor="edition")
     except MediawatchError as exc:
         report(error=exc, anchor="edition")
     return back(issue_id, lang, "edition")

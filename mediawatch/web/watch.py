@@ -5,27 +5,71 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, redirect, render_template, request, url_for
 from werkzeug.wrappers import Response
 
-from mediawatch.review.workflow import Permission
-from mediawatch.types import SourceHealth
-from mediawatch.web.base import acting_user, login_required, permission_required, tr, web_settings, web_store
+from mediawatch.i18n import tn
+from mediawatch.review.workflow import Permission, language_label
+from mediawatch.types import FetchStatus, SourceHealth
+from mediawatch.web.base import (
+    acting_user,
+    login_required,
+    permission_required,
+    tr,
+    ui_lang,
+    web_settings,
+    web_store,
+)
+from mediawatch.web.issues import placed_messages, say
 
 bp = Blueprint("watch", __name__)
 
 
+# Literal keys (the i18n scans read them): each fetch outcome in words.
+FETCH_KEYS = {
+    FetchStatus.OK: "editor.fetch.ok",
+    FetchStatus.NOT_MODIFIED: "editor.fetch.not_modified",
+    FetchStatus.HTTP_4XX: "editor.fetch.http_4xx",
+    FetchStatus.HTTP_5XX: "editor.fetch.http_5xx",
+    FetchStatus.RATE_LIMITED: "editor.fetch.rate_limited",
+    FetchStatus.TIMEOUT: "editor.fetch.timeout",
+    FetchStatus.DNS: "editor.fetch.dns",
+    FetchStatus.TLS: "editor.fetch.tls",
+    FetchStatus.CONNECTION: "editor.fetch.connection",
+    FetchStatus.BLOCKED_BY_BOT_PROTECTION: "editor.fetch.blocked_by_bot_protection",
+    FetchStatus.TOO_LARGE: "editor.fetch.too_large",
+    FetchStatus.REDIRECT_LOOP: "editor.fetch.redirect_loop",
+    FetchStatus.PRIVATE_ADDRESS: "editor.fetch.private_address",
+    FetchStatus.ROBOTS_DISALLOWED: "editor.fetch.robots_disallowed",
+    FetchStatus.PARSE_ERROR: "editor.fetch.parse_error",
+    FetchStatus.EMPTY: "editor.fetch.empty",
+    FetchStatus.NOT_A_FEED: "editor.fetch.not_a_feed",
+    FetchStatus.SKIPPED_BACKOFF: "editor.fetch.skipped_backoff",
+}
+
+
+def fetch_label(status: object) -> str:
+    """A fetch outcome in the reader's words ("-" when there was none yet)."""
+    if not status:
+        return "-"
+    try:
+        return tr(FETCH_KEYS[FetchStatus(str(status))])
+    except (ValueError, KeyError):
+        return str(status)
+
+
 def health_notes(row: SourceHealth, stale_after: int) -> list[str]:
     """The collector's warnings about a source, in the reader's language."""
+    lang = ui_lang()
     notes = []
     if not row.validators_trusted:
         notes.append(tr("web.health.validators"))
     if row.consecutive_failures:
         notes.append(
-            tr("web.health.failing", count=row.consecutive_failures, status=str(row.last_status or "-"))
+            tn("web.health.failing", row.consecutive_failures, lang, status=fetch_label(row.last_status))
         )
     if row.stale_days is not None and row.stale_days >= stale_after:
-        notes.append(tr("web.health.stale", days=row.stale_days))
+        notes.append(tn("web.health.stale", row.stale_days, lang))
     elif row.last_success is not None and row.last_new_item is None:
         notes.append(tr("web.health.never"))
     return notes
@@ -38,13 +82,18 @@ def health() -> str:
     rows = web_store().source_health(datetime.now(UTC), settings.stale_days, events=False)
     annotated = [(row, health_notes(row, settings.stale_days)) for row in rows]
     annotated.sort(key=lambda pair: (not pair[1], pair[0].source_id))  # problems first
-    return render_template("health.html", rows=annotated)
+    return render_template("health.html", rows=annotated, fetch_label=fetch_label)
 
 
 @bp.get("/unsure")
 @login_required
 def unsure() -> str:
-    return render_template("unsure.html", items=web_store().unsure_items())
+    items = web_store().unsure_items()
+    placed = placed_messages({f"article-{a.article_id}" for a in items})
+    lang = ui_lang()
+    return render_template(
+        "unsure.html", items=items, placed=placed, language_name=lambda code: language_label(code, lang)
+    )
 
 
 @bp.post("/unsure/<int:article_id>")
@@ -56,5 +105,5 @@ def decide(article_id: int) -> Response:
     if web_store().classification_of(article_id) is None:
         abort(404)
     web_store().record_decision(article_id, choice == "1", acting_user().name, context="unsure")
-    flash(tr("web.done.decided"), "ok")
+    say("ok", tr("web.done.decided"), f"article-{article_id}")  # drawn on the row the page jumps to
     return redirect(f"{url_for('watch.unsure')}#article-{article_id}", code=303)
