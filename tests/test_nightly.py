@@ -419,3 +419,85 @@ def test_editor_email_in_every_language():
     assert editors(Settings(nightly_editors="a@x.org; b@y.org a@x.org")) == ("a@x.org", "b@y.org")
     with pytest.raises(ConfigError, match="not an email address"):
         editors(Settings(nightly_editors="a@x.org, nobody"))
+
+
+def test_a_refused_editor_is_retried_alone(tmp_path):
+    """One editor's address refused (451, then 550) by the fault-injecting SMTP server: each run writes
+    only to that editor again; the other one got the email once and is not written to again."""
+    from smtp_faults import FaultServer
+
+    editor, chief = EDITORS
+    with FaultServer() as faults, DemoServer(today=TODAY) as server:
+        ws = Workspace(tmp_path, faults.url)
+        write_registry(ws.feeds, demo_sources(server.base_url))
+        ws.write_config()
+        faults.plan("rcpt", "451 4.2.1 mailbox busy, try later", recipient=chief)
+        first = ws.run()
+        assert first.returncode == 1, first.stderr  # the notify stage failed for one editor
+        assert faults.per_recipient() == {editor: 1}
+        with open_store(f"sqlite:///{ws.db}") as store:
+            (issue,) = store.list_issues()
+            actions = [e.action for e in store.audit(issue.id)]
+            assert ANNOUNCED not in actions  # not every editor has it yet
+
+        faults.plan("rcpt", "550 5.1.1 no such user", recipient=chief)
+        second = ws.run("--no-collect")
+        assert second.returncode == 1, second.stderr
+        assert faults.per_recipient() == {editor: 1}  # nobody else written to again
+        assert [step for step, *_ in faults.applied] == ["rcpt", "rcpt"]
+
+        third = ws.run("--no-collect")  # the address works again
+        assert third.returncode == 4, third.stderr
+        assert faults.per_recipient() == {editor: 1, chief: 1}
+        (mail,) = [m for m in faults.messages if m.rcpt_tos == [chief]]
+        assert f"/issues/{issue.id}".encode() in mail.data
+        with open_store(f"sqlite:///{ws.db}") as store:
+            assert [e.action for e in store.audit(issue.id)].count(ANNOUNCED) == 1
+
+        fourth = ws.run("--no-collect")
+        assert fourth.returncode == 4, fourth.stderr
+        assert faults.per_recipient() == {editor: 1, chief: 1}
+
+
+def test_the_nightly_run_sends_scheduled_issues_when_due(ws, inbox):
+    """`send --due` inside the nightly run: by the real clock, never by --at."""
+    from deliver_samples import approved_issue
+    from test_deliver import add
+
+    from mediawatch.config import load_settings
+    from mediawatch.review.actions import schedule
+    from mediawatch.review.users import acting_user
+    from mediawatch.types import IssueState
+
+    ws.write_config(allow_private_links=True, site_url="http://127.0.0.1:8000/archive")
+    settings = load_settings(str(ws.config), env={})
+    with open_store(f"sqlite:///{ws.db}") as store:
+        due_id = approved_issue(store, settings)
+        later_id = approved_issue(store, settings)
+        add(store, "reader@example.org", "es")
+        soon = datetime.now(UTC) + timedelta(days=1)
+        for issue_id in (due_id, later_id):
+            schedule(store, issue_id, acting_user(store, "bruno"), soon, settings)
+        # time passes for one of them (the schedule moves, the clock does not)
+        store.set_issue_state(
+            due_id,
+            IssueState.SCHEDULED,
+            actor="test",
+            scheduled_for=datetime.now(UTC) - timedelta(minutes=1),
+            expect=[IssueState.SCHEDULED],
+        )
+    far = f"{(TODAY + timedelta(days=30)).isoformat()}T06:00:00+00:00"
+    result = ws.run("--no-collect", at=far)  # --at in the future does not make anything due
+    assert "Traceback" not in result.stderr
+    readers = [m for m in inbox.messages if m[1] == ["reader@example.org"]]
+    assert len(readers) == 1
+    assert readers[0][2]["Content-Language"] == "es"
+    with open_store(f"sqlite:///{ws.db}") as store:
+        assert store.find_issue(due_id).state is IssueState.SENT
+        assert store.find_issue(later_id).state is IssueState.SCHEDULED
+        slug = store.find_issue(due_id).slug
+    assert f"sent={slug} " in result.stdout
+    assert "send.done" in ws.names()
+    again = ws.run("--no-collect")
+    assert "Traceback" not in again.stderr
+    assert len([m for m in inbox.messages if m[1] == ["reader@example.org"]]) == 1

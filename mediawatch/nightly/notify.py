@@ -7,7 +7,7 @@ Written in ``nightly_editors_lang`` (else the interface language), as text and a
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from email.message import EmailMessage
@@ -255,16 +255,30 @@ def editor_message(news: RunNews, settings: Settings, lang: str, recipients: Seq
     return message
 
 
-def send_to_editors(settings: Settings, message: EmailMessage, recipients: Sequence[str]) -> None:
-    """One SMTP transaction per editor; DeliveryError naming who did not get it and why."""
-    from mediawatch.deliver.smtp import SmtpSession, parse_smtp_url
+def send_to_editors(
+    settings: Settings, messages: Sequence[tuple[str, EmailMessage]], delivered: Callable[[str], None]
+) -> None:
+    """One SMTP transaction per editor, each with its own message; ``delivered(address)`` is called as
+    soon as the server took one, so the caller records it per editor before going on. DeliveryError
+    naming who did not get it and why (the others did, and are not written to again)."""
+    from mediawatch.deliver.smtp import SenderRefused, SmtpSession, SmtpUnavailable, parse_smtp_url
 
-    data = message.as_bytes().replace(b"\r\n", b"\n").replace(b"\n", b"\r\n")
     failed = []
-    with SmtpSession(parse_smtp_url(settings.smtp_url)) as session:
-        for rcpt in recipients:
-            outcome = session.transaction(settings.mail_from, rcpt, data, lambda: None)
-            if outcome.kind != "sent":
+    with SmtpSession(parse_smtp_url(settings.smtp_url, settings.smtp_end_timeout)) as session:
+        for rcpt, message in messages:
+            data = message.as_bytes().replace(b"\r\n", b"\n").replace(b"\n", b"\r\n")
+            try:
+                outcome = session.transaction(settings.mail_from, rcpt, data, lambda: None)
+            except SenderRefused:
+                raise
+            except SmtpUnavailable as exc:
+                failed.append(f"{rcpt}: {exc}")
+                continue
+            # "unknown": the end of data went out unanswered; the server may have it, and a second
+            # copy is worse than a missing reply
+            if outcome.kind in ("sent", "unknown"):
+                delivered(rcpt)
+            else:
                 failed.append(
                     f"{rcpt}: {outcome.kind} at {outcome.stage}: {outcome.code} {outcome.text}".strip()
                 )

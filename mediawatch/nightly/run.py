@@ -26,7 +26,7 @@ import asyncio
 import functools
 import logging
 from collections.abc import Callable
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, TypeVar
@@ -54,7 +54,8 @@ EXIT_SOURCES_FAILED = 4  # some sources failed; everything else went well
 EXIT_NOTHING = 5  # nothing could be done: database unusable, no source, or every source failed
 
 ACTOR = "nightly"  # created_by of the drafts, actor in the audit log
-ANNOUNCED = "nightly.announced"  # audit action: the editors were told about this draft
+ANNOUNCED = "nightly.announced"  # audit action: every editor was told about this draft
+ANNOUNCED_TO = "nightly.announced_to"  # audit action, target = the editor: this one was told
 RUN_KIND = "nightly"
 ANNOUNCE_STATES = frozenset({IssueState.DRAFT, IssueState.IN_REVIEW})
 
@@ -120,7 +121,7 @@ class _State:
     announced: list[str] = field(default_factory=list)
     notified: list[str] = field(default_factory=list)
     sent: list[str] = field(default_factory=list)
-    notified_problems: list[str] | None = None
+    notified_problems: dict[str, list[str]] = field(default_factory=dict)  # per editor told this run
     errors: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
     storage_lost: bool = False
@@ -282,34 +283,54 @@ class NightlyRun:
             self.log.info("render.done", slug=issue.slug, files=pages)
 
     def notify(self, drafts: list[Issue]) -> None:
+        """Tell each editor what they were not told yet: the drafts they lack and source problems new
+        to them. Recorded per editor as soon as the server took their email, so an editor whose
+        address is refused is retried alone by the next run, and the others are not written to again."""
         recipients = editors(self.settings)
         if not recipients:
             self.log.warning("notify.skipped", reason="nightly_editors is empty")
             return
         news = self._news(drafts)
         problems = _problem_keys(news)
-        already = self._last_notified_problems()
-        if not drafts and not (set(problems) - set(already)):
+        plan: dict[str, list[Issue]] = {}
+        for rcpt in recipients:
+            lacking = [d for d in drafts if rcpt not in self._told(d)]
+            if lacking or set(problems) - set(self._last_notified_problems(rcpt)):
+                plan[rcpt] = lacking
+        if not plan:
             self.log.info("notify.nothing_new", failing=len(news.failing), stale=len(news.stale))
             return
         if not self.settings.smtp_url:
             self.log.warning("notify.skipped", reason="smtp_url is not set")
             return
         lang = editors_language(self.settings, self.ui_lang)
-        message = editor_message(news, self.settings, lang, recipients)
-        send_to_editors(self.settings, message, recipients)
-        for issue in drafts:
-            self.store.log_event(issue.id, ACTOR, ANNOUNCED, detail=", ".join(recipients))
-            self.state.announced.append(issue.slug)
-        self.state.notified = list(recipients)
-        self.state.notified_problems = problems
-        self.log.info(
-            "notify.sent",
-            to=list(recipients),
-            lang=lang,
-            drafts=[d.slug for d in drafts],
-            subject=message["Subject"],
-        )
+        messages = []
+        for rcpt, lacking in plan.items():
+            ids = {d.id for d in lacking}
+            own = replace(news, drafts=tuple(d for d in news.drafts if d.issue_id in ids))
+            messages.append((rcpt, editor_message(own, self.settings, lang, [rcpt])))
+        subjects = {rcpt: str(message["Subject"]) for rcpt, message in messages}
+
+        def delivered(rcpt: str) -> None:
+            for issue in plan[rcpt]:
+                self.store.log_event(issue.id, ACTOR, ANNOUNCED_TO, target=rcpt)
+            self.state.notified.append(rcpt)
+            self.state.notified_problems[rcpt] = problems
+            self.log.info(
+                "notify.sent",
+                to=[rcpt],
+                lang=lang,
+                drafts=[d.slug for d in plan[rcpt]],
+                subject=subjects[rcpt],
+            )
+
+        try:
+            send_to_editors(self.settings, messages, delivered)
+        finally:
+            for issue in drafts:  # announced once every editor has it
+                if all(rcpt in self._told(issue) for rcpt in recipients):
+                    self.store.log_event(issue.id, ACTOR, ANNOUNCED, detail=", ".join(recipients))
+                    self.state.announced.append(issue.slug)
 
     def send_due(self) -> None:
         """`mediawatch send --due`: each scheduled issue whose time has come, once."""
@@ -365,10 +386,18 @@ class NightlyRun:
             problems=tuple(self.state.errors + self.state.warnings),
         )
 
-    def _last_notified_problems(self) -> list[str]:
+    def _told(self, issue: Issue) -> set[str]:
+        """The editors who got the email announcing this draft."""
+        return {e.target for e in self.store.audit(issue.id) if e.action == ANNOUNCED_TO}
+
+    def _last_notified_problems(self, rcpt: str) -> list[str]:
+        """The source problems this editor was last told about (from the runs' summaries)."""
         for run in self.store.recent_runs(RUN_KIND, limit=50):
-            problems = run.summary.get("notified_problems")
-            if isinstance(problems, list):
+            by_editor = run.summary.get("notified_problems_by_editor")
+            if isinstance(by_editor, dict) and isinstance(by_editor.get(rcpt), list):
+                return [str(p) for p in by_editor[rcpt]]
+            problems = run.summary.get("notified_problems")  # before per-editor records: everyone
+            if isinstance(problems, list) and rcpt in (run.summary.get("notified") or []):
                 return [str(p) for p in problems]
         return []
 
@@ -461,8 +490,9 @@ def run_nightly(
             sent=tuple(s.sent),
         )
         summary = result.as_dict()
-        if s.notified_problems is not None:
-            summary["notified_problems"] = s.notified_problems
+        if s.notified_problems:
+            # the editors not told this run keep what an earlier run recorded for them
+            summary["notified_problems_by_editor"] = s.notified_problems
         status = {EXIT_OK: "ok", EXIT_SOURCES_FAILED: "failed-sources", EXIT_ERROR: "errors"}.get(
             result.exit_code, "nothing-done"
         )
