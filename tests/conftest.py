@@ -77,14 +77,16 @@ def pg_server() -> Iterator[PgServer]:
         server.stop()
 
 
-def _new_database(backend: str, folder: Path, request: pytest.FixtureRequest, mp: pytest.MonkeyPatch) -> str:
+def _new_database(
+    backend: str, folder: Path, request: pytest.FixtureRequest, mp: pytest.MonkeyPatch | None
+) -> str:
     if backend == "sqlite":
         return f"sqlite:///{folder / 'db.sqlite3'}"
     server: PgServer = request.getfixturevalue("pg_server")
     url = server.acquire()
     request.addfinalizer(lambda: server.release(url))
-    # no file beside the database for a generated key: CLI subprocesses read this one
-    mp.setenv("MEDIAWATCH_SECRET_KEY", TEST_SECRET_KEY)
+    if mp is not None:  # no file beside the database for a generated key: CLI subprocesses read this one
+        mp.setenv("MEDIAWATCH_SECRET_KEY", TEST_SECRET_KEY)
     return url
 
 
@@ -110,23 +112,32 @@ def db_url(
 @pytest.fixture(scope="module")
 def module_db_url(
     module_db_backend: str, tmp_path_factory: pytest.TempPathFactory, request: pytest.FixtureRequest
-) -> Iterator[str]:
-    """One database per test module and backend, for module-scoped fixtures."""
-    with pytest.MonkeyPatch.context() as mp:
-        yield _new_database(module_db_backend, tmp_path_factory.mktemp("db"), request, mp)
+) -> str:
+    """One database per test module and backend, for module-scoped fixtures.
 
-
-def copy_database(url: str, folder: Path, request: pytest.FixtureRequest) -> str:
-    """A copy of a prepared database (every connection to it closed), dropped after the test.
-
-    SQLite: the file is copied into ``folder``; PostgreSQL: ``CREATE DATABASE ... TEMPLATE`` of it.
+    Unlike ``db_url`` it sets no MEDIAWATCH_SECRET_KEY (that would leak into the module's other tests):
+    give ``Settings(secret_key=secret_key_for(module_db_url))``.
     """
-    parsed = sa.engine.make_url(url)
-    if parsed.get_backend_name() == "sqlite":
-        copy = folder / "db.sqlite3"
-        shutil.copy(str(parsed.database), copy)
-        return f"sqlite:///{copy}"
-    server: PgServer = request.getfixturevalue("pg_server")
-    new = server.create_database(template=str(parsed.database))
-    request.addfinalizer(lambda: server.drop_database(str(sa.engine.make_url(new).database)))
-    return new
+    return _new_database(module_db_backend, tmp_path_factory.mktemp("db"), request, None)
+
+
+@pytest.fixture
+def copy_database(tmp_path: Path, request: pytest.FixtureRequest) -> Callable[[str], str]:
+    """``copy_database(url)``: a copy of a prepared database (every connection to it closed), for one test.
+
+    SQLite: the file is copied into ``tmp_path``; PostgreSQL: ``CREATE DATABASE ... TEMPLATE`` of it
+    (about a second), dropped after the test.
+    """
+
+    def copy(url: str) -> str:
+        parsed = sa.engine.make_url(url)
+        if parsed.get_backend_name() == "sqlite":
+            target = tmp_path / "db.sqlite3"
+            shutil.copy(str(parsed.database), target)
+            return f"sqlite:///{target}"
+        server: PgServer = request.getfixturevalue("pg_server")
+        new = server.create_database(template=str(parsed.database))
+        request.addfinalizer(lambda: server.drop_database(str(sa.engine.make_url(new).database)))
+        return new
+
+    return copy

@@ -15,8 +15,9 @@ from mediawatch.sources.registry import load_registry
 from mediawatch.store import open_store
 
 
-def build_classified_demo_db(folder: Path) -> Path:
-    db = folder / "demo.sqlite3"
+def build_classified_demo_db(folder: Path, url: str = "") -> str:
+    """Fill the database at ``url`` (default: an SQLite file in ``folder``); returns its URL."""
+    url = url or f"sqlite:///{folder / 'demo.sqlite3'}"
     with DemoServer() as server:
         feeds = folder / "feeds"
         write_registry(server.base_url, feeds)
@@ -24,8 +25,8 @@ def build_classified_demo_db(folder: Path) -> Path:
             allow_private_addresses=True, per_host_delay=0.0, extract_workers=1,
             model_path=str(folder / "no-model.npz"),
         )
-        with open_store(f"sqlite:///{db}") as store:
+        with open_store(url) as store:
             collect(store, load_registry(feeds), settings)
             classify_stored(store, load_classifier(settings))
             group_stories(store, settings)
-    return db
+    return url

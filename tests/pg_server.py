@@ -13,8 +13,10 @@ How to use it in a test (the fixtures live in ``tests/conftest.py``):
 * The ``[postgresql]`` cases carry the ``postgresql`` marker: ``pytest -m "not postgresql"`` runs SQLite
   only. When the PostgreSQL binaries are absent they are skipped, with the reason; with ``CI=true`` or
   ``MEDIAWATCH_REQUIRE_PG=1`` they fail instead, so CI never passes by skipping them.
-* A PostgreSQL database has no file beside it for a generated secret key: give ``secret_key`` (the
-  fixtures export ``MEDIAWATCH_SECRET_KEY`` for CLI subprocesses; see ``TEST_SECRET_KEY``).
+* A PostgreSQL database has no file beside it for a generated secret key: give
+  ``Settings(secret_key=secret_key_for(db_url))`` ("" on SQLite, so the key file is still exercised there).
+  ``db_url`` also exports ``MEDIAWATCH_SECRET_KEY`` for the test's CLI runs and subprocesses;
+  ``module_db_url`` does not (it would leak into the module's other tests).
 
 How the server runs: ``initdb`` in a temporary folder (as the ``postgres`` system user when the tests run
 as root, since PostgreSQL refuses to run as root; as the current user otherwise), then ``postgres`` in the

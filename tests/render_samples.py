@@ -39,8 +39,11 @@ HOSTILE = (
 )
 
 
-def open_test_store(tmp_path: Path) -> Store:
-    return Store(f"sqlite:///{tmp_path / 'render.sqlite3'}")
+def open_test_store(where: Path | str) -> Store:
+    """The store at a URL (the ``db_url`` fixture) or, given a folder, an SQLite file in it."""
+    if isinstance(where, str) and "://" in where:
+        return Store(where)
+    return Store(f"sqlite:///{Path(where) / 'render.sqlite3'}")
 
 
 def with_articles(store: Store, items: list[NewItem]) -> list[NewItem]:

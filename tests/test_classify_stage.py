@@ -23,24 +23,21 @@ OFF_TOPIC = ("carrelage-sol-cuisine", "carbon-fibre-bicycles", "bolsa-precio-car
 
 
 @pytest.fixture(scope="module")
-def demo_db(tmp_path_factory):
-    """A database holding one collection of the demo sites."""
+def demo_db(tmp_path_factory, module_db_url):
+    """A database holding one collection of the demo sites (SQLite, then PostgreSQL)."""
     folder = tmp_path_factory.mktemp("demo")
-    db = folder / "db.sqlite3"
     with DemoServer() as server:
         feeds = folder / "feeds"
         write_registry(server.base_url, feeds)
         settings = Settings(allow_private_addresses=True, per_host_delay=0.0, extract_workers=1)
-        with open_store(f"sqlite:///{db}") as store:
+        with open_store(module_db_url) as store:
             collect(store, load_registry(feeds), settings)
-    return db
+    return module_db_url
 
 
 @pytest.fixture
-def store(demo_db, tmp_path):
-    copy = tmp_path / "db.sqlite3"
-    copy.write_bytes(demo_db.read_bytes())
-    s = open_store(f"sqlite:///{copy}")
+def store(demo_db, copy_database):
+    s = open_store(copy_database(demo_db))
     yield s
     s.close()
 
@@ -143,11 +140,11 @@ def test_cli_classify_and_stories(store, tmp_path, monkeypatch):
     monkeypatch.setenv("MEDIAWATCH_CONFIG", str(tmp_path / "cfg.toml"))
     monkeypatch.setenv("MEDIAWATCH_MODEL_PATH", str(tmp_path / "none.npz"))
     runner = CliRunner()
-    result = runner.invoke(cli, ["--db", store.engine.url.database, "classify"], catch_exceptions=False)
+    result = runner.invoke(cli, ["--db", store.url, "classify"], catch_exceptions=False)
     assert result.exit_code == 0, result.output
     assert "classify classified=" in result.output
     assert "stories grouped=" in result.output
-    listed = runner.invoke(cli, ["--db", store.engine.url.database, "stories", "list", "--json"])
+    listed = runner.invoke(cli, ["--db", store.url, "stories", "list", "--json"])
     [story] = [json.loads(line) for line in listed.output.splitlines()]
     assert len(story["articles"]) == 2
     piped = runner.invoke(

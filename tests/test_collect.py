@@ -27,8 +27,8 @@ FAST = Settings(
 
 
 @pytest.fixture
-def store(tmp_path):
-    s = open_store(f"sqlite:///{tmp_path / 'db.sqlite3'}")
+def store(db_url):
+    s = open_store(db_url)
     yield s
     s.close()
 

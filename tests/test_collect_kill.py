@@ -38,7 +38,7 @@ def article_page(feed: int, item: int) -> bytes:
     ).encode()
 
 
-def run_collect(env: dict[str, str], db: Path, feeds_dir: Path) -> subprocess.Popen[bytes]:
+def run_collect(env: dict[str, str], db: str, feeds_dir: Path) -> subprocess.Popen[bytes]:
     return subprocess.Popen(
         [
             sys.executable,
@@ -57,7 +57,7 @@ def run_collect(env: dict[str, str], db: Path, feeds_dir: Path) -> subprocess.Po
     )
 
 
-def test_killed_runs_resume_without_loss_or_duplicates(hostile_server, tmp_path):
+def test_killed_runs_resume_without_loss_or_duplicates(hostile_server, tmp_path, db_url):
     def page(request: Request) -> Response:
         time.sleep(PAGE_DELAY)
         _, _, feed, item = request.route.split("/")
@@ -84,7 +84,7 @@ def test_killed_runs_resume_without_loss_or_duplicates(hostile_server, tmp_path)
             '\nkind = "rss"\nlanguage = "en"\n'
         )
     (feeds_dir / "kill.toml").write_text("\n".join(registry), encoding="utf-8")
-    db = tmp_path / "db.sqlite3"
+    db = db_url
     env = {
         **os.environ,
         "MEDIAWATCH_ALLOW_PRIVATE_ADDRESSES": "1",
@@ -109,7 +109,7 @@ def test_killed_runs_resume_without_loss_or_duplicates(hostile_server, tmp_path)
     assert final.returncode == 0, err.decode()
     assert kills >= 3, "the kills should interrupt real work; slow the pages down if this fails"
 
-    with open_store(f"sqlite:///{db}") as store:
+    with open_store(db) as store:
         articles = store.list_articles(include_duplicates=True)
         assert store.pending_articles() == []
     assert len(articles) == FEEDS * ITEMS
@@ -118,7 +118,7 @@ def test_killed_runs_resume_without_loss_or_duplicates(hostile_server, tmp_path)
     for a in articles:
         feed, item = a.url.rsplit("/", 2)[-2:]
         assert f"marker-{feed}-{item}" in a.text
-    engine = sa.create_engine(f"sqlite:///{db}")
+    engine = sa.create_engine(db)
     with engine.connect() as conn:
         links = conn.execute(sa.text("SELECT COUNT(*) FROM article_sources")).scalar()
         aliases = conn.execute(sa.text("SELECT COUNT(DISTINCT article_id) FROM url_aliases")).scalar()

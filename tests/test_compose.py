@@ -39,20 +39,19 @@ SINCE = datetime(2020, 1, 1, tzinfo=UTC)
 
 
 @pytest.fixture(scope="module")
-def demo_db(tmp_path_factory):
-    return build_classified_demo_db(tmp_path_factory.mktemp("compose"))
+def demo_db(tmp_path_factory, module_db_url):
+    return build_classified_demo_db(tmp_path_factory.mktemp("compose"), module_db_url)
 
 
 @pytest.fixture
-def db_path(demo_db, tmp_path):
-    copy = tmp_path / "db.sqlite3"
-    copy.write_bytes(demo_db.read_bytes())
-    return copy
+def db_path(demo_db, copy_database):
+    """The URL of this test's copy of the demo database (SQLite, then PostgreSQL)."""
+    return copy_database(demo_db)
 
 
 @pytest.fixture
 def store(db_path):
-    s = open_store(f"sqlite:///{db_path}")
+    s = open_store(db_path)
     yield s
     s.close()
 

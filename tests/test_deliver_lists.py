@@ -72,6 +72,18 @@ def test_csv_import_keeps_good_rows_and_reports_each_bad_one(setup, tmp_path):
     assert "lacks column(s) email, language, publications" in result.output
 
 
+def test_a_long_file_name_is_recorded_cut_on_every_database(setup, tmp_path):
+    """The consent record keeps the import's file name in an 80-character column: PostgreSQL refuses a
+    longer value where SQLite would keep it, so the store cuts it the same way on both."""
+    settings, store, _ = setup
+    path = tmp_path / ("abonnés-" + "x" * 150 + ".csv")
+    path.write_text("email,language,publications\nlong@example.org,fr,newsletter\n", encoding="utf-8")
+    result = run(settings, "subscribers", "import-csv", str(path))
+    assert result.exit_code == 0, result.output
+    [record] = store.consent_records(store.find_subscriber("long@example.org").id)
+    assert record.form == path.name[:80]
+
+
 def test_csv_import_with_double_opt_in_mails_confirmations(setup, tmp_path):
     settings, store, recorder = setup
     path = tmp_path / "optin.csv"

@@ -48,8 +48,8 @@ SETTINGS = Settings()
 
 
 @pytest.fixture
-def store(tmp_path):
-    s = open_test_store(tmp_path)
+def store(db_url):
+    s = open_test_store(db_url)
     yield s
     s.close()
 
@@ -552,7 +552,7 @@ def test_a_failed_check_writes_nothing(store, tmp_path):
 def test_cli_render_prints_the_paths_in_the_chosen_language(store, tmp_path):
     small_issue(store, Publication.PRESS_REVIEW)
     env = {
-        "MEDIAWATCH_DB": store.url.removeprefix("sqlite:///"),
+        "MEDIAWATCH_DB": store.url,
         "MEDIAWATCH_CONFIG": str(tmp_path / "none.toml"),
     }
     (tmp_path / "none.toml").write_text("", encoding="utf-8")

@@ -74,8 +74,8 @@ STORIES = [("a8", "a9"), ("a3", "a4")]
 
 
 @pytest.fixture
-def filled(tmp_path):
-    store = open_store(f"sqlite:///{tmp_path / 'report.sqlite3'}")
+def filled(db_url):
+    store = open_store(db_url)
     store.sync_sources(SOURCES)
     ids: dict[str, int] = {}
     for key, source, offset, lang, *_ in ARTICLES:
@@ -348,7 +348,7 @@ def test_dashboard_fragment_is_scoped(filled):
 
 def test_cli_report(filled, tmp_path):
     store, _ = filled
-    db = store.engine.url.database
+    db = store.url
     out = tmp_path / "board.html"
     runner = CliRunner()
     result = runner.invoke(
@@ -460,7 +460,7 @@ def _web(filled):
     from mediawatch.web.app import create_app
 
     store, _ = filled
-    settings = Settings(db=store.engine.url.database, secret_key="k" * 32, stale_days=14)
+    settings = Settings(db=store.url, secret_key="k" * 32, stale_days=14)
     add_user(store, "board", Role.VIEWER, "a long enough password 1", "fr")
     return create_app(settings, store)
 

@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pytest
 import requests
+from pg_server import secret_key_for
 from review_samples import PASSWORD, XSS_SUMMARY, XSS_TITLE, add_team, make_issue, open_store
 from werkzeug.serving import make_server
 
@@ -44,14 +45,14 @@ class App:
 
 
 @pytest.fixture(scope="module")
-def app(tmp_path_factory) -> Iterator[App]:
-    tmp = tmp_path_factory.mktemp("web")
-    store = open_store(tmp)
+def app(module_db_url) -> Iterator[App]:
+    store = open_store(module_db_url)
     add_team(store)
     server = make_server("127.0.0.1", 0, None, threaded=True)  # type: ignore[arg-type]
     url = f"http://127.0.0.1:{server.server_port}"
     # base_url is this server's: forms are accepted only from base_url's origin
-    server.app = create_app(Settings(db=str(tmp / "review.sqlite3"), base_url=url), store)
+    settings = Settings(db=module_db_url, secret_key=secret_key_for(module_db_url), base_url=url)
+    server.app = create_app(settings, store)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     yield App(url, store)

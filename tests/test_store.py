@@ -359,3 +359,22 @@ def test_story_members_and_decisions(store):
     store.record_decision(one, False, "bob")
     store.record_decision(two, True, "alice")
     assert store.decisions() == [(one, False), (two, True)]
+
+
+def test_a_nul_character_in_collected_text_is_dropped_on_every_database(store):
+    """PostgreSQL refuses NUL in text where SQLite keeps it: a hostile feed must not fail a whole poll."""
+    store.sync_sources([src("a")])
+    [item] = store.save_feed_poll(
+        "a", SourceState(), event("a"), [entry("https://news.example/nul", title="Un titre\x00 piégé")]
+    )
+    store.complete_article(
+        item.id,
+        PageOutcome(final=True, final_url="https://news.example/nul", extracted=extracted(title="Page\x00")),
+        NOW,
+        WINDOW,
+    )
+    [article] = store.list_articles()
+    assert article.title == "Page"
+    assert "\x00" not in article.text
+    [health] = store.source_health(NOW, 14)
+    assert health.events[0].new_items == 1

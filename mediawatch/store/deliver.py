@@ -19,6 +19,7 @@ from sqlalchemy.engine import Connection
 
 from mediawatch.errors import WorkflowError
 from mediawatch.store import schema_deliver as d
+from mediawatch.store.schema import fit
 from mediawatch.types import (
     ConsentRecord,
     OutboxMessage,
@@ -132,10 +133,10 @@ def _consent(conn: Connection, subscriber_id: int, consent: NewConsent, at: date
         sa.insert(d.consent_records).values(
             subscriber_id=subscriber_id,
             at=at,
-            action=consent.action,
-            method=consent.method,
-            form=consent.form,
-            wording_version=consent.wording_version,
+            action=fit(d.consent_records.c.action, consent.action),
+            method=fit(d.consent_records.c.method, consent.method),
+            form=fit(d.consent_records.c.form, consent.form),  # an import's file name, "send <slug>"
+            wording_version=fit(d.consent_records.c.wording_version, consent.wording_version),
             ip=consent.ip[:64],
             user_agent=consent.user_agent[:1000],
             detail=consent.detail,

@@ -35,6 +35,14 @@ class UTCDateTime(sa.types.TypeDecorator[datetime]):
 
 UTC_DATETIME = UTCDateTime()
 
+
+def fit(column: sa.Column[Any], value: str) -> str:
+    """``value`` cut to the column's length: PostgreSQL refuses a longer VARCHAR value where SQLite would
+    keep it whole, so free text bound for a bounded column (a file name, a form name) is cut the same way
+    on both."""
+    length = getattr(column.type, "length", None)
+    return value[:length] if length else value
+
 schema_version = sa.Table(
     "schema_version",
     metadata,

@@ -119,6 +119,7 @@ class Store(IssueRecords, ReportRecords, ReviewRecords, SubscriberRecords, Outbo
         self.dialect = self.engine.dialect.name
         if self.dialect == "sqlite":
             sa.event.listen(self.engine, "connect", _sqlite_pragmas)
+        sa.event.listen(self.engine, "before_cursor_execute", _without_nul, retval=True)
         self._migrate()
 
     # -- lifecycle --------------------------------------------------------------------------------
@@ -776,6 +777,28 @@ def _inserted_id(result: sa.CursorResult[Any]) -> int:
     key = result.inserted_primary_key
     assert key is not None
     return int(key[0])
+
+
+def _without_nul(
+    conn: Any, cursor: Any, statement: str, parameters: Any, context: Any, executemany: bool
+) -> tuple[str, Any]:
+    """Every text parameter without NUL characters, on every backend.
+
+    PostgreSQL refuses a NUL in text ("cannot contain NUL (0x00) bytes") where SQLite stores it: one title
+    from a hostile feed would fail the whole feed's transaction on PostgreSQL only. A NUL means nothing in
+    mediawatch's text, so it is dropped for both, here, once, rather than in every repository.
+    """
+    return statement, _clean(parameters)
+
+
+def _clean(value: Any) -> Any:
+    if isinstance(value, str):
+        return value.replace("\x00", "") if "\x00" in value else value
+    if isinstance(value, dict):
+        return {k: _clean(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return type(value)(_clean(v) for v in value)
+    return value
 
 
 def _backend(url: str) -> str:
