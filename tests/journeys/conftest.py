@@ -168,12 +168,6 @@ def journey_db(request: pytest.FixtureRequest, seeded: str, tmp_path: Path) -> I
 
 
 # -- one stack per journey ----------------------------------------------------------------------------
-def _supported(section: dict[str, Any]) -> dict[str, Any]:
-    """Only the settings this version knows (a key another branch adds is left out until it lands)."""
-    known = set(Settings.__dataclass_fields__)
-    return {k: v for k, v in section.items() if k in known}
-
-
 @pytest.fixture
 def stack_factory(
     tmp_path: Path, tls: Tls, chromium: Any, journey_db: str, post_log: PostLog
@@ -205,7 +199,7 @@ def stack_factory(
         }
         for name, values in overrides.items():
             sections.setdefault(name, {}).update(values)
-        config = write_config(folder / "config.toml", {k: _supported(v) for k, v in sections.items()})
+        config = write_config(folder / "config.toml", sections)
         app = exits.enter_context(AppServer(config, app_port))
         exits.enter_context(proxy)
         stack = Stack(folder, tls, config, sections, smtp, app, proxy, chromium, post_log)

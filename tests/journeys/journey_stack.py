@@ -126,23 +126,6 @@ def chromium_args(tls: Tls, port: int | None = None) -> list[str]:
 
 
 # -- nginx --------------------------------------------------------------------------------------------
-# Used only while contrib/nginx-mediawatch.conf does not exist: the same shape, a server block.
-_FALLBACK_SITE = """
-server {
-    listen 443 ssl;
-    server_name news.example.org;
-    ssl_certificate /etc/ssl/mediawatch/fullchain.pem;
-    ssl_certificate_key /etc/ssl/mediawatch/privkey.pem;
-    location / {
-        proxy_pass http://127.0.0.1:8000;
-        proxy_set_header Host $host:$server_port;
-        proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;
-        proxy_set_header X-Forwarded-Proto $scheme;
-    }
-}
-"""
-
-
 def render_site_conf(template: str, *, port: int, tls: Tls, upstream_port: int, logs: Path) -> str:
     """The shipped server block with its deployment-specific values replaced by this stack's.
 
@@ -152,7 +135,11 @@ def render_site_conf(template: str, *, port: int, tls: Tls, upstream_port: int, 
     text = template
     # HTTPS listener: ours; a plain-HTTP listener (the redirect server) is dropped with its server block.
     text = _drop_plain_http_servers(text)
-    text = re.sub(r"(?m)^(\s*)listen\s+[^;]*\bssl\b[^;]*;", rf"\1listen 127.0.0.1:{port} ssl;", text)
+    text = re.sub(
+        r"(?m)^(\s*)listen\s+(?!\[::\])\S+((?:\s+[^;\s]+)*?\s+ssl\b[^;]*);",
+        rf"\1listen 127.0.0.1:{port}\2;",
+        text,
+    )
     text = re.sub(r"(?m)^(\s*)listen\s+\[::\][^;]*;\n?", "", text)
     text = re.sub(r"(?m)^(\s*)server_name\s+[^;]*;", rf"\1server_name {HOST};", text)
     text = re.sub(r"(?m)^(\s*)ssl_certificate\s+[^;]*;", rf"\1ssl_certificate {tls.cert_file};", text)
@@ -234,10 +221,6 @@ class Nginx:
     def url(self) -> str:
         return f"https://{HOST}:{self.port}"
 
-    @property
-    def uses_shipped_example(self) -> bool:
-        return SHIPPED_NGINX_CONF.is_file()
-
     def _write(self) -> None:
         for sub in ("logs", "tmp", "sites-enabled", "tls"):
             (self.prefix / sub).mkdir(parents=True, exist_ok=True)
@@ -246,9 +229,7 @@ class Nginx:
         shutil.copyfile(self.tls.cert_file, cert)
         shutil.copyfile(self.tls.key_file, key)
         local = Tls(self.tls.ca_file, cert, key, self.tls.spki_sha256)
-        template = (
-            SHIPPED_NGINX_CONF.read_text(encoding="utf-8") if self.uses_shipped_example else _FALLBACK_SITE
-        )
+        template = SHIPPED_NGINX_CONF.read_text(encoding="utf-8")
         site = render_site_conf(
             template, port=self.port, tls=local, upstream_port=self.upstream_port, logs=self.prefix / "logs"
         )
