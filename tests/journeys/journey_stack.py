@@ -68,6 +68,15 @@ def wait_until(check, what: str, timeout: float = STARTUP_TIMEOUT, alive=None) -
         time.sleep(0.05)
 
 
+def die_with_parent() -> None:
+    """In a child before exec: SIGTERM when the test process dies, even by SIGKILL (Linux prctl), so no
+    nginx or app server outlives a killed test run."""
+    import ctypes
+    import signal
+
+    ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
+
+
 def _listening(port: int) -> bool:
     try:
         with socket.create_connection(("127.0.0.1", port), timeout=1):
@@ -278,12 +287,14 @@ class Nginx:
         check = subprocess.run(self._command("-t", "-q"), capture_output=True, text=True, **self._as_user())
         if check.returncode != 0:
             raise RuntimeError(f"nginx refuses the rendered config:\n{check.stderr}\n{self.error_log()}")
-        self.process = subprocess.Popen(
-            self._command("-g", "daemon off;"),
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.PIPE,
-            **self._as_user(),
-        )
+        with (self.prefix / "logs" / "stderr.log").open("wb") as stderr:
+            self.process = subprocess.Popen(
+                self._command("-g", "daemon off;"),
+                stdout=subprocess.DEVNULL,
+                stderr=stderr,
+                preexec_fn=die_with_parent,
+                **self._as_user(),
+            )
 
         def dead() -> str:
             assert self.process is not None
@@ -302,8 +313,6 @@ class Nginx:
             except subprocess.TimeoutExpired:
                 self.process.kill()
                 self.process.wait()
-        if self.process is not None and self.process.stderr is not None:
-            self.process.stderr.close()
         shutil.rmtree(self.prefix, ignore_errors=True)
 
 
@@ -388,6 +397,7 @@ class AppServer:
                 stderr=subprocess.STDOUT,
                 env=cli_env(self.config),
                 cwd=self.config.parent,
+                preexec_fn=die_with_parent,
             )
 
         def dead() -> str:

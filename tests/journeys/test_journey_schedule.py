@@ -15,7 +15,13 @@ from playwright.sync_api import expect
 
 from mediawatch.i18n import t
 
-pytestmark = [pytest.mark.browser, pytest.mark.slow, pytest.mark.xdist_group("journeys")]
+# Generous: a journey starts servers and several CLI runs on a machine that may be busy.
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.slow,
+    pytest.mark.xdist_group("journeys"),
+    pytest.mark.timeout(900),
+]
 
 READER = "noor.haddad@example.org"
 

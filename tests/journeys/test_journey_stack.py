@@ -6,7 +6,13 @@ from __future__ import annotations
 import pytest
 from journey_stack import Nginx, Stack, make_tls
 
-pytestmark = [pytest.mark.browser, pytest.mark.slow, pytest.mark.xdist_group("journeys")]
+# Generous: a journey starts servers and several CLI runs on a machine that may be busy.
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.slow,
+    pytest.mark.xdist_group("journeys"),
+    pytest.mark.timeout(900),
+]
 
 
 def test_the_browser_trusts_the_test_certificate_and_no_other(stack: Stack, tmp_path):

@@ -14,7 +14,13 @@ from journey_stack import Stack, links_in, one_click_unsubscribe
 
 from mediawatch.i18n import t
 
-pytestmark = [pytest.mark.browser, pytest.mark.slow, pytest.mark.xdist_group("journeys")]
+# Generous: a journey starts servers and several CLI runs on a machine that may be busy.
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.slow,
+    pytest.mark.xdist_group("journeys"),
+    pytest.mark.timeout(900),
+]
 
 EMAIL = "lucia.fernandez@example.org"
 

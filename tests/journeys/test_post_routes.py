@@ -47,7 +47,13 @@ def covered(app, log: PostLog) -> dict[str, list[int]]:
     return seen
 
 
-def test_every_post_route_was_posted_by_a_browser(post_log: PostLog, chromium, tmp_path):
+def test_every_post_route_was_posted_by_a_browser(post_log: PostLog, chromium, tmp_path, request):
+    dist = getattr(request.config.option, "dist", "no")
+    if hasattr(request.config, "workerinput") and dist != "loadgroup":
+        pytest.fail(
+            f"under pytest-xdist the journeys must run with --dist loadgroup (here: --dist {dist}): "
+            "otherwise each worker sees only some of the browsers' posts"
+        )
     with open_store(f"sqlite:///{tmp_path / 'routes.sqlite3'}") as store:
         app = create_app(Settings(db=str(tmp_path / "routes.sqlite3"), secret_key="x" * 32), store)
         routes = post_routes(app)
