@@ -4,8 +4,8 @@ form it posts, so that ``test_post_routes.py`` can tell which POST route no brow
 A journey gets a fresh stack (database, mail server, app server, proxy); the session shares the test CA,
 Chromium and a database seeded once with the demo sources collected and classified.
 
-Markers: every journey is ``browser`` and ``slow``, and belongs to the ``journeys`` xdist group, so that
-with ``-n N --dist loadgroup`` they all run in one worker, the coverage check last.
+Markers: every journey is ``browser`` and ``slow`` (and in the ``journeys`` xdist group). Under pytest-xdist
+the posts are gathered in a folder the workers share, and the coverage check waits for every journey.
 """
 
 from __future__ import annotations
@@ -60,19 +60,49 @@ def _need(path: Path, package: str) -> None:
 
 
 # -- what the browser posted --------------------------------------------------------------------------
-_POST_LOG = PostLog()
+def _shared_folder(config: pytest.Config) -> Path:
+    """A folder of this test run that every xdist worker sees (the parent of the workers' basetemp)."""
+    base = config._tmp_path_factory.getbasetemp()  # type: ignore[attr-defined]
+    return (base.parent if hasattr(config, "workerinput") else base) / "journey-posts"
+
+
+def _post_log(config: pytest.Config) -> PostLog:
+    found = config.stash.get(_POST_LOG_KEY, None)
+    if found is None:
+        worker = getattr(config, "workerinput", {}).get("workerid", "main")
+        found = PostLog(_shared_folder(config), worker)
+        config.stash[_POST_LOG_KEY] = found
+    return found
+
+
+_POST_LOG_KEY = pytest.StashKey[PostLog]()
 
 
 @pytest.fixture(scope="session")
-def post_log() -> PostLog:
-    return _POST_LOG
+def post_log(pytestconfig: pytest.Config) -> PostLog:
+    return _post_log(pytestconfig)
 
 
 @pytest.fixture(autouse=True)
 def _name_the_posts(request: pytest.FixtureRequest) -> Iterator[None]:
-    _POST_LOG.current_test = request.node.nodeid
+    log = _post_log(request.config)
+    log.current_test = request.node.nodeid
     yield
-    _POST_LOG.current_test = ""
+    log.current_test = ""
+
+
+def pytest_runtest_logfinish(nodeid: str, location: tuple[str, int | None, str]) -> None:
+    """Every journey says when it is over (passed, failed or skipped), for the POST-route check."""
+    if _CONFIG is not None and "journeys" in Path(location[0]).parts:
+        _post_log(_CONFIG).finished(nodeid)
+
+
+_CONFIG: pytest.Config | None = None
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    global _CONFIG
+    _CONFIG = config
 
 
 # -- session parts ------------------------------------------------------------------------------------

@@ -16,6 +16,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import http.client
+import json
 import os
 import pwd
 import re
@@ -466,15 +467,39 @@ class Posted:
 
 @dataclass
 class PostLog:
-    """Every POST a browser sent to the stack during the session, with the status it got."""
+    """Every POST a browser sent to the stack, with the status it got, and which tests have finished.
 
-    posts: list[Posted] = field(default_factory=list)
-    lock: threading.Lock = field(default_factory=threading.Lock)
+    Kept in files of a folder that every pytest-xdist worker of the run shares (one file per process), so
+    that the check can gather what every process posted, whichever worker ran which journey.
+    """
+
+    folder: Path
+    worker: str = "main"
     current_test: str = ""
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def _append(self, name: str, record: dict[str, Any]) -> None:
+        self.folder.mkdir(parents=True, exist_ok=True)
+        with self.lock, (self.folder / f"{name}-{self.worker}.jsonl").open("a", encoding="utf-8") as out:
+            out.write(json.dumps(record) + "\n")
+
+    def _read(self, name: str) -> list[dict[str, Any]]:
+        rows = []
+        for path in sorted(self.folder.glob(f"{name}-*.jsonl")):
+            rows += [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line]
+        return rows
 
     def record(self, path: str, status: int) -> None:
-        with self.lock:
-            self.posts.append(Posted(path, status, self.current_test))
+        self._append("posts", {"path": path, "status": status, "test": self.current_test})
+
+    def finished(self, nodeid: str) -> None:
+        self._append("finished", {"test": nodeid})
+
+    def posts(self) -> list[Posted]:
+        return [Posted(r["path"], r["status"], r["test"]) for r in self._read("posts")]
+
+    def finished_tests(self) -> set[str]:
+        return {r["test"] for r in self._read("finished")}
 
     def watch(self, context: Any) -> None:
         """Record the POSTs of every page of a Playwright ``BrowserContext``."""
