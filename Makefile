@@ -3,37 +3,54 @@ PY ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+LOCK := requirements.lock
+# Debian packages the tests run for real: the browser of the browser tests, the TLS reverse proxy of the
+# journey tests, the throwaway PostgreSQL server, openssl for test keys.
+SYSTEM_PACKAGES := chromium nginx-light postgresql openssl
+# pytest-xdist workers; "auto" is one per core
+JOBS ?= auto
 
-.PHONY: setup system demo test lint typecheck bench eval serve clean
+.PHONY: setup system demo test test-fast lint bench eval serve lock clean
 
 setup: $(STAMP)
 
-# System parts the tests need (Debian's chromium for the browser tests, openssl for the TLS and DKIM
-# test keys); installed once, only when missing.
+# Installed once, only what is missing (dpkg says what is there), through sudo when not root.
 system:
-	@missing=""; test -x /usr/bin/chromium || missing="chromium"; \
-	command -v openssl >/dev/null || missing="$$missing openssl"; \
+	@missing=$$(for p in $(SYSTEM_PACKAGES); do \
+	  dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q "ok installed" || echo $$p; done); \
 	if [ -n "$$missing" ]; then \
-	  echo "installing Debian packages for the tests:$$missing"; \
+	  echo "installing Debian packages:" $$missing; \
 	  SUDO=$$(test "$$(id -u)" = 0 || echo sudo); \
 	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq $$missing; \
 	fi
 
-$(STAMP): pyproject.toml
+# Dependencies come from the lock file (exact versions and hashes); the project itself is installed on top.
+$(STAMP): pyproject.toml $(LOCK)
 	test -x $(BIN)/python || $(PY) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	$(BIN)/python -m pip install --quiet --require-hashes --no-deps -r $(LOCK)
+	$(BIN)/python -m pip install --quiet --no-deps -e .
 	touch $(STAMP)
+
+# After changing dependencies in pyproject.toml: write the lock again (needs the package registry).
+lock: setup
+	$(BIN)/uv pip compile -q pyproject.toml --extra dev --extra postgresql --extra bench \
+	  --generate-hashes --python-version 3.11 -o $(LOCK)
 
 demo: setup
 	$(BIN)/python -m mediawatch.demo
 
+# Every test, on both cores; CI=true (set by CI) makes the PostgreSQL tests fail rather than skip.
 test: setup system
-	$(BIN)/python -m pytest -q -p no:cacheprovider
+	$(BIN)/python -m pytest -q -p no:cacheprovider -n $(JOBS)
+
+# Without the browser, PostgreSQL and slow tests: the quick loop while developing.
+test-fast: setup
+	$(BIN)/python -m pytest -q -p no:cacheprovider -n $(JOBS) -m "not browser and not postgresql and not slow"
 
 lint: setup
 	$(BIN)/ruff check mediawatch tests bench
 	$(BIN)/mypy
+	$(BIN)/deptry mediawatch tests bench
 
 eval: setup
 	$(BIN)/python -m mediawatch.classify.evaluate --set dev
@@ -46,6 +63,9 @@ bench: setup
 	$(BIN)/python -m bench.stories_bench --modes batch
 	$(BIN)/python -m bench.compose_render_bench
 	$(BIN)/python -m bench.send_bench
+
+serve: setup
+	$(BIN)/mediawatch serve
 
 clean:
 	rm -rf $(VENV) .demo build *.egg-info

@@ -12,7 +12,6 @@ import json
 import sys
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 from typing import Any, TypeVar
 
 import click
@@ -21,7 +20,7 @@ from click.core import ParameterSource
 from mediawatch import __version__
 from mediawatch.config import Settings, database_url, load_settings
 from mediawatch.errors import LockedError, MediawatchError
-from mediawatch.i18n import LANGUAGES, t, ui_language, use_language
+from mediawatch.i18n import LANGUAGES, t, tn, ui_language, use_language
 from mediawatch.store import Store, open_store
 from mediawatch.types import OutletType, Region, SourceKind
 
@@ -73,6 +72,18 @@ def handle_errors(func: F) -> F:
         except MediawatchError as exc:
             click.echo(t("error.prefix", current_lang(), message=exc), err=True)
             sys.exit(EXIT_USAGE)
+        except OSError as exc:
+            # A file the command reads or writes that no code path above turned into a message: say
+            # which and why, in the user's language, rather than a traceback.
+            if exc.filename is None:
+                raise
+            from mediawatch.files import os_error_reason
+
+            lang = current_lang()
+            reason = os_error_reason(exc, exc.filename, lang)
+            message = t("file.cannot_use", lang, path=exc.filename, reason=reason)
+            click.echo(t("error.prefix", lang, message=message), err=True)
+            sys.exit(EXIT_ERROR)
 
     return wrapper  # type: ignore[return-value]
 
@@ -240,13 +251,26 @@ def sources_enable(obj: Context, source_id: str) -> None:
 @click.pass_obj
 @handle_errors
 def sources_import_opml(obj: Context, opml_file: str, filename: str) -> None:
-    """Import the feeds of an OPML file into the registry (known URLs and ids are skipped)."""
+    """Import the feeds of an OPML file into the registry (known URLs and ids are skipped).
+
+    Good entries are imported; every bad one is reported with its line and why. Exit code 4 when some
+    entries were bad.
+    """
     from mediawatch.sources.manage import import_opml_file
 
-    added, skipped = import_opml_file(obj.settings.feeds_dir, opml_file, filename)
-    click.echo(t("sources.imported", obj.lang, added=added, file=filename, skipped=len(skipped)))
-    for line in skipped:
+    report = import_opml_file(obj.settings.feeds_dir, opml_file, filename)
+    added = tn("sources.count.added", report.added, obj.lang)
+    skipped = tn("sources.count.skipped", len(report.skipped), obj.lang)
+    click.echo(t("sources.imported", obj.lang, added=added, file=filename, skipped=skipped))
+    for line in report.skipped:
         click.echo("  " + t("sources.skipped", obj.lang, line=line))
+    if report.bad:
+        click.echo(tn("sources.opml.refused", len(report.bad), obj.lang, opml=opml_file), err=True)
+        for problem in report.bad:
+            where = problem.line if problem.line is not None else "?"
+            text = t("sources.opml.bad", obj.lang, line=where, outline=problem.outline, reason=problem.reason)
+            click.echo("  " + text, err=True)
+        sys.exit(EXIT_SOURCES_FAILED)
 
 
 @sources.command("export-opml")
@@ -260,7 +284,9 @@ def sources_export_opml(obj: Context, output: str | None) -> None:
 
     text = export_opml(load_registry(obj.settings.feeds_dir))
     if output:
-        Path(output).write_text(text, encoding="utf-8")
+        from mediawatch.files import write_text
+
+        write_text(output, text, obj.lang)
         click.echo(t("sources.wrote", obj.lang, path=output))
     else:
         click.echo(text, nl=False)
@@ -399,13 +425,17 @@ def retrain(obj: Context, no_labelled: bool) -> None:
     """Retrain the learned relevance model from editors' accept/reject decisions and the labelled set.
 
     The model is blended with the taxonomy score on the next `mediawatch classify` (use --all to rescore).
+    Each database has its own model file (beside an SQLite file; keyed to the URL for PostgreSQL), unless
+    the model_path setting names one.
     """
     from mediawatch.classify.evaluate import GOLD_DIR
     from mediawatch.classify.pipeline import retrain as run_retrain
 
     gold = [] if no_labelled else [p for p in (GOLD_DIR / "dev.jsonl",) if p.exists()]
     report = run_retrain(obj.store, obj.settings, gold)
-    click.echo(t("retrain.done", obj.lang, decisions=report.decisions, gold=report.gold, path=report.path))
+    decisions = tn("retrain.decisions", report.decisions, obj.lang)
+    labelled = tn("retrain.gold", report.gold, obj.lang)
+    click.echo(t("retrain.done", obj.lang, decisions=decisions, gold=labelled, path=report.path))
 
 
 # -- stories ------------------------------------------------------------------------------------------

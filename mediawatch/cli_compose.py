@@ -10,8 +10,10 @@ import click
 
 from mediawatch.cli import EXIT_ERROR, Context, cli, handle_errors, parse_since
 from mediawatch.errors import ConfigError
-from mediawatch.i18n import t
+from mediawatch.i18n import t, tn
 from mediawatch.types import BlockKind, Publication, User
+
+EXIT_NOTHING_TO_COMPOSE = 5  # no issue created: nothing relevant in the period, or all already told
 
 
 def _period_option_help(which: str) -> str:
@@ -41,19 +43,28 @@ def compose(
     actor: str,
     as_json: bool,
 ) -> None:
-    """Create a draft newsletter or press review from the relevant stories of a period."""
+    """Create a draft newsletter or press review from the relevant stories of a period.
+
+    No issue is created when no story of the period is relevant, or when every one was already told in an
+    earlier issue of the publication: the command says which, and exits with code 5.
+    """
     from mediawatch.compose import compose_issue
+    from mediawatch.errors import NothingToCompose
 
     actor = _system_or_editor(obj, actor)
-    result = compose_issue(
-        obj.store,
-        obj.settings,
-        Publication(publication),
-        period_from=parse_since(date_from, obj.lang),
-        period_to=parse_since(date_to, obj.lang),
-        languages=languages,
-        actor=actor,
-    )
+    try:
+        result = compose_issue(
+            obj.store,
+            obj.settings,
+            Publication(publication),
+            period_from=parse_since(date_from, obj.lang),
+            period_to=parse_since(date_to, obj.lang),
+            languages=languages,
+            actor=actor,
+        )
+    except NothingToCompose as exc:  # not a mistake, but the draft asked for does not exist
+        click.echo(str(exc), err=True)
+        sys.exit(EXIT_NOTHING_TO_COMPOSE)
     if as_json:
         click.echo(
             json.dumps(
@@ -74,8 +85,8 @@ def compose(
             obj.lang,
             slug=result.slug,
             id=result.issue_id,
-            items=result.items,
-            candidates=result.candidates,
+            items=tn("compose.items", result.items, obj.lang),
+            candidates=tn("compose.candidates", result.candidates, obj.lang),
         )
     )
     for warning in result.warnings:
@@ -102,7 +113,9 @@ def translate(obj: Context, retry: bool, issue_ref: str | None, actor: str) -> N
         raise ConfigError(t("compose.no_provider", obj.lang))
     issue_id = obj.store.find_issue(issue_ref).id if issue_ref else None
     report = retry_translations(obj.store, obj.settings, issue_id=issue_id, actor=actor)
-    click.echo(t("compose.retried", obj.lang, filled=report.filled, failed=report.failed))
+    filled = tn("compose.filled", report.filled, obj.lang)
+    failed = tn("compose.unfilled", report.failed, obj.lang)
+    click.echo(t("compose.retried", obj.lang, filled=filled, failed=failed))
     for error in report.errors:
         click.echo(t("compose.warning", obj.lang, warning=error), err=True)
     if report.failed:

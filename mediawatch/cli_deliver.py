@@ -13,7 +13,7 @@ from typing import Any
 import click
 
 from mediawatch.cli import EXIT_ERROR, EXIT_USAGE, Context, cli, handle_errors
-from mediawatch.i18n import LANGUAGES, t
+from mediawatch.i18n import LANGUAGES, t, tn
 from mediawatch.types import OutboxStatus, Publication, SubscriberStatus
 
 STATUSES = [s.value for s in SubscriberStatus]
@@ -156,9 +156,12 @@ def subscribers_export(obj: Context, output: str | None, status: str | None, pub
         "publication": Publication(publication) if publication else None,
     }
     if output:
-        with open(output, "w", encoding="utf-8", newline="") as fh:
+        from mediawatch.files import writing
+
+        with writing(output, obj.lang), open(output, "w", encoding="utf-8", newline="") as fh:
             count = export_csv(obj.store, fh, **kwargs)
-        click.echo(t("deliver.cli.exported", obj.lang, count=count, path=output))
+
+        click.echo(tn("deliver.cli.exported", count, obj.lang, path=output))
     else:
         export_csv(obj.store, sys.stdout, **kwargs)
 

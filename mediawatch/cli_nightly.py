@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import sys
+from datetime import UTC, datetime
 
 import click
 import sqlalchemy as sa
@@ -49,13 +50,20 @@ def nightly(
     Cadences, editors and logs are set in the [nightly] section of the config. Never sends anything to
     subscribers. Logs: one JSON line per event, to log_file (rotated) or stderr.
 
+    --at may not be a later day than today: the job composes periods that have ended.
+
     Exit codes: 0 ok; 1 a stage failed (the others still ran); 2 bad usage or configuration; 3 another
     collect or nightly run is active; 4 some sources failed; 5 nothing could be done (database unusable,
     no source, or every source failed).
     """
     from mediawatch.nightly import EXIT_LOCKED, EXIT_NOTHING, json_logging, run_nightly
+    from mediawatch.nightly.cadence import is_future_day, parse_timezone
 
     when = parse_since(at, obj.lang) if at else None
+    if when is not None and is_future_day(
+        when, datetime.now(UTC), parse_timezone(obj.settings.nightly_timezone)
+    ):
+        raise click.BadParameter(t("nightly.cli.future_at", obj.lang, at=at), param_hint="--at")
     try:
         with json_logging(obj.settings) as log:
             try:

@@ -8,6 +8,7 @@ import click
 
 from mediawatch.cli import Context, cli, handle_errors
 from mediawatch.errors import ConfigError
+from mediawatch.i18n import t
 from mediawatch.render.model import plural
 
 
@@ -34,12 +35,21 @@ def _languages(value: str | None) -> list[str] | None:
 @click.pass_obj
 @handle_errors
 def render(obj: Context, issue: str, out_dir: str | None, languages: str | None) -> None:
-    """Render an issue (id or slug) to HTML and text, and refresh the archive index and Atom feeds."""
+    """Render an issue (id or slug) to HTML and text, and refresh the archive index and Atom feeds.
+
+    Only an approved (or scheduled, or sent) issue goes to the public archive; a draft or an issue in
+    review is rendered into the drafts folder (nightly_drafts_dir, default drafts/), and --out cannot
+    point a draft at the archive.
+    """
     from mediawatch.render import render_issue
+    from mediawatch.render.archive import PUBLISHED_STATES
 
     paths = render_issue(
         obj.store, issue, obj.settings, Path(out_dir) if out_dir else None, languages=_languages(languages)
     )
+    found = obj.store.find_issue(issue)
+    if found.state not in PUBLISHED_STATES:
+        click.echo(t("render.cli.drafts", obj.lang, issue=found.slug))
     click.echo(plural("render.cli.written", len(paths), obj.lang))
     for path in paths:
         click.echo(f"  {path}")

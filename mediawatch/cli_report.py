@@ -11,6 +11,7 @@ from typing import Any
 import click
 
 from mediawatch.cli import Context, cli, handle_errors
+from mediawatch.files import write_text
 from mediawatch.i18n import LANGUAGES, t
 from mediawatch.report.period import DEFAULT_DAYS, day_bound, last_day, relative_period
 
@@ -95,5 +96,5 @@ def report(
         return
     last = last_day(period_to)
     path = Path(out or f"report-{period_from:%Y-%m-%d}_{last:%Y-%m-%d}.html")
-    path.write_text(document, encoding="utf-8")
+    write_text(path, document, obj.lang)
     click.echo(t("report.cli.wrote", obj.lang, period=f"{period_from:%Y-%m-%d} – {last:%Y-%m-%d}", path=path))

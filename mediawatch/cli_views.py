@@ -191,13 +191,16 @@ def print_stories(stories: Sequence[Any], as_json: bool, lang: str | None = None
                 }
             )
         return
+    from mediawatch.render.model import language_name
+
     lang = ui_language(lang)
     columns = ("story", "latest", "title", "also_in", "languages")
     table = _table(tn("count.stories", len(stories), lang), columns, lang)
     for s in stories:
         lead = s.articles[0]
         also = ", ".join(s.outlets[1:]) if len(s.outlets) > 1 else "-"
-        table.add_row(str(s.id), _when(s.latest), lead.title[:80], also, ", ".join(s.languages))
+        languages = ", ".join(language_name(code, lang) for code in s.languages)  # words, not codes
+        table.add_row(str(s.id), _when(s.latest), lead.title[:80], also, languages)
     _console().print(table)
 
 

@@ -16,7 +16,8 @@ from sqlalchemy.exc import ArgumentError
 from mediawatch.errors import ConfigError
 
 DEFAULT_DB_PATH = Path.home() / ".local" / "share" / "mediawatch" / "mediawatch.sqlite3"
-DEFAULT_MODEL_PATH = DEFAULT_DB_PATH.parent / "relevance-model.npz"
+MODEL_SUFFIX = ".relevance-model.npz"
+DEFAULT_MODEL_PATH = DEFAULT_DB_PATH.with_name(DEFAULT_DB_PATH.stem + MODEL_SUFFIX)
 DEFAULT_CONFIG_PATH = Path.home() / ".config" / "mediawatch" / "config.toml"
 
 
@@ -46,7 +47,7 @@ class Settings:
     title_dup_window_hours: int = 72
     extract_workers: int = 0  # 0: one per core
     taxonomy_dir: str = ""  # "" : the taxonomy shipped in mediawatch/classify/taxonomy
-    model_path: str = ""  # learned relevance model; "" : relevance-model.npz beside the default database
+    model_path: str = ""  # learned relevance model; "": a file of its own for each database (model_file)
     blend_weight: float = 0.5  # share of the learned model in the relevance score, when a model exists
     story_window_days: int = 14  # stories never join articles further apart than this
     # [compose]
@@ -177,7 +178,40 @@ def load_settings(config_path: str | None = None, env: dict[str, str] | None = N
 
 
 def model_file(settings: Settings) -> Path:
-    return Path(settings.model_path).expanduser() if settings.model_path else DEFAULT_MODEL_PATH
+    """Where the learned relevance model of this installation lives: ``model_path`` when set, else a file
+    keyed to the database, so two installations never share (and overwrite) one model.
+
+    An SQLite database ``/srv/x/watch.sqlite3`` keeps ``/srv/x/watch.relevance-model.npz`` beside it; any
+    other database (PostgreSQL, an in-memory SQLite) gets ``relevance-model-<backend>-<key>.npz`` in the
+    default data folder, ``<key>`` a hash of its URL without the password.
+    """
+    if settings.model_path:
+        return Path(settings.model_path).expanduser()
+    db = settings.db
+    if not db:
+        return DEFAULT_MODEL_PATH
+    if "://" not in db:
+        return _beside(Path(db).expanduser().resolve())
+    import hashlib
+
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import ArgumentError
+
+    try:
+        url = make_url(db)
+    except ArgumentError:
+        raise ConfigError(f"not a database URL: {db.split('@')[-1]!r}") from None
+    if url.get_backend_name() == "sqlite" and url.database and url.database != ":memory:":
+        return _beside(Path(url.database).expanduser().resolve())
+    # Who and where, not the password: changing a password keeps the model, and no file name reveals it.
+    backend = url.get_backend_name()
+    identity = f"{backend}://{url.username or ''}@{url.host or ''}:{url.port or ''}/{url.database or ''}"
+    key = hashlib.sha256(identity.encode("utf-8")).hexdigest()[:16]
+    return DEFAULT_DB_PATH.parent / f"relevance-model-{backend}-{key}.npz"
+
+
+def _beside(database: Path) -> Path:
+    return database.with_name(database.stem + MODEL_SUFFIX)
 
 
 # postgresql:// and postgres:// mean psycopg 3, the driver of the `postgresql` extra; SQLAlchemy's own
@@ -200,7 +234,9 @@ def database_url(db: str) -> str:
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
-        raise ConfigError(f"cannot create the database folder {path.parent}: {exc.strerror or exc}") from None
+        from mediawatch.files import file_error  # it reads the catalogues, which need this module
+
+        raise file_error(exc, path) from None
     if path.is_dir():
         raise ConfigError(f"the database path {path} is a folder; give a file name")
     return f"sqlite:///{path}"

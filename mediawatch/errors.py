@@ -3,6 +3,7 @@
     MediawatchError
      +-- ConfigError            bad configuration or user input (message names what was wrong)
      |    +-- RegistryError      a source registry file (TOML/OPML) is malformed: file, line, problem
+     |    +-- FileAccessError    a file or folder the user named cannot be written: path and reason
      +-- SourceError(url)       something about one remote source or page
      |    +-- FetchError         transport/HTTP failure; carries a FetchStatus
      |    +-- ParseError         the document is not a usable feed
@@ -13,6 +14,7 @@
      +-- RenderError            an edition breaks a rendering check (size, alt text, ...): the reason
      +-- WorkflowError          an operation not allowed in the current state
      |    +-- AccessError        the user may not do this (role, four-eyes rule, bad login)
+     |    +-- NothingToCompose   no story left to compose an issue from: no issue is created
      +-- DeliveryError          sending failed
 
 A failing source is turned into data (a recorded status on the source) by the
@@ -111,3 +113,19 @@ class AccessError(WorkflowError):
 
 class DeliveryError(MediawatchError):
     """A message could not be delivered."""
+
+
+class FileAccessError(ConfigError):
+    """A file or folder the user named cannot be written (or read): the message names the path and why."""
+
+    def __init__(self, path: str, message: str) -> None:
+        self.path = path
+        super().__init__(message)
+
+
+class NothingToCompose(WorkflowError):
+    """A period has no story to compose an issue from (none relevant, or every one already told)."""
+
+    def __init__(self, message: str, already_told: int = 0) -> None:
+        self.already_told = already_told
+        super().__init__(message)

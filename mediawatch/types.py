@@ -110,6 +110,9 @@ class FeedEntry:
     author: str
     published: datetime | None
     guid: str
+    # The outlet that published it when the feed is not that outlet (a news-search feed's <source>).
+    publisher: str = ""
+    publisher_url: str = ""
 
 
 @dataclass(frozen=True, slots=True)

@@ -24,7 +24,8 @@ from mediawatch.compose.select import (
     short_summary,
 )
 from mediawatch.config import Settings
-from mediawatch.errors import ConfigError, WorkflowError
+from mediawatch.errors import ConfigError, NothingToCompose, WorkflowError
+from mediawatch.i18n import tn
 from mediawatch.store import open_store
 from mediawatch.types import (
     BlockKind,
@@ -132,11 +133,11 @@ def test_newsletter_is_shorter_and_respects_section_sizes(store):
 
 def test_a_story_is_not_published_twice_in_one_publication(store):
     first = compose_issue(store, Settings(), Publication.PRESS_REVIEW, period_from=SINCE)
-    again = compose_issue(store, Settings(), Publication.PRESS_REVIEW, period_from=SINCE)
-    assert again.items == 0
-    assert any("no relevant story" in w for w in again.warnings)
-    assert again.slug != first.slug
-    assert again.slug.startswith(first.slug)
+    # a second compose of the same period finds every story told: it says so and creates no empty issue
+    with pytest.raises(NothingToCompose, match="already told in earlier issues") as refused:
+        compose_issue(store, Settings(), Publication.PRESS_REVIEW, period_from=SINCE)
+    assert refused.value.already_told == first.items
+    assert [i.id for i in store.list_issues()] == [first.issue_id]
     other = compose_issue(store, Settings(), Publication.NEWSLETTER, period_from=SINCE)
     assert other.items > 0
     # a rejected item frees its story for the next issue
@@ -147,15 +148,15 @@ def test_a_story_is_not_published_twice_in_one_publication(store):
 
 
 def test_period_filters_stories(store):
-    empty = compose_issue(
-        store,
-        Settings(),
-        Publication.PRESS_REVIEW,
-        period_from=datetime(2021, 1, 1, tzinfo=UTC),
-        period_to=datetime(2021, 2, 1, tzinfo=UTC),
-    )
-    assert empty.items == 0
-    assert empty.warnings
+    with pytest.raises(NothingToCompose, match="no story between 2021-01-01 and 2021-02-01 is relevant"):
+        compose_issue(
+            store,
+            Settings(),
+            Publication.PRESS_REVIEW,
+            period_from=datetime(2021, 1, 1, tzinfo=UTC),
+            period_to=datetime(2021, 2, 1, tzinfo=UTC),
+        )
+    assert store.list_issues() == []
     with pytest.raises(ConfigError, match="period is empty"):
         compose_issue(store, Settings(), Publication.PRESS_REVIEW, period_from=SINCE, period_to=SINCE)
     with pytest.raises(ConfigError, match="fr, en, es"):
@@ -380,7 +381,7 @@ def test_cli_compose_blocks_and_errors(db_path):
     from mediawatch.types import Role
 
     # `--as` names a registered user who may edit (tests/test_review_workflow.py checks the refusals)
-    team = open_store(f"sqlite:///{db_path}")
+    team = open_store(db_path)
     add_user(team, "ana", Role.EDITOR, "correct horse battery")
     add_user(team, "bo", Role.APPROVER, "correct horse battery")
     team.close()
@@ -487,3 +488,32 @@ def test_config_sections_and_environment(tmp_path):
     path.write_text("[translate]\nprovder = 'x'\n", encoding="utf-8")
     with pytest.raises(ConfigError, match="translate_provder"):
         load_settings(str(path), env={})
+
+
+def test_cli_compose_creates_no_empty_issue(db_path):
+    # each compose takes the stories not told yet, up to the newsletter's size, until none is left
+    composed = 0
+    while (again := run(db_path, "compose", "newsletter", "--from", "2020-01-01", lang="fr")).exit_code == 0:
+        composed += 1
+        assert composed < 20, again.output
+    assert composed >= 1
+    assert again.exit_code == 5, again.output
+    assert "Lettre d'information : aucun numéro composé" in again.output
+    assert "ont tous déjà été traités dans des numéros précédents" in again.output
+    nothing = run(db_path, "compose", "press-review", "--from", "2021-01-01", "--to", "2021-02-01", lang="es")
+    assert nothing.exit_code == 5, nothing.output
+    assert "ninguna noticia es pertinente entre el 2021-01-01 y el 2021-02-01" in nothing.output
+    assert "Traceback" not in again.output + nothing.output
+    with open_store(db_path) as store:
+        issues = store.list_issues()
+        assert len(issues) == composed
+        assert all(store.issue_content(i.id).items for i in issues)
+
+
+def test_compose_summary_uses_plurals():
+
+    assert tn("compose.items", 1, "en") == "1 item chosen"
+    assert tn("compose.items", 0, "en") == "0 items chosen"
+    assert tn("compose.items", 0, "fr") == "0 élément retenu"  # French: 0 is singular
+    assert tn("compose.candidates", 1, "es") == "entre 1 noticia pertinente"
+    assert tn("compose.candidates", 2, "es") == "entre 2 noticias pertinentes"

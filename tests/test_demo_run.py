@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import json
 
+import pytest
+
 from mediawatch.demo.__main__ import run
 from mediawatch.store import open_store
 
 
+@pytest.mark.slow
 def test_demo_runs_the_whole_main_job(tmp_path, capsys):
     workdir, issues = tmp_path / ".demo", tmp_path / "issues"
     assert run(workdir, issues) == 0

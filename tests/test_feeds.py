@@ -434,3 +434,32 @@ def test_title_key_too_short_is_empty(title: str) -> None:
 def test_title_key_cjk_counts_characters_as_words() -> None:
     assert title_key("日本銀行が金融政策の据え置きを決定") == "日本銀行が金融政策の据え置きを決定"
     assert title_key("日本銀行") == ""
+
+
+# --- news-search feeds: credit the publisher the item names ------------------------------------------
+
+
+def test_news_search_items_name_their_publisher_without_echoes() -> None:
+    feed = parse_file("news_search.xml", "https://news.google.com/rss/search?q=%224+pour+1000%22")
+    first, second, third, fourth = feed.entries
+    assert (first.publisher, first.publisher_url) == ("Ouest-France", "https://www.ouest-france.fr")
+    assert first.title == "Le carbone des sols progresse en Bretagne"  # " - Ouest-France" left the title
+    assert first.summary == ""  # the description only repeated the title and the publisher
+    assert (second.publisher, second.title) == (
+        "Le Télégramme",
+        "Le carbone des sols progresse en Bretagne, selon l'Inrae",
+    )
+    assert third.publisher == "Le Monde"
+    assert third.title == "L'initiative 4 pour 1000 au menu de la COP"
+    # no <source>: parse_feed cannot know the suffix is a publisher; the collector reads it for news-search
+    assert fourth.publisher == ""
+    assert fourth.title.endswith(" - La Dépêche du Midi")
+    assert fourth.summary.startswith("Dans le Gers, vingt exploitations")
+
+
+def test_an_ordinary_title_with_a_dash_keeps_it() -> None:
+    feed = parse_feed(rss("<item><title>Climat - les faits</title><link>https://site.example/a</link>"
+                          "<description>Climat - les faits</description></item>"), FEED_URL)  # fmt: skip
+    [entry] = feed.entries
+    assert (entry.title, entry.publisher) == ("Climat - les faits", "")
+    assert entry.summary == ""  # a summary that only repeats the title says nothing

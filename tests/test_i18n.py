@@ -84,6 +84,34 @@ def test_the_scan_finds_the_cli_keys():
     assert "error.prefix" in keys
     assert "sources.imported" in keys
     assert "title.health" in keys
+    assert "count.sources" in counted_keys()  # tn("count.sources", n, lang): .one / .other
+
+
+# tn("key", n, lang) and render's plural(...) wrapper: the catalogues hold "<key>.one" and "<key>.other".
+COUNTED_CALL = re.compile(r"""(?<![\w.])(?:tn|plural)\(\s*(["'])([A-Za-z0-9_.\-]+)\1""")
+
+
+def counted_keys() -> dict[str, list[str]]:
+    found: dict[str, list[str]] = {}
+    for path in sorted(PACKAGE.rglob("*.py")):
+        for match in COUNTED_CALL.finditer(path.read_text(encoding="utf-8")):
+            found.setdefault(match.group(2), []).append(str(path.relative_to(ROOT)))
+    return found
+
+
+def test_counted_keys_have_every_plural_form_and_agree_with_the_count():
+    found = counted_keys()
+    assert {"count.sources", "review.cli.users_title", "web.health.stale", "compose.items"} <= set(found)
+    for lang in LANGUAGES:
+        known = set(catalogue(lang))
+        forms = (f"{k}.{form}" for k in found for form in ("one", "other"))
+        missing = sorted(f for f in forms if f not in known)
+        assert not missing, f"{lang}: plural forms used but absent: {missing}"
+    assert [i18n.tn("count.stories", n, "en") for n in (0, 1, 2)] == ["0 stories", "1 story", "2 stories"]
+    assert [i18n.tn("count.stories", n, "fr") for n in (0, 1, 2)] == ["0 sujet", "1 sujet", "2 sujets"]
+    assert [i18n.tn("count.stories", n, "es") for n in (0, 1, 2)] == ["0 noticias", "1 noticia", "2 noticias"]
+    assert i18n.tn("retrain.decisions", 1, "fr") == "1 décision de la rédaction"
+    assert i18n.tn("deliver.cli.exported", 1, "es", path="a.csv") == "1 suscriptor escrito en a.csv."
 
 
 def test_every_key_used_in_the_code_exists():
@@ -128,6 +156,7 @@ def test_fallback_to_english_and_strict_mode(monkeypatch):
 
 def test_translations_are_really_translated():
     assert t("title.health", "fr") == "état des sources"
+    assert t("title.sources.other", "en", count=3) == "3 sources"
     assert t("column.title", "fr") == "titre"
     assert t("column.title", "es") == "título"
     assert t("common.yes", "es") == "sí"
@@ -263,21 +292,3 @@ def test_sources_list_lang_filter_is_not_the_ui_language(registry, strict):
     assert "0 fuentes" in result.output
 
 
-# tn("key", count, ...): a counted text whose one/other forms live under the key.
-TN_CALL = re.compile(r"""(?<![\w.])tn\(\s*(["'])([A-Za-z0-9_.\-]+)\1""")
-
-
-def test_counted_keys_have_every_plural_form_and_agree_with_the_count():
-    found = set()
-    for path in sorted(PACKAGE.rglob("*.py")):
-        found |= {m.group(2) for m in TN_CALL.finditer(path.read_text(encoding="utf-8"))}
-    assert {"count.sources", "review.cli.users_title", "web.health.stale"} <= found
-    for key in found:
-        for lang in LANGUAGES:
-            assert {f"{key}.one", f"{key}.other"} <= set(catalogue(lang)), (key, lang)
-    assert i18n.tn("count.stories", 1, "en") == "1 story"
-    assert i18n.tn("count.stories", 2, "en") == "2 stories"
-    assert i18n.tn("count.stories", 0, "en") == "0 stories"
-    assert i18n.tn("count.stories", 0, "fr") == "0 sujet"  # French counts 0 as singular
-    assert i18n.tn("count.stories", 1, "es") == "1 noticia"
-    assert i18n.tn("count.stories", 0, "es") == "0 noticias"

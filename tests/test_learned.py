@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import pickle
 from pathlib import Path
 
@@ -9,7 +10,10 @@ import numpy as np
 import pytest
 
 from mediawatch.classify import learned
+from mediawatch.classify.pipeline import load_classifier, retrain
+from mediawatch.config import Settings, database_url, model_file
 from mediawatch.errors import ConfigError
+from mediawatch.store import open_store
 from mediawatch.types import ClassifyInput
 
 RELEVANT = [
@@ -100,3 +104,50 @@ def test_blend() -> None:
     assert learned.blend(0.2, 0.8, 0.5) == pytest.approx(0.5)
     with pytest.raises(ValueError, match="blend weight"):
         learned.blend(0.2, 0.8, 1.5)
+
+
+# -- one model per database ------------------------------------------------------------------------------
+def _gold_file(path: Path, *, flipped: bool) -> Path:
+    rows = [(t, True) for t in RELEVANT] + [(t, False) for t in NOT_RELEVANT]
+    lines = [
+        json.dumps({"id": f"g{i}", "title": t, "language": "en", "relevant": label != flipped})
+        for i, (t, label) in enumerate(rows)
+    ]
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path
+
+
+def test_each_database_trains_and_uses_its_own_model(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    pytest.importorskip("sklearn", reason="training needs scikit-learn (optional dependency)")
+    (tmp_path / "a").mkdir()
+    (tmp_path / "b").mkdir()
+    first = Settings(db=str(tmp_path / "a" / "watch.sqlite3"))
+    second = Settings(db=f"sqlite:///{tmp_path / 'b' / 'other.sqlite3'}")
+    with open_store(database_url(first.db)) as store:
+        trained_a = retrain(store, first, [_gold_file(tmp_path / "a.jsonl", flipped=False)])
+    before = trained_a.path.read_bytes()
+    # the second installation learns the opposite: it must not overwrite the first one's model
+    with open_store(second.db) as store:
+        trained_b = retrain(store, second, [_gold_file(tmp_path / "b.jsonl", flipped=True)])
+    assert trained_a.path == tmp_path / "a" / "watch.relevance-model.npz"
+    assert trained_b.path == tmp_path / "b" / "other.relevance-model.npz"
+    assert trained_a.path.read_bytes() == before
+
+    item = ClassifyInput(id="x", title="Cover crops raise soil organic carbon on farms")
+    model_a, model_b = load_classifier(first).model, load_classifier(second).model
+    assert model_a is not None
+    assert model_b is not None
+    assert model_a.probability(item) > 0.5 > model_b.probability(item)
+
+
+def test_the_model_file_of_a_server_database_is_keyed_to_it_without_its_password() -> None:
+    one = model_file(Settings(db="postgresql://watch:s3cret@db.example.org/newsroom_a"))
+    same = model_file(Settings(db="postgresql://watch:other@db.example.org/newsroom_a"))
+    other = model_file(Settings(db="postgresql://watch:s3cret@db.example.org/newsroom_b"))
+    assert one == same
+    assert one != other
+    assert "s3cret" not in str(one)
+    assert one.name.startswith("relevance-model-postgresql-")
+    assert model_file(Settings(db="x.sqlite3", model_path="/srv/shared/model.npz")) == Path(
+        "/srv/shared/model.npz"
+    )

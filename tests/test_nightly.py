@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import email
 import email.policy
+import io
 import json
 import os
 import random
@@ -24,14 +25,16 @@ from zoneinfo import ZoneInfo
 import pytest
 import tomlkit
 from aiosmtpd.controller import Controller
+from click.testing import CliRunner
 from pg_server import secret_key_for
 
+from mediawatch.cli import cli
 from mediawatch.config import Settings
 from mediawatch.demo.server import DemoServer, demo_sources
 from mediawatch.errors import ConfigError
 from mediawatch.i18n import LANGUAGES
-from mediawatch.nightly import ANNOUNCED, Every, due_period, json_logging, parse_cadence
-from mediawatch.nightly.cadence import WEEKDAYS, Cadence
+from mediawatch.nightly import ANNOUNCED, Every, due_period, json_logging, parse_cadence, run_nightly
+from mediawatch.nightly.cadence import WEEKDAYS, Cadence, is_future_day
 from mediawatch.nightly.notify import DraftNews, RunNews, SourceNews, editor_message, editors
 from mediawatch.store import open_store
 from mediawatch.types import ArticleState, Publication
@@ -224,13 +227,15 @@ def test_nightly_end_to_end_then_idempotent(ws, inbox):
     with open_store(ws.db) as store:
         assert len(store.list_issues()) == 1
 
-    # a week later (no collection): the next draft is due, composed and announced
+    # a day still to come is refused: its period has not ended, a draft of it would be empty (or miss its
+    # news) and would stop the real run of that day from composing it
     later = ws.run("--no-collect", at=f"{(TODAY + timedelta(days=7)).isoformat()}T06:00:00+00:00")
-    assert later.returncode == 4, later.stderr
+    assert later.returncode == 2, later.stderr
+    assert "is a day still to come" in later.stderr
+    assert "Traceback" not in later.stderr
     with open_store(ws.db) as store:
-        periods = sorted((i.period_from, i.period_to) for i in store.list_issues())
-    assert periods == [due_bounds(TODAY), due_bounds(TODAY + timedelta(days=7))]
-    assert len(inbox.messages) == 4
+        assert [(i.period_from, i.period_to) for i in store.list_issues()] == [due_bounds(TODAY)]
+    assert len(inbox.messages) == 2
 
 
 def test_exit_code_when_another_run_is_active(ws):
@@ -347,6 +352,55 @@ def test_due_periods():
     # just before local midnight the previous period is still the one due
     late = due_period(monday, datetime(2024, 5, 5, 21, 59, tzinfo=UTC), ZoneInfo("Europe/Paris"))
     assert late.end == datetime(2024, 4, 28, 22, 0, tzinfo=UTC)
+
+
+def test_a_day_still_to_come_is_decided_in_the_cadences_time_zone():
+    now = datetime(2026, 12, 6, 22, 30, tzinfo=UTC)  # 23:30 in Paris
+    assert not is_future_day(datetime(2026, 12, 6, 23, 59, tzinfo=UTC), now)  # later today: same drafts
+    assert not is_future_day(datetime(2026, 11, 30, tzinfo=UTC), now)
+    assert is_future_day(datetime(2026, 12, 7, tzinfo=UTC), now)
+    # 00:30 on the 7th in Paris, while it is still the 6th there
+    assert is_future_day(datetime(2026, 12, 6, 23, 30, tzinfo=UTC), now, ZoneInfo("Europe/Paris"))
+
+
+def test_nightly_refuses_a_day_still_to_come(tmp_path, monkeypatch):
+    (tmp_path / "empty.toml").write_text("", encoding="utf-8")
+    monkeypatch.setenv("MEDIAWATCH_CONFIG", str(tmp_path / "empty.toml"))
+    tomorrow = (datetime.now(UTC) + timedelta(days=1)).date().isoformat()
+    db = tmp_path / "db.sqlite3"
+    result = CliRunner().invoke(
+        cli, ["--db", str(db), "--lang", "es", "nightly", "--at", tomorrow], catch_exceptions=False
+    )
+    assert result.exit_code == 2
+    assert f"--at {tomorrow} es un día por venir" in result.output
+    assert not db.exists()  # refused before anything ran
+
+
+def test_a_period_with_nothing_relevant_composes_no_draft(tmp_path):
+    settings = Settings(
+        db=str(tmp_path / "db.sqlite3"),
+        model_path=str(tmp_path / "model.npz"),
+        nightly_press_review="weekly:mon",
+        nightly_newsletter="daily",
+        nightly_drafts_dir=str(tmp_path / "drafts"),
+    )
+    lines = io.StringIO()
+    with open_store(f"sqlite:///{settings.db}") as store:
+        with json_logging(settings, lines) as log:
+            result = run_nightly(
+                store,
+                settings,
+                log=log,
+                now=datetime(2026, 12, 1, 3, tzinfo=UTC),
+                collect=False,
+                notify=False,
+            )
+        assert store.list_issues() == []
+    assert result.composed == ()
+    events = [json.loads(line) for line in lines.getvalue().splitlines()]
+    nothing = [e for e in events if e["event"] == "compose.nothing"]
+    assert {e["publication"] for e in nothing} == {"press-review", "newsletter"}
+    assert not (tmp_path / "drafts").exists()
 
 
 def test_json_log_lines_rotate(tmp_path):

@@ -7,10 +7,12 @@ import time
 from pathlib import Path
 
 import pytest
+from click.testing import CliRunner
 from lxml import etree
 
+from mediawatch.cli import cli
 from mediawatch.errors import RegistryError
-from mediawatch.sources.opml import MW_NS, export_opml, import_opml
+from mediawatch.sources.opml import MW_NS, export_opml, import_opml, read_opml
 from mediawatch.sources.registry import add_source, load_registry
 from mediawatch.types import OutletType, Region, Source, SourceKind
 
@@ -196,3 +198,40 @@ def test_doctype_the_byte_scan_cannot_see_is_refused_after_parsing() -> None:
     )
     with pytest.raises(RegistryError, match="DOCTYPE/ENTITY declarations are not allowed"):
         import_opml(document.encode("utf-32"))
+
+
+# -- one bad entry does not lose the others ----------------------------------------------------------------
+def test_read_opml_keeps_the_good_entries_and_says_why_each_bad_one_was_refused() -> None:
+    found = read_opml((DATA / "one_bad_entry.opml").read_bytes(), "one_bad_entry.opml")
+    assert [s.id for s in found.sources] == ["soil-science-today", "agro-hebdo", "clima-hoy"]
+    assert [(p.line, p.outline) for p in found.problems] == [(8, "Broken Reader Link"), (13, "Soil again")]
+    assert "url must be an http(s) URL" in found.problems[0].reason
+    assert "duplicate feed URL (first at line 7)" in found.problems[1].reason
+
+
+def test_cli_import_opml_imports_the_good_entries_and_exits_4(tmp_path: Path) -> None:
+    feeds = tmp_path / "feeds"
+    feeds.mkdir()
+    (tmp_path / "empty.toml").write_text("", encoding="utf-8")
+    args = ["--config", str(tmp_path / "empty.toml"), "--db", str(tmp_path / "db.sqlite3")]
+    opml = str(DATA / "one_bad_entry.opml")
+    result = CliRunner().invoke(
+        cli,
+        [*args, "--feeds", str(feeds), "--lang", "fr", "sources", "import-opml", opml],
+        catch_exceptions=False,
+    )
+    assert result.exit_code == 4, result.output
+    assert "3 sources importées dans imported.toml ; 0 déjà connue, ignorée" in result.output
+    assert f"2 entrées de {opml} n'ont pas été importées :" in result.output
+    assert (
+        "ligne 8 : Broken Reader Link : source 'broken-reader-link': url must be an http(s) URL"
+        in result.output
+    )
+    assert "ligne 13 : Soil again : " in result.output
+    assert sorted(s.id for s in load_registry(feeds)) == ["agro-hebdo", "clima-hoy", "soil-science-today"]
+
+    again = CliRunner().invoke(
+        cli, [*args, "--feeds", str(feeds), "sources", "import-opml", opml], catch_exceptions=False
+    )
+    assert again.exit_code == 4
+    assert "imported 0 sources into imported.toml; skipped 3 already known" in again.output

@@ -413,3 +413,24 @@ def test_edits_on_a_copy_of_the_shipped_registry(tmp_path: Path, shipped: list[S
     fr_after = (directory / "fr.toml").read_text(encoding="utf-8").splitlines()
     assert [line for line in fr_after if line not in fr_before] == ["enabled = false"]
     assert len(fr_after) == len(fr_before) + 1
+
+
+def test_set_enabled_last_table_without_final_newline_and_multiline_array(tmp_path: Path) -> None:
+    directory = tmp_path / "feeds"
+    directory.mkdir()
+    path = directory / "x.toml"
+    path.write_text(
+        '[[source]]\nid = "one"\nname = "One"\nurl = "https://one.example.org/feed"\n'
+        'kind = "rss"\nlanguage = "fr"\n'
+        "# about two\n\n"
+        '[[source]]\nid = "two"\nname = "Two"\nurl = "https://two.example.org/feed"\n'
+        'kind = "rss"\nlanguage = "en"\n'
+        'tags = [\n  "a",\n  "b",\n]\n# trailing comment',
+        encoding="utf-8",
+    )
+    set_enabled(directory, "two", False)
+    set_enabled(directory, "one", False)
+    text = path.read_text(encoding="utf-8")
+    assert {s.id: s.enabled for s in load_registry(directory)} == {"one": False, "two": False}
+    assert text.index('language = "fr"\nenabled = false\n# about two') >= 0
+    assert text.endswith(']\nenabled = false\n# trailing comment')

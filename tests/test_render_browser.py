@@ -16,6 +16,7 @@ from mediawatch.render import render_issue
 from mediawatch.types import Publication
 
 CHROMIUM = Path("/usr/bin/chromium")
+pytestmark = pytest.mark.browser
 ARTIFACTS = Path(__file__).parent / "artifacts"
 WIDTHS = (600, 375)
 LAUNCH_ARGS = [

@@ -407,6 +407,7 @@ def test_cli_report(filled, tmp_path):
         assert "Traceback" not in result.output
 
 
+@pytest.mark.browser
 def test_report_file_opens_in_a_browser(filled, tmp_path):
     """Optional: Chromium renders the file offline (no request leaves) and the charts have a size."""
     chromium = Path("/usr/bin/chromium")
@@ -453,14 +454,14 @@ def _forget_request_language():
     use_language(None)
 
 
-def _web(filled):
+def _web(filled, base_url: str = "http://127.0.0.1:8000"):
     from mediawatch.config import Settings
     from mediawatch.review.users import add_user
     from mediawatch.types import Role
     from mediawatch.web.app import create_app
 
     store, _ = filled
-    settings = Settings(db=store.url, secret_key="k" * 32, stale_days=14)
+    settings = Settings(db=store.url, secret_key="k" * 32, stale_days=14, base_url=base_url)
     add_user(store, "board", Role.VIEWER, "a long enough password 1", "fr")
     return create_app(settings, store)
 
@@ -501,6 +502,7 @@ def test_dashboard_page(filled):
     assert "n’a pas été comprise" in odd
 
 
+@pytest.mark.browser
 def test_dashboard_in_a_browser(filled, tmp_path):
     """Optional: the page as a browser shows it under the app's CSP: styled, charts drawn, nothing blocked."""
     chromium = Path("/usr/bin/chromium")
@@ -511,11 +513,11 @@ def test_dashboard_in_a_browser(filled, tmp_path):
 
     from werkzeug.serving import make_server
 
-    app = _web(filled)
-    server = make_server("127.0.0.1", 0, app, threaded=True)
+    server = make_server("127.0.0.1", 0, None, threaded=True)  # type: ignore[arg-type]
+    base = f"http://127.0.0.1:{server.server_port}"
+    server.app = _web(filled, base_url=base)  # forms are accepted from base_url's origin only
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
-    base = f"http://127.0.0.1:{server.server_port}"
     problems: list[str] = []
     try:
         with playwright.sync_playwright() as p:

@@ -648,7 +648,7 @@ def test_cli_issue_workflow(cli_env):
 )
 def test_cli_as_must_be_an_enabled_user_who_may_edit(cli_env, lang, unknown, disabled, viewer):
     run, tmp = cli_env
-    store = open_store(tmp)
+    store = open_store(run.db)
     add_team(store)
     issue_id = make_issue(store)
     slug = store.find_issue(issue_id).slug
@@ -670,7 +670,7 @@ def test_cli_as_must_be_an_enabled_user_who_may_edit(cli_env, lang, unknown, dis
             assert result.exit_code != 0, (args, who, result.output)
             assert expected in result.output, (args, who, result.output)
             assert "Traceback" not in result.output
-    store = open_store(tmp)
+    store = open_store(run.db)
     assert len(store.audit(issue_id)) == logged  # nothing written, no name recorded
     assert store.issue_content(issue_id).blocks == content.blocks
     store.close()
@@ -680,7 +680,7 @@ def test_cli_as_must_be_an_enabled_user_who_may_edit(cli_env, lang, unknown, dis
         "issues", "block", "add", slug, "--lang", "fr", "--kind", "agenda", "--title", "x", "--as", "ana"
     )
     assert result.exit_code == 0, result.output
-    store = open_store(tmp)
+    store = open_store(run.db)
     assert [e.actor for e in store.audit(issue_id)[logged:] if e.action.startswith("block.")] == [
         "ana",
         "ana",

@@ -668,3 +668,55 @@ def test_an_editor_shares_and_revokes_a_link_in_the_browser(server, browser):
     page.wait_for_selector("#login-button")  # back to the issue, which now asks for a login
     assert f"next=/issues/{issue_id}" in page.url
     context.close()
+
+
+def test_a_bad_trusted_proxies_setting_is_one_clear_message(tmp_path):
+    (tmp_path / "empty.toml").write_text("", encoding="utf-8")
+    env = {
+        **os.environ,
+        "MEDIAWATCH_CONFIG": str(tmp_path / "empty.toml"),
+        "MEDIAWATCH_TRUSTED_PROXIES": "127.0.0.1, nginx.local",
+        "MEDIAWATCH_SECRET_KEY": SECRET,
+        "MEDIAWATCH_LANG": "es",
+    }
+    command = [MEDIAWATCH, "--db", str(tmp_path / "db.sqlite3"), "serve", "--port", str(free_port())]
+    done = subprocess.run(command, capture_output=True, text=True, env=env, timeout=60)
+    assert done.returncode != 0
+    assert "'nginx.local' no es una dirección IP ni una red" in done.stderr
+    assert "Traceback" not in done.stderr
+
+
+def test_a_port_in_use_is_one_clear_message(tmp_path):
+    import socket
+
+    (tmp_path / "empty.toml").write_text("", encoding="utf-8")
+    env = {**os.environ, "MEDIAWATCH_CONFIG": str(tmp_path / "empty.toml"), "MEDIAWATCH_LANG": "fr"}
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        command = [MEDIAWATCH, "--db", str(tmp_path / "db.sqlite3"), "serve", "--port", str(port)]
+        done = subprocess.run(command, capture_output=True, text=True, env=env, timeout=60)
+    assert done.returncode != 0
+    assert f"impossible d'écouter sur 127.0.0.1:{port}" in done.stderr
+    assert "Traceback" not in done.stderr
+
+
+def test_without_base_url_forms_are_accepted_from_the_address_in_use_only(tmp_path):
+    from werkzeug.test import Client
+
+    from mediawatch.web.app import create_app
+
+    settings = make_settings(tmp_path, base_url="")
+    store = open_store(settings)
+    try:
+        browser = Client(create_app(settings, store))
+        token = csrf_of(browser.get("/login").get_data(as_text=True))
+        elsewhere = browser.post(
+            "/logout", data={"csrf_token": token}, headers={"Origin": "http://evil.example"}
+        )
+        assert elsewhere.status_code == 400
+        here = browser.post("/logout", data={"csrf_token": token}, headers={"Origin": "http://localhost"})
+        assert here.status_code == 303
+    finally:
+        store.close()

@@ -75,7 +75,8 @@ def group_stories(store: Store, settings: Settings) -> GroupingReport:
 class Story:
     id: int
     articles: tuple[Article, ...]  # oldest first: the first is the story's lead
-    outlets: tuple[str, ...]  # source ids, in order of first appearance
+    # source ids in order of first appearance; for a news-search source, the publisher its item names
+    outlets: tuple[str, ...]
     languages: tuple[str, ...]
 
     @property
@@ -86,12 +87,17 @@ class Story:
 def list_stories(store: Store, *, since: datetime | None = None) -> list[Story]:
     """Every story with its articles, newest first."""
     articles = {a.id: a for a in store.list_articles(include_duplicates=True)}
+    searches = store.news_search_sources()
     result = []
     for story_id, ids in store.story_groups().items():
         members = sorted((articles[i] for i in ids if i in articles), key=lambda a: (_when(a), a.id))
         if not members:
             continue
-        outlets = tuple(dict.fromkeys(s for a in members for s in a.source_ids))
+        outlets = tuple(
+            dict.fromkeys(
+                a.sitename if s in searches and a.sitename else s for a in members for s in a.source_ids
+            )
+        )
         languages = tuple(dict.fromkeys(a.language for a in members if a.language))
         story = Story(story_id, tuple(members), outlets, languages)
         if since is None or story.latest >= since:

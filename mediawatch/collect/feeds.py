@@ -42,6 +42,7 @@ from urllib.parse import urljoin
 import feedparser
 
 from mediawatch.collect.dates import parse_date, to_utc
+from mediawatch.collect.publisher import entry_publisher, strip_publisher, title_echo
 from mediawatch.collect.urls import canonical_url, resolve_redirect_link
 from mediawatch.errors import ParseError
 from mediawatch.types import FeedEntry, FetchStatus
@@ -363,7 +364,7 @@ class _EntryCollector:
         return usable is not None and usable[1] not in self._seen
 
     def add(self, *, link: str, title: str, summary: str, author: str, published: datetime | None,
-            guid: str) -> None:  # fmt: skip
+            guid: str, publisher: str = "", publisher_url: str = "") -> None:  # fmt: skip
         usable = self._usable(link)
         if usable is None:
             self.unusable += 1
@@ -385,6 +386,8 @@ class _EntryCollector:
                 author=author,
                 published=published,
                 guid=guid or absolute,
+                publisher=publisher,
+                publisher_url=publisher_url,
             )
         )
 
@@ -575,13 +578,19 @@ def parse_feed(body: bytes, url: str, content_type: str = "", max_entries: int =
                 collector.truncated = True
                 break
             continue
+        # An aggregator's item names its publisher (<source>) and repeats it in the title and summary.
+        publisher, publisher_url = entry_publisher(entry, html_to_text)
+        title = strip_publisher(_text_of(entry, "title", MAX_TITLE_CHARS), publisher)
+        summary = _entry_summary(entry)
         collector.add(
             link=_entry_link(entry),
-            title=_text_of(entry, "title", MAX_TITLE_CHARS),
-            summary=_entry_summary(entry),
+            title=title,
+            summary="" if title and title_echo(summary, title, publisher) else summary,
             author=_entry_author(entry),
             published=_entry_date(entry),
             guid=str(entry.get("id") or "").strip(),
+            publisher=publisher,
+            publisher_url=publisher_url,
         )
     feed = result.get("feed") or {}
     feed_link = feed.get("link")

@@ -30,6 +30,7 @@ from mediawatch.collect.http import Fetcher, FetchResult
 from mediawatch.collect.netguard import AddressPolicy
 from mediawatch.collect.politeness import HostPacer, host_of
 from mediawatch.collect.progress import NullProgress, ProgressSink
+from mediawatch.collect.publisher import credited
 from mediawatch.collect.robots import RobotsCache
 from mediawatch.collect.urls import canonical_url, date_from_url, resolve_redirect_link
 from mediawatch.config import Settings
@@ -286,18 +287,22 @@ class Collector:
             found = list(parsed.entries)
             warnings = list(parsed.warnings)
             language = parsed.language[:2].lower() if parsed.language else source.language
-        entries = [
-            NewEntry(
-                url=e.url,
-                raw_url=e.raw_url,
-                title=e.title,
-                summary=e.summary,
-                author=e.author,
-                published=e.published,
-                feed_language=language or source.language,
+        news_search = source.kind is SourceKind.NEWS_SEARCH
+        entries = []
+        for e in found:
+            title, summary, publisher = credited(e, news_search)
+            entries.append(
+                NewEntry(
+                    url=e.url,
+                    raw_url=e.raw_url,
+                    title=title,
+                    summary=summary,
+                    author=e.author,
+                    published=e.published,
+                    feed_language=language or source.language,
+                    sitename=publisher,
+                )
             )
-            for e in found
-        ]
         return entries, warnings
 
     def _fail(

@@ -23,13 +23,17 @@ from mediawatch.compose.select import (
 )
 from mediawatch.compose.translation import StoreCache, edition_texts, translator_from
 from mediawatch.config import Settings
-from mediawatch.errors import ConfigError, WorkflowError
-from mediawatch.i18n import LANGUAGES, t
+from mediawatch.errors import ConfigError, NothingToCompose, WorkflowError
+from mediawatch.i18n import LANGUAGES, t, tn
 from mediawatch.store import Store
 from mediawatch.store.issues import NewItem
 from mediawatch.translate import Translator
 from mediawatch.types import AlsoIn, Article, Classification, ItemText, Publication
 
+PUBLICATION_KEYS = {
+    Publication.NEWSLETTER: "compose.publication.newsletter",
+    Publication.PRESS_REVIEW: "compose.publication.press_review",
+}
 SUMMARY_LIMIT = {Publication.PRESS_REVIEW: 280, Publication.NEWSLETTER: 420}
 
 
@@ -82,16 +86,27 @@ def compose_issue(
             settings.compose_press_review_per_section, settings.compose_press_review_max_items
         ),
     )
-    candidates = gather_candidates(store, settings, publication, period_from, period_to)
+    candidates, told = _gather(store, settings, publication, period_from, period_to)
     planned = plan(
         candidates, period_from=period_from, period_to=period_to, limits=limits, sections=DEFAULT_SECTIONS
     )
+    if not planned:
+        # An issue with no item is not a draft anyone can use; the same period composes once stories come.
+        fields = {
+            "publication": t(PUBLICATION_KEYS[publication], None),
+            "start": f"{period_from:%Y-%m-%d}",
+            "end": f"{period_to:%Y-%m-%d}",
+        }
+        message = (
+            tn("compose.all_told", told, None, **fields)
+            if told
+            else t("compose.refused.nothing", None, **fields)
+        )
+        raise NothingToCompose(message, already_told=told)
     translator = translator if translator is not None else translator_from(settings)
     texts, warnings = edition_texts(
         planned, editions, translator, StoreCache(store), provider=settings.translate_provider
     )
-    if not planned:
-        warnings = (*warnings, f"no relevant story between {period_from:%Y-%m-%d} and {period_to:%Y-%m-%d}")
     slug = _free_slug(store, publication, period_to)
     items = [_new_item(p, texts[p.candidate.story_id]) for p in planned]
     issue_id = store.create_issue(
@@ -113,6 +128,13 @@ def gather_candidates(
     store: Store, settings: Settings, publication: Publication, period_from: datetime, period_to: datetime
 ) -> list[Candidate]:
     """One candidate per relevant story with an article in the period and not yet published."""
+    return _gather(store, settings, publication, period_from, period_to)[0]
+
+
+def _gather(
+    store: Store, settings: Settings, publication: Publication, period_from: datetime, period_to: datetime
+) -> tuple[list[Candidate], int]:
+    """The candidates, and how many stories of the period would be ones but were already told."""
     articles = {
         a.id: a
         for a in store.list_articles(
@@ -121,6 +143,7 @@ def gather_candidates(
     }
     verdicts = {int(c.id): c for c in store.classifications(relevant_only=True)}
     names = store.source_names()
+    searches = store.news_search_sources()
     told = store.stories_already_published(publication)
     members: dict[int, list[int]] = {}
     grouped: set[int] = set()
@@ -132,9 +155,8 @@ def gather_candidates(
             members.setdefault(article_id, [article_id])
     limit = SUMMARY_LIMIT[publication]
     result = []
+    already = 0
     for story_id, ids in members.items():
-        if story_id in told:
-            continue
         present = [articles[i] for i in ids if i in articles]
         relevant = [a for a in present if a.id in verdicts and a.duplicate_of is None]
         if not relevant or not any(period_from <= _when(a) <= period_to for a in relevant):
@@ -145,8 +167,25 @@ def gather_candidates(
         verdict = verdicts[lead.id]
         if verdict.relevance < settings.compose_min_relevance and not verdict.relevant:
             continue
-        result.append(_candidate(story_id, lead, verdict, present, names, limit))
-    return result
+        if story_id in told:
+            already += 1
+            continue
+        result.append(_candidate(story_id, lead, verdict, present, Outlets(names, searches), limit))
+    return result, already
+
+
+@dataclass(frozen=True, slots=True)
+class Outlets:
+    """Who an article is credited to: its source, or for a news-search source the publisher it names."""
+
+    names: dict[str, str]  # source id -> display name
+    searches: set[str]  # ids of news-search sources
+
+    def of(self, article: Article, source_id: str) -> tuple[str, str]:
+        """(display name, key): the key tells outlets apart for the one-outlet-per-section limits."""
+        if source_id in self.searches and article.sitename:
+            return article.sitename, "publisher:" + " ".join(article.sitename.casefold().split())
+        return self.names.get(source_id) or article.sitename or source_id, source_id
 
 
 def _candidate(
@@ -154,20 +193,19 @@ def _candidate(
     lead: Article,
     verdict: Classification,
     members: Sequence[Article],
-    names: dict[str, str],
+    outlets: Outlets,
     summary_limit: int,
 ) -> Candidate:
-    outlet_id = lead.source_ids[0] if lead.source_ids else ""
-    outlet = names.get(outlet_id) or lead.sitename or outlet_id
+    outlet, outlet_id = outlets.of(lead, lead.source_ids[0] if lead.source_ids else "")
     others: dict[str, AlsoIn] = {}
     for article in sorted(members, key=lambda a: (_when(a), a.id)):
         if article.id == lead.id or article.duplicate_of is not None and article.duplicate_of == lead.id:
             continue
         for source_id in article.source_ids or ("",):
-            name = names.get(source_id) or article.sitename or source_id
+            name, _key = outlets.of(article, source_id)
             if name and name != outlet and name not in others:
                 others[name] = AlsoIn(outlet=name, url=article.url, language=article.language)
-    outlet_count = len({s for a in members for s in a.source_ids}) or 1
+    outlet_count = len({outlets.of(a, s)[1] for a in members for s in a.source_ids}) or 1
     return Candidate(
         story_id=story_id,
         article_id=lead.id,

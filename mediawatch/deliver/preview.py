@@ -17,7 +17,7 @@ from mediawatch.deliver.editions import prepare_editions
 from mediawatch.deliver.identity import mail_identity, smtp_config
 from mediawatch.deliver.send import refuse_unsendable
 from mediawatch.deliver.smtp import Outcome, SmtpSession
-from mediawatch.errors import ConfigError
+from mediawatch.files import writing
 from mediawatch.store import Store
 from mediawatch.store.deliver import email_hash
 from mediawatch.types import Subscriber, SubscriberStatus
@@ -40,10 +40,8 @@ def dry_run(
     refuse_unsendable(store, issue, settings, lang)
     identity = mail_identity(settings)
     editions = prepare_editions(store.issue_content(issue.id), settings)
-    try:
+    with writing(folder, lang):
         folder.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        raise ConfigError(f"cannot create {str(folder)!r}: {exc.strerror or exc}") from None
     written = 0
     by_language: dict[str, int] = {}
     for subscriber in store.iter_subscribers(status=SubscriberStatus.ACTIVE, publication=issue.publication):
@@ -67,7 +65,8 @@ def dry_run(
         written += 1
         by_language[language] = by_language.get(language, 0) + 1
         name = f"{written:06d}-{language}-{_UNSAFE.sub('_', subscriber.email)}.eml"
-        (folder / name).write_bytes(data)
+        with writing(folder / name, lang):
+            (folder / name).write_bytes(data)
     return DryRunReport(folder, written, by_language)
 
 

@@ -25,7 +25,9 @@ from mediawatch.nightly.cadence import WEEKDAYS
 from mediawatch.render import render_issue
 from mediawatch.report import build_report
 from mediawatch.report.html import render_report_html
-from mediawatch.review.demo import demo_instructions, ensure_demo_accounts
+from mediawatch.review.actions import approve, submit
+from mediawatch.review.demo import DEMO_ACCOUNTS, demo_instructions, ensure_demo_accounts
+from mediawatch.review.users import acting_user
 from mediawatch.sources.registry import load_registry
 from mediawatch.store import Store, open_store
 from mediawatch.types import Publication
@@ -61,6 +63,15 @@ def add_demo_blocks(store: Store, slug: str) -> None:
         if lang in issue.languages:
             for kind, title, body in blocks:
                 store.add_block(issue.id, lang, kind, title=title, body=body, actor="demo-editor")
+
+
+def approve_as_demo_team(store: Store, slug: str, settings: Settings) -> None:
+    """What the review app does with two people: the editor submits, the approver approves each edition."""
+    (editor, _), (approver, _) = DEMO_ACCOUNTS
+    issue = store.find_issue(slug)
+    submit(store, issue.id, acting_user(store, editor))
+    for lang in issue.languages:
+        approve(store, issue.id, lang, acting_user(store, approver), settings)
 
 
 def run(workdir: Path = WORKDIR, issues_dir: Path = Path("issues")) -> int:
@@ -110,14 +121,18 @@ def run(workdir: Path = WORKDIR, issues_dir: Path = Path("issues")) -> int:
                 again = run_nightly(store, settings, log=log, now=now)
             print(again.summary_line())
 
-            print("\nThe editors add their blocks to the newsletter; both drafts go to the archive:")
+            print("\nThe editors add their blocks to the newsletter; demo-editor submits both drafts and")
+            print("demo-approver approves them (four-eyes), so they go to the public archive, which shows")
+            print(f"approved issues only (a draft is rendered into {settings.nightly_drafts_dir}/ instead):")
             if settings.translate_provider == "none":
                 print("  translation is off in the demo (no service is reachable offline): items keep their")
                 print("  own words with a language badge; set [translate] provider to translate (README).")
+            ensure_demo_accounts(store)
             written: list[Path] = []
             for slug in first.composed:
                 if slug.startswith(Publication.NEWSLETTER.value):
                     add_demo_blocks(store, slug)
+                approve_as_demo_team(store, slug, settings)
                 written += [p for p in render_issue(store, slug, settings) if p.suffix == ".html"]
             period_from = now - timedelta(days=30)
             report = build_report(store, period_from, now, now=now, stale_days=settings.stale_days)
@@ -126,7 +141,6 @@ def run(workdir: Path = WORKDIR, issues_dir: Path = Path("issues")) -> int:
                 path = workdir / f"report.{lang}.html"
                 path.write_text(render_report_html(report, lang, organisation=settings.organisation), "utf-8")
                 reports.append(path)
-            ensure_demo_accounts(store)
     print("\nOpen in a browser:")
     for path in dict.fromkeys(written):
         print(f"  {path}")

@@ -117,3 +117,14 @@ def due_period(cadence: Cadence, now: datetime, zone: ZoneInfo | None = None) ->
         )
         start = _month_back(end)
     return Period(_midnight(start, zone), _midnight(end, zone))
+
+
+def is_future_day(at: datetime, now: datetime, zone: ZoneInfo | None = None) -> bool:
+    """Whether ``at`` falls on a later day than ``now`` (in ``zone``, the cadences' time zone).
+
+    Which periods are due depends only on the day, so a later moment of today decides the same drafts as
+    now; a later day would make due a period that has not ended, composed before its news exist and then
+    counted as done, so the real run of that day would skip it.
+    """
+    zone = zone or ZoneInfo("UTC")
+    return at.astimezone(zone).date() > now.astimezone(zone).date()

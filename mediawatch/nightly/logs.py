@@ -21,6 +21,7 @@ from typing import Any, TextIO
 
 from mediawatch.config import Settings
 from mediawatch.errors import ConfigError
+from mediawatch.files import file_error
 
 LOGGER = "mediawatch"  # the collector and the other stages log under it too: their lines join ours
 _RESERVED = frozenset(logging.makeLogRecord({}).__dict__) | {"message", "asctime"}
@@ -95,7 +96,7 @@ def _handler(settings: Settings, stream: TextIO | None) -> logging.Handler:
             encoding="utf-8",
         )
     except OSError as exc:
-        raise ConfigError(f"log_file: cannot write {str(path)!r}: {exc.strerror or exc}") from None
+        raise ConfigError(f"log_file: {file_error(exc, path)}") from None
 
 
 @contextlib.contextmanager

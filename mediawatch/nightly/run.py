@@ -28,11 +28,10 @@ import logging
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field, replace
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any, TypeVar
 
 from mediawatch.config import Settings
-from mediawatch.errors import ConfigError, MediawatchError, RenderError, StorageError
+from mediawatch.errors import ConfigError, MediawatchError, NothingToCompose, RenderError, StorageError
 from mediawatch.nightly.cadence import due_period, parse_cadence, parse_timezone
 from mediawatch.nightly.logs import EventLog
 from mediawatch.nightly.notify import (
@@ -243,14 +242,18 @@ class NightlyRun:
             self.state.already.append(existing.slug)
             self.log.info("compose.already_done", slug=existing.slug, state=existing.state.value, **fields)
             return
-        result = compose_issue(
-            self.store,
-            self.settings,
-            publication,
-            period_from=period.start,
-            period_to=period.end,
-            actor=ACTOR,
-        )
+        try:
+            result = compose_issue(
+                self.store,
+                self.settings,
+                publication,
+                period_from=period.start,
+                period_to=period.end,
+                actor=ACTOR,
+            )
+        except NothingToCompose as exc:  # no empty draft: the period is composed on a later run, if ever
+            self.log.info("compose.nothing", reason=str(exc), already_told=exc.already_told, **fields)
+            return
         self.state.composed.append(result.slug)
         self.log.info(
             "compose.done", slug=result.slug, items=result.items, warnings=list(result.warnings), **fields
@@ -269,8 +272,9 @@ class NightlyRun:
 
     def render(self, drafts: list[Issue]) -> None:
         from mediawatch.render import render_issue
+        from mediawatch.render.archive import drafts_dir
 
-        out = Path(self.settings.nightly_drafts_dir or self.settings.issues_dir).expanduser()
+        out = drafts_dir(self.settings)  # never the public archive: these are drafts
         for issue in drafts:
             try:
                 written = render_issue(self.store, issue.id, self.settings, out)

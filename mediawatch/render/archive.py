@@ -7,9 +7,14 @@ Layout (``issues_dir``, default ``issues/``)::
     feed.fr.atom   feed.en.atom   feed.es.atom       the latest issues, Atom 1.0
     2026/press-review-2026-w47/fr.html  fr.txt  en.html ...  issue.json
 
-``issue.json`` records what was rendered (subjects, preheaders, fingerprints); the index pages and feeds
-are rebuilt from every ``issue.json`` under the folder, so the archive describes itself and a folder
-removed by hand drops out of the index at the next render. Every file is written atomically (a temporary
+``issue.json`` records what was rendered (subjects, preheaders, fingerprints, and whether the issue was
+published); the index pages and feeds are rebuilt from every ``issue.json`` under the folder, so the
+archive describes itself and a folder removed by hand drops out of the index at the next render.
+
+The archive is public: only an approved issue (approved, scheduled, sending or sent) is rendered into it.
+An issue still in draft or review is rendered into the drafts folder (``nightly_drafts_dir``, default
+``drafts/``), which editors read and nobody serves; rendering it into the archive is refused, and the
+archive's index pages and feeds list published issues only. Every file is written atomically (a temporary
 file in the same folder, then a rename): a reader never sees half a page. Archived copies are rendered
 without personal links, and the checks refuse one that has any.
 """
@@ -31,18 +36,31 @@ from typing import Any, Protocol
 
 from mediawatch.config import Settings
 from mediawatch.errors import RenderError
+from mediawatch.files import file_error
 from mediawatch.i18n import LANGUAGES, t
 from mediawatch.render.dates import format_period
 from mediawatch.render.edition import fingerprint, render_edition
 from mediawatch.render.environment import render_template, templates_dir
 from mediawatch.render.model import PUBLICATION_KEYS, clean_line, edition_path, issue_year, organisation_name
 from mediawatch.render.result import RenderedEdition
-from mediawatch.types import Issue, IssueContent, Publication
+from mediawatch.types import Issue, IssueContent, IssueState, Publication
 
 log = logging.getLogger("mediawatch.render")
 
 MANIFEST = "issue.json"
 SAFE_SLUG = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,119}")
+# What may be read by the public: an issue review approved, on its way out, or sent.
+PUBLISHED_STATES = frozenset({IssueState.APPROVED, IssueState.SCHEDULED, IssueState.SENDING, IssueState.SENT})
+DEFAULT_DRAFTS_DIR = "drafts"
+_STATE_KEYS = {  # the words of the review stage's catalogue, which render may not import
+    IssueState.DRAFT: "review.state.draft",
+    IssueState.IN_REVIEW: "review.state.in_review",
+    IssueState.APPROVED: "review.state.approved",
+    IssueState.SCHEDULED: "review.state.scheduled",
+    IssueState.SENDING: "review.state.sending",
+    IssueState.SENT: "review.state.sent",
+    IssueState.CANCELLED: "review.state.cancelled",
+}
 FEED_ENTRIES = 50  # the newest issues a feed lists; the index pages list them all
 ATOM_NS = "http://www.w3.org/2005/Atom"
 XML_NS = "http://www.w3.org/XML/1998/namespace"
@@ -74,6 +92,7 @@ class ArchivedIssue:
     period_from: datetime
     period_to: datetime
     editions: tuple[ArchivedEdition, ...]
+    published: bool = True  # a manifest written before drafts were kept apart says nothing: it was
 
     def edition(self, language: str) -> ArchivedEdition | None:
         return next((e for e in self.editions if e.language == language), None)
@@ -116,7 +135,7 @@ def write_atomic(path: Path, data: str) -> Path:
             Path(tmp).unlink(missing_ok=True)
             raise
     except OSError as exc:
-        raise RenderError(f"cannot write {str(path)!r}: {exc.strerror or exc}") from None
+        raise RenderError(str(file_error(exc, path))) from None
     return path
 
 
@@ -132,6 +151,7 @@ def _manifest_data(issue: ArchivedIssue) -> dict[str, Any]:
             e.language: {"subject": e.subject, "preheader": e.preheader, "fingerprint": e.fingerprint}
             for e in issue.editions
         },
+        "published": issue.published,
     }
 
 
@@ -148,6 +168,7 @@ def read_manifest(path: Path) -> ArchivedIssue:
         period_from=datetime.fromisoformat(data["period_from"]),
         period_to=datetime.fromisoformat(data["period_to"]),
         editions=editions,
+        published=bool(data.get("published", True)),
     )
 
 
@@ -306,9 +327,10 @@ def atom_feed(issues: Sequence[ArchivedIssue], lang: str, settings: Settings) ->
     return '<?xml version="1.0" encoding="utf-8"?>\n' + ET.tostring(feed, encoding="unicode") + "\n"
 
 
-def refresh_archive(root: Path, settings: Settings) -> list[Path]:
-    """Rewrite the index pages and feeds from every ``issue.json`` under ``root``."""
-    issues = archived_issues(root)
+def refresh_archive(root: Path, settings: Settings, *, drafts: bool = False) -> list[Path]:
+    """Rewrite the index pages and feeds from every ``issue.json`` under ``root``: the published issues,
+    or every issue in a drafts folder (``drafts``)."""
+    issues = [i for i in archived_issues(root) if drafts or i.published]
     present = {e.language for i in issues for e in i.editions}
     languages = [code for code in LANGUAGES if code in present] or [LANGUAGES[0]]
     written = [write_atomic(root / "index.html", chooser_page(languages, settings))]
@@ -345,9 +367,10 @@ def render_issue(
         raise RenderError(
             f"issue {issue.slug} has no {missing} edition (editions: {', '.join(issue.languages)})"
         )
+    published = issue.state in PUBLISHED_STATES
+    root = _destination(issue, settings, out_dir, published)
     rendered: list[RenderedEdition] = [render_edition(content, code, settings) for code in wanted]
 
-    root = Path(out_dir) if out_dir is not None else Path(settings.issues_dir).expanduser()
     year = issue_year(content)
     folder = root / str(year) / issue.slug
     written: list[Path] = []
@@ -372,8 +395,33 @@ def render_issue(
         period_from=issue.period_from,
         period_to=issue.period_to,
         editions=tuple(previous[code] for code in sorted(previous) if code in issue.languages),
+        published=published,
     )
     manifest = json.dumps(_manifest_data(archived), ensure_ascii=False, indent=2, sort_keys=True) + "\n"
     written.append(write_atomic(folder / MANIFEST, manifest))
-    written.extend(refresh_archive(root, settings))
+    written.extend(refresh_archive(root, settings, drafts=not published))
     return written
+
+
+def drafts_dir(settings: Settings) -> Path:
+    return Path(settings.nightly_drafts_dir or DEFAULT_DRAFTS_DIR).expanduser()
+
+
+def _destination(issue: Issue, settings: Settings, out_dir: Path | None, published: bool) -> Path:
+    """The archive for a published issue, the drafts folder for the others; never a draft in the archive."""
+    archive = Path(settings.issues_dir).expanduser()
+    if published:
+        return Path(out_dir) if out_dir is not None else archive
+    root = Path(out_dir) if out_dir is not None else drafts_dir(settings)
+    if root.resolve() == archive.resolve():
+        raise RenderError(
+            t(
+                "render.cli.draft_not_public",
+                None,
+                issue=issue.slug,
+                state=t(_STATE_KEYS[issue.state], None),
+                archive=str(archive),
+                drafts=str(drafts_dir(settings)),
+            )
+        )
+    return root

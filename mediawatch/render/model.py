@@ -18,6 +18,7 @@ from urllib.parse import urlsplit
 from mediawatch.config import Settings
 from mediawatch.errors import RenderError
 from mediawatch.i18n import LANGUAGES, catalogue, t
+from mediawatch.i18n import tn as i18n_plural
 from mediawatch.render.dates import format_period
 from mediawatch.render.result import PersonalLinks
 from mediawatch.translate.glossary import Glossary, default_glossary
@@ -97,9 +98,7 @@ def safe_url(url: str) -> str:
 
 def plural(key: str, count: int, lang: str, **fields: object) -> str:
     """``<key>.one`` or ``<key>.other``: French treats 0 as singular, English and Spanish do not."""
-    one = count in (0, 1) if lang == "fr" else count == 1
-    name = key + (".one" if one else ".other")
-    return t(name, lang, count=count, **fields)
+    return i18n_plural(key, count, lang, **fields)
 
 
 def language_name(code: str, lang: str) -> str:

@@ -2,22 +2,33 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 
 from mediawatch.collect.urls import url_identity
 from mediawatch.errors import RegistryError
-from mediawatch.sources.opml import import_opml
+from mediawatch.sources.opml import OutlineProblem, read_opml
 from mediawatch.sources.registry import add_source, load_registry
 
 
-def import_opml_file(directory: str | Path, opml_path: str | Path, filename: str) -> tuple[int, list[str]]:
-    """Add the OPML's sources to ``filename``; sources whose id or URL is known are skipped and named."""
+@dataclass(frozen=True, slots=True)
+class OpmlReport:
+    added: int
+    skipped: list[str]  # "id (url)" of sources already in the registry
+    bad: list[OutlineProblem]  # outlines that are not valid sources: line and reason
+
+
+def import_opml_file(directory: str | Path, opml_path: str | Path, filename: str) -> OpmlReport:
+    """Add the OPML's valid sources to ``filename``; sources whose id or URL is known are skipped and named,
+    and every outline that is not a valid source is reported with its line and why (the others still go in,
+    as with the subscribers' CSV import)."""
     path = Path(opml_path)
     try:
         data = path.read_bytes()
     except OSError as exc:
         raise RegistryError(str(path), f"cannot read: {exc.strerror}") from None
-    incoming = import_opml(data, str(path))
+    found = read_opml(data, str(path))
+    incoming = found.sources
     known = load_registry(directory) if Path(directory).exists() else []
     ids = {s.id for s in known}
     urls = {url_identity(s.url) for s in known}
@@ -31,4 +42,4 @@ def import_opml_file(directory: str | Path, opml_path: str | Path, filename: str
         ids.add(source.id)
         urls.add(url_identity(source.url))
         added += 1
-    return added, skipped
+    return OpmlReport(added, skipped, found.problems)

@@ -10,6 +10,9 @@ the slugified title (``-2``, ``-3`` on clashes), the kind is ``rss``, the langua
 ``global``, outlet type ``press``, enabled, not verified. A feed listed in several folders becomes one
 source carrying every folder's tag.
 
+One bad outline (no usable URL, an unknown kind, a duplicate) does not lose the others: :func:`read_opml`
+returns the good sources and, for each bad outline, its line and the reason.
+
 Parsing is defensive: a document with a DOCTYPE is refused before parsing (OPML never needs one, and it is
 how entity-expansion attacks arrive), entities are never resolved, nothing is loaded from the network.
 """
@@ -18,7 +21,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from typing import Any
 
 from lxml import etree  # no lxml stubs in the environment
@@ -205,8 +208,43 @@ def _foreign_table(outline: Any, taken: set[str]) -> dict[str, object]:
     return table
 
 
+@dataclass(frozen=True, slots=True)
+class OutlineProblem:
+    """One feed outline that cannot become a source: where it is, what it says, why it was refused."""
+
+    line: int | None
+    outline: str  # its title (or text), else its feed URL
+    reason: str
+
+
+@dataclass(frozen=True, slots=True)
+class OpmlImport:
+    sources: list[Source]
+    problems: list[OutlineProblem]
+
+
 def import_opml(text: str | bytes, path: str = "<opml>") -> list[Source]:
-    """The feeds of an OPML document as registry sources (``Source.file`` is "")."""
+    """The feeds of an OPML document as registry sources (``Source.file`` is ""); the first bad outline
+    raises :class:`RegistryError` (use :func:`read_opml` to keep the good ones)."""
+    found = read_opml(text, path)
+    if found.problems:
+        first = found.problems[0]
+        raise RegistryError(path, first.reason, first.line)
+    return found.sources
+
+
+def _outline_label(outline: Any) -> str:
+    for name in ("title", "text", "xmlUrl"):
+        value = " ".join((outline.get(name) or "").split())
+        if value:
+            return value[:120]
+    return ""
+
+
+def read_opml(text: str | bytes, path: str = "<opml>") -> OpmlImport:
+    """Every feed of an OPML document that makes a valid source, and every one that does not, with its
+    line and the reason: one bad entry does not lose the others. A document that is not well-formed OPML
+    (or declares a DOCTYPE) raises :class:`RegistryError`, as nothing in it can be trusted."""
     root = _parse_xml(text, path)
     if root.tag != "opml":
         raise RegistryError(path, f"not an OPML document (root element is <{root.tag}>)", root.sourceline)
@@ -214,6 +252,7 @@ def import_opml(text: str | bytes, path: str = "<opml>") -> list[Source]:
     if body is None:
         raise RegistryError(path, "OPML document has no <body>", root.sourceline)
     sources: list[Source] = []
+    problems: list[OutlineProblem] = []
     foreign: set[str] = set()  # ids of foreign sources, whose repeats are merged
     by_id: dict[str, int] = {}
     by_url: dict[str, tuple[int, int | None]] = {}
@@ -223,7 +262,11 @@ def import_opml(text: str | bytes, path: str = "<opml>") -> list[Source]:
         line: int | None = outline.sourceline
         own = outline.get(_MW + "id") is not None
         table = _own_table(outline) if own else _foreign_table(outline, set(by_id))
-        source = source_from_table(table, path, line)
+        try:
+            source = source_from_table(table, path, line)
+        except RegistryError as exc:
+            problems.append(OutlineProblem(line, _outline_label(outline), exc.problem))
+            continue
         key = url_key(source.url)
         if key in by_url:
             index, first_line = by_url[key]
@@ -232,14 +275,16 @@ def import_opml(text: str | bytes, path: str = "<opml>") -> list[Source]:
                 merged = tuple(dict.fromkeys(earlier.tags + source.tags))
                 sources[index] = replace(earlier, tags=merged)
                 continue
-            raise RegistryError(
-                path, f"source {source.id!r}: duplicate feed URL (first at line {first_line})", line
-            )
+            problem = f"source {source.id!r}: duplicate feed URL (first at line {first_line})"
+            problems.append(OutlineProblem(line, _outline_label(outline), problem))
+            continue
         if source.id in by_id:
-            raise RegistryError(path, f"source {source.id!r}: duplicate id", line)
+            problem = f"source {source.id!r}: duplicate id"
+            problems.append(OutlineProblem(line, _outline_label(outline), problem))
+            continue
         by_id[source.id] = len(sources)
         by_url[key] = (len(sources), line)
         if not own:
             foreign.add(source.id)
         sources.append(source)
-    return sources
+    return OpmlImport(sources, problems)

@@ -372,21 +372,29 @@ def _find_table(document: tomlkit.TOMLDocument, source_id: str) -> Table | None:
 
 def _set_flag(directory: str | Path, source_id: str, key: str, value: bool, default: bool) -> Path:
     root = Path(directory)
-    found = [source for source, _ in _load_located(root) if source.id == source_id]
+    found = [(source, line) for source, line in _load_located(root) if source.id == source_id]
     if not found:
         raise RegistryError(str(root), f"no source with id {source_id!r} in the registry")
-    path = Path(found[0].file)
-    document = tomlkit.parse(_decode(path.read_bytes(), str(path)))
+    source, header_line = found[0]
+    path = Path(source.file)
+    text = _decode(path.read_bytes(), str(path))
+    document = tomlkit.parse(text)
     table = _find_table(document, source_id)
     if table is None:  # pragma: no cover - the file parsed a moment ago
         raise RegistryError(str(path), f"source {source_id!r}: cannot locate its [[source]] table")
     if key in table:
         table[key] = value
+        new_text = tomlkit.dumps(document)
     elif value == default:
         return path  # an absent key already means the default: leave the file untouched
+    elif header_line is None:
+        raise RegistryError(str(path), f"source {source_id!r}: cannot locate its [[source]] header")
     else:
-        _insert_after_last_key(table, key, value)
-    _write_checked(path, tomlkit.dumps(document))
+        new_text = _insert_after_last_key(text, header_line, key, value)
+    _write_checked(path, new_text)
+    written = {s.id: s for s, _ in _parse(new_text, str(path))}
+    if getattr(written[source_id], key) != value:  # pragma: no cover - guard against a misplaced line
+        raise RegistryError(str(path), f"source {source_id!r}: could not set {key}")
     return path
 
 
@@ -400,12 +408,19 @@ def set_verified(directory: str | Path, source_id: str, verified: bool) -> Path:
     return _set_flag(directory, source_id, "verified", verified, default=False)
 
 
-def _insert_after_last_key(table: Table, key: str, value: object) -> None:
-    """Add ``key`` after the table's last key, before trailing comments (which belong to what follows)."""
-    container = table.value
-    keys = [k for k, _ in container.body if k is not None]
-    insert_after = getattr(container, "_insert_after", None)
-    if keys and callable(insert_after):
-        insert_after(keys[-1], key, value)
-    else:  # pragma: no cover - older/newer tomlkit without the helper
-        table.add(key, value)
+def _insert_after_last_key(text: str, header_line: int, key: str, value: object) -> str:
+    """Add ``key = value`` after the last key line of the table whose header is on ``header_line``.
+
+    Done on lines rather than through tomlkit's containers, whose only insert-at-position helpers are
+    private (and changed between releases): comments after the last key belong to the next table, so the
+    new line goes before them.
+    """
+    lines = text.splitlines(keepends=True)
+    end = next((i for i in range(header_line, len(lines)) if _HEADER_RE.match(lines[i])), len(lines))
+    body = [i for i in range(header_line, end) if lines[i].strip() and not lines[i].lstrip().startswith("#")]
+    last = body[-1] if body else header_line - 1
+    if not lines[last].endswith(("\n", "\r")):
+        lines[last] += "\n"
+    newline = "\r\n" if lines[last].endswith("\r\n") else "\n"
+    lines.insert(last + 1, f"{key} = {tomlkit.item(value).as_string()}{newline}")
+    return "".join(lines)

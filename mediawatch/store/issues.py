@@ -32,6 +32,7 @@ from mediawatch.types import (
     ItemStatus,
     ItemText,
     Publication,
+    SourceKind,
     TextOrigin,
 )
 
@@ -190,6 +191,13 @@ class IssueRecords:
         """source id -> display name (sources dropped from the registry included)."""
         with self._tx() as conn:
             return {r.id: r.name for r in conn.execute(sa.select(t.sources.c.id, t.sources.c.name))}
+
+    def news_search_sources(self: _HasTx) -> set[str]:
+        """Ids of the news-search sources: their items are other outlets' articles, credited to the
+        publisher each item names (``articles.sitename``), not to the search."""
+        query = sa.select(t.sources.c.id).where(t.sources.c.kind == SourceKind.NEWS_SEARCH.value)
+        with self._tx() as conn:
+            return set(conn.execute(query).scalars())
 
     def stories_already_published(self: _HasTx, publication: Publication) -> set[int]:
         """Stories carried by an earlier issue of this publication (rejected items and cancelled issues

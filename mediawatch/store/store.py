@@ -56,6 +56,7 @@ class NewEntry:
     author: str
     published: datetime | None
     feed_language: str
+    sitename: str = ""  # the publisher a news-search item names, kept unless its page names one
 
 
 @dataclass(frozen=True, slots=True)
@@ -303,6 +304,7 @@ class Store(IssueRecords, ReportRecords, ReviewRecords, SubscriberRecords, Outbo
                 title_key=title_key(entry.title),
                 summary=entry.summary,
                 author=entry.author,
+                sitename=entry.sitename,
                 feed_language=entry.feed_language,
                 language=entry.feed_language,
                 feed_published=entry.published,
@@ -719,7 +721,9 @@ def _completed_values(row: Any, outcome: PageOutcome, now: datetime) -> dict[str
     if ex is not None:
         values["text"] = ex.text
         values["author"] = ex.author or row.author
-        values["sitename"] = ex.sitename
+        # A news-search item's publisher (from its feed) outranks whatever the fetched page calls itself:
+        # the page may be the aggregator's redirect or consent page.
+        values["sitename"] = row.sitename or ex.sitename
         if ex.language:
             values["language"] = ex.language
     return values

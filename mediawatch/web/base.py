@@ -148,8 +148,11 @@ def origin_of(url: str) -> str:
 
 
 def site_origin() -> str:
-    """The origin every form of the app is served from: ``base_url``'s, never the request's Host."""
-    return origin_of(web_settings().base_url)
+    """The origin every form of the app is served from: ``base_url``'s, never the request's Host.
+
+    Only when ``base_url`` is unset (a trial on one machine) does the request's own address stand in.
+    """
+    return origin_of(web_settings().base_url) or origin_of(request.host_url)
 
 
 def _same_origin() -> bool:

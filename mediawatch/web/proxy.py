@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from mediawatch.errors import ConfigError
+from mediawatch.i18n import t, ui_language
 
 if TYPE_CHECKING:
     from _typeshed.wsgi import StartResponse, WSGIApplication, WSGIEnvironment
@@ -30,9 +31,7 @@ def parse_networks(text: str) -> tuple[Network, ...]:
         try:
             networks.append(ipaddress.ip_network(entry, strict=False))
         except ValueError:
-            raise ConfigError(
-                f"trusted_proxies: {entry!r} is not an IP address or network (e.g. 127.0.0.1 or 10.0.0.0/8)"
-            ) from None
+            raise ConfigError(t("web.proxy.bad_entry", ui_language(), entry=repr(entry))) from None
     return tuple(networks)
 
 

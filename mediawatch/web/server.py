@@ -7,12 +7,15 @@ setting is one clear message instead of workers dying in a loop.
 
 from __future__ import annotations
 
+import socket
 from collections.abc import Callable
 from typing import Any
 
 from gunicorn.app.base import BaseApplication
 
 from mediawatch.config import Settings, database_url
+from mediawatch.errors import ConfigError
+from mediawatch.i18n import t, ui_language
 from mediawatch.store import open_store
 from mediawatch.web.app import create_app
 
@@ -33,6 +36,26 @@ class _Gunicorn(BaseApplication):  # type: ignore[misc]
         return create_app(self.settings, open_store(database_url(self.settings.db)))
 
 
+def _check_address(host: str, port: int) -> None:
+    """One translated message when the address cannot be listened on (gunicorn would retry for 5 s, then
+    log in English). The socket is closed again: gunicorn binds its own."""
+    try:
+        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE)
+        family, kind, proto, _name, address = infos[0]
+        with socket.socket(family, kind, proto) as probe:
+            probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            probe.bind(address)
+    except OSError as exc:
+        raise ConfigError(
+            t(
+                "web.serve.cannot_listen",
+                ui_language(),
+                address=f"{host}:{port}",
+                error=exc.strerror or str(exc),
+            )
+        ) from None
+
+
 def serve(
     settings: Settings,
     host: str,
@@ -43,6 +66,7 @@ def serve(
     on_ready: Callable[[str], None],
 ) -> None:
     """Serve until SIGINT/SIGTERM (gunicorn's graceful stop). ``on_ready`` gets the URL once listening."""
+    _check_address(host, port)
     store = open_store(database_url(settings.db))  # applies migrations once, before any worker starts
     try:
         create_app(settings, store)  # a missing secret key or a bad trusted_proxies fails here, once

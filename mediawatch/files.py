@@ -1,0 +1,81 @@
+"""Writing the files a user names (``--out``, ``-o``): failures become a clear message, never a traceback.
+
+The operating system's own wording (``[Errno 20] Not a directory``) is English and says little about
+which part of the path is wrong, so the reason is worked out from the path itself and told in the user's
+language: the folder that does not exist, the file that stands where a folder should be, a denied
+permission.
+"""
+
+from __future__ import annotations
+
+import errno
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from mediawatch.errors import FileAccessError
+from mediawatch.i18n import t
+
+__all__ = ["file_error", "os_error_reason", "write_text", "writing"]
+
+
+def _nearest_existing(path: Path) -> Path | None:
+    for parent in path.parents:
+        if parent.exists():
+            return parent
+    return None
+
+
+def os_error_reason(exc: OSError, path: str | os.PathLike[str], lang: str | None = None) -> str:
+    """Why ``path`` could not be written, in ``lang``, naming the part of the path at fault."""
+    target = Path(path)
+    code = exc.errno
+    if code == errno.EEXIST and target.exists() and not target.is_dir():  # a folder was to be made here
+        return t("file.reason.not_a_folder", lang, folder=str(target))
+    if code in (errno.ENOENT, errno.ENOTDIR, errno.EEXIST):  # mkdir(parents=True) says EEXIST
+        existing = _nearest_existing(target)
+        if existing is not None and not existing.is_dir():
+            return t("file.reason.not_a_folder", lang, folder=str(existing))
+        missing = target.parent
+        if existing is not None:
+            # The first missing folder on the way, which is the one to create.
+            for parent in reversed(target.parents):
+                if not parent.exists():
+                    missing = parent
+                    break
+        return t("file.reason.no_folder", lang, folder=str(missing))
+    if code in (errno.EACCES, errno.EPERM):
+        return t("file.reason.denied", lang)
+    if code == errno.EISDIR or target.is_dir():
+        return t("file.reason.is_folder", lang)
+    if code == errno.ENOSPC:
+        return t("file.reason.no_space", lang)
+    if code == errno.EROFS:
+        return t("file.reason.read_only", lang)
+    if code == errno.ENAMETOOLONG:
+        return t("file.reason.too_long", lang)
+    return t("file.reason.other", lang, detail=exc.strerror or str(exc))
+
+
+def file_error(exc: OSError, path: str | os.PathLike[str], lang: str | None = None) -> FileAccessError:
+    return FileAccessError(
+        str(path), t("file.cannot_write", lang, path=str(path), reason=os_error_reason(exc, path, lang))
+    )
+
+
+@contextmanager
+def writing(path: str | os.PathLike[str], lang: str | None = None) -> Iterator[None]:
+    """Turn an :class:`OSError` raised while writing ``path`` into a :class:`FileAccessError`."""
+    try:
+        yield
+    except OSError as exc:
+        raise file_error(exc, path, lang) from None
+
+
+def write_text(path: str | os.PathLike[str], text: str, lang: str | None = None) -> Path:
+    """Write ``text`` (UTF-8) to ``path``; a missing folder or a file in the way is a clear error."""
+    target = Path(path)
+    with writing(target, lang):
+        target.write_text(text, encoding="utf-8")
+    return target
