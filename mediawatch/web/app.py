@@ -42,6 +42,8 @@ def create_app(settings: Settings, store: Store) -> Flask:
     app.register_error_handler(400, lambda _e: _error(400, "web.error.bad_request"))
     app.register_error_handler(413, lambda _e: _error(413, "web.error.too_large"))
     app.register_error_handler(405, _method_not_allowed)
+    app.register_error_handler(401, lambda _e: _error(401, "editor.error.signed_out"))
+    app.register_error_handler(500, lambda _e: _error(500, "editor.error.internal"))
 
     # -- blueprints: each stage's pages; add one line per blueprint here ---------------------------------
     app.register_blueprint(auth.bp)
