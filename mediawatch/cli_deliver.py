@@ -280,6 +280,13 @@ def send(
         sys.exit(EXIT_ERROR)
 
 
+_DUE_KEYS = {
+    "unfinished": "deliver.cli.due_unfinished",
+    "refused": "deliver.cli.due_refused",
+    "error": "deliver.cli.due_error",
+}
+
+
 def _send_due(obj: Context) -> None:
     from mediawatch.deliver.send import send_due
 
@@ -296,7 +303,7 @@ def _send_due(obj: Context) -> None:
             click.echo(t("deliver.cli.due_busy", obj.lang, issue=r.slug))
         else:
             left = True
-            click.echo(t(f"deliver.cli.due_{r.outcome}", obj.lang, issue=r.slug, detail=r.detail), err=True)
+            click.echo(t(_DUE_KEYS[r.outcome], obj.lang, issue=r.slug, detail=r.detail), err=True)
             for reason in r.reasons:
                 click.echo(f"  - {reason}", err=True)
     if left:

@@ -216,3 +216,19 @@ def test_confirmation_mail_is_not_sent_with_a_private_base_url(tmp_path, server)
     assert ok.exit_code == 0, ok.output
     (mail,) = server.recorder.snapshot()
     assert "http://127.0.0.1:8000/s/confirm/" in mail.message().get_body(("plain",)).get_content()
+
+
+def test_send_due_reports_a_due_issue_it_cannot_send(setup, server):
+    settings, store = setup
+    issue_id = _scheduled(store, settings, datetime.now(UTC) + timedelta(days=1))
+    _move_schedule(store, issue_id, datetime.now(UTC) - timedelta(minutes=1))
+    slug = store.find_issue(issue_id).slug
+    result = run(
+        settings, "--lang", "fr", "send", "--due",
+        MEDIAWATCH_BASE_URL="http://127.0.0.1:8000", MEDIAWATCH_I18N_STRICT="1",
+    )  # fmt: skip
+    assert result.exit_code == 1
+    assert f"Le numéro {slug} est à envoyer" in result.output
+    assert "base_url" in result.output
+    assert server.recorder.count == 0
+    assert store.find_issue(issue_id).state is IssueState.SCHEDULED  # the next run tries again

@@ -151,6 +151,7 @@ class SmtpSession:
         self._smtp: smtplib.SMTP | None = None
         self._dirty = False  # a transaction ended early: RSET before the next MAIL
         self.connections = 0  # how many times we connected (connection reuse shows in this)
+        self._poller = select.poll()
 
     # -- connection -------------------------------------------------------------------------------
     def _tls_context(self) -> ssl.SSLContext:
@@ -188,6 +189,11 @@ class SmtpSession:
         self._smtp = smtp
         self._dirty = False
         self.connections += 1
+        # Made once per connection: the look before each dot must cost as little as possible, since a
+        # kill between the "data_sent" commit and the dot is the one window that can lose a message.
+        self._poller = select.poll()
+        if smtp.sock is not None:
+            self._poller.register(smtp.sock.fileno(), select.POLLIN | select.POLLPRI)
 
     def _greet(self, smtp: smtplib.SMTP) -> None:
         """EHLO (HELO when EHLO is not understood). 4xx or a closed connection: SmtpUnavailable, try
@@ -275,7 +281,7 @@ class SmtpSession:
         # Past this line the server may have the whole message: from here on a failure is not "retry".
         before_end()
         stage = "end"
-        if _stirred(smtp):
+        if _stirred(smtp, self._poller):
             # The server closed or spoke before our dot: it discards the transaction, nothing was delivered.
             try:
                 code, reply = smtp.getreply()
@@ -326,7 +332,7 @@ class SmtpSession:
         return Outcome(kind, stage, code, _reply_text(reply))
 
 
-def _stirred(smtp: smtplib.SMTP) -> bool:
+def _stirred(smtp: smtplib.SMTP, poller: select.poll) -> bool:
     """Has the server sent anything (a reply, FIN, RST) that we have not read? Looked at without waiting.
 
     In the middle of DATA a server says nothing unless it is giving up, so any of these means the
@@ -336,8 +342,6 @@ def _stirred(smtp: smtplib.SMTP) -> bool:
         return True
     if isinstance(sock, ssl.SSLSocket) and sock.pending():
         return True
-    poller = select.poll()
-    poller.register(sock.fileno(), select.POLLIN | select.POLLPRI)
     return bool(poller.poll(0))
 
 
