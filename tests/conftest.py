@@ -141,6 +141,18 @@ def db_url(
     return _new_database(db_backend, tmp_path, request, monkeypatch)
 
 
+@pytest.fixture
+def empty_db_url(db_backend: str, tmp_path: Path, request: pytest.FixtureRequest) -> Iterator[str]:
+    """The URL of a database without any table (not migrated), for migration tests."""
+    if db_backend == "sqlite":
+        yield f"sqlite:///{tmp_path / 'empty.sqlite3'}"
+        return
+    server: PgServer = request.getfixturevalue("pg_server")
+    url = server.create_database()
+    yield url
+    server.drop_database(str(sa.engine.make_url(url).database))
+
+
 @pytest.fixture(scope="module")
 def module_db_url(
     module_db_backend: str, tmp_path_factory: pytest.TempPathFactory, request: pytest.FixtureRequest

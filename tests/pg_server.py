@@ -6,8 +6,11 @@ How to use it in a test (the fixtures live in ``tests/conftest.py``):
   ``[sqlite]`` and ``[postgresql]``. Open it with ``open_store(db_url)``, put it in
   ``Settings(db=db_url, secret_key=...)`` or pass it to ``--db`` / ``MEDIAWATCH_DB``.
   ``module_db_url`` is the same for a module-scoped fixture (one database per module and backend).
+* ``empty_db_url`` -- a database without any table (not migrated), for migration tests.
+* ``copy_database(url)`` -- a copy of a prepared database for one test (a module-scoped fixture fills
+  ``module_db_url`` once, closes it, and each test works on its own copy; see tests/test_compose.py).
 * ``db_backend`` / ``module_db_backend`` -- just "sqlite" or "postgresql", for a fixture that builds its
-  own URL (e.g. a copy of a prepared SQLite file: see ``fresh_db_url``).
+  own URL.
 * ``pg_server`` -- the :class:`PgServer` itself (session-scoped), for a test that needs an empty database
   (``pg_server.create_database()``) or the admin connection.
 * The ``[postgresql]`` cases carry the ``postgresql`` marker: ``pytest -m "not postgresql"`` runs SQLite
@@ -17,6 +20,10 @@ How to use it in a test (the fixtures live in ``tests/conftest.py``):
   ``Settings(secret_key=secret_key_for(db_url))`` ("" on SQLite, so the key file is still exercised there).
   ``db_url`` also exports ``MEDIAWATCH_SECRET_KEY`` for the test's CLI runs and subprocesses;
   ``module_db_url`` does not (it would leak into the module's other tests).
+
+Converting a test: take ``db_url`` instead of building ``sqlite:///{tmp_path}/...``; give ``store.url``
+(never ``store.engine.url.database``, a bare name on PostgreSQL) to ``--db``; a test that reads no
+database (a pure function, a template) stays unparametrised, so the suite's PostgreSQL runs stay few.
 
 How the server runs: ``initdb`` in a temporary folder (as the ``postgres`` system user when the tests run
 as root, since PostgreSQL refuses to run as root; as the current user otherwise), then ``postgres`` in the
@@ -64,10 +71,13 @@ def secret_key_for(db_url: str) -> str:
 
 
 def find_bindir() -> Path | None:
-    """The folder holding ``initdb`` and ``postgres``: $MEDIAWATCH_PG_BIN, Debian's, or any Debian version."""
-    candidates = [os.environ[PG_BIN_ENV]] if os.environ.get(PG_BIN_ENV) else []
-    candidates += list(DEFAULT_BINDIRS)
-    candidates += sorted((str(p) for p in Path("/usr/lib/postgresql").glob("*/bin")), reverse=True)
+    """The folder holding ``initdb`` and ``postgres``: $MEDIAWATCH_PG_BIN when set (and then only it),
+    else Debian's postgresql-15, else any other Debian version."""
+    if os.environ.get(PG_BIN_ENV):
+        candidates = [os.environ[PG_BIN_ENV]]
+    else:
+        candidates = list(DEFAULT_BINDIRS)
+        candidates += sorted((str(p) for p in Path("/usr/lib/postgresql").glob("*/bin")), reverse=True)
     for folder in candidates:
         path = Path(folder)
         if (path / "initdb").is_file() and (path / "postgres").is_file():
@@ -104,6 +114,7 @@ class PgServer:
         self._free: list[str] = []
         self.template = ""
         self._template_shape: tuple[object, ...] = ()
+        self._seeded = False
         self._run_as: dict[str, Any] = {}
         if os.geteuid() == 0:
             # PostgreSQL refuses to run as root: initdb and the server run as an unprivileged account
@@ -119,7 +130,9 @@ class PgServer:
         self._run(
             self.bindir / "initdb",
             "-D", str(self.data), "-U", SUPERUSER, "--auth=trust", "--encoding=UTF8",
-            "--locale=C", "--no-sync", "--no-instructions",
+            # ICU en-US collation, as a production server usually has: ORDER BY on text then differs
+            # from SQLite's byte order, and a test that relies on that order shows it
+            "--locale=C", "--locale-provider=icu", "--icu-locale=en-US", "--no-sync", "--no-instructions",
         )  # fmt: skip
         for _attempt in range(5):
             self.port = _free_port()
@@ -239,6 +252,18 @@ class PgServer:
         """``name`` holds the migrated, empty schema every pooled database starts from."""
         self.template = name
         self._template_shape = self._shape(name)
+        with self.connect(name) as conn:
+            tables = [r[0] for r in conn.execute(
+                "SELECT tablename FROM pg_tables"
+                " WHERE schemaname = 'public' AND tablename <> 'schema_version'"
+            )]  # fmt: skip
+            # a migration that seeds rows: emptying a used database would lose them, so never reuse one
+            self._seeded = any(
+                conn.execute(
+                    sql.SQL("SELECT EXISTS (SELECT 1 FROM {})").format(sql.Identifier(t))
+                ).fetchone()[0]
+                for t in tables
+            )
 
     def acquire(self) -> str:
         """The URL of an empty, migrated database for one test; give it back with :meth:`release`."""
@@ -277,7 +302,7 @@ class PgServer:
                     " WHERE datname = %s AND pid <> pg_backend_pid()",
                     (name,),
                 )
-                if self._shape(name, conn) != self._template_shape:
+                if self._seeded or self._shape(name, conn) != self._template_shape:
                     return False
                 tables = [r[0] for r in conn.execute(
                     "SELECT tablename FROM pg_tables"

@@ -44,6 +44,16 @@ def run(tmp_path, monkeypatch):
     return invoke
 
 
+@pytest.fixture
+def run_db(run, db_url):
+    """``run`` on the ``db_url`` database: the command runs on SQLite, then on PostgreSQL."""
+
+    def invoke(*args: str, env: dict[str, str] | None = None):
+        return run("--db", db_url, *args, env=env)
+
+    return invoke
+
+
 @pytest.mark.parametrize(("path", "command"), all_commands(cli))
 def test_every_command_has_help_and_is_in_the_readme(path, command):
     assert command.help or command.short_help, f"`mediawatch {path}` has no help text"
@@ -138,7 +148,7 @@ def test_opml_export_import_through_the_cli(run, tmp_path):
     assert strip(original) == strip(copied)
 
 
-def test_collect_health_and_articles_on_the_demo_sites(run, tmp_path):
+def test_collect_health_and_articles_on_the_demo_sites(run_db, tmp_path):
     with DemoServer() as server:
         feeds = tmp_path / "feeds"
         write_registry(server.base_url, feeds)
@@ -147,16 +157,16 @@ def test_collect_health_and_articles_on_the_demo_sites(run, tmp_path):
             "MEDIAWATCH_PER_HOST_DELAY": "0",
             "MEDIAWATCH_EXTRACT_WORKERS": "1",
         }
-        result = run("--feeds", str(feeds), "collect", env=env)
+        result = run_db("--feeds", str(feeds), "collect", env=env)
     assert result.exit_code == EXIT_SOURCES_FAILED  # the demo has a broken feed and a non-feed on purpose
     assert "new_articles=" in result.output
-    health = [json.loads(line) for line in run("sources", "health", "--json").output.splitlines()]
+    health = [json.loads(line) for line in run_db("sources", "health", "--json").output.splitlines()]
     assert len(health) == 7
     assert all(len(h["events"]) == 1 for h in health)
-    failing = run("sources", "health", "--failing").output
+    failing = run_db("sources", "health", "--failing").output
     assert "not-a-feed" in failing
     rows = [
-        json.loads(line) for line in run("articles", "list", "--json", "--lang", "es").output.splitlines()
+        json.loads(line) for line in run_db("articles", "list", "--json", "--lang", "es").output.splitlines()
     ]
     assert rows
     assert {r["language"] for r in rows} == {"es"}
@@ -179,14 +189,13 @@ def test_production_mode_refuses_the_local_demo(run, tmp_path):
     assert "private-address" in result.output
 
 
-def test_second_concurrent_run_exits_3_and_says_why(run, tmp_path):
-    db = tmp_path / "db.sqlite3"
-    open_store(f"sqlite:///{db}").close()
+def test_second_concurrent_run_exits_3_and_says_why(run, db_url):
+    open_store(db_url).close()
     holder = subprocess.Popen(
         [
             sys.executable,
             "-c",
-            f"import time; from mediawatch.store import open_store\ns = open_store('sqlite:///{db}')\n"
+            f"import time; from mediawatch.store import open_store\ns = open_store({db_url!r})\n"
             "with s.run_lock('collect'):\n print('ok', flush=True); time.sleep(30)",
         ],
         stdout=subprocess.PIPE,
@@ -194,7 +203,7 @@ def test_second_concurrent_run_exits_3_and_says_why(run, tmp_path):
     )
     try:
         holder.stdout.readline()
-        result = run("--feeds", str(ROOT / "feeds"), "collect")
+        result = run("--db", db_url, "--feeds", str(ROOT / "feeds"), "collect")
         assert result.exit_code == EXIT_LOCKED
         assert "another collect run is active" in result.output
     finally:
@@ -268,8 +277,8 @@ def test_sources_check_verifies_and_marks_working_sources(run, tmp_path):
     assert {k for k, v in listed.items() if v} == set(rows) - failed
 
 
-def test_health_says_what_to_do_on_an_empty_database_and_when_all_is_well(run, tmp_path):
-    assert "run `mediawatch collect` first" in run("sources", "health").output
+def test_health_says_what_to_do_on_an_empty_database_and_when_all_is_well(run_db, tmp_path):
+    assert "run `mediawatch collect` first" in run_db("sources", "health").output
     with DemoServer() as server:
         feeds = tmp_path / "feeds"
         write_registry(server.base_url, feeds)
@@ -278,5 +287,5 @@ def test_health_says_what_to_do_on_an_empty_database_and_when_all_is_well(run, t
             "MEDIAWATCH_PER_HOST_DELAY": "0",
             "MEDIAWATCH_EXTRACT_WORKERS": "1",
         }
-        run("--feeds", str(feeds), "collect", "--feeds-only", "--source", "demo-terres-vivantes", env=env)
-    assert "Every source is working" in run("sources", "health", "--failing").output
+        run_db("--feeds", str(feeds), "collect", "--feeds-only", "--source", "demo-terres-vivantes", env=env)
+    assert "Every source is working" in run_db("sources", "health", "--failing").output

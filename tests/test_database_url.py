@@ -97,3 +97,17 @@ def test_a_postgres_url_opens_the_server_with_psycopg_3(pg_server, no_config):
         assert store.engine.dialect.driver == "psycopg"
         assert store.schema_version() >= 5
     pg_server.release(db_url)
+
+
+@pytest.mark.postgresql
+def test_serve_on_postgresql_without_a_secret_key_says_what_to_set(pg_server, no_config, monkeypatch):
+    monkeypatch.delenv("MEDIAWATCH_SECRET_KEY", raising=False)
+    url = pg_server.acquire()
+    try:
+        with_password = url.replace("mediawatch@", f"mediawatch:{PASSWORD}@")
+        result = CliRunner().invoke(cli, ["--db", with_password, "serve", "--port", "0"])
+        assert result.exit_code == 2, result.output
+        assert "set secret_key in the [web] section" in result.output
+        assert PASSWORD not in result.output
+    finally:
+        pg_server.release(url)

@@ -459,6 +459,15 @@ def test_editing_checks_roles_and_records_decisions(env):
 
 
 # -- users, logins, links -------------------------------------------------------------------------------
+def test_users_are_listed_by_name_ignoring_case_on_every_database(env):
+    store, _settings = env
+    for name in ("Zoe", "bea", "Emile", "Ana"):
+        add_user(store, name, Role.VIEWER, PASSWORD, "fr")
+    names = [u.name for u in store.list_users()]
+    assert names == sorted(names, key=str.casefold)
+    assert names.index("Ana") < names.index("ana") < names.index("bea") < names.index("Zoe")
+
+
 def test_users_and_passwords(env):
     store, _settings = env
     with pytest.raises(Refused, match="too short"):

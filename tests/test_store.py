@@ -300,12 +300,12 @@ def fetched(
     return item.id
 
 
-def test_a_version_1_database_is_migrated_on_open(tmp_path):
+def test_a_version_1_database_is_migrated_on_open(empty_db_url):
     import sqlalchemy as sa
 
     from mediawatch.store import schema
 
-    url = f"sqlite:///{tmp_path / 'old.sqlite3'}"
+    url = empty_db_url
     engine = sa.create_engine(url)
     with engine.begin() as conn:
         schema.metadata.create_all(conn, tables=[schema.schema_version])
@@ -378,3 +378,40 @@ def test_a_nul_character_in_collected_text_is_dropped_on_every_database(store):
     assert "\x00" not in article.text
     [health] = store.source_health(NOW, 14)
     assert health.events[0].new_items == 1
+
+
+@pytest.mark.postgresql
+def test_the_postgresql_run_lock_holds_no_transaction_open(pg_server):
+    """A session advisory lock: the run's lock connection waits "idle", never "idle in transaction"
+    (which blocks vacuum and which idle_in_transaction_session_timeout would kill, dropping the lock)."""
+    url = pg_server.acquire()
+    try:
+        with open_store(url) as store, store.run_lock("collect"):
+            with pg_server.connect() as admin:
+                states = admin.execute(
+                    "SELECT a.state FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid"
+                    " WHERE l.locktype = 'advisory' AND l.granted"
+                ).fetchall()
+            assert states == [("idle",)]
+    finally:
+        pg_server.release(url)
+
+
+def test_a_source_id_longer_than_the_store_keeps_is_refused_by_the_registry(tmp_path):
+    """PostgreSQL refuses an id longer than sources.id's 120 characters (SQLite would keep it): the
+    registry says so at load, naming the file and line, instead of collect failing on one database."""
+    from mediawatch.errors import RegistryError
+    from mediawatch.sources.registry import load_registry
+
+    long_id = "a" * 121
+    (tmp_path / "s.toml").write_text(
+        f'[[source]]\nid = "{long_id}"\nname = "X"\nurl = "https://x.example/feed"\n'
+        'kind = "rss"\nlanguage = "fr"\n',
+        encoding="utf-8",
+    )
+    with pytest.raises(RegistryError, match="at most 120 characters"):
+        load_registry(tmp_path)
+    (tmp_path / "s.toml").write_text(
+        (tmp_path / "s.toml").read_text(encoding="utf-8").replace(long_id, long_id[:120]), encoding="utf-8"
+    )
+    assert [s.id for s in load_registry(tmp_path)] == [long_id[:120]]

@@ -32,7 +32,7 @@ FIELDS = (
 REQUIRED = ("id", "name", "url", "kind", "language")
 UNDETERMINED_LANGUAGE = "und"  # BCP 47 "undetermined": used when an import cannot tell the language
 
-_ID_RE = re.compile(r"[a-z0-9][a-z0-9-]*")
+_ID_RE = re.compile(r"[a-z0-9][a-z0-9-]{0,119}")  # the store's sources.id is VARCHAR(120)
 _LANGUAGE_RE = re.compile(r"[a-z]{2}")
 _COUNTRY_RE = re.compile(r"[A-Z]{2}")
 _FILENAME_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*\.toml")
@@ -104,7 +104,7 @@ def _validated(table: Mapping[str, object]) -> Source:
         raise _Problem(f"missing required key{'s' if len(missing) > 1 else ''} {', '.join(missing)}")
     sid = _string(table, "id")
     if not _ID_RE.fullmatch(sid):
-        raise _Problem(f"id must be a slug of a-z, 0-9 and '-' (got {sid!r})")
+        raise _Problem(f"id must be a slug of a-z, 0-9 and '-', at most 120 characters (got {sid!r})")
     name = _string(table, "name").strip()
     if not name:
         raise _Problem("name must not be empty")

@@ -47,6 +47,10 @@ def advisory_lock(engine: sa.Engine, name: str) -> Iterator[None]:
     key = zlib.crc32(f"mediawatch:{name}".encode())
     with engine.connect() as conn:
         got = conn.execute(sa.text("SELECT pg_try_advisory_lock(:k)"), {"k": key}).scalar()
+        # The lock belongs to the session, not the transaction: end the transaction at once, or the
+        # connection would sit "idle in transaction" for the whole run (and a server's
+        # idle_in_transaction_session_timeout would end it, silently dropping the lock).
+        conn.commit()
         if not got:
             holder = conn.execute(
                 sa.text(
@@ -67,3 +71,4 @@ def advisory_lock(engine: sa.Engine, name: str) -> Iterator[None]:
             yield
         finally:
             conn.execute(sa.text("SELECT pg_advisory_unlock(:k)"), {"k": key})
+            conn.commit()

@@ -340,7 +340,7 @@ class OutboxRecords:
         try:
             with self.engine.connect() as conn:
                 yield OutboxSession(conn)
-        except sa.exc.OperationalError as exc:
+        except sa.exc.DBAPIError as exc:  # a lost link, and any other driver error (DataError...)
             raise StorageError(f"database error while sending: {exc.orig}") from exc
 
 

@@ -94,8 +94,12 @@ class ReviewRecords:
         return None if row is None else (_user_from_row(row), str(row.password_hash))
 
     def list_users(self: _HasTx) -> list[User]:
+        """Every user, by name ignoring case. Sorted here, not by ORDER BY: SQLite compares bytes ("Zoe"
+        before "ana") while PostgreSQL follows the server's collation, so one database would list them
+        differently from the other."""
         with self._tx() as conn:
-            return [_user_from_row(row) for row in conn.execute(sa.select(r.users).order_by(r.users.c.name))]
+            users = [_user_from_row(row) for row in conn.execute(sa.select(r.users))]
+        return sorted(users, key=lambda u: (u.name.casefold(), u.name))
 
     def update_user(
         self: _HasTx,

@@ -43,6 +43,7 @@ def fit(column: sa.Column[Any], value: str) -> str:
     length = getattr(column.type, "length", None)
     return value[:length] if length else value
 
+
 schema_version = sa.Table(
     "schema_version",
     metadata,
