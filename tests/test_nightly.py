@@ -473,21 +473,21 @@ def test_editor_email_in_every_language():
         editors(Settings(nightly_editors="a@x.org, nobody"))
 
 
-def test_a_refused_editor_is_retried_alone(tmp_path):
+def test_a_refused_editor_is_retried_alone(tmp_path, db_url):
     """One editor's address refused (451, then 550) by the fault-injecting SMTP server: each run writes
     only to that editor again; the other one got the email once and is not written to again."""
     from smtp_faults import FaultServer
 
     editor, chief = EDITORS
     with FaultServer() as faults, DemoServer(today=TODAY) as server:
-        ws = Workspace(tmp_path, faults.url)
+        ws = Workspace(tmp_path, faults.url, db_url)
         write_registry(ws.feeds, demo_sources(server.base_url))
         ws.write_config()
         faults.plan("rcpt", "451 4.2.1 mailbox busy, try later", recipient=chief)
         first = ws.run()
         assert first.returncode == 1, first.stderr  # the notify stage failed for one editor
         assert faults.per_recipient() == {editor: 1}
-        with open_store(f"sqlite:///{ws.db}") as store:
+        with open_store(ws.db) as store:
             (issue,) = store.list_issues()
             actions = [e.action for e in store.audit(issue.id)]
             assert ANNOUNCED not in actions  # not every editor has it yet
@@ -503,7 +503,7 @@ def test_a_refused_editor_is_retried_alone(tmp_path):
         assert faults.per_recipient() == {editor: 1, chief: 1}
         (mail,) = [m for m in faults.messages if m.rcpt_tos == [chief]]
         assert f"/issues/{issue.id}".encode() in mail.data
-        with open_store(f"sqlite:///{ws.db}") as store:
+        with open_store(ws.db) as store:
             assert [e.action for e in store.audit(issue.id)].count(ANNOUNCED) == 1
 
         fourth = ws.run("--no-collect")
@@ -523,7 +523,7 @@ def test_the_nightly_run_sends_scheduled_issues_when_due(ws, inbox):
 
     ws.write_config(allow_private_links=True, site_url="http://127.0.0.1:8000/archive")
     settings = load_settings(str(ws.config), env={})
-    with open_store(f"sqlite:///{ws.db}") as store:
+    with open_store(ws.db) as store:
         due_id = approved_issue(store, settings)
         later_id = approved_issue(store, settings)
         add(store, "reader@example.org", "es")
@@ -538,13 +538,14 @@ def test_the_nightly_run_sends_scheduled_issues_when_due(ws, inbox):
             scheduled_for=datetime.now(UTC) - timedelta(minutes=1),
             expect=[IssueState.SCHEDULED],
         )
-    far = f"{(TODAY + timedelta(days=30)).isoformat()}T06:00:00+00:00"
-    result = ws.run("--no-collect", at=far)  # --at in the future does not make anything due
+    # --at (here a catch-up run for a past day) decides what is composed; sending goes by the real clock
+    past = f"{(TODAY - timedelta(days=30)).isoformat()}T06:00:00+00:00"
+    result = ws.run("--no-collect", at=past)
     assert "Traceback" not in result.stderr
     readers = [m for m in inbox.messages if m[1] == ["reader@example.org"]]
     assert len(readers) == 1
     assert readers[0][2]["Content-Language"] == "es"
-    with open_store(f"sqlite:///{ws.db}") as store:
+    with open_store(ws.db) as store:
         assert store.find_issue(due_id).state is IssueState.SENT
         assert store.find_issue(later_id).state is IssueState.SCHEDULED
         slug = store.find_issue(due_id).slug
