@@ -67,6 +67,8 @@ def start_server(
         "MEDIAWATCH_SECRET_KEY": SECRET,
         "MEDIAWATCH_SMTP_URL": smtp.url,
         "MEDIAWATCH_MAIL_FROM": FROM,
+        # the links of confirmation mails point at this server on 127.0.0.1, over http
+        "MEDIAWATCH_ALLOW_PRIVATE_LINKS": "1",
         **env_extra,
     }
     command = [MEDIAWATCH, "--db", str(tmp / "deliver.sqlite3"), "serve", "--port", str(port), *args]
