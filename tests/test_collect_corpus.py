@@ -12,7 +12,6 @@ from datetime import UTC, datetime
 from urllib.parse import quote
 
 import pytest
-from conftest import corpus_dir
 
 from mediawatch.collect.pipeline import collect
 from mediawatch.config import Settings
@@ -33,7 +32,9 @@ SETTINGS = Settings(allow_private_addresses=True, per_host_delay=0.0, fetch_page
 
 @pytest.mark.corpus
 @pytest.mark.parametrize("folder", FOLDERS)
-def test_every_corpus_document_is_ingested_or_rejected_with_a_reason(folder, hostile_server, tmp_path):
+def test_every_corpus_document_is_ingested_or_rejected_with_a_reason(
+    folder, hostile_server, tmp_path, corpus_dir
+):
     root = corpus_dir(folder)
     files = sorted(
         p

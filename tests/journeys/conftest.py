@@ -111,7 +111,9 @@ def tls(tmp_path_factory: pytest.TempPathFactory) -> Tls:
     return make_tls(tmp_path_factory.mktemp("tls"))
 
 
-@pytest.fixture(scope="session")
+# Per module, not per session: Playwright's sync API keeps an asyncio loop running while it is open, and
+# every later test of this pytest process that calls asyncio.run() (the collector) would fail.
+@pytest.fixture(scope="module")
 def chromium(tls: Tls) -> Iterator[Any]:
     _need(CHROMIUM, "chromium")
     from playwright.sync_api import sync_playwright
