@@ -289,6 +289,12 @@ class FaultServer:
             if action == "rst":
                 sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
                 conn.writer.transport.abort()
+                # abort() closes the socket on a later turn of the loop: only then has the RST left, and
+                # only then may a test waiting in wait_settled() let its client go on to the dot
+                for _ in range(100):
+                    if sock.fileno() == -1:
+                        break
+                    await asyncio.sleep(0)
             elif action == "fin":
                 sock.shutdown(socket.SHUT_WR)
                 self._pre_dot_pending = False
