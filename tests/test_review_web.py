@@ -24,16 +24,7 @@ from mediawatch.store import Store
 from mediawatch.types import EditionState, IssueState, Role
 from mediawatch.web.app import create_app
 
-CHROMIUM = Path("/usr/bin/chromium")
 ARTIFACTS = Path(__file__).parent / "artifacts"
-LAUNCH_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 TEMPLATES = Path(__file__).resolve().parents[1] / "mediawatch" / "web" / "templates"
 TEMPLATE_KEY = re.compile(r"""_\(\s*["']([A-Za-z0-9_.]+)["']""")
 
@@ -60,19 +51,6 @@ def app(module_db_url) -> Iterator[App]:
     thread.join(timeout=10)
     store.close()
 
-
-@pytest.fixture(scope="module")
-def browser():
-    if not CHROMIUM.exists():
-        pytest.skip(
-            f"{CHROMIUM} is absent: install Debian's chromium (`make system`) to run the browser tests"
-        )
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as pw:
-        chromium = pw.chromium.launch(executable_path=str(CHROMIUM), args=LAUNCH_ARGS)
-        yield chromium
-        chromium.close()
 
 
 def login(browser, app: App, name: str):

@@ -26,16 +26,6 @@ from mediawatch.i18n import t
 from mediawatch.store import Store
 from mediawatch.types import SubscriberStatus
 
-CHROMIUM = Path("/usr/bin/chromium")
-LAUNCH_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--no-first-run",
-    "--disable-sync",
-]
 CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
 CONFIRM_LINK = re.compile(r"https?://\S+/s/confirm/[A-Za-z0-9_.\-]+")
 MEDIAWATCH = str(Path(sys.executable).with_name("mediawatch"))  # the installed console script
@@ -113,19 +103,6 @@ def server(tmp_path_factory) -> Iterator[Server]:
             stop_server(proc)
             store.close()
 
-
-@pytest.fixture(scope="module")
-def browser():
-    if not CHROMIUM.exists():
-        pytest.skip(
-            f"{CHROMIUM} is absent: install Debian's chromium (`make system`) to run the browser tests"
-        )
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as pw:
-        chromium = pw.chromium.launch(executable_path=str(CHROMIUM), args=LAUNCH_ARGS)
-        yield chromium
-        chromium.close()
 
 
 def mails_to(smtp: SmtpServer, address: str) -> list:
