@@ -701,3 +701,26 @@ def test_without_base_url_forms_are_accepted_from_the_address_in_use_only(tmp_pa
         assert here.status_code == 303
     finally:
         store.close()
+
+
+def test_serve_says_where_forms_are_accepted_from(tmp_path):
+    """Left at the trial default, base_url is not what the forms are checked against: serve says so."""
+    (tmp_path / "empty.toml").write_text("", encoding="utf-8")
+    env = {k: v for k, v in os.environ.items() if k != "MEDIAWATCH_BASE_URL"}
+    env.update(
+        MEDIAWATCH_CONFIG=str(tmp_path / "empty.toml"), MEDIAWATCH_LANG="fr", MEDIAWATCH_SECRET_KEY=SECRET
+    )
+    for base_url, expected in (
+        (None, "base_url n'est pas défini : les formulaires sont acceptés depuis l'adresse utilisée"),
+        ("https://news.example.org", "les formulaires ne sont acceptés que depuis https://news.example.org"),
+    ):
+        run_env = dict(env, **({"MEDIAWATCH_BASE_URL": base_url} if base_url else {}))
+        command = [MEDIAWATCH, "--db", str(tmp_path / "db.sqlite3"), "serve", "--port", str(free_port())]
+        proc = subprocess.Popen(command, stderr=subprocess.PIPE, text=True, env=run_env)
+        try:
+            assert proc.stderr is not None
+            lines = [proc.stderr.readline() for _ in range(2)]
+        finally:
+            proc.terminate()
+            proc.wait(timeout=30)
+        assert expected in "".join(lines), lines
