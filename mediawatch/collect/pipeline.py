@@ -121,6 +121,18 @@ def _sha256(body: bytes) -> str:
     return hashlib.sha256(body).hexdigest()
 
 
+def _page_refused(url: str, fallback: DateChoice, exc: FetchError) -> PageOutcome:
+    """A page that will never be fetched (its address or URL is refused): final, with the feed's facts."""
+    return PageOutcome(
+        final=True,
+        final_url=canonical_url(url),
+        published=fallback.published,
+        date_source=fallback.source,
+        partial_reason=_PAGE_FAILURE_REASON.get(exc.status, PartialReason.FETCH_FAILED),
+        partial_detail=f"{exc.status.value}: {exc.detail}",
+    )
+
+
 def _now() -> datetime:
     return datetime.now(UTC)
 
@@ -431,14 +443,7 @@ class Collector:
             # The page's own reason first: robots.txt of a refused or unusable URL would only hide it.
             check_url(url, self._address_policy or policy_for(self.settings.allow_private_addresses))
         except FetchError as exc:
-            return PageOutcome(
-                final=True,
-                final_url=canonical_url(url),
-                published=fallback.published,
-                date_source=fallback.source,
-                partial_reason=_PAGE_FAILURE_REASON.get(exc.status, PartialReason.FETCH_FAILED),
-                partial_detail=f"{exc.status.value}: {exc.detail}",
-            )
+            return _page_refused(url, fallback, exc)
         if self.settings.respect_robots and self._robots is not None:
             try:
                 allowed = await self._robots.allowed(url)
@@ -446,14 +451,7 @@ class Collector:
                 # A refused address or a URL the HTTP client rejects is the page's own problem, final;
                 # an unavailable robots.txt (5xx, 429, timeout) only means "not now".
                 if exc.status is FetchStatus.PRIVATE_ADDRESS or exc.detail.startswith("invalid URL"):
-                    return PageOutcome(
-                        final=True,
-                        final_url=canonical_url(url),
-                        published=fallback.published,
-                        date_source=fallback.source,
-                        partial_reason=_PAGE_FAILURE_REASON.get(exc.status, PartialReason.FETCH_FAILED),
-                        partial_detail=f"{exc.status.value}: {exc.detail}",
-                    )
+                    return _page_refused(url, fallback, exc)
                 return None  # robots.txt unavailable for now: the page waits for a later run
             if not allowed:
                 return PageOutcome(
