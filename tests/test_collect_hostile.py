@@ -19,23 +19,13 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 from hostile_server import HostileServer, Response
+from test_collect import FAST  # the same quick, local collector settings
 
 from mediawatch.collect import decide
 from mediawatch.collect.pipeline import Collector, collect
 from mediawatch.collect.politeness import HostPacer, host_of
-from mediawatch.config import Settings
 from mediawatch.store import open_store
 from mediawatch.types import FetchStatus, PartialReason, Source, SourceKind
-
-FAST = Settings(
-    allow_private_addresses=True,
-    per_host_delay=0.0,
-    extract_workers=1,
-    penalty_delay=0.0,
-    connect_timeout=2,
-    read_timeout=2,
-    total_timeout=3,
-)
 
 
 @pytest.fixture
