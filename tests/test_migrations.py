@@ -10,6 +10,7 @@ import re
 import subprocess
 import sys
 import textwrap
+import threading
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -382,6 +383,70 @@ def test_a_process_killed_halfway_through_a_version_leaves_the_previous_version(
     done = subprocess.run([sys.executable, "-c", script, empty_db_url], capture_output=True, timeout=120)
     assert done.returncode == -9, done.stderr.decode()
     _assert_left_at(empty_db_url, 1, "classifications", rows, new_empty_url)
+
+
+@pytest.mark.postgresql
+@pytest.mark.parametrize("db_backend", ["postgresql"])
+def test_two_processes_opening_one_database_migrate_in_turn(empty_db_url, new_empty_url, engine_for):
+    """The second one waits for the first one's version, then finds it done, instead of failing on a
+    table the first one is creating."""
+    _build(empty_db_url, 1)
+    paused, go = threading.Event(), threading.Event()
+
+    def hold() -> None:
+        paused.set()
+        assert go.wait(120)
+
+    first = engine_for(empty_db_url)
+    sa.event.listen(first, "before_cursor_execute", _fail_at("CREATE TABLE story_members", hold))
+    errors: list[BaseException] = []
+
+    def run(action: Callable[[], object]) -> threading.Thread:
+        def body() -> None:
+            try:
+                action()
+            except BaseException as exc:  # reported by the assertion below
+                errors.append(exc)
+
+        thread = threading.Thread(target=body)
+        thread.start()
+        return thread
+
+    threads = [run(lambda: migrations.upgrade(first.begin))]
+    try:
+        _second_opener_waits(empty_db_url, paused, threads, run, engine_for(empty_db_url))
+    finally:
+        go.set()
+        for thread in threads:
+            thread.join(120)
+    assert errors == []
+    with first.connect() as conn:
+        assert migrations.applied_versions(conn) == set(range(1, migrations.LATEST + 1))
+    assert describe(empty_db_url) == describe(_fresh(new_empty_url))
+
+
+def _second_opener_waits(
+    url: str,
+    paused: threading.Event,
+    threads: list[threading.Thread],
+    run: Callable[[Callable[[], object]], threading.Thread],
+    watcher: sa.Engine,
+) -> None:
+    assert paused.wait(120)
+    threads.append(run(lambda: open_store(url).close()))
+    database = sa.engine.make_url(url).database
+    for _ in range(600):  # the second one is blocked on a lock held by the first one's transaction
+        with watcher.connect() as conn:
+            waiting = conn.execute(
+                sa.text(
+                    "SELECT count(*) FROM pg_stat_activity WHERE datname = :db AND wait_event_type = 'Lock'"
+                ),
+                {"db": database},
+            ).scalar()
+        if waiting:
+            return
+        threading.Event().wait(0.2)
+    pytest.fail("the second opener never waited for the first one")
 
 
 def _assert_left_at(
