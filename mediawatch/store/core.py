@@ -4,6 +4,7 @@ place where a driver error becomes a `StorageError`."""
 from __future__ import annotations
 
 import contextlib
+import logging
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -15,8 +16,11 @@ from sqlalchemy.engine import Connection
 from mediawatch.config import masked_url, scrub_password
 from mediawatch.errors import StorageError
 from mediawatch.i18n import t as translate
+from mediawatch.store import migrations
 from mediawatch.store import schema as t
 from mediawatch.store.lock import advisory_lock, file_lock
+
+log = logging.getLogger("mediawatch.store")
 
 
 class Database:
@@ -61,14 +65,9 @@ class Database:
             raise StorageError(f"database error on {masked_url(self.url)}: {cause}") from exc
 
     def _migrate(self) -> None:
-        with self._tx() as conn:
-            t.metadata.create_all(conn, tables=[t.schema_version])
-            done = set(conn.execute(sa.select(t.schema_version.c.version)).scalars())
-            for version, step in t.MIGRATIONS:
-                if version in done:
-                    continue
-                step(conn)
-                conn.execute(sa.insert(t.schema_version).values(version=version, applied_at=utcnow()))
+        applied = migrations.upgrade(self._tx)
+        if applied:
+            log.info("database %s: schema migrated to version %d", masked_url(self.url), applied[-1])
 
     def schema_version(self) -> int:
         with self._tx() as conn:
