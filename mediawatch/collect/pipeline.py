@@ -28,12 +28,21 @@ from mediawatch.collect.politeness import HostPacer, host_of
 from mediawatch.collect.progress import NullProgress, ProgressSink
 from mediawatch.collect.publisher import credited
 from mediawatch.collect.robots import RobotsCache
-from mediawatch.collect.urls import canonical_url, date_from_url, resolve_redirect_link
+from mediawatch.collect.urls import date_from_url, resolve_redirect_link
 from mediawatch.collect.workers import ExtractionPool, extract_in_worker, parse_in_worker
 from mediawatch.config import Settings
 from mediawatch.errors import ExtractError, FetchError, ParseError
+from mediawatch.identity import canonical_url
 from mediawatch.store import NewEntry, PageOutcome, PendingArticle, Store
-from mediawatch.types import Extracted, FetchEvent, FetchStatus, PartialReason, Source, SourceKind
+from mediawatch.types import (
+    Extracted,
+    FetchEvent,
+    FetchStatus,
+    PartialReason,
+    Source,
+    SourceKind,
+    SourceState,
+)
 
 FEED_ACCEPT = (
     "application/rss+xml, application/atom+xml, application/feed+json, application/xml;q=0.9, "
@@ -337,7 +346,7 @@ class Collector:
     def _fail(
         self,
         source: Source,
-        state: decide.SourceState,
+        state: SourceState,
         now: datetime,
         status: FetchStatus,
         detail: str,
@@ -362,7 +371,7 @@ class Collector:
     def _record(
         self,
         source: Source,
-        state: decide.SourceState,
+        state: SourceState,
         now: datetime,
         status: FetchStatus,
         http_status: int | None,
