@@ -33,7 +33,8 @@ from mediawatch.collect.workers import ExtractionPool, extract_in_worker, parse_
 from mediawatch.config import Settings
 from mediawatch.errors import ExtractError, FetchError, ParseError
 from mediawatch.identity import canonical_url
-from mediawatch.store import NewEntry, PageOutcome, PendingArticle, Store
+from mediawatch.store import NewEntry, PageOutcome, PendingArticle
+from mediawatch.store.protocols import CollectorStore, CollectRunStore
 from mediawatch.types import (
     Extracted,
     FetchEvent,
@@ -149,7 +150,7 @@ def _now() -> datetime:
 class Collector:
     def __init__(
         self,
-        store: Store,
+        store: CollectorStore,
         settings: Settings,
         progress: ProgressSink | None = None,
         *,
@@ -562,7 +563,7 @@ class Collector:
 
 
 def collect(
-    store: Store,
+    store: CollectRunStore,
     sources: Sequence[Source],
     settings: Settings,
     *,
