@@ -17,6 +17,7 @@ from sqlalchemy.engine import Connection
 from mediawatch.identity import title_key, url_identity
 from mediawatch.store import schema as t
 from mediawatch.store.core import Database, inserted_id
+from mediawatch.store.rows import from_row
 from mediawatch.types import Article, ArticleState, Extracted, PartialReason
 
 # The `IN (...)` lists of ids stay well below every backend's bound on parameters.
@@ -75,20 +76,7 @@ class ArticleRecords(Database):
         if limit:
             query = query.limit(limit)
         with self._tx() as conn:
-            rows = conn.execute(query).all()
-        return [
-            PendingArticle(
-                id=r.id,
-                url=r.url,
-                title=r.title,
-                summary=r.summary,
-                author=r.author,
-                feed_published=r.feed_published,
-                feed_language=r.feed_language,
-                attempts=r.attempts,
-            )
-            for r in rows
-        ]
+            return [from_row(PendingArticle, r) for r in conn.execute(query).mappings()]
 
     def complete_article(
         self, article_id: int, outcome: PageOutcome, now: datetime, title_window: timedelta
@@ -181,35 +169,25 @@ def article_for(conn: Connection, urls: Iterable[str]) -> int | None:
 
 
 def insert_pending(conn: Connection, entry: NewEntry, now: datetime) -> PendingArticle:
-    result = conn.execute(
-        sa.insert(t.articles).values(
-            url=entry.url,
-            state=ArticleState.PENDING.value,
-            title=entry.title,
-            title_key=title_key(entry.title),
-            summary=entry.summary,
-            author=entry.author,
-            sitename=entry.sitename,
-            feed_language=entry.feed_language,
-            language=entry.feed_language,
-            feed_published=entry.published,
-            published=entry.published,
-            date_source="feed" if entry.published else "",
-            discovered=now,
-        )
-    )
-    article_id = inserted_id(result)
+    values = {
+        "url": entry.url,
+        "state": ArticleState.PENDING.value,
+        "title": entry.title,
+        "title_key": title_key(entry.title),
+        "summary": entry.summary,
+        "author": entry.author,
+        "sitename": entry.sitename,
+        "feed_language": entry.feed_language,
+        "language": entry.feed_language,
+        "feed_published": entry.published,
+        "published": entry.published,
+        "date_source": "feed" if entry.published else "",
+        "discovered": now,
+        "attempts": 0,
+    }
+    article_id = inserted_id(conn.execute(sa.insert(t.articles).values(**values)))
     _add_aliases(conn, article_id, (entry.url, entry.raw_url))
-    return PendingArticle(
-        id=article_id,
-        url=entry.url,
-        title=entry.title,
-        summary=entry.summary,
-        author=entry.author,
-        feed_published=entry.published,
-        feed_language=entry.feed_language,
-        attempts=0,
-    )
+    return from_row(PendingArticle, values, id=article_id)
 
 
 def link_source(conn: Connection, article_id: int, source_id: str, entry_url: str, now: datetime) -> None:
@@ -226,21 +204,11 @@ def link_source(conn: Connection, article_id: int, source_id: str, entry_url: st
 
 
 def article_from_row(r: Any, source_ids: tuple[str, ...]) -> Article:
-    return Article(
-        id=r.id,
-        url=r.url,
+    return from_row(
+        Article,
+        r._mapping,
         state=ArticleState(r.state),
-        title=r.title,
-        text=r.text,
-        summary=r.summary,
-        author=r.author,
-        sitename=r.sitename,
-        language=r.language,
-        published=r.published,
-        date_source=r.date_source,
-        discovered=r.discovered,
         partial_reason=PartialReason(r.partial_reason) if r.partial_reason else None,
-        duplicate_of=r.duplicate_of,
         source_ids=source_ids,
     )
 

@@ -15,6 +15,7 @@ from sqlalchemy.engine import Connection
 from mediawatch.store import schema as t
 from mediawatch.store.articles import NewEntry, PendingArticle, article_for, insert_pending, link_source
 from mediawatch.store.core import Database, utcnow
+from mediawatch.store.rows import from_row
 from mediawatch.types import FetchEvent, FetchStatus, Source, SourceHealth, SourceState
 
 EVENTS_KEPT = 30
@@ -88,34 +89,20 @@ class SourceRecords(Database):
             ).all()
             history: dict[str, list[FetchEvent]] = {}
             if events:
-                for e in conn.execute(sa.select(t.fetch_events).order_by(t.fetch_events.c.id.desc())):
-                    history.setdefault(e.source_id, []).append(
-                        FetchEvent(
-                            source_id=e.source_id,
-                            at=e.at,
-                            status=FetchStatus(e.status),
-                            http_status=e.http_status,
-                            detail=e.detail,
-                            new_items=e.new_items,
-                            duration_ms=e.duration_ms,
-                        )
-                    )
+                query = sa.select(t.fetch_events).order_by(t.fetch_events.c.id.desc())
+                for e in conn.execute(query).mappings():
+                    event = from_row(FetchEvent, e, status=FetchStatus(e["status"]))
+                    history.setdefault(event.source_id, []).append(event)
         result = []
         for r in rows:
             state = _state_from_row(r)
             result.append(
-                SourceHealth(
+                from_row(
+                    SourceHealth,
+                    r._mapping,
                     source_id=r.id,
-                    name=r.name,
-                    enabled=r.enabled,
                     last_status=state.last_status,
-                    last_fetch=state.last_fetch,
-                    last_success=state.last_success,
-                    last_new_item=state.last_new_item,
-                    consecutive_failures=state.consecutive_failures,
-                    next_due=state.next_due,
                     stale_days=stale_days(state, now),
-                    validators_trusted=state.validators_trusted,
                     notes=source_notes(state, now, stale_after_days),
                     events=tuple(history.get(r.id, ())),
                 )
@@ -154,10 +141,12 @@ _STATE_COLUMNS = tuple(f.name for f in fields(SourceState) if f.name != "last_st
 
 
 def _state_from_row(row: Any) -> SourceState:
-    values: dict[str, Any] = {name: getattr(row, name) for name in _STATE_COLUMNS}
-    values["last_detail"] = row.last_detail or ""
-    values["last_status"] = FetchStatus(row.last_status) if row.last_status else None
-    return SourceState(**values)
+    return from_row(
+        SourceState,
+        row._mapping,
+        last_detail=row.last_detail or "",
+        last_status=FetchStatus(row.last_status) if row.last_status else None,
+    )
 
 
 def _write_state(conn: Connection, source_id: str, state: SourceState, event: FetchEvent) -> None:

@@ -14,6 +14,7 @@ import sqlalchemy as sa
 from mediawatch.store import schema as t
 from mediawatch.store.articles import article_from_row
 from mediawatch.store.core import Database, utcnow
+from mediawatch.store.rows import from_row
 from mediawatch.types import Article, ArticleState, Classification, ClassifyInput, Region, TermMatch, Theme
 
 
@@ -50,13 +51,10 @@ class StoryRecords(Database):
                 return
             last = rows[-1].id
             yield [
-                ClassifyInput(
+                from_row(
+                    ClassifyInput,
+                    r._mapping,
                     id=str(r.id),
-                    title=r.title,
-                    summary=r.summary,
-                    text=r.text,
-                    url=r.url,
-                    feed_language=r.feed_language,
                     page_language=r.language if r.state == ArticleState.FETCHED.value else "",
                     source_region=r.source_region or "",
                 )
@@ -181,16 +179,12 @@ def _classification_values(r: Classification, now: datetime) -> dict[str, Any]:
 
 
 def _classification_from_row(r: Any) -> Classification:
-    return Classification(
+    return from_row(
+        Classification,
+        r._mapping,
         id=str(r.article_id),
-        language=r.language,
-        language_confidence=r.language_confidence,
-        relevant=r.relevant,
-        relevance=r.relevance,
-        uncertain=r.uncertain,
         matched_terms=tuple(TermMatch(**m) for m in json.loads(r.matched_terms)),
         themes=tuple(Theme(x) for x in json.loads(r.themes)),
         regions=tuple(Region(x) for x in json.loads(r.regions)),
         objectives=tuple(json.loads(r.objectives)),
-        version=r.version,
     )
