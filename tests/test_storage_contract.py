@@ -685,3 +685,5 @@ def test_run_lock_maps_its_own_errors_only(seeded: Seeded, copy_database: Copy) 
             raise sa.exc.OperationalError("SELECT 1", {}, Exception("the run's own"))
         with other.run_lock("contract"):  # released after the failed run
             pass
+        with store.run_lock("contract"), other.run_lock("send", resource="send-1"):  # a lock of its own
+            pass

@@ -115,15 +115,19 @@ class Database:
             return int(conn.execute(sa.select(sa.func.max(t.schema_version.c.version))).scalar() or 0)
 
     @contextlib.contextmanager
-    def run_lock(self, name: str) -> Iterator[None]:
+    def run_lock(self, name: str, *, resource: str = "") -> Iterator[None]:
         """Refuse a second concurrent run; released even when the process is killed.
+
+        ``name`` says what runs (in the refusal's message). Runs without a ``resource`` (collect, nightly)
+        exclude each other; a ``resource`` ("send-12") is a lock of its own, held beside them (a nightly
+        run holds "collect" while it sends).
 
         Taking and releasing the lock fail with a StorageError (LockedError when another run holds it),
         as the database itself would; what the run raises meanwhile passes through untouched.
         """
         with self._tx() as conn:  # a lock beside a vanished database would let a run start for nothing
             conn.execute(sa.select(t.schema_version.c.version).limit(1))
-        lock = self._lock(name)
+        lock = self._lock(name, resource)
         with self._driver_errors():
             try:
                 lock.__enter__()
@@ -139,13 +143,14 @@ class Database:
         with self._driver_errors():
             lock.__exit__(None, None, None)
 
-    def _lock(self, name: str) -> contextlib.AbstractContextManager[None]:
+    def _lock(self, name: str, resource: str) -> contextlib.AbstractContextManager[None]:
         if self.dialect == "sqlite":
             database = self.engine.url.database
             if database and database != ":memory:":
-                return file_lock(Path(database + ".lock"), name)
+                suffix = f".{resource}.lock" if resource else ".lock"
+                return file_lock(Path(database + suffix), name)
             return contextlib.nullcontext()
-        return advisory_lock(self.engine, name)
+        return advisory_lock(self.engine, resource or name)
 
 
 def inserted_id(result: sa.CursorResult[Any]) -> int:
