@@ -15,7 +15,6 @@ from datetime import UTC, datetime
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from mediawatch.errors import StorageError
 from mediawatch.store import schema_deliver as d
 from mediawatch.store.core import Database, utcnow
 from mediawatch.store.deliver import (
@@ -331,11 +330,8 @@ class OutboxRecords(Database):
     @contextlib.contextmanager
     def outbox_session(self) -> Iterator[OutboxSession]:
         """One connection for a sender's many small writes (each still its own transaction)."""
-        try:
-            with self.engine.connect() as conn:
-                yield OutboxSession(conn)
-        except sa.exc.DBAPIError as exc:  # a lost link, and any other driver error (DataError...)
-            raise StorageError(f"database error while sending: {exc.orig}") from exc
+        with self._driver_errors(), self.engine.connect() as conn:  # a lost link, a DataError...
+            yield OutboxSession(conn)
 
 
 class OutboxSession:
