@@ -75,17 +75,23 @@ class Database:
             return int(conn.execute(sa.select(sa.func.max(t.schema_version.c.version))).scalar() or 0)
 
     @contextlib.contextmanager
-    def run_lock(self, name: str) -> Iterator[None]:
-        """Refuse a second concurrent run; released even when the process is killed."""
+    def run_lock(self, name: str, *, resource: str = "") -> Iterator[None]:
+        """Refuse a second concurrent run; released even when the process is killed.
+
+        ``name`` says what runs (in the refusal's message). Runs without a ``resource`` (collect, nightly)
+        exclude each other; a ``resource`` ("send-12") is a lock of its own, held beside them (a nightly
+        run holds "collect" while it sends).
+        """
         if self.dialect == "sqlite":
             database = self.engine.url.database
             if database and database != ":memory:":
-                with file_lock(Path(database + ".lock"), name):
+                suffix = f".{resource}.lock" if resource else ".lock"
+                with file_lock(Path(database + suffix), name):
                     yield
                 return
             yield
             return
-        with advisory_lock(self.engine, name):
+        with advisory_lock(self.engine, resource or name):
             yield
 
 

@@ -16,11 +16,13 @@ from mediawatch.collect.titles import title_key
 from mediawatch.collect.urls import url_identity
 from mediawatch.store import schema as t
 from mediawatch.store.core import inserted_id, utcnow
-from mediawatch.store.deliver import SubscriberRecords
+from mediawatch.store.editions import EditionRecords, TranslationCacheRecords
 from mediawatch.store.issues import IssueRecords
 from mediawatch.store.outbox import OutboxRecords
 from mediawatch.store.reporting import ReportRecords
 from mediawatch.store.review import ReviewRecords
+from mediawatch.store.subscribers import SubscriberRecords
+from mediawatch.store.users import UserRecords
 from mediawatch.types import (
     Article,
     ArticleState,
@@ -97,7 +99,16 @@ def _state_from_row(row: Any) -> SourceState:
     )
 
 
-class Store(IssueRecords, ReportRecords, ReviewRecords, SubscriberRecords, OutboxRecords):
+class Store(
+    IssueRecords,
+    EditionRecords,
+    TranslationCacheRecords,
+    ReviewRecords,
+    UserRecords,
+    SubscriberRecords,
+    OutboxRecords,
+    ReportRecords,
+):
     """Front object over one database (SQLite file or PostgreSQL)."""
 
     # -- sources ----------------------------------------------------------------------------------
