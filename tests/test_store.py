@@ -7,7 +7,6 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from mediawatch.collect.decide import SourceState
 from mediawatch.errors import LockedError, StorageError
 from mediawatch.store import NewEntry, PageOutcome, open_store
 from mediawatch.types import (
@@ -20,6 +19,7 @@ from mediawatch.types import (
     Region,
     Source,
     SourceKind,
+    SourceState,
     TermMatch,
     Theme,
 )

@@ -20,7 +20,7 @@ from sqlalchemy.engine import Connection
 from mediawatch.errors import ConflictError
 from mediawatch.store import schema as t
 from mediawatch.store.core import Database, inserted_id, utcnow
-from mediawatch.store.rows import json_tuple, row_to
+from mediawatch.store.rows import from_row
 from mediawatch.types import (
     AlsoIn,
     Block,
@@ -89,23 +89,23 @@ class AuditEntry:
 
 
 def issue_from_row(row: Any) -> Issue:
-    return row_to(
+    return from_row(
         Issue,
-        row,
-        publication=Publication,
-        languages=json_tuple,
-        state=IssueState,
-        warnings=json_tuple,
-        sections=json_tuple,
+        row._mapping,
+        publication=Publication(row.publication),
+        languages=_json_tuple(row.languages),
+        state=IssueState(row.state),
+        warnings=_json_tuple(row.warnings),
+        sections=_json_tuple(row.sections),
     )
 
 
 def text_from_row(row: Any) -> ItemText:
-    return row_to(ItemText, row, origin=TextOrigin)
+    return from_row(ItemText, row._mapping, origin=TextOrigin(row.origin))
 
 
 def block_from_row(row: Any) -> Block:
-    return row_to(Block, row, kind=BlockKind)
+    return from_row(Block, row._mapping, kind=BlockKind(row.kind))
 
 
 def _text_values(text: ItemText) -> dict[str, Any]:
@@ -184,7 +184,7 @@ class IssueRecords(Database):
         if issue_id is not None:
             query = query.where(t.audit_log.c.issue_id == issue_id)
         with self._tx() as conn:
-            return [row_to(AuditEntry, r) for r in conn.execute(query)]
+            return [from_row(AuditEntry, r) for r in conn.execute(query).mappings()]
 
     # -- creating ---------------------------------------------------------------------------------
     def create_issue(
@@ -461,6 +461,10 @@ def content_changed(
         )
 
 
+def _json_tuple(raw: str) -> tuple[Any, ...]:
+    return tuple(json.loads(raw))
+
+
 def _also_in(raw: str) -> tuple[AlsoIn, ...]:
     return tuple(AlsoIn(**a) for a in json.loads(raw))
 
@@ -474,7 +478,7 @@ def _content(conn: Connection, issue_id: int) -> IssueContent:
     editions = tuple(
         sorted(
             (
-                row_to(Edition, r, state=EditionState)
+                from_row(Edition, r._mapping, state=EditionState(r.state))
                 for r in conn.execute(
                     sa.select(t.issue_editions).where(t.issue_editions.c.issue_id == issue_id)
                 )
@@ -488,13 +492,13 @@ def _content(conn: Connection, issue_id: int) -> IssueContent:
         texts.setdefault(r.item_id, []).append(text_from_row(r))
     section_rank = {s: n for n, s in enumerate(issue.sections)}
     items = [
-        row_to(
+        from_row(
             IssueItem,
-            r,
-            given={"texts": tuple(sorted(texts.get(r.id, []), key=lambda x: order.get(x.language, 99)))},
-            status=ItemStatus,
-            regions=json_tuple,
-            also_in=_also_in,
+            r._mapping,
+            status=ItemStatus(r.status),
+            regions=_json_tuple(r.regions),
+            also_in=_also_in(r.also_in),
+            texts=tuple(sorted(texts.get(r.id, []), key=lambda x: order.get(x.language, 99))),
         )
         for r in conn.execute(sa.select(it).where(it.c.issue_id == issue_id))
     ]

@@ -19,7 +19,7 @@ from sqlalchemy.engine import Connection
 from mediawatch.errors import StorageError
 from mediawatch.store import schema_deliver as d
 from mediawatch.store.core import Database, utcnow
-from mediawatch.store.rows import row_to
+from mediawatch.store.rows import from_row
 from mediawatch.store.schema import UTC_DATETIME
 from mediawatch.store.subscribers import (
     BATCH,
@@ -79,7 +79,7 @@ class OutboxRecords(Database):
         sends = d.issue_sends
         with self._tx() as conn:
             row = conn.execute(sa.select(sends).where(sends.c.issue_id == issue_id)).first()
-        return None if row is None else row_to(SendRecord, row)
+        return None if row is None else from_row(SendRecord, row._mapping)
 
     def build_outbox(
         self,
@@ -107,7 +107,7 @@ class OutboxRecords(Database):
         with self._tx() as conn:
             existing = conn.execute(sa.select(sends).where(sends.c.issue_id == issue_id)).first()
             if existing is not None:
-                return row_to(SendRecord, existing)
+                return from_row(SendRecord, existing._mapping)
             conn.execute(sa.insert(sends).values(issue_id=issue_id, built_at=now, built_by=actor, total=0))
             total, last = 0, 0
             wanted = sa.select(sp.c.subscriber_id).where(sp.c.publication == publication.value)

@@ -15,7 +15,7 @@ from mediawatch.store import schema as t
 from mediawatch.store import schema_review as r
 from mediawatch.store.core import Database, inserted_id, utcnow
 from mediawatch.store.issues import audit_line
-from mediawatch.store.rows import row_to
+from mediawatch.store.rows import from_row
 from mediawatch.types import Comment
 
 
@@ -64,7 +64,7 @@ class ReviewRecords(Database):
         c = r.item_comments
         with self._tx() as conn:
             query = sa.select(c).where(c.c.issue_id == issue_id).order_by(c.c.id)
-            return [row_to(Comment, row) for row in conn.execute(query)]
+            return [from_row(Comment, row) for row in conn.execute(query).mappings()]
 
     # -- what the classifier was unsure about -----------------------------------------------------
     def unsure_items(self, *, limit: int = 200) -> list[UnsureItem]:
@@ -95,13 +95,13 @@ class ReviewRecords(Database):
         )
         with self._tx() as conn:
             return [
-                row_to(
+                from_row(
                     UnsureItem,
-                    row,
-                    given={"article_id": row.id},
-                    relevance=float,
-                    relevant=bool,
-                    decided=lambda d: None if d is None else bool(d),
+                    row._mapping,
+                    article_id=row.id,
+                    relevance=float(row.relevance),
+                    relevant=bool(row.relevant),
+                    decided=None if row.decided is None else bool(row.decided),
                 )
                 for row in conn.execute(query)
             ]

@@ -1,34 +1,28 @@
-"""Rows to public types: one function instead of a hand-written constructor per dataclass."""
+"""Rows to data classes: a field is read from the row's column of the same name unless it is given.
+
+The repositories build their frozen data classes from rows whose columns mostly share the fields' names;
+only the fields that need converting (an enum, JSON text, a derived value) are spelled out at the call.
+"""
 
 from __future__ import annotations
 
-import json
-from collections.abc import Callable
+import functools
+from collections.abc import Mapping
 from dataclasses import fields
 from typing import TYPE_CHECKING, Any, TypeVar
 
 if TYPE_CHECKING:
     from _typeshed import DataclassInstance
 
-T = TypeVar("T", bound="DataclassInstance")
+    D = TypeVar("D", bound=DataclassInstance)
 
 
-def row_to(
-    cls: type[T], row: Any, /, given: dict[str, Any] | None = None, **convert: Callable[[Any], Any]
-) -> T:
-    """``cls`` built from the row's columns of the same names; ``convert`` turns a column into its field's
-    type (an enum, a JSON list...), ``given`` holds the fields that are not columns. A field found in
-    neither is a bug, and fails here loudly."""
-    values = dict(given or {})
-    for field in fields(cls):
-        if field.name in values:
-            continue
-        value = getattr(row, field.name)
-        change = convert.get(field.name)
-        values[field.name] = value if change is None else change(value)
+@functools.cache
+def _field_names(cls: type[DataclassInstance]) -> tuple[str, ...]:
+    return tuple(f.name for f in fields(cls))
+
+
+def from_row(cls: type[D], row: Mapping[Any, Any], /, **given: Any) -> D:
+    """``cls`` with each field from ``given`` if there, else from ``row`` (a missing column is a KeyError)."""
+    values = {name: given[name] if name in given else row[name] for name in _field_names(cls)}
     return cls(**values)
-
-
-def json_tuple(raw: str) -> tuple[Any, ...]:
-    """A JSON list column as a tuple."""
-    return tuple(json.loads(raw))

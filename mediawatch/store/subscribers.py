@@ -21,7 +21,7 @@ from sqlalchemy.engine import Connection
 from mediawatch.errors import ConflictError
 from mediawatch.store import schema_deliver as d
 from mediawatch.store.core import Database, inserted_id, utcnow
-from mediawatch.store.rows import row_to
+from mediawatch.store.rows import from_row
 from mediawatch.store.schema import fit
 from mediawatch.types import (
     ConsentRecord,
@@ -72,11 +72,19 @@ def _split(text: str) -> tuple[str, ...]:
 
 def subscriber_from_row(row: Any, publications: Sequence[str]) -> Subscriber:
     pubs = tuple(Publication(p) for p in sorted(publications) if p in set(Publication))
-    return row_to(Subscriber, row, given={"publications": pubs}, fallback=_split, status=SubscriberStatus)
+    return from_row(
+        Subscriber,
+        row._mapping,
+        publications=pubs,
+        fallback=_split(row.fallback),
+        status=SubscriberStatus(row.status),
+    )
 
 
 def message_from_row(row: Any) -> OutboxMessage:
-    return row_to(OutboxMessage, row, status=OutboxStatus, confirmed=bool)
+    return from_row(
+        OutboxMessage, row._mapping, status=OutboxStatus(row.status), confirmed=bool(row.confirmed)
+    )
 
 
 def publications_of(conn: Connection, ids: Sequence[int]) -> dict[int, list[str]]:
@@ -281,7 +289,7 @@ class SubscriberRecords(Database):
         c = d.consent_records
         with self._tx() as conn:
             rows = conn.execute(sa.select(c).where(c.c.subscriber_id == subscriber_id).order_by(c.c.id))
-            return [row_to(ConsentRecord, r) for r in rows]
+            return [from_row(ConsentRecord, r._mapping) for r in rows]
 
     def subscriber_deliveries(self, subscriber_id: int) -> list[tuple[OutboxMessage, str]]:
         """(outbox row, issue slug) for every message built for a subscriber."""
@@ -312,7 +320,7 @@ class SubscriberRecords(Database):
         sup = d.suppressions
         with self._tx() as conn:
             row = conn.execute(sa.select(sup).where(sup.c.email_hash == email_hash(email))).first()
-        return None if row is None else row_to(Suppression, row)
+        return None if row is None else from_row(Suppression, row._mapping)
 
     def record_bounce_report(self, report_key: str, kind: str, email: str, detail: str) -> bool:
         """Remember a report as read; False when it was read before (an import is idempotent)."""

@@ -13,12 +13,12 @@ import sqlalchemy as sa
 
 from mediawatch.store import schema_review as r
 from mediawatch.store.core import Database, inserted_id, utcnow
-from mediawatch.store.rows import row_to
+from mediawatch.store.rows import from_row
 from mediawatch.types import Role, User
 
 
 def _user_from_row(row: Any) -> User:
-    return row_to(User, row, role=Role)
+    return from_row(User, row._mapping, role=Role(row.role))
 
 
 class UserRecords(Database):
