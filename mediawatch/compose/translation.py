@@ -9,7 +9,7 @@ from dataclasses import dataclass
 
 from mediawatch.compose.select import Planned
 from mediawatch.config import Settings
-from mediawatch.store.protocols import TranslationStore
+from mediawatch.store.protocols import TranslationCacheRepository, TranslationStore
 from mediawatch.translate import NoTranslator, Translator, make_translator, translate_cached
 from mediawatch.translate.cache import TranslationResult
 from mediawatch.types import ItemText, TextOrigin
@@ -20,7 +20,7 @@ UNKNOWN_LANGUAGES = {"", "und", "unknown"}
 class StoreCache:
     """The translation cache kept in the database (table ``translations``)."""
 
-    def __init__(self, store: TranslationStore, provider: str = "") -> None:
+    def __init__(self, store: TranslationCacheRepository, provider: str = "") -> None:
         self.store = store
         self.provider = provider
 

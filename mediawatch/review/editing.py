@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import Iterator
-from typing import Protocol
 
 from mediawatch.errors import ConflictError
 from mediawatch.review.workflow import (
@@ -23,7 +22,7 @@ from mediawatch.review.workflow import (
     reason,
     refuse,
 )
-from mediawatch.store.protocols import EditorialStore
+from mediawatch.store.protocols import DecidingStore, EditorialStore
 from mediawatch.types import (
     Block,
     BlockKind,
@@ -130,12 +129,6 @@ def _written_in(language: str, title: str, summary: str) -> bool:
 
     guess = detect_language(title, summary)
     return guess.code == language and guess.confidence >= TRANSLATED_CONFIDENCE
-
-
-class DecidingStore(EditorialStore, Protocol):
-    """Editing, and the editor decisions the classifier learns from (the classify stage's storage)."""
-
-    def record_decision(self, article_id: int, accepted: bool, actor: str, context: str = "") -> None: ...
 
 
 def decide_item(store: DecidingStore, item_id: int, accepted: bool, user: User, *, note: str = "") -> None:

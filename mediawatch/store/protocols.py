@@ -443,6 +443,19 @@ class EditorialStore(IssueRepository, EditionRepository, ReviewRepository, Proto
     """What editing an issue touches: the issue, its editions' content, comments."""
 
 
+class DecidingStore(EditorialStore, StoryRepository, Protocol):
+    """Editing, and the editor decisions the classifier learns from (accepting or rejecting an item)."""
+
+
+class ComposeStore(IssueRepository, ArticleRepository, StoryRepository, TranslationCacheRepository, Protocol):
+    """What composing an issue reads and writes: relevant stories and their articles, the new issue, the
+    translation cache."""
+
+
+class ReportStore(ReportingRepository, SourceRepository, Protocol):
+    """What the dashboard report reads: the period's rows and the sources' health."""
+
+
 class ReviewStore(IssueRepository, UserRepository, Protocol):
     """What managing the review's users touches: users, and the audit log their changes go to."""
 
@@ -480,6 +493,9 @@ def _store_provides_them(
     OutboxRepository,
     ReportingRepository,
     EditorialStore,
+    DecidingStore,
+    ComposeStore,
+    ReportStore,
     ReviewStore,
     TranslationStore,
     PreviewStore,
@@ -488,6 +504,9 @@ def _store_provides_them(
 ]:
     """Never called: ``mypy`` checks here, with the package, that ``Store`` provides every Protocol above."""
     return (
+        store,
+        store,
+        store,
         store,
         store,
         store,
