@@ -9,6 +9,7 @@ from pathlib import Path
 import click
 
 from mediawatch.cli import EXIT_ERROR, Context, cli, handle_errors, parse_since
+from mediawatch.compose.issues import find_issue
 from mediawatch.errors import ConfigError
 from mediawatch.i18n import t, tn
 from mediawatch.types import BlockKind, Publication, User
@@ -111,7 +112,7 @@ def translate(obj: Context, retry: bool, issue_ref: str | None, actor: str) -> N
     actor = _system_or_editor(obj, actor)
     if obj.settings.translate_provider == "none":
         raise ConfigError(t("compose.no_provider", obj.lang))
-    issue_id = obj.store.find_issue(issue_ref).id if issue_ref else None
+    issue_id = find_issue(obj.store, issue_ref).id if issue_ref else None
     report = retry_translations(obj.store, obj.settings, issue_id=issue_id, actor=actor)
     filled = tn("compose.filled", report.filled, obj.lang)
     failed = tn("compose.unfilled", report.failed, obj.lang)
@@ -201,7 +202,7 @@ def block_add(
     text = _body(body, body_file)
     if not (text or "").strip() and not title.strip():
         raise ConfigError(t("compose.block_empty", obj.lang))
-    issue = obj.store.find_issue(issue_ref)
+    issue = find_issue(obj.store, issue_ref)
     block_id = editing.add_block(
         obj.store,
         issue.id,
@@ -281,7 +282,7 @@ def block_delete(obj: Context, block_id: int, actor: str) -> None:
 @handle_errors
 def block_list(obj: Context, issue_ref: str, language: str | None, as_json: bool) -> None:
     """The blocks of an issue."""
-    content = obj.store.issue_content(obj.store.find_issue(issue_ref).id)
+    content = obj.store.issue_content(find_issue(obj.store, issue_ref).id)
     blocks = [b for b in content.blocks if language is None or b.language == language]
     for b in blocks:
         if as_json:

@@ -135,3 +135,7 @@ class NothingToCompose(WorkflowError):
     def __init__(self, message: str, already_told: int = 0) -> None:
         self.already_told = already_told
         super().__init__(message)
+
+
+class ConflictError(StorageError):
+    """A conditional write found its rows gone or in another state than the caller saw: nothing changed."""

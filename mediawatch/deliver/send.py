@@ -22,9 +22,9 @@ import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 from types import FrameType
 
+from mediawatch.compose.issues import find_issue
 from mediawatch.config import Settings
 from mediawatch.deliver.editions import PreparedEdition, prepare_editions
 from mediawatch.deliver.identity import MailIdentity, mail_identity, smtp_config
@@ -32,9 +32,8 @@ from mediawatch.deliver.links import check_mail_links
 from mediawatch.deliver.smtp import EndNotSent, Outcome, Pace, SmtpConfig, SmtpSession, SmtpUnavailable
 from mediawatch.deliver.subscribers import Origin, mark_undeliverable
 from mediawatch.errors import DeliveryError
-from mediawatch.store import Store
-from mediawatch.store.lock import advisory_lock, file_lock
 from mediawatch.store.outbox import DueMessage, OutboxCounts, OutboxSession
+from mediawatch.store.protocols import IssueRepository, SendStore
 from mediawatch.types import Issue, IssueState, OutboxMessage, OutboxStatus
 
 log = logging.getLogger("mediawatch.deliver")
@@ -105,17 +104,9 @@ def retry_delay(attempts: int, base: float) -> float:
 
 
 @contextlib.contextmanager
-def send_lock(store: Store, issue_id: int) -> Iterator[None]:
+def send_lock(store: SendStore, issue_id: int) -> Iterator[None]:
     """One sender per issue (a second one exits with LockedError); released by the kernel on kill -9."""
-    if store.dialect == "sqlite":
-        database = store.engine.url.database
-        if database and database != ":memory:":
-            with file_lock(Path(f"{database}.send-{issue_id}.lock"), f"send of issue {issue_id}"):
-                yield
-            return
-        yield
-        return
-    with advisory_lock(store.engine, f"send:{issue_id}"):
+    with store.run_lock(f"send of issue {issue_id}", resource=f"send-{issue_id}"):
         yield
 
 
@@ -142,7 +133,7 @@ class _StopFlag:
                 signal.signal(sig, previous)
 
 
-def refuse_unsendable(store: Store, issue: Issue, settings: Settings, lang: str | None) -> None:
+def refuse_unsendable(store: IssueRepository, issue: Issue, settings: Settings, lang: str | None) -> None:
     from mediawatch.review.actions import check_sendable
 
     reasons = check_sendable(store, issue.id, settings, lang=lang)
@@ -151,7 +142,7 @@ def refuse_unsendable(store: Store, issue: Issue, settings: Settings, lang: str 
 
 
 def send_issue(
-    store: Store,
+    store: SendStore,
     settings: Settings,
     issue_ref: str | int,
     *,
@@ -168,9 +159,9 @@ def send_issue(
     from mediawatch.review.actions import begin_sending, mark_sent
 
     started = time.monotonic()
-    issue = store.find_issue(issue_ref)
+    issue = find_issue(store, issue_ref)
     with send_lock(store, issue.id):
-        issue = store.find_issue(issue.id)
+        issue = find_issue(store, issue.id)
         if issue.state is IssueState.SENT:
             return SendReport(issue, store.outbox_counts(issue.id), False, 0, 0, 0, False, 0.0)
         early = waits_until(issue, clock())
@@ -216,7 +207,7 @@ def send_issue(
             store.finish_send(issue.id)
             mark_sent(store, issue.id, actor=actor, note=_summary(counts))
         return SendReport(
-            issue=store.find_issue(issue.id),
+            issue=find_issue(store, issue.id),
             counts=counts,
             built=built,
             recovered=recovered,
@@ -239,7 +230,7 @@ class DueResult:
 
 
 def send_due(
-    store: Store,
+    store: SendStore,
     settings: Settings,
     *,
     actor: str = "deliver",
@@ -286,7 +277,7 @@ class _Sender:
 
     def __init__(
         self,
-        store: Store,
+        store: SendStore,
         settings: Settings,
         issue: Issue,
         editions: dict[str, PreparedEdition],
@@ -475,9 +466,9 @@ class SendStatus:
     unconfirmed: list[OutboxMessage]  # counted as sent, the server's reply never seen
 
 
-def send_status(store: Store, issue_ref: str | int) -> SendStatus:
+def send_status(store: SendStore, issue_ref: str | int) -> SendStatus:
     """Where the sending of an issue stands, for `send --status`."""
-    issue = store.find_issue(issue_ref)
+    issue = find_issue(store, issue_ref)
     return SendStatus(
         issue,
         store.outbox_counts(issue.id),
