@@ -1,0 +1,199 @@
+"""Cross-language story signals: the facts a translation keeps (figures, dates, names), as hashed concepts.
+
+Two reports of one event in French, English and Spanish share almost no words, but they give the same
+figures ("126,9 points" / "126.9 points"), the same dates ("8 septembre" / "September 8" / "8 de
+septiembre"), and the same names, some of them spelled per language ("ONU" / "UN", "Maroc" / "Morocco"),
+which ``story_terms.toml`` (and the glossary's fixed terms) fold to one concept. Each concept is a 32-bit
+hash whose low three bits keep its kind, so a stored signature keeps the weights without the text.
+
+:func:`cross_score` weighs the concepts two docs share: a figure or a date weighs most, a name less, the
+month, a recurring organisation or a word of the subject little (a subject alone never makes a story).
+The decision (thresholds by publication gap) is :func:`mediawatch.classify.stories.decide`'s.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+import tomllib
+import unicodedata
+import zlib
+from collections.abc import Iterable
+from importlib import resources
+
+from mediawatch.classify.story_text import NUMBER_RUN, STOPWORDS, fold, normalise_numbers
+
+__all__ = ["CONCEPT_WORDS", "KIND_WEIGHTS", "concepts_of", "cross_score", "hash_concepts"]
+
+CONCEPT_WORDS = 80  # words of text read after the title: what a feed summary or a lead holds
+
+# kind code (low 3 bits of a concept hash) -> weight in cross_score
+STRONG = 0  # a figure (decimal, or >= 100 and not a year) or a dated day ("8 September", "March 2023")
+NAME = 1  # a proper name or acronym met in the text, not in the table
+ALIAS = 2  # an organisation or place of the table (recurring: FAO, the UN, Europe)
+MONTH = 3
+TOPIC = 4
+WEAK = 5  # a small number (10-99), a year
+KIND_WEIGHTS = {STRONG: 1.0, NAME: 0.5, ALIAS: 0.3, MONTH: 0.3, TOPIC: 0.15, WEAK: 0.2}
+
+_MONTH_NAMES = (
+    "january jan janvier janv enero ene",
+    "february feb fevrier fevr febrero",
+    "march mar mars marzo",
+    "april apr avril abril",
+    "may mai mayo",
+    "june jun juin junio",
+    "july jul juillet juil julio",
+    "august aug aout agosto",
+    "september sep sept septembre septiembre setiembre",
+    "october oct octobre octubre",
+    "november nov novembre noviembre",
+    "december dec decembre diciembre dic",
+)
+MONTHS = {name: number for number, names in enumerate(_MONTH_NAMES, 1) for name in names.split()}
+# Month names that are also common words ("may", "march", "mar"): months only when capitalised.
+_CAPITAL_MONTHS = frozenset(
+    {
+        "may",
+        "march",
+        "mar",
+        "jan",
+        "feb",
+        "apr",
+        "jun",
+        "jul",
+        "aug",
+        "sep",
+        "sept",
+        "oct",
+        "nov",
+        "dec",
+        "ene",
+        "dic",
+        "mai",
+    }
+)
+_DAY = re.compile(r"(\d{1,2})(?:er|re|ro|st|nd|rd|th|e|º|°)?")
+_TOKEN = re.compile(r"\w+")
+_BOUNDARY = frozenset('.!?:;«»"“”(')
+_MAX_TERM_WORDS = 5
+
+
+@functools.cache
+def _lexicon() -> tuple[dict[tuple[str, ...], tuple[str, int]], frozenset[str]]:
+    """Folded word sequence -> (concept, kind), from story_terms.toml and the glossary's terms."""
+    root = resources.files("mediawatch")
+    terms: dict[tuple[str, ...], tuple[str, int]] = {}
+
+    def add(forms: Iterable[str], concept: str, kind: int) -> None:
+        for form in forms:
+            words = tuple(_TOKEN.findall(fold(form)))
+            if words and len(words) <= _MAX_TERM_WORDS:
+                terms.setdefault(words, (concept, kind))
+
+    data = tomllib.loads((root / "classify" / "story_terms.toml").read_text(encoding="utf-8"))
+    for concept, forms in data["alias"].items():
+        add(forms, "@" + concept, ALIAS)
+    for concept, forms in data["topic"].items():
+        add(forms, "~" + concept, TOPIC)
+    glossary = tomllib.loads((root / "translate" / "glossary.toml").read_text(encoding="utf-8"))
+    for number, term in enumerate(glossary.get("term", [])):
+        forms = [v for k, v in term.items() if k != "variants" and isinstance(v, str)]
+        add([*forms, *term.get("variants", [])], f"@glossary{number}", ALIAS)
+    return terms, frozenset(fold(w) for w in data["ignore"]["words"])
+
+
+def _concept_hash(concept: str, kind: int) -> int:
+    return (zlib.crc32(concept.encode()) & ~7 & 0xFFFFFFFF) | kind
+
+
+def _numbers(raw: str, out: dict[str, int]) -> None:
+    for match in NUMBER_RUN.finditer(raw):
+        start, end = match.span()
+        if start and raw[start - 1].isalpha() or end < len(raw) and raw[end : end + 1].isalpha():
+            continue  # part of a name or an ordinal: COP28, C3S, 12th
+        for key in normalise_numbers(match.group()):
+            if "." in key:
+                out.setdefault("#" + key, STRONG)
+                continue
+            value = int(key)
+            if 1900 <= value <= 2100:
+                out.setdefault("#" + key, WEAK)
+            elif value >= 100 and value != 1000:
+                out.setdefault("#" + key, STRONG)
+            elif value >= 10:
+                out.setdefault("#" + key, WEAK)
+
+
+def _dates(words: list[str], folded: list[str], out: dict[str, int]) -> None:
+    """Months, and days of a month ("8 septembre", "8 de septiembre", "September 8", "1er décembre"), and
+    month-year ("mars 2023", "March of 2023")."""
+    for i, word in enumerate(folded):
+        month = MONTHS.get(word)
+        if month is None or (word in _CAPITAL_MONTHS and not words[i][:1].isupper()):
+            continue
+        out.setdefault(f"M{month}", MONTH)
+        before = i - 2 if i >= 2 and folded[i - 1] == "de" else i - 1
+        after = i + 2 if i + 2 < len(folded) and folded[i + 1] in ("de", "of") else i + 1
+        for j in (before, i + 1):
+            day = _DAY.fullmatch(folded[j]) if 0 <= j < len(folded) else None
+            if day and 1 <= int(day.group(1)) <= 31:
+                out[f"D{month}-{int(day.group(1))}"] = STRONG
+                break
+        if after < len(folded) and len(folded[after]) == 4 and folded[after].isdigit():
+            out[f"Y{folded[after]}-{month}"] = STRONG
+
+
+def concepts_of(title: str, text: str) -> dict[str, int]:
+    """Concept -> kind for a doc's title and the first :data:`CONCEPT_WORDS` words of its text."""
+    terms, ignore = _lexicon()
+    lead = " ".join(text[: CONCEPT_WORDS * 12].split()[:CONCEPT_WORDS])
+    raw = unicodedata.normalize("NFKC", f"{title}\n{lead}")
+    out: dict[str, int] = {}
+    _numbers(raw, out)
+    matches = list(_TOKEN.finditer(raw))
+    words = [m.group() for m in matches]
+    folded = [fold(w) for w in words]
+    _dates(words, folded, out)
+    title_end = len(title)
+    i = 0
+    while i < len(folded):
+        for n in range(min(_MAX_TERM_WORDS, len(folded) - i), 0, -1):
+            hit = terms.get(tuple(folded[i : i + n]))
+            # a short one-word form ("UN", "EU", "PAM") must be written in capitals: "un", "eau" are words
+            if hit and (n > 1 or len(words[i]) > 4 or words[i].isupper() or hit[1] == TOPIC):
+                out.setdefault(hit[0], hit[1])
+                i += n
+                break
+        else:
+            word, key = words[i], folded[i]
+            start = matches[i].start()
+            if (
+                word[:1].isupper()
+                and len(key) >= 3
+                and not key.isdigit()
+                and key not in STOPWORDS
+                and key not in ignore
+                and key not in MONTHS
+                and (word.isupper() or (start > title_end and _mid_sentence(raw, start)))
+            ):
+                out.setdefault("$" + key, NAME)
+            i += 1
+    return out
+
+
+def _mid_sentence(raw: str, start: int) -> bool:
+    """A capital after a word, not after a sentence end or a line break: a name, not a sentence opening."""
+    before = raw[max(0, start - 3) : start].rstrip(" ")
+    return bool(before) and before[-1] not in _BOUNDARY and before[-1] != "\n"
+
+
+def hash_concepts(concepts: dict[str, int]) -> frozenset[int]:
+    return frozenset(_concept_hash(concept, kind) for concept, kind in concepts.items())
+
+
+def cross_score(a: frozenset[int], b: frozenset[int]) -> tuple[float, int]:
+    """Weight of the concepts ``a`` and ``b`` share, and how many of them are strong (figures, dates)."""
+    shared = a & b
+    weights = KIND_WEIGHTS
+    return sum(weights.get(h & 7, 0.0) for h in shared), sum(1 for h in shared if h & 7 == STRONG)
