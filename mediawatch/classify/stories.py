@@ -23,6 +23,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from itertools import islice
 
+from mediawatch.classify.story_concepts import NAME, STRONG, cross_score
 from mediawatch.classify.story_signature import (
     LEAD_WORDS,
     SIGNATURE_VERSION,
@@ -70,8 +71,13 @@ class StoryRules:
       words each) match on the same condition;
     - rewrite: anchors (numbers, names) Jaccard >= ``anchor_jaccard`` with >= ``min_shared_anchors`` shared,
       and lead content-word Jaccard >= ``content_jaccard`` (a rewritten press release keeps its facts);
-    - cross-language (if ``cross_language``): languages (given or guessed) known and different, anchors
-      Jaccard >= ``cross_anchor_jaccard`` with >= ``cross_min_shared`` shared, two of them strong numbers.
+    - cross-language (if ``cross_language``), languages (given or guessed) known and different:
+      anchors Jaccard >= ``cross_anchor_jaccard`` with >= ``cross_min_shared`` shared, two of them strong
+      numbers; or the shared concepts of :func:`story_concepts.cross_score` (figures, dates, names folded
+      across languages) weigh >= ``cross_near_score`` with one figure, date or name among them when the two
+      were published at most ``cross_near_days`` apart; further apart, the weight needed rises linearly to
+      ``cross_score`` at ``cross_far_days`` (and beyond, and when either is undated) with one figure or
+      date among them: the further apart, the more facts a match needs.
     """
 
     threshold: float = 0.5
@@ -90,6 +96,11 @@ class StoryRules:
     cross_language: bool = True  # chosen on the even ids of story_pairs.jsonl (docs/stories.md)
     cross_anchor_jaccard: float = 0.5
     cross_min_shared: int = 6
+    # chosen on tests/data/stories/xlang_pairs_tune.jsonl (docs/stories.md, "Across languages")
+    cross_near_days: float = 3.0
+    cross_near_score: float = 1.0
+    cross_score: float = 2.5
+    cross_far_days: float = 14.0
 
 
 DEFAULT_RULES = StoryRules()
@@ -103,8 +114,11 @@ def _jaccard(a: frozenset[int], b: frozenset[int]) -> tuple[float, int]:
     return inter / (len(a) + len(b) - inter), inter
 
 
-def decide(a: Features, b: Features, rules: StoryRules = DEFAULT_RULES) -> bool:
-    """Same story? The pair rules of :class:`StoryRules` on two signatures (no window check)."""
+def decide(
+    a: Features, b: Features, rules: StoryRules = DEFAULT_RULES, gap_days: float | None = None
+) -> bool:
+    """Same story? The pair rules of :class:`StoryRules` on two signatures (no window check);
+    ``gap_days``: how far apart they were published (None: either is undated)."""
     all_a, all_b = a.shingles | a.title_shingles, b.shingles | b.title_shingles
     jac = _jaccard(all_a, all_b)[0]
     if min(len(all_a), len(all_b)) >= rules.min_shingles and jac >= rules.threshold:
@@ -136,6 +150,14 @@ def decide(a: Features, b: Features, rules: StoryRules = DEFAULT_RULES) -> bool:
         if anchor_jac >= rules.cross_anchor_jaccard and shared >= rules.cross_min_shared:
             if sum(1 for x in a.anchors & b.anchors if x & 3 == 1) >= 2:
                 return True
+        score, strong, specific = cross_score(a.concepts, b.concepts)
+        if gap_days is not None and gap_days <= rules.cross_near_days:
+            return score >= rules.cross_near_score and specific >= 1
+        need = rules.cross_score
+        if gap_days is not None and gap_days < rules.cross_far_days:
+            share = (gap_days - rules.cross_near_days) / (rules.cross_far_days - rules.cross_near_days)
+            need = rules.cross_near_score + share * (rules.cross_score - rules.cross_near_score)
+        return score >= need and strong >= 1
     return False
 
 
@@ -143,11 +165,15 @@ def _in_window(a: datetime | None, b: datetime | None, days: int) -> bool:
     return a is None or b is None or abs((a - b).total_seconds()) <= days * 86400
 
 
+def _gap_days(a: datetime | None, b: datetime | None) -> float | None:
+    return None if a is None or b is None else abs((a - b).total_seconds()) / 86400
+
+
 def same_story(a: StoryDoc, b: StoryDoc, *, rules: StoryRules = DEFAULT_RULES, window_days: int = 14) -> bool:
     """Pair decision used by the evaluation: the verification step of :class:`StoryIndex`."""
     if not _in_window(a.published, b.published, window_days):
         return False
-    return decide(features_of(a), features_of(b), rules)
+    return decide(features_of(a), features_of(b), rules, _gap_days(a.published, b.published))
 
 
 # -- index -----------------------------------------------------------------------------------------------
@@ -195,6 +221,8 @@ _ANCHOR_BANDS = 20
 _ANCHOR_ROWS = 3
 _RANDOM = list(islice(_splitmix(4), 2 * _ANCHOR_BANDS * _ANCHOR_ROWS))
 _ANCHOR_PERMS = tuple((_RANDOM[i] | 1, _RANDOM[i + 1]) for i in range(0, len(_RANDOM), 2))
+_CONCEPT_SPACE = 5 << 64
+_SPECIFIC = (STRONG, NAME)
 _MAX_BUCKET = 64  # a fuller bucket takes no more members: its key is too common to mean anything
 
 
@@ -277,6 +305,10 @@ class StoryIndex:
             keys += _bands(3, list(map(min, *rows)) if len(rows) > 1 else list(rows[0]), _ANCHOR_ROWS)
         if feats.title_key:
             keys.append(feats.title_key)  # below 2**64 (space 0): the exact title-key bucket
+        if rules.cross_language:
+            # one bucket per figure, date or name (space 5, between title keys and band keys): a
+            # translation shares them, and no shingle
+            keys += [_CONCEPT_SPACE | c for c in feats.concepts if c & 7 in _SPECIFIC]
         return keys
 
     def signature_of(self, doc: StoryDoc) -> bytes:
@@ -330,7 +362,8 @@ class StoryIndex:
                 if not _in_window(published, self._when[other], self.window_days):
                     continue
                 self.verified += 1
-                if decide(feats, Features.from_bytes(self._sigs[other]), self.rules):
+                other_feats = Features.from_bytes(self._sigs[other])
+                if decide(feats, other_feats, self.rules, _gap_days(published, self._when[other])):
                     self._union(other, doc_id)
         return self.story_of(doc_id)
 

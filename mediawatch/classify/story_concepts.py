@@ -23,7 +23,7 @@ from importlib import resources
 
 from mediawatch.classify.story_text import NUMBER_RUN, STOPWORDS, fold, normalise_numbers
 
-__all__ = ["CONCEPT_WORDS", "KIND_WEIGHTS", "concepts_of", "cross_score", "hash_concepts"]
+__all__ = ["CONCEPT_WORDS", "KIND_WEIGHTS", "NAME", "STRONG", "concepts_of", "cross_score", "hash_concepts"]
 
 CONCEPT_WORDS = 80  # words of text read after the title: what a feed summary or a lead holds
 
@@ -31,10 +31,11 @@ CONCEPT_WORDS = 80  # words of text read after the title: what a feed summary or
 STRONG = 0  # a figure (decimal, or >= 100 and not a year) or a dated day ("8 September", "March 2023")
 NAME = 1  # a proper name or acronym met in the text, not in the table
 ALIAS = 2  # an organisation or place of the table (recurring: FAO, the UN, Europe)
-MONTH = 3
+MONTH = 3  # a month or a weekday
 TOPIC = 4
 WEAK = 5  # a small number (10-99), a year
 KIND_WEIGHTS = {STRONG: 1.0, NAME: 0.5, ALIAS: 0.3, MONTH: 0.3, TOPIC: 0.15, WEAK: 0.2}
+_MAX_TOPIC = 0.3  # the words of a subject, however many, weigh no more than two
 
 _MONTH_NAMES = (
     "january jan janvier janv enero ene",
@@ -73,6 +74,52 @@ _CAPITAL_MONTHS = frozenset(
         "mai",
     }
 )
+_WEEKDAYS = {
+    name: number
+    for number, names in enumerate(
+        (
+            "monday lundi lunes",
+            "tuesday mardi martes",
+            "wednesday mercredi miercoles",
+            "thursday jeudi jueves",
+            "friday vendredi viernes",
+            "saturday samedi sabado",
+            "sunday dimanche domingo",
+        ),
+        1,
+    )
+    for name in names.split()
+}
+_LETTERS = re.compile(r"[^\W\d_]+")
+_ORDINALS = frozenset(
+    {
+        "st",
+        "nd",
+        "rd",
+        "th",
+        "e",
+        "er",
+        "re",
+        "eme",
+        "ieme",
+        "o",
+        "a",
+        "os",
+        "as",
+        "ro",
+        "do",
+        "to",
+        "vo",
+        "no",
+    }
+)
+_SCALES = {
+    "thousand": 1e3, "mille": 1e3, "mil": 1e3,
+    "million": 1e6, "millions": 1e6, "millon": 1e6, "millones": 1e6, "mln": 1e6,
+    "milliard": 1e9, "milliards": 1e9, "bn": 1e9, "md": 1e9, "mds": 1e9,
+    "trillion": 1e12, "trillions": 1e12, "billon": 1e12, "billones": 1e12,
+}  # fmt: skip
+_SCALE_WORDS = re.compile(r"[ \u00a0\u202f]*([^\W\d_]+)(?:[ \u00a0\u202f]+([^\W\d_]+))?")
 _DAY = re.compile(r"(\d{1,2})(?:er|re|ro|st|nd|rd|th|e|º|°)?")
 _TOKEN = re.compile(r"\w+")
 _BOUNDARY = frozenset('.!?:;«»"“”(')
@@ -107,12 +154,32 @@ def _concept_hash(concept: str, kind: int) -> int:
     return (zlib.crc32(concept.encode()) & ~7 & 0xFFFFFFFF) | kind
 
 
-def _numbers(raw: str, out: dict[str, int]) -> None:
+def _scale(raw: str, end: int, language: str) -> float:
+    """The multiplier written after a number: "300 billion" = "300 milliards" = "300 mil millones"."""
+    following = _SCALE_WORDS.match(raw, end)
+    if not following:
+        return 1.0
+    first, second = fold(following.group(1)), fold(following.group(2) or "")
+    if first == "mil" and second in ("millones", "millon"):
+        return 1e9
+    if first in ("billion", "billions"):  # the long scale of French: a billion is 10**12
+        return 1e12 if language == "fr" else 1e9
+    return _SCALES.get(first, 1.0)
+
+
+def _numbers(raw: str, out: dict[str, int], language: str) -> None:
     for match in NUMBER_RUN.finditer(raw):
-        start, end = match.span()
-        if start and raw[start - 1].isalpha() or end < len(raw) and raw[end : end + 1].isalpha():
-            continue  # part of a name or an ordinal: COP28, C3S, 12th
-        for key in normalise_numbers(match.group()):
+        start = match.start()
+        end = start + len(match.group().rstrip(" .,\u00a0\u202f"))
+        suffix = _LETTERS.match(raw, end)
+        if start and raw[start - 1].isalpha() or suffix and fold(suffix.group()) in _ORDINALS:
+            continue  # part of a name (COP28, C3S, G20) or an ordinal (12th, 12e); "1.5C" is a figure
+        keys = normalise_numbers(match.group())
+        scale = _scale(raw, end, language)
+        if scale > 1.0 and keys:
+            # one figure however the language writes its magnitude: 300 billion, 300.000 millones
+            out.setdefault(f"#{float(keys.pop()) * scale:.3g}", STRONG)
+        for key in keys:
             if "." in key:
                 out.setdefault("#" + key, STRONG)
                 continue
@@ -129,6 +196,10 @@ def _dates(words: list[str], folded: list[str], out: dict[str, int]) -> None:
     """Months, and days of a month ("8 septembre", "8 de septiembre", "September 8", "1er décembre"), and
     month-year ("mars 2023", "March of 2023")."""
     for i, word in enumerate(folded):
+        weekday = _WEEKDAYS.get(word)
+        if weekday is not None:
+            out.setdefault(f"W{weekday}", MONTH)
+            continue
         month = MONTHS.get(word)
         if month is None or (word in _CAPITAL_MONTHS and not words[i][:1].isupper()):
             continue
@@ -144,18 +215,21 @@ def _dates(words: list[str], folded: list[str], out: dict[str, int]) -> None:
             out[f"Y{folded[after]}-{month}"] = STRONG
 
 
-def concepts_of(title: str, text: str) -> dict[str, int]:
+def concepts_of(title: str, text: str, language: str = "") -> dict[str, int]:
     """Concept -> kind for a doc's title and the first :data:`CONCEPT_WORDS` words of its text."""
     terms, ignore = _lexicon()
     lead = " ".join(text[: CONCEPT_WORDS * 12].split()[:CONCEPT_WORDS])
     raw = unicodedata.normalize("NFKC", f"{title}\n{lead}")
     out: dict[str, int] = {}
-    _numbers(raw, out)
+    _numbers(raw, out, language)
     matches = list(_TOKEN.finditer(raw))
     words = [m.group() for m in matches]
     folded = [fold(w) for w in words]
     _dates(words, folded, out)
     title_end = len(title)
+    # A title in title case ("World Food Prices Fall") capitalises words that are no names.
+    title_words = [w for w in _TOKEN.findall(title) if len(w) > 3]
+    title_case = sum(1 for w in title_words if w[:1].isupper()) > len(title_words) // 2
     i = 0
     while i < len(folded):
         for n in range(min(_MAX_TERM_WORDS, len(folded) - i), 0, -1):
@@ -175,7 +249,7 @@ def concepts_of(title: str, text: str) -> dict[str, int]:
                 and key not in STOPWORDS
                 and key not in ignore
                 and key not in MONTHS
-                and (word.isupper() or (start > title_end and _mid_sentence(raw, start)))
+                and (word.isupper() or ((start > title_end or not title_case) and _mid_sentence(raw, start)))
             ):
                 out.setdefault("$" + key, NAME)
             i += 1
@@ -192,8 +266,13 @@ def hash_concepts(concepts: dict[str, int]) -> frozenset[int]:
     return frozenset(_concept_hash(concept, kind) for concept, kind in concepts.items())
 
 
-def cross_score(a: frozenset[int], b: frozenset[int]) -> tuple[float, int]:
-    """Weight of the concepts ``a`` and ``b`` share, and how many of them are strong (figures, dates)."""
+def cross_score(a: frozenset[int], b: frozenset[int]) -> tuple[float, int, int]:
+    """Weight of the concepts ``a`` and ``b`` share; how many of them are figures or dates, and how many
+    are figures, dates or names."""
     shared = a & b
     weights = KIND_WEIGHTS
-    return sum(weights.get(h & 7, 0.0) for h in shared), sum(1 for h in shared if h & 7 == STRONG)
+    score = sum(weights.get(h & 7, 0.0) for h in shared if h & 7 != TOPIC)
+    topics = sum(1 for h in shared if h & 7 == TOPIC)
+    strong = sum(1 for h in shared if h & 7 == STRONG)
+    specific = strong + sum(1 for h in shared if h & 7 == NAME)
+    return score + min(topics * weights[TOPIC], _MAX_TOPIC), strong, specific

@@ -171,7 +171,19 @@ class Features:
         language = data[head.size : head.size + n_lang].decode()
         if len(sets) == 6:
             sets.append(frozenset())
-        return cls(tkey, text_words, *sets, language)
+        shingles, title_shingles, lede, content, title_words, anchors, concepts = sets
+        return cls(
+            tkey,
+            text_words,
+            shingles,
+            title_shingles,
+            lede,
+            content,
+            title_words,
+            anchors,
+            concepts,
+            language,
+        )
 
 
 def _anchor_hash(anchor: str) -> int:
@@ -204,6 +216,7 @@ def features_of(doc: StoryDoc) -> Features:
     anchors = sorted(_anchors(doc.title, lead))[:_MAX_ANCHORS]
     hashed = frozenset(_anchor_hash(a) for a in anchors)
     tkey = int.from_bytes(_digest(key), "little") if key else 0
+    language = (doc.language or "").lower()[:8] or _guess_language(lead_words)
     return Features(
         title_key=tkey,
         text_words=min(len(text_words), 0xFFFF),
@@ -213,8 +226,8 @@ def features_of(doc: StoryDoc) -> Features:
         title_words=frozenset(_hash_words(title_words)),
         content=frozenset(hashed_words),
         anchors=hashed,
-        concepts=frozenset(sorted(hash_concepts(concepts_of(doc.title, doc.text)))[:_MAX_CONCEPTS]),
-        language=(doc.language or "").lower()[:8] or _guess_language(lead_words),
+        concepts=frozenset(sorted(hash_concepts(concepts_of(doc.title, doc.text, language)))[:_MAX_CONCEPTS]),
+        language=language,
     )
 
 
