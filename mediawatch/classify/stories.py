@@ -23,7 +23,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from itertools import islice
 
-from mediawatch.classify.story_concepts import NAME, STRONG, cross_score
+from mediawatch.classify.story_concepts import DATE, NAME, STRONG, cross_score
 from mediawatch.classify.story_signature import (
     LEAD_WORDS,
     SIGNATURE_VERSION,
@@ -222,8 +222,9 @@ _ANCHOR_ROWS = 3
 _RANDOM = list(islice(_splitmix(4), 2 * _ANCHOR_BANDS * _ANCHOR_ROWS))
 _ANCHOR_PERMS = tuple((_RANDOM[i] | 1, _RANDOM[i + 1]) for i in range(0, len(_RANDOM), 2))
 _CONCEPT_SPACE = 5 << 64
-_SPECIFIC = (STRONG, NAME)
+_SPECIFIC = (STRONG, DATE, NAME)
 _MAX_BUCKET = 64  # a fuller bucket takes no more members: its key is too common to mean anything
+_MAX_CONCEPT_BUCKET = 16  # a figure or name met in more docs of the window is no clue to one story
 
 
 _ANCHOR_CACHE: dict[int, array[int]] = {}
@@ -269,6 +270,7 @@ class StoryIndex:
         self.window_days = window_days
         self._sigs: dict[int, bytes] = {}
         self._when: dict[int, datetime | None] = {}
+        self._lang: dict[int, str] = {}
         self._parent: dict[int, int] = {}
         self._first: dict[int, tuple[bool, float, int]] = {}  # root -> key of its story's first doc
         self._buckets: dict[int, int | list[int]] = {}
@@ -336,10 +338,12 @@ class StoryIndex:
         feats = Features.from_bytes(signature)
         self._sigs[doc_id] = signature
         self._when[doc_id] = published
+        self._lang[doc_id] = feats.language
         self._parent[doc_id] = doc_id
         self._first[doc_id] = (published is None, published.timestamp() if published else 0.0, doc_id)
         seen: set[int] = set()
         for key in self._keys(feats):
+            concept = key >> 64 == _CONCEPT_SPACE >> 64
             bucket = self._buckets.get(key)
             if bucket is None:
                 self._buckets[key] = doc_id
@@ -349,13 +353,13 @@ class StoryIndex:
                 self._buckets[key] = [bucket, doc_id]
             else:
                 members = list(bucket)
-                if len(bucket) < _MAX_BUCKET:
+                if len(bucket) < (_MAX_CONCEPT_BUCKET if concept else _MAX_BUCKET):
                     bucket.append(doc_id)
                 else:
                     continue
             for other in members:
-                if other in seen:
-                    continue
+                if other in seen or concept and self._lang[other] == feats.language:
+                    continue  # a shared figure or name makes a candidate only across languages
                 seen.add(other)
                 if self._find(other) == self._find(doc_id):
                     continue
@@ -393,7 +397,7 @@ class StoryIndex:
             groups.setdefault(self._find(doc_id), []).append(doc_id)
         first = self._first
         for doc_id in old:
-            del self._sigs[doc_id], self._when[doc_id]
+            del self._sigs[doc_id], self._when[doc_id], self._lang[doc_id]
         self._parent = {}
         self._first = {}
         for root, members in groups.items():

@@ -23,18 +23,28 @@ from importlib import resources
 
 from mediawatch.classify.story_text import NUMBER_RUN, STOPWORDS, fold, normalise_numbers
 
-__all__ = ["CONCEPT_WORDS", "KIND_WEIGHTS", "NAME", "STRONG", "concepts_of", "cross_score", "hash_concepts"]
+__all__ = [
+    "CONCEPT_WORDS",
+    "DATE",
+    "KIND_WEIGHTS",
+    "NAME",
+    "STRONG",
+    "concepts_of",
+    "cross_score",
+    "hash_concepts",
+]
 
 CONCEPT_WORDS = 80  # words of text read after the title: what a feed summary or a lead holds
 
 # kind code (low 3 bits of a concept hash) -> weight in cross_score
-STRONG = 0  # a figure (decimal, or >= 100 and not a year) or a dated day ("8 September", "March 2023")
+STRONG = 0  # a figure: a decimal, or >= 100 and not a year
+DATE = 6  # a dated day or month ("8 September", "March 2023"); partly implied by the publication dates
 NAME = 1  # a proper name or acronym met in the text, not in the table
 ALIAS = 2  # an organisation or place of the table (recurring: FAO, the UN, Europe)
-MONTH = 3  # a month or a weekday
+MONTH = 3  # a month, a weekday, a year: implied by publication dates a few days apart
 TOPIC = 4
-WEAK = 5  # a small number (10-99), a year
-KIND_WEIGHTS = {STRONG: 1.0, NAME: 0.5, ALIAS: 0.3, MONTH: 0.3, TOPIC: 0.15, WEAK: 0.2}
+WEAK = 5  # a small number (10-99)
+KIND_WEIGHTS = {STRONG: 1.0, DATE: 0.6, NAME: 0.5, ALIAS: 0.3, MONTH: 0.1, TOPIC: 0.15, WEAK: 0.2}
 _MAX_TOPIC = 0.3  # the words of a subject, however many, weigh no more than two
 
 _MONTH_NAMES = (
@@ -178,14 +188,15 @@ def _numbers(raw: str, out: dict[str, int], language: str) -> None:
         scale = _scale(raw, end, language)
         if scale > 1.0 and keys:
             # one figure however the language writes its magnitude: 300 billion, 300.000 millones
-            out.setdefault(f"#{float(keys.pop()) * scale:.3g}", STRONG)
+            figure = f"{float(keys.pop()) * scale:.3g}"
+            out.setdefault("#" + figure, STRONG)
         for key in keys:
             if "." in key:
                 out.setdefault("#" + key, STRONG)
                 continue
             value = int(key)
             if 1900 <= value <= 2100:
-                out.setdefault("#" + key, WEAK)
+                out.setdefault("#" + key, MONTH)  # a year: as implied by the dates as a month
             elif value >= 100 and value != 1000:
                 out.setdefault("#" + key, STRONG)
             elif value >= 10:
@@ -209,10 +220,11 @@ def _dates(words: list[str], folded: list[str], out: dict[str, int]) -> None:
         for j in (before, i + 1):
             day = _DAY.fullmatch(folded[j]) if 0 <= j < len(folded) else None
             if day and 1 <= int(day.group(1)) <= 31:
-                out[f"D{month}-{int(day.group(1))}"] = STRONG
+                out[f"D{month}-{int(day.group(1))}"] = DATE
+                out.pop("#" + day.group(1), None)  # the day is no figure of its own
                 break
         if after < len(folded) and len(folded[after]) == 4 and folded[after].isdigit():
-            out[f"Y{folded[after]}-{month}"] = STRONG
+            out[f"Y{folded[after]}-{month}"] = DATE
 
 
 def concepts_of(title: str, text: str, language: str = "") -> dict[str, int]:
@@ -273,6 +285,6 @@ def cross_score(a: frozenset[int], b: frozenset[int]) -> tuple[float, int, int]:
     weights = KIND_WEIGHTS
     score = sum(weights.get(h & 7, 0.0) for h in shared if h & 7 != TOPIC)
     topics = sum(1 for h in shared if h & 7 == TOPIC)
-    strong = sum(1 for h in shared if h & 7 == STRONG)
+    strong = sum(1 for h in shared if h & 7 in (STRONG, DATE))
     specific = strong + sum(1 for h in shared if h & 7 == NAME)
     return score + min(topics * weights[TOPIC], _MAX_TOPIC), strong, specific
