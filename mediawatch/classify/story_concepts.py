@@ -137,8 +137,9 @@ _MAX_TERM_WORDS = 5
 
 
 @functools.cache
-def _lexicon() -> tuple[dict[tuple[str, ...], tuple[str, int]], frozenset[str]]:
-    """Folded word sequence -> (concept, kind), from story_terms.toml and the glossary's terms."""
+def _lexicon() -> tuple[dict[tuple[str, ...], tuple[str, int]], dict[str, int], frozenset[str]]:
+    """Folded word sequence -> (concept, kind), from story_terms.toml and the glossary's terms; the longest
+    sequence each first word opens; the words that are no names."""
     root = resources.files("mediawatch")
     terms: dict[tuple[str, ...], tuple[str, int]] = {}
 
@@ -157,7 +158,10 @@ def _lexicon() -> tuple[dict[tuple[str, ...], tuple[str, int]], frozenset[str]]:
     for number, term in enumerate(glossary.get("term", [])):
         forms = [v for k, v in term.items() if k != "variants" and isinstance(v, str)]
         add([*forms, *term.get("variants", [])], f"@glossary{number}", ALIAS)
-    return terms, frozenset(fold(w) for w in data["ignore"]["words"])
+    longest: dict[str, int] = {}
+    for words in terms:
+        longest[words[0]] = max(longest.get(words[0], 0), len(words))
+    return terms, longest, frozenset(fold(w) for w in data["ignore"]["words"])
 
 
 def _concept_hash(concept: str, kind: int) -> int:
@@ -229,14 +233,16 @@ def _dates(words: list[str], folded: list[str], out: dict[str, int]) -> None:
 
 def concepts_of(title: str, text: str, language: str = "") -> dict[str, int]:
     """Concept -> kind for a doc's title and the first :data:`CONCEPT_WORDS` words of its text."""
-    terms, ignore = _lexicon()
+    terms, longest, ignore = _lexicon()
     lead = " ".join(text[: CONCEPT_WORDS * 12].split()[:CONCEPT_WORDS])
     raw = unicodedata.normalize("NFKC", f"{title}\n{lead}")
     out: dict[str, int] = {}
     _numbers(raw, out, language)
     matches = list(_TOKEN.finditer(raw))
     words = [m.group() for m in matches]
-    folded = [fold(w) for w in words]
+    folded = _TOKEN.findall(fold(raw))
+    if len(folded) != len(words):  # folding split or joined a word: fold them one by one
+        folded = [fold(w) for w in words]
     _dates(words, folded, out)
     title_end = len(title)
     # A title in title case ("World Food Prices Fall") capitalises words that are no names.
@@ -244,7 +250,7 @@ def concepts_of(title: str, text: str, language: str = "") -> dict[str, int]:
     title_case = sum(1 for w in title_words if w[:1].isupper()) > len(title_words) // 2
     i = 0
     while i < len(folded):
-        for n in range(min(_MAX_TERM_WORDS, len(folded) - i), 0, -1):
+        for n in range(min(longest.get(folded[i], 0), len(folded) - i), 0, -1):
             hit = terms.get(tuple(folded[i : i + n]))
             # a short one-word form ("UN", "EU", "PAM") must be written in capitals: "un", "eau" are words
             if hit and (n > 1 or len(words[i]) > 4 or words[i].isupper() or hit[1] == TOPIC):
