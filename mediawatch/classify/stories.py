@@ -74,10 +74,10 @@ class StoryRules:
     - cross-language (if ``cross_language``), languages (given or guessed) known and different:
       anchors Jaccard >= ``cross_anchor_jaccard`` with >= ``cross_min_shared`` shared, two of them strong
       numbers; or the shared concepts of :func:`story_concepts.cross_score` (figures, dates, names folded
-      across languages) weigh >= ``cross_near_score`` with one figure, date or name among them when the two
-      were published at most ``cross_near_days`` apart; further apart, the weight needed rises linearly to
-      ``cross_score`` at ``cross_far_days`` (and beyond, and when either is undated) with one figure or
-      date among them: the further apart, the more facts a match needs.
+      across languages), one figure or date among them, weigh >= ``cross_near_score`` when the two were
+      published at most ``cross_near_days`` apart; further apart, the weight needed rises linearly to
+      ``cross_score`` at ``cross_far_days`` (and beyond, and when either is undated): the further apart, the
+      more facts a match needs.
     """
 
     threshold: float = 0.5
@@ -150,14 +150,18 @@ def decide(
         if anchor_jac >= rules.cross_anchor_jaccard and shared >= rules.cross_min_shared:
             if sum(1 for x in a.anchors & b.anchors if x & 3 == 1) >= 2:
                 return True
-        score, strong, specific = cross_score(a.concepts, b.concepts)
+        # Names alone never suffice: an organisation's name, or its head's, is in all its releases, whatever
+        # the event (the same press office publishing two stories in two languages the same day).
+        score, strong, _ = cross_score(a.concepts, b.concepts)
+        if strong < 1:
+            return False
         if gap_days is not None and gap_days <= rules.cross_near_days:
-            return score >= rules.cross_near_score and specific >= 1
+            return score >= rules.cross_near_score
         need = rules.cross_score
         if gap_days is not None and gap_days < rules.cross_far_days:
             share = (gap_days - rules.cross_near_days) / (rules.cross_far_days - rules.cross_near_days)
             need = rules.cross_near_score + share * (rules.cross_score - rules.cross_near_score)
-        return score >= need and strong >= 1
+        return score >= need
     return False
 
 

@@ -38,7 +38,7 @@ CONCEPT_WORDS = 80  # words of text read after the title: what a feed summary or
 
 # kind code (low 3 bits of a concept hash) -> weight in cross_score
 STRONG = 0  # a figure: a decimal, or >= 100 and not a year
-DATE = 6  # a dated day or month ("8 September", "March 2023"); partly implied by the publication dates
+DATE = 6  # a day of a month ("8 September"): a fact of the story more often than a month is
 NAME = 1  # a proper name or acronym met in the text, not in the table
 ALIAS = 2  # an organisation or place of the table (recurring: FAO, the UN, Europe)
 MONTH = 3  # a month, a weekday, a year: implied by publication dates a few days apart
@@ -228,7 +228,7 @@ def _dates(words: list[str], folded: list[str], out: dict[str, int]) -> None:
                 out.pop("#" + day.group(1), None)  # the day is no figure of its own
                 break
         if after < len(folded) and len(folded[after]) == 4 and folded[after].isdigit():
-            out[f"Y{folded[after]}-{month}"] = DATE
+            out[f"Y{folded[after]}-{month}"] = WEAK  # a month of a year: near the publication date, implied
 
 
 def concepts_of(title: str, text: str, language: str = "") -> dict[str, int]:
