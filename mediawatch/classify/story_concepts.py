@@ -19,6 +19,7 @@ import tomllib
 import unicodedata
 import zlib
 from collections.abc import Iterable
+from datetime import datetime
 from importlib import resources
 
 from mediawatch.classify.story_text import NUMBER_RUN, STOPWORDS, fold, normalise_numbers
@@ -207,7 +208,7 @@ def _numbers(raw: str, out: dict[str, int], language: str) -> None:
                 out.setdefault("#" + key, WEAK)
 
 
-def _dates(words: list[str], folded: list[str], out: dict[str, int]) -> None:
+def _dates(words: list[str], folded: list[str], out: dict[str, int], published: datetime | None) -> None:
     """Months, and days of a month ("8 septembre", "8 de septiembre", "September 8", "1er décembre"), and
     month-year ("mars 2023", "March of 2023")."""
     for i, word in enumerate(folded):
@@ -228,10 +229,16 @@ def _dates(words: list[str], folded: list[str], out: dict[str, int]) -> None:
                 out.pop("#" + day.group(1), None)  # the day is no figure of its own
                 break
         if after < len(folded) and len(folded[after]) == 4 and folded[after].isdigit():
-            out[f"Y{folded[after]}-{month}"] = WEAK  # a month of a year: near the publication date, implied
+            # a month of a year near the publication date is implied by it ("in December" of a December
+            # release); another one ("the previous record, July 2019") is a fact of the story
+            months = int(folded[after]) * 12 + month
+            implied = published is not None and abs(months - (published.year * 12 + published.month)) <= 1
+            out[f"Y{folded[after]}-{month}"] = WEAK if implied else DATE
 
 
-def concepts_of(title: str, text: str, language: str = "") -> dict[str, int]:
+def concepts_of(
+    title: str, text: str, language: str = "", published: datetime | None = None
+) -> dict[str, int]:
     """Concept -> kind for a doc's title and the first :data:`CONCEPT_WORDS` words of its text."""
     terms, longest, ignore = _lexicon()
     lead = " ".join(text[: CONCEPT_WORDS * 12].split()[:CONCEPT_WORDS])
@@ -243,7 +250,7 @@ def concepts_of(title: str, text: str, language: str = "") -> dict[str, int]:
     folded = _TOKEN.findall(fold(raw))
     if len(folded) != len(words):  # folding split or joined a word: fold them one by one
         folded = [fold(w) for w in words]
-    _dates(words, folded, out)
+    _dates(words, folded, out, published)
     title_end = len(title)
     # A title in title case ("World Food Prices Fall") capitalises words that are no names.
     title_words = [w for w in _TOKEN.findall(title) if len(w) > 3]

@@ -226,7 +226,9 @@ def features_of(doc: StoryDoc) -> Features:
         title_words=frozenset(_hash_words(title_words)),
         content=frozenset(hashed_words),
         anchors=hashed,
-        concepts=frozenset(sorted(hash_concepts(concepts_of(doc.title, doc.text, language)))[:_MAX_CONCEPTS]),
+        concepts=frozenset(
+            sorted(hash_concepts(concepts_of(doc.title, doc.text, language, doc.published)))[:_MAX_CONCEPTS]
+        ),
         language=language,
     )
 
