@@ -30,7 +30,7 @@ from mediawatch.classify.stories import (
     same_story,
     signature_of,
 )
-from mediawatch.classify.story_concepts import concepts_of
+from mediawatch.classify.story_concepts import DATE, WEAK, concepts_of
 
 FIXTURES = Path(__file__).parent / "data" / "stories" / "articles.json"
 ARTICLES: list[dict[str, str | int]] = json.loads(FIXTURES.read_text(encoding="utf-8"))
@@ -406,6 +406,10 @@ def test_concepts_fold_figures_dates_and_names_across_languages() -> None:
     # "a billion" is 10**12 in French: the same figure only when the languages mean the same
     assert "#3e+12" in concepts_of("", "3 billions d'euros", "fr")
     assert "#3e+09" in concepts_of("", "3 billion euros", "en")
+    # a month of a year near the publication date is implied by it; far from it, it is a fact
+    release = datetime(2023, 4, 7, tzinfo=UTC)
+    assert concepts_of("", "the index fell in March 2023", "en", release)["Y2023-3"] == WEAK
+    assert concepts_of("", "the record of July 2019 fell", "en", release)["Y2019-7"] == DATE
     # a month that is also a word counts only when capitalised; COP28, 12th are no figures
     assert "M5" not in concepts_of("", "Prices may fall", "en")
     assert not [c for c in concepts_of("", "At COP28, for the 12th month", "en") if c.startswith("#")]

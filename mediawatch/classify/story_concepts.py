@@ -30,6 +30,7 @@ __all__ = [
     "KIND_WEIGHTS",
     "NAME",
     "STRONG",
+    "WEAK",
     "concepts_of",
     "cross_score",
     "hash_concepts",
