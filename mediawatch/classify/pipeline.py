@@ -107,6 +107,7 @@ def classify_stored(store: Store, classifier: Classifier, *, everything: bool = 
         report.relevant += sum(r.relevant for r in results)
         report.uncertain += sum(r.uncertain for r in results)
         report.languages.update(r.language for r in results)
+    store.reindex_pending()  # the watch's search index, now that languages are final (crash-safe, idempotent)
     return report
 
 

@@ -335,3 +335,13 @@ MIGRATIONS.append((4, schema_review.migrate))
 from mediawatch.store import schema_deliver  # noqa: E402
 
 MIGRATIONS.append((5, schema_deliver.migrate))
+
+
+def _v6(conn: Connection) -> None:
+    """The full-text index of the watch (issue 14): its frozen DDL lives beside its queries."""
+    from mediawatch.store.search import create_search_schema
+
+    create_search_schema(conn)
+
+
+MIGRATIONS.append((6, _v6))

@@ -26,6 +26,7 @@ from mediawatch.store.lock import advisory_lock, file_lock
 from mediawatch.store.outbox import OutboxRecords
 from mediawatch.store.reporting import ReportRecords
 from mediawatch.store.review import ReviewRecords
+from mediawatch.store.search import SearchRecords
 from mediawatch.types import (
     Article,
     ArticleState,
@@ -102,7 +103,7 @@ def _state_from_row(row: Any) -> SourceState:
     )
 
 
-class Store(IssueRecords, ReportRecords, ReviewRecords, SubscriberRecords, OutboxRecords):
+class Store(IssueRecords, ReportRecords, ReviewRecords, SubscriberRecords, OutboxRecords, SearchRecords):
     """Front object over one database (SQLite file or PostgreSQL)."""
 
     def __init__(self, url: str) -> None:
