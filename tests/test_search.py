@@ -10,12 +10,12 @@ from datetime import timedelta
 
 import pytest
 import sqlalchemy as sa
+from search_samples import NOW, PENDING_TITLE, STORY, fill
 
 from mediawatch.store import open_store
 from mediawatch.store.search import RelevanceState, SearchFilters
 from mediawatch.textsearch import ANALYZER
 from mediawatch.watch.service import make_filters, search_stories
-from tests.search_samples import NOW, PENDING_TITLE, STORY, fill
 
 
 @pytest.fixture(scope="module")
@@ -136,7 +136,7 @@ def test_the_index_is_current_after_a_language_change_and_idempotent(db_url):
         ids = fill(store)
         assert store.reindex_pending() == 0  # nothing left to do
         # the classifier now says fr2 is Spanish: its words are restemmed as Spanish on the next pass
-        from tests.search_samples import SAMPLES, _classification
+        from search_samples import SAMPLES, _classification
 
         sample = next(s for s in SAMPLES if s.key == "fr2")
         changed = _classification(ids["fr2"], sample)

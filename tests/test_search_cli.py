@@ -6,10 +6,10 @@ import json
 
 import pytest
 from click.testing import CliRunner
+from search_samples import STORY, fill
 
 from mediawatch.cli import cli
 from mediawatch.store import open_store
-from tests.search_samples import STORY, fill
 
 
 @pytest.fixture

@@ -349,6 +349,11 @@ class SearchRecords:
             page, page.c.story_id == hits.c.story_id
         )
         with self._tx() as conn:
+            if self.dialect == "postgresql":
+                # The planner prices a sequential scan of search_documents by its main table, which is tiny:
+                # the tsvectors live in TOAST, and reading them all costs 40x the GIN index (measured by
+                # bench/search_bench.py). Every other table here is reached by primary key anyway.
+                conn.execute(sa.text("SET LOCAL enable_seqscan = off"))
             rows = conn.execute(found).all()
             latest_of: dict[int, datetime] = {}
             matching: set[int] = set()
@@ -435,21 +440,24 @@ def _story_articles(conn: Connection, story_ids: Sequence[int]) -> dict[int, lis
         .limit(1)
         .scalar_subquery()
     )
-    story = sa.func.coalesce(m.c.story_id, a.c.id).label("story_id")
-    query = (
-        sa.select(
-            a.c.id, a.c.title, a.c.url, a.c.sitename, a.c.language, a.c.published, story,
-            c.c.relevant, c.c.uncertain, source_name.label("source_name"),
-        )
-        .select_from(a.outerjoin(m, m.c.article_id == a.c.id).outerjoin(c, c.c.article_id == a.c.id))
-        .where(
-            sa.or_(
-                m.c.story_id.in_(list(story_ids)),
-                sa.and_(m.c.article_id.is_(None), a.c.id.in_(list(story_ids))),
-            )
-        )
+    columns = (
+        a.c.id, a.c.title, a.c.url, a.c.sitename, a.c.language, a.c.published,
+        c.c.relevant, c.c.uncertain, source_name.label("source_name"),
     )  # fmt: skip
+    ids = list(story_ids)
+    # two queries, each on an index (story_members.story_id, articles.id), rather than one OR over both
+    members = (
+        sa.select(*columns, m.c.story_id.label("story_id"))
+        .select_from(m.join(a, a.c.id == m.c.article_id).outerjoin(c, c.c.article_id == a.c.id))
+        .where(m.c.story_id.in_(ids))
+    )
+    alone = (
+        sa.select(*columns, a.c.id.label("story_id"))
+        .select_from(a.outerjoin(c, c.c.article_id == a.c.id))
+        .where(a.c.id.in_(ids), ~sa.exists().where(m.c.article_id == a.c.id))
+    )
     grouped: dict[int, list[Any]] = defaultdict(list)
-    for row in conn.execute(query):
-        grouped[row.story_id].append(row)
+    for query in (members, alone):
+        for row in conn.execute(query):
+            grouped[row.story_id].append(row)
     return grouped
