@@ -197,6 +197,7 @@ def test_classify_indexes_what_it_classified(db_url):
         ids = fill(store)
         with store._tx() as conn:  # as if those articles had just been collected
             conn.execute(sa.text("DELETE FROM search_marks"))
+            conn.execute(sa.text("DELETE FROM search_documents"))
             conn.execute(sa.text("DELETE FROM classifications"))
         assert matched((store, ids), "suelo") == []
         classify_stored(store, load_classifier(Settings()))

@@ -327,15 +327,18 @@ class SearchRecords:
             )
         stamp = sa.func.coalesce(a.c.published, a.c.discovered)
         story = sa.func.coalesce(m.c.story_id, a.c.id)
+        # Only the joins this search needs: each costs an index lookup per matching article.
+        joined = a.outerjoin(m, m.c.article_id == a.c.id)
+        if filters.states or filters.theme or filters.region:
+            joined = joined.outerjoin(c, c.c.article_id == a.c.id)
+        conditions = [a.c.id.in_(matched), a.c.state != ArticleState.PENDING.value]
+        if self.dialect == "sqlite":
+            # an FTS5 row outlives its article (no foreign key): only a marked article is really indexed
+            conditions.append(sa.exists().where(search_marks.c.article_id == a.c.id))
         hits = (
             sa.select(a.c.id.label("article_id"), story.label("story_id"), stamp.label("stamp"))
-            .select_from(a.outerjoin(m, m.c.article_id == a.c.id).outerjoin(c, c.c.article_id == a.c.id))
-            .where(
-                a.c.id.in_(matched),
-                a.c.state != ArticleState.PENDING.value,
-                sa.exists().where(search_marks.c.article_id == a.c.id),
-                *_filter_clauses(filters, a, c, stamp),
-            )
+            .select_from(joined)
+            .where(*conditions, *_filter_clauses(filters, a, c, stamp))
         ).cte("hits")
         latest = sa.func.max(hits.c.stamp).label("latest")
         page = (
