@@ -204,3 +204,28 @@ def test_classify_indexes_what_it_classified(db_url):
         assert matched((store, ids), "suelo") == ["es1", "es2"]
     finally:
         store.close()
+
+
+# Operators of FTS5 and tsquery, SQL, column filters: plain words to the watch's syntax, never a
+# database error on either backend (each becomes words or a phrase of its letters).
+HOSTILE = [
+    "NEAR(sol carbone)",
+    "sol AND carbone",
+    "sol NOT carbone",
+    "title:carbone",
+    "{title lead}: carbone",
+    "^carbone",
+    "carbone:*",
+    "a & b | !c <-> d",
+    "'; DROP TABLE articles; --",
+    "carbone\\",
+    '"sol\\" carbone',
+    "l'ʼagroforesterie",
+]
+
+
+@pytest.mark.parametrize("text", HOSTILE)
+def test_query_operators_of_the_backends_are_plain_text(corpus, text):
+    store, ids = corpus
+    search_stories(store, text)  # no StorageError
+    assert matched(corpus, "sols") == ["fr1", "fr2"]  # and the articles are all still there

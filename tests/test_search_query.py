@@ -52,6 +52,8 @@ GOOD = [
     ("--ocean carbon", "(carbon -ocean)"),
     ("a+b", '"a b"'),
     ("C++", "c"),
+    ("sol & carbone", "(sol carbone)"),  # bare punctuation is left out
+    ("sol | carbone ;", "(sol carbone)"),
 ]
 
 
@@ -99,6 +101,7 @@ BAD = [
     (")", "search.query.unopened_parenthesis", "no opening"),
     ("soil ()", "search.query.empty_group", "parentheses"),
     ("!!!", "search.query.no_letters", "'!!!'"),
+    ("& |", "search.query.no_letters", "'& |'"),
     ("soil *", "search.query.no_letters", "'*'"),
     ('" ; "', "search.query.no_letters", "' ; '"),
     ("a*", "search.query.short_prefix", "at least 2 letters"),

@@ -152,10 +152,19 @@ class _Db(Protocol):
 
 
 # -- query rendering ------------------------------------------------------------------------------------
+def _fts5_string(tokens: Sequence[str]) -> str:
+    # tokens are letters, digits and "_" (textsearch.words); quoting anyway keeps a future change safe
+    return '"' + " ".join(tokens).replace('"', '""') + '"'
+
+
+def _lexeme(token: str) -> str:
+    return "'" + token.replace("\\", "\\\\").replace("'", "''") + "'"
+
+
 def fts5_query(node: Node, tags: Sequence[str] = TAGS) -> str:
     """An FTS5 MATCH expression, fully parenthesised (no reliance on FTS5's operator precedence)."""
     if isinstance(node, Term):
-        phrases = ['"' + " ".join(seq) + '"' + (" *" if node.prefix else "") for seq in node.variants(tags)]
+        phrases = [_fts5_string(seq) + (" *" if node.prefix else "") for seq in node.variants(tags)]
         return phrases[0] if len(phrases) == 1 else "(" + " OR ".join(phrases) + ")"
     if isinstance(node, AnyOf):
         return "(" + " OR ".join(fts5_query(o, tags) for o in node.options) + ")"
@@ -171,7 +180,7 @@ def tsquery(node: Node, tags: Sequence[str] = TAGS) -> str:
     if isinstance(node, Term):
         phrases = []
         for seq in node.variants(tags):
-            lexemes = [f"'{token}'" for token in seq]
+            lexemes = [_lexeme(token) for token in seq]
             if node.prefix:
                 lexemes[-1] += ":*"
             phrases.append(" <-> ".join(lexemes))
@@ -188,7 +197,7 @@ def _tsvector(fields: Sequence[str], tag: str) -> str:
     for start, tokens in positioned_tokens(fields, tag):
         for offset, token in enumerate(tokens):
             positions[token].append(start + offset)
-    return " ".join(f"'{token}':{','.join(map(str, where))}" for token, where in positions.items())
+    return " ".join(f"{_lexeme(token)}:{','.join(map(str, where))}" for token, where in positions.items())
 
 
 def _state(row: Any) -> RelevanceState | None:

@@ -10,7 +10,9 @@
 
 Words are matched case- and accent-insensitively and by stem in the article's language (``sols`` finds
 ``sol``). « » and curly quotes count as ``"``. A word that holds punctuation (``l'agriculture``,
-``4-per-1000``) is a phrase of its parts. ``OR`` is an operator only in capitals.
+``4-per-1000``) is a phrase of its parts; punctuation standing alone (``&``) is left out. ``OR`` is an
+operator only in capitals; FTS5's and tsquery's operators are plain text here (the backends receive
+tokens, never the query as typed).
 
 Bad input raises :class:`~mediawatch.errors.ConfigError` with a message in the user's language naming
 what is wrong (:class:`QueryError` keeps the catalogue key, for the web page).
@@ -98,6 +100,7 @@ class _Parser:
         self.tokens = tokens
         self.pos = 0
         self.word_count = 0
+        self.skipped: list[str] = []  # bare punctuation ("&", "--"): nothing to look for, left out
 
     def peek(self) -> _Token | None:
         return self.tokens[self.pos] if self.pos < len(self.tokens) else None
@@ -117,9 +120,10 @@ class _Parser:
                 node = self.atom()
                 if (after := self.peek()) is not None and after.kind == "or":
                     raise QueryError("search.query.or_after_exclusion")
-                exclude.append(node)
-            else:
-                include.append(self.disjunction())
+                if node is not None:
+                    exclude.append(node)
+            elif (node := self.disjunction()) is not None:
+                include.append(node)
         if closing and self.peek() is None:
             raise QueryError("search.query.unclosed_parenthesis")
         if not closing and self.peek() is not None:  # stopped at a ")" that nothing opened
@@ -127,12 +131,14 @@ class _Parser:
         if not include:
             if exclude:
                 raise QueryError("search.query.only_exclusions")
+            if self.skipped:
+                raise QueryError("search.query.no_letters", fragment=_excerpt(" ".join(self.skipped)))
             raise QueryError("search.query.empty_group" if closing else "search.query.empty")
         if len(include) == 1 and not exclude:
             return include[0]
         return AllOf(tuple(include), tuple(exclude))
 
-    def disjunction(self) -> Node:
+    def disjunction(self) -> Node | None:
         options = [self.atom()]
         while (token := self.peek()) is not None and token.kind == "or":
             self.take()
@@ -142,9 +148,12 @@ class _Parser:
             if following.kind == "-":
                 raise QueryError("search.query.or_after_exclusion")
             options.append(self.atom())
-        return options[0] if len(options) == 1 else AnyOf(tuple(options))
+        kept = [o for o in options if o is not None]
+        if len(kept) <= 1:
+            return kept[0] if kept else None
+        return AnyOf(tuple(kept))
 
-    def atom(self) -> Node:
+    def atom(self) -> Node | None:
         token = self.peek()
         if token is None:
             raise QueryError("search.query.lone_minus")
@@ -161,9 +170,12 @@ class _Parser:
             raise QueryError("search.query.lone_minus")
         return self.term(token)
 
-    def term(self, token: _Token) -> Term:
+    def term(self, token: _Token) -> Term | None:
         found = tuple(words(token.text))
         quoted = token.kind == "phrase"
+        if not found and not quoted and not token.prefix and token.text:
+            self.skipped.append(token.text)
+            return None
         if not found:
             if quoted and not token.text.strip():
                 raise QueryError("search.query.empty_phrase")
