@@ -56,6 +56,7 @@ from mediawatch.types import (
     TextOrigin,
     Theme,
 )
+from mediawatch.watch.query import parse as parse_query
 
 NOW = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
 LONG_AGO = datetime(2000, 1, 1, tzinfo=UTC)
@@ -295,6 +296,10 @@ CASES: dict[str, Case] = {
     "aliases_of": read(lambda s, i: s.aliases_of(i["article"])),
     "report_articles": read(lambda s, i: s.report_articles(LONG_AGO, LATER)),
     "report_fetches": read(lambda s, i: s.report_fetches(LONG_AGO, LATER)),
+    # the watch's search index (seeded unindexed: the first call indexes one article, the second the rest)
+    "index_articles": write(lambda s, i: s.index_articles([i["article"]])),
+    "reindex_pending": write(lambda s, i: s.reindex_pending()),
+    "search_stories": read(lambda s, i: s.search_stories(parse_query("soil carbon"))),
     # classifications, stories, decisions
     "articles_for_classification": read(lambda s, i: list(s.articles_for_classification(everything=True))),
     "classification_of": read(lambda s, i: s.classification_of(i["article"])),

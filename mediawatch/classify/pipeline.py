@@ -20,7 +20,7 @@ from mediawatch.classify.relevance import classify_topic
 from mediawatch.classify.taxonomy import Taxonomy, load_taxonomy
 from mediawatch.config import Settings, model_file
 from mediawatch.errors import ConfigError
-from mediawatch.store.protocols import StoryRepository
+from mediawatch.store.protocols import ClassifyStore, StoryRepository
 from mediawatch.types import Classification, ClassifyInput
 
 JSONL_FIELDS = ("id", "title", "summary", "text", "url", "feed_language")
@@ -98,7 +98,7 @@ class ClassifyReport:
 
 
 def classify_stored(
-    store: StoryRepository, classifier: Classifier, *, everything: bool = False
+    store: ClassifyStore, classifier: Classifier, *, everything: bool = False
 ) -> ClassifyReport:
     """Classify what is not classified yet (``everything``: all collected articles), batch by batch."""
     report = ClassifyReport(version=classifier.version)
@@ -109,6 +109,7 @@ def classify_stored(
         report.relevant += sum(r.relevant for r in results)
         report.uncertain += sum(r.uncertain for r in results)
         report.languages.update(r.language for r in results)
+    store.reindex_pending()  # the watch's search index, now that languages are final (crash-safe, idempotent)
     return report
 
 

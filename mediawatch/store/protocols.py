@@ -17,6 +17,7 @@ from mediawatch.store.issues import AuditEntry, NewItem
 from mediawatch.store.outbox import DueMessage, OutboxCounts, OutboxSession, SendRecord
 from mediawatch.store.reporting import FetchRow, ReportArticle, RunRecord, SourceRow
 from mediawatch.store.review import UnsureItem
+from mediawatch.store.search import SearchStore
 from mediawatch.store.subscribers import NewConsent, Suppression
 from mediawatch.types import (
     Article,
@@ -119,6 +120,10 @@ class CollectRunStore(CollectorStore, RunRepository, Protocol):
     """A whole collect run: the collector's store plus the run's bookkeeping."""
 
     def mark_interrupted_runs(self, kinds: Sequence[str]) -> list[RunRecord]: ...
+
+
+class ClassifyStore(StoryRepository, SearchStore, Protocol):
+    """The classifier saves its verdicts, then brings the watch's search index up to date."""
 
 
 class StoryListing(ArticleRepository, StoryRepository, Protocol):

@@ -309,3 +309,14 @@ audit_log = sa.Table(
 sa.Index("ix_articles_published", articles.c.published)
 sa.Index("ix_articles_duplicate_of", articles.c.duplicate_of)
 sa.Index("ix_fetch_events_source_at", fetch_events.c.source_id, fetch_events.c.at)
+
+# The watch's full-text search (migration 6): which articles are in the index, analysed how. The index
+# itself (search_documents) is dialect-specific and reached through SQL text in store/search.py.
+search_marks = sa.Table(
+    "search_marks",
+    metadata,
+    sa.Column("article_id", sa.Integer, sa.ForeignKey("articles.id", ondelete="CASCADE"), primary_key=True),
+    sa.Column("language", sa.String(12), nullable=False),
+    sa.Column("analyzer", sa.String(60), nullable=False),
+    sa.Column("indexed_at", UTC_DATETIME, nullable=False),
+)

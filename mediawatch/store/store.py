@@ -13,6 +13,7 @@ from mediawatch.store.outbox import OutboxRecords
 from mediawatch.store.reporting import ReportRecords
 from mediawatch.store.review import ReviewRecords
 from mediawatch.store.runs import RunRecords
+from mediawatch.store.search import SearchRecords
 from mediawatch.store.sources import SourceRecords
 from mediawatch.store.stories import StoryRecords
 from mediawatch.store.subscribers import SubscriberRecords
@@ -34,6 +35,7 @@ class Store(
     SubscriberRecords,
     OutboxRecords,
     ReportRecords,
+    SearchRecords,
 ):
     """Front object over one database (SQLite file or PostgreSQL)."""
 

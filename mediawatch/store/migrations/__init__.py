@@ -75,6 +75,7 @@ from mediawatch.store.migrations import (
     v0003_issues,
     v0004_review,
     v0005_delivery,
+    v0006_search,
 )
 
 __all__ = ["LATEST", "MIGRATIONS", "UNMODELLED", "Migration", "applied_versions", "upgrade"]
@@ -94,10 +95,14 @@ def _listed(*modules: ModuleType) -> tuple[Migration, ...]:
     return found
 
 
-MIGRATIONS = _listed(v0001_sources, v0002_classification, v0003_issues, v0004_review, v0005_delivery)
+MIGRATIONS = _listed(
+    v0001_sources, v0002_classification, v0003_issues, v0004_review, v0005_delivery, v0006_search
+)
 LATEST = MIGRATIONS[-1].version
 
-UNMODELLED: frozenset[str] = frozenset()
+# The full-text index (v0006): an FTS5 table and its shadow tables on SQLite, a tsvector under GIN on
+# PostgreSQL, reached only through SQL text in store/search.py.
+UNMODELLED: frozenset[str] = frozenset({"search_documents*", "ix_search_documents_document"})
 """Objects created by a migration that the query-side metadata does not describe (see step 3 above)."""
 
 # The bookkeeping table, created before version 1 (frozen like the rest).

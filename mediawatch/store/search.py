@@ -1,0 +1,431 @@
+"""The full-text index of articles and the story search over it, on SQLite (FTS5) and PostgreSQL (tsvector).
+
+Both backends index the same tokens, made in Python by :mod:`mediawatch.textsearch` (folded, stemmed,
+tagged with the article's language), and answer the same tree (:class:`~mediawatch.textsearch.Node`):
+an FTS5 ``MATCH`` expression on SQLite, a ``tsquery`` literal on PostgreSQL. Neither backend stems,
+folds or drops stop words itself, so a query finds the same articles on both (tests/test_search.py).
+
+Keeping the index current: :meth:`SearchRecords.reindex_pending` indexes every collected article that has
+no index entry yet, or whose language or analyser changed since (``search_marks``), in batches of one
+transaction each (document and mark together): a killed run leaves no half-indexed article and the next
+call carries on. The classify stage calls it after saving classifications (the article's language is
+final then).
+"""
+
+from __future__ import annotations
+
+import enum
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any, Protocol
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection
+
+from mediawatch.store import schema as t
+from mediawatch.store.core import Database, utcnow
+from mediawatch.textsearch import (
+    ANALYZER,
+    TAGS,
+    AnyOf,
+    Node,
+    Term,
+    index_language,
+    positioned_tokens,
+)
+from mediawatch.types import ArticleState
+
+__all__ = [
+    "FoundArticle",
+    "FoundStory",
+    "RelevanceState",
+    "SearchFilters",
+    "SearchPage",
+    "SearchRecords",
+    "SearchStore",
+    "fts5_query",
+    "tsquery",
+]
+
+FIELDS = ("title", "lead", "body", "outlet", "author")
+
+class RelevanceState(enum.StrEnum):
+    """The classifier's verdict as the watch shows it: an unsure article is neither of the others."""
+
+    RELEVANT = "relevant"
+    UNSURE = "unsure"
+    NOT_RELEVANT = "not_relevant"
+
+
+@dataclass(frozen=True, slots=True)
+class SearchFilters:
+    since: datetime | None = None  # published (else discovered) at or after
+    until: datetime | None = None  # ... and before
+    language: str | None = None
+    theme: str | None = None
+    region: str | None = None
+    source: str | None = None  # a source id
+    states: tuple[RelevanceState, ...] = ()  # any of these; () = all, unclassified included
+
+
+@dataclass(frozen=True, slots=True)
+class FoundArticle:
+    id: int
+    title: str
+    url: str
+    outlet: str
+    language: str
+    published: datetime | None
+    state: RelevanceState | None  # None: not classified yet
+    matched: bool  # False: in the story, but not itself matching the search and filters
+
+
+@dataclass(frozen=True, slots=True)
+class FoundStory:
+    id: int
+    latest: datetime  # newest matching article
+    articles: tuple[FoundArticle, ...]  # matching ones first, each group newest first
+
+
+@dataclass(frozen=True, slots=True)
+class SearchPage:
+    stories: tuple[FoundStory, ...]
+    more: bool  # there are stories after this page
+
+
+class SearchStore(Protocol):
+    """What the watch stage needs of the store for search (the stages are typed against this)."""
+
+    def index_articles(self, ids: Sequence[int]) -> int: ...
+
+    def reindex_pending(self, batch: int = 500) -> int: ...
+
+    def search_stories(
+        self, query: Node, filters: SearchFilters = ..., *, limit: int = 50, offset: int = 0
+    ) -> SearchPage: ...
+
+
+# -- query rendering ------------------------------------------------------------------------------------
+def _fts5_string(tokens: Sequence[str]) -> str:
+    # tokens are letters, digits and "_" (textsearch.words); quoting anyway keeps a future change safe
+    return '"' + " ".join(tokens).replace('"', '""') + '"'
+
+
+def _lexeme(token: str) -> str:
+    return "'" + token.replace("\\", "\\\\").replace("'", "''") + "'"
+
+
+def fts5_query(node: Node, tags: Sequence[str] = TAGS) -> str:
+    """An FTS5 MATCH expression, fully parenthesised (no reliance on FTS5's operator precedence)."""
+    if isinstance(node, Term):
+        phrases = [_fts5_string(seq) + (" *" if node.prefix else "") for seq in node.variants(tags)]
+        return phrases[0] if len(phrases) == 1 else "(" + " OR ".join(phrases) + ")"
+    if isinstance(node, AnyOf):
+        return "(" + " OR ".join(fts5_query(o, tags) for o in node.options) + ")"
+    included = " AND ".join(fts5_query(i, tags) for i in node.include)
+    if not node.exclude:
+        return f"({included})"
+    excluded = " OR ".join(fts5_query(e, tags) for e in node.exclude)
+    return f"(({included}) NOT ({excluded}))"
+
+
+def tsquery(node: Node, tags: Sequence[str] = TAGS) -> str:
+    """A ``tsquery`` literal (cast, never passed through to_tsquery: PostgreSQL must not re-analyse it)."""
+    if isinstance(node, Term):
+        phrases = []
+        for seq in node.variants(tags):
+            lexemes = [_lexeme(token) for token in seq]
+            if node.prefix:
+                lexemes[-1] += ":*"
+            phrases.append(" <-> ".join(lexemes))
+        return "(" + " | ".join(f"({p})" for p in phrases) + ")"
+    if isinstance(node, AnyOf):
+        return "(" + " | ".join(tsquery(o, tags) for o in node.options) + ")"
+    parts = [tsquery(i, tags) for i in node.include]
+    parts += [f"!{tsquery(e, tags)}" for e in node.exclude]
+    return "(" + " & ".join(parts) + ")"
+
+
+def _tsvector(fields: Sequence[str], tag: str) -> str:
+    positions: dict[str, list[int]] = defaultdict(list)
+    for start, tokens in positioned_tokens(fields, tag):
+        for offset, token in enumerate(tokens):
+            positions[token].append(start + offset)
+    return " ".join(f"{_lexeme(token)}:{','.join(map(str, where))}" for token, where in positions.items())
+
+
+def _state(row: Any) -> RelevanceState | None:
+    if row.relevant is None:
+        return None
+    if row.uncertain:
+        return RelevanceState.UNSURE
+    return RelevanceState.RELEVANT if row.relevant else RelevanceState.NOT_RELEVANT
+
+
+def _json_has(column: sa.ColumnElement[Any], value: str) -> sa.ColumnElement[bool]:
+    # themes/regions are JSON lists of plain identifiers ('["policy", "science"]'): a quoted match is exact
+    return column.like(f'%"{value}"%')
+
+
+# -- the repository ---------------------------------------------------------------------------------
+class SearchRecords(Database):
+    """Mixed into :class:`~mediawatch.store.Store`: the search index and the story search."""
+
+    def index_articles(self, ids: Sequence[int]) -> int:
+        """(Re)index these articles in one transaction; pending (not yet fetched) ones are skipped."""
+        if not ids:
+            return 0
+        a = t.articles
+        outlet = (
+            sa.select(t.sources.c.name)
+            .join(t.article_sources, t.article_sources.c.source_id == t.sources.c.id)
+            .where(t.article_sources.c.article_id == a.c.id)
+            .order_by(t.article_sources.c.discovered)
+            .limit(1)
+            .scalar_subquery()
+        )
+        query = sa.select(
+            a.c.id, a.c.title, a.c.summary, a.c.text, a.c.sitename, a.c.author, a.c.language,
+            outlet.label("source_name"),
+        ).where(a.c.id.in_(list(ids)), a.c.state != ArticleState.PENDING.value)  # fmt: skip
+        now = utcnow()
+        with self._tx() as conn:
+            rows = conn.execute(query).all()
+            found = [r.id for r in rows]
+            if not found:
+                return 0
+            conn.execute(sa.delete(t.search_marks).where(t.search_marks.c.article_id.in_(found)))
+            sqlite = self.dialect == "sqlite"
+            if sqlite:
+                conn.execute(
+                    sa.text("DELETE FROM search_documents WHERE rowid IN :ids").bindparams(
+                        sa.bindparam("ids", expanding=True)
+                    ),
+                    {"ids": found},
+                )
+            else:
+                conn.execute(
+                    sa.text("DELETE FROM search_documents WHERE article_id IN :ids").bindparams(
+                        sa.bindparam("ids", expanding=True)
+                    ),
+                    {"ids": found},
+                )
+            documents = []
+            for r in rows:
+                fields = (r.title, r.summary, r.text, r.sitename or r.source_name or "", r.author)
+                tag = index_language(r.language)
+                if sqlite:
+                    doc: dict[str, Any] = {"id": r.id}
+                    for name, (_, tokens) in zip(FIELDS, positioned_tokens(fields, tag), strict=True):
+                        doc[name] = " ".join(tokens)
+                else:
+                    doc = {"id": r.id, "document": _tsvector(fields, tag)}
+                documents.append(doc)
+            if sqlite:
+                insert = (
+                    "INSERT INTO search_documents (rowid, title, lead, body, outlet, author)"
+                    " VALUES (:id, :title, :lead, :body, :outlet, :author)"
+                )
+            else:
+                insert = (
+                    "INSERT INTO search_documents (article_id, document)"
+                    " VALUES (:id, CAST(:document AS tsvector))"
+                )
+            conn.execute(sa.text(insert), documents)
+            conn.execute(
+                sa.insert(t.search_marks),
+                [
+                    {"article_id": r.id, "language": r.language, "analyzer": ANALYZER, "indexed_at": now}
+                    for r in rows
+                ],
+            )
+        return len(found)
+
+    def reindex_pending(self, batch: int = 500) -> int:
+        """Index what is missing or stale (language or analyser changed), batch by batch; the count."""
+        a, k = t.articles, t.search_marks
+        query = (
+            sa.select(a.c.id)
+            .outerjoin(k, k.c.article_id == a.c.id)
+            .where(
+                a.c.state != ArticleState.PENDING.value,
+                sa.or_(k.c.article_id.is_(None), k.c.language != a.c.language, k.c.analyzer != ANALYZER),
+            )
+            .order_by(a.c.id)
+            .limit(batch)
+        )
+        done = 0
+        while True:
+            with self._tx() as conn:
+                ids = list(conn.execute(query).scalars())
+            if not ids:
+                break
+            done += SearchRecords.index_articles(self, ids)
+        if self.dialect == "sqlite":
+            # a merged-away article's marks went with it (ON DELETE CASCADE); FTS5 rows have no foreign key
+            with self._tx() as conn:
+                orphans = "rowid NOT IN (SELECT article_id FROM search_marks)"
+                conn.execute(sa.text(f"DELETE FROM search_documents WHERE {orphans}"))
+        return done
+
+    def search_stories(
+        self, query: Node, filters: SearchFilters = SearchFilters(), *, limit: int = 50, offset: int = 0
+    ) -> SearchPage:
+        """Stories with an article matching ``query`` and ``filters``, newest first (by their newest
+        matching article), with all their articles; an article outside any story is a story alone."""
+        a, c, m = t.articles, t.classifications, t.story_members
+        tags = [index_language(filters.language)] if filters.language else list(TAGS)
+        matched: sa.Select[Any]
+        if self.dialect == "sqlite":
+            matched = (
+                sa.select(sa.literal_column("rowid"))
+                .select_from(sa.text("search_documents"))
+                .where(sa.text("search_documents MATCH :fts").bindparams(fts=fts5_query(query, tags)))
+            )
+        else:
+            matched = (
+                sa.select(sa.literal_column("article_id"))
+                .select_from(sa.text("search_documents"))
+                .where(sa.text("document @@ CAST(:tsq AS tsquery)").bindparams(tsq=tsquery(query, tags)))
+            )
+        stamp = sa.func.coalesce(a.c.published, a.c.discovered)
+        story = sa.func.coalesce(m.c.story_id, a.c.id)
+        # Only the joins this search needs: each costs an index lookup per matching article.
+        joined = a.outerjoin(m, m.c.article_id == a.c.id)
+        if filters.states or filters.theme or filters.region:
+            joined = joined.outerjoin(c, c.c.article_id == a.c.id)
+        conditions = [a.c.id.in_(matched), a.c.state != ArticleState.PENDING.value]
+        if self.dialect == "sqlite":
+            # an FTS5 row outlives its article (no foreign key): only a marked article is really indexed
+            conditions.append(sa.exists().where(t.search_marks.c.article_id == a.c.id))
+        hits = (
+            sa.select(a.c.id.label("article_id"), story.label("story_id"), stamp.label("stamp"))
+            .select_from(joined)
+            .where(*conditions, *_filter_clauses(filters, a, c, stamp))
+        ).cte("hits")
+        latest = sa.func.max(hits.c.stamp).label("latest")
+        page = (
+            sa.select(hits.c.story_id, latest)
+            .group_by(hits.c.story_id)
+            .order_by(latest.desc(), hits.c.story_id.desc())
+            .limit(limit + 1)
+            .offset(offset)
+        ).cte("page")
+        found = sa.select(hits.c.article_id, page.c.story_id, page.c.latest).join(
+            page, page.c.story_id == hits.c.story_id
+        )
+        with self._tx() as conn:
+            if self.dialect == "postgresql":
+                # The planner prices a sequential scan of search_documents by its main table, which is tiny:
+                # the tsvectors live in TOAST, and reading them all costs 40x the GIN index (measured by
+                # bench/search_bench.py). Every other table here is reached by primary key anyway.
+                conn.execute(sa.text("SET LOCAL enable_seqscan = off"))
+            rows = conn.execute(found).all()
+            latest_of: dict[int, datetime] = {}
+            matching: set[int] = set()
+            for r in rows:
+                latest_of[r.story_id] = r.latest
+                matching.add(r.article_id)
+            order = sorted(latest_of, key=lambda s: (latest_of[s], s), reverse=True)
+            more = len(order) > limit
+            order = order[:limit]
+            articles = _story_articles(conn, order) if order else {}
+        stories = []
+        for story_id in order:
+            members = [
+                FoundArticle(
+                    id=r.id,
+                    title=r.title,
+                    url=r.url,
+                    outlet=r.sitename or r.source_name or "",
+                    language=r.language,
+                    published=r.published,
+                    state=_state(r),
+                    matched=r.id in matching,
+                )
+                for r in articles.get(story_id, [])
+            ]
+            members.sort(key=lambda f: (not f.matched, -(f.published or _EPOCH).timestamp(), f.id))
+            stories.append(
+                FoundStory(id=story_id, latest=_aware(latest_of[story_id]), articles=tuple(members))
+            )
+        return SearchPage(tuple(stories), more)
+
+
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
+
+def _aware(value: datetime) -> datetime:
+    # max() over a TypeDecorator column comes back as the driver gives it (SQLite: a naive string parse)
+    if isinstance(value, str):
+        value = datetime.fromisoformat(value)
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+def _filter_clauses(
+    filters: SearchFilters, a: sa.Table, c: sa.Table, stamp: sa.ColumnElement[Any]
+) -> list[sa.ColumnElement[bool]]:
+    clauses: list[sa.ColumnElement[bool]] = []
+    if filters.since is not None:
+        clauses.append(stamp >= filters.since)
+    if filters.until is not None:
+        clauses.append(stamp < filters.until)
+    if filters.language:
+        clauses.append(a.c.language == filters.language)
+    if filters.theme:
+        clauses.append(_json_has(c.c.themes, filters.theme))
+    if filters.region:
+        clauses.append(_json_has(c.c.regions, filters.region))
+    if filters.source:
+        clauses.append(
+            sa.exists().where(
+                t.article_sources.c.article_id == a.c.id, t.article_sources.c.source_id == filters.source
+            )
+        )
+    if filters.states:
+        wanted = set(filters.states)
+        options: list[sa.ColumnElement[bool]] = []
+        if RelevanceState.UNSURE in wanted:
+            options.append(c.c.uncertain.is_(True))
+        if RelevanceState.RELEVANT in wanted:
+            options.append(sa.and_(c.c.uncertain.is_(False), c.c.relevant.is_(True)))
+        if RelevanceState.NOT_RELEVANT in wanted:
+            options.append(sa.and_(c.c.uncertain.is_(False), c.c.relevant.is_(False)))
+        clauses.append(sa.or_(*options))
+    return clauses
+
+
+def _story_articles(conn: Connection, story_ids: Sequence[int]) -> dict[int, list[Any]]:
+    """Every article of these stories (members, or the lone article a story id names)."""
+    a, c, m = t.articles, t.classifications, t.story_members
+    source_name = (
+        sa.select(t.sources.c.name)
+        .join(t.article_sources, t.article_sources.c.source_id == t.sources.c.id)
+        .where(t.article_sources.c.article_id == a.c.id)
+        .order_by(t.article_sources.c.discovered)
+        .limit(1)
+        .scalar_subquery()
+    )
+    columns = (
+        a.c.id, a.c.title, a.c.url, a.c.sitename, a.c.language, a.c.published,
+        c.c.relevant, c.c.uncertain, source_name.label("source_name"),
+    )  # fmt: skip
+    ids = list(story_ids)
+    # two queries, each on an index (story_members.story_id, articles.id), rather than one OR over both
+    members = (
+        sa.select(*columns, m.c.story_id.label("story_id"))
+        .select_from(m.join(a, a.c.id == m.c.article_id).outerjoin(c, c.c.article_id == a.c.id))
+        .where(m.c.story_id.in_(ids))
+    )
+    alone = (
+        sa.select(*columns, a.c.id.label("story_id"))
+        .select_from(a.outerjoin(c, c.c.article_id == a.c.id))
+        .where(a.c.id.in_(ids), ~sa.exists().where(m.c.article_id == a.c.id))
+    )
+    grouped: dict[int, list[Any]] = defaultdict(list)
+    for query in (members, alone):
+        for row in conn.execute(query):
+            grouped[row.story_id].append(row)
+    return grouped

@@ -1,0 +1,143 @@
+"""Search as the CLI and the web app call it: the query parsed, the filters checked, the stories found.
+
+``search_stories(store, 'sols "carbone organique" -océan', make_filters(language="fr"))`` gives a page of
+stories; :func:`story_record` makes one a JSON object, :func:`story_lines` text for a person.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime
+from typing import Any
+
+from mediawatch.errors import ConfigError
+from mediawatch.i18n import catalogue, t, tn
+from mediawatch.store.search import (
+    FoundStory,
+    RelevanceState,
+    SearchFilters,
+    SearchPage,
+    SearchStore,
+)
+from mediawatch.types import Region, Theme
+from mediawatch.watch.query import parse
+
+__all__ = ["make_filters", "search_stories", "story_lines", "story_record"]
+
+MAX_LIMIT = 500
+LANGUAGE_KEY_PREFIX = "render.language."  # the language names of the render catalogue
+
+
+def make_filters(
+    *,
+    since: datetime | None = None,
+    until: datetime | None = None,
+    language: str | None = None,
+    theme: str | None = None,
+    region: str | None = None,
+    source: str | None = None,
+    states: Iterable[str] = (),
+) -> SearchFilters:
+    """Filters from what a person typed; a value that is not one of the known ones is a ConfigError."""
+    if theme and theme not in set(Theme):
+        raise ConfigError(t("search.filter.unknown_theme", None, value=repr(theme), known=_known(Theme)))
+    if region and region not in set(Region):
+        raise ConfigError(t("search.filter.unknown_region", None, value=repr(region), known=_known(Region)))
+    chosen = []
+    for state in states:
+        if state not in set(RelevanceState):
+            known = _known(RelevanceState)
+            raise ConfigError(t("search.filter.unknown_state", None, value=repr(state), known=known))
+        chosen.append(RelevanceState(state))
+    if since is not None and until is not None and until <= since:
+        raise ConfigError(
+            t("search.filter.until_before_since", None, since=since.isoformat(), until=until.isoformat())
+        )
+    return SearchFilters(
+        since=since,
+        until=until,
+        language=(language or "").strip().lower() or None,
+        theme=theme or None,
+        region=region or None,
+        source=source or None,
+        states=tuple(dict.fromkeys(chosen)),
+    )
+
+
+def _known(values: Iterable[str]) -> str:
+    return ", ".join(str(v) for v in values)
+
+
+def search_stories(
+    store: SearchStore, query: str, filters: SearchFilters | None = None, *, limit: int = 50, offset: int = 0
+) -> SearchPage:
+    """The stories matching ``query`` (the syntax of :mod:`mediawatch.watch.query`), newest first."""
+    node = parse(query)
+    limit = max(1, min(limit, MAX_LIMIT))
+    return store.search_stories(node, filters or SearchFilters(), limit=limit, offset=max(0, offset))
+
+
+def _when(value: datetime | None) -> str | None:
+    return value.isoformat() if value is not None else None
+
+
+def story_record(story: FoundStory) -> dict[str, Any]:
+    """One story as a JSON object (``--json``; field names are an interface, never translated)."""
+    return {
+        "story_id": story.id,
+        "latest": _when(story.latest),
+        "outlets": list(dict.fromkeys(a.outlet for a in story.articles if a.outlet)),
+        "languages": list(dict.fromkeys(a.language for a in story.articles if a.language)),
+        "articles": [
+            {
+                "id": a.id,
+                "title": a.title,
+                "url": a.url,
+                "outlet": a.outlet,
+                "language": a.language,
+                "published": _when(a.published),
+                "state": str(a.state) if a.state else None,
+                "matched": a.matched,
+            }
+            for a in story.articles
+        ],
+    }
+
+
+def language_name(code: str, lang: str) -> str:
+    """A language in words (``fr`` -> "French"); an unknown code as it is, upper-case."""
+    key = LANGUAGE_KEY_PREFIX + code.lower()
+    return t(key, lang) if code and key in catalogue(lang) else (code.upper() or "?")
+
+
+_STATE_KEYS = {
+    RelevanceState.RELEVANT: "search.state.relevant",
+    RelevanceState.UNSURE: "search.state.unsure",
+    RelevanceState.NOT_RELEVANT: "search.state.not_relevant",
+}
+
+
+def story_lines(page: SearchPage, lang: str, offset: int = 0) -> list[str]:
+    """The page for a person: a line per story, then its articles (date, outlet, language, state, title,
+    link); the non-matching members of a story are marked with ``·`` instead of ``*``."""
+    if not page.stories:
+        return [t("search.cli.none", lang)]
+    lines: list[str] = []
+    for story in page.stories:
+        languages = ", ".join(
+            language_name(code, lang) for code in dict.fromkeys(a.language for a in story.articles)
+        )
+        latest = story.latest.date().isoformat()
+        lines.append(
+            tn("search.cli.story", len(story.articles), lang, id=story.id, latest=latest, languages=languages)
+        )
+        for a in story.articles:
+            when = a.published.date().isoformat() if a.published else t("search.cli.unknown_date", lang)
+            state = t(_STATE_KEYS[a.state], lang) if a.state else t("search.state.unclassified", lang)
+            mark = "*" if a.matched else "·"
+            lines.append(f"  {mark} {when}  {a.outlet or '-'}  [{language_name(a.language, lang)}, {state}]")
+            lines.append(f"      {a.title}")
+            lines.append(f"      {a.url}")
+    if page.more:
+        lines.append(t("search.cli.more", lang, offset=offset + len(page.stories)))
+    return lines

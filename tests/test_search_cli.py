@@ -1,0 +1,108 @@
+"""`mediawatch articles search`: JSON per story, readable text in the user's language, clear errors."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from click.testing import CliRunner
+from search_samples import STORY, fill
+
+from mediawatch.cli import cli
+from mediawatch.store import open_store
+
+
+@pytest.fixture
+def search(tmp_path, monkeypatch, db_url):
+    (tmp_path / "empty.toml").write_text("", encoding="utf-8")
+    monkeypatch.setenv("MEDIAWATCH_CONFIG", str(tmp_path / "empty.toml"))
+    store = open_store(db_url)
+    ids = fill(store)
+    store.close()
+    runner = CliRunner()
+
+    def invoke(*args: str):
+        return runner.invoke(cli, ["--db", db_url, *args], catch_exceptions=False)
+
+    invoke.ids = ids  # type: ignore[attr-defined]
+    return invoke
+
+
+def test_json_gives_one_object_per_story_with_its_articles(search):
+    ids = search.ids
+    result = search("articles", "search", "sols OR suelo", "--json")
+    assert result.exit_code == 0, result.output
+    stories = [json.loads(line) for line in result.output.splitlines()]
+    assert [s["story_id"] for s in stories] == [ids["fr1"], ids["fr2"], ids["es2"]]
+    first = stories[0]
+    assert first["languages"] == ["fr", "es", "en"]  # matching articles first
+    assert first["outlets"] == ["Le Monde", "El País", "The Guardian"]
+    assert {a["id"] for a in first["articles"]} == {ids[k] for k in STORY}
+    article = first["articles"][0]
+    assert set(article) == {"id", "title", "url", "outlet", "language", "published", "state", "matched"}
+    assert article["title"] == "Les sols vivants stockent le carbone"
+    assert article["url"] == "https://news.example/fr1"
+    assert (article["language"], article["state"], article["matched"]) == ("fr", "relevant", True)
+    assert article["published"].startswith("2026-02-28T12:00:00")
+    assert stories[1]["articles"][0]["state"] == "unsure"
+
+
+def test_filters_and_paging(search):
+    ids = search.ids
+    result = search(
+        "articles",
+        "search",
+        "carbon",
+        "--lang",
+        "es",
+        "--state",
+        "unsure",
+        "--state",
+        "not_relevant",
+        "--json",
+    )
+    assert [json.loads(line)["story_id"] for line in result.output.splitlines()] == [ids["es2"], ids["es3"]]
+    result = search(
+        "articles", "search", "carbon", "--theme", "policy", "--region", "latin_america", "--json"
+    )
+    assert [json.loads(line)["story_id"] for line in result.output.splitlines()] == [ids["es2"]]
+    result = search("articles", "search", "carbon", "--source", "agri", "--until", "2026-02-26", "--json")
+    assert [json.loads(line)["story_id"] for line in result.output.splitlines()] == [ids["es2"]]
+    result = search("articles", "search", "carbon", "--limit", "2")
+    assert result.exit_code == 0
+    assert "More stories follow: add --offset 2 to see them." in result.output
+
+
+def test_text_output_speaks_the_users_language(search):
+    result = search("--lang", "fr", "articles", "search", "sols", "--since", "2026-02-27")
+    assert result.exit_code == 0, result.output
+    lines = result.output.splitlines()
+    s = search.ids["fr1"]
+    assert lines[0] == f"Sujet {s} : 3 articles, le plus récent du 2026-02-28 (français, anglais, espagnol)"
+    assert "  * 2026-02-28  Le Monde  [français, pertinent]" in lines
+    assert "  · 2026-02-28  The Guardian  [anglais, pertinent]" in lines
+    assert any(line.startswith(f"Sujet {search.ids['fr2']} : 1 article,") for line in lines)
+    result = search("--lang", "es", "articles", "search", "azote")
+    assert result.output.strip() == "Ninguna noticia corresponde a esta búsqueda."
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["articles", "search", 'carbone "du sol'], 'error: a quotation mark is not closed: "du sol'),
+        (["articles", "search", "--", "-océan"], "error: the search only leaves things out"),
+        (["--lang", "fr", "articles", "search", "sol -"], "erreur : un signe moins doit être suivi"),
+        (["--lang", "es", "articles", "search", "x" * 501], "error: la búsqueda es demasiado larga (501"),
+        (["articles", "search", "sol", "--theme", "weather"], "error: 'weather' is not a theme (choose from"),
+        (["articles", "search", "sol", "--state", "maybe"], "error: 'maybe' is not a relevance state"),
+        (
+            ["articles", "search", "sol", "--since", "2026-03-01", "--until", "2026-02-01"],
+            "error: the period ends",
+        ),
+    ],
+)
+def test_bad_input_is_a_readable_message_not_a_traceback(search, args, message):
+    result = search(*args)
+    assert result.exit_code == 2
+    assert result.output.startswith(message), result.output
+    assert "Traceback" not in result.output
