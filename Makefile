@@ -4,9 +4,11 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 LOCK := requirements.lock
-# Debian packages the tests run for real: the browser of the browser tests, the TLS reverse proxy of the
-# journey tests, the throwaway PostgreSQL server, openssl for test keys.
-SYSTEM_PACKAGES := chromium nginx-light postgresql openssl
+# Debian packages: the browser of the browser tests, the TLS reverse proxy of the journey tests, the
+# throwaway PostgreSQL server, openssl for test keys; pango, harfbuzz, fontconfig and a font for the
+# printed (PDF) press review, which WeasyPrint lays out through them.
+SYSTEM_PACKAGES := chromium nginx-light postgresql openssl \
+  libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 libfontconfig1 fonts-dejavu-core
 # pytest-xdist workers; "auto" is one per core
 JOBS ?= auto
 
@@ -64,6 +66,7 @@ bench: setup
 	$(BIN)/python -m bench.stories_bench --modes batch
 	$(BIN)/python -m bench.compose_render_bench
 	$(BIN)/python -m bench.send_bench
+	$(BIN)/python -m bench.search_bench
 
 serve: setup
 	$(BIN)/mediawatch serve
