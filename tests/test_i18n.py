@@ -18,7 +18,7 @@ PACKAGE = ROOT / "mediawatch"
 
 # t("key"...), t('key'...), also as i18n.t(...); the key must be a literal for this scan to see it.
 T_CALL = re.compile(r"""(?<![\w.])(?:i18n\.)?t\(\s*(?:f?)(["'])([A-Za-z0-9_.\-]+)\1""")
-# Keys built at run time: a literal prefix plus a fixed set of names (cli_views._table's headers).
+# Keys built at run time: a literal prefix plus a fixed set of names (cli/views.py: _table's headers).
 DYNAMIC_PREFIX = re.compile(r"""(?<![\w.])t\(\s*f(["'])([A-Za-z0-9_.\-]*)\{""")
 
 LOCALE_VARS = ("MEDIAWATCH_LANG", "LC_ALL", "LC_MESSAGES", "LANG")
@@ -127,7 +127,7 @@ def test_dynamic_keys_are_only_column_headers():
 
 
 def test_all_column_headers_used_exist():
-    source = (PACKAGE / "cli_views.py").read_text(encoding="utf-8")
+    source = (PACKAGE / "cli" / "views.py").read_text(encoding="utf-8")
     # every tuple of column names handed to _table(...)
     names = set()
     for block in re.findall(r"columns = \(([^)]*)\)|_table\([^(]*\(([^)]*)\)", source):

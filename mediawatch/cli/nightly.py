@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 import click
 import sqlalchemy as sa
 
-from mediawatch.cli import Context, cli, parse_since
+from mediawatch.cli.context import Context, parse_since
 from mediawatch.config import database_url, masked_url, scrub_password
 from mediawatch.errors import ConfigError, LockedError, MediawatchError, StorageError
 from mediawatch.i18n import t
@@ -29,7 +29,7 @@ def _open(obj: Context) -> Store:
         raise StorageError(f"cannot open {where!r}: {scrub_password(str(cause), url)}") from None
 
 
-@cli.command()
+@click.command()
 @click.option(
     "--no-collect", is_flag=True, help="Skip collection: classify, compose, render and notify only."
 )
