@@ -10,7 +10,7 @@ from click.testing import CliRunner
 
 import mediawatch.i18n as i18n
 from mediawatch.cli import cli
-from mediawatch.errors import ConfigError
+from mediawatch.errors import ConfigError, TranslationError
 from mediawatch.i18n import LANGUAGES, catalogue, fields_of, t, ui_language
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -148,9 +148,9 @@ def test_fallback_to_english_and_strict_mode(monkeypatch):
     assert t("common.never", "fr") == "never"
     assert t("no.such.key", "fr") == "no.such.key"
     monkeypatch.setenv("MEDIAWATCH_I18N_STRICT", "1")
-    with pytest.raises(KeyError, match="common.never"):
+    with pytest.raises(TranslationError, match="common.never"):
         t("common.never", "fr")
-    with pytest.raises(KeyError, match="does not format"):
+    with pytest.raises(TranslationError, match="does not format"):
         t("title.classified", "en", wrong=1)
 
 

@@ -13,8 +13,6 @@ from mediawatch.i18n import t, tn
 from mediawatch.review.workflow import Permission
 from mediawatch.types import Publication
 
-EXIT_NOTHING_TO_COMPOSE = 5  # no issue created: nothing relevant in the period, or all already told
-
 
 def _system_or_editor(obj: Context, name: str) -> str:
     """``--as`` of compose and translate: empty (the system acts) or a user who may edit."""
@@ -69,7 +67,7 @@ def compose(
         )
     except NothingToCompose as exc:  # not a mistake, but the draft asked for does not exist
         click.echo(str(exc), err=True)
-        sys.exit(EXIT_NOTHING_TO_COMPOSE)
+        sys.exit(exc.exit_code)
     if as_json:
         click.echo(
             json.dumps(

@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 import click
 
 from mediawatch.config import Settings, database_url
-from mediawatch.errors import LockedError, MediawatchError
+from mediawatch.errors import ConfigError, LockedError, MediawatchError
 from mediawatch.i18n import t, ui_language
 from mediawatch.store import Store, open_store
 
@@ -30,11 +30,13 @@ if TYPE_CHECKING:
 
 F = TypeVar("F", bound=Callable[..., Any])
 
+# An error exits with its class's code (``exit_code``, the table in mediawatch/errors.py); these name the
+# outcomes that are not an error of one class.
 EXIT_OK = 0
-EXIT_ERROR = 1
-EXIT_USAGE = 2
-EXIT_LOCKED = 3
-EXIT_SOURCES_FAILED = 4
+EXIT_ERROR = 1  # not finished (messages still queued, a stage or a line failed): the same command goes on
+EXIT_USAGE = ConfigError.exit_code  # refused (an address on the suppression list)
+EXIT_LOCKED = LockedError.exit_code
+EXIT_SOURCES_FAILED = 4  # part of a batch failed (sources, rows of an import); the rest was done
 
 
 class Context:
@@ -64,18 +66,17 @@ def current_lang() -> str:
 
 
 def handle_errors(func: F) -> F:
-    """Bad input and known failures become a one-line message and an exit code, never a traceback."""
+    """Bad input and known failures become a one-line message and the error class's exit code, never a
+    traceback."""
 
     @functools.wraps(func)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         try:
             return func(*args, **kwargs)
-        except LockedError as exc:
-            click.echo(t("error.prefix", current_lang(), message=exc), err=True)
-            sys.exit(EXIT_LOCKED)
         except MediawatchError as exc:
-            click.echo(t("error.prefix", current_lang(), message=exc), err=True)
-            sys.exit(EXIT_USAGE)
+            lang = current_lang()
+            click.echo(t("error.prefix", lang, message=exc.translated(lang)), err=True)
+            sys.exit(exc.exit_code)
         except OSError as exc:
             # A file the command reads or writes that no code path above turned into a message: say
             # which and why, in the user's language, rather than a traceback.

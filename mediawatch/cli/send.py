@@ -13,7 +13,6 @@ import click
 
 from mediawatch.cli.context import (
     EXIT_ERROR,
-    EXIT_USAGE,
     Context,
     handle_errors,
 )
@@ -55,15 +54,13 @@ def send(
 
     Refused (with the reasons) unless review approved every edition as it renders now, and, for a
     scheduled issue, before its time (unless --now). Killed and run again, it goes on where it stopped.
-    Exit codes: 0 sent, 1 messages still queued (run again), 2 refused.
+    Exit codes: 0 sent, 1 messages still queued (run again), 2 refused, 3 another send of ISSUE is running.
     With --due (for a timer): 0 when nothing due is left, 1 when a due issue is not finished.
     """
-    from mediawatch.deliver.links import UnsafeLink
-    from mediawatch.deliver.send import NotSendable, NotYetDue, ServerUnreachable
+    from mediawatch.errors import ConfigError, NotSendable, NotYetDue
 
     if due == bool(issue) or (due and (show_status or dry_run or test_address or send_now)):
-        click.echo(t("error.prefix", obj.lang, message=t("deliver.cli.issue_or_due", obj.lang)), err=True)
-        sys.exit(EXIT_USAGE)
+        raise ConfigError(t("deliver.cli.issue_or_due", obj.lang))
     try:
         if due:
             _send_due(obj)
@@ -81,17 +78,11 @@ def send(
         click.echo(t("deliver.cli.refused", obj.lang, issue=issue), err=True)
         for reason in exc.reasons:
             click.echo(f"  - {reason}", err=True)
-        sys.exit(EXIT_USAGE)
+        sys.exit(exc.exit_code)
     except NotYetDue as exc:
         when = exc.when.strftime("%Y-%m-%d %H:%M UTC")
         click.echo(t("deliver.cli.not_yet_due", obj.lang, issue=exc.slug, when=when), err=True)
-        sys.exit(EXIT_USAGE)
-    except UnsafeLink as exc:
-        click.echo(t("error.prefix", obj.lang, message=exc.translated(obj.lang)), err=True)
-        sys.exit(EXIT_USAGE)
-    except ServerUnreachable as exc:  # not the user's mistake: the same command later goes on
-        click.echo(t("error.prefix", obj.lang, message=exc), err=True)
-        sys.exit(EXIT_ERROR)
+        sys.exit(exc.exit_code)
 
 
 _DUE_KEYS = {

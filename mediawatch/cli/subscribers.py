@@ -14,6 +14,7 @@ import click
 
 from mediawatch.cli.context import (
     EXIT_ERROR,
+    EXIT_SOURCES_FAILED,
     EXIT_USAGE,
     Context,
     handle_errors,
@@ -142,7 +143,7 @@ def subscribers_import(obj: Context, csv_file: str, double_opt_in: bool, wording
             err=True,
         )
     if report.bad:
-        sys.exit(4)
+        sys.exit(EXIT_SOURCES_FAILED)
 
 
 @subscribers_group.command("export-csv")

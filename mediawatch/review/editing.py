@@ -7,15 +7,8 @@ classifier learns from (``mediawatch retrain``).
 
 from __future__ import annotations
 
-from mediawatch.review.workflow import (
-    Permission,
-    ReasonKind,
-    Refused,
-    edit_refusal,
-    may,
-    reason,
-    refuse,
-)
+from mediawatch.errors import Refused
+from mediawatch.review.workflow import Permission, ReasonKind, edit_refusal, may, reason, refuse
 from mediawatch.store import Store
 from mediawatch.types import BlockKind, Comment, IssueContent, IssueItem, ItemStatus, TextOrigin, User
 

@@ -22,8 +22,8 @@ import sqlalchemy as sa
 from itsdangerous import BadSignature, URLSafeSerializer
 
 from mediawatch.config import Settings, database_url
-from mediawatch.errors import ConfigError
-from mediawatch.review.workflow import Forbidden, ReasonKind, Refused, reason
+from mediawatch.errors import ConfigError, Forbidden, Refused
+from mediawatch.review.workflow import ReasonKind, reason
 from mediawatch.store import Store
 from mediawatch.store.issues import coded_note
 
