@@ -30,6 +30,7 @@ from datetime import datetime
 from itertools import islice
 
 from mediawatch.collect.titles import title_key
+from mediawatch.errors import ConfigError, StorageError
 
 __all__ = [
     "DEFAULT_RULES",
@@ -282,14 +283,14 @@ class Features:
     def from_bytes(cls, data: bytes) -> Features:
         if not data or data[0] != SIGNATURE_VERSION:
             version = data[0] if data else None
-            raise ValueError(f"story signature version {version}, expected {SIGNATURE_VERSION}: recompute it")
+            raise StorageError(f"story signature version {version}, expected {SIGNATURE_VERSION}: recompute it")
         if len(data) < _HEAD_SIZE:
-            raise ValueError("truncated story signature")
+            raise StorageError("truncated story signature")
         _version, tkey, text_words, *sizes, n_lang = struct.unpack_from(_HEAD, data)
         body = array("I")
         body.frombytes(data[_HEAD_SIZE + n_lang :])
         if len(body) != sum(sizes) or len(data) != _HEAD_SIZE + n_lang + 4 * len(body):
-            raise ValueError("truncated story signature")
+            raise StorageError("truncated story signature")
         if sys.byteorder == "big":
             body.byteswap()
         sets: list[frozenset[int]] = []
@@ -496,7 +497,7 @@ class StoryIndex:
         rules: StoryRules | None = None,
     ) -> None:
         if num_perm < 2 or num_perm & (num_perm - 1):
-            raise ValueError(f"num_perm must be a power of two >= 2, not {num_perm}")
+            raise ConfigError(f"num_perm must be a power of two >= 2, not {num_perm}")
         self.rules = rules if rules is not None else replace(DEFAULT_RULES, threshold=threshold)
         self.num_perm = num_perm
         self.window_days = window_days
