@@ -283,7 +283,9 @@ class Features:
     def from_bytes(cls, data: bytes) -> Features:
         if not data or data[0] != SIGNATURE_VERSION:
             version = data[0] if data else None
-            raise StorageError(f"story signature version {version}, expected {SIGNATURE_VERSION}: recompute it")
+            raise StorageError(
+                f"story signature version {version}, expected {SIGNATURE_VERSION}: recompute it"
+            )
         if len(data) < _HEAD_SIZE:
             raise StorageError("truncated story signature")
         _version, tkey, text_words, *sizes, n_lang = struct.unpack_from(_HEAD, data)
