@@ -193,3 +193,15 @@ def test_an_error_with_a_reason_speaks_the_users_language_through_the_handler(tm
     assert result.exit_code == errors.InvalidInput.exit_code == 2
     assert "'not an email' no es una dirección de correo" in result.output
     assert "is not an email address" not in result.output
+
+
+def test_a_file_no_code_path_explained_exits_like_a_file_access_error(tmp_path):
+    @click.command()
+    @handle_errors
+    def fails() -> None:
+        (tmp_path / "no-such-folder" / "out.txt").read_text(encoding="utf-8")
+
+    result = CliRunner().invoke(fails, [])
+    assert result.exit_code == errors.FileAccessError.exit_code == 2, result.output
+    assert str(tmp_path / "no-such-folder" / "out.txt") in result.output
+    assert isinstance(result.exception, SystemExit)

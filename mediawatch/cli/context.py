@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 import click
 
 from mediawatch.config import Settings, database_url
-from mediawatch.errors import ConfigError, LockedError, MediawatchError
+from mediawatch.errors import ConfigError, FileAccessError, LockedError, MediawatchError
 from mediawatch.i18n import t, ui_language
 from mediawatch.store import Store, open_store
 
@@ -88,7 +88,7 @@ def handle_errors(func: F) -> F:
             reason = os_error_reason(exc, exc.filename, lang)
             message = t("file.cannot_use", lang, path=exc.filename, reason=reason)
             click.echo(t("error.prefix", lang, message=message), err=True)
-            sys.exit(EXIT_ERROR)
+            sys.exit(FileAccessError.exit_code)  # what it is: a file the user named cannot be used
 
     return wrapper  # type: ignore[return-value]
 
