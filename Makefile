@@ -51,6 +51,7 @@ lint: setup
 	$(BIN)/ruff check mediawatch tests bench
 	$(BIN)/mypy
 	$(BIN)/deptry mediawatch tests bench
+	$(BIN)/lint-imports
 
 eval: setup
 	$(BIN)/python -m mediawatch.classify.evaluate --set dev

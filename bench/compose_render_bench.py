@@ -27,12 +27,10 @@ from urllib.parse import parse_qs, urlsplit
 
 from mediawatch.classify.grouping import group_stories
 from mediawatch.classify.pipeline import classify_stored, load_classifier
-from mediawatch.collect.decide import SourceState
 from mediawatch.compose import compose_issue
 from mediawatch.config import Settings
 from mediawatch.render import render_edition
-from mediawatch.store import Store, open_store
-from mediawatch.store.store import NewEntry, PageOutcome
+from mediawatch.store import NewEntry, PageOutcome, Store, open_store
 from mediawatch.types import (
     Extracted,
     FetchEvent,
@@ -42,6 +40,7 @@ from mediawatch.types import (
     Region,
     Source,
     SourceKind,
+    SourceState,
 )
 
 LABELLED = Path(__file__).resolve().parents[1] / "tests" / "data" / "classify" / "test.jsonl"

@@ -64,7 +64,6 @@ def _free_port() -> int:
 # -- one run (child process) ----------------------------------------------------------------------------
 def _issue(store: Any, settings: Any) -> int:
     """A newsletter of 12 items in three sections, fr/en/es, approved (render fingerprints bound)."""
-    from mediawatch.collect.decide import SourceState
     from mediawatch.render import fingerprint, render_edition
     from mediawatch.store import NewEntry
     from mediawatch.store.issues import NewItem
@@ -78,6 +77,7 @@ def _issue(store: Any, settings: Any) -> int:
         Publication,
         Source,
         SourceKind,
+        SourceState,
         TextOrigin,
     )
 

@@ -141,6 +141,24 @@ class FetchEvent:
 
 
 @dataclass(frozen=True, slots=True)
+class SourceState:
+    """What the collector remembers of one source between runs."""
+
+    etag: str | None = None
+    last_modified: str | None = None
+    content_hash: str | None = None
+    polls_since_unconditional: int = 0
+    validators_trusted: bool = True
+    consecutive_failures: int = 0
+    last_status: FetchStatus | None = None
+    last_detail: str = ""
+    last_fetch: datetime | None = None
+    last_success: datetime | None = None
+    last_new_item: datetime | None = None
+    next_due: datetime | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class SourceHealth:
     source_id: str
     name: str

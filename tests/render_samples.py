@@ -12,7 +12,6 @@ from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from mediawatch.collect.decide import SourceState
 from mediawatch.store import NewEntry, Store
 from mediawatch.store.issues import NewItem
 from mediawatch.types import (
@@ -25,6 +24,7 @@ from mediawatch.types import (
     Publication,
     Source,
     SourceKind,
+    SourceState,
     TextOrigin,
 )
 

@@ -9,7 +9,6 @@ import itertools
 from datetime import UTC, datetime
 from pathlib import Path
 
-from mediawatch.collect.decide import SourceState
 from mediawatch.review.users import add_user
 from mediawatch.store import NewEntry, Store
 from mediawatch.store.issues import NewItem
@@ -22,6 +21,7 @@ from mediawatch.types import (
     Role,
     Source,
     SourceKind,
+    SourceState,
     TextOrigin,
 )
 

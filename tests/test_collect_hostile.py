@@ -25,7 +25,7 @@ from mediawatch.collect import decide
 from mediawatch.collect.pipeline import Collector, collect
 from mediawatch.collect.politeness import HostPacer, host_of
 from mediawatch.store import open_store
-from mediawatch.types import FetchStatus, PartialReason, Source, SourceKind
+from mediawatch.types import FetchStatus, PartialReason, Source, SourceKind, SourceState
 
 
 @pytest.fixture
@@ -80,7 +80,7 @@ def test_absurd_retry_after_is_clamped_to_seven_days_and_flagged(store, hostile_
 
 
 def test_backoff_of_a_source_failing_for_years_stays_bounded():
-    state = decide.SourceState(consecutive_failures=5000)
+    state = SourceState(consecutive_failures=5000)
     now = datetime(2026, 1, 1, tzinfo=UTC)
     after = decide.after_failure(
         state, now, FetchStatus.HTTP_5XX, "x", base_hours=1.0, max_hours=24.0, retry_after=float("inf")

@@ -5,12 +5,13 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from mediawatch.collect import decide
-from mediawatch.types import FetchStatus
+from mediawatch.store.sources import source_notes, stale_days
+from mediawatch.types import FetchStatus, SourceState
 
 NOW = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
 
 
-def polled(state: decide.SourceState, content_hash: str, etag: str = '"e1"') -> decide.SourceState:
+def polled(state: SourceState, content_hash: str, etag: str = '"e1"') -> SourceState:
     conditional = decide.conditional_validators(state, 3) != (None, None)
     return decide.after_content(
         state,
@@ -25,14 +26,14 @@ def polled(state: decide.SourceState, content_hash: str, etag: str = '"e1"') -> 
 
 
 def test_first_poll_is_unconditional_then_validators_are_sent():
-    state = decide.SourceState()
+    state = SourceState()
     assert decide.conditional_validators(state, 3) == (None, None)
     state = polled(state, "h1")
     assert decide.conditional_validators(state, 3) == ('"e1"', None)
 
 
 def test_every_third_poll_ignores_validators():
-    state = polled(decide.SourceState(), "h1")
+    state = polled(SourceState(), "h1")
     sent = []
     for _ in range(6):
         validators = decide.conditional_validators(state, 3)
@@ -46,7 +47,7 @@ def test_every_third_poll_ignores_validators():
 
 
 def test_lying_server_is_caught_and_no_longer_trusted():
-    state = polled(decide.SourceState(), "h1")
+    state = polled(SourceState(), "h1")
     # The content changed but the server keeps answering 304 to our ETag...
     state = decide.after_not_modified(state, NOW, FetchStatus.NOT_MODIFIED)
     state = decide.after_not_modified(state, NOW, FetchStatus.NOT_MODIFIED)
@@ -56,11 +57,11 @@ def test_lying_server_is_caught_and_no_longer_trusted():
     state = polled(state, "h2")
     assert not state.validators_trusted
     assert decide.conditional_validators(state, 3) == (None, None)
-    assert any("validators unreliable" in n for n in decide.source_notes(state, NOW, 14))
+    assert any("validators unreliable" in n for n in source_notes(state, NOW, 14))
 
 
 def test_changed_etag_with_changed_content_is_honest():
-    state = polled(decide.SourceState(), "h1")
+    state = polled(SourceState(), "h1")
     assert not decide.validators_lied(state, '"e2"', None, "h2")
     assert polled(state, "h2", etag='"e2"').validators_trusted
 
@@ -73,7 +74,7 @@ def test_backoff_grows_and_is_capped_never_infinite():
 
 def test_failure_sets_next_due_and_retry_after_wins_when_longer():
     state = decide.after_failure(
-        decide.SourceState(), NOW, FetchStatus.HTTP_5XX, "boom", base_hours=1, max_hours=24, retry_after=7200
+        SourceState(), NOW, FetchStatus.HTTP_5XX, "boom", base_hours=1, max_hours=24, retry_after=7200
     )
     assert state.consecutive_failures == 1
     assert state.next_due == NOW + timedelta(hours=2)
@@ -83,18 +84,18 @@ def test_failure_sets_next_due_and_retry_after_wins_when_longer():
 
 
 def test_failing_source_is_reported_not_dropped():
-    state = decide.SourceState()
+    state = SourceState()
     for _ in range(10):
         state = decide.after_failure(state, NOW, FetchStatus.TIMEOUT, "t", base_hours=1, max_hours=24)
     assert state.next_due is not None
     assert state.next_due <= NOW + timedelta(hours=24)
-    assert any("10 consecutive failures" in n for n in decide.source_notes(state, NOW, 14))
+    assert any("10 consecutive failures" in n for n in source_notes(state, NOW, 14))
 
 
 def test_staleness_note():
-    state = decide.SourceState(last_new_item=NOW - timedelta(days=20), last_success=NOW)
-    assert decide.stale_days(state, NOW) == 20
-    assert any("no new item in 20 days" in n for n in decide.source_notes(state, NOW, 14))
+    state = SourceState(last_new_item=NOW - timedelta(days=20), last_success=NOW)
+    assert stale_days(state, NOW) == 20
+    assert any("no new item in 20 days" in n for n in source_notes(state, NOW, 14))
 
 
 @pytest.mark.parametrize(

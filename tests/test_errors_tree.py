@@ -33,6 +33,7 @@ PRIVATE_CONTROL_FLOW = {
     "mediawatch.collect.netguard.AddressRefused",  # must be an OSError for aiohttp's resolver
     "mediawatch.sources.registry._Problem",  # turned into a RegistryError in its module
     "mediawatch.demo.server._Forbidden",  # the demo site's request handler answers 403
+    "mediawatch.web.base.FormExpired",  # werkzeug's BadRequest, for Flask's error handler
 }
 
 

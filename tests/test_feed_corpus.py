@@ -31,8 +31,8 @@ import pytest
 
 from mediawatch.collect.dates import parse_date
 from mediawatch.collect.feeds import ParsedFeed, parse_feed
-from mediawatch.collect.urls import canonical_url
 from mediawatch.errors import ParseError
+from mediawatch.identity import canonical_url
 from mediawatch.types import FetchStatus
 
 pytestmark = pytest.mark.corpus

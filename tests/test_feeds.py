@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 
 from mediawatch.collect.feeds import MAX_SUMMARY_CHARS, ParsedFeed, html_to_text, parse_feed
-from mediawatch.collect.titles import title_key
 from mediawatch.errors import ParseError
+from mediawatch.identity import title_key
 from mediawatch.types import FetchStatus
 
 DATA = Path(__file__).parent / "data" / "feeds"

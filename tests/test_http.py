@@ -12,19 +12,17 @@ import asyncio
 import gzip
 import http.client
 import shutil
-import socket
 import subprocess
 import tracemalloc
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
 from pathlib import Path
-from typing import Any
 
 import pytest
-from aiohttp.abc import AbstractResolver, ResolveResult
 from hostile_server import BOMB_SIZE, FEED_XML, HostileServer, Response, bomb
+from http_helpers import BASE, LIMIT, MiB, StaticResolver, free_port, get_error, run_get
 
 from mediawatch.collect.http import (
     ACCEPT_ENCODING,
@@ -33,108 +31,7 @@ from mediawatch.collect.http import (
     looks_like_bot_protection,
     parse_retry_after,
 )
-from mediawatch.collect.netguard import (
-    AddressRefused,
-    GuardedResolver,
-    address_problem,
-    check_url_allowed,
-    is_public_address,
-    policy_for,
-)
-from mediawatch.config import Settings
-from mediawatch.errors import FetchError
 from mediawatch.types import FetchStatus
-
-MiB = 1024 * 1024
-LIMIT = MiB
-
-BASE = Settings(
-    allow_private_addresses=True,
-    connect_timeout=5.0,
-    read_timeout=5.0,
-    total_timeout=10.0,
-    max_redirects=5,
-)
-
-
-# ---------------------------------------------------------------------------------------------------
-# helpers
-
-
-def run_get(
-    url: str,
-    settings: Settings = BASE,
-    *,
-    resolver: AbstractResolver | None = None,
-    policy: Callable[[str], bool] | None = None,
-    max_bytes: int = LIMIT,
-    **kwargs: Any,
-) -> FetchResult:
-    async def go() -> FetchResult:
-        async with Fetcher(settings, resolver=resolver, address_policy=policy) as fetcher:
-            return await fetcher.get(url, max_bytes=max_bytes, **kwargs)
-
-    return asyncio.run(go())
-
-
-def get_error(url: str, settings: Settings = BASE, **kwargs: Any) -> FetchError:
-    with pytest.raises(FetchError) as caught:
-        run_get(url, settings, **kwargs)
-    return caught.value
-
-
-class StaticResolver(AbstractResolver):
-    """Answers from a table instead of DNS.  A value is a list of addresses, a list of such lists
-    (one per successive lookup: DNS rebinding), or an exception to raise."""
-
-    def __init__(self, table: dict[str, Any]) -> None:
-        self.table = table
-        self.lookups: list[str] = []
-
-    async def resolve(
-        self, host: str, port: int = 0, family: socket.AddressFamily = socket.AF_INET
-    ) -> list[ResolveResult]:
-        self.lookups.append(host)
-        answer = self.table.get(host)
-        if answer is None:
-            raise socket.gaierror(socket.EAI_NONAME, "Name or service not known")
-        if isinstance(answer, BaseException):
-            raise answer
-        if answer and isinstance(answer[0], list):
-            answer = answer.pop(0) if len(answer) > 1 else answer[0]
-        return [
-            ResolveResult(
-                hostname=host,
-                host=ip,
-                port=port,
-                family=socket.AF_INET6 if ":" in ip else socket.AF_INET,
-                proto=0,
-                flags=socket.AI_NUMERICHOST,
-            )
-            for ip in answer
-        ]
-
-    async def close(self) -> None:
-        pass
-
-
-def only_127_0_0_1(ip: str) -> bool:
-    """Test policy: 127.0.0.1 plays the public internet; everything non-public stays refused."""
-    return ip == "127.0.0.1" or is_public_address(ip)
-
-
-@pytest.fixture
-def second_server(hostile_server: HostileServer) -> Iterator[HostileServer]:
-    """A server on 127.0.0.2 with the same port as ``hostile_server``: a refused "internal" host."""
-    with HostileServer(host="127.0.0.2", port=hostile_server.port) as server:
-        yield server
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
 
 # ---------------------------------------------------------------------------------------------------
 # honest requests
@@ -486,187 +383,6 @@ def test_self_signed_certificate_is_a_tls_error(tmp_path: Path) -> None:
         error = get_error(server.url("/feed.xml"))
     assert error.status is FetchStatus.TLS
     assert "certificate" in error.detail.lower()
-
-
-# ---------------------------------------------------------------------------------------------------
-# address policy, end to end
-
-
-@pytest.mark.parametrize(
-    "host",
-    ["127.0.0.1", "localhost", "[::ffff:127.0.0.1]", "2130706433", "127.1", "0.0.0.0", "foo.localhost"],
-)
-def test_loopback_is_refused_by_default(hostile_server: HostileServer, host: str) -> None:
-    error = get_error(f"http://{host}:{hostile_server.port}/feed.xml", Settings())
-    assert error.status is FetchStatus.PRIVATE_ADDRESS
-    assert "allow_private_addresses" in error.detail
-    assert hostile_server.requests == []
-
-
-def test_name_resolving_to_private_address_is_refused_at_connection_time(
-    hostile_server: HostileServer,
-) -> None:
-    resolver = StaticResolver({"intranet.example": ["10.1.2.3", "192.168.0.7"]})
-    error = get_error(f"http://intranet.example:{hostile_server.port}/", Settings(), resolver=resolver)
-    assert error.status is FetchStatus.PRIVATE_ADDRESS
-    assert "10.1.2.3" in error.detail
-    assert "private address" in error.detail
-    assert resolver.lookups == ["intranet.example"]
-
-
-def test_redirect_to_refused_literal_address_never_connects(
-    hostile_server: HostileServer, second_server: HostileServer
-) -> None:
-    target = second_server.url("/feed.xml")
-    error = get_error(hostile_server.url(f"/redirect-to?url={target}"), Settings(), policy=only_127_0_0_1)
-    assert error.status is FetchStatus.PRIVATE_ADDRESS
-    assert error.http_status == 302
-    assert "redirect" in error.detail
-    assert "127.0.0.2" in error.detail
-    assert error.url == hostile_server.url(f"/redirect-to?url={target}")
-    assert second_server.requests == []
-    assert run_get(target, Settings(), policy=lambda ip: True).status == 200  # it was reachable
-
-
-def test_builtin_private_redirect_is_refused(hostile_server: HostileServer) -> None:
-    error = get_error(hostile_server.url("/redirect-private"), Settings(), policy=only_127_0_0_1)
-    assert error.status is FetchStatus.PRIVATE_ADDRESS
-    assert "127.0.0.9" in error.detail
-
-
-def test_redirect_to_name_resolving_to_refused_address_never_connects(
-    hostile_server: HostileServer, second_server: HostileServer
-) -> None:
-    resolver = StaticResolver({"internal.example": ["127.0.0.2"]})
-    target = f"http://internal.example:{second_server.port}/feed.xml"
-    error = get_error(
-        hostile_server.url(f"/redirect-to?url={target}"), Settings(), resolver=resolver, policy=only_127_0_0_1
-    )
-    assert error.status is FetchStatus.PRIVATE_ADDRESS
-    assert "internal.example" in error.detail
-    assert resolver.lookups == ["internal.example"]
-    assert second_server.requests == []
-
-
-def test_refused_addresses_are_dropped_from_a_mixed_answer(
-    hostile_server: HostileServer, second_server: HostileServer
-) -> None:
-    resolver = StaticResolver({"mixed.example": ["127.0.0.2", "127.0.0.1"]})
-    result = run_get(
-        f"http://mixed.example:{hostile_server.port}/feed.xml",
-        Settings(),
-        resolver=resolver,
-        policy=only_127_0_0_1,
-    )
-    assert result.status == 200
-    assert len(hostile_server.requests) == 1
-    assert second_server.requests == []
-
-
-def test_dns_rebinding_is_caught_on_the_next_lookup(
-    hostile_server: HostileServer, second_server: HostileServer
-) -> None:
-    resolver = StaticResolver({"rebind.example": [["127.0.0.1"], ["127.0.0.2"]]})
-    url = f"http://rebind.example:{hostile_server.port}/feed.xml"
-    assert run_get(url, Settings(), resolver=resolver, policy=only_127_0_0_1).status == 200
-    error = get_error(url, Settings(), resolver=resolver, policy=only_127_0_0_1)
-    assert error.status is FetchStatus.PRIVATE_ADDRESS
-    assert resolver.lookups == ["rebind.example", "rebind.example"]
-    assert second_server.requests == []
-
-
-# ---------------------------------------------------------------------------------------------------
-# address policy, unit level
-
-
-@pytest.mark.parametrize(
-    "ip",
-    ["8.8.8.8", "1.1.1.1", "93.184.216.34", "2606:4700:4700::1111", "2a00:1450:4007:80f::200e",
-     "::ffff:8.8.8.8", "64:ff9b::808:808", "2002:808:808::1"],
-)  # fmt: skip
-def test_public_addresses(ip: str) -> None:
-    assert is_public_address(ip)
-    assert address_problem(ip) is None
-
-
-@pytest.mark.parametrize(
-    ("ip", "reason"),
-    [
-        ("127.0.0.1", "loopback"), ("127.255.0.9", "loopback"), ("10.1.2.3", "private"),
-        ("172.16.0.1", "private"), ("172.31.255.255", "private"), ("192.168.1.1", "private"),
-        ("169.254.169.254", "link-local"), ("100.64.0.1", "carrier-grade NAT"),
-        ("100.127.255.254", "carrier-grade NAT"), ("0.0.0.0", "unspecified"), ("224.0.0.1", "multicast"),
-        ("239.255.255.250", "multicast"), ("255.255.255.255", "reserved"), ("240.0.0.1", "reserved"),
-        ("192.0.2.1", "documentation"), ("198.18.0.1", "benchmarking"), ("192.0.0.8", "IETF"),
-        ("::1", "loopback"), ("::", "unspecified"), ("fe80::1", "link-local"), ("fe80::1%eth0", "scoped"),
-        ("fc00::1", "unique local"), ("fd12:3456::1", "unique local"), ("ff02::1", "multicast"),
-        ("fec0::1", "site-local"), ("::ffff:127.0.0.1", "IPv4-mapped loopback"),
-        ("::ffff:10.0.0.1", "IPv4-mapped private"), ("::ffff:169.254.169.254", "IPv4-mapped link-local"),
-        ("64:ff9b::a00:1", "NAT64 private"), ("2002:a00:1::", "6to4 private"),
-        ("2001:db8::1", "documentation"), ("2001::1", "IETF"), ("::7f00:1", "reserved"),
-        ("not-an-ip", "not a numeric IP"), ("", "not a numeric"),
-    ],
-)  # fmt: skip
-def test_non_public_addresses(ip: str, reason: str) -> None:
-    assert not is_public_address(ip)
-    problem = address_problem(ip)
-    assert problem is not None
-    assert reason in problem
-
-
-@pytest.mark.parametrize(
-    "url",
-    ["http://127.0.0.1/", "http://[::1]:8080/", "http://2130706433/", "http://0x7f000001/", "http://127.1/",
-     "http://0177.0.0.1/", "http://[::ffff:7f00:1]/", "https://169.254.169.254/latest/meta-data/",
-     "http://LOCALHOST./", "http://a.b.localhost/", "http://0/", "http://[fe80::1%25eth0]/"],
-)  # fmt: skip
-def test_check_url_refuses_private_hosts(url: str) -> None:
-    with pytest.raises(FetchError) as caught:
-        check_url_allowed(url, allow_private=False)
-    assert caught.value.status is FetchStatus.PRIVATE_ADDRESS
-    check_url_allowed(url, allow_private=True)  # allowed on request
-
-
-@pytest.mark.parametrize("url", ["http://example.org/feed", "https://8.8.8.8/", "HTTPS://Example.ORG:8443/x"])
-def test_check_url_accepts_public_hosts_and_names(url: str) -> None:
-    check_url_allowed(url, allow_private=False)
-
-
-@pytest.mark.parametrize(
-    "url", ["ftp://example.org/", "file:///etc/passwd", "gopher://x/", "http:///nohost", "//x/"]
-)
-def test_check_url_refuses_other_schemes_even_when_private_is_allowed(url: str) -> None:
-    with pytest.raises(FetchError) as caught:
-        check_url_allowed(url, allow_private=True)
-    assert caught.value.status is FetchStatus.CONNECTION
-
-
-def test_guarded_resolver_filters_and_refuses() -> None:
-    table = {
-        "mixed.example": ["10.0.0.5", "93.184.216.34", "::1", "2606:4700::1"],
-        "inside.example": ["10.0.0.5", "fd00::5"],
-        "empty.example": [],
-    }
-
-    async def go() -> None:
-        guard = GuardedResolver(policy_for(False), StaticResolver(dict(table)))
-        kept = await guard.resolve("mixed.example", 443)
-        assert [r["host"] for r in kept] == ["93.184.216.34", "2606:4700::1"]
-        assert all(r["port"] == 443 for r in kept)
-        with pytest.raises(AddressRefused) as caught:
-            await guard.resolve("inside.example", 80)
-        assert caught.value.addresses == ["10.0.0.5", "fd00::5"]
-        assert "private address" in caught.value.reason
-        assert "unique local" in caught.value.reason
-        with pytest.raises(AddressRefused, match="no address"):
-            await guard.resolve("empty.example", 80)
-        with pytest.raises(socket.gaierror):
-            await guard.resolve("unknown.example", 80)
-
-        permissive = GuardedResolver(policy_for(True), StaticResolver(dict(table)))
-        assert len(await permissive.resolve("inside.example", 80)) == 2
-
-    asyncio.run(go())
 
 
 # ---------------------------------------------------------------------------------------------------

@@ -13,7 +13,6 @@ from lxml import etree
 from lxml import html as lxml_html
 
 from mediawatch.cli import cli
-from mediawatch.collect.decide import SourceState
 from mediawatch.i18n import LANGUAGES, catalogue
 from mediawatch.report import (
     build_report,
@@ -32,6 +31,7 @@ from mediawatch.types import (
     Region,
     Source,
     SourceKind,
+    SourceState,
     TermMatch,
     Theme,
 )

@@ -295,9 +295,8 @@ def http_login(app: App, name: str) -> requests.Session:
 
 
 def test_audit_log_health_and_menu_speak_the_readers_language(app):
-    from mediawatch.collect.decide import SourceState
     from mediawatch.review import editing
-    from mediawatch.types import FetchEvent, FetchStatus, Source, SourceKind
+    from mediawatch.types import FetchEvent, FetchStatus, Source, SourceKind, SourceState
 
     issue_id = long_issue(app.store, count=4)
     items = app.store.issue_content(issue_id).items  # items[0] and items[1]: the two science items

@@ -7,7 +7,6 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from mediawatch.collect.decide import SourceState
 from mediawatch.errors import LockedError, StorageError
 from mediawatch.store import NewEntry, PageOutcome, open_store
 from mediawatch.types import (
@@ -20,6 +19,7 @@ from mediawatch.types import (
     Region,
     Source,
     SourceKind,
+    SourceState,
     TermMatch,
     Theme,
 )
@@ -303,17 +303,14 @@ def fetched(
 def test_a_version_1_database_is_migrated_on_open(empty_db_url):
     import sqlalchemy as sa
 
-    from mediawatch.store import schema
+    from mediawatch.store import migrations
 
     url = empty_db_url
     engine = sa.create_engine(url)
-    with engine.begin() as conn:
-        schema.metadata.create_all(conn, tables=[schema.schema_version])
-        schema.MIGRATIONS[0][1](conn)
-        conn.execute(sa.insert(schema.schema_version).values(version=1, applied_at=NOW))
+    migrations.upgrade(engine.begin, target=1)
     engine.dispose()
     with open_store(url) as s:
-        assert s.schema_version() == schema.MIGRATIONS[-1][0]
+        assert s.schema_version() == migrations.LATEST
         assert s.classifications() == []
 
 

@@ -8,7 +8,8 @@ from urllib.parse import quote
 
 import pytest
 
-from mediawatch.collect.urls import canonical_url, date_from_url, resolve_redirect_link, url_identity
+from mediawatch.collect.urls import date_from_url, resolve_redirect_link
+from mediawatch.identity import canonical_url, url_identity
 
 # --- canonical_url -------------------------------------------------------------------------------
 

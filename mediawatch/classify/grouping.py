@@ -15,7 +15,7 @@ from typing import Any
 from mediawatch.classify.stories import StoryDoc, StoryIndex
 from mediawatch.config import Settings
 from mediawatch.errors import ConfigError
-from mediawatch.store import Store
+from mediawatch.store.protocols import StoryListing, StoryRepository
 from mediawatch.types import Article
 
 
@@ -47,7 +47,7 @@ def _doc(article: Article) -> StoryDoc:
     )
 
 
-def group_stories(store: Store, settings: Settings) -> GroupingReport:
+def group_stories(store: StoryRepository, settings: Settings) -> GroupingReport:
     new = store.ungrouped_articles()
     if not new:
         return GroupingReport(0, 0, 0)
@@ -88,7 +88,7 @@ class Story:
         return max(_when(a) for a in self.articles)
 
 
-def list_stories(store: Store, *, since: datetime | None = None) -> list[Story]:
+def list_stories(store: StoryListing, *, since: datetime | None = None) -> list[Story]:
     """Every story with its articles, newest first."""
     articles = {a.id: a for a in store.list_articles(include_duplicates=True)}
     searches = store.news_search_sources()

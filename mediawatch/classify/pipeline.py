@@ -21,7 +21,7 @@ from mediawatch.classify.taxonomy import Taxonomy, load_taxonomy
 from mediawatch.config import Settings, model_file
 from mediawatch.errors import ConfigError
 from mediawatch.i18n import t
-from mediawatch.store import Store
+from mediawatch.store.protocols import StoryRepository
 from mediawatch.types import Classification, ClassifyInput
 
 JSONL_FIELDS = ("id", "title", "summary", "text", "url", "feed_language")
@@ -100,7 +100,9 @@ class ClassifyReport:
         )
 
 
-def classify_stored(store: Store, classifier: Classifier, *, everything: bool = False) -> ClassifyReport:
+def classify_stored(
+    store: StoryRepository, classifier: Classifier, *, everything: bool = False
+) -> ClassifyReport:
     """Classify what is not classified yet (``everything``: all collected articles), batch by batch."""
     report = ClassifyReport(version=classifier.version)
     for batch in store.articles_for_classification(everything=everything):
@@ -175,7 +177,7 @@ class RetrainReport:
     path: Path
 
 
-def retrain(store: Store, settings: Settings, gold_files: Iterable[Path] = ()) -> RetrainReport:
+def retrain(store: StoryRepository, settings: Settings, gold_files: Iterable[Path] = ()) -> RetrainReport:
     """Train the learned relevance model on editors' decisions plus labelled files, and save it."""
     from mediawatch.classify.evaluate import load_gold
     from mediawatch.classify.learned import train

@@ -29,8 +29,8 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from itertools import islice
 
-from mediawatch.collect.titles import title_key
 from mediawatch.errors import ConfigError, StorageError
+from mediawatch.identity import title_key
 
 __all__ = [
     "DEFAULT_RULES",
@@ -162,7 +162,7 @@ DEFAULT_RULES = StoryRules()
 
 # -- features --------------------------------------------------------------------------------------------
 def _fold(text: str) -> str:
-    """The folding of ``collect.titles.title_key`` (NFKC, casefold, generic accents off), vectorised."""
+    """The folding of ``identity.title_key`` (NFKC, casefold, generic accents off), vectorised."""
     text = unicodedata.normalize("NFD", unicodedata.normalize("NFKC", text).casefold())
     return _COMBINING.sub("", text)
 
@@ -255,7 +255,7 @@ _HEAD_SIZE = struct.calcsize(_HEAD)
 class Features:
     """A parsed signature: the hashed sets of one article (32-bit hashes)."""
 
-    title_key: int  # 64-bit hash of collect.titles.title_key, 0 when the title is too short for a key
+    title_key: int  # 64-bit hash of identity.title_key, 0 when the title is too short for a key
     text_words: int  # content words in the lead of the text (not the title)
     shingles: frozenset[int]  # word 3-grams of the lead of the text
     title_shingles: frozenset[int]

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from datetime import datetime, timedelta
 
-from mediawatch.types import FetchStatus
+from mediawatch.types import FetchStatus, SourceState
 
 # Page failures that a later run may cure; the others (4xx, not HTML...) are final at once.
 TRANSIENT_PAGE_FAILURES = frozenset(
@@ -29,24 +29,6 @@ def bounded_wait(seconds: float) -> float:
     if not math.isfinite(seconds):
         return MAX_WAIT.total_seconds() if seconds > 0 else 0.0
     return min(max(seconds, 0.0), MAX_WAIT.total_seconds())
-
-
-@dataclass(frozen=True, slots=True)
-class SourceState:
-    """What the collector remembers of one source between runs."""
-
-    etag: str | None = None
-    last_modified: str | None = None
-    content_hash: str | None = None
-    polls_since_unconditional: int = 0
-    validators_trusted: bool = True
-    consecutive_failures: int = 0
-    last_status: FetchStatus | None = None
-    last_detail: str = ""
-    last_fetch: datetime | None = None
-    last_success: datetime | None = None
-    last_new_item: datetime | None = None
-    next_due: datetime | None = None
 
 
 def is_due(state: SourceState, now: datetime, *, force: bool = False) -> bool:
@@ -168,29 +150,6 @@ def after_failure(
     )
 
 
-def stale_days(state: SourceState, now: datetime) -> int | None:
-    if state.last_new_item is None:
-        return None
-    return (now - state.last_new_item).days
-
-
 def page_failure_is_final(status: FetchStatus, attempts: int) -> bool:
     """A page that failed for good keeps the feed summary; a transient failure is retried on a later run."""
     return status not in TRANSIENT_PAGE_FAILURES or attempts >= MAX_PAGE_ATTEMPTS
-
-
-def source_notes(state: SourceState, now: datetime, stale_after_days: int) -> tuple[str, ...]:
-    """Human-readable warnings for `sources health`."""
-    notes: list[str] = []
-    if not state.validators_trusted:
-        notes.append(
-            "validators unreliable: answered 304 although the content changed; polled unconditionally"
-        )
-    if state.consecutive_failures:
-        notes.append(f"failing: {state.consecutive_failures} consecutive failures ({state.last_status})")
-    days = stale_days(state, now)
-    if days is not None and days >= stale_after_days:
-        notes.append(f"stale: no new item in {days} days")
-    elif state.last_success is not None and state.last_new_item is None:
-        notes.append("no item ever collected")
-    return tuple(notes)

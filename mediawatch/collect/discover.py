@@ -7,7 +7,7 @@ from urllib.parse import urljoin, urlsplit
 import lxml.html
 from lxml import etree
 
-from mediawatch.collect.urls import canonical_url
+from mediawatch.identity import canonical_url
 from mediawatch.types import FeedEntry
 
 MIN_ANCHOR_CHARS = 25  # shorter anchor texts are navigation, not headlines

@@ -46,9 +46,10 @@ from defusedxml import DefusedXmlException
 
 from mediawatch.collect.dates import parse_date, to_utc
 from mediawatch.collect.publisher import entry_publisher, strip_publisher, title_echo
-from mediawatch.collect.urls import canonical_url, resolve_redirect_link
+from mediawatch.collect.urls import resolve_redirect_link
 from mediawatch.collect.xmlguard import charset_checked, check_xml_safety
 from mediawatch.errors import ParseError
+from mediawatch.identity import canonical_url
 from mediawatch.types import FeedEntry, FetchStatus
 
 __all__ = ["MAX_SUMMARY_CHARS", "MAX_TITLE_CHARS", "ParsedFeed", "html_to_text", "parse_feed"]

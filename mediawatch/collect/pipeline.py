@@ -28,12 +28,22 @@ from mediawatch.collect.politeness import HostPacer, host_of
 from mediawatch.collect.progress import NullProgress, ProgressSink
 from mediawatch.collect.publisher import credited
 from mediawatch.collect.robots import RobotsCache
-from mediawatch.collect.urls import canonical_url, date_from_url, resolve_redirect_link
+from mediawatch.collect.urls import date_from_url, resolve_redirect_link
 from mediawatch.collect.workers import ExtractionPool, extract_in_worker, parse_in_worker
 from mediawatch.config import Settings
 from mediawatch.errors import ExtractError, FetchError, ParseError
-from mediawatch.store import NewEntry, PageOutcome, PendingArticle, Store
-from mediawatch.types import Extracted, FetchEvent, FetchStatus, PartialReason, Source, SourceKind
+from mediawatch.identity import canonical_url
+from mediawatch.store import NewEntry, PageOutcome, PendingArticle
+from mediawatch.store.protocols import CollectorStore, CollectRunStore
+from mediawatch.types import (
+    Extracted,
+    FetchEvent,
+    FetchStatus,
+    PartialReason,
+    Source,
+    SourceKind,
+    SourceState,
+)
 
 FEED_ACCEPT = (
     "application/rss+xml, application/atom+xml, application/feed+json, application/xml;q=0.9, "
@@ -140,7 +150,7 @@ def _now() -> datetime:
 class Collector:
     def __init__(
         self,
-        store: Store,
+        store: CollectorStore,
         settings: Settings,
         progress: ProgressSink | None = None,
         *,
@@ -337,7 +347,7 @@ class Collector:
     def _fail(
         self,
         source: Source,
-        state: decide.SourceState,
+        state: SourceState,
         now: datetime,
         status: FetchStatus,
         detail: str,
@@ -362,7 +372,7 @@ class Collector:
     def _record(
         self,
         source: Source,
-        state: decide.SourceState,
+        state: SourceState,
         now: datetime,
         status: FetchStatus,
         http_status: int | None,
@@ -553,7 +563,7 @@ class Collector:
 
 
 def collect(
-    store: Store,
+    store: CollectRunStore,
     sources: Sequence[Source],
     settings: Settings,
     *,

@@ -1,32 +1,7 @@
-"""URL normalisation: canonical form, identity key, redirect unwrapping, dates in paths.
+"""URLs met while collecting: redirect unwrapping and dates in paths.
 
-Pure functions, no network access.
-
-``canonical_url`` is what we store and show: a URL that still works when clicked. ``url_identity`` is
-coarser and only used as a key to find the same article reached through slightly different URLs.
-
-Tracking parameters
--------------------
-``canonical_url`` removes query parameters that only say *how* a reader arrived, never *what* they
-read. Names are compared case-insensitively; the list (``TRACKING_PARAMS`` and ``TRACKING_PREFIXES``):
-
-- analytics campaign tags: ``utm_*`` (Google Analytics), ``mtm_*`` / ``pk_*`` (Matomo/Piwik),
-  ``at_*`` (AT Internet / Piano, common on French outlets), ``xtor``, ``xtref`` (AT Internet legacy),
-  ``ns_*`` (comScore: ``ns_campaign``, ``ns_mchannel``, ...), ``oly_*`` (Omeda), ``vero_*`` (Vero),
-  ``hsa_*`` (HubSpot ads), ``sc_campaign``, ``sc_channel``, ``s_cid``, ``s_kwcid`` (Adobe),
-  ``wt.mc_id``, ``wt_mc`` (Webtrends), ``cmpid``, ``ocid`` (Microsoft/MSN), ``cmp``, ``intcmp``
-  (The Guardian and others), ``smid``, ``smtyp``, ``sr_share`` (New York Times share links);
-- click identifiers of ad networks and platforms: ``fbclid``, ``gclid``, ``gclsrc``, ``dclid``,
-  ``gbraid``, ``wbraid``, ``msclkid``, ``yclid``, ``igshid``, ``igsh``, ``twclid``, ``ttclid``,
-  ``li_fat_id``, ``srsltid``, ``_gl``, ``_ga``;
-- e-mail tooling: ``mc_cid``, ``mc_eid`` (Mailchimp), ``_hsenc``, ``_hsmi``, ``__hstc``, ``__hssc``,
-  ``__hsfp``, ``hsctatracking`` (HubSpot), ``mkt_tok`` (Marketo), ``trk``, ``trkcampaign``;
-- social widgets: ``ref_src``, ``ref_url`` (Twitter embeds), ``__twitter_impression``,
-  ``fb_action_ids``, ``fb_action_types``, ``fb_ref``, ``fb_source``, ``action_object_map``,
-  ``action_type_map``, ``action_ref_map``.
-
-Generic names (``ref``, ``source``, ``src``, ``s``, ``si``, ``id``...) are kept: on some sites they
-select the content.
+Pure functions, no network access. The canonical form and identity key of a URL live in
+``mediawatch.identity`` (the store indexes articles under them).
 """
 
 from __future__ import annotations
@@ -35,191 +10,11 @@ import base64
 import binascii
 import re
 from datetime import date
-from urllib.parse import parse_qsl, unquote, unquote_plus, urljoin, urlsplit, urlunsplit
+from urllib.parse import parse_qsl, unquote, urlsplit
 
-__all__ = [
-    "TRACKING_PARAMS",
-    "TRACKING_PREFIXES",
-    "canonical_url",
-    "date_from_url",
-    "resolve_redirect_link",
-    "url_identity",
-]
+__all__ = ["date_from_url", "resolve_redirect_link"]
 
-TRACKING_PREFIXES: tuple[str, ...] = ("utm_", "mtm_", "pk_", "at_", "ns_", "oly_", "vero_", "hsa_")
-
-TRACKING_PARAMS: frozenset[str] = frozenset(
-    {
-        "xtor", "xtref",
-        "sc_campaign", "sc_channel", "s_cid", "s_kwcid",
-        "wt.mc_id", "wt_mc",
-        "cmpid", "ocid", "cmp", "intcmp",
-        "smid", "smtyp", "sr_share",
-        "fbclid", "gclid", "gclsrc", "dclid", "gbraid", "wbraid", "msclkid", "yclid",
-        "igshid", "igsh", "twclid", "ttclid", "li_fat_id", "srsltid", "_gl", "_ga",
-        "mc_cid", "mc_eid", "_hsenc", "_hsmi", "__hstc", "__hssc", "__hsfp", "hsctatracking",
-        "mkt_tok", "trk", "trkcampaign",
-        "ref_src", "ref_url", "__twitter_impression",
-        "fb_action_ids", "fb_action_types", "fb_ref", "fb_source",
-        "action_object_map", "action_type_map", "action_ref_map",
-    }
-)  # fmt: skip
-
-_DEFAULT_PORTS = {"http": 80, "https": 443}
-_HEX = frozenset("0123456789abcdefABCDEF")
-_UNRESERVED = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~")
-_SUB_DELIMS = frozenset("!$&'()*+,;=")
-# Characters left as they are (besides unreserved ones) in each component; anything else is
-# percent-encoded as UTF-8.
-_PATH_SAFE = _UNRESERVED | _SUB_DELIMS | frozenset(":@/")
-_QUERY_PART_SAFE = _UNRESERVED | (_SUB_DELIMS - {"&"}) | frozenset(":@/?")
-_FRAGMENT_SAFE = _UNRESERVED | _SUB_DELIMS | frozenset(":@/?")
-
-
-def _normalise_escapes(text: str, safe: frozenset[str]) -> str:
-    """Uppercase percent-escapes, decode escaped unreserved characters, encode unsafe characters."""
-    out: list[str] = []
-    i = 0
-    n = len(text)
-    while i < n:
-        ch = text[i]
-        if ch == "%" and i + 2 < n and text[i + 1] in _HEX and text[i + 2] in _HEX:
-            decoded = chr(int(text[i + 1 : i + 3], 16))
-            out.append(decoded if decoded in _UNRESERVED else "%" + text[i + 1 : i + 3].upper())
-            i += 3
-            continue
-        if ch in safe:
-            out.append(ch)
-        else:
-            out.append("".join(f"%{b:02X}" for b in ch.encode("utf-8", "surrogatepass")))
-        i += 1
-    return "".join(out)
-
-
-def _remove_dot_segments(path: str) -> str:
-    """RFC 3986 section 5.2.4, on an absolute path."""
-    if "." not in path:
-        return path
-    segments = path.split("/")
-    out: list[str] = []
-    for seg in segments[1:]:
-        if seg == ".":
-            continue
-        if seg == "..":
-            if out:
-                out.pop()
-            continue
-        out.append(seg)
-    result = "/" + "/".join(out)
-    if segments[-1] in (".", "..") and not result.endswith("/"):
-        result += "/"
-    return result
-
-
-def _host_ascii(host: str) -> str:
-    host = host.lower().rstrip(".")
-    if host.isascii():
-        return host
-    try:
-        return host.encode("idna").decode("ascii")
-    except UnicodeError:
-        return host
-
-
-def _netloc(scheme: str, netloc: str) -> str:
-    userinfo, _, hostport = netloc.rpartition("@")
-    if hostport.startswith("["):  # IPv6 literal
-        end = hostport.find("]")
-        host, rest = hostport[: end + 1].lower(), hostport[end + 1 :]
-        port = rest[1:] if rest.startswith(":") else ""
-    else:
-        host, _, port = hostport.partition(":")
-        host = _host_ascii(host)
-    # A malformed port is kept as it is (the URL is broken anyway); the length bound keeps int() from
-    # refusing thousands of digits.
-    if port.isascii() and port.isdigit() and len(port) <= 10:
-        port = str(int(port))
-        if _DEFAULT_PORTS.get(scheme) == int(port):
-            port = ""
-    result = host + (":" + port if port else "")
-    return (userinfo + "@" + result) if userinfo else result
-
-
-def _is_tracking(name: str) -> bool:
-    key = unquote_plus(name).strip().casefold()
-    return key in TRACKING_PARAMS or key.startswith(TRACKING_PREFIXES)
-
-
-def _clean_query(query: str) -> list[str]:
-    kept: list[str] = []
-    for part in query.split("&"):
-        if not part:
-            continue
-        name, eq, value = part.partition("=")
-        if _is_tracking(name):
-            continue
-        kept.append(
-            _normalise_escapes(name, _QUERY_PART_SAFE) + eq + _normalise_escapes(value, _QUERY_PART_SAFE)
-        )
-    return kept
-
-
-def canonical_url(url: str, base: str | None = None) -> str:
-    """Canonical form of an http(s) URL, resolved against ``base`` when it is relative.
-
-    Lower-cases scheme and host, converts an internationalised host to IDNA, drops the default
-    port, the fragment (except ``#!`` routes, which carry the page on old single-page sites) and
-    tracking parameters (see the module docstring), keeps the other parameters in their original
-    order, normalises percent-encoding (upper-case hex, unreserved characters decoded, spaces and
-    non-ASCII encoded as UTF-8), removes ``.``/``..`` segments and an empty ``?``. An empty path
-    becomes ``/``. ``http`` and ``https`` are kept as given.
-
-    Anything that is not an absolute http(s) URL after resolution is returned stripped, unchanged.
-    """
-    text = url.strip()
-    if base:
-        try:
-            text = urljoin(base.strip(), text)
-        except ValueError:
-            return text
-    try:
-        parts = urlsplit(text)
-    except ValueError:
-        return text
-    scheme = parts.scheme.lower()
-    if scheme not in _DEFAULT_PORTS or not parts.netloc:
-        return text
-    netloc = _netloc(scheme, parts.netloc)
-    path = _remove_dot_segments(_normalise_escapes(parts.path, _PATH_SAFE)) or "/"
-    query = "&".join(_clean_query(parts.query))
-    fragment = parts.fragment if parts.fragment.startswith("!") else ""
-    if fragment:
-        fragment = _normalise_escapes(fragment, _FRAGMENT_SAFE)
-    return urlunsplit((scheme, netloc, path, query, fragment))
-
-
-def url_identity(url: str) -> str:
-    """Key under which two URLs of the same page compare equal.
-
-    Built on ``canonical_url``, then: no scheme (http and https unify), no leading ``www.``, no
-    trailing slash, parameters sorted. Not a URL, only a key. Non-http(s) input gives its stripped
-    self.
-    """
-    canon = canonical_url(url)
-    parts = urlsplit(canon)
-    if parts.scheme not in _DEFAULT_PORTS or not parts.netloc:
-        return canon
-    host = parts.netloc
-    if host.startswith("www."):
-        host = host[4:]
-    path = parts.path.rstrip("/")
-    params = sorted(p for p in parts.query.split("&") if p)
-    key = host + path
-    if params:
-        key += "?" + "&".join(params)
-    if parts.fragment:
-        key += "#" + parts.fragment
-    return key
+_HTTP_SCHEMES = ("http", "https")
 
 
 # --- redirect wrappers ---------------------------------------------------------------------------
@@ -235,7 +30,7 @@ def _http_url(value: str) -> str | None:
         parts = urlsplit(value)
     except ValueError:
         return None
-    if parts.scheme.lower() in _DEFAULT_PORTS and parts.netloc:
+    if parts.scheme.lower() in _HTTP_SCHEMES and parts.netloc:
         return value
     return None
 

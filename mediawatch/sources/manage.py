@@ -5,8 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from mediawatch.collect.urls import url_identity
 from mediawatch.errors import RegistryError
+from mediawatch.identity import url_identity
 from mediawatch.sources.opml import OutlineProblem, read_opml
 from mediawatch.sources.registry import add_source, load_registry
 

@@ -9,16 +9,16 @@ from __future__ import annotations
 import hashlib
 import secrets
 from collections.abc import Iterator, Sequence
-from contextlib import AbstractContextManager
 from dataclasses import dataclass
-from datetime import UTC, datetime
-from typing import Any, Protocol
+from datetime import datetime
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from mediawatch.errors import WorkflowError
 from mediawatch.store import schema_deliver as d
+from mediawatch.store.core import Database, utcnow
 from mediawatch.store.schema import fit
 from mediawatch.types import (
     ConsentRecord,
@@ -63,14 +63,8 @@ class Suppression:
     detail: str
 
 
-class _HasTx(Protocol):
-    engine: sa.Engine
-
-    def _tx(self) -> AbstractContextManager[Connection]: ...
 
 
-def _now() -> datetime:
-    return datetime.now(UTC)
 
 
 def _split(text: str) -> tuple[str, ...]:
@@ -160,11 +154,11 @@ def _status_values(status: SubscriberStatus, now: datetime) -> dict[str, Any]:
     return values
 
 
-class SubscriberRecords:
+class SubscriberRecords(Database):
     """Subscribers, consent, suppression; mixed into :class:`mediawatch.store.Store`."""
 
     # -- subscribers ------------------------------------------------------------------------------
-    def find_subscriber(self: _HasTx, ref: int | str) -> Subscriber | None:
+    def find_subscriber(self, ref: int | str) -> Subscriber | None:
         """A subscriber by id or by address (any case)."""
         s = d.subscribers
         text = str(ref).strip()
@@ -173,7 +167,7 @@ class SubscriberRecords:
             return _load(conn, where)
 
     def insert_subscriber(
-        self: _HasTx,
+        self,
         *,
         email: str,
         language: str,
@@ -184,7 +178,7 @@ class SubscriberRecords:
     ) -> Subscriber:
         """A new subscriber with its first consent record; WorkflowError if the address is known."""
         s = d.subscribers
-        now = _now()
+        now = utcnow()
         with self._tx() as conn:
             if conn.execute(sa.select(s.c.id).where(s.c.email_key == email_key(email))).first():
                 raise WorkflowError(f"{email} is already a subscriber")
@@ -208,7 +202,7 @@ class SubscriberRecords:
             return found
 
     def update_subscriber(
-        self: _HasTx,
+        self,
         subscriber_id: int,
         *,
         consent: NewConsent,
@@ -224,7 +218,7 @@ class SubscriberRecords:
         so callers can be idempotent. WorkflowError when there is no such subscriber.
         """
         s = d.subscribers
-        now = _now()
+        now = utcnow()
         with self._tx() as conn:
             current = _load(conn, s.c.id == subscriber_id)
             if current is None:
@@ -244,12 +238,12 @@ class SubscriberRecords:
             _consent(conn, subscriber_id, consent, now)
             return _load(conn, s.c.id == subscriber_id)
 
-    def mark_confirmation_sent(self: _HasTx, subscriber_id: int) -> None:
+    def mark_confirmation_sent(self, subscriber_id: int) -> None:
         s = d.subscribers
         with self._tx() as conn:
-            conn.execute(sa.update(s).where(s.c.id == subscriber_id).values(confirmation_sent_at=_now()))
+            conn.execute(sa.update(s).where(s.c.id == subscriber_id).values(confirmation_sent_at=utcnow()))
 
-    def delete_subscriber(self: _HasTx, subscriber_id: int) -> bool:
+    def delete_subscriber(self, subscriber_id: int) -> bool:
         """Erase a subscriber: their row, publications and consent records; the outbox keeps anonymous rows.
 
         Messages still queued for them are dropped. The suppression list (hashes) is not touched.
@@ -268,7 +262,7 @@ class SubscriberRecords:
             return True
 
     def iter_subscribers(
-        self: _HasTx,
+        self,
         *,
         status: SubscriberStatus | None = None,
         publication: Publication | None = None,
@@ -293,13 +287,13 @@ class SubscriberRecords:
                 yield subscriber_from_row(row, pubs[row.id])
             last = rows[-1].id
 
-    def subscriber_counts(self: _HasTx) -> dict[str, int]:
+    def subscriber_counts(self) -> dict[str, int]:
         s = d.subscribers
         with self._tx() as conn:
             rows = conn.execute(sa.select(s.c.status, sa.func.count()).group_by(s.c.status))
             return {status: int(n) for status, n in rows}
 
-    def consent_count(self: _HasTx, since: datetime, *, ip: str, action: str, method: str) -> int:
+    def consent_count(self, since: datetime, *, ip: str, action: str, method: str) -> int:
         """How many consent records of this action and method came from ``ip`` since ``since``."""
         c = d.consent_records
         with self._tx() as conn:
@@ -310,7 +304,7 @@ class SubscriberRecords:
             ).scalar_one()
         return int(found)
 
-    def consent_records(self: _HasTx, subscriber_id: int) -> list[ConsentRecord]:
+    def consent_records(self, subscriber_id: int) -> list[ConsentRecord]:
         c = d.consent_records
         with self._tx() as conn:
             rows = conn.execute(sa.select(c).where(c.c.subscriber_id == subscriber_id).order_by(c.c.id))
@@ -330,7 +324,7 @@ class SubscriberRecords:
                 for r in rows
             ]
 
-    def subscriber_deliveries(self: _HasTx, subscriber_id: int) -> list[tuple[OutboxMessage, str]]:
+    def subscriber_deliveries(self, subscriber_id: int) -> list[tuple[OutboxMessage, str]]:
         """(outbox row, issue slug) for every message built for a subscriber."""
         from mediawatch.store.schema import issues
 
@@ -345,23 +339,23 @@ class SubscriberRecords:
             return [(message_from_row(r), r.slug) for r in rows]
 
     # -- suppression and bounce reports -----------------------------------------------------------
-    def suppress(self: _HasTx, email: str, reason: str, detail: str = "") -> bool:
+    def suppress(self, email: str, reason: str, detail: str = "") -> bool:
         """Add an address to the suppression list (False if it was there already)."""
         sup = d.suppressions
         key = email_hash(email)
         with self._tx() as conn:
             if conn.execute(sa.select(sup.c.email_hash).where(sup.c.email_hash == key)).first():
                 return False
-            conn.execute(sa.insert(sup).values(email_hash=key, reason=reason, at=_now(), detail=detail))
+            conn.execute(sa.insert(sup).values(email_hash=key, reason=reason, at=utcnow(), detail=detail))
             return True
 
-    def suppression(self: _HasTx, email: str) -> Suppression | None:
+    def suppression(self, email: str) -> Suppression | None:
         sup = d.suppressions
         with self._tx() as conn:
             row = conn.execute(sa.select(sup).where(sup.c.email_hash == email_hash(email))).first()
         return None if row is None else Suppression(row.email_hash, row.reason, row.at, row.detail)
 
-    def record_bounce_report(self: _HasTx, report_key: str, kind: str, email: str, detail: str) -> bool:
+    def record_bounce_report(self, report_key: str, kind: str, email: str, detail: str) -> bool:
         """Remember a report as read; False when it was read before (an import is idempotent)."""
         b = d.bounce_reports
         with self._tx() as conn:
@@ -370,7 +364,7 @@ class SubscriberRecords:
             conn.execute(
                 sa.insert(b).values(
                     report_key=report_key,
-                    at=_now(),
+                    at=utcnow(),
                     kind=kind,
                     email_hash=email_hash(email) if email else "",
                     detail=detail,

@@ -9,16 +9,16 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
-from contextlib import AbstractContextManager
 from dataclasses import dataclass
-from datetime import UTC, datetime
-from typing import Any, Protocol
+from datetime import datetime
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from mediawatch.errors import WorkflowError
 from mediawatch.store import schema as t
+from mediawatch.store.core import Database, utcnow
 from mediawatch.types import (
     AlsoIn,
     Block,
@@ -84,12 +84,8 @@ class AuditEntry:
     detail: str
 
 
-class _HasTx(Protocol):
-    def _tx(self) -> AbstractContextManager[Connection]: ...
 
 
-def _now() -> datetime:
-    return datetime.now(UTC)
 
 
 def _issue_from_row(row: Any) -> Issue:
@@ -165,18 +161,18 @@ def _text_values(text: ItemText) -> dict[str, Any]:
     }
 
 
-class IssueRecords:
+class IssueRecords(Database):
     """Mixed into :class:`mediawatch.store.Store`."""
 
     # -- reading ----------------------------------------------------------------------------------
-    def list_issues(self: _HasTx, *, state: IssueState | None = None) -> list[Issue]:
+    def list_issues(self, *, state: IssueState | None = None) -> list[Issue]:
         query = sa.select(t.issues).order_by(t.issues.c.created_at.desc(), t.issues.c.id.desc())
         if state is not None:
             query = query.where(t.issues.c.state == state.value)
         with self._tx() as conn:
             return [_issue_from_row(r) for r in conn.execute(query)]
 
-    def find_issue(self: _HasTx, ref: str | int) -> Issue:
+    def find_issue(self, ref: str | int) -> Issue:
         """An issue by id or slug; WorkflowError naming ``ref`` when there is none."""
         text = str(ref).strip()
         column = t.issues.c.id if text.isdigit() else t.issues.c.slug
@@ -187,19 +183,19 @@ class IssueRecords:
             raise WorkflowError(f"no issue {text!r} (give an issue id or slug; `mediawatch issues list`)")
         return _issue_from_row(row)
 
-    def source_names(self: _HasTx) -> dict[str, str]:
+    def source_names(self) -> dict[str, str]:
         """source id -> display name (sources dropped from the registry included)."""
         with self._tx() as conn:
             return {r.id: r.name for r in conn.execute(sa.select(t.sources.c.id, t.sources.c.name))}
 
-    def news_search_sources(self: _HasTx) -> set[str]:
+    def news_search_sources(self) -> set[str]:
         """Ids of the news-search sources: their items are other outlets' articles, credited to the
         publisher each item names (``articles.sitename``), not to the search."""
         query = sa.select(t.sources.c.id).where(t.sources.c.kind == SourceKind.NEWS_SEARCH.value)
         with self._tx() as conn:
             return set(conn.execute(query).scalars())
 
-    def stories_already_published(self: _HasTx, publication: Publication) -> set[int]:
+    def stories_already_published(self, publication: Publication) -> set[int]:
         """Stories carried by an earlier issue of this publication (rejected items and cancelled issues
         excepted): a story is told once."""
         it, i = t.issue_items, t.issues
@@ -215,15 +211,15 @@ class IssueRecords:
         with self._tx() as conn:
             return set(conn.execute(query).scalars())
 
-    def slug_taken(self: _HasTx, slug: str) -> bool:
+    def slug_taken(self, slug: str) -> bool:
         with self._tx() as conn:
             return conn.execute(sa.select(t.issues.c.id).where(t.issues.c.slug == slug)).first() is not None
 
-    def issue_content(self: _HasTx, issue_id: int) -> IssueContent:
+    def issue_content(self, issue_id: int) -> IssueContent:
         with self._tx() as conn:
             return _content(conn, issue_id)
 
-    def audit(self: _HasTx, issue_id: int | None = None) -> list[AuditEntry]:
+    def audit(self, issue_id: int | None = None) -> list[AuditEntry]:
         query = sa.select(t.audit_log).order_by(t.audit_log.c.id)
         if issue_id is not None:
             query = query.where(t.audit_log.c.issue_id == issue_id)
@@ -246,7 +242,7 @@ class IssueRecords:
 
     # -- creating ---------------------------------------------------------------------------------
     def create_issue(
-        self: _HasTx,
+        self,
         *,
         slug: str,
         publication: Publication,
@@ -259,7 +255,7 @@ class IssueRecords:
         warnings: Sequence[str] = (),
         actor: str = "",
     ) -> int:
-        now = _now()
+        now = utcnow()
         with self._tx() as conn:
             issue_id = conn.execute(
                 sa.insert(t.issues).values(
@@ -326,7 +322,7 @@ class IssueRecords:
 
     # -- editing ----------------------------------------------------------------------------------
     def set_item_text(
-        self: _HasTx,
+        self,
         item_id: int,
         language: str,
         *,
@@ -368,7 +364,7 @@ class IssueRecords:
             if not changes:
                 return
             edited = "/".join(sorted(changes))
-            changes.update(origin=origin.value, updated_at=_now(), updated_by=actor)
+            changes.update(origin=origin.value, updated_at=utcnow(), updated_by=actor)
             if origin is not TextOrigin.UNTRANSLATED:
                 changes["error"] = ""
             conn.execute(
@@ -382,7 +378,7 @@ class IssueRecords:
             )
 
     def set_item_status(
-        self: _HasTx, item_id: int, status: ItemStatus, *, actor: str, note: str = ""
+        self, item_id: int, status: ItemStatus, *, actor: str, note: str = ""
     ) -> None:
         with self._tx() as conn:
             issue_id = _item_issue(conn, item_id)
@@ -416,7 +412,7 @@ class IssueRecords:
                 )
 
     def move_item(
-        self: _HasTx, item_id: int, *, position: int, section: str | None = None, actor: str
+        self, item_id: int, *, position: int, section: str | None = None, actor: str
     ) -> None:
         """Put an item at ``position`` (0-based, clamped) of ``section`` (default: its own)."""
         with self._tx() as conn:
@@ -462,7 +458,7 @@ class IssueRecords:
             )
 
     def add_block(
-        self: _HasTx,
+        self,
         issue_id: int,
         language: str,
         kind: BlockKind,
@@ -492,7 +488,7 @@ class IssueRecords:
                     title=title.strip(),
                     body=body.strip(),
                     link=link.strip(),
-                    updated_at=_now(),
+                    updated_at=utcnow(),
                     updated_by=actor,
                 )
             ).inserted_primary_key[0]  # type: ignore[index]
@@ -515,7 +511,7 @@ class IssueRecords:
             return int(block_id)
 
     def update_block(
-        self: _HasTx,
+        self,
         block_id: int,
         *,
         actor: str,
@@ -538,7 +534,7 @@ class IssueRecords:
                 changes["position"] = position
             if not changes:
                 return
-            changes.update(updated_at=_now(), updated_by=actor)
+            changes.update(updated_at=utcnow(), updated_by=actor)
             conn.execute(sa.update(b).where(b.c.id == block_id).values(changes))
             _log(
                 conn,
@@ -562,7 +558,7 @@ class IssueRecords:
                 _why(f"{row.kind} block edited", "editor.audit.why.block", kind=row.kind),
             )
 
-    def delete_block(self: _HasTx, block_id: int, *, actor: str) -> None:
+    def delete_block(self, block_id: int, *, actor: str) -> None:
         b = t.issue_blocks
         with self._tx() as conn:
             row = conn.execute(sa.select(b).where(b.c.id == block_id)).first()
@@ -587,7 +583,7 @@ class IssueRecords:
                 _why(f"{row.kind} block deleted", "editor.audit.why.block", kind=row.kind),
             )
 
-    def add_issue_warning(self: _HasTx, issue_id: int, warning: str) -> None:
+    def add_issue_warning(self, issue_id: int, warning: str) -> None:
         with self._tx() as conn:
             raw = conn.execute(sa.select(t.issues.c.warnings).where(t.issues.c.id == issue_id)).scalar_one()
             warnings = json.loads(raw)
@@ -599,7 +595,7 @@ class IssueRecords:
                     .values(warnings=json.dumps(warnings, ensure_ascii=False))
                 )
 
-    def set_issue_warnings(self: _HasTx, issue_id: int, warnings: Sequence[str]) -> None:
+    def set_issue_warnings(self, issue_id: int, warnings: Sequence[str]) -> None:
         with self._tx() as conn:
             conn.execute(
                 sa.update(t.issues)
@@ -608,7 +604,7 @@ class IssueRecords:
             )
 
     # -- translation ------------------------------------------------------------------------------
-    def untranslated_texts(self: _HasTx, issue_id: int | None = None) -> list[tuple[int, str, ItemText, str]]:
+    def untranslated_texts(self, issue_id: int | None = None) -> list[tuple[int, str, ItemText, str]]:
         """(item id, article language, text, issue slug) of texts a translation could still fill.
 
         Only issues whose content may still change, and only texts nobody edited.
@@ -630,7 +626,7 @@ class IssueRecords:
             return [(r.item_id, r.article_language, _text_from_row(r), r.slug) for r in conn.execute(query)]
 
     def fill_translation(
-        self: _HasTx, item_id: int, language: str, *, title: str, summary: str, provider: str, actor: str
+        self, item_id: int, language: str, *, title: str, summary: str, provider: str, actor: str
     ) -> bool:
         """Store a machine translation for a text still untranslated; False if an editor got there first."""
         tt = t.issue_item_texts
@@ -649,7 +645,7 @@ class IssueRecords:
                     origin=TextOrigin.MACHINE.value,
                     provider=provider,
                     error="",
-                    updated_at=_now(),
+                    updated_at=utcnow(),
                     updated_by="",
                 )
             ).rowcount
@@ -673,7 +669,7 @@ class IssueRecords:
             )
             return True
 
-    def mark_translation_failed(self: _HasTx, item_id: int, language: str, error: str) -> None:
+    def mark_translation_failed(self, item_id: int, language: str, error: str) -> None:
         tt = t.issue_item_texts
         with self._tx() as conn:
             conn.execute(
@@ -686,7 +682,7 @@ class IssueRecords:
                 .values(error=error)
             )
 
-    def cached_translation(self: _HasTx, source: str, target: str, key: str) -> str | None:
+    def cached_translation(self, source: str, target: str, key: str) -> str | None:
         tr = t.translations
         with self._tx() as conn:
             value = conn.execute(
@@ -697,7 +693,7 @@ class IssueRecords:
         return None if value is None else str(value)
 
     def cache_translation(
-        self: _HasTx, source: str, target: str, key: str, text: str, provider: str = ""
+        self, source: str, target: str, key: str, text: str, provider: str = ""
     ) -> None:
         tr = t.translations
         with self._tx() as conn:
@@ -710,13 +706,13 @@ class IssueRecords:
                         target_language=target,
                         text=text,
                         provider=provider,
-                        created_at=_now(),
+                        created_at=utcnow(),
                     )
                 )
 
     # -- workflow primitives (the review stage decides when to call them) ---------------------------
     def set_edition_state(
-        self: _HasTx,
+        self,
         issue_id: int,
         language: str,
         state: EditionState,
@@ -732,7 +728,7 @@ class IssueRecords:
                 raise WorkflowError(f"issue {issue_id} has no {language!r} edition")
             values: dict[str, Any] = {"state": state.value, "note": note}
             if state is EditionState.APPROVED:
-                values.update(approved_fingerprint=fingerprint, approved_by=actor, approved_at=_now())
+                values.update(approved_fingerprint=fingerprint, approved_by=actor, approved_at=utcnow())
             else:
                 values.update(approved_fingerprint="", approved_by="", approved_at=None)
             conn.execute(
@@ -750,7 +746,7 @@ class IssueRecords:
             )
 
     def set_issue_state(
-        self: _HasTx,
+        self,
         issue_id: int,
         state: IssueState,
         *,
@@ -775,7 +771,7 @@ class IssueRecords:
             return True
 
     def log_event(
-        self: _HasTx,
+        self,
         issue_id: int | None,
         actor: str,
         action: str,
@@ -817,7 +813,7 @@ def _log(
     conn.execute(
         sa.insert(t.audit_log).values(
             issue_id=issue_id,
-            at=_now(),
+            at=utcnow(),
             actor=actor or "system",
             action=action,
             language=language,

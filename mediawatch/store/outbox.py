@@ -9,19 +9,16 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import Callable, Iterator, Sequence
-from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Protocol
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from mediawatch.errors import StorageError
 from mediawatch.store import schema_deliver as d
+from mediawatch.store.core import Database, utcnow
 from mediawatch.store.deliver import (
     BATCH,
-    _now,
     email_hash,
     message_from_row,
     publications_of,
@@ -72,16 +69,12 @@ class OutboxCounts:
         )
 
 
-class _HasTx(Protocol):
-    engine: sa.Engine
-
-    def _tx(self) -> AbstractContextManager[Connection]: ...
 
 
-class OutboxRecords:
+class OutboxRecords(Database):
     """Mixed into :class:`mediawatch.store.Store`."""
 
-    def send_record(self: _HasTx, issue_id: int) -> SendRecord | None:
+    def send_record(self, issue_id: int) -> SendRecord | None:
         sends = d.issue_sends
         with self._tx() as conn:
             row = conn.execute(sa.select(sends).where(sends.c.issue_id == issue_id)).first()
@@ -90,7 +83,7 @@ class OutboxRecords:
         return SendRecord(row.issue_id, row.built_at, row.built_by, row.total, row.finished_at)
 
     def build_outbox(
-        self: _HasTx,
+        self,
         issue_id: int,
         *,
         publication: Publication,
@@ -111,7 +104,7 @@ class OutboxRecords:
             d.suppressions,
             d.issue_sends,
         )
-        now = _now()
+        now = utcnow()
         with self._tx() as conn:
             existing = conn.execute(sa.select(sends).where(sends.c.issue_id == issue_id)).first()
             if existing is not None:
@@ -173,7 +166,7 @@ class OutboxRecords:
             conn.execute(sa.update(sends).where(sends.c.issue_id == issue_id).values(total=total))
             return SendRecord(issue_id, now, actor, total, None)
 
-    def due_messages(self: _HasTx, issue_id: int, now: datetime, after_id: int = 0) -> list[DueMessage]:
+    def due_messages(self, issue_id: int, now: datetime, after_id: int = 0) -> list[DueMessage]:
         """Up to BATCH queued messages whose time has come, id order, with their subscribers."""
         o, s = d.outbox, d.subscribers
         with self._tx() as conn:
@@ -203,7 +196,7 @@ class OutboxRecords:
             for r in rows
         ]
 
-    def outbox_counts(self: _HasTx, issue_id: int) -> OutboxCounts:
+    def outbox_counts(self, issue_id: int) -> OutboxCounts:
         o = d.outbox
         with self._tx() as conn:
             rows = list(
@@ -240,7 +233,7 @@ class OutboxRecords:
             next_attempt_at=wake,
         )
 
-    def outbox_problems(self: _HasTx, issue_id: int, limit: int = 50) -> list[OutboxMessage]:
+    def outbox_problems(self, issue_id: int, limit: int = 50) -> list[OutboxMessage]:
         """Failed messages, then those waiting for a retry, with the server's last answer."""
         o = d.outbox
         with self._tx() as conn:
@@ -258,7 +251,7 @@ class OutboxRecords:
             )
             return [message_from_row(r) for r in rows]
 
-    def outbox_unconfirmed(self: _HasTx, issue_id: int, limit: int = 50) -> list[OutboxMessage]:
+    def outbox_unconfirmed(self, issue_id: int, limit: int = 50) -> list[OutboxMessage]:
         """Messages counted as sent without the server's 250: the end-of-data dot was written (or the
         sender stopped right around it) and no reply was read. Never resent; listed for the operator."""
         o = d.outbox
@@ -275,7 +268,7 @@ class OutboxRecords:
             )
             return [message_from_row(r) for r in rows]
 
-    def outbox_message(self: _HasTx, message_id: str) -> OutboxMessage | None:
+    def outbox_message(self, message_id: str) -> OutboxMessage | None:
         """The outbox row of a Message-ID (with or without angle brackets): how bounces find their sender."""
         o = d.outbox
         mid = message_id.strip()
@@ -285,7 +278,7 @@ class OutboxRecords:
             row = conn.execute(sa.select(o).where(o.c.message_id == mid)).first()
         return None if row is None else message_from_row(row)
 
-    def recover_outbox(self: _HasTx, issue_id: int) -> int:
+    def recover_outbox(self, issue_id: int) -> int:
         """Settle messages a stopped sender left in ``data_sent``: count them sent, unconfirmed.
 
         The end-of-data dot was written (or was about to be, a few microseconds later) when the process
@@ -293,7 +286,7 @@ class OutboxRecords:
         docs/deliver.md for the remaining window.
         """
         o, a = d.outbox, d.delivery_attempts
-        now = _now()
+        now = utcnow()
         with self._tx() as conn:
             rows = list(
                 conn.execute(
@@ -325,23 +318,20 @@ class OutboxRecords:
                 )
             return len(rows)
 
-    def finish_send(self: _HasTx, issue_id: int) -> None:
+    def finish_send(self, issue_id: int) -> None:
         sends = d.issue_sends
         with self._tx() as conn:
             conn.execute(
                 sa.update(sends)
                 .where(sends.c.issue_id == issue_id, sends.c.finished_at.is_(None))
-                .values(finished_at=_now())
+                .values(finished_at=utcnow())
             )
 
     @contextlib.contextmanager
-    def outbox_session(self: _HasTx) -> Iterator[OutboxSession]:
+    def outbox_session(self) -> Iterator[OutboxSession]:
         """One connection for a sender's many small writes (each still its own transaction)."""
-        try:
-            with self.engine.connect() as conn:
-                yield OutboxSession(conn)
-        except sa.exc.DBAPIError as exc:  # a lost link, and any other driver error (DataError...)
-            raise StorageError(f"database error while sending: {exc.orig}") from exc
+        with self._driver_errors(), self.engine.connect() as conn:  # a lost link, a DataError...
+            yield OutboxSession(conn)
 
 
 class OutboxSession:
@@ -411,7 +401,7 @@ class OutboxSession:
 
     def mark_data_sent(self, outbox_id: int, attempt_id: str) -> None:
         """Committed just before the end-of-data dot: after this, the message counts as handed over."""
-        self._conn.execute(self._MARK, {"oid": outbox_id, "attempt": attempt_id, "at": _now()})
+        self._conn.execute(self._MARK, {"oid": outbox_id, "attempt": attempt_id, "at": utcnow()})
         self._conn.commit()
 
     def finish(
@@ -428,7 +418,7 @@ class OutboxSession:
         confirmed: bool = True,
     ) -> None:
         """Record one attempt's outcome and the row's new status, in one transaction."""
-        now = _now()
+        now = utcnow()
         sent = status is OutboxStatus.SENT
         self._conn.execute(
             self._FINISH,

@@ -8,15 +8,14 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
-from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any, Protocol
+from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.engine import Connection
 
 from mediawatch.store import schema as t
+from mediawatch.store.core import Database
 from mediawatch.types import ArticleState
 
 # Concepts of the taxonomy that name the initiative itself (relevance.toml and themes.toml).
@@ -68,8 +67,6 @@ class RunRecord:
     summary: dict[str, Any]
 
 
-class _HasTx(Protocol):
-    def _tx(self) -> AbstractContextManager[Connection]: ...
 
 
 def _initiative(themes: Sequence[str], matched_terms: str | None) -> bool:
@@ -95,11 +92,11 @@ def _run_from_row(r: Any) -> RunRecord:
     )
 
 
-class ReportRecords:
+class ReportRecords(Database):
     """Mixed into :class:`mediawatch.store.Store`."""
 
     # -- the report -------------------------------------------------------------------------------
-    def report_articles(self: _HasTx, period_from: datetime, period_to: datetime) -> list[ReportArticle]:
+    def report_articles(self, period_from: datetime, period_to: datetime) -> list[ReportArticle]:
         """Articles first seen (published, else discovered) in [period_from, period_to), oldest first."""
         a, c, m = t.articles, t.classifications, t.story_members
         stamp = sa.func.coalesce(a.c.published, a.c.discovered)
@@ -157,7 +154,7 @@ class ReportRecords:
             )
         return result
 
-    def report_fetches(self: _HasTx, period_from: datetime, period_to: datetime) -> list[FetchRow]:
+    def report_fetches(self, period_from: datetime, period_to: datetime) -> list[FetchRow]:
         """Fetch events in the period (the store keeps the last few per source: older weeks thin out)."""
         e = t.fetch_events
         query = (
@@ -168,7 +165,7 @@ class ReportRecords:
         with self._tx() as conn:
             return [FetchRow(r.source_id, r.at, r.status) for r in conn.execute(query)]
 
-    def report_sources(self: _HasTx) -> list[SourceRow]:
+    def report_sources(self) -> list[SourceRow]:
         s = t.sources
         with self._tx() as conn:
             rows = conn.execute(
@@ -176,20 +173,20 @@ class ReportRecords:
             ).all()
         return [SourceRow(r.id, r.name, r.language, bool(r.enabled), bool(r.in_registry)) for r in rows]
 
-    def pending_count(self: _HasTx) -> int:
+    def pending_count(self) -> int:
         with self._tx() as conn:
             query = sa.select(sa.func.count()).where(t.articles.c.state == ArticleState.PENDING.value)
             return int(conn.execute(query).scalar() or 0)
 
     # -- runs -------------------------------------------------------------------------------------
-    def recent_runs(self: _HasTx, kind: str, limit: int = 20) -> list[RunRecord]:
+    def recent_runs(self, kind: str, limit: int = 20) -> list[RunRecord]:
         """The latest runs of ``kind``, newest first."""
         r = t.runs
         query = sa.select(r).where(r.c.kind == kind).order_by(r.c.id.desc()).limit(limit)
         with self._tx() as conn:
             return [_run_from_row(row) for row in conn.execute(query)]
 
-    def mark_interrupted_runs(self: _HasTx, kinds: Sequence[str]) -> list[RunRecord]:
+    def mark_interrupted_runs(self, kinds: Sequence[str]) -> list[RunRecord]:
         """Runs still marked running become "interrupted"; call only while holding the run lock.
 
         The lock is released by the kernel when its holder dies, so a run we can see as running while we

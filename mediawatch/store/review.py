@@ -6,23 +6,18 @@ Mixed into :class:`mediawatch.store.Store`. Passwords arrive here already hashed
 
 from __future__ import annotations
 
-from contextlib import AbstractContextManager
 from dataclasses import dataclass
-from datetime import UTC, datetime
-from typing import Any, Protocol
+from datetime import datetime
+from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.engine import Connection
 
 from mediawatch.errors import WorkflowError
 from mediawatch.store import schema as t
 from mediawatch.store import schema_review as r
+from mediawatch.store.core import Database, utcnow
 from mediawatch.store.issues import _block_from_row
 from mediawatch.types import Block, Comment, Role, User
-
-
-class _HasTx(Protocol):
-    def _tx(self) -> AbstractContextManager[Connection]: ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -39,8 +34,6 @@ class UnsureItem:
     decided: bool | None  # the latest editor decision, None when nobody decided yet
 
 
-def _now() -> datetime:
-    return datetime.now(UTC)
 
 
 def _user_from_row(row: Any) -> User:
@@ -54,12 +47,12 @@ def _user_from_row(row: Any) -> User:
     )
 
 
-class ReviewRecords:
+class ReviewRecords(Database):
     """Users, sessions, comments and login attempts."""
 
     # -- users ------------------------------------------------------------------------------------
-    def add_user(self: _HasTx, name: str, role: Role, password_hash: str, language: str) -> User:
-        now = _now()
+    def add_user(self, name: str, role: Role, password_hash: str, language: str) -> User:
+        now = utcnow()
         with self._tx() as conn:
             taken = conn.execute(sa.select(r.users.c.id).where(r.users.c.name == name)).first()
             if taken is not None:
@@ -78,22 +71,22 @@ class ReviewRecords:
             row = conn.execute(sa.select(r.users).where(r.users.c.id == user_id)).one()
             return _user_from_row(row)
 
-    def user(self: _HasTx, name: str) -> User | None:
+    def user(self, name: str) -> User | None:
         with self._tx() as conn:
             row = conn.execute(sa.select(r.users).where(r.users.c.name == name)).first()
         return None if row is None else _user_from_row(row)
 
-    def user_by_id(self: _HasTx, user_id: int) -> User | None:
+    def user_by_id(self, user_id: int) -> User | None:
         with self._tx() as conn:
             row = conn.execute(sa.select(r.users).where(r.users.c.id == user_id)).first()
         return None if row is None else _user_from_row(row)
 
-    def user_password_hash(self: _HasTx, name: str) -> tuple[User, str] | None:
+    def user_password_hash(self, name: str) -> tuple[User, str] | None:
         with self._tx() as conn:
             row = conn.execute(sa.select(r.users).where(r.users.c.name == name)).first()
         return None if row is None else (_user_from_row(row), str(row.password_hash))
 
-    def list_users(self: _HasTx) -> list[User]:
+    def list_users(self) -> list[User]:
         """Every user, by name ignoring case. Sorted here, not by ORDER BY: SQLite compares bytes ("Zoe"
         before "ana") while PostgreSQL follows the server's collation, so one database would list them
         differently from the other."""
@@ -102,7 +95,7 @@ class ReviewRecords:
         return sorted(users, key=lambda u: (u.name.casefold(), u.name))
 
     def update_user(
-        self: _HasTx,
+        self,
         name: str,
         *,
         password_hash: str | None = None,
@@ -113,7 +106,7 @@ class ReviewRecords:
     ) -> User:
         """Change a user; a new password or a deactivation also ends every session of that user (unless
         ``end_sessions`` is False: a hash upgraded at login, same password)."""
-        values: dict[str, Any] = {"updated_at": _now()}
+        values: dict[str, Any] = {"updated_at": utcnow()}
         if password_hash is not None:
             values["password_hash"] = password_hash
         if role is not None:
@@ -132,8 +125,8 @@ class ReviewRecords:
             return _user_from_row(conn.execute(sa.select(r.users).where(r.users.c.id == row.id)).one())
 
     # -- web sessions -----------------------------------------------------------------------------
-    def create_session(self: _HasTx, token_hash: str, user_id: int, expires_at: datetime) -> None:
-        now = _now()
+    def create_session(self, token_hash: str, user_id: int, expires_at: datetime) -> None:
+        now = utcnow()
         with self._tx() as conn:
             conn.execute(sa.delete(r.web_sessions).where(r.web_sessions.c.expires_at < now))
             conn.execute(
@@ -142,7 +135,7 @@ class ReviewRecords:
                 )
             )
 
-    def session_user(self: _HasTx, token_hash: str, now: datetime) -> User | None:
+    def session_user(self, token_hash: str, now: datetime) -> User | None:
         """The active user of a live session, else None."""
         s, u = r.web_sessions, r.users
         with self._tx() as conn:
@@ -153,22 +146,22 @@ class ReviewRecords:
             ).first()
         return None if row is None else _user_from_row(row)
 
-    def delete_session(self: _HasTx, token_hash: str) -> None:
+    def delete_session(self, token_hash: str) -> None:
         with self._tx() as conn:
             conn.execute(sa.delete(r.web_sessions).where(r.web_sessions.c.token_hash == token_hash))
 
     # -- login attempts ---------------------------------------------------------------------------
     def record_login_attempt(
-        self: _HasTx, name: str, remote: str, success: bool, at: datetime | None = None
+        self, name: str, remote: str, success: bool, at: datetime | None = None
     ) -> None:
         with self._tx() as conn:
             conn.execute(
                 sa.insert(r.login_attempts).values(
-                    name=name[:120], remote=remote[:64], at=at or _now(), success=success
+                    name=name[:120], remote=remote[:64], at=at or utcnow(), success=success
                 )
             )
 
-    def failed_logins(self: _HasTx, since: datetime, *, name: str, remote: str) -> tuple[int, int]:
+    def failed_logins(self, since: datetime, *, name: str, remote: str) -> tuple[int, int]:
         """(failures for this name, failures from this address) since ``since``, each counted after the
         last success of that name or address (a good login clears the slate)."""
         a = r.login_attempts
@@ -187,7 +180,7 @@ class ReviewRecords:
         return counts[0], counts[1]
 
     def login_failures(
-        self: _HasTx, since: datetime, *, name: str | None = None, remote: str | None = None
+        self, since: datetime, *, name: str | None = None, remote: str | None = None
     ) -> tuple[int, datetime | None]:
         """(count, time of the latest) of failed logins since ``since`` matching the name and/or address
         given, counted after the last success that matches the same (a good login clears the slate)."""
@@ -209,7 +202,7 @@ class ReviewRecords:
             count, latest = conn.execute(query).one()
         return int(count), latest
 
-    def signed_in_from(self: _HasTx, name: str, remote: str, since: datetime) -> bool:
+    def signed_in_from(self, name: str, remote: str, since: datetime) -> bool:
         """Whether ``name`` logged in successfully from ``remote`` since ``since``."""
         a = r.login_attempts
         with self._tx() as conn:
@@ -221,12 +214,12 @@ class ReviewRecords:
         return found is not None
 
     # -- comments ---------------------------------------------------------------------------------
-    def add_comment(self: _HasTx, item_id: int, author: str, body: str) -> Comment:
+    def add_comment(self, item_id: int, author: str, body: str) -> Comment:
         """A comment on an item; also a line in the issue's audit log."""
         text = body.strip()
         if not text:
             raise WorkflowError("a comment cannot be empty")
-        now = _now()
+        now = utcnow()
         with self._tx() as conn:
             issue_id = conn.execute(
                 sa.select(t.issue_items.c.issue_id).where(t.issue_items.c.id == item_id)
@@ -255,7 +248,7 @@ class ReviewRecords:
             id=int(comment_id), issue_id=int(issue_id), item_id=item_id, author=author, body=text, at=now
         )
 
-    def comments(self: _HasTx, issue_id: int) -> list[Comment]:
+    def comments(self, issue_id: int) -> list[Comment]:
         c = r.item_comments
         with self._tx() as conn:
             return [
@@ -271,7 +264,7 @@ class ReviewRecords:
             ]
 
     # -- reading issues by their parts --------------------------------------------------------------
-    def item_issue_id(self: _HasTx, item_id: int) -> int:
+    def item_issue_id(self, item_id: int) -> int:
         with self._tx() as conn:
             issue_id = conn.execute(
                 sa.select(t.issue_items.c.issue_id).where(t.issue_items.c.id == item_id)
@@ -280,7 +273,7 @@ class ReviewRecords:
             raise WorkflowError(f"no item {item_id}")
         return int(issue_id)
 
-    def block(self: _HasTx, block_id: int) -> Block:
+    def block(self, block_id: int) -> Block:
         with self._tx() as conn:
             row = conn.execute(sa.select(t.issue_blocks).where(t.issue_blocks.c.id == block_id)).first()
         if row is None:
@@ -288,7 +281,7 @@ class ReviewRecords:
         return _block_from_row(row)
 
     # -- what the classifier was unsure about -----------------------------------------------------
-    def unsure_items(self: _HasTx, *, limit: int = 200) -> list[UnsureItem]:
+    def unsure_items(self, *, limit: int = 200) -> list[UnsureItem]:
         """Articles classified ``uncertain``, newest first, with the latest editor decision if any."""
         a, c, d = t.articles, t.classifications, t.editor_decisions
         latest = (

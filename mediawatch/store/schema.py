@@ -1,13 +1,18 @@
-"""Tables and numbered, append-only migrations. Applied on open, one transaction each."""
+"""The tables as queries see them: the one description the repositories use.
+
+``schema_review`` and ``schema_deliver`` add the review and delivery tables to this ``metadata`` (they
+import this module, never the other way round). What creates the tables in a database is the numbered,
+frozen migrations of ``store/migrations/``; a change here needs the next migration as well, and
+``tests/test_migrations.py`` fails until both agree.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.engine import Connection, Dialect
+from sqlalchemy.engine import Dialect
 
 metadata = sa.MetaData()
 
@@ -304,34 +309,3 @@ audit_log = sa.Table(
 sa.Index("ix_articles_published", articles.c.published)
 sa.Index("ix_articles_duplicate_of", articles.c.duplicate_of)
 sa.Index("ix_fetch_events_source_at", fetch_events.c.source_id, fetch_events.c.at)
-
-
-def _v1(conn: Connection) -> None:
-    metadata.create_all(conn, tables=[sources, fetch_events, articles, article_sources, url_aliases, runs])
-
-
-def _v2(conn: Connection) -> None:
-    metadata.create_all(conn, tables=[classifications, story_members, editor_decisions])
-
-
-def _v3(conn: Connection) -> None:
-    metadata.create_all(
-        conn,
-        tables=[issues, issue_editions, issue_items, issue_item_texts, issue_blocks, translations, audit_log],
-    )
-
-
-# Append only: never edit a released migration, add the next number.
-MIGRATIONS: list[tuple[int, Callable[[Connection], None]]] = [
-    (1, _v1),
-    (2, _v2),
-    (3, _v3),
-]
-
-from mediawatch.store import schema_review  # noqa: E402
-
-MIGRATIONS.append((4, schema_review.migrate))
-
-from mediawatch.store import schema_deliver  # noqa: E402
-
-MIGRATIONS.append((5, schema_deliver.migrate))

@@ -1,4 +1,5 @@
-"""Migration 5: the delivery stage's tables (subscribers, consent, outbox, attempts, suppression, bounces).
+"""The delivery stage's tables as queries see them (subscribers, consent, outbox, attempts, suppression,
+bounces); created by migration 5, ``migrations/v0005_delivery.py``.
 
 The outbox holds one row per (issue, subscriber), unique twice over: per (issue, edition language,
 subscriber), the key the issue asks for, and per (issue, subscriber), so a subscriber can never be queued
@@ -10,7 +11,6 @@ server (see docs/deliver.md, "Exactly once").
 from __future__ import annotations
 
 import sqlalchemy as sa
-from sqlalchemy.engine import Connection
 
 from mediawatch.store.schema import UTC_DATETIME, metadata
 
@@ -138,18 +138,3 @@ bounce_reports = sa.Table(
     sa.Column("email_hash", sa.String(64), nullable=False, server_default=""),
     sa.Column("detail", sa.Text, nullable=False, server_default=""),
 )
-
-TABLES = [
-    subscribers,
-    subscriber_publications,
-    consent_records,
-    issue_sends,
-    outbox,
-    delivery_attempts,
-    suppressions,
-    bounce_reports,
-]
-
-
-def migrate(conn: Connection) -> None:
-    metadata.create_all(conn, tables=TABLES)

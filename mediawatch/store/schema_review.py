@@ -1,9 +1,9 @@
-"""Migration 4: the review stage's tables (users, web sessions, comments on items, login attempts)."""
+"""The review stage's tables as queries see them (users, web sessions, comments on items, login attempts);
+created by migration 4, ``migrations/v0004_review.py``."""
 
 from __future__ import annotations
 
 import sqlalchemy as sa
-from sqlalchemy.engine import Connection
 
 from mediawatch.store.schema import UTC_DATETIME, metadata
 
@@ -59,7 +59,3 @@ login_attempts = sa.Table(
 
 sa.Index("ix_login_attempts_name_at", login_attempts.c.name, login_attempts.c.at)
 sa.Index("ix_login_attempts_remote_at", login_attempts.c.remote, login_attempts.c.at)
-
-
-def migrate(conn: Connection) -> None:
-    metadata.create_all(conn, tables=[users, web_sessions, item_comments, login_attempts])

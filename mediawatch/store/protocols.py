@@ -1,0 +1,108 @@
+"""What the stages may ask of the store: one Protocol per aggregate.
+
+Stages are typed against these, never against the concrete ``Store``, so a stage states which part of the
+database it touches and a test double or another backend only has to provide that part. ``Store`` satisfies
+every one of them (checked by mypy in ``tests/test_store_protocols.py``).
+"""
+
+from __future__ import annotations
+
+# -- sources, articles, classifications and stories (collect, classify) ---------------------------
+# Data classes the methods take or give: NewEntry, PendingArticle, PageOutcome (store.articles), RunRecord
+# (store.reporting) and, from types, Source, SourceState, FetchEvent, SourceHealth, Article, ClassifyInput,
+# Classification.
+from collections.abc import Iterator, Sequence
+from contextlib import AbstractContextManager
+from datetime import datetime, timedelta
+from typing import Protocol
+
+from mediawatch.store.articles import NewEntry, PageOutcome, PendingArticle
+from mediawatch.store.reporting import RunRecord
+from mediawatch.types import (
+    Article,
+    Classification,
+    ClassifyInput,
+    FetchEvent,
+    Source,
+    SourceHealth,
+    SourceState,
+)
+
+
+class SourceRepository(Protocol):
+    """The registry's mirror, the collector's memory of each source, its fetch events and health."""
+
+    def sync_sources(self, sources: Sequence[Source]) -> None: ...
+    def source_state(self, source_id: str) -> SourceState: ...
+    def save_feed_poll(
+        self, source_id: str, state: SourceState, event: FetchEvent, entries: Sequence[NewEntry] = ()
+    ) -> list[PendingArticle]: ...
+    def record_fetch(self, source_id: str, state: SourceState, event: FetchEvent) -> None: ...
+    def source_health(
+        self, now: datetime, stale_after_days: int, events: bool = True
+    ) -> list[SourceHealth]: ...
+
+
+class ArticleRepository(Protocol):
+    """Articles: pending ones, completed pages (merged by URL identity), listings and counts."""
+
+    def pending_articles(self, limit: int | None = None) -> list[PendingArticle]: ...
+    def complete_article(
+        self, article_id: int, outcome: PageOutcome, now: datetime, title_window: timedelta
+    ) -> int: ...
+    def list_articles(
+        self,
+        *,
+        since: datetime | None = None,
+        language: str | None = None,
+        source: str | None = None,
+        include_duplicates: bool = False,
+        limit: int | None = None,
+    ) -> list[Article]: ...
+    def count_articles(self) -> dict[str, int]: ...
+    def aliases_of(self, article_id: int) -> list[str]: ...
+
+
+class StoryRepository(Protocol):
+    """Classifications, story membership and editor decisions."""
+
+    def articles_for_classification(
+        self, *, everything: bool = False, batch: int = 500
+    ) -> Iterator[list[ClassifyInput]]: ...
+    def save_classifications(self, results: Sequence[Classification]) -> None: ...
+    def classification_of(self, article_id: int) -> Classification | None: ...
+    def classifications(self, *, relevant_only: bool = False) -> list[Classification]: ...
+    def story_rows(self, since: datetime) -> list[tuple[int, bytes, int, datetime]]: ...
+    def save_story_members(self, rows: Sequence[tuple[int, int, bytes]]) -> None: ...
+    def ungrouped_articles(self) -> list[Article]: ...
+    def story_groups(self) -> dict[int, list[int]]: ...
+    def record_decision(self, article_id: int, accepted: bool, actor: str, context: str = "") -> None: ...
+    def decisions(self) -> list[tuple[int, bool]]: ...
+
+
+class RunRepository(Protocol):
+    """A run's start and end, and the lock that keeps a second one of the same kind from starting."""
+
+    def start_run(self, kind: str) -> int: ...
+    def finish_run(self, run_id: int, status: str, summary: dict[str, object]) -> None: ...
+    def run_lock(self, name: str) -> AbstractContextManager[None]: ...
+
+
+# Intersections, for the stage functions that need more than one aggregate.
+class CollectorStore(SourceRepository, ArticleRepository, Protocol):
+    """What the collector reads and writes: sources and their articles."""
+
+
+class CollectRunStore(CollectorStore, RunRepository, Protocol):
+    """A whole collect run: the collector's store plus the run's bookkeeping."""
+
+    def mark_interrupted_runs(self, kinds: Sequence[str]) -> list[RunRecord]: ...
+
+
+class StoryListing(ArticleRepository, StoryRepository, Protocol):
+    """Stories as shown: their articles, grouped, with news-search sources told apart."""
+
+    def news_search_sources(self) -> set[str]: ...
+
+
+# -- issues, editions, translations, review, users, subscribers, outbox, reporting ----------------
