@@ -197,22 +197,12 @@ def model_file(settings: Settings) -> Path:
     """
     if settings.model_path:
         return Path(settings.model_path).expanduser()
-    db = settings.db
-    if not db:
-        return DEFAULT_MODEL_PATH
-    if "://" not in db:
-        return _beside(Path(db).expanduser().resolve())
+    database = sqlite_file(settings.db)
+    if database is not None:
+        return _beside(database)
     import hashlib
 
-    from sqlalchemy.engine import make_url
-    from sqlalchemy.exc import ArgumentError
-
-    try:
-        url = make_url(db)
-    except ArgumentError:
-        raise ConfigError(f"not a database URL: {db.split('@')[-1]!r}") from None
-    if url.get_backend_name() == "sqlite" and url.database and url.database != ":memory:":
-        return _beside(Path(url.database).expanduser().resolve())
+    url = _parse_url(settings.db)
     # Who and where, not the password: changing a password keeps the model, and no file name reveals it.
     backend = url.get_backend_name()
     identity = f"{backend}://{url.username or ''}@{url.host or ''}:{url.port or ''}/{url.database or ''}"
@@ -222,6 +212,33 @@ def model_file(settings: Settings) -> Path:
 
 def _beside(database: Path) -> Path:
     return database.with_name(database.stem + MODEL_SUFFIX)
+
+
+def sqlite_file(db: str) -> Path | None:
+    """The SQLite file a --db value (a path or a URL; empty: the default) names; None for any other
+    database, an in-memory SQLite included. The files kept beside the database are placed from this."""
+    if not db:
+        return DEFAULT_DB_PATH
+    if "://" not in db:
+        return Path(db).expanduser().resolve()
+    url = _parse_url(db)
+    if url.get_backend_name() == "sqlite" and url.database and url.database != ":memory:":
+        return Path(url.database).expanduser().resolve()
+    return None
+
+
+def secret_key_file(settings: Settings) -> Path | None:
+    """Where a generated secret key is kept: ``<database>.secret-key`` beside the SQLite file; None for
+    other databases (``secret_key`` must then be set)."""
+    database = sqlite_file(settings.db)
+    return None if database is None else database.with_name(database.name + ".secret-key")
+
+
+def _parse_url(db: str) -> sa_url.URL:
+    try:
+        return sa_url.make_url(db)
+    except ArgumentError:
+        raise ConfigError(f"not a database URL: {db.split('@')[-1]!r}") from None
 
 
 # postgresql:// and postgres:// mean psycopg 3, the driver of the `postgresql` extra; SQLAlchemy's own

@@ -14,6 +14,7 @@
      +-- TranslationError            1  strict mode (tests): a catalogue key is missing or does not format
      +-- StorageError                5  database unavailable, locked or inconsistent: nothing could be done
      |    +-- LockedError            3  another run holds the lock (collection, or a send of the same issue)
+     |    +-- ConflictError          5  a conditional write found its rows gone or changed: nothing changed
      +-- RenderError                 2  an edition breaks a rendering check (size, alt text, ...): the reason
      +-- WorkflowError               2  an operation not allowed in the current state
      |    +-- AccessError            2  the user may not do this (role, four-eyes rule, bad login)
@@ -182,6 +183,10 @@ class LockedError(StorageError):
     """Another run holds the lock."""
 
     exit_code = 3
+
+
+class ConflictError(StorageError):
+    """A conditional write found its rows gone or in another state than the caller saw: nothing changed."""
 
 
 class RenderError(MediawatchError):

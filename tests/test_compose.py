@@ -24,8 +24,9 @@ from mediawatch.compose.select import (
     short_summary,
 )
 from mediawatch.config import Settings
-from mediawatch.errors import ConfigError, NothingToCompose, WorkflowError
+from mediawatch.errors import ConfigError, ConflictError, NothingToCompose, WorkflowError
 from mediawatch.i18n import tn
+from mediawatch.review import editing
 from mediawatch.store import open_store
 from mediawatch.types import (
     BlockKind,
@@ -33,10 +34,13 @@ from mediawatch.types import (
     IssueState,
     ItemStatus,
     Publication,
+    Role,
     TextOrigin,
+    User,
 )
 
 SINCE = datetime(2020, 1, 1, tzinfo=UTC)
+ANA = User(id=1, name="ana", role=Role.EDITOR, language="en", active=True, created_at=SINCE)
 
 
 @pytest.fixture(scope="module")
@@ -341,8 +345,10 @@ def test_editing_marks_human_logs_before_after_and_reopens_approval(store):
         "Résumé réécrit.",
         "fr",
     )
+    # the rule lives in the review stage; the store stores what it is given
     with pytest.raises(WorkflowError, match="empty"):
-        store.set_item_text(item.id, "fr", title="  ", actor="ana")
+        editing.edit_text(store, item.id, "fr", ANA, title="  ", summary=None)
+    assert store.issue_content(result.issue_id).items[0].text("fr").title == item.text("fr").title
 
 
 def test_reorder_and_move_between_sections(store):
@@ -358,7 +364,10 @@ def test_reorder_and_move_between_sections(store):
     assert [i.position for i in after if i.section == section] == list(range(len(ids) - 1))
     assert next(i for i in after if i.id == ids[0]).section == "events"
     with pytest.raises(WorkflowError, match="no section"):
+        editing.move_item(store, ids[0], ANA, position=0, section="gossip")
+    with pytest.raises(ConflictError, match="no section"):  # a caller skipping the stage writes nothing
         store.move_item(ids[0], position=0, section="gossip", actor="ana")
+    assert next(i for i in store.issue_content(result.issue_id).items if i.id == ids[0]).section == "events"
 
 
 def test_frozen_states_refuse_changes(store):
@@ -366,9 +375,17 @@ def test_frozen_states_refuse_changes(store):
     store.set_issue_state(result.issue_id, IssueState.SENT, actor="system")
     item = store.issue_content(result.issue_id).items[0]
     with pytest.raises(WorkflowError, match="sent"):
-        store.set_item_text(item.id, "en", title="late", actor="ana")
+        editing.edit_text(store, item.id, "en", ANA, title="late", summary=None)
     with pytest.raises(WorkflowError, match="sent"):
+        editing.add_block(
+            store, result.issue_id, "en", BlockKind.EDITORIAL, ANA, title="t", body="b", link=""
+        )
+    # the store itself refuses too, atomically: an edit racing the send never lands on a sent issue
+    with pytest.raises(ConflictError, match="sent"):
+        store.set_item_text(item.id, "en", title="late", actor="ana")
+    with pytest.raises(ConflictError, match="sent"):
         store.add_block(result.issue_id, "en", BlockKind.EDITORIAL, title="t", body="b", actor="ana")
+    assert store.issue_content(result.issue_id).blocks == ()
 
 
 # -- the command line -------------------------------------------------------------------------------------

@@ -14,10 +14,10 @@ from pg_server import secret_key_for
 from review_samples import LANGS, PASSWORD, add_team, make_issue, open_store
 
 from mediawatch.cli import cli
-from mediawatch.config import Settings
+from mediawatch.config import Settings, secret_key_file
 from mediawatch.errors import Forbidden, Refused
 from mediawatch.review import actions, editing
-from mediawatch.review.links import preview_token, read_preview_token, secret_key, secret_key_file
+from mediawatch.review.links import preview_token, read_preview_token, secret_key
 from mediawatch.review.users import acting_user, add_user, authenticate
 from mediawatch.review.workflow import (
     ISSUE_TRANSITIONS,
@@ -512,7 +512,8 @@ def test_secret_key_file_and_preview_links(tmp_path):
     assert stat.S_IMODE(os.stat(path).st_mode) == 0o600
     assert secret_key(settings) == key  # created once
     assert secret_key(replace(settings, secret_key="x" * 32)) == "x" * 32
-    token, expires = preview_token(settings, 7, "fr", days=1)
+    token, granted = preview_token(settings, 7, "fr", days=1)
+    expires = granted.expires
     grant = read_preview_token(settings, token)
     assert (grant.issue_id, grant.language) == (7, "fr")
     with pytest.raises(Forbidden, match="expired"):

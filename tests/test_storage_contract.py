@@ -30,7 +30,6 @@ import pytest
 import sqlalchemy as sa
 from pg_server import PgServer, find_bindir
 
-from mediawatch.collect.decide import SourceState
 from mediawatch.config import masked_url
 from mediawatch.errors import LockedError, StorageError
 from mediawatch.store import NewEntry, PageOutcome, Store
@@ -51,6 +50,7 @@ from mediawatch.types import (
     Role,
     Source,
     SourceKind,
+    SourceState,
     SubscriberStatus,
     TermMatch,
     TextOrigin,

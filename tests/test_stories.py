@@ -10,8 +10,11 @@ from __future__ import annotations
 import json
 import os
 import random
+import struct
 import subprocess
 import sys
+from array import array
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -27,6 +30,7 @@ from mediawatch.classify.stories import (
     same_story,
     signature_of,
 )
+from mediawatch.classify.story_concepts import DATE, WEAK, concepts_of
 from mediawatch.errors import ConfigError, StorageError
 
 FIXTURES = Path(__file__).parent / "data" / "stories" / "articles.json"
@@ -42,13 +46,14 @@ EXPECTED = [
     {"fr-appel-pr", "fr-appel-rw"},
     {"es-suelosvivos-pr", "es-suelosvivos-rw"},
 ]
-# With the default rules, two of the three translations join their story (the third shares too few
-# names and numbers with the English release: anchor Jaccard 0.42 < 0.5).
+# With the default rules the three translations join their story: two by their anchors, the third
+# (es-soilwatch-tr, anchor Jaccard 0.42 < 0.5 with the English release) by the cross-language concepts.
 EXPECTED_CROSS = [
     EXPECTED[0],
     EXPECTED[1] | {"en-senegal-tr"},
     EXPECTED[2] | {"fr-huila-tr"},
-    *EXPECTED[3:],
+    EXPECTED[3] | {"es-soilwatch-tr"},
+    *EXPECTED[4:],
 ]
 
 
@@ -373,3 +378,69 @@ def test_group_jsonl_reads_summary_when_there_is_no_text_and_reports_bad_lines(t
     assert "ISO 8601" in str(records[4]["error"])
     assert records[5]["line"] == 6
     assert "duplicate id" in str(records[5]["error"])
+
+
+# -- cross-language concepts ------------------------------------------------------------------------------
+def test_concepts_fold_figures_dates_and_names_across_languages() -> None:
+    en = concepts_of(
+        "FAO index falls",
+        "The index averaged 126.9 points in March 2023, the agency said on Friday, September 8. Rich "
+        "countries pledged $300 billion a year; the UN and Morocco welcomed it.",
+        "en",
+    )
+    fr = concepts_of(
+        "L'indice FAO recule",
+        "L'indice s'est établi à 126,9 points en mars 2023, a indiqué vendredi 8 septembre l'agence. Les "
+        "pays riches promettent 300 milliards de dollars par an ; l'ONU et le Maroc saluent l'accord.",
+        "fr",
+    )
+    es = concepts_of(
+        "El índice de la FAO baja",
+        "El índice promedió 126,9 puntos en marzo de 2023, informó el viernes 8 de septiembre la agencia. "
+        "Los países ricos aportarán 300.000 millones de dólares al año; la ONU y Marruecos lo celebran.",
+        "es",
+    )
+    for concept in ("#126.9", "#3e+11", "Y2023-3", "D9-8", "W5", "@un", "@morocco", "@fao"):
+        assert concept in en, concept
+        assert concept in fr, concept
+        assert concept in es, concept
+    # "a billion" is 10**12 in French: the same figure only when the languages mean the same
+    assert "#3e+12" in concepts_of("", "3 billions d'euros", "fr")
+    assert "#3e+09" in concepts_of("", "3 billion euros", "en")
+    # a month of a year near the publication date is implied by it; far from it, it is a fact
+    release = datetime(2023, 4, 7, tzinfo=UTC)
+    assert concepts_of("", "the index fell in March 2023", "en", release)["Y2023-3"] == WEAK
+    assert concepts_of("", "the record of July 2019 fell", "en", release)["Y2019-7"] == DATE
+    # a month that is also a word counts only when capitalised; COP28, 12th are no figures
+    assert "M5" not in concepts_of("", "Prices may fall", "en")
+    assert not [c for c in concepts_of("", "At COP28, for the 12th month", "en") if c.startswith("#")]
+
+
+def test_cross_language_match_needs_more_facts_the_further_apart() -> None:
+    day = datetime(2024, 3, 8, tzinfo=UTC)
+    en = StoryDoc(1, "", "World food prices fell in February, the FAO said on Friday.", "en", day)
+    fr = StoryDoc(
+        2, "", "Les prix alimentaires mondiaux ont reculé en février, a indiqué vendredi la FAO.", "fr", day
+    )
+    # the same organisation, month and weekday: a subject, no fact of its own
+    assert not same_story(en, fr)
+    en_fact = replace(en, text=en.text + " The index averaged 117.3 points.")
+    fr_fact = replace(fr, text=fr.text + " L'indice s'est établi à 117,3 points.")
+    assert same_story(en_fact, fr_fact)
+    assert same_story(en_fact, replace(fr_fact, published=day + timedelta(days=2)))
+    assert not same_story(en_fact, replace(fr_fact, published=day + timedelta(days=13)))
+    assert not same_story(en_fact, replace(fr_fact, published=None))  # undated: as far as the window
+    assert not same_story(en_fact, fr_fact, rules=StoryRules(cross_language=False))
+
+
+def test_version_1_signatures_still_read_without_concepts() -> None:
+    d = doc("fr-senegal-a")
+    feats = features_of(d)
+    assert feats.concepts
+    sets = [sorted(getattr(feats, name)) for name in Features._SETS[:6]]
+    lang = feats.language.encode()
+    head = struct.pack("<BQH6HB", 1, feats.title_key, feats.text_words, *map(len, sets), len(lang))
+    v1 = head + lang + array("I", [h for values in sets for h in values]).tobytes()
+    old = Features.from_bytes(v1)
+    assert old.concepts == frozenset()
+    assert replace(old, concepts=feats.concepts) == feats

@@ -4,7 +4,7 @@ Method (docs/stories.md has the figures):
 
 1. A *signature* per article, computed once and storable as bytes: 32-bit hashes of the word 3-gram
    shingles of the folded title and lead (first ``LEAD_WORDS`` words of text, function words removed), the
-   title key of ``collect.titles``, the content words, and the *anchors* (numbers, names, acronyms: what
+   title key of ``identity``, the content words, and the *anchors* (numbers, names, acronyms: what
    survives a rewrite or a translation).
 2. Candidates come from LSH buckets, not all pairs: MinHash bands of the shingles (one-permutation hashing
    with densification, ``num_perm`` bins), of the lede and of the anchors, plus one bucket per title key.
@@ -17,20 +17,22 @@ story's id is its earliest-published doc (ties: smallest id; undated docs come l
 
 from __future__ import annotations
 
-import hashlib
-import re
-import struct
-import sys
-import unicodedata
-import zlib
 from array import array
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, replace
 from datetime import datetime
 from itertools import islice
 
-from mediawatch.errors import ConfigError, StorageError
-from mediawatch.identity import title_key
+from mediawatch.classify.story_concepts import DATE, NAME, STRONG, cross_score
+from mediawatch.classify.story_signature import (
+    LEAD_WORDS,
+    SIGNATURE_VERSION,
+    Features,
+    StoryDoc,
+    features_of,
+    signature_of,
+)
+from mediawatch.errors import ConfigError
 
 __all__ = [
     "DEFAULT_RULES",
@@ -46,76 +48,11 @@ __all__ = [
     "signature_of",
 ]
 
-SIGNATURE_VERSION = 1
-LEAD_WORDS = 150  # words of text (after the title) that are shingled: wire copies differ in the tail
-LEDE_WORDS = 30  # content words of the opening, sketched apart to find a summary inside its full text
-_MAX_ANCHORS = 64
-_MAX_TITLE_WORDS = 40
-
 _MASK32 = 0xFFFFFFFF
 _MASK64 = 0xFFFFFFFFFFFFFFFF
 _MIX = 0x9E3779B97F4A7C15  # odd 64-bit multipliers (golden ratio, splitmix64)
 _M1 = 0xBF58476D1CE4E5B9
 _M2 = 0x94D049BB133111EB
-
-# Function words of EN/FR/ES (folded: lower case, no accents). Dropped before shingling so that shingles
-# are made of content words, never taken as names when capitalised at the start of a sentence, and
-# counted to guess the language of a doc that comes without one.
-_STOP = {
-    "en": frozenset(
-        """
-a about after against all also an and any are as at be been before between both but by can could did do
-does during each for from had has have he her his how if in into is it its just may more most new no not
-now of on one only or other our out over said says so some such than that the their them then there these
-they this those through to two under up us was we were what when where which while who will with would you
-your year years per she her i
-""".split()
-    ),
-    "fr": frozenset(
-        """
-au aux avec ce ces cette comme dans de des du elle elles en est et etre eux il ils je la le les leur leurs
-lui mais meme mes moi mon ne nos notre nous on ou par pas plus pour qu que qui sa sans se ses son sont sur
-ta te tes toi ton tu un une vos votre vous ete etait ont fait faire entre aussi selon apres avant depuis
-tres tout tous toute toutes deux ans annee contre ainsi lors dont ni car si sous chez ses cet
-""".split()
-    ),
-    "es": frozenset(
-        """
-al algo ante antes como con contra cual cuando del desde donde durante el ella ellas ellos en entre era
-es esa ese eso esta estan este esto estos fue fueron ha han hasta hay la las le les lo los mas mi muy nos
-nuestro para pero por porque que se segun ser si sin sobre su sus tambien tiene todo todos tras un una
-uno unos unas ya y o e dos anos ano cada otro otra otros otras asi de
-""".split()
-    ),
-}
-_STOPWORDS = _STOP["en"] | _STOP["fr"] | _STOP["es"]
-_OWN_STOP = {
-    lang: stop - frozenset().union(*(o for k, o in _STOP.items() if k != lang))
-    for lang, stop in _STOP.items()
-}
-
-_WORD = re.compile(r"\w+")
-_COMBINING = re.compile("[\u0300-\u036f]")
-# Capitalised or upper-case word, or a number with thousands separators / decimals.
-_NUMBER = re.compile(r"\d[\d.,\u00a0\u202f ]*")  # a run of digits and separators, split by _numbers()
-_SPACES = re.compile(r"[ \u00a0\u202f]+")
-_GROUP = re.compile(r"\d{3}(?:[.,]\d+)?")
-_LAST_RUN = re.compile(r"\d+$")
-_THOUSANDS = re.compile(r"[.,](?=\d{3}(?:\D|$))")
-_BOUNDARY = frozenset('.!?:;«»"“”(')
-_CAPITALISED = re.compile(r"[A-ZÀ-ÖØ-Þ][\w-]*")  # capitalised word (Latin scripts of FR/EN/ES)
-
-
-@dataclass(frozen=True, slots=True)
-class StoryDoc:
-    """What story grouping reads of an article."""
-
-    id: int
-    title: str
-    text: str
-    language: str = ""
-    published: datetime | None = None  # aware UTC; None: the window is not enforced for this doc
-    outlet: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -127,7 +64,7 @@ class StoryRules:
     - near-duplicate: Jaccard of lead shingles >= ``threshold`` (both with >= ``min_shingles``);
     - containment: shingles of the smaller doc (>= ``min_contained``) found in the other >= ``containment``
       (a feed summary or a cut wire copy inside the full text);
-    - same title: equal title keys (``collect.titles``), and texts that do not disagree: one has fewer
+    - same title: equal title keys (``identity``), and texts that do not disagree: one has fewer
       than ``bare_words`` content words (title only), or shingle Jaccard >= ``title_support``, or one is
       short (< ``short_words``: a feed summary) and >= ``title_content_support`` of its content words are
       in the other.
@@ -135,8 +72,13 @@ class StoryRules:
       words each) match on the same condition;
     - rewrite: anchors (numbers, names) Jaccard >= ``anchor_jaccard`` with >= ``min_shared_anchors`` shared,
       and lead content-word Jaccard >= ``content_jaccard`` (a rewritten press release keeps its facts);
-    - cross-language (if ``cross_language``): languages (given or guessed) known and different, anchors
-      Jaccard >= ``cross_anchor_jaccard`` with >= ``cross_min_shared`` shared, two of them strong numbers.
+    - cross-language (if ``cross_language``), languages (given or guessed) known and different:
+      anchors Jaccard >= ``cross_anchor_jaccard`` with >= ``cross_min_shared`` shared, two of them strong
+      numbers; or the shared concepts of :func:`story_concepts.cross_score` (figures, dates, names folded
+      across languages), one figure or date among them, weigh >= ``cross_near_score`` when the two were
+      published at most ``cross_near_days`` apart; further apart, the weight needed rises linearly to
+      ``cross_score`` at ``cross_far_days`` (and beyond, and when either is undated): the further apart, the
+      more facts a match needs.
     """
 
     threshold: float = 0.5
@@ -155,208 +97,14 @@ class StoryRules:
     cross_language: bool = True  # chosen on the even ids of story_pairs.jsonl (docs/stories.md)
     cross_anchor_jaccard: float = 0.5
     cross_min_shared: int = 6
+    # chosen on tests/data/stories/xlang_pairs_tune.jsonl (docs/stories.md, "Across languages")
+    cross_near_days: float = 3.0
+    cross_near_score: float = 1.0
+    cross_score: float = 2.5
+    cross_far_days: float = 14.0
 
 
 DEFAULT_RULES = StoryRules()
-
-
-# -- features --------------------------------------------------------------------------------------------
-def _fold(text: str) -> str:
-    """The folding of ``identity.title_key`` (NFKC, casefold, generic accents off), vectorised."""
-    text = unicodedata.normalize("NFD", unicodedata.normalize("NFKC", text).casefold())
-    return _COMBINING.sub("", text)
-
-
-def _words(text: str, limit: int) -> list[str]:
-    """Folded words; punctuation and symbols separate words, as in title keys."""
-    # Cut the raw text first: folding a 20,000-character page to keep 150 words is wasted work.
-    return _WORD.findall(_fold(text[: limit * 12]))[:limit]
-
-
-def _content(words: Iterable[str]) -> list[str]:
-    # Single letters are elisions (l', d', qu') or one-letter function words.
-    return [w for w in words if w not in _STOPWORDS and (len(w) > 1 or w.isdigit())]
-
-
-def _hash_words(words: Sequence[str]) -> list[int]:
-    return [zlib.crc32(w.encode()) for w in words]
-
-
-def _shingles(h: Sequence[int]) -> set[int]:
-    """32-bit hashes of the word 3-grams of ``h`` (word hashes); one shingle when there are fewer words."""
-    if len(h) < 3:
-        h = [*h, 0, 0][:3] if h else []
-    m1, m2, mask = _M1, _M2, _MASK64
-    return {
-        ((((a * m1 ^ b) * m1 & mask) ^ c) * m2 & mask) >> 32 for a, b, c in zip(h, h[1:], h[2:], strict=False)
-    }
-
-
-def _numbers(raw: str) -> list[str]:
-    """Normalised numbers in a run of digits and separators: "12 000", "12,000" and "12.000" are 12000,
-    "1,5" and "1.5" are 1.5 (a separator followed by exactly three digits groups thousands)."""
-    out: list[str] = []
-    current = ""
-    for part in _SPACES.split(raw.strip(" .,\u00a0\u202f")):
-        last = _LAST_RUN.search(current)
-        if last and len(last.group()) <= 3 and _GROUP.fullmatch(part):
-            current += part
-        else:
-            if current:
-                out.append(current)
-            current = part
-    if current:
-        out.append(current)
-    keys = []
-    for number in out:
-        number = _THOUSANDS.sub("", number).replace(",", ".")
-        if "." in number:
-            number = number.rstrip("0").rstrip(".")
-        keys.append(number.lstrip("0") or "0")
-    return keys
-
-
-def _anchors(title: str, text: str) -> set[str]:
-    """Numbers (>= 10), acronyms and proper names of title and lead, folded.
-
-    A capitalised word counts as a name mid-sentence; at the start of a sentence only when it is also met
-    mid-sentence (so "Farmers" opening a sentence is no name). Title words count only as numbers and
-    acronyms (English titles capitalise every word).
-    """
-    out: set[str] = set()
-    for run in _NUMBER.findall(title + " \n " + text):
-        for key in _numbers(run):
-            if "." in key or len(key) >= 2:
-                out.add("#" + key)
-    for word in _CAPITALISED.findall(title):
-        if len(word) >= 2 and word.isupper() and word.isalpha():
-            out.add(_fold(word))
-    mid: list[str] = []
-    initial: list[str] = []
-    for match in _CAPITALISED.finditer(text):
-        start = match.start()
-        if start and (text[start - 1].isalnum() or text[start - 1] == "_"):
-            continue  # a capital inside a word: "McDonald", "iPhone"
-        before = text[max(0, start - 3) : start].rstrip()
-        at_start = not before and not text[:start].strip() or before[-1:] in _BOUNDARY
-        (initial if at_start else mid).append(match.group())
-    mid_folded = {w for w in _fold("\x00".join(mid)).split("\x00") if len(w) >= 2 and w not in _STOPWORDS}
-    initial_folded = set(_fold("\x00".join(initial)).split("\x00"))
-    out |= mid_folded
-    out |= initial_folded & mid_folded
-    return out
-
-
-_HEAD = "<BQH6HB"
-_HEAD_SIZE = struct.calcsize(_HEAD)
-
-
-@dataclass(frozen=True, slots=True)
-class Features:
-    """A parsed signature: the hashed sets of one article (32-bit hashes)."""
-
-    title_key: int  # 64-bit hash of identity.title_key, 0 when the title is too short for a key
-    text_words: int  # content words in the lead of the text (not the title)
-    shingles: frozenset[int]  # word 3-grams of the lead of the text
-    title_shingles: frozenset[int]
-    lede: frozenset[int]  # the first LEDE_WORDS words' shingles (a subset of shingles)
-    content: frozenset[int]  # content words of the lead
-    title_words: frozenset[int]
-    anchors: frozenset[int]  # numbers (odd hashes) and names (even hashes)
-    language: str  # given, or guessed from function words; "" when unknown
-
-    _SETS = ("shingles", "title_shingles", "lede", "content", "title_words", "anchors")
-
-    def to_bytes(self) -> bytes:
-        """Little-endian: version, title key, text words, the six set sizes, language; then the sets."""
-        sets = [sorted(getattr(self, name)) for name in self._SETS]
-        lang = self.language.encode()[:8]
-        head = struct.pack(
-            _HEAD, SIGNATURE_VERSION, self.title_key, self.text_words, *map(len, sets), len(lang)
-        )
-        body = array("I", [h for values in sets for h in values])
-        if sys.byteorder == "big":
-            body.byteswap()
-        return head + lang + body.tobytes()
-
-    @classmethod
-    def from_bytes(cls, data: bytes) -> Features:
-        if not data or data[0] != SIGNATURE_VERSION:
-            version = data[0] if data else None
-            raise StorageError(
-                f"story signature version {version}, expected {SIGNATURE_VERSION}: recompute it"
-            )
-        if len(data) < _HEAD_SIZE:
-            raise StorageError("truncated story signature")
-        _version, tkey, text_words, *sizes, n_lang = struct.unpack_from(_HEAD, data)
-        body = array("I")
-        body.frombytes(data[_HEAD_SIZE + n_lang :])
-        if len(body) != sum(sizes) or len(data) != _HEAD_SIZE + n_lang + 4 * len(body):
-            raise StorageError("truncated story signature")
-        if sys.byteorder == "big":
-            body.byteswap()
-        sets: list[frozenset[int]] = []
-        start = 0
-        for size in sizes:
-            sets.append(frozenset(body[start : start + size]))
-            start += size
-        language = data[_HEAD_SIZE : _HEAD_SIZE + n_lang].decode()
-        shingles, title_shingles, lede, content, title_words, anchors = sets
-        return cls(tkey, text_words, shingles, title_shingles, lede, content, title_words, anchors, language)
-
-
-def _anchor_hash(anchor: str) -> int:
-    """32-bit hash whose two low bits keep the anchor's kind through the trip to bytes: 00 a name,
-    01 a number, 11 a weak number (below 100, a year, or the 1000 of "4 per 1000": common to many
-    stories, so they do not count among the numbers the cross-language rule asks for)."""
-    h = zlib.crc32(anchor.encode()) & ~3 & _MASK32
-    if not anchor.startswith("#"):
-        return h
-    number = anchor[1:]
-    weak = number.isdigit() and (int(number) < 100 or 1900 <= int(number) <= 2100 or number == "1000")
-    return h | (3 if weak else 1)
-
-
-def _guess_language(words: Sequence[str]) -> str:
-    """ "en", "fr" or "es" by function words, for docs that come without a language; "" when unsure."""
-    counts = sorted(
-        ((sum(1 for w in words if w in stop), lang) for lang, stop in _STOP.items()), reverse=True
-    )
-    (best, lang), (second, _) = counts[0], counts[1]
-    return lang if best >= 4 and best >= 1.5 * second else ""
-
-
-def features_of(doc: StoryDoc) -> Features:
-    """The hashed sets of ``doc`` (what :func:`signature_of` serialises)."""
-    key = title_key(doc.title)
-    title_words = _content(_words(key or doc.title, _MAX_TITLE_WORDS))
-    words = _words(doc.text, LEAD_WORDS)
-    text_words = _content(words)
-    hashed_words = _hash_words(text_words)
-    lead = " ".join(doc.text[: LEAD_WORDS * 14].split()[:LEAD_WORDS])
-    anchors = sorted(_anchors(doc.title, lead))[:_MAX_ANCHORS]
-    hashed = frozenset(_anchor_hash(a) for a in anchors)
-    tkey = int.from_bytes(_digest(key), "little") if key else 0
-    return Features(
-        title_key=tkey,
-        text_words=min(len(text_words), 0xFFFF),
-        shingles=frozenset(_shingles(hashed_words)),
-        lede=frozenset(_shingles(hashed_words[:LEDE_WORDS])),
-        title_shingles=frozenset(_shingles(_hash_words(title_words))),
-        title_words=frozenset(_hash_words(title_words)),
-        content=frozenset(hashed_words),
-        anchors=hashed,
-        language=(doc.language or "").lower()[:8] or _guess_language(words),
-    )
-
-
-def _digest(key: str) -> bytes:
-    return hashlib.blake2b(key.encode(), digest_size=8).digest()
-
-
-def signature_of(doc: StoryDoc) -> bytes:
-    """The storable signature of ``doc``: :meth:`StoryIndex.add_signature` rebuilds from it alone."""
-    return features_of(doc).to_bytes()
 
 
 # -- pair decision ---------------------------------------------------------------------------------------
@@ -367,8 +115,11 @@ def _jaccard(a: frozenset[int], b: frozenset[int]) -> tuple[float, int]:
     return inter / (len(a) + len(b) - inter), inter
 
 
-def decide(a: Features, b: Features, rules: StoryRules = DEFAULT_RULES) -> bool:
-    """Same story? The pair rules of :class:`StoryRules` on two signatures (no window check)."""
+def decide(
+    a: Features, b: Features, rules: StoryRules = DEFAULT_RULES, gap_days: float | None = None
+) -> bool:
+    """Same story? The pair rules of :class:`StoryRules` on two signatures (no window check);
+    ``gap_days``: how far apart they were published (None: either is undated)."""
     all_a, all_b = a.shingles | a.title_shingles, b.shingles | b.title_shingles
     jac = _jaccard(all_a, all_b)[0]
     if min(len(all_a), len(all_b)) >= rules.min_shingles and jac >= rules.threshold:
@@ -400,6 +151,18 @@ def decide(a: Features, b: Features, rules: StoryRules = DEFAULT_RULES) -> bool:
         if anchor_jac >= rules.cross_anchor_jaccard and shared >= rules.cross_min_shared:
             if sum(1 for x in a.anchors & b.anchors if x & 3 == 1) >= 2:
                 return True
+        # Names alone never suffice: an organisation's name, or its head's, is in all its releases, whatever
+        # the event (the same press office publishing two stories in two languages the same day).
+        score, strong, _ = cross_score(a.concepts, b.concepts)
+        if strong < 1:
+            return False
+        if gap_days is not None and gap_days <= rules.cross_near_days:
+            return score >= rules.cross_near_score
+        need = rules.cross_score
+        if gap_days is not None and gap_days < rules.cross_far_days:
+            share = (gap_days - rules.cross_near_days) / (rules.cross_far_days - rules.cross_near_days)
+            need = rules.cross_near_score + share * (rules.cross_score - rules.cross_near_score)
+        return score >= need
     return False
 
 
@@ -407,11 +170,15 @@ def _in_window(a: datetime | None, b: datetime | None, days: int) -> bool:
     return a is None or b is None or abs((a - b).total_seconds()) <= days * 86400
 
 
+def _gap_days(a: datetime | None, b: datetime | None) -> float | None:
+    return None if a is None or b is None else abs((a - b).total_seconds()) / 86400
+
+
 def same_story(a: StoryDoc, b: StoryDoc, *, rules: StoryRules = DEFAULT_RULES, window_days: int = 14) -> bool:
     """Pair decision used by the evaluation: the verification step of :class:`StoryIndex`."""
     if not _in_window(a.published, b.published, window_days):
         return False
-    return decide(features_of(a), features_of(b), rules)
+    return decide(features_of(a), features_of(b), rules, _gap_days(a.published, b.published))
 
 
 # -- index -----------------------------------------------------------------------------------------------
@@ -459,7 +226,10 @@ _ANCHOR_BANDS = 20
 _ANCHOR_ROWS = 3
 _RANDOM = list(islice(_splitmix(4), 2 * _ANCHOR_BANDS * _ANCHOR_ROWS))
 _ANCHOR_PERMS = tuple((_RANDOM[i] | 1, _RANDOM[i + 1]) for i in range(0, len(_RANDOM), 2))
+_CONCEPT_SPACE = 5 << 64
+_SPECIFIC = (STRONG, DATE, NAME)
 _MAX_BUCKET = 64  # a fuller bucket takes no more members: its key is too common to mean anything
+_MAX_CONCEPT_BUCKET = 16  # a figure or name met in more docs of the window is no clue to one story
 
 
 _ANCHOR_CACHE: dict[int, array[int]] = {}
@@ -505,6 +275,7 @@ class StoryIndex:
         self.window_days = window_days
         self._sigs: dict[int, bytes] = {}
         self._when: dict[int, datetime | None] = {}
+        self._lang: dict[int, str] = {}
         self._parent: dict[int, int] = {}
         self._first: dict[int, tuple[bool, float, int]] = {}  # root -> key of its story's first doc
         self._buckets: dict[int, int | list[int]] = {}
@@ -541,6 +312,10 @@ class StoryIndex:
             keys += _bands(3, list(map(min, *rows)) if len(rows) > 1 else list(rows[0]), _ANCHOR_ROWS)
         if feats.title_key:
             keys.append(feats.title_key)  # below 2**64 (space 0): the exact title-key bucket
+        if rules.cross_language:
+            # one bucket per figure, date or name (space 5, between title keys and band keys): a
+            # translation shares them, and no shingle
+            keys += [_CONCEPT_SPACE | c for c in feats.concepts if c & 7 in _SPECIFIC]
         return keys
 
     def signature_of(self, doc: StoryDoc) -> bytes:
@@ -568,10 +343,12 @@ class StoryIndex:
         feats = Features.from_bytes(signature)
         self._sigs[doc_id] = signature
         self._when[doc_id] = published
+        self._lang[doc_id] = feats.language
         self._parent[doc_id] = doc_id
         self._first[doc_id] = (published is None, published.timestamp() if published else 0.0, doc_id)
         seen: set[int] = set()
         for key in self._keys(feats):
+            concept = key >> 64 == _CONCEPT_SPACE >> 64
             bucket = self._buckets.get(key)
             if bucket is None:
                 self._buckets[key] = doc_id
@@ -581,20 +358,21 @@ class StoryIndex:
                 self._buckets[key] = [bucket, doc_id]
             else:
                 members = list(bucket)
-                if len(bucket) < _MAX_BUCKET:
+                if len(bucket) < (_MAX_CONCEPT_BUCKET if concept else _MAX_BUCKET):
                     bucket.append(doc_id)
                 else:
                     continue
             for other in members:
-                if other in seen:
-                    continue
+                if other in seen or concept and self._lang[other] == feats.language:
+                    continue  # a shared figure or name makes a candidate only across languages
                 seen.add(other)
                 if self._find(other) == self._find(doc_id):
                     continue
                 if not _in_window(published, self._when[other], self.window_days):
                     continue
                 self.verified += 1
-                if decide(feats, Features.from_bytes(self._sigs[other]), self.rules):
+                other_feats = Features.from_bytes(self._sigs[other])
+                if decide(feats, other_feats, self.rules, _gap_days(published, self._when[other])):
                     self._union(other, doc_id)
         return self.story_of(doc_id)
 
@@ -624,7 +402,7 @@ class StoryIndex:
             groups.setdefault(self._find(doc_id), []).append(doc_id)
         first = self._first
         for doc_id in old:
-            del self._sigs[doc_id], self._when[doc_id]
+            del self._sigs[doc_id], self._when[doc_id], self._lang[doc_id]
         self._parent = {}
         self._first = {}
         for root, members in groups.items():

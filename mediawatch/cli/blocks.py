@@ -8,6 +8,7 @@ from pathlib import Path
 import click
 
 from mediawatch.cli.context import Context, acting, handle_errors
+from mediawatch.compose.issues import find_issue
 from mediawatch.errors import ConfigError
 from mediawatch.i18n import t
 from mediawatch.review.workflow import Permission
@@ -77,7 +78,7 @@ def block_add(
     text = _body(body, body_file)
     if not (text or "").strip() and not title.strip():
         raise ConfigError(t("compose.block_empty", obj.lang))
-    issue = obj.store.find_issue(issue_ref)
+    issue = find_issue(obj.store, issue_ref)
     block_id = editing.add_block(
         obj.store,
         issue.id,
@@ -157,7 +158,7 @@ def block_delete(obj: Context, block_id: int, actor: str) -> None:
 @handle_errors
 def block_list(obj: Context, issue_ref: str, language: str | None, as_json: bool) -> None:
     """The blocks of an issue."""
-    content = obj.store.issue_content(obj.store.find_issue(issue_ref).id)
+    content = obj.store.issue_content(find_issue(obj.store, issue_ref).id)
     blocks = [b for b in content.blocks if language is None or b.language == language]
     for b in blocks:
         if as_json:

@@ -8,6 +8,7 @@ import sys
 import click
 
 from mediawatch.cli.context import EXIT_ERROR, Context, acting, handle_errors, parse_since
+from mediawatch.compose.issues import find_issue
 from mediawatch.errors import ConfigError
 from mediawatch.i18n import t, tn
 from mediawatch.review.workflow import Permission
@@ -114,7 +115,7 @@ def translate(obj: Context, retry: bool, issue_ref: str | None, actor: str) -> N
     actor = _system_or_editor(obj, actor)
     if obj.settings.translate_provider == "none":
         raise ConfigError(t("compose.no_provider", obj.lang))
-    issue_id = obj.store.find_issue(issue_ref).id if issue_ref else None
+    issue_id = find_issue(obj.store, issue_ref).id if issue_ref else None
     report = retry_translations(obj.store, obj.settings, issue_id=issue_id, actor=actor)
     filled = tn("compose.filled", report.filled, obj.lang)
     failed = tn("compose.unfilled", report.failed, obj.lang)

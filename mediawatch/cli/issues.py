@@ -14,6 +14,7 @@ from typing import Any, TypeVar
 import click
 
 from mediawatch.cli.context import Context, acting, handle_errors
+from mediawatch.compose.issues import find_issue
 from mediawatch.errors import ConfigError
 from mediawatch.i18n import t
 from mediawatch.review.workflow import Permission, language_label, state_label
@@ -55,7 +56,7 @@ def issues_show(obj: Context, issue_ref: str, as_json: bool) -> None:
     """An issue: editions (state, approval, fingerprint now), items per section, what blocks sending."""
     from mediawatch.cli.review_views import print_issue
 
-    issue = obj.store.find_issue(issue_ref)
+    issue = find_issue(obj.store, issue_ref)
     print_issue(obj.store, obj.settings, issue.id, as_json, obj.lang)
 
 
@@ -69,7 +70,7 @@ def issues_submit(obj: Context, issue_ref: str, actor: str, note: str) -> None:
     """Submit a draft issue for review (its editions go to in_review)."""
     from mediawatch.review import submit
 
-    issue = obj.store.find_issue(issue_ref)
+    issue = find_issue(obj.store, issue_ref)
     submit(obj.store, issue.id, acting(obj, actor, Permission.SUBMIT), note=note)
     click.echo(t("review.cli.submitted", obj.lang, slug=issue.slug))
 
@@ -98,7 +99,7 @@ def issues_approve(
     from mediawatch.review import approve
 
     user = acting(obj, actor, Permission.APPROVE)
-    issue = obj.store.find_issue(issue_ref)
+    issue = find_issue(obj.store, issue_ref)
     if "all" in languages:  # every edition still waiting for approval
         editions = obj.store.issue_content(issue.id).editions
         wanted = [e.language for e in editions if e.state is not EditionState.APPROVED] or list(
@@ -119,7 +120,7 @@ def issues_approve(
                 fingerprint=edition.approved_fingerprint[:12],
             )
         )
-    state = obj.store.find_issue(issue.id).state
+    state = find_issue(obj.store, issue.id).state
     click.echo(t("review.cli.issue_state", obj.lang, slug=issue.slug, state=state_label(state, obj.lang)))
 
 
@@ -134,7 +135,7 @@ def issues_reject(obj: Context, issue_ref: str, language: str, actor: str, note:
     """Send an edition back to its editors with a note (the issue returns to draft)."""
     from mediawatch.review import reject
 
-    issue = obj.store.find_issue(issue_ref)
+    issue = find_issue(obj.store, issue_ref)
     reject(obj.store, issue.id, language.strip().lower(), acting(obj, actor, Permission.APPROVE), note=note)
     click.echo(
         t("review.cli.rejected", obj.lang, slug=issue.slug, language=language_label(language, obj.lang))
@@ -161,7 +162,7 @@ def issues_schedule(obj: Context, issue_ref: str, when: str, actor: str) -> None
     """Schedule an approved issue for sending (refused while any approval is stale)."""
     from mediawatch.review import schedule
 
-    issue = obj.store.find_issue(issue_ref)
+    issue = find_issue(obj.store, issue_ref)
     user = acting(obj, actor, Permission.SCHEDULE)
     done = schedule(obj.store, issue.id, user, _parse_when(when, obj.lang), obj.settings)
     assert done.scheduled_for is not None
@@ -185,7 +186,7 @@ def issues_cancel(obj: Context, issue_ref: str, actor: str, note: str) -> None:
     """Cancel an issue that has not started sending."""
     from mediawatch.review import cancel
 
-    issue = obj.store.find_issue(issue_ref)
+    issue = find_issue(obj.store, issue_ref)
     cancel(obj.store, issue.id, acting(obj, actor, Permission.SCHEDULE), note=note)
     click.echo(t("review.cli.cancelled", obj.lang, slug=issue.slug))
 
@@ -199,7 +200,7 @@ def issues_log(obj: Context, issue_ref: str, as_json: bool) -> None:
     """The audit log of an issue: who did what, when, with the before/after of every text change."""
     from mediawatch.cli.review_views import print_audit
 
-    issue = obj.store.find_issue(issue_ref)
+    issue = find_issue(obj.store, issue_ref)
     print_audit(issue, obj.store.audit(issue.id), as_json, obj.lang)
 
 
@@ -230,7 +231,7 @@ def issues_preview_link(
     from mediawatch.review.links import create_share_link, revoke_share_link, share_links
 
     user = acting(obj, actor, Permission.EDIT)
-    issue = obj.store.find_issue(issue_ref)
+    issue = find_issue(obj.store, issue_ref)
     when = "%Y-%m-%d %H:%M UTC"
     if list_links:
         now = datetime.now(UTC)

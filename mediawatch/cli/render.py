@@ -7,6 +7,7 @@ from pathlib import Path
 import click
 
 from mediawatch.cli.context import Context, handle_errors
+from mediawatch.compose.issues import find_issue
 from mediawatch.errors import ConfigError
 from mediawatch.i18n import t
 from mediawatch.render.model import plural
@@ -47,7 +48,7 @@ def render(obj: Context, issue: str, out_dir: str | None, languages: str | None)
     paths = render_issue(
         obj.store, issue, obj.settings, Path(out_dir) if out_dir else None, languages=_languages(languages)
     )
-    found = obj.store.find_issue(issue)
+    found = find_issue(obj.store, issue)
     if found.state not in PUBLISHED_STATES:
         click.echo(t("render.cli.drafts", obj.lang, issue=found.slug))
     click.echo(plural("render.cli.written", len(paths), obj.lang))

@@ -16,6 +16,7 @@ from mediawatch.cli.context import (
     Context,
     handle_errors,
 )
+from mediawatch.compose.issues import find_issue
 from mediawatch.i18n import t
 from mediawatch.types import OutboxStatus
 
@@ -243,7 +244,7 @@ def _print_status(obj: Context, issue: str, as_json: bool) -> None:
 def _dry_run(obj: Context, issue: str, out_dir: str | None) -> None:
     from mediawatch.deliver.preview import dry_run
 
-    found = obj.store.find_issue(issue)
+    found = find_issue(obj.store, issue)
     folder = Path(out_dir or f"outbox-{found.slug}")
     report = dry_run(obj.store, obj.settings, found.id, folder, lang=obj.lang)
     langs = " ".join(f"{lang}={n}" for lang, n in sorted(report.by_language.items()))

@@ -25,8 +25,8 @@ from mediawatch.compose.translation import StoreCache, edition_texts, translator
 from mediawatch.config import Settings
 from mediawatch.errors import ConfigError, NothingToCompose, WorkflowError
 from mediawatch.i18n import LANGUAGES, t, tn
-from mediawatch.store import Store
 from mediawatch.store.issues import NewItem
+from mediawatch.store.protocols import ComposeStore
 from mediawatch.translate import Translator
 from mediawatch.types import AlsoIn, Article, Classification, ItemText, Publication
 
@@ -59,7 +59,7 @@ def parse_languages(value: str | Sequence[str] | None, default: str) -> tuple[st
 
 
 def compose_issue(
-    store: Store,
+    store: ComposeStore,
     settings: Settings,
     publication: Publication,
     *,
@@ -125,14 +125,22 @@ def compose_issue(
 
 
 def gather_candidates(
-    store: Store, settings: Settings, publication: Publication, period_from: datetime, period_to: datetime
+    store: ComposeStore,
+    settings: Settings,
+    publication: Publication,
+    period_from: datetime,
+    period_to: datetime,
 ) -> list[Candidate]:
     """One candidate per relevant story with an article in the period and not yet published."""
     return _gather(store, settings, publication, period_from, period_to)[0]
 
 
 def _gather(
-    store: Store, settings: Settings, publication: Publication, period_from: datetime, period_to: datetime
+    store: ComposeStore,
+    settings: Settings,
+    publication: Publication,
+    period_from: datetime,
+    period_to: datetime,
 ) -> tuple[list[Candidate], int]:
     """The candidates, and how many stories of the period would be ones but were already told."""
     articles = {
@@ -246,7 +254,7 @@ def _new_item(planned: Planned, texts: Sequence[ItemText]) -> NewItem:
     )
 
 
-def _free_slug(store: Store, publication: Publication, period_to: datetime) -> str:
+def _free_slug(store: ComposeStore, publication: Publication, period_to: datetime) -> str:
     base = f"{publication.value}-{period_to:%Y-%m-%d}"
     slug, n = base, 1
     while store.slug_taken(slug):

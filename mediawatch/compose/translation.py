@@ -9,7 +9,7 @@ from dataclasses import dataclass
 
 from mediawatch.compose.select import Planned
 from mediawatch.config import Settings
-from mediawatch.store import Store
+from mediawatch.store.protocols import TranslationCacheRepository, TranslationStore
 from mediawatch.translate import NoTranslator, Translator, make_translator, translate_cached
 from mediawatch.translate.cache import TranslationResult
 from mediawatch.types import ItemText, TextOrigin
@@ -20,7 +20,7 @@ UNKNOWN_LANGUAGES = {"", "und", "unknown"}
 class StoreCache:
     """The translation cache kept in the database (table ``translations``)."""
 
-    def __init__(self, store: Store, provider: str = "") -> None:
+    def __init__(self, store: TranslationCacheRepository, provider: str = "") -> None:
         self.store = store
         self.provider = provider
 
@@ -148,7 +148,7 @@ class RetryReport:
 
 
 def retry_translations(
-    store: Store,
+    store: TranslationStore,
     settings: Settings,
     *,
     issue_id: int | None = None,
@@ -190,10 +190,12 @@ def retry_translations(
     return RetryReport(filled, failed, tuple(errors), tuple(sorted(touched)))
 
 
-def _refresh_warnings(store: Store, slugs: set[str]) -> None:
+def _refresh_warnings(store: TranslationStore, slugs: set[str]) -> None:
     """Drop an issue's translation warnings once none of its texts is missing for that language."""
     for slug in slugs:
         issue = store.find_issue(slug)
+        if issue is None:
+            continue
         missing = {text.language for _, _, text, _ in store.untranslated_texts(issue.id) if text.error}
         kept = [w for w in issue.warnings if not w.startswith("translation into ") or w.split()[2] in missing]
         if len(kept) != len(issue.warnings):

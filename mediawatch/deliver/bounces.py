@@ -28,7 +28,7 @@ from mediawatch.config import Settings
 from mediawatch.deliver.links import LinkPurpose, LinkSigner, link_signer, subscriber_for
 from mediawatch.deliver.subscribers import Origin, mark_undeliverable, unsubscribe
 from mediawatch.errors import ConfigError, InvalidLink
-from mediawatch.store import Store
+from mediawatch.store.protocols import BounceStore
 from mediawatch.types import Subscriber, SubscriberStatus
 
 _TOKEN_IN_URL = re.compile(r"/s/unsubscribe/([A-Za-z0-9_.\-]+)")
@@ -193,7 +193,7 @@ def _report_key(msg: Message, raw: bytes) -> str:
     return hashlib.sha256(mid.encode("utf-8") if mid else raw).hexdigest()
 
 
-def import_bounces(store: Store, settings: Settings, path: Path) -> BounceReport:
+def import_bounces(store: BounceStore, settings: Settings, path: Path) -> BounceReport:
     """Read every message of the mailbox at ``path`` and act on the reports (see the module docstring)."""
     signer = link_signer(settings)
     origin = Origin(method="bounce-report", form=path.name)

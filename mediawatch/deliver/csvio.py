@@ -21,8 +21,8 @@ from mediawatch.deliver.addresses import normalise_email, parse_language, parse_
 from mediawatch.deliver.subscribers import Origin, add_confirmed, subscribe, subscriber_row
 from mediawatch.errors import ConfigError, DeliveryError, InvalidInput, WorkflowError
 from mediawatch.i18n import Message, t
-from mediawatch.store import Store
-from mediawatch.store.deliver import email_key
+from mediawatch.store.protocols import SubscriberRepository
+from mediawatch.store.subscribers import email_key
 from mediawatch.types import Publication, Subscriber, SubscriberStatus
 
 REQUIRED = ("email", "language", "publications")
@@ -79,7 +79,7 @@ def read_rows(stream: TextIO) -> Iterable[tuple[int, dict[str, str], bool]]:
 
 
 def import_csv(
-    store: Store,
+    store: SubscriberRepository,
     settings: Settings,
     source: Path | TextIO,
     lang: str,
@@ -170,7 +170,7 @@ def import_csv(
     return report
 
 
-def _mail_confirmations(store: Store, settings: Settings, pending: list[Subscriber]) -> int:
+def _mail_confirmations(store: SubscriberRepository, settings: Settings, pending: list[Subscriber]) -> int:
     from mediawatch.deliver.optin import OptinMailer
 
     sent = 0
@@ -185,7 +185,7 @@ def _mail_confirmations(store: Store, settings: Settings, pending: list[Subscrib
 
 
 def export_csv(
-    store: Store,
+    store: SubscriberRepository,
     out: TextIO,
     *,
     status: SubscriberStatus | None = None,

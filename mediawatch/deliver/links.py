@@ -22,7 +22,7 @@ from mediawatch.errors import InvalidLink, UnsafeLink
 from mediawatch.i18n import Message
 from mediawatch.render.result import PersonalLinks
 from mediawatch.review.links import secret_key
-from mediawatch.store import Store
+from mediawatch.store.protocols import SubscriberRepository
 from mediawatch.types import Subscriber
 
 CONFIRM_DAYS = 14
@@ -136,7 +136,9 @@ def unsubscribe_mailto(address: str, token: str) -> str:
     return f"mailto:{address}?subject={quote('unsubscribe ' + token)}"
 
 
-def subscriber_for(store: Store, signer: LinkSigner, purpose: LinkPurpose, token: str) -> Subscriber:
+def subscriber_for(
+    store: SubscriberRepository, signer: LinkSigner, purpose: LinkPurpose, token: str
+) -> Subscriber:
     """The subscriber a link belongs to; InvalidLink when it is forged, expired or outlived them."""
     grant = signer.read(purpose, token)
     found = store.find_subscriber(grant.subscriber_id)

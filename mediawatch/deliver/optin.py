@@ -20,7 +20,7 @@ from mediawatch.deliver.links import CONFIRM_DAYS, LinkPurpose, check_mail_links
 from mediawatch.deliver.smtp import SmtpSession
 from mediawatch.errors import DeliveryError
 from mediawatch.i18n import t
-from mediawatch.store import Store
+from mediawatch.store.protocols import SubscriberRepository
 from mediawatch.types import Publication, Subscriber
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
@@ -155,7 +155,7 @@ def optin_bytes(identity: MailIdentity, subscriber: Subscriber, mail: OptinMail)
 class OptinMailer:
     """Sends opt-in mails over one SMTP connection (an import may send many)."""
 
-    def __init__(self, store: Store, settings: Settings) -> None:
+    def __init__(self, store: SubscriberRepository, settings: Settings) -> None:
         check_mail_links(settings, archive=False)
         self.store = store
         self.identity = mail_identity(settings)

@@ -11,6 +11,7 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
+from mediawatch.compose.issues import find_issue
 from mediawatch.config import Settings
 from mediawatch.deliver.addresses import normalise_email
 from mediawatch.deliver.editions import prepare_editions
@@ -18,8 +19,8 @@ from mediawatch.deliver.identity import mail_identity, smtp_config
 from mediawatch.deliver.send import refuse_unsendable
 from mediawatch.deliver.smtp import Outcome, SmtpSession
 from mediawatch.files import writing
-from mediawatch.store import Store
-from mediawatch.store.deliver import email_hash
+from mediawatch.store.protocols import PreviewStore
+from mediawatch.store.subscribers import email_hash
 from mediawatch.types import Subscriber, SubscriberStatus
 
 _UNSAFE = re.compile(r"[^A-Za-z0-9@._+-]")
@@ -33,10 +34,10 @@ class DryRunReport:
 
 
 def dry_run(
-    store: Store, settings: Settings, issue_ref: str | int, folder: Path, *, lang: str | None = None
+    store: PreviewStore, settings: Settings, issue_ref: str | int, folder: Path, *, lang: str | None = None
 ) -> DryRunReport:
     """Write the message every subscriber would get to ``folder`` (one .eml each)."""
-    issue = store.find_issue(issue_ref)
+    issue = find_issue(store, issue_ref)
     refuse_unsendable(store, issue, settings, lang)
     identity = mail_identity(settings)
     editions = prepare_editions(store.issue_content(issue.id), settings)
@@ -91,10 +92,10 @@ def _reviewer(address: str, language: str, settings: Settings) -> Subscriber:
 
 
 def send_test(
-    store: Store, settings: Settings, issue_ref: str | int, address: str, *, actor: str = "deliver"
+    store: PreviewStore, settings: Settings, issue_ref: str | int, address: str, *, actor: str = "deliver"
 ) -> list[tuple[str, Outcome]]:
     """One copy of each edition to ``address``; (language, outcome) for each."""
-    issue = store.find_issue(issue_ref)
+    issue = find_issue(store, issue_ref)
     to = normalise_email(address)
     identity = mail_identity(settings)
     editions = prepare_editions(store.issue_content(issue.id), settings)

@@ -22,9 +22,9 @@ import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 from types import FrameType
 
+from mediawatch.compose.issues import find_issue
 from mediawatch.config import Settings
 from mediawatch.deliver.editions import PreparedEdition, prepare_editions
 from mediawatch.deliver.identity import MailIdentity, mail_identity, smtp_config
@@ -39,9 +39,8 @@ from mediawatch.errors import (
     ServerUnreachable,
     SmtpUnavailable,
 )
-from mediawatch.store import Store
-from mediawatch.store.lock import advisory_lock, file_lock
 from mediawatch.store.outbox import DueMessage, OutboxCounts, OutboxSession
+from mediawatch.store.protocols import IssueRepository, SendStore
 from mediawatch.types import Issue, IssueState, OutboxMessage, OutboxStatus
 
 log = logging.getLogger("mediawatch.deliver")
@@ -91,17 +90,9 @@ def retry_delay(attempts: int, base: float) -> float:
 
 
 @contextlib.contextmanager
-def send_lock(store: Store, issue_id: int) -> Iterator[None]:
+def send_lock(store: SendStore, issue_id: int) -> Iterator[None]:
     """One sender per issue (a second one exits with LockedError); released by the kernel on kill -9."""
-    if store.dialect == "sqlite":
-        database = store.engine.url.database
-        if database and database != ":memory:":
-            with file_lock(Path(f"{database}.send-{issue_id}.lock"), f"send of issue {issue_id}"):
-                yield
-            return
-        yield
-        return
-    with advisory_lock(store.engine, f"send:{issue_id}"):
+    with store.run_lock(f"send of issue {issue_id}", resource=f"send-{issue_id}"):
         yield
 
 
@@ -128,7 +119,7 @@ class _StopFlag:
                 signal.signal(sig, previous)
 
 
-def refuse_unsendable(store: Store, issue: Issue, settings: Settings, lang: str | None) -> None:
+def refuse_unsendable(store: IssueRepository, issue: Issue, settings: Settings, lang: str | None) -> None:
     from mediawatch.review.actions import check_sendable
 
     reasons = check_sendable(store, issue.id, settings, lang=lang)
@@ -137,7 +128,7 @@ def refuse_unsendable(store: Store, issue: Issue, settings: Settings, lang: str 
 
 
 def send_issue(
-    store: Store,
+    store: SendStore,
     settings: Settings,
     issue_ref: str | int,
     *,
@@ -154,9 +145,9 @@ def send_issue(
     from mediawatch.review.actions import begin_sending, mark_sent
 
     started = time.monotonic()
-    issue = store.find_issue(issue_ref)
+    issue = find_issue(store, issue_ref)
     with send_lock(store, issue.id):
-        issue = store.find_issue(issue.id)
+        issue = find_issue(store, issue.id)
         if issue.state is IssueState.SENT:
             return SendReport(issue, store.outbox_counts(issue.id), False, 0, 0, 0, False, 0.0)
         early = waits_until(issue, clock())
@@ -202,7 +193,7 @@ def send_issue(
             store.finish_send(issue.id)
             mark_sent(store, issue.id, actor=actor, note=_summary(counts))
         return SendReport(
-            issue=store.find_issue(issue.id),
+            issue=find_issue(store, issue.id),
             counts=counts,
             built=built,
             recovered=recovered,
@@ -225,7 +216,7 @@ class DueResult:
 
 
 def send_due(
-    store: Store,
+    store: SendStore,
     settings: Settings,
     *,
     actor: str = "deliver",
@@ -272,7 +263,7 @@ class _Sender:
 
     def __init__(
         self,
-        store: Store,
+        store: SendStore,
         settings: Settings,
         issue: Issue,
         editions: dict[str, PreparedEdition],
@@ -461,9 +452,9 @@ class SendStatus:
     unconfirmed: list[OutboxMessage]  # counted as sent, the server's reply never seen
 
 
-def send_status(store: Store, issue_ref: str | int) -> SendStatus:
+def send_status(store: SendStore, issue_ref: str | int) -> SendStatus:
     """Where the sending of an issue stands, for `send --status`."""
-    issue = store.find_issue(issue_ref)
+    issue = find_issue(store, issue_ref)
     return SendStatus(
         issue,
         store.outbox_counts(issue.id),

@@ -15,9 +15,9 @@ from typing import Any
 
 from mediawatch.config import Settings
 from mediawatch.deliver.addresses import normalise_email, parse_fallback, parse_language, parse_publications
-from mediawatch.errors import MediawatchError, WorkflowError
-from mediawatch.store import Store
-from mediawatch.store.deliver import NewConsent
+from mediawatch.errors import ConflictError, MediawatchError, WorkflowError
+from mediawatch.store.protocols import SubscriberRepository
+from mediawatch.store.subscribers import NewConsent
 from mediawatch.types import Publication, Subscriber, SubscriberStatus
 
 log = logging.getLogger("mediawatch.deliver")
@@ -74,7 +74,7 @@ class SubscribeResult:
 
 
 def subscribe(
-    store: Store,
+    store: SubscriberRepository,
     *,
     email: str,
     language: str,
@@ -94,21 +94,19 @@ def subscribe(
         return SubscribeResult(None, "")
     current = store.find_subscriber(address)
     if current is None:
-        try:
-            created = store.insert_subscriber(
-                email=address,
-                language=lang,
-                publications=pubs,
-                status=SubscriberStatus.PENDING,
-                consent=origin.consent("subscribe"),
-                fallback=fall,
-            )
-        except WorkflowError:  # created by a concurrent request: treat as known
-            current = store.find_subscriber(address)
-            if current is None:
-                raise
-        else:
+        created = store.insert_subscriber(
+            email=address,
+            language=lang,
+            publications=pubs,
+            status=SubscriberStatus.PENDING,
+            consent=origin.consent("subscribe"),
+            fallback=fall,
+        )
+        if created is not None:
             return SubscribeResult(created, "confirm")
+        current = store.find_subscriber(address)  # created by a concurrent request: treat as known
+        if current is None:  # and erased since: said as the store said it, no retry loop
+            raise WorkflowError(f"{address} is already a subscriber")
     if current.status in SUPPRESSED:
         return SubscribeResult(None, "")
     if current.status is SubscriberStatus.ACTIVE:
@@ -136,7 +134,7 @@ def subscribe(
     return SubscribeResult(updated, "confirm")
 
 
-def send_optin(store: Store, settings: Settings, result: SubscribeResult) -> bool:
+def send_optin(store: SubscriberRepository, settings: Settings, result: SubscribeResult) -> bool:
     """Send the mail a subscribe request calls for; False (logged) when the server would not take it."""
     if result.subscriber is None or not result.mail:
         return True
@@ -152,7 +150,7 @@ def send_optin(store: Store, settings: Settings, result: SubscribeResult) -> boo
 
 
 def add_confirmed(
-    store: Store,
+    store: SubscriberRepository,
     *,
     email: str,
     language: str,
@@ -169,7 +167,7 @@ def add_confirmed(
         raise WorkflowError(
             f"{address} is on the suppression list ({suppressed.reason}): it is never written to"
         )
-    return store.insert_subscriber(
+    created = store.insert_subscriber(
         email=address,
         language=lang,
         publications=pubs,
@@ -177,9 +175,12 @@ def add_confirmed(
         consent=origin.consent("subscribe"),
         fallback=parse_fallback(fallback, lang),
     )
+    if created is None:
+        raise WorkflowError(f"{address} is already a subscriber")
+    return created
 
 
-def confirm(store: Store, subscriber: Subscriber, origin: Origin) -> bool:
+def confirm(store: SubscriberRepository, subscriber: Subscriber, origin: Origin) -> bool:
     """Pending -> active. True when the subscription is (now or already) active."""
     if subscriber.status is SubscriberStatus.ACTIVE:
         return True
@@ -192,7 +193,7 @@ def confirm(store: Store, subscriber: Subscriber, origin: Origin) -> bool:
     return done is not None
 
 
-def unsubscribe(store: Store, subscriber_id: int, origin: Origin) -> bool:
+def unsubscribe(store: SubscriberRepository, subscriber_id: int, origin: Origin) -> bool:
     """Immediate and idempotent: True when the subscriber is (now or already) not receiving anything."""
     try:
         store.update_subscriber(
@@ -201,12 +202,12 @@ def unsubscribe(store: Store, subscriber_id: int, origin: Origin) -> bool:
             status=SubscriberStatus.UNSUBSCRIBED,
             expect=REACHABLE,
         )
-    except WorkflowError:  # no such subscriber (erased): nothing is sent to them either
+    except ConflictError:  # no such subscriber (erased): nothing is sent to them either
         return True
     return True
 
 
-def resubscribe(store: Store, subscriber: Subscriber, origin: Origin) -> bool:
+def resubscribe(store: SubscriberRepository, subscriber: Subscriber, origin: Origin) -> bool:
     """From the preferences page (the link proves the mailbox): unsubscribed -> active."""
     done = store.update_subscriber(
         subscriber.id,
@@ -218,7 +219,7 @@ def resubscribe(store: Store, subscriber: Subscriber, origin: Origin) -> bool:
 
 
 def change_preferences(
-    store: Store,
+    store: SubscriberRepository,
     subscriber: Subscriber,
     origin: Origin,
     *,
@@ -241,7 +242,9 @@ def change_preferences(
     return updated
 
 
-def mark_undeliverable(store: Store, email: str, kind: str, detail: str, origin: Origin) -> bool:
+def mark_undeliverable(
+    store: SubscriberRepository, email: str, kind: str, detail: str, origin: Origin
+) -> bool:
     """A hard bounce or a complaint: the address is suppressed for ever; True if a subscriber changed."""
     reason = "complaint" if kind == "complaint" else "hard-bounce"
     store.suppress(email, reason, detail)
@@ -253,7 +256,7 @@ def mark_undeliverable(store: Store, email: str, kind: str, detail: str, origin:
     return True
 
 
-def remove(store: Store, email: str, origin: Origin, *, forget: bool = False) -> Subscriber:
+def remove(store: SubscriberRepository, email: str, origin: Origin, *, forget: bool = False) -> Subscriber:
     """The CLI's remove: unsubscribe (kept as evidence) or, with ``forget``, erase every trace."""
     found = store.find_subscriber(normalise_email(email))
     if found is None:
@@ -265,7 +268,7 @@ def remove(store: Store, email: str, origin: Origin, *, forget: bool = False) ->
     return found
 
 
-def export_data(store: Store, subscriber: Subscriber) -> dict[str, Any]:
+def export_data(store: SubscriberRepository, subscriber: Subscriber) -> dict[str, Any]:
     """Everything kept about one subscriber (the "export my data" of the preferences page)."""
 
     def when(value: datetime | None) -> str | None:

@@ -17,6 +17,7 @@ from mediawatch.classify.evaluate import GOLD_DIR
 from mediawatch.classify.grouping import list_stories
 from mediawatch.classify.pipeline import retrain
 from mediawatch.cli.views import print_articles, print_classified, print_health, print_stories
+from mediawatch.compose.issues import find_issue
 from mediawatch.config import Settings, database_url
 from mediawatch.demo.blocks import DEMO_BLOCKS
 from mediawatch.demo.server import DemoServer, demo_sources
@@ -58,7 +59,7 @@ def demo_cadences(today: date) -> tuple[datetime, str, str]:
 
 
 def add_demo_blocks(store: Store, slug: str) -> None:
-    issue = store.find_issue(slug)
+    issue = find_issue(store, slug)
     for lang, blocks in DEMO_BLOCKS.items():
         if lang in issue.languages:
             for kind, title, body in blocks:
@@ -68,7 +69,7 @@ def add_demo_blocks(store: Store, slug: str) -> None:
 def approve_as_demo_team(store: Store, slug: str, settings: Settings) -> None:
     """What the review app does with two people: the editor submits, the approver approves each edition."""
     (editor, _), (approver, _) = DEMO_ACCOUNTS
-    issue = store.find_issue(slug)
+    issue = find_issue(store, slug)
     submit(store, issue.id, acting_user(store, editor))
     for lang in issue.languages:
         approve(store, issue.id, lang, acting_user(store, approver), settings)

@@ -32,8 +32,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any
 
+from mediawatch.compose.issues import find_issue
 from mediawatch.config import Settings
 from mediawatch.errors import RenderError
 from mediawatch.files import file_error
@@ -43,7 +44,8 @@ from mediawatch.render.edition import fingerprint, render_edition
 from mediawatch.render.environment import render_template, templates_dir
 from mediawatch.render.model import PUBLICATION_KEYS, clean_line, edition_path, issue_year, organisation_name
 from mediawatch.render.result import RenderedEdition
-from mediawatch.types import Issue, IssueContent, IssueState, Publication
+from mediawatch.store.protocols import IssueReader
+from mediawatch.types import Issue, IssueState, Publication
 
 log = logging.getLogger("mediawatch.render")
 
@@ -64,14 +66,6 @@ _STATE_KEYS = {  # the words of the review stage's catalogue, which render may n
 FEED_ENTRIES = 50  # the newest issues a feed lists; the index pages list them all
 ATOM_NS = "http://www.w3.org/2005/Atom"
 XML_NS = "http://www.w3.org/XML/1998/namespace"
-
-
-class IssueSource(Protocol):
-    """What rendering reads from the store."""
-
-    def find_issue(self, ref: str | int) -> Issue: ...
-
-    def issue_content(self, issue_id: int) -> IssueContent: ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -344,7 +338,7 @@ def refresh_archive(root: Path, settings: Settings, *, drafts: bool = False) -> 
 
 # -- the whole stage ------------------------------------------------------------------------------------
 def render_issue(
-    store: IssueSource,
+    store: IssueReader,
     issue_ref: str | int,
     settings: Settings,
     out_dir: Path | None = None,
@@ -354,7 +348,7 @@ def render_issue(
     """Render the editions of an issue (all, or ``languages``) into the archive and refresh its index pages
     and feeds; returns every path written. Every edition is rendered and checked before anything is written.
     """
-    issue = store.find_issue(issue_ref)
+    issue = find_issue(store, issue_ref)
     if not SAFE_SLUG.fullmatch(issue.slug):  # it becomes a folder name: no "..", no "/"
         raise RenderError(
             f"issue slug {issue.slug!r} cannot be a folder name (letters, digits, '.', '-', '_')"

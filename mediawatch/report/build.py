@@ -18,7 +18,7 @@ from mediawatch.report.model import (
     Totals,
     Week,
 )
-from mediawatch.store import Store
+from mediawatch.store.protocols import ReportStore
 from mediawatch.store.reporting import FetchRow, ReportArticle
 from mediawatch.types import FetchStatus, Region, Theme
 
@@ -99,7 +99,7 @@ def _health(fetches: Sequence[FetchRow], index: dict[str, int], n_weeks: int) ->
 
 
 def build_report(
-    store: Store,
+    store: ReportStore,
     period_from: datetime,
     period_to: datetime,
     *,

@@ -11,6 +11,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
+from mediawatch.compose.issues import find_issue
 from mediawatch.config import Settings
 from mediawatch.errors import Refused, RenderError
 from mediawatch.i18n import ui_language
@@ -30,8 +31,8 @@ from mediawatch.review.workflow import (
     transition_refusal,
     unapproved_authors,
 )
-from mediawatch.store import Store
 from mediawatch.store.issues import coded_note
+from mediawatch.store.protocols import IssueRepository
 from mediawatch.types import Edition, EditionState, Issue, IssueContent, IssueState, User
 
 
@@ -60,7 +61,7 @@ def render_now(content: IssueContent, language: str, settings: Settings) -> tupl
 
 
 def review_editions(
-    store: Store, issue_id: int, settings: Settings, languages: Sequence[str] | None = None
+    store: IssueRepository, issue_id: int, settings: Settings, languages: Sequence[str] | None = None
 ) -> list[EditionReview]:
     """Each edition of the issue (or only ``languages``), rendered now."""
     content = store.issue_content(issue_id)
@@ -88,7 +89,7 @@ def review_editions(
     return found
 
 
-def sendable_blockers(store: Store, issue_id: int, settings: Settings) -> list[Reason]:
+def sendable_blockers(store: IssueRepository, issue_id: int, settings: Settings) -> list[Reason]:
     """Why the issue may not be sent now, as reasons (empty: it may)."""
     content = store.issue_content(issue_id)
     current: dict[str, str] = {}
@@ -101,7 +102,9 @@ def sendable_blockers(store: Store, issue_id: int, settings: Settings) -> list[R
     return sendable_reasons(content.issue, content.editions, current, errors)
 
 
-def check_sendable(store: Store, issue_id: int, settings: Settings, *, lang: str | None = None) -> list[str]:
+def check_sendable(
+    store: IssueRepository, issue_id: int, settings: Settings, *, lang: str | None = None
+) -> list[str]:
     """Why the issue may not be sent now, in words (``lang``, default the UI language); empty = sendable.
 
     Every edition must be approved, and each approval's fingerprint must equal the fingerprint of the
@@ -125,7 +128,7 @@ def _edition(content: IssueContent, language: str) -> Edition:
     )
 
 
-def submit(store: Store, issue_id: int, user: User, *, note: str = "") -> Issue:
+def submit(store: IssueRepository, issue_id: int, user: User, *, note: str = "") -> Issue:
     """Draft -> in review: every draft edition goes to review."""
     content = store.issue_content(issue_id)
     refuse(submit_refusal(content.issue, user.role))
@@ -138,11 +141,11 @@ def submit(store: Store, issue_id: int, user: User, *, note: str = "") -> Issue:
             store.set_edition_state(
                 issue_id, edition.language, EditionState.IN_REVIEW, actor=user.name, note=note
             )
-    return store.find_issue(issue_id)
+    return find_issue(store, issue_id)
 
 
 def approve(
-    store: Store,
+    store: IssueRepository,
     issue_id: int,
     language: str,
     user: User,
@@ -200,7 +203,7 @@ def approve(
     return _edition(store.issue_content(issue_id), language)
 
 
-def reject(store: Store, issue_id: int, language: str, user: User, *, note: str) -> Edition:
+def reject(store: IssueRepository, issue_id: int, language: str, user: User, *, note: str) -> Edition:
     """Send an edition back to its editors with a note; the issue goes back to draft (to be resubmitted)."""
     content = store.issue_content(issue_id)
     edition = _edition(content, language)
@@ -216,9 +219,9 @@ def reject(store: Store, issue_id: int, language: str, user: User, *, note: str)
     return _edition(store.issue_content(issue_id), language)
 
 
-def schedule(store: Store, issue_id: int, user: User, when: datetime, settings: Settings) -> Issue:
+def schedule(store: IssueRepository, issue_id: int, user: User, when: datetime, settings: Settings) -> Issue:
     """Approved -> scheduled for ``when`` (aware; re-scheduling a scheduled issue moves it)."""
-    issue = store.find_issue(issue_id)
+    issue = find_issue(store, issue_id)
     now = datetime.now(UTC)
     when = when.astimezone(UTC)
     blockers = sendable_blockers(store, issue_id, settings)
@@ -232,26 +235,28 @@ def schedule(store: Store, issue_id: int, user: User, when: datetime, settings: 
         expect=[IssueState.APPROVED, IssueState.SCHEDULED],
     ):
         raise Refused(reason("review.refused.changed_meanwhile"))
-    return store.find_issue(issue_id)
+    return find_issue(store, issue_id)
 
 
-def cancel(store: Store, issue_id: int, user: User, *, note: str = "") -> Issue:
-    issue = store.find_issue(issue_id)
+def cancel(store: IssueRepository, issue_id: int, user: User, *, note: str = "") -> Issue:
+    issue = find_issue(store, issue_id)
     refuse(cancel_refusal(issue, role=user.role))
     cancellable = [s for s in IssueState if transition_refusal(s, IssueState.CANCELLED) is None]
     if not store.set_issue_state(
         issue_id, IssueState.CANCELLED, actor=user.name, note=note.strip(), expect=cancellable
     ):
         raise Refused(reason("review.refused.changed_meanwhile"))
-    return store.find_issue(issue_id)
+    return find_issue(store, issue_id)
 
 
-def begin_sending(store: Store, issue_id: int, settings: Settings, *, actor: str = "deliver") -> None:
+def begin_sending(
+    store: IssueRepository, issue_id: int, settings: Settings, *, actor: str = "deliver"
+) -> None:
     """Approved or scheduled -> sending, only when :func:`check_sendable` finds nothing (for delivery)."""
     blockers = sendable_blockers(store, issue_id, settings)
     if blockers:
         raise Refused(blockers[0])
-    issue = store.find_issue(issue_id)
+    issue = find_issue(store, issue_id)
     if issue.state is IssueState.SENDING:
         return  # resuming an interrupted send
     if not store.set_issue_state(
@@ -263,10 +268,10 @@ def begin_sending(store: Store, issue_id: int, settings: Settings, *, actor: str
         raise Refused(reason("review.refused.changed_meanwhile"))
 
 
-def mark_sent(store: Store, issue_id: int, *, actor: str = "deliver", note: str = "") -> None:
+def mark_sent(store: IssueRepository, issue_id: int, *, actor: str = "deliver", note: str = "") -> None:
     """Sending -> sent (for delivery, once every message went out)."""
     if not store.set_issue_state(
         issue_id, IssueState.SENT, actor=actor, note=note, expect=[IssueState.SENDING]
     ):
-        issue = store.find_issue(issue_id)
+        issue = find_issue(store, issue_id)
         refuse(transition_refusal(issue.state, IssueState.SENT))

@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from mediawatch.i18n import t
 from mediawatch.review.users import add_user
-from mediawatch.store import Store
+from mediawatch.store.protocols import ReviewStore
 from mediawatch.types import Role
 
 DEMO_PASSWORD = "mediawatch-demo"  # noqa: S105  (only ever for the throw-away demo database)
 DEMO_ACCOUNTS = (("demo-editor", Role.EDITOR), ("demo-approver", Role.APPROVER))
 
 
-def ensure_demo_accounts(store: Store, language: str = "en") -> list[tuple[str, Role]]:
+def ensure_demo_accounts(store: ReviewStore, language: str = "en") -> list[tuple[str, Role]]:
     """Create the demo accounts that do not exist yet; returns them all (name, role)."""
     for name, role in DEMO_ACCOUNTS:
         if store.user(name) is None:

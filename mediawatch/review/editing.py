@@ -1,37 +1,84 @@
-"""Editors' changes to an issue, with the role check in front of the storage contract.
+"""Editors' changes to an issue: the rules here, the storage in the store.
 
-The store already logs every change and sends approved editions back to review; here the user's role and
-the issue's state are checked first, and an item's accept/reject is also recorded as a decision the
-classifier learns from (``mediawatch retrain``).
+The store logs every change and sends approved editions back to review. The rules are checked here, before
+the write: the user's role, whether the issue may still change, that the item, block, section and edition
+exist, that a title or comment is not empty. A write that finds the issue frozen or a row gone meanwhile
+(:class:`~mediawatch.errors.ConflictError`) is refused as if the check had seen it. An item's accept/reject
+is also recorded as a decision the classifier learns from (``mediawatch retrain``).
 """
 
 from __future__ import annotations
 
-from mediawatch.errors import Refused
+import contextlib
+from collections.abc import Iterator
+
+from mediawatch.errors import ConflictError, Refused
 from mediawatch.review.workflow import Permission, ReasonKind, edit_refusal, may, reason, refuse
-from mediawatch.store import Store
-from mediawatch.types import BlockKind, Comment, IssueContent, IssueItem, ItemStatus, TextOrigin, User
+from mediawatch.store.protocols import DecidingStore, EditorialStore
+from mediawatch.types import (
+    Block,
+    BlockKind,
+    Comment,
+    IssueContent,
+    IssueItem,
+    ItemStatus,
+    TextOrigin,
+    User,
+)
 
 # How sure the language detector must be that touched-up words are now in the edition's language before
 # the "not translated" mark goes (a wrong "yes" would send foreign words to readers unmarked).
 TRANSLATED_CONFIDENCE = 0.6
 
 
-def _item(store: Store, item_id: int) -> tuple[IssueContent, IssueItem]:
+def _item(store: EditorialStore, item_id: int) -> tuple[IssueContent, IssueItem]:
     issue_id = store.item_issue_id(item_id)
-    content = store.issue_content(issue_id)
-    for item in content.items:
-        if item.id == item_id:
-            return content, item
+    if issue_id is not None:
+        content = store.issue_content(issue_id)
+        for item in content.items:
+            if item.id == item_id:
+                return content, item
     raise Refused(reason("review.refused.no_item", item=item_id))
 
 
-def _may_edit(store: Store, issue_id: int, user: User) -> None:
-    refuse(edit_refusal(store.issue_content(issue_id).issue, user.role))
+def _block(store: EditorialStore, block_id: int) -> Block:
+    block = store.block(block_id)
+    if block is None:
+        raise Refused(reason("review.refused.no_block", block=block_id))
+    return block
+
+
+def _may_edit(store: EditorialStore, issue_id: int, user: User) -> IssueContent:
+    content = store.issue_content(issue_id)
+    refuse(edit_refusal(content.issue, user.role))
+    return content
+
+
+@contextlib.contextmanager
+def _checked_again(store: EditorialStore, issue_id: int, user: User) -> Iterator[None]:
+    """The store refused a write (the issue froze, or the row went, after our checks): the same refusal
+    the checks give now, else "changed meanwhile"."""
+    try:
+        yield
+    except ConflictError:
+        _may_edit(store, issue_id, user)
+        raise Refused(reason("review.refused.changed_meanwhile")) from None
+
+
+def _no_edition(content: IssueContent, language: str) -> Refused:
+    issue = content.issue
+    return Refused(
+        reason(
+            "review.refused.no_edition",
+            language=language,
+            slug=issue.slug,
+            languages=", ".join(issue.languages),
+        )
+    )
 
 
 def edit_text(
-    store: Store,
+    store: EditorialStore,
     item_id: int,
     language: str,
     user: User,
@@ -52,7 +99,9 @@ def edit_text(
         raise Refused(reason("review.refused.empty_title"))
     origin = TextOrigin.HUMAN
     before = item.text(language)
-    if before is not None and before.origin is TextOrigin.UNTRANSLATED:
+    if before is None:
+        raise _no_edition(content, language)
+    if before.origin is TextOrigin.UNTRANSLATED:
         words_in = before.source_language or item.language
         if translated is None:
             translated = _written_in(
@@ -62,7 +111,8 @@ def edit_text(
             )
         if not translated and words_in != language:
             origin = TextOrigin.UNTRANSLATED
-    store.set_item_text(item_id, language, title=title, summary=summary, actor=user.name, origin=origin)
+    with _checked_again(store, content.issue.id, user):
+        store.set_item_text(item_id, language, title=title, summary=summary, actor=user.name, origin=origin)
 
 
 def _written_in(language: str, title: str, summary: str) -> bool:
@@ -73,33 +123,37 @@ def _written_in(language: str, title: str, summary: str) -> bool:
     return guess.code == language and guess.confidence >= TRANSLATED_CONFIDENCE
 
 
-def decide_item(store: Store, item_id: int, accepted: bool, user: User, *, note: str = "") -> None:
+def decide_item(store: DecidingStore, item_id: int, accepted: bool, user: User, *, note: str = "") -> None:
     """Accept or reject an item; the decision also feeds the classifier's retraining."""
     content, item = _item(store, item_id)
     refuse(edit_refusal(content.issue, user.role))
     status = ItemStatus.ACCEPTED if accepted else ItemStatus.REJECTED
-    store.set_item_status(item_id, status, actor=user.name, note=note)
+    with _checked_again(store, content.issue.id, user):
+        store.set_item_status(item_id, status, actor=user.name, note=note)
     store.record_decision(item.article_id, accepted, user.name, context=f"issue:{content.issue.slug}")
 
 
-def move_item(store: Store, item_id: int, user: User, *, position: int, section: str | None = None) -> None:
+def move_item(
+    store: EditorialStore, item_id: int, user: User, *, position: int, section: str | None = None
+) -> None:
     content, item = _item(store, item_id)
     refuse(edit_refusal(content.issue, user.role))
     if section is not None and section not in content.issue.sections:
         raise Refused(
             reason("review.refused.no_section", section=section, sections=", ".join(content.issue.sections))
         )
-    store.move_item(item_id, position=max(0, position), section=section, actor=user.name)
+    with _checked_again(store, content.issue.id, user):
+        store.move_item(item_id, position=max(0, position), section=section, actor=user.name)
 
 
-def shift_item(store: Store, item_id: int, user: User, step: int) -> None:
+def shift_item(store: EditorialStore, item_id: int, user: User, step: int) -> None:
     """Move an item up (step -1) or down (+1) inside its section."""
     _content, item = _item(store, item_id)
     move_item(store, item_id, user, position=item.position + step)
 
 
 def add_block(
-    store: Store,
+    store: EditorialStore,
     issue_id: int,
     language: str,
     kind: BlockKind,
@@ -109,13 +163,16 @@ def add_block(
     body: str,
     link: str,
 ) -> int:
-    _may_edit(store, issue_id, user)
+    content = _may_edit(store, issue_id, user)
+    if language not in content.issue.languages:
+        raise _no_edition(content, language)
     _check_block(title, body, link)
-    return store.add_block(issue_id, language, kind, title=title, body=body, link=link, actor=user.name)
+    with _checked_again(store, issue_id, user):
+        return store.add_block(issue_id, language, kind, title=title, body=body, link=link, actor=user.name)
 
 
 def update_block(
-    store: Store,
+    store: EditorialStore,
     block_id: int,
     user: User,
     *,
@@ -125,20 +182,22 @@ def update_block(
     position: int | None = None,
 ) -> None:
     """Change a block; ``None`` keeps that part as it is (the CLI changes one part at a time)."""
-    block = store.block(block_id)
+    block = _block(store, block_id)
     _may_edit(store, block.issue_id, user)
     _check_block(
         block.title if title is None else title,
         block.body if body is None else body,
         block.link if link is None else link,
     )
-    store.update_block(block_id, title=title, body=body, link=link, position=position, actor=user.name)
+    with _checked_again(store, block.issue_id, user):
+        store.update_block(block_id, title=title, body=body, link=link, position=position, actor=user.name)
 
 
-def delete_block(store: Store, block_id: int, user: User) -> None:
-    block = store.block(block_id)
+def delete_block(store: EditorialStore, block_id: int, user: User) -> None:
+    block = _block(store, block_id)
     _may_edit(store, block.issue_id, user)
-    store.delete_block(block_id, actor=user.name)
+    with _checked_again(store, block.issue_id, user):
+        store.delete_block(block_id, actor=user.name)
 
 
 def _check_block(title: str, body: str, link: str) -> None:
@@ -149,7 +208,7 @@ def _check_block(title: str, body: str, link: str) -> None:
         raise Refused(reason("review.refused.bad_link", link=link))
 
 
-def comment(store: Store, item_id: int, user: User, body: str) -> Comment:
+def comment(store: EditorialStore, item_id: int, user: User, body: str) -> Comment:
     """Anyone who may edit may comment (a viewer reads only)."""
     if not may(user.role, Permission.EDIT):
         refuse(
@@ -159,4 +218,7 @@ def comment(store: Store, item_id: int, user: User, body: str) -> Comment:
         )
     if not body.strip():
         raise Refused(reason("review.refused.empty_comment"))
-    return store.add_comment(item_id, user.name, body)
+    added = store.add_comment(item_id, user.name, body)
+    if added is None:
+        raise Refused(reason("review.refused.no_item", item=item_id))
+    return added

@@ -16,30 +16,19 @@ import os
 import secrets
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
-import sqlalchemy as sa
 from itsdangerous import BadSignature, URLSafeSerializer
 
-from mediawatch.config import Settings, database_url
+from mediawatch.config import Settings, secret_key_file
 from mediawatch.errors import ConfigError, Forbidden, Refused
 from mediawatch.review.workflow import ReasonKind, reason
-from mediawatch.store import Store
 from mediawatch.store.issues import coded_note
+from mediawatch.store.protocols import IssueRepository
 
 PREVIEW_DAYS = 7
 # v2: tokens carry a link id (revocable). v1 tokens (7 days at most, not revocable) are void.
 _PREVIEW_SALT = "mediawatch.preview.v2"
 LINK_TARGET = "preview:"
-
-
-def secret_key_file(settings: Settings) -> Path | None:
-    """Where the generated key lives: beside the SQLite file; None for other databases."""
-    url = sa.engine.make_url(database_url(settings.db))
-    if url.get_backend_name() != "sqlite" or not url.database or url.database == ":memory:":
-        return None
-    db = Path(url.database)
-    return db.with_name(db.name + ".secret-key")
 
 
 def secret_key(settings: Settings) -> str:
@@ -106,19 +95,17 @@ def preview_token(
     *,
     days: float = PREVIEW_DAYS,
     now: datetime | None = None,
-) -> tuple[str, datetime]:
-    """A token granting read access to one edition until the returned time."""
-    token, expires, _link_id = _new_token(settings, issue_id, language, days=days, now=now)
-    return token, expires
-
-
-def _new_token(
-    settings: Settings, issue_id: int, language: str, *, days: float, now: datetime | None
-) -> tuple[str, datetime, str]:
-    expires = (now or datetime.now(UTC)) + timedelta(days=days)
-    link_id = secrets.token_urlsafe(9)
-    data = {"i": issue_id, "l": language, "e": int(expires.timestamp()), "n": link_id}
-    return str(_serializer(settings).dumps(data)), expires, link_id
+) -> tuple[str, PreviewGrant]:
+    """A token granting read access to one edition for ``days``, and what it grants (its random link id
+    included: :func:`create_share_link` records it so that it can be revoked)."""
+    grant = PreviewGrant(
+        issue_id=issue_id,
+        language=language,
+        expires=(now or datetime.now(UTC)) + timedelta(days=days),
+        link_id=secrets.token_urlsafe(9),
+    )
+    data = {"i": issue_id, "l": language, "e": int(grant.expires.timestamp()), "n": grant.link_id}
+    return str(_serializer(settings).dumps(data)), grant
 
 
 def preview_url(settings: Settings, token: str) -> str:
@@ -145,7 +132,7 @@ def read_preview_token(settings: Settings, token: str, now: datetime | None = No
 
 # -- links that can be listed and revoked -----------------------------------------------------------------
 def create_share_link(
-    store: Store,
+    store: IssueRepository,
     settings: Settings,
     issue_id: int,
     language: str,
@@ -155,7 +142,8 @@ def create_share_link(
     now: datetime | None = None,
 ) -> tuple[str, SharedLink]:
     """A new link (its absolute URL, and what the log keeps of it), recorded in the audit log."""
-    token, expires, link_id = _new_token(settings, issue_id, language, days=days, now=now)
+    token, grant = preview_token(settings, issue_id, language, days=days, now=now)
+    link_id, expires = grant.link_id, grant.expires
     store.log_event(
         issue_id,
         actor,
@@ -173,7 +161,7 @@ def create_share_link(
     return preview_url(settings, token), link
 
 
-def share_links(store: Store, issue_id: int) -> list[SharedLink]:
+def share_links(store: IssueRepository, issue_id: int) -> list[SharedLink]:
     """Every revocable link of an issue, newest first, revoked and expired ones included."""
     links: dict[str, SharedLink] = {}
     for entry in store.audit(issue_id):
@@ -191,7 +179,7 @@ def share_links(store: Store, issue_id: int) -> list[SharedLink]:
     return sorted(links.values(), key=lambda link: link.created_at, reverse=True)
 
 
-def revoke_share_link(store: Store, issue_id: int, link_id: str, actor: str) -> SharedLink:
+def revoke_share_link(store: IssueRepository, issue_id: int, link_id: str, actor: str) -> SharedLink:
     """Revoke one link of the issue; :class:`Refused` when it is unknown or already revoked."""
     found = next((link for link in share_links(store, issue_id) if link.link_id == link_id.strip()), None)
     if found is None:
@@ -202,7 +190,9 @@ def revoke_share_link(store: Store, issue_id: int, link_id: str, actor: str) -> 
     return replace(found, revoked_by=actor, revoked_at=datetime.now(UTC))
 
 
-def open_shared(store: Store, settings: Settings, token: str, now: datetime | None = None) -> PreviewGrant:
+def open_shared(
+    store: IssueRepository, settings: Settings, token: str, now: datetime | None = None
+) -> PreviewGrant:
     """What a token grants now: :class:`Forbidden` when forged, expired or revoked."""
     grant = read_preview_token(settings, token, now)
     link = next((ln for ln in share_links(store, grant.issue_id) if ln.link_id == grant.link_id), None)

@@ -12,7 +12,7 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from mediawatch.errors import Forbidden, Refused
 from mediawatch.i18n import LANGUAGES
 from mediawatch.review.workflow import SYSTEM_ACTORS, Permission, Reason, ReasonKind, may, reason
-from mediawatch.store import Store
+from mediawatch.store.protocols import ReviewStore
 from mediawatch.types import Role, User
 
 NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._@-]{0,63}$")
@@ -60,7 +60,7 @@ def login_refusal(history: LoginHistory, now: datetime) -> Reason | None:
     return None
 
 
-def login_history(store: Store, name: str, remote: str, now: datetime) -> LoginHistory:
+def login_history(store: ReviewStore, name: str, remote: str, now: datetime) -> LoginHistory:
     since = now - LOGIN_WINDOW
     pair, _ = store.login_failures(since, name=name, remote=remote)
     address, _ = store.login_failures(since, remote=remote)
@@ -101,27 +101,30 @@ def check_language(language: str) -> str:
     return code
 
 
-def add_user(store: Store, name: str, role: Role, password: str, language: str = "en") -> User:
+def add_user(store: ReviewStore, name: str, role: Role, password: str, language: str = "en") -> User:
     name = check_name(name)
     if store.user(name) is not None:
         raise Refused(reason("review.users.exists", name=name))
     user = store.add_user(name, role, hash_password(password), check_language(language))
+    if user is None:  # taken a moment ago, by another request: the store's insert is the atomic check
+        raise Refused(reason("review.users.exists", name=name))
     store.log_event(None, "system", "user.add", target=f"user:{name}", after=role.value)
     return user
 
 
-def set_password(store: Store, name: str, password: str) -> User:
+def set_password(store: ReviewStore, name: str, password: str) -> User:
     """A new password; every open web session of the user ends."""
-    found = store.user(name)
-    if found is None:
+    if store.user(name) is None:
         raise Refused(reason("review.users.unknown", name=name))
     user = store.update_user(name, password_hash=hash_password(password))
+    if user is None:  # removed meanwhile
+        raise Refused(reason("review.users.unknown", name=name))
     store.log_event(None, "system", "user.password", target=f"user:{name}")
     return user
 
 
 def update_user(
-    store: Store,
+    store: ReviewStore,
     name: str,
     *,
     role: Role | None = None,
@@ -135,6 +138,8 @@ def update_user(
     user = store.update_user(
         name, role=role, language=None if language is None else check_language(language), active=active
     )
+    if user is None:  # removed meanwhile
+        raise Refused(reason("review.users.unknown", name=name))
     store.log_event(
         None,
         "system",
@@ -146,7 +151,7 @@ def update_user(
     return user
 
 
-def acting_user(store: Store, name: str, permission: Permission | None = None) -> User:
+def acting_user(store: ReviewStore, name: str, permission: Permission | None = None) -> User:
     """The user a CLI command acts as (``--as NAME``): registered, enabled and, when the command needs
     it, with a role that has ``permission``. The name lands in the audit log and the four-eyes rule reads
     it, so a name nobody owns (or a viewer's) must never act."""
@@ -168,7 +173,9 @@ def acting_user(store: Store, name: str, permission: Permission | None = None) -
     return user
 
 
-def authenticate(store: Store, name: str, password: str, remote: str, now: datetime | None = None) -> User:
+def authenticate(
+    store: ReviewStore, name: str, password: str, remote: str, now: datetime | None = None
+) -> User:
     """The user whose name and password these are, or :class:`Forbidden` (bad login, or rate-limited).
 
     The message of a bad login never says whether the name exists.

@@ -11,20 +11,22 @@ import contextlib
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from mediawatch.store import schema_deliver as d
 from mediawatch.store.core import Database, utcnow
-from mediawatch.store.deliver import (
+from mediawatch.store.rows import from_row
+from mediawatch.store.schema import UTC_DATETIME
+from mediawatch.store.subscribers import (
     BATCH,
     email_hash,
     message_from_row,
     publications_of,
     subscriber_from_row,
 )
-from mediawatch.store.schema import UTC_DATETIME
 from mediawatch.types import (
     FINAL_OUTBOX_STATUSES,
     OutboxMessage,
@@ -69,8 +71,6 @@ class OutboxCounts:
         )
 
 
-
-
 class OutboxRecords(Database):
     """Mixed into :class:`mediawatch.store.Store`."""
 
@@ -78,9 +78,7 @@ class OutboxRecords(Database):
         sends = d.issue_sends
         with self._tx() as conn:
             row = conn.execute(sa.select(sends).where(sends.c.issue_id == issue_id)).first()
-        if row is None:
-            return None
-        return SendRecord(row.issue_id, row.built_at, row.built_by, row.total, row.finished_at)
+        return None if row is None else from_row(SendRecord, row._mapping)
 
     def build_outbox(
         self,
@@ -108,13 +106,7 @@ class OutboxRecords(Database):
         with self._tx() as conn:
             existing = conn.execute(sa.select(sends).where(sends.c.issue_id == issue_id)).first()
             if existing is not None:
-                return SendRecord(
-                    existing.issue_id,
-                    existing.built_at,
-                    existing.built_by,
-                    existing.total,
-                    existing.finished_at,
-                )
+                return from_row(SendRecord, existing._mapping)
             conn.execute(sa.insert(sends).values(issue_id=issue_id, built_at=now, built_by=actor, total=0))
             total, last = 0, 0
             wanted = sa.select(sp.c.subscriber_id).where(sp.c.publication == publication.value)
@@ -236,37 +228,22 @@ class OutboxRecords(Database):
     def outbox_problems(self, issue_id: int, limit: int = 50) -> list[OutboxMessage]:
         """Failed messages, then those waiting for a retry, with the server's last answer."""
         o = d.outbox
-        with self._tx() as conn:
-            rows = conn.execute(
-                sa.select(o)
-                .where(
-                    o.c.issue_id == issue_id,
-                    sa.or_(
-                        o.c.status == OutboxStatus.FAILED.value,
-                        sa.and_(o.c.status == OutboxStatus.QUEUED.value, o.c.attempts > 0),
-                    ),
-                )
-                .order_by(o.c.status, o.c.id)
-                .limit(limit)
-            )
-            return [message_from_row(r) for r in rows]
+        failed = o.c.status == OutboxStatus.FAILED.value
+        retried = sa.and_(o.c.status == OutboxStatus.QUEUED.value, o.c.attempts > 0)
+        return self._messages(issue_id, sa.or_(failed, retried), limit, o.c.status)
 
     def outbox_unconfirmed(self, issue_id: int, limit: int = 50) -> list[OutboxMessage]:
         """Messages counted as sent without the server's 250: the end-of-data dot was written (or the
         sender stopped right around it) and no reply was read. Never resent; listed for the operator."""
         o = d.outbox
+        unconfirmed = sa.and_(o.c.status == OutboxStatus.SENT.value, o.c.confirmed.is_(False))
+        return self._messages(issue_id, unconfirmed, limit)
+
+    def _messages(self, issue_id: int, where: Any, limit: int, *order: Any) -> list[OutboxMessage]:
+        o = d.outbox
+        query = sa.select(o).where(o.c.issue_id == issue_id, where).order_by(*order, o.c.id).limit(limit)
         with self._tx() as conn:
-            rows = conn.execute(
-                sa.select(o)
-                .where(
-                    o.c.issue_id == issue_id,
-                    o.c.status == OutboxStatus.SENT.value,
-                    o.c.confirmed.is_(False),
-                )
-                .order_by(o.c.id)
-                .limit(limit)
-            )
-            return [message_from_row(r) for r in rows]
+            return [message_from_row(r) for r in conn.execute(query)]
 
     def outbox_message(self, message_id: str) -> OutboxMessage | None:
         """The outbox row of a Message-ID (with or without angle brackets): how bounces find their sender."""

@@ -67,8 +67,6 @@ class RunRecord:
     summary: dict[str, Any]
 
 
-
-
 def _initiative(themes: Sequence[str], matched_terms: str | None) -> bool:
     if INITIATIVE_THEME in themes:
         return True

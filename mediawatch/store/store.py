@@ -7,7 +7,7 @@ the stages are typed against the Protocols in ``mediawatch.store.protocols``, no
 from __future__ import annotations
 
 from mediawatch.store.articles import ArticleRecords, NewEntry, PageOutcome, PendingArticle
-from mediawatch.store.deliver import SubscriberRecords
+from mediawatch.store.editions import EditionRecords, TranslationCacheRecords
 from mediawatch.store.issues import IssueRecords
 from mediawatch.store.outbox import OutboxRecords
 from mediawatch.store.reporting import ReportRecords
@@ -15,6 +15,8 @@ from mediawatch.store.review import ReviewRecords
 from mediawatch.store.runs import RunRecords
 from mediawatch.store.sources import SourceRecords
 from mediawatch.store.stories import StoryRecords
+from mediawatch.store.subscribers import SubscriberRecords
+from mediawatch.store.users import UserRecords
 
 __all__ = ["NewEntry", "PageOutcome", "PendingArticle", "Store", "open_store"]
 
@@ -25,10 +27,13 @@ class Store(
     StoryRecords,
     RunRecords,
     IssueRecords,
-    ReportRecords,
+    EditionRecords,
+    TranslationCacheRecords,
     ReviewRecords,
+    UserRecords,
     SubscriberRecords,
     OutboxRecords,
+    ReportRecords,
 ):
     """Front object over one database (SQLite file or PostgreSQL)."""
 

@@ -19,16 +19,15 @@ bp = Blueprint("items", __name__)
 
 
 def _issue_of_item(item_id: int) -> int:
-    try:
-        return web_store().item_issue_id(item_id)
-    except MediawatchError:
+    issue_id = web_store().item_issue_id(item_id)
+    if issue_id is None:
         abort(404)
+    return issue_id
 
 
 def _issue_of_block(block_id: int) -> tuple[int, str]:
-    try:
-        block = web_store().block(block_id)
-    except MediawatchError:
+    block = web_store().block(block_id)
+    if block is None:
         abort(404)
     return block.issue_id, block.language
 

@@ -1,7 +1,9 @@
-"""The storage contract for subscribers: their preferences and consent, the suppression list, bounce reports.
+"""The storage of subscribers: their preferences and consent, the suppression list, bounce reports.
 
 Mixed into :class:`mediawatch.store.Store` (the outbox is :mod:`mediawatch.store.outbox`). Every change of
 a subscriber's status or preferences is one transaction together with the consent record that explains it.
+Which change is allowed when is the deliver stage's rule (:mod:`mediawatch.deliver.subscribers`); what must
+hold under concurrency is a conditional write here ("insert unless the address is known": None).
 """
 
 from __future__ import annotations
@@ -16,9 +18,10 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from mediawatch.errors import WorkflowError
+from mediawatch.errors import ConflictError
 from mediawatch.store import schema_deliver as d
-from mediawatch.store.core import Database, utcnow
+from mediawatch.store.core import Database, inserted_id, utcnow
+from mediawatch.store.rows import from_row
 from mediawatch.store.schema import fit
 from mediawatch.types import (
     ConsentRecord,
@@ -63,46 +66,24 @@ class Suppression:
     detail: str
 
 
-
-
-
-
 def _split(text: str) -> tuple[str, ...]:
     return tuple(x for x in (p.strip() for p in text.split(",")) if x)
 
 
 def subscriber_from_row(row: Any, publications: Sequence[str]) -> Subscriber:
-    return Subscriber(
-        id=row.id,
-        email=row.email,
-        language=row.language,
+    pubs = tuple(Publication(p) for p in sorted(publications) if p in set(Publication))
+    return from_row(
+        Subscriber,
+        row._mapping,
+        publications=pubs,
         fallback=_split(row.fallback),
-        publications=tuple(Publication(p) for p in sorted(publications) if p in set(Publication)),
         status=SubscriberStatus(row.status),
-        created_at=row.created_at,
-        updated_at=row.updated_at,
-        link_key=row.link_key,
-        confirmed_at=row.confirmed_at,
-        unsubscribed_at=row.unsubscribed_at,
-        confirmation_sent_at=row.confirmation_sent_at,
     )
 
 
 def message_from_row(row: Any) -> OutboxMessage:
-    return OutboxMessage(
-        id=row.id,
-        issue_id=row.issue_id,
-        language=row.language,
-        subscriber_id=row.subscriber_id,
-        recipient=row.recipient,
-        message_id=row.message_id,
-        status=OutboxStatus(row.status),
-        attempts=row.attempts,
-        next_attempt_at=row.next_attempt_at,
-        sent_at=row.sent_at,
-        confirmed=bool(row.confirmed),
-        last_code=row.last_code,
-        last_response=row.last_response,
+    return from_row(
+        OutboxMessage, row._mapping, status=OutboxStatus(row.status), confirmed=bool(row.confirmed)
     )
 
 
@@ -175,13 +156,13 @@ class SubscriberRecords(Database):
         status: SubscriberStatus,
         consent: NewConsent,
         fallback: Sequence[str] = (),
-    ) -> Subscriber:
-        """A new subscriber with its first consent record; WorkflowError if the address is known."""
+    ) -> Subscriber | None:
+        """A new subscriber with its first consent record; None (nothing written) if the address is known."""
         s = d.subscribers
         now = utcnow()
         with self._tx() as conn:
             if conn.execute(sa.select(s.c.id).where(s.c.email_key == email_key(email))).first():
-                raise WorkflowError(f"{email} is already a subscriber")
+                return None
             values = {
                 "email": email,
                 "email_key": email_key(email),
@@ -194,7 +175,7 @@ class SubscriberRecords(Database):
             }
             if status is not SubscriberStatus.ACTIVE:
                 values["confirmed_at"] = None
-            new_id = conn.execute(sa.insert(s).values(values)).inserted_primary_key[0]  # type: ignore[index]
+            new_id = inserted_id(conn.execute(sa.insert(s).values(values)))
             _set_publications(conn, new_id, publications)
             _consent(conn, new_id, consent, now)
             found = _load(conn, s.c.id == new_id)
@@ -215,14 +196,14 @@ class SubscriberRecords(Database):
         """Change preferences and/or status with the consent record explaining it.
 
         With ``expect``, only from one of those statuses; returns None (and changes nothing) otherwise,
-        so callers can be idempotent. WorkflowError when there is no such subscriber.
+        so callers can be idempotent. ConflictError when there is no such subscriber (erased meanwhile).
         """
         s = d.subscribers
         now = utcnow()
         with self._tx() as conn:
             current = _load(conn, s.c.id == subscriber_id)
             if current is None:
-                raise WorkflowError(f"no subscriber {subscriber_id}")
+                raise ConflictError(f"no subscriber {subscriber_id}")
             if expect is not None and current.status not in expect:
                 return None
             values: dict[str, Any] = {"updated_at": now}
@@ -308,21 +289,7 @@ class SubscriberRecords(Database):
         c = d.consent_records
         with self._tx() as conn:
             rows = conn.execute(sa.select(c).where(c.c.subscriber_id == subscriber_id).order_by(c.c.id))
-            return [
-                ConsentRecord(
-                    id=r.id,
-                    subscriber_id=r.subscriber_id,
-                    at=r.at,
-                    action=r.action,
-                    method=r.method,
-                    form=r.form,
-                    wording_version=r.wording_version,
-                    ip=r.ip,
-                    user_agent=r.user_agent,
-                    detail=r.detail,
-                )
-                for r in rows
-            ]
+            return [from_row(ConsentRecord, r._mapping) for r in rows]
 
     def subscriber_deliveries(self, subscriber_id: int) -> list[tuple[OutboxMessage, str]]:
         """(outbox row, issue slug) for every message built for a subscriber."""
@@ -353,7 +320,7 @@ class SubscriberRecords(Database):
         sup = d.suppressions
         with self._tx() as conn:
             row = conn.execute(sa.select(sup).where(sup.c.email_hash == email_hash(email))).first()
-        return None if row is None else Suppression(row.email_hash, row.reason, row.at, row.detail)
+        return None if row is None else from_row(Suppression, row._mapping)
 
     def record_bounce_report(self, report_key: str, kind: str, email: str, detail: str) -> bool:
         """Remember a report as read; False when it was read before (an import is idempotent)."""
