@@ -16,15 +16,15 @@ from deliver_samples import FROM, SECRET, Recorder, SmtpServer, approved_issue, 
 from review_samples import make_issue
 
 from mediawatch.cli import cli
-from mediawatch.deliver.addresses import InvalidInput, normalise_email, parse_fallback, parse_publications
+from mediawatch.deliver.addresses import normalise_email, parse_fallback, parse_publications
 from mediawatch.deliver.editions import prepare_editions
 from mediawatch.deliver.links import LinkPurpose, link_signer
 from mediawatch.deliver.mime import ListHeaders, build_message, check_untracked, links_of
 from mediawatch.deliver.preview import dry_run, send_test
-from mediawatch.deliver.send import NotSendable, send_issue
+from mediawatch.deliver.send import send_issue
 from mediawatch.deliver.smtp import parse_smtp_url
 from mediawatch.deliver.subscribers import Origin, add_confirmed, unsubscribe
-from mediawatch.errors import ConfigError, DeliveryError
+from mediawatch.errors import ConfigError, DeliveryError, InvalidInput, NotSendable
 from mediawatch.render import render_edition
 from mediawatch.types import IssueState, OutboxStatus, Publication, SubscriberStatus
 
@@ -509,7 +509,7 @@ def test_starttls_and_login(tmp_path):
         add(store, "tls@example.org")
         assert send_issue(store, settings, issue_id).counts.by_status == {"sent": 1}
         bad = make_settings(tmp_path, url.replace("s3cret", "wrong"))
-        from mediawatch.deliver.smtp import SenderRefused
+        from mediawatch.errors import SenderRefused
 
         issue2 = approved_issue(store, settings)
         with pytest.raises(SenderRefused, match="refused the login"):

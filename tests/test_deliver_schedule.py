@@ -16,8 +16,9 @@ import pytest
 from deliver_samples import SmtpServer, approved_issue, make_settings, open_store
 from test_deliver import add, cli_env, run
 
-from mediawatch.deliver.links import UnsafeLink, check_mail_links, link_problem
-from mediawatch.deliver.send import NotYetDue, send_due, send_issue
+from mediawatch.deliver.links import check_mail_links, link_problem
+from mediawatch.deliver.send import send_due, send_issue
+from mediawatch.errors import NotYetDue, UnsafeLink
 from mediawatch.review.actions import schedule
 from mediawatch.review.users import acting_user
 from mediawatch.types import IssueState

@@ -10,7 +10,7 @@ from click.testing import CliRunner
 
 import mediawatch.i18n as i18n
 from mediawatch.cli import cli
-from mediawatch.errors import ConfigError
+from mediawatch.errors import ConfigError, TranslationError
 from mediawatch.i18n import LANGUAGES, catalogue, fields_of, t, ui_language
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -18,7 +18,7 @@ PACKAGE = ROOT / "mediawatch"
 
 # t("key"...), t('key'...), also as i18n.t(...); the key must be a literal for this scan to see it.
 T_CALL = re.compile(r"""(?<![\w.])(?:i18n\.)?t\(\s*(?:f?)(["'])([A-Za-z0-9_.\-]+)\1""")
-# Keys built at run time: a literal prefix plus a fixed set of names (cli_views._table's headers).
+# Keys built at run time: a literal prefix plus a fixed set of names (cli/views.py: _table's headers).
 DYNAMIC_PREFIX = re.compile(r"""(?<![\w.])t\(\s*f(["'])([A-Za-z0-9_.\-]*)\{""")
 
 LOCALE_VARS = ("MEDIAWATCH_LANG", "LC_ALL", "LC_MESSAGES", "LANG")
@@ -127,7 +127,7 @@ def test_dynamic_keys_are_only_column_headers():
 
 
 def test_all_column_headers_used_exist():
-    source = (PACKAGE / "cli_views.py").read_text(encoding="utf-8")
+    source = (PACKAGE / "cli" / "views.py").read_text(encoding="utf-8")
     # every tuple of column names handed to _table(...)
     names = set()
     for block in re.findall(r"columns = \(([^)]*)\)|_table\([^(]*\(([^)]*)\)", source):
@@ -148,9 +148,9 @@ def test_fallback_to_english_and_strict_mode(monkeypatch):
     assert t("common.never", "fr") == "never"
     assert t("no.such.key", "fr") == "no.such.key"
     monkeypatch.setenv("MEDIAWATCH_I18N_STRICT", "1")
-    with pytest.raises(KeyError, match="common.never"):
+    with pytest.raises(TranslationError, match="common.never"):
         t("common.never", "fr")
-    with pytest.raises(KeyError, match="does not format"):
+    with pytest.raises(TranslationError, match="does not format"):
         t("title.classified", "en", wrong=1)
 
 

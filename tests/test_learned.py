@@ -102,7 +102,7 @@ def test_blend() -> None:
     assert learned.blend(0.2, 0.8, 0.0) == pytest.approx(0.2)
     assert learned.blend(0.2, 0.8, 1.0) == pytest.approx(0.8)
     assert learned.blend(0.2, 0.8, 0.5) == pytest.approx(0.5)
-    with pytest.raises(ValueError, match="blend weight"):
+    with pytest.raises(ConfigError, match="blend_weight"):
         learned.blend(0.2, 0.8, 1.5)
 
 
@@ -138,6 +138,10 @@ def test_each_database_trains_and_uses_its_own_model(tmp_path: Path, monkeypatch
     assert model_a is not None
     assert model_b is not None
     assert model_a.probability(item) > 0.5 > model_b.probability(item)
+    # a blend_weight outside [0, 1] in the config is a clear error in the user's language, not a ValueError
+    monkeypatch.setenv("MEDIAWATCH_LANG", "fr")
+    with pytest.raises(ConfigError, match="blend_weight doit être un nombre de 0 à 1"):
+        load_classifier(first.with_overrides(blend_weight=1.5))
 
 
 def test_the_model_file_of_a_server_database_is_keyed_to_it_without_its_password() -> None:

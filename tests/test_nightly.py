@@ -116,7 +116,7 @@ class Workspace:
 
     def command(self, *args: str) -> list[str]:
         return [
-            # not `python -m mediawatch.cli`: as __main__ it would not be the module later stages register on
+            # the console script's entry point (`mediawatch = mediawatch.cli:main`), as cron runs it
             sys.executable, "-c", "from mediawatch.cli import main; main()", "--db", str(self.db),
             "--feeds", str(self.feeds),
             "--config", str(self.config), "nightly", *args,

@@ -15,14 +15,13 @@ from review_samples import LANGS, PASSWORD, add_team, make_issue, open_store
 
 from mediawatch.cli import cli
 from mediawatch.config import Settings, secret_key_file
+from mediawatch.errors import Forbidden, Refused
 from mediawatch.review import actions, editing
 from mediawatch.review.links import preview_token, read_preview_token, secret_key
 from mediawatch.review.users import acting_user, add_user, authenticate
 from mediawatch.review.workflow import (
     ISSUE_TRANSITIONS,
-    Forbidden,
     Permission,
-    Refused,
     approve_refusal,
     is_content_change,
     last_content_author,

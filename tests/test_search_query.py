@@ -138,7 +138,7 @@ def test_thirty_words_are_allowed_and_the_limits_count_words_not_terms():
 def test_syntax_errors_speak_the_readers_language(lang, says):
     with pytest.raises(QueryError) as caught:
         parse('carbone "sol')
-    assert caught.value.message(lang) == says
+    assert caught.value.translated(lang) == says
 
 
 def test_folding_and_splitting():

@@ -9,9 +9,8 @@ import inspect
 import pytest
 from review_samples import add_team, make_issue, open_store
 
-from mediawatch.errors import ConflictError, WorkflowError
+from mediawatch.errors import ConflictError, Refused, WorkflowError
 from mediawatch.review import editing
-from mediawatch.review.workflow import Refused
 from mediawatch.store import protocols as p
 from mediawatch.store.editions import EditionRecords, TranslationCacheRecords
 from mediawatch.store.issues import IssueRecords

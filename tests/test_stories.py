@@ -31,6 +31,7 @@ from mediawatch.classify.stories import (
     signature_of,
 )
 from mediawatch.classify.story_concepts import DATE, WEAK, concepts_of
+from mediawatch.errors import ConfigError, StorageError
 
 FIXTURES = Path(__file__).parent / "data" / "stories" / "articles.json"
 ARTICLES: list[dict[str, str | int]] = json.loads(FIXTURES.read_text(encoding="utf-8"))
@@ -201,11 +202,11 @@ def test_signature_round_trip_and_rebuild_without_text() -> None:
 
 def test_bad_signature_is_refused() -> None:
     sig = signature_of(doc("en-kenya-a"))
-    with pytest.raises(ValueError, match="version"):
+    with pytest.raises(StorageError, match="version"):
         StoryIndex().add_signature(1, None, bytes([99]) + sig[1:])
-    with pytest.raises(ValueError, match="truncated"):
+    with pytest.raises(StorageError, match="truncated"):
         StoryIndex().add_signature(1, None, sig[:-4])
-    with pytest.raises(ValueError, match="version"):
+    with pytest.raises(StorageError, match="version"):
         StoryIndex().add_signature(1, None, b"")
 
 
@@ -305,7 +306,7 @@ def test_language_is_guessed_when_missing() -> None:
 
 
 def test_parameters_are_checked() -> None:
-    with pytest.raises(ValueError, match="power of two"):
+    with pytest.raises(ConfigError, match="power of two"):
         StoryIndex(num_perm=48)
     assert StoryIndex(threshold=0.7).rules.threshold == 0.7
 

@@ -352,8 +352,8 @@ def test_one_client_cannot_lock_the_team_out(server):
 def test_many_addresses_slow_an_account_down_for_strangers_never_for_its_owner(tmp_path):
     from datetime import UTC, datetime, timedelta
 
+    from mediawatch.errors import Forbidden
     from mediawatch.review.users import authenticate
-    from mediawatch.review.workflow import Forbidden
 
     store = open_store(make_settings(tmp_path))
     add_team(store)

@@ -14,6 +14,7 @@ from typing import Any
 
 from mediawatch.classify.stories import StoryDoc, StoryIndex
 from mediawatch.config import Settings
+from mediawatch.errors import ConfigError
 from mediawatch.store.protocols import StoryListing, StoryRepository
 from mediawatch.types import Article
 
@@ -117,30 +118,30 @@ def _published(value: object) -> datetime | None:
     if value in (None, ""):
         return None
     if not isinstance(value, str):
-        raise ValueError("'published' must be an ISO 8601 date or date-time string")
+        raise ConfigError("'published' must be an ISO 8601 date or date-time string")
     try:
         when = datetime.fromisoformat(value.replace("Z", "+00:00"))
     except ValueError:
-        raise ValueError(f"'published' is not an ISO 8601 date or date-time: {value!r}") from None
+        raise ConfigError(f"'published' is not an ISO 8601 date or date-time: {value!r}") from None
     return when.replace(tzinfo=UTC) if when.tzinfo is None else when.astimezone(UTC)
 
 
 def _story_doc(raw: object, number: int) -> tuple[str | int, StoryDoc]:
     if not isinstance(raw, dict):
-        raise ValueError("expected a JSON object")
+        raise ConfigError("expected a JSON object")
     if "id" not in raw:
-        raise ValueError("missing 'id'")
+        raise ConfigError("missing 'id'")
     unknown = set(raw) - set(STORY_JSONL_FIELDS)
     if unknown:
-        raise ValueError(f"unknown field(s): {', '.join(sorted(unknown))}")
+        raise ConfigError(f"unknown field(s): {', '.join(sorted(unknown))}")
     ident = raw["id"]
     if isinstance(ident, bool) or not isinstance(ident, str | int) or ident == "":
-        raise ValueError("'id' must be a non-empty string or an integer")
+        raise ConfigError("'id' must be a non-empty string or an integer")
     texts = {}
     for name in ("title", "text", "summary", "language"):
         value = raw.get(name, "")
         if not isinstance(value, str):
-            raise ValueError(f"'{name}' must be a string")
+            raise ConfigError(f"'{name}' must be a string")
         texts[name] = value
     # as stored grouping does: the body, or the feed summary when there is no body
     doc = StoryDoc(
@@ -166,13 +167,13 @@ def group_jsonl(lines: Iterable[str], window_days: int) -> Iterator[dict[str, An
         try:
             ident, doc = _story_doc(json.loads(line), number)
             if ident in seen:
-                raise ValueError(f"duplicate id {ident!r}")
+                raise ConfigError(f"duplicate id {ident!r}")
         except json.JSONDecodeError as exc:
             out.append(
                 {"line": number, "error": f"line {number}: not valid JSON ({exc.msg} at column {exc.colno})"}
             )
             continue
-        except ValueError as exc:
+        except ConfigError as exc:
             out.append({"line": number, "error": f"line {number}: {exc}"})
             continue
         seen.add(ident)

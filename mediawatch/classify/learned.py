@@ -185,7 +185,7 @@ def train(examples: Iterable[tuple[ClassifyInput, bool]], c: float = 4.0, note: 
 def blend(taxonomy_score: float, model_probability: float, weight: float) -> float:
     """Weighted mean of the taxonomy relevance and the model probability; ``weight`` is the model's share."""
     if not 0.0 <= weight <= 1.0:
-        raise ValueError(f"blend weight must be in [0, 1], not {weight}")
+        raise ConfigError(f"blend_weight must be in [0, 1], not {weight}")
     return (1.0 - weight) * taxonomy_score + weight * model_probability
 
 

@@ -20,6 +20,7 @@ from mediawatch.classify.relevance import classify_topic
 from mediawatch.classify.taxonomy import Taxonomy, load_taxonomy
 from mediawatch.config import Settings, model_file
 from mediawatch.errors import ConfigError
+from mediawatch.i18n import t
 from mediawatch.store.protocols import ClassifyStore, StoryRepository
 from mediawatch.types import Classification, ClassifyInput
 
@@ -77,6 +78,8 @@ def load_classifier(settings: Settings) -> Classifier:
     path = model_file(settings)
     if not path.exists():
         return Classifier(taxonomy)
+    if not 0.0 <= settings.blend_weight <= 1.0:
+        raise ConfigError(t("classify.bad_blend_weight", None, value=settings.blend_weight))
     model_id = "model-" + hashlib.sha256(path.read_bytes()).hexdigest()[:12]
     return Classifier(taxonomy, Model.load(path), settings.blend_weight, model_id)
 
@@ -134,19 +137,19 @@ def classification_record(result: Classification) -> dict[str, Any]:
 
 def _input_from_json(raw: object) -> ClassifyInput:
     if not isinstance(raw, dict):
-        raise ValueError("expected a JSON object")
+        raise ConfigError("expected a JSON object")
     if "id" not in raw:
-        raise ValueError("missing 'id'")
+        raise ConfigError("missing 'id'")
     unknown = set(raw) - set(JSONL_FIELDS)
     if unknown:
-        raise ValueError(f"unknown field(s): {', '.join(sorted(unknown))}")
+        raise ConfigError(f"unknown field(s): {', '.join(sorted(unknown))}")
     values: dict[str, str] = {}
     for name in JSONL_FIELDS:
         value = raw.get(name, "")
         if name == "id" and isinstance(value, int) and not isinstance(value, bool):
             value = str(value)
         if not isinstance(value, str):
-            raise ValueError(f"'{name}' must be a string")
+            raise ConfigError(f"'{name}' must be a string")
         values[name] = value
     return ClassifyInput(**values)
 
@@ -162,7 +165,7 @@ def classify_jsonl(lines: Iterable[str], classifier: Classifier) -> Iterator[dic
             problem = f"not valid JSON ({exc.msg} at column {exc.colno})"
             yield {"line": number, "error": f"line {number}: {problem}"}
             continue
-        except ValueError as exc:
+        except ConfigError as exc:
             yield {"line": number, "error": f"line {number}: {exc}"}
             continue
         yield classification_record(classifier.classify(item))

@@ -32,6 +32,7 @@ from mediawatch.classify.story_signature import (
     features_of,
     signature_of,
 )
+from mediawatch.errors import ConfigError
 
 __all__ = [
     "DEFAULT_RULES",
@@ -268,7 +269,7 @@ class StoryIndex:
         rules: StoryRules | None = None,
     ) -> None:
         if num_perm < 2 or num_perm & (num_perm - 1):
-            raise ValueError(f"num_perm must be a power of two >= 2, not {num_perm}")
+            raise ConfigError(f"num_perm must be a power of two >= 2, not {num_perm}")
         self.rules = rules if rules is not None else replace(DEFAULT_RULES, threshold=threshold)
         self.num_perm = num_perm
         self.window_days = window_days

@@ -29,6 +29,7 @@ from mediawatch.classify.story_text import (
     normalise_numbers,
     words,
 )
+from mediawatch.errors import StorageError
 from mediawatch.identity import title_key
 
 __all__ = [
@@ -152,15 +153,17 @@ class Features:
         head = _HEADS.get(data[0]) if data else None
         if head is None:
             version = data[0] if data else None
-            raise ValueError(f"story signature version {version}, expected {SIGNATURE_VERSION}: recompute it")
+            raise StorageError(
+                f"story signature version {version}, expected {SIGNATURE_VERSION}: recompute it"
+            )
         if len(data) < head.size:
-            raise ValueError("truncated story signature")
+            raise StorageError("truncated story signature")
         _version, tkey, text_words, *sizes, n_lang = head.unpack_from(data)
         body = array("I")
         start = head.size + n_lang
         body.frombytes(data[start : start + (len(data) - start) // 4 * 4])
         if len(body) != sum(sizes) or len(data) != start + 4 * len(body):
-            raise ValueError("truncated story signature")
+            raise StorageError("truncated story signature")
         if sys.byteorder == "big":
             body.byteswap()
         sets: list[frozenset[int]] = []

@@ -83,6 +83,7 @@ _V6_BLOCKED: Final[tuple[tuple[_V6, str], ...]] = (
 _LOCALHOST_NAMES: Final = ("localhost", "localhost.localdomain", "ip6-localhost", "ip6-loopback")
 
 
+# Not in errors.py: it must be an OSError for aiohttp's resolver path; the fetcher turns it into a FetchError.
 class AddressRefused(OSError):
     """Every address a name resolved to is refused by the policy.
 

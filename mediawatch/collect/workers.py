@@ -37,6 +37,7 @@ ATTEMPTS = 2  # a page whose worker dies is tried once more, on a fresh pool
 T = TypeVar("T")
 
 
+# Not in errors.py: private control flow inside one worker process, never raised to a caller.
 class _OverBudget(BaseException):
     """Raised by the CPU timer inside a worker; a BaseException so that no library's
     ``except Exception`` turns it into an ordinary failure and carries on burning CPU."""

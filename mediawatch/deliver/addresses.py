@@ -11,8 +11,8 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
-from mediawatch.errors import ConfigError
-from mediawatch.i18n import t
+from mediawatch.errors import InvalidInput
+from mediawatch.i18n import Message
 from mediawatch.types import EDITION_FALLBACK, Publication
 
 LANGUAGES = EDITION_FALLBACK  # the editions a subscriber may choose
@@ -23,52 +23,37 @@ _LABEL = re.compile(r"^(?!-)[A-Za-z0-9-]{1,63}(?<!-)$")
 _TLD = re.compile(r"^(?:[A-Za-z]{2,63}|xn--[A-Za-z0-9-]{1,59})$")
 
 
-class InvalidInput(ConfigError):
-    """Bad input, with the catalogue key and fields that say why in any language (web forms, CSV lines).
-
-    ``str()`` is the English text, like every other error.
-    """
-
-    def __init__(self, key: str, **fields: object) -> None:
-        self.key = key
-        self.fields = fields
-        super().__init__(t(key, "en", **fields))
-
-    def translated(self, lang: str) -> str:
-        return t(self.key, lang, **self.fields)
-
-
 def normalise_email(raw: str) -> str:
     """The address in the form we keep (domain lower-cased, ASCII); ConfigError saying what is wrong."""
     text = (raw or "").strip()
     if not text:
-        raise InvalidInput("deliver.invalid.email_empty")
+        raise InvalidInput(Message("deliver.invalid.email_empty"))
     if any(c.isspace() for c in text) or text.count("@") != 1:
-        raise InvalidInput("deliver.invalid.email_shape", value=text)
+        raise InvalidInput(Message("deliver.invalid.email_shape", value=text))
     local, domain = text.rsplit("@", 1)
     if not local or not domain:
-        raise InvalidInput("deliver.invalid.email_shape", value=text)
+        raise InvalidInput(Message("deliver.invalid.email_shape", value=text))
     if len(local) > 64:
-        raise InvalidInput("deliver.invalid.email_local", value=text)
+        raise InvalidInput(Message("deliver.invalid.email_local", value=text))
     if not local.isascii() or not _LOCAL.match(local):
-        raise InvalidInput("deliver.invalid.email_local", value=text)
+        raise InvalidInput(Message("deliver.invalid.email_local", value=text))
     try:
         ascii_domain = domain.rstrip(".").encode("idna").decode("ascii").lower()
     except UnicodeError:
-        raise InvalidInput("deliver.invalid.email_domain", value=text, domain=domain) from None
+        raise InvalidInput(Message("deliver.invalid.email_domain", value=text, domain=domain)) from None
     labels = ascii_domain.split(".")
     if len(labels) < 2 or not all(_LABEL.match(label) for label in labels) or not _TLD.match(labels[-1]):
-        raise InvalidInput("deliver.invalid.email_domain", value=text, domain=domain)
+        raise InvalidInput(Message("deliver.invalid.email_domain", value=text, domain=domain))
     address = f"{local}@{ascii_domain}"
     if len(address) > 254:
-        raise InvalidInput("deliver.invalid.email_long", value=text)
+        raise InvalidInput(Message("deliver.invalid.email_long", value=text))
     return address
 
 
 def parse_language(raw: str) -> str:
     text = (raw or "").strip().lower()
     if text not in LANGUAGES:
-        raise InvalidInput("deliver.invalid.language", value=raw, known=", ".join(LANGUAGES))
+        raise InvalidInput(Message("deliver.invalid.language", value=raw, known=", ".join(LANGUAGES)))
     return text
 
 
@@ -98,8 +83,8 @@ def parse_publications(raw: str | Sequence[str]) -> tuple[Publication, ...]:
             chosen = [Publication.NEWSLETTER]
         else:
             known = ", ".join(p.value for p in Publication)
-            raise InvalidInput("deliver.invalid.publication", value=part, known=known)
+            raise InvalidInput(Message("deliver.invalid.publication", value=part, known=known))
         found.extend(p for p in chosen if p not in found)
     if not found:
-        raise InvalidInput("deliver.invalid.no_publication")
+        raise InvalidInput(Message("deliver.invalid.no_publication"))
     return tuple(sorted(found))

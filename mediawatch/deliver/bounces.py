@@ -25,9 +25,9 @@ from email.utils import parseaddr
 from pathlib import Path
 
 from mediawatch.config import Settings
-from mediawatch.deliver.links import InvalidLink, LinkPurpose, LinkSigner, link_signer, subscriber_for
+from mediawatch.deliver.links import LinkPurpose, LinkSigner, link_signer, subscriber_for
 from mediawatch.deliver.subscribers import Origin, mark_undeliverable, unsubscribe
-from mediawatch.errors import ConfigError
+from mediawatch.errors import ConfigError, InvalidLink
 from mediawatch.store.protocols import BounceStore
 from mediawatch.types import Subscriber, SubscriberStatus
 

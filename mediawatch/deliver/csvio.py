@@ -17,10 +17,10 @@ from pathlib import Path
 from typing import TextIO
 
 from mediawatch.config import Settings
-from mediawatch.deliver.addresses import InvalidInput, normalise_email, parse_language, parse_publications
+from mediawatch.deliver.addresses import normalise_email, parse_language, parse_publications
 from mediawatch.deliver.subscribers import Origin, add_confirmed, subscribe, subscriber_row
-from mediawatch.errors import ConfigError, DeliveryError, WorkflowError
-from mediawatch.i18n import t
+from mediawatch.errors import ConfigError, DeliveryError, InvalidInput, WorkflowError
+from mediawatch.i18n import Message, t
 from mediawatch.store.protocols import SubscriberRepository
 from mediawatch.store.subscribers import email_key
 from mediawatch.types import Publication, Subscriber, SubscriberStatus
@@ -116,7 +116,7 @@ def import_csv(
         raw_email = row.get("email", "")
         try:
             if extra:
-                raise InvalidInput("deliver.import.extra_columns")
+                raise InvalidInput(Message("deliver.import.extra_columns"))
             address = normalise_email(raw_email)
             parse_language(row.get("language", ""))
             parse_publications(row.get("publications", ""))

@@ -18,8 +18,8 @@ from urllib.parse import quote, urlsplit
 from itsdangerous import BadSignature, SignatureExpired, URLSafeSerializer, URLSafeTimedSerializer
 
 from mediawatch.config import Settings
-from mediawatch.errors import ConfigError, WorkflowError
-from mediawatch.i18n import t
+from mediawatch.errors import InvalidLink, UnsafeLink
+from mediawatch.i18n import Message
 from mediawatch.render.result import PersonalLinks
 from mediawatch.review.links import secret_key
 from mediawatch.store.protocols import SubscriberRepository
@@ -32,14 +32,6 @@ class LinkPurpose(enum.StrEnum):
     CONFIRM = "confirm"
     PREFERENCES = "preferences"
     UNSUBSCRIBE = "unsubscribe"
-
-
-class InvalidLink(WorkflowError):
-    """A forged, damaged, expired or outdated link; ``expired`` tells the last case apart."""
-
-    def __init__(self, message: str, *, expired: bool = False) -> None:
-        self.expired = expired
-        super().__init__(message)
 
 
 @dataclass(frozen=True, slots=True)
@@ -91,22 +83,6 @@ class LinkSigner:
         )
 
 
-class UnsafeLink(ConfigError):
-    """A link we would put in a mail is not an absolute public URL (or a one-click link is not https).
-
-    ``key``/``fields`` say it in any language; ``str()`` is the English text."""
-
-    def __init__(self, setting: str, url: str, problem: str) -> None:
-        self.setting = setting
-        self.url = url
-        self.key = f"deliver.links.{problem}"
-        self.fields = {"setting": setting, "url": url or "", "setting_upper": setting.upper()}
-        super().__init__(t(self.key, "en", **self.fields))
-
-    def translated(self, lang: str) -> str:
-        return t(self.key, lang, **self.fields)
-
-
 _LOCAL_NAMES = ("localhost", "localhost.localdomain", "ip6-localhost", "ip6-loopback")
 _LOCAL_SUFFIXES = (".localhost", ".local", ".internal", ".lan", ".home.arpa", ".test", ".invalid")
 
@@ -137,7 +113,8 @@ def check_link(setting: str, url: str, *, https: bool = False, allow_private: bo
     never a relative link."""
     problem = link_problem(url, https=https)
     if problem == "relative" or (problem and not allow_private):
-        raise UnsafeLink(setting, url, problem)
+        fields = {"setting": setting, "url": url or "", "setting_upper": setting.upper()}
+        raise UnsafeLink(setting, url, Message(f"deliver.links.{problem}", **fields))
 
 
 def check_mail_links(settings: Settings, *, archive: bool = True) -> None:

@@ -29,9 +29,16 @@ from mediawatch.config import Settings
 from mediawatch.deliver.editions import PreparedEdition, prepare_editions
 from mediawatch.deliver.identity import MailIdentity, mail_identity, smtp_config
 from mediawatch.deliver.links import check_mail_links
-from mediawatch.deliver.smtp import EndNotSent, Outcome, Pace, SmtpConfig, SmtpSession, SmtpUnavailable
+from mediawatch.deliver.smtp import Outcome, Pace, SmtpConfig, SmtpSession
 from mediawatch.deliver.subscribers import Origin, mark_undeliverable
-from mediawatch.errors import DeliveryError
+from mediawatch.errors import (
+    DeliveryError,
+    EndNotSent,
+    NotSendable,
+    NotYetDue,
+    ServerUnreachable,
+    SmtpUnavailable,
+)
 from mediawatch.store.outbox import DueMessage, OutboxCounts, OutboxSession
 from mediawatch.store.protocols import IssueRepository, SendStore
 from mediawatch.types import Issue, IssueState, OutboxMessage, OutboxStatus
@@ -42,27 +49,6 @@ MAX_RETRY_DELAY = 3600.0
 RECONNECTS = 5  # consecutive failures to reach the server before a run gives up (rows stay queued)
 IDLE_CLOSE = 30.0  # seconds: a longer wait for a retry closes the SMTP connection meanwhile
 _BAD_MAILBOX = re.compile(r"\b5\.1\.(?:1|2|3|10)\b")  # enhanced codes: no such mailbox / domain / address
-
-
-class NotSendable(DeliveryError):
-    """Review does not allow this issue to be sent; ``reasons`` says why (in the user's language)."""
-
-    def __init__(self, slug: str, reasons: list[str]) -> None:
-        self.reasons = reasons
-        super().__init__(f"issue {slug} cannot be sent: " + "; ".join(reasons))
-
-
-class NotYetDue(DeliveryError):
-    """A scheduled issue whose time has not come: `send` refuses it (``--now`` overrides)."""
-
-    def __init__(self, slug: str, when: datetime) -> None:
-        self.slug = slug
-        self.when = when
-        super().__init__(f"issue {slug} is scheduled for {when:%Y-%m-%d %H:%M UTC}; not sent before then")
-
-
-class ServerUnreachable(DeliveryError):
-    """The SMTP server stayed unreachable: the run stopped, the remaining messages wait in the outbox."""
 
 
 @dataclass(frozen=True, slots=True)

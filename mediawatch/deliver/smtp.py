@@ -27,22 +27,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from urllib.parse import parse_qs, unquote, urlsplit
 
-from mediawatch.errors import ConfigError, DeliveryError
+from mediawatch.errors import ConfigError, EndNotSent, SenderRefused, SmtpUnavailable
 
 _LEADING_DOT = re.compile(rb"^\.", re.MULTILINE)
-
-
-class SmtpUnavailable(DeliveryError):
-    """The server could not be reached, or the connection broke before the end of a message."""
-
-
-class EndNotSent(SmtpUnavailable):
-    """The connection broke before the end-of-data dot was written (detected just before it, or the write
-    failed): the server never had a whole message, and the caller's "handed over" mark must be undone."""
-
-
-class SenderRefused(DeliveryError):
-    """The server refuses our envelope sender (or demands authentication): no message can go."""
 
 
 @dataclass(frozen=True, slots=True)

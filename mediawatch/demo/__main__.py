@@ -16,7 +16,7 @@ import tomlkit
 from mediawatch.classify.evaluate import GOLD_DIR
 from mediawatch.classify.grouping import list_stories
 from mediawatch.classify.pipeline import retrain
-from mediawatch.cli_views import print_articles, print_classified, print_health, print_stories
+from mediawatch.cli.views import print_articles, print_classified, print_health, print_stories
 from mediawatch.compose.issues import find_issue
 from mediawatch.config import Settings, database_url
 from mediawatch.demo.blocks import DEMO_BLOCKS

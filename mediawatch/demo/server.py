@@ -110,6 +110,7 @@ def render_template(text: str, base_url: str, today: date) -> str:
     return _PLACEHOLDER.sub(replace, text)
 
 
+# Not in errors.py: private control flow of the demo site's request handler (it answers 403).
 class _Forbidden(Exception):
     """The request path tries to leave the site root."""
 

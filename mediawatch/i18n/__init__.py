@@ -11,7 +11,8 @@ named fields (``"{count} sources"``). The three catalogues hold the same keys wi
 
 A key missing from a catalogue falls back to English (and a key missing everywhere shows the key
 itself), so a user never gets a crash over a translation. In strict mode (``MEDIAWATCH_I18N_STRICT=1``
-or ``mediawatch.i18n.STRICT = True``, meant for tests) the same cases raise :class:`TranslationError`.
+or ``mediawatch.i18n.STRICT = True``, meant for tests) the same cases raise
+:class:`mediawatch.errors.TranslationError`.
 
 Machine-readable output (``--json``, the ``key=value`` summary lines) is never translated.
 
@@ -34,13 +35,13 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Any
 
-from mediawatch.errors import ConfigError
+from mediawatch.errors import ConfigError, TranslationError
 
 __all__ = [
     "DEFAULT_LANGUAGE",
     "LANGUAGES",
     "STRICT",
-    "TranslationError",
+    "Message",
     "catalogue",
     "catalogue_files",
     "catalogue_path",
@@ -60,13 +61,6 @@ STRICT = False
 CATALOGUE_DIR = Path(__file__).resolve().parent
 
 log = logging.getLogger("mediawatch.i18n")
-
-
-class TranslationError(KeyError):
-    """Strict mode only: a key is missing from a catalogue or its template does not format."""
-
-    def __str__(self) -> str:  # KeyError would quote the message
-        return str(self.args[0]) if self.args else ""
 
 
 def _strict() -> bool:
@@ -211,3 +205,26 @@ def tn(key: str, count: int, lang: str | None = None, /, **fields: object) -> st
     code = lang if lang in LANGUAGES else ui_language(lang)
     form = f"{key}.{plural_form(count, code)}"
     return t(form, code, count=count, **fields)
+
+
+class Message:
+    """A text a person will read, not yet in a language: a catalogue key and its fields.
+
+    Errors raised deep down carry one (``InvalidInput(Message("deliver.invalid.email_empty"))``) and are
+    said later in the reader's language; ``str()`` speaks the current UI language.
+    """
+
+    __slots__ = ("fields", "key")
+
+    def __init__(self, key: str, /, **fields: object) -> None:
+        self.key = key
+        self.fields = MappingProxyType(fields)
+
+    def text(self, lang: str) -> str:
+        return t(self.key, lang, **self.fields)
+
+    def __str__(self) -> str:
+        return self.text(ui_language())
+
+    def __repr__(self) -> str:
+        return f"Message({self.key!r}, {dict(self.fields)!r})"

@@ -261,7 +261,8 @@ def send_to_editors(
     """One SMTP transaction per editor, each with its own message; ``delivered(address)`` is called as
     soon as the server took one, so the caller records it per editor before going on. DeliveryError
     naming who did not get it and why (the others did, and are not written to again)."""
-    from mediawatch.deliver.smtp import SenderRefused, SmtpSession, SmtpUnavailable, parse_smtp_url
+    from mediawatch.deliver.smtp import SmtpSession, parse_smtp_url
+    from mediawatch.errors import SenderRefused, SmtpUnavailable
 
     failed = []
     with SmtpSession(parse_smtp_url(settings.smtp_url, settings.smtp_end_timeout)) as session:

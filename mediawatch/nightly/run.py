@@ -31,7 +31,14 @@ from datetime import UTC, datetime
 from typing import Any, TypeVar
 
 from mediawatch.config import Settings
-from mediawatch.errors import ConfigError, MediawatchError, NothingToCompose, RenderError, StorageError
+from mediawatch.errors import (
+    ConfigError,
+    LockedError,
+    MediawatchError,
+    NothingToCompose,
+    RenderError,
+    StorageError,
+)
 from mediawatch.nightly.cadence import due_period, parse_cadence, parse_timezone
 from mediawatch.nightly.logs import EventLog
 from mediawatch.nightly.notify import (
@@ -48,9 +55,10 @@ from mediawatch.types import Issue, IssueState, Publication
 
 EXIT_OK = 0
 EXIT_ERROR = 1  # a stage failed (classify, compose, render, notify); the others still ran
-EXIT_LOCKED = 3  # another collect or nightly run holds the lock; nothing was done
+EXIT_LOCKED = LockedError.exit_code  # another collect or nightly run holds the lock; nothing was done
 EXIT_SOURCES_FAILED = 4  # some sources failed; everything else went well
-EXIT_NOTHING = 5  # nothing could be done: database unusable, no source, or every source failed
+# nothing could be done: database unusable, no source, or every source failed (the storage error's code)
+EXIT_NOTHING = StorageError.exit_code
 
 ACTOR = "nightly"  # created_by of the drafts, actor in the audit log
 ANNOUNCED = "nightly.announced"  # audit action: every editor was told about this draft

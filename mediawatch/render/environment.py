@@ -21,7 +21,7 @@ import jinja2
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 
 from mediawatch.config import Settings
-from mediawatch.errors import RenderError
+from mediawatch.errors import RenderError, TranslationError
 from mediawatch.render.dates import format_date, format_period, iso_date
 from mediawatch.render.model import shorten
 
@@ -122,6 +122,6 @@ def render_template(folder: Path, name: str, context: Mapping[str, Any]) -> str:
     except jinja2.TemplateError as exc:  # undefined variables, sandbox refusals
         where = _template_line(exc) or name
         raise RenderError(f"template {where}: {exc}") from None
-    except (TypeError, ValueError, AttributeError, KeyError) as exc:
+    except (TypeError, ValueError, AttributeError, KeyError, TranslationError) as exc:  # t() of a bad key
         where = _template_line(exc) or name
         raise RenderError(f"template {where}: {type(exc).__name__}: {exc}") from None

@@ -5,7 +5,7 @@ Public API (used by the CLI, the web app and delivery)::
     check_sendable(store, issue_id, settings, *, lang=None) -> list[str]   # empty: sendable
     submit / approve / reject / schedule / cancel                          # mediawatch.review.actions
     begin_sending(store, issue_id, settings) / mark_sent(store, issue_id)  # for delivery
-    Refused, Forbidden, localized(exc, lang)                               # errors carrying a reason
+    localized(exc, lang)                                                   # an error, in the reader's words
 """
 
 from mediawatch.review.actions import (
@@ -22,14 +22,12 @@ from mediawatch.review.actions import (
     sendable_blockers,
     submit,
 )
-from mediawatch.review.workflow import Forbidden, Permission, Reason, Refused, localized, may
+from mediawatch.review.workflow import Permission, Reason, localized, may
 
 __all__ = [
     "EditionReview",
-    "Forbidden",
     "Permission",
     "Reason",
-    "Refused",
     "approve",
     "begin_sending",
     "cancel",

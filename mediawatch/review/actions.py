@@ -13,12 +13,11 @@ from datetime import UTC, datetime
 
 from mediawatch.compose.issues import find_issue
 from mediawatch.config import Settings
-from mediawatch.errors import RenderError
+from mediawatch.errors import Refused, RenderError
 from mediawatch.i18n import ui_language
 from mediawatch.render import RenderedEdition, fingerprint, render_edition
 from mediawatch.review.workflow import (
     Reason,
-    Refused,
     all_approved,
     approve_refusal,
     cancel_refusal,

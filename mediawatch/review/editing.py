@@ -12,16 +12,8 @@ from __future__ import annotations
 import contextlib
 from collections.abc import Iterator
 
-from mediawatch.errors import ConflictError
-from mediawatch.review.workflow import (
-    Permission,
-    ReasonKind,
-    Refused,
-    edit_refusal,
-    may,
-    reason,
-    refuse,
-)
+from mediawatch.errors import ConflictError, Refused
+from mediawatch.review.workflow import Permission, ReasonKind, edit_refusal, may, reason, refuse
 from mediawatch.store.protocols import DecidingStore, EditorialStore
 from mediawatch.types import (
     Block,

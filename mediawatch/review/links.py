@@ -20,8 +20,8 @@ from datetime import UTC, datetime, timedelta
 from itsdangerous import BadSignature, URLSafeSerializer
 
 from mediawatch.config import Settings, secret_key_file
-from mediawatch.errors import ConfigError
-from mediawatch.review.workflow import Forbidden, ReasonKind, Refused, reason
+from mediawatch.errors import ConfigError, Forbidden, Refused
+from mediawatch.review.workflow import ReasonKind, reason
 from mediawatch.store.issues import coded_note
 from mediawatch.store.protocols import IssueRepository
 

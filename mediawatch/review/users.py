@@ -9,17 +9,9 @@ from datetime import UTC, datetime, timedelta
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
+from mediawatch.errors import Forbidden, Refused
 from mediawatch.i18n import LANGUAGES
-from mediawatch.review.workflow import (
-    SYSTEM_ACTORS,
-    Forbidden,
-    Permission,
-    Reason,
-    ReasonKind,
-    Refused,
-    may,
-    reason,
-)
+from mediawatch.review.workflow import SYSTEM_ACTORS, Permission, Reason, ReasonKind, may, reason
 from mediawatch.store.protocols import ReviewStore
 from mediawatch.types import Role, User
 

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
 
-from mediawatch.errors import AccessError, WorkflowError
+from mediawatch.errors import Forbidden, MediawatchError, Refused
 from mediawatch.i18n import catalogue, t, ui_language
 from mediawatch.types import Edition, EditionState, Issue, IssueState, Role
 
@@ -93,6 +93,9 @@ class Reason:
         fields = {k: _field_label(k, v, lang) for k, v in self.fields}
         return t(self.key, lang, **fields)
 
+    def __str__(self) -> str:  # what Refused and Forbidden say: the current UI language
+        return self.text(ui_language())
+
 
 # Literal keys (the i18n tests read them): the words for issue and edition states.
 STATE_KEYS: Mapping[str, str] = {
@@ -153,31 +156,6 @@ def reason(key: str, kind: ReasonKind = ReasonKind.STATE, **fields: object) -> R
     return Reason(key, tuple(sorted((k, str(v)) for k, v in fields.items())), kind)
 
 
-class Refused(WorkflowError):
-    """An operation the workflow does not allow now; ``reason`` says why (translatable).
-
-    ``str()`` speaks the current UI language (:func:`mediawatch.i18n.use_language`).
-    """
-
-    def __init__(self, why: Reason) -> None:
-        self.reason = why
-        super().__init__(why.key)
-
-    def __str__(self) -> str:
-        return self.reason.text(ui_language())
-
-
-class Forbidden(AccessError):
-    """This user may not do this (role, four-eyes rule, bad login); ``reason`` says why."""
-
-    def __init__(self, why: Reason) -> None:
-        self.reason = why
-        super().__init__(why.key)
-
-    def __str__(self) -> str:
-        return self.reason.text(ui_language())
-
-
 def refuse(why: Reason | None) -> None:
     """Raise the exception matching ``why``; nothing when it is None."""
     if why is None:
@@ -187,8 +165,7 @@ def refuse(why: Reason | None) -> None:
 
 def localized(exc: BaseException, lang: str) -> str:
     """The message of an error in ``lang`` when it carries a reason, else its own (English) text."""
-    why = getattr(exc, "reason", None)
-    return why.text(lang) if isinstance(why, Reason) else str(exc)
+    return exc.translated(lang) if isinstance(exc, MediawatchError) else str(exc)
 
 
 # -- who changed an edition last ---------------------------------------------------------------------

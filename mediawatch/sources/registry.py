@@ -49,6 +49,7 @@ def _choices(enum_type: Iterable[Any]) -> str:
 # --- validation ------------------------------------------------------------------------------------
 
 
+# Not in errors.py: private control flow, always turned into a RegistryError before it leaves this module.
 class _Problem(Exception):
     """A semantic problem in one table; turned into a RegistryError by the caller."""
 

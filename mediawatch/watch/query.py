@@ -22,8 +22,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from mediawatch.errors import ConfigError
-from mediawatch.i18n import t
+from mediawatch.errors import QueryError
+from mediawatch.i18n import Message
 from mediawatch.textsearch import AllOf, AnyOf, Node, Term, words
 
 __all__ = ["MAX_LENGTH", "MAX_WORDS", "MIN_PREFIX", "AllOf", "AnyOf", "Node", "QueryError", "Term", "parse"]
@@ -34,18 +34,6 @@ MIN_PREFIX = 2
 
 _QUOTES = str.maketrans({c: '"' for c in "“”„‟«»＂"})
 _SPECIAL = '"()'
-
-
-class QueryError(ConfigError):
-    """A search the syntax does not allow; ``key`` and ``fields`` give the message in any language."""
-
-    def __init__(self, key: str, **fields: object) -> None:
-        self.key = key
-        self.fields = fields
-        super().__init__(t(key, None, **fields))
-
-    def message(self, lang: str) -> str:
-        return t(self.key, lang, **self.fields)
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,13 +56,13 @@ def _lex(text: str) -> list[_Token]:
         elif c == '"':
             end = text.find('"', i + 1)
             if end < 0:
-                raise QueryError("search.query.unbalanced_quote", fragment=_excerpt(text[i:]))
+                raise QueryError(Message("search.query.unbalanced_quote", fragment=_excerpt(text[i:])))
             prefix = end + 1 < n and text[end + 1] == "*"
             tokens.append(_Token("phrase", text[i + 1 : end], prefix))
             i = end + (2 if prefix else 1)
         elif c == "-" and (i == 0 or text[i - 1].isspace() or text[i - 1] == "("):
             if i + 1 >= n or text[i + 1].isspace() or text[i + 1] == ")":
-                raise QueryError("search.query.lone_minus")
+                raise QueryError(Message("search.query.lone_minus"))
             tokens.append(_Token("-"))
             i += 1
         else:
@@ -119,21 +107,22 @@ class _Parser:
                 self.take()
                 node = self.atom()
                 if (after := self.peek()) is not None and after.kind == "or":
-                    raise QueryError("search.query.or_after_exclusion")
+                    raise QueryError(Message("search.query.or_after_exclusion"))
                 if node is not None:
                     exclude.append(node)
             elif (node := self.disjunction()) is not None:
                 include.append(node)
         if closing and self.peek() is None:
-            raise QueryError("search.query.unclosed_parenthesis")
+            raise QueryError(Message("search.query.unclosed_parenthesis"))
         if not closing and self.peek() is not None:  # stopped at a ")" that nothing opened
-            raise QueryError("search.query.unopened_parenthesis")
+            raise QueryError(Message("search.query.unopened_parenthesis"))
         if not include:
             if exclude:
-                raise QueryError("search.query.only_exclusions")
+                raise QueryError(Message("search.query.only_exclusions"))
             if self.skipped:
-                raise QueryError("search.query.no_letters", fragment=_excerpt(" ".join(self.skipped)))
-            raise QueryError("search.query.empty_group" if closing else "search.query.empty")
+                skipped = _excerpt(" ".join(self.skipped))
+                raise QueryError(Message("search.query.no_letters", fragment=skipped))
+            raise QueryError(Message("search.query.empty_group" if closing else "search.query.empty"))
         if len(include) == 1 and not exclude:
             return include[0]
         return AllOf(tuple(include), tuple(exclude))
@@ -144,9 +133,9 @@ class _Parser:
             self.take()
             following = self.peek()
             if following is None or following.kind in ("or", ")"):
-                raise QueryError("search.query.dangling_or")
+                raise QueryError(Message("search.query.dangling_or"))
             if following.kind == "-":
-                raise QueryError("search.query.or_after_exclusion")
+                raise QueryError(Message("search.query.or_after_exclusion"))
             options.append(self.atom())
         kept = [o for o in options if o is not None]
         if len(kept) <= 1:
@@ -156,18 +145,18 @@ class _Parser:
     def atom(self) -> Node | None:
         token = self.peek()
         if token is None:
-            raise QueryError("search.query.lone_minus")
+            raise QueryError(Message("search.query.lone_minus"))
         if token.kind == "or":
-            raise QueryError("search.query.dangling_or")
+            raise QueryError(Message("search.query.dangling_or"))
         if token.kind == ")":
-            raise QueryError("search.query.unopened_parenthesis")
+            raise QueryError(Message("search.query.unopened_parenthesis"))
         self.take()
         if token.kind == "(":
             node = self.sequence(closing=True)
             self.take()  # the ")" sequence() stopped at
             return node
         if token.kind == "-":
-            raise QueryError("search.query.lone_minus")
+            raise QueryError(Message("search.query.lone_minus"))
         return self.term(token)
 
     def term(self, token: _Token) -> Term | None:
@@ -178,22 +167,22 @@ class _Parser:
             return None
         if not found:
             if quoted and not token.text.strip():
-                raise QueryError("search.query.empty_phrase")
-            raise QueryError("search.query.no_letters", fragment=_excerpt(token.text or "*"))
+                raise QueryError(Message("search.query.empty_phrase"))
+            raise QueryError(Message("search.query.no_letters", fragment=_excerpt(token.text or "*")))
         if token.prefix and len(found[-1]) < MIN_PREFIX:
             raise QueryError(
-                "search.query.short_prefix", fragment=_excerpt(token.text + "*"), minimum=MIN_PREFIX
+                Message("search.query.short_prefix", fragment=_excerpt(token.text + "*"), minimum=MIN_PREFIX)
             )
         self.word_count += len(found)
         if self.word_count > MAX_WORDS:
-            raise QueryError("search.query.too_many_words", maximum=MAX_WORDS)
+            raise QueryError(Message("search.query.too_many_words", maximum=MAX_WORDS))
         return Term(found, token.prefix, quoted)
 
 
 def parse(text: str) -> Node:
     """The tree of a search as typed; :class:`QueryError` (a ConfigError) names what is wrong."""
     if len(text) > MAX_LENGTH:
-        raise QueryError("search.query.too_long", length=len(text), maximum=MAX_LENGTH)
+        raise QueryError(Message("search.query.too_long", length=len(text), maximum=MAX_LENGTH))
     tokens = _lex(text.translate(_QUOTES))
     parser = _Parser(tokens)
     return parser.sequence(closing=False)

@@ -5,9 +5,10 @@ from __future__ import annotations
 from flask import Blueprint, redirect, render_template, request, session, url_for
 from werkzeug.wrappers import Response
 
+from mediawatch.errors import Forbidden
 from mediawatch.i18n import LANGUAGES
 from mediawatch.review.users import authenticate
-from mediawatch.review.workflow import Forbidden, localized
+from mediawatch.review.workflow import localized
 from mediawatch.web.base import (
     acting_user,
     login_required,

@@ -194,6 +194,7 @@ def _same_origin() -> bool:
     return True
 
 
+# Not in errors.py: an HTTP 400 that Flask routes to its error handler, so it must be werkzeug's BadRequest.
 class FormExpired(BadRequest):
     """A form post without a valid token, or from another site: the blueprint draws the page."""
 

@@ -13,10 +13,10 @@ from datetime import UTC, datetime
 from flask import Blueprint, abort, flash, redirect, render_template, url_for
 from werkzeug.wrappers import Response
 
-from mediawatch.errors import MediawatchError, RenderError
+from mediawatch.errors import Forbidden, MediawatchError, Refused, RenderError
 from mediawatch.review.actions import render_now
 from mediawatch.review.links import open_shared, revoke_share_link, share_links
-from mediawatch.review.workflow import Forbidden, Permission, Refused, localized
+from mediawatch.review.workflow import Permission, localized
 from mediawatch.web.base import (
     IFRAME_SANDBOX,
     acting_user,

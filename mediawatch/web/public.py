@@ -23,14 +23,8 @@ from typing import Any
 from flask import Blueprint, g, render_template, request, url_for
 from werkzeug.wrappers import Response
 
-from mediawatch.deliver.addresses import (
-    LANGUAGES,
-    InvalidInput,
-    normalise_email,
-    parse_language,
-    parse_publications,
-)
-from mediawatch.deliver.links import InvalidLink, LinkPurpose, link_signer, subscriber_for
+from mediawatch.deliver.addresses import LANGUAGES, normalise_email, parse_language, parse_publications
+from mediawatch.deliver.links import LinkPurpose, link_signer, subscriber_for
 from mediawatch.deliver.optin import PUBLICATION_NAMES
 from mediawatch.deliver.subscribers import (
     CONSENT_WORDING_VERSION,
@@ -45,6 +39,7 @@ from mediawatch.deliver.subscribers import (
     subscribe,
     unsubscribe,
 )
+from mediawatch.errors import InvalidInput, InvalidLink
 from mediawatch.i18n import t, use_language
 from mediawatch.types import Publication, Subscriber, SubscriberStatus
 from mediawatch.web.base import FormExpired, csrf_exempt, web_settings, web_store

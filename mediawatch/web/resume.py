@@ -16,8 +16,9 @@ from typing import Any
 from flask import render_template, request
 from werkzeug.wrappers import Response
 
+from mediawatch.errors import Forbidden
 from mediawatch.review.users import authenticate
-from mediawatch.review.workflow import Forbidden, localized
+from mediawatch.review.workflow import localized
 from mediawatch.web.base import CSRF_FIELD, open_session, ui_lang, web_store
 
 NAME_FIELD = "reauth_name"

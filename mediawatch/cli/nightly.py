@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 import click
 import sqlalchemy as sa
 
-from mediawatch.cli import Context, cli, parse_since
+from mediawatch.cli.context import Context, parse_since
 from mediawatch.config import database_url, masked_url, scrub_password
 from mediawatch.errors import ConfigError, LockedError, MediawatchError, StorageError
 from mediawatch.i18n import t
@@ -29,7 +29,7 @@ def _open(obj: Context) -> Store:
         raise StorageError(f"cannot open {where!r}: {scrub_password(str(cause), url)}") from None
 
 
-@cli.command()
+@click.command()
 @click.option(
     "--no-collect", is_flag=True, help="Skip collection: classify, compose, render and notify only."
 )
@@ -56,7 +56,7 @@ def nightly(
     collect or nightly run is active; 4 some sources failed; 5 nothing could be done (database unusable,
     no source, or every source failed).
     """
-    from mediawatch.nightly import EXIT_LOCKED, EXIT_NOTHING, json_logging, run_nightly
+    from mediawatch.nightly import EXIT_NOTHING, json_logging, run_nightly
     from mediawatch.nightly.cadence import is_future_day, parse_timezone
 
     when = parse_since(at, obj.lang) if at else None
@@ -80,17 +80,19 @@ def nightly(
                 )
             except LockedError as exc:
                 log.warning("nightly.locked", error=str(exc))
-                click.echo(t("error.prefix", obj.lang, message=exc), err=True)
-                sys.exit(EXIT_LOCKED)
+                click.echo(t("error.prefix", obj.lang, message=exc.translated(obj.lang)), err=True)
+                sys.exit(exc.exit_code)
             except StorageError as exc:
                 log.error("nightly.database_unusable", error=str(exc))
-                click.echo(t("nightly.cli.nothing_done", obj.lang, message=exc), err=True)
-                sys.exit(EXIT_NOTHING)
+                click.echo(
+                    t("nightly.cli.nothing_done", obj.lang, message=exc.translated(obj.lang)), err=True
+                )
+                sys.exit(exc.exit_code)
     except ConfigError as exc:  # the log file cannot be written, a setting is malformed
-        click.echo(t("error.prefix", obj.lang, message=exc), err=True)
-        sys.exit(2)
-    except MediawatchError as exc:
-        click.echo(t("nightly.cli.nothing_done", obj.lang, message=exc), err=True)
+        click.echo(t("error.prefix", obj.lang, message=exc.translated(obj.lang)), err=True)
+        sys.exit(exc.exit_code)
+    except MediawatchError as exc:  # whatever its class, the run did nothing: nightly's own outcome
+        click.echo(t("nightly.cli.nothing_done", obj.lang, message=exc.translated(obj.lang)), err=True)
         sys.exit(EXIT_NOTHING)
     if as_json:
         click.echo(json.dumps(result.as_dict(), ensure_ascii=False))

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from mediawatch.cli import Context, cli, handle_errors
+from mediawatch.cli.context import Context, handle_errors
 from mediawatch.compose.issues import find_issue
 from mediawatch.errors import ConfigError
 from mediawatch.i18n import t
@@ -22,7 +22,7 @@ def _languages(value: str | None) -> list[str] | None:
     return codes
 
 
-@cli.command()
+@click.command()
 @click.argument("issue")
 @click.option(
     "--out", "out_dir", type=click.Path(file_okay=False), help="Archive folder [default: issues_dir setting]."

@@ -10,7 +10,7 @@ from typing import Any
 
 import click
 
-from mediawatch.cli import Context, cli, handle_errors
+from mediawatch.cli.context import Context, handle_errors
 from mediawatch.files import write_text
 from mediawatch.i18n import LANGUAGES, t
 from mediawatch.report.period import DEFAULT_DAYS, day_bound, last_day, relative_period
@@ -40,7 +40,7 @@ def _jsonable(value: Any) -> Any:
     return value
 
 
-@cli.command()
+@click.command()
 @click.option("--period", help="The last N days or weeks: 30d, 12w [default: 30d].")
 @click.option("--from", "date_from", help="First day (2024-04-01) or an ISO datetime.")
 @click.option("--to", "date_to", help="Last day, included (2024-04-30) [default: now].")

@@ -1,0 +1,62 @@
+"""`mediawatch classify` and `mediawatch retrain`: language, relevance and the learned model."""
+
+from __future__ import annotations
+
+import json
+import sys
+
+import click
+
+from mediawatch.cli.context import (
+    Context,
+    handle_errors,
+)
+from mediawatch.i18n import t, tn
+
+
+@click.command()
+@click.option("--all", "everything", is_flag=True, help="Reclassify every article (after a taxonomy change).")
+@click.option("--jsonl", is_flag=True, help="Read JSON lines on stdin, write results on stdout; no database.")
+@click.pass_obj
+@handle_errors
+def classify(obj: Context, everything: bool, jsonl: bool) -> None:
+    """Language, relevance, themes, regions and objectives of collected articles; then group stories.
+
+    With --jsonl, each input line is {"id", "title", "summary", "text", "url", "feed_language"} (all but id
+    optional); each output line has language, language_confidence, relevant, relevance, matched_terms,
+    themes, regions, objectives. A bad line gets an error line naming it, and the rest go on.
+    """
+    from mediawatch.classify.pipeline import classify_jsonl, classify_stored, load_classifier
+
+    classifier = load_classifier(obj.settings)
+    if jsonl:
+        stdin = sys.stdin
+        for record in classify_jsonl(stdin, classifier):
+            click.echo(json.dumps(record, ensure_ascii=False))
+        return
+    report = classify_stored(obj.store, classifier, everything=everything)
+    click.echo(report.summary_line())
+    from mediawatch.classify.grouping import group_stories
+
+    click.echo(group_stories(obj.store, obj.settings).summary_line())
+
+
+@click.command()
+@click.option("--no-labelled", is_flag=True, help="Train on editors' decisions only, not the labelled set.")
+@click.pass_obj
+@handle_errors
+def retrain(obj: Context, no_labelled: bool) -> None:
+    """Retrain the learned relevance model from editors' accept/reject decisions and the labelled set.
+
+    The model is blended with the taxonomy score on the next `mediawatch classify` (use --all to rescore).
+    Each database has its own model file (beside an SQLite file; keyed to the URL for PostgreSQL), unless
+    the model_path setting names one.
+    """
+    from mediawatch.classify.evaluate import GOLD_DIR
+    from mediawatch.classify.pipeline import retrain as run_retrain
+
+    gold = [] if no_labelled else [p for p in (GOLD_DIR / "dev.jsonl",) if p.exists()]
+    report = run_retrain(obj.store, obj.settings, gold)
+    decisions = tn("retrain.decisions", report.decisions, obj.lang)
+    labelled = tn("retrain.gold", report.gold, obj.lang)
+    click.echo(t("retrain.done", obj.lang, decisions=decisions, gold=labelled, path=report.path))

@@ -1,0 +1,35 @@
+"""`mediawatch collect`: fetch the due sources and extract their new articles."""
+
+from __future__ import annotations
+
+import sys
+
+import click
+
+from mediawatch.cli.context import (
+    EXIT_SOURCES_FAILED,
+    Context,
+    handle_errors,
+)
+
+
+@click.command()
+@click.option("--force", is_flag=True, help="Poll sources in back-off too.")
+@click.option("--source", "only", multiple=True, help="Only this source id (repeatable).")
+@click.option(
+    "--feeds-only", is_flag=True, help="Poll feeds and store new entries; fetch pages on a later run."
+)
+@click.option("--json", "as_json", is_flag=True, help="Print the run report as JSON.")
+@click.pass_obj
+@handle_errors
+def collect(obj: Context, force: bool, only: tuple[str, ...], feeds_only: bool, as_json: bool) -> None:
+    """Fetch due sources, extract new articles, record source health.
+
+    Exit codes: 0 all sources fine, 3 another run is active, 4 some sources failed.
+    """
+    from mediawatch.cli.views import run_collect
+
+    settings = obj.settings.with_overrides(fetch_pages=False) if feeds_only else obj.settings
+    report = run_collect(obj.store, settings, only, force=force, as_json=as_json, lang=obj.lang)
+    if report.failed:
+        sys.exit(EXIT_SOURCES_FAILED)

@@ -1,0 +1,126 @@
+"""`mediawatch compose` and `mediawatch translate --retry`: drafts from the relevant stories."""
+
+from __future__ import annotations
+
+import json
+import sys
+
+import click
+
+from mediawatch.cli.context import EXIT_ERROR, Context, acting, handle_errors, parse_since
+from mediawatch.compose.issues import find_issue
+from mediawatch.errors import ConfigError
+from mediawatch.i18n import t, tn
+from mediawatch.review.workflow import Permission
+from mediawatch.types import Publication
+
+
+def _system_or_editor(obj: Context, name: str) -> str:
+    """``--as`` of compose and translate: empty (the system acts) or a user who may edit."""
+    return acting(obj, name, Permission.EDIT).name if name.strip() else ""
+
+
+def _period_option_help(which: str) -> str:
+    return f"{which} of the period (2024-05-01, an ISO datetime, or 7d / 12h ago)."
+
+
+@click.command()
+@click.argument("publication", type=click.Choice([p.value for p in Publication]))
+@click.option("--from", "date_from", help=_period_option_help("Start") + " [default: --to minus 7 days]")
+@click.option("--to", "date_to", help=_period_option_help("End") + " [default: now]")
+@click.option("--languages", help="Editions, e.g. fr,en,es [default: compose_languages setting].")
+@click.option(
+    "--as",
+    "actor",
+    default="",
+    help="Registered user who composes (recorded in the audit log) [default: the system].",
+)
+@click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
+@click.pass_obj
+@handle_errors
+def compose(
+    obj: Context,
+    publication: str,
+    date_from: str | None,
+    date_to: str | None,
+    languages: str | None,
+    actor: str,
+    as_json: bool,
+) -> None:
+    """Create a draft newsletter or press review from the relevant stories of a period.
+
+    No issue is created when no story of the period is relevant, or when every one was already told in an
+    earlier issue of the publication: the command says which, and exits with code 5.
+    """
+    from mediawatch.compose import compose_issue
+    from mediawatch.errors import NothingToCompose
+
+    actor = _system_or_editor(obj, actor)
+    try:
+        result = compose_issue(
+            obj.store,
+            obj.settings,
+            Publication(publication),
+            period_from=parse_since(date_from, obj.lang),
+            period_to=parse_since(date_to, obj.lang),
+            languages=languages,
+            actor=actor,
+        )
+    except NothingToCompose as exc:  # not a mistake, but the draft asked for does not exist
+        click.echo(str(exc), err=True)
+        sys.exit(exc.exit_code)
+    if as_json:
+        click.echo(
+            json.dumps(
+                {
+                    "issue": result.issue_id,
+                    "slug": result.slug,
+                    "items": result.items,
+                    "candidates": result.candidates,
+                    "warnings": list(result.warnings),
+                },
+                ensure_ascii=False,
+            )
+        )
+        return
+    click.echo(
+        t(
+            "compose.created",
+            obj.lang,
+            slug=result.slug,
+            id=result.issue_id,
+            items=tn("compose.items", result.items, obj.lang),
+            candidates=tn("compose.candidates", result.candidates, obj.lang),
+        )
+    )
+    for warning in result.warnings:
+        click.echo(t("compose.warning", obj.lang, warning=warning), err=True)
+    click.echo(t("compose.next", obj.lang, slug=result.slug))
+
+
+@click.command()
+@click.option(
+    "--retry", is_flag=True, required=True, help="Translate the texts left in their original language."
+)
+@click.option("--issue", "issue_ref", help="Only this issue (id or slug).")
+@click.option(
+    "--as", "actor", default="", help="Registered user recorded in the audit log [default: the system]."
+)
+@click.pass_obj
+@handle_errors
+def translate(obj: Context, retry: bool, issue_ref: str | None, actor: str) -> None:
+    """Fill translations that failed or were skipped when the issue was composed."""
+    from mediawatch.compose import retry_translations
+
+    actor = _system_or_editor(obj, actor)
+    if obj.settings.translate_provider == "none":
+        raise ConfigError(t("compose.no_provider", obj.lang))
+    issue_id = find_issue(obj.store, issue_ref).id if issue_ref else None
+    report = retry_translations(obj.store, obj.settings, issue_id=issue_id, actor=actor)
+    filled = tn("compose.filled", report.filled, obj.lang)
+    failed = tn("compose.unfilled", report.failed, obj.lang)
+    click.echo(t("compose.retried", obj.lang, filled=filled, failed=failed))
+    for error in report.errors:
+        click.echo(t("compose.warning", obj.lang, warning=error), err=True)
+    if report.failed:
+        sys.exit(EXIT_ERROR)

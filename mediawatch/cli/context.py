@@ -1,0 +1,116 @@
+"""What every command module shares: the command's :class:`Context`, its language, the error handler.
+
+Each noun module (``sources.py``, ``issues.py``, ``send.py``, ...) imports this module and nothing else of
+the CLI; :mod:`mediawatch.cli.main` builds the root group and adds their commands to it, so no module
+imports the root and there is no import cycle.
+
+What it prints for people speaks the user's language (``--lang``, ``MEDIAWATCH_LANG``, the locale; see
+:mod:`mediawatch.i18n`); ``--help`` texts are click's and stay in English, and machine-readable output
+(``--json``, ``--jsonl``, the key=value summary lines) is never translated.
+"""
+
+from __future__ import annotations
+
+import functools
+import sys
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING, Any, TypeVar
+
+import click
+
+from mediawatch.config import Settings, database_url
+from mediawatch.errors import ConfigError, FileAccessError, LockedError, MediawatchError
+from mediawatch.i18n import t, ui_language
+from mediawatch.store import Store, open_store
+
+if TYPE_CHECKING:
+    from mediawatch.review.workflow import Permission
+    from mediawatch.types import User
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+# An error exits with its class's code (``exit_code``, the table in mediawatch/errors.py); these name the
+# outcomes that are not an error of one class.
+EXIT_OK = 0
+EXIT_ERROR = 1  # not finished (messages still queued, a stage or a line failed): the same command goes on
+EXIT_USAGE = ConfigError.exit_code  # refused (an address on the suppression list)
+EXIT_LOCKED = LockedError.exit_code
+EXIT_SOURCES_FAILED = 4  # part of a batch failed (sources, rows of an import); the rest was done
+
+
+class Context:
+    def __init__(self, settings: Settings, lang: str = "en") -> None:
+        self.settings = settings
+        self.lang = lang  # the language of what is printed for people (fr, en or es)
+        self._store: Store | None = None
+
+    @property
+    def store(self) -> Store:
+        if self._store is None:
+            self._store = open_store(database_url(self.settings.db))
+        return self._store
+
+
+def current_lang() -> str:
+    """The UI language of the running command: ``--lang`` once parsed, else the environment."""
+    ctx = click.get_current_context(silent=True)
+    if ctx is not None:
+        obj = ctx.find_object(Context)
+        if obj is not None:
+            return obj.lang
+        lang = ctx.find_root().params.get("lang")
+        if isinstance(lang, str):
+            return lang
+    return ui_language()
+
+
+def handle_errors(func: F) -> F:
+    """Bad input and known failures become a one-line message and the error class's exit code, never a
+    traceback."""
+
+    @functools.wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return func(*args, **kwargs)
+        except MediawatchError as exc:
+            lang = current_lang()
+            click.echo(t("error.prefix", lang, message=exc.translated(lang)), err=True)
+            sys.exit(exc.exit_code)
+        except OSError as exc:
+            # A file the command reads or writes that no code path above turned into a message: say
+            # which and why, in the user's language, rather than a traceback.
+            if exc.filename is None:
+                raise
+            from mediawatch.files import os_error_reason
+
+            lang = current_lang()
+            reason = os_error_reason(exc, exc.filename, lang)
+            message = t("file.cannot_use", lang, path=exc.filename, reason=reason)
+            click.echo(t("error.prefix", lang, message=message), err=True)
+            sys.exit(FileAccessError.exit_code)  # what it is: a file the user named cannot be used
+
+    return wrapper  # type: ignore[return-value]
+
+
+def parse_since(value: str | None, lang: str | None = None) -> datetime | None:
+    """'2024-05-01', an ISO datetime, or a relative '7d' / '12h'."""
+    if not value:
+        return None
+    text = value.strip()
+    units = {"d": "days", "h": "hours", "w": "weeks"}
+    if text[:-1].isdigit() and text[-1:] in units:
+        return datetime.now(UTC) - timedelta(**{units[text[-1]]: int(text[:-1])})
+    try:
+        parsed = datetime.fromisoformat(text)
+    except ValueError:
+        raise click.BadParameter(t("error.not_a_date", lang or current_lang(), value=repr(value))) from None
+    return parsed.replace(tzinfo=UTC) if parsed.tzinfo is None else parsed.astimezone(UTC)
+
+
+def acting(obj: Context, name: str, permission: Permission) -> User:
+    """``--as NAME``: a registered, enabled user allowed ``permission``, checked before anything is read or
+    written (the name goes in the audit log and counts for the four-eyes rule)."""
+    from mediawatch.review.users import acting_user
+
+    return acting_user(obj.store, name, permission)
