@@ -4,6 +4,7 @@
      +-- ConfigError            bad configuration or user input (message names what was wrong)
      |    +-- RegistryError      a source registry file (TOML/OPML) is malformed: file, line, problem
      |    +-- FileAccessError    a file or folder the user named cannot be written: path and reason
+     |    +-- FieldError         fields of a form or command that are invalid: each one and why
      +-- SourceError(url)       something about one remote source or page
      |    +-- FetchError         transport/HTTP failure; carries a FetchStatus
      |    +-- ParseError         the document is not a usable feed
@@ -134,4 +135,12 @@ class NothingToCompose(WorkflowError):
 
     def __init__(self, message: str, already_told: int = 0) -> None:
         self.already_told = already_told
+        super().__init__(message)
+
+
+class FieldError(ConfigError):
+    """What a person typed is invalid: ``problems`` maps each bad field to why (already translated)."""
+
+    def __init__(self, problems: dict[str, str], message: str) -> None:
+        self.problems = dict(problems)
         super().__init__(message)

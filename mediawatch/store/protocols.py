@@ -16,6 +16,7 @@ from contextlib import AbstractContextManager
 from datetime import datetime, timedelta
 from typing import Protocol
 
+from mediawatch.store.additions import AddedArticle, Addition
 from mediawatch.store.articles import NewEntry, PageOutcome, PendingArticle
 from mediawatch.store.reporting import RunRecord
 from mediawatch.types import (
@@ -26,6 +27,7 @@ from mediawatch.types import (
     Source,
     SourceHealth,
     SourceState,
+    User,
 )
 
 
@@ -63,6 +65,18 @@ class ArticleRepository(Protocol):
     def aliases_of(self, article_id: int) -> list[str]: ...
 
 
+class AdditionRepository(Protocol):
+    """Articles added by a person (by URL or by hand), and who added them."""
+
+    def known_article(
+        self, urls: Sequence[str], key: str, when: datetime | None, window: timedelta
+    ) -> int | None: ...
+    def add_article(self, item: AddedArticle, now: datetime, window: timedelta) -> tuple[int, bool]: ...
+    def addition_of(self, article_id: int) -> Addition | None: ...
+    def article_title(self, article_id: int) -> str: ...
+    def story_of(self, article_id: int) -> int | None: ...
+
+
 class StoryRepository(Protocol):
     """Classifications, story membership and editor decisions."""
 
@@ -97,6 +111,12 @@ class CollectRunStore(CollectorStore, RunRepository, Protocol):
     """A whole collect run: the collector's store plus the run's bookkeeping."""
 
     def mark_interrupted_runs(self, kinds: Sequence[str]) -> list[RunRecord]: ...
+
+
+class AddArticleStore(AdditionRepository, StoryRepository, Protocol):
+    """Adding an article: store it, classify it, group it; and check who adds it."""
+
+    def user(self, name: str) -> User | None: ...
 
 
 class StoryListing(ArticleRepository, StoryRepository, Protocol):

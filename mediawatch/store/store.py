@@ -6,6 +6,7 @@ the stages are typed against the Protocols in ``mediawatch.store.protocols``, no
 
 from __future__ import annotations
 
+from mediawatch.store.additions import AdditionRecords
 from mediawatch.store.articles import ArticleRecords, NewEntry, PageOutcome, PendingArticle
 from mediawatch.store.deliver import SubscriberRecords
 from mediawatch.store.issues import IssueRecords
@@ -22,6 +23,7 @@ __all__ = ["NewEntry", "PageOutcome", "PendingArticle", "Store", "open_store"]
 class Store(
     SourceRecords,
     ArticleRecords,
+    AdditionRecords,
     StoryRecords,
     RunRecords,
     IssueRecords,
