@@ -114,17 +114,22 @@ def test_added_url_is_extracted_classified_stored_and_joins_the_story_of_its_eve
 
     assert result.status is AddStatus.ADDED, result.message("en")
     # Grouped with the stored article of the same event (the story is named after its earliest article).
-    assert result.story_id is not None and store.story_of(other) == result.story_id
+    assert result.story_id is not None
+    assert store.story_of(other) == result.story_id
     assert sorted(store.story_groups()[result.story_id]) == sorted([other, result.article_id])
     (article,) = [a for a in store.list_articles() if a.id == result.article_id]
     assert article.title == TITLE
-    assert "Népal" in article.text and len(article.text) > 1000
-    assert article.published is not None and article.published.date() == datetime(2015, 4, 30).date()
+    assert "Népal" in article.text
+    assert len(article.text) > 1000
+    assert article.published is not None
+    assert article.published.date() == datetime(2015, 4, 30).date()
     assert article.source_ids == ("added-by-url",)
     assert [a.id for a in store.list_articles(source="added-by-url")] == [result.article_id]
     verdict = store.classification_of(result.article_id)
     assert verdict is not None
-    assert verdict.language == "fr" and verdict.relevant and verdict.regions == (Region.ASIA,)
+    assert verdict.language == "fr"
+    assert verdict.relevant
+    assert verdict.regions == (Region.ASIA,)
     addition = store.addition_of(result.article_id)
     assert addition is not None
     assert (addition.added_by, addition.note, addition.corrections) == (
@@ -204,7 +209,8 @@ def test_hostile_or_refused_pages_give_a_readable_refusal_and_store_nothing(
     assert result.reason == reason
     for lang, word in words.items():
         message = result.message(lang)
-        assert word in message and server.url(path) in message
+        assert word in message
+        assert server.url(path) in message
     assert store.count_articles() == {}
     if reason == "private-address":
         assert server.requests_for(path) == []  # refused before any connection
@@ -267,7 +273,8 @@ def test_manual_item_is_classified_kept_with_its_outlet_and_deduplicated_by_titl
         "fr",
     )
     assert article.published == datetime(2015, 4, 30, tzinfo=UTC)
-    assert store.classification_of(article.id) is not None and result.story_id is not None
+    assert store.classification_of(article.id) is not None
+    assert result.story_id is not None
     assert store.addition_of(article.id).note == "journal de 8 h"
 
     retyped = add_manual(
@@ -305,11 +312,14 @@ def test_cli_articles_add_prints_the_outcome_and_exits_with_a_status(tmp_path, s
     assert added.exit_code == 0, added.output
     assert json.loads(added.output)["status"] == "added"
     known = invoke("--lang", "es", "articles", "add", server.url(PAGE), "--as", "ana")
-    assert known.exit_code == 0 and known.output.startswith("ya conocido: artículo")
+    assert known.exit_code == 0
+    assert known.output.startswith("ya conocido: artículo")
     missing = invoke("--lang", "fr", "articles", "add", server.url("/not-found"), "--as", "ana")
-    assert missing.exit_code == 1 and "refusée : le site a répondu par une erreur" in missing.output
+    assert missing.exit_code == 1
+    assert "refusée : le site a répondu par une erreur" in missing.output
     nobody = invoke("articles", "add", server.url("/other"), "--as", "bob")
-    assert nobody.exit_code == 2 and "there is no user named bob" in nobody.output
+    assert nobody.exit_code == 2
+    assert "there is no user named bob" in nobody.output
     bad = invoke(
         "--lang",
         "fr",
@@ -327,9 +337,11 @@ def test_cli_articles_add_prints_the_outcome_and_exits_with_a_status(tmp_path, s
         "--as",
         "ana",
     )
-    assert bad.exit_code == 2 and "date : hier n'est pas une date" in bad.output
+    assert bad.exit_code == 2
+    assert "date : hier n'est pas une date" in bad.output
     neither = invoke("articles", "add", "--as", "ana")
-    assert neither.exit_code == 2 and "give either a URL, or --manual" in neither.output
+    assert neither.exit_code == 2
+    assert "give either a URL, or --manual" in neither.output
     for result in (missing, nobody, bad, neither):  # a message and a status, never a traceback
         assert "Traceback" not in result.output
         assert result.exception is None or isinstance(result.exception, SystemExit)
@@ -339,6 +351,16 @@ def test_a_language_chosen_by_the_person_replaces_the_detected_one_and_is_record
     result = add_url(store, FAST, server.url(PAGE), added_by="ana", language="ES", classifier=classifier)
     assert result.status is AddStatus.ADDED
     verdict = store.classification_of(result.article_id)
-    assert verdict is not None and (verdict.language, verdict.language_confidence) == ("es", 1.0)
+    assert verdict is not None
+    assert (verdict.language, verdict.language_confidence) == ("es", 1.0)
     assert [a.language for a in store.list_articles()] == ["es"]
     assert store.addition_of(result.article_id).corrections == {"language": "es"}
+
+
+def test_every_refusal_reason_and_every_classifier_language_has_a_name():
+    from mediawatch.classify.language import SHORT_SET
+    from mediawatch.watch.add import LANGUAGE_KEYS, REASON_KEYS
+
+    assert set(LANGUAGE_KEYS) == set(SHORT_SET)
+    failures = {s.value for s in FetchStatus if s.is_failure and s is not FetchStatus.EMPTY}
+    assert failures | {"not-html", "extraction-failed"} == set(REASON_KEYS)

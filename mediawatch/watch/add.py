@@ -21,7 +21,6 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from mediawatch.classify.grouping import group_stories
-from mediawatch.classify.language import SHORT_SET
 from mediawatch.classify.pipeline import Classifier, load_classifier
 from mediawatch.collect.dates import reconcile_dates
 from mediawatch.collect.http import Fetcher, FetchResult
@@ -39,7 +38,6 @@ from mediawatch.store.additions import AddedArticle, AddOrigin
 from mediawatch.store.protocols import AddArticleStore
 from mediawatch.types import Classification, ClassifyInput, Extracted, FetchStatus, PartialReason, Region
 
-LANGUAGES = SHORT_SET  # the languages the classifier decides among: a person may choose any of them
 MAX_TITLE = 500
 MAX_OUTLET = 200
 MAX_SUMMARY = 5000
@@ -101,21 +99,62 @@ class ManualItem:
 
 def refusal_message(url: str, reason: str, cause: BaseException | None, lang: str) -> str:
     detail = getattr(cause, "detail", "") or (str(cause) if cause else "")
-    why = t(f"add.reason.{reason}", lang) if reason in REASONS else reason
+    why = t(REASON_KEYS[reason], lang) if reason in REASON_KEYS else reason
     return t("add.refused", lang, url=url, why=why, detail=detail)
 
 
-# Every reason a refusal may give has a translated explanation (add.reason.<reason> in add.*.toml).
-REASONS = frozenset(
-    {s.value for s in FetchStatus if s.is_failure and s is not FetchStatus.EMPTY}
-    | {PartialReason.NOT_HTML.value, PartialReason.EXTRACTION_FAILED.value}
-)
+# Every reason a refusal may give, and its explanation (literal keys, so the i18n tests see them).
+REASON_KEYS = {
+    "http-4xx": "add.reason.http-4xx",
+    "http-5xx": "add.reason.http-5xx",
+    "rate-limited": "add.reason.rate-limited",
+    "timeout": "add.reason.timeout",
+    "dns": "add.reason.dns",
+    "tls": "add.reason.tls",
+    "connection": "add.reason.connection",
+    "blocked-by-bot-protection": "add.reason.blocked-by-bot-protection",
+    "too-large": "add.reason.too-large",
+    "redirect-loop": "add.reason.redirect-loop",
+    "private-address": "add.reason.private-address",
+    "robots-disallowed": "add.reason.robots-disallowed",
+    "parse-error": "add.reason.parse-error",
+    "not-a-feed": "add.reason.not-a-feed",
+    "not-html": "add.reason.not-html",
+    "extraction-failed": "add.reason.extraction-failed",
+}
+
+# The fields a person fills in, named in their language.
+FIELD_KEYS = {
+    "title": "add.field.title",
+    "outlet": "add.field.outlet",
+    "date": "add.field.date",
+    "language": "add.field.language",
+    "summary": "add.field.summary",
+    "url": "add.field.url",
+    "as": "add.field.as",
+    "note": "add.field.note",
+    "region": "add.field.region",
+}
+
+# The languages a person may choose (the classifier decides among them), named in their language.
+LANGUAGE_KEYS = {
+    "fr": "add.language.fr",
+    "en": "add.language.en",
+    "es": "add.language.es",
+    "pt": "add.language.pt",
+    "it": "add.language.it",
+    "ca": "add.language.ca",
+    "de": "add.language.de",
+    "nl": "add.language.nl",
+    "ar": "add.language.ar",
+    "sw": "add.language.sw",
+}
 
 
 # -- validation (pure) ----------------------------------------------------------------------------
 def _problem(problems: dict[str, str], name: str, key: str, lang: str, **fields: object) -> None:
     problems[name] = t(
-        "add.field_problem", lang, field=t(f"add.field.{name}", lang), problem=t(key, lang, **fields)
+        "add.field_problem", lang, field=t(FIELD_KEYS[name], lang), problem=t(key, lang, **fields)
     )
 
 
@@ -125,9 +164,9 @@ def _raise_if(problems: dict[str, str], lang: str) -> None:
 
 
 def language_problem(value: str, lang: str) -> str | None:
-    if value.strip().lower() in LANGUAGES:
+    if value.strip().lower() in LANGUAGE_KEYS:
         return None
-    known = ", ".join(f"{t(f'add.language.{code}', lang)} ({code})" for code in LANGUAGES)
+    known = ", ".join(f"{t(LANGUAGE_KEYS[code], lang)} ({code})" for code in LANGUAGE_KEYS)
     return t("add.bad_language", lang, value=value, known=known)
 
 
@@ -136,7 +175,9 @@ def check_language(problems: dict[str, str], value: str | None, lang: str) -> st
         return None
     why = language_problem(value, lang)
     if why is not None:
-        problems["language"] = t("add.field_problem", lang, field=t("add.field.language", lang), problem=why)
+        problems["language"] = t(
+            "add.field_problem", lang, field=t(FIELD_KEYS["language"], lang), problem=why
+        )
         return None
     return value.strip().lower()
 
