@@ -143,7 +143,10 @@ def test_added_url_is_extracted_classified_stored_and_joins_the_story_of_its_eve
     candidates = gather_candidates(
         store, FAST, Publication.PRESS_REVIEW, when - timedelta(days=1), when + timedelta(days=1)
     )
-    assert result.story_id in {c.story_id for c in candidates}
+    (candidate,) = [c for c in candidates if c.story_id == result.story_id]
+    assert candidate.article_id == result.article_id  # the relevant one leads
+    assert candidate.outlet == article.sitename  # credited to its publisher, not to "Added by URL"
+    assert article.sitename
 
 
 def test_the_same_page_again_under_its_url_an_alias_or_another_address_is_already_known(
@@ -339,10 +342,13 @@ def test_cli_articles_add_prints_the_outcome_and_exits_with_a_status(tmp_path, s
     )
     assert bad.exit_code == 2
     assert "date : hier n'est pas une date" in bad.output
+    not_url = invoke("--lang", "es", "articles", "add", "www.example.org/noticia", "--as", "ana")
+    assert not_url.exit_code == 2
+    assert "URL: www.example.org/noticia no es una dirección web" in not_url.output
     neither = invoke("articles", "add", "--as", "ana")
     assert neither.exit_code == 2
     assert "give either a URL, or --manual" in neither.output
-    for result in (missing, nobody, bad, neither):  # a message and a status, never a traceback
+    for result in (missing, nobody, bad, not_url, neither):  # a message and a status, never a traceback
         assert "Traceback" not in result.output
         assert result.exception is None or isinstance(result.exception, SystemExit)
 

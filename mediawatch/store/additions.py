@@ -82,8 +82,8 @@ class AdditionRecords(Database):
     def add_article(self, item: AddedArticle, now: datetime, window: timedelta) -> tuple[int, bool]:
         """Store ``item`` unless it is already known; (article id, True if it was added now).
 
-        The check and the insert share one transaction, so the same URL added twice at once is stored once
-        on PostgreSQL and SQLite alike (the second waits on the first's write, then finds it).
+        The check and the insert share one transaction that first writes the origin's source row, so the
+        same URL added twice at once is stored once (the second waits on the first's write, then finds it).
         """
         key = title_key(item.title)
         with self._tx() as conn:
@@ -183,7 +183,9 @@ def _lock_origin(conn: Connection, origin: AddOrigin, now: datetime) -> None:
         conn.execute(
             sa.insert(s).values(
                 id=origin.value,
-                kind=SourceKind.HTML.value,
+                # Like a news-search source, it brings other outlets' articles: compose and the story
+                # listings credit each one to the publisher it names (its sitename), not to this source.
+                kind=SourceKind.NEWS_SEARCH.value,
                 language="",
                 region=Region.GLOBAL.value,
                 outlet_type=OutletType.PRESS.value,

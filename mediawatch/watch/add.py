@@ -375,7 +375,8 @@ def add_url(
         date_source=choice.source,
         language=chosen_language or extracted.language,
         partial_reason=extracted.partial_reason,
-        partial_detail=f"{extracted.partial_reason.value}: {t('add.partial', lang)}"
+        # Stored data, in English like the collector's details: only part of the page was readable.
+        partial_detail=f"{extracted.partial_reason.value}: kept what the page showed"
         if extracted.partial_reason
         else "",
         added_by=added_by.strip(),
