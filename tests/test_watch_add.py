@@ -370,3 +370,12 @@ def test_every_refusal_reason_and_every_classifier_language_has_a_name():
     assert set(LANGUAGE_KEYS) == set(SHORT_SET)
     failures = {s.value for s in FetchStatus if s.is_failure and s is not FetchStatus.EMPTY}
     assert failures | {"not-html", "extraction-failed"} == set(REASON_KEYS)
+
+
+def test_what_a_person_pasted_is_echoed_on_one_line_and_cut():
+    with pytest.raises(FieldError) as caught:
+        validate_manual(ManualItem("Titre", "RFI", "2015\n" + "9" * 5000, "fr"), "en")
+    message = caught.value.problems["date"]
+    assert message.startswith("date: 2015 9999")
+    assert "\n" not in message
+    assert len(message) < 200

@@ -158,6 +158,12 @@ def _problem(problems: dict[str, str], name: str, key: str, lang: str, **fields:
     )
 
 
+def _shown(value: str, limit: int = 80) -> str:
+    """What a person typed, as echoed in a message: on one line and cut, whatever they pasted."""
+    text = " ".join(value.split())
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
 def _raise_if(problems: dict[str, str], lang: str) -> None:
     if problems:
         raise FieldError(problems, "; ".join(problems.values()))
@@ -167,7 +173,7 @@ def language_problem(value: str, lang: str) -> str | None:
     if value.strip().lower() in LANGUAGE_KEYS:
         return None
     known = ", ".join(f"{t(LANGUAGE_KEYS[code], lang)} ({code})" for code in LANGUAGE_KEYS)
-    return t("add.bad_language", lang, value=value, known=known)
+    return t("add.bad_language", lang, value=_shown(value), known=known)
 
 
 def check_language(problems: dict[str, str], value: str | None, lang: str) -> str | None:
@@ -189,7 +195,7 @@ def check_region(problems: dict[str, str], value: str | None, lang: str) -> Regi
         return Region(value.strip().lower())
     except ValueError:
         known = ", ".join(r.value for r in Region)
-        _problem(problems, "region", "add.bad_region", lang, value=value, known=known)
+        _problem(problems, "region", "add.bad_region", lang, value=_shown(value), known=known)
         return None
 
 
@@ -211,7 +217,7 @@ def check_url_syntax(problems: dict[str, str], url: str, lang: str) -> str:
     try:
         check_url(text, policy_for(True))  # syntax and scheme only: addresses are judged when fetching
     except FetchError:
-        _problem(problems, "url", "add.bad_url", lang, value=url)
+        _problem(problems, "url", "add.bad_url", lang, value=_shown(url))
         return ""
     return text
 
@@ -245,9 +251,9 @@ def validate_manual(item: ManualItem, lang: str | None = None, now: datetime | N
     if not item.date.strip():
         _problem(problems, "date", "add.empty", lang)
     elif published is None:
-        _problem(problems, "date", "add.bad_date", lang, value=item.date)
+        _problem(problems, "date", "add.bad_date", lang, value=_shown(item.date))
     elif published > now + timedelta(days=1):
-        _problem(problems, "date", "add.future_date", lang, value=item.date)
+        _problem(problems, "date", "add.future_date", lang, value=_shown(item.date))
     if not item.language.strip():
         _problem(problems, "language", "add.empty", lang)
     language = check_language(problems, item.language, lang) or ""
@@ -267,7 +273,7 @@ def _check_common(
     if not name:
         _problem(problems, "as", "add.empty", lang)
     elif store.user(name) is None:
-        _problem(problems, "as", "add.unknown_user", lang, user=name)
+        _problem(problems, "as", "add.unknown_user", lang, user=_shown(name))
     if len(note) > MAX_NOTE:
         _problem(problems, "note", "add.too_long", lang, limit=MAX_NOTE)
 
