@@ -379,3 +379,18 @@ def test_what_a_person_pasted_is_echoed_on_one_line_and_cut():
     assert message.startswith("date: 2015 9999")
     assert "\n" not in message
     assert len(message) < 200
+
+
+def test_a_redirect_to_a_refused_address_is_refused_like_in_the_collector(store, server, classifier):
+    only_this_server = {"127.0.0.1"}.__contains__  # the policy the collector's own tests use for hops
+    result = add_url(
+        store,
+        FAST,
+        server.url("/redirect-private"),
+        added_by="ana",
+        classifier=classifier,
+        address_policy=only_this_server,
+    )
+    assert (result.status, result.reason) == (AddStatus.REFUSED, "private-address")
+    assert "127.0.0.9" in result.message("en")
+    assert store.count_articles() == {}
