@@ -7,6 +7,7 @@
      |    +-- InvalidInput           2  bad input (an address, a language, a CSV row), said in any language
      |    +-- UnsafeLink             2  a link a mail would carry is not a public URL: the setting to fix
      |    +-- QueryError             2  a search the query syntax does not allow: what, in any language
+     |    +-- FieldError             2  fields of a form or command that are invalid: each one and why
      +-- SourceError(url)            1  something about one remote source or page
      |    +-- FetchError             1  transport/HTTP failure; carries a FetchStatus
      |    +-- ParseError             1  the document is not a usable feed
@@ -304,3 +305,11 @@ class SenderRefused(DeliveryError):
 
 class ServerUnreachable(DeliveryError):
     """The SMTP server stayed unreachable: the run stopped, the remaining messages wait in the outbox."""
+
+
+class FieldError(ConfigError):
+    """What a person typed is invalid: ``problems`` maps each bad field to why (already translated)."""
+
+    def __init__(self, problems: dict[str, str], message: str) -> None:
+        self.problems = dict(problems)
+        super().__init__(message)

@@ -33,6 +33,7 @@ from pg_server import PgServer, find_bindir
 from mediawatch.config import masked_url
 from mediawatch.errors import LockedError, StorageError
 from mediawatch.store import NewEntry, PageOutcome, Store
+from mediawatch.store.additions import AddedArticle, AddOrigin
 from mediawatch.store.issues import NewItem
 from mediawatch.types import (
     BlockKind,
@@ -156,6 +157,19 @@ def _new_issue(store: Store, slug: str, articles: list[int]) -> int:
         sections=("science", "policy"),
         items=[_item(n, a, "science" if n < 2 else "policy") for n, a in enumerate(articles)],
         actor="compose",
+    )
+
+
+def _added() -> AddedArticle:
+    return AddedArticle(
+        origin=AddOrigin.MANUAL,
+        url="manual:contract-radio-item",
+        title="Les sols vivants à la radio, une émission entière",
+        published=NOW,
+        language="fr",
+        added_by="ana",
+        summary="Une heure sur le carbone des sols.",
+        sitename="Radio Sols",
     )
 
 
@@ -296,6 +310,14 @@ CASES: dict[str, Case] = {
     "aliases_of": read(lambda s, i: s.aliases_of(i["article"])),
     "report_articles": read(lambda s, i: s.report_articles(LONG_AGO, LATER)),
     "report_fetches": read(lambda s, i: s.report_fetches(LONG_AGO, LATER)),
+    # articles a person adds (by URL or by hand)
+    "known_article": read(
+        lambda s, i: s.known_article(["https://example.org/unknown"], "no such key", NOW, WINDOW)
+    ),
+    "add_article": write(lambda s, i: s.add_article(_added(), NOW, WINDOW)),
+    "addition_of": read(lambda s, i: s.addition_of(i["article"])),
+    "article_title": read(lambda s, i: s.article_title(i["article"])),
+    "story_of": read(lambda s, i: s.story_of(i["article"])),
     # the watch's search index (seeded unindexed: the first call indexes one article, the second the rest)
     "index_articles": write(lambda s, i: s.index_articles([i["article"]])),
     "reindex_pending": write(lambda s, i: s.reindex_pending()),

@@ -32,6 +32,7 @@ def protocol_members(proto: type) -> dict[str, object]:
 
 
 # -- sources, articles, classifications and stories (collect, classify) ---------------------------
+from mediawatch.store.additions import AdditionRecords  # noqa: E402
 from mediawatch.store.articles import ArticleRecords  # noqa: E402
 from mediawatch.store.runs import RunRecords  # noqa: E402
 from mediawatch.store.sources import SourceRecords  # noqa: E402
@@ -40,14 +41,15 @@ from mediawatch.store.stories import StoryRecords  # noqa: E402
 COLLECT_CLASSIFY = [
     (SourceRecords, p.SourceRepository),
     (ArticleRecords, p.ArticleRepository),
+    (AdditionRecords, p.AdditionRepository),
     (StoryRecords, p.StoryRepository),
     (RunRecords, p.RunRepository),
 ]
 COLLECT_CLASSIFY_SNIPPET = """
 from mediawatch.store import Store
 from mediawatch.store.protocols import (
-    ArticleRepository, CollectorStore, CollectRunStore, RunRepository, SourceRepository, StoryListing,
-    StoryRepository,
+    AddArticleStore, AdditionRepository, ArticleRepository, CollectorStore, CollectRunStore, RunRepository,
+    SourceRepository, StoryListing, StoryRepository,
 )
 
 
@@ -59,7 +61,9 @@ def satisfied(store: Store) -> list[object]:
     e: CollectorStore = store
     f: CollectRunStore = store
     g: StoryListing = store
-    return [a, b, c, d, e, f, g]
+    h: AdditionRepository = store
+    i: AddArticleStore = store
+    return [a, b, c, d, e, f, g, h, i]
 
 
 class OnlySources:  # the control: mypy must refuse a class that lacks most of a Protocol

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from mediawatch.classify.language import detect_language
+from mediawatch.classify.language import LanguageGuess, detect_language
 from mediawatch.classify.learned import Model, blend
 from mediawatch.classify.relevance import classify_topic
 from mediawatch.classify.taxonomy import Taxonomy, load_taxonomy
@@ -42,14 +42,21 @@ class Classifier:
         self.blend_weight = blend_weight if model is not None else 0.0
         self.version = taxonomy.fingerprint + (f"+{model_id}" if model is not None else "")
 
-    def classify(self, item: ClassifyInput) -> Classification:
-        guess = detect_language(
-            item.title,
-            item.summary,
-            item.text,
-            feed_language=item.feed_language,
-            page_language=item.page_language,
-        )
+    def classify(
+        self, item: ClassifyInput, *, language: str | None = None, accepted: bool = False
+    ) -> Classification:
+        """``language``: a person's correction, taken instead of the detected one; ``accepted``: a person
+        judged the article relevant (they added it), so it is, whatever the score says."""
+        if language:
+            guess = LanguageGuess(language, 1.0, "editor")
+        else:
+            guess = detect_language(
+                item.title,
+                item.summary,
+                item.text,
+                feed_language=item.feed_language,
+                page_language=item.page_language,
+            )
         topic = classify_topic(item, guess.code, self.taxonomy)
         relevance, relevant, uncertain = topic.relevance, topic.relevant, topic.uncertain
         if self.model is not None:
@@ -57,6 +64,8 @@ class Classifier:
             relevance = blend(topic.relevance, self.model.probability(item), self.blend_weight)
             relevant = relevance >= rules.threshold
             uncertain = abs(relevance - rules.threshold) <= rules.uncertain_margin
+        if accepted:
+            relevant, uncertain = True, False
         return Classification(
             id=item.id,
             language=guess.code,

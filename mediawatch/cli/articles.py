@@ -1,16 +1,19 @@
-"""`mediawatch articles list|search`: what was collected, and finding it again."""
+"""`mediawatch articles list|search|add`: what was collected, finding it again, adding what was missed."""
 
 from __future__ import annotations
 
 import json
+import sys
 
 import click
 
 from mediawatch.cli.context import (
+    EXIT_ERROR,
     Context,
     handle_errors,
     parse_since,
 )
+from mediawatch.i18n import t
 
 
 @click.group()
@@ -104,3 +107,90 @@ def articles_search(
         return
     for line in story_lines(page, obj.lang, offset):
         click.echo(line)
+
+
+@articles.command("add")
+@click.argument("url", required=False)
+@click.option("--manual", is_flag=True, help="A print, radio or TV item typed by hand, not fetched.")
+@click.option("--title", default="", help="--manual: the item's title.")
+@click.option("--outlet", default="", help="--manual: the newspaper, radio or TV channel.")
+@click.option("--date", "date_", default="", help="--manual: publication date (2024-05-01).")
+@click.option("--summary", default="", help="--manual: a few lines on what it says.")
+@click.option("--url", "item_url", default="", help="--manual: a web address for the item, if it has one.")
+@click.option("--language", default=None, help="Its language (fr, en, es...), instead of the detected one.")
+@click.option("--region", default=None, help="Its region (africa, europe...), instead of the detected ones.")
+@click.option("--note", default="", help="A note for the editors.")
+@click.option(
+    "--as",
+    "added_by",
+    envvar="MEDIAWATCH_USER",
+    default="",
+    help="Who adds it: a user [env MEDIAWATCH_USER].",
+)
+@click.option("--json", "as_json", is_flag=True, help="The result as one JSON object.")
+@click.pass_obj
+@handle_errors
+def articles_add(
+    obj: Context,
+    url: str | None,
+    manual: bool,
+    title: str,
+    outlet: str,
+    date_: str,
+    summary: str,
+    item_url: str,
+    language: str | None,
+    region: str | None,
+    note: str,
+    added_by: str,
+    as_json: bool,
+) -> None:
+    """Add an article: fetch URL under the collector's rules, or --manual for print, radio and TV.
+
+    Either way it is deduplicated, classified and grouped into a story at once. Prints whether it was
+    added, already known (which article and story) or refused (why); a refusal exits with status 1.
+    """
+    from mediawatch.errors import ConfigError
+    from mediawatch.watch.add import AddStatus, ManualItem, add_manual, add_url
+
+    if manual == bool(url):
+        raise ConfigError(t("add.url_or_manual", obj.lang))
+    if manual:
+        item = ManualItem(title, outlet, date_, language or "", summary, item_url)
+        result = add_manual(
+            obj.store, obj.settings, item, added_by=added_by, region=region, note=note, lang=obj.lang
+        )
+    else:
+        extra = next(
+            (
+                f"--{n}"
+                for n, v in (
+                    ("title", title),
+                    ("outlet", outlet),
+                    ("date", date_),
+                    ("summary", summary),
+                    ("url", item_url),
+                )
+                if v
+            ),
+            None,
+        )
+        if extra:
+            raise ConfigError(t("add.manual_only", obj.lang, option=extra))
+        assert url is not None
+        result = add_url(
+            obj.store,
+            obj.settings,
+            url,
+            added_by=added_by,
+            language=language,
+            region=region,
+            note=note,
+            lang=obj.lang,
+        )
+    if as_json:
+        click.echo(json.dumps(result.as_dict(), ensure_ascii=False))
+    else:
+        click.echo(result.message(obj.lang), err=result.status is AddStatus.REFUSED)
+    if result.status is AddStatus.REFUSED:
+        sys.exit(getattr(result.cause, "exit_code", EXIT_ERROR))

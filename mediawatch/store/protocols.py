@@ -12,6 +12,7 @@ from contextlib import AbstractContextManager
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Protocol
 
+from mediawatch.store.additions import AddedArticle, Addition
 from mediawatch.store.articles import NewEntry, PageOutcome, PendingArticle
 from mediawatch.store.issues import AuditEntry, NewItem
 from mediawatch.store.outbox import DueMessage, OutboxCounts, OutboxSession, SendRecord
@@ -86,6 +87,18 @@ class ArticleRepository(Protocol):
     def aliases_of(self, article_id: int) -> list[str]: ...
 
 
+class AdditionRepository(Protocol):
+    """Articles added by a person (by URL or by hand), and who added them."""
+
+    def known_article(
+        self, urls: Sequence[str], key: str, when: datetime | None, window: timedelta
+    ) -> int | None: ...
+    def add_article(self, item: AddedArticle, now: datetime, window: timedelta) -> tuple[int, bool]: ...
+    def addition_of(self, article_id: int) -> Addition | None: ...
+    def article_title(self, article_id: int) -> str: ...
+    def story_of(self, article_id: int) -> int | None: ...
+
+
 class StoryRepository(Protocol):
     """Classifications, story membership and editor decisions."""
 
@@ -124,6 +137,12 @@ class CollectRunStore(CollectorStore, RunRepository, Protocol):
 
 class ClassifyStore(StoryRepository, SearchStore, Protocol):
     """The classifier saves its verdicts, then brings the watch's search index up to date."""
+
+
+class AddArticleStore(AdditionRepository, StoryRepository, SearchStore, Protocol):
+    """Adding an article: store it, classify it, group it; and check who adds it."""
+
+    def user(self, name: str) -> User | None: ...
 
 
 class StoryListing(ArticleRepository, StoryRepository, Protocol):

@@ -6,6 +6,7 @@ the stages are typed against the Protocols in ``mediawatch.store.protocols``, no
 
 from __future__ import annotations
 
+from mediawatch.store.additions import AdditionRecords
 from mediawatch.store.articles import ArticleRecords, NewEntry, PageOutcome, PendingArticle
 from mediawatch.store.editions import EditionRecords, TranslationCacheRecords
 from mediawatch.store.issues import IssueRecords
@@ -25,6 +26,7 @@ __all__ = ["NewEntry", "PageOutcome", "PendingArticle", "Store", "open_store"]
 class Store(
     SourceRecords,
     ArticleRecords,
+    AdditionRecords,
     StoryRecords,
     RunRecords,
     IssueRecords,

@@ -1,0 +1,396 @@
+"""Adding an article by URL (fetched from a local server, under the collector's rules) or by hand.
+
+Real parts: the hostile HTTP server on 127.0.0.1 serving a real news page from ../shared/corpus (read in
+place, gzip-encoded as it is stored, the way a server sends a precompressed file), the real classifier and
+story grouping, SQLite and PostgreSQL.
+"""
+
+from __future__ import annotations
+
+import gzip
+import json
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from click.testing import CliRunner
+from conftest import corpus_dir
+from hostile_server import HostileServer, Response
+
+from mediawatch.classify.grouping import group_stories
+from mediawatch.classify.pipeline import classify_stored, load_classifier
+from mediawatch.cli import cli
+from mediawatch.collect.extract import extract_page
+from mediawatch.compose.compose import gather_candidates
+from mediawatch.config import Settings
+from mediawatch.errors import FieldError
+from mediawatch.store import NewEntry, PageOutcome, open_store
+from mediawatch.types import (
+    Extracted,
+    FetchEvent,
+    FetchStatus,
+    Publication,
+    Region,
+    Role,
+    Source,
+    SourceKind,
+    SourceState,
+)
+from mediawatch.watch.add import AddStatus, ManualItem, add_manual, add_url, validate_manual
+
+FAST = Settings(
+    allow_private_addresses=True,
+    per_host_delay=0.0,
+    extract_workers=1,
+    penalty_delay=0.0,
+    connect_timeout=2,
+    read_timeout=2,
+    total_timeout=3,
+)
+PAGE = "/monde/2015/04/30/un-troisieme-francais-mort-au-nepal.html"
+TITLE = "Un troisième Français mort dans le séisme au Népal"
+
+
+@pytest.fixture(scope="module")
+def page_gz() -> bytes:
+    """Libération's article on the Nepal earthquake (readability's test pages), gzip as stored."""
+    return (corpus_dir("readability_test_pages") / "liberation-1" / "source.html.gz").read_bytes()
+
+
+@pytest.fixture(scope="module")
+def classifier():
+    return load_classifier(FAST)
+
+
+@pytest.fixture
+def server(page_gz: bytes):
+    with HostileServer() as s:
+        html = Response(200, page_gz, {"Content-Type": "text/html", "Content-Encoding": "gzip"})
+        s.add_route(PAGE, html)
+        s.add_route("/copie" + PAGE, html)  # the same page under an address that is no alias of it
+        yield s
+
+
+@pytest.fixture
+def store(db_url):
+    s = open_store(db_url)
+    s.add_user("ana", Role.EDITOR, "not-a-hash", "fr")
+    yield s
+    s.close()
+
+
+def _store_collected(store, text: str, title: str, when: datetime) -> int:
+    """An article of the same event already collected from a feed (another outlet's headline)."""
+    store.sync_sources([Source("wire", "Wire", "https://wire.example/feed.xml", SourceKind.RSS, "fr")])
+    url = "https://wire.example/nepal-seisme-francais"
+    event = FetchEvent("wire", when, FetchStatus.OK, 200, "", 1, 5)
+    entry = NewEntry(url, url, title, "", "", when, "fr")
+    (pending,) = store.save_feed_poll("wire", SourceState(), event, [entry])
+    extracted = Extracted(title, text, "", when, "Wire", "fr", "")
+    outcome = PageOutcome(final=True, final_url=url, extracted=extracted, published=when, date_source="page")
+    return store.complete_article(pending.id, outcome, when, timedelta(hours=72))
+
+
+def test_added_url_is_extracted_classified_stored_and_joins_the_story_of_its_event(
+    store, server, classifier, page_gz
+):
+    page = extract_page(gzip.decompress(page_gz), server.url(PAGE), "text/html")
+    when = datetime(2015, 4, 30, 6, tzinfo=UTC)
+    other = _store_collected(
+        store, page.text, "Népal : le bilan s'alourdit, un autre Français parmi les morts", when
+    )
+    classify_stored(store, classifier)
+    group_stories(store, FAST)
+    assert store.story_of(other) is not None
+
+    result = add_url(
+        store,
+        FAST,
+        server.url(PAGE),
+        added_by="ana",
+        region="asia",
+        note="vu à la radio",
+        classifier=classifier,
+    )
+
+    assert result.status is AddStatus.ADDED, result.message("en")
+    # Grouped with the stored article of the same event (the story is named after its earliest article).
+    assert result.story_id is not None
+    assert store.story_of(other) == result.story_id
+    assert sorted(store.story_groups()[result.story_id]) == sorted([other, result.article_id])
+    (article,) = [a for a in store.list_articles() if a.id == result.article_id]
+    assert article.title == TITLE
+    assert "Népal" in article.text
+    assert len(article.text) > 1000
+    assert article.published is not None
+    assert article.published.date() == datetime(2015, 4, 30).date()
+    assert article.source_ids == ("added-by-url",)
+    assert [a.id for a in store.list_articles(source="added-by-url")] == [result.article_id]
+    verdict = store.classification_of(result.article_id)
+    assert verdict is not None
+    assert verdict.language == "fr"
+    assert verdict.relevant
+    assert verdict.regions == (Region.ASIA,)
+    addition = store.addition_of(result.article_id)
+    assert addition is not None
+    assert (addition.added_by, addition.note, addition.corrections) == (
+        "ana",
+        "vu à la radio",
+        {"region": "asia"},
+    )
+    assert store.addition_of(other) is None  # a collected article was added by nobody
+    assert result.message("fr") == f"article {result.article_id} ajouté (sujet {result.story_id}) : {TITLE}"
+    # ... and it is a candidate of the next issue like any collected story
+    candidates = gather_candidates(
+        store, FAST, Publication.PRESS_REVIEW, when - timedelta(days=1), when + timedelta(days=1)
+    )
+    (candidate,) = [c for c in candidates if c.story_id == result.story_id]
+    assert candidate.article_id == result.article_id  # the relevant one leads
+    assert candidate.outlet == article.sitename  # credited to its publisher, not to "Added by URL"
+    assert article.sitename
+
+
+def test_the_same_page_again_under_its_url_an_alias_or_another_address_is_already_known(
+    store, server, classifier
+):
+    first = add_url(store, FAST, server.url(PAGE), added_by="ana", classifier=classifier)
+    assert first.status is AddStatus.ADDED, first.message("en")
+    again = [
+        server.url(PAGE),
+        server.url(PAGE) + "?utm_source=newsletter&utm_medium=email",  # tracking parameters: an alias
+        server.url("/copie" + PAGE),  # fetched, then known by its title
+    ]
+    for url in again:
+        result = add_url(store, FAST, url, added_by="ana", classifier=classifier)
+        assert (result.status, result.article_id, result.story_id) == (
+            AddStatus.KNOWN,
+            first.article_id,
+            first.story_id,
+        )
+        assert (
+            result.message("en")
+            == f"already known: article {first.article_id} (story {first.story_id}): {TITLE}"
+        )
+    assert len(server.requests_for(PAGE)) == 1  # a known URL is not fetched again
+    assert sum(store.count_articles().values()) == 1
+
+
+@pytest.mark.parametrize(
+    ("path", "settings", "reason", "words"),
+    [
+        (
+            "/not-found",
+            FAST,
+            "http-4xx",
+            {"en": "page not found", "fr": "page introuvable", "es": "no encontrada"},
+        ),
+        (
+            "/gzip-bomb",
+            FAST,
+            "too-large",
+            {"en": "size limit", "fr": "taille maximale", "es": "tamaño máximo"},
+        ),
+        ("/slow-drip", FAST, "timeout", {"en": "in time", "fr": "à temps", "es": "a tiempo"}),
+        (
+            "/feed.xml",
+            FAST,
+            "not-html",
+            {"en": "not a web page", "fr": "pas une page web", "es": "no es una página"},
+        ),
+        (
+            PAGE,
+            Settings(),
+            "private-address",
+            {"en": "private or local", "fr": "privé ou local", "es": "privada o local"},
+        ),
+    ],
+)
+def test_hostile_or_refused_pages_give_a_readable_refusal_and_store_nothing(
+    store, server, classifier, path, settings, reason, words
+):
+    result = add_url(store, settings, server.url(path), added_by="ana", classifier=classifier)
+    assert result.status is AddStatus.REFUSED
+    assert result.reason == reason
+    for lang, word in words.items():
+        message = result.message(lang)
+        assert word in message
+        assert server.url(path) in message
+    assert store.count_articles() == {}
+    if reason == "private-address":
+        assert server.requests_for(path) == []  # refused before any connection
+
+
+@pytest.mark.parametrize(
+    ("lang", "expected"),
+    [
+        (
+            "en",
+            [
+                "title: must not be empty",
+                "date: 30/04/2015 is not a date",
+                "language: klingon is not a language",
+            ],
+        ),
+        (
+            "fr",
+            [
+                "titre : ne doit pas être vide",
+                "date : 30/04/2015 n'est pas une date",
+                "langue : klingon n'est pas",
+            ],
+        ),
+        (
+            "es",
+            [
+                "título: no puede estar vacío",
+                "fecha: 30/04/2015 no es una fecha",
+                "idioma: klingon no es un idioma",
+            ],
+        ),
+    ],
+)
+def test_manual_item_validation_names_each_bad_field_in_three_languages(lang, expected):
+    with pytest.raises(FieldError) as caught:
+        validate_manual(ManualItem("  ", "RFI", "30/04/2015", "klingon"), lang)
+    assert set(caught.value.problems) == {"title", "date", "language"}
+    for text in expected:
+        assert text in str(caught.value)
+    names = {"en": "French (fr)", "fr": "français (fr)", "es": "francés (fr)"}
+    assert names[lang] in caught.value.problems["language"]  # languages named, not only coded
+
+
+def test_manual_item_is_classified_kept_with_its_outlet_and_deduplicated_by_title_and_url(store, classifier):
+    item = ManualItem(
+        title="Séisme au Népal : les secours français mobilisés",
+        outlet="France Inter",
+        date="2015-04-30",
+        language="fr",
+        summary="Reportage radio sur l'aide française après le tremblement de terre au Népal.",
+        url="https://www.radiofrance.fr/franceinter/seisme-nepal",
+    )
+    result = add_manual(store, FAST, item, added_by="ana", note="journal de 8 h", classifier=classifier)
+    assert result.status is AddStatus.ADDED
+    (article,) = store.list_articles()
+    assert (article.sitename, article.source_ids, article.language) == (
+        "France Inter",
+        ("added-by-hand",),
+        "fr",
+    )
+    assert article.published == datetime(2015, 4, 30, tzinfo=UTC)
+    assert store.classification_of(article.id) is not None
+    assert result.story_id is not None
+    assert store.addition_of(article.id).note == "journal de 8 h"
+
+    retyped = add_manual(
+        store, FAST, ManualItem(item.title.upper(), "RFI", "2015-05-01", "fr"), added_by="ana"
+    )
+    assert (retyped.status, retyped.article_id) == (AddStatus.KNOWN, article.id)
+    # The same address added by URL is known without a request (no server listens for it here).
+    by_url = add_url(store, FAST, item.url + "?utm_campaign=x", added_by="ana", classifier=classifier)
+    assert (by_url.status, by_url.article_id) == (AddStatus.KNOWN, article.id)
+    assert sum(store.count_articles().values()) == 1
+
+
+def test_unknown_user_and_bad_url_are_field_errors_before_any_request(store, server):
+    with pytest.raises(FieldError) as caught:
+        add_url(store, FAST, "ftp://example.org/a", added_by="bob", language="xx", lang="es")
+    assert set(caught.value.problems) == {"url", "as", "language"}
+    assert "no hay ningún usuario llamado bob" in str(caught.value)
+    assert server.requests == []
+
+
+def test_cli_articles_add_prints_the_outcome_and_exits_with_a_status(tmp_path, server, page_gz):
+    db = tmp_path / "mw.db"
+    open_store(f"sqlite:///{db}").add_user("ana", Role.EDITOR, "x", "fr").name  # noqa: B018
+    runner = CliRunner()
+    env = {
+        "MEDIAWATCH_ALLOW_PRIVATE_ADDRESSES": "true",
+        "MEDIAWATCH_PER_HOST_DELAY": "0",
+        "MEDIAWATCH_EXTRACT_WORKERS": "1",
+    }
+
+    def invoke(*args: str):
+        return runner.invoke(cli, ["--db", str(db), *args], env=env)
+
+    added = invoke("articles", "add", server.url(PAGE), "--as", "ana", "--json")
+    assert added.exit_code == 0, added.output
+    assert json.loads(added.output)["status"] == "added"
+    known = invoke("--lang", "es", "articles", "add", server.url(PAGE), "--as", "ana")
+    assert known.exit_code == 0
+    assert known.output.startswith("ya conocido: artículo")
+    missing = invoke("--lang", "fr", "articles", "add", server.url("/not-found"), "--as", "ana")
+    assert missing.exit_code == 1
+    assert "refusée : le site a répondu par une erreur" in missing.output
+    nobody = invoke("articles", "add", server.url("/other"), "--as", "bob")
+    assert nobody.exit_code == 2
+    assert "there is no user named bob" in nobody.output
+    bad = invoke(
+        "--lang",
+        "fr",
+        "articles",
+        "add",
+        "--manual",
+        "--title",
+        "Journal",
+        "--outlet",
+        "RFI",
+        "--date",
+        "hier",
+        "--language",
+        "fr",
+        "--as",
+        "ana",
+    )
+    assert bad.exit_code == 2
+    assert "date : hier n'est pas une date" in bad.output
+    not_url = invoke("--lang", "es", "articles", "add", "www.example.org/noticia", "--as", "ana")
+    assert not_url.exit_code == 2
+    assert "URL: www.example.org/noticia no es una dirección web" in not_url.output
+    neither = invoke("articles", "add", "--as", "ana")
+    assert neither.exit_code == 2
+    assert "give either a URL, or --manual" in neither.output
+    for result in (missing, nobody, bad, not_url, neither):  # a message and a status, never a traceback
+        assert "Traceback" not in result.output
+        assert result.exception is None or isinstance(result.exception, SystemExit)
+
+
+def test_a_language_chosen_by_the_person_replaces_the_detected_one_and_is_recorded(store, server, classifier):
+    result = add_url(store, FAST, server.url(PAGE), added_by="ana", language="ES", classifier=classifier)
+    assert result.status is AddStatus.ADDED
+    verdict = store.classification_of(result.article_id)
+    assert verdict is not None
+    assert (verdict.language, verdict.language_confidence) == ("es", 1.0)
+    assert [a.language for a in store.list_articles()] == ["es"]
+    assert store.addition_of(result.article_id).corrections == {"language": "es"}
+
+
+def test_every_refusal_reason_and_every_classifier_language_has_a_name():
+    from mediawatch.classify.language import SHORT_SET
+    from mediawatch.watch.add import LANGUAGE_KEYS, REASON_KEYS
+
+    assert set(LANGUAGE_KEYS) == set(SHORT_SET)
+    failures = {s.value for s in FetchStatus if s.is_failure and s is not FetchStatus.EMPTY}
+    assert failures | {"not-html", "extraction-failed"} == set(REASON_KEYS)
+
+
+def test_what_a_person_pasted_is_echoed_on_one_line_and_cut():
+    with pytest.raises(FieldError) as caught:
+        validate_manual(ManualItem("Titre", "RFI", "2015\n" + "9" * 5000, "fr"), "en")
+    message = caught.value.problems["date"]
+    assert message.startswith("date: 2015 9999")
+    assert "\n" not in message
+    assert len(message) < 200
+
+
+def test_a_redirect_to_a_refused_address_is_refused_like_in_the_collector(store, server, classifier):
+    only_this_server = {"127.0.0.1"}.__contains__  # the policy the collector's own tests use for hops
+    result = add_url(
+        store,
+        FAST,
+        server.url("/redirect-private"),
+        added_by="ana",
+        classifier=classifier,
+        address_policy=only_this_server,
+    )
+    assert (result.status, result.reason) == (AddStatus.REFUSED, "private-address")
+    assert "127.0.0.9" in result.message("en")
+    assert store.count_articles() == {}
