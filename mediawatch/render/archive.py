@@ -42,6 +42,7 @@ from mediawatch.render.dates import format_period
 from mediawatch.render.edition import fingerprint, render_edition
 from mediawatch.render.environment import render_template, templates_dir
 from mediawatch.render.model import PUBLICATION_KEYS, clean_line, edition_path, issue_year, organisation_name
+from mediawatch.render.pdf import print_edition
 from mediawatch.render.result import RenderedEdition
 from mediawatch.types import Issue, IssueContent, IssueState, Publication
 
@@ -121,14 +122,18 @@ class IndexEntry:
 
 
 # -- writing --------------------------------------------------------------------------------------------
-def write_atomic(path: Path, data: str) -> Path:
-    """Write ``data`` (UTF-8) to ``path`` through a temporary file and a rename."""
+def write_atomic(path: Path, data: str | bytes) -> Path:
+    """Write ``data`` (text as UTF-8, or bytes) to ``path`` through a temporary file and a rename."""
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
         try:
-            with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as fh:
-                fh.write(data)
+            if isinstance(data, bytes):
+                with os.fdopen(fd, "wb") as out:
+                    out.write(data)
+            else:
+                with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as fh:
+                    fh.write(data)
             os.chmod(tmp, 0o644)  # mkstemp creates 0600; the archive is meant to be served
             os.replace(tmp, path)
         except BaseException:
@@ -137,6 +142,13 @@ def write_atomic(path: Path, data: str) -> Path:
     except OSError as exc:
         raise RenderError(str(file_error(exc, path))) from None
     return path
+
+
+def remove_stale(path: Path) -> None:
+    try:
+        path.unlink(missing_ok=True)
+    except OSError as exc:
+        raise RenderError(str(file_error(exc, path))) from None
 
 
 # -- manifests ------------------------------------------------------------------------------------------
@@ -350,9 +362,14 @@ def render_issue(
     out_dir: Path | None = None,
     *,
     languages: Sequence[str] | None = None,
+    pdf: bool = False,
 ) -> list[Path]:
     """Render the editions of an issue (all, or ``languages``) into the archive and refresh its index pages
     and feeds; returns every path written. Every edition is rendered and checked before anything is written.
+
+    With ``pdf``, each edition is also printed to ``<lang>.pdf`` beside its HTML (render/pdf.py), with a
+    draft watermark when the issue is not approved; without it, an older ``<lang>.pdf`` of a rendered
+    edition is removed, so a PDF in the folder always shows what the HTML beside it shows.
     """
     issue = store.find_issue(issue_ref)
     if not SAFE_SLUG.fullmatch(issue.slug):  # it becomes a folder name: no "..", no "/"
@@ -370,6 +387,7 @@ def render_issue(
     published = issue.state in PUBLISHED_STATES
     root = _destination(issue, settings, out_dir, published)
     rendered: list[RenderedEdition] = [render_edition(content, code, settings) for code in wanted]
+    printed = {code: print_edition(content, code, settings, draft=not published) for code in wanted if pdf}
 
     year = issue_year(content)
     folder = root / str(year) / issue.slug
@@ -377,6 +395,10 @@ def render_issue(
     for edition in rendered:
         written.append(write_atomic(folder / f"{edition.language}.html", edition.html))
         written.append(write_atomic(folder / f"{edition.language}.txt", edition.text))
+        if edition.language in printed:
+            written.append(write_atomic(folder / f"{edition.language}.pdf", printed[edition.language]))
+        else:
+            remove_stale(folder / f"{edition.language}.pdf")
 
     previous: dict[str, ArchivedEdition] = {}
     if (folder / MANIFEST).exists():
