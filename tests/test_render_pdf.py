@@ -1,22 +1,23 @@
-"""The printed edition: real issues (built through the store) printed by WeasyPrint, read back with pypdf.
+"""The printed edition: real issues (built through the store) printed by WeasyPrint, read back with PDFium.
 
 Checks what a reader of the paper sees (titles, outlets, dates, page numbers in the edition's language,
 A4, accents, several pages for a long issue, a draft watermark) and that printing never makes a request,
 whatever an editor or a feed put in a title, a summary or a block (a local server records every request).
+PDFium (pypdfium2, Chromium's PDF engine) reads the text: pypdf and pdfminer cannot decode the embedded
+CMap encoding WeasyPrint writes for fonts with many glyphs (Hebrew, Arabic), poppler and PDFium can.
 """
 
 from __future__ import annotations
 
-import io
 import re
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
-import pypdf
+import pypdfium2
 import pytest
 from click.testing import CliRunner
 from deliver_samples import approved_issue, make_settings
-from render_samples import big_press_review, open_test_store, small_issue
+from render_samples import big_press_review, hostile_issue, open_test_store, small_issue
 from review_samples import make_issue
 
 from mediawatch.cli import cli
@@ -31,7 +32,19 @@ PAGE_OF = {"fr": "Page {page} sur {pages}", "en": "Page {page} of {pages}", "es"
 
 
 def pages_text(pdf: bytes) -> list[str]:
-    return [page.extract_text() or "" for page in pypdf.PdfReader(io.BytesIO(pdf)).pages]
+    document = pypdfium2.PdfDocument(pdf)
+    try:
+        return [document[n].get_textpage().get_text_range() for n in range(len(document))]
+    finally:
+        document.close()
+
+
+def page_sizes(pdf: bytes) -> set[tuple[int, int]]:
+    document = pypdfium2.PdfDocument(pdf)
+    try:
+        return {tuple(round(x) for x in document[n].get_size()) for n in range(len(document))}
+    finally:
+        document.close()
 
 
 def flat(text: str) -> str:
@@ -93,9 +106,7 @@ EXPECTED = {
 @pytest.mark.parametrize("lang", ["fr", "en", "es"])
 def test_each_edition_prints_on_a4_in_its_language_with_page_numbers(press_review, settings, lang):
     pdf = print_edition(press_review, lang, settings)
-    reader = pypdf.PdfReader(io.BytesIO(pdf))
-    for page in reader.pages:
-        assert (round(float(page.mediabox.width)), round(float(page.mediabox.height))) == (595, 842)
+    assert page_sizes(pdf) == {(595, 842)}
     pages = pages_text(pdf)
     text = flat("\n".join(pages))
     for expected in EXPECTED[lang]:
@@ -254,6 +265,18 @@ def test_hostile_titles_summaries_and_blocks_print_as_text_without_a_request(rec
     assert f'<img src="{base}/title.gif">' in text  # printed as the characters it is
     assert "à l'été" in text
     assert f"{base}/article" in text  # a link is written out, and never fetched
+
+
+@pytest.mark.parametrize("lang", ["fr", "en", "es"])
+def test_the_render_tests_hostile_issue_prints_its_text_inert(store, settings, lang):
+    # Markup, template syntax, RTL, emoji, control characters and a 100-letter word in every field.
+    content = store.issue_content(hostile_issue(store, Publication.PRESS_REVIEW))
+    pdf = print_edition(content, lang, settings)
+    assert page_sizes(pdf) == {(595, 842)}
+    text = flat("\n".join(pages_text(pdf)))
+    assert "{{ 7*7 }}" in text  # never evaluated
+    assert "<script>alert" in text  # printed as characters
+    assert "Ünïcödé" in text
 
 
 # -- the command ----------------------------------------------------------------------------------------
