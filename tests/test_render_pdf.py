@@ -208,7 +208,7 @@ def hostile_markup(base: str) -> str:
     )
 
 
-def test_the_fetcher_refuses_every_url_but_the_print_templates(recorder, settings, tmp_path):
+def test_the_fetcher_refuses_every_url_but_the_print_templates(recorder, settings, tmp_path, caplog):
     base, requests = recorder
     secret = tmp_path / "secret.css"
     secret.write_text("body { color: red }", encoding="utf-8")
@@ -221,6 +221,8 @@ def test_the_fetcher_refuses_every_url_but_the_print_templates(recorder, setting
     text = pages_text(html_to_pdf(html, templates_dir(settings) / PRINT_FOLDER))
     assert requests == []
     assert "KICKER" in text[0]  # edition.css beside the template was read: it upper-cases .mw-kicker
+    refused = " ".join(r.getMessage() for r in caplog.records if r.name == "mediawatch.render")
+    assert "secret.css" in refused  # a local file outside templates/print/ is refused too
 
 
 def test_hostile_titles_summaries_and_blocks_print_as_text_without_a_request(recorder, store, settings):

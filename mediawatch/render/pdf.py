@@ -142,7 +142,7 @@ def html_to_pdf(html: str, folder: Path) -> bytes:
     except Exception as exc:  # WeasyPrint raises plain exceptions (layout, fonts)
         raise RenderError(f"cannot print to PDF: {type(exc).__name__}: {exc}") from None
     if fetcher.refused:
-        log.warning("printing refused %d outside resource(s): %s", len(fetcher.refused), fetcher.refused[:3])
+        log.warning("printing refused %d outside resource(s): %s", len(fetcher.refused), fetcher.refused[:10])
     if not isinstance(pdf, bytes):
         raise RenderError("cannot print to PDF: WeasyPrint returned no document")
     return pdf
