@@ -312,6 +312,15 @@ def test_render_pdf_puts_a_pdf_beside_each_approved_edition_in_the_archive(cli_s
         pages = pages_text((folder / f"{lang}.pdf").read_bytes())
         assert word in flat(pages[0])
         assert t("pdf.draft", lang).upper() not in "".join(pages)
+    # The archive's index pages link each printed edition, in their language.
+    index = (root / "public" / "index.fr.html").read_text(encoding="utf-8")
+    assert f'{slug}/fr.pdf" type="application/pdf">PDF à imprimer</a>' in index
+    # Rendered again without --pdf, the edition has no PDF any more, and no link to one.
+    assert invoke(settings, "render", slug, "--lang", "fr").exit_code == 0
+    assert not (folder / "fr.pdf").exists()
+    assert (folder / "en.pdf").exists()
+    assert "fr.pdf" not in (root / "public" / "index.fr.html").read_text(encoding="utf-8")
+    assert "en.pdf" in (root / "public" / "index.en.html").read_text(encoding="utf-8")
 
 
 def test_render_pdf_of_a_draft_goes_to_the_drafts_folder_watermarked_and_never_goes_stale(cli_setup):

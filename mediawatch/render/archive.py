@@ -81,6 +81,7 @@ class ArchivedEdition:
     subject: str
     preheader: str
     fingerprint: str
+    pdf: bool = False  # <lang>.pdf was printed beside the HTML (render --pdf)
 
 
 @dataclass(frozen=True, slots=True)
@@ -117,6 +118,7 @@ class IndexEntry:
     preheader: str
     html_url: str
     text_url: str
+    pdf_url: str  # "" when the edition was not printed
     date: str  # ISO date of the period's end
     others: tuple[IndexLink, ...]
 
@@ -161,6 +163,7 @@ def _manifest_data(issue: ArchivedIssue) -> dict[str, Any]:
         "period_to": issue.period_to.astimezone(UTC).isoformat(),
         "editions": {
             e.language: {"subject": e.subject, "preheader": e.preheader, "fingerprint": e.fingerprint}
+            | ({"pdf": True} if e.pdf else {})
             for e in issue.editions
         },
         "published": issue.published,
@@ -170,7 +173,9 @@ def _manifest_data(issue: ArchivedIssue) -> dict[str, Any]:
 def read_manifest(path: Path) -> ArchivedIssue:
     data = json.loads(path.read_text(encoding="utf-8"))
     editions = tuple(
-        ArchivedEdition(lang, str(e["subject"]), str(e["preheader"]), str(e["fingerprint"]))
+        ArchivedEdition(
+            lang, str(e["subject"]), str(e["preheader"]), str(e["fingerprint"]), bool(e.get("pdf", False))
+        )
         for lang, e in sorted(data["editions"].items())
     )
     return ArchivedIssue(
@@ -217,6 +222,7 @@ def _entries(issues: Sequence[ArchivedIssue], lang: str, settings: Settings) -> 
             for e in issue.editions
             if e.language != lang and e.language in LANGUAGES
         )
+        pdf_url = _url(settings, edition_path(issue.year, issue.slug, lang, "pdf")) if edition.pdf else ""
         entries.append(
             IndexEntry(
                 slug=issue.slug,
@@ -226,6 +232,7 @@ def _entries(issues: Sequence[ArchivedIssue], lang: str, settings: Settings) -> 
                 preheader=edition.preheader,
                 html_url=_url(settings, edition_path(issue.year, issue.slug, lang)),
                 text_url=_url(settings, edition_path(issue.year, issue.slug, lang, "txt")),
+                pdf_url=pdf_url,
                 date=issue.period_to.astimezone(UTC).date().isoformat(),
                 others=others,
             )
@@ -408,7 +415,11 @@ def render_issue(
             log.warning("rewriting unreadable %s: %s", folder / MANIFEST, exc)
     for edition in rendered:
         previous[edition.language] = ArchivedEdition(
-            edition.language, edition.subject, edition.preheader, fingerprint(edition)
+            edition.language,
+            edition.subject,
+            edition.preheader,
+            fingerprint(edition),
+            pdf=edition.language in printed,
         )
     archived = ArchivedIssue(
         slug=issue.slug,
