@@ -6,6 +6,7 @@ Layout (``issues_dir``, default ``issues/``)::
     index.fr.html  index.en.html  index.es.html      every issue with an edition in that language
     feed.fr.atom   feed.en.atom   feed.es.atom       the latest issues, Atom 1.0
     2026/press-review-2026-w47/fr.html  fr.txt  en.html ...  issue.json
+                               fr.pdf ...  with ``render --pdf`` (render/pdf.py)
 
 ``issue.json`` records what was rendered (subjects, preheaders, fingerprints, and whether the issue was
 published); the index pages and feeds are rebuilt from every ``issue.json`` under the folder, so the
@@ -147,6 +148,7 @@ def write_atomic(path: Path, data: str | bytes) -> Path:
 
 
 def remove_stale(path: Path) -> None:
+    """Remove a file an earlier render wrote that this one does not replace (a missing one is fine)."""
     try:
         path.unlink(missing_ok=True)
     except OSError as exc:
