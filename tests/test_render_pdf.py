@@ -10,8 +10,10 @@ CMap encoding WeasyPrint writes for fonts with many glyphs (Hebrew, Arabic), pop
 from __future__ import annotations
 
 import re
+import sys
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 
 import pypdfium2
 import pytest
@@ -346,3 +348,14 @@ def test_render_pdf_of_an_unknown_edition_is_a_clear_message(cli_setup):
     assert result.exit_code != 0
     assert "Traceback" not in result.output
     assert re.search(r"no 'de' edition", result.output)
+
+
+def test_printing_without_weasyprint_is_a_one_line_message_in_the_users_language(cli_setup, monkeypatch):
+    _, settings, found = cli_setup
+    slug = found.find_issue(make_issue(found)).slug
+    monkeypatch.setitem(sys.modules, "weasyprint", None)  # as if the package or its libraries were missing
+    result = CliRunner().invoke(cli, ["--db", settings.db, "--lang", "es", "render", slug, "--pdf"])
+    assert result.exit_code != 0
+    assert "no se puede imprimir en PDF" in result.output
+    assert "Traceback" not in result.output
+    assert not list(Path("drafts").glob("*/*/*.html"))  # nothing written: every edition is made first

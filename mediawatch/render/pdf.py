@@ -75,11 +75,8 @@ def _css_value(value: str) -> Markup:
 def _weasyprint() -> Any:
     try:
         import weasyprint
-    except OSError as exc:  # the Python package is there, the system's pango/harfbuzz are not
-        raise RenderError(
-            f"cannot print to PDF: WeasyPrint needs the pango, harfbuzz and fontconfig libraries ({exc}); "
-            "see the README's Printing section for the Debian packages"
-        ) from None
+    except (ImportError, OSError) as exc:  # OSError: the package is there, pango or harfbuzz is not
+        raise RenderError(t("pdf.unavailable", None, reason=f"{type(exc).__name__}: {exc}")) from None
     return weasyprint
 
 
