@@ -33,20 +33,27 @@ def _languages(value: str | None) -> list[str] | None:
     "languages",
     help="Only these editions, e.g. fr,en [default: every edition of the issue].",
 )
+@click.option("--pdf", is_flag=True, help="Also print each edition to an A4 PDF (LANG.pdf) beside its HTML.")
 @click.pass_obj
 @handle_errors
-def render(obj: Context, issue: str, out_dir: str | None, languages: str | None) -> None:
+def render(obj: Context, issue: str, out_dir: str | None, languages: str | None, pdf: bool) -> None:
     """Render an issue (id or slug) to HTML and text, and refresh the archive index and Atom feeds.
 
     Only an approved (or scheduled, or sent) issue goes to the public archive; a draft or an issue in
     review is rendered into the drafts folder (nightly_drafts_dir, default drafts/), and --out cannot
-    point a draft at the archive.
+    point a draft at the archive. With --pdf, each edition is also printed to an A4 PDF beside its
+    HTML, for a press file; a draft's PDF carries a "draft" watermark in its language.
     """
     from mediawatch.render import render_issue
     from mediawatch.render.archive import PUBLISHED_STATES
 
     paths = render_issue(
-        obj.store, issue, obj.settings, Path(out_dir) if out_dir else None, languages=_languages(languages)
+        obj.store,
+        issue,
+        obj.settings,
+        Path(out_dir) if out_dir else None,
+        languages=_languages(languages),
+        pdf=pdf,
     )
     found = find_issue(obj.store, issue)
     if found.state not in PUBLISHED_STATES:

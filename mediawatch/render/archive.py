@@ -6,6 +6,7 @@ Layout (``issues_dir``, default ``issues/``)::
     index.fr.html  index.en.html  index.es.html      every issue with an edition in that language
     feed.fr.atom   feed.en.atom   feed.es.atom       the latest issues, Atom 1.0
     2026/press-review-2026-w47/fr.html  fr.txt  en.html ...  issue.json
+                               fr.pdf ...  with ``render --pdf`` (render/pdf.py)
 
 ``issue.json`` records what was rendered (subjects, preheaders, fingerprints, and whether the issue was
 published); the index pages and feeds are rebuilt from every ``issue.json`` under the folder, so the
@@ -43,6 +44,7 @@ from mediawatch.render.dates import format_period
 from mediawatch.render.edition import fingerprint, render_edition
 from mediawatch.render.environment import render_template, templates_dir
 from mediawatch.render.model import PUBLICATION_KEYS, clean_line, edition_path, issue_year, organisation_name
+from mediawatch.render.pdf import print_edition
 from mediawatch.render.result import RenderedEdition
 from mediawatch.store.protocols import IssueReader
 from mediawatch.types import Issue, IssueState, Publication
@@ -74,6 +76,7 @@ class ArchivedEdition:
     subject: str
     preheader: str
     fingerprint: str
+    pdf: bool = False  # <lang>.pdf was printed beside the HTML (render --pdf)
 
 
 @dataclass(frozen=True, slots=True)
@@ -110,19 +113,24 @@ class IndexEntry:
     preheader: str
     html_url: str
     text_url: str
+    pdf_url: str  # "" when the edition was not printed
     date: str  # ISO date of the period's end
     others: tuple[IndexLink, ...]
 
 
 # -- writing --------------------------------------------------------------------------------------------
-def write_atomic(path: Path, data: str) -> Path:
-    """Write ``data`` (UTF-8) to ``path`` through a temporary file and a rename."""
+def write_atomic(path: Path, data: str | bytes) -> Path:
+    """Write ``data`` (text as UTF-8, or bytes) to ``path`` through a temporary file and a rename."""
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
         try:
-            with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as fh:
-                fh.write(data)
+            if isinstance(data, bytes):
+                with os.fdopen(fd, "wb") as out:
+                    out.write(data)
+            else:
+                with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as fh:
+                    fh.write(data)
             os.chmod(tmp, 0o644)  # mkstemp creates 0600; the archive is meant to be served
             os.replace(tmp, path)
         except BaseException:
@@ -131,6 +139,14 @@ def write_atomic(path: Path, data: str) -> Path:
     except OSError as exc:
         raise RenderError(str(file_error(exc, path))) from None
     return path
+
+
+def remove_stale(path: Path) -> None:
+    """Remove a file an earlier render wrote that this one does not replace (a missing one is fine)."""
+    try:
+        path.unlink(missing_ok=True)
+    except OSError as exc:
+        raise RenderError(str(file_error(exc, path))) from None
 
 
 # -- manifests ------------------------------------------------------------------------------------------
@@ -143,6 +159,7 @@ def _manifest_data(issue: ArchivedIssue) -> dict[str, Any]:
         "period_to": issue.period_to.astimezone(UTC).isoformat(),
         "editions": {
             e.language: {"subject": e.subject, "preheader": e.preheader, "fingerprint": e.fingerprint}
+            | ({"pdf": True} if e.pdf else {})
             for e in issue.editions
         },
         "published": issue.published,
@@ -152,7 +169,9 @@ def _manifest_data(issue: ArchivedIssue) -> dict[str, Any]:
 def read_manifest(path: Path) -> ArchivedIssue:
     data = json.loads(path.read_text(encoding="utf-8"))
     editions = tuple(
-        ArchivedEdition(lang, str(e["subject"]), str(e["preheader"]), str(e["fingerprint"]))
+        ArchivedEdition(
+            lang, str(e["subject"]), str(e["preheader"]), str(e["fingerprint"]), bool(e.get("pdf", False))
+        )
         for lang, e in sorted(data["editions"].items())
     )
     return ArchivedIssue(
@@ -199,6 +218,7 @@ def _entries(issues: Sequence[ArchivedIssue], lang: str, settings: Settings) -> 
             for e in issue.editions
             if e.language != lang and e.language in LANGUAGES
         )
+        pdf_url = _url(settings, edition_path(issue.year, issue.slug, lang, "pdf")) if edition.pdf else ""
         entries.append(
             IndexEntry(
                 slug=issue.slug,
@@ -208,6 +228,7 @@ def _entries(issues: Sequence[ArchivedIssue], lang: str, settings: Settings) -> 
                 preheader=edition.preheader,
                 html_url=_url(settings, edition_path(issue.year, issue.slug, lang)),
                 text_url=_url(settings, edition_path(issue.year, issue.slug, lang, "txt")),
+                pdf_url=pdf_url,
                 date=issue.period_to.astimezone(UTC).date().isoformat(),
                 others=others,
             )
@@ -344,9 +365,14 @@ def render_issue(
     out_dir: Path | None = None,
     *,
     languages: Sequence[str] | None = None,
+    pdf: bool = False,
 ) -> list[Path]:
     """Render the editions of an issue (all, or ``languages``) into the archive and refresh its index pages
     and feeds; returns every path written. Every edition is rendered and checked before anything is written.
+
+    With ``pdf``, each edition is also printed to ``<lang>.pdf`` beside its HTML (render/pdf.py), with a
+    draft watermark when the issue is not approved; without it, an older ``<lang>.pdf`` of a rendered
+    edition is removed, so a PDF in the folder always shows what the HTML beside it shows.
     """
     issue = find_issue(store, issue_ref)
     if not SAFE_SLUG.fullmatch(issue.slug):  # it becomes a folder name: no "..", no "/"
@@ -364,6 +390,7 @@ def render_issue(
     published = issue.state in PUBLISHED_STATES
     root = _destination(issue, settings, out_dir, published)
     rendered: list[RenderedEdition] = [render_edition(content, code, settings) for code in wanted]
+    printed = {code: print_edition(content, code, settings, draft=not published) for code in wanted if pdf}
 
     year = issue_year(content)
     folder = root / str(year) / issue.slug
@@ -371,6 +398,10 @@ def render_issue(
     for edition in rendered:
         written.append(write_atomic(folder / f"{edition.language}.html", edition.html))
         written.append(write_atomic(folder / f"{edition.language}.txt", edition.text))
+        if edition.language in printed:
+            written.append(write_atomic(folder / f"{edition.language}.pdf", printed[edition.language]))
+        else:
+            remove_stale(folder / f"{edition.language}.pdf")
 
     previous: dict[str, ArchivedEdition] = {}
     if (folder / MANIFEST).exists():
@@ -380,7 +411,11 @@ def render_issue(
             log.warning("rewriting unreadable %s: %s", folder / MANIFEST, exc)
     for edition in rendered:
         previous[edition.language] = ArchivedEdition(
-            edition.language, edition.subject, edition.preheader, fingerprint(edition)
+            edition.language,
+            edition.subject,
+            edition.preheader,
+            fingerprint(edition),
+            pdf=edition.language in printed,
         )
     archived = ArchivedIssue(
         slug=issue.slug,
