@@ -10,7 +10,8 @@ classifications, stories, issues with editions and blocks, users, sessions, subs
   database dropped under it) it raises ``StorageError`` too.
 
 A public method without a sample fails ``test_every_public_method_is_in_the_contract``: a new repository
-method joins the contract by getting a line in ``CASES`` (tests/storage_samples.py; docs/design.md, "The storage contract").
+method joins the contract by getting a line in ``CASES`` (tests/storage_samples.py; docs/design.md, "The
+storage contract").
 """
 
 from __future__ import annotations
