@@ -10,81 +10,25 @@ from __future__ import annotations
 import os
 import re
 import subprocess
-import sys
-import time
 from collections.abc import Iterator
-from dataclasses import dataclass
-from pathlib import Path
 
 import pytest
 import requests
-from deliver_samples import FROM, SECRET, SmtpServer, free_port, make_settings, open_store
+from deliver_samples import SECRET, SmtpServer, make_settings, open_store
 from review_samples import PASSWORD, add_team, make_issue
+from web_serving import (
+    CONFIRM_LINK,
+    MEDIAWATCH,
+    Server,
+    csrf_of,
+    mails_to,
+    start_server,
+    stop_server,
+    wait_for_mail,
+)
 
-from mediawatch.config import Settings
 from mediawatch.i18n import t
-from mediawatch.store import Store
 from mediawatch.types import SubscriberStatus
-
-CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
-CONFIRM_LINK = re.compile(r"https?://\S+/s/confirm/[A-Za-z0-9_.\-]+")
-MEDIAWATCH = str(Path(sys.executable).with_name("mediawatch"))  # the installed console script
-
-
-@dataclass
-class Server:
-    url: str
-    settings: Settings
-    store: Store
-    smtp: SmtpServer
-    proc: subprocess.Popen[str]
-
-
-def start_server(
-    tmp: Path, smtp: SmtpServer, *args: str, port: int = 0, base_url: str = "", **env_extra: str
-) -> tuple[subprocess.Popen[str], str]:
-    """`mediawatch serve` on a free port of 127.0.0.1 (base_url: that address unless given); waits until it
-    answers."""
-    port = port or free_port()
-    url = f"http://127.0.0.1:{port}"
-    (tmp / "empty.toml").write_text("", encoding="utf-8")
-    env = {
-        **os.environ,
-        "MEDIAWATCH_CONFIG": str(tmp / "empty.toml"),
-        "MEDIAWATCH_LANG": "en",
-        "MEDIAWATCH_I18N_STRICT": "1",
-        "MEDIAWATCH_BASE_URL": base_url or url,
-        "MEDIAWATCH_SECRET_KEY": SECRET,
-        "MEDIAWATCH_SMTP_URL": smtp.url,
-        "MEDIAWATCH_MAIL_FROM": FROM,
-        # the links of confirmation mails point at this server on 127.0.0.1, over http
-        "MEDIAWATCH_ALLOW_PRIVATE_LINKS": "1",
-        **env_extra,
-    }
-    command = [MEDIAWATCH, "--db", str(tmp / "deliver.sqlite3"), "serve", "--port", str(port), *args]
-    proc = subprocess.Popen(command, stderr=subprocess.PIPE, text=True, env=env)
-    deadline = time.monotonic() + 60
-    while True:
-        try:
-            if requests.get(f"{url}/subscribe", timeout=5).status_code == 200:
-                return proc, url
-        except requests.ConnectionError:
-            pass
-        if proc.poll() is not None or time.monotonic() > deadline:
-            proc.kill()
-            raise AssertionError(
-                f"mediawatch serve did not start: {proc.stderr.read() if proc.stderr else ''}"
-            )
-        time.sleep(0.2)
-
-
-def stop_server(proc: subprocess.Popen[str]) -> None:
-    proc.terminate()
-    try:
-        proc.wait(timeout=30)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-        proc.wait(timeout=10)
 
 
 @pytest.fixture(scope="module")
@@ -103,24 +47,6 @@ def server(tmp_path_factory) -> Iterator[Server]:
             stop_server(proc)
             store.close()
 
-
-
-def mails_to(smtp: SmtpServer, address: str) -> list:
-    return [m for m in smtp.recorder.snapshot() if address in m.rcpt_tos]
-
-
-def wait_for_mail(smtp: SmtpServer, address: str, count: int = 1) -> list:
-    deadline = time.monotonic() + 30
-    while len(mails_to(smtp, address)) < count:
-        assert time.monotonic() < deadline, f"no mail arrived for {address}"
-        time.sleep(0.1)
-    return mails_to(smtp, address)
-
-
-def csrf_of(html: str) -> str:
-    found = CSRF.search(html)
-    assert found, html[:400]
-    return found.group(1)
 
 
 # -- item 2: every public form, posted by a real browser ------------------------------------------------
@@ -522,100 +448,6 @@ def test_share_links_use_base_url_are_private_and_revocable(server, tmp_path):
     assert "Traceback" not in again.stderr
 
 
-# -- the shipped nginx server block, for real -----------------------------------------------------------
-NGINX = Path("/usr/sbin/nginx")
-NGINX_CONF = Path(__file__).resolve().parents[1] / "contrib" / "nginx-mediawatch.conf"
-
-
-def test_the_shipped_nginx_config_serves_the_app_over_tls(tmp_path):
-    """contrib/nginx-mediawatch.conf with only its placeholders (and, for a test, its ports) replaced, in
-    front of `mediawatch serve` with base_url and trusted_proxies as the README says."""
-    if not NGINX.exists():
-        pytest.skip(f"{NGINX} is absent: install Debian's nginx-light to run this test")
-    key, cert = tmp_path / "key.pem", tmp_path / "cert.pem"
-    ca, ca_key, csr, ext = (tmp_path / n for n in ("ca.pem", "ca.key", "leaf.csr", "leaf.ext"))
-    ext.write_text("subjectAltName=DNS:localhost\n", encoding="ascii")
-    for command in (
-        ["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2", "-subj", "/CN=mediawatch test CA",
-         "-addext", "basicConstraints=critical,CA:TRUE", "-addext", "keyUsage=critical,keyCertSign",
-         "-keyout", ca_key, "-out", ca],
-        ["req", "-newkey", "rsa:2048", "-nodes", "-subj", "/CN=localhost", "-keyout", key, "-out", csr],
-        ["x509", "-req", "-in", csr, "-CA", ca, "-CAkey", ca_key, "-CAcreateserial", "-days", "2",
-         "-extfile", ext, "-out", cert],
-    ):  # fmt: skip
-        subprocess.run(["openssl", *command], check=True, capture_output=True)
-    https_port, http_port, app_port = free_port(), free_port(), free_port()
-    site = (
-        NGINX_CONF.read_text(encoding="utf-8")
-        .replace("news.example.org", "localhost")
-        .replace("/etc/ssl/mediawatch/fullchain.pem", str(cert))
-        .replace("/etc/ssl/mediawatch/privkey.pem", str(key))
-        .replace("listen 443 ssl http2;", f"listen 127.0.0.1:{https_port} ssl http2;")
-        .replace("listen [::]:443 ssl http2;", "")
-        .replace("listen 80;", f"listen 127.0.0.1:{http_port};")
-        .replace("listen [::]:80;", "")
-        .replace("server 127.0.0.1:8000;", f"server 127.0.0.1:{app_port};")
-    )
-    (tmp_path / "site.conf").write_text(site, encoding="utf-8")
-    (tmp_path / "nginx.conf").write_text(
-        f"pid {tmp_path}/nginx.pid;\nerror_log {tmp_path}/error.log;\ndaemon off;\nevents {{}}\n"
-        f"http {{\n access_log off;\n client_body_temp_path {tmp_path}/body;\n"
-        f" proxy_temp_path {tmp_path}/proxy;\n include {tmp_path}/site.conf;\n}}\n",
-        encoding="utf-8",
-    )
-    public = f"https://localhost:{https_port}"
-    with SmtpServer() as smtp:
-        open_store(make_settings(tmp_path, smtp.url)).close()
-        proc, _url = start_server(
-            tmp_path, smtp, port=app_port, base_url=public, MEDIAWATCH_TRUSTED_PROXIES="127.0.0.1"
-        )
-        nginx = subprocess.Popen([str(NGINX), "-c", str(tmp_path / "nginx.conf"), "-p", str(tmp_path)])
-        try:
-            http = requests.Session()
-            trust = str(ca)  # per request: REQUESTS_CA_BUNDLE in the environment would beat Session.verify
-            deadline = time.monotonic() + 30
-            while True:
-                try:
-                    page = http.get(f"{public}/subscribe?lang=fr", timeout=5, verify=trust)
-                    break
-                except requests.ConnectionError:
-                    assert time.monotonic() < deadline, (tmp_path / "error.log").read_text()
-                    time.sleep(0.2)
-            assert page.status_code == 200
-            assert page.headers["Strict-Transport-Security"] == "max-age=31536000"
-            assert "Secure" in page.headers["Set-Cookie"]
-            # a client's own X-Forwarded-For is replaced by nginx: the app sees the real peer
-            form = {
-                "email": "via-nginx@example.org",
-                "language": "fr",
-                "publications": "newsletter",
-                "consent": "yes",
-                "wording_version": re.search(r'name="wording_version" value="([^"]+)"', page.text).group(1),
-                "csrf_token": csrf_of(page.text),
-            }
-            done = http.post(
-                f"{public}/subscribe?lang=fr",
-                data=form,
-                headers={"Origin": public, "X-Forwarded-For": "6.6.6.6"},
-                timeout=30,
-                verify=trust,
-            )
-            assert done.status_code == 200, done.text[:500]
-            redirect = requests.get(f"http://localhost:{http_port}/login", allow_redirects=False, timeout=5)
-            assert redirect.status_code == 301
-            assert redirect.headers["Location"] == "https://localhost/login"
-        finally:
-            nginx.terminate()
-            nginx.wait(timeout=10)
-            stop_server(proc)
-    store = open_store(make_settings(tmp_path))
-    sub = store.find_subscriber("via-nginx@example.org")
-    assert [r.ip for r in store.consent_records(sub.id)] == ["127.0.0.1"]
-    (mail,) = [m for m in smtp.recorder.snapshot() if "via-nginx@example.org" in m.rcpt_tos]
-    assert f"{public}/s/confirm/" in mail.message().get_body(("plain",)).get_content()
-    store.close()
-
-
 def test_an_editor_shares_and_revokes_a_link_in_the_browser(server, browser):
     issue_id = make_issue(server.store)
     context = browser.new_context(locale="fr-FR")
@@ -647,80 +479,3 @@ def test_an_editor_shares_and_revokes_a_link_in_the_browser(server, browser):
     page.wait_for_selector("#login-button")  # back to the issue, which now asks for a login
     assert f"next=/issues/{issue_id}" in page.url
     context.close()
-
-
-def test_a_bad_trusted_proxies_setting_is_one_clear_message(tmp_path):
-    (tmp_path / "empty.toml").write_text("", encoding="utf-8")
-    env = {
-        **os.environ,
-        "MEDIAWATCH_CONFIG": str(tmp_path / "empty.toml"),
-        "MEDIAWATCH_TRUSTED_PROXIES": "127.0.0.1, nginx.local",
-        "MEDIAWATCH_SECRET_KEY": SECRET,
-        "MEDIAWATCH_LANG": "es",
-    }
-    command = [MEDIAWATCH, "--db", str(tmp_path / "db.sqlite3"), "serve", "--port", str(free_port())]
-    done = subprocess.run(command, capture_output=True, text=True, env=env, timeout=60)
-    assert done.returncode != 0
-    assert "'nginx.local' no es una dirección IP ni una red" in done.stderr
-    assert "Traceback" not in done.stderr
-
-
-def test_a_port_in_use_is_one_clear_message(tmp_path):
-    import socket
-
-    (tmp_path / "empty.toml").write_text("", encoding="utf-8")
-    env = {**os.environ, "MEDIAWATCH_CONFIG": str(tmp_path / "empty.toml"), "MEDIAWATCH_LANG": "fr"}
-    with socket.socket() as taken:
-        taken.bind(("127.0.0.1", 0))
-        taken.listen()
-        port = taken.getsockname()[1]
-        command = [MEDIAWATCH, "--db", str(tmp_path / "db.sqlite3"), "serve", "--port", str(port)]
-        done = subprocess.run(command, capture_output=True, text=True, env=env, timeout=60)
-    assert done.returncode != 0
-    assert f"impossible d'écouter sur 127.0.0.1:{port}" in done.stderr
-    assert "Traceback" not in done.stderr
-
-
-@pytest.mark.parametrize("base_url", ["", "http://127.0.0.1:8000"], ids=["empty", "trial-default"])
-def test_without_base_url_forms_are_accepted_from_the_address_in_use_only(tmp_path, base_url):
-    """Unset (or left at the trial default, as with `serve --port 9000`): the address in use stands in."""
-    from werkzeug.test import Client
-
-    from mediawatch.web.app import create_app
-
-    settings = make_settings(tmp_path, base_url=base_url)
-    store = open_store(settings)
-    try:
-        browser = Client(create_app(settings, store))
-        token = csrf_of(browser.get("/login").get_data(as_text=True))
-        elsewhere = browser.post(
-            "/logout", data={"csrf_token": token}, headers={"Origin": "http://evil.example"}
-        )
-        assert elsewhere.status_code == 400
-        here = browser.post("/logout", data={"csrf_token": token}, headers={"Origin": "http://localhost"})
-        assert here.status_code == 303
-    finally:
-        store.close()
-
-
-def test_serve_says_where_forms_are_accepted_from(tmp_path):
-    """Left at the trial default, base_url is not what the forms are checked against: serve says so."""
-    (tmp_path / "empty.toml").write_text("", encoding="utf-8")
-    env = {k: v for k, v in os.environ.items() if k != "MEDIAWATCH_BASE_URL"}
-    env.update(
-        MEDIAWATCH_CONFIG=str(tmp_path / "empty.toml"), MEDIAWATCH_LANG="fr", MEDIAWATCH_SECRET_KEY=SECRET
-    )
-    for base_url, expected in (
-        (None, "base_url n'est pas défini : les formulaires sont acceptés depuis l'adresse utilisée"),
-        ("https://news.example.org", "les formulaires ne sont acceptés que depuis https://news.example.org"),
-    ):
-        run_env = dict(env, **({"MEDIAWATCH_BASE_URL": base_url} if base_url else {}))
-        command = [MEDIAWATCH, "--db", str(tmp_path / "db.sqlite3"), "serve", "--port", str(free_port())]
-        proc = subprocess.Popen(command, stderr=subprocess.PIPE, text=True, env=run_env)
-        try:
-            assert proc.stderr is not None
-            lines = [proc.stderr.readline() for _ in range(2)]
-        finally:
-            proc.terminate()
-            proc.wait(timeout=30)
-        assert expected in "".join(lines), lines
