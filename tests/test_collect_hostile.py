@@ -7,49 +7,26 @@ from __future__ import annotations
 
 import asyncio
 import json
-import os
-import select
-import signal
-import subprocess
-import sys
 import time
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
+from collect_hostile_helpers import (  # noqa: F401 (store_fixture: the `store` fixture)
+    article,
+    cli_setup,
+    feed_source,
+    health_of,
+    rss,
+    store_fixture,
+)
 from hostile_server import HostileServer, Response
 from test_collect import FAST  # the same quick, local collector settings
 
 from mediawatch.collect import decide
 from mediawatch.collect.pipeline import Collector, collect
 from mediawatch.collect.politeness import HostPacer, host_of
-from mediawatch.store import open_store
-from mediawatch.types import FetchStatus, PartialReason, Source, SourceKind, SourceState
-
-
-@pytest.fixture
-def store(tmp_path):
-    s = open_store(f"sqlite:///{tmp_path / 'db.sqlite3'}")
-    yield s
-    s.close()
-
-
-def feed_source(source_id: str, url: str, kind: SourceKind = SourceKind.RSS) -> Source:
-    return Source(id=source_id, name=source_id, url=url, kind=kind, language="en")
-
-
-def rss(server: HostileServer, items: list[str], title: str = "feed") -> bytes:
-    body = "".join(
-        f"<item><title>Item {i} of the {title} feed about soil carbon</title>"
-        f"<link>{server.url(p)}</link></item>"
-        for i, p in enumerate(items)
-    )
-    return f"<rss version='2.0'><channel><title>{title}</title>{body}</channel></rss>".encode()
-
-
-def health_of(store) -> dict:
-    return {h.source_id: h for h in store.source_health(datetime.now(UTC), 14)}
+from mediawatch.types import FetchStatus, PartialReason, Source, SourceState
 
 
 # -- item 1: Retry-After and back-off are bounded --------------------------------------------------------
@@ -145,151 +122,6 @@ def test_a_run_that_crashes_still_closes_its_row(store, hostile_server, monkeypa
     [run] = store.recent_runs("collect")
     assert run.status == "failed"
     assert "simulated bug" in run.summary["error"]
-
-
-# -- item 3: a killed extraction worker costs a page at most, never the run -----------------------------
-def _forkserver_children() -> list[int]:
-    import multiprocessing.forkserver as fs
-
-    server = fs._forkserver._forkserver_pid
-    if server is None:
-        return []
-    found = []
-    for entry in os.listdir("/proc"):
-        if entry.isdigit():
-            try:
-                with open(f"/proc/{entry}/stat") as f:
-                    fields = f.read().rsplit(")", 1)[1].split()
-            except OSError:
-                continue
-            if int(fields[1]) == server and fields[0] != "Z":
-                found.append(int(entry))
-    return found
-
-
-def article(n: int) -> bytes:
-    paragraphs = "".join(
-        f"<p>Paragraph {k} of article {n}: cover crops raise soil organic carbon on farm {n}, "
-        "according to measurements taken over several seasons by the local agronomists.</p>"
-        for k in range(8)
-    )
-    return (
-        f"<html lang='en'><head><title>Article {n} about soil carbon</title></head>"
-        f"<body><article><h1>Article {n} about soil carbon</h1>{paragraphs}</article></body></html>"
-    ).encode()
-
-
-def test_sigkilled_extraction_workers_are_replaced_and_the_run_completes(store, hostile_server):
-    killed: list[int] = []
-
-    def killer(request):
-        # The OOM killer's visit, mid-run: every extraction worker gets SIGKILL.
-        for pid in _forkserver_children():
-            os.kill(pid, signal.SIGKILL)
-            killed.append(pid)
-        return Response(200, article(99), {"Content-Type": "text/html"})
-
-    pages = [f"/a/{i}" for i in range(8)]
-    for i, page in enumerate(pages):
-        hostile_server.add_static(page, article(i), content_type="text/html")
-    hostile_server.add_route("/a/kill", killer)
-    pages.insert(4, "/a/kill")
-    hostile_server.add_static("/k.xml", rss(hostile_server, pages), content_type="application/rss+xml")
-    settings = FAST.with_overrides(extract_workers=2, respect_robots=False)
-    report = collect(store, [feed_source("k", hostile_server.url("/k.xml"))], settings)
-    assert killed, "the test did not manage to kill a worker"
-    assert report.workers_replaced >= 1
-    assert not store.pending_articles()
-    assert report.pages_fetched + report.pages_failed == len(pages)
-    assert report.pages_fetched >= len(pages) - 1
-    assert "workers_replaced=" in report.summary_line()
-    [run] = store.recent_runs("collect")
-    assert run.status == "ok"
-
-
-def _cli_setup(
-    server: HostileServer, tmp_path: Path, pages: int = 4, route: str = "/cli"
-) -> tuple[dict, list]:
-    feeds_dir = tmp_path / "feeds"
-    feeds_dir.mkdir()
-    links = [f"{route}/{i}" for i in range(pages)]
-    for i, link in enumerate(links):
-        server.add_static(link, article(i), content_type="text/html")
-    server.add_static(f"{route}.xml", rss(server, links), content_type="application/rss+xml")
-    (feeds_dir / "t.toml").write_text(
-        f'[[source]]\nid = "t"\nname = "T"\nurl = "{server.url(route + ".xml")}"\n'
-        'kind = "rss"\nlanguage = "en"\n',
-        encoding="utf-8",
-    )
-    (tmp_path / "none.toml").write_text("", encoding="utf-8")
-    env = {
-        **os.environ,
-        "MEDIAWATCH_ALLOW_PRIVATE_ADDRESSES": "1",
-        "MEDIAWATCH_PER_HOST_DELAY": "0",
-        "MEDIAWATCH_EXTRACT_WORKERS": "2",
-        "MEDIAWATCH_RESPECT_ROBOTS": "0",
-        "MEDIAWATCH_CONFIG": str(tmp_path / "none.toml"),
-        "PYTHONPATH": str(Path(__file__).resolve().parents[1]),
-    }
-    env.pop("MEDIAWATCH_DB", None)
-    args = ["--db", str(tmp_path / "db.sqlite3"), "--feeds", str(feeds_dir), "collect", "--force"]
-    return env, args
-
-
-def test_workers_import_the_running_package_not_a_checkout_in_the_current_folder(hostile_server, tmp_path):
-    # A console script, as installed: the current folder is not on the collector's own sys.path.
-    script = Path(sys.executable).parent / "mediawatch"
-    if not script.exists():
-        pytest.skip("the mediawatch console script is not installed in this environment")
-    # An older checkout in the current folder: importable, but not the package that runs.
-    decoy = tmp_path / "cwd" / "mediawatch"
-    (decoy / "collect").mkdir(parents=True)
-    (decoy / "__init__.py").write_text("")
-    (decoy / "collect" / "__init__.py").write_text("")
-    (decoy / "collect" / "extract_worker.py").write_text("# the old checkout's worker module\n")
-    env, args = _cli_setup(hostile_server, tmp_path)
-    done = subprocess.run(
-        [str(script), *args], cwd=decoy.parent, env=env, capture_output=True, timeout=180, check=False
-    )
-    assert done.returncode == 0, done.stderr.decode()
-    assert b"pages_fetched=4" in done.stdout, done.stdout.decode()
-    assert b"Task exception was never retrieved" not in done.stderr
-
-
-def test_workers_leave_when_the_collector_dies_even_before_it_is_reaped(hostile_server, tmp_path):
-    def slow(request):
-        time.sleep(0.2)
-        return Response(200, article(1), {"Content-Type": "text/html"})
-
-    env, args = _cli_setup(hostile_server, tmp_path, pages=40)
-    for i in range(40):
-        hostile_server.add_route(f"/cli/{i}", slow)
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "mediawatch.cli", *args],
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.DEVNULL,
-    )
-    deadline = time.monotonic() + 60
-    while len(hostile_server.requests_for("/cli/3")) == 0 and time.monotonic() < deadline:
-        time.sleep(0.05)
-    assert proc.poll() is None, "the collector ended before it could be killed"
-    os.kill(proc.pid, signal.SIGKILL)
-    # Read the dead (not yet reaped: a zombie) collector's output to the end, as a supervisor would
-    # before waiting for it.  Its workers hold the pipe: they must notice and leave.
-    assert proc.stdout is not None
-    ready, _, _ = select.select([proc.stdout], [], [], 0)
-    closed = False
-    end = time.monotonic() + 30
-    while time.monotonic() < end:
-        ready, _, _ = select.select([proc.stdout], [], [], 1.0)
-        if ready and not os.read(proc.stdout.fileno(), 65536):
-            closed = True
-            break
-    try:
-        assert closed, "the extraction workers kept the dead collector's output open"
-    finally:
-        proc.wait()
 
 
 # -- item 6: politeness per host, whatever its name, and Retry-After for the whole host -------------------
@@ -570,7 +402,7 @@ def test_collect_command_reports_pages_deferred_by_a_budget(hostile_server, tmp_
 
     from mediawatch.cli import cli
 
-    env, args = _cli_setup(hostile_server, tmp_path, pages=3)
+    env, args = cli_setup(hostile_server, tmp_path, pages=3)
     env["MEDIAWATCH_HOST_BUDGET_SECONDS"] = "-1"  # spent before the first page
     env["MEDIAWATCH_EXTRACT_WORKERS"] = "1"
     result = CliRunner().invoke(cli, ["--lang", lang, *args], env=env, catch_exceptions=False)
@@ -579,37 +411,3 @@ def test_collect_command_reports_pages_deferred_by_a_budget(hostile_server, tmp_
     assert f"127.0.0.1:{hostile_server.port}: {expected}" in result.output or (
         f"127.0.0.1:{hostile_server.port} : {expected}" in result.output
     )
-
-
-def test_a_page_that_loses_its_worker_twice_is_failed_and_the_pool_goes_on():
-    from mediawatch.collect.workers import ExtractionPool
-    from mediawatch.errors import ExtractError
-
-    async def scenario() -> None:
-        pool = ExtractionPool(2, timeout=60)
-        try:
-            with pytest.raises(ExtractError, match="died"):
-                await pool.run(os._exit, 9)  # the worker dies on both attempts
-            assert pool.replaced == 2
-            assert await pool.run(len, b"still working") == 13
-        finally:
-            pool.shutdown()
-
-    asyncio.run(scenario())
-
-
-def test_a_worker_stuck_past_extract_timeout_is_stopped_and_replaced():
-    from mediawatch.collect.workers import ExtractionPool
-    from mediawatch.errors import ExtractError
-
-    async def scenario() -> None:
-        pool = ExtractionPool(1, timeout=1.0)
-        try:
-            with pytest.raises(ExtractError, match="extract_timeout"):
-                await pool.run(time.sleep, 60)
-            assert pool.replaced == 1
-            assert await pool.run(len, b"abc") == 3
-        finally:
-            pool.shutdown()
-
-    asyncio.run(scenario())
