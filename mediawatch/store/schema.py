@@ -320,3 +320,16 @@ search_marks = sa.Table(
     sa.Column("analyzer", sa.String(60), nullable=False),
     sa.Column("indexed_at", UTC_DATETIME, nullable=False),
 )
+
+
+def first_source(column: sa.Column[Any]) -> sa.ScalarSelect[Any]:
+    """``column`` of the source that first brought the article in the enclosing query (its outlet, its
+    region): an article met in several feeds is credited to the first."""
+    return (
+        sa.select(column)
+        .join(article_sources, article_sources.c.source_id == sources.c.id)
+        .where(article_sources.c.article_id == articles.c.id)
+        .order_by(article_sources.c.discovered)
+        .limit(1)
+        .scalar_subquery()
+    )

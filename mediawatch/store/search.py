@@ -178,14 +178,7 @@ class SearchRecords(Database):
         if not ids:
             return 0
         a = t.articles
-        outlet = (
-            sa.select(t.sources.c.name)
-            .join(t.article_sources, t.article_sources.c.source_id == t.sources.c.id)
-            .where(t.article_sources.c.article_id == a.c.id)
-            .order_by(t.article_sources.c.discovered)
-            .limit(1)
-            .scalar_subquery()
-        )
+        outlet = t.first_source(t.sources.c.name)
         query = sa.select(
             a.c.id, a.c.title, a.c.summary, a.c.text, a.c.sitename, a.c.author, a.c.language,
             outlet.label("source_name"),
@@ -400,14 +393,7 @@ def _filter_clauses(
 def _story_articles(conn: Connection, story_ids: Sequence[int]) -> dict[int, list[Any]]:
     """Every article of these stories (members, or the lone article a story id names)."""
     a, c, m = t.articles, t.classifications, t.story_members
-    source_name = (
-        sa.select(t.sources.c.name)
-        .join(t.article_sources, t.article_sources.c.source_id == t.sources.c.id)
-        .where(t.article_sources.c.article_id == a.c.id)
-        .order_by(t.article_sources.c.discovered)
-        .limit(1)
-        .scalar_subquery()
-    )
+    source_name = t.first_source(t.sources.c.name)
     columns = (
         a.c.id, a.c.title, a.c.url, a.c.sitename, a.c.language, a.c.published,
         c.c.relevant, c.c.uncertain, source_name.label("source_name"),

@@ -27,14 +27,7 @@ class StoryRecords(Database):
     ) -> Iterator[list[ClassifyInput]]:
         """Collected (not pending) articles without a classification, or all of them, in id batches."""
         a, c = t.articles, t.classifications
-        region = (
-            sa.select(t.sources.c.region)
-            .join(t.article_sources, t.article_sources.c.source_id == t.sources.c.id)
-            .where(t.article_sources.c.article_id == a.c.id)
-            .order_by(t.article_sources.c.discovered)
-            .limit(1)
-            .scalar_subquery()
-        )
+        region = t.first_source(t.sources.c.region)
         last = 0
         while True:
             query = (
