@@ -2,6 +2,9 @@
 
 ``mediawatch = "mediawatch.cli:main"`` is the console script; :mod:`mediawatch.cli.main` says how the
 commands are put together and :mod:`mediawatch.cli.context` what they share.
+
+Layer: the top; nothing but the demo imports it. The layers: pyproject.toml [tool.importlinter] and
+docs/design.md.
 """
 
 from mediawatch.cli.context import EXIT_ERROR, EXIT_LOCKED, EXIT_OK, EXIT_SOURCES_FAILED, EXIT_USAGE

@@ -14,4 +14,7 @@ stages that only need to send a mail):
 - :mod:`.links`: signed personal links (``link_signer``, ``LinkPurpose``, ``subscriber_for``);
 - :mod:`.smtp`: ``parse_smtp_url``, ``SmtpSession`` (one reused connection, one transaction per message);
 - :mod:`.identity`, :mod:`.mime`, :mod:`.editions`, :mod:`.optin`, :mod:`.addresses`: the parts.
+
+Layer: the last stage, after review; imports leaves, the store's protocols and earlier stages. The layers:
+pyproject.toml [tool.importlinter] and docs/design.md.
 """

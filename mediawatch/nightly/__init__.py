@@ -6,6 +6,9 @@
 
 Exit codes: 0 ok, 1 a stage failed, 3 another run is active, 4 some sources failed, 5 nothing could be
 done (database unusable, no source, every source failed). See docs/operations.md.
+
+Layer: on top; runs the stages in order. Only the CLI and the demo import it. The layers: pyproject.toml
+[tool.importlinter] and docs/design.md.
 """
 
 from mediawatch.nightly.cadence import Cadence, Every, Period, due_period, parse_cadence

@@ -7,6 +7,9 @@
     render_issue(store, "press-review-2026-w47", settings)   write editions, index pages and feeds
 
 Templates live in ``templates/`` (jinja2 producing MJML); see docs/render.md.
+
+Layer: after compose; imports leaves, the store's protocols and earlier stages. The layers: pyproject.toml
+[tool.importlinter] and docs/design.md.
 """
 
 from mediawatch.render.archive import refresh_archive, render_issue

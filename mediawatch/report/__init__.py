@@ -2,6 +2,9 @@
 
 report = build_report(store, period_from, period_to)
 html = render_report_html(report, "fr", organisation="4 per 1000")
+
+Layer: on top of the stages; only nightly, the web app, the CLI and the demo import it. The layers:
+pyproject.toml [tool.importlinter] and docs/design.md.
 """
 
 from mediawatch.report.build import build_report, week_of, weeks_between

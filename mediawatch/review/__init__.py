@@ -6,6 +6,9 @@ Public API (used by the CLI, the web app and delivery)::
     submit / approve / reject / schedule / cancel                          # mediawatch.review.actions
     begin_sending(store, issue_id, settings) / mark_sent(store, issue_id)  # for delivery
     localized(exc, lang)                                                   # an error, in the reader's words
+
+Layer: after render (an approval is bound to the rendered content); imports leaves, the store's protocols
+and earlier stages. The layers: pyproject.toml [tool.importlinter] and docs/design.md.
 """
 
 from mediawatch.review.actions import (

@@ -9,6 +9,9 @@
                   and carries the error, so composing is never blocked
 
 See docs/translate.md.
+
+Layer: a service of compose and render; imports leaves only. The layers: pyproject.toml [tool.importlinter]
+and docs/design.md.
 """
 
 from mediawatch.translate.cache import MemoryCache, TranslationCache, TranslationResult, translate_cached
