@@ -12,7 +12,7 @@ from mediawatch.watch.clippings import BOM, COLUMNS, csv_text, safe_cell, write_
 
 STORIES = [
     {
-        "story": 12,
+        "story_id": 12,
         "articles": [
             {
                 "id": 40,
@@ -36,7 +36,7 @@ STORIES = [
         ],
     },
     {
-        "story": 13,
+        "story_id": 13,
         "articles": [
             {
                 "id": 50,
@@ -79,7 +79,7 @@ def test_utf8_with_a_bom_by_default_for_spreadsheets_and_without_on_request():
 
 @pytest.mark.parametrize("value", ['=HYPERLINK("http://x","y")', "+1+1", "-2+3", "@SUM(A1)", "\t=1", "\r=1"])
 def test_a_cell_that_a_spreadsheet_would_evaluate_is_defused(value):
-    story = {"story": 1, "articles": [{"id": 2, "title": value, "outlet": value, "url": value}]}
+    story = {"story_id": 1, "articles": [{"id": 2, "title": value, "outlet": value, "url": value}]}
     row = read(csv_text([story]))[0]
     for column in ("title", "outlet", "url"):
         assert row[column] == "'" + value
@@ -95,7 +95,7 @@ def test_numbers_and_ordinary_text_are_left_alone():
 def test_a_story_without_articles_keeps_its_row_and_the_count_is_returned(tmp_path):
     path = tmp_path / "clippings.csv"
     with path.open("w", encoding="utf-8", newline="") as out:
-        count = write_csv([{"story": 7, "articles": []}, *STORIES], out)
+        count = write_csv([{"story_id": 7, "articles": []}, *STORIES], out)
     assert count == 4
     rows = read(path.read_text(encoding="utf-8"))
     assert rows[0] == {"story": "7", **{c: "" for c in COLUMNS[1:]}}

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 
 import pytest
@@ -106,3 +108,24 @@ def test_bad_input_is_a_readable_message_not_a_traceback(search, args, message):
     assert result.exit_code == 2
     assert result.output.startswith(message), result.output
     assert "Traceback" not in result.output
+
+
+def test_csv_gives_one_row_per_article_for_a_spreadsheet(search):
+    ids = search.ids
+    result = search("articles", "search", "sols OR suelo", "--csv")
+    assert result.exit_code == 0, result.output
+    assert result.output.startswith("\ufeff")  # the byte-order mark a spreadsheet needs to read accents
+    rows = list(csv.DictReader(io.StringIO(result.output.lstrip("\ufeff"))))
+    assert [int(r["story"]) for r in rows][0] == ids["fr1"]
+    assert {int(r["article"]) for r in rows if int(r["story"]) == ids["fr1"]} == {ids[k] for k in STORY}
+    first = next(r for r in rows if int(r["article"]) == ids["fr1"])
+    assert (first["title"], first["language"], first["state"]) == (
+        "Les sols vivants stockent le carbone", "fr", "relevant"
+    )
+
+
+@pytest.mark.parametrize(("lang", "says"), [("en", "not both"), ("fr", "pas les deux"), ("es", "no ambos")])
+def test_json_and_csv_together_is_a_clear_refusal(search, lang, says):
+    result = search("--lang", lang, "articles", "search", "sols", "--json", "--csv")
+    assert result.exit_code == 2
+    assert says in result.output

@@ -13,6 +13,7 @@ from mediawatch.cli.context import (
     handle_errors,
     parse_since,
 )
+from mediawatch.errors import ConfigError
 from mediawatch.i18n import t
 
 
@@ -66,6 +67,7 @@ def articles_list(
 @click.option("--limit", type=click.IntRange(1, 500), default=50, show_default=True, help="Stories per page.")
 @click.option("--offset", type=click.IntRange(min=0), default=0, help="Skip this many stories.")
 @click.option("--json", "as_json", is_flag=True, help="One JSON object per story, with its articles.")
+@click.option("--csv", "as_csv", is_flag=True, help="Clippings: one CSV row per article, for spreadsheets.")
 @click.pass_obj
 @handle_errors
 def articles_search(
@@ -81,6 +83,7 @@ def articles_search(
     limit: int,
     offset: int,
     as_json: bool,
+    as_csv: bool,
 ) -> None:
     """Full-text search of collected articles, one result per story, newest first.
 
@@ -100,7 +103,14 @@ def articles_search(
         source=source,
         states=states,
     )
+    if as_json and as_csv:
+        raise ConfigError(t("search.cli.json_or_csv", obj.lang))
     page = search_stories(obj.store, query, filters, limit=limit, offset=offset)
+    if as_csv:
+        from mediawatch.watch.clippings import csv_text
+
+        click.echo(csv_text(story_record(story) for story in page.stories), nl=False)
+        return
     if as_json:
         for story in page.stories:
             click.echo(json.dumps(story_record(story), ensure_ascii=False))
@@ -150,7 +160,6 @@ def articles_add(
     Either way it is deduplicated, classified and grouped into a story at once. Prints whether it was
     added, already known (which article and story) or refused (why); a refusal exits with status 1.
     """
-    from mediawatch.errors import ConfigError
     from mediawatch.watch.add import AddStatus, ManualItem, add_manual, add_url
 
     if manual == bool(url):

@@ -2,7 +2,7 @@
 
 The input is what ``articles search --json`` prints, one dict per story::
 
-    {"story": 12, "articles": [{"id": 40, "title": "…", "url": "…", "outlet": "…", "language": "fr",
+    {"story_id": 12, "articles": [{"id": 40, "title": "…", "url": "…", "outlet": "…", "language": "fr",
                                 "published": "2026-11-18T09:30:00+00:00", "state": "relevant"}, …]}
 
 and the output one row per article, the story's id repeated, so a sort or a pivot table in the
@@ -52,7 +52,7 @@ def safe_cell(value: Any) -> str | int | float:
 def clipping_rows(stories: Iterable[Mapping[str, Any]]) -> Iterator[list[str | int | float]]:
     """One row per article (columns: :data:`COLUMNS`); a story without articles still gets a row."""
     for story in stories:
-        story_id = safe_cell(story.get("story"))
+        story_id = safe_cell(story.get("story_id"))
         articles = story.get("articles") or ()
         if not articles:
             yield [story_id] + [""] * (len(COLUMNS) - 1)
