@@ -13,7 +13,6 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 from click.testing import CliRunner
-from conftest import corpus_dir
 from hostile_server import HostileServer, Response
 
 from mediawatch.classify.grouping import group_stories
@@ -51,7 +50,7 @@ TITLE = "Un troisième Français mort dans le séisme au Népal"
 
 
 @pytest.fixture(scope="module")
-def page_gz() -> bytes:
+def page_gz(corpus_dir) -> bytes:
     """Libération's article on the Nepal earthquake (readability's test pages), gzip as stored."""
     return (corpus_dir("readability_test_pages") / "liberation-1" / "source.html.gz").read_bytes()
 
