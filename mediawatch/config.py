@@ -279,6 +279,9 @@ def masked_url(url: str) -> str:
         return _PASSWORD.sub(r"\g<head>***@", url)
 
 
+SHORT_PASSWORD = 4  # shorter passwords are masked only where they stand alone (see _standing_alone)
+
+
 def scrub_password(text: str, url: str) -> str:
     """``text`` (a driver's error, say) with the password of ``url`` removed, however it was quoted."""
     try:
@@ -289,5 +292,16 @@ def scrub_password(text: str, url: str) -> str:
     if password:
         text = text.replace(url, masked_url(url))
         for form in {str(password), quote(str(password), safe="")}:
-            text = text.replace(form, "***")
+            text = re.sub(_standing_alone(form), "***", text)
     return text
+
+
+def _standing_alone(form: str) -> str:
+    """Where to mask ``form``: everywhere when it is long enough not to turn up by chance; a short one
+    ("p") only where it is not part of a longer word, so it never eats the "p" of "port" and makes the
+    message unreadable, while "p" after "password=" or before "@" is still masked."""
+    if len(form) >= SHORT_PASSWORD:
+        return re.escape(form)
+    before = r"(?<![0-9A-Za-z])" if form[0].isalnum() else ""
+    after = r"(?![0-9A-Za-z])" if form[-1].isalnum() else ""
+    return before + re.escape(form) + after

@@ -3,12 +3,13 @@
 import socket
 import subprocess
 import sys
+from urllib.parse import quote
 
 import pytest
 from click.testing import CliRunner
 
 from mediawatch.cli import cli
-from mediawatch.config import database_url, masked_url
+from mediawatch.config import database_url, masked_url, scrub_password
 from mediawatch.errors import StorageError
 from mediawatch.store import open_store
 
@@ -111,3 +112,25 @@ def test_serve_on_postgresql_without_a_secret_key_says_what_to_set(pg_server, no
         assert PASSWORD not in result.output
     finally:
         pg_server.release(url)
+
+
+@pytest.mark.parametrize(
+    ("password", "message", "shown"),
+    [
+        # a one-letter password is masked where it stands alone, never inside the words around it
+        ("p", "connection to server at 127.0.0.1 port 1 failed: password=p", "port 1 failed: password=***"),
+        ("p", "could not connect: user:p@localhost", "user:***@localhost"),
+        ("s3cret", "bad password s3cret for user bob", "bad password *** for user bob"),
+        ("s3cret", "dsn: password='s3cret' host=x", "password='***' host=x"),
+        # URL-quoted as it appears in a URL; a longer password is masked even inside a word
+        ("p@ss w", "invalid dsn: p%40ss%20w near host", "invalid dsn: *** near host"),
+        ("abc!", "token xabc! rejected", "token x*** rejected"),
+        ("ab", "tab ab: grab", "tab ***: grab"),
+    ],
+)
+def test_a_password_is_masked_without_garbling_the_message(password, message, shown):
+    url = f"postgresql+psycopg://bob:{quote(password, safe='')}@localhost/mediawatch"
+    scrubbed = scrub_password(message, url)
+    assert shown in scrubbed
+    if len(password) >= 4:
+        assert password not in scrubbed
