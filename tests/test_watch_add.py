@@ -14,6 +14,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from click.testing import CliRunner
 from hostile_server import HostileServer, Response
+from test_collect import FAST  # the same quick, local collector settings
 
 from mediawatch.classify.grouping import group_stories
 from mediawatch.classify.pipeline import classify_stored, load_classifier
@@ -36,15 +37,6 @@ from mediawatch.types import (
 )
 from mediawatch.watch.add import AddStatus, ManualItem, add_manual, add_url, validate_manual
 
-FAST = Settings(
-    allow_private_addresses=True,
-    per_host_delay=0.0,
-    extract_workers=1,
-    penalty_delay=0.0,
-    connect_timeout=2,
-    read_timeout=2,
-    total_timeout=3,
-)
 PAGE = "/monde/2015/04/30/un-troisieme-francais-mort-au-nepal.html"
 TITLE = "Un troisième Français mort dans le séisme au Népal"
 

@@ -20,7 +20,7 @@ from sqlalchemy.engine import Connection
 
 from mediawatch.identity import title_key
 from mediawatch.store import schema as t
-from mediawatch.store.articles import _add_aliases, article_for, link_source
+from mediawatch.store.articles import add_aliases, article_for, link_source, title_twin
 from mediawatch.store.core import Database, inserted_id
 from mediawatch.types import ArticleState, OutletType, PartialReason, Region, SourceKind
 
@@ -111,7 +111,7 @@ class AdditionRecords(Database):
                 "partial_detail": item.partial_detail,
             }
             article_id = inserted_id(conn.execute(sa.insert(t.articles).values(**values)))
-            _add_aliases(conn, article_id, [item.url, *item.aliases])
+            add_aliases(conn, article_id, [item.url, *item.aliases])
             link_source(conn, article_id, item.origin.value, item.url, now)
             context = {ADDED_MARK: item.origin.value, "note": item.note, "corrections": item.corrections}
             conn.execute(
@@ -200,14 +200,4 @@ def _known(
     conn: Connection, urls: Sequence[str], key: str, when: datetime | None, window: timedelta
 ) -> int | None:
     found = article_for(conn, urls)
-    if found is not None or not key:
-        return found
-    a = t.articles
-    query = sa.select(a.c.id).where(
-        a.c.title_key == key, a.c.duplicate_of.is_(None), a.c.state != ArticleState.PENDING.value
-    )
-    if when is not None:
-        stamp = sa.func.coalesce(a.c.published, a.c.discovered)
-        query = query.where(stamp >= when - window, stamp <= when + window)
-    row = conn.execute(query.order_by(a.c.id).limit(1)).scalar()
-    return int(row) if row is not None else None
+    return found if found is not None else title_twin(conn, key, when, window)

@@ -105,7 +105,7 @@ class ArticleRecords(Database):
                     if target.state != ArticleState.PENDING.value:
                         return other
                     row = target
-            _add_aliases(conn, article_id, urls)
+            add_aliases(conn, article_id, urls)
             values = _completed_values(row, outcome, now)
             _update_article(conn, article_id, **values)
             when = values["published"] or row.discovered
@@ -186,7 +186,7 @@ def insert_pending(conn: Connection, entry: NewEntry, now: datetime) -> PendingA
         "attempts": 0,
     }
     article_id = inserted_id(conn.execute(sa.insert(t.articles).values(**values)))
-    _add_aliases(conn, article_id, (entry.url, entry.raw_url))
+    add_aliases(conn, article_id, (entry.url, entry.raw_url))
     return from_row(PendingArticle, values, id=article_id)
 
 
@@ -222,7 +222,7 @@ def _update_article(conn: Connection, article_id: int, **values: Any) -> None:
     conn.execute(sa.update(t.articles).where(t.articles.c.id == article_id).values(**values))
 
 
-def _add_aliases(conn: Connection, article_id: int, urls: Sequence[str]) -> None:
+def add_aliases(conn: Connection, article_id: int, urls: Sequence[str]) -> None:
     for key in {url_identity(u) for u in urls if u}:
         exists = conn.execute(sa.select(t.url_aliases.c.article_id).where(t.url_aliases.c.url_key == key))
         if exists.first() is None:
@@ -259,24 +259,29 @@ def _merge(conn: Connection, loser: int, winner: int) -> None:
 def _mark_title_duplicate(
     conn: Connection, article_id: int, key: str, when: datetime, window: timedelta
 ) -> None:
-    if not key:
-        return
-    stamp = sa.func.coalesce(t.articles.c.published, t.articles.c.discovered)
-    earlier = conn.execute(
-        sa.select(t.articles.c.id)
-        .where(
-            t.articles.c.title_key == key,
-            t.articles.c.id != article_id,
-            t.articles.c.duplicate_of.is_(None),
-            t.articles.c.state != ArticleState.PENDING.value,
-            stamp >= when - window,
-            stamp <= when + window,
-        )
-        .order_by(t.articles.c.id)
-        .limit(1)
-    ).scalar()
+    earlier = title_twin(conn, key, when, window, besides=article_id)
     if earlier is not None:
         _update_article(conn, article_id, duplicate_of=earlier)
+
+
+def title_twin(
+    conn: Connection, key: str, when: datetime | None, window: timedelta, *, besides: int | None = None
+) -> int | None:
+    """The earliest collected, non-duplicate article with this title key, published within ``window`` of
+    ``when`` (at any time when ``when`` is None); None when there is none or the title has no key."""
+    if not key:
+        return None
+    a = t.articles
+    query = sa.select(a.c.id).where(
+        a.c.title_key == key, a.c.duplicate_of.is_(None), a.c.state != ArticleState.PENDING.value
+    )
+    if besides is not None:
+        query = query.where(a.c.id != besides)
+    if when is not None:
+        stamp = sa.func.coalesce(a.c.published, a.c.discovered)
+        query = query.where(stamp >= when - window, stamp <= when + window)
+    found = conn.execute(query.order_by(a.c.id).limit(1)).scalar()
+    return int(found) if found is not None else None
 
 
 def _completed_values(row: Any, outcome: PageOutcome, now: datetime) -> dict[str, Any]:

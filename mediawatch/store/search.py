@@ -298,7 +298,8 @@ class SearchRecords(Database):
             .select_from(joined)
             .where(*conditions, *_filter_clauses(filters, a, c, stamp))
         ).cte("hits")
-        latest = sa.func.max(hits.c.stamp).label("latest")
+        # typed, so the driver's value comes back as an aware UTC datetime like any column of the store
+        latest = sa.func.max(hits.c.stamp, type_=t.UTC_DATETIME).label("latest")
         page = (
             sa.select(hits.c.story_id, latest)
             .group_by(hits.c.story_id)
@@ -342,19 +343,12 @@ class SearchRecords(Database):
             ]
             members.sort(key=lambda f: (not f.matched, -(f.published or _EPOCH).timestamp(), f.id))
             stories.append(
-                FoundStory(id=story_id, latest=_aware(latest_of[story_id]), articles=tuple(members))
+                FoundStory(id=story_id, latest=latest_of[story_id], articles=tuple(members))
             )
         return SearchPage(tuple(stories), more)
 
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
-
-
-def _aware(value: datetime) -> datetime:
-    # max() over a TypeDecorator column comes back as the driver gives it (SQLite: a naive string parse)
-    if isinstance(value, str):
-        value = datetime.fromisoformat(value)
-    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
 def _filter_clauses(
