@@ -24,6 +24,7 @@ from mediawatch.store import migrations, open_store
 from mediawatch.store import schema as query_schema
 from mediawatch.store import schema_deliver as _schema_deliver  # noqa: F401  (adds its tables)
 from mediawatch.store import schema_review as _schema_review  # noqa: F401  (adds its tables)
+from mediawatch.store import schema_watch as _schema_watch  # noqa: F401  (adds its tables)
 
 # The tables each version creates through its own frozen metadata (a version made only of dialect-specific
 # DDL has none), in the order they are created: parents first.

@@ -18,6 +18,7 @@ users = sa.Table(
     sa.Column("active", sa.Boolean, nullable=False, server_default=sa.true()),
     sa.Column("created_at", UTC_DATETIME, nullable=False),
     sa.Column("updated_at", UTC_DATETIME, nullable=False),
+    sa.Column("email", sa.String(320), nullable=False, server_default=""),  # migration 7: watch digests
 )
 
 # Server-side half of a web session: the cookie holds a random token, only its SHA-256 is kept here, so

@@ -51,6 +51,7 @@ __all__ = [
 
 FIELDS = ("title", "lead", "body", "outlet", "author")
 
+
 class RelevanceState(enum.StrEnum):
     """The classifier's verdict as the watch shows it: an unsure article is neither of the others."""
 
@@ -342,9 +343,7 @@ class SearchRecords(Database):
                 for r in articles.get(story_id, [])
             ]
             members.sort(key=lambda f: (not f.matched, -(f.published or _EPOCH).timestamp(), f.id))
-            stories.append(
-                FoundStory(id=story_id, latest=latest_of[story_id], articles=tuple(members))
-            )
+            stories.append(FoundStory(id=story_id, latest=latest_of[story_id], articles=tuple(members)))
         return SearchPage(tuple(stories), more)
 
 

@@ -6,6 +6,7 @@ the stages are typed against the Protocols in ``mediawatch.store.protocols``, no
 
 from __future__ import annotations
 
+from mediawatch.store import schema_watch as _schema_watch  # noqa: F401  (adds the watch tables to the metadata)
 from mediawatch.store.additions import AdditionRecords
 from mediawatch.store.articles import ArticleRecords, NewEntry, PageOutcome, PendingArticle
 from mediawatch.store.editions import EditionRecords, TranslationCacheRecords

@@ -76,6 +76,7 @@ from mediawatch.store.migrations import (
     v0004_review,
     v0005_delivery,
     v0006_search,
+    v0007_watch,
 )
 
 __all__ = ["LATEST", "MIGRATIONS", "UNMODELLED", "Migration", "applied_versions", "upgrade"]
@@ -96,7 +97,7 @@ def _listed(*modules: ModuleType) -> tuple[Migration, ...]:
 
 
 MIGRATIONS = _listed(
-    v0001_sources, v0002_classification, v0003_issues, v0004_review, v0005_delivery, v0006_search
+    v0001_sources, v0002_classification, v0003_issues, v0004_review, v0005_delivery, v0006_search, v0007_watch
 )
 LATEST = MIGRATIONS[-1].version
 
