@@ -60,7 +60,7 @@ def watches_add(
 ) -> None:
     """Save a search as a watch: its new matches mailed daily or weekly to its owner."""
     from mediawatch.deliver.watch_mail import check_email, utc_now
-    from mediawatch.watch.watches import add_watch, feed_url
+    from mediawatch.watch.watches import EVERY_KEYS, add_watch, feed_url
 
     filters = {
         "since": parse_since(since, obj.lang),
@@ -85,7 +85,7 @@ def watches_add(
         language=digest_lang,
     )
     address = watch.email or t("watches.cli.owner_address", obj.lang)
-    every_text = t(f"watches.every.{watch.every}", obj.lang)
+    every_text = t(EVERY_KEYS[watch.every], obj.lang)
     click.echo(
         t("watches.cli.added", obj.lang, name=watch.name, every=every_text,
           language=_language(watch.language, obj.lang), email=address)
@@ -103,7 +103,7 @@ def _when(value: datetime | None) -> str | None:
 @handle_errors
 def watches_list(obj: Context, as_json: bool) -> None:
     """List the saved watches."""
-    from mediawatch.watch.watches import TEAM, recipient
+    from mediawatch.watch.watches import EVERY_KEYS, TEAM, recipient
 
     found = obj.store.list_watches()
     for watch in found:
@@ -119,7 +119,7 @@ def watches_list(obj: Context, as_json: bool) -> None:
         owner = t("watches.cli.team", obj.lang) if watch.owner == TEAM else watch.owner
         click.echo(
             t("watches.cli.line", obj.lang, name=watch.name, owner=owner,
-              every=t(f"watches.every.{watch.every}", obj.lang), language=_language(watch.language, obj.lang),
+              every=t(EVERY_KEYS[watch.every], obj.lang), language=_language(watch.language, obj.lang),
               email=to or t("watches.cli.no_address", obj.lang), query=watch.query)
         )  # fmt: skip
     if not found and not as_json:

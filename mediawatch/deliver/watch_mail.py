@@ -131,9 +131,12 @@ def compose_mail(
         intro = detail
     else:
         subject = tn("watches.mail.digest_subject", count, lang, name=watch.name)
-        intro = tn(
-            f"watches.mail.digest_intro_{watch.every}", count, lang, name=watch.name, query=watch.query
+        key = (
+            "watches.mail.digest_intro_weekly"
+            if watch.every == "weekly"
+            else "watches.mail.digest_intro_daily"
         )
+        intro = tn(key, count, lang, name=watch.name, query=watch.query)
     base = settings.base_url.rstrip("/")
     context = {
         "lang": lang,

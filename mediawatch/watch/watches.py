@@ -45,6 +45,7 @@ __all__ = [
 
 TEAM = "team"  # the owner of the team's watches
 EVERY = ("daily", "weekly")
+EVERY_KEYS = {"daily": "watches.every.daily", "weekly": "watches.every.weekly"}  # literal: the i18n scan
 FILTER_NAMES = ("since", "until", "language", "theme", "region", "source", "states")
 MAX_NAME = 120
 FEED_ENTRIES = 50
