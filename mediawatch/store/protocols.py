@@ -20,7 +20,7 @@ from mediawatch.store.reporting import FetchRow, ReportArticle, RunRecord, Sourc
 from mediawatch.store.review import UnsureItem
 from mediawatch.store.search import SearchFilters, SearchStore
 from mediawatch.store.subscribers import NewConsent, Suppression
-from mediawatch.store.watches import NewWatchMail, Watch, WatchMail, WatchMailSession, WatchMatch
+from mediawatch.store.watches import MATCH_CAP, NewWatchMail, Watch, WatchMail, WatchMailSession, WatchMatch
 from mediawatch.textsearch import Node
 from mediawatch.types import (
     Article,
@@ -536,7 +536,7 @@ class WatchRepository(Protocol):
         *,
         found_since: datetime,
         found_until: datetime,
-        limit: int = ...,
+        limit: int = MATCH_CAP,
     ) -> list[WatchMatch]: ...
 
     def build_watch_mail(
