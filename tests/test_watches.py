@@ -306,3 +306,17 @@ def test_the_feed_lists_the_matches_escapes_hostile_titles_and_hides_behind_its_
     rotated = rotate_feed_key(store, "Sols")
     assert client.get(f"/w/{watch.feed_key}.atom").status_code == 404
     assert client.get(f"/w/{rotated.feed_key}.atom").status_code == 200
+
+
+def test_the_nightly_run_sends_the_due_digests_once(team):
+    from mediawatch.nightly.run import run_nightly
+
+    store, settings, recorder = team
+    _watch(store, settings)
+    add_article(store, "Les sols vivants et le carbone", found=T0 + timedelta(hours=1))
+    at = T0 + DAY + timedelta(hours=1)
+    for _ in range(2):
+        result = run_nightly(store, settings, collect=False, notify=False, now=at, clock=clock_at(at))
+        assert not result.errors, result.errors
+    [(subject, _body)] = _texts(recorder)
+    assert subject == "Veille « Sols » : 1 nouveau sujet"
