@@ -13,7 +13,7 @@ from mediawatch.store import NewEntry, PageOutcome, Store
 from mediawatch.store.additions import AddedArticle, AddOrigin
 from mediawatch.store.issues import NewItem
 from mediawatch.store.search import SearchFilters
-from mediawatch.store.watches import NewWatchMail
+from mediawatch.store.watches import NewWatch, NewWatchMail
 from mediawatch.types import (
     BlockKind,
     Classification,
@@ -238,8 +238,10 @@ def _seed_watches(store: Store, ids: dict[str, int]) -> None:
     store.update_user("ana", email="ana@example.org")
     for name, key in (("Soils", "key-soils"), ("Spare", "key-spare")):
         watch = store.add_watch(
-            name=name, owner="ana", query="soil carbon", filters={"language": "en"}, every="daily",
-            language="en", email="", feed_key=key, created_by="ana", created_at=NOW,
+            NewWatch(
+                name=name, owner="ana", query="soil carbon", filters={"language": "en"}, every="daily",
+                language="en", email="", feed_key=key, created_by="ana", created_at=NOW,
+            )
         )  # fmt: skip
         assert watch is not None
         ids[f"watch_{name.lower()}"] = watch.id
@@ -451,8 +453,10 @@ CASES: dict[str, Case] = {
     # saved watches and their mail
     "add_watch": write(
         lambda s, i: s.add_watch(
-            name="New", owner="team", query="carbone", filters={}, every="weekly", language="fr",
-            email="team@example.org", feed_key="key-new", created_by="ana", created_at=NOW,
+            NewWatch(
+                name="New", owner="team", query="carbone", filters={}, every="weekly", language="fr",
+                email="team@example.org", feed_key="key-new", created_by="ana", created_at=NOW,
+            )
         )  # fmt: skip
     ),
     "watch": read(lambda s, i: s.watch("Soils")),

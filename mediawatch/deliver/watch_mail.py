@@ -31,12 +31,12 @@ from mediawatch.deliver.send import retry_delay
 from mediawatch.deliver.smtp import Outcome, SmtpSession
 from mediawatch.errors import EndNotSent, InvalidInput, SmtpUnavailable
 from mediawatch.i18n import Message, t, tn
-from mediawatch.store.protocols import WatchStore
 from mediawatch.store.watches import NewWatchMail, Watch, WatchMail, WatchMailSession, WatchMatch
 from mediawatch.types import OutboxStatus
 from mediawatch.watch.query import parse
 from mediawatch.watch.watches import (
     TEAM,
+    WatchStore,
     day_counts,
     day_start,
     digest_period,
@@ -264,8 +264,6 @@ def run_watches(
     ``due``: a digest only for a period that ended (daily: at midnight UTC; weekly: on Monday); else a
     digest of what is new up to now (``watches run NAME``: try a watch out). One run at a time: the lock
     keeps two runs from sending the same row."""
-    identity = mail_identity(settings)
-    server = smtp_config(settings)
     run = WatchRun()
     with store.run_lock("watches", resource="watches"):
         now = clock()
@@ -273,6 +271,10 @@ def run_watches(
         missing = sorted(set(names) - {w.name for w in watches})
         if missing:
             raise InvalidInput(Message("watches.invalid.unknown", name=", ".join(missing)))
+        if not watches:
+            return run  # nothing to do: no need of a sender or a server
+        identity = mail_identity(settings)
+        server = smtp_config(settings)
         for watch in watches:
             period_end = digest_period(watch.every, now) if due else now
             build_digest(store, settings, watch, period_end, identity.domain, run)

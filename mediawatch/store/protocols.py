@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import AbstractContextManager
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from mediawatch.store.additions import AddedArticle, Addition
 from mediawatch.store.articles import NewEntry, PageOutcome, PendingArticle
@@ -20,7 +20,15 @@ from mediawatch.store.reporting import FetchRow, ReportArticle, RunRecord, Sourc
 from mediawatch.store.review import UnsureItem
 from mediawatch.store.search import SearchFilters, SearchStore
 from mediawatch.store.subscribers import NewConsent, Suppression
-from mediawatch.store.watches import MATCH_CAP, NewWatchMail, Watch, WatchMail, WatchMailSession, WatchMatch
+from mediawatch.store.watches import (
+    MATCH_CAP,
+    NewWatch,
+    NewWatchMail,
+    Watch,
+    WatchMail,
+    WatchMailSession,
+    WatchMatch,
+)
 from mediawatch.textsearch import Node
 from mediawatch.types import (
     Article,
@@ -506,20 +514,7 @@ class SendStore(IssueRepository, SubscriberRepository, OutboxRepository, RunLock
 class WatchRepository(Protocol):
     """Saved watches, their matches and their mail (:mod:`mediawatch.store.watches`)."""
 
-    def add_watch(
-        self,
-        *,
-        name: str,
-        owner: str,
-        query: str,
-        filters: dict[str, Any],
-        every: str,
-        language: str,
-        email: str,
-        feed_key: str,
-        created_by: str,
-        created_at: datetime,
-    ) -> Watch | None: ...
+    def add_watch(self, new: NewWatch) -> Watch | None: ...
 
     def watch(self, name: str) -> Watch | None: ...
 
@@ -554,10 +549,6 @@ class WatchRepository(Protocol):
     def watch_mail_session(self) -> AbstractContextManager[WatchMailSession]: ...
 
 
-class WatchStore(WatchRepository, UserRepository, SearchStore, RunLock, Protocol):
-    """What saved watches touch: the watches, their owners, the search, and a lock per run."""
-
-
 if TYPE_CHECKING:
     from mediawatch.store.store import Store
 
@@ -584,11 +575,9 @@ def _store_provides_them(
     BounceStore,
     SendStore,
     WatchRepository,
-    WatchStore,
 ]:
     """Never called: ``mypy`` checks here, with the package, that ``Store`` provides every Protocol above."""
     return (
-        store,
         store,
         store,
         store,

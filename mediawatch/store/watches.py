@@ -50,6 +50,22 @@ class Watch:
 
 
 @dataclass(frozen=True, slots=True)
+class NewWatch:
+    """A watch as saved, before the store gives it its id."""
+
+    name: str
+    owner: str
+    query: str
+    filters: dict[str, Any]
+    every: str
+    language: str
+    email: str
+    feed_key: str
+    created_by: str
+    created_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
 class WatchMatch:
     """An article matching a watch, with when the collector found it."""
 
@@ -116,41 +132,28 @@ class WatchRecords(Database):
     """Saved watches, what matches them, and their mail."""
 
     # -- watches ----------------------------------------------------------------------------------
-    def add_watch(
-        self,
-        *,
-        name: str,
-        owner: str,
-        query: str,
-        filters: dict[str, Any],
-        every: str,
-        language: str,
-        email: str,
-        feed_key: str,
-        created_by: str,
-        created_at: datetime,
-    ) -> Watch | None:
+    def add_watch(self, new: NewWatch) -> Watch | None:
         """A new watch; None (nothing written) when the name is taken. The first digest covers what is
         found from ``created_at`` on."""
         ww = w.watches
         with self._tx() as conn:
-            if conn.execute(sa.select(ww.c.id).where(ww.c.name == name)).first() is not None:
+            if conn.execute(sa.select(ww.c.id).where(ww.c.name == new.name)).first() is not None:
                 return None
             watch_id = inserted_id(
                 conn.execute(
                     sa.insert(ww).values(
-                        name=name,
-                        owner=owner,
-                        query=query,
-                        filters=json.dumps(filters, sort_keys=True, ensure_ascii=False),
-                        every=every,
-                        language=language,
-                        email=email,
-                        feed_key=feed_key,
+                        name=new.name,
+                        owner=new.owner,
+                        query=new.query,
+                        filters=json.dumps(new.filters, sort_keys=True, ensure_ascii=False),
+                        every=new.every,
+                        language=new.language,
+                        email=new.email,
+                        feed_key=new.feed_key,
                         active=True,
-                        created_at=created_at,
-                        created_by=created_by,
-                        last_digest_at=created_at,
+                        created_at=new.created_at,
+                        created_by=new.created_by,
+                        last_digest_at=new.created_at,
                     )
                 )
             )

@@ -16,14 +16,14 @@ import secrets
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, Protocol
 
 from mediawatch.config import Settings
 from mediawatch.errors import InvalidInput
 from mediawatch.i18n import LANGUAGES, Message
-from mediawatch.store.protocols import WatchStore
-from mediawatch.store.search import SearchFilters, SearchPage
-from mediawatch.store.watches import Watch, WatchMatch
+from mediawatch.store.protocols import RunLock, UserRepository, WatchRepository
+from mediawatch.store.search import SearchFilters, SearchPage, SearchStore
+from mediawatch.store.watches import NewWatch, Watch, WatchMatch
 from mediawatch.watch.query import parse
 from mediawatch.watch.service import make_filters, search_stories
 
@@ -51,6 +51,10 @@ MAX_NAME = 120
 FEED_ENTRIES = 50
 
 Clock = Callable[[], datetime]
+
+
+class WatchStore(WatchRepository, UserRepository, SearchStore, RunLock, Protocol):
+    """What saved watches touch: the watches, their owners, the search, and a lock per run."""
 
 
 def check_name(raw: str) -> str:
@@ -148,16 +152,18 @@ def add_watch(
         if not email and not user.email:
             raise InvalidInput(Message("watches.invalid.no_email", name=owner))
     watch = store.add_watch(
-        name=name,
-        owner=owner,
-        query=query.strip(),
-        filters=kept,
-        every=every,
-        language=lang,
-        email=email,
-        feed_key=new_feed_key(),
-        created_by=actor,
-        created_at=clock(),
+        NewWatch(
+            name=name,
+            owner=owner,
+            query=query.strip(),
+            filters=kept,
+            every=every,
+            language=lang,
+            email=email,
+            feed_key=new_feed_key(),
+            created_by=actor,
+            created_at=clock(),
+        )
     )
     if watch is None:
         raise InvalidInput(Message("watches.invalid.name_taken", name=name))
