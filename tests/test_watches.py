@@ -320,3 +320,25 @@ def test_the_nightly_run_sends_the_due_digests_once(team):
         assert not result.errors, result.errors
     [(subject, _body)] = _texts(recorder)
     assert subject == "Veille « Sols » : 1 nouveau sujet"
+
+
+def test_the_mail_shows_hostile_titles_as_text_and_links_only_to_the_web(team):
+    from mediawatch.deliver.watch_mail import compose_mail
+    from mediawatch.store.watches import WatchMatch
+
+    store, settings, _ = team
+    watch = _watch(store, settings)
+    hostile = WatchMatch(
+        article_id=1, story_id=1, title='<img src=x onerror=alert(1)> "Sols"', url="javascript:alert(1)",
+        outlet="<b>Radio</b>", language="fr", published=None, discovered=T0,
+    )  # fmt: skip
+    mail = compose_mail(
+        watch, "digest", [hostile], settings=settings, period_end=T0, to="carla@example.org",
+        identity_domain="example.org",
+    )  # fmt: skip
+    assert "<img" not in mail.body_html
+    assert "&lt;img src=x onerror=alert(1)&gt;" in mail.body_html
+    assert "&lt;b&gt;Radio&lt;/b&gt;" in mail.body_html
+    assert "javascript:" not in mail.body_html
+    assert '<img src=x onerror=alert(1)> "Sols"' in mail.body_text  # plain text is plain
+    assert mail.stories == (1,)

@@ -137,7 +137,6 @@ def create() -> Any:
             actor=user.name,
             clock=utc_now,
             email=check_email(values["email"]),
-            language=user.language if team else None,
         )
     except MediawatchError as exc:
         return _form_page(values, states, localized(exc, ui_lang()), 400)
