@@ -65,11 +65,13 @@ def watch_atom(watch: Watch, page: SearchPage, settings: Settings, self_url: str
         sub(entry, "id", _id(settings, watch.id, "story", story.id))
         sub(entry, "title", _text(lead.title or lead.url, 500))
         sub(entry, "updated", _time(story.latest))
-        if lead.url.startswith(("http://", "https://")):
-            sub(entry, "link", rel="alternate", type="text/html", href=_text(lead.url, 2000))
         others = len(story.articles) - 1
         outlet = _text(lead.outlet or "-", 200)
         summary = tn("watches.feed.more_articles", others, lang, outlet=outlet) if others else outlet
         sub(entry, "summary", summary)
+        if lead.url.startswith(("http://", "https://")):
+            sub(entry, "link", rel="alternate", type="text/html", href=_text(lead.url, 2000))
+        else:  # a print or radio item typed by hand: RFC 4287 wants content when there is no link
+            sub(entry, "content", summary, type="text")
     data: bytes = ET.tostring(feed, encoding="utf-8", xml_declaration=True)
     return data
