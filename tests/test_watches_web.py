@@ -83,6 +83,8 @@ def test_the_form_is_filled_from_a_search_link_and_says_what_is_wrong(app):
     assert watch.filters == {"language": "fr", "states": ["relevant"]}
     listing = ana.get(f"{app.url}/watches", timeout=10).text
     assert f"/w/{watch.feed_key}.atom" in listing
+    assert "Language of the articles: French" in listing  # in words, not codes
+    assert "Relevance: relevant" in listing
 
 
 def test_who_may_see_and_remove_which_watch_and_names_are_text(app):

@@ -50,6 +50,29 @@ def _choices() -> dict[str, list[tuple[str, str]]]:
     }
 
 
+def _filter_lines(watch: Watch) -> list[str]:
+    """The watch's filters in the reader's words ("Theme: Science"), never raw codes."""
+    lang, f = ui_lang(), watch.filters
+    lines = []
+    if f.get("language"):
+        lines.append(f"{tr('watches.web.language')}: {language_label(f['language'], lang)}")
+    if f.get("theme"):
+        lines.append(f"{tr('watches.web.theme')}: {_label('report.theme', f['theme'])}")
+    if f.get("region"):
+        lines.append(f"{tr('watches.web.region')}: {_label('report.region', f['region'])}")
+    if f.get("source"):
+        lines.append(f"{tr('watches.web.source')}: {f['source']}")
+    if f.get("states"):
+        states = ", ".join(
+            tr(_STATE_KEYS[RelevanceState(s)]) for s in f["states"] if s in set(RelevanceState)
+        )
+        lines.append(f"{tr('watches.web.state')}: {states}")
+    for key, label in (("since", "watches.web.since"), ("until", "watches.web.until")):
+        if f.get(key):
+            lines.append(f"{tr(label)}: {str(f[key])[:10]}")
+    return lines
+
+
 def _may_remove(watch: Watch) -> bool:
     user = acting_user()
     return watch.owner in (user.name, TEAM) or may(user.role, Permission.MANAGE_USERS)
@@ -74,6 +97,7 @@ def index() -> str:
             "feed": feed_url(settings, w),
             "to": recipient(store, w),
             "every": tr(EVERY_KEYS[w.every]),
+            "filters": _filter_lines(w),
             "removable": _may_remove(w),
         }
         for w in store.list_watches()
