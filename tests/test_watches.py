@@ -348,9 +348,8 @@ def test_the_watch_section_of_the_config(tmp_path):
     from mediawatch.config import load_settings
 
     config = tmp_path / "config.toml"
-    config.write_text(
-        '[watch]\nteam_language = "fr"\nspike_factor = 2.5\nspike_minimum = 4\nspike_days = 10\n', encoding="utf-8"
-    )
+    text = '[watch]\nteam_language = "fr"\nspike_factor = 2.5\nspike_minimum = 4\nspike_days = 10\n'
+    config.write_text(text, encoding="utf-8")
     s = load_settings(str(config), env={})
     assert (s.watch_team_language, s.watch_spike_factor, s.watch_spike_minimum, s.watch_spike_days) == (
         "fr", 2.5, 4, 10,
