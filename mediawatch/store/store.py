@@ -20,6 +20,7 @@ from mediawatch.store.sources import SourceRecords
 from mediawatch.store.stories import StoryRecords
 from mediawatch.store.subscribers import SubscriberRecords
 from mediawatch.store.users import UserRecords
+from mediawatch.store.watches import WatchRecords
 
 __all__ = ["NewEntry", "PageOutcome", "PendingArticle", "Store", "open_store"]
 
@@ -39,6 +40,7 @@ class Store(
     OutboxRecords,
     ReportRecords,
     SearchRecords,
+    WatchRecords,
 ):
     """Front object over one database (SQLite file or PostgreSQL)."""
 
