@@ -18,6 +18,7 @@ from mediawatch.store.runs import RunRecords
 from mediawatch.store.search import SearchRecords
 from mediawatch.store.sources import SourceRecords
 from mediawatch.store.stories import StoryRecords
+from mediawatch.store.submissions import SubmissionRecords
 from mediawatch.store.subscribers import SubscriberRecords
 from mediawatch.store.users import UserRecords
 
@@ -39,6 +40,7 @@ class Store(
     OutboxRecords,
     ReportRecords,
     SearchRecords,
+    SubmissionRecords,
 ):
     """Front object over one database (SQLite file or PostgreSQL)."""
 
