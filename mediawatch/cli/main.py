@@ -26,6 +26,7 @@ from mediawatch.cli import (
     serve,
     sources,
     stories,
+    submissions,
     subscribers,
     users,
 )
@@ -90,6 +91,7 @@ for command in (
     compose.translate,
     issues.issues_group,
     users.users_group,
+    submissions.submissions_group,
     serve.serve,
     render.render,
     subscribers.subscribers_group,
