@@ -211,27 +211,31 @@ class SubmissionRecords(Database):
 
 # -- shared with the issues' repository -----------------------------------------------------------
 def credits(conn: Connection, article_ids: Sequence[int]) -> dict[int, str]:
-    """Article id -> the correspondent whose submission brought it in (the person the article's addition
-    names sent it), for the articles among ``article_ids`` that came that way."""
+    """Article id -> the person whose submission brought it in, for the articles among ``article_ids`` that
+    came that way: the article's addition names the submission's author at the moment it was sent (the
+    watch stage makes the article with the submission's own clock), so an article the feeds or an editor's
+    ``articles add`` brought in earlier credits nobody, even when someone sends it again later."""
     if not article_ids:
         return {}
     d = t.editor_decisions
     ids = sorted(set(article_ids))
-    added_by: dict[int, str] = {}
+    added: dict[int, tuple[str, datetime]] = {}
     for row in conn.execute(
-        sa.select(d.c.article_id, d.c.actor, d.c.context)
+        sa.select(d.c.article_id, d.c.actor, d.c.at)
         .where(d.c.article_id.in_(ids), d.c.accepted.is_(True), d.c.context.like('{"' + ADDED_MARK + '"%'))
         .order_by(d.c.id)
     ):
-        added_by.setdefault(int(row.article_id), row.actor)
-    if not added_by:
+        added.setdefault(int(row.article_id), (row.actor, row.at))
+    if not added:
         return {}
     found: dict[int, str] = {}
     for sent in conn.execute(
-        sa.select(s.c.article_id, s.c.author).where(s.c.article_id.in_(sorted(added_by))).order_by(s.c.id)
+        sa.select(s.c.article_id, s.c.author, s.c.submitted_at)
+        .where(s.c.article_id.in_(sorted(added)))
+        .order_by(s.c.id)
     ):
         article = int(sent.article_id)
-        if added_by.get(article) == sent.author:
+        if added.get(article) == (sent.author, sent.submitted_at):
             found.setdefault(article, sent.author)
     return found
 

@@ -141,7 +141,9 @@ def send_item(
     lang = ui_language(lang)
     clean = validate(item, lang)
     if store.user(author) is None:
-        raise FieldError({"as": t("add.unknown_user", lang, user=author[:80])}, f"no user named {author!r}")
+        problems: dict[str, str] = {}
+        _problem(problems, "as", lang, "add.unknown_user", user=author[:80])
+        raise FieldError(problems, "; ".join(problems.values()))
     moment = now()
     sent = store.add_submission(
         NewSubmission(
