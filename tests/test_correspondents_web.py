@@ -120,9 +120,12 @@ def test_editors_send_items_and_see_the_queue_viewers_only_see_it(web):
     ana, _ = login(app, "ana")
     assert ana.get("/submit").status_code == 200
     assert 'id="nav-queue"' in text_of(ana.get("/issues"))
+    assert 'id="queue-submit"' in text_of(ana.get("/queue"))  # the way to /submit for the team
     vic, _ = login(app, "vic")
     assert vic.get("/submit").status_code == 403
-    assert vic.get("/queue").status_code == 200
+    queue = text_of(vic.get("/queue"))
+    assert 'id="queue-submit"' not in queue
+    assert "accept-" not in queue
 
 
 # -- sending ---------------------------------------------------------------------------------------------
