@@ -55,7 +55,9 @@ def test_every_repository_mixin_has_a_protocol():
     from mediawatch.store.store import Store
 
     mine = {m for m, _ in PAIRS}
-    issue_side = {"issues", "editions", "review", "users", "subscribers", "outbox", "reporting", "submissions"}
+    issue_side = {
+        "issues", "editions", "review", "users", "subscribers", "outbox", "reporting", "submissions",
+    }  # fmt: skip
     found = {c for c in Store.__mro__ if c.__module__.rsplit(".", 1)[-1] in issue_side}
     assert found == mine
 
