@@ -15,7 +15,7 @@ from hostile_server import HostileServer, Response
 from markupsafe import escape
 
 from mediawatch.config import Settings
-from mediawatch.i18n import t
+from mediawatch.i18n import t, use_language
 from mediawatch.render import render_edition
 from mediawatch.render.pdf import print_html
 from mediawatch.review.users import add_user
@@ -38,6 +38,14 @@ def server(corpus_dir):
     with HostileServer() as s:
         s.add_route(PAGE, Response(200, page, {"Content-Type": "text/html", "Content-Encoding": "gzip"}))
         yield s
+
+
+@pytest.fixture(autouse=True)
+def _language_of_the_test():
+    """Flask's client runs the app in the test's own context: the language a request chose (the app sets
+    it for each request) must not stay for the tests that follow."""
+    yield
+    use_language(None)
 
 
 @pytest.fixture
