@@ -13,6 +13,7 @@ from mediawatch.store import NewEntry, PageOutcome, Store
 from mediawatch.store.additions import AddedArticle, AddOrigin
 from mediawatch.store.issues import NewItem
 from mediawatch.store.search import SearchFilters
+from mediawatch.store.submissions import NewSubmission, SubmissionStatus
 from mediawatch.store.watches import NewWatch, NewWatchMail
 from mediawatch.types import (
     BlockKind,
@@ -177,6 +178,12 @@ def seed(store: Store) -> dict[str, int]:
     store.record_login_attempt("ana", "127.0.0.1", False, NOW)
     store.record_login_attempt("ana", "127.0.0.1", True, NOW)
 
+    sent = store.add_submission(NewSubmission("ana", url="https://news.example/story/0", note="<b>"), NOW)
+    ids["submission"] = store.settle_submission(
+        sent.id, status=SubmissionStatus.ADDED, article_id=articles[0]
+    ).id
+    ids["submission2"] = store.add_submission(NewSubmission("ana", title="Radio", text="Sols"), NOW).id
+
     ids["issue"] = _new_issue(store, "contract-draft", articles[:3])
     content = store.issue_content(ids["issue"])
     ids.update(item=content.items[0].id, item2=content.items[1].id, item3=content.items[2].id)
@@ -332,6 +339,22 @@ CASES: dict[str, Case] = {
     "addition_of": read(lambda s, i: s.addition_of(i["article"])),
     "article_title": read(lambda s, i: s.article_title(i["article"])),
     "story_of": read(lambda s, i: s.story_of(i["article"])),
+    # correspondents' items
+    "add_submission": write(
+        lambda s, i: s.add_submission(NewSubmission("ana", url="https://example.org/new", region="asia"), NOW)
+    ),
+    "settle_submission": write(
+        lambda s, i: s.settle_submission(
+            i["submission2"], status=SubmissionStatus.FAILED, article_id=None, detail="timeout: slow"
+        )
+    ),
+    "submission": read(lambda s, i: s.submission(i["submission"])),
+    "list_submissions": read(lambda s, i: s.list_submissions(author="ana", waiting=True)),
+    "waiting_submissions": read(lambda s, i: s.waiting_submissions()),
+    "review_submission": write(
+        lambda s, i: s.review_submission(i["submission"], actor="bruno", at=NOW, accepted=True)
+    ),
+    "submission_uses": read(lambda s, i: s.submission_uses([i["article"]])),
     # the watch's search index (seeded unindexed: the first call indexes one article, the second the rest)
     "index_articles": write(lambda s, i: s.index_articles([i["article"]])),
     "reindex_pending": write(lambda s, i: s.reindex_pending()),
@@ -454,8 +477,16 @@ CASES: dict[str, Case] = {
     "add_watch": write(
         lambda s, i: s.add_watch(
             NewWatch(
-                name="New", owner="team", query="carbone", filters={}, every="weekly", language="fr",
-                email="team@example.org", feed_key="key-new", created_by="ana", created_at=NOW,
+                name="New",
+                owner="team",
+                query="carbone",
+                filters={},
+                every="weekly",
+                language="fr",
+                email="team@example.org",
+                feed_key="key-new",
+                created_by="ana",
+                created_at=NOW,
             )
         )  # fmt: skip
     ),

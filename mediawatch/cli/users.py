@@ -53,7 +53,7 @@ def _read_password(password_file: str | None, lang: str) -> str:
 @click.pass_obj
 @handle_errors
 def users_add(obj: Context, name: str, role: str, password_file: str | None, language: str) -> None:
-    """Create a user with a role: viewer, editor, approver or admin."""
+    """Create a user with a role: viewer, editor, approver, admin, or correspondent (sends items only)."""
     from mediawatch.review.users import add_user, check_name
 
     check_name(name)

@@ -21,6 +21,7 @@ from mediawatch.errors import ConflictError
 from mediawatch.store import schema as t
 from mediawatch.store.core import Database, inserted_id, utcnow
 from mediawatch.store.rows import from_row
+from mediawatch.store.submissions import credits
 from mediawatch.types import (
     AlsoIn,
     Block,
@@ -491,6 +492,8 @@ def _content(conn: Connection, issue_id: int) -> IssueContent:
     for r in conn.execute(sa.select(tt).join(it, it.c.id == tt.c.item_id).where(it.c.issue_id == issue_id)):
         texts.setdefault(r.item_id, []).append(text_from_row(r))
     section_rank = {s: n for n, s in enumerate(issue.sections)}
+    rows = conn.execute(sa.select(it).where(it.c.issue_id == issue_id)).all()
+    sent_in_by = credits(conn, [r.article_id for r in rows])
     items = [
         from_row(
             IssueItem,
@@ -499,8 +502,9 @@ def _content(conn: Connection, issue_id: int) -> IssueContent:
             regions=_json_tuple(r.regions),
             also_in=_also_in(r.also_in),
             texts=tuple(sorted(texts.get(r.id, []), key=lambda x: order.get(x.language, 99))),
+            sent_in_by=sent_in_by.get(r.article_id, ""),
         )
-        for r in conn.execute(sa.select(it).where(it.c.issue_id == issue_id))
+        for r in rows
     ]
     items.sort(key=lambda x: (section_rank.get(x.section, 99), x.position, x.id))
     blocks = tuple(

@@ -7,7 +7,7 @@ every one of them (checked by mypy in ``tests/test_store_protocols.py``).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Collection, Iterator, Sequence
 from contextlib import AbstractContextManager
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Protocol
@@ -19,6 +19,7 @@ from mediawatch.store.outbox import DueMessage, OutboxCounts, OutboxSession, Sen
 from mediawatch.store.reporting import FetchRow, ReportArticle, RunRecord, SourceRow
 from mediawatch.store.review import UnsureItem
 from mediawatch.store.search import SearchFilters, SearchStore
+from mediawatch.store.submissions import NewSubmission, Submission, SubmissionStatus, SubmissionUse
 from mediawatch.store.subscribers import NewConsent, Suppression
 from mediawatch.store.watches import (
     MATCH_CAP,
@@ -549,6 +550,39 @@ class WatchRepository(Protocol):
     def watch_mail_session(self) -> AbstractContextManager[WatchMailSession]: ...
 
 
+class SubmissionRepository(Protocol):
+    """Correspondents' items and what became of them (:mod:`mediawatch.store.submissions`)."""
+
+    def add_submission(self, item: NewSubmission, now: datetime) -> Submission: ...
+
+    def settle_submission(
+        self, submission_id: int, *, status: SubmissionStatus, article_id: int | None, detail: str = ""
+    ) -> Submission: ...
+
+    def submission(self, submission_id: int) -> Submission | None: ...
+
+    def list_submissions(
+        self,
+        *,
+        author: str | None = None,
+        status: SubmissionStatus | None = None,
+        waiting: bool = False,
+        limit: int = 500,
+    ) -> list[Submission]: ...
+
+    def waiting_submissions(self) -> int: ...
+
+    def review_submission(
+        self, submission_id: int, *, actor: str, at: datetime, accepted: bool, reason: str = ""
+    ) -> Submission: ...
+
+    def submission_uses(self, article_ids: Collection[int]) -> list[SubmissionUse]: ...
+
+
+class SubmissionStore(SubmissionRepository, AddArticleStore, Protocol):
+    """What the correspondents' items touch: the items, and the watch's additions they become."""
+
+
 if TYPE_CHECKING:
     from mediawatch.store.store import Store
 
@@ -575,6 +609,7 @@ def _store_provides_them(
     BounceStore,
     SendStore,
     WatchRepository,
+    SubmissionStore,
 ]:
     """Never called: ``mypy`` checks here, with the package, that ``Store`` provides every Protocol above."""
     return (

@@ -18,6 +18,7 @@ from mediawatch.store.runs import RunRecords
 from mediawatch.store.search import SearchRecords
 from mediawatch.store.sources import SourceRecords
 from mediawatch.store.stories import StoryRecords
+from mediawatch.store.submissions import SubmissionRecords
 from mediawatch.store.subscribers import SubscriberRecords
 from mediawatch.store.users import UserRecords
 from mediawatch.store.watches import WatchRecords
@@ -41,6 +42,7 @@ class Store(
     ReportRecords,
     SearchRecords,
     WatchRecords,
+    SubmissionRecords,
 ):
     """Front object over one database (SQLite file or PostgreSQL)."""
 
