@@ -632,4 +632,5 @@ def _store_provides_them(
         store,
         store,
         store,
+        store,
     )
