@@ -347,3 +347,38 @@ def test_submissions_list_for_scripts_and_people(tmp_path):
     assert bad.exit_code == 2
     empty = runner.invoke(cli, ["--db", db, "--lang", "es", "submissions", "list", "--author", "nadie"])
     assert empty.output.strip() == "Ningún envío."
+
+
+# -- a crash between storing an item and making its article ----------------------------------------------
+def test_an_item_a_crash_left_unsettled_is_made_once_by_the_resume(store, server, classifier):
+    from mediawatch.watch.add import add_url
+    from mediawatch.watch.submissions import resume_received
+
+    def stored(item: NewSubmission):  # what send_item writes before it fetches: then the process died
+        return store.add_submission(item, NOW)
+
+    by_text = stored(
+        NewSubmission(author="ines", title="Suelos vivos en Jalisco", text="Texto.", language="es")
+    )
+    by_url = stored(NewSubmission(author="ines", url=server.url(PAGE), region="asia"))
+    # This one died later still: its article was made, the item never settled.
+    made = add_url(store, FAST, server.url(PAGE), added_by="ines", classifier=classifier, now=lambda: NOW)
+    assert {s.status for s in store.list_submissions()} == {SubmissionStatus.RECEIVED}
+
+    def resume(minutes: int):
+        return resume_received(
+            store, FAST, classifier=classifier, now=lambda: NOW + timedelta(minutes=minutes)
+        )
+
+    assert resume(1) == []  # young items may still be in flight: left alone
+    done = {s.id: s for s in resume(11)}
+    assert set(done) == {by_text.id, by_url.id}
+    assert all(s.status is SubmissionStatus.ADDED for s in done.values())
+    assert done[by_url.id].article_id == made.article_id  # found again, not added twice
+    assert len(server.requests_for(PAGE)) == 1
+    (article,) = [
+        a for a in store.list_articles(source="added-by-hand") if a.id == done[by_text.id].article_id
+    ]
+    assert (article.title, article.language, article.sitename) == ("Suelos vivos en Jalisco", "es", "ines")
+    assert resume(30) == []  # settled items are never made again
+    assert len(store.list_articles(source="added-by-hand")) == 1

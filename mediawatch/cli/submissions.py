@@ -61,3 +61,26 @@ def submissions_list(
             click.echo(json.dumps(_record(item), ensure_ascii=False))
         return
     print_submissions(items, obj.lang)
+
+
+@submissions_group.command("resume")
+@click.option(
+    "--older-than",
+    type=click.IntRange(0),
+    default=10,
+    show_default=True,
+    help="Only items sent at least this many minutes ago (younger ones may still be in flight).",
+)
+@click.pass_obj
+@handle_errors
+def submissions_resume(obj: Context, older_than: int) -> None:
+    """Make the article of every item a crash left unsettled (the nightly run does it too)."""
+    from datetime import timedelta
+
+    from mediawatch.cli.submission_views import print_submissions
+    from mediawatch.watch.submissions import resume_received
+
+    done = resume_received(
+        obj.store, obj.settings, lang=obj.lang, older_than=timedelta(minutes=older_than)
+    )
+    print_submissions(done, obj.lang)

@@ -215,6 +215,14 @@ class NightlyRun:
             self.state.collect_failed = True  # every source fails: nothing new can come in
         self.log.info("sources.health", enabled=len(enabled), failing=self.state.failing)
 
+    def submissions(self) -> None:
+        """Correspondents' items a crash left unsettled (stored, article never made): made now."""
+        from mediawatch.watch.submissions import resume_received
+
+        done = resume_received(self.store, self.settings, lang=self.ui_lang, now=self.clock)
+        if done:
+            self.log.info("submissions.resumed", items=[s.id for s in done])
+
     def classify(self) -> None:
         from mediawatch.classify.grouping import group_stories
         from mediawatch.classify.pipeline import classify_stored, load_classifier
@@ -487,6 +495,7 @@ def run_nightly(
         if collect:
             job._stage("collect", lambda: job.collect(force=force))
         job._stage("health", job.health)
+        job._stage("submissions", job.submissions)
         job._stage("classify", job.classify)
         job._stage("compose", job.compose)
         drafts = job._stage("drafts", job.drafts_to_announce) or []

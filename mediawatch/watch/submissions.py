@@ -15,7 +15,7 @@ import re
 import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from mediawatch.classify.pipeline import Classifier
 from mediawatch.collect.netguard import AddressPolicy
@@ -43,7 +43,7 @@ from mediawatch.watch.add import (  # the limits are the additions' (re-exported
 
 __all__ = [
     "MAX_NOTE", "MAX_OUTLET", "MAX_REASON", "MAX_TEXT", "MAX_TITLE", "MAX_URL", "SentItem", "clean_text",
-    "failure_text", "review", "send_item", "validate",
+    "failure_text", "resume_received", "review", "send_item", "validate",
 ]  # fmt: skip
 
 MAX_URL = 2000
@@ -152,6 +152,24 @@ def send_item(
         ),
         moment,
     )  # fmt: skip
+    return _make_article(
+        store, settings, sent, clean, lang=lang, classifier=classifier, address_policy=address_policy,
+        moment=moment,
+    )  # fmt: skip
+
+
+def _make_article(
+    store: SubmissionStore,
+    settings: Settings,
+    sent: Submission,
+    clean: SentItem,
+    *,
+    lang: str,
+    classifier: Classifier | None,
+    address_policy: AddressPolicy | None,
+    moment: datetime,
+) -> Submission:
+    author = sent.author
     try:
         if clean.url:
             result = add_url(
@@ -178,6 +196,47 @@ def send_item(
             sent.id, status=SubmissionStatus.FAILED, article_id=None, detail=detail
         )
     return _settle(store, sent.id, result)
+
+
+RESUME_AFTER = timedelta(minutes=10)  # far beyond a fetch's time limit: an item this old is not in flight
+
+
+def resume_received(
+    store: SubmissionStore,
+    settings: Settings,
+    *,
+    lang: str | None = None,
+    classifier: Classifier | None = None,
+    address_policy: AddressPolicy | None = None,
+    now: Callable[[], datetime] = lambda: datetime.now(UTC),
+    older_than: timedelta = RESUME_AFTER,
+) -> list[Submission]:
+    """Make the article of every item still ``received`` long after it was sent: the process that stored
+    it died before settling it (a crash, kill -9, a restart). Adding is idempotent (an article already
+    made is found again by its URL or title), so an item is never added twice. The nightly run calls it."""
+    lang = ui_language(lang)
+    cutoff = now() - older_than
+    done: list[Submission] = []
+    for sent in store.list_submissions(status=SubmissionStatus.RECEIVED):
+        if sent.submitted_at > cutoff:
+            continue
+        item = SentItem(
+            url=sent.url, title=sent.title, text=sent.text, language=sent.language, region=sent.region,
+            note=sent.note,
+        )  # fmt: skip
+        done.append(
+            _make_article(
+                store,
+                settings,
+                sent,
+                item,
+                lang=lang,
+                classifier=classifier,
+                address_policy=address_policy,
+                moment=sent.submitted_at,
+            )  # fmt: skip
+        )
+    return done
 
 
 def _settle(store: SubmissionStore, submission_id: int, result: AddResult) -> Submission:
