@@ -14,10 +14,10 @@ from dataclasses import dataclass
 
 from mediawatch.i18n import LANGUAGES, catalogue, t
 from mediawatch.store.protocols import SocialStore
+from mediawatch.store.search import RelevanceState
 from mediawatch.translate.cache import normalise_lang, text_key
 from mediawatch.types import TextOrigin
 from mediawatch.watch.service import language_name
-from mediawatch.store.search import RelevanceState
 from mediawatch.watch.story import ArticleView, StoryView, story_view
 
 __all__ = ["LIMIT", "URL_WEIGHT", "SocialPost", "post_length", "social_posts"]
