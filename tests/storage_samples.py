@@ -322,7 +322,9 @@ CASES: dict[str, Case] = {
     "correct_articles": write(lambda s, i: s.correct_articles([i["article"]], "language", '"en"', "ana")),
     "pin_story": write(lambda s, i: s.pin_story(1, Publication.PRESS_REVIEW, "ana")),
     "unpin_story": write(lambda s, i: s.unpin_story(1, Publication.NEWSLETTER)),
-    "add_issue_item": write(lambda s, i: s.add_issue_item(i["issue"], _item(7, i["article"], "science"), "ana")),
+    "add_issue_item": write(
+        lambda s, i: s.add_issue_item(i["issue"], _item(7, i["article"], "science"), "ana")
+    ),
     # users, sessions, logins
     "user": read(lambda s, i: s.user("ana")),
     "user_by_id": read(lambda s, i: s.user_by_id(i["user"])),
