@@ -119,7 +119,11 @@ def relevance(story_id: int) -> Response:
     if choice not in ("0", "1"):
         abort(400)
     change = curation.Change("relevant", choice == "1")
-    curation.correct(web_store(), ids, change, acting_user().name, context=f"story:{story_id}")
+    # classified again: an article now relevant gets the themes and objectives the classifier keeps for those
+    classifier = load_classifier(web_settings())
+    curation.correct(
+        web_store(), ids, change, acting_user().name, classifier=classifier, context=f"story:{story_id}"
+    )
     done = tr("story.page.done.relevant") if change.value else tr("story.page.done.not_relevant")
     say("ok", done, anchor)
     return _back(story_id, anchor)
