@@ -343,3 +343,25 @@ def test_a_long_title_is_shortened_to_fit(store):
     for post in social_posts(store, story_id):
         assert post.length <= LIMIT
         assert "…" in post.text
+
+
+def test_an_added_articles_verdict_language_and_region_survive_reclassification(store, settings):
+    from mediawatch.watch.add import ManualItem, add_manual
+
+    store.add_user("ana", Role.EDITOR, "x", "en")
+    item = ManualItem(
+        title="Radio programme about the weather in the mountains",  # nothing the taxonomy looks for
+        outlet="Radio Montagne",
+        date="2026-05-01",
+        language="fr",
+        summary="An hour about clouds.",
+    )
+    added = add_manual(store, settings, item, added_by="ana", region="oceania")
+    before = store.classification_of(added.article_id)
+    assert before.relevant is True
+    assert before.language == "fr"
+    classify_stored(store, load_classifier(settings), everything=True)
+    after = store.classification_of(added.article_id)
+    assert after.relevant is True
+    assert after.language == "fr"
+    assert [r.value for r in after.regions] == ["oceania"]

@@ -156,7 +156,7 @@ class ClassifyStore(StoryRepository, SearchStore, CurationRepository, Protocol):
     """The classifier saves its verdicts, then brings the watch's search index up to date."""
 
 
-class AddArticleStore(AdditionRepository, StoryRepository, SearchStore, Protocol):
+class AddArticleStore(AdditionRepository, StoryRepository, SearchStore, CurationRepository, Protocol):
     """Adding an article: store it, classify it, group it; and check who adds it."""
 
     def user(self, name: str) -> User | None: ...
