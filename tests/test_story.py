@@ -365,3 +365,11 @@ def test_an_added_articles_verdict_language_and_region_survive_reclassification(
     assert after.relevant is True
     assert after.language == "fr"
     assert [r.value for r in after.regions] == ["oceania"]
+
+
+def test_stories_social_names_each_language_in_words(store, db):
+    story_id = story_where(store, True)
+    result = CliRunner().invoke(cli, ["--db", db, "--lang", "es", "stories", "social", str(story_id)])
+    assert result.exit_code == 0, result.output
+    headings = [line for line in result.output.splitlines() if line.startswith("[")]
+    assert headings == ["[francés]", "[inglés]", "[español]"]

@@ -127,14 +127,15 @@ def stories_unpin(obj: Context, story_id: int, publication: str, actor: str) -> 
 @handle_errors
 def stories_social(obj: Context, story_id: int, language: str | None) -> None:
     """Ready-to-post texts for social media (FR, EN, ES), each within 280 characters."""
+    from mediawatch.watch.service import language_name
     from mediawatch.watch.social import social_posts
 
     posts = social_posts(obj.store, story_id)
     for post in posts:
         if language and post.language != language:
             continue
-        if not language:
-            click.echo(f"[{post.language}]")
+        if not language:  # a heading per post, the language in words
+            click.echo(f"[{language_name(post.language, obj.lang)}]")
         click.echo(post.text)
         if not language:
             click.echo("")
