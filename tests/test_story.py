@@ -268,7 +268,7 @@ def test_unpin_takes_a_waiting_pin_away_and_says_when_there_is_none(store, db, s
     assert CliRunner().invoke(cli, args).exit_code == 0
     again = CliRunner().invoke(cli, args)
     assert again.exit_code == 2
-    assert "not pinned" in again.output
+    assert "is not pinned for the next issue" in again.output
     with pytest.raises(NothingToCompose):
         compose_issue(store, settings, Publication.NEWSLETTER, period_from=FUTURE_FROM, period_to=FUTURE_TO)
 

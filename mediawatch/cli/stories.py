@@ -93,10 +93,13 @@ def stories_pin(obj: Context, story_id: int, publication: str, actor: str) -> No
     from mediawatch.i18n import t
     from mediawatch.review.workflow import Permission
     from mediawatch.watch.curation import parse_publication, pin
+    from mediawatch.watch.story import publication_label
 
     user = acting(obj, actor, Permission.EDIT)
     pin(obj.store, story_id, parse_publication(publication), user.name)
-    click.echo(t("story.cli.pinned_now", obj.lang, id=story_id, publication=publication))
+    click.echo(
+        t("story.cli.pinned_now", obj.lang, id=story_id, publication=publication_label(publication, obj.lang))
+    )
 
 
 @stories.command("unpin")
@@ -112,10 +115,13 @@ def stories_unpin(obj: Context, story_id: int, publication: str, actor: str) -> 
     from mediawatch.i18n import t
     from mediawatch.review.workflow import Permission
     from mediawatch.watch.curation import parse_publication, unpin
+    from mediawatch.watch.story import publication_label
 
     acting(obj, actor, Permission.EDIT)
     unpin(obj.store, story_id, parse_publication(publication))
-    click.echo(t("story.cli.unpinned", obj.lang, id=story_id, publication=publication))
+    click.echo(
+        t("story.cli.unpinned", obj.lang, id=story_id, publication=publication_label(publication, obj.lang))
+    )
 
 
 @stories.command("social")

@@ -136,4 +136,4 @@ def pin(store: CurationRepository, story_id: int, publication: Publication, acto
 def unpin(store: CurationRepository, story_id: int, publication: Publication) -> None:
     """Take the story's waiting pin for ``publication`` away; InvalidInput when there is none."""
     if not store.unpin_story(story_id, publication):
-        raise InvalidInput(Message("story.not_pinned", id=story_id, publication=publication.value))
+        raise InvalidInput(Message("story.not_pinned", id=story_id))

@@ -16,7 +16,7 @@ from mediawatch.i18n import Message, catalogue, t
 from mediawatch.store.curation import Correction, StoryArticle, StoryPin, StoryUse
 from mediawatch.store.protocols import CurationRepository
 from mediawatch.store.search import FoundArticle, FoundStory, RelevanceState
-from mediawatch.types import Classification
+from mediawatch.types import Classification, Publication
 from mediawatch.watch.service import language_name, story_record
 
 __all__ = ["ArticleView", "StoryView", "story_json", "story_lines", "story_view"]
@@ -205,6 +205,16 @@ STATE_KEYS = {
 }
 
 
+PUBLICATION_KEYS = {
+    Publication.NEWSLETTER: "render.publication.newsletter",
+    Publication.PRESS_REVIEW: "render.publication.press_review",
+}
+
+
+def publication_label(publication: Publication | str, lang: str) -> str:
+    return t(PUBLICATION_KEYS[Publication(publication)], lang)
+
+
 def state_label(state: RelevanceState | None, lang: str) -> str:
     return t(STATE_KEYS[state], lang) if state is not None else t("search.state.unclassified", lang)
 
@@ -229,9 +239,18 @@ def story_lines(view: StoryView, lang: str) -> list[str]:
         t("story.cli.objectives", lang, objectives=", ".join(view.objectives) or none),
     ]
     for use in view.uses:
-        lines.append(t("story.cli.used", lang, slug=use.slug, publication=str(use.publication)))
+        lines.append(
+            t("story.cli.used", lang, slug=use.slug, publication=publication_label(use.publication, lang))
+        )
     for pin in view.waiting_pins:
-        lines.append(t("story.cli.pinned", lang, publication=str(pin.publication), by=pin.pinned_by))
+        lines.append(
+            t(
+                "story.cli.pinned",
+                lang,
+                publication=publication_label(pin.publication, lang),
+                by=pin.pinned_by,
+            )
+        )
     for a in view.articles:
         when = a.published.date().isoformat() if a.published else t("search.cli.unknown_date", lang)
         score = f" {a.relevance:.2f}" if a.relevance is not None else ""
