@@ -373,3 +373,23 @@ def test_stories_social_names_each_language_in_words(store, db):
     assert result.exit_code == 0, result.output
     headings = [line for line in result.output.splitlines() if line.startswith("[")]
     assert headings == ["[francés]", "[inglés]", "[español]"]
+
+
+def test_a_social_post_takes_an_issues_translated_title(store, settings):
+    story_id = story_where(store, True)
+    view = story_view(store, story_id)
+    lang = next(code for code in ("en", "es", "fr") if all(a.language != code for a in view.articles))
+    store.pin_story(story_id, Publication.PRESS_REVIEW, "ana")
+    result = compose_issue(
+        store,
+        settings,
+        Publication.PRESS_REVIEW,
+        period_from=FUTURE_FROM,
+        period_to=FUTURE_TO,
+        languages=[lang],
+    )
+    (item,) = store.issue_content(result.issue_id).items
+    store.set_item_text(item.id, lang, title="Words an editor wrote", summary=None, actor="ana")
+    post = next(p for p in social_posts(store, story_id) if p.language == lang)
+    assert post.translated
+    assert post.text.startswith("Words an editor wrote")
