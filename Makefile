@@ -6,8 +6,9 @@ STAMP := $(VENV)/.installed
 LOCK := requirements.lock
 # Debian packages: the browser of the browser tests, the TLS reverse proxy of the journey tests, the
 # throwaway PostgreSQL server, openssl for test keys; pango, harfbuzz, fontconfig and a font for the
-# printed (PDF) press review, which WeasyPrint lays out through them.
-SYSTEM_PACKAGES := chromium nginx-light postgresql openssl \
+# printed (PDF) press review, which WeasyPrint lays out through them; redis-server for the distributed
+# mode's broker, started by the tests on loopback.
+SYSTEM_PACKAGES := chromium nginx-light postgresql openssl redis-server \
   libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 libfontconfig1 fonts-dejavu-core
 # pytest-xdist workers; "auto" is one per core
 JOBS ?= auto

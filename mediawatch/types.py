@@ -417,6 +417,7 @@ class User:
     language: str  # interface language: fr, en or es
     active: bool
     created_at: datetime
+    email: str = ""  # where the user's saved watches send their digests ("": none)
 
 
 @dataclass(frozen=True, slots=True)

@@ -12,6 +12,8 @@ from typing import Any
 from mediawatch.store import NewEntry, PageOutcome, Store
 from mediawatch.store.additions import AddedArticle, AddOrigin
 from mediawatch.store.issues import NewItem
+from mediawatch.store.search import SearchFilters
+from mediawatch.store.watches import NewWatch, NewWatchMail
 from mediawatch.types import (
     BlockKind,
     Classification,
@@ -222,7 +224,42 @@ def seed(store: Store) -> dict[str, int]:
             queued[0].message.id, "attempt-0", status=OutboxStatus.QUEUED, outcome="deferred",
             code=451, response="try later", next_attempt_at=NOW,
         )  # fmt: skip
+    _seed_watches(store, ids)
     return ids
+
+
+def _watch_mail(kind: str, period_end: datetime) -> NewWatchMail:
+    return NewWatchMail(
+        kind=kind, period_end=period_end, recipient="ana@example.org", language="en", subject="Watch: 2",
+        body_text="text", body_html="<p>html</p>", stories=(1, 2),
+        message_id=f"<watch.{kind}.{period_end:%Y%m%d}@example.org>",
+    )  # fmt: skip
+
+
+def _seed_watches(store: Store, ids: dict[str, int]) -> None:
+    store.update_user("ana", email="ana@example.org")
+    for name, key in (("Soils", "key-soils"), ("Spare", "key-spare")):
+        watch = store.add_watch(
+            NewWatch(
+                name=name, owner="ana", query="soil carbon", filters={"language": "en"}, every="daily",
+                language="en", email="", feed_key=key, created_by="ana", created_at=NOW,
+            )
+        )  # fmt: skip
+        assert watch is not None
+        ids[f"watch_{name.lower()}"] = watch.id
+    sent = store.build_watch_mail(ids["watch_soils"], _watch_mail("digest", NOW), advance_digest=True)
+    queued = store.build_watch_mail(ids["watch_soils"], _watch_mail("spike", NOW), advance_digest=False)
+    assert sent is not None
+    assert queued is not None
+    ids["watch_mail"] = queued.id
+    with store.watch_mail_session() as session:
+        session.mark_data_sent(sent.id, "attempt-w")  # left unsettled: recover_watch_mail's case
+
+
+def _watch_mail_session(s: Store, ids: dict[str, int]) -> None:
+    with s.watch_mail_session() as session:
+        assert session.still_queued(ids["watch_mail"])
+        session.finish(ids["watch_mail"], "attempt-w2", status=OutboxStatus.SENT, code=250, response="250 ok")
 
 
 # -- one sample call per public method ---------------------------------------------------------------------
@@ -427,6 +464,32 @@ CASES: dict[str, Case] = {
     ),
     "finish_send": write(lambda s, i: s.finish_send(i["sent_issue"])),
     "delete_subscriber": write(lambda s, i: s.delete_subscriber(i["subscriber1"])),
+    # saved watches and their mail
+    "add_watch": write(
+        lambda s, i: s.add_watch(
+            NewWatch(
+                name="New", owner="team", query="carbone", filters={}, every="weekly", language="fr",
+                email="team@example.org", feed_key="key-new", created_by="ana", created_at=NOW,
+            )
+        )  # fmt: skip
+    ),
+    "watch": read(lambda s, i: s.watch("Soils")),
+    "list_watches": read(lambda s, i: s.list_watches()),
+    "remove_watch": write(lambda s, i: s.remove_watch("Spare")),
+    "set_watch_feed_key": write(lambda s, i: s.set_watch_feed_key("Soils", "key-rotated")),
+    "watch_matches": read(
+        lambda s, i: s.watch_matches(
+            parse_query("soil"), SearchFilters(language="en"), found_since=LONG_AGO, found_until=LATER
+        )
+    ),
+    "advance_watch_digest": write(lambda s, i: s.advance_watch_digest(i["watch_soils"], NOW + timedelta(1))),
+    "build_watch_mail": write(
+        lambda s, i: s.build_watch_mail(i["watch_soils"], _watch_mail("digest", LATER), advance_digest=True)
+    ),
+    "watch_mail": read(lambda s, i: s.watch_mail(i["watch_soils"], kind="spike")),
+    "due_watch_mail": read(lambda s, i: s.due_watch_mail(LATER)),
+    "recover_watch_mail": write(lambda s, i: s.recover_watch_mail()),
+    "watch_mail_session": write(_watch_mail_session),
 }
 
 

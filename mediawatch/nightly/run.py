@@ -1,5 +1,6 @@
 """`mediawatch nightly`: collect -> classify -> compose the due drafts -> render them -> tell the editors
--> send the scheduled issues whose time has come (`mediawatch send --due`).
+-> send the scheduled issues whose time has come (`mediawatch send --due`) -> the saved watches' digests
+and spike alerts (`mediawatch watches run --due`).
 
 Every step keeps its state in the database as it goes, so a run killed at any instant (reboot, kill -9,
 OOM) is completed by the next one, and a repeated run does nothing twice:
@@ -359,6 +360,21 @@ class NightlyRun:
                 self.state.errors.append(f"send: {r.slug}: {r.outcome}: {r.detail}")
                 self.log.error("send.failed", slug=r.slug, outcome=r.outcome, error=r.detail)
 
+    def watches(self) -> None:
+        """`mediawatch watches run --due`: the saved watches' digests and spike alerts, each sent once."""
+        if not self.store.list_watches():
+            return  # no watch, no need of an SMTP server
+        from mediawatch.deliver.watch_mail import run_watches
+
+        run = run_watches(self.store, self.settings, due=True, clock=self.clock)
+        self.log.info(
+            "watches.done", digests=run.digests, empty=run.empty, spikes=run.spikes, sent=run.sent,
+            failed=run.failed, waiting=run.waiting, recovered=run.recovered,
+        )  # fmt: skip
+        for name in dict.fromkeys(run.no_address):
+            self.state.warnings.append(f"watches: {name}: no address to send to")
+            self.log.warning("watches.no_address", watch=name)
+
     # -- helpers ----------------------------------------------------------------------------------
     def _news(self, drafts: list[Issue]) -> RunNews:
         failing, stale = [], []
@@ -480,6 +496,7 @@ def run_nightly(
             job._stage("notify", lambda: job.notify(drafts))
         if send:
             job._stage("send", job.send_due)
+            job._stage("watches", job.watches)
         s = job.state
         result = NightlyResult(
             exit_code=_exit_code(s, collect),

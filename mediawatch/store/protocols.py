@@ -19,8 +19,18 @@ from mediawatch.store.issues import AuditEntry, NewItem
 from mediawatch.store.outbox import DueMessage, OutboxCounts, OutboxSession, SendRecord
 from mediawatch.store.reporting import FetchRow, ReportArticle, RunRecord, SourceRow
 from mediawatch.store.review import UnsureItem
-from mediawatch.store.search import SearchStore
+from mediawatch.store.search import SearchFilters, SearchStore
 from mediawatch.store.subscribers import NewConsent, Suppression
+from mediawatch.store.watches import (
+    MATCH_CAP,
+    NewWatch,
+    NewWatchMail,
+    Watch,
+    WatchMail,
+    WatchMailSession,
+    WatchMatch,
+)
+from mediawatch.textsearch import Node
 from mediawatch.types import (
     Article,
     Block,
@@ -353,6 +363,7 @@ class UserRepository(Protocol):
         language: str | None = None,
         active: bool | None = None,
         end_sessions: bool = True,
+        email: str | None = None,
     ) -> User | None: ...
 
     def create_session(self, token_hash: str, user_id: int, expires_at: datetime) -> None: ...
@@ -529,6 +540,44 @@ class SendStore(IssueRepository, SubscriberRepository, OutboxRepository, RunLock
     """What delivery touches: the issue, subscribers, the outbox, and the per-issue send lock."""
 
 
+class WatchRepository(Protocol):
+    """Saved watches, their matches and their mail (:mod:`mediawatch.store.watches`)."""
+
+    def add_watch(self, new: NewWatch) -> Watch | None: ...
+
+    def watch(self, name: str) -> Watch | None: ...
+
+    def list_watches(self) -> list[Watch]: ...
+
+    def remove_watch(self, name: str) -> bool: ...
+
+    def set_watch_feed_key(self, name: str, feed_key: str) -> Watch | None: ...
+
+    def watch_matches(
+        self,
+        query: Node,
+        filters: SearchFilters,
+        *,
+        found_since: datetime,
+        found_until: datetime,
+        limit: int = MATCH_CAP,
+    ) -> list[WatchMatch]: ...
+
+    def build_watch_mail(
+        self, watch_id: int, mail: NewWatchMail | None, *, advance_digest: bool
+    ) -> WatchMail | None: ...
+
+    def advance_watch_digest(self, watch_id: int, period_end: datetime) -> None: ...
+
+    def watch_mail(self, watch_id: int | None = None, *, kind: str | None = None) -> list[WatchMail]: ...
+
+    def due_watch_mail(self, now: datetime, watch_ids: Sequence[int] | None = None) -> list[WatchMail]: ...
+
+    def recover_watch_mail(self) -> int: ...
+
+    def watch_mail_session(self) -> AbstractContextManager[WatchMailSession]: ...
+
+
 if TYPE_CHECKING:
     from mediawatch.store.store import Store
 
@@ -555,9 +604,11 @@ def _store_provides_them(
     PreviewStore,
     BounceStore,
     SendStore,
+    WatchRepository,
 ]:
     """Never called: ``mypy`` checks here, with the package, that ``Store`` provides every Protocol above."""
     return (
+        store,
         store,
         store,
         store,

@@ -21,6 +21,7 @@ from mediawatch.store.sources import SourceRecords
 from mediawatch.store.stories import StoryRecords
 from mediawatch.store.subscribers import SubscriberRecords
 from mediawatch.store.users import UserRecords
+from mediawatch.store.watches import WatchRecords
 
 __all__ = ["NewEntry", "PageOutcome", "PendingArticle", "Store", "open_store"]
 
@@ -41,6 +42,7 @@ class Store(
     ReportRecords,
     SearchRecords,
     CurationRecords,
+    WatchRecords,
 ):
     """Front object over one database (SQLite file or PostgreSQL)."""
 
