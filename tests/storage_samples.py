@@ -167,6 +167,8 @@ def seed(store: Store) -> dict[str, int]:
     store.save_classifications([_classification(a, uncertain=a == articles[2]) for a in articles[:3]])
     store.save_story_members([(articles[0], 1, b"\x01" * 8), (articles[1], 1, b"\x02" * 8)])
     store.record_decision(articles[2], True, "ana")
+    store.correct_articles([articles[1]], "themes", '["policy"]', "ana")
+    store.pin_story(1, Publication.NEWSLETTER, "ana")
     ids["run"] = store.start_run("collect")  # left running: mark_interrupted_runs has one to mark
     done = store.start_run("classify")
     store.finish_run(done, "ok", {"classified": 3})
@@ -371,6 +373,18 @@ CASES: dict[str, Case] = {
     "unsure_items": read(lambda s, i: s.unsure_items()),
     "decisions": read(lambda s, i: s.decisions()),
     "record_decision": write(lambda s, i: s.record_decision(i["article"], False, "ana", "contract")),
+    # a story curated: its articles, corrections, pins, the issues that used it
+    "story_articles": read(lambda s, i: s.story_articles(1)),
+    "story_uses": read(lambda s, i: s.story_uses(1)),
+    "classify_inputs": read(lambda s, i: s.classify_inputs([i["article"]])),
+    "corrections": read(lambda s, i: s.corrections([i["article"], i["article2"]])),
+    "story_pins": read(lambda s, i: s.story_pins(1)),
+    "correct_articles": write(lambda s, i: s.correct_articles([i["article"]], "language", '"en"', "ana")),
+    "pin_story": write(lambda s, i: s.pin_story(1, Publication.PRESS_REVIEW, "ana")),
+    "unpin_story": write(lambda s, i: s.unpin_story(1, Publication.NEWSLETTER)),
+    "add_issue_item": write(
+        lambda s, i: s.add_issue_item(i["issue"], _item(7, i["article"], "science"), "ana")
+    ),
     # users, sessions, logins
     "user": read(lambda s, i: s.user("ana")),
     "user_by_id": read(lambda s, i: s.user_by_id(i["user"])),

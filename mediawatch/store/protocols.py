@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Protocol
 
 from mediawatch.store.additions import AddedArticle, Addition
 from mediawatch.store.articles import NewEntry, PageOutcome, PendingArticle
+from mediawatch.store.curation import Correction, StoryArticle, StoryPin, StoryUse
 from mediawatch.store.issues import AuditEntry, NewItem
 from mediawatch.store.outbox import DueMessage, OutboxCounts, OutboxSession, SendRecord
 from mediawatch.store.reporting import FetchRow, ReportArticle, RunRecord, SourceRow
@@ -127,6 +128,22 @@ class StoryRepository(Protocol):
     def decisions(self) -> list[tuple[int, bool]]: ...
 
 
+class CurationRepository(Protocol):
+    """A story as editors curate it: its articles, corrections, pins, the issues that used it."""
+
+    def story_articles(self, story_id: int) -> list[StoryArticle]: ...
+    def story_uses(self, story_id: int) -> list[StoryUse]: ...
+    def classify_inputs(self, article_ids: Sequence[int]) -> list[ClassifyInput]: ...
+    def correct_articles(self, article_ids: Sequence[int], field: str, value: str, actor: str) -> int: ...
+    def corrections(self, article_ids: Sequence[int]) -> dict[int, dict[str, Correction]]: ...
+    def pin_story(self, story_id: int, publication: Publication, actor: str) -> StoryPin: ...
+    def unpin_story(self, story_id: int, publication: Publication) -> bool: ...
+    def story_pins(
+        self, story_id: int | None = None, *, publication: Publication | None = None, waiting: bool = False
+    ) -> list[StoryPin]: ...
+    def add_issue_item(self, issue_id: int, item: NewItem, actor: str) -> int: ...
+
+
 class RunRepository(Protocol):
     """A run's start and end, and the lock that keeps a second one of the same kind from starting."""
 
@@ -146,11 +163,11 @@ class CollectRunStore(CollectorStore, RunRepository, Protocol):
     def mark_interrupted_runs(self, kinds: Sequence[str]) -> list[RunRecord]: ...
 
 
-class ClassifyStore(StoryRepository, SearchStore, Protocol):
+class ClassifyStore(StoryRepository, SearchStore, CurationRepository, Protocol):
     """The classifier saves its verdicts, then brings the watch's search index up to date."""
 
 
-class AddArticleStore(AdditionRepository, StoryRepository, SearchStore, Protocol):
+class AddArticleStore(AdditionRepository, StoryRepository, SearchStore, CurationRepository, Protocol):
     """Adding an article: store it, classify it, group it; and check who adds it."""
 
     def user(self, name: str) -> User | None: ...
@@ -205,6 +222,7 @@ class IssueRepository(Protocol):
         items: Sequence[NewItem],
         warnings: Sequence[str] = (),
         actor: str = "",
+        pins: Sequence[int] = (),
     ) -> int: ...
 
     def add_issue_warning(self, issue_id: int, warning: str) -> None: ...
@@ -483,9 +501,20 @@ class DecidingStore(EditorialStore, StoryRepository, Protocol):
     """Editing, and the editor decisions the classifier learns from (accepting or rejecting an item)."""
 
 
-class ComposeStore(IssueRepository, ArticleRepository, StoryRepository, TranslationCacheRepository, Protocol):
+class ComposeStore(
+    IssueRepository,
+    ArticleRepository,
+    StoryRepository,
+    TranslationCacheRepository,
+    CurationRepository,
+    Protocol,
+):
     """What composing an issue reads and writes: relevant stories and their articles, the new issue, the
     translation cache."""
+
+
+class SocialStore(CurationRepository, TranslationCacheRepository, IssueReader, Protocol):
+    """What a story's social posts read: the story, its issues' texts, the translation cache."""
 
 
 class ReportStore(ReportingRepository, SourceRepository, Protocol):
@@ -602,6 +631,7 @@ def _store_provides_them(
     EditorialStore,
     DecidingStore,
     ComposeStore,
+    SocialStore,
     ReportStore,
     ReviewStore,
     TranslationStore,

@@ -9,6 +9,7 @@ from __future__ import annotations
 from mediawatch.store import schema_watch as _schema_watch  # noqa: F401  (adds the watch tables to the metadata)
 from mediawatch.store.additions import AdditionRecords
 from mediawatch.store.articles import ArticleRecords, NewEntry, PageOutcome, PendingArticle
+from mediawatch.store.curation import CurationRecords
 from mediawatch.store.editions import EditionRecords, TranslationCacheRecords
 from mediawatch.store.issues import IssueRecords
 from mediawatch.store.outbox import OutboxRecords
@@ -41,6 +42,7 @@ class Store(
     OutboxRecords,
     ReportRecords,
     SearchRecords,
+    CurationRecords,
     WatchRecords,
     SubmissionRecords,
 ):

@@ -26,6 +26,7 @@ from mediawatch.web import (
     items,
     preview,
     public,
+    stories,
     watch,
     watch_feeds,
     watches,
@@ -66,8 +67,8 @@ def create_app(settings: Settings, store: Store) -> Flask:
     app.register_blueprint(dashboard.bp)
     app.register_blueprint(watches.bp)  # saved watches: /watches, /watches/new
     app.register_blueprint(watch_feeds.bp)  # their Atom feeds at a secret address: /w/<key>.atom
-
     app.register_blueprint(correspondents.bp)  # correspondents' items (/submit, /submissions) and the queue
+    app.register_blueprint(stories.bp)  # /stories/<id>: a story, its curation, pins and social posts
     app.register_blueprint(public.bp)  # subscribers' pages: subscribe, confirm, preferences, unsubscribe
     # -- end of blueprints ---------------------------------------------------------------------------------
     app.wsgi_app = TrustedProxies(app.wsgi_app, parse_networks(settings.trusted_proxies))  # type: ignore[method-assign]
