@@ -1,5 +1,5 @@
 """The Protocols of the issue-side repositories list exactly their mixins' public methods, with the same
-signatures (mypy checks, in mediawatch/store/protocols.py, that ``Store`` provides them); and the workflow
+signatures (mypy checks, in store/protocols/__init__.py, that ``Store`` provides them); and the workflow
 rules that left the store still reach the user from their stage, also when the store refuses a write."""
 
 from __future__ import annotations

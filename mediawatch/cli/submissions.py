@@ -80,7 +80,5 @@ def submissions_resume(obj: Context, older_than: int) -> None:
     from mediawatch.cli.submission_views import print_submissions
     from mediawatch.watch.submissions import resume_received
 
-    done = resume_received(
-        obj.store, obj.settings, lang=obj.lang, older_than=timedelta(minutes=older_than)
-    )
+    done = resume_received(obj.store, obj.settings, lang=obj.lang, older_than=timedelta(minutes=older_than))
     print_submissions(done, obj.lang)

@@ -1,47 +1,30 @@
-"""What the stages may ask of the store: one Protocol per aggregate.
-
-Stages are typed against these, never against the concrete ``Store``, so a stage states which part of the
-database it touches and a test double or another backend only has to provide that part. ``Store`` satisfies
-every one of them (checked by mypy in ``tests/test_store_protocols.py``).
-"""
+"""The editorial part of the store: issues, editions, translations, review, users, subscribers, outbox,
+reporting."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection, Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import AbstractContextManager
-from datetime import datetime, timedelta
-from typing import TYPE_CHECKING, Protocol
+from datetime import datetime
+from typing import Protocol
 
-from mediawatch.store.additions import AddedArticle, Addition
-from mediawatch.store.articles import NewEntry, PageOutcome, PendingArticle
-from mediawatch.store.curation import Correction, StoryArticle, StoryPin, StoryUse
 from mediawatch.store.issues import AuditEntry, NewItem
 from mediawatch.store.outbox import DueMessage, OutboxCounts, OutboxSession, SendRecord
+from mediawatch.store.protocols.articles import (
+    ArticleRepository,
+    CurationRepository,
+    SourceRepository,
+    StoryRepository,
+)
 from mediawatch.store.reporting import FetchRow, ReportArticle, RunRecord, SourceRow
 from mediawatch.store.review import UnsureItem
-from mediawatch.store.search import SearchFilters, SearchStore
-from mediawatch.store.submissions import NewSubmission, Submission, SubmissionStatus, SubmissionUse
 from mediawatch.store.subscribers import NewConsent, Suppression
-from mediawatch.store.watches import (
-    MATCH_CAP,
-    NewWatch,
-    NewWatchMail,
-    Watch,
-    WatchMail,
-    WatchMailSession,
-    WatchMatch,
-)
-from mediawatch.textsearch import Node
 from mediawatch.types import (
-    Article,
     Block,
     BlockKind,
-    Classification,
-    ClassifyInput,
     Comment,
     ConsentRecord,
     EditionState,
-    FetchEvent,
     Issue,
     IssueContent,
     IssueState,
@@ -50,134 +33,11 @@ from mediawatch.types import (
     OutboxMessage,
     Publication,
     Role,
-    Source,
-    SourceHealth,
-    SourceState,
     Subscriber,
     SubscriberStatus,
     TextOrigin,
     User,
 )
-
-# -- sources, articles, classifications and stories (collect, classify) ---------------------------
-# Data classes the methods take or give: NewEntry, PendingArticle, PageOutcome (store.articles), RunRecord
-# (store.reporting) and, from types, Source, SourceState, FetchEvent, SourceHealth, Article, ClassifyInput,
-# Classification.
-
-
-class SourceRepository(Protocol):
-    """The registry's mirror, the collector's memory of each source, its fetch events and health."""
-
-    def sync_sources(self, sources: Sequence[Source]) -> None: ...
-    def source_state(self, source_id: str) -> SourceState: ...
-    def save_feed_poll(
-        self, source_id: str, state: SourceState, event: FetchEvent, entries: Sequence[NewEntry] = ()
-    ) -> list[PendingArticle]: ...
-    def record_fetch(self, source_id: str, state: SourceState, event: FetchEvent) -> None: ...
-    def source_health(
-        self, now: datetime, stale_after_days: int, events: bool = True
-    ) -> list[SourceHealth]: ...
-
-
-class ArticleRepository(Protocol):
-    """Articles: pending ones, completed pages (merged by URL identity), listings and counts."""
-
-    def pending_articles(self, limit: int | None = None) -> list[PendingArticle]: ...
-    def complete_article(
-        self, article_id: int, outcome: PageOutcome, now: datetime, title_window: timedelta
-    ) -> int: ...
-    def list_articles(
-        self,
-        *,
-        since: datetime | None = None,
-        language: str | None = None,
-        source: str | None = None,
-        include_duplicates: bool = False,
-        limit: int | None = None,
-    ) -> list[Article]: ...
-    def count_articles(self) -> dict[str, int]: ...
-    def aliases_of(self, article_id: int) -> list[str]: ...
-
-
-class AdditionRepository(Protocol):
-    """Articles added by a person (by URL or by hand), and who added them."""
-
-    def known_article(
-        self, urls: Sequence[str], key: str, when: datetime | None, window: timedelta
-    ) -> int | None: ...
-    def add_article(self, item: AddedArticle, now: datetime, window: timedelta) -> tuple[int, bool]: ...
-    def addition_of(self, article_id: int) -> Addition | None: ...
-    def article_title(self, article_id: int) -> str: ...
-    def story_of(self, article_id: int) -> int | None: ...
-
-
-class StoryRepository(Protocol):
-    """Classifications, story membership and editor decisions."""
-
-    def articles_for_classification(
-        self, *, everything: bool = False, batch: int = 500
-    ) -> Iterator[list[ClassifyInput]]: ...
-    def save_classifications(self, results: Sequence[Classification]) -> None: ...
-    def classification_of(self, article_id: int) -> Classification | None: ...
-    def classifications(self, *, relevant_only: bool = False) -> list[Classification]: ...
-    def story_rows(self, since: datetime) -> list[tuple[int, bytes, int, datetime]]: ...
-    def save_story_members(self, rows: Sequence[tuple[int, int, bytes]]) -> None: ...
-    def ungrouped_articles(self) -> list[Article]: ...
-    def story_groups(self) -> dict[int, list[int]]: ...
-    def record_decision(self, article_id: int, accepted: bool, actor: str, context: str = "") -> None: ...
-    def decisions(self) -> list[tuple[int, bool]]: ...
-
-
-class CurationRepository(Protocol):
-    """A story as editors curate it: its articles, corrections, pins, the issues that used it."""
-
-    def story_articles(self, story_id: int) -> list[StoryArticle]: ...
-    def story_uses(self, story_id: int) -> list[StoryUse]: ...
-    def classify_inputs(self, article_ids: Sequence[int]) -> list[ClassifyInput]: ...
-    def correct_articles(self, article_ids: Sequence[int], field: str, value: str, actor: str) -> int: ...
-    def corrections(self, article_ids: Sequence[int]) -> dict[int, dict[str, Correction]]: ...
-    def pin_story(self, story_id: int, publication: Publication, actor: str) -> StoryPin: ...
-    def unpin_story(self, story_id: int, publication: Publication) -> bool: ...
-    def story_pins(
-        self, story_id: int | None = None, *, publication: Publication | None = None, waiting: bool = False
-    ) -> list[StoryPin]: ...
-    def add_issue_item(self, issue_id: int, item: NewItem, actor: str) -> int: ...
-
-
-class RunRepository(Protocol):
-    """A run's start and end, and the lock that keeps a second one of the same kind from starting."""
-
-    def start_run(self, kind: str) -> int: ...
-    def finish_run(self, run_id: int, status: str, summary: dict[str, object]) -> None: ...
-    def run_lock(self, name: str) -> AbstractContextManager[None]: ...
-
-
-# Intersections, for the stage functions that need more than one aggregate.
-class CollectorStore(SourceRepository, ArticleRepository, Protocol):
-    """What the collector reads and writes: sources and their articles."""
-
-
-class CollectRunStore(CollectorStore, RunRepository, Protocol):
-    """A whole collect run: the collector's store plus the run's bookkeeping."""
-
-    def mark_interrupted_runs(self, kinds: Sequence[str]) -> list[RunRecord]: ...
-
-
-class ClassifyStore(StoryRepository, SearchStore, CurationRepository, Protocol):
-    """The classifier saves its verdicts, then brings the watch's search index up to date."""
-
-
-class AddArticleStore(AdditionRepository, StoryRepository, SearchStore, CurationRepository, Protocol):
-    """Adding an article: store it, classify it, group it; and check who adds it."""
-
-    def user(self, name: str) -> User | None: ...
-
-
-class StoryListing(ArticleRepository, StoryRepository, Protocol):
-    """Stories as shown: their articles, grouped, with news-search sources told apart."""
-
-    def news_search_sources(self) -> set[str]: ...
-
 
 # -- issues, editions, translations, review, users, subscribers, outbox, reporting ----------------
 # One Protocol per repository mixin (tests/test_store_protocols_issues.py checks they list the same public
@@ -539,128 +399,3 @@ class BounceStore(SubscriberRepository, OutboxRepository, Protocol):
 
 class SendStore(IssueRepository, SubscriberRepository, OutboxRepository, RunLock, Protocol):
     """What delivery touches: the issue, subscribers, the outbox, and the per-issue send lock."""
-
-
-class WatchRepository(Protocol):
-    """Saved watches, their matches and their mail (:mod:`mediawatch.store.watches`)."""
-
-    def add_watch(self, new: NewWatch) -> Watch | None: ...
-
-    def watch(self, name: str) -> Watch | None: ...
-
-    def list_watches(self) -> list[Watch]: ...
-
-    def remove_watch(self, name: str) -> bool: ...
-
-    def set_watch_feed_key(self, name: str, feed_key: str) -> Watch | None: ...
-
-    def watch_matches(
-        self,
-        query: Node,
-        filters: SearchFilters,
-        *,
-        found_since: datetime,
-        found_until: datetime,
-        limit: int = MATCH_CAP,
-    ) -> list[WatchMatch]: ...
-
-    def build_watch_mail(
-        self, watch_id: int, mail: NewWatchMail | None, *, advance_digest: bool
-    ) -> WatchMail | None: ...
-
-    def advance_watch_digest(self, watch_id: int, period_end: datetime) -> None: ...
-
-    def watch_mail(self, watch_id: int | None = None, *, kind: str | None = None) -> list[WatchMail]: ...
-
-    def due_watch_mail(self, now: datetime, watch_ids: Sequence[int] | None = None) -> list[WatchMail]: ...
-
-    def recover_watch_mail(self) -> int: ...
-
-    def watch_mail_session(self) -> AbstractContextManager[WatchMailSession]: ...
-
-
-class SubmissionRepository(Protocol):
-    """Correspondents' items and what became of them (:mod:`mediawatch.store.submissions`)."""
-
-    def add_submission(self, item: NewSubmission, now: datetime) -> Submission: ...
-
-    def settle_submission(
-        self, submission_id: int, *, status: SubmissionStatus, article_id: int | None, detail: str = ""
-    ) -> Submission: ...
-
-    def submission(self, submission_id: int) -> Submission | None: ...
-
-    def list_submissions(
-        self,
-        *,
-        author: str | None = None,
-        status: SubmissionStatus | None = None,
-        waiting: bool = False,
-        limit: int = 500,
-    ) -> list[Submission]: ...
-
-    def waiting_submissions(self) -> int: ...
-
-    def review_submission(
-        self, submission_id: int, *, actor: str, at: datetime, accepted: bool, reason: str = ""
-    ) -> Submission: ...
-
-    def submission_uses(self, article_ids: Collection[int]) -> list[SubmissionUse]: ...
-
-
-class SubmissionStore(SubmissionRepository, AddArticleStore, Protocol):
-    """What the correspondents' items touch: the items, and the watch's additions they become."""
-
-
-if TYPE_CHECKING:
-    from mediawatch.store.store import Store
-
-
-def _store_provides_them(
-    store: Store,
-) -> tuple[
-    RunLock,
-    IssueRepository,
-    EditionRepository,
-    TranslationCacheRepository,
-    ReviewRepository,
-    UserRepository,
-    SubscriberRepository,
-    OutboxRepository,
-    ReportingRepository,
-    EditorialStore,
-    DecidingStore,
-    ComposeStore,
-    SocialStore,
-    ReportStore,
-    ReviewStore,
-    TranslationStore,
-    PreviewStore,
-    BounceStore,
-    SendStore,
-    WatchRepository,
-    SubmissionStore,
-]:
-    """Never called: ``mypy`` checks here, with the package, that ``Store`` provides every Protocol above."""
-    return (
-        store,
-        store,
-        store,
-        store,
-        store,
-        store,
-        store,
-        store,
-        store,
-        store,
-        store,
-        store,
-        store,
-        store,
-        store,
-        store,
-        store,
-        store,
-        store,
-        store,
-    )
