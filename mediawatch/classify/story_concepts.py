@@ -245,8 +245,8 @@ def _dates(words: list[str], folded: list[str], out: dict[str, int], published: 
             if published is not None:
                 # "mercredi" in a report published on a Thursday is the day before: the day it names
                 # ("Wednesday" = "13 de diciembre"), the latest such day up to the publication day
-                day = published - timedelta(days=(published.isoweekday() - weekday) % 7)
-                out.setdefault(f"D{day.month}-{day.day}", DATE)
+                named = published - timedelta(days=(published.isoweekday() - weekday) % 7)
+                out.setdefault(f"D{named.month}-{named.day}", DATE)
             continue
         month = MONTHS.get(word)
         if month is None or (word in _CAPITAL_MONTHS and not words[i][:1].isupper()):
