@@ -476,3 +476,14 @@ def test_a_lone_round_figure_or_day_needs_a_second_fact() -> None:
     fr = StoryDoc(3, "", "L'appel à projets sur le carbone des sols a été lancé mercredi.", "fr", day)
     en2 = StoryDoc(4, "", "Farm schools revive soils and carbon, the institute said on Wednesday.", "en", day)
     assert not same_story(fr, en2)
+
+
+def test_names_fold_their_transliterations_and_more_organisations_fold_across_languages() -> None:
+    fr = concepts_of("", "La présidence de Moukhtar Babaïev à Bakou, selon l'OCDE.", "fr")
+    en = concepts_of("", "The presidency of Mukhtar Babayev in Baku, the OECD said, and the U.N. too.", "en")
+    es = concepts_of("", "La presidencia de Mukhtar Babáyev en Bakú, según la OCDE.", "es")
+    for concept in ("$babaiev", "$muktar", "@baku", "@oecd"):
+        assert concept in fr, concept
+        assert concept in en, concept
+        assert concept in es, concept
+    assert "@un" in en

@@ -291,8 +291,11 @@ def concepts_of(
     while i < len(folded):
         for n in range(min(longest.get(folded[i], 0), len(folded) - i), 0, -1):
             hit = terms.get(tuple(folded[i : i + n]))
-            # a short one-word form ("UN", "EU", "PAM") must be written in capitals: "un", "eau" are words
-            if hit and (n > 1 or len(words[i]) > 4 or words[i].isupper() or hit[1] == TOPIC):
+            # a short one-word form ("UN", "EU", "PAM") must be written in capitals: "un", "eau" are words;
+            # one of four letters capitalised ("Baku", "Inde")
+            word = words[i]
+            plain = len(word) > 4 or word.isupper() or (len(word) == 4 and word[0].isupper())
+            if hit and (n > 1 or plain or hit[1] == TOPIC):
                 out.setdefault(hit[0], hit[1])
                 i += n
                 break
@@ -309,9 +312,22 @@ def concepts_of(
                 and key not in _WEEKDAYS
                 and (word.isupper() or ((start > title_end or not title_case) and _mid_sentence(raw, start)))
             ):
-                out.setdefault("$" + key, NAME)
+                out.setdefault("$" + _name_key(key), NAME)
             i += 1
     return out
+
+
+# Spellings of one name across languages and transliterations: "Babaïev" / "Babayev", "Bakou" / "Baku",
+# "Azerbaïdjan" / "Azerbaijan", "Khalid" / "Jalid" stay apart, "Philippe" / "Felipe" too (a name is no
+# translation), but the letters that only transcribe a sound differently fold together.
+_SPELLINGS = (("ph", "f"), ("kh", "k"), ("dj", "j"), ("ou", "u"), ("ck", "k"), ("y", "i"), ("w", "v"))
+_DOUBLED = re.compile(r"(\w)\1+")
+
+
+def _name_key(key: str) -> str:
+    for written, sound in _SPELLINGS:
+        key = key.replace(written, sound)
+    return _DOUBLED.sub(r"\1", key)
 
 
 def _mid_sentence(raw: str, start: int) -> bool:
