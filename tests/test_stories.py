@@ -459,6 +459,10 @@ def test_weekdays_name_their_day_and_ranges_share_their_scale() -> None:
     # "713 to 757 million": the scale written once is both ends'
     assert {"#7.13e+08", "#7.57e+08"} <= set(concepts_of("", "between 713 to 757 million people", "en"))
     assert "#7.13e+08" in concepts_of("", "entre 713 y 757 millones de personas", "es")
+    # money written short: "$1.5m" is "1,5 million de dollars"
+    assert "#1.5e+06" in concepts_of("", "a $1.5m grant", "en")
+    assert "#1.5e+06" in concepts_of("", "une aide de 1,5 million de dollars", "fr")
+    assert "#1.5e+06" not in concepts_of("", "a wall 1.5m high", "en")
 
 
 def test_a_lone_round_figure_or_day_needs_a_second_fact() -> None:

@@ -195,6 +195,12 @@ def _scale(raw: str, end: int, language: str) -> float:
     return _SCALES.get(first, 1.0)
 
 
+# letters glued to an amount of money that give its magnitude ("$1.5m" = "1,5 million de dollars"); without
+# the currency sign, "5m" is as often five metres
+_CURRENCIES = frozenset("$€£¥")
+_MONEY_SCALES = {"k": 1e3, "m": 1e6, "M": 1e6, "bn": 1e9, "B": 1e9}
+
+
 def _figure_kind(key: str) -> int:
     """STRONG, or ROUND for a figure of at most two significant digits ("150", "1.5", "2e+06")."""
     mantissa = key.split("e")[0].replace(".", "").strip("0")
@@ -215,6 +221,8 @@ def _numbers(raw: str, out: dict[str, int], language: str) -> None:
             continue  # part of a name (COP28, C3S, G20) or an ordinal (12th, 12e); "1.5C" is a figure
         keys = normalise_numbers(match.group())
         scale = _scale(raw, end, language)
+        if suffix and raw[start - 1 : start] in _CURRENCIES and suffix.group() in _MONEY_SCALES:
+            scale = _MONEY_SCALES[suffix.group()]  # "$1.5m", "£300k", "€2bn" (bn is a scale word anyway)
         if scale == 1.0 and n + 1 < len(runs) and _RANGE.fullmatch(raw, end, runs[n + 1].start()):
             nxt = runs[n + 1]
             scale = _scale(raw, nxt.start() + len(nxt.group().rstrip(" .,\u00a0\u202f")), language)
