@@ -13,6 +13,8 @@ from datetime import UTC, datetime, timedelta
 
 import sqlalchemy as sa
 
+from mediawatch.classify.stories import StoryIndex
+from mediawatch.classify.story_signature import StoryDoc
 from mediawatch.collect.decide import SourceState
 from mediawatch.store import NewEntry, PageOutcome, Store
 from mediawatch.store import schema as t
@@ -196,7 +198,15 @@ def fill(store: Store) -> dict[str, int]:
         store.complete_article(article_id, outcome, NOW, timedelta(hours=1))
     store.save_classifications([_classification(ids[s.key], s) for s in SAMPLES])
     story_id = ids[STORY[0]]
-    store.save_story_members([(ids[k], story_id, b"sig") for k in STORY])
+    # real signatures, so that grouping a later article (one added by hand) reads them
+    index = StoryIndex()
+    signatures = {
+        k: index.signature_of(
+            StoryDoc(ids[k], by_key[k].title, by_key[k].text, by_key[k].language, NOW, by_key[k].sitename)
+        )
+        for k in STORY
+    }
+    store.save_story_members([(ids[k], story_id, signatures[k]) for k in STORY])
     store.reindex_pending()
     _sent_in_and_used(store, ids)
     return ids

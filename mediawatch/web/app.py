@@ -17,7 +17,7 @@ from werkzeug.wrappers import Response
 from mediawatch.config import Settings
 from mediawatch.review.links import secret_key
 from mediawatch.store import Store
-from mediawatch.web import auth, base, dashboard, issues, items, preview, public, watch
+from mediawatch.web import auth, base, dashboard, issues, items, preview, public, watch, watch_page
 from mediawatch.web.proxy import TrustedProxies, parse_networks
 
 MAX_FORM_BYTES = 1024 * 1024  # a summary is a few hundred characters; nothing legitimate comes near
@@ -51,6 +51,7 @@ def create_app(settings: Settings, store: Store) -> Flask:
     app.register_blueprint(items.bp)
     app.register_blueprint(preview.bp)
     app.register_blueprint(watch.bp)
+    app.register_blueprint(watch_page.bp)  # the editors' home: the stream, search and filters; adding
     app.register_blueprint(dashboard.bp)
     app.register_blueprint(public.bp)  # subscribers' pages: subscribe, confirm, preferences, unsubscribe
     # -- end of blueprints ---------------------------------------------------------------------------------

@@ -34,6 +34,7 @@ from mediawatch.review.workflow import (
     Permission,
     Reason,
     localized,
+    may,
     waiting_for,
 )
 from mediawatch.types import (
@@ -147,6 +148,9 @@ def _reasons(found: list[Reason]) -> list[str]:
 @bp.get("/")
 @login_required
 def home() -> Response:
+    # The watch is the editors' home; a role that may not see it keeps the list of issues.
+    if may(acting_user().role, Permission.VIEW):
+        return redirect(url_for("watchpage.watch"))
     return redirect(url_for("review.issues"))
 
 
