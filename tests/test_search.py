@@ -153,6 +153,7 @@ def test_the_stream_walked_in_small_steps_gives_the_order_of_the_full_search(cor
     assert [s.id for s in stream.stories] == expected
     assert stream.stories[0].latest == NOW - timedelta(days=1)
     monkeypatch.setattr("mediawatch.store.search.STREAM_FIRST_WALK", 1)
+    monkeypatch.setattr("mediawatch.store.search.STREAM_PER_STORY", 0)  # a first walk of one article
     walked = []
     for offset in range(len(expected) + 1):
         page = search_stories(store, "", limit=1, offset=offset)

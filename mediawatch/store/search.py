@@ -392,7 +392,8 @@ def _matching_stories(
     return latest_of, matching
 
 
-STREAM_FIRST_WALK = 200  # articles read at first for a page of the stream (four times more each round)
+STREAM_FIRST_WALK = 64  # at least this many articles read at first for a page of the stream
+STREAM_PER_STORY = 2  # ... or this many per story wanted: most stories have one or two articles
 
 
 def _stream(
@@ -413,7 +414,7 @@ def _stream(
     of the articles sharing its last date: only those strictly newer are trusted.
     """
     a = t.articles
-    k = max(STREAM_FIRST_WALK, wanted)
+    k = max(STREAM_FIRST_WALK, STREAM_PER_STORY * wanted)
     while True:
         rows: list[tuple[datetime, int, int]] = []
         cutoff: datetime | None = None

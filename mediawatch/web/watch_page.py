@@ -21,7 +21,7 @@ from werkzeug.datastructures import MultiDict
 from werkzeug.wrappers import Response
 
 from mediawatch.errors import ConfigError, FieldError, QueryError
-from mediawatch.i18n import tn
+from mediawatch.i18n import t, tn
 from mediawatch.review.workflow import Permission
 from mediawatch.store.search import FoundArticle, FoundStory, RelevanceState, SearchFilters
 from mediawatch.types import OutletType, Region, Theme
@@ -109,10 +109,16 @@ def row_of(story: FoundStory, lang: str) -> Row:
         latest=story.latest,
         outlets=outlets[:MAX_OUTLETS],
         more_outlets=max(0, len(outlets) - MAX_OUTLETS),
-        languages=tuple(language_name(code, lang) for code in codes),
+        languages=tuple(_language(code, lang) for code in codes),
         count=len(story.articles),
         state=lead.state,
     )
+
+
+def _language(code: str, lang: str) -> str:
+    # the add form's names cover languages the render catalogue does not (Catalan)
+    key = ADD_LANGUAGE_KEYS.get(code)
+    return t(key, lang) if key else language_name(code, lang)
 
 
 def _day(value: str, field: str, problems: list[str]) -> date | None:
