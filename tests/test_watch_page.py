@@ -21,6 +21,7 @@ from search_samples import STORY, SUBMITTED, fill
 from mediawatch.config import Settings
 from mediawatch.i18n import t
 from mediawatch.store import open_store
+from mediawatch.watch.service import search_stories
 from mediawatch.web.app import create_app
 
 
@@ -166,7 +167,11 @@ def test_adding_by_hand_goes_to_the_story_and_the_stream_escapes_what_was_typed(
     assert 'id="injected"' not in text
     assert esc(title) in text
     assert "&lt;b&gt;Radio&lt;/b&gt; Terre" in text
-    assert store.addition_of(story) is not None or store.story_of(story) is not None
+    added = search_stories(store, "radio").stories[0].articles[0]
+    addition = store.addition_of(added.id)
+    assert addition is not None
+    assert addition.added_by == "ana"
+    assert added.state is not None  # classified on the way in
 
 
 def test_field_errors_stand_next_to_their_fields_in_the_readers_language(site):
