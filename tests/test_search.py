@@ -162,6 +162,27 @@ def test_the_stream_walked_in_small_steps_gives_the_order_of_the_full_search(cor
     assert walked == expected
 
 
+def test_an_undated_article_counts_from_its_discovery_in_the_stream_as_in_a_search(db_url, monkeypatch):
+    store = open_store(db_url)
+    try:
+        ids = fill(store)
+        with store._tx() as conn:  # a page that gave no date: it was discovered NOW, after every other
+            conn.execute(sa.text("UPDATE articles SET published = NULL WHERE id = :i"), {"i": ids["es3"]})
+        expected = [s.id for s in search_stories(store, EVERY_ARTICLE, limit=50).stories]
+        assert expected[0] == ids["es3"]
+        monkeypatch.setattr("mediawatch.store.search.STREAM_FIRST_WALK", 1)
+        monkeypatch.setattr("mediawatch.store.search.STREAM_PER_STORY", 0)
+        for limit in (1, 2, 50):
+            walked = []
+            for offset in range(0, len(expected), limit):
+                walked += [s.id for s in search_stories(store, "", limit=limit, offset=offset).stories]
+            assert walked == expected
+        since = make_filters(since=NOW - timedelta(hours=1))
+        assert [s.id for s in search_stories(store, "", since).stories] == [ids["es3"]]
+    finally:
+        store.close()
+
+
 def test_the_stream_marks_the_members_the_filters_hold_for(corpus):
     store, ids = corpus
     page = search_stories(store, "", make_filters(language="es"), limit=50)
