@@ -11,13 +11,23 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
+import sqlalchemy as sa
+
+from mediawatch.classify.stories import StoryIndex
+from mediawatch.classify.story_signature import StoryDoc
 from mediawatch.collect.decide import SourceState
 from mediawatch.store import NewEntry, PageOutcome, Store
+from mediawatch.store import schema as t
+from mediawatch.store import schema_watch as tw
+from mediawatch.store.core import inserted_id
 from mediawatch.types import (
     Classification,
     Extracted,
     FetchEvent,
     FetchStatus,
+    IssueState,
+    ItemStatus,
+    OutletType,
     Region,
     Source,
     SourceKind,
@@ -41,6 +51,7 @@ class Sample:
     themes: tuple[Theme, ...] = ()
     regions: tuple[Region, ...] = (Region.GLOBAL,)
     source: str = "presse"
+    objectives: tuple[str, ...] = ()
 
 
 SAMPLES = (
@@ -49,7 +60,7 @@ SAMPLES = (
         "Une étude sur les sols agricoles français.",
         "La séquestration du carbone dans les sols agricoles progresse grâce à l'agroforesterie. "
         "Le carbone du sol est au cœur de l'initiative « 4 pour 1000 ».",
-        "Le Monde", "Claire Martin", 1, "relevant", (Theme.SCIENCE,), (Region.EUROPE,),
+        "Le Monde", "Claire Martin", 1, "relevant", (Theme.SCIENCE,), (Region.EUROPE,), "presse", ("A5",),
     ),
     Sample(
         "fr2", "fr", "Un sol pauvre en matière organique",
@@ -93,7 +104,7 @@ SAMPLES = (
         "es2", "es", "Un suelo degradado en la región andina",
         "La erosión avanza.",
         "El suelo erosionado pierde carbono; la política de restauración de tierras avanza.",
-        "Clarín", "", 6, "unsure", (Theme.POLICY,), (Region.LATIN_AMERICA,), "agri",
+        "Clarín", "", 6, "unsure", (Theme.POLICY,), (Region.LATIN_AMERICA,), "agri", ("B2",),
     ),
     Sample(
         "es3", "es", "El océano y el carbono azul",
@@ -118,6 +129,8 @@ SAMPLES = (
 )  # fmt: skip
 
 STORY = ("fr1", "en1", "es1")  # one story, in three languages
+SUBMITTED = "en2"  # sent in by a correspondent
+USED = "fr1"  # its story is in a draft issue; es3's only in a cancelled one, en3's item was rejected
 PENDING_TITLE = "Sols et carbone : article jamais téléchargé"
 
 
@@ -125,6 +138,7 @@ def _source(source_id: str) -> Source:
     return Source(
         id=source_id, name=source_id.capitalize(), url=f"https://{source_id}.example/feed",
         kind=SourceKind.RSS, language="fr",
+        outlet_type=OutletType.BLOG if source_id == "agri" else OutletType.PRESS,
     )  # fmt: skip
 
 
@@ -139,7 +153,7 @@ def _classification(article_id: int, sample: Sample) -> Classification:
         matched_terms=(),
         themes=sample.themes,
         regions=sample.regions,
-        objectives=(),
+        objectives=sample.objectives,
         version="test",
     )
 
@@ -184,6 +198,45 @@ def fill(store: Store) -> dict[str, int]:
         store.complete_article(article_id, outcome, NOW, timedelta(hours=1))
     store.save_classifications([_classification(ids[s.key], s) for s in SAMPLES])
     story_id = ids[STORY[0]]
-    store.save_story_members([(ids[k], story_id, b"sig") for k in STORY])
+    # real signatures, so that grouping a later article (one added by hand) reads them
+    index = StoryIndex()
+    signatures = {
+        k: index.signature_of(
+            StoryDoc(ids[k], by_key[k].title, by_key[k].text, by_key[k].language, NOW, by_key[k].sitename)
+        )
+        for k in STORY
+    }
+    store.save_story_members([(ids[k], story_id, signatures[k]) for k in STORY])
     store.reindex_pending()
+    _sent_in_and_used(store, ids)
     return ids
+
+
+def _sent_in_and_used(store: Store, ids: dict[str, int]) -> None:
+    """A correspondent's item, and issues that use some stories (written as the tables hold them)."""
+    with store._tx() as conn:
+        conn.execute(
+            sa.insert(tw.submissions).values(
+                author="corinne", url=f"https://news.example/{SUBMITTED}", status="added",
+                article_id=ids[SUBMITTED], submitted_at=NOW,
+            )
+        )  # fmt: skip
+        for slug, state, key, status in (
+            ("draft", IssueState.DRAFT, USED, ItemStatus.ACCEPTED),
+            ("cancelled", IssueState.CANCELLED, "es3", ItemStatus.ACCEPTED),
+            ("rejected", IssueState.DRAFT, "en3", ItemStatus.REJECTED),
+        ):
+            issue_id = inserted_id(
+                conn.execute(
+                    sa.insert(t.issues).values(
+                        slug=slug, publication="newsletter", period_from=NOW, period_to=NOW,
+                        languages='["en"]', state=state.value, created_at=NOW,
+                    )
+                )
+            )  # fmt: skip
+            conn.execute(
+                sa.insert(t.issue_items).values(
+                    issue_id=issue_id, story_id=ids[key], article_id=ids[key], section="science",
+                    position=1, status=status.value, url=f"https://news.example/{key}", language="en",
+                )
+            )  # fmt: skip

@@ -92,6 +92,27 @@ CASES = [
     ("carbon", {"since": NOW - timedelta(days=3, hours=1)}, ["en1", "es1", "fr1", "fr3"]),
     ("carbon", {"until": NOW - timedelta(days=3, hours=1)}, ["en3", "es2", "es3"]),
     ("carbon", {"language": "fr", "since": NOW - timedelta(days=2)}, ["fr1"]),
+    ("carbon", {"objective": "b2"}, ["es2"]),
+    ("carbon", {"outlet_type": "press"}, ["en1", "en3", "es1", "es3", "fr1", "fr3"]),
+    ("soil", {"submitted": False}, ["en1"]),
+    ("carbon", {"used": False}, ["en3", "es2", "es3", "fr3"]),
+    # no query: the stream, every fetched article, narrowed by the filters alone
+    ("", {}, ["de1", "en1", "en2", "en3", "es1", "es2", "es3", "fr1", "fr2", "fr3", "long"]),
+    ("  ", {"language": "fr"}, ["fr1", "fr2", "fr3", "long"]),
+    ("", {"states": ["unsure"]}, ["en2", "es2", "fr2"]),
+    ("", {"theme": "policy", "region": "latin_america"}, ["es2"]),
+    ("", {"since": NOW - timedelta(days=3, hours=1)}, ["en1", "es1", "fr1", "fr2", "fr3"]),
+    (
+        "",
+        {"since": NOW - timedelta(days=6, hours=1), "until": NOW - timedelta(days=3, hours=1)},
+        ["en2", "en3", "es2"],
+    ),
+    ("", {"source": "agri"}, ["en2", "es2", "fr2"]),
+    ("", {"objective": "A5"}, ["fr1"]),
+    ("", {"outlet_type": "blog"}, ["en2", "es2", "fr2"]),
+    ("", {"submitted": True}, ["en2"]),
+    ("", {"used": True}, ["en1", "es1", "fr1"]),
+    ("", {"used": True, "language": "es"}, ["es1"]),
 ]
 
 
@@ -116,6 +137,61 @@ def test_stories_come_whole_newest_first_with_matching_members_marked(corpus):
     assert {a.language for a in story.articles} == {"fr", "en", "es"}
     first = next(a for a in story.articles if a.id == ids["fr1"])
     assert (first.outlet, first.state, first.url) == ("Le Monde", RelevanceState.RELEVANT, first.url)
+    assert story.latest == NOW - timedelta(days=1)
+
+
+EVERY_ARTICLE = "carbon OR soil OR boden OR humus OR sol OR suelo"  # finds all eleven fetched articles
+
+
+def test_the_stream_walked_in_small_steps_gives_the_order_of_the_full_search(corpus, monkeypatch):
+    """The stream walks the newest articles k at a time: a walk cut among articles of one date (fr1, en1
+    and es1 share theirs) must still give the stories in the order of a search grouping everything."""
+    store, ids = corpus
+    expected = [s.id for s in search_stories(store, EVERY_ARTICLE, limit=50).stories]
+    assert len(expected) == 9
+    stream = search_stories(store, "", limit=50)
+    assert [s.id for s in stream.stories] == expected
+    assert stream.stories[0].latest == NOW - timedelta(days=1)
+    monkeypatch.setattr("mediawatch.store.search.STREAM_FIRST_WALK", 1)
+    monkeypatch.setattr("mediawatch.store.search.STREAM_PER_STORY", 0)  # a first walk of one article
+    walked = []
+    for offset in range(len(expected) + 1):
+        page = search_stories(store, "", limit=1, offset=offset)
+        walked += [s.id for s in page.stories]
+        assert page.more == (offset < len(expected) - 1)
+    assert walked == expected
+
+
+def test_an_undated_article_counts_from_its_discovery_in_the_stream_as_in_a_search(db_url, monkeypatch):
+    store = open_store(db_url)
+    try:
+        ids = fill(store)
+        with store._tx() as conn:  # a page that gave no date: it was discovered NOW, after every other
+            conn.execute(sa.text("UPDATE articles SET published = NULL WHERE id = :i"), {"i": ids["es3"]})
+        expected = [s.id for s in search_stories(store, EVERY_ARTICLE, limit=50).stories]
+        assert expected[0] == ids["es3"]
+        monkeypatch.setattr("mediawatch.store.search.STREAM_FIRST_WALK", 1)
+        monkeypatch.setattr("mediawatch.store.search.STREAM_PER_STORY", 0)
+        for limit in (1, 2, 50):
+            walked = []
+            for offset in range(0, len(expected), limit):
+                walked += [s.id for s in search_stories(store, "", limit=limit, offset=offset).stories]
+            assert walked == expected
+        since = make_filters(since=NOW - timedelta(hours=1))
+        assert [s.id for s in search_stories(store, "", since).stories] == [ids["es3"]]
+    finally:
+        store.close()
+
+
+def test_the_stream_marks_the_members_the_filters_hold_for(corpus):
+    store, ids = corpus
+    page = search_stories(store, "", make_filters(language="es"), limit=50)
+    story = next(s for s in page.stories if s.id == ids["fr1"])
+    assert {a.id: a.matched for a in story.articles} == {
+        ids["es1"]: True,
+        ids["fr1"]: False,
+        ids["en1"]: False,
+    }
     assert story.latest == NOW - timedelta(days=1)
 
 

@@ -131,3 +131,24 @@ def test_json_and_csv_together_is_a_clear_refusal(search, lang, says):
     result = search("--lang", lang, "articles", "search", "sols", "--json", "--csv")
     assert result.exit_code == 2
     assert says in result.output
+
+
+def test_without_a_query_the_stream_with_the_watch_filters(search):
+    ids = search.ids
+
+    def stories(*args: str) -> list[int]:
+        result = search("articles", "search", *args, "--json")
+        assert result.exit_code == 0, result.output
+        return [json.loads(line)["story_id"] for line in result.output.splitlines()]
+
+    assert stories()[:2] == [ids["fr1"], ids["fr2"]]
+    assert len(stories()) == 9
+    assert stories("", "--sent-in") == [ids["en2"]]
+    assert stories("--used") == [ids["fr1"]]
+    assert stories("carbon", "--unused", "--outlet-type", "press", "--objective", "a5") == []
+    assert stories("carbon", "--not-sent-in", "--outlet-type", "blog") == [ids["es2"]]
+    assert stories("--objective", "A5") == [ids["fr1"]]
+    bad = search("--lang", "fr", "articles", "search", "--objective", "Z9")
+    assert bad.exit_code != 0
+    assert "Z9" in bad.output
+    assert "objectif stratégique" in bad.output  # in the language asked for

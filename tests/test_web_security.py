@@ -315,7 +315,7 @@ def test_many_addresses_slow_an_account_down_for_strangers_never_for_its_owner(t
 def test_next_never_leaves_the_site_nor_breaks_the_login(server, target):
     _http, answer = http_login(server.url, "ana", PASSWORD, "198.51.100.20", next_path=target)
     assert answer.status_code == 303
-    assert answer.headers["Location"] == "/issues"
+    assert answer.headers["Location"] == "/watch"  # the editors' home, never the given target
     assert "planted" not in answer.headers.get("Set-Cookie", "")
 
 

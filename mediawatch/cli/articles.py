@@ -54,7 +54,7 @@ def articles_list(
 
 
 @articles.command("search")
-@click.argument("query")
+@click.argument("query", required=False, default="")
 @click.option("--since", help="Only articles published since (2024-05-01, 7d, 12h).")
 @click.option("--until", help="Only articles published before (2024-05-31, 2d, ...).")
 @click.option("--lang", help="Only articles in this language (fr, en, es, ...).")
@@ -64,6 +64,10 @@ def articles_list(
 @click.option(
     "--state", "states", multiple=True, help="relevant, unsure or not_relevant (repeat for several)."
 )
+@click.option("--objective", help="Only articles serving this strategic objective (A5, B2, ...).")
+@click.option("--outlet-type", help="Only articles from sources of this type (press, blog, ...).")
+@click.option("--sent-in/--not-sent-in", default=None, help="Only items a correspondent sent in (or none).")
+@click.option("--used/--unused", default=None, help="Only stories used in an issue (or never used).")
 @click.option("--limit", type=click.IntRange(1, 500), default=50, show_default=True, help="Stories per page.")
 @click.option("--offset", type=click.IntRange(min=0), default=0, help="Skip this many stories.")
 @click.option("--json", "as_json", is_flag=True, help="One JSON object per story, with its articles.")
@@ -80,6 +84,10 @@ def articles_search(
     region: str | None,
     source: str | None,
     states: tuple[str, ...],
+    objective: str | None,
+    outlet_type: str | None,
+    sent_in: bool | None,
+    used: bool | None,
     limit: int,
     offset: int,
     as_json: bool,
@@ -91,6 +99,7 @@ def articles_search(
     words or -"phrases", OR between alternatives (binding tighter than the implicit AND), prefix* and
     (parentheses). Example: 'sols "carbone organique" -océan (agroforesterie OR agroforestry)'.
     A query that starts with a minus goes after --: mediawatch articles search -- '-océan carbone'.
+    Without QUERY (or with ''), every story matching the filters, newest first: the watch's stream.
     """
     from mediawatch.watch.service import make_filters, search_stories, story_lines, story_record
 
@@ -102,6 +111,10 @@ def articles_search(
         region=region,
         source=source,
         states=states,
+        objective=objective,
+        outlet_type=outlet_type,
+        submitted=sent_in,
+        used=used,
     )
     if as_json and as_csv:
         raise ConfigError(t("search.cli.json_or_csv", obj.lang))

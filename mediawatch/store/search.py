@@ -25,6 +25,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from mediawatch.store import schema as t
+from mediawatch.store import schema_watch as tw
 from mediawatch.store.core import Database, utcnow
 from mediawatch.textsearch import (
     ANALYZER,
@@ -35,7 +36,7 @@ from mediawatch.textsearch import (
     index_language,
     positioned_tokens,
 )
-from mediawatch.types import ArticleState
+from mediawatch.types import ArticleState, IssueState, ItemStatus
 
 __all__ = [
     "FoundArticle",
@@ -69,6 +70,13 @@ class SearchFilters:
     region: str | None = None
     source: str | None = None  # a source id
     states: tuple[RelevanceState, ...] = ()  # any of these; () = all, unclassified included
+    objective: str | None = None  # a strategic objective's code (A5)
+    outlet_type: str | None = None  # of the source that brought the article (press, blog, ...)
+    submitted: bool | None = None  # True: sent in by a correspondent; False: not; None: either
+    used: bool | None = None  # True: its story is in an issue (not cancelled, item not rejected)
+
+    def needs_classification(self) -> bool:
+        return bool(self.states or self.theme or self.region or self.objective)
 
 
 @dataclass(frozen=True, slots=True)
@@ -104,7 +112,7 @@ class SearchStore(Protocol):
     def reindex_pending(self, batch: int = 500) -> int: ...
 
     def search_stories(
-        self, query: Node, filters: SearchFilters = ..., *, limit: int = 50, offset: int = 0
+        self, query: Node | None, filters: SearchFilters = ..., *, limit: int = 50, offset: int = 0
     ) -> SearchPage: ...
 
 
@@ -265,68 +273,42 @@ class SearchRecords(Database):
         return done
 
     def search_stories(
-        self, query: Node, filters: SearchFilters = SearchFilters(), *, limit: int = 50, offset: int = 0
+        self,
+        query: Node | None,
+        filters: SearchFilters = SearchFilters(),
+        *,
+        limit: int = 50,
+        offset: int = 0,
     ) -> SearchPage:
         """Stories with an article matching ``query`` and ``filters``, newest first (by their newest
-        matching article), with all their articles; an article outside any story is a story alone."""
+        matching article), with all their articles; an article outside any story is a story alone.
+        ``query`` None: every article matches (the watch's stream, filters only)."""
         a, c, m = t.articles, t.classifications, t.story_members
-        tags = [index_language(filters.language)] if filters.language else list(TAGS)
-        matched: sa.Select[Any]
-        if self.dialect == "sqlite":
-            matched = (
-                sa.select(sa.literal_column("rowid"))
-                .select_from(sa.text("search_documents"))
-                .where(sa.text("search_documents MATCH :fts").bindparams(fts=fts5_query(query, tags)))
-            )
-        else:
-            matched = (
-                sa.select(sa.literal_column("article_id"))
-                .select_from(sa.text("search_documents"))
-                .where(sa.text("document @@ CAST(:tsq AS tsquery)").bindparams(tsq=tsquery(query, tags)))
-            )
         stamp = sa.func.coalesce(a.c.published, a.c.discovered)
         story = sa.func.coalesce(m.c.story_id, a.c.id)
         # Only the joins this search needs: each costs an index lookup per matching article.
         joined = a.outerjoin(m, m.c.article_id == a.c.id)
-        if filters.states or filters.theme or filters.region:
+        if filters.needs_classification():
             joined = joined.outerjoin(c, c.c.article_id == a.c.id)
-        conditions = [a.c.id.in_(matched), a.c.state != ArticleState.PENDING.value]
-        if self.dialect == "sqlite":
-            # an FTS5 row outlives its article (no foreign key): only a marked article is really indexed
-            conditions.append(sa.exists().where(t.search_marks.c.article_id == a.c.id))
-        hits = (
-            sa.select(a.c.id.label("article_id"), story.label("story_id"), stamp.label("stamp"))
-            .select_from(joined)
-            .where(*conditions, *_filter_clauses(filters, a, c, stamp))
-        ).cte("hits")
-        # typed, so the driver's value comes back as an aware UTC datetime like any column of the store
-        latest = sa.func.max(hits.c.stamp, type_=t.UTC_DATETIME).label("latest")
-        page = (
-            sa.select(hits.c.story_id, latest)
-            .group_by(hits.c.story_id)
-            .order_by(latest.desc(), hits.c.story_id.desc())
-            .limit(limit + 1)
-            .offset(offset)
-        ).cte("page")
-        found = sa.select(hits.c.article_id, page.c.story_id, page.c.latest).join(
-            page, page.c.story_id == hits.c.story_id
-        )
+        conditions = [a.c.state != ArticleState.PENDING.value, *_filter_clauses(filters, a, c, story)]
         with self._tx() as conn:
-            if self.dialect == "postgresql":
-                # The planner prices a sequential scan of search_documents by its main table, which is tiny:
-                # the tsvectors live in TOAST, and reading them all costs 40x the GIN index (measured by
-                # bench/search_bench.py). Every other table here is reached by primary key anyway.
-                conn.execute(sa.text("SET LOCAL enable_seqscan = off"))
-            rows = conn.execute(found).all()
-            latest_of: dict[int, datetime] = {}
-            matching: set[int] = set()
-            for r in rows:
-                latest_of[r.story_id] = r.latest
-                matching.add(r.article_id)
-            order = sorted(latest_of, key=lambda s: (latest_of[s], s), reverse=True)
+            if query is None:
+                found = _stream(conn, joined, conditions, filters, story, offset + limit + 1)[offset:]
+                order = [story_id for story_id, _ in found]
+                latest_of = dict(found)
+                # which members match is asked of the page's articles alone, in the same query as they
+                match: sa.ColumnElement[bool] | None = sa.and_(*conditions, *_period(filters, stamp, stamp))
+                matching: set[int] = set()
+            else:
+                conditions += _period(filters, stamp, stamp)
+                latest_of, matching = _matching_stories(
+                    conn, self.dialect, query, filters, joined, conditions, story, stamp, limit, offset
+                )
+                order = sorted(latest_of, key=lambda s: (latest_of[s], s), reverse=True)
+                match = None
             more = len(order) > limit
             order = order[:limit]
-            articles = _story_articles(conn, order) if order else {}
+            articles = _story_articles(conn, order, match) if order else {}
         stories = []
         for story_id in order:
             members = [
@@ -338,7 +320,7 @@ class SearchRecords(Database):
                     language=r.language,
                     published=r.published,
                     state=_state(r),
-                    matched=r.id in matching,
+                    matched=bool(r.hit) if match is not None else r.id in matching,
                 )
                 for r in articles.get(story_id, [])
             ]
@@ -350,26 +332,168 @@ class SearchRecords(Database):
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
-def _filter_clauses(
-    filters: SearchFilters, a: sa.Table, c: sa.Table, stamp: sa.ColumnElement[Any]
+def _matching_stories(
+    conn: Connection,
+    dialect: str,
+    query: Node,
+    filters: SearchFilters,
+    joined: sa.FromClause,
+    conditions: list[sa.ColumnElement[bool]],
+    story: sa.ColumnElement[Any],
+    stamp: sa.ColumnElement[Any],
+    limit: int,
+    offset: int,
+) -> tuple[dict[int, datetime], set[int]]:
+    """A full-text search: the page's stories with their newest matching article, and the matching ids."""
+    a = t.articles
+    tags = [index_language(filters.language)] if filters.language else list(TAGS)
+    matched: sa.Select[Any]
+    if dialect == "sqlite":
+        matched = (
+            sa.select(sa.literal_column("rowid"))
+            .select_from(sa.text("search_documents"))
+            .where(sa.text("search_documents MATCH :fts").bindparams(fts=fts5_query(query, tags)))
+        )
+        # an FTS5 row outlives its article (no foreign key): only a marked article is really indexed
+        conditions = [*conditions, sa.exists().where(t.search_marks.c.article_id == a.c.id)]
+    else:
+        matched = (
+            sa.select(sa.literal_column("article_id"))
+            .select_from(sa.text("search_documents"))
+            .where(sa.text("document @@ CAST(:tsq AS tsquery)").bindparams(tsq=tsquery(query, tags)))
+        )
+    hits = (
+        sa.select(a.c.id.label("article_id"), story.label("story_id"), stamp.label("stamp"))
+        .select_from(joined)
+        .where(a.c.id.in_(matched), *conditions)
+    ).cte("hits")
+    # typed, so the driver's value comes back as an aware UTC datetime like any column of the store
+    latest = sa.func.max(hits.c.stamp, type_=t.UTC_DATETIME).label("latest")
+    page = (
+        sa.select(hits.c.story_id, latest)
+        .group_by(hits.c.story_id)
+        .order_by(latest.desc(), hits.c.story_id.desc())
+        .limit(limit + 1)
+        .offset(offset)
+    ).cte("page")
+    found = sa.select(hits.c.article_id, page.c.story_id, page.c.latest).join(
+        page, page.c.story_id == hits.c.story_id
+    )
+    if dialect == "postgresql":
+        # The planner prices a sequential scan of search_documents by its main table, which is tiny:
+        # the tsvectors live in TOAST, and reading them all costs 40x the GIN index (measured by
+        # bench/search_bench.py). Every other table here is reached by primary key anyway.
+        conn.execute(sa.text("SET LOCAL enable_seqscan = off"))
+    latest_of: dict[int, datetime] = {}
+    matching: set[int] = set()
+    for r in conn.execute(found):
+        latest_of[r.story_id] = r.latest
+        matching.add(r.article_id)
+    return latest_of, matching
+
+
+STREAM_FIRST_WALK = 64  # at least this many articles read at first for a page of the stream
+STREAM_PER_STORY = 2  # ... or this many per story wanted: most stories have one or two articles
+
+
+def _stream(
+    conn: Connection,
+    joined: sa.FromClause,
+    conditions: list[sa.ColumnElement[bool]],
+    filters: SearchFilters,
+    story: sa.ColumnElement[Any],
+    wanted: int,
+) -> list[tuple[int, datetime]]:
+    """The first ``wanted`` stories of the stream (no text query), newest first, with their latest date.
+
+    Grouping every article into stories and sorting them reads the whole table; walking the articles from
+    the newest down and keeping each story where it first appears gives the same order (a story's first
+    appearance is its newest article) and stops early. The walk follows ``ix_articles_published`` (an
+    article without a date counts from its discovery, in a second, short walk) and reads four times more
+    each round until it holds ``wanted`` stories or the end. A walk cut at ``k`` rows may hold only part
+    of the articles sharing its last date: only those strictly newer are trusted.
+    """
+    a = t.articles
+    k = max(STREAM_FIRST_WALK, STREAM_PER_STORY * wanted)
+    while True:
+        rows: list[tuple[datetime, int, int]] = []
+        cutoff: datetime | None = None
+        for column, dated in ((a.c.published, True), (a.c.discovered, False)):
+            walk = (
+                sa.select(column.label("stamp"), story.label("story_id"), a.c.id)
+                .select_from(joined)
+                .where(
+                    a.c.published.is_not(None) if dated else a.c.published.is_(None),
+                    *conditions,
+                    *_period(filters, column, column),
+                )
+                .order_by(column.desc())
+                .limit(k)
+            )
+            got = [(r.stamp, r.story_id, r.id) for r in conn.execute(walk)]
+            rows += got
+            if len(got) == k:
+                cutoff = got[-1][0] if cutoff is None else max(cutoff, got[-1][0])
+        rows.sort(key=lambda r: (r[0], r[1]), reverse=True)
+        found: dict[int, datetime] = {}
+        for when, story_id, _ in rows:
+            if cutoff is not None and when <= cutoff:
+                break
+            found.setdefault(story_id, when)
+        if cutoff is None or len(found) >= wanted:
+            return list(found.items())[:wanted]
+        k *= 4
+
+
+def _period(
+    filters: SearchFilters, low: sa.ColumnElement[Any], high: sa.ColumnElement[Any]
 ) -> list[sa.ColumnElement[bool]]:
     clauses: list[sa.ColumnElement[bool]] = []
     if filters.since is not None:
-        clauses.append(stamp >= filters.since)
+        clauses.append(low >= filters.since)
     if filters.until is not None:
-        clauses.append(stamp < filters.until)
+        clauses.append(high < filters.until)
+    return clauses
+
+
+def _filter_clauses(
+    filters: SearchFilters, a: sa.Table, c: sa.Table, story: sa.ColumnElement[Any]
+) -> list[sa.ColumnElement[bool]]:
+    """Every filter but the period (which depends on the date column a query walks)."""
+    clauses: list[sa.ColumnElement[bool]] = []
     if filters.language:
         clauses.append(a.c.language == filters.language)
     if filters.theme:
         clauses.append(_json_has(c.c.themes, filters.theme))
     if filters.region:
         clauses.append(_json_has(c.c.regions, filters.region))
+    if filters.objective:
+        clauses.append(_json_has(c.c.objectives, filters.objective))
     if filters.source:
         clauses.append(
             sa.exists().where(
                 t.article_sources.c.article_id == a.c.id, t.article_sources.c.source_id == filters.source
             )
         )
+    if filters.outlet_type:
+        s, src = t.sources, t.article_sources
+        clauses.append(
+            sa.exists()
+            .select_from(src.join(s, s.c.id == src.c.source_id))
+            .where(src.c.article_id == a.c.id, s.c.outlet_type == filters.outlet_type)
+        )
+    if filters.submitted is not None:
+        sent = sa.exists().where(tw.submissions.c.article_id == a.c.id)
+        clauses.append(sent if filters.submitted else ~sent)
+    if filters.used is not None:
+        # issue_items.story_id has no index: one set of used stories, not a lookup per article
+        it, i = t.issue_items, t.issues
+        used = story.in_(
+            sa.select(it.c.story_id)
+            .join(i, i.c.id == it.c.issue_id)
+            .where(i.c.state != IssueState.CANCELLED.value, it.c.status != ItemStatus.REJECTED.value)
+        )
+        clauses.append(used if filters.used else ~used)
     if filters.states:
         wanted = set(filters.states)
         options: list[sa.ColumnElement[bool]] = []
@@ -383,14 +507,19 @@ def _filter_clauses(
     return clauses
 
 
-def _story_articles(conn: Connection, story_ids: Sequence[int]) -> dict[int, list[Any]]:
-    """Every article of these stories (members, or the lone article a story id names)."""
+def _story_articles(
+    conn: Connection, story_ids: Sequence[int], match: sa.ColumnElement[bool] | None = None
+) -> dict[int, list[Any]]:
+    """Every article of these stories (members, or the lone article a story id names); with ``match``,
+    a ``hit`` column says which of them it holds for."""
     a, c, m = t.articles, t.classifications, t.story_members
     source_name = t.first_source(t.sources.c.name)
-    columns = (
+    columns = [
         a.c.id, a.c.title, a.c.url, a.c.sitename, a.c.language, a.c.published,
         c.c.relevant, c.c.uncertain, source_name.label("source_name"),
-    )  # fmt: skip
+    ]  # fmt: skip
+    if match is not None:
+        columns.append(sa.case((match, 1), else_=0).label("hit"))
     ids = list(story_ids)
     # two queries, each on an index (story_members.story_id, articles.id), rather than one OR over both
     members = (
@@ -400,8 +529,8 @@ def _story_articles(conn: Connection, story_ids: Sequence[int]) -> dict[int, lis
     )
     alone = (
         sa.select(*columns, a.c.id.label("story_id"))
-        .select_from(a.outerjoin(c, c.c.article_id == a.c.id))
-        .where(a.c.id.in_(ids), ~sa.exists().where(m.c.article_id == a.c.id))
+        .select_from(a.outerjoin(m, m.c.article_id == a.c.id).outerjoin(c, c.c.article_id == a.c.id))
+        .where(a.c.id.in_(ids), m.c.article_id.is_(None))
     )
     grouped: dict[int, list[Any]] = defaultdict(list)
     for query in (members, alone):

@@ -6,10 +6,13 @@ stories; :func:`story_record` makes one a JSON object, :func:`story_lines` text 
 
 from __future__ import annotations
 
+import tomllib
 from collections.abc import Iterable
 from datetime import datetime
+from functools import cache
 from typing import Any
 
+from mediawatch.classify.taxonomy import DEFAULT_DIR as TAXONOMY_DIR
 from mediawatch.errors import ConfigError
 from mediawatch.i18n import catalogue, t, tn
 from mediawatch.store.search import (
@@ -19,7 +22,7 @@ from mediawatch.store.search import (
     SearchPage,
     SearchStore,
 )
-from mediawatch.types import Region, Theme
+from mediawatch.types import OutletType, Region, Theme
 from mediawatch.watch.query import parse
 
 __all__ = ["make_filters", "search_stories", "story_lines", "story_record"]
@@ -37,8 +40,19 @@ def make_filters(
     region: str | None = None,
     source: str | None = None,
     states: Iterable[str] = (),
+    objective: str | None = None,
+    outlet_type: str | None = None,
+    submitted: bool | None = None,
+    used: bool | None = None,
 ) -> SearchFilters:
     """Filters from what a person typed; a value that is not one of the known ones is a ConfigError."""
+    objective = (objective or "").strip().upper() or None
+    if objective and objective not in objective_codes():
+        known = ", ".join(objective_codes())
+        raise ConfigError(t("watchpage.filter.unknown_objective", None, value=repr(objective), known=known))
+    if outlet_type and outlet_type not in set(OutletType):
+        value, known = repr(outlet_type), _known(OutletType)
+        raise ConfigError(t("watchpage.filter.unknown_outlet_type", None, value=value, known=known))
     if theme and theme not in set(Theme):
         raise ConfigError(t("search.filter.unknown_theme", None, value=repr(theme), known=_known(Theme)))
     if region and region not in set(Region):
@@ -61,7 +75,18 @@ def make_filters(
         region=region or None,
         source=source or None,
         states=tuple(dict.fromkeys(chosen)),
+        objective=objective,
+        outlet_type=outlet_type or None,
+        submitted=submitted,
+        used=used,
     )
+
+
+@cache
+def objective_codes() -> tuple[str, ...]:
+    """The strategic objectives' codes (A5, B2, ...) of the packaged taxonomy, sorted."""
+    with (TAXONOMY_DIR / "objectives.toml").open("rb") as fh:
+        return tuple(sorted(tomllib.load(fh).get("objectives", {})))
 
 
 def _known(values: Iterable[str]) -> str:
@@ -71,8 +96,9 @@ def _known(values: Iterable[str]) -> str:
 def search_stories(
     store: SearchStore, query: str, filters: SearchFilters | None = None, *, limit: int = 50, offset: int = 0
 ) -> SearchPage:
-    """The stories matching ``query`` (the syntax of :mod:`mediawatch.watch.query`), newest first."""
-    node = parse(query)
+    """The stories matching ``query`` (the syntax of :mod:`mediawatch.watch.query`), newest first; a blank
+    query matches every article (the stream, narrowed by the filters alone)."""
+    node = parse(query) if query.strip() else None
     limit = max(1, min(limit, MAX_LIMIT))
     return store.search_stories(node, filters or SearchFilters(), limit=limit, offset=max(0, offset))
 

@@ -29,6 +29,7 @@ from mediawatch.web import (
     stories,
     watch,
     watch_feeds,
+    watch_page,
     watches,
 )
 from mediawatch.web.proxy import TrustedProxies, parse_networks
@@ -64,6 +65,7 @@ def create_app(settings: Settings, store: Store) -> Flask:
     app.register_blueprint(items.bp)
     app.register_blueprint(preview.bp)
     app.register_blueprint(watch.bp)
+    app.register_blueprint(watch_page.bp)  # the editors' home: the stream, search and filters; adding
     app.register_blueprint(dashboard.bp)
     app.register_blueprint(watches.bp)  # saved watches: /watches, /watches/new
     app.register_blueprint(watch_feeds.bp)  # their Atom feeds at a secret address: /w/<key>.atom

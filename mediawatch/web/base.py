@@ -254,8 +254,9 @@ def any_role(view: F) -> F:
 
 
 def home_page(user: User) -> str:
-    """Where ``user`` starts: the issues for the team, the form to send an item for a correspondent."""
-    return url_for("review.issues") if may(user.role, Permission.VIEW) else url_for("correspondents.submit")
+    """Where ``user`` starts: the watch for the team (the editors' home), the form to send an item for a
+    correspondent."""
+    return url_for("watchpage.watch") if may(user.role, Permission.VIEW) else url_for("correspondents.submit")
 
 
 def login_required(view: F) -> F:

@@ -48,6 +48,7 @@ from mediawatch.types import (
 )
 from mediawatch.web.base import (
     acting_user,
+    home_page,
     login_required,
     permission_required,
     tr,
@@ -147,7 +148,7 @@ def _reasons(found: list[Reason]) -> list[str]:
 @bp.get("/")
 @login_required
 def home() -> Response:
-    return redirect(url_for("review.issues"))
+    return redirect(home_page(acting_user()))
 
 
 @bp.get("/issues")

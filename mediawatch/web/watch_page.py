@@ -1,0 +1,321 @@
+"""The watch page, the editors' home: the stream of stories, newest first, searched and filtered.
+
+Every search and filter is a query parameter (``/watch?q=sols&lang=fr&state=relevant``), so a search is a
+link to share or to save as a watch. A query the syntax does not allow, or a filter value that is not one
+of the choices, is said in the page in the reader's language; the stream is not shown then.
+
+``/watch/add`` adds an article the feeds did not bring, by URL (fetched under the collector's rules) or
+by hand, through :mod:`mediawatch.watch.add`, and goes to its story.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
+from urllib.parse import urlencode
+
+from flask import Blueprint, redirect, render_template, request
+from werkzeug.datastructures import MultiDict
+from werkzeug.wrappers import Response
+
+from mediawatch.errors import ConfigError, FieldError, QueryError
+from mediawatch.i18n import t, tn
+from mediawatch.review.workflow import Permission
+from mediawatch.store.search import FoundArticle, FoundStory, RelevanceState, SearchFilters
+from mediawatch.types import OutletType, Region, Theme
+from mediawatch.watch.add import LANGUAGE_KEYS as ADD_LANGUAGE_KEYS
+from mediawatch.watch.service import language_name, make_filters, objective_codes, search_stories
+from mediawatch.web.base import acting_user, permission_required, tr, ui_lang, web_settings, web_store
+from mediawatch.web.issues import say
+
+bp = Blueprint("watchpage", __name__)
+
+PAGE_SIZE = 30
+MAX_PAGE = 200  # paging goes by offset: deeper than this, a narrower search is the better tool
+MAX_OUTLETS = 6  # per row; the rest are counted
+# The parameters of a search, in the order a link spells them.
+PARAMS = (
+    "q", "since", "until", "lang", "theme", "region", "objective", "source", "outlet_type", "state",
+    "sent", "used",
+)  # fmt: skip
+
+# Literal keys (the i18n scans read them).
+THEME_KEYS = {
+    Theme.SCIENCE: "report.theme.science",
+    Theme.POLICY: "report.theme.policy",
+    Theme.FINANCE_MARKETS: "report.theme.finance_markets",
+    Theme.PRACTICES: "report.theme.practices",
+    Theme.FORESTRY_AGROFORESTRY: "report.theme.forestry_agroforestry",
+    Theme.MRV_MONITORING: "report.theme.mrv_monitoring",
+    Theme.EVENTS: "report.theme.events",
+    Theme.INITIATIVE_4P1000: "report.theme.initiative_4p1000",
+}
+REGION_KEYS = {
+    Region.AFRICA: "report.region.africa",
+    Region.ASIA: "report.region.asia",
+    Region.EUROPE: "report.region.europe",
+    Region.LATIN_AMERICA: "report.region.latin_america",
+    Region.NORTH_AMERICA: "report.region.north_america",
+    Region.OCEANIA: "report.region.oceania",
+    Region.MENA: "report.region.mena",
+    Region.GLOBAL: "report.region.global",
+}
+STATE_KEYS = {
+    RelevanceState.RELEVANT: "search.state.relevant",
+    RelevanceState.UNSURE: "search.state.unsure",
+    RelevanceState.NOT_RELEVANT: "search.state.not_relevant",
+}
+OUTLET_TYPE_KEYS = {
+    OutletType.PRESS: "watchpage.outlet_type.press",
+    OutletType.INSTITUTIONAL: "watchpage.outlet_type.institutional",
+    OutletType.SCIENTIFIC: "watchpage.outlet_type.scientific",
+    OutletType.BLOG: "watchpage.outlet_type.blog",
+}
+FIELD_KEYS = {
+    "since": "watchpage.field.since",
+    "until": "watchpage.field.until",
+    "lang": "watchpage.field.lang",
+    "source": "watchpage.field.source",
+    "sent": "watchpage.field.sent",
+    "used": "watchpage.field.used",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Row:
+    """One story as the stream shows it."""
+
+    id: int
+    title: str
+    url: str
+    latest: datetime
+    outlets: tuple[str, ...]
+    more_outlets: int
+    languages: tuple[str, ...]  # names, in the reader's language
+    count: int
+    state: RelevanceState | None
+
+
+def row_of(story: FoundStory, lang: str) -> Row:
+    lead: FoundArticle = story.articles[0]  # the newest matching one
+    outlets = tuple(dict.fromkeys(a.outlet for a in story.articles if a.outlet))
+    codes = dict.fromkeys(a.language for a in story.articles if a.language)
+    return Row(
+        id=story.id,
+        title=lead.title or lead.url,
+        url=lead.url,
+        latest=story.latest,
+        outlets=outlets[:MAX_OUTLETS],
+        more_outlets=max(0, len(outlets) - MAX_OUTLETS),
+        languages=tuple(_language(code, lang) for code in codes),
+        count=len(story.articles),
+        state=lead.state,
+    )
+
+
+def _language(code: str, lang: str) -> str:
+    # the add form's names cover languages the render catalogue does not (Catalan)
+    key = ADD_LANGUAGE_KEYS.get(code)
+    return t(key, lang) if key else language_name(code, lang)
+
+
+def _day(value: str, field: str, problems: list[str]) -> date | None:
+    if not value:
+        return None
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        problems.append(tr("watchpage.error.bad_date", field=tr(FIELD_KEYS[field]), value=_shown(value)))
+        return None
+
+
+def _shown(value: str, limit: int = 60) -> str:
+    text = " ".join(value.split())
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def _choice(value: str, field: str, known: Mapping[str, str], problems: list[str]) -> str | None:
+    if not value:
+        return None
+    if value not in known:
+        choices = ", ".join(known.values())
+        problems.append(
+            tr("watchpage.error.bad_choice", field=tr(FIELD_KEYS[field]), value=_shown(value), known=choices)
+        )
+        return None
+    return value
+
+
+def language_choices() -> dict[str, str]:
+    """The languages a person may filter on, named in their language."""
+    return {code: tr(key) for code, key in ADD_LANGUAGE_KEYS.items()}
+
+
+def filters_from(args: MultiDict[str, str], sources: Mapping[str, str]) -> tuple[SearchFilters, list[str]]:
+    """The filters of a search link, and what is wrong with it (each problem in the reader's words)."""
+    problems: list[str] = []
+    since = _day(args.get("since", "").strip(), "since", problems)
+    until = _day(args.get("until", "").strip(), "until", problems)
+    language = _choice(args.get("lang", "").strip().lower(), "lang", language_choices(), problems)
+    source = _choice(args.get("source", "").strip(), "source", sources, problems)
+    yes_no = {"yes": tr("watchpage.yes"), "no": tr("watchpage.no")}
+    sent = _choice(args.get("sent", "").strip(), "sent", yes_no, problems)
+    used = _choice(args.get("used", "").strip(), "used", yes_no, problems)
+    try:
+        filters = make_filters(
+            since=datetime.combine(since, time(), tzinfo=UTC) if since else None,
+            # the last day is included: the period runs to the start of the next
+            until=datetime.combine(until, time(), tzinfo=UTC) + timedelta(days=1) if until else None,
+            language=language,
+            theme=args.get("theme", "").strip() or None,
+            region=args.get("region", "").strip() or None,
+            source=source,
+            states=[s for s in args.getlist("state") if s],
+            objective=args.get("objective", "").strip() or None,
+            outlet_type=args.get("outlet_type", "").strip() or None,
+            submitted=None if sent is None else sent == "yes",
+            used=None if used is None else used == "yes",
+        )
+    except ConfigError as exc:  # the store's make_filters speaks the current UI language
+        problems.append(str(exc))
+        filters = SearchFilters()
+    return filters, problems
+
+
+def search_link(args: MultiDict[str, str], path: str, **changes: Any) -> str:
+    """``path`` with this search's parameters (empty ones left out), some of them changed."""
+    pairs: list[tuple[str, str]] = []
+    for name in PARAMS:
+        values = [changes[name]] if name in changes else args.getlist(name)
+        pairs += [(name, str(v)) for v in values if str(v).strip()]
+    pairs += [(k, str(v)) for k, v in changes.items() if k not in PARAMS and v]
+    return f"{path}?{urlencode(pairs)}" if pairs else path
+
+
+def _page_number(raw: str | None) -> int:
+    try:
+        return min(MAX_PAGE, max(1, int(raw or "1")))
+    except ValueError:
+        return 1
+
+
+@bp.get("/watch")
+@permission_required(Permission.VIEW)
+def watch() -> str:
+    args = request.args
+    lang = ui_lang()
+    store = web_store()
+    sources = dict(sorted(store.source_names().items(), key=lambda pair: pair[1].casefold()))
+    filters, problems = filters_from(args, sources)
+    query = args.get("q", "")
+    page_number = _page_number(args.get("page"))
+    rows: Sequence[Row] = ()
+    more = False
+    if not problems:
+        try:
+            found = search_stories(
+                store, query, filters, limit=PAGE_SIZE, offset=(page_number - 1) * PAGE_SIZE
+            )
+        except QueryError as exc:
+            why = exc.reason.text(lang) if exc.reason is not None else str(exc)
+            problems.append(tr("watchpage.error.query", why=why))
+        else:
+            rows = [row_of(story, lang) for story in found.stories]
+            more = found.more and page_number < MAX_PAGE
+    return render_template(
+        "watch_page.html",
+        args=args,
+        query=query,
+        rows=rows,
+        problems=problems,
+        page_number=page_number,
+        previous_link=search_link(args, "/watch", page=page_number - 1) if page_number > 1 else "",
+        next_link=search_link(args, "/watch", page=page_number + 1)
+        if more and page_number < MAX_PAGE
+        else "",
+        save_link=search_link(args, "/watches/new"),
+        heading=_heading(rows, page_number),
+        languages=language_choices(),
+        themes={str(k): tr(v) for k, v in THEME_KEYS.items()},
+        regions={str(k): tr(v) for k, v in REGION_KEYS.items()},
+        states={str(k): tr(v) for k, v in STATE_KEYS.items()},
+        outlet_types={str(k): tr(v) for k, v in OUTLET_TYPE_KEYS.items()},
+        objectives=objective_codes(),
+        sources=sources,
+        state_word=lambda state: tr(STATE_KEYS[state]) if state else tr("search.state.unclassified"),
+        count_word=lambda n: tn("watchpage.articles", n, lang),
+        more_word=lambda n: tn("watchpage.more_outlets", n, lang),
+    )
+
+
+def _heading(rows: Sequence[Row], page_number: int) -> str:
+    if not rows:
+        return tr("watchpage.none")
+    first = (page_number - 1) * PAGE_SIZE + 1
+    return tr("watchpage.showing", first=first, last=first + len(rows) - 1)
+
+
+# -- adding an article ------------------------------------------------------------------------------
+URL_FIELDS = ("url", "language", "region", "note")
+MANUAL_FIELDS = ("title", "outlet", "date", "language", "summary", "url")
+
+
+def _add_form(mode: str = "", problems: Mapping[str, str] | None = None, refused: str = "") -> str:
+    form = request.form if request.method == "POST" else MultiDict()
+    return render_template(
+        "watch_add.html",
+        mode=mode,
+        form=form,
+        problems=problems or {},
+        refused=refused,
+        languages=language_choices(),
+        regions={str(k): tr(v) for k, v in REGION_KEYS.items()},
+    )
+
+
+@bp.get("/watch/add")
+@permission_required(Permission.EDIT)
+def add() -> str:
+    return _add_form()
+
+
+@bp.post("/watch/add")
+@permission_required(Permission.EDIT)
+def add_post() -> Response | tuple[str, int]:
+    from mediawatch.watch.add import AddStatus, ManualItem, add_manual, add_url
+
+    form = request.form
+    mode = "manual" if form.get("mode") == "manual" else "url"
+    lang = ui_lang()
+    who = acting_user().name
+    try:
+        if mode == "manual":
+            item = ManualItem(
+                title=form.get("title", ""),
+                outlet=form.get("outlet", ""),
+                date=form.get("date", ""),
+                language=form.get("language", ""),
+                summary=form.get("summary", ""),
+                url=form.get("url", ""),
+            )
+            result = add_manual(web_store(), web_settings(), item, added_by=who, lang=lang)
+        else:
+            result = add_url(
+                web_store(),
+                web_settings(),
+                form.get("url", ""),
+                added_by=who,
+                language=form.get("language") or None,
+                region=form.get("region") or None,
+                note=form.get("note", ""),
+                lang=lang,
+            )
+    except FieldError as exc:
+        return _add_form(mode, exc.problems), 422
+    if result.status is AddStatus.REFUSED:
+        return _add_form(mode, refused=result.message(lang)), 422
+    say("ok", result.message(lang))
+    story = result.story_id if result.story_id is not None else result.article_id
+    return redirect(f"/stories/{story}", code=303)
