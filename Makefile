@@ -68,6 +68,7 @@ bench: setup
 	$(BIN)/python -m bench.compose_render_bench
 	$(BIN)/python -m bench.send_bench
 	$(BIN)/python -m bench.search_bench
+	$(BIN)/python -m bench.watch_page_bench
 
 serve: setup
 	$(BIN)/mediawatch serve

@@ -6,7 +6,6 @@ and the credit in the newsletter and press review."""
 from __future__ import annotations
 
 import re
-from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -203,12 +202,12 @@ def test_whatever_a_correspondent_types_is_escaped_on_every_page(web):
         assert unescaped_markup(page) == []
         assert str(escape('<script>alert("x")</script>')) in page
         assert "\u202eשלום" in page  # RTL text kept, in a dir="auto" element
-    # ... in the watch's pages that list articles (the classifier's doubts here)
-    verdict = store.classification_of(item.article_id)
-    store.save_classifications([replace(verdict, uncertain=True)])
-    unsure = text_of(ana.get("/unsure"))
-    assert f'id="article-{item.article_id}"' in unsure
-    assert unescaped_markup(unsure) == []
+    # ... in the watch's stream and on the story page (an added item is held relevant, so never "unsure")
+    for path in ("/watch", f"/stories/{item.story_id}"):
+        page = text_of(ana.get(path))
+        assert f"/stories/{item.story_id}" in page or f'id="article-{item.article_id}"' in page, path
+        assert unescaped_markup(page) == [], path
+        assert str(escape('<script>alert("x")</script>')) in page, path
     # ... and in every edition of an issue that takes it
     issue = _issue_with(store, item.article_id, item.story_id, "hostile", words=item.title)
     content = store.issue_content(issue)
