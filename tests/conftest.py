@@ -46,6 +46,17 @@ def _english_and_strict_translations(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("MEDIAWATCH_I18N_STRICT", "1")
 
 
+@pytest.fixture(autouse=True)
+def _no_language_left_behind() -> Iterator[None]:
+    """A language chosen inside a test (an in-process CLI call's --lang, a Flask test client's request,
+    which runs in the test's own context) must not speak for the tests that follow in that process."""
+    from mediawatch.i18n import use_language
+
+    use_language(None)
+    yield
+    use_language(None)
+
+
 @pytest.fixture
 def hostile_server() -> Iterator[HostileServer]:
     """A started :class:`HostileServer` on 127.0.0.1 (a free port), stopped after the test."""
