@@ -28,6 +28,7 @@ from mediawatch.cli import (
     stories,
     subscribers,
     users,
+    worker,
 )
 from mediawatch.cli.context import Context, handle_errors
 from mediawatch.config import load_settings
@@ -97,6 +98,7 @@ for command in (
     bounces.bounces_group,
     report.report,
     nightly.nightly,
+    worker.worker,
 ):
     cli.add_command(command)
 # blocks are composed content, edited within an issue: `mediawatch issues block ...`
