@@ -143,3 +143,25 @@ def test_a_worker_killed_mid_task_loses_nothing_and_duplicates_nothing(db_url, r
         assert run.status == "failed-sources"
     finally:
         store.close()
+
+
+@pytest.mark.parametrize("db_backend", ["postgresql"])
+def test_per_host_politeness_holds_across_workers_at_the_servers(db_url, redis_url, tmp_path):
+    delay = 0.5
+    with FixtureWeb(pages=8) as web:
+        env = cluster_env(tmp_path, db_url, redis_url, per_host_delay=str(delay))
+        workers = Workers(env, tmp_path)
+        workers.start(3, threads=2)
+        try:
+            result = collect_cli(env, web.write_feeds(tmp_path / "feeds"), "--force", "--wait")
+        finally:
+            workers.stop()
+        arrivals = {server.host: sorted(t for t, _ in server.arrivals) for server in web.hosts}
+    assert result.returncode == 4, result.stdout + result.stderr + workers.logs()
+    for host, times in arrivals.items():
+        assert len(times) >= 8, host  # the host's feed, robots.txt and pages
+        gaps = [b - a for a, b in zip(times, times[1:], strict=False)]
+        # The pacer spaces the requests' starts on Redis's clock; the server sees them arrive a little
+        # later or sooner (connection set-up, a busy machine): half the delay of tolerance. Workers that
+        # each paced only themselves would send two requests to one host at the same moment.
+        assert min(gaps) >= delay / 2, (host, [round(g, 3) for g in gaps])
