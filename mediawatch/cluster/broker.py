@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 import dramatiq
 import redis
@@ -16,9 +16,10 @@ from dramatiq.brokers.redis import RedisBroker
 from dramatiq.middleware import CurrentMessage
 
 from mediawatch.config import Settings, masked_url
-from mediawatch.errors import ConfigError
-from mediawatch.i18n import t
+from mediawatch.errors import ConfigError, MediawatchError
+from mediawatch.i18n import Message, t
 
+E = TypeVar("E", bound=MediawatchError)
 QUEUE = "mediawatch"
 # A task failing for an unexpected reason is tried this many times more, then given up and counted
 # (a dead-lettered task must never leave its run open forever).
@@ -44,7 +45,7 @@ class Cluster:
 def connect(settings: Settings, handlers: dict[str, Callable[..., None]] | None = None) -> Cluster:
     """The broker at ``settings.broker_url`` with an actor per handler (workers) or stubs (senders)."""
     if not settings.broker_url.startswith(("redis://", "rediss://", "unix://")):
-        raise ConfigError(t("cluster.bad_broker_url", None, url=masked_url(settings.broker_url)))
+        raise said(ConfigError, "cluster.bad_broker_url", url=masked_url(settings.broker_url))
     client = redis.Redis.from_url(settings.broker_url)
     broker = RedisBroker(  # type: ignore[no-untyped-call]
         url=settings.broker_url,
@@ -68,6 +69,13 @@ def connect(settings: Settings, handlers: dict[str, Callable[..., None]] | None 
         )
         actors[name] = declare(fn)
     return Cluster(broker, client, actors)
+
+
+def said(kind: type[E], key: str, **fields: object) -> E:
+    """An error of ``kind`` whose message is said in the reader's language (catalogue ``key``)."""
+    error = kind(t(key, "en", **fields))
+    error.reason = Message(key, **fields)
+    return error
 
 
 def _not_here(*args: Any) -> None:

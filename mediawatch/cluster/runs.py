@@ -19,11 +19,10 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
 
-from mediawatch.cluster.broker import Cluster
+from mediawatch.cluster.broker import Cluster, said
 from mediawatch.collect.report import CollectReport
 from mediawatch.config import Settings
 from mediawatch.errors import LockedError
-from mediawatch.i18n import t
 from mediawatch.store import PendingArticle, Store
 from mediawatch.types import FetchStatus, PartialReason, Source
 
@@ -126,7 +125,7 @@ def enqueue_run(
     with store.run_lock("collect"):
         for run in store.recent_runs("collect", limit=5):
             if run.status == "running" and is_open(cluster, run.id):
-                raise LockedError(t("cluster.run_open", None, run=run.id))
+                raise said(LockedError, "cluster.run_open", run=run.id)
         interrupted = store.mark_interrupted_runs(["collect"])
         store.sync_sources(sources)
         enabled = [s for s in sources if s.enabled]
