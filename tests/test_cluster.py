@@ -14,6 +14,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+import redis
 from cluster_helpers import (  # noqa: F401 (the redis_server and redis_url fixtures)
     RUN_TIMEOUT_S,
     FixtureWeb,
@@ -90,7 +91,10 @@ def test_three_workers_store_the_same_articles_as_one_process(db_url, redis_url,
         [run] = store.recent_runs("collect")
         assert run.status == "failed-sources"
         assert run.summary["pages_fetched"] >= 3 * web.pages
-        assert not list(store.articles_for_classification())  # the classification task ran
+        assert not list(store.articles_for_classification())  # every collected article is classified
+        done = {m.decode() for m in redis.Redis.from_url(redis_url).smembers(f"mediawatch:run:{run.id}:done")}
+        # ...by a task of its own for each stored page, spread over the workers like the pages
+        assert len({m for m in done if m.startswith("classify:")}) >= 3 * web.pages
     finally:
         store.close()
 

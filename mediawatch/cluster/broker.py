@@ -56,7 +56,7 @@ def connect(settings: Settings, handlers: dict[str, Callable[..., None]] | None 
     broker.add_middleware(CurrentMessage())
     dramatiq.set_broker(broker)
     actors: dict[str, dramatiq.Actor[Any, Any]] = {}
-    for name in ("poll", "page", "classify"):
+    for name in ("poll", "page", "classify_article", "classify"):
         fn = (handlers or {}).get(name) or _not_here
         declare = dramatiq.actor(
             actor_name=f"mediawatch.{name}",

@@ -6,16 +6,21 @@ worker killed mid-task leaves the message to be delivered again, and each handle
 - a poll whose source was already polled in this run records nothing new (one health update per poll);
 - a page already completed is left as it is (``complete_article`` only completes a pending article);
 - classification only classifies what has no classification yet.
+
+Each stored page gets a classification task of its own; the run's last task classifies what is left
+(an article merged into another) and brings the search index up to date, alone.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
+import threading
 from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
+from mediawatch.classify.pipeline import Classifier
 from mediawatch.cluster import runs
 from mediawatch.cluster.broker import MAX_RETRIES, Cluster, connect, current_retries
 from mediawatch.cluster.shared import RedisPacer, SharedRobots
@@ -23,7 +28,7 @@ from mediawatch.collect.pipeline import Collector
 from mediawatch.collect.robots import RobotsCache
 from mediawatch.config import Settings
 from mediawatch.errors import FetchError
-from mediawatch.store import PendingArticle, Store
+from mediawatch.store import PageOutcome, PendingArticle, Store
 from mediawatch.types import OutletType, Region, Source, SourceKind
 
 log = logging.getLogger(__name__)
@@ -89,9 +94,12 @@ class Handlers:
     def __init__(self, store: Store, settings: Settings) -> None:
         self.store = store
         self.settings = settings
+        self._classifier: Classifier | None = None
+        self._classifier_lock = threading.Lock()
         self.cluster = connect(
             settings,
             {
+                "classify_article": self._guard(self.classify_article),
                 "poll": self._guard(self.poll),
                 "page": self._guard(self.page),
                 "classify": self._guard(self.classify),
@@ -129,15 +137,35 @@ class Handlers:
     def page(self, run_id: int, item_data: dict[str, Any]) -> str:
         item = runs.article_from_message(item_data)
         collector = ClusterCollector(self.store, self.settings, self.cluster, run_id, True)
-        asyncio.run(_page(collector, item))
+        outcome = asyncio.run(_page(collector, item))
+        if outcome is not None and outcome.final:
+            runs.issue(self.cluster, run_id, f"classify:{item.id}", "classify_article", item.id)
         return f"page:{item.id}"
 
-    def classify(self, run_id: int) -> str:
-        from mediawatch.classify.pipeline import classify_stored, load_classifier
+    def classify_article(self, run_id: int, article_id: int) -> str:
+        """Classify one stored article (nothing when it was merged into another: the run's last task
+        classifies whatever is left)."""
+        classifier = self.classifier()
+        for batch in self.store.articles_for_classification(ids=[article_id]):
+            self.store.save_classifications([classifier.classify(item) for item in batch])
+        return f"classify:{article_id}"
 
-        report = classify_stored(self.store, load_classifier(self.settings))
+    def classify(self, run_id: int) -> str:
+        """The run's last task: what no page task classified, then the search index (one at a time)."""
+        from mediawatch.classify.pipeline import classify_stored
+
+        report = classify_stored(self.store, self.classifier())
         log.info("%s run=%d", report.summary_line(), run_id)
         return "classify"
+
+    def classifier(self) -> Classifier:
+        """The taxonomy and model, loaded once per process (seconds of start-up, not per task)."""
+        from mediawatch.classify.pipeline import load_classifier
+
+        with self._classifier_lock:
+            if self._classifier is None:
+                self._classifier = load_classifier(self.settings)
+            return self._classifier
 
 
 def _task_name(handler: str, args: tuple[Any, ...]) -> str:
@@ -145,6 +173,8 @@ def _task_name(handler: str, args: tuple[Any, ...]) -> str:
         return f"poll:{args[0]['id']}"
     if handler == "page":
         return f"page:{args[0]['id']}"
+    if handler == "classify_article":
+        return f"classify:{args[0]}"
     return handler
 
 
@@ -153,6 +183,6 @@ async def _poll(collector: ClusterCollector, source: Source, force: bool) -> Non
         await collector.poll_source(source, force)
 
 
-async def _page(collector: ClusterCollector, item: PendingArticle) -> None:
+async def _page(collector: ClusterCollector, item: PendingArticle) -> PageOutcome | None:
     async with collector.session():
-        await collector.fetch_page(item)
+        return await collector.fetch_page(item)
