@@ -59,13 +59,18 @@ def article_from_message(data: dict[str, Any]) -> PendingArticle:
 
 # -- issuing and completing tasks -------------------------------------------------------------------
 def issue(cluster: Cluster, run_id: int, task: str, actor: str, *args: Any) -> bool:
-    """Send ``actor`` for ``task`` once per run (a redelivered poll does not resend its pages); True when
-    this call issued it."""
+    """Send ``actor`` for ``task`` unless this run issued it already; True when this call sent it.
+
+    The message is sent before the task joins the issued set: a process killed in between leaves a
+    message that will run (and adds itself to both sets when done), never a task counted as issued that
+    nothing will ever do. Two processes issuing one task at once may both send it: tasks run twice safely.
+    """
     issued = _key(run_id, "issued")
-    if not cluster.redis.sadd(issued, task):
+    if cluster.redis.sismember(issued, task):
         return False
-    cluster.redis.expire(issued, _RUN_TTL_S)
     cluster.send(actor, run_id, *args)
+    cluster.redis.sadd(issued, task)
+    cluster.redis.expire(issued, _RUN_TTL_S)
     return True
 
 
@@ -73,12 +78,14 @@ def done(cluster: Cluster, store: Store, run_id: int, task: str) -> None:
     """Mark ``task`` done (after its work is committed); the worker that finishes the run closes it.
 
     When every issued task is done: first the page tasks a killed poll stored but never sent, then the
-    classification, then the run is closed. Each step is issued through the set (one winner), and the
-    check is made again after it, so two workers finishing at once never close the run early.
+    last classification, then the run is closed (once: a flag set only if absent decides who closes).
     """
     done_key = _key(run_id, "done")
-    cluster.redis.sadd(done_key, task)
-    cluster.redis.expire(done_key, _RUN_TTL_S)
+    with cluster.redis.pipeline() as both:  # MULTI: issued too, in case its issuer died before adding it
+        both.sadd(_key(run_id, "issued"), task)
+        both.sadd(done_key, task)
+        both.expire(done_key, _RUN_TTL_S)
+        both.execute()
     if not _all_done(cluster, run_id):
         return
     if run_meta(cluster, run_id).get("fetch_pages"):
@@ -89,7 +96,9 @@ def done(cluster: Cluster, store: Store, run_id: int, task: str) -> None:
         ]
         if any(swept):
             return
-    if issue(cluster, run_id, "classify", "classify"):
+    # One winner issues the last task; checking the set again below keeps the others from closing early.
+    if cluster.redis.set(_key(run_id, "classify"), "1", nx=True, ex=_RUN_TTL_S):
+        issue(cluster, run_id, "classify", "classify")
         return
     if _all_done(cluster, run_id) and cluster.redis.set(_key(run_id, "closed"), "1", nx=True, ex=_RUN_TTL_S):
         close_run(cluster, store, run_id)
@@ -110,9 +119,15 @@ def run_meta(cluster: Cluster, run_id: int) -> dict[str, Any]:
 
 
 def is_open(cluster: Cluster, run_id: int) -> bool:
-    """True while a run enqueued on this broker has tasks left (its row says ``running``)."""
-    return cluster.redis.exists(_key(run_id, "meta")) == 1 and not cluster.redis.exists(
-        _key(run_id, "closed")
+    """True while a run enqueued on this broker has tasks left (its row says ``running``).
+
+    A run whose enqueueing never finished is not open: its `collect` died holding the run lock, which
+    the caller now holds; the run is marked interrupted and its articles are taken by the next run.
+    """
+    return (
+        cluster.redis.exists(_key(run_id, "meta")) == 1
+        and not cluster.redis.exists(_key(run_id, "closed"))
+        and bool(cluster.redis.sismember(_key(run_id, "done"), "enqueue"))
     )
 
 
