@@ -56,3 +56,15 @@ def test_a_second_collect_is_refused_while_the_workers_are_on_the_first(invoke, 
         second = invoke("--feeds", str(feeds), "collect", env=env)
     assert second.exit_code == 3
     assert "collect run 1 is still being done by the workers" in second.output
+
+
+def test_the_cluster_section_and_its_environment_variable_set_the_broker(tmp_path):
+    from mediawatch.config import load_settings
+
+    path = tmp_path / "config.toml"
+    path.write_text('[cluster]\nbroker_url = "redis://queue:6379/0"\nworker_heartbeat_seconds = 20\n')
+    settings = load_settings(str(path), env={})
+    assert (settings.broker_url, settings.worker_heartbeat_seconds) == ("redis://queue:6379/0", 20.0)
+    assert load_settings(str(path), env={"MEDIAWATCH_BROKER_URL": ""}).broker_url == ""  # back to one process
+    path.write_text("", encoding="utf-8")
+    assert load_settings(str(path), env={}).broker_url == ""  # the default: everything in one process
