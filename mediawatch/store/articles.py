@@ -230,9 +230,15 @@ def _update_article(conn: Connection, article_id: int, **values: Any) -> None:
 
 
 def add_aliases(conn: Connection, article_id: int, urls: Sequence[str]) -> None:
+    """Give the article these URLs' keys (those it already has are left as they are).
+
+    A key another article holds was taken by a concurrent writer after this transaction looked it up
+    (the callers look every key up first): inserting it anyway fails on the unique key, and the caller's
+    transaction runs again and finds that article, instead of keeping a second one under the same URL.
+    """
     for key in {url_identity(u) for u in urls if u}:
-        exists = conn.execute(sa.select(t.url_aliases.c.article_id).where(t.url_aliases.c.url_key == key))
-        if exists.first() is None:
+        query = sa.select(t.url_aliases.c.article_id).where(t.url_aliases.c.url_key == key)
+        if conn.execute(query).scalar() != article_id:
             conn.execute(sa.insert(t.url_aliases).values(url_key=key, article_id=article_id))
 
 
