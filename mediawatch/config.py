@@ -109,6 +109,12 @@ class Settings:
     nightly_editors_lang: str = ""  # language of that email (fr, en, es); "" : the interface language
     # drafts are rendered here, not in issues_dir (whose index and feeds are public)
     nightly_drafts_dir: str = "drafts"
+    # [watch] saved watches: the team's digest language, and when a day's matches make a spike alert:
+    # count >= max(watch_spike_minimum, watch_spike_factor x the daily mean of the watch_spike_days before)
+    watch_team_language: str = "en"
+    watch_spike_factor: float = 3.0
+    watch_spike_minimum: int = 5
+    watch_spike_days: int = 14
     log_file: str = ""  # JSON lines, rotated; "" : stderr (journald under systemd)
     log_max_bytes: int = 5 * 1024 * 1024
     log_backups: int = 5
@@ -142,9 +148,10 @@ def _coerce(name: str, raw: Any, target: Any, origin: str) -> Any:
         raise ConfigError(f"{origin}: {name} must be a {kind.__name__}, got {raw!r}") from None
 
 
-# Sections whose keys are prefixed with the section name ([translate] provider -> translate_provider);
+# Sections whose keys are prefixed with the section name ([translate] provider -> translate_provider,
+# [watch] spike_factor -> watch_spike_factor);
 # [collect], [classify], [render], [review], [web] and [deliver] keys are plain names.
-_PREFIXED_SECTIONS = ("compose", "translate")
+_PREFIXED_SECTIONS = ("compose", "translate", "watch")
 _PLAIN_SECTIONS = ("collect", "classify", "render", "review", "web", "deliver", "nightly", "cluster")
 
 

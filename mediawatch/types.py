@@ -334,6 +334,7 @@ class IssueItem:
     regions: tuple[str, ...]
     also_in: tuple[AlsoIn, ...]
     texts: tuple[ItemText, ...]  # one per edition language
+    sent_in_by: str = ""  # the correspondent whose submission brought the article in, credited in the edition
 
     def text(self, language: str) -> ItemText | None:
         return next((x for x in self.texts if x.language == language), None)
@@ -401,12 +402,16 @@ class IssueContent:
 
 # -- review (users of the web app and the CLI's --as) -----------------------------------------------------
 class Role(enum.StrEnum):
-    """What a user may do; each role may do everything the one before it may."""
+    """What a user may do; from viewer to admin each role may do everything the one before it may.
+
+    A correspondent stands outside that chain: they may only send items in and see their own.
+    """
 
     VIEWER = "viewer"  # reads issues, previews and the audit log
     EDITOR = "editor"  # edits content, comments, submits for review
     APPROVER = "approver"  # approves or rejects editions, schedules, cancels
     ADMIN = "admin"  # all of the above (users are managed from the CLI)
+    CORRESPONDENT = "correspondent"  # sends items from their region (/submit), sees only their own
 
 
 @dataclass(frozen=True, slots=True)
@@ -417,6 +422,7 @@ class User:
     language: str  # interface language: fr, en or es
     active: bool
     created_at: datetime
+    email: str = ""  # where the user's saved watches send their digests ("": none)
 
 
 @dataclass(frozen=True, slots=True)

@@ -22,7 +22,9 @@ def build_classified_demo_db(folder: Path, url: str = "") -> str:
         feeds = folder / "feeds"
         write_registry(server.base_url, feeds)
         settings = Settings(
-            allow_private_addresses=True, per_host_delay=0.0, extract_workers=1,
+            allow_private_addresses=True,
+            per_host_delay=0.0,
+            extract_workers=1,
             model_path=str(folder / "no-model.npz"),
         )
         with open_store(url) as store:

@@ -102,6 +102,8 @@ from hostile_payloads import (  # noqa: F401 (some are re-exported: tests import
 )
 
 MiB = 1024 * 1024
+
+
 def http_date(timestamp: float) -> str:
     return email.utils.formatdate(timestamp, usegmt=True)
 

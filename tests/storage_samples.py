@@ -12,6 +12,9 @@ from typing import Any
 from mediawatch.store import NewEntry, PageOutcome, Store
 from mediawatch.store.additions import AddedArticle, AddOrigin
 from mediawatch.store.issues import NewItem
+from mediawatch.store.search import SearchFilters
+from mediawatch.store.submissions import NewSubmission, SubmissionStatus
+from mediawatch.store.watches import NewWatch, NewWatchMail
 from mediawatch.types import (
     BlockKind,
     Classification,
@@ -164,6 +167,8 @@ def seed(store: Store) -> dict[str, int]:
     store.save_classifications([_classification(a, uncertain=a == articles[2]) for a in articles[:3]])
     store.save_story_members([(articles[0], 1, b"\x01" * 8), (articles[1], 1, b"\x02" * 8)])
     store.record_decision(articles[2], True, "ana")
+    store.correct_articles([articles[1]], "themes", '["policy"]', "ana")
+    store.pin_story(1, Publication.NEWSLETTER, "ana")
     ids["run"] = store.start_run("collect")  # left running: mark_interrupted_runs has one to mark
     done = store.start_run("classify")
     store.finish_run(done, "ok", {"classified": 3})
@@ -174,6 +179,12 @@ def seed(store: Store) -> dict[str, int]:
     store.create_session("token-spare", ids["user"], LATER)
     store.record_login_attempt("ana", "127.0.0.1", False, NOW)
     store.record_login_attempt("ana", "127.0.0.1", True, NOW)
+
+    sent = store.add_submission(NewSubmission("ana", url="https://news.example/story/0", note="<b>"), NOW)
+    ids["submission"] = store.settle_submission(
+        sent.id, status=SubmissionStatus.ADDED, article_id=articles[0]
+    ).id
+    ids["submission2"] = store.add_submission(NewSubmission("ana", title="Radio", text="Sols"), NOW).id
 
     ids["issue"] = _new_issue(store, "contract-draft", articles[:3])
     content = store.issue_content(ids["issue"])
@@ -220,7 +231,42 @@ def seed(store: Store) -> dict[str, int]:
             queued[0].message.id, "attempt-0", status=OutboxStatus.QUEUED, outcome="deferred",
             code=451, response="try later", next_attempt_at=NOW,
         )  # fmt: skip
+    _seed_watches(store, ids)
     return ids
+
+
+def _watch_mail(kind: str, period_end: datetime) -> NewWatchMail:
+    return NewWatchMail(
+        kind=kind, period_end=period_end, recipient="ana@example.org", language="en", subject="Watch: 2",
+        body_text="text", body_html="<p>html</p>", stories=(1, 2),
+        message_id=f"<watch.{kind}.{period_end:%Y%m%d}@example.org>",
+    )  # fmt: skip
+
+
+def _seed_watches(store: Store, ids: dict[str, int]) -> None:
+    store.update_user("ana", email="ana@example.org")
+    for name, key in (("Soils", "key-soils"), ("Spare", "key-spare")):
+        watch = store.add_watch(
+            NewWatch(
+                name=name, owner="ana", query="soil carbon", filters={"language": "en"}, every="daily",
+                language="en", email="", feed_key=key, created_by="ana", created_at=NOW,
+            )
+        )  # fmt: skip
+        assert watch is not None
+        ids[f"watch_{name.lower()}"] = watch.id
+    sent = store.build_watch_mail(ids["watch_soils"], _watch_mail("digest", NOW), advance_digest=True)
+    queued = store.build_watch_mail(ids["watch_soils"], _watch_mail("spike", NOW), advance_digest=False)
+    assert sent is not None
+    assert queued is not None
+    ids["watch_mail"] = queued.id
+    with store.watch_mail_session() as session:
+        session.mark_data_sent(sent.id, "attempt-w")  # left unsettled: recover_watch_mail's case
+
+
+def _watch_mail_session(s: Store, ids: dict[str, int]) -> None:
+    with s.watch_mail_session() as session:
+        assert session.still_queued(ids["watch_mail"])
+        session.finish(ids["watch_mail"], "attempt-w2", status=OutboxStatus.SENT, code=250, response="250 ok")
 
 
 # -- one sample call per public method ---------------------------------------------------------------------
@@ -296,6 +342,22 @@ CASES: dict[str, Case] = {
     "addition_of": read(lambda s, i: s.addition_of(i["article"])),
     "article_title": read(lambda s, i: s.article_title(i["article"])),
     "story_of": read(lambda s, i: s.story_of(i["article"])),
+    # correspondents' items
+    "add_submission": write(
+        lambda s, i: s.add_submission(NewSubmission("ana", url="https://example.org/new", region="asia"), NOW)
+    ),
+    "settle_submission": write(
+        lambda s, i: s.settle_submission(
+            i["submission2"], status=SubmissionStatus.FAILED, article_id=None, detail="timeout: slow"
+        )
+    ),
+    "submission": read(lambda s, i: s.submission(i["submission"])),
+    "list_submissions": read(lambda s, i: s.list_submissions(author="ana", waiting=True)),
+    "waiting_submissions": read(lambda s, i: s.waiting_submissions()),
+    "review_submission": write(
+        lambda s, i: s.review_submission(i["submission"], actor="bruno", at=NOW, accepted=True)
+    ),
+    "submission_uses": read(lambda s, i: s.submission_uses([i["article"]])),
     # the watch's search index (seeded unindexed: the first call indexes one article, the second the rest)
     "index_articles": write(lambda s, i: s.index_articles([i["article"]])),
     "reindex_pending": write(lambda s, i: s.reindex_pending()),
@@ -312,6 +374,18 @@ CASES: dict[str, Case] = {
     "unsure_items": read(lambda s, i: s.unsure_items()),
     "decisions": read(lambda s, i: s.decisions()),
     "record_decision": write(lambda s, i: s.record_decision(i["article"], False, "ana", "contract")),
+    # a story curated: its articles, corrections, pins, the issues that used it
+    "story_articles": read(lambda s, i: s.story_articles(1)),
+    "story_uses": read(lambda s, i: s.story_uses(1)),
+    "classify_inputs": read(lambda s, i: s.classify_inputs([i["article"]])),
+    "corrections": read(lambda s, i: s.corrections([i["article"], i["article2"]])),
+    "story_pins": read(lambda s, i: s.story_pins(1)),
+    "correct_articles": write(lambda s, i: s.correct_articles([i["article"]], "language", '"en"', "ana")),
+    "pin_story": write(lambda s, i: s.pin_story(1, Publication.PRESS_REVIEW, "ana")),
+    "unpin_story": write(lambda s, i: s.unpin_story(1, Publication.NEWSLETTER)),
+    "add_issue_item": write(
+        lambda s, i: s.add_issue_item(i["issue"], _item(7, i["article"], "science"), "ana")
+    ),
     # users, sessions, logins
     "user": read(lambda s, i: s.user("ana")),
     "user_by_id": read(lambda s, i: s.user_by_id(i["user"])),
@@ -414,6 +488,40 @@ CASES: dict[str, Case] = {
     ),
     "finish_send": write(lambda s, i: s.finish_send(i["sent_issue"])),
     "delete_subscriber": write(lambda s, i: s.delete_subscriber(i["subscriber1"])),
+    # saved watches and their mail
+    "add_watch": write(
+        lambda s, i: s.add_watch(
+            NewWatch(
+                name="New",
+                owner="team",
+                query="carbone",
+                filters={},
+                every="weekly",
+                language="fr",
+                email="team@example.org",
+                feed_key="key-new",
+                created_by="ana",
+                created_at=NOW,
+            )
+        )  # fmt: skip
+    ),
+    "watch": read(lambda s, i: s.watch("Soils")),
+    "list_watches": read(lambda s, i: s.list_watches()),
+    "remove_watch": write(lambda s, i: s.remove_watch("Spare")),
+    "set_watch_feed_key": write(lambda s, i: s.set_watch_feed_key("Soils", "key-rotated")),
+    "watch_matches": read(
+        lambda s, i: s.watch_matches(
+            parse_query("soil"), SearchFilters(language="en"), found_since=LONG_AGO, found_until=LATER
+        )
+    ),
+    "advance_watch_digest": write(lambda s, i: s.advance_watch_digest(i["watch_soils"], NOW + timedelta(1))),
+    "build_watch_mail": write(
+        lambda s, i: s.build_watch_mail(i["watch_soils"], _watch_mail("digest", LATER), advance_digest=True)
+    ),
+    "watch_mail": read(lambda s, i: s.watch_mail(i["watch_soils"], kind="spike")),
+    "due_watch_mail": read(lambda s, i: s.due_watch_mail(LATER)),
+    "recover_watch_mail": write(lambda s, i: s.recover_watch_mail()),
+    "watch_mail_session": write(_watch_mail_session),
 }
 
 

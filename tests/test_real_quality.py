@@ -69,6 +69,13 @@ def _prf(pairs: list[tuple[GoldItem, bool]], prefix: str) -> dict[str, float]:
     return out
 
 
+# The held-out file only grows (new items are appended, each in the part its URL decides). Its first
+# FIRST_PINNED items are the measure the first floors were pinned on, and they keep their keys
+# (``taxonomy_``, ``blend_``) so those floors only go up; the whole file is ``grown_taxonomy_`` and
+# ``grown_blend_``, a new and harder measure pinned when it grew (see docs/taxonomy.md, "Real items").
+FIRST_PINNED = 132
+
+
 @pytest.fixture(scope="module")
 def figures() -> dict[str, float]:
     taxonomy = load_taxonomy()
@@ -76,8 +83,10 @@ def figures() -> dict[str, float]:
     blend = Classifier(
         taxonomy, train((g.input, g.relevant) for g in load_gold(GOLD / "dev.jsonl")), blend_weight=0.5
     )
-    out = _prf([(g, classify_topic(g.input, g.language, taxonomy).relevant) for g in held], "taxonomy_")
-    out |= _prf([(g, blend.classify(g.input).relevant) for g in held], "blend_")
+    by_taxonomy = [(g, classify_topic(g.input, g.language, taxonomy).relevant) for g in held]
+    by_blend = [(g, blend.classify(g.input).relevant) for g in held]
+    out = _prf(by_taxonomy[:FIRST_PINNED], "taxonomy_") | _prf(by_blend[:FIRST_PINNED], "blend_")
+    out |= _prf(by_taxonomy, "grown_taxonomy_") | _prf(by_blend, "grown_blend_")
     print(f"\nreal_heldout.jsonl ({len(held)} items): " + ", ".join(f"{k} {v:.3f}" for k, v in out.items()))
     return out
 

@@ -433,4 +433,4 @@ def test_set_enabled_last_table_without_final_newline_and_multiline_array(tmp_pa
     text = path.read_text(encoding="utf-8")
     assert {s.id: s.enabled for s in load_registry(directory)} == {"one": False, "two": False}
     assert text.index('language = "fr"\nenabled = false\n# about two') >= 0
-    assert text.endswith(']\nenabled = false\n# trailing comment')
+    assert text.endswith("]\nenabled = false\n# trailing comment")

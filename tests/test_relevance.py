@@ -365,3 +365,120 @@ def test_lead_the_verb_is_not_lead_the_metal(taxonomy: Taxonomy) -> None:
     )
     assert result.relevant
     assert not any(m.concept.startswith("negative:") for m in result.matched_terms)
+
+
+# -- issue 15, second round: what was still scored 0 on new real items ------------------------------------
+@pytest.mark.parametrize(
+    ("language", "title", "quoted"),
+    [
+        # no word "initiative", no soil word: the guillemets (no-break spaces, "1 000" with one too) name it
+        (
+            "fr",
+            "Qu\u2019est-ce que le\u00a0«\u00a04\u00a0pour\u00a01\u00a0000\u00a0»\u00a0?",
+            "« 4 pour 1 000 »",
+        ),
+        ("es", "¿Qué es el «4 por mil»?", "«4 por mil»"),
+        ("en", "What is the “4 per 1000”?", "“4 per 1000”"),
+    ],
+)
+def test_a_quoted_4_per_1000_is_the_initiative_and_the_quotes_are_shown(
+    taxonomy: Taxonomy, language: str, title: str, quoted: str
+) -> None:
+    result = classify(taxonomy, language, title)
+    assert result.relevant
+    assert any(m.term == quoted and m.concept == "initiative_context" for m in result.matched_terms)
+    assert Theme.INITIATIVE_4P1000 in result.themes
+
+
+@pytest.mark.parametrize(
+    ("language", "title"),
+    [
+        ("es", "Firma la Iniciativa Climática 4 por 1000"),  # "initiative" not next to the rate
+        ("es", "Francia impulsa el 4 por 1.000 en la COP21"),
+    ],
+)
+def test_an_initiative_word_elsewhere_makes_the_rate_the_initiative(
+    taxonomy: Taxonomy, language: str, title: str
+) -> None:
+    assert classify(taxonomy, language, title).relevant
+
+
+@pytest.mark.parametrize(
+    ("language", "title"),
+    [
+        ("es", "El «4 por mil» de los movimientos financieros vuelve al Congreso"),  # Colombia's bank tax
+        ("en", "Infant mortality fell to 4 per 1000 births, the initiative says"),
+    ],
+)
+def test_other_4_per_1000s_stay_out_even_quoted(taxonomy: Taxonomy, language: str, title: str) -> None:
+    result = classify(taxonomy, language, title)
+    assert not result.relevant
+    # the quotes (or the word) were seen, and the named false friend still wins
+    assert any(m.concept == "initiative_context" for m in result.matched_terms)
+    assert any(m.concept == "negative:not_initiative" and m.weight < 0 for m in result.matched_terms)
+
+
+@pytest.mark.parametrize(
+    ("language", "title", "summary"),
+    [
+        # the English name of the EU law, shouted, inside French and Spanish articles
+        ("fr", "SOIL MONITORING LAW : le Parlement européen vote", ""),
+        ("es", "Qué cambia con la Soil Monitoring Law", ""),
+        # "sowing carbon"-style metaphors
+        ("es", "Sembrar carbono: la apuesta de los agricultores pampeanos", ""),
+        ("fr", "Ces paysans qui veulent cultiver du carbone", ""),
+        (
+            "en",
+            "",
+            "As a conservation farmer, the practices we use allow us to ‘kidnap carbon’ from the air.",
+        ),
+        # CO2 stored in farm soils is soil carbon, not geological storage
+        (
+            "fr",
+            "",
+            "Stocker du CO2 dans les sols agricoles tout en améliorant leur qualité : "
+            "un atout de l’agroforesterie.",
+        ),
+        # being paid for carbon, as ranchers
+        (
+            "en",
+            "",
+            "Cattle ranchers in Texas received their first payments for selling the carbon in their land.",
+        ),
+    ],
+)
+def test_law_names_metaphors_and_payments_seen_on_real_items(
+    taxonomy: Taxonomy, language: str, title: str, summary: str
+) -> None:
+    assert classify(taxonomy, language, title, summary).relevant
+
+
+@pytest.mark.parametrize(
+    ("language", "title", "summary", "exclusion"),
+    [
+        (
+            "en",
+            "Hydroseeding for Erosion Control",
+            "Stabilizing disturbed soil on highway construction.",
+            "building_ground",
+        ),
+        (
+            "en",
+            "The Benefits of Erosion Control Blankets",
+            "Heavy rainfall may wash away the topsoil.",
+            "building_ground",
+        ),
+        (
+            "fr",
+            "Le paillage",
+            "Recouvrir le sol protège le sol et limite la pousse des herbes indésirables dans les massifs.",
+            "gardens_and_cities",
+        ),
+    ],
+)
+def test_more_building_site_and_garden_wording_is_excluded(
+    taxonomy: Taxonomy, language: str, title: str, summary: str, exclusion: str
+) -> None:
+    result = classify(taxonomy, language, title, summary)
+    assert not result.relevant
+    assert any(m.concept == f"negative:{exclusion}" and m.weight < 0 for m in result.matched_terms)

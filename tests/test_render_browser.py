@@ -57,7 +57,6 @@ def archive(tmp_path_factory):
     return out, sorted(set(pages))
 
 
-
 @pytest.mark.parametrize("width", WIDTHS)
 def test_no_edition_or_archive_page_overflows_horizontally(archive, browser, width):
     out, pages = archive

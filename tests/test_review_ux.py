@@ -59,7 +59,6 @@ def app(tmp_path_factory) -> Iterator[App]:
     store.close()
 
 
-
 def long_issue(store: Store, count: int = 16) -> int:
     """A draft newsletter long enough that its last items are thousands of pixels down."""
     ids = _articles(store, count)

@@ -52,7 +52,6 @@ def app(module_db_url) -> Iterator[App]:
     store.close()
 
 
-
 def login(browser, app: App, name: str):
     """A fresh browser context signed in as ``name``; returns its page."""
     context = browser.new_context(viewport={"width": 1400, "height": 900})

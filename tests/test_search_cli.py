@@ -120,7 +120,9 @@ def test_csv_gives_one_row_per_article_for_a_spreadsheet(search):
     assert {int(r["article"]) for r in rows if int(r["story"]) == ids["fr1"]} == {ids[k] for k in STORY}
     first = next(r for r in rows if int(r["article"]) == ids["fr1"])
     assert (first["title"], first["language"], first["state"]) == (
-        "Les sols vivants stockent le carbone", "fr", "relevant"
+        "Les sols vivants stockent le carbone",
+        "fr",
+        "relevant",
     )
 
 

@@ -26,7 +26,7 @@ def protocol_members(proto: type) -> dict[str, object]:
     """The methods a Protocol declares, its own and those of the Protocols it extends."""
     members: dict[str, object] = {}
     for base in reversed(proto.__mro__):
-        if getattr(base, "_is_protocol", False) and base.__module__ == p.__name__:
+        if getattr(base, "_is_protocol", False) and base.__module__.startswith(p.__name__):
             members.update(public_methods(base))
     return members
 

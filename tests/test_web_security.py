@@ -48,7 +48,6 @@ def server(tmp_path_factory) -> Iterator[Server]:
             store.close()
 
 
-
 # -- item 2: every public form, posted by a real browser ------------------------------------------------
 def test_a_browser_can_post_every_public_form(server, browser):
     context = browser.new_context(locale="en-US")

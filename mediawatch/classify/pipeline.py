@@ -9,7 +9,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections import Counter
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -115,7 +115,7 @@ def classify_stored(
     """Classify what is not classified yet (``everything``: all collected articles), batch by batch."""
     report = ClassifyReport(version=classifier.version)
     for batch in store.articles_for_classification(everything=everything):
-        results = [classifier.classify(item) for item in batch]
+        results = classify_corrected(store, classifier, batch)
         store.save_classifications(results)
         report.classified += len(results)
         report.relevant += sum(r.relevant for r in results)
@@ -123,6 +123,21 @@ def classify_stored(
         report.languages.update(r.language for r in results)
     store.reindex_pending()  # the watch's search index, now that languages are final (crash-safe, idempotent)
     return report
+
+
+def classify_corrected(
+    store: ClassifyStore, classifier: Classifier, batch: Sequence[ClassifyInput]
+) -> list[Classification]:
+    """Classify a batch, with an editor's corrected language taken instead of the detected one and an
+    editor's "relevant" kept (the store lays every correction over the saved verdicts as well)."""
+    corrections = store.corrections([int(item.id) for item in batch])
+    results = []
+    for item in batch:
+        mine = corrections.get(int(item.id), {})
+        language = str(mine["language"].value) if "language" in mine else None
+        accepted = "relevant" in mine and mine["relevant"].value is True
+        results.append(classifier.classify(item, language=language, accepted=accepted))
+    return results
 
 
 def classification_record(result: Classification) -> dict[str, Any]:

@@ -36,6 +36,14 @@ __all__ = ["TopicResult", "classify_topic", "explain"]
 _FIELDS = ("title", "summary", "text")
 # " - Reuters", " | Le Monde": an outlet name at the end of a title is not what the article is about.
 _TITLE_SUFFIX = re.compile(r"\s+(?:-{1,2}|\||\u2014|\u2013|\u00b7)\s+[^-|\u2014\u2013\u00b7]{1,40}$")
+# The initiative's name in quotation marks or guillemets, no-break spaces included ("le « 4 pour 1 000 »",
+# "¿Qué es el “4 por mil”?"): quoting a rate makes it a name, so it counts as the initiative without a soil
+# word (the taxonomy's concept ``initiative_context``, which the rate ``initiative_rate`` accepts).
+_QUOTED_NAME = re.compile(
+    r"[«\"“”„‘’'‹›]\s*(?:4|quatre|cuatro|four)\s*(?:pour|por|per)\s*(?:1[\s.,']?000|mil(?:le)?|thousand)\s*[»\"“”‘’'‹›]",
+    re.IGNORECASE,
+)
+_QUOTED_CONCEPT = "initiative_context"
 _REGION_ORDER = {r.value: i for i, r in enumerate(Region)}
 _THEME_ORDER = {t: i for i, t in enumerate(Theme)}
 
@@ -72,6 +80,7 @@ def classify_topic(item: ClassifyInput, language: str, taxonomy: Taxonomy) -> To
     s = taxonomy.settings
     # One scan per field; each (entry, field) counted with its number of occurrences.
     counts: dict[tuple[Entry, str], int] = {}
+    quoted: list[tuple[str, str]] = []  # (field, the quoted name as written)
     for fname, text in (
         ("title", _strip_title_suffix(item.title)),
         ("summary", item.summary),
@@ -80,12 +89,21 @@ def classify_topic(item: ClassifyInput, language: str, taxonomy: Taxonomy) -> To
         for entry in taxonomy.scan(text, language):
             key = (entry, fname)
             counts[key] = counts.get(key, 0) + 1
+        # title and lead only: a body has other evidence, and the search would cost ~5 % of the time
+        if fname != "text" and (found := _QUOTED_NAME.search(text)) is not None:
+            quoted.append((fname, " ".join(found.group(0).split())))
 
     # -- relevance
     present = {e.concept for e, _ in counts if e.group == GROUP_RELEVANCE}
     concepts = taxonomy.concepts
     relevance_terms: list[TermMatch] = []
     x = 0.0
+    if quoted and _QUOTED_CONCEPT in concepts:
+        present.add(_QUOTED_CONCEPT)
+        for fname, name in quoted:
+            contribution = concepts[_QUOTED_CONCEPT].weight * s.field_weights[fname]
+            x += contribution
+            relevance_terms.append(TermMatch(name, _QUOTED_CONCEPT, fname, contribution))
     veto = core_in_title = False
     theme_scores: dict[str, float] = defaultdict(float)
     objective_scores: dict[str, float] = defaultdict(float)

@@ -23,7 +23,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from itertools import islice
 
-from mediawatch.classify.story_concepts import DATE, NAME, STRONG, cross_score
+from mediawatch.classify.story_concepts import DATE, NAME, ROUND, STRONG, cross_score
 from mediawatch.classify.story_signature import (
     LEAD_WORDS,
     SIGNATURE_VERSION,
@@ -100,7 +100,7 @@ class StoryRules:
     # chosen on tests/data/stories/xlang_pairs_tune.jsonl (docs/stories.md, "Across languages")
     cross_near_days: float = 3.0
     cross_near_score: float = 1.0
-    cross_score: float = 2.5
+    cross_score: float = 2.0  # two figures: what a pair 14 days apart, or undated, must share
     cross_far_days: float = 14.0
 
 
@@ -227,7 +227,7 @@ _ANCHOR_ROWS = 3
 _RANDOM = list(islice(_splitmix(4), 2 * _ANCHOR_BANDS * _ANCHOR_ROWS))
 _ANCHOR_PERMS = tuple((_RANDOM[i] | 1, _RANDOM[i + 1]) for i in range(0, len(_RANDOM), 2))
 _CONCEPT_SPACE = 5 << 64
-_SPECIFIC = (STRONG, DATE, NAME)
+_SPECIFIC = (STRONG, ROUND, DATE, NAME)
 _MAX_BUCKET = 64  # a fuller bucket takes no more members: its key is too common to mean anything
 _MAX_CONCEPT_BUCKET = 16  # a figure or name met in more docs of the window is no clue to one story
 

@@ -19,7 +19,7 @@ import tomllib
 import unicodedata
 import zlib
 from collections.abc import Iterable
-from datetime import datetime
+from datetime import datetime, timedelta
 from importlib import resources
 
 from mediawatch.classify.story_text import NUMBER_RUN, STOPWORDS, fold, normalise_numbers
@@ -29,6 +29,7 @@ __all__ = [
     "DATE",
     "KIND_WEIGHTS",
     "NAME",
+    "ROUND",
     "STRONG",
     "WEAK",
     "concepts_of",
@@ -46,7 +47,14 @@ ALIAS = 2  # an organisation or place of the table (recurring: FAO, the UN, Euro
 MONTH = 3  # a month, a weekday, a year: implied by publication dates a few days apart
 TOPIC = 4
 WEAK = 5  # a small number (10-99)
-KIND_WEIGHTS = {STRONG: 1.0, DATE: 0.6, NAME: 0.5, ALIAS: 0.3, MONTH: 0.1, TOPIC: 0.15, WEAK: 0.2}
+ROUND = 7  # a figure of one or two significant digits (150, 1.5, 2 million): many stories give it
+KIND_WEIGHTS = {
+    STRONG: 1.0, ROUND: 1.0, DATE: 0.6, NAME: 0.5, ALIAS: 0.3, MONTH: 0.1, TOPIC: 0.15, WEAK: 0.2,
+}  # fmt: skip
+# What a lone round figure, or a lone day of a month, needs besides it: an organisation, a name or a
+# number for the figure; a name, a number or two organisations for the day (publication dates close
+# together imply a day near them, and one organisation's two releases of a Wednesday both say "Wednesday")
+SUPPORT = {ROUND: 0.3, DATE: 0.5}
 _MAX_TOPIC = 0.3  # the words of a subject, however many, weigh no more than two
 
 _MONTH_NAMES = (
@@ -166,8 +174,12 @@ def _lexicon() -> tuple[dict[tuple[str, ...], tuple[str, int]], dict[str, int], 
     return terms, longest, frozenset(fold(w) for w in data["ignore"]["words"])
 
 
+_DAY_BIT = 8  # set in the hash of a day of a month ("D12-13"), clear in every other concept's
+
+
 def _concept_hash(concept: str, kind: int) -> int:
-    return (zlib.crc32(concept.encode()) & ~7 & 0xFFFFFFFF) | kind
+    day = _DAY_BIT if concept.startswith("D") else 0
+    return (zlib.crc32(concept.encode()) & ~15 & 0xFFFFFFFF) | day | kind
 
 
 def _scale(raw: str, end: int, language: str) -> float:
@@ -183,8 +195,25 @@ def _scale(raw: str, end: int, language: str) -> float:
     return _SCALES.get(first, 1.0)
 
 
+# letters glued to an amount of money that give its magnitude ("$1.5m" = "1,5 million de dollars"); without
+# the currency sign, "5m" is as often five metres
+_CURRENCIES = frozenset("$€£¥")
+_MONEY_SCALES = {"k": 1e3, "m": 1e6, "M": 1e6, "bn": 1e9, "B": 1e9}
+
+
+def _figure_kind(key: str) -> int:
+    """STRONG, or ROUND for a figure of at most two significant digits ("150", "1.5", "2e+06")."""
+    mantissa = key.split("e")[0].replace(".", "").strip("0")
+    return ROUND if len(mantissa) <= 2 else STRONG
+
+
+# "713 to 757 million", "entre 713 y 757 millones": the scale written once applies to both ends
+_RANGE = re.compile(r"[ \u00a0\u202f]*(?:-|–|to|a|à|y|et|and|ou|or|o)[ \u00a0\u202f]+")
+
+
 def _numbers(raw: str, out: dict[str, int], language: str) -> None:
-    for match in NUMBER_RUN.finditer(raw):
+    runs = list(NUMBER_RUN.finditer(raw))
+    for n, match in enumerate(runs):
         start = match.start()
         end = start + len(match.group().rstrip(" .,\u00a0\u202f"))
         suffix = _LETTERS.match(raw, end)
@@ -192,19 +221,24 @@ def _numbers(raw: str, out: dict[str, int], language: str) -> None:
             continue  # part of a name (COP28, C3S, G20) or an ordinal (12th, 12e); "1.5C" is a figure
         keys = normalise_numbers(match.group())
         scale = _scale(raw, end, language)
+        if suffix and raw[start - 1 : start] in _CURRENCIES and suffix.group() in _MONEY_SCALES:
+            scale = _MONEY_SCALES[suffix.group()]  # "$1.5m", "£300k", "€2bn" (bn is a scale word anyway)
+        if scale == 1.0 and n + 1 < len(runs) and _RANGE.fullmatch(raw, end, runs[n + 1].start()):
+            nxt = runs[n + 1]
+            scale = _scale(raw, nxt.start() + len(nxt.group().rstrip(" .,\u00a0\u202f")), language)
         if scale > 1.0 and keys:
             # one figure however the language writes its magnitude: 300 billion, 300.000 millones
             figure = f"{float(keys.pop()) * scale:.3g}"
-            out.setdefault("#" + figure, STRONG)
+            out.setdefault("#" + figure, _figure_kind(figure))
         for key in keys:
             if "." in key:
-                out.setdefault("#" + key, STRONG)
+                out.setdefault("#" + key, _figure_kind(key))
                 continue
             value = int(key)
             if 1900 <= value <= 2100:
                 out.setdefault("#" + key, MONTH)  # a year: as implied by the dates as a month
             elif value >= 100 and value != 1000:
-                out.setdefault("#" + key, STRONG)
+                out.setdefault("#" + key, _figure_kind(key))
             elif value >= 10:
                 out.setdefault("#" + key, WEAK)
 
@@ -216,6 +250,11 @@ def _dates(words: list[str], folded: list[str], out: dict[str, int], published: 
         weekday = _WEEKDAYS.get(word)
         if weekday is not None:
             out.setdefault(f"W{weekday}", MONTH)
+            if published is not None:
+                # "mercredi" in a report published on a Thursday is the day before: the day it names
+                # ("Wednesday" = "13 de diciembre"), the latest such day up to the publication day
+                named = published - timedelta(days=(published.isoweekday() - weekday) % 7)
+                out.setdefault(f"D{named.month}-{named.day}", DATE)
             continue
         month = MONTHS.get(word)
         if month is None or (word in _CAPITAL_MONTHS and not words[i][:1].isupper()):
@@ -260,8 +299,11 @@ def concepts_of(
     while i < len(folded):
         for n in range(min(longest.get(folded[i], 0), len(folded) - i), 0, -1):
             hit = terms.get(tuple(folded[i : i + n]))
-            # a short one-word form ("UN", "EU", "PAM") must be written in capitals: "un", "eau" are words
-            if hit and (n > 1 or len(words[i]) > 4 or words[i].isupper() or hit[1] == TOPIC):
+            # a short one-word form ("UN", "EU", "PAM") must be written in capitals: "un", "eau" are words;
+            # one of four letters capitalised ("Baku", "Inde")
+            word = words[i]
+            plain = len(word) > 4 or word.isupper() or (len(word) == 4 and word[0].isupper())
+            if hit and (n > 1 or plain or hit[1] == TOPIC):
                 out.setdefault(hit[0], hit[1])
                 i += n
                 break
@@ -275,11 +317,25 @@ def concepts_of(
                 and key not in STOPWORDS
                 and key not in ignore
                 and key not in MONTHS
+                and key not in _WEEKDAYS
                 and (word.isupper() or ((start > title_end or not title_case) and _mid_sentence(raw, start)))
             ):
-                out.setdefault("$" + key, NAME)
+                out.setdefault("$" + _name_key(key), NAME)
             i += 1
     return out
+
+
+# Spellings of one name across languages and transliterations: "Babaïev" / "Babayev", "Bakou" / "Baku",
+# "Azerbaïdjan" / "Azerbaijan", "Khalid" / "Jalid" stay apart, "Philippe" / "Felipe" too (a name is no
+# translation), but the letters that only transcribe a sound differently fold together.
+_SPELLINGS = (("ph", "f"), ("kh", "k"), ("dj", "j"), ("ou", "u"), ("ck", "k"), ("y", "i"), ("w", "v"))
+_DOUBLED = re.compile(r"(\w)\1+")
+
+
+def _name_key(key: str) -> str:
+    for written, sound in _SPELLINGS:
+        key = key.replace(written, sound)
+    return _DOUBLED.sub(r"\1", key)
 
 
 def _mid_sentence(raw: str, start: int) -> bool:
@@ -294,11 +350,20 @@ def hash_concepts(concepts: dict[str, int]) -> frozenset[int]:
 
 def cross_score(a: frozenset[int], b: frozenset[int]) -> tuple[float, int, int]:
     """Weight of the concepts ``a`` and ``b`` share; how many of them are figures or dates, and how many
-    are figures, dates or names."""
+    are figures, dates or names. A lone round figure ("150", "1.5") or a lone day counts only with
+    :data:`SUPPORT` of other facts (an organisation, a name, a number): alone, or with a subject and
+    a month, it joins unrelated stories that give the same round figure or were published the same week
+    ("Wednesday" is a day: see :func:`_dates`)."""
     shared = a & b
     weights = KIND_WEIGHTS
     score = sum(weights.get(h & 7, 0.0) for h in shared if h & 7 != TOPIC)
     topics = sum(1 for h in shared if h & 7 == TOPIC)
-    strong = sum(1 for h in shared if h & 7 in (STRONG, DATE))
+    lone = [h for h in shared if h & 7 in (STRONG, ROUND, DATE)]
+    strong = len(lone)
+    kind = lone[0] & 7 if strong == 1 else STRONG
+    if kind == ROUND or kind == DATE and lone[0] & _DAY_BIT:
+        support = score - weights[kind] - weights[MONTH] * sum(1 for h in shared if h & 7 == MONTH)
+        if support < SUPPORT[kind] - 1e-9:
+            strong = 0
     specific = strong + sum(1 for h in shared if h & 7 == NAME)
     return score + min(topics * weights[TOPIC], _MAX_TOPIC), strong, specific

@@ -26,8 +26,10 @@ from mediawatch.cli import (
     serve,
     sources,
     stories,
+    submissions,
     subscribers,
     users,
+    watches,
     worker,
 )
 from mediawatch.cli.context import Context, handle_errors
@@ -91,6 +93,7 @@ for command in (
     compose.translate,
     issues.issues_group,
     users.users_group,
+    submissions.submissions_group,
     serve.serve,
     render.render,
     subscribers.subscribers_group,
@@ -98,6 +101,7 @@ for command in (
     bounces.bounces_group,
     report.report,
     nightly.nightly,
+    watches.watches_group,
     worker.worker,
 ):
     cli.add_command(command)

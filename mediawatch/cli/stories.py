@@ -9,6 +9,7 @@ import click
 
 from mediawatch.cli.context import (
     Context,
+    acting,
     handle_errors,
     parse_since,
 )
@@ -54,3 +55,93 @@ def stories_group(obj: Context, jsonl: bool) -> None:
             click.echo(json.dumps(record, ensure_ascii=False))
         return
     click.echo(group_stories(obj.store, obj.settings).summary_line())
+
+
+PUBLICATIONS = click.Choice(["newsletter", "press-review"])
+
+
+@stories.command("show")
+@click.argument("story_id", type=int)
+@click.option("--json", "as_json", is_flag=True, help="The story as one JSON object, with its articles.")
+@click.pass_obj
+@handle_errors
+def stories_show(obj: Context, story_id: int, as_json: bool) -> None:
+    """One story: every article with outlet, language, date, verdict and matched terms; its themes,
+    regions and objectives; the issues that used it and its pins."""
+    from mediawatch.watch.story import story_json, story_lines, story_view
+
+    view = story_view(obj.store, story_id)
+    if as_json:
+        click.echo(json.dumps(story_json(view), ensure_ascii=False))
+        return
+    for line in story_lines(view, obj.lang):
+        click.echo(line)
+
+
+@stories.command("pin")
+@click.argument("story_id", type=int)
+@click.option(
+    "--publication", type=PUBLICATIONS, required=True, help="The publication whose next issue takes it."
+)
+@click.option(
+    "--as", "actor", required=True, metavar="NAME", help="The editor pinning it (a registered user)."
+)
+@click.pass_obj
+@handle_errors
+def stories_pin(obj: Context, story_id: int, publication: str, actor: str) -> None:
+    """Pin a story: the next composed issue of the publication includes it, whatever its period or score."""
+    from mediawatch.i18n import t
+    from mediawatch.review.workflow import Permission
+    from mediawatch.watch.curation import parse_publication, pin
+    from mediawatch.watch.story import publication_label
+
+    user = acting(obj, actor, Permission.EDIT)
+    pin(obj.store, story_id, parse_publication(publication), user.name)
+    click.echo(
+        t("story.cli.pinned_now", obj.lang, id=story_id, publication=publication_label(publication, obj.lang))
+    )
+
+
+@stories.command("unpin")
+@click.argument("story_id", type=int)
+@click.option("--publication", type=PUBLICATIONS, required=True, help="The publication it was pinned for.")
+@click.option(
+    "--as", "actor", required=True, metavar="NAME", help="The editor unpinning it (a registered user)."
+)
+@click.pass_obj
+@handle_errors
+def stories_unpin(obj: Context, story_id: int, publication: str, actor: str) -> None:
+    """Take a story's waiting pin away."""
+    from mediawatch.i18n import t
+    from mediawatch.review.workflow import Permission
+    from mediawatch.watch.curation import parse_publication, unpin
+    from mediawatch.watch.story import publication_label
+
+    acting(obj, actor, Permission.EDIT)
+    unpin(obj.store, story_id, parse_publication(publication))
+    click.echo(
+        t("story.cli.unpinned", obj.lang, id=story_id, publication=publication_label(publication, obj.lang))
+    )
+
+
+@stories.command("social")
+@click.argument("story_id", type=int)
+@click.option(
+    "--lang", "language", type=click.Choice(["fr", "en", "es"]), help="Only the post in this language."
+)
+@click.pass_obj
+@handle_errors
+def stories_social(obj: Context, story_id: int, language: str | None) -> None:
+    """Ready-to-post texts for social media (FR, EN, ES), each within 280 characters."""
+    from mediawatch.watch.service import language_name
+    from mediawatch.watch.social import social_posts
+
+    posts = social_posts(obj.store, story_id)
+    for post in posts:
+        if language and post.language != language:
+            continue
+        if not language:  # a heading per post, the language in words
+            click.echo(f"[{language_name(post.language, obj.lang)}]")
+        click.echo(post.text)
+        if not language:
+            click.echo("")

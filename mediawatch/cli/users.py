@@ -53,7 +53,7 @@ def _read_password(password_file: str | None, lang: str) -> str:
 @click.pass_obj
 @handle_errors
 def users_add(obj: Context, name: str, role: str, password_file: str | None, language: str) -> None:
-    """Create a user with a role: viewer, editor, approver or admin."""
+    """Create a user with a role: viewer, editor, approver, admin, or correspondent (sends items only)."""
     from mediawatch.review.users import add_user, check_name
 
     check_name(name)
@@ -83,12 +83,19 @@ def users_passwd(obj: Context, name: str, password_file: str | None) -> None:
 @click.option(
     "--disable/--enable", "disabled", default=None, help="Disable the account (sessions end) or enable it."
 )
+@click.option("--email", help="The user's email address, where their saved watches go ('' : none).")
 @click.pass_obj
 @handle_errors
 def users_update(
-    obj: Context, name: str, role: str | None, language: str | None, disabled: bool | None
+    obj: Context,
+    name: str,
+    role: str | None,
+    language: str | None,
+    disabled: bool | None,
+    email: str | None,
 ) -> None:
-    """Change a user's role or language, or disable the account of someone who left."""
+    """Change a user's role, language or email address, or disable the account of someone who left."""
+    from mediawatch.deliver.watch_mail import check_email
     from mediawatch.review.users import update_user
 
     user = update_user(
@@ -97,7 +104,11 @@ def users_update(
         role=Role(role) if role else None,
         language=language,
         active=None if disabled is None else not disabled,
+        email=None if email is None else check_email(email),
     )
+    if email is not None:
+        key = "watches.cli.email_set" if user.email else "watches.cli.email_cleared"
+        click.echo(t(key, obj.lang, name=user.name, email=user.email))
     state = t("review.cli.active" if user.active else "review.cli.inactive", obj.lang)
     click.echo(t("review.cli.user_updated", obj.lang, name=user.name, role=user.role.value, state=state))
 

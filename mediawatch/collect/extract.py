@@ -19,7 +19,7 @@ from __future__ import annotations
 import logging
 import re
 import unicodedata
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, timedelta, timezone
 from typing import TypedDict
 from urllib.parse import urljoin, urlsplit, urlunsplit
 
@@ -381,11 +381,13 @@ _DAY_AFTER = timedelta(hours=36)
 
 
 def _date(day: object, published: list[str], html: str) -> datetime | None:
-    """When the page was published, as an aware UTC datetime.
+    """When the page was published, as an aware datetime.
 
     trafilatura gives a day (through htmldate, which weighs every date on the page). When the page also
     states an exact instant with an offset (``article:published_time``, JSON-LD ``datePublished``) that
-    falls on that day in some time zone, the instant is kept; otherwise the day, as midnight UTC. A page
+    falls on that day in some time zone, the instant is kept with the page's own offset, so that its day
+    is the page's day (21:30 at -08:00 is that evening, not the next UTC morning; the store keeps the same
+    instant in UTC); otherwise the day, as midnight UTC. A page
     where trafilatura finds no day gets its first plausible stated instant. A 1 January that the page
     never writes out is htmldate reading a bare year (a copyright line, "in 2013"): no date beats it.
     """
@@ -404,13 +406,30 @@ def _date(day: object, published: list[str], html: str) -> datetime | None:
         if instant.tzinfo is None or not _EARLIEST <= instant <= latest:
             continue
         # the local day D at UTC offsets -12h..+14h spans [D - 14h, D + 36h) in UTC
-        if midnight is None or -_DAY_BEFORE <= instant - midnight < _DAY_AFTER:
-            return instant.astimezone(UTC)
+        if midnight is None:
+            return instant
+        if -_DAY_BEFORE <= instant - midnight < _DAY_AFTER:
+            return _on_day(instant, midnight)
     if midnight is not None and (midnight.month, midnight.day) == (1, 1):
         y = midnight.year
         if not any(form in html for form in (f"{y}-01-01", f"{y}/01/01", f"01/01/{y}", f"01.01.{y}")):
             return None
     return midnight
+
+
+def _on_day(instant: datetime, midnight: datetime) -> datetime:
+    """``instant`` as it reads on the page's day: many pages state the instant in UTC and show their
+    local day (02:25Z beside "February 24" on a site in America). The instant is kept exactly; only the
+    offset it is written in moves, to the nearest one (-12h..+14h, whole hours) that puts it on that day.
+    """
+    if instant.date() == midnight.date():
+        return instant
+    utc = instant.astimezone(UTC)
+    for hours in sorted(range(-12, 15), key=abs):
+        shifted = utc.astimezone(timezone(timedelta(hours=hours)))
+        if shifted.date() == midnight.date():
+            return shifted
+    return instant
 
 
 # -- the entry point --------------------------------------------------------------------------------

@@ -12,6 +12,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
+from mediawatch.compose.pinned import merge_pinned, pinned_candidates
 from mediawatch.compose.select import (
     DEFAULT_SECTIONS,
     Candidate,
@@ -87,9 +88,23 @@ def compose_issue(
         ),
     )
     candidates, told = _gather(store, settings, publication, period_from, period_to)
+    pins = pinned_candidates(store, publication, SUMMARY_LIMIT[publication])
+    chosen = {c.story_id for _pin, c in pins}
     planned = plan(
-        candidates, period_from=period_from, period_to=period_to, limits=limits, sections=DEFAULT_SECTIONS
+        [c for c in candidates if c.story_id not in chosen],
+        period_from=period_from,
+        period_to=period_to,
+        limits=limits,
+        sections=DEFAULT_SECTIONS,
     )
+    if pins:  # the editors' choice, whatever the period, the threshold or the section limits say
+        planned = merge_pinned(
+            planned,
+            [c for _pin, c in pins],
+            period_from=period_from,
+            period_to=period_to,
+            sections=DEFAULT_SECTIONS,
+        )
     if not planned:
         # An issue with no item is not a draft anyone can use; the same period composes once stories come.
         fields = {
@@ -120,6 +135,7 @@ def compose_issue(
         items=items,
         warnings=warnings,
         actor=actor,
+        pins=[pin.id for pin, _c in pins],
     )
     return ComposeResult(issue_id, slug, len(items), tuple(warnings), len(candidates))
 

@@ -103,11 +103,12 @@ def build_message(
     language: str,
     text: str,
     html: str,
-    lists: ListHeaders,
+    lists: ListHeaders | None,
     reply_to: str = "",
     extra: Sequence[tuple[str, str]] = (),
 ) -> bytes:
-    """The message as bytes (CRLF, 7-bit), ready for DATA. ``sender`` and ``subject`` may be pre-encoded."""
+    """The message as bytes (CRLF, 7-bit), ready for DATA. ``sender`` and ``subject`` may be pre-encoded.
+    ``lists`` None: internal mail (a watch's digest to the team), no list headers."""
     boundary = new_boundary()
     headers = [
         ("From", sender),
@@ -118,10 +119,13 @@ def build_message(
     ]
     if reply_to:
         headers.append(("Reply-To", reply_to))
+    if lists is not None:
+        headers += [
+            ("List-Id", lists.list_id),
+            ("List-Unsubscribe", f"<{lists.unsubscribe_url}>,\r\n <{lists.unsubscribe_mailto}>"),
+            ("List-Unsubscribe-Post", "List-Unsubscribe=One-Click"),
+        ]
     headers += [
-        ("List-Id", lists.list_id),
-        ("List-Unsubscribe", f"<{lists.unsubscribe_url}>,\r\n <{lists.unsubscribe_mailto}>"),
-        ("List-Unsubscribe-Post", "List-Unsubscribe=One-Click"),
         ("Content-Language", language),
         ("MIME-Version", "1.0"),
         ("Content-Type", f'multipart/alternative;\r\n boundary="{boundary}"'),

@@ -1,5 +1,6 @@
 """`mediawatch nightly`: collect -> classify -> compose the due drafts -> render them -> tell the editors
--> send the scheduled issues whose time has come (`mediawatch send --due`).
+-> send the scheduled issues whose time has come (`mediawatch send --due`) -> the saved watches' digests
+and spike alerts (`mediawatch watches run --due`).
 
 Every step keeps its state in the database as it goes, so a run killed at any instant (reboot, kill -9,
 OOM) is completed by the next one, and a repeated run does nothing twice:
@@ -214,6 +215,14 @@ class NightlyRun:
             self.state.collect_failed = True  # every source fails: nothing new can come in
         self.log.info("sources.health", enabled=len(enabled), failing=self.state.failing)
 
+    def submissions(self) -> None:
+        """Correspondents' items a crash left unsettled (stored, article never made): made now."""
+        from mediawatch.watch.submissions import resume_received
+
+        done = resume_received(self.store, self.settings, lang=self.ui_lang, now=self.clock)
+        if done:
+            self.log.info("submissions.resumed", items=[s.id for s in done])
+
     def classify(self) -> None:
         from mediawatch.classify.grouping import group_stories
         from mediawatch.classify.pipeline import classify_stored, load_classifier
@@ -359,6 +368,21 @@ class NightlyRun:
                 self.state.errors.append(f"send: {r.slug}: {r.outcome}: {r.detail}")
                 self.log.error("send.failed", slug=r.slug, outcome=r.outcome, error=r.detail)
 
+    def watches(self) -> None:
+        """`mediawatch watches run --due`: the saved watches' digests and spike alerts, each sent once."""
+        if not self.store.list_watches():
+            return  # no watch, no need of an SMTP server
+        from mediawatch.deliver.watch_mail import run_watches
+
+        run = run_watches(self.store, self.settings, due=True, clock=self.clock)
+        self.log.info(
+            "watches.done", digests=run.digests, empty=run.empty, spikes=run.spikes, sent=run.sent,
+            failed=run.failed, waiting=run.waiting, recovered=run.recovered,
+        )  # fmt: skip
+        for name in dict.fromkeys(run.no_address):
+            self.state.warnings.append(f"watches: {name}: no address to send to")
+            self.log.warning("watches.no_address", watch=name)
+
     # -- helpers ----------------------------------------------------------------------------------
     def _news(self, drafts: list[Issue]) -> RunNews:
         failing, stale = [], []
@@ -471,6 +495,7 @@ def run_nightly(
         if collect:
             job._stage("collect", lambda: job.collect(force=force))
         job._stage("health", job.health)
+        job._stage("submissions", job.submissions)
         job._stage("classify", job.classify)
         job._stage("compose", job.compose)
         drafts = job._stage("drafts", job.drafts_to_announce) or []
@@ -480,6 +505,7 @@ def run_nightly(
             job._stage("notify", lambda: job.notify(drafts))
         if send:
             job._stage("send", job.send_due)
+            job._stage("watches", job.watches)
         s = job.state
         result = NightlyResult(
             exit_code=_exit_code(s, collect),

@@ -137,6 +137,7 @@ class ItemView:
     untranslated_label: str  # "not translated, original in English"
     also_in: tuple[AlsoInView, ...]
     also_in_more: str  # "and 3 more", or ""
+    credit: str = ""  # "Sent in by Ana" when a correspondent's submission brought the article in
 
 
 @dataclass(frozen=True, slots=True)
@@ -245,7 +246,13 @@ def item_view(item: IssueItem, lang: str) -> ItemView:
         else "",
         also_in=also[:ALSO_IN_SHOWN],
         also_in_more=plural("render.count.more", hidden, lang) if hidden > 0 else "",
+        credit=_credit(item, lang),
     )
+
+
+def _credit(item: IssueItem, lang: str) -> str:
+    sender = clean_line(item.sent_in_by)
+    return t("correspondents.credit", lang, name=sender) if sender else ""
 
 
 def section_title(section: str, lang: str) -> str:

@@ -130,13 +130,19 @@ def update_user(
     role: Role | None = None,
     language: str | None = None,
     active: bool | None = None,
+    email: str | None = None,
 ) -> User:
-    """Change a user's role, language or whether the account may sign in (disabling ends its sessions)."""
+    """Change a user's role, language, email address (already checked; "" : none) or whether the account
+    may sign in (disabling ends its sessions)."""
     before = store.user(name)
     if before is None:
         raise Refused(reason("review.users.unknown", name=name))
     user = store.update_user(
-        name, role=role, language=None if language is None else check_language(language), active=active
+        name,
+        role=role,
+        language=None if language is None else check_language(language),
+        active=active,
+        email=email,
     )
     if user is None:  # removed meanwhile
         raise Refused(reason("review.users.unknown", name=name))

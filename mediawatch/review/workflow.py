@@ -59,15 +59,18 @@ class Permission(enum.StrEnum):
     APPROVE = "approve"  # approve or reject an edition
     SCHEDULE = "schedule"  # schedule, cancel, send
     MANAGE_USERS = "manage_users"
+    SEND_ITEMS = "send_items"  # send an item in (/submit) and see one's own items
 
 
-_EDITOR = frozenset({Permission.VIEW, Permission.EDIT, Permission.SUBMIT})
+# A correspondent is outside the viewer < editor < approver < admin chain: sending items is all they do.
+_EDITOR = frozenset({Permission.VIEW, Permission.EDIT, Permission.SUBMIT, Permission.SEND_ITEMS})
 _APPROVER = _EDITOR | {Permission.APPROVE, Permission.SCHEDULE}
 PERMISSIONS: Mapping[Role, frozenset[Permission]] = {
     Role.VIEWER: frozenset({Permission.VIEW}),
     Role.EDITOR: _EDITOR,
     Role.APPROVER: _APPROVER,
     Role.ADMIN: _APPROVER | {Permission.MANAGE_USERS},
+    Role.CORRESPONDENT: frozenset({Permission.SEND_ITEMS}),
 }
 
 
@@ -113,6 +116,7 @@ ROLE_KEYS: Mapping[str, str] = {
     "editor": "review.role.editor",
     "approver": "review.role.approver",
     "admin": "review.role.admin",
+    "correspondent": "correspondents.role.correspondent",
 }
 PERMISSION_KEYS: Mapping[str, str] = {
     "view": "review.permission.view",
@@ -121,6 +125,7 @@ PERMISSION_KEYS: Mapping[str, str] = {
     "approve": "review.permission.approve",
     "schedule": "review.permission.schedule",
     "manage_users": "review.permission.manage_users",
+    "send_items": "correspondents.permission.send_items",
 }
 
 

@@ -19,8 +19,10 @@ from sqlalchemy.engine import Connection
 
 from mediawatch.errors import ConflictError
 from mediawatch.store import schema as t
+from mediawatch.store import schema_watch as w
 from mediawatch.store.core import Database, inserted_id, utcnow
 from mediawatch.store.rows import from_row
+from mediawatch.store.submissions import credits
 from mediawatch.types import (
     AlsoIn,
     Block,
@@ -108,7 +110,7 @@ def block_from_row(row: Any) -> Block:
     return from_row(Block, row._mapping, kind=BlockKind(row.kind))
 
 
-def _text_values(text: ItemText) -> dict[str, Any]:
+def text_values(text: ItemText) -> dict[str, Any]:
     return {
         "language": text.language,
         "title": text.title,
@@ -200,7 +202,10 @@ class IssueRecords(Database):
         items: Sequence[NewItem],
         warnings: Sequence[str] = (),
         actor: str = "",
+        pins: Sequence[int] = (),
     ) -> int:
+        """A draft issue with its items; ``pins``: the story pins it takes in (marked used by it in the
+        same transaction, so a pinned story goes into one issue, once)."""
         now = utcnow()
         with self._tx() as conn:
             issue_id = inserted_id(
@@ -227,33 +232,8 @@ class IssueRecords(Database):
                     )
                 )
             for item in items:
-                item_id = inserted_id(
-                    conn.execute(
-                        sa.insert(t.issue_items).values(
-                            issue_id=issue_id,
-                            story_id=item.story_id,
-                            article_id=item.article_id,
-                            section=item.section,
-                            position=item.position,
-                            status=ItemStatus.PROPOSED.value,
-                            score=item.score,
-                            url=item.url,
-                            outlet=item.outlet,
-                            published=item.published,
-                            language=item.language,
-                            regions=json.dumps(list(item.regions)),
-                            also_in=json.dumps(
-                                [
-                                    {"outlet": a.outlet, "url": a.url, "language": a.language}
-                                    for a in item.also_in
-                                ],
-                                ensure_ascii=False,
-                            ),
-                        )
-                    )
-                )
-                for text in item.texts:
-                    conn.execute(sa.insert(t.issue_item_texts).values(item_id=item_id, **_text_values(text)))
+                insert_item(conn, issue_id, item)
+            use_pins(conn, pins, issue_id)
             audit_line(
                 conn,
                 issue_id,
@@ -491,6 +471,8 @@ def _content(conn: Connection, issue_id: int) -> IssueContent:
     for r in conn.execute(sa.select(tt).join(it, it.c.id == tt.c.item_id).where(it.c.issue_id == issue_id)):
         texts.setdefault(r.item_id, []).append(text_from_row(r))
     section_rank = {s: n for n, s in enumerate(issue.sections)}
+    rows = conn.execute(sa.select(it).where(it.c.issue_id == issue_id)).all()
+    sent_in_by = credits(conn, [r.article_id for r in rows])
     items = [
         from_row(
             IssueItem,
@@ -499,8 +481,9 @@ def _content(conn: Connection, issue_id: int) -> IssueContent:
             regions=_json_tuple(r.regions),
             also_in=_also_in(r.also_in),
             texts=tuple(sorted(texts.get(r.id, []), key=lambda x: order.get(x.language, 99))),
+            sent_in_by=sent_in_by.get(r.article_id, ""),
         )
-        for r in conn.execute(sa.select(it).where(it.c.issue_id == issue_id))
+        for r in rows
     ]
     items.sort(key=lambda x: (section_rank.get(x.section, 99), x.position, x.id))
     blocks = tuple(
@@ -512,3 +495,47 @@ def _content(conn: Connection, issue_id: int) -> IssueContent:
         )
     )
     return IssueContent(issue=issue, editions=editions, items=tuple(items), blocks=blocks)
+
+
+def use_pins(conn: Connection, pin_ids: Sequence[int], issue_id: int) -> None:
+    """Mark these pins used by the issue being created, in its transaction: a pin another issue took
+    meanwhile is a ConflictError, and the whole issue is rolled back (a pinned story goes in once)."""
+    if not pin_ids:
+        return
+    p = w.story_pins
+    result = conn.execute(
+        sa.update(p)
+        .where(p.c.id.in_(list(pin_ids)), p.c.used_at.is_(None))
+        .values(used_issue_id=issue_id, used_at=utcnow())
+    )
+    if result.rowcount != len(set(pin_ids)):
+        raise ConflictError("a pinned story was taken by another issue, or unpinned, meanwhile")
+
+
+def insert_item(conn: Connection, issue_id: int, item: NewItem, *, position: int | None = None) -> int:
+    """One item of an issue and its texts, at ``position`` (default: the item's own)."""
+    item_id = inserted_id(
+        conn.execute(
+            sa.insert(t.issue_items).values(
+                issue_id=issue_id,
+                story_id=item.story_id,
+                article_id=item.article_id,
+                section=item.section,
+                position=item.position if position is None else position,
+                status=ItemStatus.PROPOSED.value,
+                score=item.score,
+                url=item.url,
+                outlet=item.outlet,
+                published=item.published,
+                language=item.language,
+                regions=json.dumps(list(item.regions)),
+                also_in=json.dumps(
+                    [{"outlet": a.outlet, "url": a.url, "language": a.language} for a in item.also_in],
+                    ensure_ascii=False,
+                ),
+            )
+        )
+    )
+    for text in item.texts:
+        conn.execute(sa.insert(t.issue_item_texts).values(item_id=item_id, **text_values(text)))
+    return item_id

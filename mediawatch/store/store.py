@@ -9,6 +9,7 @@ from __future__ import annotations
 from mediawatch.store import schema_watch as _schema_watch  # noqa: F401  (adds the watch tables to the metadata)
 from mediawatch.store.additions import AdditionRecords
 from mediawatch.store.articles import ArticleRecords, NewEntry, PageOutcome, PendingArticle
+from mediawatch.store.curation import CurationRecords
 from mediawatch.store.editions import EditionRecords, TranslationCacheRecords
 from mediawatch.store.issues import IssueRecords
 from mediawatch.store.outbox import OutboxRecords
@@ -18,8 +19,10 @@ from mediawatch.store.runs import RunRecords
 from mediawatch.store.search import SearchRecords
 from mediawatch.store.sources import SourceRecords
 from mediawatch.store.stories import StoryRecords
+from mediawatch.store.submissions import SubmissionRecords
 from mediawatch.store.subscribers import SubscriberRecords
 from mediawatch.store.users import UserRecords
+from mediawatch.store.watches import WatchRecords
 
 __all__ = ["NewEntry", "PageOutcome", "PendingArticle", "Store", "open_store"]
 
@@ -39,6 +42,9 @@ class Store(
     OutboxRecords,
     ReportRecords,
     SearchRecords,
+    CurationRecords,
+    WatchRecords,
+    SubmissionRecords,
 ):
     """Front object over one database (SQLite file or PostgreSQL)."""
 

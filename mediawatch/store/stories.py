@@ -10,8 +10,10 @@ from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.engine import Connection
 
 from mediawatch.store import schema as t
+from mediawatch.store import schema_watch as w
 from mediawatch.store.articles import article_from_row
 from mediawatch.store.core import Database, utcnow
 from mediawatch.store.rows import from_row
@@ -70,20 +72,21 @@ class StoryRecords(Database):
                 conn.execute(
                     sa.update(t.articles).where(t.articles.c.id == int(r.id)).values(language=r.language)
                 )
+            apply_corrections(conn, ids)  # an editor's correction outlives any re-classification
 
     def classification_of(self, article_id: int) -> Classification | None:
         with self._tx() as conn:
             row = conn.execute(
                 sa.select(t.classifications).where(t.classifications.c.article_id == article_id)
             ).one_or_none()
-        return None if row is None else _classification_from_row(row)
+        return None if row is None else classification_from_row(row)
 
     def classifications(self, *, relevant_only: bool = False) -> list[Classification]:
         query = sa.select(t.classifications).order_by(t.classifications.c.article_id)
         if relevant_only:
             query = query.where(t.classifications.c.relevant.is_(True))
         with self._tx() as conn:
-            return [_classification_from_row(r) for r in conn.execute(query)]
+            return [classification_from_row(r) for r in conn.execute(query)]
 
     # -- stories ----------------------------------------------------------------------------------
     def story_rows(self, since: datetime) -> list[tuple[int, bytes, int, datetime]]:
@@ -174,7 +177,7 @@ def _classification_values(r: Classification, now: datetime) -> dict[str, Any]:
     }
 
 
-def _classification_from_row(r: Any) -> Classification:
+def classification_from_row(r: Any) -> Classification:
     return from_row(
         Classification,
         r._mapping,
@@ -184,3 +187,31 @@ def _classification_from_row(r: Any) -> Classification:
         regions=tuple(Region(x) for x in json.loads(r.regions)),
         objectives=tuple(json.loads(r.objectives)),
     )
+
+
+def apply_corrections(conn: Connection, article_ids: Sequence[int]) -> None:
+    """Lay the editors' corrections over these articles' classifications (the latest per field wins:
+    there is one row per field); a corrected language also becomes the article's."""
+    r = w.article_corrections
+    rows = conn.execute(
+        sa.select(r.c.article_id, r.c.field, r.c.value).where(r.c.article_id.in_(list(article_ids)))
+    )
+    values: dict[int, dict[str, Any]] = {}
+    for article_id, field, raw in rows:
+        value = json.loads(raw)
+        mine = values.setdefault(article_id, {})
+        if field == "relevant":
+            mine.update(relevant=bool(value), uncertain=False)
+        elif field == "language":
+            mine["language"] = str(value)
+        elif field in ("themes", "regions", "objectives"):
+            mine[field] = json.dumps([str(x) for x in value])
+    c = t.classifications
+    for article_id, changes in values.items():
+        conn.execute(sa.update(c).where(c.c.article_id == article_id).values(**changes))
+        if "language" in changes:
+            conn.execute(
+                sa.update(t.articles)
+                .where(t.articles.c.id == article_id)
+                .values(language=changes["language"])
+            )

@@ -79,6 +79,7 @@ class UserRecords(Database):
         language: str | None = None,
         active: bool | None = None,
         end_sessions: bool = True,
+        email: str | None = None,
     ) -> User | None:
         """Change a user; a new password or a deactivation also ends every session of that user (unless
         ``end_sessions`` is False: a hash upgraded at login, same password). None when there is no such
@@ -92,6 +93,8 @@ class UserRecords(Database):
             values["language"] = language
         if active is not None:
             values["active"] = active
+        if email is not None:
+            values["email"] = email
         with self._tx() as conn:
             row = conn.execute(sa.select(r.users).where(r.users.c.name == name)).first()
             if row is None:

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import enum
+import json
 import os
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -480,6 +481,12 @@ def _store_and_classify(
     verdict: Classification = classifier.classify(item, language=chosen, accepted=True)
     if region is not None:
         verdict = replace(verdict, regions=(region,))
+    # kept as corrections too, so that a later re-classification (classify --all) keeps them
+    store.correct_articles([article_id], "relevant", "true", article.added_by)
+    if chosen:
+        store.correct_articles([article_id], "language", json.dumps(chosen), article.added_by)
+    if region is not None:
+        store.correct_articles([article_id], "regions", json.dumps([region.value]), article.added_by)
     store.save_classifications([verdict])
     group_stories(store, settings)
     store.index_articles([article_id])  # searchable at once, not after the next classify run

@@ -17,7 +17,20 @@ from werkzeug.wrappers import Response
 from mediawatch.config import Settings
 from mediawatch.review.links import secret_key
 from mediawatch.store import Store
-from mediawatch.web import auth, base, dashboard, issues, items, preview, public, watch
+from mediawatch.web import (
+    auth,
+    base,
+    correspondents,
+    dashboard,
+    issues,
+    items,
+    preview,
+    public,
+    stories,
+    watch,
+    watch_feeds,
+    watches,
+)
 from mediawatch.web.proxy import TrustedProxies, parse_networks
 
 MAX_FORM_BYTES = 1024 * 1024  # a summary is a few hundred characters; nothing legitimate comes near
@@ -52,6 +65,10 @@ def create_app(settings: Settings, store: Store) -> Flask:
     app.register_blueprint(preview.bp)
     app.register_blueprint(watch.bp)
     app.register_blueprint(dashboard.bp)
+    app.register_blueprint(watches.bp)  # saved watches: /watches, /watches/new
+    app.register_blueprint(watch_feeds.bp)  # their Atom feeds at a secret address: /w/<key>.atom
+    app.register_blueprint(correspondents.bp)  # correspondents' items (/submit, /submissions) and the queue
+    app.register_blueprint(stories.bp)  # /stories/<id>: a story, its curation, pins and social posts
     app.register_blueprint(public.bp)  # subscribers' pages: subscribe, confirm, preferences, unsubscribe
     # -- end of blueprints ---------------------------------------------------------------------------------
     app.wsgi_app = TrustedProxies(app.wsgi_app, parse_networks(settings.trusted_proxies))  # type: ignore[method-assign]

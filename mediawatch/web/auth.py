@@ -8,9 +8,12 @@ from werkzeug.wrappers import Response
 from mediawatch.errors import Forbidden
 from mediawatch.i18n import LANGUAGES
 from mediawatch.review.users import authenticate
-from mediawatch.review.workflow import localized
+from mediawatch.review.workflow import Permission, localized, may
 from mediawatch.web.base import (
     acting_user,
+    any_role,
+    current_user,
+    home_page,
     login_required,
     open_session,
     safe_path,
@@ -20,11 +23,17 @@ from mediawatch.web.base import (
 )
 
 bp = Blueprint("auth", __name__)
+CORRESPONDENT_PATHS = ("/submit", "/submissions")  # the pages a correspondent may be sent back to
 
 
 def _safe_next(target: str | None) -> str:
     """Only a path of this site (never //evil.example, /%09/evil.example or a line break) to go to next."""
-    return safe_path(target) or url_for("review.issues")
+    user = current_user()
+    home = home_page(user) if user is not None else url_for("review.issues")
+    path = safe_path(target)
+    if user is not None and not may(user.role, Permission.VIEW) and not path.startswith(CORRESPONDENT_PATHS):
+        return home  # a correspondent asked to sign in on an editors' page lands on their own
+    return path or home
 
 
 @bp.get("/login")
@@ -66,6 +75,7 @@ def logout() -> Response:
 
 @bp.post("/me/language")
 @login_required
+@any_role
 def set_language() -> Response:
     user = acting_user()
     chosen = request.form.get("language", "")

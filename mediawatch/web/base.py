@@ -244,10 +244,29 @@ def safe_path(target: str | None) -> str:
 
 
 # -- access -------------------------------------------------------------------------------------------
+_ANY_ROLE = "mediawatch_any_role"
+
+
+def any_role(view: F) -> F:
+    """Open to every signed-in user, a correspondent included (put it under ``@login_required``)."""
+    setattr(view, _ANY_ROLE, True)
+    return view
+
+
+def home_page(user: User) -> str:
+    """Where ``user`` starts: the issues for the team, the form to send an item for a correspondent."""
+    return url_for("review.issues") if may(user.role, Permission.VIEW) else url_for("correspondents.submit")
+
+
 def login_required(view: F) -> F:
+    """Signed in; and, unless the view is marked :func:`any_role` or checks a permission of its own, a
+    role that may view the team's pages: a correspondent gets a 403 on every editors' page, including
+    pages added later with nothing but ``@login_required``."""
+
     @functools.wraps(view)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
-        if current_user() is None:
+        user = current_user()
+        if user is None:
             from flask import redirect
 
             if request.method in _UNSAFE_METHODS:
@@ -256,6 +275,12 @@ def login_required(view: F) -> F:
 
                 return signed_out_post(view, args, kwargs)
             return redirect(url_for("auth.login", next=request.full_path.rstrip("?")))
+        if not may(user.role, Permission.VIEW) and not getattr(view, _ANY_ROLE, False):
+            if request.method == "GET" and request.path == "/":
+                from flask import redirect
+
+                return redirect(home_page(user))
+            return error_page(403, tr("web.error.forbidden"))
         return view(*args, **kwargs)
 
     return wrapper  # type: ignore[return-value]
@@ -265,7 +290,6 @@ def permission_required(permission: Permission) -> Callable[[F], F]:
     """Signed in, and a role that has ``permission`` (403 otherwise, before anything happens)."""
 
     def decorate(view: F) -> F:
-        @login_required
         @functools.wraps(view)
         def wrapper(*args: Any, **kwargs: Any) -> Any:
             user = current_user()
@@ -273,7 +297,7 @@ def permission_required(permission: Permission) -> Callable[[F], F]:
                 return error_page(403, tr("web.error.forbidden"))
             return view(*args, **kwargs)
 
-        return wrapper  # type: ignore[return-value]
+        return login_required(any_role(wrapper))  # type: ignore[return-value]
 
     return decorate
 
@@ -286,7 +310,10 @@ def acting_user() -> User:
 
 
 def error_page(status: int, message: str, back: str = "") -> Response:
-    """The staff app's error page; ``back`` is where its link leads (the list of issues by default)."""
+    """The staff app's error page; ``back`` is where its link leads (the user's home page by default)."""
+    user = current_user()
+    if not back and user is not None and not may(user.role, Permission.VIEW):
+        back = home_page(user)
     page = render_template("error.html", status=status, message=message, back=back)
     response = current_app.make_response((page, status))
     return response
@@ -330,6 +357,7 @@ ROLE_KEYS = {
     Role.EDITOR: "web.role.editor",
     Role.APPROVER: "web.role.approver",
     Role.ADMIN: "web.role.admin",
+    Role.CORRESPONDENT: "correspondents.role.correspondent",
 }
 STATUS_KEYS = {
     ItemStatus.PROPOSED: "web.status.proposed",
@@ -369,6 +397,7 @@ def install(app: Flask) -> None:
         current_user=current_user,
         ui_lang=ui_lang,
         may=lambda permission: (u := current_user()) is not None and may(u.role, Permission(permission)),
+        home_page=lambda: home_page(u) if (u := current_user()) is not None else url_for("auth.login"),
         state_label=lambda value: state_label(str(value), ui_lang()),
         languages=LANGUAGES,
         preview_sandbox=IFRAME_SANDBOX,

@@ -1,35 +1,30 @@
-"""What the stages may ask of the store: one Protocol per aggregate.
-
-Stages are typed against these, never against the concrete ``Store``, so a stage states which part of the
-database it touches and a test double or another backend only has to provide that part. ``Store`` satisfies
-every one of them (checked by mypy in ``tests/test_store_protocols.py``).
-"""
+"""The editorial part of the store: issues, editions, translations, review, users, subscribers, outbox,
+reporting."""
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import AbstractContextManager
-from datetime import datetime, timedelta
-from typing import TYPE_CHECKING, Protocol
+from datetime import datetime
+from typing import Protocol
 
-from mediawatch.store.additions import AddedArticle, Addition
-from mediawatch.store.articles import NewEntry, PageOutcome, PendingArticle
 from mediawatch.store.issues import AuditEntry, NewItem
 from mediawatch.store.outbox import DueMessage, OutboxCounts, OutboxSession, SendRecord
+from mediawatch.store.protocols.articles import (
+    ArticleRepository,
+    CurationRepository,
+    SourceRepository,
+    StoryRepository,
+)
 from mediawatch.store.reporting import FetchRow, ReportArticle, RunRecord, SourceRow
 from mediawatch.store.review import UnsureItem
-from mediawatch.store.search import SearchStore
 from mediawatch.store.subscribers import NewConsent, Suppression
 from mediawatch.types import (
-    Article,
     Block,
     BlockKind,
-    Classification,
-    ClassifyInput,
     Comment,
     ConsentRecord,
     EditionState,
-    FetchEvent,
     Issue,
     IssueContent,
     IssueState,
@@ -38,119 +33,11 @@ from mediawatch.types import (
     OutboxMessage,
     Publication,
     Role,
-    Source,
-    SourceHealth,
-    SourceState,
     Subscriber,
     SubscriberStatus,
     TextOrigin,
     User,
 )
-
-# -- sources, articles, classifications and stories (collect, classify) ---------------------------
-# Data classes the methods take or give: NewEntry, PendingArticle, PageOutcome (store.articles), RunRecord
-# (store.reporting) and, from types, Source, SourceState, FetchEvent, SourceHealth, Article, ClassifyInput,
-# Classification.
-
-
-class SourceRepository(Protocol):
-    """The registry's mirror, the collector's memory of each source, its fetch events and health."""
-
-    def sync_sources(self, sources: Sequence[Source]) -> None: ...
-    def source_state(self, source_id: str) -> SourceState: ...
-    def save_feed_poll(
-        self, source_id: str, state: SourceState, event: FetchEvent, entries: Sequence[NewEntry] = ()
-    ) -> list[PendingArticle]: ...
-    def record_fetch(self, source_id: str, state: SourceState, event: FetchEvent) -> None: ...
-    def source_health(
-        self, now: datetime, stale_after_days: int, events: bool = True
-    ) -> list[SourceHealth]: ...
-
-
-class ArticleRepository(Protocol):
-    """Articles: pending ones, completed pages (merged by URL identity), listings and counts."""
-
-    def pending_articles(self, limit: int | None = None) -> list[PendingArticle]: ...
-    def complete_article(
-        self, article_id: int, outcome: PageOutcome, now: datetime, title_window: timedelta
-    ) -> int: ...
-    def list_articles(
-        self,
-        *,
-        since: datetime | None = None,
-        language: str | None = None,
-        source: str | None = None,
-        include_duplicates: bool = False,
-        limit: int | None = None,
-    ) -> list[Article]: ...
-    def count_articles(self) -> dict[str, int]: ...
-    def aliases_of(self, article_id: int) -> list[str]: ...
-
-
-class AdditionRepository(Protocol):
-    """Articles added by a person (by URL or by hand), and who added them."""
-
-    def known_article(
-        self, urls: Sequence[str], key: str, when: datetime | None, window: timedelta
-    ) -> int | None: ...
-    def add_article(self, item: AddedArticle, now: datetime, window: timedelta) -> tuple[int, bool]: ...
-    def addition_of(self, article_id: int) -> Addition | None: ...
-    def article_title(self, article_id: int) -> str: ...
-    def story_of(self, article_id: int) -> int | None: ...
-
-
-class StoryRepository(Protocol):
-    """Classifications, story membership and editor decisions."""
-
-    def articles_for_classification(
-        self, *, everything: bool = False, batch: int = 500, ids: Sequence[int] | None = None
-    ) -> Iterator[list[ClassifyInput]]: ...
-    def save_classifications(self, results: Sequence[Classification]) -> None: ...
-    def classification_of(self, article_id: int) -> Classification | None: ...
-    def classifications(self, *, relevant_only: bool = False) -> list[Classification]: ...
-    def story_rows(self, since: datetime) -> list[tuple[int, bytes, int, datetime]]: ...
-    def save_story_members(self, rows: Sequence[tuple[int, int, bytes]]) -> None: ...
-    def ungrouped_articles(self) -> list[Article]: ...
-    def story_groups(self) -> dict[int, list[int]]: ...
-    def record_decision(self, article_id: int, accepted: bool, actor: str, context: str = "") -> None: ...
-    def decisions(self) -> list[tuple[int, bool]]: ...
-
-
-class RunRepository(Protocol):
-    """A run's start and end, and the lock that keeps a second one of the same kind from starting."""
-
-    def start_run(self, kind: str) -> int: ...
-    def finish_run(self, run_id: int, status: str, summary: dict[str, object]) -> None: ...
-    def run_lock(self, name: str) -> AbstractContextManager[None]: ...
-    def collect_tally(self, since: datetime, source_ids: Sequence[str]) -> dict[str, object]: ...
-
-
-# Intersections, for the stage functions that need more than one aggregate.
-class CollectorStore(SourceRepository, ArticleRepository, Protocol):
-    """What the collector reads and writes: sources and their articles."""
-
-
-class CollectRunStore(CollectorStore, RunRepository, Protocol):
-    """A whole collect run: the collector's store plus the run's bookkeeping."""
-
-    def mark_interrupted_runs(self, kinds: Sequence[str]) -> list[RunRecord]: ...
-
-
-class ClassifyStore(StoryRepository, SearchStore, Protocol):
-    """The classifier saves its verdicts, then brings the watch's search index up to date."""
-
-
-class AddArticleStore(AdditionRepository, StoryRepository, SearchStore, Protocol):
-    """Adding an article: store it, classify it, group it; and check who adds it."""
-
-    def user(self, name: str) -> User | None: ...
-
-
-class StoryListing(ArticleRepository, StoryRepository, Protocol):
-    """Stories as shown: their articles, grouped, with news-search sources told apart."""
-
-    def news_search_sources(self) -> set[str]: ...
-
 
 # -- issues, editions, translations, review, users, subscribers, outbox, reporting ----------------
 # One Protocol per repository mixin (tests/test_store_protocols_issues.py checks they list the same public
@@ -195,6 +82,7 @@ class IssueRepository(Protocol):
         items: Sequence[NewItem],
         warnings: Sequence[str] = (),
         actor: str = "",
+        pins: Sequence[int] = (),
     ) -> int: ...
 
     def add_issue_warning(self, issue_id: int, warning: str) -> None: ...
@@ -336,6 +224,7 @@ class UserRepository(Protocol):
         language: str | None = None,
         active: bool | None = None,
         end_sessions: bool = True,
+        email: str | None = None,
     ) -> User | None: ...
 
     def create_session(self, token_hash: str, user_id: int, expires_at: datetime) -> None: ...
@@ -472,9 +361,20 @@ class DecidingStore(EditorialStore, StoryRepository, Protocol):
     """Editing, and the editor decisions the classifier learns from (accepting or rejecting an item)."""
 
 
-class ComposeStore(IssueRepository, ArticleRepository, StoryRepository, TranslationCacheRepository, Protocol):
+class ComposeStore(
+    IssueRepository,
+    ArticleRepository,
+    StoryRepository,
+    TranslationCacheRepository,
+    CurationRepository,
+    Protocol,
+):
     """What composing an issue reads and writes: relevant stories and their articles, the new issue, the
     translation cache."""
+
+
+class SocialStore(CurationRepository, TranslationCacheRepository, IssueReader, Protocol):
+    """What a story's social posts read: the story, its issues' texts, the translation cache."""
 
 
 class ReportStore(ReportingRepository, SourceRepository, Protocol):
@@ -499,52 +399,3 @@ class BounceStore(SubscriberRepository, OutboxRepository, Protocol):
 
 class SendStore(IssueRepository, SubscriberRepository, OutboxRepository, RunLock, Protocol):
     """What delivery touches: the issue, subscribers, the outbox, and the per-issue send lock."""
-
-
-if TYPE_CHECKING:
-    from mediawatch.store.store import Store
-
-
-def _store_provides_them(
-    store: Store,
-) -> tuple[
-    RunLock,
-    IssueRepository,
-    EditionRepository,
-    TranslationCacheRepository,
-    ReviewRepository,
-    UserRepository,
-    SubscriberRepository,
-    OutboxRepository,
-    ReportingRepository,
-    EditorialStore,
-    DecidingStore,
-    ComposeStore,
-    ReportStore,
-    ReviewStore,
-    TranslationStore,
-    PreviewStore,
-    BounceStore,
-    SendStore,
-]:
-    """Never called: ``mypy`` checks here, with the package, that ``Store`` provides every Protocol above."""
-    return (
-        store,
-        store,
-        store,
-        store,
-        store,
-        store,
-        store,
-        store,
-        store,
-        store,
-        store,
-        store,
-        store,
-        store,
-        store,
-        store,
-        store,
-        store,
-    )

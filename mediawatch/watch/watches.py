@@ -1,0 +1,264 @@
+"""Saved watches (the strategic watch): a named search with filters, owned by a user or by the team.
+
+    add_watch(store, name="Sols", query='sols "carbone organique"', filters={"language": "fr"},
+              every="weekly", owner="ana", actor="ana", clock=clock)
+
+Each watch has an Atom feed at a secret URL (:func:`feed_url`, :func:`watch_for_key`), a digest by mail
+(daily or weekly, only what the collector found since the last digest) and a spike alert; the mail is
+built and sent by :mod:`mediawatch.deliver.watch_mail`, this module holds the definitions and the pure
+decisions (which period, is this a spike), with no clock of its own: the caller passes ``now``.
+"""
+
+from __future__ import annotations
+
+import hmac
+import secrets
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any, Protocol
+
+from mediawatch.config import Settings
+from mediawatch.errors import InvalidInput
+from mediawatch.i18n import LANGUAGES, Message
+from mediawatch.store.protocols import RunLock, UserRepository, WatchRepository
+from mediawatch.store.search import SearchFilters, SearchPage, SearchStore
+from mediawatch.store.watches import NewWatch, Watch, WatchMatch
+from mediawatch.watch.query import parse
+from mediawatch.watch.service import make_filters, search_stories
+
+__all__ = [
+    "EVERY",
+    "TEAM",
+    "Spike",
+    "add_watch",
+    "day_counts",
+    "digest_period",
+    "feed_url",
+    "filters_of",
+    "latest_stories",
+    "remove_watch",
+    "rotate_feed_key",
+    "spike_of",
+    "watch_for_key",
+]
+
+TEAM = "team"  # the owner of the team's watches
+EVERY = ("daily", "weekly")
+EVERY_KEYS = {"daily": "watches.every.daily", "weekly": "watches.every.weekly"}  # literal: the i18n scan
+FILTER_NAMES = ("since", "until", "language", "theme", "region", "source", "states")
+MAX_NAME = 120
+FEED_ENTRIES = 50
+
+Clock = Callable[[], datetime]
+
+
+class WatchStore(WatchRepository, UserRepository, SearchStore, RunLock, Protocol):
+    """What saved watches touch: the watches, their owners, the search, and a lock per run."""
+
+
+def check_name(raw: str) -> str:
+    name = " ".join((raw or "").split())
+    if not name:
+        raise InvalidInput(Message("watches.invalid.name_empty"))
+    if len(name) > MAX_NAME:
+        raise InvalidInput(Message("watches.invalid.name_long", limit=MAX_NAME))
+    return name
+
+
+def filters_of(raw: Mapping[str, Any]) -> SearchFilters:
+    """The search filters a watch keeps as JSON (dates as ISO text); InvalidInput on a bad value."""
+    unknown = sorted(set(raw) - set(FILTER_NAMES))
+    if unknown:
+        raise InvalidInput(Message("watches.invalid.filter", name=", ".join(unknown)))
+
+    def when(key: str) -> datetime | None:
+        value = raw.get(key)
+        if not value:
+            return None
+        try:
+            parsed = datetime.fromisoformat(str(value))
+        except ValueError:
+            raise InvalidInput(Message("watches.invalid.date", value=str(value))) from None
+        return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+
+    states = raw.get("states") or ()
+    return make_filters(
+        since=when("since"),
+        until=when("until"),
+        language=raw.get("language") or None,
+        theme=raw.get("theme") or None,
+        region=raw.get("region") or None,
+        source=raw.get("source") or None,
+        states=[str(s) for s in states],
+    )
+
+
+def clean_filters(raw: Mapping[str, Any]) -> dict[str, Any]:
+    """The filters as stored: empty ones left out, dates as ISO text, checked by :func:`filters_of`."""
+    filters_of(raw)  # refuses a bad value before anything is stored
+    kept: dict[str, Any] = {}
+    for key in FILTER_NAMES:
+        value = raw.get(key)
+        if not value:
+            continue
+        if isinstance(value, datetime):
+            value = value.astimezone(UTC).isoformat()
+        elif key == "states":
+            value = [str(s) for s in value]
+        else:
+            value = str(value).strip()
+        kept[key] = value
+    return kept
+
+
+def add_watch(
+    store: WatchStore,
+    *,
+    name: str,
+    query: str,
+    filters: Mapping[str, Any],
+    every: str,
+    owner: str,
+    settings: Settings,
+    actor: str,
+    clock: Clock,
+    email: str = "",
+    language: str | None = None,
+) -> Watch:
+    """Save a watch. ``email`` is already checked (deliver.addresses); "" sends to the owner's address.
+
+    The digest's language is the owner's; for the team's watches ``language`` or the
+    ``watch_team_language`` setting. InvalidInput says what is wrong: the name, the query (the search's own
+    message), a filter, ``every``, an owner nobody is, no address to send to.
+    """
+    name = check_name(name)
+    parse(query)  # a QueryError names what is wrong in the query
+    kept = clean_filters(filters)
+    if every not in EVERY:
+        raise InvalidInput(Message("watches.invalid.every", value=every, known=", ".join(EVERY)))
+    owner = (owner or "").strip()
+    if owner == TEAM:
+        lang = (language or settings.watch_team_language or "en").strip().lower()
+        if lang not in LANGUAGES:
+            raise InvalidInput(Message("watches.invalid.language", value=lang, known=", ".join(LANGUAGES)))
+        if not email:
+            raise InvalidInput(Message("watches.invalid.team_email"))
+    else:
+        user = store.user(owner)
+        if user is None:
+            raise InvalidInput(Message("watches.invalid.owner", name=owner, team=TEAM))
+        lang = user.language
+        if not email and not user.email:
+            raise InvalidInput(Message("watches.invalid.no_email", name=owner))
+    watch = store.add_watch(
+        NewWatch(
+            name=name,
+            owner=owner,
+            query=query.strip(),
+            filters=kept,
+            every=every,
+            language=lang,
+            email=email,
+            feed_key=new_feed_key(),
+            created_by=actor,
+            created_at=clock(),
+        )
+    )
+    if watch is None:
+        raise InvalidInput(Message("watches.invalid.name_taken", name=name))
+    return watch
+
+
+def find_watch(store: WatchStore, name: str) -> Watch:
+    watch = store.watch(name.strip())
+    if watch is None:
+        raise InvalidInput(Message("watches.invalid.unknown", name=name))
+    return watch
+
+
+def remove_watch(store: WatchStore, name: str) -> None:
+    if not store.remove_watch(find_watch(store, name).name):
+        raise InvalidInput(Message("watches.invalid.unknown", name=name))
+
+
+def new_feed_key() -> str:
+    return secrets.token_urlsafe(24)
+
+
+def rotate_feed_key(store: WatchStore, name: str) -> Watch:
+    """A new secret for the feed's URL: the old URL stops working at once."""
+    watch = store.set_watch_feed_key(find_watch(store, name).name, new_feed_key())
+    if watch is None:
+        raise InvalidInput(Message("watches.invalid.unknown", name=name))
+    return watch
+
+
+def feed_url(settings: Settings, watch: Watch) -> str:
+    return f"{settings.base_url.rstrip('/')}/w/{watch.feed_key}.atom"
+
+
+def watch_for_key(store: WatchStore, key: str) -> Watch | None:
+    """The watch whose feed key this is, compared in constant time with every key (a lookup by the key
+    would let response times tell how much of a guess was right). Few watches: reading them all is cheap."""
+    found = None
+    given = key.encode("utf-8")
+    for watch in store.list_watches():
+        if hmac.compare_digest(watch.feed_key.encode("utf-8"), given) and watch.active:
+            found = watch
+    return found
+
+
+def recipient(store: WatchStore, watch: Watch) -> str:
+    """Where the watch's mail goes now: its own address, else its owner's ("" : nowhere)."""
+    if watch.email:
+        return watch.email
+    user = store.user(watch.owner) if watch.owner != TEAM else None
+    return user.email if user is not None and user.active else ""
+
+
+def latest_stories(store: WatchStore, watch: Watch, limit: int = FEED_ENTRIES) -> SearchPage:
+    """The newest stories matching the watch (its feed)."""
+    return search_stories(store, watch.query, filters_of(watch.filters), limit=limit)
+
+
+# -- periods and spikes: pure ------------------------------------------------------------------------------
+def day_start(moment: datetime) -> datetime:
+    moment = moment.astimezone(UTC)
+    return datetime(moment.year, moment.month, moment.day, tzinfo=UTC)
+
+
+def digest_period(every: str, now: datetime) -> datetime:
+    """The end of the last whole period at ``now``: today 00:00 UTC (daily), this Monday 00:00 UTC
+    (weekly). A digest is due when the watch's cut-off is before it."""
+    start = day_start(now)
+    if every == "weekly":
+        return start - timedelta(days=start.weekday())
+    return start
+
+
+def day_counts(matches: Iterable[WatchMatch], start: datetime, days: int) -> list[int]:
+    """Matches per UTC day of discovery, ``days`` days from ``start`` (a day boundary)."""
+    counts = [0] * days
+    for match in matches:
+        index = (match.discovered - start) // timedelta(days=1)
+        if 0 <= index < days:
+            counts[index] += 1
+    return counts
+
+
+@dataclass(frozen=True, slots=True)
+class Spike:
+    count: int  # the day's matches
+    mean: float  # the daily mean of the days before
+    threshold: float
+
+
+def spike_of(today: int, previous: Sequence[int], *, factor: float, minimum: int) -> Spike | None:
+    """A spike: the day's matches reach ``max(minimum, factor x the mean of the previous days)``.
+
+    The floor keeps a quiet watch (a mean of 0.3 a day) from alerting on two articles; the factor keeps a
+    busy one from alerting on an ordinary day (docs/watch.md, "Spike alerts")."""
+    mean = sum(previous) / len(previous) if previous else 0.0
+    threshold = max(float(minimum), factor * mean)
+    return Spike(today, mean, threshold) if today >= threshold else None

@@ -1,0 +1,213 @@
+"""Regional correspondents' pages (send an item, see what became of one's items) and the editors' queue
+of those items (accept or dismiss), with the count of waiting items in the navigation."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, abort, redirect, render_template, request, url_for
+from werkzeug.wrappers import Response
+
+from mediawatch.errors import FieldError, MediawatchError
+from mediawatch.render.model import edition_path
+from mediawatch.review.workflow import Permission, localized, may
+from mediawatch.store.submissions import Submission, SubmissionStatus, SubmissionUse
+from mediawatch.types import IssueState, Region
+from mediawatch.watch.add import LANGUAGE_KEYS
+from mediawatch.watch.submissions import (
+    MAX_NOTE,
+    MAX_OUTLET,
+    MAX_TEXT,
+    MAX_TITLE,
+    MAX_URL,
+    SentItem,
+    failure_text,
+    review,
+    send_item,
+)
+from mediawatch.web.base import (
+    acting_user,
+    current_user,
+    permission_required,
+    tr,
+    ui_lang,
+    web_settings,
+    web_store,
+)
+from mediawatch.web.issues import placed_messages, say
+
+bp = Blueprint("correspondents", __name__)
+
+# Literal keys (the i18n scans read them): regions in words, an item's state in words.
+REGION_KEYS = {
+    Region.AFRICA: "report.region.africa",
+    Region.ASIA: "report.region.asia",
+    Region.EUROPE: "report.region.europe",
+    Region.LATIN_AMERICA: "report.region.latin_america",
+    Region.NORTH_AMERICA: "report.region.north_america",
+    Region.OCEANIA: "report.region.oceania",
+    Region.MENA: "report.region.mena",
+    Region.GLOBAL: "report.region.global",
+}
+STATUS_KEYS = {
+    SubmissionStatus.RECEIVED: "correspondents.status.received",
+    SubmissionStatus.ADDED: "correspondents.status.added",
+    SubmissionStatus.FAILED: "correspondents.status.failed",
+    SubmissionStatus.DISMISSED: "correspondents.status.dismissed",
+}
+FIELDS = ("url", "title", "text", "language", "region", "outlet", "note")
+LIMITS = {"url": MAX_URL, "title": MAX_TITLE, "text": MAX_TEXT, "outlet": MAX_OUTLET, "note": MAX_NOTE}
+
+
+@bp.app_context_processor
+def _navigation() -> dict[str, Any]:
+    """The queue's count for the navigation, asked only when a page draws it for an editor."""
+
+    def queue_waiting() -> int:
+        user = current_user()
+        return web_store().waiting_submissions() if user and may(user.role, Permission.VIEW) else 0
+
+    return {"queue_waiting": queue_waiting}
+
+
+def region_name(code: str) -> str:
+    try:
+        return tr(REGION_KEYS[Region(code)])
+    except ValueError:
+        return code or "–"
+
+
+def language_name(code: str) -> str:
+    return tr(LANGUAGE_KEYS[code]) if code in LANGUAGE_KEYS else (code or "–")
+
+
+def _choices() -> dict[str, Any]:
+    return {
+        "language_choices": [(code, tr(key)) for code, key in LANGUAGE_KEYS.items()],
+        "region_choices": [(region.value, tr(key)) for region, key in REGION_KEYS.items()],
+        "limits": LIMITS,
+    }
+
+
+# -- a correspondent's pages ------------------------------------------------------------------------
+@bp.get("/submit")
+@permission_required(Permission.SEND_ITEMS)
+def submit() -> str:
+    return render_template("submit.html", values={}, problems={}, **_choices())
+
+
+@bp.post("/submit")
+@permission_required(Permission.SEND_ITEMS)
+def submit_post() -> Response | tuple[str, int]:
+    values = {name: request.form.get(name, "") for name in FIELDS}
+    item = SentItem(**values)
+    try:
+        sent = send_item(web_store(), web_settings(), item, author=acting_user().name, lang=ui_lang())
+    except FieldError as exc:
+        page = render_template("submit.html", values=values, problems=exc.problems, **_choices())
+        return page, 400
+    if sent.status is SubmissionStatus.FAILED:
+        say(
+            "error",
+            tr("correspondents.done.failed", why=failure_text(sent.detail, ui_lang())),
+            f"item-{sent.id}",
+        )
+    else:
+        say("ok", tr("correspondents.done.sent"), f"item-{sent.id}")
+    return redirect(f"{url_for('correspondents.mine')}#item-{sent.id}", code=303)
+
+
+def _use_text(uses: list[SubmissionUse]) -> tuple[str, str]:
+    """What an item's article became, in words, and the link to the sent issue's public page ("" if none)."""
+    lang = ui_lang()
+    sent = [u for u in uses if u.state == IssueState.SENT.value]
+    if sent:
+        use = sent[-1]
+        edition = lang if lang in use.languages else (use.languages[0] if use.languages else lang)
+        base = web_settings().site_url.strip().rstrip("/")
+        link = f"{base}/{edition_path(use.period_to.year, use.slug, edition)}" if base else ""
+        return tr("correspondents.use.sent", issue=use.slug), link
+    if uses:
+        return tr("correspondents.use.draft"), ""
+    return tr("correspondents.use.none"), ""
+
+
+def _rows(items: list[Submission]) -> list[dict[str, Any]]:
+    uses: dict[int, list[SubmissionUse]] = {}
+    for use in web_store().submission_uses([i.article_id for i in items if i.article_id is not None]):
+        uses.setdefault(use.article_id, []).append(use)
+    rows = []
+    for item in items:
+        used, link = _use_text(uses.get(item.article_id, [])) if item.article_id is not None else ("", "")
+        rows.append(
+            {
+                "item": item,
+                "status": tr(STATUS_KEYS[item.status]),
+                "failure": failure_text(item.detail, ui_lang())
+                if item.status is SubmissionStatus.FAILED
+                else "",
+                "used": used,
+                "used_link": link,
+            }
+        )
+    return rows
+
+
+@bp.get("/submissions")
+@permission_required(Permission.SEND_ITEMS)
+def mine() -> str:
+    items = web_store().list_submissions(author=acting_user().name)
+    placed = placed_messages({f"item-{i.id}" for i in items})
+    return render_template(
+        "submissions.html",
+        rows=_rows(items),
+        placed=placed,
+        region_name=region_name,
+        language_name=language_name,
+    )
+
+
+# -- the editors' queue -----------------------------------------------------------------------------
+@bp.get("/queue")
+@permission_required(Permission.VIEW)
+def queue() -> str:
+    items = web_store().list_submissions(waiting=True)
+    placed = placed_messages({f"item-{i.id}" for i in items})
+    return render_template(
+        "queue.html", rows=_rows(items), placed=placed, region_name=region_name, language_name=language_name
+    )
+
+
+def _reviewed(submission_id: int, accepted: bool) -> Response:
+    if web_store().submission(submission_id) is None:
+        abort(404)
+    reason = request.form.get("reason", "")
+    try:
+        review(
+            web_store(),
+            submission_id,
+            actor=acting_user().name,
+            accepted=accepted,
+            reason=reason,
+            lang=ui_lang(),
+        )
+    except FieldError as exc:
+        say("error", "; ".join(exc.problems.values()), f"item-{submission_id}")
+        return redirect(f"{url_for('correspondents.queue')}#item-{submission_id}", code=303)
+    except MediawatchError as exc:
+        say("error", localized(exc, ui_lang()))
+        return redirect(url_for("correspondents.queue"), code=303)
+    say("ok", tr("correspondents.done.accepted" if accepted else "correspondents.done.dismissed"))
+    return redirect(url_for("correspondents.queue"), code=303)
+
+
+@bp.post("/queue/<int:submission_id>/accept")
+@permission_required(Permission.EDIT)
+def accept(submission_id: int) -> Response:
+    return _reviewed(submission_id, True)
+
+
+@bp.post("/queue/<int:submission_id>/dismiss")
+@permission_required(Permission.EDIT)
+def dismiss(submission_id: int) -> Response:
+    return _reviewed(submission_id, False)

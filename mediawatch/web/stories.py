@@ -1,0 +1,195 @@
+"""The story page (``/stories/<id>``): every article of a story and why it was judged relevant, and the
+editors' curation of it: relevant or not, corrections, pins for the next issue, adding it to a draft now,
+ready-to-post social texts.
+
+Each POST is one small route that ends in a redirect back to the page (303) at the anchor of what was
+acted on, with what happened or why not in a flash message drawn there.
+"""
+
+from __future__ import annotations
+
+import functools
+
+from flask import Blueprint, abort, redirect, render_template, request, url_for
+from werkzeug.wrappers import Response
+
+from mediawatch.classify.pipeline import load_classifier
+from mediawatch.classify.taxonomy import load_taxonomy
+from mediawatch.compose.pinned import add_story_to_issue
+from mediawatch.errors import MediawatchError
+from mediawatch.render.model import PUBLICATION_KEYS
+from mediawatch.review.workflow import Permission, localized
+from mediawatch.types import IssueState, Publication, Region, Theme
+from mediawatch.watch import curation
+from mediawatch.watch.add import LANGUAGE_KEYS
+from mediawatch.watch.service import language_name
+from mediawatch.watch.social import posts_for
+from mediawatch.watch.story import StoryView, region_label, state_label, story_view, theme_label
+from mediawatch.web.base import (
+    acting_user,
+    login_required,
+    permission_required,
+    tr,
+    ui_lang,
+    web_settings,
+    web_store,
+)
+from mediawatch.web.issues import placed_messages, say
+
+bp = Blueprint("stories", __name__)
+
+MAX_FIELD = 200  # a form value longer than any valid one is refused before it is read
+
+
+@functools.cache
+def _objective_codes(directory: str) -> tuple[str, ...]:
+    """The taxonomy's objective codes (read once per process: building the taxonomy takes a while)."""
+    return tuple(sorted(load_taxonomy(directory or None).objectives))
+
+
+def objective_codes() -> tuple[str, ...]:
+    return _objective_codes(web_settings().taxonomy_dir or "")
+
+
+def _view_or_404(story_id: int) -> StoryView:
+    try:
+        return story_view(web_store(), story_id)
+    except MediawatchError:
+        abort(404)
+
+
+def _back(story_id: int, anchor: str = "") -> Response:
+    target = url_for("stories.story", story_id=story_id)
+    return redirect(f"{target}#{anchor}" if anchor else target, code=303)
+
+
+def _articles(view: StoryView) -> tuple[list[int], str]:
+    """The articles a form names (``article``: one id of the story, or ``all``) and the page anchor."""
+    raw = request.form.get("article", "all")[:MAX_FIELD]
+    if raw == "all":
+        return [a.id for a in view.articles], "curate"
+    if not raw.isdigit() or int(raw) not in {a.id for a in view.articles}:
+        abort(400)
+    return [int(raw)], f"article-{raw}"
+
+
+def _report(error: MediawatchError | None, done: str, anchor: str) -> None:
+    if error is not None:
+        say("error", localized(error, ui_lang()), anchor)
+    else:
+        say("ok", done, anchor)
+
+
+@bp.get("/stories/<int:story_id>")
+@login_required
+def story(story_id: int) -> str:
+    store = web_store()
+    view = _view_or_404(story_id)
+    lang = ui_lang()
+    anchors = {"curate", "pins", "social"} | {f"article-{a.id}" for a in view.articles}
+    drafts = [
+        i for i in store.list_issues(state=IssueState.DRAFT) if i.id not in {u.issue_id for u in view.uses}
+    ]
+    return render_template(
+        "story.html",
+        view=view,
+        placed=placed_messages(anchors),
+        drafts=drafts,
+        posts=posts_for(store, view),
+        publications=list(Publication),
+        publication_label=lambda p: tr(PUBLICATION_KEYS[Publication(p)]),
+        language_name=lambda code: language_name(code, lang),
+        verdict_label=lambda state: state_label(state, lang),
+        theme_label=lambda name: theme_label(name, lang),
+        region_label=lambda name: region_label(name, lang),
+        themes=[x.value for x in Theme],
+        regions=[x.value for x in Region],
+        objectives=objective_codes(),
+        correctable_languages=[(code, tr(key)) for code, key in LANGUAGE_KEYS.items()],
+        pinned_for={p.publication.value for p in view.waiting_pins},
+    )
+
+
+@bp.post("/stories/<int:story_id>/relevance")
+@permission_required(Permission.EDIT)
+def relevance(story_id: int) -> Response:
+    view = _view_or_404(story_id)
+    ids, anchor = _articles(view)
+    choice = request.form.get("relevant", "")
+    if choice not in ("0", "1"):
+        abort(400)
+    change = curation.Change("relevant", choice == "1")
+    # classified again: an article now relevant gets the themes and objectives the classifier keeps for those
+    classifier = load_classifier(web_settings())
+    curation.correct(
+        web_store(), ids, change, acting_user().name, classifier=classifier, context=f"story:{story_id}"
+    )
+    done = tr("story.page.done.relevant") if change.value else tr("story.page.done.not_relevant")
+    say("ok", done, anchor)
+    return _back(story_id, anchor)
+
+
+@bp.post("/stories/<int:story_id>/correct")
+@permission_required(Permission.EDIT)
+def correct(story_id: int) -> Response:
+    view = _view_or_404(story_id)
+    ids, anchor = _articles(view)
+    field = request.form.get("field", "")[:MAX_FIELD]
+    values = [v[:MAX_FIELD] for v in request.form.getlist("value")][:50]
+    error: MediawatchError | None = None
+    try:
+        change = curation.parse_correction(field, values, objective_codes())
+        classifier = load_classifier(web_settings())
+        curation.correct(web_store(), ids, change, acting_user().name, classifier=classifier)
+    except MediawatchError as exc:
+        error = exc
+    _report(error, tr("story.page.done.corrected"), anchor)
+    return _back(story_id, anchor)
+
+
+def _publication() -> Publication:
+    try:
+        return curation.parse_publication(request.form.get("publication", "")[:MAX_FIELD])
+    except MediawatchError:
+        abort(400)
+
+
+@bp.post("/stories/<int:story_id>/pin")
+@permission_required(Permission.EDIT)
+def pin(story_id: int) -> Response:
+    _view_or_404(story_id)
+    publication = _publication()
+    curation.pin(web_store(), story_id, publication, acting_user().name)
+    say("ok", tr("story.page.done.pinned", publication=tr(PUBLICATION_KEYS[publication])), "pins")
+    return _back(story_id, "pins")
+
+
+@bp.post("/stories/<int:story_id>/unpin")
+@permission_required(Permission.EDIT)
+def unpin(story_id: int) -> Response:
+    _view_or_404(story_id)
+    publication = _publication()
+    error: MediawatchError | None = None
+    try:
+        curation.unpin(web_store(), story_id, publication)
+    except MediawatchError as exc:
+        error = exc
+    _report(error, tr("story.page.done.unpinned", publication=tr(PUBLICATION_KEYS[publication])), "pins")
+    return _back(story_id, "pins")
+
+
+@bp.post("/stories/<int:story_id>/add")
+@permission_required(Permission.EDIT)
+def add_to_issue(story_id: int) -> Response:
+    _view_or_404(story_id)
+    raw = request.form.get("issue", "")[:MAX_FIELD]
+    if not raw.isdigit():
+        abort(400)
+    error: MediawatchError | None = None
+    try:
+        add_story_to_issue(web_store(), web_settings(), int(raw), story_id, acting_user().name)
+    except MediawatchError as exc:
+        error = exc
+    issue = web_store().find_issue(int(raw))
+    _report(error, tr("story.page.done.added", slug=issue.slug if issue else raw), "pins")
+    return _back(story_id, "pins")

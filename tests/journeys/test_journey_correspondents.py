@@ -1,0 +1,123 @@
+"""A regional correspondent's items reach the editors' queue, in a browser, through the deployed stack
+(nginx TLS, gunicorn, the journey database, headless Chromium).
+
+Inés, a correspondent who reads Spanish, signs in and lands on the form; she sends a page served by a local
+HTTP server (fetched under the collector's rules, so the stack may fetch 127.0.0.1 here) and a radio item
+typed by hand, finds both in her list, and is refused the team's pages. Ana, an editor, sees the count in
+the navigation, the items in the queue with who sent them, from where, her note and the story; she accepts
+one and sets the other aside, and Inés sees what became of them.
+"""
+
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+import pytest
+from hostile_server import HostileServer, Response
+from journey_stack import Stack
+from playwright.sync_api import expect
+
+from mediawatch.i18n import t
+
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.slow,
+    pytest.mark.xdist_group("journeys"),
+    pytest.mark.timeout(900),
+]
+
+PAGE = "/monde/2015/04/30/un-troisieme-francais-mort-au-nepal.html"
+TITLE = "Un troisième Français mort dans le séisme au Népal"
+
+
+@pytest.fixture
+def news_site(corpus_dir):
+    page = (corpus_dir("readability_test_pages") / "liberation-1" / "source.html.gz").read_bytes()
+    with HostileServer() as server:
+        server.add_route(PAGE, Response(200, page, {"Content-Type": "text/html", "Content-Encoding": "gzip"}))
+        yield server
+
+
+def send(page, **fields: str) -> None:
+    for name, value in fields.items():
+        if name in ("language", "region"):
+            page.select_option(f"#{name}", value)
+        else:
+            page.fill(f"#{name}", value)
+    with page.expect_navigation():
+        page.click("#send")
+
+
+def row_of(page, title: str):
+    return page.locator("tr", has=page.locator(".item-title", has_text=title))
+
+
+def test_a_correspondents_items_reach_the_editors_queue(stack_factory, news_site):
+    stack: Stack = stack_factory(collect={"allow_private_addresses": True, "per_host_delay": 0.0})
+    stack.add_user("ines", "correspondent", "es")
+    stack.add_user("ana", "editor", "en")
+
+    ines = stack.login("ines", locale="es-ES")
+    assert urlsplit(ines.url).path == "/submit"
+    expect(ines.locator("h1")).to_have_text(t("correspondents.submit.title", "es"))
+
+    # A bad form first: the problem is said next to its field, in her language.
+    send(ines, title="Sequía en el Chaco")
+    expect(ines.locator("#problem-text")).to_contain_text(t("add.empty", "es"))
+    expect(ines.locator("#title")).to_have_value("Sequía en el Chaco")
+
+    # A page on the web, and a radio item by hand.
+    ines.goto(f"{stack.url}/submit")
+    send(ines, url=news_site.url(PAGE), region="asia", note="Lo oí en la radio <b>esta mañana</b>")
+    assert urlsplit(ines.url).path == "/submissions"
+    expect(ines.locator(".flash.ok").first).to_have_text(t("correspondents.done.sent", "es"))
+    mine = row_of(ines, TITLE)
+    expect(mine).to_contain_text(t("correspondents.status.added", "es"))
+    expect(mine).to_contain_text("Asia")
+    expect(mine.locator(".note")).to_have_text("Lo oí en la radio <b>esta mañana</b>")  # as text
+    ines.click("#nav-submit")
+    send(ines, title="Sequía en el Chaco", text="Los productores del Chaco pierden suelo.", language="es",
+         region="latin_america", outlet="Radio Chaco")  # fmt: skip
+    expect(row_of(ines, "Sequía en el Chaco")).to_contain_text("América Latina")
+    expect(ines.locator("#my-items tbody tr")).to_have_count(2)
+
+    # The team's pages are not hers.
+    ines.goto(f"{stack.url}/issues")
+    expect(ines.locator("#error-message")).to_have_text(t("web.error.forbidden", "es"))
+    ines.click("#error-back")
+    assert urlsplit(ines.url).path == "/submit"
+
+    # The editor's queue.
+    ana = stack.login("ana")
+    expect(ana.locator("#queue-count")).to_have_text("2")
+    with ana.expect_navigation():
+        ana.click("#nav-queue")
+    rows = ana.locator("#queue tbody tr")
+    expect(rows).to_have_count(2)
+    expect(rows.first).to_contain_text("Sequía en el Chaco")  # newest first
+    page_row = row_of(ana, TITLE)
+    expect(page_row.locator(".attribution")).to_contain_text(
+        t("correspondents.queue.sent_by", "en", name="ines")
+    )
+    expect(page_row.locator(".attribution")).to_contain_text("Asia")
+    expect(page_row.locator(".note")).to_have_text("Lo oí en la radio <b>esta mañana</b>")
+    story = page_row.locator("a.item-title").get_attribute("href")
+    assert story.startswith("/stories/")
+
+    accept = page_row.locator("button[id^=accept-]")
+    with ana.expect_navigation():
+        accept.click()
+    expect(ana.locator(".flash.ok").first).to_have_text(t("correspondents.done.accepted", "en"))
+    radio = row_of(ana, "Sequía en el Chaco")
+    radio.locator("input[name=reason]").fill("Ya lo tenemos")
+    with ana.expect_navigation():
+        radio.locator("button[id^=dismiss-]").click()
+    expect(ana.locator("#queue-empty")).to_be_visible()
+    expect(ana.locator("#queue-count")).to_have_count(0)
+
+    # What Inés sees of it.
+    ines.goto(f"{stack.url}/submissions")
+    expect(row_of(ines, "Sequía en el Chaco")).to_contain_text(t("correspondents.status.dismissed", "es"))
+    expect(row_of(ines, TITLE).locator(".used")).to_have_text(t("correspondents.use.none", "es"))
+    listed = stack.cli("submissions", "list", "--author", "ines", "--json").stdout.splitlines()
+    assert len(listed) == 2
