@@ -118,6 +118,10 @@ class Settings:
     log_file: str = ""  # JSON lines, rotated; "" : stderr (journald under systemd)
     log_max_bytes: int = 5 * 1024 * 1024
     log_backups: int = 5
+    # [cluster] (docs/operations.md): "" keeps collection in this one process
+    broker_url: str = ""  # redis://host:6379/0: `collect` enqueues, `mediawatch worker` processes do the work
+    worker_heartbeat_seconds: float = 60.0  # a worker silent this long is dead: its tasks run again
+    broker_maintenance_chance: int = 1000  # broker commands in a million that look for dead workers' tasks
 
     def with_overrides(self, **changes: Any) -> Settings:
         return replace(self, **{k: v for k, v in changes.items() if v is not None})
@@ -148,7 +152,7 @@ def _coerce(name: str, raw: Any, target: Any, origin: str) -> Any:
 # [watch] spike_factor -> watch_spike_factor);
 # [collect], [classify], [render], [review], [web] and [deliver] keys are plain names.
 _PREFIXED_SECTIONS = ("compose", "translate", "watch")
-_PLAIN_SECTIONS = ("collect", "classify", "render", "review", "web", "deliver", "nightly")
+_PLAIN_SECTIONS = ("collect", "classify", "render", "review", "web", "deliver", "nightly", "cluster")
 
 
 def _config_items(data: dict[str, Any], path: Path) -> list[tuple[str, Any]]:

@@ -79,7 +79,7 @@ def rng(request: pytest.FixtureRequest) -> random.Random:
 
 # A system part that `make test` installs cannot be missing in CI: there, a test that skips for want of it
 # fails instead, so a broken install step shows red rather than as a quieter, shorter run.
-_INSTALLED_BY_MAKE_TEST = ("/usr/bin/chromium", "nginx", "postgresql", "initdb")
+_INSTALLED_BY_MAKE_TEST = ("/usr/bin/chromium", "nginx", "postgresql", "initdb", "redis-server")
 
 
 @pytest.hookimpl(hookwrapper=True)

@@ -313,6 +313,7 @@ CASES: dict[str, Case] = {
     "recent_runs": read(lambda s, i: s.recent_runs("collect")),
     "start_run": write(lambda s, i: s.start_run("nightly")),
     "finish_run": write(lambda s, i: s.finish_run(i["run"], "ok", {"n": 1})),
+    "collect_tally": read(lambda s, i: s.collect_tally(LONG_AGO, ["alpha", "beta"])),
     "mark_interrupted_runs": write(lambda s, i: s.mark_interrupted_runs(["nightly"])),
     # sources and articles
     "source_state": read(lambda s, i: s.source_state("alpha")),

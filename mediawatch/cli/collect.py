@@ -20,16 +20,25 @@ from mediawatch.cli.context import (
     "--feeds-only", is_flag=True, help="Poll feeds and store new entries; fetch pages on a later run."
 )
 @click.option("--json", "as_json", is_flag=True, help="Print the run report as JSON.")
+@click.option(
+    "--wait",
+    is_flag=True,
+    help="With a broker ([cluster] broker_url): wait for the workers to finish the run and print its report.",
+)
 @click.pass_obj
 @handle_errors
-def collect(obj: Context, force: bool, only: tuple[str, ...], feeds_only: bool, as_json: bool) -> None:
+def collect(
+    obj: Context, force: bool, only: tuple[str, ...], feeds_only: bool, as_json: bool, wait: bool
+) -> None:
     """Fetch due sources, extract new articles, record source health.
+
+    With a broker configured, the run's tasks are enqueued for `mediawatch worker` processes.
 
     Exit codes: 0 all sources fine, 3 another run is active, 4 some sources failed.
     """
     from mediawatch.cli.views import run_collect
 
     settings = obj.settings.with_overrides(fetch_pages=False) if feeds_only else obj.settings
-    report = run_collect(obj.store, settings, only, force=force, as_json=as_json, lang=obj.lang)
-    if report.failed:
+    report = run_collect(obj.store, settings, only, force=force, as_json=as_json, lang=obj.lang, wait=wait)
+    if report is not None and report.failed:
         sys.exit(EXIT_SOURCES_FAILED)

@@ -30,6 +30,7 @@ from mediawatch.cli import (
     subscribers,
     users,
     watches,
+    worker,
 )
 from mediawatch.cli.context import Context, handle_errors
 from mediawatch.config import load_settings
@@ -101,6 +102,7 @@ for command in (
     report.report,
     nightly.nightly,
     watches.watches_group,
+    worker.worker,
 ):
     cli.add_command(command)
 # blocks are composed content, edited within an issue: `mediawatch issues block ...`

@@ -22,7 +22,8 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 from rich.text import Text
 
-from mediawatch.collect.pipeline import CollectReport, collect
+from mediawatch.collect.pipeline import collect
+from mediawatch.collect.report import CollectReport
 from mediawatch.config import Settings
 from mediawatch.i18n import t, tn, ui_language
 from mediawatch.store import Store
@@ -234,7 +235,9 @@ def run_collect(
     force: bool,
     as_json: bool,
     lang: str | None = None,
-) -> CollectReport:
+    wait: bool = False,
+) -> CollectReport | None:
+    """Collect in this process, or with a broker enqueue the run (and ``wait`` for its report)."""
     from mediawatch.sources.registry import load_registry
 
     lang = ui_language(lang)
@@ -247,8 +250,28 @@ def run_collect(
                 t("error.unknown_sources", lang, ids=", ".join(sorted(unknown))), param_hint="--source"
             )
         sources = [s for s in sources if s.id in only]
-    interactive = sys.stderr.isatty() and not as_json
-    if interactive:
+    if settings.broker_url:
+        from mediawatch.cluster.broker import connect
+        from mediawatch.cluster.runs import enqueue_run, wait_for_run
+
+        run_id = enqueue_run(connect(settings), store, sources, settings, force=force)
+        if not wait:
+            if as_json:
+                _emit_json({"run": run_id, "status": "enqueued"})
+            else:
+                click.echo(t("cluster.enqueued", lang, run=run_id))
+            return None
+        report = wait_for_run(store, run_id)
+    else:
+        report = _collect_here(store, settings, sources, force=force, as_json=as_json, lang=lang)
+    _print_collect(report, as_json, lang)
+    return report
+
+
+def _collect_here(
+    store: Store, settings: Settings, sources: Sequence[Any], *, force: bool, as_json: bool, lang: str
+) -> CollectReport:
+    if sys.stderr.isatty() and not as_json:
         columns = (
             TextColumn("{task.description:>6}"),
             BarColumn(),
@@ -256,9 +279,12 @@ def run_collect(
             TimeElapsedColumn(),
         )
         with Progress(*columns, console=Console(stderr=True), transient=True) as bar:
-            report = collect(store, sources, settings, force=force, progress=RichProgress(bar, lang))
-    else:
-        report = collect(store, sources, settings, force=force)
+            return collect(store, sources, settings, force=force, progress=RichProgress(bar, lang))
+    return collect(store, sources, settings, force=force)
+
+
+def _print_collect(report: CollectReport, as_json: bool, lang: str) -> None:
+    """The summary line (never translated), then the failures and deferrals for people."""
     if as_json:
         _emit_json(report.as_dict())
     else:
@@ -270,7 +296,6 @@ def run_collect(
             setting = report.budget_reasons.get(host, "")
             key = "collect.deferred." + ("one" if one else "other")
             click.echo("  " + t(key, lang, host=host, count=count, setting=setting))
-    return report
 
 
 def print_checks(results: Sequence[Any], as_json: bool, lang: str | None = None) -> None:

@@ -9,13 +9,14 @@ Every state change is committed as it happens: a run killed at any point is resu
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import hashlib
 import os
 import time
-from collections import Counter, deque
-from collections.abc import Callable, Sequence
+from collections import deque
+from collections.abc import AsyncIterator, Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from urllib.parse import urlsplit
 
@@ -27,6 +28,7 @@ from mediawatch.collect.netguard import AddressPolicy, check_url, policy_for
 from mediawatch.collect.politeness import HostPacer, host_of
 from mediawatch.collect.progress import NullProgress, ProgressSink
 from mediawatch.collect.publisher import credited
+from mediawatch.collect.report import CollectReport
 from mediawatch.collect.robots import RobotsCache
 from mediawatch.collect.urls import date_from_url, resolve_redirect_link
 from mediawatch.collect.workers import ExtractionPool, extract_in_worker, parse_in_worker
@@ -56,61 +58,6 @@ _PAGE_FAILURE_REASON = {
     FetchStatus.PRIVATE_ADDRESS: PartialReason.PRIVATE_ADDRESS,
     FetchStatus.ROBOTS_DISALLOWED: PartialReason.ROBOTS,
 }
-
-
-@dataclass
-class CollectReport:
-    started: datetime
-    finished: datetime | None = None
-    sources_total: int = 0
-    polled: int = 0
-    skipped: int = 0
-    not_modified: int = 0
-    failed: int = 0
-    new_articles: int = 0
-    pages_fetched: int = 0
-    pages_partial: int = 0
-    pages_deferred: int = 0
-    pages_failed: int = 0  # extraction abandoned: worker died twice, or over its CPU/time budget
-    workers_replaced: int = 0
-    budget_deferred: dict[str, int] = field(default_factory=dict)  # host -> pages left for the next run
-    budget_reasons: dict[str, str] = field(default_factory=dict)  # host -> the setting whose budget ran out
-    statuses: Counter[str] = field(default_factory=Counter)
-    failures: list[tuple[str, str, str]] = field(default_factory=list)  # (source id, status, detail)
-    interrupted_runs: list[int] = field(default_factory=list)  # earlier runs found killed
-
-    def summary_line(self) -> str:
-        """One structured line for logs and cron mail."""
-        duration = (self.finished or datetime.now(UTC)) - self.started
-        return (
-            f"collect sources={self.sources_total} polled={self.polled} skipped={self.skipped} "
-            f"not_modified={self.not_modified} failed={self.failed} new_articles={self.new_articles} "
-            f"pages_fetched={self.pages_fetched} pages_partial={self.pages_partial} "
-            f"pages_deferred={self.pages_deferred} pages_failed={self.pages_failed} "
-            f"workers_replaced={self.workers_replaced} duration_s={duration.total_seconds():.1f}"
-        )
-
-    def as_dict(self) -> dict[str, object]:
-        return {
-            "started": self.started.isoformat(),
-            "finished": self.finished.isoformat() if self.finished else None,
-            "sources_total": self.sources_total,
-            "polled": self.polled,
-            "skipped": self.skipped,
-            "not_modified": self.not_modified,
-            "failed": self.failed,
-            "new_articles": self.new_articles,
-            "pages_fetched": self.pages_fetched,
-            "pages_partial": self.pages_partial,
-            "pages_deferred": self.pages_deferred,
-            "pages_failed": self.pages_failed,
-            "workers_replaced": self.workers_replaced,
-            "budget_deferred": dict(self.budget_deferred),
-            "budget_reasons": dict(self.budget_reasons),
-            "statuses": dict(self.statuses),
-            "failures": [{"source": s, "status": st, "detail": d} for s, st, d in self.failures],
-            "interrupted_runs": list(self.interrupted_runs),
-        }
 
 
 EXTRACT_BACKLOG_PER_WORKER = 4
@@ -195,7 +142,7 @@ class Collector:
             fetcher_ = Fetcher(self.settings, address_policy=self._address_policy, pace=self._hop_turn)
             async with fetcher_ as fetcher:
                 self._fetcher = fetcher
-                self._robots = RobotsCache(self._robots_get, self.settings.user_agent)
+                self._robots = self._robots_cache()
                 # from an interrupted run, or deferred by a rate-limited host
                 leftovers = self.store.pending_articles() if self.settings.fetch_pages else []
                 self.progress.pages_added(len(leftovers))
@@ -211,6 +158,39 @@ class Collector:
             self._thread.shutdown(wait=True, cancel_futures=True)
         self.report.finished = _now()
         return self.report
+
+    # -- one unit of work at a time (a cluster worker's task) -------------------------------------
+    @contextlib.asynccontextmanager
+    async def session(self) -> AsyncIterator[None]:
+        """The fetcher and robots rules for `poll_source` and `fetch_page` outside `run`.
+
+        Parsing and extraction run on this collector's own thread: a cluster worker's parallelism is its
+        processes and threads, not a pool of its own.
+        """
+        try:
+            fetcher_ = Fetcher(self.settings, address_policy=self._address_policy, pace=self._hop_turn)
+            async with fetcher_ as fetcher:
+                self._fetcher = fetcher
+                self._robots = self._robots_cache()
+                self._run_started = self._clock()
+                yield
+        finally:
+            self._fetcher = None
+            self._thread.shutdown(wait=True, cancel_futures=True)
+
+    async def poll_source(self, source: Source, force: bool) -> None:
+        """Poll one source (when due): its new entries are stored and handed to `_enqueue`."""
+        await self._poll(source, force)
+
+    async def fetch_page(self, item: PendingArticle) -> PageOutcome | None:
+        """Fetch, extract and store one pending article; None when it waits for a later run untouched."""
+        outcome = await self._page(item)
+        if outcome is not None:
+            self.store.complete_article(item.id, outcome, _now(), self._window)
+        return outcome
+
+    def _robots_cache(self) -> RobotsCache:
+        return RobotsCache(self._robots_get, self.settings.user_agent)
 
     # -- feeds ------------------------------------------------------------------------------------
     async def _poll(self, source: Source, force: bool) -> None:
@@ -427,12 +407,11 @@ class Collector:
                     queue.clear()
                     break
                 item = queue.popleft()
-                outcome = await self._page(item)
+                outcome = await self.fetch_page(item)
                 if outcome is None:  # deferred without touching the article (robots.txt unavailable)
                     self.report.pages_deferred += 1
                     self.progress.page_done()
                     continue
-                self.store.complete_article(item.id, outcome, _now(), self._window)
                 if not outcome.final:
                     self.report.pages_deferred += 1
                 elif outcome.partial_reason or (outcome.extracted and outcome.extracted.partial_reason):

@@ -85,32 +85,38 @@ class ArticleRecords(Database):
 
         Returns the id the article ends up under.
         """
-        with self._tx() as conn:
-            row = _article_row(conn, article_id)
+
+        def body(conn: Connection) -> int:
+            target_id = article_id
+            # Locked on PostgreSQL: a redelivered task waits for the first one and finds it done.
+            row = _article_row(conn, target_id, lock=True)
             if row is None or row.state != ArticleState.PENDING.value:
-                return article_id  # already done by an earlier (killed) run's commit
+                return target_id  # already done by an earlier (killed) run's commit
             if not outcome.final:
                 _update_article(
-                    conn, article_id, attempts=row.attempts + 1, partial_detail=outcome.partial_detail
+                    conn, target_id, attempts=row.attempts + 1, partial_detail=outcome.partial_detail
                 )
-                return article_id
+                return target_id
             urls = [u for u in (outcome.final_url, outcome.canonical_url) if u]
             for key_url in urls:
                 other = article_for(conn, (key_url,))
-                if other is not None and other != article_id:
-                    _merge(conn, article_id, other)
-                    article_id = other
+                if other is not None and other != target_id:
+                    _merge(conn, target_id, other)
+                    target_id = other
                     target = _article_row(conn, other)
                     assert target is not None  # found through its alias in this transaction
                     if target.state != ArticleState.PENDING.value:
                         return other
                     row = target
-            add_aliases(conn, article_id, urls)
+            add_aliases(conn, target_id, urls)
             values = _completed_values(row, outcome, now)
-            _update_article(conn, article_id, **values)
+            _update_article(conn, target_id, **values)
             when = values["published"] or row.discovered
-            _mark_title_duplicate(conn, article_id, values["title_key"], when, title_window)
-        return article_id
+            _mark_title_duplicate(conn, target_id, values["title_key"], when, title_window)
+            return target_id
+
+        # Two workers may reach one final URL through two feed links at the same moment.
+        return self._tx_retrying(body)
 
     def list_articles(
         self,
@@ -214,8 +220,9 @@ def article_from_row(r: Any, source_ids: tuple[str, ...]) -> Article:
 
 
 # -- private --------------------------------------------------------------------------------------
-def _article_row(conn: Connection, article_id: int) -> Any:
-    return conn.execute(sa.select(t.articles).where(t.articles.c.id == article_id)).one_or_none()
+def _article_row(conn: Connection, article_id: int, *, lock: bool = False) -> Any:
+    query = sa.select(t.articles).where(t.articles.c.id == article_id)
+    return conn.execute(query.with_for_update() if lock else query).one_or_none()
 
 
 def _update_article(conn: Connection, article_id: int, **values: Any) -> None:
@@ -223,9 +230,15 @@ def _update_article(conn: Connection, article_id: int, **values: Any) -> None:
 
 
 def add_aliases(conn: Connection, article_id: int, urls: Sequence[str]) -> None:
+    """Give the article these URLs' keys (those it already has are left as they are).
+
+    A key another article holds was taken by a concurrent writer after this transaction looked it up
+    (the callers look every key up first): inserting it anyway fails on the unique key, and the caller's
+    transaction runs again and finds that article, instead of keeping a second one under the same URL.
+    """
     for key in {url_identity(u) for u in urls if u}:
-        exists = conn.execute(sa.select(t.url_aliases.c.article_id).where(t.url_aliases.c.url_key == key))
-        if exists.first() is None:
+        query = sa.select(t.url_aliases.c.article_id).where(t.url_aliases.c.url_key == key)
+        if conn.execute(query).scalar() != article_id:
             conn.execute(sa.insert(t.url_aliases).values(url_key=key, article_id=article_id))
 
 

@@ -7,10 +7,10 @@ import contextlib
 import functools
 import logging
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, Self
+from typing import Any, Self, TypeVar
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
@@ -30,6 +30,20 @@ DEFAULT_SQLITE_BUSY_TIMEOUT = 10.0
 # Driver-level failures that say "the database cannot be used now" (as opposed to a bug in a statement):
 # a driver error, a connection found dead on checkout, a pool that cannot hand out a connection.
 _UNAVAILABLE = (sa.exc.DBAPIError, sa.exc.DisconnectionError, sa.exc.TimeoutError)
+_RACE_ATTEMPTS = 5
+# PostgreSQL's deadlock_detected and serialization_failure: the transaction may simply run again.
+_RETRYABLE_SQLSTATES = {"40P01", "40001"}
+_T = TypeVar("_T")
+
+
+def _lost_race(exc: BaseException) -> bool:
+    """A failure another transaction caused (a unique key it took first, a deadlock, a busy SQLite file)."""
+    if isinstance(exc, sa.exc.IntegrityError):
+        return True
+    orig = getattr(exc, "orig", None)
+    if getattr(orig, "sqlstate", None) in _RETRYABLE_SQLSTATES:
+        return True
+    return isinstance(exc, sa.exc.OperationalError) and "database is locked" in str(orig)
 
 
 class Database:
@@ -86,6 +100,24 @@ class Database:
     def _tx(self) -> Iterator[Connection]:
         with self._driver_errors(), self.engine.begin() as conn:
             yield conn
+
+    def _tx_retrying(self, body: Callable[[Connection], _T]) -> _T:
+        """Run ``body`` in a transaction, again from the start when a concurrent writer won a race.
+
+        Worker processes on several machines store articles at once: two of them may insert the same URL
+        key (the unique ``url_aliases.url_key`` refuses the second), or deadlock on a merge. The loser's
+        transaction is rolled back whole, so running it again sees the winner's rows and takes the path
+        for an article already known. The constraint, not luck, keeps an article stored once.
+        """
+        for attempt in range(_RACE_ATTEMPTS):
+            try:
+                with self.engine.begin() as conn:
+                    return body(conn)
+            except _UNAVAILABLE as exc:
+                if attempt + 1 < _RACE_ATTEMPTS and _lost_race(exc):
+                    continue
+                raise self._storage_error(exc) from exc
+        raise AssertionError("unreachable")  # the loop returns or raises
 
     @contextlib.contextmanager
     def _driver_errors(self) -> Iterator[None]:

@@ -7,6 +7,8 @@ repository, which shows them.
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
+from datetime import datetime
 
 import sqlalchemy as sa
 
@@ -29,3 +31,32 @@ class RunRecords(Database):
                 .where(t.runs.c.id == run_id)
                 .values(finished=utcnow(), status=status, summary=json.dumps(summary, default=str))
             )
+
+    def collect_tally(self, since: datetime, source_ids: Sequence[str]) -> dict[str, object]:
+        """What a collect run spread over workers did, read back from what they stored since it began.
+
+        ``polls``: one ``[source id, status, detail, new items]`` per recorded poll of these sources;
+        ``pages``: how many articles were completed, by ``state`` or ``state:partial_reason``.
+        """
+        e, a = t.fetch_events, t.articles
+        polls: list[list[object]] = []
+        pages: dict[str, int] = {}
+        with self._tx() as conn:
+            for start in range(0, len(source_ids), 500):
+                chunk = list(source_ids[start : start + 500])
+                query = (
+                    sa.select(e.c.source_id, e.c.status, e.c.detail, e.c.new_items)
+                    .where(e.c.at >= since, e.c.source_id.in_(chunk))
+                    .order_by(e.c.id)
+                )
+                polls.extend([r.source_id, r.status, r.detail, r.new_items] for r in conn.execute(query))
+            query = (
+                sa.select(a.c.state, a.c.partial_reason, sa.func.count())
+                .where(a.c.fetched_at >= since)
+                .group_by(a.c.state, a.c.partial_reason)
+            )
+            for row in conn.execute(query):
+                state, reason, count = row[0], row[1], row[2]
+                key = f"{state}:{reason}" if reason else str(state)
+                pages[key] = pages.get(key, 0) + int(count)
+        return {"polls": polls, "pages": pages}

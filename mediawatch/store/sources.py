@@ -65,8 +65,9 @@ class SourceRecords(Database):
         The feed's new validators and hash are saved in the same transaction as its entries: a crash
         before commit means the next run polls again and finds the same entries, never skips them.
         """
-        new: list[PendingArticle] = []
-        with self._tx() as conn:
+
+        def body(conn: Connection) -> list[PendingArticle]:
+            new: list[PendingArticle] = []
             for entry in entries:
                 article_id = article_for(conn, (entry.url, entry.raw_url))
                 if article_id is None:
@@ -76,7 +77,10 @@ class SourceRecords(Database):
                 link_source(conn, article_id, source_id, entry.raw_url, event.at)
             final_event = event if len(new) == event.new_items else replace(event, new_items=len(new))
             _write_state(conn, source_id, state, final_event)
-        return new
+            return new
+
+        # Another worker may store the same entry (met in another feed) at the same moment.
+        return self._tx_retrying(body)
 
     def record_fetch(self, source_id: str, state: SourceState, event: FetchEvent) -> None:
         with self._tx() as conn:

@@ -25,9 +25,10 @@ class StoryRecords(Database):
 
     # -- classification ---------------------------------------------------------------------------
     def articles_for_classification(
-        self, *, everything: bool = False, batch: int = 500
+        self, *, everything: bool = False, batch: int = 500, ids: Sequence[int] | None = None
     ) -> Iterator[list[ClassifyInput]]:
-        """Collected (not pending) articles without a classification, or all of them, in id batches."""
+        """Collected (not pending) articles without a classification, or all of them, in id batches;
+        only those of ``ids`` when given (a worker classifying the page it just stored)."""
         a, c = t.articles, t.classifications
         region = t.first_source(t.sources.c.region)
         last = 0
@@ -40,6 +41,8 @@ class StoryRecords(Database):
             )
             if not everything:
                 query = query.where(~sa.exists().where(c.c.article_id == a.c.id))
+            if ids is not None:
+                query = query.where(a.c.id.in_(list(ids)))
             with self._tx() as conn:
                 rows = conn.execute(query).all()
             if not rows:

@@ -1,0 +1,88 @@
+"""The Redis broker and the Dramatiq actors of the distributed mode, built from the settings.
+
+Actors are declared on a broker made at run time (not at import time) because the broker's address is
+a setting: the same code runs the embedded mode, where nothing here is imported.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any, TypeVar
+
+import dramatiq
+import redis
+from dramatiq.brokers.redis import RedisBroker
+from dramatiq.middleware import CurrentMessage
+
+from mediawatch.config import Settings, masked_url
+from mediawatch.errors import ConfigError, MediawatchError
+from mediawatch.i18n import Message, t
+
+E = TypeVar("E", bound=MediawatchError)
+QUEUE = "mediawatch"
+# A task failing for an unexpected reason is tried this many times more, then given up and counted
+# (a dead-lettered task must never leave its run open forever).
+MAX_RETRIES = 3
+RETRY_MIN_BACKOFF_MS = 500
+RETRY_MAX_BACKOFF_MS = 10_000
+# One task's time limit: far above a page's worst case (fetch total_timeout + extraction budget).
+TASK_TIME_LIMIT_MS = 30 * 60 * 1000
+
+
+@dataclass
+class Cluster:
+    """The broker, a Redis client for the shared state, and the actors by name."""
+
+    broker: RedisBroker
+    redis: redis.Redis
+    actors: dict[str, dramatiq.Actor[Any, Any]]
+
+    def send(self, actor: str, *args: Any) -> None:
+        self.actors[actor].send(*args)
+
+
+def connect(settings: Settings, handlers: dict[str, Callable[..., None]] | None = None) -> Cluster:
+    """The broker at ``settings.broker_url`` with an actor per handler (workers) or stubs (senders)."""
+    if not settings.broker_url.startswith(("redis://", "rediss://", "unix://")):
+        raise said(ConfigError, "cluster.bad_broker_url", url=masked_url(settings.broker_url))
+    client = redis.Redis.from_url(settings.broker_url)
+    broker = RedisBroker(  # type: ignore[no-untyped-call]
+        url=settings.broker_url,
+        namespace="mediawatch-tasks",
+        heartbeat_timeout=int(settings.worker_heartbeat_seconds * 1000),
+        maintenance_chance=settings.broker_maintenance_chance,
+    )
+    broker.add_middleware(CurrentMessage())
+    dramatiq.set_broker(broker)
+    actors: dict[str, dramatiq.Actor[Any, Any]] = {}
+    for name in ("poll", "page", "classify_article", "classify"):
+        fn = (handlers or {}).get(name) or _not_here
+        declare = dramatiq.actor(
+            actor_name=f"mediawatch.{name}",
+            queue_name=QUEUE,
+            broker=broker,
+            max_retries=MAX_RETRIES,
+            min_backoff=RETRY_MIN_BACKOFF_MS,
+            max_backoff=RETRY_MAX_BACKOFF_MS,
+            time_limit=TASK_TIME_LIMIT_MS,
+        )
+        actors[name] = declare(fn)
+    return Cluster(broker, client, actors)
+
+
+def said(kind: type[E], key: str, **fields: object) -> E:
+    """An error of ``kind`` whose message is said in the reader's language (catalogue ``key``)."""
+    error = kind(t(key, "en", **fields))
+    error.reason = Message(key, **fields)
+    return error
+
+
+def _not_here(*args: Any) -> None:
+    raise RuntimeError("this process only sends tasks; `mediawatch worker` runs them")
+
+
+def current_retries() -> int:
+    """How many times the running task was tried before (0 on its first delivery)."""
+    message = CurrentMessage.get_current_message()
+    return int(message.options.get("retries", 0)) if message is not None else 0

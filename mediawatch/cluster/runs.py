@@ -1,0 +1,231 @@
+"""A collect run spread over workers: enqueue it, track which tasks are done, close it, wait for it.
+
+The run is a row of the database's ``runs`` table, opened by ``mediawatch collect`` and closed by the
+worker that completes its last task. Which tasks a run issued and which are done are two Redis sets:
+adding a member is idempotent, so a task delivered twice counts once, and a task issues its follow-ups
+before it is marked done, so "every issued task is done" is never true early. When it is, a first pass
+sweeps up articles a killed task stored without issuing their page task and issues the classification;
+the last pass counts what the run did from the database and closes the row.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import logging
+import time
+from collections import Counter
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from typing import Any
+
+from mediawatch.cluster.broker import Cluster, said
+from mediawatch.collect.report import CollectReport
+from mediawatch.config import Settings
+from mediawatch.errors import LockedError
+from mediawatch.store import PendingArticle, Store
+from mediawatch.types import FetchStatus, PartialReason, Source
+
+log = logging.getLogger(__name__)
+
+_KEY = "mediawatch:run:{run}:{part}"
+# Run state on the broker is kept this long after the run's last task: long enough to watch it.
+_RUN_TTL_S = 7 * 24 * 3600
+_SETTLED = {FetchStatus.OK.value, FetchStatus.EMPTY.value, FetchStatus.NOT_MODIFIED.value}
+
+
+def _key(run_id: int, part: str) -> str:
+    return _KEY.format(run=run_id, part=part)
+
+
+# -- messages: plain JSON, so that a worker of a later version still reads them ---------------------
+def source_message(source: Source) -> dict[str, Any]:
+    data: dict[str, Any] = json.loads(json.dumps(dataclasses.asdict(source), default=str))
+    return data
+
+
+def article_message(item: PendingArticle) -> dict[str, Any]:
+    data = dataclasses.asdict(item)
+    data["feed_published"] = item.feed_published.isoformat() if item.feed_published else None
+    return data
+
+
+def article_from_message(data: dict[str, Any]) -> PendingArticle:
+    published = data.get("feed_published")
+    return PendingArticle(
+        **{**data, "feed_published": datetime.fromisoformat(published) if published else None}
+    )
+
+
+# -- issuing and completing tasks -------------------------------------------------------------------
+def issue(cluster: Cluster, run_id: int, task: str, actor: str, *args: Any) -> bool:
+    """Send ``actor`` for ``task`` unless this run issued it already; True when this call sent it.
+
+    The message is sent before the task joins the issued set: a process killed in between leaves a
+    message that will run (and adds itself to both sets when done), never a task counted as issued that
+    nothing will ever do. Two processes issuing one task at once may both send it: tasks run twice safely.
+    """
+    issued = _key(run_id, "issued")
+    if cluster.redis.sismember(issued, task):
+        return False
+    cluster.send(actor, run_id, *args)
+    cluster.redis.sadd(issued, task)
+    cluster.redis.expire(issued, _RUN_TTL_S)
+    return True
+
+
+def done(cluster: Cluster, store: Store, run_id: int, task: str) -> None:
+    """Mark ``task`` done (after its work is committed); the worker that finishes the run closes it.
+
+    When every issued task is done: first the page tasks a killed poll stored but never sent, then the
+    last classification, then the run is closed (once: a flag set only if absent decides who closes).
+    """
+    done_key = _key(run_id, "done")
+    with cluster.redis.pipeline() as both:  # MULTI: issued too, in case its issuer died before adding it
+        both.sadd(_key(run_id, "issued"), task)
+        both.sadd(done_key, task)
+        both.expire(done_key, _RUN_TTL_S)
+        both.execute()
+    if not _all_done(cluster, run_id):
+        return
+    if run_meta(cluster, run_id).get("fetch_pages"):
+        swept = [
+            issue(cluster, run_id, f"page:{item.id}", "page", article_message(item))
+            for item in store.pending_articles()
+            if not cluster.redis.sismember(_key(run_id, "issued"), f"page:{item.id}")
+        ]
+        if any(swept):
+            return
+    # One winner issues the last task; checking the set again below keeps the others from closing early.
+    if cluster.redis.set(_key(run_id, "classify"), "1", nx=True, ex=_RUN_TTL_S):
+        issue(cluster, run_id, "classify", "classify")
+        return
+    if _all_done(cluster, run_id) and cluster.redis.set(_key(run_id, "closed"), "1", nx=True, ex=_RUN_TTL_S):
+        close_run(cluster, store, run_id)
+
+
+def _members(cluster: Cluster, key: str) -> set[str]:
+    return {m.decode() if isinstance(m, bytes) else m for m in cluster.redis.smembers(key)}
+
+
+def _all_done(cluster: Cluster, run_id: int) -> bool:
+    issued = cluster.redis.scard(_key(run_id, "issued"))
+    return bool(issued) and issued == cluster.redis.scard(_key(run_id, "done"))
+
+
+def run_meta(cluster: Cluster, run_id: int) -> dict[str, Any]:
+    raw = cluster.redis.get(_key(run_id, "meta"))
+    return json.loads(raw) if raw else {}
+
+
+def is_open(cluster: Cluster, run_id: int) -> bool:
+    """True while a run enqueued on this broker has tasks left (its row says ``running``).
+
+    A run whose enqueueing never finished is not open: its `collect` died holding the run lock, which
+    the caller now holds; the run is marked interrupted and its articles are taken by the next run.
+    """
+    return (
+        cluster.redis.exists(_key(run_id, "meta")) == 1
+        and not cluster.redis.exists(_key(run_id, "closed"))
+        and bool(cluster.redis.sismember(_key(run_id, "done"), "enqueue"))
+    )
+
+
+# -- the coordinator's side: `mediawatch collect` ---------------------------------------------------
+def enqueue_run(
+    cluster: Cluster, store: Store, sources: Sequence[Source], settings: Settings, *, force: bool
+) -> int:
+    """Open a collect run and enqueue its tasks: one poll per enabled source, one page per article left
+    pending by an earlier run. Refused while another collect run holds the lock or is still open."""
+    with store.run_lock("collect"):
+        for run in store.recent_runs("collect", limit=5):
+            if run.status == "running" and is_open(cluster, run.id):
+                raise said(LockedError, "cluster.run_open", run=run.id)
+        interrupted = store.mark_interrupted_runs(["collect"])
+        store.sync_sources(sources)
+        enabled = [s for s in sources if s.enabled]
+        run_id = store.start_run("collect")
+        meta = {
+            "started": datetime.now(UTC).isoformat(),
+            "sources": [s.id for s in enabled],
+            "fetch_pages": settings.fetch_pages,
+            "interrupted_runs": [r.id for r in interrupted],
+        }
+        cluster.redis.set(_key(run_id, "meta"), json.dumps(meta), ex=_RUN_TTL_S)
+        # "enqueue" is done last: until then the run cannot look finished, however fast the workers are.
+        cluster.redis.sadd(_key(run_id, "issued"), "enqueue")
+        for source in enabled:
+            issue(cluster, run_id, f"poll:{source.id}", "poll", source_message(source), force)
+        if settings.fetch_pages:
+            for item in store.pending_articles():
+                issue(cluster, run_id, f"page:{item.id}", "page", article_message(item))
+        done(cluster, store, run_id, "enqueue")
+    return run_id
+
+
+def wait_for_run(store: Store, run_id: int, *, poll_seconds: float = 0.5) -> CollectReport:
+    """Wait until a worker closes the run, then its report (as `collect` prints it)."""
+    while True:
+        run = next((r for r in store.recent_runs("collect", limit=50) if r.id == run_id), None)
+        if run is not None and run.status != "running":
+            return report_from_summary(run.summary)
+        time.sleep(poll_seconds)
+
+
+def close_run(cluster: Cluster, store: Store, run_id: int) -> None:
+    meta = run_meta(cluster, run_id)
+    report = tally(store, run_id, meta, cluster)
+    store.finish_run(run_id, "failed-sources" if report.failed else "ok", report.as_dict())
+    log.info("%s run=%d", report.summary_line(), run_id)
+
+
+def tally(store: Store, run_id: int, meta: dict[str, Any], cluster: Cluster) -> CollectReport:
+    """The run's report, counted from what the workers stored since it began."""
+    started = datetime.fromisoformat(meta["started"])
+    sources: list[str] = meta["sources"]
+    counts: dict[str, Any] = store.collect_tally(started, sources)
+    report = CollectReport(started=started, finished=datetime.now(UTC))
+    report.sources_total = len(sources)
+    report.interrupted_runs = list(meta.get("interrupted_runs", []))
+    polled = set()
+    for source_id, status, detail, new_items in counts["polls"]:
+        polled.add(source_id)
+        report.statuses[status] += 1
+        report.new_articles += int(new_items)
+        if status == FetchStatus.NOT_MODIFIED.value:
+            report.not_modified += 1
+        if status not in _SETTLED:
+            report.failed += 1
+            report.failures.append((source_id, status, detail))
+    report.polled = len(polled)
+    report.skipped = len(sources) - len(polled)
+    if report.skipped:
+        report.statuses[FetchStatus.SKIPPED_BACKOFF.value] += report.skipped
+    pages: dict[str, int] = counts["pages"]
+    for key, count in pages.items():
+        if key == "fetched":
+            report.pages_fetched += count
+        elif key.endswith(f":{PartialReason.EXTRACTION_FAILED.value}"):
+            report.pages_failed += count
+        else:
+            report.pages_partial += count
+    issued = _members(cluster, _key(run_id, "issued"))
+    report.pages_deferred = sum(1 for item in store.pending_articles() if f"page:{item.id}" in issued)
+    return report
+
+
+def report_from_summary(summary: dict[str, Any]) -> CollectReport:
+    """A report back from the summary stored with the run."""
+    report = CollectReport(
+        started=datetime.fromisoformat(summary["started"]),
+        finished=datetime.fromisoformat(summary["finished"]) if summary.get("finished") else None,
+    )
+    for name in (
+        "sources_total", "polled", "skipped", "not_modified", "failed", "new_articles", "pages_fetched",
+        "pages_partial", "pages_deferred", "pages_failed", "workers_replaced",
+    ):  # fmt: skip
+        setattr(report, name, int(summary.get(name, 0)))
+    report.statuses = Counter(summary.get("statuses", {}))
+    report.failures = [(f["source"], f["status"], f["detail"]) for f in summary.get("failures", [])]
+    report.interrupted_runs = list(summary.get("interrupted_runs", []))
+    return report

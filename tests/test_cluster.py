@@ -1,0 +1,171 @@
+"""The distributed mode (issue 16) with its real parts: a redis-server and PostgreSQL on loopback, three
+`mediawatch worker` processes and a fixture web of three hosts with hostile sources.
+
+No assertion depends on how fast the machine is: the tests wait for the run to close (with a generous
+timeout that only catches a hang) and judge what was stored and what the servers saw.
+"""
+
+from __future__ import annotations
+
+import signal
+import subprocess
+import sys
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+import redis
+from cluster_helpers import (  # noqa: F401 (the redis_server and redis_url fixtures)
+    RUN_TIMEOUT_S,
+    FixtureWeb,
+    Workers,
+    cluster_env,
+    collect_cli,
+    redis_server_fixture,
+    redis_url_fixture,
+)
+
+from mediawatch.collect.pipeline import collect
+from mediawatch.config import Settings
+from mediawatch.store import Store, open_store
+
+LONG_AGO = datetime(2000, 1, 1, tzinfo=UTC)
+# The same rules as the workers' environment (cluster_env): only the process layout differs.
+ONE_PROCESS = Settings(allow_private_addresses=True, per_host_delay=0.0, penalty_delay=0.0, extract_workers=1)
+
+pytestmark = [pytest.mark.postgresql, pytest.mark.timeout(2 * RUN_TIMEOUT_S)]
+
+
+def articles_of(store: Store) -> set[tuple[object, ...]]:
+    """What an article is for this comparison: its URL, state, title, why it is partial, its sources."""
+    return {
+        (
+            a.url,
+            a.state.value,
+            a.title,
+            a.partial_reason,
+            a.duplicate_of is not None,
+            tuple(sorted(a.source_ids)),
+        )
+        for a in store.list_articles(include_duplicates=True)
+    }
+
+
+def polls_per_source(store: Store, ids: list[str]) -> dict[str, int]:
+    counts: dict[str, int] = {}
+    for source_id, *_ in store.collect_tally(LONG_AGO, ids)["polls"]:  # type: ignore[attr-defined]
+        counts[source_id] = counts.get(source_id, 0) + 1
+    return counts
+
+
+def baseline(web: FixtureWeb, tmp_path: Path) -> set[tuple[object, ...]]:
+    store = open_store(f"sqlite:///{tmp_path / 'one-process.sqlite3'}")
+    try:
+        collect(store, web.sources(), ONE_PROCESS, force=True)
+        return articles_of(store)
+    finally:
+        store.close()
+
+
+@pytest.mark.parametrize("db_backend", ["postgresql"])
+def test_three_workers_store_the_same_articles_as_one_process(db_url, redis_url, tmp_path):
+    with FixtureWeb() as web:
+        expected = baseline(web, tmp_path)
+        ids = [s.id for s in web.sources()]
+        env = cluster_env(tmp_path, db_url, redis_url, per_host_delay="0")
+        workers = Workers(env, tmp_path)
+        workers.start(3)
+        try:
+            result = collect_cli(env, web.write_feeds(tmp_path / "feeds"), "--force", "--wait")
+        finally:
+            workers.stop()
+    assert result.returncode == 4, result.stdout + result.stderr + workers.logs()  # two feeds fail
+    assert "collect sources=5 polled=5 skipped=0 not_modified=0 failed=2" in result.stdout
+    assert "broken" in result.stdout  # the failures, as today
+    assert "bomb" in result.stdout
+    store = open_store(db_url)
+    try:
+        assert articles_of(store) == expected
+        assert len(expected) >= 3 * web.pages + 3  # the fixture really was collected
+        assert polls_per_source(store, ids) == dict.fromkeys(ids, 1)  # source health: once per poll
+        [run] = store.recent_runs("collect")
+        assert run.status == "failed-sources"
+        assert run.summary["pages_fetched"] >= 3 * web.pages
+        assert not list(store.articles_for_classification())  # every collected article is classified
+        done = {m.decode() for m in redis.Redis.from_url(redis_url).smembers(f"mediawatch:run:{run.id}:done")}
+        # ...by a task of its own for each stored page, spread over the workers like the pages
+        assert len({m for m in done if m.startswith("classify:")}) >= 3 * web.pages
+    finally:
+        store.close()
+
+
+@pytest.mark.parametrize("db_backend", ["postgresql"])
+def test_a_worker_killed_mid_task_loses_nothing_and_duplicates_nothing(db_url, redis_url, tmp_path):
+    with FixtureWeb() as web:
+        expected = baseline(web, tmp_path)
+        ids = [s.id for s in web.sources()]
+        # One page per host answers only when released: three workers of one thread each are then all
+        # inside a task, so the one killed is surely killed mid-task.
+        for name, server in zip("abc", web.hosts, strict=True):
+            web.block(server, f"/{name}/1")
+        env = cluster_env(
+            tmp_path, db_url, redis_url, per_host_delay="0", read_timeout="300", total_timeout="300"
+        )
+        workers = Workers(env, tmp_path)
+        victim, *_ = workers.start(3, threads=1)
+        try:
+            feeds = web.write_feeds(tmp_path / "feeds")
+            command = [
+                sys.executable,
+                "-m",
+                "mediawatch.cli",
+                "--feeds",
+                str(feeds),
+                "collect",
+                "--force",
+                "--wait",
+            ]
+            waiting = subprocess.Popen(
+                command, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+            )
+            for _ in range(3):
+                assert web.blocked.acquire(timeout=RUN_TIMEOUT_S), workers.logs()
+            victim.send_signal(signal.SIGKILL)
+            victim.wait()
+            workers.start(1, threads=1)  # the restart an operator (or systemd) does
+            web.release()
+            out, err = waiting.communicate(timeout=RUN_TIMEOUT_S)
+        finally:
+            web.release()
+            workers.stop()
+    assert waiting.returncode == 4, out + err + workers.logs()
+    store = open_store(db_url)
+    try:
+        assert articles_of(store) == expected
+        assert polls_per_source(store, ids) == dict.fromkeys(ids, 1)
+        [run] = store.recent_runs("collect")
+        assert run.status == "failed-sources"
+    finally:
+        store.close()
+
+
+@pytest.mark.parametrize("db_backend", ["postgresql"])
+def test_per_host_politeness_holds_across_workers_at_the_servers(db_url, redis_url, tmp_path):
+    delay = 0.5
+    with FixtureWeb(pages=8) as web:
+        env = cluster_env(tmp_path, db_url, redis_url, per_host_delay=str(delay))
+        workers = Workers(env, tmp_path)
+        workers.start(3, threads=2)
+        try:
+            result = collect_cli(env, web.write_feeds(tmp_path / "feeds"), "--force", "--wait")
+        finally:
+            workers.stop()
+        arrivals = {server.host: sorted(t for t, _ in server.arrivals) for server in web.hosts}
+    assert result.returncode == 4, result.stdout + result.stderr + workers.logs()
+    for host, times in arrivals.items():
+        assert len(times) >= 8, host  # the host's feed, robots.txt and pages
+        gaps = [b - a for a, b in zip(times, times[1:], strict=False)]
+        # The pacer spaces the requests' starts on Redis's clock; the server sees them arrive a little
+        # later or sooner (connection set-up, a busy machine): half the delay of tolerance. Workers that
+        # each paced only themselves would send two requests to one host at the same moment.
+        assert min(gaps) >= delay / 2, (host, [round(g, 3) for g in gaps])

@@ -1,0 +1,70 @@
+"""The distributed mode's commands for people: clear refusals, and one collect run at a time (issue 16)."""
+
+from __future__ import annotations
+
+import pytest
+from click.testing import CliRunner
+from cluster_helpers import FixtureWeb, redis_server_fixture, redis_url_fixture  # noqa: F401 (fixtures)
+
+from mediawatch.cli.main import cli
+
+
+@pytest.fixture
+def invoke(tmp_path, monkeypatch):
+    (tmp_path / "empty.toml").write_text("", encoding="utf-8")
+    monkeypatch.setenv("MEDIAWATCH_CONFIG", str(tmp_path / "empty.toml"))
+    for name in ("MEDIAWATCH_DB", "MEDIAWATCH_BROKER_URL"):
+        monkeypatch.delenv(name, raising=False)
+    runner = CliRunner()
+
+    def run(*args: str, env: dict[str, str] | None = None):
+        return runner.invoke(
+            cli, ["--db", str(tmp_path / "db.sqlite3"), *args], env=env, catch_exceptions=False
+        )
+
+    return run
+
+
+@pytest.mark.parametrize(
+    ("lang", "words"),
+    [("en", "no broker configured"), ("fr", "aucun courtier"), ("es", "no hay intermediario")],
+)
+def test_worker_without_a_broker_says_which_setting_to_give(invoke, lang, words):
+    result = invoke("--lang", lang, "worker")
+    assert result.exit_code == 2
+    assert words in result.output
+    assert "MEDIAWATCH_BROKER_URL" in result.output
+    assert "Traceback" not in result.output
+
+
+def test_a_broker_url_that_is_not_redis_is_refused_by_name(invoke, tmp_path):
+    (tmp_path / "feeds").mkdir()
+    result = invoke(
+        "--feeds", str(tmp_path / "feeds"), "collect", env={"MEDIAWATCH_BROKER_URL": "http://queue:80"}
+    )
+    assert result.exit_code == 2
+    assert "'http://queue:80' is not a Redis address" in result.output
+
+
+def test_a_second_collect_is_refused_while_the_workers_are_on_the_first(invoke, redis_url, tmp_path):
+    with FixtureWeb(pages=1) as web:
+        feeds = web.write_feeds(tmp_path / "feeds")
+        env = {"MEDIAWATCH_BROKER_URL": redis_url, "MEDIAWATCH_ALLOW_PRIVATE_ADDRESSES": "1"}
+        first = invoke("--feeds", str(feeds), "collect", env=env)  # no worker runs: the run stays open
+        assert first.exit_code == 0, first.output
+        assert "collect run 1 enqueued" in first.output
+        second = invoke("--feeds", str(feeds), "collect", env=env)
+    assert second.exit_code == 3
+    assert "collect run 1 is still being done by the workers" in second.output
+
+
+def test_the_cluster_section_and_its_environment_variable_set_the_broker(tmp_path):
+    from mediawatch.config import load_settings
+
+    path = tmp_path / "config.toml"
+    path.write_text('[cluster]\nbroker_url = "redis://queue:6379/0"\nworker_heartbeat_seconds = 20\n')
+    settings = load_settings(str(path), env={})
+    assert (settings.broker_url, settings.worker_heartbeat_seconds) == ("redis://queue:6379/0", 20.0)
+    assert load_settings(str(path), env={"MEDIAWATCH_BROKER_URL": ""}).broker_url == ""  # back to one process
+    path.write_text("", encoding="utf-8")
+    assert load_settings(str(path), env={}).broker_url == ""  # the default: everything in one process
