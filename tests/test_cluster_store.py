@@ -7,6 +7,7 @@ from __future__ import annotations
 import threading
 from datetime import UTC, datetime, timedelta
 
+import pytest
 import sqlalchemy as sa
 
 from mediawatch.store import NewEntry, PageOutcome, open_store
@@ -115,5 +116,57 @@ def test_two_pages_reaching_one_final_url_at_once_end_as_one_article(db_url):
         [article] = store.list_articles(include_duplicates=True)
         assert (article.id, article.url) == (ids[0], final)
         assert sorted(article.source_ids) == ["a", "b"]
+    finally:
+        store.close()
+
+
+def test_an_article_added_by_hand_while_a_worker_stores_its_url_is_stored_once(db_url):
+    from mediawatch.store.additions import AddedArticle, AddOrigin
+
+    if db_url.startswith("sqlite"):
+        pytest.skip(
+            "SQLite lets one writer at a time: the adder's first write waits for the worker's commit, then "
+            "finds its article, so this race cannot happen there (nor be staged)"
+        )
+    store = open_store(db_url)
+    try:
+        store.sync_sources([_source("a")])
+        url = "https://news.example/added-while-collected"
+        entry = NewEntry(url, url, "A story both found", "", "", None, "en")
+        now = datetime.now(UTC)
+        item = AddedArticle(
+            origin=AddOrigin.URL, url=url, title="A story both found", published=now, language="en",
+            added_by="ana", aliases=(url,), text="Text.",
+        )  # fmt: skip
+        result: dict[str, object] = {}
+        looked_up = threading.Event()
+        adder: list[int] = []
+
+        @sa.event.listens_for(store.engine, "before_cursor_execute")
+        def _inserting(conn, cursor, statement, parameters, context, executemany):
+            if threading.get_ident() in adder and statement.lstrip().upper().startswith(
+                "INSERT INTO ARTICLES"
+            ):
+                looked_up.set()
+
+        def editor() -> None:
+            adder.append(threading.get_ident())
+            try:
+                result["added"] = store.add_article(item, now, timedelta(days=3))
+            except Exception as exc:  # noqa: BLE001 - reported by the assertion below
+                result["error"] = exc
+
+        with store.engine.connect() as worker:
+            with worker.begin():  # the worker has stored the URL, not committed yet...
+                pending = insert_pending(worker, entry, now)
+                link_source(worker, pending.id, "a", entry.url, now)
+                thread = threading.Thread(target=editor)
+                thread.start()
+                assert looked_up.wait(120), result  # ...when the editor, finding nothing, inserts it
+            thread.join(120)
+        sa.event.remove(store.engine, "before_cursor_execute", _inserting)
+        assert "error" not in result, result
+        assert result["added"] == (pending.id, False)  # the worker's article, found on the second try
+        assert [a.id for a in store.list_articles(include_duplicates=True)] == [pending.id]
     finally:
         store.close()

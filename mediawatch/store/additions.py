@@ -83,10 +83,13 @@ class AdditionRecords(Database):
         """Store ``item`` unless it is already known; (article id, True if it was added now).
 
         The check and the insert share one transaction that first writes the origin's source row, so the
-        same URL added twice at once is stored once (the second waits on the first's write, then finds it).
+        same URL added twice at once is stored once (the second waits on the first's write, then finds it);
+        a collector storing the same URL meanwhile makes the insert lose on the unique URL key, and the
+        transaction runs again and finds it.
         """
         key = title_key(item.title)
-        with self._tx() as conn:
+
+        def store(conn: Connection) -> tuple[int, bool]:
             _lock_origin(conn, item.origin, now)
             known = _known(conn, [item.url, *item.aliases], key, item.published or now, window)
             if known is not None:
@@ -123,7 +126,11 @@ class AdditionRecords(Database):
                     context=json.dumps(context, ensure_ascii=False),
                 )
             )
-        return article_id, True
+            return article_id, True
+
+        # A collector (or a worker) storing the same URL at that moment takes the unique URL key first: run
+        # again, the transaction finds its article and takes the already-known path.
+        return self._tx_retrying(store)
 
     def addition_of(self, article_id: int) -> Addition | None:
         """Who added this article (None for one met in a feed)."""
