@@ -92,6 +92,7 @@ def test_three_workers_store_the_same_articles_as_one_process(db_url, redis_url,
         assert run.status == "failed-sources"
         assert run.summary["pages_fetched"] >= 3 * web.pages
         assert not list(store.articles_for_classification())  # every collected article is classified
+        assert not store.ungrouped_articles(), "the run's last task groups the stories"
         done = {m.decode() for m in redis.Redis.from_url(redis_url).smembers(f"mediawatch:run:{run.id}:done")}
         # ...by a task of its own for each stored page, spread over the workers like the pages
         assert len({m for m in done if m.startswith("classify:")}) >= 3 * web.pages

@@ -151,11 +151,18 @@ class Handlers:
         return f"classify:{article_id}"
 
     def classify(self, run_id: int) -> str:
-        """The run's last task: what no page task classified, then the search index (one at a time)."""
+        """The run's last task: what no page task classified, the search index, then the stories (one
+        place and one order for the grouping, as `mediawatch classify` does; a retry only groups what is
+        still ungrouped)."""
+        from mediawatch.classify.grouping import group_stories
         from mediawatch.classify.pipeline import classify_stored
 
         report = classify_stored(self.store, self.classifier())
         log.info("%s run=%d", report.summary_line(), run_id)
+        grouping = group_stories(self.store, self.settings)
+        log.info(
+            "stories grouped=%d stories_touched=%d run=%d", grouping.grouped, grouping.stories_touched, run_id
+        )
         return "classify"
 
     def classifier(self) -> Classifier:
