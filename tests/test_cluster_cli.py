@@ -68,3 +68,47 @@ def test_the_cluster_section_and_its_environment_variable_set_the_broker(tmp_pat
     assert load_settings(str(path), env={"MEDIAWATCH_BROKER_URL": ""}).broker_url == ""  # back to one process
     path.write_text("", encoding="utf-8")
     assert load_settings(str(path), env={}).broker_url == ""  # the default: everything in one process
+
+
+def test_waiting_for_a_run_no_worker_takes_says_so_once_and_goes_on_waiting(redis_url, tmp_path):
+    import threading
+    from datetime import UTC, datetime
+
+    from mediawatch.cluster.broker import connect
+    from mediawatch.cluster.runs import enqueue_run, wait_for_run
+    from mediawatch.collect.report import CollectReport
+    from mediawatch.config import Settings, database_url
+    from mediawatch.store import open_store
+
+    with FixtureWeb(pages=1) as web:
+        settings = Settings(
+            db=str(tmp_path / "db.sqlite3"), broker_url=redis_url, allow_private_addresses=True
+        )
+        store = open_store(database_url(settings.db))
+        cluster = connect(settings)
+        run_id = enqueue_run(cluster, store, web.sources(), settings, force=True)  # no worker runs
+        told: list[int] = []
+        ticks = iter(range(10**6))  # a clock that moves one second per look, whatever the machine's speed
+        result: dict[str, object] = {}
+
+        def wait() -> None:
+            result["report"] = wait_for_run(
+                store, run_id, poll_seconds=0.01, cluster=cluster, on_idle=told.append, idle_after=5,
+                clock=lambda: float(next(ticks)),
+            )  # fmt: skip
+
+        waiter = threading.Thread(target=wait, daemon=True)
+        waiter.start()
+        for _ in range(3000):
+            if told:
+                break
+            waiter.join(0.01)
+        assert told == [run_id]  # said once, with the run's number...
+        assert waiter.is_alive()  # ...and still waiting: a worker started now would do the run
+        closed = CollectReport(started=datetime.now(UTC), finished=datetime.now(UTC)).as_dict()
+        store.finish_run(run_id, "ok", closed)  # the run closes, as its last worker would
+        waiter.join(60)
+        assert not waiter.is_alive()
+        assert "report" in result
+        assert told == [run_id]
+        store.close()

@@ -254,14 +254,20 @@ def run_collect(
         from mediawatch.cluster.broker import connect
         from mediawatch.cluster.runs import enqueue_run, wait_for_run
 
-        run_id = enqueue_run(connect(settings), store, sources, settings, force=force)
+        cluster = connect(settings)
+        run_id = enqueue_run(cluster, store, sources, settings, force=force)
         if not wait:
             if as_json:
                 _emit_json({"run": run_id, "status": "enqueued"})
             else:
                 click.echo(t("cluster.enqueued", lang, run=run_id))
             return None
-        report = wait_for_run(store, run_id)
+        report = wait_for_run(
+            store,
+            run_id,
+            cluster=cluster,
+            on_idle=lambda run: click.echo(t("cluster.no_progress", lang, run=run), err=True),
+        )
     else:
         report = _collect_here(store, settings, sources, force=force, as_json=as_json, lang=lang)
     _print_collect(report, as_json, lang)

@@ -15,7 +15,7 @@ import json
 import logging
 import time
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
@@ -31,6 +31,8 @@ log = logging.getLogger(__name__)
 _KEY = "mediawatch:run:{run}:{part}"
 # Run state on the broker is kept this long after the run's last task: long enough to watch it.
 _RUN_TTL_S = 7 * 24 * 3600
+# `collect --wait` says that no worker seems to be at work after this long without a finished task.
+IDLE_AFTER_S = 60.0
 _SETTLED = {FetchStatus.OK.value, FetchStatus.EMPTY.value, FetchStatus.NOT_MODIFIED.value}
 
 
@@ -163,12 +165,34 @@ def enqueue_run(
     return run_id
 
 
-def wait_for_run(store: Store, run_id: int, *, poll_seconds: float = 0.5) -> CollectReport:
-    """Wait until a worker closes the run, then its report (as `collect` prints it)."""
+def wait_for_run(
+    store: Store,
+    run_id: int,
+    *,
+    poll_seconds: float = 0.5,
+    cluster: Cluster | None = None,
+    on_idle: Callable[[int], None] | None = None,
+    idle_after: float = IDLE_AFTER_S,
+    clock: Callable[[], float] = time.monotonic,
+) -> CollectReport:
+    """Wait until a worker closes the run, then its report (as `collect` prints it).
+
+    With ``cluster`` and ``on_idle``: when no task of the run has been done for ``idle_after`` seconds
+    (no worker running, or all of them stuck), ``on_idle(run_id)`` is called once, so a person waiting
+    is told why nothing happens; the wait goes on (a worker started later does the run)."""
+    done_key = _key(run_id, "done")
+    last_done, since, told = -1, clock(), False
     while True:
         run = next((r for r in store.recent_runs("collect", limit=50) if r.id == run_id), None)
         if run is not None and run.status != "running":
             return report_from_summary(run.summary)
+        if cluster is not None and on_idle is not None and not told:
+            now_done = int(cluster.redis.scard(done_key))
+            if now_done != last_done:
+                last_done, since = now_done, clock()
+            elif clock() - since >= idle_after:
+                on_idle(run_id)
+                told = True
         time.sleep(poll_seconds)
 
 
