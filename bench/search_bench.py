@@ -227,6 +227,28 @@ def run_backend(name: str, url: str, n: int, by_lang: dict[str, list[str]], shap
         store.close()
 
 
+def backend_urls(backends: str, prefix: str) -> Iterator[tuple[str, str]]:
+    """(name, database URL) for each of the comma-separated ``backends``: a fresh SQLite file, or a database
+    on a throwaway PostgreSQL server (the one the storage tests run on), stopped after its turn."""
+    with tempfile.TemporaryDirectory(prefix=prefix) as tmp:
+        for backend in backends.split(","):
+            if backend == "sqlite":
+                yield "sqlite", f"sqlite:///{Path(tmp) / 'bench.sqlite3'}"
+            elif backend == "postgresql":
+                sys.path.insert(0, str(TESTS))
+                from pg_server import PgServer, find_bindir
+
+                bindir = find_bindir()
+                if bindir is None:
+                    _log("postgresql skipped: server binaries not found (Debian's postgresql-15)")
+                    continue
+                server = PgServer(bindir).start()
+                try:
+                    yield "postgresql", server.create_database()
+                finally:
+                    server.stop()
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -240,28 +262,8 @@ def main(argv: list[str] | None = None) -> int:
     _log("pool: " + ", ".join(f"{lang} {len(p):,} sentences" for lang, p in by_lang.items()))
     shapes = queries(by_lang, args.queries, seed=11)
     results = []
-    with tempfile.TemporaryDirectory(prefix="mw-search-bench-") as tmp:
-        for backend in args.backends.split(","):
-            if backend == "sqlite":
-                results.append(
-                    run_backend(
-                        "sqlite", f"sqlite:///{Path(tmp) / 'bench.sqlite3'}", args.articles, by_lang, shapes
-                    )
-                )
-            elif backend == "postgresql":
-                sys.path.insert(0, str(TESTS))  # the throwaway server the storage tests run on
-                from pg_server import PgServer, find_bindir
-
-                bindir = find_bindir()
-                if bindir is None:
-                    _log("postgresql skipped: server binaries not found (Debian's postgresql-15)")
-                    continue
-                server = PgServer(bindir).start()
-                try:
-                    url = server.create_database()
-                    results.append(run_backend("postgresql", url, args.articles, by_lang, shapes))
-                finally:
-                    server.stop()
+    for backend, url in backend_urls(args.backends, "mw-search-bench-"):
+        results.append(run_backend(backend, url, args.articles, by_lang, shapes))
     same = None
     if len(results) == 2:
         pairs = zip(results[0]["_answers"], results[1]["_answers"], strict=True)

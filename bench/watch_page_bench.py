@@ -21,15 +21,13 @@ import random
 import re
 import statistics
 import sys
-import tempfile
 import time
-from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
 
 import sqlalchemy as sa
 
-from bench.search_bench import TESTS, load, pools, queries
+from bench.search_bench import backend_urls, load, pools, queries
 from mediawatch.config import Settings
 from mediawatch.review.users import add_user
 from mediawatch.store import Store, open_store
@@ -127,25 +125,8 @@ def main(argv: list[str] | None = None) -> int:
     by_lang = pools()
     pages = shapes(by_lang, args.pages, seed=13)
     results = []
-    with tempfile.TemporaryDirectory(prefix="mw-watch-page-bench-") as tmp:
-        for backend in args.backends.split(","):
-            if backend == "sqlite":
-                url = f"sqlite:///{Path(tmp) / 'bench.sqlite3'}"
-                results.append(run_backend("sqlite", url, args.articles, by_lang, pages))
-            elif backend == "postgresql":
-                sys.path.insert(0, str(TESTS))  # the throwaway server the storage tests run on
-                from pg_server import PgServer, find_bindir
-
-                bindir = find_bindir()
-                if bindir is None:
-                    _log("postgresql skipped: server binaries not found (Debian's postgresql-15)")
-                    continue
-                server = PgServer(bindir).start()
-                try:
-                    url = server.create_database()
-                    results.append(run_backend("postgresql", url, args.articles, by_lang, pages))
-                finally:
-                    server.stop()
+    for backend, url in backend_urls(args.backends, "mw-watch-page-bench-"):
+        results.append(run_backend(backend, url, args.articles, by_lang, pages))
     if args.json:
         print(json.dumps({"results": results}, indent=2))
         return 0
