@@ -20,6 +20,41 @@ def _source(source_id: str) -> Source:
     return Source(id=source_id, name=source_id, url=url, kind=SourceKind.RSS, language="en")
 
 
+def _race(store, first_writes, second_call, second_inserts: str) -> dict[str, object]:
+    """Stage the race: the first writer has written (``first_writes(conn)``) but not committed when the
+    second one, in a thread, runs ``second_call()``; the first commits once the second, having found
+    nothing, is about to run an ``INSERT INTO <second_inserts>``. The second's {"result"} or {"error"}."""
+    result: dict[str, object] = {}
+    looked_up = threading.Event()
+    second: list[int] = []
+
+    @sa.event.listens_for(store.engine, "before_cursor_execute")
+    def _inserting(conn, cursor, statement, parameters, context, executemany):
+        if threading.get_ident() in second and statement.lstrip().upper().startswith(
+            f"INSERT INTO {second_inserts.upper()}"
+        ):
+            looked_up.set()
+
+    def second_writer() -> None:
+        second.append(threading.get_ident())
+        try:
+            result["result"] = second_call()
+        except Exception as exc:  # noqa: BLE001 - reported by the caller's assertion
+            result["error"] = exc
+
+    try:
+        with store.engine.connect() as first, first.begin():
+            first_writes(first)
+            thread = threading.Thread(target=second_writer)
+            thread.start()
+            assert looked_up.wait(120), result
+        thread.join(120)
+    finally:
+        sa.event.remove(store.engine, "before_cursor_execute", _inserting)
+    assert "error" not in result, result
+    return result
+
+
 def test_two_workers_storing_one_entry_at_once_keep_one_article(db_url):
     store = open_store(db_url)
     try:
@@ -29,38 +64,16 @@ def test_two_workers_storing_one_entry_at_once_keep_one_article(db_url):
         )
         now = datetime.now(UTC)
         event = FetchEvent("b", now, FetchStatus.OK, 200, "", 1, 0)
-        result: dict[str, object] = {}
-        looked_up = threading.Event()
-        second: list[int] = []
 
-        @sa.event.listens_for(store.engine, "before_cursor_execute")
-        def _inserting(conn, cursor, statement, parameters, context, executemany):
-            # The second worker inserts its article: it has looked the URL up and found nothing.
-            if threading.get_ident() in second and statement.lstrip().upper().startswith(
-                "INSERT INTO ARTICLES"
-            ):
-                looked_up.set()
+        def first_stores(conn) -> None:  # the first worker has stored the entry (from feed "a")...
+            pending = insert_pending(conn, entry, now)
+            link_source(conn, pending.id, "a", entry.url, now)
 
-        def second_worker() -> None:
-            second.append(threading.get_ident())
-            try:
-                result["new"] = store.save_feed_poll("b", SourceState(), event, [entry])
-            except Exception as exc:  # noqa: BLE001 - reported by the assertion below
-                result["error"] = exc
-
-        with store.engine.connect() as first_worker:
-            # The first worker has stored the entry (from feed "a") but not committed yet...
-            with first_worker.begin():
-                pending = insert_pending(first_worker, entry, now)
-                link_source(first_worker, pending.id, "a", entry.url, now)
-                thread = threading.Thread(target=second_worker)
-                thread.start()
-                # ...when the second one, having found no such URL, goes on to insert it.
-                assert looked_up.wait(120), result
-            thread.join(120)
-        sa.event.remove(store.engine, "before_cursor_execute", _inserting)
-        assert "error" not in result, result
-        assert result["new"] == []  # the entry was known by then: no second article
+        # ...when the second one, having found no such URL, goes on to insert it
+        result = _race(
+            store, first_stores, lambda: store.save_feed_poll("b", SourceState(), event, [entry]), "articles"
+        )
+        assert result["result"] == []  # the entry was known by then: no second article
         [article] = store.list_articles(include_duplicates=True)
         assert sorted(article.source_ids) == ["a", "b"]
         [health] = [h for h in store.source_health(now, 14) if h.source_id == "b"]
@@ -84,35 +97,15 @@ def test_two_pages_reaching_one_final_url_at_once_end_as_one_article(db_url):
             ids.append(item.id)
         final = "https://news.example/story"
         outcome = PageOutcome(final=True, final_url=final, published=now, date_source="feed")
-        result: dict[str, object] = {}
-        looked_up = threading.Event()
-        second: list[int] = []
-
-        @sa.event.listens_for(store.engine, "before_cursor_execute")
-        def _inserting(conn, cursor, statement, parameters, context, executemany):
-            # The second worker gives its article the final URL: it found no article under it.
-            if threading.get_ident() in second and statement.lstrip().upper().startswith(
-                "INSERT INTO URL_ALIASES"
-            ):
-                looked_up.set()
-
-        def second_worker() -> None:
-            second.append(threading.get_ident())
-            try:
-                result["id"] = store.complete_article(ids[1], outcome, now, timedelta(hours=72))
-            except Exception as exc:  # noqa: BLE001 - reported by the assertion below
-                result["error"] = exc
-
-        with store.engine.connect() as first_worker:
-            with first_worker.begin():  # the first worker's page got there first, not committed yet
-                add_aliases(first_worker, ids[0], [final])
-                thread = threading.Thread(target=second_worker)
-                thread.start()
-                assert looked_up.wait(120), result
-            thread.join(120)
-        sa.event.remove(store.engine, "before_cursor_execute", _inserting)
-        assert "error" not in result, result
-        assert result["id"] == ids[0]  # merged into the article that holds the final URL
+        # The first worker's page got there first, not committed yet, when the second gives its article the
+        # final URL, having found no article under it.
+        result = _race(
+            store,
+            lambda conn: add_aliases(conn, ids[0], [final]),
+            lambda: store.complete_article(ids[1], outcome, now, timedelta(hours=72)),
+            "url_aliases",
+        )
+        assert result["result"] == ids[0]  # merged into the article that holds the final URL
         [article] = store.list_articles(include_duplicates=True)
         assert (article.id, article.url) == (ids[0], final)
         assert sorted(article.source_ids) == ["a", "b"]
@@ -138,35 +131,19 @@ def test_an_article_added_by_hand_while_a_worker_stores_its_url_is_stored_once(d
             origin=AddOrigin.URL, url=url, title="A story both found", published=now, language="en",
             added_by="ana", aliases=(url,), text="Text.",
         )  # fmt: skip
-        result: dict[str, object] = {}
-        looked_up = threading.Event()
-        adder: list[int] = []
+        stored: list[int] = []
 
-        @sa.event.listens_for(store.engine, "before_cursor_execute")
-        def _inserting(conn, cursor, statement, parameters, context, executemany):
-            if threading.get_ident() in adder and statement.lstrip().upper().startswith(
-                "INSERT INTO ARTICLES"
-            ):
-                looked_up.set()
+        def worker_stores(conn) -> None:  # the worker has stored the URL, not committed yet...
+            pending = insert_pending(conn, entry, now)
+            link_source(conn, pending.id, "a", entry.url, now)
+            stored.append(pending.id)
 
-        def editor() -> None:
-            adder.append(threading.get_ident())
-            try:
-                result["added"] = store.add_article(item, now, timedelta(days=3))
-            except Exception as exc:  # noqa: BLE001 - reported by the assertion below
-                result["error"] = exc
-
-        with store.engine.connect() as worker:
-            with worker.begin():  # the worker has stored the URL, not committed yet...
-                pending = insert_pending(worker, entry, now)
-                link_source(worker, pending.id, "a", entry.url, now)
-                thread = threading.Thread(target=editor)
-                thread.start()
-                assert looked_up.wait(120), result  # ...when the editor, finding nothing, inserts it
-            thread.join(120)
-        sa.event.remove(store.engine, "before_cursor_execute", _inserting)
-        assert "error" not in result, result
-        assert result["added"] == (pending.id, False)  # the worker's article, found on the second try
-        assert [a.id for a in store.list_articles(include_duplicates=True)] == [pending.id]
+        # ...when the editor, finding nothing, inserts it
+        result = _race(
+            store, worker_stores, lambda: store.add_article(item, now, timedelta(days=3)), "articles"
+        )
+        (worker_id,) = stored
+        assert result["result"] == (worker_id, False)  # the worker's article, found on the second try
+        assert [a.id for a in store.list_articles(include_duplicates=True)] == [worker_id]
     finally:
         store.close()
