@@ -10,6 +10,7 @@ from werkzeug.wrappers import Response
 
 from mediawatch.errors import FieldError, MediawatchError
 from mediawatch.render.model import edition_path
+from mediawatch.report.html import REGION_KEYS  # the themes and regions in words, one map
 from mediawatch.review.workflow import Permission, localized, may
 from mediawatch.store.submissions import Submission, SubmissionStatus, SubmissionUse
 from mediawatch.types import IssueState, Region
@@ -39,16 +40,6 @@ from mediawatch.web.issues import placed_messages, say
 bp = Blueprint("correspondents", __name__)
 
 # Literal keys (the i18n scans read them): regions in words, an item's state in words.
-REGION_KEYS = {
-    Region.AFRICA: "report.region.africa",
-    Region.ASIA: "report.region.asia",
-    Region.EUROPE: "report.region.europe",
-    Region.LATIN_AMERICA: "report.region.latin_america",
-    Region.NORTH_AMERICA: "report.region.north_america",
-    Region.OCEANIA: "report.region.oceania",
-    Region.MENA: "report.region.mena",
-    Region.GLOBAL: "report.region.global",
-}
 STATUS_KEYS = {
     SubmissionStatus.RECEIVED: "correspondents.status.received",
     SubmissionStatus.ADDED: "correspondents.status.added",
@@ -84,7 +75,7 @@ def language_name(code: str) -> str:
 def _choices() -> dict[str, Any]:
     return {
         "language_choices": [(code, tr(key)) for code, key in LANGUAGE_KEYS.items()],
-        "region_choices": [(region.value, tr(key)) for region, key in REGION_KEYS.items()],
+        "region_choices": [(region, tr(key)) for region, key in REGION_KEYS.items()],
         "limits": LIMITS,
     }
 

@@ -22,9 +22,10 @@ from werkzeug.wrappers import Response
 
 from mediawatch.errors import ConfigError, FieldError, QueryError
 from mediawatch.i18n import t, tn
+from mediawatch.report.html import REGION_KEYS, THEME_KEYS  # the themes and regions in words, one map
 from mediawatch.review.workflow import Permission
 from mediawatch.store.search import FoundArticle, FoundStory, RelevanceState, SearchFilters
-from mediawatch.types import OutletType, Region, Theme
+from mediawatch.types import OutletType
 from mediawatch.watch.add import LANGUAGE_KEYS as ADD_LANGUAGE_KEYS
 from mediawatch.watch.service import language_name, make_filters, objective_codes, search_stories
 from mediawatch.web.base import acting_user, permission_required, tr, ui_lang, web_settings, web_store
@@ -42,26 +43,6 @@ PARAMS = (
 )  # fmt: skip
 
 # Literal keys (the i18n scans read them).
-THEME_KEYS = {
-    Theme.SCIENCE: "report.theme.science",
-    Theme.POLICY: "report.theme.policy",
-    Theme.FINANCE_MARKETS: "report.theme.finance_markets",
-    Theme.PRACTICES: "report.theme.practices",
-    Theme.FORESTRY_AGROFORESTRY: "report.theme.forestry_agroforestry",
-    Theme.MRV_MONITORING: "report.theme.mrv_monitoring",
-    Theme.EVENTS: "report.theme.events",
-    Theme.INITIATIVE_4P1000: "report.theme.initiative_4p1000",
-}
-REGION_KEYS = {
-    Region.AFRICA: "report.region.africa",
-    Region.ASIA: "report.region.asia",
-    Region.EUROPE: "report.region.europe",
-    Region.LATIN_AMERICA: "report.region.latin_america",
-    Region.NORTH_AMERICA: "report.region.north_america",
-    Region.OCEANIA: "report.region.oceania",
-    Region.MENA: "report.region.mena",
-    Region.GLOBAL: "report.region.global",
-}
 STATE_KEYS = {
     RelevanceState.RELEVANT: "search.state.relevant",
     RelevanceState.UNSURE: "search.state.unsure",
