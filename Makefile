@@ -13,7 +13,7 @@ SYSTEM_PACKAGES := chromium nginx-light postgresql openssl redis-server \
 # pytest-xdist workers; "auto" is one per core
 JOBS ?= auto
 
-.PHONY: setup system demo test test-fast lint bench eval serve lock clean
+.PHONY: setup system demo test test-fast lint bench eval model serve lock clean
 
 setup: $(STAMP)
 
@@ -60,6 +60,11 @@ eval: setup
 	$(BIN)/python -m mediawatch.classify.evaluate --set dev
 	$(BIN)/python -m mediawatch.classify.evaluate --set test
 	$(BIN)/python -m mediawatch.classify.learned compare
+
+# After changing a labelled set: train the packaged base relevance model again (needs scikit-learn, a dev
+# dependency); tests/test_base_model.py fails while the packaged file is stale.
+model: setup
+	$(BIN)/python -m mediawatch.classify.learned train --out mediawatch/classify/base_model.npz
 
 bench: setup
 	$(BIN)/python -m bench.run

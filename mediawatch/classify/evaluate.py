@@ -28,9 +28,19 @@ from mediawatch.classify.taxonomy import Taxonomy, load_taxonomy
 from mediawatch.errors import ConfigError
 from mediawatch.types import ClassifyInput, Region, Theme
 
-__all__ = ["GOLD_DIR", "GoldItem", "Report", "evaluate", "load_gold", "main", "prf"]
+__all__ = ["GOLD_DIR", "LABELLED_FILES", "GoldItem", "Report", "evaluate", "load_gold", "main", "prf"]
 
 GOLD_DIR = Path(__file__).resolve().parents[2] / "tests" / "data" / "classify"
+# The labelled files a model may learn from (the base model, `mediawatch retrain`); the held-out measures
+# (test.jsonl, real_final2.jsonl) are never among them.
+LABELLED_FILES = (
+    "dev.jsonl",
+    "dev2.jsonl",
+    "real_tune.jsonl",
+    "real_heldout.jsonl",
+    "real_tune2.jsonl",
+    "real_final.jsonl",
+)
 LANGUAGES = ("en", "fr", "es")
 
 LanguageOf = Callable[[ClassifyInput], str]

@@ -6,6 +6,7 @@ Reads collected articles from the store (or JSON lines), writes classifications;
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 from collections import Counter
@@ -15,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from mediawatch.classify.language import LanguageGuess, detect_language
-from mediawatch.classify.learned import Model, blend
+from mediawatch.classify.learned import BASE_MODEL, Model, blend
 from mediawatch.classify.relevance import classify_topic
 from mediawatch.classify.taxonomy import Taxonomy, load_taxonomy
 from mediawatch.config import Settings, model_file
@@ -82,15 +83,30 @@ class Classifier:
 
 
 def load_classifier(settings: Settings) -> Classifier:
-    """The taxonomy (MEDIAWATCH_TAXONOMY_DIR or the packaged one) and the learned model if it was trained."""
+    """The taxonomy (MEDIAWATCH_TAXONOMY_DIR or the packaged one) blended with a learned model: this
+    database's own when ``mediawatch retrain`` made one, else the packaged base model (trained on the
+    labelled sets). ``blend_weight = 0`` leaves the taxonomy alone."""
     taxonomy = load_taxonomy(settings.taxonomy_dir or None)
-    path = model_file(settings)
-    if not path.exists():
-        return Classifier(taxonomy)
     if not 0.0 <= settings.blend_weight <= 1.0:
         raise ConfigError(t("classify.bad_blend_weight", None, value=settings.blend_weight))
-    model_id = "model-" + hashlib.sha256(path.read_bytes()).hexdigest()[:12]
-    return Classifier(taxonomy, Model.load(path), settings.blend_weight, model_id)
+    if settings.blend_weight == 0.0:
+        return Classifier(taxonomy)
+    path = model_file(settings)
+    if not path.exists():
+        path = BASE_MODEL
+    stat = path.stat()
+    model, digest = _model_at(str(path), stat.st_mtime_ns, stat.st_size)
+    model_id = ("model-" if path != BASE_MODEL else "base-") + digest
+    return Classifier(taxonomy, model, settings.blend_weight, model_id)
+
+
+@functools.lru_cache(maxsize=4)
+def _model_at(path: str, mtime_ns: int, size: int) -> tuple[Model, str]:
+    """A model file read once per version of it (a page that reclassifies must not reread 1 MB each time);
+    the modification time and size in the key make a retrained file read again."""
+    del mtime_ns, size
+    data = Path(path).read_bytes()
+    return Model.load(path), hashlib.sha256(data).hexdigest()[:12]
 
 
 @dataclass

@@ -207,6 +207,12 @@ def _figure_kind(key: str) -> int:
     return ROUND if len(mantissa) <= 2 else STRONG
 
 
+# A share: "66 %", "66 percent", "66 pour cent", "66 por ciento". Its figure is small, but a story's share is
+# one of its facts in every language (a weak small number otherwise).
+_PERCENT = re.compile(
+    r"[ \u00a0\u202f]*(?:%|percent\b|per cent\b|pour cent\b|por ciento\b|pct\b)", re.IGNORECASE
+)
+
 # "713 to 757 million", "entre 713 y 757 millones": the scale written once applies to both ends
 _RANGE = re.compile(r"[ \u00a0\u202f]*(?:-|–|to|a|à|y|et|and|ou|or|o)[ \u00a0\u202f]+")
 
@@ -230,6 +236,9 @@ def _numbers(raw: str, out: dict[str, int], language: str) -> None:
             # one figure however the language writes its magnitude: 300 billion, 300.000 millones
             figure = f"{float(keys.pop()) * scale:.3g}"
             out.setdefault("#" + figure, _figure_kind(figure))
+        if len(keys) == 1 and _PERCENT.match(raw, end) and keys[0] != "100":
+            out.setdefault("%" + keys[0], ROUND if len(keys[0].replace(".", "").strip("0")) <= 2 else STRONG)
+            continue
         for key in keys:
             if "." in key:
                 out.setdefault("#" + key, _figure_kind(key))

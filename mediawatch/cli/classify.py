@@ -52,10 +52,10 @@ def retrain(obj: Context, no_labelled: bool) -> None:
     Each database has its own model file (beside an SQLite file; keyed to the URL for PostgreSQL), unless
     the model_path setting names one.
     """
-    from mediawatch.classify.evaluate import GOLD_DIR
+    from mediawatch.classify.evaluate import GOLD_DIR, LABELLED_FILES
     from mediawatch.classify.pipeline import retrain as run_retrain
 
-    gold = [] if no_labelled else [p for p in (GOLD_DIR / "dev.jsonl",) if p.exists()]
+    gold = [] if no_labelled else [p for p in (GOLD_DIR / name for name in LABELLED_FILES) if p.exists()]
     report = run_retrain(obj.store, obj.settings, gold)
     decisions = tn("retrain.decisions", report.decisions, obj.lang)
     labelled = tn("retrain.gold", report.gold, obj.lang)

@@ -1,0 +1,74 @@
+"""The packaged base relevance model: what a fresh installation blends with the taxonomy.
+
+It is trained by `make model` on the labelled sets (evaluate.LABELLED_FILES), never on a held-out measure;
+these tests keep the packaged file honest (it is what training on those files gives today) and check that
+a fresh installation uses it, that a database's own model replaces it, and that ``blend_weight = 0``
+turns it off.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from mediawatch.classify import learned
+from mediawatch.classify.evaluate import GOLD_DIR, LABELLED_FILES, load_gold
+from mediawatch.classify.pipeline import load_classifier, retrain
+from mediawatch.config import Settings
+from mediawatch.store import open_store
+from mediawatch.types import ClassifyInput
+
+HELD_OUT = ("test.jsonl", "real_final2.jsonl")
+
+
+def test_the_base_model_never_learns_from_a_held_out_measure() -> None:
+    assert not set(HELD_OUT) & set(LABELLED_FILES)
+    for name in LABELLED_FILES:
+        assert (GOLD_DIR / name).exists(), name
+
+
+def test_the_packaged_base_model_is_what_the_labelled_sets_train_today() -> None:
+    pytest.importorskip("sklearn", reason="training needs scikit-learn (a dev dependency)")
+    packaged = learned.Model.load(learned.BASE_MODEL)
+    gold = [g for name in LABELLED_FILES for g in load_gold(GOLD_DIR / name)]
+    fresh = learned.train((g.input, g.relevant) for g in gold)
+    assert packaged.trained_on == len(gold), (
+        "stale base model: run `make model` after changing a labelled set"
+    )
+    assert packaged.vocabulary == fresh.vocabulary, "stale base model: run `make model`"
+    for g in gold[::25]:
+        assert packaged.probability(g.input) == pytest.approx(fresh.probability(g.input), abs=1e-6)
+
+
+def test_a_fresh_installation_blends_the_base_model_until_it_trains_its_own(tmp_path: Path) -> None:
+    pytest.importorskip("sklearn", reason="training needs scikit-learn (a dev dependency)")
+    settings = Settings(db=str(tmp_path / "watch.sqlite3"))
+    fresh = load_classifier(settings)
+    assert fresh.model is not None
+    assert "+base-" in fresh.version
+    item = ClassifyInput(id="1", title="Cover crops and no-till raise soil organic carbon on Iowa farms")
+    assert fresh.model.probability(item) > 0.5
+
+    # its own model, trained on labels saying the opposite, replaces the base one
+    lines = [
+        {"id": f"x{i}", "title": title, "summary": "", "text": "", "language": "en", "relevant": flag}
+        for i, (title, flag) in enumerate(
+            [("Cover crops raise soil organic carbon", False), ("No-till stores carbon in soils", False),
+             ("Carbon fibre bikes are light", True), ("Stock markets close higher", True)] * 3
+        )
+    ]  # fmt: skip
+    gold = tmp_path / "flipped.jsonl"
+    gold.write_text("\n".join(json.dumps(line) for line in lines) + "\n", encoding="utf-8")
+    with open_store(f"sqlite:///{settings.db}") as store:
+        retrain(store, settings, [gold])
+    own = load_classifier(settings)
+    assert own.model is not None
+    assert "+model-" in own.version
+    assert own.model.probability(item) < 0.5
+
+    # blend_weight = 0: the taxonomy alone, whatever model exists
+    alone = load_classifier(settings.with_overrides(blend_weight=0.0))
+    assert alone.model is None
+    assert "+" not in alone.version
