@@ -393,3 +393,24 @@ def test_a_social_post_takes_an_issues_translated_title(store, settings):
     post = next(p for p in social_posts(store, story_id) if p.language == lang)
     assert post.translated
     assert post.text.startswith("Words an editor wrote")
+
+
+def test_stories_show_prints_no_blank_address_for_an_article_added_by_hand_without_one(store, db, tmp_path):
+    secret = tmp_path / "password"
+    secret.write_text("a long enough password\n", encoding="utf-8")
+    made = CliRunner().invoke(
+        cli, ["--db", db, "users", "add", "lea", "--role", "editor", "--password-file", str(secret)]
+    )
+    assert made.exit_code == 0, made.output
+    added = CliRunner().invoke(
+        cli,
+        ["--db", db, "articles", "add", "--manual", "--title", "Les haies du bocage stockent du carbone",
+         "--outlet", "Ouest-France (papier)", "--date", "2024-05-01", "--language", "fr", "--as", "lea",
+         "--json"],
+    )  # fmt: skip
+    assert added.exit_code == 0, added.output
+    story_id = json.loads(added.output)["story_id"]
+    shown = CliRunner().invoke(cli, ["--db", db, "--lang", "en", "stories", "show", str(story_id)])
+    assert shown.exit_code == 0, shown.output
+    assert "Les haies du bocage stockent du carbone" in shown.output
+    assert not [line for line in shown.output.splitlines() if not line.strip()], shown.output

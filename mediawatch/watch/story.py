@@ -257,7 +257,8 @@ def story_lines(view: StoryView, lang: str) -> list[str]:
         verdict = f"{language_name(a.language, lang)}, {state_label(a.state, lang)}{score}"
         lines.append(f"  {when}  {a.outlet or '-'}  [{verdict}]")
         lines.append(f"      {a.title}")
-        lines.append(f"      {a.url}")
+        if a.url:  # an article added by hand may have none: no blank line for it
+            lines.append(f"      {a.url}")
         if a.matched_terms:
             lines.append("      " + t("story.cli.matched", lang, terms=", ".join(a.matched_terms[:8])))
     return lines
