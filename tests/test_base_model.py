@@ -72,3 +72,20 @@ def test_a_fresh_installation_blends_the_base_model_until_it_trains_its_own(tmp_
     alone = load_classifier(settings.with_overrides(blend_weight=0.0))
     assert alone.model is None
     assert "+" not in alone.version
+
+
+def test_whatever_the_blend_judges_relevant_names_the_terms_that_made_it_so(tmp_path: Path) -> None:
+    """The explanation is kept: the model can tip a verdict, never make one alone, so every article the
+    shipped classifier judges relevant shows at least one relevance term that counted."""
+    shipped = load_classifier(Settings(db=str(tmp_path / "watch.sqlite3")))
+    assert shipped.model is not None
+    judged = 0
+    for name in ("real_final2.jsonl", "test.jsonl"):
+        for g in load_gold(GOLD_DIR / name):
+            result = shipped.classify(g.input)
+            if not result.relevant:
+                continue
+            judged += 1
+            counted = [m for m in result.matched_terms if m.weight > 0 and ":" not in m.concept]
+            assert counted, (name, g.input.id, result.relevance)
+    assert judged > 300
