@@ -14,6 +14,7 @@ vocabulary and idf plus the coefficients, written with numpy's ``savez`` and rea
 from __future__ import annotations
 
 import argparse
+import io
 import json
 import math
 import re
@@ -140,10 +141,12 @@ class Model:
             )
 
     @classmethod
-    def load(cls, path: str | Path) -> Model:
-        """Read a model written by :meth:`save`; never unpickles (ConfigError if the file is not one)."""
+    def load(cls, path: str | Path, content: bytes | None = None) -> Model:
+        """Read a model written by :meth:`save`; never unpickles (ConfigError if the file is not one).
+        ``content``: the file's bytes when the caller has read them already (``path`` then only names it)."""
+        source = io.BytesIO(content) if content is not None else Path(path)
         try:
-            with np.load(Path(path), allow_pickle=False) as data:
+            with np.load(source, allow_pickle=False) as data:
                 meta = json.loads(str(data["meta"]))
                 terms = [str(t) for t in data["terms"]]
                 idf = np.asarray(data["idf"], dtype=np.float64)

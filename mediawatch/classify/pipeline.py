@@ -105,8 +105,8 @@ def _model_at(path: str, mtime_ns: int, size: int) -> tuple[Model, str]:
     """A model file read once per version of it (a page that reclassifies must not reread 1 MB each time);
     the modification time and size in the key make a retrained file read again."""
     del mtime_ns, size
-    data = Path(path).read_bytes()
-    return Model.load(path), hashlib.sha256(data).hexdigest()[:12]
+    content = Path(path).read_bytes()
+    return Model.load(path, content), hashlib.sha256(content).hexdigest()[:12]
 
 
 @dataclass

@@ -162,10 +162,9 @@ def decide(
         # the event (the same press office publishing two stories in two languages the same day); four of
         # them within a day do (the stories bench's planted precision is unchanged by it).
         score, strong, specific = cross_score(a.concepts, b.concepts)
-        if strong < 1:
-            names = specific  # no figure nor date among them: they are all names
+        if strong < 1:  # no figure nor date: ``specific`` counts names only
             same_day = gap_days is not None and gap_days < rules.cross_names_days
-            return same_day and names >= rules.cross_names and score >= rules.cross_names_score
+            return same_day and specific >= rules.cross_names and score >= rules.cross_names_score
         if gap_days is not None and gap_days <= rules.cross_near_days:
             return score >= rules.cross_near_score
         need = rules.cross_score

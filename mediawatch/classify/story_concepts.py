@@ -237,7 +237,7 @@ def _numbers(raw: str, out: dict[str, int], language: str) -> None:
             figure = f"{float(keys.pop()) * scale:.3g}"
             out.setdefault("#" + figure, _figure_kind(figure))
         if len(keys) == 1 and _PERCENT.match(raw, end) and keys[0] != "100":
-            out.setdefault("%" + keys[0], ROUND if len(keys[0].replace(".", "").strip("0")) <= 2 else STRONG)
+            out.setdefault("%" + keys[0], _figure_kind(keys[0]))
             continue
         for key in keys:
             if "." in key:
