@@ -395,7 +395,7 @@ def test_a_social_post_takes_an_issues_translated_title(store, settings):
     assert post.text.startswith("Words an editor wrote")
 
 
-def test_stories_show_prints_no_blank_address_for_an_article_added_by_hand_without_one(store, db, tmp_path):
+def test_listings_print_no_blank_address_for_an_article_added_by_hand_without_one(store, db, tmp_path):
     secret = tmp_path / "password"
     secret.write_text("a long enough password\n", encoding="utf-8")
     made = CliRunner().invoke(
@@ -414,3 +414,7 @@ def test_stories_show_prints_no_blank_address_for_an_article_added_by_hand_witho
     assert shown.exit_code == 0, shown.output
     assert "Les haies du bocage stockent du carbone" in shown.output
     assert not [line for line in shown.output.splitlines() if not line.strip()], shown.output
+    listed = CliRunner().invoke(cli, ["--db", db, "--lang", "en", "articles", "search", "bocage"])
+    assert listed.exit_code == 0, listed.output
+    assert "Les haies du bocage stockent du carbone" in listed.output
+    assert not [line for line in listed.output.splitlines() if not line.strip()], listed.output

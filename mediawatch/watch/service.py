@@ -130,6 +130,12 @@ def story_record(story: FoundStory) -> dict[str, Any]:
     }
 
 
+def title_and_address(title: str, url: str) -> list[str]:
+    """An article's indented title and web address in a listing; an article added by hand may have no
+    address, and gets no blank line for it."""
+    return [f"      {title}", f"      {url}"] if url else [f"      {title}"]
+
+
 def language_name(code: str, lang: str) -> str:
     """A language in words (``fr`` -> "French"); an unknown code as it is, upper-case."""
     key = LANGUAGE_KEY_PREFIX + code.lower()
@@ -162,8 +168,7 @@ def story_lines(page: SearchPage, lang: str, offset: int = 0) -> list[str]:
             state = t(_STATE_KEYS[a.state], lang) if a.state else t("search.state.unclassified", lang)
             mark = "*" if a.matched else "·"
             lines.append(f"  {mark} {when}  {a.outlet or '-'}  [{language_name(a.language, lang)}, {state}]")
-            lines.append(f"      {a.title}")
-            lines.append(f"      {a.url}")
+            lines.extend(title_and_address(a.title, a.url))
     if page.more:
         lines.append(t("search.cli.more", lang, offset=offset + len(page.stories)))
     return lines

@@ -17,7 +17,7 @@ from mediawatch.store.curation import Correction, StoryArticle, StoryPin, StoryU
 from mediawatch.store.protocols import CurationRepository
 from mediawatch.store.search import FoundArticle, FoundStory, RelevanceState
 from mediawatch.types import Classification, Publication
-from mediawatch.watch.service import language_name, story_record
+from mediawatch.watch.service import language_name, story_record, title_and_address
 
 __all__ = ["ArticleView", "StoryView", "story_json", "story_lines", "story_view"]
 
@@ -256,9 +256,7 @@ def story_lines(view: StoryView, lang: str) -> list[str]:
         score = f" {a.relevance:.2f}" if a.relevance is not None else ""
         verdict = f"{language_name(a.language, lang)}, {state_label(a.state, lang)}{score}"
         lines.append(f"  {when}  {a.outlet or '-'}  [{verdict}]")
-        lines.append(f"      {a.title}")
-        if a.url:  # an article added by hand may have none: no blank line for it
-            lines.append(f"      {a.url}")
+        lines.extend(title_and_address(a.title, a.url))
         if a.matched_terms:
             lines.append("      " + t("story.cli.matched", lang, terms=", ".join(a.matched_terms[:8])))
     return lines
