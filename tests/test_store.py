@@ -138,6 +138,38 @@ def test_page_canonical_merges_articles_met_under_different_urls(store):
     assert article.state is ArticleState.FETCHED
 
 
+def test_a_page_naming_a_pending_article_as_canonical_leaves_its_content_to_that_article(store):
+    """Whichever of the two pages is fetched first, the canonical article keeps its own page's content."""
+    store.sync_sources([src("a")])
+    canonical = "https://site.example/c/0"
+    [own, twin] = store.save_feed_poll(
+        "a",
+        SourceState(),
+        event("a"),
+        [entry(canonical), entry("https://site.example/c/twin", title="Autre titre assez long pour compter")],
+    )
+
+    def page(final_url: str, title: str) -> PageOutcome:
+        return PageOutcome(
+            final=True,
+            final_url=final_url,
+            canonical_url=canonical,
+            extracted=extracted(title=title, canonical=canonical),
+            published=NOW,
+            date_source="page",
+        )
+
+    # The twin comes first: it is merged into the canonical article, which still waits for its page.
+    twin_page = page("https://site.example/c/twin", "Twin page")
+    assert store.complete_article(twin.id, twin_page, NOW, WINDOW) == own.id
+    [waiting] = store.pending_articles()
+    assert waiting.id == own.id
+    assert store.complete_article(own.id, page(canonical, "Own page"), NOW, WINDOW) == own.id
+    [article] = store.list_articles()
+    assert (article.url, article.title, article.state) == (canonical, "Own page", ArticleState.FETCHED)
+    assert "site.example/c/twin" in store.aliases_of(own.id)
+
+
 def test_exact_title_duplicates_within_window_are_grouped(store):
     store.sync_sources([src("a"), src("b")])
     title = "La FAO lance un atlas mondial du carbone organique des sols"

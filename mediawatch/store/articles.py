@@ -107,6 +107,11 @@ class ArticleRecords(Database):
                     assert target is not None  # found through its alias in this transaction
                     if target.state != ArticleState.PENDING.value:
                         return other
+                    if key_url != outcome.final_url:
+                        # The page names as its canonical form an article still waiting for its own fetch:
+                        # that fetch fills it, so what is stored does not depend on which page came first.
+                        add_aliases(conn, target_id, urls)
+                        return other
                     row = target
             add_aliases(conn, target_id, urls)
             values = _completed_values(row, outcome, now)
