@@ -14,6 +14,7 @@
      +-- ExtractError                1  article extraction failed
      +-- TranslateError              1  translation provider failure
      +-- TranslationError            1  strict mode (tests): a catalogue key is missing or does not format
+     +-- WaitTimedOut                1  a wait ran out before the work was done: the work goes on without it
      +-- StorageError                5  database unavailable, locked or inconsistent: nothing could be done
      |    +-- LockedError            3  another run holds the lock (collection, or a send of the same issue)
      |    +-- ConflictError          5  a conditional write found its rows gone or changed: nothing changed
@@ -185,6 +186,17 @@ class TranslateError(MediawatchError):
 
 class TranslationError(MediawatchError):
     """Strict mode only (tests): a key is missing from a catalogue or its template does not format."""
+
+
+class WaitTimedOut(MediawatchError):
+    """`collect --wait --timeout` ran out before the workers closed the run; the run goes on.
+
+    ``reason`` says it in any language; ``str()`` is the English text."""
+
+    def __init__(self, why: Explanation) -> None:
+        self.reason = why
+        self.key = why.key
+        super().__init__(why.text("en"))
 
 
 class StorageError(MediawatchError):

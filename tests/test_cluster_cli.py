@@ -112,3 +112,38 @@ def test_waiting_for_a_run_no_worker_takes_says_so_once_and_goes_on_waiting(redi
         assert "report" in result
         assert told == [run_id]
         store.close()
+
+
+@pytest.mark.parametrize(
+    ("lang", "words"),
+    [
+        ("en", "is not finished after 0.2 s"),
+        ("fr", "n’est pas finie après 0.2 s"),
+        ("es", "no ha terminado tras 0.2 s"),
+    ],
+)
+def test_waiting_with_a_timeout_stops_waiting_and_leaves_the_run_to_the_workers(
+    invoke, redis_url, tmp_path, lang, words
+):
+    with FixtureWeb(pages=1) as web:
+        feeds = web.write_feeds(tmp_path / "feeds")
+        env = {"MEDIAWATCH_BROKER_URL": redis_url, "MEDIAWATCH_ALLOW_PRIVATE_ADDRESSES": "1"}
+        waited = invoke(
+            "--lang", lang, "--feeds", str(feeds), "collect", "--wait", "--timeout", "0.2", env=env
+        )
+        assert waited.exit_code == 1, waited.output  # not finished: no worker runs
+        assert words in waited.output
+        assert "Traceback" not in waited.output
+        again = invoke("--feeds", str(feeds), "collect", env=env)
+    assert again.exit_code == 3  # the run is still open for the workers, not given up
+    assert "collect run 1 is still being done by the workers" in again.output
+
+
+def test_a_timeout_without_wait_is_refused_by_name(invoke, tmp_path):
+    (tmp_path / "feeds").mkdir()
+    result = invoke("--feeds", str(tmp_path / "feeds"), "collect", "--timeout", "30")
+    assert result.exit_code == 2
+    assert "--timeout limits how long --wait waits" in result.output
+    refused = invoke("--feeds", str(tmp_path / "feeds"), "collect", "--wait", "--timeout", "0")
+    assert refused.exit_code == 2
+    assert "--timeout" in refused.output

@@ -25,7 +25,8 @@ from rich.text import Text
 from mediawatch.collect.pipeline import collect
 from mediawatch.collect.report import CollectReport
 from mediawatch.config import Settings
-from mediawatch.i18n import t, tn, ui_language
+from mediawatch.errors import WaitTimedOut
+from mediawatch.i18n import Message, t, tn, ui_language
 from mediawatch.store import Store
 from mediawatch.types import Article, Source, SourceHealth
 
@@ -236,8 +237,10 @@ def run_collect(
     as_json: bool,
     lang: str | None = None,
     wait: bool = False,
+    timeout: float | None = None,
 ) -> CollectReport | None:
-    """Collect in this process, or with a broker enqueue the run (and ``wait`` for its report)."""
+    """Collect in this process, or with a broker enqueue the run (and ``wait`` for its report, at most
+    ``timeout`` seconds: then :class:`~mediawatch.errors.WaitTimedOut`)."""
     from mediawatch.sources.registry import load_registry
 
     lang = ui_language(lang)
@@ -267,7 +270,10 @@ def run_collect(
             run_id,
             cluster=cluster,
             on_idle=lambda run: click.echo(t("cluster.no_progress", lang, run=run), err=True),
+            timeout=timeout,
         )
+        if report is None:
+            raise WaitTimedOut(Message("cluster.wait_timed_out", run=run_id, seconds=f"{timeout:g}"))
     else:
         report = _collect_here(store, settings, sources, force=force, as_json=as_json, lang=lang)
     _print_collect(report, as_json, lang)

@@ -173,19 +173,24 @@ def wait_for_run(
     cluster: Cluster | None = None,
     on_idle: Callable[[int], None] | None = None,
     idle_after: float = IDLE_AFTER_S,
+    timeout: float | None = None,
     clock: Callable[[], float] = time.monotonic,
-) -> CollectReport:
-    """Wait until a worker closes the run, then its report (as `collect` prints it).
+) -> CollectReport | None:
+    """Wait until a worker closes the run, then its report (as `collect` prints it); None when
+    ``timeout`` seconds pass first (the run goes on without the one waiting).
 
     With ``cluster`` and ``on_idle``: when no task of the run has been done for ``idle_after`` seconds
     (no worker running, or all of them stuck), ``on_idle(run_id)`` is called once, so a person waiting
     is told why nothing happens; the wait goes on (a worker started later does the run)."""
     done_key = _key(run_id, "done")
-    last_done, since, told = -1, clock(), False
+    started = clock()
+    last_done, since, told = -1, started, False
     while True:
         run = next((r for r in store.recent_runs("collect", limit=50) if r.id == run_id), None)
         if run is not None and run.status != "running":
             return report_from_summary(run.summary)
+        if timeout is not None and clock() - started >= timeout:
+            return None
         if cluster is not None and on_idle is not None and not told:
             now_done = int(cluster.redis.scard(done_key))
             if now_done != last_done:
