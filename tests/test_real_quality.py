@@ -31,6 +31,9 @@ FILES = {"real_tune.jsonl": False, "real_heldout.jsonl": True}  # file -> held o
 # Third round: items gathered and labelled before that round's tuning, split by another hash of the URL;
 # real_final.jsonl is the untouched measure, real_tune2.jsonl was tuned on.
 FRESH = {"real_tune2.jsonl": False, "real_final.jsonl": True}
+# Fifth round: items gathered and labelled before that round's tuning, split by a third hash of the URL
+# (two fifths to tune on); real_final3.jsonl is the round's untouched measure.
+ROUND5 = {"real_tune3.jsonl": False, "real_final3.jsonl": True}
 
 
 def _held_out(url: str) -> bool:
@@ -41,20 +44,26 @@ def _final(url: str) -> bool:
     return int(hashlib.sha256(("final:" + url).encode("utf-8")).hexdigest()[:8], 16) % 2 == 0
 
 
-@pytest.mark.parametrize(("name", "held_out"), sorted(FILES.items()) + sorted(FRESH.items()))
+def _final3(url: str) -> bool:
+    return int(hashlib.sha256(url.encode("utf-8")).hexdigest()[:8], 16) % 5 >= 2
+
+
+@pytest.mark.parametrize(
+    ("name", "held_out"), sorted(FILES.items()) + sorted(FRESH.items()) + sorted(ROUND5.items())
+)
 def test_items_sit_in_the_part_their_url_decides(name: str, held_out: bool) -> None:
     lines = [
         json.loads(line) for line in (GOLD / name).read_text(encoding="utf-8").splitlines() if line.strip()
     ]
     assert lines
-    rule = _final if name in FRESH else _held_out
+    rule = _final3 if name in ROUND5 else _final if name in FRESH else _held_out
     misplaced = [item["id"] for item in lines if rule(item["url"]) != held_out]
     assert not misplaced, f"{name}: items in the wrong part: {misplaced}"
 
 
 def test_real_items_carry_provenance_and_a_decided_label() -> None:
     urls = set()
-    for name in [*FILES, *FRESH, "real_final2.jsonl"]:
+    for name in [*FILES, *FRESH, "real_final2.jsonl", *ROUND5]:
         for line in (GOLD / name).read_text(encoding="utf-8").splitlines():
             item = json.loads(line)
             assert item["url"].startswith(("http://", "https://")), item["id"]
@@ -109,8 +118,8 @@ def test_held_out_real_items_stay_above_their_floors(figures: dict[str, float]) 
 
 # The untouched measures, each read once when its round ended; a measured one is tuning data afterwards and
 # keeps its floors as a regression guard (README.md of the data): real_final.jsonl measured the third round,
-# real_final2.jsonl (every item of a fourth gathering) the fourth.
-FINALS = {"real_final.jsonl": "final_", "real_final2.jsonl": "final2_"}
+# real_final2.jsonl (every item of a fourth gathering) the fourth, real_final3.jsonl the fifth.
+FINALS = {"real_final.jsonl": "final_", "real_final2.jsonl": "final2_", "real_final3.jsonl": "final3_"}
 
 
 @pytest.fixture(scope="module")
