@@ -109,6 +109,9 @@ class Settings:
     nightly_editors_lang: str = ""  # language of that email (fr, en, es); "" : the interface language
     # drafts are rendered here, not in issues_dir (whose index and feeds are public)
     nightly_drafts_dir: str = "drafts"
+    # with a broker ([cluster]): how long the night run waits for the workers to finish its collect run;
+    # then it goes on with what they collected so far, and they go on with the run
+    nightly_collect_wait_seconds: float = 3 * 3600.0
     # [watch] saved watches: the team's digest language, and when a day's matches make a spike alert:
     # count >= max(watch_spike_minimum, watch_spike_factor x the daily mean of the watch_spike_days before)
     watch_team_language: str = "en"

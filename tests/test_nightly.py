@@ -17,6 +17,7 @@ import socket
 import subprocess
 import sys
 import threading
+from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -473,6 +474,46 @@ def test_editor_email_in_every_language():
     assert editors(Settings(nightly_editors="a@x.org; b@y.org a@x.org")) == ("a@x.org", "b@y.org")
     with pytest.raises(ConfigError, match="not an email address"):
         editors(Settings(nightly_editors="a@x.org, nobody"))
+
+
+def test_the_editors_are_told_when_the_workers_were_still_collecting():
+    """With a broker, a nightly whose wait for the workers ran out says so in the editors' email."""
+    news = RunNews(
+        at=datetime(2024, 5, 6, 3, 0, tzinfo=UTC),
+        drafts=(),
+        new_articles=0,
+        relevant=0,
+        stories=0,
+        failing=(SourceNews("x", "X News", "http-5xx", "503", 3, None),),
+        stale=(),
+        stale_after_days=14,
+        previous_interrupted=False,
+        problems=(),
+        collect_still_running=42,
+    )
+    settings = Settings(mail_from="watch@example.org", base_url="https://watch.example.org/")
+    expected = {
+        "fr": "La collecte 42 n’était pas finie",
+        "en": "Collect run 42 was not finished",
+        "es": "La recolección 42 no había terminado",
+    }
+    for lang in LANGUAGES:
+        message = editor_message(news, settings, lang, EDITORS)
+        assert expected[lang] in message.get_body(("plain",)).get_content(), lang
+        assert expected[lang] in message.get_body(("html",)).get_content(), lang
+    told = editor_message(replace(news, collect_still_running=None), settings, "en", EDITORS)
+    assert "Collect run" not in told.get_body(("plain",)).get_content()  # only when it was so
+
+
+def test_the_wait_for_the_workers_is_a_nightly_setting(tmp_path):
+    from mediawatch.config import load_settings
+
+    assert Settings().nightly_collect_wait_seconds == 3 * 3600  # three hours unless said otherwise
+    path = tmp_path / "config.toml"
+    path.write_text("[nightly]\nnightly_collect_wait_seconds = 5400\n", encoding="utf-8")
+    assert load_settings(str(path), env={}).nightly_collect_wait_seconds == 5400.0
+    env = {"MEDIAWATCH_NIGHTLY_COLLECT_WAIT_SECONDS": "60"}
+    assert load_settings(str(path), env=env).nightly_collect_wait_seconds == 60.0
 
 
 def test_a_refused_editor_is_retried_alone(tmp_path, db_url):

@@ -1,8 +1,9 @@
 """Collection and classification spread over worker processes on any number of machines (issue 16).
 
-With ``[cluster] broker_url`` set, ``mediawatch collect`` enqueues one Dramatiq task per due source on a
-Redis broker; ``mediawatch worker`` processes poll the feeds, fetch and extract the pages (one task each)
-and classify what was collected. What one process guarantees holds across machines:
+With ``[cluster] broker_url`` set, ``mediawatch collect`` (and the collect stage of ``mediawatch nightly``,
+which waits for the run) enqueues one Dramatiq task per due source on a Redis broker; ``mediawatch worker``
+processes poll the feeds, fetch and extract the pages (one task each) and classify what was collected.
+What one process guarantees holds across machines:
 
 - per-host politeness and robots.txt through Redis (``cluster.shared``), seen by every worker;
 - one collect run at a time: the database's run lock while enqueueing, and a run still open on the

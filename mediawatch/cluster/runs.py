@@ -137,31 +137,45 @@ def is_open(cluster: Cluster, run_id: int) -> bool:
 def enqueue_run(
     cluster: Cluster, store: Store, sources: Sequence[Source], settings: Settings, *, force: bool
 ) -> int:
-    """Open a collect run and enqueue its tasks: one poll per enabled source, one page per article left
-    pending by an earlier run. Refused while another collect run holds the lock or is still open."""
+    """Open a collect run and enqueue its tasks (`mediawatch collect`): :func:`enqueue_locked` under the
+    collect run lock. Refused while another collect or nightly run holds the lock or a run is still open."""
     with store.run_lock("collect"):
-        for run in store.recent_runs("collect", limit=5):
-            if run.status == "running" and is_open(cluster, run.id):
-                raise said(LockedError, "cluster.run_open", run=run.id)
-        interrupted = store.mark_interrupted_runs(["collect"])
-        store.sync_sources(sources)
-        enabled = [s for s in sources if s.enabled]
-        run_id = store.start_run("collect")
-        meta = {
-            "started": datetime.now(UTC).isoformat(),
-            "sources": [s.id for s in enabled],
-            "fetch_pages": settings.fetch_pages,
-            "interrupted_runs": [r.id for r in interrupted],
-        }
-        cluster.redis.set(_key(run_id, "meta"), json.dumps(meta), ex=_RUN_TTL_S)
-        # "enqueue" is done last: until then the run cannot look finished, however fast the workers are.
-        cluster.redis.sadd(_key(run_id, "issued"), "enqueue")
-        for source in enabled:
-            issue(cluster, run_id, f"poll:{source.id}", "poll", source_message(source), force)
-        if settings.fetch_pages:
-            for item in store.pending_articles():
-                issue(cluster, run_id, f"page:{item.id}", "page", article_message(item))
-        done(cluster, store, run_id, "enqueue")
+        return enqueue_locked(cluster, store, sources, settings, force=force)
+
+
+def enqueue_locked(
+    cluster: Cluster, store: Store, sources: Sequence[Source], settings: Settings, *, force: bool
+) -> int:
+    """Open a collect run and enqueue its tasks: one poll per enabled source, one page per article left
+    pending by an earlier run. Refused (LockedError) while an earlier run is still open on the broker.
+
+    The caller holds ``store.run_lock("collect")``: :func:`enqueue_run` takes it for this call alone, the
+    nightly job holds it for its whole length. The lock is not re-entrant (a second flock on the lock file,
+    a second PostgreSQL session), so it is never taken here: the nightly would refuse itself. Only the
+    enqueueing needs it; workers never take it (a run still open on the broker keeps the next one out).
+    """
+    for run in store.recent_runs("collect", limit=5):
+        if run.status == "running" and is_open(cluster, run.id):
+            raise said(LockedError, "cluster.run_open", run=run.id)
+    interrupted = store.mark_interrupted_runs(["collect"])
+    store.sync_sources(sources)
+    enabled = [s for s in sources if s.enabled]
+    run_id = store.start_run("collect")
+    meta = {
+        "started": datetime.now(UTC).isoformat(),
+        "sources": [s.id for s in enabled],
+        "fetch_pages": settings.fetch_pages,
+        "interrupted_runs": [r.id for r in interrupted],
+    }
+    cluster.redis.set(_key(run_id, "meta"), json.dumps(meta), ex=_RUN_TTL_S)
+    # "enqueue" is done last: until then the run cannot look finished, however fast the workers are.
+    cluster.redis.sadd(_key(run_id, "issued"), "enqueue")
+    for source in enabled:
+        issue(cluster, run_id, f"poll:{source.id}", "poll", source_message(source), force)
+    if settings.fetch_pages:
+        for item in store.pending_articles():
+            issue(cluster, run_id, f"page:{item.id}", "page", article_message(item))
+    done(cluster, store, run_id, "enqueue")
     return run_id
 
 

@@ -63,6 +63,8 @@ class RunNews:
     stale_after_days: int
     previous_interrupted: bool
     problems: tuple[str, ...]  # stage errors of this run, in one line each
+    # with a broker: the collect run the workers were still doing when the run stopped waiting for it
+    collect_still_running: int | None = None
 
 
 def editors(settings: Settings) -> tuple[str, ...]:
@@ -183,6 +185,8 @@ def _sections(news: RunNews, settings: Settings, lang: str) -> list[tuple[str, l
     notes = []
     if news.previous_interrupted:
         notes.append((t("nightly.mail.resumed", lang), ""))
+    if news.collect_still_running is not None:
+        notes.append((t("nightly.mail.collect_still_running", lang, run=news.collect_still_running), ""))
     notes += [(t("nightly.mail.problem", lang, problem=p), "") for p in news.problems]
     if notes:
         sections.append((t("nightly.mail.notes_heading", lang), notes))

@@ -6,7 +6,9 @@ Every step keeps its state in the database as it goes, so a run killed at any in
 OOM) is completed by the next one, and a repeated run does nothing twice:
 
 * collect commits feed by feed and page by page (the collector's own guarantee); pending pages are
-  fetched by the next run;
+  fetched by the next run. With a broker (``[cluster] broker_url``) the run is enqueued for the workers
+  and waited for, at most ``nightly_collect_wait_seconds``: then the other stages go on with what was
+  collected so far, and the workers with the run (the next collect waits until they close it);
 * classification and story grouping pick up whatever is not classified or grouped yet;
 * a draft is one transaction (``Store.create_issue``): it exists whole or not at all, and a period that
   already has its draft is never composed again (the same period is due until the next boundary);
@@ -18,7 +20,8 @@ OOM) is completed by the next one, and a repeated run does nothing twice:
 
 The run holds the collection lock for its whole length (a plain ``mediawatch collect`` and another
 nightly wait their turn: exit code 3), and is recorded in the ``runs`` table; a run found still
-"running" under the lock was killed, and is marked interrupted.
+"running" under the lock was killed, and is marked interrupted (with a broker, a collect run only once
+the broker says it is not open: the workers may still be doing it).
 """
 
 from __future__ import annotations
@@ -29,7 +32,7 @@ import logging
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field, replace
 from datetime import UTC, datetime
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from mediawatch.config import Settings
 from mediawatch.errors import (
@@ -52,7 +55,10 @@ from mediawatch.nightly.notify import (
     send_to_editors,
 )
 from mediawatch.store import Store
-from mediawatch.types import Issue, IssueState, Publication
+from mediawatch.types import Issue, IssueState, Publication, Source
+
+if TYPE_CHECKING:
+    from mediawatch.collect.report import CollectReport
 
 EXIT_OK = 0
 EXIT_ERROR = 1  # a stage failed (classify, compose, render, notify); the others still ran
@@ -90,9 +96,12 @@ class NightlyResult:
     notified: tuple[str, ...]  # recipients of the editors' email
     errors: tuple[str, ...]  # "stage: what went wrong"
     sent: tuple[str, ...] = ()  # scheduled issues this run sent
+    # with a broker: the collect run the workers were still doing when the wait ran out
+    collect_still_running: int | None = None
 
     def summary_line(self) -> str:
         """One key=value line for cron mail and scripts (never translated)."""
+        still = self.collect_still_running
         return (
             f"nightly exit={self.exit_code} run={self.run_id} sources={self.sources_total} "
             f"failed={len(self.sources_failed)} new_articles={self.new_articles} "
@@ -102,6 +111,7 @@ class NightlyResult:
             f"announced={','.join(self.announced) or '-'} notified={len(self.notified)} "
             f"sent={','.join(self.sent) or '-'} "
             f"errors={len(self.errors)} duration_s={(self.finished - self.started).total_seconds():.1f}"
+            + (f" collect_still_running={still}" if still is not None else "")
         )
 
     def as_dict(self) -> dict[str, Any]:
@@ -119,6 +129,7 @@ class _State:
     failures: list[tuple[str, str, str]] = field(default_factory=list)  # this run's failed fetches
     failing: list[str] = field(default_factory=list)  # enabled sources failing now (back-off included)
     collect_failed: bool = False  # the registry could not be read, or has no enabled source
+    collect_open: int | None = None  # with a broker: the collect run still with the workers after the wait
     new_articles: int = 0
     classified: int = 0
     relevant: int = 0
@@ -159,11 +170,15 @@ class NightlyRun:
 
     # -- plumbing ---------------------------------------------------------------------------------
     def _stage(self, name: str, step: Callable[[], T]) -> T | None:
-        """Run a stage; a failure is logged and recorded, and the run goes on (StorageError stops it)."""
+        """Run a stage; a failure is logged and recorded, and the run goes on (StorageError stops it,
+        except LockedError: a lock or run held by another process is that stage's failure alone)."""
         if self.state.storage_lost:
             return None
         try:
             return step()
+        except LockedError as exc:  # held by another run (a collect run still open on the broker): not lost
+            self.state.errors.append(f"{name}: {exc}")
+            self.log.error(f"{name}.failed", error=str(exc), kind=type(exc).__name__)
         except StorageError as exc:
             self.state.storage_lost = True
             self.state.errors.append(f"{name}: {exc}")
@@ -192,18 +207,54 @@ class NightlyRun:
             s.collect_failed = True
             raise ConfigError(f"no enabled source in the registry {self.settings.feeds_dir!r}")
         self.log.info("collect.start", sources=s.sources_total)
-        run_id = self.store.start_run("collect")
-        try:
-            report = asyncio.run(Collector(self.store, self.settings).run(sources, force=force))
-        except BaseException:
-            self.store.finish_run(run_id, "failed", {"error": "the collection stopped; see the nightly log"})
-            s.collect_failed = True
-            raise
-        self.store.finish_run(run_id, "failed-sources" if report.failed else "ok", report.as_dict())
+        if self.settings.broker_url:
+            found = self._collect_on_workers(sources, force=force)
+            if found is None:
+                return
+            report = found
+        else:
+            run_id = self.store.start_run("collect")
+            try:
+                report = asyncio.run(Collector(self.store, self.settings).run(sources, force=force))
+            except BaseException:
+                summary: dict[str, object] = {"error": "the collection stopped; see the nightly log"}
+                self.store.finish_run(run_id, "failed", summary)
+                s.collect_failed = True
+                raise
+            self.store.finish_run(run_id, "failed-sources" if report.failed else "ok", report.as_dict())
         s.failures, s.new_articles = report.failures, report.new_articles
         for source_id, status, detail in report.failures:
             self.log.warning("source.failed", source=source_id, status=status, detail=detail[:500])
         self.log.info("collect.done", **{k: v for k, v in report.as_dict().items() if k != "failures"})
+
+    def _collect_on_workers(self, sources: list[Source], *, force: bool) -> CollectReport | None:
+        """With a broker: enqueue the collect run for `mediawatch worker` processes, under the lock this
+        run holds, and wait for its report; None when ``nightly_collect_wait_seconds`` run out first
+        (logged; the workers go on with the run, the other stages with what was collected so far)."""
+        from mediawatch.cluster.broker import connect
+        from mediawatch.cluster.runs import IDLE_AFTER_S, enqueue_locked, run_meta, wait_for_run
+
+        wait = self.settings.nightly_collect_wait_seconds
+        if wait < 0:
+            raise ConfigError(f"nightly_collect_wait_seconds must be 0 or more, got {wait:g}")
+        cluster = connect(self.settings)
+        try:
+            run_id = enqueue_locked(cluster, self.store, sources, self.settings, force=force)
+            for old in run_meta(cluster, run_id).get("interrupted_runs", []):
+                self.log.warning("run.interrupted", id=old, kind="collect")
+            self.log.info("collect.enqueued", collect_run=run_id, wait_s=wait)
+
+            def idle(run: int) -> None:  # once: no task of the run done for a while
+                self.log.warning("collect.no_worker", collect_run=run, idle_s=IDLE_AFTER_S)
+
+            report = wait_for_run(self.store, run_id, cluster=cluster, on_idle=idle, timeout=wait)
+        finally:
+            cluster.broker.close()
+            cluster.redis.close()
+        if report is None:
+            self.state.collect_open = run_id
+            self.log.warning("collect.still_running", collect_run=run_id, waited_s=wait)
+        return report
 
     def health(self) -> None:
         """Sources failing now: this run's failures and those still in back-off from earlier runs."""
@@ -420,6 +471,7 @@ class NightlyRun:
             stale_after_days=stale_after,
             previous_interrupted=self.resumed,
             problems=tuple(self.state.errors + self.state.warnings),
+            collect_still_running=self.state.collect_open,
         )
 
     def _told(self, issue: Issue) -> set[str]:
@@ -478,7 +530,10 @@ def run_nightly(
     log = log or EventLog(logging.getLogger("mediawatch.nightly"))
     with store.run_lock("collect"):
         started = datetime.now(UTC)
-        interrupted = store.mark_interrupted_runs([RUN_KIND, "collect"])
+        # With a broker, a collect run still "running" may be with the workers: the enqueueing asks the
+        # broker before marking it interrupted (and refuses to start another while it is open).
+        kinds = [RUN_KIND] if settings.broker_url else [RUN_KIND, "collect"]
+        interrupted = store.mark_interrupted_runs(kinds)
         run_id = store.start_run(RUN_KIND)
         log = log.bind(run=run_id)
         job = NightlyRun(store, settings, log, now=now or started, ui_lang=ui_lang, clock=clock)
@@ -526,6 +581,7 @@ def run_nightly(
             notified=tuple(s.notified),
             errors=tuple(s.errors),
             sent=tuple(s.sent),
+            collect_still_running=s.collect_open,
         )
         summary = result.as_dict()
         if s.notified_problems:
