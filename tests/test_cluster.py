@@ -165,8 +165,11 @@ def test_per_host_politeness_holds_across_workers_at_the_servers(db_url, redis_u
     assert result.returncode == 4, result.stdout + result.stderr + workers.logs()
     for host, times in arrivals.items():
         assert len(times) >= 8, host  # the host's feed, robots.txt and pages
-        gaps = [b - a for a, b in zip(times, times[1:], strict=False)]
-        # The pacer spaces the requests' starts on Redis's clock; the server sees them arrive a little
-        # later or sooner (connection set-up, a busy machine): half the delay of tolerance. Workers that
-        # each paced only themselves would send two requests to one host at the same moment.
-        assert min(gaps) >= delay / 2, (host, [round(g, 3) for g in gaps])
+        gaps = [round(b - a, 3) for a, b in zip(times, times[1:], strict=False)]
+        # The pacer spaces the requests' starts on Redis's clock; the server records them a little later
+        # or sooner (connection set-up, a busy machine), which can bring two arrivals closer than the
+        # delay, but never lets them meet, and cannot shorten the whole sequence by more than the jitter
+        # at its two ends. Workers that each paced only themselves would send requests to one host at the
+        # same moment, and the sequence would take a third of the time.
+        assert min(gaps) >= delay / 5, (host, gaps)
+        assert times[-1] - times[0] >= (len(times) - 1) * delay - delay, (host, gaps)
