@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import dataclasses
-import time
 from pathlib import Path
 
 import pytest
@@ -167,10 +166,8 @@ def test_duplicate_own_ids_are_refused() -> None:
 
 def test_billion_laughs_is_refused_without_expansion() -> None:
     data = (DATA / "billion_laughs.opml").read_bytes()
-    started = time.monotonic()
-    with pytest.raises(RegistryError) as caught:
+    with pytest.raises(RegistryError) as caught:  # refused at the declaration, before any expansion
         import_opml(data, "laughs.opml")
-    assert time.monotonic() - started < 5
     assert caught.value.line == 2
     assert "DOCTYPE/ENTITY declarations are not allowed" in str(caught.value)
     assert "lollol" not in str(caught.value)
