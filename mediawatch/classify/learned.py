@@ -19,10 +19,8 @@ import json
 import math
 import re
 import unicodedata
-from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from itertools import chain
 from pathlib import Path
 from typing import Any
 
@@ -87,35 +85,36 @@ class Model:
     note: str = ""
 
     def __post_init__(self) -> None:
-        # Plain lists: indexing a numpy array one scalar at a time costs more than the whole sum.
-        self._idf: list[float] = self.idf.tolist()
-        self._coef: list[float] = self.coef.tolist()
         # Words repeat from article to article: their n-grams' columns are worked out once per word.
-        self._columns: dict[str, tuple[int, ...]] = {}
+        self._columns: dict[str, npt.NDArray[np.intp]] = {}
 
-    def _columns_of(self, word: str) -> tuple[int, ...]:
+    def _columns_of(self, word: str) -> npt.NDArray[np.intp]:
         columns = self._columns.get(word)
         if columns is None:
             vocab = self.vocabulary
             found = (vocab.get(gram) for gram in _char_wb_ngrams(word, *self.ngrams))
-            columns = tuple(c for c in found if c is not None)
+            columns = np.fromiter((c for c in found if c is not None), dtype=np.intp)
             if len(self._columns) >= _WORD_CACHE:
                 self._columns.clear()
             self._columns[word] = columns
         return columns
 
-    def _vector(self, text: str) -> dict[int, float]:
-        counts = Counter(chain.from_iterable(map(self._columns_of, text.split())))
-        # sublinear tf, idf, l2 norm: as TfidfVectorizer(sublinear_tf=True, norm="l2")
-        weights = {c: (1.0 + math.log(n)) * self._idf[c] for c, n in counts.items()}
-        norm = math.sqrt(sum(w * w for w in weights.values())) or 1.0
-        return {c: w / norm for c, w in weights.items()}
+    def _score(self, text: str) -> float:
+        """The decision function: sublinear tf, idf and l2 norm as TfidfVectorizer(sublinear_tf=True,
+        norm="l2"), then the linear model; on arrays, since an article has thousands of n-grams."""
+        words = text.split()
+        if not words:
+            return self.intercept
+        columns, counts = np.unique(np.concatenate([self._columns_of(w) for w in words]), return_counts=True)
+        if not columns.size:
+            return self.intercept
+        weights = (1.0 + np.log(counts)) * self.idf[columns]
+        norm = float(np.sqrt(weights @ weights)) or 1.0
+        return self.intercept + float(weights @ self.coef[columns]) / norm
 
     def probability(self, item: ClassifyInput) -> float:
         """Probability that ``item`` is relevant."""
-        vector = self._vector(features_text(item))
-        coef = self._coef
-        z = self.intercept + sum(w * coef[c] for c, w in vector.items())
+        z = self._score(features_text(item))
         return 1.0 / (1.0 + math.exp(-z)) if z > -500 else 0.0
 
     def probabilities(self, items: Iterable[ClassifyInput]) -> list[float]:
