@@ -321,3 +321,36 @@ def test_the_delivery_audit_actions_have_labels_in_every_language():
         labels = {lang: action_label(action, lang) for lang in LANGUAGES}
         assert action not in labels.values(), labels
         assert len(set(labels.values())) == len(LANGUAGES), labels
+
+
+@pytest.mark.parametrize(
+    ("code", "lang", "name"),
+    [
+        ("en", "fr", "anglais"),
+        ("en", "en", "English"),
+        ("en", "es", "inglés"),
+        ("ca", "es", "catalán"),
+        ("DE", "fr", "allemand"),  # the code's case does not matter
+        ("und", "fr", "langue inconnue"),
+        ("und", "en", "unknown language"),
+        ("und", "es", "idioma desconocido"),
+        ("xx", "fr", "XX"),  # unknown code: itself, upper-case
+        ("", "en", "–"),  # no code at all
+    ],
+)
+def test_language_name_in_the_readers_words(strict, code, lang, name):
+    assert i18n.language_name(code, lang) == name
+
+
+def test_one_catalogue_names_every_language_the_project_knows():
+    from mediawatch.classify.language import SHORT_SET
+    from mediawatch.watch.add import ADDABLE_LANGUAGES
+
+    for lang in LANGUAGES:
+        files = [path.name for path in i18n.catalogue_files(lang)]
+        assert f"languages.{lang}.toml" in files  # so the missing-key and same-fields tests above cover it
+        named = {key.removeprefix("language.") for key in catalogue(lang) if key.startswith("language.")}
+        assert {*LANGUAGES, *ADDABLE_LANGUAGES, *SHORT_SET, "und"} <= named, lang
+        # the old per-stage tables are gone: one name per language, in one place
+        old = ("render.language.", "add.language.", "report.language.")
+        assert not [key for key in catalogue(lang) if key.startswith(old)]

@@ -356,9 +356,9 @@ def test_a_language_chosen_by_the_person_replaces_the_detected_one_and_is_record
 
 def test_every_refusal_reason_and_every_classifier_language_has_a_name():
     from mediawatch.classify.language import SHORT_SET
-    from mediawatch.watch.add import LANGUAGE_KEYS, REASON_KEYS
+    from mediawatch.watch.add import ADDABLE_LANGUAGES, REASON_KEYS
 
-    assert set(LANGUAGE_KEYS) == set(SHORT_SET)
+    assert set(ADDABLE_LANGUAGES) == set(SHORT_SET)
     failures = {s.value for s in FetchStatus if s.is_failure and s is not FetchStatus.EMPTY}
     assert failures | {"not-html", "extraction-failed"} == set(REASON_KEYS)
 

@@ -16,8 +16,8 @@ import click
 from mediawatch.cli.context import Context, acting, handle_errors
 from mediawatch.compose.issues import find_issue
 from mediawatch.errors import ConfigError
-from mediawatch.i18n import t
-from mediawatch.review.workflow import Permission, language_label, state_label
+from mediawatch.i18n import language_name, t
+from mediawatch.review.workflow import Permission, state_label
 from mediawatch.types import EditionState, IssueState
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -116,7 +116,7 @@ def issues_approve(
                 "review.cli.approved",
                 obj.lang,
                 slug=issue.slug,
-                language=language_label(lang, obj.lang),
+                language=language_name(lang, obj.lang),
                 fingerprint=edition.approved_fingerprint[:12],
             )
         )
@@ -138,7 +138,7 @@ def issues_reject(obj: Context, issue_ref: str, language: str, actor: str, note:
     issue = find_issue(obj.store, issue_ref)
     reject(obj.store, issue.id, language.strip().lower(), acting(obj, actor, Permission.APPROVE), note=note)
     click.echo(
-        t("review.cli.rejected", obj.lang, slug=issue.slug, language=language_label(language, obj.lang))
+        t("review.cli.rejected", obj.lang, slug=issue.slug, language=language_name(language, obj.lang))
     )
 
 
@@ -257,7 +257,7 @@ def issues_preview_link(
     language = (language or "").strip().lower()
     if language not in issue.languages:
         raise ConfigError(
-            t("review.cli.no_edition", obj.lang, slug=issue.slug, language=language_label(language, obj.lang))
+            t("review.cli.no_edition", obj.lang, slug=issue.slug, language=language_name(language, obj.lang))
         )
     url, link = create_share_link(obj.store, obj.settings, issue.id, language, user.name, days=days)
     click.echo(url)

@@ -19,8 +19,7 @@ from rich.table import Table
 from rich.text import Text
 
 from mediawatch.config import Settings
-from mediawatch.i18n import t, tn
-from mediawatch.render.model import language_name
+from mediawatch.i18n import language_name, t, tn
 from mediawatch.review import audit
 from mediawatch.review.workflow import state_label, waiting_for
 from mediawatch.store import Store

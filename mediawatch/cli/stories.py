@@ -133,7 +133,7 @@ def stories_unpin(obj: Context, story_id: int, publication: str, actor: str) -> 
 @handle_errors
 def stories_social(obj: Context, story_id: int, language: str | None) -> None:
     """Ready-to-post texts for social media (FR, EN, ES), each within 280 characters."""
-    from mediawatch.watch.service import language_name
+    from mediawatch.i18n import language_name
     from mediawatch.watch.social import social_posts
 
     posts = social_posts(obj.store, story_id)

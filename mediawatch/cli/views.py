@@ -26,7 +26,7 @@ from mediawatch.collect.pipeline import collect
 from mediawatch.collect.report import CollectReport
 from mediawatch.config import Settings
 from mediawatch.errors import WaitTimedOut
-from mediawatch.i18n import Message, t, tn, ui_language
+from mediawatch.i18n import Message, language_name, t, tn, ui_language
 from mediawatch.store import Store
 from mediawatch.types import Article, Source, SourceHealth
 
@@ -193,8 +193,6 @@ def print_stories(stories: Sequence[Any], as_json: bool, lang: str | None = None
                 }
             )
         return
-    from mediawatch.render.model import language_name
-
     lang = ui_language(lang)
     columns = ("story", "latest", "title", "also_in", "languages")
     table = _table(tn("count.stories", len(stories), lang), columns, lang)

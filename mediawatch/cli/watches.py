@@ -8,18 +8,12 @@ from datetime import datetime
 import click
 
 from mediawatch.cli.context import Context, handle_errors, parse_since
-from mediawatch.i18n import LANGUAGES, t, tn
+from mediawatch.i18n import LANGUAGES, language_name, t, tn
 
 
 @click.group("watches")
 def watches_group() -> None:
     """Saved watches: a named search mailed as a digest, with spike alerts and an Atom feed."""
-
-
-def _language(code: str, lang: str) -> str:
-    from mediawatch.watch.service import language_name
-
-    return language_name(code, lang)
 
 
 @watches_group.command("add")
@@ -88,7 +82,7 @@ def watches_add(
     every_text = t(EVERY_KEYS[watch.every], obj.lang)
     click.echo(
         t("watches.cli.added", obj.lang, name=watch.name, every=every_text,
-          language=_language(watch.language, obj.lang), email=address)
+          language=language_name(watch.language, obj.lang), email=address)
     )  # fmt: skip
     click.echo(t("watches.cli.feed", obj.lang, url=feed_url(obj.settings, watch)))
 
@@ -119,7 +113,7 @@ def watches_list(obj: Context, as_json: bool) -> None:
         owner = t("watches.cli.team", obj.lang) if watch.owner == TEAM else watch.owner
         click.echo(
             t("watches.cli.line", obj.lang, name=watch.name, owner=owner,
-              every=t(EVERY_KEYS[watch.every], obj.lang), language=_language(watch.language, obj.lang),
+              every=t(EVERY_KEYS[watch.every], obj.lang), language=language_name(watch.language, obj.lang),
               email=to or t("watches.cli.no_address", obj.lang), query=watch.query)
         )  # fmt: skip
     if not found and not as_json:

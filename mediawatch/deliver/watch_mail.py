@@ -30,7 +30,7 @@ from mediawatch.deliver.mime import build_message
 from mediawatch.deliver.send import retry_delay
 from mediawatch.deliver.smtp import Outcome, SmtpSession
 from mediawatch.errors import EndNotSent, InvalidInput, SmtpUnavailable
-from mediawatch.i18n import Message, t, tn
+from mediawatch.i18n import Message, language_name, t, tn
 from mediawatch.store.watches import NewWatchMail, Watch, WatchMail, WatchMailSession, WatchMatch
 from mediawatch.types import OutboxStatus
 from mediawatch.watch.query import parse
@@ -92,8 +92,6 @@ def _stories(matches: Sequence[WatchMatch]) -> list[tuple[int, list[WatchMatch]]
 
 
 def _lines(groups: list[tuple[int, list[WatchMatch]]], lang: str) -> list[StoryLine]:
-    from mediawatch.watch.service import language_name
-
     lines = []
     for _story, members in groups[:MAX_STORIES]:
         first = max(members, key=lambda m: (m.discovered, m.article_id))

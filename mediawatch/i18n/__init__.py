@@ -2,7 +2,8 @@
 
 Every message a person reads (CLI tables and messages today, emails and web pages later) comes from the
 catalogues next to this file: ``fr.toml``, ``en.toml`` and ``es.toml``, plus domain catalogues
-``<domain>.<lang>.toml`` (``render.fr.toml``, ``web.es.toml``, ...) merged into them. Keys are dotted
+``<domain>.<lang>.toml`` (``render.fr.toml``, ``web.es.toml``, ...) merged into them. The names of
+languages in words, for every stage, are ``languages.<lang>.toml`` (:func:`language_name`). Keys are dotted
 (``column.title``, written as TOML tables or dotted keys); values are :meth:`str.format` templates with
 named fields (``"{count} sources"``). The three catalogues hold the same keys with the same fields:
 ``tests/test_i18n.py`` fails otherwise.
@@ -46,6 +47,7 @@ __all__ = [
     "catalogue_files",
     "catalogue_path",
     "fields_of",
+    "language_name",
     "plural_form",
     "t",
     "tn",
@@ -205,6 +207,26 @@ def tn(key: str, count: int, lang: str | None = None, /, **fields: object) -> st
     code = lang if lang in LANGUAGES else ui_language(lang)
     form = f"{key}.{plural_form(count, code)}"
     return t(form, code, count=count, **fields)
+
+
+_LANGUAGE_TABLE = "language."
+"""The table of ``languages.<lang>.toml``: a language's name by its ISO code (``language.en``)."""
+
+
+def language_name(code: str, lang: str) -> str:
+    """A language in words as written inside a sentence in ``lang``: ``en`` -> "anglais" for a French
+    reader, "English" for an English one; ``und`` is the unknown language. An unknown code is shown
+    upper-case (``xx`` -> "XX"), an empty one as "–".
+
+    The one place that names languages (articles, editions, filters, reports): not the interface
+    switcher's endonyms (``web.lang.*``, "Français" for everyone).
+    """
+    code = (code or "").strip()
+    if not code:
+        return "–"
+    reader = lang if lang in LANGUAGES else ui_language(lang)
+    key = _LANGUAGE_TABLE + code.lower()
+    return t(key, reader) if key in catalogue(reader) else code.upper()
 
 
 class Message:

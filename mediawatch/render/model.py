@@ -17,7 +17,7 @@ from urllib.parse import urlsplit
 
 from mediawatch.config import Settings
 from mediawatch.errors import RenderError
-from mediawatch.i18n import LANGUAGES, catalogue, t, tn
+from mediawatch.i18n import LANGUAGES, language_name, t, tn
 from mediawatch.render.dates import format_period
 from mediawatch.render.result import PersonalLinks
 from mediawatch.translate.glossary import Glossary, default_glossary
@@ -50,7 +50,6 @@ PUBLICATION_KEYS: Mapping[Publication, str] = {
     Publication.NEWSLETTER: "render.publication.newsletter",
     Publication.PRESS_REVIEW: "render.publication.press_review",
 }
-LANGUAGE_KEY_PREFIX = "render.language."
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ufffe\uffff]")
 
@@ -98,12 +97,6 @@ def safe_url(url: str) -> str:
 def plural(key: str, count: int, lang: str, **fields: object) -> str:
     """``<key>.one`` or ``<key>.other``: French treats 0 as singular, English and Spanish do not."""
     return tn(key, count, lang, **fields)
-
-
-def language_name(code: str, lang: str) -> str:
-    """``en`` -> "anglais" in a French edition; an unknown code is shown as is, upper-case."""
-    key = LANGUAGE_KEY_PREFIX + code.lower()
-    return t(key, lang) if key in catalogue(lang) else code.upper()
 
 
 def organisation_name(settings: Settings, lang: str, glossary: Glossary | None = None) -> str:
@@ -223,7 +216,10 @@ def item_view(item: IssueItem, lang: str) -> ItemView:
     badge = source if untranslated and source and source != lang else ""
     also = tuple(
         AlsoInView(
-            clean_line(a.outlet), safe_url(a.url), clean_line(a.language), language_name(a.language, lang)
+            clean_line(a.outlet),
+            safe_url(a.url),
+            clean_line(a.language),
+            language_name(a.language, lang) if a.language else "",
         )
         for a in item.also_in
         if clean_line(a.outlet)

@@ -24,9 +24,9 @@ from markupsafe import Markup
 
 from mediawatch.config import Settings
 from mediawatch.errors import RenderError
-from mediawatch.i18n import t
+from mediawatch.i18n import language_name, t
 from mediawatch.render.environment import render_template, templates_dir
-from mediawatch.render.model import edition_view, language_name
+from mediawatch.render.model import edition_view
 from mediawatch.types import IssueContent
 
 log = logging.getLogger("mediawatch.render")

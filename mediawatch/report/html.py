@@ -15,22 +15,12 @@ from typing import Any
 import jinja2
 from markupsafe import Markup
 
-from mediawatch.i18n import LANGUAGES, t
+from mediawatch.i18n import LANGUAGES, language_name, t
 from mediawatch.report import svg
 from mediawatch.report.model import Report, Series
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 
-# Literal keys, so that tests/test_i18n.py sees every one of them in use.
-_LANGUAGE_KEYS = {
-    "fr": "report.language.fr",
-    "en": "report.language.en",
-    "es": "report.language.es",
-    "pt": "report.language.pt",
-    "de": "report.language.de",
-    "it": "report.language.it",
-    "und": "report.language.und",
-}
 THEME_KEYS = {
     "science": "report.theme.science",
     "policy": "report.theme.policy",
@@ -51,11 +41,6 @@ REGION_KEYS = {
     "mena": "report.region.mena",
     "global": "report.region.global",
 }
-
-
-def language_label(code: str, lang: str) -> str:
-    key = _LANGUAGE_KEYS.get(code)
-    return t(key, lang) if key else code.upper()
 
 
 def theme_label(value: str, lang: str) -> str:
@@ -112,7 +97,7 @@ def charts(report: Report, lang: str, prefix: str = "mw") -> dict[str, Markup]:
             t("report.chart.languages_desc", lang, total=report.totals.relevant, weeks=weeks),
             short,
             names,
-            [(language_label(s.key, lang), [c.articles for c in s.weekly]) for s in report.by_language],
+            [(language_name(s.key, lang), [c.articles for c in s.weekly]) for s in report.by_language],
         )
     )
     out["themes"] = Markup(  # noqa: S704
@@ -188,11 +173,11 @@ def _context(report: Report, lang: str, organisation: str, prefix: str) -> dict[
         "period": period_text(report, lang),
         "charts": charts(report, lang, prefix),
         "long_date": lambda d: long_date(d, lang) if d else t("report.never", lang),
-        "language_label": lambda code: language_label(code, lang),
+        "language_name": lambda code: language_name(code, lang),
         "theme_label": lambda value: theme_label(value, lang),
         "region_label": lambda value: region_label(value, lang),
         "initiative_label": lambda _key: t("report.figures.initiative", lang),
-        "language_list": lambda codes: ", ".join(language_label(c, lang) for c in codes),
+        "language_list": lambda codes: ", ".join(language_name(c, lang) for c in codes),
         "weeks": list(enumerate(report.weeks)),
     }
 

@@ -12,8 +12,8 @@ import json
 from collections.abc import Mapping
 from typing import Any
 
-from mediawatch.i18n import catalogue, t, tn
-from mediawatch.render.model import BLOCK_KEYS, PUBLICATION_KEYS, language_name
+from mediawatch.i18n import catalogue, language_name, t, tn
+from mediawatch.render.model import BLOCK_KEYS, PUBLICATION_KEYS
 from mediawatch.review.workflow import state_label
 from mediawatch.types import BlockKind, Publication
 

@@ -20,7 +20,7 @@ from datetime import datetime
 from typing import Protocol
 
 from mediawatch.errors import Forbidden, MediawatchError, Refused
-from mediawatch.i18n import catalogue, t, ui_language
+from mediawatch.i18n import language_name, t, ui_language
 from mediawatch.types import Edition, EditionState, Issue, IssueState, Role
 
 # Who acts without being a person: their changes make nobody the "author" for the four-eyes rule. User
@@ -129,9 +129,6 @@ PERMISSION_KEYS: Mapping[str, str] = {
 }
 
 
-LANGUAGE_NAME_PREFIX = "render.language."  # the language names of mediawatch.render's catalogue
-
-
 def _field_label(name: str, value: str, lang: str) -> str:
     """Codes carried by a reason (states, roles, permissions) in the reader's words."""
     if name in _STATE_FIELDS:
@@ -141,14 +138,8 @@ def _field_label(name: str, value: str, lang: str) -> str:
     if name == "action" and value in PERMISSION_KEYS:
         return t(PERMISSION_KEYS[value], lang)
     if name == "language":
-        return language_label(value, lang)
+        return language_name(value, lang)
     return value
-
-
-def language_label(code: str, lang: str) -> str:
-    """An edition language in words ("fr" -> "French" for an English reader); unknown codes as they are."""
-    key = f"{LANGUAGE_NAME_PREFIX}{code}"
-    return t(key, lang) if key in catalogue(lang) else code
 
 
 def state_label(value: str, lang: str) -> str:

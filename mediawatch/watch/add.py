@@ -33,7 +33,7 @@ from mediawatch.collect.urls import date_from_url
 from mediawatch.collect.workers import ExtractionPool, extract_in_worker
 from mediawatch.config import Settings
 from mediawatch.errors import ExtractError, FetchError, FieldError, MediawatchError
-from mediawatch.i18n import t, ui_language
+from mediawatch.i18n import language_name, t, ui_language
 from mediawatch.identity import canonical_url
 from mediawatch.store.additions import AddedArticle, AddOrigin
 from mediawatch.store.protocols import AddArticleStore
@@ -137,19 +137,9 @@ FIELD_KEYS = {
     "region": "add.field.region",
 }
 
-# The languages a person may choose (the classifier decides among them), named in their language.
-LANGUAGE_KEYS = {
-    "fr": "add.language.fr",
-    "en": "add.language.en",
-    "es": "add.language.es",
-    "pt": "add.language.pt",
-    "it": "add.language.it",
-    "ca": "add.language.ca",
-    "de": "add.language.de",
-    "nl": "add.language.nl",
-    "ar": "add.language.ar",
-    "sw": "add.language.sw",
-}
+# The languages a person may give (the classifier decides among them); mediawatch.i18n.language_name
+# names them in the reader's language.
+ADDABLE_LANGUAGES = ("fr", "en", "es", "pt", "it", "ca", "de", "nl", "ar", "sw")
 
 
 # -- validation (pure) ----------------------------------------------------------------------------
@@ -171,9 +161,9 @@ def _raise_if(problems: dict[str, str], lang: str) -> None:
 
 
 def language_problem(value: str, lang: str) -> str | None:
-    if value.strip().lower() in LANGUAGE_KEYS:
+    if value.strip().lower() in ADDABLE_LANGUAGES:
         return None
-    known = ", ".join(f"{t(LANGUAGE_KEYS[code], lang)} ({code})" for code in LANGUAGE_KEYS)
+    known = ", ".join(f"{language_name(code, lang)} ({code})" for code in ADDABLE_LANGUAGES)
     return t("add.bad_language", lang, value=_shown(value), known=known)
 
 

@@ -21,7 +21,7 @@ from mediawatch.i18n import Message
 from mediawatch.store.curation import StoryPin
 from mediawatch.store.protocols import ClassifyStore, CurationRepository
 from mediawatch.types import Publication, Region, Theme
-from mediawatch.watch.add import LANGUAGE_KEYS
+from mediawatch.watch.add import ADDABLE_LANGUAGES
 
 __all__ = [
     "FIELDS",
@@ -66,8 +66,10 @@ def parse_correction(field: str, raw: str | Sequence[str], objectives: Sequence[
         return Change(field, text in ("1", "yes", "true"))
     if field == "language":
         code = (raw if isinstance(raw, str) else ",".join(raw)).strip().lower()
-        if code not in LANGUAGE_KEYS:
-            raise InvalidInput(Message("story.bad_language", value=code[:40], known=", ".join(LANGUAGE_KEYS)))
+        if code not in ADDABLE_LANGUAGES:
+            raise InvalidInput(
+                Message("story.bad_language", value=code[:40], known=", ".join(ADDABLE_LANGUAGES))
+            )
         return Change(field, code)
     names = _names(raw)
     known = {"themes": [x.value for x in Theme], "regions": [x.value for x in Region]}.get(field)

@@ -14,7 +14,7 @@ from typing import Any
 
 from mediawatch.classify.taxonomy import DEFAULT_DIR as TAXONOMY_DIR
 from mediawatch.errors import ConfigError
-from mediawatch.i18n import catalogue, t, tn
+from mediawatch.i18n import language_name, t, tn
 from mediawatch.store.search import (
     FoundStory,
     RelevanceState,
@@ -28,7 +28,6 @@ from mediawatch.watch.query import parse
 __all__ = ["make_filters", "search_stories", "story_lines", "story_record"]
 
 MAX_LIMIT = 500
-LANGUAGE_KEY_PREFIX = "render.language."  # the language names of the render catalogue
 
 
 def make_filters(
@@ -134,12 +133,6 @@ def title_and_address(title: str, url: str) -> list[str]:
     """An article's indented title and web address in a listing; an article added by hand may have no
     address, and gets no blank line for it."""
     return [f"      {title}", f"      {url}"] if url else [f"      {title}"]
-
-
-def language_name(code: str, lang: str) -> str:
-    """A language in words (``fr`` -> "French"); an unknown code as it is, upper-case."""
-    key = LANGUAGE_KEY_PREFIX + code.lower()
-    return t(key, lang) if code and key in catalogue(lang) else (code.upper() or "?")
 
 
 _STATE_KEYS = {

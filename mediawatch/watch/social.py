@@ -12,12 +12,11 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from mediawatch.i18n import LANGUAGES, catalogue, t
+from mediawatch.i18n import LANGUAGES, catalogue, language_name, t
 from mediawatch.store.protocols import SocialStore
 from mediawatch.store.search import RelevanceState
 from mediawatch.translate.cache import normalise_lang, text_key
 from mediawatch.types import TextOrigin
-from mediawatch.watch.service import language_name
 from mediawatch.watch.story import ArticleView, StoryView, story_view
 
 __all__ = ["LIMIT", "URL_WEIGHT", "SocialPost", "post_length", "social_posts"]

@@ -12,12 +12,12 @@ from datetime import UTC, datetime
 from typing import Any
 
 from mediawatch.errors import InvalidInput
-from mediawatch.i18n import Message, catalogue, t
+from mediawatch.i18n import Message, catalogue, language_name, t
 from mediawatch.store.curation import Correction, StoryArticle, StoryPin, StoryUse
 from mediawatch.store.protocols import CurationRepository
 from mediawatch.store.search import FoundArticle, FoundStory, RelevanceState
 from mediawatch.types import Classification, Publication
-from mediawatch.watch.service import language_name, story_record, title_and_address
+from mediawatch.watch.service import story_record, title_and_address
 
 __all__ = ["ArticleView", "StoryView", "story_json", "story_lines", "story_view"]
 

@@ -26,8 +26,8 @@ from mediawatch.store.protocols import SubmissionStore
 from mediawatch.store.submissions import NewSubmission, Submission, SubmissionStatus
 from mediawatch.types import Region
 from mediawatch.watch.add import (  # the limits are the additions' (re-exported for the web form)
+    ADDABLE_LANGUAGES,
     FIELD_KEYS,
-    LANGUAGE_KEYS,
     MAX_NOTE,
     MAX_OUTLET,
     MAX_SUMMARY,
@@ -117,7 +117,7 @@ def validate(item: SentItem, lang: str | None = None) -> SentItem:
     _too_long(problems, "text", text, MAX_TEXT, lang)
     _too_long(problems, "note", note, MAX_NOTE, lang)
     _too_long(problems, "outlet", outlet, MAX_OUTLET, lang)
-    if language and language not in LANGUAGE_KEYS:
+    if language and language not in ADDABLE_LANGUAGES:
         _problem(problems, "language", lang, "correspondents.unknown_choice")
     if region and region not in {r.value for r in Region}:
         _problem(problems, "region", lang, "correspondents.unknown_choice")

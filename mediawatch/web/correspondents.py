@@ -9,12 +9,13 @@ from flask import Blueprint, abort, redirect, render_template, request, url_for
 from werkzeug.wrappers import Response
 
 from mediawatch.errors import FieldError, MediawatchError
+from mediawatch.i18n import language_name
 from mediawatch.render.model import edition_path
 from mediawatch.report.html import REGION_KEYS  # the themes and regions in words, one map
 from mediawatch.review.workflow import Permission, localized, may
 from mediawatch.store.submissions import Submission, SubmissionStatus, SubmissionUse
 from mediawatch.types import IssueState, Region
-from mediawatch.watch.add import LANGUAGE_KEYS
+from mediawatch.watch.add import ADDABLE_LANGUAGES
 from mediawatch.watch.submissions import (
     MAX_NOTE,
     MAX_OUTLET,
@@ -68,13 +69,13 @@ def region_name(code: str) -> str:
         return code or "–"
 
 
-def language_name(code: str) -> str:
-    return tr(LANGUAGE_KEYS[code]) if code in LANGUAGE_KEYS else (code or "–")
+def _language_name(code: str) -> str:
+    return language_name(code, ui_lang())
 
 
 def _choices() -> dict[str, Any]:
     return {
-        "language_choices": [(code, tr(key)) for code, key in LANGUAGE_KEYS.items()],
+        "language_choices": [(code, _language_name(code)) for code in ADDABLE_LANGUAGES],
         "region_choices": [(region, tr(key)) for region, key in REGION_KEYS.items()],
         "limits": LIMITS,
     }
@@ -154,7 +155,7 @@ def mine() -> str:
         rows=_rows(items),
         placed=placed,
         region_name=region_name,
-        language_name=language_name,
+        language_name=_language_name,
     )
 
 
@@ -165,7 +166,7 @@ def queue() -> str:
     items = web_store().list_submissions(waiting=True)
     placed = placed_messages({f"item-{i.id}" for i in items})
     return render_template(
-        "queue.html", rows=_rows(items), placed=placed, region_name=region_name, language_name=language_name
+        "queue.html", rows=_rows(items), placed=placed, region_name=region_name, language_name=_language_name
     )
 
 

@@ -25,8 +25,8 @@ from flask import (
 from werkzeug.wrappers import Response
 
 from mediawatch.errors import MediawatchError
-from mediawatch.i18n import tn
-from mediawatch.render.model import BLOCK_KEYS, PUBLICATION_KEYS, language_name, section_title
+from mediawatch.i18n import language_name, tn
+from mediawatch.render.model import BLOCK_KEYS, PUBLICATION_KEYS, section_title
 from mediawatch.review import actions, audit
 from mediawatch.review.links import create_share_link
 from mediawatch.review.workflow import (

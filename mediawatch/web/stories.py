@@ -17,12 +17,12 @@ from mediawatch.classify.pipeline import load_classifier
 from mediawatch.classify.taxonomy import load_taxonomy
 from mediawatch.compose.pinned import add_story_to_issue
 from mediawatch.errors import MediawatchError
+from mediawatch.i18n import language_name
 from mediawatch.render.model import PUBLICATION_KEYS
 from mediawatch.review.workflow import Permission, localized
 from mediawatch.types import IssueState, Publication, Region, Theme
 from mediawatch.watch import curation
-from mediawatch.watch.add import LANGUAGE_KEYS
-from mediawatch.watch.service import language_name
+from mediawatch.watch.add import ADDABLE_LANGUAGES
 from mediawatch.watch.social import posts_for
 from mediawatch.watch.story import StoryView, region_label, state_label, story_view, theme_label
 from mediawatch.web.base import (
@@ -105,7 +105,7 @@ def story(story_id: int) -> str:
         themes=[x.value for x in Theme],
         regions=[x.value for x in Region],
         objectives=objective_codes(),
-        correctable_languages=[(code, tr(key)) for code, key in LANGUAGE_KEYS.items()],
+        correctable_languages=[(code, language_name(code, lang)) for code in ADDABLE_LANGUAGES],
         pinned_for={p.publication.value for p in view.waiting_pins},
     )
 

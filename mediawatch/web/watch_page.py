@@ -21,13 +21,13 @@ from werkzeug.datastructures import MultiDict
 from werkzeug.wrappers import Response
 
 from mediawatch.errors import ConfigError, FieldError, QueryError
-from mediawatch.i18n import t, tn
+from mediawatch.i18n import language_name, tn
 from mediawatch.report.html import REGION_KEYS, THEME_KEYS  # the themes and regions in words, one map
 from mediawatch.review.workflow import Permission
 from mediawatch.store.search import FoundArticle, FoundStory, RelevanceState, SearchFilters
 from mediawatch.types import OutletType
-from mediawatch.watch.add import LANGUAGE_KEYS as ADD_LANGUAGE_KEYS
-from mediawatch.watch.service import language_name, make_filters, objective_codes, search_stories
+from mediawatch.watch.add import ADDABLE_LANGUAGES
+from mediawatch.watch.service import make_filters, objective_codes, search_stories
 from mediawatch.web.base import acting_user, permission_required, tr, ui_lang, web_settings, web_store
 from mediawatch.web.issues import say
 
@@ -90,16 +90,10 @@ def row_of(story: FoundStory, lang: str) -> Row:
         latest=story.latest,
         outlets=outlets[:MAX_OUTLETS],
         more_outlets=max(0, len(outlets) - MAX_OUTLETS),
-        languages=tuple(_language(code, lang) for code in codes),
+        languages=tuple(language_name(code, lang) for code in codes),
         count=len(story.articles),
         state=lead.state,
     )
-
-
-def _language(code: str, lang: str) -> str:
-    # the add form's names cover languages the render catalogue does not (Catalan)
-    key = ADD_LANGUAGE_KEYS.get(code)
-    return t(key, lang) if key else language_name(code, lang)
 
 
 def _day(value: str, field: str, problems: list[str]) -> date | None:
@@ -131,7 +125,8 @@ def _choice(value: str, field: str, known: Mapping[str, str], problems: list[str
 
 def language_choices() -> dict[str, str]:
     """The languages a person may filter on, named in their language."""
-    return {code: tr(key) for code, key in ADD_LANGUAGE_KEYS.items()}
+    lang = ui_lang()
+    return {code: language_name(code, lang) for code in ADDABLE_LANGUAGES}
 
 
 def filters_from(args: MultiDict[str, str], sources: Mapping[str, str]) -> tuple[SearchFilters, list[str]]:

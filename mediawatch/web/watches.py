@@ -15,8 +15,8 @@ from werkzeug.wrappers import Response
 
 from mediawatch.deliver.watch_mail import check_email, utc_now
 from mediawatch.errors import InvalidInput, MediawatchError
-from mediawatch.i18n import LANGUAGES, Message, catalogue
-from mediawatch.review.workflow import Permission, language_label, localized, may
+from mediawatch.i18n import LANGUAGES, Message, catalogue, language_name
+from mediawatch.review.workflow import Permission, localized, may
 from mediawatch.store.search import RelevanceState
 from mediawatch.store.watches import Watch
 from mediawatch.types import Region, Theme
@@ -42,7 +42,7 @@ def _label(prefix: str, code: str) -> str:
 def _choices() -> dict[str, list[tuple[str, str]]]:
     lang = ui_lang()
     return {
-        "lang": [(code, language_label(code, lang)) for code in LANGUAGES],
+        "lang": [(code, language_name(code, lang)) for code in LANGUAGES],
         "theme": [(v.value, _label("report.theme", v.value)) for v in Theme],
         "region": [(v.value, _label("report.region", v.value)) for v in Region],
         "state": [(v.value, tr(_STATE_KEYS[v])) for v in RelevanceState],
@@ -55,7 +55,7 @@ def _filter_lines(watch: Watch) -> list[str]:
     lang, f = ui_lang(), watch.filters
     lines = []
     if f.get("language"):
-        lines.append(f"{tr('watches.web.language')}: {language_label(f['language'], lang)}")
+        lines.append(f"{tr('watches.web.language')}: {language_name(f['language'], lang)}")
     if f.get("theme"):
         lines.append(f"{tr('watches.web.theme')}: {_label('report.theme', f['theme'])}")
     if f.get("region"):
