@@ -398,6 +398,7 @@ def test_share_links_use_base_url_are_private_and_revocable(server, tmp_path):
     assert frame.headers["Cache-Control"] == "no-store"
 
     listing = http.get(f"{server.url}/issues/{issue_id}/links", timeout=10).text
+    assert "<td>French</td>" in listing  # the edition's language in the reader's words, not "Français"
     (link_id,) = re.findall(r'id="revoke-([A-Za-z0-9_-]+)"', listing)
     revoked = http.post(
         f"{server.url}/issues/{issue_id}/links/{link_id}/revoke",
