@@ -142,7 +142,7 @@ def test_a_worker_killed_mid_task_loses_nothing_and_duplicates_nothing(db_url, r
     assert waiting.returncode == 4, out + err + workers.logs()
     store = open_store(db_url)
     try:
-        assert articles_of(store) == expected
+        assert articles_of(store) == expected, out + err + workers.logs()
         assert polls_per_source(store, ids) == dict.fromkeys(ids, 1)
         [run] = store.recent_runs("collect")
         assert run.status == "failed-sources"
