@@ -189,14 +189,8 @@ class TranslationError(MediawatchError):
 
 
 class WaitTimedOut(MediawatchError):
-    """`collect --wait --timeout` ran out before the workers closed the run; the run goes on.
-
-    ``reason`` says it in any language; ``str()`` is the English text."""
-
-    def __init__(self, why: Explanation) -> None:
-        self.reason = why
-        self.key = why.key
-        super().__init__(why.text("en"))
+    """`collect --wait --timeout` ran out before the workers closed the run; the run goes on (raised with
+    ``cluster.broker.said``, which gives it its ``reason`` in any language)."""
 
 
 class StorageError(MediawatchError):

@@ -22,6 +22,7 @@ import pytest
 from collect_hostile_helpers import article
 from hostile_server import HostileServer, Request, Response
 
+from mediawatch.store import Store
 from mediawatch.types import Source, SourceKind
 
 REDIS_SERVER = "/usr/bin/redis-server"
@@ -251,6 +252,22 @@ class Workers:
         return "\n".join(
             p.read_text(errors="replace")[-3000:] for p in sorted(self.log_dir.glob("worker-*.log"))
         )
+
+
+def articles_of(store: Store) -> set[tuple[object, ...]]:
+    """What an article is when a cluster run is compared with one process: its URL, state, title, why it
+    is partial, its sources."""
+    return {
+        (
+            a.url,
+            a.state.value,
+            a.title,
+            a.partial_reason,
+            a.duplicate_of is not None,
+            tuple(sorted(a.source_ids)),
+        )
+        for a in store.list_articles(include_duplicates=True)
+    }
 
 
 def collect_cli(env: dict[str, str], feeds: Path, *args: str) -> subprocess.CompletedProcess[str]:

@@ -19,6 +19,7 @@ from cluster_helpers import (  # noqa: F401 (the redis_server and redis_url fixt
     RUN_TIMEOUT_S,
     FixtureWeb,
     Workers,
+    articles_of,
     cluster_env,
     collect_cli,
     redis_server_fixture,
@@ -34,21 +35,6 @@ LONG_AGO = datetime(2000, 1, 1, tzinfo=UTC)
 ONE_PROCESS = Settings(allow_private_addresses=True, per_host_delay=0.0, penalty_delay=0.0, extract_workers=1)
 
 pytestmark = [pytest.mark.postgresql, pytest.mark.timeout(2 * RUN_TIMEOUT_S)]
-
-
-def articles_of(store: Store) -> set[tuple[object, ...]]:
-    """What an article is for this comparison: its URL, state, title, why it is partial, its sources."""
-    return {
-        (
-            a.url,
-            a.state.value,
-            a.title,
-            a.partial_reason,
-            a.duplicate_of is not None,
-            tuple(sorted(a.source_ids)),
-        )
-        for a in store.list_articles(include_duplicates=True)
-    }
 
 
 def polls_per_source(store: Store, ids: list[str]) -> dict[str, int]:

@@ -128,7 +128,6 @@ def _instance(cls: type[errors.MediawatchError]) -> errors.MediawatchError:
         errors.FileAccessError: errors.FileAccessError("out.html", "boom"),
         errors.InvalidInput: errors.InvalidInput(message),
         errors.QueryError: errors.QueryError(message),
-        errors.WaitTimedOut: errors.WaitTimedOut(message),
         errors.FieldError: errors.FieldError({"title": "empty"}, "boom"),
         errors.UnsafeLink: errors.UnsafeLink("base_url", "http://localhost", message),
         errors.SourceError: errors.SourceError("https://example.org/feed", "boom"),

@@ -21,12 +21,12 @@ from cluster_helpers import (  # noqa: F401 (the redis_server and redis_url fixt
     RUN_TIMEOUT_S,
     FixtureWeb,
     Workers,
+    articles_of,
     cluster_env,
     collect_cli,
     redis_server_fixture,
     redis_url_fixture,
 )
-from test_cluster import articles_of
 
 from mediawatch.config import Settings
 from mediawatch.nightly import json_logging, run_nightly

@@ -26,7 +26,7 @@ from mediawatch.collect.pipeline import collect
 from mediawatch.collect.report import CollectReport
 from mediawatch.config import Settings
 from mediawatch.errors import WaitTimedOut
-from mediawatch.i18n import Message, language_name, t, tn, ui_language
+from mediawatch.i18n import language_name, t, tn, ui_language
 from mediawatch.store import Store
 from mediawatch.types import Article, Source, SourceHealth
 
@@ -252,7 +252,7 @@ def run_collect(
             )
         sources = [s for s in sources if s.id in only]
     if settings.broker_url:
-        from mediawatch.cluster.broker import connect
+        from mediawatch.cluster.broker import connect, said
         from mediawatch.cluster.runs import enqueue_run, wait_for_run
 
         cluster = connect(settings)
@@ -271,7 +271,7 @@ def run_collect(
             timeout=timeout,
         )
         if report is None:
-            raise WaitTimedOut(Message("cluster.wait_timed_out", run=run_id, seconds=f"{timeout:g}"))
+            raise said(WaitTimedOut, "cluster.wait_timed_out", run=run_id, seconds=f"{timeout:g}")
     else:
         report = _collect_here(store, settings, sources, force=force, as_json=as_json, lang=lang)
     _print_collect(report, as_json, lang)

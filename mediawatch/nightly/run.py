@@ -207,11 +207,11 @@ class NightlyRun:
             s.collect_failed = True
             raise ConfigError(f"no enabled source in the registry {self.settings.feeds_dir!r}")
         self.log.info("collect.start", sources=s.sources_total)
+        report: CollectReport | None
         if self.settings.broker_url:
-            found = self._collect_on_workers(sources, force=force)
-            if found is None:
+            report = self._collect_on_workers(sources, force=force)
+            if report is None:
                 return
-            report = found
         else:
             run_id = self.store.start_run("collect")
             try:

@@ -29,7 +29,7 @@ from werkzeug.exceptions import BadRequest
 from werkzeug.wrappers import Response
 
 from mediawatch.config import LOCAL_BASE_URL, Settings
-from mediawatch.i18n import LANGUAGES, t, use_language
+from mediawatch.i18n import LANGUAGES, language_name, t, use_language
 from mediawatch.review.workflow import Permission, may, state_label
 from mediawatch.store import Store
 from mediawatch.types import ItemStatus, Role, TextOrigin, User
@@ -400,6 +400,7 @@ def install(app: Flask) -> None:
         may=lambda permission: (u := current_user()) is not None and may(u.role, Permission(permission)),
         home_page=lambda: home_page(u) if (u := current_user()) is not None else url_for("auth.login"),
         state_label=lambda value: state_label(str(value), ui_lang()),
+        language_name=lambda code: language_name(str(code), ui_lang()),  # in the reader's words
         languages=LANGUAGES,
         preview_sandbox=IFRAME_SANDBOX,
         role_label=lambda role: tr(ROLE_KEYS[Role(role)]),

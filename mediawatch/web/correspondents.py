@@ -69,13 +69,9 @@ def region_name(code: str) -> str:
         return code or "–"
 
 
-def _language_name(code: str) -> str:
-    return language_name(code, ui_lang())
-
-
 def _choices() -> dict[str, Any]:
     return {
-        "language_choices": [(code, _language_name(code)) for code in ADDABLE_LANGUAGES],
+        "language_choices": [(code, language_name(code, ui_lang())) for code in ADDABLE_LANGUAGES],
         "region_choices": [(region, tr(key)) for region, key in REGION_KEYS.items()],
         "limits": LIMITS,
     }
@@ -155,7 +151,6 @@ def mine() -> str:
         rows=_rows(items),
         placed=placed,
         region_name=region_name,
-        language_name=_language_name,
     )
 
 
@@ -165,9 +160,7 @@ def mine() -> str:
 def queue() -> str:
     items = web_store().list_submissions(waiting=True)
     placed = placed_messages({f"item-{i.id}" for i in items})
-    return render_template(
-        "queue.html", rows=_rows(items), placed=placed, region_name=region_name, language_name=_language_name
-    )
+    return render_template("queue.html", rows=_rows(items), placed=placed, region_name=region_name)
 
 
 def _reviewed(submission_id: int, accepted: bool) -> Response:

@@ -208,7 +208,6 @@ def issue(issue_id: int) -> str:
         block_kinds=[(k.value, tr(BLOCK_KEYS[k])) for k in BlockKind],
         block_label=lambda kind: tr(BLOCK_KEYS[BlockKind(kind)]),
         section_choices=[(s.name, s.title) for s in sections],
-        language_name=lambda code: language_name(code, ui_lang()),
         edition_note=edition_note,
         editable=content.issue.state in (IssueState.DRAFT, IssueState.IN_REVIEW, IssueState.APPROVED),
         publication=_publication_label(content.issue),
@@ -230,7 +229,6 @@ def audit_log(issue_id: int) -> str:
         target_label=lambda target: audit.target_label(target, lang),
         value_label=lambda action, value: audit.value_label(action, value, lang),
         note_text=lambda raw: audit.note_text(raw, lang),
-        language_name=lambda code: language_name(code, lang),
     )
 
 

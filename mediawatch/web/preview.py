@@ -14,7 +14,6 @@ from flask import Blueprint, abort, flash, redirect, render_template, url_for
 from werkzeug.wrappers import Response
 
 from mediawatch.errors import Forbidden, MediawatchError, Refused, RenderError
-from mediawatch.i18n import language_name
 from mediawatch.review.actions import render_now
 from mediawatch.review.links import open_shared, revoke_share_link, share_links
 from mediawatch.review.workflow import Permission, localized
@@ -110,7 +109,6 @@ def links(issue_id: int) -> str:
         issue=issue,
         links=share_links(web_store(), issue_id),
         now=datetime.now(UTC),
-        language_name=lambda code: language_name(code, ui_lang()),
     )
 
 

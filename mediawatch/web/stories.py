@@ -98,7 +98,6 @@ def story(story_id: int) -> str:
         posts=posts_for(store, view),
         publications=list(Publication),
         publication_label=lambda p: tr(PUBLICATION_KEYS[Publication(p)]),
-        language_name=lambda code: language_name(code, lang),
         verdict_label=lambda state: state_label(state, lang),
         theme_label=lambda name: theme_label(name, lang),
         region_label=lambda name: region_label(name, lang),

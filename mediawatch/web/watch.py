@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 from flask import Blueprint, abort, redirect, render_template, request, url_for
 from werkzeug.wrappers import Response
 
-from mediawatch.i18n import language_name, tn
+from mediawatch.i18n import tn
 from mediawatch.review.workflow import Permission
 from mediawatch.types import FetchStatus, SourceHealth
 from mediawatch.web.base import (
@@ -90,10 +90,7 @@ def health() -> str:
 def unsure() -> str:
     items = web_store().unsure_items()
     placed = placed_messages({f"article-{a.article_id}" for a in items})
-    lang = ui_lang()
-    return render_template(
-        "unsure.html", items=items, placed=placed, language_name=lambda code: language_name(code, lang)
-    )
+    return render_template("unsure.html", items=items, placed=placed)
 
 
 @bp.post("/unsure/<int:article_id>")
