@@ -11,19 +11,19 @@ Layer: on top; runs the stages in order. Only the CLI and the demo import it. Th
 [tool.importlinter] and docs/design.md.
 """
 
+from mediawatch.nightly.announce import ANNOUNCED
 from mediawatch.nightly.cadence import Cadence, Every, Period, due_period, parse_cadence
+from mediawatch.nightly.job import ACTOR
 from mediawatch.nightly.logs import EventLog, JsonLines, json_logging
-from mediawatch.nightly.run import (
-    ACTOR,
-    ANNOUNCED,
+from mediawatch.nightly.outcome import (
     EXIT_ERROR,
     EXIT_LOCKED,
     EXIT_NOTHING,
     EXIT_OK,
     EXIT_SOURCES_FAILED,
     NightlyResult,
-    run_nightly,
 )
+from mediawatch.nightly.run import run_nightly
 
 __all__ = [
     "ACTOR",

@@ -1,0 +1,134 @@
+"""The library's stages as the nightly run calls them, each recording in the run's state what it did:
+correspondents' items a crash left unsettled, classify and group, compose the due drafts, render them,
+send the issues whose time has come, the saved watches."""
+
+from __future__ import annotations
+
+import functools
+from datetime import datetime
+
+from mediawatch.errors import NothingToCompose, RenderError
+from mediawatch.nightly.cadence import due_period, parse_cadence, parse_timezone
+from mediawatch.nightly.job import ACTOR, NightlyRun
+from mediawatch.types import Issue, Publication
+
+
+def submissions(job: NightlyRun) -> None:
+    """Correspondents' items a crash left unsettled (stored, article never made): made now."""
+    from mediawatch.watch.submissions import resume_received
+
+    done = resume_received(job.store, job.settings, lang=job.ui_lang, now=job.clock)
+    if done:
+        job.log.info("submissions.resumed", items=[s.id for s in done])
+
+
+def classify(job: NightlyRun) -> None:
+    from mediawatch.classify.grouping import group_stories
+    from mediawatch.classify.pipeline import classify_stored, load_classifier
+
+    report = classify_stored(job.store, load_classifier(job.settings))
+    job.state.classified, job.state.relevant = report.classified, report.relevant
+    job.log.info(
+        "classify.done", classified=report.classified, relevant=report.relevant, version=report.version
+    )
+    grouping = group_stories(job.store, job.settings)
+    job.state.stories = grouping.stories_touched
+    job.log.info("stories.done", grouped=grouping.grouped, stories_touched=grouping.stories_touched)
+
+
+def compose(job: NightlyRun) -> None:
+    """Compose each publication's due draft unless that period already has one (in any state)."""
+    plans = (
+        (Publication.PRESS_REVIEW, "nightly_press_review", job.settings.nightly_press_review),
+        (Publication.NEWSLETTER, "nightly_newsletter", job.settings.nightly_newsletter),
+    )
+    for publication, setting, text in plans:
+        job.stage("compose", functools.partial(_compose_one, job, publication, setting, text))
+
+
+def _compose_one(job: NightlyRun, publication: Publication, setting: str, cadence_text: str) -> None:
+    from mediawatch.compose import compose_issue
+
+    period = due_period(
+        parse_cadence(cadence_text, setting), job.now, parse_timezone(job.settings.nightly_timezone)
+    )
+    if period is None:
+        return
+    fields = {"publication": publication.value, "period_from": period.start, "period_to": period.end}
+    existing = _issue_for(job.store.list_issues(), publication, period.start, period.end)
+    if existing is not None:
+        job.state.already.append(existing.slug)
+        job.log.info("compose.already_done", slug=existing.slug, state=existing.state.value, **fields)
+        return
+    try:
+        result = compose_issue(
+            job.store,
+            job.settings,
+            publication,
+            period_from=period.start,
+            period_to=period.end,
+            actor=ACTOR,
+        )
+    except NothingToCompose as exc:  # no empty draft: the period is composed on a later run, if ever
+        job.log.info("compose.nothing", reason=str(exc), already_told=exc.already_told, **fields)
+        return
+    job.state.composed.append(result.slug)
+    job.log.info(
+        "compose.done", slug=result.slug, items=result.items, warnings=list(result.warnings), **fields
+    )
+
+
+def _issue_for(issues: list[Issue], publication: Publication, start: datetime, end: datetime) -> Issue | None:
+    for issue in issues:
+        if issue.publication is publication and issue.period_from == start and issue.period_to == end:
+            return issue
+    return None
+
+
+def render(job: NightlyRun, drafts: list[Issue]) -> None:
+    from mediawatch.render import render_issue
+    from mediawatch.render.archive import drafts_dir
+
+    out = drafts_dir(job.settings)  # never the public archive: these are drafts
+    for issue in drafts:
+        try:
+            written = render_issue(job.store, issue.id, job.settings, out)
+        except RenderError as exc:  # a content problem the editors fix in review: say it, go on
+            job.state.warnings.append(f"{issue.slug}: {exc}")
+            job.log.warning("render.refused", slug=issue.slug, error=str(exc))
+            continue
+        job.state.rendered.append(issue.slug)
+        pages = [str(p) for p in written if p.suffix == ".html" and p.parent.name == issue.slug]
+        job.log.info("render.done", slug=issue.slug, files=pages)
+
+
+def send_due(job: NightlyRun) -> None:
+    """`mediawatch send --due`: each scheduled issue whose time has come, once."""
+    from mediawatch.deliver.send import send_due
+
+    for r in send_due(job.store, job.settings, actor=ACTOR, lang=job.ui_lang, clock=job.clock):
+        if r.outcome == "sent":
+            job.state.sent.append(r.slug)
+            total = r.report.counts.total if r.report else 0
+            job.log.info("send.done", slug=r.slug, messages=total)
+        elif r.outcome == "busy":
+            job.log.info("send.busy", slug=r.slug)
+        else:
+            job.state.errors.append(f"send: {r.slug}: {r.outcome}: {r.detail}")
+            job.log.error("send.failed", slug=r.slug, outcome=r.outcome, error=r.detail)
+
+
+def watches(job: NightlyRun) -> None:
+    """`mediawatch watches run --due`: the saved watches' digests and spike alerts, each sent once."""
+    if not job.store.list_watches():
+        return  # no watch, no need of an SMTP server
+    from mediawatch.deliver.watch_mail import run_watches
+
+    run = run_watches(job.store, job.settings, due=True, clock=job.clock)
+    job.log.info(
+        "watches.done", digests=run.digests, empty=run.empty, spikes=run.spikes, sent=run.sent,
+        failed=run.failed, waiting=run.waiting, recovered=run.recovered,
+    )  # fmt: skip
+    for name in dict.fromkeys(run.no_address):
+        job.state.warnings.append(f"watches: {name}: no address to send to")
+        job.log.warning("watches.no_address", watch=name)
