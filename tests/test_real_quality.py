@@ -63,8 +63,15 @@ def test_items_sit_in_the_part_their_url_decides(name: str, held_out: bool) -> N
 
 def test_real_items_carry_provenance_and_a_decided_label() -> None:
     urls = set()
-    later = ["real_final2.jsonl", *ROUND5, "real_final4.jsonl", "real_final5.jsonl", "real_final6.jsonl",
-             "real_final7.jsonl", "real_final8.jsonl"]
+    later = [
+        "real_final2.jsonl",
+        *ROUND5,
+        "real_final4.jsonl",
+        "real_final5.jsonl",
+        "real_final6.jsonl",
+        "real_final7.jsonl",
+        "real_final8.jsonl",
+    ]
     for name in [*FILES, *FRESH, *later]:
         for line in (GOLD / name).read_text(encoding="utf-8").splitlines():
             item = json.loads(line)
