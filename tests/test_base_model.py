@@ -20,7 +20,7 @@ from mediawatch.config import Settings
 from mediawatch.store import open_store
 from mediawatch.types import ClassifyInput
 
-HELD_OUT = ("test.jsonl",)
+HELD_OUT = ("test.jsonl", "real_final9.jsonl")
 
 
 def test_the_base_model_never_learns_from_a_held_out_measure() -> None:
