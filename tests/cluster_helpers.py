@@ -29,6 +29,10 @@ REDIS_SERVER = "/usr/bin/redis-server"
 ROOT = Path(__file__).resolve().parents[1]
 # Generous: a worker on a loaded machine still finishes; a hang fails the test instead of blocking CI.
 RUN_TIMEOUT_S = 300.0
+# Fetch timeouts for runs a test compares: on a loaded machine the defaults (connect 10 s, read 20 s) can
+# expire on a fixture page, and the run then differs from the one it is compared with.
+PATIENT_TIMEOUTS = dict.fromkeys(("connect_timeout", "read_timeout", "total_timeout"), RUN_TIMEOUT_S)
+PATIENT_ENV = {name: str(seconds) for name, seconds in PATIENT_TIMEOUTS.items()}  # for cluster_env
 
 
 def _free_port() -> int:

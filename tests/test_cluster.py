@@ -16,6 +16,8 @@ from pathlib import Path
 import pytest
 import redis
 from cluster_helpers import (  # noqa: F401 (the redis_server and redis_url fixtures)
+    PATIENT_ENV,
+    PATIENT_TIMEOUTS,
     RUN_TIMEOUT_S,
     FixtureWeb,
     Workers,
@@ -31,8 +33,16 @@ from mediawatch.config import Settings
 from mediawatch.store import Store, open_store
 
 LONG_AGO = datetime(2000, 1, 1, tzinfo=UTC)
-# The same rules as the workers' environment (cluster_env): only the process layout differs.
-ONE_PROCESS = Settings(allow_private_addresses=True, per_host_delay=0.0, penalty_delay=0.0, extract_workers=1)
+# The same rules as the workers' environment (cluster_env): only the process layout differs. The timeouts
+# are as generous as the cluster runs' own: the baseline runs under the full suite's load too, and a page
+# timing out there would fail the comparison for a reason that has nothing to do with the cluster.
+ONE_PROCESS = Settings(
+    allow_private_addresses=True,
+    per_host_delay=0.0,
+    penalty_delay=0.0,
+    extract_workers=1,
+    **PATIENT_TIMEOUTS,
+)
 
 pytestmark = [pytest.mark.postgresql, pytest.mark.timeout(2 * RUN_TIMEOUT_S)]
 
@@ -58,7 +68,7 @@ def test_three_workers_store_the_same_articles_as_one_process(db_url, redis_url,
     with FixtureWeb() as web:
         expected = baseline(web, tmp_path)
         ids = [s.id for s in web.sources()]
-        env = cluster_env(tmp_path, db_url, redis_url, per_host_delay="0")
+        env = cluster_env(tmp_path, db_url, redis_url, per_host_delay="0", **PATIENT_ENV)
         workers = Workers(env, tmp_path)
         workers.start(3)
         try:
@@ -95,9 +105,7 @@ def test_a_worker_killed_mid_task_loses_nothing_and_duplicates_nothing(db_url, r
         # inside a task, so the one killed is surely killed mid-task.
         for name, server in zip("abc", web.hosts, strict=True):
             web.block(server, f"/{name}/1")
-        env = cluster_env(
-            tmp_path, db_url, redis_url, per_host_delay="0", read_timeout="300", total_timeout="300"
-        )
+        env = cluster_env(tmp_path, db_url, redis_url, per_host_delay="0", **PATIENT_ENV)
         workers = Workers(env, tmp_path)
         victim, *_ = workers.start(3, threads=1)
         try:

@@ -18,6 +18,8 @@ from pathlib import Path
 import pytest
 import redis
 from cluster_helpers import (  # noqa: F401 (the redis_server and redis_url fixtures)
+    PATIENT_ENV,
+    PATIENT_TIMEOUTS,
     RUN_TIMEOUT_S,
     FixtureWeb,
     Workers,
@@ -64,6 +66,7 @@ def one_process_nightly(feeds: Path, tmp_path: Path) -> tuple[set[tuple[object, 
         extract_workers=1,
         model_path=str(tmp_path / "one-process-model.npz"),
         **NO_DRAFTS,
+        **PATIENT_TIMEOUTS,
     )
     store = open_store(f"sqlite:///{settings.db}")
     try:
@@ -81,7 +84,9 @@ def test_a_nightly_with_workers_stores_what_a_nightly_in_one_process_stores(db_u
         feeds = web.write_feeds(tmp_path / "feeds")
         polls = {f"poll:{s.id}" for s in web.sources()}
         expected, expected_exit, expected_new = one_process_nightly(feeds, tmp_path)
-        env = cluster_env(tmp_path, db_url, redis_url, per_host_delay="0", log_file=str(log), **NO_DRAFTS)
+        env = cluster_env(
+            tmp_path, db_url, redis_url, per_host_delay="0", log_file=str(log), **NO_DRAFTS, **PATIENT_ENV
+        )
         workers = Workers(env, tmp_path)
         workers.start(2)
         try:

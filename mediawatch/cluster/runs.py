@@ -5,7 +5,7 @@ worker that completes its last task. Which tasks a run issued and which are done
 adding a member is idempotent, so a task delivered twice counts once, and a task issues its follow-ups
 before it is marked done, so "every issued task is done" is never true early. When it is, a first pass
 sweeps up articles a killed task stored without issuing their page task and issues the classification;
-the last pass counts what the run did from the database and closes the row.
+the last pass counts what the run did from the database and closes the row, then flags it closed.
 """
 
 from __future__ import annotations
@@ -80,7 +80,7 @@ def done(cluster: Cluster, store: Store, run_id: int, task: str) -> None:
     """Mark ``task`` done (after its work is committed); the worker that finishes the run closes it.
 
     When every issued task is done: first the page tasks a killed poll stored but never sent, then the
-    last classification, then the run is closed (once: a flag set only if absent decides who closes).
+    last classification, then the run is closed (see :func:`settle`).
     """
     done_key = _key(run_id, "done")
     with cluster.redis.pipeline() as both:  # MULTI: issued too, in case its issuer died before adding it
@@ -88,6 +88,15 @@ def done(cluster: Cluster, store: Store, run_id: int, task: str) -> None:
         both.sadd(done_key, task)
         both.expire(done_key, _RUN_TTL_S)
         both.execute()
+    settle(cluster, store, run_id)
+
+
+def settle(cluster: Cluster, store: Store, run_id: int) -> None:
+    """Take the run's next step once every issued task is done: sweep, classify, or close.
+
+    Safe to call again at any time: after the last task's redelivery, or from the next `collect` when the
+    process that should have closed the run died with no message to bring it back.
+    """
     if not _all_done(cluster, run_id):
         return
     if run_meta(cluster, run_id).get("fetch_pages"):
@@ -102,7 +111,7 @@ def done(cluster: Cluster, store: Store, run_id: int, task: str) -> None:
     if cluster.redis.set(_key(run_id, "classify"), "1", nx=True, ex=_RUN_TTL_S):
         issue(cluster, run_id, "classify", "classify")
         return
-    if _all_done(cluster, run_id) and cluster.redis.set(_key(run_id, "closed"), "1", nx=True, ex=_RUN_TTL_S):
+    if _all_done(cluster, run_id) and not cluster.redis.exists(_key(run_id, "closed")):
         close_run(cluster, store, run_id)
 
 
@@ -111,8 +120,13 @@ def _members(cluster: Cluster, key: str) -> set[str]:
 
 
 def _all_done(cluster: Cluster, run_id: int) -> bool:
-    issued = cluster.redis.scard(_key(run_id, "issued"))
-    return bool(issued) and issued == cluster.redis.scard(_key(run_id, "done"))
+    # Both counts in one MULTI/EXEC. Read one after the other, a task could issue its follow-up and be
+    # marked done in between, and the run would look finished with the follow-up still to run.
+    with cluster.redis.pipeline(transaction=True) as both:
+        both.scard(_key(run_id, "issued"))
+        both.scard(_key(run_id, "done"))
+        issued, finished = both.execute()
+    return bool(issued) and issued == finished
 
 
 def run_meta(cluster: Cluster, run_id: int) -> dict[str, Any]:
@@ -156,7 +170,9 @@ def enqueue_locked(
     """
     for run in store.recent_runs("collect", limit=5):
         if run.status == "running" and is_open(cluster, run.id):
-            raise said(LockedError, "cluster.run_open", run=run.id)
+            settle(cluster, store, run.id)  # its closer may have died where no redelivery brings it back
+            if is_open(cluster, run.id):
+                raise said(LockedError, "cluster.run_open", run=run.id)
     interrupted = store.mark_interrupted_runs(["collect"])
     store.sync_sources(sources)
     enabled = [s for s in sources if s.enabled]
@@ -216,10 +232,17 @@ def wait_for_run(
 
 
 def close_run(cluster: Cluster, store: Store, run_id: int) -> None:
+    """End the run's row, then flag it closed on the broker.
+
+    In this order, a closer killed in between leaves the flag unset, so the next one to settle the run
+    closes it again (the store keeps the first end recorded). Flagged first, a closer killed in between
+    left the run looking closed to everyone with its row "running": `collect --wait` waited forever.
+    """
     meta = run_meta(cluster, run_id)
     report = tally(store, run_id, meta, cluster)
-    store.finish_run(run_id, "failed-sources" if report.failed else "ok", report.as_dict())
-    log.info("%s run=%d", report.summary_line(), run_id)
+    if store.finish_run(run_id, "failed-sources" if report.failed else "ok", report.as_dict()):
+        log.info("%s run=%d", report.summary_line(), run_id)
+    cluster.redis.set(_key(run_id, "closed"), "1", ex=_RUN_TTL_S)
 
 
 def tally(store: Store, run_id: int, meta: dict[str, Any], cluster: Cluster) -> CollectReport:

@@ -3,7 +3,8 @@
 Every handler commits its work before it returns; Dramatiq acknowledges the message only then, so a
 worker killed mid-task leaves the message to be delivered again, and each handler can run twice:
 
-- a poll whose source was already polled in this run records nothing new (one health update per poll);
+- a poll whose source was already polled in this run records nothing new (one health update per poll),
+  even when two deliveries poll at once: the store records the poll only for the first to claim it;
 - a page already completed is left as it is (``complete_article`` only completes a pending article);
 - classification only classifies what has no classification yet.
 
@@ -127,10 +128,13 @@ class Handlers:
         meta = runs.run_meta(self.cluster, run_id)
         started = datetime.fromisoformat(meta["started"])
         state = self.store.source_state(source.id)
-        if state.last_fetch is None or state.last_fetch < started:  # else: polled by a killed delivery
+        # Saves the fetch when an earlier delivery got as far as its commit and was killed afterwards.
+        if state.last_fetch is None or state.last_fetch < started:
             collector = ClusterCollector(
                 self.store, self.settings, self.cluster, run_id, bool(meta.get("fetch_pages"))
             )
+            # The check above is not a claim: a delivery running at the same moment passes it too.
+            collector.unless_polled_since = started
             asyncio.run(_poll(collector, source, force))
         return f"poll:{source.id}"
 

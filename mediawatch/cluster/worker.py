@@ -13,7 +13,7 @@ import signal
 import threading
 from types import FrameType
 
-from dramatiq import Worker
+from dramatiq import Broker, Worker
 
 from mediawatch.config import Settings, database_url
 
@@ -65,7 +65,11 @@ def _serve(settings: Settings, threads: int) -> None:
     signal.signal(signal.SIGINT, stop)
     store = open_store(database_url(settings.db))
     handlers = Handlers(store, settings)
-    worker = Worker(handlers.cluster.broker, worker_threads=max(1, threads), worker_timeout=200)
+    # Loaded before taking any task. Dramatiq has no heartbeat thread: the consumer threads' calls to
+    # Redis are the heartbeat, and a loaded machine starved them through a 10-27 s load inside a task, so
+    # the broker judged the live worker dead and gave its messages to others (they ran twice at once).
+    handlers.classifier()
+    worker = build_worker(handlers.cluster.broker, threads)
     worker.start()
     log.info("worker ready: %d threads", threads)
     try:
@@ -75,3 +79,14 @@ def _serve(settings: Settings, threads: int) -> None:
         worker.stop(timeout=STOP_TIMEOUT_MS)
         handlers.cluster.broker.close()
         store.close()
+
+
+def build_worker(broker: Broker, threads: int) -> Worker:
+    """A Dramatiq worker of ``threads`` threads that holds no more messages than it has threads.
+
+    Dramatiq's default prefetch is twice the threads: a thread stuck on a slow page then also holds a
+    queued task no other worker can take until this one finishes or dies.
+    """
+    worker = Worker(broker, worker_threads=max(1, threads), worker_timeout=200)
+    worker.queue_prefetch = max(1, threads)
+    return worker

@@ -125,6 +125,8 @@ class Collector:
         self._fetcher: Fetcher | None = None
         self._robots: RobotsCache | None = None
         self._window = timedelta(hours=settings.title_dup_window_hours)
+        # Set when a poll may be delivered twice (a cluster task): only the first to store it records it.
+        self.unless_polled_since: datetime | None = None
 
     # -- entry point ------------------------------------------------------------------------------
     async def run(self, sources: Sequence[Source], *, force: bool = False) -> CollectReport:
@@ -271,7 +273,9 @@ class Collector:
             0,
             int((time.monotonic() - started) * 1000),
         )
-        new_items = self.store.save_feed_poll(source.id, state, event, entries)
+        new_items = self.store.save_feed_poll(
+            source.id, state, event, entries, unless_polled_since=self.unless_polled_since
+        )
         self.report.statuses[status.value] += 1
         self.report.new_articles += len(new_items)
         self.progress.feed_done(source.id, status.value)
@@ -364,7 +368,7 @@ class Collector:
         event = FetchEvent(
             source.id, now, status, http_status, detail, 0, int((time.monotonic() - started) * 1000)
         )
-        self.store.record_fetch(source.id, state, event)
+        self.store.record_fetch(source.id, state, event, unless_polled_since=self.unless_polled_since)
         self.report.statuses[status.value] += 1
         self.progress.feed_done(source.id, status.value)
 

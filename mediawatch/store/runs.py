@@ -24,13 +24,19 @@ class RunRecords(Database):
             result = conn.execute(sa.insert(t.runs).values(kind=kind, started=utcnow(), status="running"))
             return inserted_id(result)
 
-    def finish_run(self, run_id: int, status: str, summary: dict[str, object]) -> None:
+    def finish_run(self, run_id: int, status: str, summary: dict[str, object]) -> bool:
+        """Record the end of a running run; False (nothing written) when it had already ended.
+
+        A run spread over workers may be closed by two of them, or again by one that died before telling
+        the others it had closed it: the first end recorded stands, and so does "interrupted".
+        """
         with self._tx() as conn:
-            conn.execute(
+            ended = conn.execute(
                 sa.update(t.runs)
-                .where(t.runs.c.id == run_id)
+                .where(t.runs.c.id == run_id, t.runs.c.status == "running")
                 .values(finished=utcnow(), status=status, summary=json.dumps(summary, default=str))
             )
+            return bool(ended.rowcount)
 
     def collect_tally(self, since: datetime, source_ids: Sequence[str]) -> dict[str, object]:
         """What a collect run spread over workers did, read back from what they stored since it began.

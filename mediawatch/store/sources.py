@@ -58,16 +58,26 @@ class SourceRecords(Database):
         return SourceState() if row is None else _state_from_row(row)
 
     def save_feed_poll(
-        self, source_id: str, state: SourceState, event: FetchEvent, entries: Sequence[NewEntry] = ()
+        self,
+        source_id: str,
+        state: SourceState,
+        event: FetchEvent,
+        entries: Sequence[NewEntry] = (),
+        *,
+        unless_polled_since: datetime | None = None,
     ) -> list[PendingArticle]:
         """Record one poll of a feed and its new entries atomically; returns the new articles.
 
         The feed's new validators and hash are saved in the same transaction as its entries: a crash
         before commit means the next run polls again and finds the same entries, never skips them.
+        With ``unless_polled_since``, nothing is recorded (and nothing returned) when a poll of the source
+        was recorded at or after that time (see :func:`_claim_poll`).
         """
 
         def body(conn: Connection) -> list[PendingArticle]:
             new: list[PendingArticle] = []
+            if not _claim_poll(conn, source_id, event.at, unless_polled_since):
+                return new
             for entry in entries:
                 article_id = article_for(conn, (entry.url, entry.raw_url))
                 if article_id is None:
@@ -82,9 +92,20 @@ class SourceRecords(Database):
         # Another worker may store the same entry (met in another feed) at the same moment.
         return self._tx_retrying(body)
 
-    def record_fetch(self, source_id: str, state: SourceState, event: FetchEvent) -> None:
+    def record_fetch(
+        self,
+        source_id: str,
+        state: SourceState,
+        event: FetchEvent,
+        *,
+        unless_polled_since: datetime | None = None,
+    ) -> bool:
+        """Record a poll that stored no entries; False when ``unless_polled_since`` says another one was."""
         with self._tx() as conn:
+            if not _claim_poll(conn, source_id, event.at, unless_polled_since):
+                return False
             _write_state(conn, source_id, state, event)
+            return True
 
     def source_health(self, now: datetime, stale_after_days: int, events: bool = True) -> list[SourceHealth]:
         with self._tx() as conn:
@@ -151,6 +172,27 @@ def _state_from_row(row: Any) -> SourceState:
         last_detail=row.last_detail or "",
         last_status=FetchStatus(row.last_status) if row.last_status else None,
     )
+
+
+def _claim_poll(conn: Connection, source_id: str, at: datetime, since: datetime | None) -> bool:
+    """True when this transaction may record a poll of the source made at ``at``.
+
+    Two deliveries of one cluster task can poll a source at once (the broker gave a busy worker's task to
+    another): both read a source not yet polled in the run, so that check alone lets both record. This
+    conditional update is the claim: the first writer wins, and on PostgreSQL the second waits on the
+    row's lock and then finds ``last_fetch`` moved past ``since`` (SQLite has one writer at a time). Being
+    part of the poll's own transaction, a worker killed before its commit claims nothing, and the
+    redelivery polls.
+    """
+    if since is None:
+        return True
+    s = t.sources.c
+    claimed = conn.execute(
+        sa.update(t.sources)
+        .where(s.id == source_id, sa.or_(s.last_fetch.is_(None), s.last_fetch < since))
+        .values(last_fetch=at)
+    )
+    return bool(claimed.rowcount)
 
 
 def _write_state(conn: Connection, source_id: str, state: SourceState, event: FetchEvent) -> None:
