@@ -28,6 +28,7 @@ from mediawatch.cluster.runs import done, enqueue_run, issue, source_message
 from mediawatch.cluster.tasks import Handlers
 from mediawatch.cluster.worker import build_worker
 from mediawatch.config import Settings
+from mediawatch.errors import LockedError
 from mediawatch.store import Store, open_store
 from mediawatch.types import Source, SourceKind
 
@@ -269,3 +270,40 @@ def test_a_busy_worker_leaves_the_next_tasks_on_the_queue_for_others(redis_url, 
         release.set()
         worker.stop(timeout=int(RUN_TIMEOUT_S * 1000))
         cluster.broker.close()
+
+
+@pytest.mark.parametrize("recovery", ["redelivery", "next collect"])
+def test_a_settler_killed_before_sending_the_last_classification_leaves_it_to_the_next(
+    db_url, redis_url, monkeypatch, recovery
+):
+    """The worker of the run's last task dies just before sending the last classification. The next to
+    settle the run (the task's redelivery, or the next `collect`) sends it instead of closing the run with
+    its articles unclassified."""
+    settings = _settings(redis_url)
+    store = open_store(db_url)
+    cluster = connect(settings)
+    try:
+        run_id = enqueue_run(cluster, store, [_source("s")], settings, force=True)
+        send = cluster.send
+        sent: list[str] = []
+
+        def killed_at_classify(actor: str, *args: Any) -> None:
+            if actor == "classify":
+                raise Killed
+            send(actor, *args)
+
+        monkeypatch.setattr(cluster, "send", killed_at_classify)
+        with pytest.raises(Killed):
+            done(cluster, store, run_id, "poll:s")
+        monkeypatch.setattr(cluster, "send", lambda actor, *args: sent.append(actor))
+        if recovery == "redelivery":
+            done(cluster, store, run_id, "poll:s")
+        else:
+            with pytest.raises(LockedError):  # still open: its classification is on its way
+                enqueue_run(cluster, store, [_source("s")], settings, force=True)
+        assert sent == ["classify"]
+        assert "classify" in _members(cluster.redis, f"mediawatch:run:{run_id}:issued")
+        assert _status(store, run_id) == "running"
+    finally:
+        cluster.broker.close()
+        store.close()

@@ -107,9 +107,11 @@ def settle(cluster: Cluster, store: Store, run_id: int) -> None:
         ]
         if any(swept):
             return
-    # One winner issues the last task; checking the set again below keeps the others from closing early.
-    if cluster.redis.set(_key(run_id, "classify"), "1", nx=True, ex=_RUN_TTL_S):
-        issue(cluster, run_id, "classify", "classify")
+    # The last task is issued like any other, so a settler killed before sending it leaves it unissued for
+    # the next one (a flag set before the send let that one close the run unclassified). Two settlers may
+    # both send it: classification only takes what has none, and checking the sets again below keeps the
+    # others from closing early.
+    if issue(cluster, run_id, "classify", "classify"):
         return
     if _all_done(cluster, run_id) and not cluster.redis.exists(_key(run_id, "closed")):
         close_run(cluster, store, run_id)
