@@ -17,11 +17,13 @@ import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from collect_hostile_helpers import article
 from hostile_server import HostileServer, Request, Response
 
+from mediawatch.config import Settings
 from mediawatch.store import Store
 from mediawatch.types import Source, SourceKind
 
@@ -33,6 +35,19 @@ RUN_TIMEOUT_S = 300.0
 # expire on a fixture page, and the run then differs from the one it is compared with.
 PATIENT_TIMEOUTS = dict.fromkeys(("connect_timeout", "read_timeout", "total_timeout"), RUN_TIMEOUT_S)
 PATIENT_ENV = {name: str(seconds) for name, seconds in PATIENT_TIMEOUTS.items()}  # for cluster_env
+
+
+def one_process_settings(**more: Any) -> Settings:
+    """The rules of the workers' environment (:func:`cluster_env`) for a run in this process: only the
+    process layout differs, and the timeouts are as patient as the cluster runs' own."""
+    return Settings(
+        allow_private_addresses=True,
+        per_host_delay=0.0,
+        penalty_delay=0.0,
+        extract_workers=1,
+        **PATIENT_TIMEOUTS,
+        **more,
+    )
 
 
 def _free_port() -> int:

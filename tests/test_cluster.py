@@ -17,32 +17,24 @@ import pytest
 import redis
 from cluster_helpers import (  # noqa: F401 (the redis_server and redis_url fixtures)
     PATIENT_ENV,
-    PATIENT_TIMEOUTS,
     RUN_TIMEOUT_S,
     FixtureWeb,
     Workers,
     articles_of,
     cluster_env,
     collect_cli,
+    one_process_settings,
     redis_server_fixture,
     redis_url_fixture,
 )
 
 from mediawatch.collect.pipeline import collect
-from mediawatch.config import Settings
 from mediawatch.store import Store, open_store
 
 LONG_AGO = datetime(2000, 1, 1, tzinfo=UTC)
-# The same rules as the workers' environment (cluster_env): only the process layout differs. The timeouts
-# are as generous as the cluster runs' own: the baseline runs under the full suite's load too, and a page
-# timing out there would fail the comparison for a reason that has nothing to do with the cluster.
-ONE_PROCESS = Settings(
-    allow_private_addresses=True,
-    per_host_delay=0.0,
-    penalty_delay=0.0,
-    extract_workers=1,
-    **PATIENT_TIMEOUTS,
-)
+# The baseline runs under the full suite's load too: a page timing out there would fail the comparison for
+# a reason that has nothing to do with the cluster, hence the patient timeouts of one_process_settings.
+ONE_PROCESS = one_process_settings()
 
 pytestmark = [pytest.mark.postgresql, pytest.mark.timeout(2 * RUN_TIMEOUT_S)]
 

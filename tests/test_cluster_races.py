@@ -16,8 +16,8 @@ from typing import Any, ClassVar
 import pytest
 import redis
 from cluster_helpers import (  # noqa: F401 (the redis_server and redis_url fixtures)
-    PATIENT_TIMEOUTS,
     RUN_TIMEOUT_S,
+    one_process_settings,
     redis_server_fixture,
     redis_url_fixture,
 )
@@ -44,15 +44,7 @@ def _source(source_id: str, url: str = "http://127.0.0.1:9/feed.xml") -> Source:
 
 
 def _settings(redis_url: str, **more: Any) -> Settings:
-    return Settings(
-        broker_url=redis_url,
-        allow_private_addresses=True,
-        per_host_delay=0.0,
-        penalty_delay=0.0,
-        extract_workers=1,
-        **PATIENT_TIMEOUTS,
-        **more,
-    )
+    return one_process_settings(broker_url=redis_url, **more)
 
 
 def _status(store: Store, run_id: int) -> str:

@@ -19,18 +19,17 @@ import pytest
 import redis
 from cluster_helpers import (  # noqa: F401 (the redis_server and redis_url fixtures)
     PATIENT_ENV,
-    PATIENT_TIMEOUTS,
     RUN_TIMEOUT_S,
     FixtureWeb,
     Workers,
     articles_of,
     cluster_env,
     collect_cli,
+    one_process_settings,
     redis_server_fixture,
     redis_url_fixture,
 )
 
-from mediawatch.config import Settings
 from mediawatch.nightly import json_logging, run_nightly
 from mediawatch.store import open_store
 
@@ -57,16 +56,11 @@ def named(found: list[dict[str, object]], name: str) -> list[dict[str, object]]:
 
 def one_process_nightly(feeds: Path, tmp_path: Path) -> tuple[set[tuple[object, ...]], int, int]:
     """The same nightly in one process, without a broker: its articles, exit code and new articles."""
-    settings = Settings(
+    settings = one_process_settings(
         db=str(tmp_path / "one-process.sqlite3"),
         feeds_dir=str(feeds),
-        allow_private_addresses=True,
-        per_host_delay=0.0,
-        penalty_delay=0.0,
-        extract_workers=1,
         model_path=str(tmp_path / "one-process-model.npz"),
         **NO_DRAFTS,
-        **PATIENT_TIMEOUTS,
     )
     store = open_store(f"sqlite:///{settings.db}")
     try:
