@@ -294,6 +294,11 @@ def _run_lock(s: Store, _ids: dict[str, int]) -> None:
         pass
 
 
+def _grouping_lock(s: Store, _ids: dict[str, int]) -> None:
+    with s.grouping_lock(wait=0):
+        pass
+
+
 def _outbox_session(s: Store, ids: dict[str, int]) -> None:
     # Each step of a session is its own transaction, by design (docs/deliver.md, "Exactly once"): the
     # sample checks one, a message's outcome recorded with its attempt.
@@ -367,6 +372,7 @@ CASES: dict[str, Case] = {
     "classification_of": read(lambda s, i: s.classification_of(i["article"])),
     "classifications": read(lambda s, i: s.classifications()),
     "save_classifications": write(lambda s, i: s.save_classifications([_classification(i["pending"])])),
+    "grouping_lock": read(_grouping_lock),
     "story_rows": read(lambda s, i: s.story_rows(LONG_AGO)),
     "story_groups": read(lambda s, i: s.story_groups()),
     "ungrouped_articles": read(lambda s, i: s.ungrouped_articles()),

@@ -48,6 +48,14 @@ def _doc(article: Article) -> StoryDoc:
 
 
 def group_stories(store: StoryRepository, settings: Settings) -> GroupingReport:
+    """Group the articles not yet in a story, under the store's grouping lock: the nightly, a cluster
+    worker's last task and `mediawatch classify` may group at once, and each must decide from the state
+    the other saved, so a second grouping waits for the first (docs/design.md)."""
+    with store.grouping_lock():
+        return _group(store, settings)
+
+
+def _group(store: StoryRepository, settings: Settings) -> GroupingReport:
     new = store.ungrouped_articles()
     if not new:
         return GroupingReport(0, 0, 0)

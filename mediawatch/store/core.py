@@ -1,5 +1,5 @@
-"""The database core every repository stands on: the engine, transactions, run locks, ids, and the one
-place where a driver error becomes a `StorageError`."""
+"""The database core every repository stands on: the engine, transactions, run and waiting locks, ids,
+and the one place where a driver error becomes a `StorageError`."""
 
 from __future__ import annotations
 
@@ -145,8 +145,7 @@ class Database:
         with self._tx() as conn:
             return int(conn.execute(sa.select(sa.func.max(t.schema_version.c.version))).scalar() or 0)
 
-    @contextlib.contextmanager
-    def run_lock(self, name: str, *, resource: str = "") -> Iterator[None]:
+    def run_lock(self, name: str, *, resource: str = "") -> contextlib.AbstractContextManager[None]:
         """Refuse a second concurrent run; released even when the process is killed.
 
         ``name`` says what runs (in the refusal's message). Runs without a ``resource`` (collect, nightly)
@@ -156,9 +155,20 @@ class Database:
         Taking and releasing the lock fail with a StorageError (LockedError when another run holds it),
         as the database itself would; what the run raises meanwhile passes through untouched.
         """
+        return self._holding(self._lock(name, resource))
+
+    def _waiting_lock(self, name: str, resource: str, wait: float) -> contextlib.AbstractContextManager[None]:
+        """Like :meth:`run_lock`, but a second taker waits for the holder, up to ``wait`` seconds, instead
+        of being refused; past it, LockedError. Released even when the process is killed.
+
+        ``resource`` names the lock (one of its own, beside the run locks); ``name`` says what holds it.
+        """
+        return self._holding(self._lock(name, resource, wait=wait))
+
+    @contextlib.contextmanager
+    def _holding(self, lock: contextlib.AbstractContextManager[None]) -> Iterator[None]:
         with self._tx() as conn:  # a lock beside a vanished database would let a run start for nothing
             conn.execute(sa.select(t.schema_version.c.version).limit(1))
-        lock = self._lock(name, resource)
         with self._driver_errors():
             try:
                 lock.__enter__()
@@ -174,14 +184,16 @@ class Database:
         with self._driver_errors():
             lock.__exit__(None, None, None)
 
-    def _lock(self, name: str, resource: str) -> contextlib.AbstractContextManager[None]:
+    def _lock(
+        self, name: str, resource: str, *, wait: float | None = None
+    ) -> contextlib.AbstractContextManager[None]:
         if self.dialect == "sqlite":
             database = self.engine.url.database
             if database and database != ":memory:":
                 suffix = f".{resource}.lock" if resource else ".lock"
-                return file_lock(Path(database + suffix), name)
+                return file_lock(Path(database + suffix), name, wait=wait)
             return contextlib.nullcontext()
-        return advisory_lock(self.engine, resource or name)
+        return advisory_lock(self.engine, name, resource=resource, wait=wait)
 
 
 def inserted_id(result: sa.CursorResult[Any]) -> int:

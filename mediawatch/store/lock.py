@@ -1,4 +1,5 @@
-"""The run lock: at most one collect (or nightly) run at a time per database.
+"""The run lock: at most one collect (or nightly) run at a time per database; and the waiting locks
+(one story grouping at a time), which wait for the holder instead of refusing.
 
 SQLite: an flock on a file beside the database, released by the kernel when the process dies (kill -9
 included), so a crash never leaves a stale lock. PostgreSQL: a session advisory lock, same property.
@@ -9,7 +10,9 @@ from __future__ import annotations
 import contextlib
 import fcntl
 import json
+import logging
 import os
+import time
 import zlib
 from collections.abc import Iterator
 from datetime import UTC, datetime
@@ -19,32 +22,113 @@ import sqlalchemy as sa
 
 from mediawatch.errors import LockedError
 
+log = logging.getLogger("mediawatch.store")
+
+# A waiting file lock tries again after this long at first, doubling up to the longest.
+_FIRST_RETRY_S, _LONGEST_RETRY_S = 0.01, 0.25
+
+
+def _file_holder(fd: int) -> str:
+    os.lseek(fd, 0, os.SEEK_SET)
+    holder = os.read(fd, 4096).decode("utf-8", "replace")
+    try:
+        info = json.loads(holder)
+        return f"pid {info['pid']}, started {info['started']}"
+    except (ValueError, KeyError, TypeError):
+        return "unknown holder"
+
+
+def _try_flock(fd: int) -> bool:
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        return False
+    return True
+
 
 @contextlib.contextmanager
-def file_lock(path: Path, name: str) -> Iterator[None]:
+def file_lock(path: Path, name: str, *, wait: float | None = None) -> Iterator[None]:
+    """Exclusive while held; a second taker is refused at once, or with ``wait`` (seconds) waits for the
+    holder that long (LockedError past it)."""
     path.parent.mkdir(parents=True, exist_ok=True)
     fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
     try:
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            holder = os.read(fd, 4096).decode("utf-8", "replace")
-            try:
-                info = json.loads(holder)
-                who = f"pid {info['pid']}, started {info['started']}"
-            except (ValueError, KeyError, TypeError):
-                who = "unknown holder"
-            raise LockedError(f"another {name} run is active ({who}); lock file {path}") from None
+        if not _try_flock(fd):
+            who = _file_holder(fd)
+            if wait is None:
+                raise LockedError(f"another {name} run is active ({who}); lock file {path}")
+            if wait > 0:
+                log.info("waiting up to %g s for another %s (%s); lock file %s", wait, name, who, path)
+            # Tried again and again rather than a blocking flock: a blocking flock cannot be bounded from
+            # a worker's thread (an alarm signal interrupts only the main thread).
+            deadline, retry = time.monotonic() + wait, _FIRST_RETRY_S
+            while not _try_flock(fd):
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    raise LockedError(
+                        f"another {name} still held the lock after {wait:g} s ({_file_holder(fd)}); "
+                        f"lock file {path}"
+                    )
+                time.sleep(min(retry, left))
+                retry = min(retry * 2, _LONGEST_RETRY_S)
         os.ftruncate(fd, 0)
+        os.lseek(fd, 0, os.SEEK_SET)
         os.write(fd, json.dumps({"pid": os.getpid(), "started": datetime.now(UTC).isoformat()}).encode())
         yield
     finally:
         os.close(fd)
 
 
+def _advisory_holder(conn: sa.Connection, key: int) -> str:
+    holder = conn.execute(
+        sa.text(
+            "SELECT a.pid, a.backend_start, a.client_addr FROM pg_locks l"
+            " JOIN pg_stat_activity a ON a.pid = l.pid"
+            " WHERE l.locktype = 'advisory' AND l.granted AND l.classid = 0 AND l.objid = :k LIMIT 1"
+        ),
+        {"k": key},
+    ).first()
+    conn.commit()
+    if holder is None:
+        return "unknown holder"
+    return (
+        f"PostgreSQL session {holder.pid} from {holder.client_addr or 'a local socket'}, "
+        f"connected {holder.backend_start.astimezone(UTC).isoformat(timespec='seconds')}"
+    )
+
+
+# PostgreSQL's lock_not_available: the statement waited lock_timeout for the lock.
+_LOCK_NOT_AVAILABLE = "55P03"
+
+
+def _wait_advisory(conn: sa.Connection, key: int, name: str, wait: float) -> None:
+    """Block on the lock, at most ``wait`` seconds (the server's lock_timeout, for this transaction only)."""
+    if wait > 0:
+        who = _advisory_holder(conn, key)
+        log.info("waiting up to %g s for another %s (%s); advisory lock %d", wait, name, who, key)
+        try:
+            timeout = f"{max(1, round(wait * 1000))}ms"
+            conn.execute(sa.text("SELECT set_config('lock_timeout', :t, true)"), {"t": timeout})
+            conn.execute(sa.text("SELECT pg_advisory_lock(:k)"), {"k": key})
+            conn.commit()  # as when taken at once: the lock is the session's, no transaction stays open
+            return
+        except sa.exc.OperationalError as exc:
+            if getattr(exc.orig, "sqlstate", None) != _LOCK_NOT_AVAILABLE:
+                raise
+            conn.rollback()
+    raise LockedError(
+        f"another {name} still held the lock after {wait:g} s ({_advisory_holder(conn, key)}); "
+        f"advisory lock {key}"
+    )
+
+
 @contextlib.contextmanager
-def advisory_lock(engine: sa.Engine, name: str) -> Iterator[None]:
-    key = zlib.crc32(f"mediawatch:{name}".encode())
+def advisory_lock(
+    engine: sa.Engine, name: str, *, resource: str = "", wait: float | None = None
+) -> Iterator[None]:
+    """Exclusive while held (one lock per ``resource``, else per ``name``); a second taker is refused at
+    once, or with ``wait`` (seconds) waits for the holder that long (LockedError past it)."""
+    key = zlib.crc32(f"mediawatch:{resource or name}".encode())
     with engine.connect() as conn:
         got = conn.execute(sa.text("SELECT pg_try_advisory_lock(:k)"), {"k": key}).scalar()
         # The lock belongs to the session, not the transaction: end the transaction at once, or the
@@ -52,21 +136,10 @@ def advisory_lock(engine: sa.Engine, name: str) -> Iterator[None]:
         # idle_in_transaction_session_timeout would end it, silently dropping the lock).
         conn.commit()
         if not got:
-            holder = conn.execute(
-                sa.text(
-                    "SELECT a.pid, a.backend_start, a.client_addr FROM pg_locks l"
-                    " JOIN pg_stat_activity a ON a.pid = l.pid"
-                    " WHERE l.locktype = 'advisory' AND l.granted AND l.classid = 0 AND l.objid = :k LIMIT 1"
-                ),
-                {"k": key},
-            ).first()
-            who = (
-                f"PostgreSQL session {holder.pid} from {holder.client_addr or 'a local socket'}, "
-                f"connected {holder.backend_start.astimezone(UTC).isoformat(timespec='seconds')}"
-                if holder is not None
-                else "unknown holder"
-            )
-            raise LockedError(f"another {name} run is active ({who}); advisory lock {key}")
+            if wait is None:
+                who = _advisory_holder(conn, key)
+                raise LockedError(f"another {name} run is active ({who}); advisory lock {key}")
+            _wait_advisory(conn, key, name, wait)
         try:
             yield
         finally:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator, Sequence
+from contextlib import AbstractContextManager
 from dataclasses import asdict
 from datetime import datetime
 from typing import Any
@@ -18,6 +19,10 @@ from mediawatch.store.articles import article_from_row
 from mediawatch.store.core import Database, utcnow
 from mediawatch.store.rows import from_row
 from mediawatch.types import Article, ArticleState, Classification, ClassifyInput, Region, TermMatch, Theme
+
+# How long a story grouping waits for another one before giving up (LockedError): grouping 100,000
+# articles takes under a minute (docs/benchmarks.md).
+GROUPING_LOCK_WAIT_S = 900.0
 
 
 class StoryRecords(Database):
@@ -89,6 +94,12 @@ class StoryRecords(Database):
             return [classification_from_row(r) for r in conn.execute(query)]
 
     # -- stories ----------------------------------------------------------------------------------
+    def grouping_lock(self, *, wait: float = GROUPING_LOCK_WAIT_S) -> AbstractContextManager[None]:
+        """Held around one whole story grouping (read, decide, save): a second grouping, in this process
+        or another, waits for it, at most ``wait`` seconds (then LockedError). Released when the process
+        dies, kill -9 included."""
+        return self._waiting_lock("story grouping", "story-grouping", wait)
+
     def story_rows(self, since: datetime) -> list[tuple[int, bytes, int, datetime]]:
         """(article id, signature, story id, article time) of grouped articles since a date, oldest first."""
         a, m = t.articles, t.story_members

@@ -14,6 +14,7 @@ from mediawatch.store.curation import Correction, StoryArticle, StoryPin, StoryU
 from mediawatch.store.issues import NewItem
 from mediawatch.store.reporting import RunRecord
 from mediawatch.store.search import SearchStore
+from mediawatch.store.stories import GROUPING_LOCK_WAIT_S
 from mediawatch.types import (
     Article,
     Classification,
@@ -92,7 +93,7 @@ class AdditionRepository(Protocol):
 
 
 class StoryRepository(Protocol):
-    """Classifications, story membership and editor decisions."""
+    """Classifications, story membership (and the lock one grouping holds) and editor decisions."""
 
     def articles_for_classification(
         self, *, everything: bool = False, batch: int = 500, ids: Sequence[int] | None = None
@@ -100,6 +101,7 @@ class StoryRepository(Protocol):
     def save_classifications(self, results: Sequence[Classification]) -> None: ...
     def classification_of(self, article_id: int) -> Classification | None: ...
     def classifications(self, *, relevant_only: bool = False) -> list[Classification]: ...
+    def grouping_lock(self, *, wait: float = GROUPING_LOCK_WAIT_S) -> AbstractContextManager[None]: ...
     def story_rows(self, since: datetime) -> list[tuple[int, bytes, int, datetime]]: ...
     def save_story_members(self, rows: Sequence[tuple[int, int, bytes]]) -> None: ...
     def ungrouped_articles(self) -> list[Article]: ...
