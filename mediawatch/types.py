@@ -222,12 +222,16 @@ class ClassifyInput:
 
 @dataclass(frozen=True, slots=True)
 class TermMatch:
-    """One taxonomy term found in one field, and what it contributed."""
+    """One taxonomy term found in one field, and what it contributed; or, concept and field MODEL_CONCEPT, a
+    word that raised the learned model's score (only when the model tipped the verdict to relevant)."""
 
     term: str
-    concept: str  # e.g. "soil_carbon", "theme:policy", "negative:carbon_fibre", "region:africa"
-    field: str  # "title", "summary" or "text"
+    concept: str  # e.g. "soil_carbon", "theme:policy", "negative:carbon_fibre", "region:africa", "model"
+    field: str  # "title", "summary" or "text"; "model" for the model's words
     weight: float
+
+
+MODEL_CONCEPT = "model"  # concept and field of the learned model's words among matched_terms
 
 
 @dataclass(frozen=True, slots=True)

@@ -16,9 +16,10 @@ import pytest
 from mediawatch.classify import learned
 from mediawatch.classify.evaluate import GOLD_DIR, LABELLED_FILES, load_gold
 from mediawatch.classify.pipeline import load_classifier, retrain
+from mediawatch.classify.relevance import classify_topic
 from mediawatch.config import Settings
 from mediawatch.store import open_store
-from mediawatch.types import ClassifyInput
+from mediawatch.types import MODEL_CONCEPT, ClassifyInput
 
 HELD_OUT = ("test.jsonl", "real_final9.jsonl")
 
@@ -74,18 +75,27 @@ def test_a_fresh_installation_blends_the_base_model_until_it_trains_its_own(tmp_
     assert "+" not in alone.version
 
 
-def test_whatever_the_blend_judges_relevant_names_the_terms_that_made_it_so(tmp_path: Path) -> None:
-    """The explanation is kept: the model can tip a verdict, never make one alone, so every article the
-    shipped classifier judges relevant shows at least one relevance term that counted."""
-    shipped = load_classifier(Settings(db=str(tmp_path / "watch.sqlite3")))
+@pytest.mark.parametrize("weight", [learned.DEFAULT_BLEND_WEIGHT, 0.65])
+def test_whatever_the_blend_judges_relevant_says_why(tmp_path: Path, weight: float) -> None:
+    """The explanation is kept: every article the shipped classifier judges relevant shows at least one
+    relevance term that counted, or, when the model tipped a verdict the taxonomy alone would not have
+    given, the model's words (and only then); at the shipped weight and at a larger one."""
+    shipped = load_classifier(Settings(db=str(tmp_path / "watch.sqlite3"), blend_weight=weight))
     assert shipped.model is not None
     judged = 0
     for name in (*LABELLED_FILES, *HELD_OUT):
         for g in load_gold(GOLD_DIR / name):
             result = shipped.classify(g.input)
+            words = [m for m in result.matched_terms if m.concept == MODEL_CONCEPT]
+            alone = classify_topic(g.input, result.language, shipped.taxonomy).relevant
+            assert bool(words) == (result.relevant and not alone), (name, g.input.id)
             if not result.relevant:
                 continue
             judged += 1
-            counted = [m for m in result.matched_terms if m.weight > 0 and ":" not in m.concept]
-            assert counted, (name, g.input.id, result.relevance)
+            counted = [
+                m
+                for m in result.matched_terms
+                if m.weight > 0 and ":" not in m.concept and m.concept != MODEL_CONCEPT
+            ]
+            assert counted or words, (name, g.input.id, result.relevance)
     assert judged > 1500

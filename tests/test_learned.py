@@ -8,6 +8,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from model_samples import PLANTED, planted_model
 
 from mediawatch.classify import learned
 from mediawatch.classify.pipeline import load_classifier, retrain
@@ -155,3 +156,42 @@ def test_the_model_file_of_a_server_database_is_keyed_to_it_without_its_password
     assert model_file(Settings(db="x.sqlite3", model_path="/srv/shared/model.npz")) == Path(
         "/srv/shared/model.npz"
     )
+
+
+# -- explanations ----------------------------------------------------------------------------------------
+@pytest.fixture(scope="module")
+def planted() -> learned.Model:
+    return planted_model()
+
+
+def test_explain_names_the_planted_word_first_as_written(planted: learned.Model) -> None:
+    item = ClassifyInput(id="x", title=f"Bruno paints the {PLANTED}", summary="Elena counts the sheep.")
+    words = planted.explain(item)
+    assert words[0][0] == "vézelune"  # as in the title, lowercased, accent kept
+    assert all(share > 0 for _, share in words)
+    assert [share for _, share in words] == sorted((share for _, share in words), reverse=True)
+    assert len(planted.explain(item, limit=1)) == 1
+    assert planted.explain(ClassifyInput(id="y", title="…")) == []
+
+
+def test_a_single_words_contribution_is_the_score_less_the_intercept_by_hand(planted: learned.Model) -> None:
+    item = ClassifyInput(id="x", title=PLANTED)  # the model reads "vezelune vezelune": no column shared
+    grams: dict[str, int] = {}
+    for gram in learned._char_wb_ngrams("vezelune vezelune", *learned.NGRAMS):
+        if gram in planted.vocabulary:
+            grams[gram] = grams.get(gram, 0) + 1
+    weights = {g: (1 + np.log(n)) * planted.idf[planted.vocabulary[g]] for g, n in grams.items()}
+    norm = np.sqrt(sum(w * w for w in weights.values()))
+    by_hand = sum(w * planted.coef[planted.vocabulary[g]] for g, w in weights.items()) / norm
+    assert planted.contributions(item) == {"vezelune": pytest.approx(by_hand)}
+    assert planted.intercept + by_hand == pytest.approx(planted._score(learned.features_text(item)))
+    assert planted.explain(item) == [("vézelune", pytest.approx(by_hand))]
+
+
+def test_shared_columns_are_split_and_the_shares_still_add_up_to_the_score(planted: learned.Model) -> None:
+    # "the", "paints" and "vezelune" share n-grams ("e ", " t", ...): each gets a share of those columns
+    item = ClassifyInput(id="x", title=f"Carla paints the {PLANTED}", text="The sheep and the tractor.")
+    shares = planted.contributions(item)
+    assert set(shares) == set(learned.features_text(item).split())
+    total = planted.intercept + sum(shares.values())
+    assert total == pytest.approx(planted._score(learned.features_text(item)), abs=1e-12)

@@ -4,6 +4,7 @@ on the classified demo database, SQLite then PostgreSQL."""
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from datetime import UTC, datetime
 
 import pytest
@@ -19,7 +20,7 @@ from mediawatch.errors import ConflictError, InvalidInput, NothingToCompose
 from mediawatch.store import open_store
 from mediawatch.store.search import RelevanceState
 from mediawatch.translate.cache import text_key
-from mediawatch.types import Publication, Role, Theme
+from mediawatch.types import MODEL_CONCEPT, Publication, Role, TermMatch, Theme
 from mediawatch.watch import curation
 from mediawatch.watch.service import make_filters, search_stories
 from mediawatch.watch.social import LIMIT, URL_WEIGHT, post_length, social_posts
@@ -130,6 +131,31 @@ def test_stories_show_json_is_the_search_record_with_the_story_page_fields(store
     assert "matched:" in text.output
     languages = {a.language for a in story_view(store, story_id).articles}
     assert "French" in text.output or "Spanish" in text.output or "English" in text.output, languages
+
+
+def test_the_learned_models_words_are_shown_apart_from_the_taxonomys_terms(store, db):
+    story_id = biggest_story(store)
+    article = story_view(store, story_id).articles[0].id
+    taxonomy_term = TermMatch("carbone du sol", "soil_carbon", "title", 2.0)
+    words = (
+        TermMatch("haies", MODEL_CONCEPT, MODEL_CONCEPT, 0.9),
+        TermMatch("stockent", MODEL_CONCEPT, MODEL_CONCEPT, 0.4),
+    )
+    verdict = store.classification_of(article)
+    store.save_classifications([replace(verdict, relevant=True, matched_terms=(taxonomy_term, *words))])
+    [seen] = [a for a in story_view(store, story_id).articles if a.id == article]
+    assert seen.matched_terms == ("carbone du sol",)
+    assert seen.model_terms == ("haies", "stockent")
+    assert story_json(story_view(store, story_id))["articles"][0]["model_terms"] == ["haies", "stockent"]
+    for lang, line in [
+        ("en", "learned model: haies, stockent"),
+        ("fr", "modèle appris : haies, stockent"),
+        ("es", "modelo aprendido: haies, stockent"),
+    ]:
+        shown = CliRunner().invoke(cli, ["--db", db, "--lang", lang, "stories", "show", str(story_id)])
+        assert shown.exit_code == 0, shown.output
+        assert line in shown.output
+        assert "stockent" not in shown.output.replace(line, "")  # not among the taxonomy's terms
 
 
 # -- corrections ----------------------------------------------------------------------------------------

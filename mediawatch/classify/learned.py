@@ -6,6 +6,8 @@ Features are TF-IDF weights of character n-grams (2 to 5 characters inside word 
 balanced classes. scikit-learn is imported here only, and only to train: a saved model is the vectorizer's
 vocabulary and idf plus the coefficients, written with numpy's ``savez`` and read back with
 ``allow_pickle=False`` (no pickle, no code runs on loading), and prediction is plain numpy.
+``Model.explain`` names the words of an article that raised its score most (the n-gram weights summed per
+word), for editors when the model judged relevant what the taxonomy alone would not.
 
     python -m mediawatch.classify.learned train --out model.npz     # on the labelled sets (make model)
     python -m mediawatch.classify.learned compare     # taxonomy vs model vs blend, trained on dev, on test
@@ -51,9 +53,25 @@ FloatArray = npt.NDArray[np.float64]
 
 def features_text(item: ClassifyInput, max_chars: int = 6000) -> str:
     """The text the model reads: title twice, summary, start of the body; casefolded, accents dropped."""
-    raw = " ".join((item.title, item.title, item.summary, item.text[:max_chars]))
+    return _normalise(" ".join((item.title, item.title, item.summary, item.text[:max_chars])))
+
+
+def _normalise(raw: str) -> str:
     text = _COMBINING.sub("", unicodedata.normalize("NFKD", raw.casefold()))
     return _SPACES.sub(" ", _NON_WORD.sub(" ", text)).strip()
+
+
+def _as_written(item: ClassifyInput, wanted: set[str], max_chars: int = 6000) -> dict[str, str]:
+    """Normalised word -> the first word of the title, summary or text that normalises to it, lowercased."""
+    found: dict[str, str] = {}
+    for field in (item.title, item.summary, item.text[:max_chars]):
+        for token in _NON_WORD.split(field):
+            if len(found) == len(wanted):
+                return found
+            normal = _normalise(token) if token else ""
+            if normal in wanted and normal not in found:
+                found[normal] = token.lower()
+    return found
 
 
 def _char_wb_ngrams(text: str, low: int, high: int) -> list[str]:
@@ -111,6 +129,39 @@ class Model:
         weights = (1.0 + np.log(counts)) * self.idf[columns]
         norm = float(np.sqrt(weights @ weights)) or 1.0
         return self.intercept + float(weights @ self.coef[columns]) / norm
+
+    def contributions(self, item: ClassifyInput) -> dict[str, float]:
+        """Each distinct word of :func:`features_text` and its share of the decision function: the sum, over
+        its n-gram columns, of tf-idf weight (normalised as in :meth:`_score`) × coefficient. They add up to
+        the score minus the intercept. Approximation: a column several words produce is shared among them in
+        proportion to how often each produces it (exact only when no column is shared: tf is sublinear)."""
+        counted: dict[str, int] = {}
+        for word in features_text(item).split():
+            counted[word] = counted.get(word, 0) + 1
+        words = list(counted)
+        per_word = [self._columns_of(w) for w in words]
+        sizes = np.fromiter((len(c) for c in per_word), dtype=np.intp, count=len(words))
+        if not sizes.sum():
+            return {}
+        owner = np.repeat(np.arange(len(words)), sizes)  # the word of each (word, n-gram) entry
+        times = np.repeat(np.fromiter(counted.values(), dtype=np.float64, count=len(words)), sizes)
+        columns, inverse = np.unique(np.concatenate(per_word), return_inverse=True)
+        counts = np.bincount(inverse, weights=times)  # each column's term frequency, as in _score
+        weights = (1.0 + np.log(counts)) * self.idf[columns]
+        norm = float(np.sqrt(weights @ weights)) or 1.0
+        column_share = weights * self.coef[columns] / norm
+        entry_share = column_share[inverse] * times / counts[inverse]
+        totals = np.bincount(owner, weights=entry_share, minlength=len(words))
+        return {word: float(total) for word, total in zip(words, totals, strict=True)}
+
+    def explain(self, item: ClassifyInput, limit: int = 5) -> list[tuple[str, float]]:
+        """The words of ``item`` that raised its score most: (word, contribution) pairs with a positive
+        contribution (:meth:`contributions`), strongest first, each word as written in the title, summary
+        or text (lowercase, accents kept) when it is found there, else as the model reads it."""
+        shares = self.contributions(item)
+        best = sorted((pair for pair in shares.items() if pair[1] > 0), key=lambda p: (-p[1], p[0]))[:limit]
+        written = _as_written(item, {word for word, _ in best})
+        return [(written.get(word, word), share) for word, share in best]
 
     def probability(self, item: ClassifyInput) -> float:
         """Probability that ``item`` is relevant."""

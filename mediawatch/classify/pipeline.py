@@ -23,9 +23,10 @@ from mediawatch.config import Settings, model_file
 from mediawatch.errors import ConfigError
 from mediawatch.i18n import t
 from mediawatch.store.protocols import ClassifyStore, StoryRepository
-from mediawatch.types import Classification, ClassifyInput
+from mediawatch.types import MODEL_CONCEPT, Classification, ClassifyInput, TermMatch
 
 JSONL_FIELDS = ("id", "title", "summary", "text", "url", "feed_language")
+MODEL_TERMS = 5  # words shown for an article the model judged relevant and the taxonomy alone would not
 
 
 class Classifier:
@@ -60,11 +61,14 @@ class Classifier:
             )
         topic = classify_topic(item, guess.code, self.taxonomy)
         relevance, relevant, uncertain = topic.relevance, topic.relevant, topic.uncertain
+        matched_terms = topic.matched_terms
         if self.model is not None:
             rules = self.taxonomy.settings
             relevance = blend(topic.relevance, self.model.probability(item), self.blend_weight)
             relevant = relevance >= rules.threshold
             uncertain = abs(relevance - rules.threshold) <= rules.uncertain_margin
+            if relevant and not topic.relevant:  # the model tipped it: its words say why
+                matched_terms += self.model_terms(item)
         if accepted:
             relevant, uncertain = True, False
         return Classification(
@@ -74,11 +78,20 @@ class Classifier:
             relevant=relevant,
             relevance=round(relevance, 4),
             uncertain=uncertain,
-            matched_terms=topic.matched_terms,
+            matched_terms=matched_terms,
             themes=topic.themes if relevant else (),
             regions=topic.regions,
             objectives=topic.objectives if relevant else (),
             version=self.version,
+        )
+
+    def model_terms(self, item: ClassifyInput) -> tuple[TermMatch, ...]:
+        """The words that raised the model's score most, as matched terms of concept and field "model"."""
+        if self.model is None:
+            return ()
+        return tuple(
+            TermMatch(term=word, concept=MODEL_CONCEPT, field=MODEL_CONCEPT, weight=round(share, 4))
+            for word, share in self.model.explain(item, limit=MODEL_TERMS)
         )
 
 

@@ -23,8 +23,9 @@ def classify(obj: Context, everything: bool, jsonl: bool) -> None:
     """Language, relevance, themes, regions and objectives of collected articles; then group stories.
 
     With --jsonl, each input line is {"id", "title", "summary", "text", "url", "feed_language"} (all but id
-    optional); each output line has language, language_confidence, relevant, relevance, matched_terms,
-    themes, regions, objectives. A bad line gets an error line naming it, and the rest go on.
+    optional); each output line has language, language_confidence, relevant, relevance, matched_terms
+    (with the learned model's words, concept "model", when it alone judged the article relevant), themes,
+    regions, objectives. A bad line gets an error line naming it, and the rest go on.
     """
     from mediawatch.classify.pipeline import classify_jsonl, classify_stored, load_classifier
 

@@ -16,7 +16,7 @@ from mediawatch.i18n import Message, catalogue, language_name, t
 from mediawatch.store.curation import Correction, StoryArticle, StoryPin, StoryUse
 from mediawatch.store.protocols import CurationRepository
 from mediawatch.store.search import FoundArticle, FoundStory, RelevanceState
-from mediawatch.types import Classification, Publication
+from mediawatch.types import MODEL_CONCEPT, Classification, Publication
 from mediawatch.watch.service import story_record, title_and_address
 
 __all__ = ["ArticleView", "StoryView", "story_json", "story_lines", "story_view"]
@@ -38,6 +38,7 @@ class ArticleView:
     state: RelevanceState | None  # None: not classified yet
     relevance: float | None
     matched_terms: tuple[str, ...]  # the taxonomy's words found, each once, strongest first
+    model_terms: tuple[str, ...]  # the learned model's words, when it alone judged the article relevant
     themes: tuple[str, ...]
     regions: tuple[str, ...]
     objectives: tuple[str, ...]
@@ -85,11 +86,12 @@ def _state(verdict: Classification | None) -> RelevanceState | None:
     return RelevanceState.RELEVANT if verdict.relevant else RelevanceState.NOT_RELEVANT
 
 
-def _terms(verdict: Classification | None) -> tuple[str, ...]:
+def _terms(verdict: Classification | None, *, model: bool = False) -> tuple[str, ...]:
+    """The taxonomy's terms (``model``: the learned model's words instead), each once, strongest first."""
     if verdict is None:
         return ()
-    ranked = sorted(verdict.matched_terms, key=lambda m: -m.weight)
-    return tuple(dict.fromkeys(m.term for m in ranked))
+    chosen = [m for m in verdict.matched_terms if (m.concept == MODEL_CONCEPT) is model]
+    return tuple(dict.fromkeys(m.term for m in sorted(chosen, key=lambda m: -m.weight)))
 
 
 def _article(row: StoryArticle, corrected: dict[str, Correction]) -> ArticleView:
@@ -105,6 +107,7 @@ def _article(row: StoryArticle, corrected: dict[str, Correction]) -> ArticleView
         state=_state(verdict),
         relevance=verdict.relevance if verdict is not None else None,
         matched_terms=_terms(verdict),
+        model_terms=_terms(verdict, model=True),
         themes=tuple(str(x) for x in verdict.themes) if verdict else (),
         regions=tuple(str(x) for x in verdict.regions) if verdict else (),
         objectives=tuple(verdict.objectives) if verdict else (),
@@ -148,8 +151,8 @@ def _when(value: datetime | None) -> str | None:
 
 def story_json(view: StoryView) -> dict[str, Any]:
     """The story as ``articles search --json`` gives one (:func:`story_record`), with what the story page
-    shows besides: each article's lead, score, matched terms, themes, regions, objectives and the
-    corrections in force; the story's themes, regions, objectives, issues and pins."""
+    shows besides: each article's lead, score, matched terms, the learned model's words, themes, regions,
+    objectives and the corrections in force; the story's themes, regions, objectives, issues and pins."""
     found = FoundStory(
         id=view.id,
         latest=view.latest,
@@ -164,6 +167,7 @@ def story_json(view: StoryView) -> dict[str, Any]:
             lead=a.lead,
             relevance=a.relevance,
             matched_terms=list(a.matched_terms),
+            model_terms=list(a.model_terms),
             themes=list(a.themes),
             regions=list(a.regions),
             objectives=list(a.objectives),
@@ -259,4 +263,6 @@ def story_lines(view: StoryView, lang: str) -> list[str]:
         lines.extend(title_and_address(a.title, a.url))
         if a.matched_terms:
             lines.append("      " + t("story.cli.matched", lang, terms=", ".join(a.matched_terms[:8])))
+        if a.model_terms:
+            lines.append("      " + t("story.cli.model", lang, terms=", ".join(a.model_terms)))
     return lines

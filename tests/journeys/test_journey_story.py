@@ -6,11 +6,15 @@ from __future__ import annotations
 
 import json
 import re
+from dataclasses import replace
 
 import pytest
 from journey_stack import Stack
 from playwright.sync_api import expect
 
+from mediawatch.classify.learned import BASE_MODEL, Model
+from mediawatch.classify.pipeline import Classifier
+from mediawatch.classify.taxonomy import load_taxonomy
 from mediawatch.i18n import catalogue
 from mediawatch.store import open_store
 
@@ -50,14 +54,28 @@ def test_an_editor_curates_pins_and_adds_a_story(stack: Stack):
     db = stack.settings["collect"]["db"]
     ana = stack.login("ana")
 
+    # Another article judged relevant by the learned model where the taxonomy alone found nothing: the
+    # model's words (the packaged model's own, for this article) say why, apart from the taxonomy's terms.
+    with open_store(db) as store:
+        members = store.story_groups()[story]
+        tipped = next(a for a in members if a != french)
+        batches = store.articles_for_classification(everything=True)
+        [item] = [i for batch in batches for i in batch if i.id == str(tipped)]
+        words = Classifier(load_taxonomy(), Model.load(BASE_MODEL)).model_terms(item)
+        verdict = store.classification_of(tipped)
+        store.save_classifications([replace(verdict, relevant=True, uncertain=False, matched_terms=words)])
+    assert words
+
     # The page: every article with its outlet, its language in words and why it was judged relevant.
     ana.goto(f"{stack.url}/stories/{story}")
     rows = ana.locator("#articles tbody tr")
-    with open_store(db) as store:
-        members = store.story_groups()[story]
     expect(rows).to_have_count(len(members))
     expect(ana.locator(f"#article-{french} td.language")).to_have_text(re.compile("^French"))
     expect(ana.locator(f"#article-{french} td.why")).to_contain_text(fixed_text("story.page.matched"))
+    model_line = catalogue("en")["story.page.model"].format(terms=", ".join(w.term for w in words))
+    expect(ana.locator(f"#article-{tipped} td.why .model-terms")).to_have_text(model_line)
+    expect(ana.locator(f"#article-{tipped} td.why")).not_to_contain_text(fixed_text("story.page.matched"))
+    expect(ana.locator(f"#article-{french} td.why")).not_to_contain_text(fixed_text("story.page.model"))
     expect(ana.locator("#story-pins")).to_have_text(catalogue("en")["story.page.not_pinned"])
     expect(ana.locator("#social-fr")).to_have_value(re.compile(r"https?://"))
     missing = ana.goto(f"{stack.url}/stories/987654321")
