@@ -58,7 +58,7 @@ class Settings:
     run_budget_seconds: float = 5400.0  # time a run may spend on pages; the rest is deferred
     taxonomy_dir: str = ""  # "" : the taxonomy shipped in mediawatch/classify/taxonomy
     model_path: str = ""  # learned relevance model; "": a file of its own for each database (model_file)
-    blend_weight: float = 0.5  # share of the learned model in the relevance score, when a model exists
+    blend_weight: float = 0.6  # share of the learned model in the relevance score, when a model exists
     story_window_days: int = 14  # stories never join articles further apart than this
     # [compose]
     compose_languages: str = "fr,en,es"  # editions of a new issue

@@ -72,6 +72,8 @@ def test_real_items_carry_provenance_and_a_decided_label() -> None:
         "real_final7.jsonl",
         "real_final8.jsonl",
         "real_final9.jsonl",
+        "real_final10.jsonl",
+        "real_final11.jsonl",
     ]
     for name in [*FILES, *FRESH, *later]:
         for line in (GOLD / name).read_text(encoding="utf-8").splitlines():
@@ -131,7 +133,8 @@ def test_held_out_real_items_stay_above_their_floors(figures: dict[str, float]) 
 # real_final2.jsonl (every item of a fourth gathering) the fourth, real_final3.jsonl the fifth and
 # real_final4.jsonl (every item of a sixth gathering) the sixth, real_final5.jsonl (a seventh) the seventh,
 # real_final6.jsonl (an eighth) the eighth, real_final7.jsonl (a ninth) the ninth,
-# real_final8.jsonl (a tenth) the tenth, real_final9.jsonl (an eleventh) the eleventh.
+# real_final8.jsonl (a tenth) the tenth, real_final9.jsonl (an eleventh) the eleventh, real_final10.jsonl (a
+# twelfth) the twelfth, real_final11.jsonl (a thirteenth) the thirteenth.
 FINALS = {
     "real_final.jsonl": "final_",
     "real_final2.jsonl": "final2_",
@@ -142,6 +145,8 @@ FINALS = {
     "real_final7.jsonl": "final7_",
     "real_final8.jsonl": "final8_",
     "real_final9.jsonl": "final9_",
+    "real_final10.jsonl": "final10_",
+    "real_final11.jsonl": "final11_",
 }
 
 

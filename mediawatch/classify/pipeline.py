@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from mediawatch.classify.language import LanguageGuess, detect_language
-from mediawatch.classify.learned import BASE_MODEL, Model, blend
+from mediawatch.classify.learned import BASE_MODEL, DEFAULT_BLEND_WEIGHT, Model, blend
 from mediawatch.classify.relevance import classify_topic
 from mediawatch.classify.taxonomy import Taxonomy, load_taxonomy
 from mediawatch.config import Settings, model_file
@@ -36,7 +36,7 @@ class Classifier:
         self,
         taxonomy: Taxonomy,
         model: Model | None = None,
-        blend_weight: float = 0.5,
+        blend_weight: float = DEFAULT_BLEND_WEIGHT,
         model_id: str = "model",
     ) -> None:
         self.taxonomy = taxonomy

@@ -60,10 +60,17 @@ class TopicResult:
     evidence: float  # x, the raw sum before saturation
 
 
+def _looks_like_outlet(suffix: str) -> bool:
+    """Outlet names are written as names ("La Voix du Nord", "ouest-france.fr", "France 24"); a suffix with a
+    lowercase word of four letters or more ("- La santé des sols") is a subtitle and still counts."""
+    words = suffix.split()[1:]  # the first is the dash or bar
+    return not any(len(w) >= 4 and w[0].islower() and "." not in w for w in words)
+
+
 def _strip_title_suffix(title: str) -> str:
     match = _TITLE_SUFFIX.search(title)
     # an outlet name is a few words; "Cows and Trees - Silvopasture as an Afforestation Project" is a subtitle
-    if match is None or len(match.group(0).split()) > 5:
+    if match is None or len(match.group(0).split()) > 5 or not _looks_like_outlet(match.group(0)):
         return title
     stripped = title[: match.start()]
     # keep the title when the "suffix" is most of it ("Sols - ce qui change en 2025")
