@@ -482,3 +482,25 @@ def test_more_building_site_and_garden_wording_is_excluded(
     result = classify(taxonomy, language, title, summary)
     assert not result.relevant
     assert any(m.concept == f"negative:{exclusion}" and m.weight < 0 for m in result.matched_terms)
+
+
+# -- the title's outlet suffix ---------------------------------------------------------------------------
+@pytest.mark.parametrize(
+    ("title", "concept", "counted"),
+    [
+        (
+            "Notre campagne, un milieu de vie à partager - La santé des sols",
+            "soil_health",
+            True,
+        ),  # a subtitle
+        ("Les prix du blé s'envolent à Chicago - Réussir Grandes Cultures", "farming", False),  # an outlet
+        ("Le prix du blé s'envole à Chicago | Agriculture Magazine", "farming", False),
+    ],
+)
+def test_a_dash_drops_an_outlet_name_but_keeps_a_subtitle(
+    taxonomy: Taxonomy, title: str, concept: str, counted: bool
+) -> None:
+    """Outlet names are written as names; a suffix with a lowercase word of four letters or more is the
+    article's own subtitle, and what it says counts."""
+    result = classify(taxonomy, "fr", title)
+    assert any(m.field == "title" and m.concept == concept for m in result.matched_terms) == counted
