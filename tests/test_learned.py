@@ -174,6 +174,17 @@ def test_explain_names_the_planted_word_first_as_written(planted: learned.Model)
     assert planted.explain(ClassifyInput(id="y", title="…")) == []
 
 
+def test_explain_leaves_out_figures_and_short_words() -> None:
+    """A figure or a word of fewer than four letters tells an editor nothing, whatever it weighs."""
+    pytest.importorskip("sklearn", reason="training needs scikit-learn (optional dependency)")
+    pairs = [(ClassifyInput(id=f"p{i}", title=f"Ana visits the market {i} 2024 zu"), True) for i in range(6)]
+    pairs += [(ClassifyInput(id=f"f{i}", title=f"Ana visits the market {i}"), False) for i in range(6)]
+    model = learned.train(pairs)
+    item = ClassifyInput(id="x", title="Ana visits the market 2024 zu")
+    assert {"2024", "zu"} <= {word for word, share in model.contributions(item).items() if share > 0}
+    assert all(len(word) >= 4 and word.isalpha() for word, _ in model.explain(item))
+
+
 def test_a_single_words_contribution_is_the_score_less_the_intercept_by_hand(planted: learned.Model) -> None:
     item = ClassifyInput(id="x", title=PLANTED)  # the model reads "vezelune vezelune": no column shared
     grams: dict[str, int] = {}

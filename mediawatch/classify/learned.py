@@ -159,9 +159,11 @@ class Model:
     def explain(self, item: ClassifyInput, limit: int = 5) -> list[tuple[str, float]]:
         """The words of ``item`` that raised its score most: (word, contribution) pairs with a positive
         contribution (:meth:`contributions`), strongest first, each word as written in the title, summary
-        or text (lowercase, accents kept) when it is found there, else as the model reads it."""
+        or text (lowercase, accents kept) when it is found there, else as the model reads it. Figures and
+        words of fewer than four letters ("100", "bon", "hay") tell an editor nothing and are left out."""
         shares = self.contributions(item)
-        best = sorted((pair for pair in shares.items() if pair[1] > 0), key=lambda p: (-p[1], p[0]))[:limit]
+        telling = (pair for pair in shares.items() if pair[1] > 0 and len(pair[0]) >= 4 and pair[0].isalpha())
+        best = sorted(telling, key=lambda p: (-p[1], p[0]))[:limit]
         written = _as_written(item, {word for word, _ in best})
         return [(written.get(word, word), share) for word, share in best]
 
