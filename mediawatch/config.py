@@ -112,6 +112,9 @@ class Settings:
     # with a broker ([cluster]): how long the night run waits for the workers to finish its collect run;
     # then it goes on with what they collected so far, and they go on with the run
     nightly_collect_wait_seconds: float = 3 * 3600.0
+    # the nightly job retrains the learned relevance model (as `mediawatch retrain`) when the editors made at
+    # least this many decisions since the model in use learnt; 0: never (only `mediawatch retrain` does)
+    nightly_retrain_after: int = 20
     # [watch] saved watches: the team's digest language, and when a day's matches make a spike alert:
     # count >= max(watch_spike_minimum, watch_spike_factor x the daily mean of the watch_spike_days before)
     watch_team_language: str = "en"

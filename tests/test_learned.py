@@ -206,3 +206,113 @@ def test_shared_columns_are_split_and_the_shares_still_add_up_to_the_score(plant
     assert set(shares) == set(learned.features_text(item).split())
     total = planted.intercept + sum(shares.values())
     assert total == pytest.approx(planted._score(learned.features_text(item)), abs=1e-12)
+
+
+# -- what a model file records, and how it is written -------------------------------------------------------
+def old_format_file(model: learned.Model, path: Path) -> Path:
+    """A model file as `save` wrote them before models recorded their editors' decisions."""
+    terms = sorted(model.vocabulary, key=model.vocabulary.__getitem__)
+    meta = {"format": learned.FORMAT, "ngrams": list(model.ngrams), "intercept": model.intercept,
+            "trained_on": model.trained_on, "note": "12 decisions + 0 labelled"}  # fmt: skip
+    np.savez_compressed(path, meta=np.array(json.dumps(meta)), terms=np.array(terms, dtype=np.str_),
+                        idf=model.idf, coef=model.coef)  # fmt: skip
+    return path
+
+
+def test_a_model_records_the_decisions_it_learnt_from_and_an_old_file_still_loads(
+    model: learned.Model, tmp_path: Path
+) -> None:
+    pairs = examples()
+    counted = learned.train(pairs, decisions=5)
+    assert counted.decisions == 5
+    counted.save(tmp_path / "new.npz")
+    assert learned.Model.load(tmp_path / "new.npz").decisions == 5
+    assert learned.decisions_learnt(tmp_path / "new.npz") == 5
+
+    old = old_format_file(model, tmp_path / "old.npz")
+    loaded = learned.Model.load(old)
+    assert loaded.decisions == 0  # not recorded then: counted as none
+    item = ClassifyInput(id="x", title="Soil carbon under cover crops")
+    assert loaded.probability(item) == pytest.approx(model.probability(item))
+    assert learned.decisions_learnt(old) == 0
+    settings = Settings(model_path=str(old))
+    assert load_classifier(settings).model is not None
+    from mediawatch.classify.pipeline import decisions_learnt
+
+    assert decisions_learnt(settings) == 0
+    # the packaged base model learnt from the labelled sets alone, and no file is no decision either
+    assert learned.decisions_learnt(learned.BASE_MODEL) == 0
+    assert decisions_learnt(Settings(model_path=str(tmp_path / "none.npz"))) == 0
+    (tmp_path / "junk.npz").write_bytes(b"not a model")
+    with pytest.raises(ConfigError, match="not a relevance model file"):
+        learned.decisions_learnt(tmp_path / "junk.npz")
+
+
+def test_a_failed_save_leaves_the_previous_model_whole(
+    model: learned.Model, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = tmp_path / "model.npz"
+    model.save(path)
+    before = path.read_bytes()
+    assert oct(path.stat().st_mode & 0o777) == oct(0o644)  # readable by the web app's and workers' user
+
+    def full_disk(handle: object, **arrays: object) -> None:
+        handle.write(b"PK\x03\x04 half a zip")  # type: ignore[attr-defined]
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(learned.np, "savez_compressed", full_disk)
+    with pytest.raises(OSError, match="No space left"):
+        model.save(path)
+    assert path.read_bytes() == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["model.npz"]  # no temporary file left
+
+
+CHILD = """
+import io, sys, time
+import numpy as np
+from mediawatch.classify import learned
+
+model = learned.Model.load(sys.argv[1])
+real = np.savez_compressed
+
+def half_then_stall(handle, **arrays):
+    whole = io.BytesIO()
+    real(whole, **arrays)
+    handle.write(whole.getvalue()[: len(whole.getvalue()) // 2])
+    handle.flush()
+    print("half written", flush=True)
+    time.sleep(600)
+
+np.savez_compressed = half_then_stall
+model.note = "the retrained one"
+model.save(sys.argv[1])
+"""
+
+
+def test_a_save_killed_mid_write_leaves_the_previous_model_whole(
+    model: learned.Model, tmp_path: Path
+) -> None:
+    """A real process killed with SIGKILL while half the new model is on disk: the file readers open is
+    the previous model, whole (a stray temporary file at most)."""
+    import os
+    import signal
+    import subprocess
+    import sys
+
+    path = tmp_path / "watch.relevance-model.npz"
+    model.save(path)
+    before = path.read_bytes()
+    env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[1])}
+    child = subprocess.Popen(
+        [sys.executable, "-c", CHILD, str(path)], env=env, stdout=subprocess.PIPE, text=True
+    )
+    try:
+        assert child.stdout is not None
+        assert child.stdout.readline() == "half written\n"
+    finally:
+        os.kill(child.pid, signal.SIGKILL)
+        child.wait()
+    assert path.read_bytes() == before
+    assert learned.Model.load(path).note == model.note
+    others = [p.name for p in tmp_path.iterdir() if p != path]
+    assert all(n.startswith(f".{path.name}.") and n.endswith(".tmp") for n in others), others

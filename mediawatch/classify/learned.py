@@ -19,7 +19,9 @@ import argparse
 import io
 import json
 import math
+import os
 import re
+import tempfile
 import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -32,7 +34,16 @@ import numpy.typing as npt
 from mediawatch.errors import ConfigError
 from mediawatch.types import ClassifyInput
 
-__all__ = ["BASE_MODEL", "DEFAULT_BLEND_WEIGHT", "FORMAT", "Model", "blend", "features_text", "train"]
+__all__ = [
+    "BASE_MODEL",
+    "DEFAULT_BLEND_WEIGHT",
+    "FORMAT",
+    "Model",
+    "blend",
+    "decisions_learnt",
+    "features_text",
+    "train",
+]
 
 FORMAT = "mediawatch-relevance-model/1"
 # The model a fresh installation blends in before `mediawatch retrain` makes one of its own: trained on the
@@ -103,6 +114,9 @@ class Model:
     ngrams: tuple[int, int] = NGRAMS
     trained_on: int = 0  # number of examples
     note: str = ""
+    # editors' decisions among the examples (the rest: labelled items); the nightly job retrains once enough
+    # new ones were made since (nightly_retrain_after). 0 for the base model and for files older than it.
+    decisions: int = 0
 
     def __post_init__(self) -> None:
         # Words repeat from article to article: their n-grams' columns are worked out once per word.
@@ -176,7 +190,11 @@ class Model:
         return [self.probability(item) for item in items]
 
     def save(self, path: str | Path) -> None:
-        """Write the model as a numpy ``.npz`` of plain arrays (no pickled objects)."""
+        """Write the model as a numpy ``.npz`` of plain arrays (no pickled objects), atomically: into a
+        temporary file of the same folder, flushed to disk, then renamed over ``path``. A process killed
+        mid-write leaves the previous model whole (and at worst a stray ``.<name>.*.tmp`` file), and a
+        reader, a web request or a worker, sees the old file or the new one, never half of one."""
+        target = Path(path)
         terms = sorted(self.vocabulary, key=self.vocabulary.__getitem__)
         meta = {
             "format": FORMAT,
@@ -184,31 +202,41 @@ class Model:
             "intercept": self.intercept,
             "trained_on": self.trained_on,
             "note": self.note,
+            "decisions": self.decisions,
         }
-        with Path(path).open("wb") as handle:
-            np.savez_compressed(
-                handle,
-                meta=np.array(json.dumps(meta)),
-                terms=np.array(terms, dtype=np.str_),
-                idf=self.idf.astype(np.float64),
-                coef=self.coef.astype(np.float64),
-            )
+        fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
+        try:
+            with os.fdopen(fd, "wb") as handle:
+                np.savez_compressed(
+                    handle,
+                    meta=np.array(json.dumps(meta)),
+                    terms=np.array(terms, dtype=np.str_),
+                    idf=self.idf.astype(np.float64),
+                    coef=self.coef.astype(np.float64),
+                )
+                handle.flush()
+                os.fsync(handle.fileno())
+            # mkstemp makes the file private; keep the mode a model file had, readable by the web app's user
+            os.chmod(tmp, target.stat().st_mode & 0o777 if target.exists() else 0o644)
+            os.replace(tmp, target)
+        except BaseException:
+            Path(tmp).unlink(missing_ok=True)
+            raise
 
     @classmethod
     def load(cls, path: str | Path, content: bytes | None = None) -> Model:
         """Read a model written by :meth:`save`; never unpickles (ConfigError if the file is not one).
-        ``content``: the file's bytes when the caller has read them already (``path`` then only names it)."""
+        ``content``: the file's bytes when the caller has read them already (``path`` then only names it).
+        A file written before models recorded their decisions loads with ``decisions = 0``."""
         source = io.BytesIO(content) if content is not None else Path(path)
         try:
             with np.load(source, allow_pickle=False) as data:
-                meta = json.loads(str(data["meta"]))
+                meta = _meta(data, path)
                 terms = [str(t) for t in data["terms"]]
                 idf = np.asarray(data["idf"], dtype=np.float64)
                 coef = np.asarray(data["coef"], dtype=np.float64)
         except (OSError, ValueError, KeyError) as exc:
             raise ConfigError(f"{path}: not a relevance model file: {exc}") from None
-        if meta.get("format") != FORMAT:
-            raise ConfigError(f"{path}: unknown model format {meta.get('format')!r} (expected {FORMAT})")
         if not len(terms) == len(idf) == len(coef):
             raise ConfigError(f"{path}: inconsistent model arrays")
         low, high = meta["ngrams"]
@@ -220,11 +248,35 @@ class Model:
             ngrams=(int(low), int(high)),
             trained_on=int(meta.get("trained_on", 0)),
             note=str(meta.get("note", "")),
+            decisions=int(meta.get("decisions", 0)),
         )
 
 
-def train(examples: Iterable[tuple[ClassifyInput, bool]], c: float = 4.0, note: str = "") -> Model:
-    """Fit TF-IDF char n-grams + logistic regression on (item, relevant) pairs; needs scikit-learn."""
+def _meta(data: Any, path: str | Path) -> dict[str, Any]:
+    """The metadata of an opened model file, its format checked."""
+    meta = json.loads(str(data["meta"]))
+    if not isinstance(meta, dict) or meta.get("format") != FORMAT:
+        found = meta.get("format") if isinstance(meta, dict) else None
+        raise ConfigError(f"{path}: unknown model format {found!r} (expected {FORMAT})")
+    return meta
+
+
+def decisions_learnt(path: str | Path) -> int:
+    """How many editors' decisions the model file at ``path`` learnt from, reading its metadata only (an
+    ``.npz`` member is read on demand, not the arrays); 0 for a file older than that record."""
+    try:
+        with np.load(Path(path), allow_pickle=False) as data:
+            meta = _meta(data, path)
+    except (OSError, ValueError, KeyError) as exc:
+        raise ConfigError(f"{path}: not a relevance model file: {exc}") from None
+    return int(meta.get("decisions", 0))
+
+
+def train(
+    examples: Iterable[tuple[ClassifyInput, bool]], c: float = 4.0, note: str = "", decisions: int = 0
+) -> Model:
+    """Fit TF-IDF char n-grams + logistic regression on (item, relevant) pairs; needs scikit-learn.
+    ``decisions``: how many of the examples are editors' decisions (recorded in the model)."""
     try:
         from sklearn.feature_extraction.text import TfidfVectorizer  # type: ignore[import-untyped,import-not-found,unused-ignore]
         from sklearn.linear_model import LogisticRegression  # type: ignore[import-untyped,import-not-found,unused-ignore]
@@ -256,6 +308,7 @@ def train(examples: Iterable[tuple[ClassifyInput, bool]], c: float = 4.0, note: 
         intercept=float(classifier.intercept_[0]),
         trained_on=len(pairs),
         note=note,
+        decisions=decisions,
     )
 
 

@@ -95,22 +95,44 @@ class Classifier:
         )
 
 
-def load_classifier(settings: Settings) -> Classifier:
+def load_classifier(settings: Settings, *, taxonomy: Taxonomy | None = None) -> Classifier:
     """The taxonomy (MEDIAWATCH_TAXONOMY_DIR or the packaged one) blended with a learned model: this
-    database's own when ``mediawatch retrain`` made one, else the packaged base model (trained on the
-    labelled sets). ``blend_weight = 0`` leaves the taxonomy alone."""
-    taxonomy = load_taxonomy(settings.taxonomy_dir or None)
-    if not 0.0 <= settings.blend_weight <= 1.0:
-        raise ConfigError(t("classify.bad_blend_weight", None, value=settings.blend_weight))
-    if settings.blend_weight == 0.0:
+    database's own when ``mediawatch retrain`` (or the nightly job) made one, else the packaged base model
+    (trained on the labelled sets). ``blend_weight = 0`` leaves the taxonomy alone. ``taxonomy``: one
+    already loaded, kept (a worker taking up a retrained model, see :func:`model_stamp`)."""
+    taxonomy = taxonomy or load_taxonomy(settings.taxonomy_dir or None)
+    path = model_in_use(settings)
+    if path is None:
         return Classifier(taxonomy)
-    path = model_file(settings)
-    if not path.exists():
-        path = BASE_MODEL
     stat = path.stat()
     model, digest = _model_at(str(path), stat.st_mtime_ns, stat.st_size)
     model_id = ("model-" if path != BASE_MODEL else "base-") + digest
     return Classifier(taxonomy, model, settings.blend_weight, model_id)
+
+
+def model_in_use(settings: Settings) -> Path | None:
+    """The model file :func:`load_classifier` blends in: the database's own when there is one, else the
+    packaged base model; None when ``blend_weight = 0`` (ConfigError outside [0, 1])."""
+    if not 0.0 <= settings.blend_weight <= 1.0:
+        raise ConfigError(t("classify.bad_blend_weight", None, value=settings.blend_weight))
+    if settings.blend_weight == 0.0:
+        return None
+    path = model_file(settings)
+    return path if path.exists() else BASE_MODEL
+
+
+def model_stamp(settings: Settings) -> tuple[str, int, int] | None:
+    """What tells one version of the model in use from another: its path, modification time and size
+    (a retrain replaces the file by a rename). A process that keeps a classifier (a cluster worker)
+    compares it before each task and loads the model again when it changed."""
+    path = model_in_use(settings)
+    if path is None:
+        return None
+    try:
+        stat = path.stat()
+    except FileNotFoundError:  # replaced or removed this instant: a new version either way
+        return (str(path), -1, -1)
+    return (str(path), stat.st_mtime_ns, stat.st_size)
 
 
 @functools.lru_cache(maxsize=4)
@@ -231,15 +253,47 @@ class RetrainReport:
     path: Path
 
 
+def labelled_files() -> list[Path]:
+    """The labelled files `mediawatch retrain` learns from besides the decisions: ``evaluate.LABELLED_FILES``
+    in ``evaluate.GOLD_DIR``, those that exist (a source checkout has them; an installed package may not)."""
+    from mediawatch.classify import evaluate
+
+    return [p for p in (evaluate.GOLD_DIR / name for name in evaluate.LABELLED_FILES) if p.exists()]
+
+
+# article ids per query: bound parameters stay far below SQLite's and PostgreSQL's limits
+DECIDED_BATCH = 500
+
+
+def decided_examples(store: StoryRepository) -> list[tuple[ClassifyInput, bool]]:
+    """Editors' latest verdict on each article they decided, with the article as the classifier reads it,
+    in article order; an article still pending (its page not fetched) is left out until it is fetched."""
+    decided = dict(store.decisions())
+    ids = sorted(decided)
+    examples: list[tuple[ClassifyInput, bool]] = []
+    for start in range(0, len(ids), DECIDED_BATCH):
+        chunk = ids[start : start + DECIDED_BATCH]
+        for batch in store.articles_for_classification(everything=True, ids=chunk):
+            examples.extend((item, decided[int(item.id)]) for item in batch)
+    return examples
+
+
+def decisions_learnt(settings: Settings) -> int:
+    """The editors' decisions the database's model learnt from: 0 until `retrain` made one (the packaged
+    base model learnt from the labelled sets alone), and for a model file older than that record."""
+    from mediawatch.classify.learned import decisions_learnt as recorded
+
+    path = model_file(settings)
+    return recorded(path) if path.exists() else 0
+
+
 def retrain(store: StoryRepository, settings: Settings, gold_files: Iterable[Path] = ()) -> RetrainReport:
-    """Train the learned relevance model on editors' decisions plus labelled files, and save it."""
+    """Train the learned relevance model on editors' decisions plus labelled files, and save it (replacing
+    the file atomically: a classifier loading it meanwhile reads the old model or the new one)."""
     from mediawatch.classify.evaluate import load_gold
     from mediawatch.classify.learned import train
 
-    decided = dict(store.decisions())
-    examples: list[tuple[ClassifyInput, bool]] = []
-    for batch in store.articles_for_classification(everything=True):
-        examples.extend((item, decided[int(item.id)]) for item in batch if int(item.id) in decided)
+    examples = decided_examples(store)
     n_decisions = len(examples)
     n_gold = 0
     for path in gold_files:
@@ -252,7 +306,7 @@ def retrain(store: StoryRepository, settings: Settings, gold_files: Iterable[Pat
             f"cannot train: need both accepted and rejected examples (have {n_decisions} editor decisions "
             f"and {n_gold} labelled items)"
         )
-    model = train(examples, note=f"{n_decisions} decisions + {n_gold} labelled")
+    model = train(examples, note=f"{n_decisions} decisions + {n_gold} labelled", decisions=n_decisions)
     path = model_file(settings)
     path.parent.mkdir(parents=True, exist_ok=True)
     model.save(path)

@@ -50,13 +50,14 @@ def retrain(obj: Context, no_labelled: bool) -> None:
     """Retrain the learned relevance model from editors' accept/reject decisions and the labelled set.
 
     The model is blended with the taxonomy score on the next `mediawatch classify` (use --all to rescore).
-    Each database has its own model file (beside an SQLite file; keyed to the URL for PostgreSQL), unless
-    the model_path setting names one.
+    `mediawatch nightly` does the same on its own once nightly_retrain_after new decisions exist (20 by
+    default; 0 turns that off). Each database has its own model file (beside an SQLite file; keyed to the
+    URL for PostgreSQL), unless the model_path setting names one.
     """
-    from mediawatch.classify.evaluate import GOLD_DIR, LABELLED_FILES
+    from mediawatch.classify.pipeline import labelled_files
     from mediawatch.classify.pipeline import retrain as run_retrain
 
-    gold = [] if no_labelled else [p for p in (GOLD_DIR / name for name in LABELLED_FILES) if p.exists()]
+    gold = [] if no_labelled else labelled_files()
     report = run_retrain(obj.store, obj.settings, gold)
     decisions = tn("retrain.decisions", report.decisions, obj.lang)
     labelled = tn("retrain.gold", report.gold, obj.lang)

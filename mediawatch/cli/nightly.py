@@ -47,7 +47,9 @@ def nightly(
 ) -> None:
     """Collect, classify, compose the drafts that are due, render them, and email the editors.
 
-    Cadences, editors and logs are set in the [nightly] section of the config. Never sends anything to
+    Before classifying, retrains the relevance model (as `mediawatch retrain`) once the editors made
+    nightly_retrain_after new decisions (20 by default; 0: never). Cadences, editors and logs are set in
+    the [nightly] section of the config. Never sends anything to
     subscribers. Logs: one JSON line per event, to log_file (rotated) or stderr.
 
     --at may not be a later day than today: the job composes periods that have ended.

@@ -9,7 +9,10 @@ worker killed mid-task leaves the message to be delivered again, and each handle
 - classification only classifies what has no classification yet.
 
 Each stored page gets a classification task of its own; the run's last task classifies what is left
-(an article merged into another) and brings the search index up to date, alone.
+(an article merged into another) and brings the search index up to date, alone. A worker keeps its
+classifier between tasks and loads the model again when the model file changed: a model retrained by
+`mediawatch retrain` or by the nightly job (which does it after its collect run) is used from the next
+classification task on, without restarting the workers.
 """
 
 from __future__ import annotations
@@ -96,6 +99,7 @@ class Handlers:
         self.store = store
         self.settings = settings
         self._classifier: Classifier | None = None
+        self._model_stamp: tuple[str, int, int] | None = None
         self._classifier_lock = threading.Lock()
         self.cluster = connect(
             settings,
@@ -170,12 +174,18 @@ class Handlers:
         return "classify"
 
     def classifier(self) -> Classifier:
-        """The taxonomy and model, loaded once per process (seconds of start-up, not per task)."""
-        from mediawatch.classify.pipeline import load_classifier
+        """The taxonomy and model, loaded once per process (seconds of start-up, not per task); the model
+        again when its file changed (`mediawatch retrain`, or the nightly job's learn stage, replaced it),
+        which a file's path, modification time and size tell (one ``stat`` per task, a fraction of a
+        second to read a changed model; the taxonomy is kept)."""
+        from mediawatch.classify.pipeline import load_classifier, model_stamp
 
         with self._classifier_lock:
-            if self._classifier is None:
-                self._classifier = load_classifier(self.settings)
+            stamp = model_stamp(self.settings)  # before loading: a file replaced meanwhile is read next time
+            if self._classifier is None or stamp != self._model_stamp:
+                kept = self._classifier.taxonomy if self._classifier is not None else None
+                self._classifier = load_classifier(self.settings, taxonomy=kept)
+                self._model_stamp = stamp
             return self._classifier
 
 

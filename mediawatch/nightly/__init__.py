@@ -1,4 +1,5 @@
-"""The nightly job: collect, classify, compose the due drafts, render them, tell the editors.
+"""The nightly job: collect, retrain the relevance model when due, classify, compose the due drafts, render
+them, tell the editors.
 
     with json_logging(settings) as log:
         result = run_nightly(store, settings, log=log)

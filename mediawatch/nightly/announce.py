@@ -123,6 +123,7 @@ def _news(job: NightlyRun, drafts: list[Issue]) -> RunNews:
         previous_interrupted=job.resumed,
         problems=tuple(job.state.errors + job.state.warnings),
         collect_still_running=job.state.collect_open,
+        retrained=job.state.retrained,
     )
 
 

@@ -16,7 +16,7 @@ from html import escape
 
 from mediawatch.config import Settings
 from mediawatch.errors import ConfigError, DeliveryError
-from mediawatch.i18n import LANGUAGES, t
+from mediawatch.i18n import LANGUAGES, t, tn
 from mediawatch.report.html import long_date
 from mediawatch.types import Publication
 
@@ -65,6 +65,8 @@ class RunNews:
     problems: tuple[str, ...]  # stage errors of this run, in one line each
     # with a broker: the collect run the workers were still doing when the run stopped waiting for it
     collect_still_running: int | None = None
+    # the relevance model was retrained by this run: on so many editors' decisions and labelled items
+    retrained: tuple[int, int] | None = None
 
 
 def editors(settings: Settings) -> tuple[str, ...]:
@@ -125,23 +127,32 @@ def _sections(news: RunNews, settings: Settings, lang: str) -> list[tuple[str, l
             )
             lines += [(t("nightly.mail.draft_warning", lang, warning=w), SUB) for w in d.warnings]
         sections.append((t("nightly.mail.drafts_heading", lang), lines))
-    sections.append(
+    new = [
         (
-            t("nightly.mail.new_heading", lang),
-            [
-                (
-                    t(
-                        "nightly.mail.new",
-                        lang,
-                        articles=news.new_articles,
-                        relevant=news.relevant,
-                        stories=news.stories,
-                    ),
-                    "",
-                )
-            ],
+            t(
+                "nightly.mail.new",
+                lang,
+                articles=news.new_articles,
+                relevant=news.relevant,
+                stories=news.stories,
+            ),
+            "",
         )
-    )
+    ]
+    if news.retrained is not None:
+        decisions, gold = news.retrained
+        new.append(
+            (
+                t(
+                    "nightly.mail.retrained",
+                    lang,
+                    decisions=tn("retrain.decisions", decisions, lang),
+                    gold=tn("retrain.gold", gold, lang),
+                ),
+                "",
+            )
+        )
+    sections.append((t("nightly.mail.new_heading", lang), new))
     if news.failing:
         sections.append(
             (

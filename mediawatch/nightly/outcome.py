@@ -39,6 +39,9 @@ class NightlyResult:
     sent: tuple[str, ...] = ()  # scheduled issues this run sent
     # with a broker: the collect run the workers were still doing when the wait ran out
     collect_still_running: int | None = None
+    # the learn stage retrained the relevance model (nightly_retrain_after), on this many editors' decisions
+    retrained: bool = False
+    retrain_decisions: int = 0
 
     def summary_line(self) -> str:
         """One key=value line for cron mail and scripts (never translated)."""
@@ -46,6 +49,7 @@ class NightlyResult:
         return (
             f"nightly exit={self.exit_code} run={self.run_id} sources={self.sources_total} "
             f"failed={len(self.sources_failed)} new_articles={self.new_articles} "
+            f"retrained={self.retrain_decisions if self.retrained else '-'} "
             f"classified={self.classified} "
             f"relevant={self.relevant} composed={','.join(self.composed) or '-'} "
             f"already_composed={','.join(self.already_composed) or '-'} "
@@ -72,6 +76,8 @@ class RunState:
     collect_failed: bool = False  # the registry could not be read, or has no enabled source
     collect_open: int | None = None  # with a broker: the collect run still with the workers after the wait
     new_articles: int = 0
+    # the learn stage retrained the model: the editors' decisions and the labelled items it learnt from
+    retrained: tuple[int, int] | None = None
     classified: int = 0
     relevant: int = 0
     stories: int = 0

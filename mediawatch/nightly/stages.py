@@ -1,13 +1,15 @@
 """The library's stages as the nightly run calls them, each recording in the run's state what it did:
-correspondents' items a crash left unsettled, classify and group, compose the due drafts, render them,
-send the issues whose time has come, the saved watches."""
+correspondents' items a crash left unsettled, retrain the relevance model when enough new decisions exist,
+classify and group, compose the due drafts, render them, send the issues whose time has come, the saved
+watches."""
 
 from __future__ import annotations
 
 import functools
 from datetime import datetime
 
-from mediawatch.errors import NothingToCompose, RenderError
+from mediawatch.errors import ConfigError, NothingToCompose, RenderError
+from mediawatch.i18n import t
 from mediawatch.nightly.cadence import due_period, parse_cadence, parse_timezone
 from mediawatch.nightly.job import ACTOR, NightlyRun
 from mediawatch.types import Issue, Publication
@@ -20,6 +22,42 @@ def submissions(job: NightlyRun) -> None:
     done = resume_received(job.store, job.settings, lang=job.ui_lang, now=job.clock)
     if done:
         job.log.info("submissions.resumed", items=[s.id for s in done])
+
+
+def retrain_due(decisions: int, learnt: int, after: int) -> bool:
+    """Whether to retrain: the editors have ``decisions`` now, the model in use learnt from ``learnt`` of
+    them, and ``after`` new ones are enough (0: never)."""
+    return after > 0 and decisions - learnt >= after
+
+
+def learn(job: NightlyRun) -> None:
+    """`mediawatch retrain` (decisions plus the labelled files), once the editors made
+    ``nightly_retrain_after`` decisions since the database's model learnt, so that the classify stage after
+    this one uses the new model. When it cannot train (decisions of one kind only, no labelled file), the
+    stage fails, and the run goes on with the model it had; the next run tries again."""
+    from mediawatch.classify.pipeline import decisions_learnt, labelled_files, retrain
+
+    after = job.settings.nightly_retrain_after
+    if after < 0:
+        raise ConfigError(t("nightly.setting.bad_retrain_after", None, value=after))
+    if after == 0:
+        job.log.info("learn.skipped", reason="nightly_retrain_after is 0")
+        return
+    # the latest verdict on each article decided: what retrain learns from (a changed verdict is not new)
+    decisions = len(job.store.decisions())
+    learnt = decisions_learnt(job.settings)
+    if not retrain_due(decisions, learnt, after):
+        job.log.info("learn.skipped", decisions=decisions, learnt=learnt, threshold=after)
+        return
+    report = retrain(job.store, job.settings, labelled_files())
+    job.state.retrained = (report.decisions, report.gold)
+    job.log.info(
+        "learn.done",
+        decisions=report.decisions,
+        new=decisions - learnt,
+        gold=report.gold,
+        path=str(report.path),
+    )
 
 
 def classify(job: NightlyRun) -> None:
