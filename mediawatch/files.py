@@ -10,14 +10,16 @@ from __future__ import annotations
 
 import errno
 import os
-from collections.abc import Iterator
+import tempfile
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import BinaryIO
 
 from mediawatch.errors import FileAccessError
 from mediawatch.i18n import t
 
-__all__ = ["file_error", "os_error_reason", "write_text", "writing"]
+__all__ = ["file_error", "os_error_reason", "replace_file", "write_text", "writing"]
 
 
 def _nearest_existing(path: Path) -> Path | None:
@@ -79,3 +81,32 @@ def write_text(path: str | os.PathLike[str], text: str, lang: str | None = None)
     with writing(target, lang):
         target.write_text(text, encoding="utf-8")
     return target
+
+
+def replace_file(
+    path: Path,
+    write: Callable[[BinaryIO], object],
+    *,
+    mode: int | None = None,
+    new_mode: int = 0o600,
+    durable: bool = False,
+) -> None:
+    """Replace ``path`` whole or not at all: ``write`` fills a temporary file in the same folder, which is
+    then renamed over ``path``, so a reader sees the old file or the new one and a writer killed midway
+    leaves the old one (at worst a stray ``.<name>.*.tmp``). ``mode``: the new file's permissions; None
+    keeps those of the file it replaces (``new_mode`` for a new one). ``durable``: on disk before the rename.
+    An OSError is raised as is; callers turn it into their own error."""
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            write(handle)
+            if durable:
+                handle.flush()
+                os.fsync(handle.fileno())
+        if mode is None:
+            mode = path.stat().st_mode & 0o777 if path.exists() else new_mode
+        os.chmod(tmp, mode)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise

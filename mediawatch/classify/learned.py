@@ -19,19 +19,18 @@ import argparse
 import io
 import json
 import math
-import os
 import re
-import tempfile
 import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 import numpy as np
 import numpy.typing as npt
 
 from mediawatch.errors import ConfigError
+from mediawatch.files import replace_file
 from mediawatch.types import ClassifyInput
 
 __all__ = [
@@ -194,7 +193,6 @@ class Model:
         temporary file of the same folder, flushed to disk, then renamed over ``path``. A process killed
         mid-write leaves the previous model whole (and at worst a stray ``.<name>.*.tmp`` file), and a
         reader, a web request or a worker, sees the old file or the new one, never half of one."""
-        target = Path(path)
         terms = sorted(self.vocabulary, key=self.vocabulary.__getitem__)
         meta = {
             "format": FORMAT,
@@ -204,24 +202,18 @@ class Model:
             "note": self.note,
             "decisions": self.decisions,
         }
-        fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
-        try:
-            with os.fdopen(fd, "wb") as handle:
-                np.savez_compressed(
-                    handle,
-                    meta=np.array(json.dumps(meta)),
-                    terms=np.array(terms, dtype=np.str_),
-                    idf=self.idf.astype(np.float64),
-                    coef=self.coef.astype(np.float64),
-                )
-                handle.flush()
-                os.fsync(handle.fileno())
-            # mkstemp makes the file private; keep the mode a model file had, readable by the web app's user
-            os.chmod(tmp, target.stat().st_mode & 0o777 if target.exists() else 0o644)
-            os.replace(tmp, target)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
+
+        def write(out: BinaryIO) -> None:
+            np.savez_compressed(
+                out,
+                meta=np.array(json.dumps(meta)),
+                terms=np.array(terms, dtype=np.str_),
+                idf=self.idf.astype(np.float64),
+                coef=self.coef.astype(np.float64),
+            )
+
+        # a new model file is readable by the web app's user; a replaced one keeps its mode
+        replace_file(Path(path), write, new_mode=0o644, durable=True)
 
     @classmethod
     def load(cls, path: str | Path, content: bytes | None = None) -> Model:

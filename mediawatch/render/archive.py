@@ -24,9 +24,7 @@ from __future__ import annotations
 
 import json
 import logging
-import os
 import re
-import tempfile
 import uuid
 import xml.etree.ElementTree as ET
 from collections.abc import Sequence
@@ -38,7 +36,7 @@ from typing import Any
 from mediawatch.compose.issues import find_issue
 from mediawatch.config import Settings
 from mediawatch.errors import RenderError
-from mediawatch.files import file_error
+from mediawatch.files import file_error, replace_file
 from mediawatch.i18n import LANGUAGES, t
 from mediawatch.render.dates import format_period
 from mediawatch.render.edition import fingerprint, render_edition
@@ -121,21 +119,10 @@ class IndexEntry:
 # -- writing --------------------------------------------------------------------------------------------
 def write_atomic(path: Path, data: str | bytes) -> Path:
     """Write ``data`` (text as UTF-8, or bytes) to ``path`` through a temporary file and a rename."""
+    raw = data if isinstance(data, bytes) else data.encode("utf-8")
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-        try:
-            if isinstance(data, bytes):
-                with os.fdopen(fd, "wb") as out:
-                    out.write(data)
-            else:
-                with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as fh:
-                    fh.write(data)
-            os.chmod(tmp, 0o644)  # mkstemp creates 0600; the archive is meant to be served
-            os.replace(tmp, path)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
+        replace_file(path, lambda out: out.write(raw), mode=0o644)  # the archive is meant to be served
     except OSError as exc:
         raise RenderError(str(file_error(exc, path))) from None
     return path

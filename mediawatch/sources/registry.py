@@ -8,9 +8,7 @@ comments and layout written by people survive ``add_source`` and ``set_enabled``
 from __future__ import annotations
 
 import difflib
-import os
 import re
-import tempfile
 import tomllib
 import unicodedata
 from collections.abc import Iterable, Mapping
@@ -23,6 +21,7 @@ import tomlkit
 from tomlkit.items import AoT, Table
 
 from mediawatch.errors import RegistryError
+from mediawatch.files import replace_file
 from mediawatch.types import OutletType, Region, Source, SourceKind
 
 FIELDS = (
@@ -313,16 +312,7 @@ _NEW_FILE_HEADER = """\
 def _write_checked(path: Path, text: str) -> None:
     """Validate ``text`` as a registry file, then replace ``path`` atomically."""
     _check_unique(_parse(text, str(path)))
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
-            handle.write(text)
-        if path.exists():
-            os.chmod(tmp, path.stat().st_mode & 0o777)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    replace_file(path, lambda out: out.write(text.encode("utf-8")))
 
 
 def add_source(directory: str | Path, source: Source, filename: str = "local.toml") -> Path:
