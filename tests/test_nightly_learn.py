@@ -1,5 +1,5 @@
 """The nightly job's learn stage: it retrains the relevance model, as `mediawatch retrain` does, once the
-editors made ``nightly_retrain_after`` decisions since the model in use learnt, just before classifying.
+editors made ``nightly_retrain_after`` decisions since the model in use learnt, before collecting.
 
 On SQLite and PostgreSQL, through :func:`run_nightly` in this process (collection off: the articles are
 stored here as the collector stores them). The labelled files are cut down to ``dev.jsonl`` so that a
@@ -175,6 +175,26 @@ def test_the_night_retrains_once_enough_new_decisions_exist_and_classifies_with_
     assert named(events, "learn.done")[0]["new"] == AFTER
     assert decisions_learnt(settings) == 2 * AFTER
     assert load_classifier(settings).version not in (base, own)
+
+
+def test_the_night_learns_before_it_collects_so_the_workers_classify_with_the_new_model(
+    store, settings, monkeypatch
+):
+    """With a broker the workers classify each page as they collect it (taking up a replaced model file at
+    their next task): the retrain must be done before the collect starts, or it only helps the next night.
+    The collect is replaced by one that records the model a worker would load at that moment."""
+    from mediawatch.nightly import collecting
+
+    relevant, off = collected(store, 4, 4)
+    decide(store, relevant[:3], off[:3])  # AFTER decisions: due
+    seen: list[str] = []
+    monkeypatch.setattr(
+        collecting, "collect", lambda job, force: seen.append(load_classifier(job.settings).version)
+    )
+    result = run_nightly(store, settings, now=AT, collect=True, notify=False)
+    assert result.retrained
+    assert seen == [load_classifier(settings).version]
+    assert "+model-" in seen[0]  # the retrained model, not the packaged one
 
 
 def dev_items() -> int:

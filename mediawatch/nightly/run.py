@@ -1,17 +1,18 @@
-"""`mediawatch nightly`: collect -> learn (retrain the relevance model, when due) -> classify -> compose the
+"""`mediawatch nightly`: learn (retrain the relevance model, when due) -> collect -> classify -> compose the
 due drafts -> render them -> tell the editors -> send the scheduled issues whose time has come (`mediawatch
 send --due`) -> the saved watches' digests and spike alerts (`mediawatch watches run --due`).
 
 Every step keeps its state in the database as it goes, so a run killed at any instant (reboot, kill -9,
 OOM) is completed by the next one, and a repeated run does nothing twice:
 
+* the learned relevance model is retrained (``mediawatch retrain``) once the editors made
+  ``nightly_retrain_after`` decisions since it last learnt, before collecting, so that the night's
+  classification uses it (with a broker, the workers' too); the model file is replaced by a rename, so a
+  kill leaves the old model, and the next run retrains;
 * collect commits feed by feed and page by page (the collector's own guarantee); pending pages are
   fetched by the next run. With a broker (``[cluster] broker_url``) the run is enqueued for the workers
   and waited for, at most ``nightly_collect_wait_seconds``: then the other stages go on with what was
   collected so far, and the workers with the run (the next collect waits until they close it);
-* the learned relevance model is retrained (``mediawatch retrain``) once the editors made
-  ``nightly_retrain_after`` decisions since it last learnt, just before classification, which then uses
-  it; the model file is replaced by a rename, so a kill leaves the old model, and the next run retrains;
 * classification and story grouping pick up whatever is not classified or grouped yet;
 * a draft is one transaction (``Store.create_issue``): it exists whole or not at all, and a period that
   already has its draft is never composed again (the same period is due until the next boundary);
@@ -80,11 +81,13 @@ def run_nightly(
         )
         for r in interrupted:
             log.warning("run.interrupted", id=r.id, kind=r.kind, started=r.started)
+        # learn before collect: with a broker the workers classify while they collect, and they take up
+        # a replaced model file at their next task, so tonight's articles get the new model either way
+        job.stage("learn", lambda: stages.learn(job))
         if collect:
             job.stage("collect", lambda: collecting.collect(job, force=force))
         job.stage("health", lambda: collecting.health(job))
         job.stage("submissions", lambda: stages.submissions(job))
-        job.stage("learn", lambda: stages.learn(job))
         job.stage("classify", lambda: stages.classify(job))
         job.stage("compose", lambda: stages.compose(job))
         drafts = job.stage("drafts", lambda: announce.drafts_to_announce(job)) or []

@@ -32,8 +32,9 @@ def retrain_due(decisions: int, learnt: int, after: int) -> bool:
 
 def learn(job: NightlyRun) -> None:
     """`mediawatch retrain` (decisions plus the labelled files), once the editors made
-    ``nightly_retrain_after`` decisions since the database's model learnt, so that the classify stage after
-    this one uses the new model. When it cannot train (decisions of one kind only, no labelled file), the
+    ``nightly_retrain_after`` decisions since the database's model learnt. It runs before collect, so that
+    the night's classification uses the new model: the classify stage's, and with a broker the workers',
+    who classify as they collect. When it cannot train (decisions of one kind only, no labelled file), the
     stage fails, and the run goes on with the model it had; the next run tries again."""
     from mediawatch.classify.pipeline import decisions_learnt, labelled_files, retrain
 
