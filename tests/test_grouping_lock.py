@@ -34,6 +34,7 @@ from mediawatch.types import (
     FetchEvent,
     FetchStatus,
     Region,
+    Role,
     Source,
     SourceKind,
     SourceState,
@@ -318,3 +319,37 @@ def test_a_killed_groupings_lock_is_released(db_url):
         if holder.poll() is None:
             holder.kill()
             holder.wait(WAIT_S)
+
+
+def test_an_article_added_by_hand_during_a_grouping_is_kept_and_placed_by_the_next_one(db_url, monkeypatch):
+    """A person adding an article does not wait out a long grouping (the web server ends a request after
+    120 s): after a short wait the article is stored, classified and searchable without a story yet, the
+    message says so, and the next grouping places it."""
+    from mediawatch.watch import add
+
+    monkeypatch.setattr(add, "ADD_GROUPING_WAIT_S", 0)  # refused at once: the lock is held throughout
+    item = add.ManualItem(
+        "Kenyan farmers store carbon in their soils", "Radio Citizen", "2025-03-04", "en", "A radio report."
+    )
+    with open_store(db_url) as holder, open_store(db_url) as store:
+        store.add_user("ana", Role.EDITOR, "not-a-hash", "en")
+        with holder.grouping_lock():
+            result = add.add_manual(store, SETTINGS, item, added_by="ana")
+        assert (result.status, result.story_id, result.grouping_pending) == (add.AddStatus.ADDED, None, True)
+        assert result.article_id is not None
+        assert result.as_dict()["grouping_pending"] is True
+        assert store.classification_of(result.article_id) is not None
+        assert store.story_of(result.article_id) is None
+        expected = {
+            "en": "Another story grouping was under way",
+            "fr": "Un autre regroupement des sujets était en cours",
+            "es": "Había otra agrupación de noticias en curso",
+        }
+        for lang, words in expected.items():
+            message = result.message(lang)
+            assert words in message
+            assert item.title in message
+            assert str(result.article_id) in message
+
+        assert group_stories(store, SETTINGS).grouped == 1
+        assert store.story_of(result.article_id) is not None

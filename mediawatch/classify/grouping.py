@@ -15,7 +15,7 @@ from typing import Any
 from mediawatch.classify.stories import StoryDoc, StoryIndex
 from mediawatch.config import Settings
 from mediawatch.errors import ConfigError
-from mediawatch.store.protocols import StoryListing, StoryRepository
+from mediawatch.store.protocols import GROUPING_LOCK_WAIT_S, StoryListing, StoryRepository
 from mediawatch.types import Article
 
 
@@ -47,11 +47,14 @@ def _doc(article: Article) -> StoryDoc:
     )
 
 
-def group_stories(store: StoryRepository, settings: Settings) -> GroupingReport:
+def group_stories(
+    store: StoryRepository, settings: Settings, *, wait: float = GROUPING_LOCK_WAIT_S
+) -> GroupingReport:
     """Group the articles not yet in a story, under the store's grouping lock: the nightly, a cluster
     worker's last task and `mediawatch classify` may group at once, and each must decide from the state
-    the other saved, so a second grouping waits for the first (docs/design.md)."""
-    with store.grouping_lock():
+    the other saved, so a second grouping waits for the first (docs/design.md), at most ``wait`` seconds
+    (then LockedError)."""
+    with store.grouping_lock(wait=wait):
         return _group(store, settings)
 
 

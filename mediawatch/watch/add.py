@@ -32,7 +32,7 @@ from mediawatch.collect.robots import RobotsCache
 from mediawatch.collect.urls import date_from_url
 from mediawatch.collect.workers import ExtractionPool, extract_in_worker
 from mediawatch.config import Settings
-from mediawatch.errors import ExtractError, FetchError, FieldError, MediawatchError
+from mediawatch.errors import ExtractError, FetchError, FieldError, LockedError, MediawatchError
 from mediawatch.i18n import language_name, t, ui_language
 from mediawatch.identity import canonical_url
 from mediawatch.store.additions import AddedArticle, AddOrigin
@@ -44,6 +44,9 @@ MAX_OUTLET = 200
 MAX_SUMMARY = 5000
 MAX_NOTE = 2000
 ROBOTS_MAX_BYTES = 512 * 1024
+# How long an addition waits for a story grouping under way (the nightly's, a worker's) before leaving its
+# article to the next grouping: a person is waiting, and the web server ends a request after 120 s.
+ADD_GROUPING_WAIT_S = 20.0
 
 
 class AddStatus(enum.StrEnum):
@@ -63,11 +66,15 @@ class AddResult:
     reason: str = ""  # refused: a FetchStatus value, or "not-html" / "extraction-failed"
     cause: MediawatchError | None = None  # refused: the FetchError or ExtractError
     url: str = ""  # refused: the address as given
+    # added while another grouping held the lock: no story yet, the next grouping gives it one
+    grouping_pending: bool = False
 
     def message(self, lang: str | None = None) -> str:
         """One readable line in ``lang``."""
         lang = ui_language(lang)
         story = self.story_id if self.story_id is not None else "-"
+        if self.status is AddStatus.ADDED and self.grouping_pending:
+            return t("add.added_ungrouped", lang, id=self.article_id, title=self.title)
         if self.status is AddStatus.ADDED:
             return t("add.added", lang, id=self.article_id, story=story, title=self.title)
         if self.status is AddStatus.KNOWN:
@@ -83,6 +90,7 @@ class AddResult:
             "reason": self.reason,
             "detail": str(self.cause) if self.cause else "",
             "url": self.url,
+            "grouping_pending": self.grouping_pending,
         }
 
 
@@ -478,8 +486,11 @@ def _store_and_classify(
     if region is not None:
         store.correct_articles([article_id], "regions", json.dumps([region.value]), article.added_by)
     store.save_classifications([verdict])
-    group_stories(store, settings)
     store.index_articles([article_id])  # searchable at once, not after the next classify run
+    try:
+        group_stories(store, settings, wait=ADD_GROUPING_WAIT_S)
+    except LockedError:  # a long grouping under way: the article is kept, the next grouping places it
+        return AddResult(AddStatus.ADDED, article_id=article_id, title=article.title, grouping_pending=True)
     return AddResult(
         AddStatus.ADDED, article_id=article_id, story_id=store.story_of(article_id), title=article.title
     )

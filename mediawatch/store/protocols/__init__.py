@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from mediawatch.store.protocols.articles import (
+    GROUPING_LOCK_WAIT_S,
     AddArticleStore,
     AdditionRepository,
     ArticleRepository,
@@ -51,6 +52,7 @@ from mediawatch.store.protocols.watch import (
 )
 
 __all__ = [
+    "GROUPING_LOCK_WAIT_S",
     "AddArticleStore",
     "AdditionRepository",
     "ArticleRepository",

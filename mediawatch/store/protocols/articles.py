@@ -14,7 +14,7 @@ from mediawatch.store.curation import Correction, StoryArticle, StoryPin, StoryU
 from mediawatch.store.issues import NewItem
 from mediawatch.store.reporting import RunRecord
 from mediawatch.store.search import SearchStore
-from mediawatch.store.stories import GROUPING_LOCK_WAIT_S
+from mediawatch.store.stories import GROUPING_LOCK_WAIT_S as GROUPING_LOCK_WAIT_S
 from mediawatch.types import (
     Article,
     Classification,
