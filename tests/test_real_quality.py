@@ -135,6 +135,7 @@ FINALS = {
     "real_final9.jsonl": "final9_",
     "real_final10.jsonl": "final10_",
     "real_final11.jsonl": "final11_",
+    "real_final12.jsonl": "final12_",
 }
 
 

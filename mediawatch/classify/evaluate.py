@@ -32,7 +32,7 @@ __all__ = ["GOLD_DIR", "LABELLED_FILES", "GoldItem", "Report", "evaluate", "load
 
 GOLD_DIR = Path(__file__).resolve().parents[2] / "tests" / "data" / "classify"
 # The labelled files a model may learn from (the base model, `mediawatch retrain`); the held-out measures
-# (test.jsonl, real_final11.jsonl) are never among them.
+# (test.jsonl, real_final12.jsonl) are never among them.
 LABELLED_FILES = (
     "dev.jsonl",
     "dev2.jsonl",
@@ -50,6 +50,7 @@ LABELLED_FILES = (
     "real_final8.jsonl",
     "real_final9.jsonl",
     "real_final10.jsonl",
+    "real_final11.jsonl",
 )
 LANGUAGES = ("en", "fr", "es")
 
