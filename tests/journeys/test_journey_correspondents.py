@@ -10,6 +10,7 @@ one and sets the other aside, and Inés sees what became of them.
 
 from __future__ import annotations
 
+import json
 from urllib.parse import urlsplit
 
 import pytest
@@ -103,6 +104,15 @@ def test_a_correspondents_items_reach_the_editors_queue(stack_factory, news_site
     expect(page_row.locator(".note")).to_have_text("Lo oí en la radio <b>esta mañana</b>")
     story = page_row.locator("a.item-title").get_attribute("href")
     assert story.startswith("/stories/")
+
+    # Items waiting in the queue do not break the other pages (the menu's count once hid an issue's own list
+    # of what it waits for, and every issue page answered 500).
+    composed = json.loads(stack.cli("compose", "newsletter", "--from", "30d", "--as", "ana", "--json").stdout)
+    ana.goto(f"{stack.url}/issues/{composed['issue']}")
+    expect(ana.locator("#queue-count")).to_have_text("2")
+    expect(ana.locator("h1")).to_be_visible()
+    expect(ana.locator("#error-message")).to_have_count(0)
+    ana.goto(f"{stack.url}/queue")
 
     accept = page_row.locator("button[id^=accept-]")
     with ana.expect_navigation():
