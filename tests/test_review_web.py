@@ -27,6 +27,7 @@ from mediawatch.web.app import create_app
 ARTIFACTS = Path(__file__).parent / "artifacts"
 TEMPLATES = Path(__file__).resolve().parents[1] / "mediawatch" / "web" / "templates"
 TEMPLATE_KEY = re.compile(r"""_\(\s*["']([A-Za-z0-9_.]+)["']""")
+WAIT_BOUND_S = 120  # a bound on waits for a server: reached only when something hangs, never a measure
 
 
 @dataclass
@@ -406,12 +407,12 @@ def test_mediawatch_serve_runs_the_app(tmp_path):
             found = re.search(r"(http://127\.0\.0\.1:\d+/)", line)
             assert found, line
             url = found.group(1)
-            page = requests.get(url + "login", timeout=10)
+            page = requests.get(url + "login", timeout=WAIT_BOUND_S)
             assert page.status_code == 200
             assert 'name="csrf_token"' in page.text
         finally:
-            proc.terminate()
-            proc.wait(timeout=10)
+            proc.terminate()  # a graceful shutdown may take graceful_timeout (20 s) on a busy machine
+            proc.wait(timeout=WAIT_BOUND_S)
     assert (tmp_path / "db.sqlite3.secret-key").exists()
 
 

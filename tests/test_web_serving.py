@@ -104,7 +104,7 @@ def test_the_shipped_nginx_config_serves_the_app_over_tls(tmp_path):
             assert redirect.headers["Location"] == "https://localhost/login"
         finally:
             nginx.terminate()
-            nginx.wait(timeout=10)
+            nginx.wait(timeout=60)  # a bound, not a measure
             stop_server(proc)
     store = open_store(make_settings(tmp_path))
     sub = store.find_subscriber("via-nginx@example.org")
