@@ -25,7 +25,7 @@ from mediawatch.store import schema as t
 from mediawatch.store import schema_watch as w
 from mediawatch.store.core import Database, inserted_id, utcnow
 from mediawatch.store.rows import from_row
-from mediawatch.store.search import SearchFilters, _filter_clauses, fts5_query, tsquery
+from mediawatch.store.search import SearchFilters, _filter_clauses, _period, fts5_query, tsquery
 from mediawatch.textsearch import TAGS, Node, index_language
 from mediawatch.types import ArticleState, OutboxStatus
 
@@ -216,12 +216,16 @@ class WatchRecords(Database):
                 .where(sa.text("document @@ CAST(:tsq AS tsquery)").bindparams(tsq=tsquery(query, tags)))
             )
         stamp = sa.func.coalesce(a.c.published, a.c.discovered)
+        story = sa.func.coalesce(m.c.story_id, a.c.id)
         joined = a.outerjoin(m, m.c.article_id == a.c.id).outerjoin(c, c.c.article_id == a.c.id)
+        # the same clauses as the watch page's search (store/search.py), so a watch means what it showed
         conditions = [
             a.c.id.in_(matched),
             a.c.state != ArticleState.PENDING.value,
             a.c.discovered >= found_since,
             a.c.discovered < found_until,
+            *_filter_clauses(filters, a, c, story),
+            *_period(filters, stamp, stamp),
         ]
         if self.dialect == "sqlite":  # an FTS5 row outlives its article: only a marked one is indexed
             conditions.append(sa.exists().where(t.search_marks.c.article_id == a.c.id))
@@ -229,7 +233,7 @@ class WatchRecords(Database):
         query_rows = (
             sa.select(
                 a.c.id,
-                sa.func.coalesce(m.c.story_id, a.c.id).label("story_id"),
+                story.label("story_id"),
                 a.c.title,
                 a.c.url,
                 a.c.sitename,
@@ -239,7 +243,7 @@ class WatchRecords(Database):
                 a.c.discovered,
             )  # fmt: skip
             .select_from(joined)
-            .where(*conditions, *_filter_clauses(filters, a, c, stamp))
+            .where(*conditions)
             .order_by(a.c.discovered, a.c.id)
             .limit(max(1, limit))
         )
