@@ -26,6 +26,10 @@ def watches_group() -> None:
 @click.option("--region", help="Only articles about this region (africa, europe, ...).")
 @click.option("--source", help="Only articles from this source id.")
 @click.option("--state", "states", multiple=True, help="relevant, unsure or not_relevant (repeatable).")
+@click.option("--objective", help="Only articles serving this strategic objective (A5, B2, ...).")
+@click.option("--outlet-type", help="Only articles from sources of this type (press, blog, ...).")
+@click.option("--sent-in/--not-sent-in", default=None, help="Only items a correspondent sent in (or none).")
+@click.option("--used/--unused", default=None, help="Only stories used in an issue (or never used).")
 @click.option("--every", type=click.Choice(["daily", "weekly"]), required=True, help="Digest frequency.")
 @click.option("--owner", required=True, help="A user's name, or 'team' for a watch of the team.")
 @click.option("--email", default="", help="Send the digest here (default: the owner's address).")
@@ -47,12 +51,18 @@ def watches_add(
     region: str | None,
     source: str | None,
     states: tuple[str, ...],
+    objective: str | None,
+    outlet_type: str | None,
+    sent_in: bool | None,
+    used: bool | None,
     every: str,
     owner: str,
     email: str,
     digest_lang: str | None,
 ) -> None:
-    """Save a search as a watch: its new matches mailed daily or weekly to its owner."""
+    """Save a search as a watch: its new matches mailed daily or weekly to its owner.
+
+    The filters are those of `articles search`, and mean the same."""
     from mediawatch.deliver.watch_mail import check_email, utc_now
     from mediawatch.watch.watches import EVERY_KEYS, add_watch, feed_url
 
@@ -64,6 +74,10 @@ def watches_add(
         "region": region,
         "source": source,
         "states": list(states),
+        "objective": objective,
+        "outlet_type": outlet_type,
+        "submitted": sent_in,
+        "used": used,
     }
     watch = add_watch(
         obj.store,
@@ -97,9 +111,10 @@ def _when(value: datetime | None) -> str | None:
 @handle_errors
 def watches_list(obj: Context, as_json: bool) -> None:
     """List the saved watches."""
-    from mediawatch.watch.watches import EVERY_KEYS, TEAM, recipient
+    from mediawatch.watch.watches import EVERY_KEYS, TEAM, filter_words, recipient
 
     found = obj.store.list_watches()
+    sources = obj.store.source_names()
     for watch in found:
         to = recipient(obj.store, watch)
         if as_json:
@@ -116,6 +131,8 @@ def watches_list(obj: Context, as_json: bool) -> None:
               every=t(EVERY_KEYS[watch.every], obj.lang), language=language_name(watch.language, obj.lang),
               email=to or t("watches.cli.no_address", obj.lang), query=watch.query)
         )  # fmt: skip
+        for line in filter_words(watch.filters, obj.lang, sources):
+            click.echo(f"    {line}")
     if not found and not as_json:
         click.echo(t("watches.cli.none", obj.lang))
 

@@ -25,7 +25,15 @@ from mediawatch.store.search import (
 from mediawatch.types import OutletType, Region, Theme
 from mediawatch.watch.query import parse
 
-__all__ = ["make_filters", "search_stories", "story_lines", "story_record"]
+__all__ = [
+    "OUTLET_TYPE_KEYS",
+    "STATE_KEYS",
+    "make_filters",
+    "objective_codes",
+    "search_stories",
+    "story_lines",
+    "story_record",
+]
 
 MAX_LIMIT = 500
 
@@ -135,10 +143,17 @@ def title_and_address(title: str, url: str) -> list[str]:
     return [f"      {title}", f"      {url}"] if url else [f"      {title}"]
 
 
-_STATE_KEYS = {
+# Literal keys (the i18n scans read them); the watch page, the saved watches and the CLI name them so.
+STATE_KEYS = {
     RelevanceState.RELEVANT: "search.state.relevant",
     RelevanceState.UNSURE: "search.state.unsure",
     RelevanceState.NOT_RELEVANT: "search.state.not_relevant",
+}
+OUTLET_TYPE_KEYS = {
+    OutletType.PRESS: "watchpage.outlet_type.press",
+    OutletType.INSTITUTIONAL: "watchpage.outlet_type.institutional",
+    OutletType.SCIENTIFIC: "watchpage.outlet_type.scientific",
+    OutletType.BLOG: "watchpage.outlet_type.blog",
 }
 
 
@@ -158,7 +173,7 @@ def story_lines(page: SearchPage, lang: str, offset: int = 0) -> list[str]:
         )
         for a in story.articles:
             when = a.published.date().isoformat() if a.published else t("search.cli.unknown_date", lang)
-            state = t(_STATE_KEYS[a.state], lang) if a.state else t("search.state.unclassified", lang)
+            state = t(STATE_KEYS[a.state], lang) if a.state else t("search.state.unclassified", lang)
             mark = "*" if a.matched else "·"
             lines.append(f"  {mark} {when}  {a.outlet or '-'}  [{language_name(a.language, lang)}, {state}]")
             lines.extend(title_and_address(a.title, a.url))

@@ -20,12 +20,13 @@ from typing import Any, Protocol
 
 from mediawatch.config import Settings
 from mediawatch.errors import InvalidInput
-from mediawatch.i18n import LANGUAGES, Message
+from mediawatch.i18n import LANGUAGES, Message, catalogue, language_name, t
 from mediawatch.store.protocols import RunLock, UserRepository, WatchRepository
-from mediawatch.store.search import SearchFilters, SearchPage, SearchStore
+from mediawatch.store.search import RelevanceState, SearchFilters, SearchPage, SearchStore
 from mediawatch.store.watches import NewWatch, Watch, WatchMatch
+from mediawatch.types import OutletType
 from mediawatch.watch.query import parse
-from mediawatch.watch.service import make_filters, search_stories
+from mediawatch.watch.service import OUTLET_TYPE_KEYS, STATE_KEYS, make_filters, search_stories
 
 __all__ = [
     "EVERY",
@@ -35,7 +36,9 @@ __all__ = [
     "day_counts",
     "digest_period",
     "feed_url",
+    "filter_words",
     "filters_of",
+    "filters_record",
     "latest_stories",
     "remove_watch",
     "rotate_feed_key",
@@ -46,7 +49,12 @@ __all__ = [
 TEAM = "team"  # the owner of the team's watches
 EVERY = ("daily", "weekly")
 EVERY_KEYS = {"daily": "watches.every.daily", "weekly": "watches.every.weekly"}  # literal: the i18n scan
-FILTER_NAMES = ("since", "until", "language", "theme", "region", "source", "states")
+# The filters a watch keeps, named as SearchFilters names them: every filter of the watch page.
+FILTER_NAMES = (
+    "since", "until", "language", "theme", "region", "objective", "source", "outlet_type", "states",
+    "submitted", "used",
+)  # fmt: skip
+YES_NO = ("submitted", "used")  # true, false, or absent (either)
 MAX_NAME = 120
 FEED_ENTRIES = 50
 
@@ -82,6 +90,12 @@ def filters_of(raw: Mapping[str, Any]) -> SearchFilters:
             raise InvalidInput(Message("watches.invalid.date", value=str(value))) from None
         return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
 
+    def yes_no(key: str) -> bool | None:
+        value = raw.get(key)
+        if value is None or isinstance(value, bool):
+            return value
+        raise InvalidInput(Message("watches.invalid.yes_no", name=key, value=str(value)))
+
     states = raw.get("states") or ()
     return make_filters(
         since=when("since"),
@@ -91,6 +105,29 @@ def filters_of(raw: Mapping[str, Any]) -> SearchFilters:
         region=raw.get("region") or None,
         source=raw.get("source") or None,
         states=[str(s) for s in states],
+        objective=raw.get("objective") or None,
+        outlet_type=raw.get("outlet_type") or None,
+        submitted=yes_no("submitted"),
+        used=yes_no("used"),
+    )
+
+
+def filters_record(filters: SearchFilters) -> dict[str, Any]:
+    """A search's filters as a watch keeps them, every one (:func:`filters_of` reads them back)."""
+    return clean_filters(
+        {
+            "since": filters.since,
+            "until": filters.until,
+            "language": filters.language,
+            "theme": filters.theme,
+            "region": filters.region,
+            "objective": filters.objective,
+            "source": filters.source,
+            "outlet_type": filters.outlet_type,
+            "states": [str(s) for s in filters.states],
+            "submitted": filters.submitted,
+            "used": filters.used,
+        }
     )
 
 
@@ -100,16 +137,86 @@ def clean_filters(raw: Mapping[str, Any]) -> dict[str, Any]:
     kept: dict[str, Any] = {}
     for key in FILTER_NAMES:
         value = raw.get(key)
+        if key in YES_NO:
+            if value is not None:  # False is a filter: "not sent in", "never used"
+                kept[key] = value
+            continue
         if not value:
             continue
         if isinstance(value, datetime):
             value = value.astimezone(UTC).isoformat()
         elif key == "states":
             value = [str(s) for s in value]
+        elif key == "objective":
+            value = str(value).strip().upper()  # as make_filters reads it
+        elif key == "language":
+            value = str(value).strip().lower()
         else:
             value = str(value).strip()
         kept[key] = value
     return kept
+
+
+# The filters in words (literal keys: the i18n scan reads them).
+_FILTER_LABELS = {
+    "since": "watches.filter.since",
+    "until": "watches.filter.until",
+    "language": "watches.filter.language",
+    "theme": "watches.filter.theme",
+    "region": "watches.filter.region",
+    "objective": "watches.filter.objective",
+    "source": "watches.filter.source",
+    "outlet_type": "watches.filter.outlet_type",
+    "states": "watches.filter.states",
+    "submitted": "watches.filter.submitted",
+    "used": "watches.filter.used",
+}
+
+
+def _named(prefix: str, code: str, lang: str) -> str:
+    key = f"{prefix}.{code}"
+    return t(key, lang) if key in catalogue(lang) else code
+
+
+def _filter_value(key: str, value: Any, lang: str, sources: Mapping[str, str]) -> str:
+    if key in YES_NO:
+        return t("watches.filter.yes" if value else "watches.filter.no", lang)
+    if key == "language":
+        return language_name(str(value), lang)
+    if key in ("theme", "region"):
+        return _named(f"report.{key}", str(value), lang)
+    if key == "source":
+        return sources.get(str(value), str(value))
+    if key == "outlet_type":
+        outlet = str(value)
+        return t(OUTLET_TYPE_KEYS[OutletType(outlet)], lang) if outlet in set(OutletType) else outlet
+    if key == "states":
+        states = set(RelevanceState)
+        return ", ".join(t(STATE_KEYS[RelevanceState(v)], lang) if v in states else str(v) for v in value)
+    return str(value)
+
+
+def filter_words(raw: Mapping[str, Any], lang: str, sources: Mapping[str, str] | None = None) -> list[str]:
+    """A watch's filters in the reader's words ("Outlet type: blog"), never raw codes; ``sources``: id ->
+    name. A period's end is said as the day it includes when it falls at midnight (as the watch page and
+    the form take it), else as the instant it stops before."""
+    lines = []
+    for key in FILTER_NAMES:
+        value = raw.get(key)
+        if value is None or value == "" or value == []:
+            continue
+        label = t(_FILTER_LABELS[key], lang)
+        if key in ("since", "until"):
+            moment = datetime.fromisoformat(str(value)).astimezone(UTC)
+            if moment == day_start(moment):
+                shown = (moment - timedelta(days=1) if key == "until" else moment).date().isoformat()
+            else:
+                shown = moment.strftime("%Y-%m-%d %H:%M UTC")
+                label = t("watches.filter.before", lang) if key == "until" else label
+        else:
+            shown = _filter_value(key, value, lang, sources or {})
+        lines.append(t("watches.filter.line", lang, label=label, value=shown))
+    return lines
 
 
 def add_watch(

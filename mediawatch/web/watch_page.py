@@ -25,9 +25,14 @@ from mediawatch.i18n import language_name, tn
 from mediawatch.report.html import REGION_KEYS, THEME_KEYS  # the themes and regions in words, one map
 from mediawatch.review.workflow import Permission
 from mediawatch.store.search import FoundArticle, FoundStory, RelevanceState, SearchFilters
-from mediawatch.types import OutletType
 from mediawatch.watch.add import ADDABLE_LANGUAGES
-from mediawatch.watch.service import make_filters, objective_codes, search_stories
+from mediawatch.watch.service import (
+    OUTLET_TYPE_KEYS,
+    STATE_KEYS,
+    make_filters,
+    objective_codes,
+    search_stories,
+)
 from mediawatch.web.base import acting_user, permission_required, tr, ui_lang, web_settings, web_store
 from mediawatch.web.issues import say
 
@@ -42,18 +47,6 @@ PARAMS = (
     "sent", "used",
 )  # fmt: skip
 
-# Literal keys (the i18n scans read them).
-STATE_KEYS = {
-    RelevanceState.RELEVANT: "search.state.relevant",
-    RelevanceState.UNSURE: "search.state.unsure",
-    RelevanceState.NOT_RELEVANT: "search.state.not_relevant",
-}
-OUTLET_TYPE_KEYS = {
-    OutletType.PRESS: "watchpage.outlet_type.press",
-    OutletType.INSTITUTIONAL: "watchpage.outlet_type.institutional",
-    OutletType.SCIENTIFIC: "watchpage.outlet_type.scientific",
-    OutletType.BLOG: "watchpage.outlet_type.blog",
-}
 FIELD_KEYS = {
     "since": "watchpage.field.since",
     "until": "watchpage.field.until",
@@ -129,6 +122,26 @@ def language_choices() -> dict[str, str]:
     return {code: language_name(code, lang) for code in ADDABLE_LANGUAGES}
 
 
+def search_sources() -> dict[str, str]:
+    """The sources a search may be narrowed to, id -> name, by name."""
+    return dict(sorted(web_store().source_names().items(), key=lambda pair: pair[1].casefold()))
+
+
+def search_choices(sources: Mapping[str, str]) -> dict[str, Any]:
+    """The choices of each filter, named in the reader's language (the watch page and the saved watch's
+    form offer the same ones)."""
+    return {
+        "languages": language_choices(),
+        "themes": {str(k): tr(v) for k, v in THEME_KEYS.items()},
+        "regions": {str(k): tr(v) for k, v in REGION_KEYS.items()},
+        "states": {str(k): tr(v) for k, v in STATE_KEYS.items()},
+        "outlet_types": {str(k): tr(v) for k, v in OUTLET_TYPE_KEYS.items()},
+        "objectives": {code: code for code in objective_codes()},  # the strategic plan's own names
+        "sources": sources,
+        "yes_no": {"yes": tr("watchpage.yes"), "no": tr("watchpage.no")},
+    }
+
+
 def filters_from(args: MultiDict[str, str], sources: Mapping[str, str]) -> tuple[SearchFilters, list[str]]:
     """The filters of a search link, and what is wrong with it (each problem in the reader's words)."""
     problems: list[str] = []
@@ -183,7 +196,7 @@ def watch() -> str:
     args = request.args
     lang = ui_lang()
     store = web_store()
-    sources = dict(sorted(store.source_names().items(), key=lambda pair: pair[1].casefold()))
+    sources = search_sources()
     filters, problems = filters_from(args, sources)
     query = args.get("q", "")
     page_number = _page_number(args.get("page"))
@@ -213,13 +226,7 @@ def watch() -> str:
         else "",
         save_link=search_link(args, "/watches/new"),
         heading=_heading(rows, page_number),
-        languages=language_choices(),
-        themes={str(k): tr(v) for k, v in THEME_KEYS.items()},
-        regions={str(k): tr(v) for k, v in REGION_KEYS.items()},
-        states={str(k): tr(v) for k, v in STATE_KEYS.items()},
-        outlet_types={str(k): tr(v) for k, v in OUTLET_TYPE_KEYS.items()},
-        objectives=objective_codes(),
-        sources=sources,
+        **search_choices(sources),
         state_word=lambda state: tr(STATE_KEYS[state]) if state else tr("search.state.unclassified"),
         count_word=lambda n: tn("watchpage.articles", n, lang),
         more_word=lambda n: tn("watchpage.more_outlets", n, lang),
