@@ -1,13 +1,15 @@
-"""Journey: an editor saves a watch from a search link in the browser, an article matching it comes in,
+"""Journeys: an editor saves a watch from a search link in the browser, an article matching it comes in,
 `mediawatch watches run` is killed with SIGKILL while the digest is at the SMTP server (whole, its 250 not
 yet answered) and started again: the mailbox holds the digest exactly once. Then the watch's feed and its
-removal through the page, as a person would use them."""
+removal through the page, as a person would use them. And "save this search" from a watch page filtered by
+objective, outlet type, sent in and used: the form, the watches page and the feed keep every filter."""
 
 from __future__ import annotations
 
+import json
 import signal
 import subprocess
-from urllib.parse import urlencode
+from urllib.parse import urlencode, urlsplit
 
 import feedparser
 import pytest
@@ -91,3 +93,56 @@ def test_a_watch_saved_in_the_browser_mails_its_digest_exactly_once_across_a_kil
         row.locator("button", has_text=t("watches.web.remove", "en")).click()
     expect(ana.locator(".flash", has_text=t("watches.web.removed", "en", name="Mangroves"))).to_be_visible()
     assert https_request(stack.tls, "GET", feed)[0] == 404
+
+
+def test_save_this_search_keeps_every_filter_of_the_watch_page(stack: Stack):
+    """The QA report's search: a French editor filters the watch page by objective, outlet type, sent in
+    and used, saves it as a watch, and the form, the watches page and the watch's feed keep all of it."""
+    stack.add_user("carla", "editor", "fr")
+    stack.cli("users", "update", "carla", "--email", "carla@example.org")
+    carla = stack.login("carla", locale="fr-FR")
+    carla.goto(f"{stack.url}/watch")
+    carla.fill("#watch-q", "sols")
+    with carla.expect_navigation():
+        carla.click("#watch-submit")
+    unfiltered = carla.locator("tr.story-row").count()
+    for select, value in (
+        ("#watch-lang", "fr"), ("#watch-objective", "A5"), ("#watch-outlet-type", "press"),
+        ("#watch-sent", "no"), ("#watch-used", "no"),
+    ):  # fmt: skip
+        carla.select_option(select, value)
+    with carla.expect_navigation():
+        carla.click("#watch-submit")
+    shown = set(carla.locator("tr.story-row a.story-title").all_inner_texts())
+    assert 0 < len(shown) < unfiltered  # the filters matter on this data
+
+    with carla.expect_navigation():
+        carla.click("#watch-save")
+    assert urlsplit(carla.url).path == "/watches/new"
+    expect(carla.locator("#watch-link-problems")).to_have_count(0)
+    for field, value, name in (
+        ("#w-q", "sols", None), ("#w-lang", "fr", "français"), ("#w-objective", "A5", "A5"),
+        ("#w-outlet_type", "press", "presse"), ("#w-sent", "no", "non"), ("#w-used", "no", "non"),
+    ):  # fmt: skip
+        expect(carla.locator(field)).to_have_value(value)
+        if name is not None:  # chosen by name, in the reader's language
+            expect(carla.locator(f"{field} option:checked")).to_have_text(name)
+    carla.fill("#w-name", "Sols A5")
+    with carla.expect_navigation():
+        carla.click("#save-watch")
+    expect(carla.locator(".flash", has_text=t("watches.web.saved", "fr", name="Sols A5"))).to_be_visible()
+    row = carla.locator('tr[data-watch="Sols A5"]')
+    for line in (
+        "Langue des articles : français", "Objectif stratégique : A5", "Type de média : presse",
+        "Envoyé par un correspondant : non", "Repris dans un numéro : non",
+    ):  # fmt: skip
+        expect(row).to_contain_text(line)
+    listed = [json.loads(line) for line in stack.cli("watches", "list", "--json").stdout.splitlines()]
+    assert listed[0]["filters"] == {
+        "language": "fr", "objective": "A5", "outlet_type": "press", "submitted": False, "used": False,
+    }  # fmt: skip
+
+    # The watch's feed holds the stories the page showed, no more.
+    status, _headers, body = https_request(stack.tls, "GET", row.locator("a.feed-link").get_attribute("href"))
+    assert status == 200
+    assert {e.title for e in feedparser.parse(body).entries} == shown
