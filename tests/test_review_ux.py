@@ -226,7 +226,7 @@ def test_refusals_and_confirmations_are_drawn_where_the_page_jumps(app, browser)
     # four-eyes: Bruno cannot approve his own rewrite; the refusal is on screen where the page jumped
     bruno.click("#approve")
     wait_in_view(bruno, '#edition .flash.error[data-for="edition"]')
-    assert "four-eyes" in bruno.inner_text("#edition .flash.error")
+    assert "Four-eyes rule" in bruno.inner_text("#edition .flash.error")  # a message alone: a capital
     assert edition_state(app, issue_id, "fr") is EditionState.IN_REVIEW
     # stale page: Carla looks, Ana changes the text meanwhile, Carla's approval is refused on screen
     carla = login(browser, app, "carla", height=600)

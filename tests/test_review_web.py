@@ -323,10 +323,10 @@ def test_login_is_rate_limited(app):
     for _ in range(5):
         _session, response = http_login(app, "dora", "wrong password")
         assert response.status_code == 401
-        assert "Nom d'utilisateur" in response.text or "wrong user name" in response.text
+        assert "Nom d'utilisateur" in response.text or "Wrong user name" in response.text
     _session, response = http_login(app, "dora")
     assert response.status_code == 429
-    assert "too many failed logins" in response.text
+    assert "Too many failed logins" in response.text
 
 
 def test_items_blocks_and_comments_over_http(app):

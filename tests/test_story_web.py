@@ -149,7 +149,7 @@ def test_a_bad_correction_is_said_beside_the_article(app):
     form = {"article": str(app.story), "field": "themes", "value": "weather", "csrf_token": token(ana, url)}
     page = ana.post(f"{url}/correct", data=form, timeout=60)
     assert page.status_code == 200
-    assert "weather: not a theme" in page.text
+    assert "Weather: not a theme" in page.text
     assert app.store.classification_of(app.story).themes == (Theme.SCIENCE,)
     form["value"] = "policy"
     ana.post(f"{url}/correct", data=form, timeout=60)

@@ -21,7 +21,7 @@ from rich.text import Text
 from mediawatch.config import Settings
 from mediawatch.i18n import language_name, t, tn
 from mediawatch.review import audit
-from mediawatch.review.workflow import state_label, waiting_for
+from mediawatch.review.workflow import edition_state_label, state_label, waiting_for
 from mediawatch.store import Store
 from mediawatch.store.issues import AuditEntry
 from mediawatch.types import Issue, User
@@ -136,7 +136,7 @@ def print_issues(store: Store, issues: Sequence[Issue], as_json: bool, lang: str
             issue.slug,
             issue.publication.value,
             state_label(issue.state, lang),
-            " ".join(f"{e.language}: {state_label(e.state, lang)}" for e in editions),
+            " ".join(f"{e.language}: {edition_state_label(e.state, lang)}" for e in editions),
             "; ".join(w.text(lang) for w in waiting) or "-",
         )
     _console().print(table)
@@ -225,7 +225,7 @@ def print_issue(store: Store, settings: Settings, issue_id: int, as_json: bool, 
         _row(
             table,
             r.edition.language,
-            state_label(r.edition.state, lang),
+            edition_state_label(r.edition.state, lang),
             r.edition.approved_by or "-",
             fp,
             r.last_author or "-",

@@ -15,9 +15,11 @@ from typing import Any
 import jinja2
 from markupsafe import Markup
 
+from mediawatch.collect.labels import fetch_label, reader_detail
 from mediawatch.i18n import LANGUAGES, language_name, t
 from mediawatch.report import svg
 from mediawatch.report.model import Report, Series
+from mediawatch.watch.add import REASON_KEYS, reason_text
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 
@@ -89,6 +91,7 @@ def charts(report: Report, lang: str, prefix: str = "mw") -> dict[str, Markup]:
     short = [w.short for w in report.weeks]
     names = [f"{w.label} ({long_date(w.start, lang)})" for w in report.weeks]
     weeks = len(report.weeks)
+    colon = t("report.chart.colon", lang)
     out: dict[str, Markup] = {}
     out["languages"] = Markup(  # noqa: S704 - svg.py escapes every text it writes
         svg.stacked_bars(
@@ -98,6 +101,7 @@ def charts(report: Report, lang: str, prefix: str = "mw") -> dict[str, Markup]:
             short,
             names,
             [(language_name(s.key, lang), [c.articles for c in s.weekly]) for s in report.by_language],
+            colon=colon,
         )
     )
     out["themes"] = Markup(  # noqa: S704
@@ -109,6 +113,7 @@ def charts(report: Report, lang: str, prefix: str = "mw") -> dict[str, Markup]:
             short,
             names,
             _matrix(report.by_theme),
+            colon=colon,
         )
     )
     out["regions"] = Markup(  # noqa: S704
@@ -120,6 +125,7 @@ def charts(report: Report, lang: str, prefix: str = "mw") -> dict[str, Markup]:
             short,
             names,
             _matrix(report.by_region),
+            colon=colon,
         )
     )
     out["initiative"] = Markup(  # noqa: S704
@@ -130,6 +136,7 @@ def charts(report: Report, lang: str, prefix: str = "mw") -> dict[str, Markup]:
             short,
             names,
             [c.articles for c in report.initiative.weekly],
+            colon=colon,
         )
     )
     out["outlets"] = Markup(  # noqa: S704
@@ -139,6 +146,7 @@ def charts(report: Report, lang: str, prefix: str = "mw") -> dict[str, Markup]:
             t("report.chart.outlets_desc", lang, count=len(report.top_outlets)),
             [o.name for o in report.top_outlets],
             [o.relevant for o in report.top_outlets],
+            colon=colon,
         )
     )
     out["health"] = Markup(  # noqa: S704
@@ -153,9 +161,21 @@ def charts(report: Report, lang: str, prefix: str = "mw") -> dict[str, Markup]:
                 (t("report.series.failing", lang), [h.failing for h in report.health]),
             ],
             [svg.OK_COLOUR, svg.FAIL_COLOUR],
+            colon=colon,
         )
     )
     return out
+
+
+def problem_detail(status: str, detail: str, lang: str) -> str:
+    """A failing source's detail for a reader of ``lang``: the collector's own words for English, else
+    its reason in the reader's words (with the site's HTTP status when there was one)."""
+    said = reader_detail(detail, lang)
+    if lang == "en" or status not in REASON_KEYS:
+        return said
+    why = reason_text(status, lang)
+    why = why[:1].upper() + why[1:]  # alone in its table cell
+    return t("report.health.detail_with_status", lang, why=why, detail=said) if said else why
 
 
 def _context(report: Report, lang: str, organisation: str, prefix: str) -> dict[str, Any]:
@@ -169,6 +189,8 @@ def _context(report: Report, lang: str, organisation: str, prefix: str) -> dict[
         "r": report,
         "lang": lang,
         "tr": tr,
+        "status_label": lambda status: fetch_label(status, lang),
+        "detail_text": lambda problem: problem_detail(problem.status, problem.detail, lang),
         "organisation": organisation,
         "period": period_text(report, lang),
         "charts": charts(report, lang, prefix),

@@ -23,6 +23,9 @@ FONT = "system-ui, -apple-system, 'Segoe UI', Roboto, 'Helvetica Neue', Arial, s
 CHAR_WIDTH = 6.2  # average width of an 11 px character, to lay out labels without measuring text
 
 
+# A chart's hover titles say "name: value"; ``colon`` is the reader's ":" (" :" in French).
+
+
 def _e(text: object) -> str:
     return escape(str(text), quote=True)
 
@@ -111,6 +114,7 @@ def stacked_bars(
     series: Sequence[tuple[str, Sequence[int]]],
     colours: Sequence[str] | None = None,
     *,
+    colon: str = ":",
     width: int = 880,
     plot_height: int = 190,
 ) -> str:
@@ -142,7 +146,7 @@ def stacked_bars(
             y -= h
             parts.append(
                 f'<rect x="{_num(cx - bar / 2)}" y="{_num(y)}" width="{_num(bar)}" height="{_num(h)}" '
-                f'fill="{colour}"><title>{_e(x_names[i])} · {_e(name)}: {value}</title></rect>'
+                f'fill="{colour}"><title>{_e(x_names[i])} · {_e(name)}{colon} {value}</title></rect>'
             )
         if totals[i] and bar >= 16:
             parts.append(
@@ -169,6 +173,7 @@ def line_chart(
     values: Sequence[int],
     colour: str = PALETTE[0],
     *,
+    colon: str = ":",
     width: int = 880,
     plot_height: int = 150,
 ) -> str:
@@ -190,8 +195,8 @@ def line_chart(
         parts.append(f'<polyline points="{path}" fill="none" stroke="{colour}" stroke-width="2.5"/>')
     for (x, y), value, name in zip(points, values, x_names, strict=True):
         parts.append(
-            f'<circle cx="{_num(x)}" cy="{_num(y)}" r="4" fill="{colour}"><title>{_e(name)}: {value}</title>'
-            "</circle>"
+            f'<circle cx="{_num(x)}" cy="{_num(y)}" r="4" fill="{colour}">'
+            f"<title>{_e(name)}{colon} {value}</title></circle>"
         )
         if value:
             parts.append(
@@ -222,6 +227,7 @@ def heatmap(
     x_names: Sequence[str],
     matrix: Sequence[Sequence[int]],
     *,
+    colon: str = ":",
     width: int = 880,
 ) -> str:
     """Rows (themes, regions) by columns (weeks); each cell shaded by its count and showing it."""
@@ -241,7 +247,7 @@ def heatmap(
             parts.append(
                 f'<rect x="{_num(x + 1)}" y="{_num(y + 1)}" width="{_num(cell_w - 2)}" '
                 f'height="{_num(cell_h - 2)}" '
-                f'fill="{fill}"><title>{_e(name)} · {_e(x_names[c])}: {value}</title></rect>'
+                f'fill="{fill}"><title>{_e(name)} · {_e(x_names[c])}{colon} {value}</title></rect>'
             )
             if value and cell_w >= 14:
                 ink = "#ffffff" if value / peak > 0.55 else INK
@@ -263,6 +269,7 @@ def horizontal_bars(
     values: Sequence[int],
     colour: str = PALETTE[0],
     *,
+    colon: str = ":",
     width: int = 880,
     max_label: int = 34,
 ) -> str:
@@ -279,7 +286,7 @@ def horizontal_bars(
         parts.append(f'<text x="{_num(left - 6)}" y="{_num(y + 15)}" text-anchor="end">{_e(label)}</text>')
         parts.append(
             f'<rect x="{_num(left)}" y="{_num(y + 3)}" width="{_num(max(w, 1))}" height="{_num(row_h - 6)}" '
-            f'fill="{colour}"><title>{_e(name)}: {value}</title></rect>'
+            f'fill="{colour}"><title>{_e(name)}{colon} {value}</title></rect>'
         )
         parts.append(f'<text x="{_num(left + w + 4)}" y="{_num(y + 15)}">{value}</text>')
     parts.append("</svg>")

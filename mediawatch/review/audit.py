@@ -9,12 +9,13 @@ text (a reviewer's own words) are shown as they are.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Mapping
 from typing import Any
 
 from mediawatch.i18n import catalogue, language_name, t, tn
 from mediawatch.render.model import BLOCK_KEYS, PUBLICATION_KEYS
-from mediawatch.review.workflow import state_label
+from mediawatch.review.workflow import edition_state_label, state_label
 from mediawatch.types import BlockKind, Publication
 
 # Literal keys (the i18n scans read them): what each audit action means.
@@ -82,7 +83,9 @@ def value_label(action: str, value: str | None, lang: str) -> str | None:
     """A before/after value in words when it is a state or an item status (texts stay as written)."""
     if value is None:
         return None
-    if action.startswith(("issue.", "edition.")):
+    if action.startswith("edition."):
+        return edition_state_label(value, lang)
+    if action.startswith("issue."):
         return state_label(value, lang)
     if action in ("item.proposed", "item.accepted", "item.rejected") and value in ITEM_STATUS_KEYS:
         return t(ITEM_STATUS_KEYS[value], lang)
@@ -117,8 +120,17 @@ def _render(data: dict[str, Any], lang: str) -> str | None:
     return t(key, lang, **fields)
 
 
+# An approval's audit line ends with the approved content's fingerprint (store/issues.py), in this form.
+_FINGERPRINT = re.compile(r"(?:^|\s)fingerprint=([0-9a-f]{8,})\s*$")
+
+
 def note_text(raw: str, lang: str) -> str:
     """A note or audit detail in ``lang`` when it was written as a coded note, else as it is."""
+    found = _FINGERPRINT.search(raw)
+    if found:
+        version = t("editor.audit.fingerprint", lang, fingerprint=found.group(1)[:12])
+        note = raw[: found.start()].strip()
+        return f"{note_text(note, lang)} · {version}" if note else version
     if not raw.startswith("{"):
         return raw
     try:

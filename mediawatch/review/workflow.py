@@ -143,9 +143,23 @@ def _field_label(name: str, value: str, lang: str) -> str:
 
 
 def state_label(value: str, lang: str) -> str:
-    """An issue or edition state in words ("in_review" -> "en relecture")."""
+    """An issue state in words ("in_review" -> "en relecture")."""
     key = STATE_KEYS.get(value)
     return t(key, lang) if key else value
+
+
+# An edition is feminine in French and Spanish ("édition validée", "edición aprobada"), an issue is not.
+EDITION_STATE_KEYS: Mapping[str, str] = {
+    "draft": "review.edition_state.draft",
+    "in_review": "review.edition_state.in_review",
+    "approved": "review.edition_state.approved",
+}
+
+
+def edition_state_label(value: str, lang: str) -> str:
+    """An edition's state in words, agreeing with "edition" ("approved" -> "validée")."""
+    key = EDITION_STATE_KEYS.get(value)
+    return t(key, lang) if key else state_label(value, lang)
 
 
 def reason(key: str, kind: ReasonKind = ReasonKind.STATE, **fields: object) -> Reason:

@@ -25,6 +25,7 @@ from mediawatch.classify.grouping import group_stories
 from mediawatch.classify.pipeline import Classifier, load_classifier
 from mediawatch.collect.dates import reconcile_dates
 from mediawatch.collect.http import Fetcher, FetchResult
+from mediawatch.collect.labels import reader_detail
 from mediawatch.collect.netguard import AddressPolicy, check_url, policy_for
 from mediawatch.collect.pipeline import PAGE_ACCEPT, consistent_canonical
 from mediawatch.collect.politeness import HostPacer
@@ -107,9 +108,16 @@ class ManualItem:
 
 
 def refusal_message(url: str, reason: str, cause: BaseException | None, lang: str) -> str:
-    detail = getattr(cause, "detail", "") or (str(cause) if cause else "")
-    why = t(REASON_KEYS[reason], lang) if reason in REASON_KEYS else reason
+    detail = reader_detail(getattr(cause, "detail", "") or (str(cause) if cause else ""), lang)
+    why = reason_text(reason, lang)
+    if not detail:
+        return t("add.refused_plain", lang, url=url, why=why)
     return t("add.refused", lang, url=url, why=why, detail=detail)
+
+
+def reason_text(reason: str, lang: str) -> str:
+    """A collector's reason code ("not-a-feed") in the reader's words; an unknown code as itself."""
+    return t(REASON_KEYS[reason], lang) if reason in REASON_KEYS else reason
 
 
 # Every reason a refusal may give, and its explanation (literal keys, so the i18n tests see them).
@@ -213,6 +221,9 @@ def parse_date(value: str) -> datetime | None:
 def check_url_syntax(problems: dict[str, str], url: str, lang: str) -> str:
     """The URL stripped, or "" with a problem recorded: only http(s) with a host is fetched or kept."""
     text = url.strip()
+    if not text:
+        _problem(problems, "url", "add.empty", lang)
+        return ""
     try:
         check_url(text, policy_for(True))  # syntax and scheme only: addresses are judged when fetching
     except FetchError:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import tomllib
 from collections.abc import Iterable
-from datetime import datetime
+from datetime import datetime, timedelta
 from functools import cache
 from typing import Any
 
@@ -72,7 +72,7 @@ def make_filters(
         chosen.append(RelevanceState(state))
     if since is not None and until is not None and until <= since:
         raise ConfigError(
-            t("search.filter.until_before_since", None, since=since.isoformat(), until=until.isoformat())
+            t("search.filter.until_before_since", None, since=_as_typed(since), until=_as_typed(until))
         )
     return SearchFilters(
         since=since,
@@ -98,6 +98,13 @@ def objective_codes() -> tuple[str, ...]:
 
 def _known(values: Iterable[str]) -> str:
     return ", ".join(str(v) for v in values)
+
+
+def _as_typed(moment: datetime) -> str:
+    """A bound as a person would have typed it: the day alone when it is a midnight in UTC."""
+    if moment.utcoffset() == timedelta(0) and moment.time() == datetime.min.time():
+        return moment.date().isoformat()
+    return moment.isoformat()
 
 
 def search_stories(

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from mediawatch.classify.pipeline import Classifier
+from mediawatch.collect.labels import reader_detail
 from mediawatch.collect.netguard import AddressPolicy
 from mediawatch.config import Settings
 from mediawatch.errors import ConflictError, FieldError, MediawatchError, Refused
@@ -255,7 +256,10 @@ def failure_text(detail: str, lang: str) -> str:
     """A failed item's detail in ``lang``: the collector's reason in words, then what the site said."""
     code, _, rest = detail.partition(": ")
     if code in REASON_KEYS:
-        return t("correspondents.failed_because", lang, why=t(REASON_KEYS[code], lang), detail=rest or "-")
+        said = reader_detail(rest, lang)
+        if not said:
+            return t(REASON_KEYS[code], lang)
+        return t("correspondents.failed_because", lang, why=t(REASON_KEYS[code], lang), detail=said)
     return detail
 
 

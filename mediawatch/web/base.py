@@ -29,10 +29,12 @@ from werkzeug.exceptions import BadRequest
 from werkzeug.wrappers import Response
 
 from mediawatch.config import LOCAL_BASE_URL, Settings
-from mediawatch.i18n import LANGUAGES, language_name, t, use_language
-from mediawatch.review.workflow import Permission, may, state_label
+from mediawatch.i18n import LANGUAGES, language_name, t, tn, use_language
+from mediawatch.render.dates import format_period
+from mediawatch.render.model import PUBLICATION_KEYS
+from mediawatch.review.workflow import Permission, edition_state_label, may, state_label
 from mediawatch.store import Store
-from mediawatch.types import ItemStatus, Role, TextOrigin, User
+from mediawatch.types import Issue, ItemStatus, Publication, Role, TextOrigin, User
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -82,6 +84,25 @@ def ui_lang() -> str:
 def tr(key: str, **fields: object) -> str:
     """``key`` in the language of this request (the user's preference, else the browser's)."""
     return t(key, ui_lang(), **fields)
+
+
+_BACKTICKED = re.compile(r"`([^`\n]+)`")
+
+
+def with_code(text: object) -> str:
+    """A message for a page: a `command` quoted in backticks (the catalogues share them with the CLI,
+    where backticks read well) becomes ``<code>command</code>``; everything else is escaped as usual."""
+    if isinstance(text, Markup) or not isinstance(text, str) or "`" not in text:
+        return text  # type: ignore[return-value]
+    parts = _BACKTICKED.split(text)
+    return Markup("").join(
+        escape(p) if i % 2 == 0 else Markup("<code>{}</code>").format(p) for i, p in enumerate(parts)
+    )
+
+
+def page_text(key: str, /, **fields: object) -> str:
+    """:func:`tr` for templates, with quoted commands shown as code."""
+    return with_code(tr(key, **fields))
 
 
 # -- sessions -----------------------------------------------------------------------------------------
@@ -310,12 +331,20 @@ def acting_user() -> User:
     return user
 
 
+def sentence(message: str) -> str:
+    """A message shown alone, as a sentence: a capital first (library messages are written to follow
+    "error: " on a terminal)."""
+    if message.startswith(("http://", "https://")):
+        return message  # an address stays as it is written
+    return message[:1].upper() + message[1:]
+
+
 def error_page(status: int, message: str, back: str = "") -> Response:
     """The staff app's error page; ``back`` is where its link leads (the user's home page by default)."""
     user = current_user()
     if not back and user is not None and not may(user.role, Permission.VIEW):
         back = home_page(user)
-    page = render_template("error.html", status=status, message=message, back=back)
+    page = render_template("error.html", status=status, message=sentence(message), back=back)
     response = current_app.make_response((page, status))
     return response
 
@@ -333,6 +362,29 @@ def _security_headers(response: Response) -> Response:
     if current_user() is not None:
         headers.setdefault("Cache-Control", "no-store")
     return response
+
+
+def words_list(words: list[str], lang: str) -> str:
+    """ "anglais et espagnol", "English, French and Spanish"; Spanish "y" is "e" before an /i/ sound."""
+    if len(words) < 2:
+        return "".join(words)
+    last = words[-1]
+    key = "web.text.list_and"
+    if lang == "es" and last.lower().startswith(("i", "hi")) and not last.lower().startswith("hie"):
+        key = "web.text.list_and_i"
+    return t(key, lang, first=", ".join(words[:-1]), last=last)
+
+
+def issue_heading(issue: Issue, lang: str) -> str:
+    """An issue as a reader names it: its publication and period in their words (the stored title is
+    composed in codes, "press-review 2026-12-01 – 2026-12-08", for the CLI and the logs)."""
+    publication = t(PUBLICATION_KEYS[Publication(issue.publication)], lang)
+    return t(
+        "web.issue.heading",
+        lang,
+        publication=publication,
+        period=format_period(issue.period_from, issue.period_to, lang),
+    )
 
 
 def _when(value: datetime | None, with_time: bool = True) -> str:
@@ -392,7 +444,7 @@ def install(app: Flask) -> None:
     app.register_error_handler(FormExpired, _form_expired)
     app.after_request(_security_headers)
     app.jinja_env.globals.update(
-        _=tr,
+        _=page_text,
         csrf_field=csrf_field,
         csrf_token=csrf_token,
         current_user=current_user,
@@ -400,8 +452,12 @@ def install(app: Flask) -> None:
         may=lambda permission: (u := current_user()) is not None and may(u.role, Permission(permission)),
         home_page=lambda: home_page(u) if (u := current_user()) is not None else url_for("auth.login"),
         state_label=lambda value: state_label(str(value), ui_lang()),
+        edition_state_label=lambda value: edition_state_label(str(value), ui_lang()),
         language_name=lambda code: language_name(str(code), ui_lang()),  # in the reader's words
-        languages=LANGUAGES,
+        issue_heading=lambda issue: issue_heading(issue, ui_lang()),
+        plural=lambda key, count, **fields: tn(key, count, ui_lang(), **fields),
+        colon=lambda label: tr("web.text.colon", label=label),  # "Thèmes :" in French, "Themes:" in English
+        interface_languages=LANGUAGES,  # not "languages": a page's list of article languages hid it
         preview_sandbox=IFRAME_SANDBOX,
         role_label=lambda role: tr(ROLE_KEYS[Role(role)]),
         status_label=lambda status: tr(STATUS_KEYS[ItemStatus(status)]),
@@ -411,3 +467,5 @@ def install(app: Flask) -> None:
     app.jinja_env.filters["http_url"] = http_url
     app.jinja_env.filters["when"] = _when
     app.jinja_env.filters["nl2br"] = _nl2br
+    app.jinja_env.filters["code"] = with_code
+    app.jinja_env.filters["said"] = lambda message: with_code(sentence(str(message)))  # a message alone

@@ -13,9 +13,10 @@ from flask import Blueprint, render_template, request, url_for
 from markupsafe import Markup
 from werkzeug.wrappers import Response
 
+from mediawatch.render.model import organisation_name
 from mediawatch.report import build_report, render_report_fragment, render_report_html, report_css
 from mediawatch.report.period import DEFAULT_DAYS, day_bound, last_day, relative_period
-from mediawatch.web.base import login_required, ui_lang, web_settings, web_store
+from mediawatch.web.base import login_required, tr, ui_lang, web_settings, web_store
 
 bp = Blueprint("dashboard", __name__)
 
@@ -32,10 +33,12 @@ DOWNLOAD_CSP = (
 )
 
 
-def _chosen_period(now: datetime) -> tuple[datetime, datetime, dict[str, str], bool]:
-    """(from, to, the query that gives them, understood?) from ?period=30d or ?from=...&to=..."""
+def _chosen_period(now: datetime) -> tuple[datetime, datetime, dict[str, str], str]:
+    """(from, to, the query that gives them, what was wrong with the one asked for: "" when nothing)
+    from ?period=30d or ?from=...&to=..."""
     args = request.args
     start_text, end_text = args.get("from", "").strip(), args.get("to", "").strip()
+    problem = ""
     if start_text or end_text:
         end = day_bound(end_text, end=True) if end_text else now
         start = (
@@ -44,30 +47,42 @@ def _chosen_period(now: datetime) -> tuple[datetime, datetime, dict[str, str], b
             else (end - timedelta(days=DEFAULT_DAYS) if end else None)
         )
         if start is not None and end is not None and start < end:
-            return start, end, {"from": start_text, "to": end_text}, True
+            return start, end, {"from": start_text, "to": end_text}, ""
+        if end is None:
+            problem = tr(
+                "report.dashboard.bad_date", field=tr("report.dashboard.field.to"), value=end_text[:40]
+            )
+        elif start is None:
+            field = tr("report.dashboard.field.from")
+            problem = tr("report.dashboard.bad_date", field=field, value=start_text[:40])
+        else:
+            problem = tr("report.dashboard.reversed", start=start_text, end=end_text)
     else:
         value = args.get("period", f"{DEFAULT_DAYS}d")
         found = relative_period(value, now)
         if found is not None:
-            return found[0], found[1], {"period": value}, True
+            return found[0], found[1], {"period": value}, ""
+        problem = tr("report.dashboard.bad_period", value=value[:40])
     fallback = relative_period(f"{DEFAULT_DAYS}d", now)
     assert fallback is not None
-    return fallback[0], fallback[1], {"period": f"{DEFAULT_DAYS}d"}, False
+    return fallback[0], fallback[1], {"period": f"{DEFAULT_DAYS}d"}, problem
 
 
 @bp.get("/dashboard")
 @login_required
 def dashboard() -> str:
     settings, now = web_settings(), datetime.now(UTC)
-    start, end, query, understood = _chosen_period(now)
+    start, end, query, problem = _chosen_period(now)
     report = build_report(web_store(), start, end, now=now, stale_days=settings.stale_days)
-    fragment = render_report_fragment(report, ui_lang(), organisation=settings.organisation, prefix="dash")
+    fragment = render_report_fragment(
+        report, ui_lang(), organisation=organisation_name(settings, ui_lang()), prefix="dash"
+    )
     return render_template(
         "dashboard.html",
         fragment=Markup(fragment),  # noqa: S704 - rendered by our autoescaping template and svg.py
         periods=PERIODS,
         query=query,
-        understood=understood,
+        problem=problem,
         start=start.date().isoformat(),
         last=last_day(end).isoformat(),
         download=url_for("dashboard.download") + "?" + urlencode(query),
@@ -88,7 +103,8 @@ def download() -> Response:
     start, end, _, _ = _chosen_period(now)
     report = build_report(web_store(), start, end, now=now, stale_days=settings.stale_days)
     response = Response(
-        render_report_html(report, ui_lang(), organisation=settings.organisation), mimetype="text/html"
+        render_report_html(report, ui_lang(), organisation=organisation_name(settings, ui_lang())),
+        mimetype="text/html",
     )
     name = f"mediawatch-report-{start:%Y-%m-%d}_{last_day(end):%Y-%m-%d}.html"
     response.headers["Content-Disposition"] = f'attachment; filename="{name}"'

@@ -55,6 +55,7 @@ from mediawatch.web.base import (
     ui_lang,
     web_settings,
     web_store,
+    words_list,
 )
 
 bp = Blueprint("review", __name__)
@@ -195,7 +196,8 @@ def issue(issue_id: int) -> str:
     return render_template(
         "issue.html",
         placed=placed_messages(anchors),
-        approved_names=", ".join(language_name(code, ui_lang()) for code in approved),
+        approved_names=words_list([language_name(code, ui_lang()) for code in sorted(approved)], ui_lang()),
+        approved_count=len(approved),
         content=content,
         issue=content.issue,
         lang=lang,
@@ -285,7 +287,8 @@ def schedule(issue_id: int) -> Response:
     try:
         when = datetime.fromisoformat(raw)
     except ValueError:
-        say("error", tr("web.error.bad_when", value=raw), "actions")
+        problem = tr("web.error.bad_when", value=raw[:40]) if raw else tr("web.error.empty_when")
+        say("error", problem, "actions")
         return back(issue_id, lang, "actions")
     when = when.replace(tzinfo=UTC) if when.tzinfo is None else when
     try:

@@ -41,6 +41,7 @@ from mediawatch.deliver.subscribers import (
 )
 from mediawatch.errors import InvalidInput, InvalidLink
 from mediawatch.i18n import t, use_language
+from mediawatch.render.model import organisation_name
 from mediawatch.types import Publication, Subscriber, SubscriberStatus
 from mediawatch.web.base import FormExpired, csrf_exempt, web_settings, web_store
 
@@ -83,7 +84,7 @@ def _page(template: str, lang: str, status: int = 200, **context: Any) -> Respon
         status_label=lambda s: t(STATUS_KEYS[SubscriberStatus(s)], lang),
         all_languages=LANGUAGES,
         all_publications=[p.value for p in Publication],
-        organisation=web_settings().organisation,
+        organisation=organisation_name(web_settings(), lang),  # "4 pour 1000", as the archive says it
         **context,
     )
     response = Response(body, status=status, content_type="text/html; charset=utf-8")

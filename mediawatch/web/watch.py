@@ -8,9 +8,10 @@ from datetime import UTC, datetime
 from flask import Blueprint, abort, redirect, render_template, request, url_for
 from werkzeug.wrappers import Response
 
+from mediawatch.collect import labels as collect_labels
 from mediawatch.i18n import tn
 from mediawatch.review.workflow import Permission
-from mediawatch.types import FetchStatus, SourceHealth
+from mediawatch.types import SourceHealth
 from mediawatch.web.base import (
     acting_user,
     login_required,
@@ -25,37 +26,9 @@ from mediawatch.web.issues import placed_messages, say
 bp = Blueprint("watch", __name__)
 
 
-# Literal keys (the i18n scans read them): each fetch outcome in words.
-FETCH_KEYS = {
-    FetchStatus.OK: "editor.fetch.ok",
-    FetchStatus.NOT_MODIFIED: "editor.fetch.not_modified",
-    FetchStatus.HTTP_4XX: "editor.fetch.http_4xx",
-    FetchStatus.HTTP_5XX: "editor.fetch.http_5xx",
-    FetchStatus.RATE_LIMITED: "editor.fetch.rate_limited",
-    FetchStatus.TIMEOUT: "editor.fetch.timeout",
-    FetchStatus.DNS: "editor.fetch.dns",
-    FetchStatus.TLS: "editor.fetch.tls",
-    FetchStatus.CONNECTION: "editor.fetch.connection",
-    FetchStatus.BLOCKED_BY_BOT_PROTECTION: "editor.fetch.blocked_by_bot_protection",
-    FetchStatus.TOO_LARGE: "editor.fetch.too_large",
-    FetchStatus.REDIRECT_LOOP: "editor.fetch.redirect_loop",
-    FetchStatus.PRIVATE_ADDRESS: "editor.fetch.private_address",
-    FetchStatus.ROBOTS_DISALLOWED: "editor.fetch.robots_disallowed",
-    FetchStatus.PARSE_ERROR: "editor.fetch.parse_error",
-    FetchStatus.EMPTY: "editor.fetch.empty",
-    FetchStatus.NOT_A_FEED: "editor.fetch.not_a_feed",
-    FetchStatus.SKIPPED_BACKOFF: "editor.fetch.skipped_backoff",
-}
-
-
 def fetch_label(status: object) -> str:
     """A fetch outcome in the reader's words ("-" when there was none yet)."""
-    if not status:
-        return "-"
-    try:
-        return tr(FETCH_KEYS[FetchStatus(str(status))])
-    except (ValueError, KeyError):
-        return str(status)
+    return collect_labels.fetch_label(status, ui_lang())
 
 
 def health_notes(row: SourceHealth, stale_after: int) -> list[str]:

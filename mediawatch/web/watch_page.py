@@ -51,6 +51,11 @@ FIELD_KEYS = {
     "since": "watchpage.field.since",
     "until": "watchpage.field.until",
     "lang": "watchpage.field.lang",
+    "theme": "watchpage.field.theme",
+    "region": "watchpage.field.region",
+    "objective": "watchpage.field.objective",
+    "outlet_type": "watchpage.field.outlet_type",
+    "state": "watchpage.field.state",
     "source": "watchpage.field.source",
     "sent": "watchpage.field.sent",
     "used": "watchpage.field.used",
@@ -122,6 +127,22 @@ def language_choices() -> dict[str, str]:
     return {code: language_name(code, lang) for code in ADDABLE_LANGUAGES}
 
 
+def theme_choices() -> dict[str, str]:
+    return {str(k): tr(v) for k, v in THEME_KEYS.items()}
+
+
+def region_choices() -> dict[str, str]:
+    return {str(k): tr(v) for k, v in REGION_KEYS.items()}
+
+
+def state_choices() -> dict[str, str]:
+    return {str(k): tr(v) for k, v in STATE_KEYS.items()}
+
+
+def outlet_type_choices() -> dict[str, str]:
+    return {str(k): tr(v) for k, v in OUTLET_TYPE_KEYS.items()}
+
+
 def search_sources() -> dict[str, str]:
     """The sources a search may be narrowed to, id -> name, by name."""
     return dict(sorted(web_store().source_names().items(), key=lambda pair: pair[1].casefold()))
@@ -132,10 +153,10 @@ def search_choices(sources: Mapping[str, str]) -> dict[str, Any]:
     form offer the same ones)."""
     return {
         "languages": language_choices(),
-        "themes": {str(k): tr(v) for k, v in THEME_KEYS.items()},
-        "regions": {str(k): tr(v) for k, v in REGION_KEYS.items()},
-        "states": {str(k): tr(v) for k, v in STATE_KEYS.items()},
-        "outlet_types": {str(k): tr(v) for k, v in OUTLET_TYPE_KEYS.items()},
+        "themes": theme_choices(),
+        "regions": region_choices(),
+        "states": state_choices(),
+        "outlet_types": outlet_type_choices(),
         "objectives": {code: code for code in objective_codes()},  # the strategic plan's own names
         "sources": sources,
         "yes_no": {"yes": tr("watchpage.yes"), "no": tr("watchpage.no")},
@@ -147,23 +168,36 @@ def filters_from(args: MultiDict[str, str], sources: Mapping[str, str]) -> tuple
     problems: list[str] = []
     since = _day(args.get("since", "").strip(), "since", problems)
     until = _day(args.get("until", "").strip(), "until", problems)
+    if since is not None and until is not None and until < since:
+        # said with the dates as typed: the stored period ends the day after "until" (it is included)
+        problems.append(tr("watchpage.error.reversed", since=since.isoformat(), until=until.isoformat()))
     language = _choice(args.get("lang", "").strip().lower(), "lang", language_choices(), problems)
     source = _choice(args.get("source", "").strip(), "source", sources, problems)
     yes_no = {"yes": tr("watchpage.yes"), "no": tr("watchpage.no")}
     sent = _choice(args.get("sent", "").strip(), "sent", yes_no, problems)
     used = _choice(args.get("used", "").strip(), "used", yes_no, problems)
+    # Checked here rather than by make_filters, whose message lists the codes a CLI user types: a reader
+    # of the page gets the choices as the page names them.
+    theme = _choice(args.get("theme", "").strip(), "theme", theme_choices(), problems)
+    region = _choice(args.get("region", "").strip(), "region", region_choices(), problems)
+    objectives = {code: code for code in objective_codes()}
+    objective = _choice(args.get("objective", "").strip().upper(), "objective", objectives, problems)
+    outlet_type = _choice(args.get("outlet_type", "").strip(), "outlet_type", outlet_type_choices(), problems)
+    states = [_choice(s, "state", state_choices(), problems) for s in args.getlist("state") if s.strip()]
+    if problems:
+        return SearchFilters(), problems
     try:
         filters = make_filters(
             since=datetime.combine(since, time(), tzinfo=UTC) if since else None,
             # the last day is included: the period runs to the start of the next
             until=datetime.combine(until, time(), tzinfo=UTC) + timedelta(days=1) if until else None,
             language=language,
-            theme=args.get("theme", "").strip() or None,
-            region=args.get("region", "").strip() or None,
+            theme=theme,
+            region=region,
             source=source,
-            states=[s for s in args.getlist("state") if s],
-            objective=args.get("objective", "").strip() or None,
-            outlet_type=args.get("outlet_type", "").strip() or None,
+            states=[s for s in states if s],
+            objective=objective,
+            outlet_type=outlet_type,
             submitted=None if sent is None else sent == "yes",
             used=None if used is None else used == "yes",
         )
@@ -202,6 +236,7 @@ def watch() -> str:
     page_number = _page_number(args.get("page"))
     rows: Sequence[Row] = ()
     more = False
+    last_page = 0  # set when the page asked for is past the end of a search that has results
     if not problems:
         try:
             found = search_stories(
@@ -213,6 +248,8 @@ def watch() -> str:
         else:
             rows = [row_of(story, lang) for story in found.stories]
             more = found.more and page_number < MAX_PAGE
+            if not rows and page_number > 1:
+                last_page = _last_page(store, query, filters, page_number - 1)
     return render_template(
         "watch_page.html",
         args=args,
@@ -225,7 +262,8 @@ def watch() -> str:
         if more and page_number < MAX_PAGE
         else "",
         save_link=search_link(args, "/watches/new"),
-        heading=_heading(rows, page_number),
+        heading=_heading(rows, page_number, last_page),
+        last_link=search_link(args, "/watch", page=last_page) if last_page else "",
         **search_choices(sources),
         state_word=lambda state: tr(STATE_KEYS[state]) if state else tr("search.state.unclassified"),
         count_word=lambda n: tn("watchpage.articles", n, lang),
@@ -233,7 +271,27 @@ def watch() -> str:
     )
 
 
-def _heading(rows: Sequence[Row], page_number: int) -> str:
+def _last_page(store: Any, query: str, filters: SearchFilters, below: int) -> int:
+    """The last page with stories, at most ``below`` (0 when the search finds none): a binary search by
+    one-story probes, since the store counts no totals."""
+
+    def has(page: int) -> bool:
+        probe = search_stories(store, query, filters, limit=1, offset=(page - 1) * PAGE_SIZE)
+        return bool(probe.stories)
+
+    low, high = 0, below  # page `low` has stories (0: none known), pages above `high` have none
+    while low < high:
+        middle = (low + high + 1) // 2
+        if has(middle):
+            low = middle
+        else:
+            high = middle - 1
+    return low
+
+
+def _heading(rows: Sequence[Row], page_number: int, last_page: int = 0) -> str:
+    if not rows and last_page:
+        return tr("watchpage.past_end", page=page_number, last=last_page)
     if not rows:
         return tr("watchpage.none")
     first = (page_number - 1) * PAGE_SIZE + 1
