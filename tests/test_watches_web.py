@@ -64,7 +64,7 @@ def test_the_form_is_filled_from_a_search_link_and_says_what_is_wrong(app):
 
     refused = _post(ana, app, "/watches", **_form())  # ana has no address on file and typed none
     assert refused.status_code == 400
-    assert "ana has no email address" in html.unescape(refused.text)
+    assert "Ana has no email address" in html.unescape(refused.text)  # shown alone: capitalised
     assert 'value="sols carbone"' in refused.text  # what she typed is kept
     bad_query = _post(ana, app, "/watches", **_form(q="(sols", email="ana@example.org"))
     assert bad_query.status_code == 400
