@@ -7,6 +7,8 @@ article it met before, and the store indexes articles under them (``url_aliases.
 ``canonical_url`` is what we store and show: a URL that still works when clicked. ``url_identity`` is
 coarser and only used as a key to find the same article reached through slightly different URLs.
 ``title_key`` is a normalised headline for exact-duplicate detection across outlets and feeds.
+``host_problem`` says why a URL's host cannot be a host name at all (an empty or over-long label), the
+check every URL from a person, a feed or a page goes through before it is fetched or kept.
 
 Tracking parameters
 -------------------
@@ -34,6 +36,7 @@ select the content.
 
 from __future__ import annotations
 
+import ipaddress
 import re
 import unicodedata
 from urllib.parse import unquote_plus, urljoin, urlsplit, urlunsplit
@@ -44,6 +47,7 @@ __all__ = [
     "TRACKING_PARAMS",
     "TRACKING_PREFIXES",
     "canonical_url",
+    "host_problem",
     "title_key",
     "url_identity",
 ]
@@ -126,6 +130,46 @@ def _host_ascii(host: str) -> str:
         return host.encode("idna").decode("ascii")
     except UnicodeError:
         return host
+
+
+MAX_LABEL = 63  # RFC 1035, in the ASCII (IDNA) form
+MAX_HOST = 253
+
+
+def host_problem(host: str) -> str | None:
+    """Why ``host`` (a URL's host) is not a usable host name, in English; None when it is.
+
+    The test is the one the resolver applies (Python's IDNA codec, which every name goes through before
+    a DNS query) plus the total length, so a host that passes here never makes the lookup raise instead
+    of failing: no empty label (``www..example.org``, ``.example.org``), none over 63 characters, at most
+    253 in all. A trailing dot (the root) is allowed; IP literals pass (the address policy judges them).
+    """
+    name = host.strip()
+    if not name:
+        return "the host is empty"
+    bare = name[1:-1] if name.startswith("[") and name.endswith("]") else name
+    try:
+        ipaddress.ip_address(bare.split("%", 1)[0])
+        return None
+    except ValueError:
+        pass
+    labels = (name[:-1] if name.endswith(".") else name).split(".")
+    if any(not label for label in labels):
+        return "it has an empty label (two dots in a row, or a dot at either end)"
+    total = len(labels) - 1
+    for label in labels:
+        try:
+            encoded = label.encode("idna")
+        except UnicodeError:
+            if len(label) > MAX_LABEL:
+                return f"a label is longer than {MAX_LABEL} characters"
+            return f"the label {label[:MAX_LABEL]!r} cannot be written as an internationalised name (IDNA)"
+        if len(encoded) > MAX_LABEL:
+            return f"a label is longer than {MAX_LABEL} characters"
+        total += len(encoded)
+    if total > MAX_HOST:
+        return f"the host name is longer than {MAX_HOST} characters"
+    return None
 
 
 def _netloc(scheme: str, netloc: str) -> str:

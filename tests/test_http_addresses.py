@@ -214,3 +214,58 @@ def test_guarded_resolver_filters_and_refuses() -> None:
         assert len(await permissive.resolve("inside.example", 80)) == 2
 
     asyncio.run(go())
+
+
+# ---------------------------------------------------------------------------------------------------
+# malformed host names: a refusal with the reason, never the resolver's UnicodeError
+
+MALFORMED_HOSTS = [
+    ("https://www..lemonde.fr/planete/article.html", "empty label"),
+    ("https://www..elpais.com/a", "empty label"),
+    ("https://.example.org/", "empty label"),
+    ("https://example.org../", "empty label"),
+    ("https://" + "a" * 70 + ".org/", "longer than 63"),
+    ("https://" + "abc." * 70 + "org/", "longer than 253"),
+]
+
+
+@pytest.mark.parametrize(("url", "why"), MALFORMED_HOSTS)
+@pytest.mark.parametrize("allow_private", [False, True])
+def test_check_url_refuses_malformed_host_names(url: str, why: str, allow_private: bool) -> None:
+    with pytest.raises(FetchError) as caught:
+        check_url_allowed(url, allow_private=allow_private)
+    assert caught.value.status is FetchStatus.CONNECTION
+    assert caught.value.detail.startswith("invalid URL: host ")
+    assert why in caught.value.detail
+
+
+@pytest.mark.parametrize(
+    "url",
+    ["https://example.org./", "https://bücher.de/", "https://" + "a" * 63 + ".org/", "https://xn--bcher-kva.de/",
+     "http://under_score.example/", "http://[2606:4700::1]/"],
+)  # fmt: skip
+def test_well_formed_host_names_pass(url: str) -> None:
+    check_url_allowed(url, allow_private=False)
+
+
+@pytest.mark.parametrize(("url", "why"), MALFORMED_HOSTS[:2] + MALFORMED_HOSTS[4:5])
+def test_the_fetcher_refuses_a_malformed_host_without_a_lookup(url: str, why: str) -> None:
+    resolver = StaticResolver({})
+    error = get_error(url, Settings(), resolver=resolver)
+    assert error.status is FetchStatus.CONNECTION
+    assert why in error.detail
+    assert resolver.lookups == []
+
+
+def test_a_lookup_that_cannot_encode_the_name_is_a_dns_failure() -> None:
+    """Behind check_url, the last line: the resolver's UnicodeError (getaddrinfo's IDNA step) becomes the
+    lookup failure aiohttp expects, so the fetcher records it instead of raising it."""
+    idna_failure = UnicodeError("encoding with 'idna' codec failed (UnicodeError: label empty or too long)")
+    resolver = StaticResolver({"www..example.org": idna_failure})
+
+    async def go() -> None:
+        guard = GuardedResolver(policy_for(False), resolver)
+        with pytest.raises(socket.gaierror, match="not a valid host name: it has an empty label"):
+            await guard.resolve("www..example.org", 443)
+
+    asyncio.run(go())

@@ -9,7 +9,7 @@ from urllib.parse import quote
 import pytest
 
 from mediawatch.collect.urls import date_from_url, resolve_redirect_link
-from mediawatch.identity import canonical_url, url_identity
+from mediawatch.identity import canonical_url, host_problem, url_identity
 
 # --- canonical_url -------------------------------------------------------------------------------
 
@@ -301,3 +301,21 @@ def test_date_from_url_patterns(url: str, expected: date) -> None:
 )
 def test_date_from_url_rejects(url: str) -> None:
     assert date_from_url(url) is None
+
+
+@pytest.mark.parametrize(
+    ("host", "problem"),
+    [("www..lemonde.fr", "empty label"), (".example.org", "empty label"), ("a" * 64 + ".org", "63"),
+     ("abc." * 70 + "org", "253"), ("", "empty"), ("\u200b.org", "IDNA")],
+)  # fmt: skip
+def test_host_problem_names_what_is_wrong(host: str, problem: str) -> None:
+    found = host_problem(host)
+    assert found is not None
+    assert problem in found
+
+
+@pytest.mark.parametrize(
+    "host", ["lemonde.fr", "lemonde.fr.", "bücher.de", "a" * 63 + ".org", "127.0.0.1", "::1", "[::1]", "localhost"]
+)
+def test_host_problem_accepts_real_host_names(host: str) -> None:
+    assert host_problem(host) is None

@@ -8,9 +8,10 @@ routable unicast addresses are allowed.
 The policy is enforced in two places, both at connection time, so neither DNS rebinding (a name that
 resolves to a public address when checked and a private one when used) nor a redirect can get around it:
 
-* :func:`check_url_allowed` refuses bad schemes, ``localhost`` names and literal IP hosts
-  (including legacy numeric IPv4 forms such as ``http://2130706433/``).  The fetcher calls it before
-  every hop.  It never resolves names.
+* :func:`check_url_allowed` refuses bad schemes, malformed host names (an empty or over-long label,
+  which would make the lookup itself raise), ``localhost`` names and literal IP hosts (including
+  legacy numeric IPv4 forms such as ``http://2130706433/``).  The fetcher calls it before every hop.
+  It never resolves names.
 * :class:`GuardedResolver` is the aiohttp resolver of the fetcher's connector: it drops every
   resolved address the policy refuses and fails when none is left, so a name is checked on each
   lookup, right before the socket is opened to the address it produced.
@@ -31,6 +32,7 @@ from aiohttp.resolver import DefaultResolver
 from yarl import URL
 
 from mediawatch.errors import FetchError
+from mediawatch.identity import host_problem
 from mediawatch.types import FetchStatus
 
 AddressPolicy = Callable[[str], bool]
@@ -193,7 +195,7 @@ def _is_localhost_name(host: str) -> bool:
 def check_url(url: str, policy: AddressPolicy) -> None:
     """Raise :class:`FetchError` unless ``url`` is http(s) with a host the policy may accept.
 
-    Bad URLs and schemes give ``FetchStatus.CONNECTION``; refused hosts give
+    Bad URLs, schemes and host names give ``FetchStatus.CONNECTION``; refused hosts give
     ``FetchStatus.PRIVATE_ADDRESS``.  Names other than ``localhost`` pass: they are checked when
     resolved, by :class:`GuardedResolver`.
     """
@@ -208,6 +210,9 @@ def check_url(url: str, policy: AddressPolicy) -> None:
         raise FetchError(url, FetchStatus.CONNECTION, f"{what}: only http and https are fetched")
     if not host:
         raise FetchError(url, FetchStatus.CONNECTION, "invalid URL: it has no host")
+    bad_host = host_problem(host)
+    if bad_host:
+        raise FetchError(url, FetchStatus.CONNECTION, f"invalid URL: host {host[:80]!r}: {bad_host}")
     if policy is _allow_all:
         return
     literal = literal_address(host)
@@ -248,7 +253,13 @@ class GuardedResolver(AbstractResolver):
     ) -> list[ResolveResult]:
         if self._inner is None:
             self._inner = DefaultResolver()
-        results = await self._inner.resolve(host, port, family)
+        try:
+            results = await self._inner.resolve(host, port, family)
+        except UnicodeError as exc:
+            # getaddrinfo's IDNA encoding failed (check_url refuses such names first; this is the last
+            # line): a name that cannot be looked up, which aiohttp reports as a DNS failure.
+            why = host_problem(host) or str(exc)
+            raise socket.gaierror(socket.EAI_NONAME, f"not a valid host name: {why}") from exc
         kept = [result for result in results if self._policy is _allow_all or self._policy(result["host"])]
         if not kept:
             addresses = [result["host"] for result in results]
