@@ -231,6 +231,8 @@ def test_a_page_that_cannot_be_fetched_is_kept_with_a_readable_reason(
         (SentItem(title="T", language="fr"), {"text"}, "text: must not be empty"),
         (SentItem(title="T", text="x"), {"language"}, "choose the language"),
         (SentItem(url="javascript:alert(1)"), {"url"}, "is not a web address"),
+        (SentItem(url="https://www..elpais.com/a"), {"url"}, "the host name www..elpais.com is not valid"),
+        (SentItem(url="https://" + "a" * 70 + ".org/"), {"url"}, "is not a web address"),
         (SentItem(url="https://e.org/" + "a" * 2100), {"url"}, "at most 2000 characters"),
         (SentItem(title="T", text="x" * 5001, language="fr"), {"text"}, "at most 5000 characters"),
         (SentItem(title="T", text="x", language="fr", note="n" * 2001), {"note"}, "at most 2000"),
@@ -382,3 +384,47 @@ def test_an_item_a_crash_left_unsettled_is_made_once_by_the_resume(store, server
     assert (article.title, article.language, article.sitename) == ("Suelos vivos en Jalisco", "es", "ines")
     assert resume(30) == []  # settled items are never made again
     assert len(store.list_articles(source="added-by-hand")) == 1
+
+
+def test_a_stored_item_whose_article_cannot_be_made_is_settled_by_the_resume(store, server, classifier):
+    """Items stored before addresses were checked (or whose making raised): the nightly's resume settles
+    them as failed with the reason, once, instead of leaving them "received" for ever."""
+    from mediawatch.watch.submissions import resume_received
+
+    bad = store.add_submission(NewSubmission(author="ines", url="https://www..elpais.com/a"), NOW)
+    good = store.add_submission(NewSubmission(author="ines", url=server.url(PAGE)), NOW)
+    done = {s.id: s for s in resume_received(store, FAST, lang="es", classifier=classifier,
+                                            now=lambda: NOW + timedelta(hours=1))}  # fmt: skip
+    assert set(done) == {bad.id, good.id}
+    assert (done[bad.id].status, done[bad.id].article_id) == (SubmissionStatus.FAILED, None)
+    assert "el nombre de host www..elpais.com no es válido" in failure_text(done[bad.id].detail, "es")
+    assert done[good.id].status is SubmissionStatus.ADDED
+    assert resume_received(store, FAST, classifier=classifier, now=lambda: NOW + timedelta(hours=2)) == []
+
+
+def test_an_unexpected_error_while_making_the_article_settles_the_item_then_surfaces(
+    store, classifier, monkeypatch
+):
+    """A bug in making the article must not leave the item "received" (waiting in the queue for ever, tried
+    again each night): it is settled as failed with a readable reason, the error still raised for the log,
+    and the resume goes on with the other items."""
+    import mediawatch.watch.submissions as submissions
+
+    def broken(*_args, **_kwargs):
+        raise UnicodeError("encoding with 'idna' codec failed (UnicodeError: label empty or too long)")
+
+    monkeypatch.setattr(submissions, "add_url", broken)
+    with pytest.raises(UnicodeError):
+        _send(store, classifier, SentItem(url="https://example.org/a"))
+    (sent,) = store.list_submissions()
+    assert sent.status is SubmissionStatus.FAILED
+    assert sent.detail.startswith("internal-error: ")
+    assert "error inesperado" in failure_text(sent.detail, "es")
+    assert "erreur inattendue" in failure_text(sent.detail, "fr")
+
+    first = store.add_submission(NewSubmission(author="ines", url="https://example.org/b"), NOW)
+    second = store.add_submission(NewSubmission(author="ines", title="T", text="x", language="fr"), NOW)
+    with pytest.raises(UnicodeError):
+        submissions.resume_received(store, FAST, classifier=classifier, now=lambda: NOW + timedelta(hours=1))
+    assert store.submission(first.id).status is SubmissionStatus.FAILED
+    assert store.submission(second.id).status is SubmissionStatus.ADDED  # the others are not held up

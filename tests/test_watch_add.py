@@ -289,6 +289,24 @@ def test_unknown_user_and_bad_url_are_field_errors_before_any_request(store, ser
     assert server.requests == []
 
 
+@pytest.mark.parametrize(
+    ("url", "lang", "words"),
+    [
+        ("https://www..lemonde.fr/planete/article.html", "fr",
+         "n'est pas une adresse web : le nom d'hôte www..lemonde.fr n'est pas valide"),
+        ("https://www..elpais.com/a", "es", "no es una dirección web: el nombre de host www..elpais.com no es válido"),
+        ("https://" + "a" * 70 + ".org/", "en", "is not a web address: the host name aaaa"),
+    ],
+)  # fmt: skip
+def test_a_malformed_host_name_is_a_field_error_in_the_persons_language(store, url, lang, words):
+    """It reached the resolver, whose IDNA step raised: HTTP 500 on /watch/add and /submit."""
+    with pytest.raises(FieldError) as caught:
+        add_url(store, FAST, url, added_by="ana", lang=lang)
+    assert set(caught.value.problems) == {"url"}
+    assert words in caught.value.problems["url"]
+    assert sum(store.count_articles().values()) == 0
+
+
 def test_cli_articles_add_prints_the_outcome_and_exits_with_a_status(tmp_path, server, page_gz):
     db = tmp_path / "mw.db"
     open_store(f"sqlite:///{db}").add_user("ana", Role.EDITOR, "x", "fr").name  # noqa: B018

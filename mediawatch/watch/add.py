@@ -35,7 +35,7 @@ from mediawatch.collect.workers import ExtractionPool, extract_in_worker
 from mediawatch.config import Settings
 from mediawatch.errors import ExtractError, FetchError, FieldError, LockedError, MediawatchError
 from mediawatch.i18n import language_name, t, ui_language
-from mediawatch.identity import canonical_url
+from mediawatch.identity import canonical_url, host_problem
 from mediawatch.store.additions import AddedArticle, AddOrigin
 from mediawatch.store.protocols import AddArticleStore
 from mediawatch.types import Classification, ClassifyInput, Extracted, FetchStatus, PartialReason, Region
@@ -227,9 +227,22 @@ def check_url_syntax(problems: dict[str, str], url: str, lang: str) -> str:
     try:
         check_url(text, policy_for(True))  # syntax and scheme only: addresses are judged when fetching
     except FetchError:
-        _problem(problems, "url", "add.bad_url", lang, value=_shown(url))
+        host = _malformed_host(text)
+        if host:
+            _problem(problems, "url", "add.bad_host", lang, value=_shown(url), host=_shown(host))
+        else:
+            _problem(problems, "url", "add.bad_url", lang, value=_shown(url))
         return ""
     return text
+
+
+def _malformed_host(url: str) -> str:
+    """The host of ``url`` when it is there but no host name at all (``www..example.org``), else ""."""
+    try:
+        host = urlsplit(url).hostname or ""
+    except ValueError:
+        return ""
+    return host if host and host_problem(host) else ""
 
 
 @dataclass(frozen=True, slots=True)

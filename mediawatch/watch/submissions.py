@@ -11,6 +11,7 @@ See docs/design.md, "Correspondents' items".
 
 from __future__ import annotations
 
+import logging
 import re
 import unicodedata
 from collections.abc import Callable
@@ -47,7 +48,11 @@ __all__ = [
     "failure_text", "resume_received", "review", "send_item", "validate",
 ]  # fmt: skip
 
+logger = logging.getLogger(__name__)
+
 MAX_URL = 2000
+# The reason stored on an item whose article could not be made because of a bug (see _make_article).
+INTERNAL_ERROR = "internal-error"
 MAX_TEXT = MAX_SUMMARY  # the text becomes the article's summary
 MAX_REASON = MAX_NOTE
 
@@ -196,6 +201,15 @@ def _make_article(
         return store.settle_submission(
             sent.id, status=SubmissionStatus.FAILED, article_id=None, detail=detail
         )
+    except Exception as exc:
+        # A bug, not a refusal: still settled (a "received" item would wait in the queue for ever and be
+        # tried again every night), then raised for the log. The detail is the reason code and the type.
+        logger.exception("submission %s: making its article failed unexpectedly", sent.id)
+        store.settle_submission(
+            sent.id, status=SubmissionStatus.FAILED, article_id=None,
+            detail=f"{INTERNAL_ERROR}: {type(exc).__name__}",
+        )  # fmt: skip
+        raise
     return _settle(store, sent.id, result)
 
 
@@ -218,6 +232,7 @@ def resume_received(
     lang = ui_language(lang)
     cutoff = now() - older_than
     done: list[Submission] = []
+    unexpected: Exception | None = None
     for sent in store.list_submissions(status=SubmissionStatus.RECEIVED):
         if sent.submitted_at > cutoff:
             continue
@@ -225,18 +240,17 @@ def resume_received(
             url=sent.url, title=sent.title, text=sent.text, language=sent.language, region=sent.region,
             note=sent.note,
         )  # fmt: skip
-        done.append(
-            _make_article(
-                store,
-                settings,
-                sent,
-                item,
-                lang=lang,
-                classifier=classifier,
-                address_policy=address_policy,
+        try:
+            made = _make_article(
+                store, settings, sent, item, lang=lang, classifier=classifier, address_policy=address_policy,
                 moment=sent.submitted_at,
             )  # fmt: skip
-        )
+        except Exception as exc:  # settled and logged by _make_article: the other items still go through
+            unexpected = unexpected or exc
+            continue
+        done.append(made)
+    if unexpected is not None:
+        raise unexpected
     return done
 
 
@@ -255,6 +269,8 @@ def _settle(store: SubmissionStore, submission_id: int, result: AddResult) -> Su
 def failure_text(detail: str, lang: str) -> str:
     """A failed item's detail in ``lang``: the collector's reason in words, then what the site said."""
     code, _, rest = detail.partition(": ")
+    if code == INTERNAL_ERROR:
+        return t("correspondents.failed_internal", lang)
     if code in REASON_KEYS:
         said = reader_detail(rest, lang)
         if not said:
