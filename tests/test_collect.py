@@ -328,3 +328,32 @@ def test_html_source_discovers_article_links(store, demo):
     titles = [a.title for a in store.list_articles()]
     assert len(titles) >= 3
     assert all(len(t) >= 25 for t in titles)
+
+
+def test_malformed_host_names_in_the_registry_and_in_feed_items_are_recorded_refusals(store, hostile_server):
+    """A host name with an empty or over-long label made the resolver raise UnicodeError out of the run."""
+    long_label = "a" * 70
+    items = "".join(
+        f"<item><title>An article whose link names a malformed host, number {i}</title><link>{url}</link></item>"
+        for i, url in enumerate(["https://www..lemonde.fr/planete/a.html", f"https://{long_label}.org/b"])
+    )
+    hostile_server.add_route(
+        "/malformed.xml",
+        Response(
+            200,
+            f"<rss version='2.0'><channel><title>t</title>{items}</channel></rss>".encode(),
+            {"Content-Type": "application/rss+xml"},
+        ),
+    )
+    sources = [
+        feed_source("items", hostile_server.url("/malformed.xml")),
+        feed_source("double-dot", "https://www..elpais.com/rss.xml"),
+    ]
+    collect(store, sources, FAST)
+    health = {h.source_id: h for h in store.source_health(datetime.now(UTC), 14)}
+    assert health["double-dot"].last_status is FetchStatus.CONNECTION
+    assert "empty label" in " ".join(e.detail for e in health["double-dot"].events)
+    assert health["items"].last_status is FetchStatus.OK
+    articles = store.list_articles()
+    assert len(articles) == 2  # kept with the feed's facts, never fetched, marked why
+    assert {a.partial_reason for a in articles} == {PartialReason.FETCH_FAILED}

@@ -175,6 +175,8 @@ def test_declared_language(html_attrs: str, head: str, expected: str) -> None:
         ('<link rel="canonical" href="javascript:alert(1)">', URL, ""),
         ('<link rel="canonical" href="mailto:x@example.fr">', URL, ""),
         ('<link rel="canonical" href="http://[::1">', URL, ""),
+        ('<link rel="canonical" href="https://www..example.fr/a">', URL, ""),
+        ('<meta property="og:url" content="https://' + "a" * 70 + '.fr/og">', URL, ""),
         ('<link rel="canonical" href="/a/b">', "file:///tmp/page.html", ""),
         ('<link rel="canonical" href="">', URL, ""),
         ("", URL, ""),

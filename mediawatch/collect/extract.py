@@ -36,6 +36,7 @@ from mediawatch.collect.page_input import (
     mime_of,
     not_html_text,
 )
+from mediawatch.identity import host_problem
 from mediawatch.types import Extracted, PartialReason
 
 __all__ = [
@@ -238,14 +239,14 @@ def _wall_texts(tree: HtmlElement) -> list[str]:
 
 
 def _absolute(base: str, href: str) -> str:
-    """``href`` resolved against ``base``; "" unless it is an http(s) URL with a host."""
+    """``href`` resolved against ``base``; "" unless it is an http(s) URL with a well-formed host."""
     href = href.strip()
     if not href or any(ch in href for ch in "\r\n\t\x00<>\"'` "):
         return ""
     try:
         joined = urljoin(base, href) if base else href
         parts = urlsplit(joined)
-        if parts.scheme.lower() not in ("http", "https") or not parts.hostname:
+        if parts.scheme.lower() not in ("http", "https") or not parts.hostname or host_problem(parts.hostname):
             return ""
         return urlunsplit((parts.scheme.lower(), parts.netloc, parts.path or "/", parts.query, ""))
     except ValueError:  # e.g. a malformed IPv6 host or port

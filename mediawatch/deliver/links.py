@@ -20,6 +20,7 @@ from itsdangerous import BadSignature, SignatureExpired, URLSafeSerializer, URLS
 from mediawatch.config import Settings
 from mediawatch.errors import InvalidLink, UnsafeLink
 from mediawatch.i18n import Message
+from mediawatch.identity import host_problem
 from mediawatch.render.result import PersonalLinks
 from mediawatch.review.links import secret_key
 from mediawatch.store.protocols import SubscriberRepository
@@ -90,14 +91,21 @@ _LOCAL_SUFFIXES = (".localhost", ".local", ".internal", ".lan", ".home.arpa", ".
 def link_problem(url: str, *, https: bool = False) -> str:
     """Why ``url`` cannot go in a mail read anywhere ("" : it can). Pure: no DNS lookup.
 
-    Refused: relative or schemeless URLs, schemes other than http(s) (https only when ``https``),
+    Refused: relative or schemeless URLs, malformed host names (``bad_host``: an empty or over-long
+    label), schemes other than http(s) (https only when ``https``),
     loopback, private, link-local and otherwise non-global addresses, and names that only resolve
     inside one machine or network (localhost, .local, .internal, ...)."""
-    parts = urlsplit(url.strip())
-    scheme = parts.scheme.lower()
-    if scheme not in ("http", "https") or not parts.hostname:
+    try:
+        parts = urlsplit(url.strip())
+        hostname = parts.hostname
+    except ValueError:  # a malformed IPv6 literal
         return "relative"
-    host = parts.hostname.lower().rstrip(".")
+    scheme = parts.scheme.lower()
+    if scheme not in ("http", "https") or not hostname:
+        return "relative"
+    if host_problem(hostname):
+        return "bad_host"
+    host = hostname.lower().rstrip(".")
     try:
         local = not ipaddress.ip_address(host).is_global
     except ValueError:
@@ -110,9 +118,9 @@ def link_problem(url: str, *, https: bool = False) -> str:
 def check_link(setting: str, url: str, *, https: bool = False, allow_private: bool = False) -> None:
     """UnsafeLink unless ``url`` (built from ``setting``) is fit for a mail. ``allow_private`` (the
     ``allow_private_links`` setting, for tests and the demo) accepts loopback/private hosts and http,
-    never a relative link."""
+    never a relative link nor a malformed host."""
     problem = link_problem(url, https=https)
-    if problem == "relative" or (problem and not allow_private):
+    if problem in ("relative", "bad_host") or (problem and not allow_private):
         fields = {"setting": setting, "url": url or "", "setting_upper": setting.upper()}
         raise UnsafeLink(setting, url, Message(f"deliver.links.{problem}", **fields))
 

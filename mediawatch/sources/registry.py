@@ -22,6 +22,7 @@ from tomlkit.items import AoT, Table
 
 from mediawatch.errors import RegistryError
 from mediawatch.files import replace_file
+from mediawatch.identity import host_problem
 from mediawatch.types import OutletType, Region, Source, SourceKind
 
 FIELDS = (
@@ -75,9 +76,20 @@ def _boolean(table: Mapping[str, object], key: str, default: bool) -> bool:
 
 
 def _check_http_url(key: str, value: str) -> None:
-    parts = urlsplit(value)
-    if parts.scheme.lower() not in ("http", "https") or not parts.hostname or any(c.isspace() for c in value):
+    try:
+        parts = urlsplit(value)
+        hostname = parts.hostname
+    except ValueError:  # a malformed IPv6 literal or port
+        hostname = None
+    if (
+        not hostname
+        or parts.scheme.lower() not in ("http", "https")
+        or any(c.isspace() for c in value)
+    ):
         raise _Problem(f"{key} must be an http(s) URL (got {value!r})")
+    problem = host_problem(hostname)
+    if problem:  # the collector would refuse every fetch of it: said once, here, where it is written
+        raise _Problem(f"{key} names no valid host: {problem} (got {value!r})")
 
 
 def _tags(table: Mapping[str, object]) -> tuple[str, ...]:

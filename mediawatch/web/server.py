@@ -45,7 +45,7 @@ def _check_address(host: str, port: int) -> None:
         with socket.socket(family, kind, proto) as probe:
             probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
             probe.bind(address)
-    except OSError as exc:
+    except (OSError, UnicodeError) as exc:  # UnicodeError: a host name the IDNA codec cannot encode
         raise ConfigError(
             t(
                 "web.serve.cannot_listen",
