@@ -146,6 +146,16 @@ def test_a_port_in_use_is_one_clear_message(tmp_path):
     assert "Traceback" not in done.stderr
 
 
+def test_a_malformed_host_to_listen_on_is_one_clear_message(tmp_path):
+    (tmp_path / "empty.toml").write_text("", encoding="utf-8")
+    env = {**os.environ, "MEDIAWATCH_CONFIG": str(tmp_path / "empty.toml"), "MEDIAWATCH_LANG": "fr"}
+    command = [MEDIAWATCH, "--db", str(tmp_path / "db.sqlite3"), "serve", "--host", "www..x", "--port", "0"]
+    done = subprocess.run(command, capture_output=True, text=True, env=env, timeout=60)
+    assert done.returncode != 0
+    assert "impossible d'écouter sur www..x:0" in done.stderr
+    assert "Traceback" not in done.stderr
+
+
 @pytest.mark.parametrize("base_url", ["", "http://127.0.0.1:8000"], ids=["empty", "trial-default"])
 def test_without_base_url_forms_are_accepted_from_the_address_in_use_only(tmp_path, base_url):
     """Unset (or left at the trial default, as with `serve --port 9000`): the address in use stands in."""

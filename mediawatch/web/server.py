@@ -51,7 +51,7 @@ def _check_address(host: str, port: int) -> None:
                 "web.serve.cannot_listen",
                 ui_language(),
                 address=f"{host}:{port}",
-                error=exc.strerror or str(exc),
+                error=getattr(exc, "strerror", None) or str(exc),
             )
         ) from None
 
