@@ -334,7 +334,7 @@ def test_malformed_host_names_in_the_registry_and_in_feed_items_are_recorded_ref
     """A host name with an empty or over-long label made the resolver raise UnicodeError out of the run."""
     long_label = "a" * 70
     items = "".join(
-        f"<item><title>An article whose link names a malformed host, number {i}</title><link>{url}</link></item>"
+        f"<item><title>An article whose link names a malformed host, {i}</title><link>{url}</link></item>"
         for i, url in enumerate(["https://www..lemonde.fr/planete/a.html", f"https://{long_label}.org/b"])
     )
     hostile_server.add_route(

@@ -144,7 +144,14 @@ def test_which_links_may_go_in_a_mail():
     for url in ok:
         assert link_problem(url) == "", url
     assert link_problem("http://news.example.org", https=True) == "not_https"
-    for url in ("", "/s/x", "news.example.org/x", "ftp://news.example.org", "../../index.fr.html", "http://[::1"):
+    for url in (
+        "",
+        "/s/x",
+        "news.example.org/x",
+        "ftp://news.example.org",
+        "../../index.fr.html",
+        "http://[::1",
+    ):
         assert link_problem(url) == "relative", url
     for url in ("https://www..example.org", "https://" + "a" * 70 + ".org/", "https://.example.org/"):
         assert link_problem(url) == "bad_host", url  # the resolver could not even look it up

@@ -315,7 +315,8 @@ def test_host_problem_names_what_is_wrong(host: str, problem: str) -> None:
 
 
 @pytest.mark.parametrize(
-    "host", ["lemonde.fr", "lemonde.fr.", "bücher.de", "a" * 63 + ".org", "127.0.0.1", "::1", "[::1]", "localhost"]
+    "host",
+    ["lemonde.fr", "lemonde.fr.", "bücher.de", "a" * 63 + ".org", "127.0.0.1", "::1", "[::1]", "localhost"],
 )
 def test_host_problem_accepts_real_host_names(host: str) -> None:
     assert host_problem(host) is None

@@ -294,7 +294,8 @@ def test_unknown_user_and_bad_url_are_field_errors_before_any_request(store, ser
     [
         ("https://www..lemonde.fr/planete/article.html", "fr",
          "n'est pas une adresse web : le nom d'hôte www..lemonde.fr n'est pas valide"),
-        ("https://www..elpais.com/a", "es", "no es una dirección web: el nombre de host www..elpais.com no es válido"),
+        ("https://www..elpais.com/a", "es",
+         "no es una dirección web: el nombre de host www..elpais.com no es válido"),
         ("https://" + "a" * 70 + ".org/", "en", "is not a web address: the host name aaaa"),
     ],
 )  # fmt: skip

@@ -246,7 +246,11 @@ def _absolute(base: str, href: str) -> str:
     try:
         joined = urljoin(base, href) if base else href
         parts = urlsplit(joined)
-        if parts.scheme.lower() not in ("http", "https") or not parts.hostname or host_problem(parts.hostname):
+        if (
+            parts.scheme.lower() not in ("http", "https")
+            or not parts.hostname
+            or host_problem(parts.hostname)
+        ):
             return ""
         return urlunsplit((parts.scheme.lower(), parts.netloc, parts.path or "/", parts.query, ""))
     except ValueError:  # e.g. a malformed IPv6 host or port

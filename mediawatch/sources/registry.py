@@ -81,11 +81,7 @@ def _check_http_url(key: str, value: str) -> None:
         hostname = parts.hostname
     except ValueError:  # a malformed IPv6 literal or port
         hostname = None
-    if (
-        not hostname
-        or parts.scheme.lower() not in ("http", "https")
-        or any(c.isspace() for c in value)
-    ):
+    if not hostname or parts.scheme.lower() not in ("http", "https") or any(c.isspace() for c in value):
         raise _Problem(f"{key} must be an http(s) URL (got {value!r})")
     problem = host_problem(hostname)
     if problem:  # the collector would refuse every fetch of it: said once, here, where it is written

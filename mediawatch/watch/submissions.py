@@ -240,10 +240,12 @@ def resume_received(
             url=sent.url, title=sent.title, text=sent.text, language=sent.language, region=sent.region,
             note=sent.note,
         )  # fmt: skip
+        author = store.user(sent.author)
         try:
             made = _make_article(
-                store, settings, sent, item, lang=lang, classifier=classifier, address_policy=address_policy,
-                moment=sent.submitted_at,
+                # a refusal is stored in words (a field's problem): the sender's, who reads it
+                store, settings, sent, item, lang=author.language if author else lang, classifier=classifier,
+                address_policy=address_policy, moment=sent.submitted_at,
             )  # fmt: skip
         except Exception as exc:  # settled and logged by _make_article: the other items still go through
             unexpected = unexpected or exc

@@ -131,3 +131,66 @@ def test_a_correspondents_items_reach_the_editors_queue(stack_factory, news_site
     expect(row_of(ines, TITLE).locator(".used")).to_have_text(t("correspondents.use.none", "es"))
     listed = stack.cli("submissions", "list", "--author", "ines", "--json").stdout.splitlines()
     assert len(listed) == 2
+
+
+def test_an_address_with_a_malformed_host_is_refused_in_the_form_and_an_unsettled_item_is_settled(
+    stack_factory,
+):
+    """`https://www..elpais.com/a` (a double dot) made the resolver raise: HTTP 500 on /submit and /watch/add,
+    and the item, stored first, stayed "recibido" in her list and in the queue for ever."""
+    from datetime import UTC, datetime, timedelta
+
+    from mediawatch.store import open_store
+    from mediawatch.store.submissions import NewSubmission
+
+    stack: Stack = stack_factory()
+    stack.add_user("ines", "correspondent", "es")
+    stack.add_user("ana", "editor", "fr")
+
+    ines = stack.login("ines", locale="es-ES")
+    send(ines, url="https://www..elpais.com/a", note="urgente")
+    expect(ines.locator("#error-message")).to_have_count(0)
+    expect(ines.locator("#problem-url")).to_contain_text(
+        "no es una dirección web: el nombre de host www..elpais.com no es válido"
+    )
+    expect(ines.locator("#url")).to_have_value("https://www..elpais.com/a")  # what she typed is kept
+    ines.fill("#url", "https://" + "a" * 70 + ".org/")
+    with ines.expect_navigation():
+        ines.click("#send")
+    expect(ines.locator("#problem-url")).to_contain_text("no es una dirección web")
+    assert stack.cli("submissions", "list", "--json").stdout.strip() == ""  # nothing stored
+
+    # The editor's form: the same refusal, in French, next to the address.
+    ana = stack.login("ana", locale="fr-FR")
+    ana.goto(f"{stack.url}/watch/add")
+    ana.fill("#add-url", "https://www..lemonde.fr/planete/article.html")
+    with ana.expect_navigation():
+        ana.click("#add-url-submit")
+    expect(ana.locator("#error-message")).to_have_count(0)
+    expect(ana.locator("#problem-url-url")).to_contain_text(
+        "n'est pas une adresse web : le nom d'hôte www..lemonde.fr n'est pas valide"
+    )
+
+    # An item stored before the check existed, left "received" by the 500: the nightly's resume settles it.
+    with open_store(str(stack.settings["collect"]["db"])) as store:
+        stuck = store.add_submission(
+            NewSubmission(author="ines", url="https://www..elpais.com/b", note="de antes"),
+            datetime.now(UTC) - timedelta(hours=1),
+        )
+    ines.goto(f"{stack.url}/submissions")
+    expect(ines.locator(f"#item-{stuck.id} .status")).to_have_text(t("correspondents.status.received", "es"))
+    stack.cli("submissions", "resume")
+    ines.reload()
+    status = ines.locator(f"#item-{stuck.id} .status")
+    expect(status).to_contain_text(t("correspondents.status.failed", "es"))
+    expect(status.locator(".failure")).to_contain_text("el nombre de host www..elpais.com no es válido")
+    # In the queue it waits for a decision like any refused item; the editor sets it aside.
+    ana.goto(f"{stack.url}/queue")
+    expect(ana.locator("#queue-count")).to_have_text("1")
+    row = ana.locator(f"#item-{stuck.id}")
+    expect(row).to_contain_text(t("correspondents.status.failed", "fr"))
+    with ana.expect_navigation():
+        row.locator("button[id^=dismiss-]").click()
+    expect(ana.locator("#queue-empty")).to_be_visible()
+    resumed = stack.cli("submissions", "resume").stdout.strip()
+    assert resumed == t("correspondents.cli.none", "en")  # settled: never made again
