@@ -154,22 +154,30 @@ def subscribe_page() -> Response:
     values: dict[str, Any] = {
         "email": form.get("email", ""),
         "language": form.get("language", lang),
-        "publications": form.getlist("publications") or [Publication.NEWSLETTER.value],
+        # The newsletter is offered ticked; a form sent back is taken as it was, nothing ticked included:
+        # consent to nothing is not consent to the newsletter.
+        "publications": form.getlist("publications")
+        if request.method == "POST"
+        else [Publication.NEWSLETTER.value],
     }
     if request.method == "GET":
         return _page("subscribe.html", lang, values=values, wording_version=CONSENT_WORDING_VERSION)
     errors: list[str] = []
     if form.get("website"):  # the honeypot a person never sees: answer as if it worked
         return _page("subscribe_done.html", lang)
+    if not values["publications"]:
+        errors.append(t("public.subscribe.no_publication", lang))
     if form.get("consent") != "yes":
         errors.append(t("public.subscribe.consent_missing", lang))
     if form.get("wording_version") != CONSENT_WORDING_VERSION:
         errors.append(t("public.subscribe.outdated", lang))
-    for check, value in (
+    checks: list[tuple[Callable[[Any], object], Any]] = [
         (normalise_email, values["email"]),
         (parse_language, values["language"]),
-        (parse_publications, values["publications"]),
-    ):
+    ]
+    if values["publications"]:
+        checks.append((parse_publications, values["publications"]))
+    for check, value in checks:
         try:
             check(value)
         except InvalidInput as exc:
@@ -279,6 +287,8 @@ def preferences_page(token: str) -> Response:
 @bp.post("/s/preferences/<token>")
 def preferences_post(token: str) -> Response:
     def view(subscriber: Subscriber, lang: str) -> Response:
+        if not request.form.getlist("publications"):  # to receive nothing is to unsubscribe: said so
+            return _preferences(subscriber, lang, 400, errors=[t("public.preferences.no_publication", lang)])
         try:
             updated = change_preferences(
                 web_store(),

@@ -148,6 +148,41 @@ def test_a_shared_preview_link_is_the_public_address_and_can_be_revoked(stack: S
     assert reader.goto(shared).status >= 400
 
 
+def test_choosing_no_publication_is_refused_and_stores_nothing(stack: Stack):
+    """Unticking every publication stored a pending newsletter subscription, and the form came back with the
+    newsletter ticked: consent to nothing is no consent. The preferences page refuses it too."""
+    email = "sin.publicacion@example.org"
+    for lang, locale in (("es", "es-ES"), ("fr", "fr-FR"), ("en", "en-GB")):
+        page = stack.page(locale=locale)
+        page.goto(f"{stack.url}/subscribe")
+        page.fill("#email", email)
+        page.uncheck("input[name=publications][value=newsletter]")
+        page.check("input[name=consent]")
+        submit(page, "#subscribe-button")
+        expect(page.locator(".errors")).to_have_text(t("public.subscribe.no_publication", lang))
+        expect(page.locator("input[name=publications]:checked")).to_have_count(0)  # as the person left it
+        expect(page.locator("#email")).to_have_value(email)
+    assert stack.subscriber(email) is None
+    assert stack.mails_to(email) == []
+
+    # Subscribed for real, then everything unticked on the preferences page: refused, nothing changed.
+    page.check("input[name=publications][value=press-review]")
+    page.check("input[name=consent]")
+    submit(page, "#subscribe-button")
+    (mail,) = stack.wait_for_mail(email)
+    (confirm_url,) = links_in(mail, "/s/confirm/")
+    page.goto(confirm_url)
+    submit(page, "#confirm-button")
+    page.click("a[href*='/s/preferences/']")
+    page.wait_for_load_state()
+    page.uncheck("input[name=publications][value=press-review]")
+    submit(page, "#save-button")
+    expect(page.locator(".errors")).to_have_text(t("public.preferences.no_publication", "en"))
+    row = stack.subscriber(email)
+    assert [p.value for p in row.publications] == ["press-review"]
+    assert row.status.value == "active"
+
+
 def test_every_reader_form_in_a_browser(stack: Stack):
     email = "camille.martin@example.org"
     page = stack.page(locale="fr-FR")
