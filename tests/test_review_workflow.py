@@ -30,7 +30,16 @@ from mediawatch.review.workflow import (
     unapproved_authors,
     waiting_for,
 )
-from mediawatch.types import Edition, EditionState, Issue, IssueState, ItemStatus, Publication, Role
+from mediawatch.types import (
+    BlockKind,
+    Edition,
+    EditionState,
+    Issue,
+    IssueState,
+    ItemStatus,
+    Publication,
+    Role,
+)
 
 
 # -- pure rules -------------------------------------------------------------------------------------
@@ -530,3 +539,29 @@ def test_demo_accounts(env):
     ensure_demo_accounts(store)  # idempotent
     assert authenticate(store, "demo-approver", DEMO_PASSWORD, "127.0.0.1").role is Role.APPROVER
     assert "demo-editor" in demo_instructions("/tmp/demo.sqlite3", "es")
+
+
+def test_texts_past_the_forms_limits_are_refused_naming_the_field(env):
+    """The issue page's maxlength was the only limit: a browser without it (or a script) saved 800-character
+    titles. The rule is the editor's, for the web and the CLI alike."""
+    store, _settings = env
+    issue_id = make_issue(store)
+    ana = _user(store, "ana")
+    item = store.issue_content(issue_id).items[0]
+    before = item.text("fr")
+    for fields, words in (
+        ({"title": "T" * 800, "summary": None}, {"fr": "le titre", "en": "the title", "es": "el título"}),
+        ({"title": None, "summary": "S" * 5001}, {"fr": "le résumé", "en": "summary", "es": "el resumen"}),
+    ):
+        with pytest.raises(Refused) as caught:
+            editing.edit_text(store, item.id, "fr", ana, **fields)
+        for lang, field in words.items():
+            assert field in caught.value.reason.text(lang)
+        limit = editing.MAX_TITLE if fields["title"] else editing.MAX_SUMMARY
+        assert f"{limit} au plus" in caught.value.reason.text("fr")
+    assert store.issue_content(issue_id).items[0].text("fr") == before  # nothing written
+    editing.edit_text(store, item.id, "fr", ana, title="T" * editing.MAX_TITLE, summary=None)  # at the limit
+    with pytest.raises(Refused, match="comment"):
+        editing.comment(store, item.id, ana, "c" * (editing.MAX_COMMENT + 1))
+    with pytest.raises(Refused, match="block"):
+        editing.add_block(store, issue_id, "fr", BlockKind.EDITORIAL, ana, title="B" * 501, body="", link="")

@@ -26,6 +26,14 @@ from mediawatch.types import (
     User,
 )
 
+# The longest texts the issue page's fields take (their maxlength): the server holds them too, since a
+# browser's limit is only a convenience (a script or an edited page sends anything).
+MAX_TITLE = 500
+MAX_SUMMARY = 5000
+MAX_BLOCK_BODY = 20000
+MAX_LINK = 2000
+MAX_COMMENT = 2000
+
 # How sure the language detector must be that touched-up words are now in the edition's language before
 # the "not translated" mark goes (a wrong "yes" would send foreign words to readers unmarked).
 TRANSLATED_CONFIDENCE = 0.6
@@ -97,6 +105,8 @@ def edit_text(
     refuse(edit_refusal(content.issue, user.role))
     if title is not None and not title.strip():
         raise Refused(reason("review.refused.empty_title"))
+    _check_length("title_too_long", title, MAX_TITLE)
+    _check_length("summary_too_long", summary, MAX_SUMMARY)
     origin = TextOrigin.HUMAN
     before = item.text(language)
     if before is None:
@@ -200,9 +210,29 @@ def delete_block(store: EditorialStore, block_id: int, user: User) -> None:
         store.delete_block(block_id, actor=user.name)
 
 
+def _check_length(key: str, text: str | None, limit: int) -> None:
+    """Refused (``review.refused.<key>``, naming the field) when ``text`` is longer than ``limit``."""
+    if text is not None and len(text) > limit:
+        raise Refused(reason(f"review.refused.{key}", length=len(text), limit=limit))
+
+
+# Literal keys of _check_length's refusals, for the i18n tests.
+LENGTH_KEYS = (
+    "review.refused.title_too_long",
+    "review.refused.summary_too_long",
+    "review.refused.block_title_too_long",
+    "review.refused.block_body_too_long",
+    "review.refused.link_too_long",
+    "review.refused.comment_too_long",
+)
+
+
 def _check_block(title: str, body: str, link: str) -> None:
     if not title.strip() and not body.strip():
         raise Refused(reason("review.refused.empty_block"))
+    _check_length("block_title_too_long", title, MAX_TITLE)
+    _check_length("block_body_too_long", body, MAX_BLOCK_BODY)
+    _check_length("link_too_long", link, MAX_LINK)
     link = link.strip()
     if link and not link.lower().startswith(("http://", "https://")):
         raise Refused(reason("review.refused.bad_link", link=link))
@@ -218,6 +248,7 @@ def comment(store: EditorialStore, item_id: int, user: User, body: str) -> Comme
         )
     if not body.strip():
         raise Refused(reason("review.refused.empty_comment"))
+    _check_length("comment_too_long", body, MAX_COMMENT)
     added = store.add_comment(item_id, user.name, body)
     if added is None:
         raise Refused(reason("review.refused.no_item", item=item_id))

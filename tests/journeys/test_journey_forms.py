@@ -59,6 +59,16 @@ def test_every_staff_form_in_a_browser(stack: Stack):
         int(i.removeprefix("item-"))
         for i in ana.locator("article.item").evaluate_all("els => els.slice(0, 2).map(e => e.id)")
     )
+    # A title past the limit from a browser whose maxlength was taken off (it was saved, "Saved"): the server
+    # refuses it next to the item, naming the field, and keeps the title it had.
+    ana.evaluate(f"document.getElementById('title-{first}').removeAttribute('maxlength')")
+    ana.fill(f"#title-{first}", "T" * 800)
+    submit(ana, f"#save-{first}")
+    expect(flash(ana, "review.refused.title_too_long", length=800, limit=500)).to_be_visible()
+    expect(flash(ana, "web.done.saved")).to_have_count(0)
+    shown = json.loads(stack.cli("issues", "show", str(issue), "--json").stdout)
+    assert "T" * 501 not in json.dumps(shown)
+
     # A comment, a rejected item, an order change, a move to another section.
     ana.fill(f"#comment-{first}", "Check the figure against the study.")
     submit(ana, f"#comment-button-{first}")
