@@ -21,8 +21,14 @@ DEFAULT_MODEL_PATH = DEFAULT_DB_PATH.with_name(DEFAULT_DB_PATH.stem + MODEL_SUFF
 DEFAULT_CONFIG_PATH = Path.home() / ".config" / "mediawatch" / "config.toml"
 
 
-# The web app's address for a trial on one machine: what base_url is until it is set.
+# The web app's address for a trial on one machine: what base_url is until it is set. `mediawatch serve`
+# puts the address it listens on in its place (docs/design.md, "The default base_url follows serve").
 LOCAL_BASE_URL = "http://127.0.0.1:8000"
+
+
+def base_url_unset(value: str) -> bool:
+    """True when ``base_url`` was never set: empty, or still the trial default."""
+    return value.strip() in ("", LOCAL_BASE_URL)
 
 
 @dataclass(frozen=True, slots=True)

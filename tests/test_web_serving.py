@@ -199,3 +199,61 @@ def test_serve_says_where_forms_are_accepted_from(tmp_path):
             proc.terminate()
             proc.wait(timeout=30)
         assert expected in "".join(lines), lines
+
+
+def test_without_base_url_the_apps_links_point_at_the_address_serve_listens_on(tmp_path):
+    """`serve --port 8611` with base_url unset made its preview links and watch feeds point at port 8000 (the
+    trial default): they follow the address in use now. base_url, once set, still decides."""
+    from datetime import UTC, datetime
+
+    from review_samples import add_team, make_issue
+    from test_review_web import App, http_login
+
+    from mediawatch.config import database_url
+    from mediawatch.store import open_store as open_db
+    from mediawatch.watch.watches import add_watch
+
+    db = tmp_path / "db.sqlite3"
+    store = open_db(database_url(str(db)))
+    add_team(store)
+    issue = make_issue(store)
+    watch = add_watch(
+        store, name="Sols", query="sols", filters={}, every="weekly", owner="ana",
+        settings=make_settings(tmp_path), actor="ana", clock=lambda: datetime.now(UTC),
+        email="ana@example.org",
+    )  # fmt: skip
+    (tmp_path / "empty.toml").write_text("", encoding="utf-8")
+    env = {k: v for k, v in os.environ.items() if k != "MEDIAWATCH_BASE_URL"}
+    env.update(
+        MEDIAWATCH_CONFIG=str(tmp_path / "empty.toml"), MEDIAWATCH_LANG="en", MEDIAWATCH_SECRET_KEY=SECRET
+    )
+    for base_url in (None, "https://news.example.org"):
+        port = free_port()
+        here = f"http://127.0.0.1:{port}"
+        expected = base_url or here
+        run_env = dict(env, **({"MEDIAWATCH_BASE_URL": base_url} if base_url else {}))
+        command = [MEDIAWATCH, "--db", str(db), "serve", "--port", str(port)]
+        proc = subprocess.Popen(command, stderr=subprocess.PIPE, text=True, env=run_env)
+        try:
+            assert proc.stderr is not None
+            assert "serving the review app" in proc.stderr.readline()  # listening
+            feed = requests.get(f"{here}/w/{watch.feed_key}.atom", timeout=30)
+            assert feed.status_code == 200
+            self_link = re.search(r'<link rel="self"[^>]* href="([^"]+)"', feed.text)
+            assert self_link is not None, feed.text[:1000]
+            assert self_link.group(1) == f"{expected}/w/{watch.feed_key}.atom"
+            if base_url is None:  # a preview link, made on the issue page (forms come from base_url only)
+                ana, _ = http_login(App(here, store), "ana")
+                issue_page = ana.get(f"{here}/issues/{issue}").text
+                token = re.search(r'name="csrf_token" value="([^"]+)"', issue_page)
+                assert token is not None
+                share = f"{here}/issues/{issue}/editions/fr/link"
+                page = ana.post(share, data={"csrf_token": token.group(1)})
+                shared = re.search(r'id="shared-link"[^>]* value="([^"]+)"', page.text)
+                assert shared is not None, page.text[:2000]
+                assert shared.group(1).startswith(f"{here}/p/"), shared.group(1)
+                assert f"the app's links point to {here}" in proc.stderr.readline()
+        finally:
+            proc.terminate()
+            proc.wait(timeout=30)
+    store.close()

@@ -32,17 +32,16 @@ from mediawatch.i18n import t
 @handle_errors
 def serve(obj: Context, host: str, port: int, workers: int | None, threads: int | None) -> None:
     """Run the web app on gunicorn (behind a TLS reverse proxy for anything but localhost: see README)."""
-    from mediawatch.config import LOCAL_BASE_URL
+    from mediawatch.config import base_url_unset
     from mediawatch.web.base import origin_of
     from mediawatch.web.server import serve as run_server
 
-    def ready(url: str) -> None:
+    def ready(url: str, links: str) -> None:
         click.echo(t("review.cli.serving", obj.lang, url=url), err=True)
-        base_url = obj.settings.base_url.strip()
-        if base_url and base_url != LOCAL_BASE_URL:
-            click.echo(t("review.cli.serving_note", obj.lang, origin=origin_of(base_url)), err=True)
-        else:  # the trial default: the web app answers forms from the address in use (web.base.site_origin)
-            click.echo(t("review.cli.serving_trial", obj.lang), err=True)
+        if not base_url_unset(obj.settings.base_url):
+            click.echo(t("review.cli.serving_note", obj.lang, origin=origin_of(links)), err=True)
+        else:  # the trial default: forms from the address in use (web.base.site_origin), links to serve's
+            click.echo(t("review.cli.serving_trial", obj.lang, links=links), err=True)
 
     run_server(
         obj.settings,

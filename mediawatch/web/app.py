@@ -8,13 +8,14 @@ and the client's address and scheme taken from ``X-Forwarded-*`` only behind a t
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import timedelta
 
 from flask import Flask
 from werkzeug.exceptions import MethodNotAllowed
 from werkzeug.wrappers import Response
 
-from mediawatch.config import Settings
+from mediawatch.config import Settings, base_url_unset
 from mediawatch.review.links import secret_key
 from mediawatch.store import Store
 from mediawatch.web import (
@@ -37,7 +38,12 @@ from mediawatch.web.proxy import TrustedProxies, parse_networks
 MAX_FORM_BYTES = 1024 * 1024  # a summary is a few hundred characters; nothing legitimate comes near
 
 
-def create_app(settings: Settings, store: Store) -> Flask:
+def create_app(settings: Settings, store: Store, *, listening: str = "") -> Flask:
+    """The app on ``store``. ``listening`` is the address `serve` listens on (``http://127.0.0.1:8611``):
+    while ``base_url`` is unset, the links the app makes (preview links, watches' feeds) point there."""
+    trial = base_url_unset(settings.base_url)
+    if trial and listening:
+        settings = replace(settings, base_url=listening)
     app = Flask(__name__)
     app.config.update(
         SECRET_KEY=secret_key(settings),
@@ -50,7 +56,7 @@ def create_app(settings: Settings, store: Store) -> Flask:
         MAX_CONTENT_LENGTH=MAX_FORM_BYTES,
         TEMPLATES_AUTO_RELOAD=False,
     )
-    app.extensions["mediawatch"] = base.WebContext(settings=settings, store=store)
+    app.extensions["mediawatch"] = base.WebContext(settings=settings, store=store, trial=trial)
     base.install(app)
     app.register_error_handler(404, lambda _e: _error(404, "web.error.not_found"))
     app.register_error_handler(400, lambda _e: _error(400, "web.error.bad_request"))

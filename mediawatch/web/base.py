@@ -28,7 +28,7 @@ from markupsafe import Markup, escape
 from werkzeug.exceptions import BadRequest
 from werkzeug.wrappers import Response
 
-from mediawatch.config import LOCAL_BASE_URL, Settings
+from mediawatch.config import Settings
 from mediawatch.i18n import LANGUAGES, language_name, t, tn, use_language
 from mediawatch.render.dates import format_period
 from mediawatch.render.model import PUBLICATION_KEYS
@@ -55,6 +55,9 @@ DEFAULT_CSP = (
 class WebContext:
     settings: Settings
     store: Store
+    # base_url was not set: the app's own links use the address `serve` listens on, and forms are
+    # accepted from the address in use (site_origin)
+    trial: bool = False
 
 
 def web_context() -> WebContext:
@@ -195,7 +198,7 @@ def site_origin() -> str:
     machine) does the request's own address stand in.
     """
     base_url = web_settings().base_url.strip()
-    if base_url and base_url != LOCAL_BASE_URL:
+    if base_url and not web_context().trial:
         return origin_of(base_url)
     return origin_of(request.host_url)
 

@@ -13,7 +13,7 @@ from typing import Any
 
 from gunicorn.app.base import BaseApplication
 
-from mediawatch.config import Settings, database_url
+from mediawatch.config import Settings, base_url_unset, database_url
 from mediawatch.errors import ConfigError
 from mediawatch.i18n import t, ui_language
 from mediawatch.store import open_store
@@ -26,6 +26,7 @@ class _Gunicorn(BaseApplication):  # type: ignore[misc]
     def __init__(self, settings: Settings, options: dict[str, Any]) -> None:
         self.settings = settings
         self.options = options
+        self.listening = ""  # set once bound (when_ready), before the workers fork and load the app
         super().__init__()
 
     def load_config(self) -> None:
@@ -33,7 +34,15 @@ class _Gunicorn(BaseApplication):  # type: ignore[misc]
             self.cfg.set(key, value)
 
     def load(self) -> Any:
-        return create_app(self.settings, open_store(database_url(self.settings.db)))
+        store = open_store(database_url(self.settings.db))
+        return create_app(self.settings, store, listening=self.listening)
+
+
+def listening_url(address: str, port: int) -> str:
+    """The URL of a server bound to ``address``:``port``, as a link: a wildcard address (every
+    interface) is given as the loopback one, the only address sure to reach it."""
+    host = {"0.0.0.0": "127.0.0.1", "::": "::1", "": "127.0.0.1"}.get(address, address)  # noqa: S104
+    return f"http://[{host}]:{port}" if ":" in host else f"http://{host}:{port}"
 
 
 def _check_address(host: str, port: int) -> None:
@@ -63,9 +72,10 @@ def serve(
     *,
     workers: int,
     threads: int,
-    on_ready: Callable[[str], None],
+    on_ready: Callable[[str, str], None],
 ) -> None:
-    """Serve until SIGINT/SIGTERM (gunicorn's graceful stop). ``on_ready`` gets the URL once listening."""
+    """Serve until SIGINT/SIGTERM (gunicorn's graceful stop). ``on_ready`` gets the URL once listening,
+    and the base URL of the app's links (``base_url``, or that address while it is unset)."""
     _check_address(host, port)
     store = open_store(database_url(settings.db))  # applies migrations once, before any worker starts
     try:
@@ -76,7 +86,10 @@ def serve(
     def when_ready(server: Any) -> None:
         bound = server.LISTENERS[0].sock.getsockname()
         address = f"[{bound[0]}]" if ":" in bound[0] else bound[0]
-        on_ready(f"http://{address}:{bound[1]}/")
+        # Known only now (--port 0 picks one), and still before the workers fork: they inherit it.
+        application.listening = listening_url(bound[0], bound[1])
+        links = application.listening if base_url_unset(settings.base_url) else settings.base_url.strip()
+        on_ready(f"http://{address}:{bound[1]}/", links)
 
     bind = f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
     options: dict[str, Any] = {
@@ -95,4 +108,5 @@ def serve(
         "secure_scheme_headers": {},
         "proc_name": "mediawatch-serve",
     }
-    _Gunicorn(settings, options).run()
+    application = _Gunicorn(settings, options)
+    application.run()
