@@ -42,9 +42,11 @@ def _as_option(func: F) -> F:
 def issues_list(obj: Context, state: str | None, as_json: bool) -> None:
     """Issues, newest first, with their state and what each one waits for."""
     from mediawatch.cli.review_views import print_issues
+    from mediawatch.review.actions import issue_status
 
-    found = obj.store.list_issues(state=IssueState(state) if state else None)
-    print_issues(obj.store, found, as_json, obj.lang)
+    # Filtered on the state shown: an approved issue whose approval went stale is in review.
+    statuses = [issue_status(obj.store, i.id, obj.settings) for i in obj.store.list_issues()]
+    print_issues([s for s in statuses if state is None or s.state.value == state], as_json, obj.lang)
 
 
 @issues_group.command("show")
@@ -96,15 +98,15 @@ def issues_approve(
     obj: Context, issue_ref: str, languages: tuple[str, ...], actor: str, note: str, fingerprint: str | None
 ) -> None:
     """Approve editions of an issue, bound to the fingerprint of their content rendered now."""
-    from mediawatch.review import approve
+    from mediawatch.review import approve, issue_status
 
     user = acting(obj, actor, Permission.APPROVE)
     issue = find_issue(obj.store, issue_ref)
-    if "all" in languages:  # every edition still waiting for approval
-        editions = obj.store.issue_content(issue.id).editions
-        wanted = [e.language for e in editions if e.state is not EditionState.APPROVED] or list(
-            issue.languages
-        )
+    if "all" in languages:  # every edition still waiting for approval (a stale approval waits too)
+        status = issue_status(obj.store, issue.id, obj.settings)
+        wanted = [
+            e.language for e in status.editions if status.edition_state(e) is not EditionState.APPROVED
+        ] or list(issue.languages)
     else:
         wanted = [x.strip().lower() for x in languages]
     for lang in wanted:
@@ -120,7 +122,7 @@ def issues_approve(
                 fingerprint=edition.approved_fingerprint[:12],
             )
         )
-    state = find_issue(obj.store, issue.id).state
+    state = issue_status(obj.store, issue.id, obj.settings).state
     click.echo(t("review.cli.issue_state", obj.lang, slug=issue.slug, state=state_label(state, obj.lang)))
 
 

@@ -21,7 +21,8 @@ from rich.text import Text
 from mediawatch.config import Settings
 from mediawatch.i18n import language_name, t, tn
 from mediawatch.review import audit
-from mediawatch.review.workflow import edition_state_label, state_label, waiting_for
+from mediawatch.review.actions import IssueStatus
+from mediawatch.review.workflow import edition_state_label, state_label
 from mediawatch.store import Store
 from mediawatch.store.issues import AuditEntry
 from mediawatch.types import Issue, User
@@ -95,21 +96,22 @@ def print_users(users: Sequence[User], as_json: bool, lang: str) -> None:
     _console().print(table)
 
 
-def print_issues(store: Store, issues: Sequence[Issue], as_json: bool, lang: str) -> None:
-    rows = []
-    for issue in issues:
-        editions = store.issue_content(issue.id).editions
-        rows.append((issue, editions, waiting_for(issue, editions)))
+def print_issues(statuses: Sequence[IssueStatus], as_json: bool, lang: str) -> None:
+    """Each issue as people see it: an edition whose approval no longer matches what it renders now
+    (``IssueStatus.stale``) is in review, and so is its approved issue."""
+    rows = [(s, s.waiting) for s in statuses]
     if as_json:
-        for issue, editions, waiting in rows:
+        for status, waiting in rows:
+            issue = status.issue
             _emit(
                 {
                     "id": issue.id,
                     "slug": issue.slug,
                     "publication": issue.publication.value,
                     "title": issue.title,
-                    "state": issue.state.value,
-                    "editions": {e.language: e.state.value for e in editions},
+                    "state": status.state.value,
+                    "editions": {e.language: status.edition_state(e).value for e in status.editions},
+                    "stale": sorted(status.stale),
                     "scheduled_for": _iso(issue.scheduled_for),
                     "waiting_for": [w.text("en") for w in waiting],
                 }
@@ -129,14 +131,17 @@ def print_issues(store: Store, issues: Sequence[Issue], as_json: bool, lang: str
             t("review.col.waiting", lang),
         ],
     )
-    for issue, editions, waiting in rows:
+    for status, waiting in rows:
+        issue = status.issue
         _row(
             table,
             str(issue.id),
             issue.slug,
             issue.publication.value,
-            state_label(issue.state, lang),
-            " ".join(f"{e.language}: {edition_state_label(e.state, lang)}" for e in editions),
+            state_label(status.state, lang),
+            " ".join(
+                f"{e.language}: {edition_state_label(status.edition_state(e), lang)}" for e in status.editions
+            ),
             "; ".join(w.text(lang) for w in waiting) or "-",
         )
     _console().print(table)
@@ -144,11 +149,14 @@ def print_issues(store: Store, issues: Sequence[Issue], as_json: bool, lang: str
 
 def print_issue(store: Store, settings: Settings, issue_id: int, as_json: bool, lang: str) -> None:
     from mediawatch.review.actions import review_editions, sendable_blockers
+    from mediawatch.review.workflow import shown_issue_state
 
     content = store.issue_content(issue_id)
     issue = content.issue
     reviews = review_editions(store, issue_id, settings)
     blockers = sendable_blockers(store, issue_id, settings)
+    stale = frozenset(r.edition.language for r in reviews if r.stale)
+    state = shown_issue_state(issue, stale)
     if as_json:
         _emit(
             {
@@ -156,7 +164,7 @@ def print_issue(store: Store, settings: Settings, issue_id: int, as_json: bool, 
                 "slug": issue.slug,
                 "publication": issue.publication.value,
                 "title": issue.title,
-                "state": issue.state.value,
+                "state": state.value,
                 "period_from": _iso(issue.period_from),
                 "period_to": _iso(issue.period_to),
                 "scheduled_for": _iso(issue.scheduled_for),
@@ -164,7 +172,7 @@ def print_issue(store: Store, settings: Settings, issue_id: int, as_json: bool, 
                 "editions": [
                     {
                         "language": r.edition.language,
-                        "state": r.edition.state.value,
+                        "state": r.state.value,
                         "approved_by": r.edition.approved_by,
                         "approved_at": _iso(r.edition.approved_at),
                         "approved_fingerprint": r.edition.approved_fingerprint,
@@ -199,7 +207,7 @@ def print_issue(store: Store, settings: Settings, issue_id: int, as_json: bool, 
         t(
             "review.cli.show_state",
             lang,
-            state=state_label(issue.state, lang),
+            state=state_label(state, lang),
             publication=issue.publication.value,
             start=issue.period_from.strftime("%Y-%m-%d"),
             end=issue.period_to.strftime("%Y-%m-%d"),
@@ -225,7 +233,7 @@ def print_issue(store: Store, settings: Settings, issue_id: int, as_json: bool, 
         _row(
             table,
             r.edition.language,
-            edition_state_label(r.edition.state, lang),
+            edition_state_label(r.state, lang),
             r.edition.approved_by or "-",
             fp,
             r.last_author or "-",

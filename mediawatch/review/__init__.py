@@ -13,10 +13,12 @@ and earlier stages. The layers: pyproject.toml [tool.importlinter] and docs/desi
 
 from mediawatch.review.actions import (
     EditionReview,
+    IssueStatus,
     approve,
     begin_sending,
     cancel,
     check_sendable,
+    issue_status,
     mark_sent,
     reject,
     render_now,
@@ -29,12 +31,14 @@ from mediawatch.review.workflow import Permission, Reason, localized, may
 
 __all__ = [
     "EditionReview",
+    "IssueStatus",
     "Permission",
     "Reason",
     "approve",
     "begin_sending",
     "cancel",
     "check_sendable",
+    "issue_status",
     "localized",
     "mark_sent",
     "may",

@@ -21,15 +21,20 @@ from mediawatch.review.workflow import (
     all_approved,
     approve_refusal,
     cancel_refusal,
+    is_stale,
     last_content_author,
     reason,
     refuse,
     reject_refusal,
     schedule_refusal,
     sendable_reasons,
+    shown_edition_state,
+    shown_issue_state,
+    stale_languages,
     submit_refusal,
     transition_refusal,
     unapproved_authors,
+    waiting_for,
 )
 from mediawatch.store.issues import coded_note
 from mediawatch.store.protocols import IssueRepository
@@ -50,14 +55,57 @@ class EditionReview:
     @property
     def stale(self) -> bool:
         """Approved, but what would be sent now is not what was approved."""
-        e = self.edition
-        return e.state is EditionState.APPROVED and e.approved_fingerprint != self.fingerprint
+        return is_stale(self.edition, self.fingerprint if not self.render_error else None)
+
+    @property
+    def state(self) -> EditionState:
+        """The state shown and acted on: a stale approval is back in review."""
+        return EditionState.IN_REVIEW if self.stale else self.edition.state
+
+
+@dataclass(frozen=True, slots=True)
+class IssueStatus:
+    """An issue as the lists show it: stale approvals (content rendered now differs) count as in review."""
+
+    issue: Issue
+    editions: tuple[Edition, ...]
+    stale: frozenset[str]  # languages whose approval no longer matches what they render now
+
+    @property
+    def state(self) -> IssueState:
+        return shown_issue_state(self.issue, self.stale)
+
+    def edition_state(self, edition: Edition) -> EditionState:
+        return shown_edition_state(edition, self.stale)
+
+    @property
+    def waiting(self) -> list[Reason]:
+        return waiting_for(self.issue, self.editions, self.stale)
 
 
 def render_now(content: IssueContent, language: str, settings: Settings) -> tuple[RenderedEdition, str]:
     """The edition as it would be sent now and its fingerprint (RenderError when it cannot be)."""
     rendered = render_edition(content, language, settings)
     return rendered, fingerprint(rendered)
+
+
+def approved_fingerprints(content: IssueContent, settings: Settings) -> dict[str, str]:
+    """The fingerprint rendered now of each approved edition (those that cannot be rendered left out)."""
+    found = {}
+    for edition in content.editions:
+        if edition.state is EditionState.APPROVED:
+            try:
+                found[edition.language] = render_now(content, edition.language, settings)[1]
+            except RenderError:
+                continue
+    return found
+
+
+def issue_status(store: IssueRepository, issue_id: int, settings: Settings) -> IssueStatus:
+    """The issue with its stale approvals found by rendering its approved editions now."""
+    content = store.issue_content(issue_id)
+    stale = stale_languages(content.editions, approved_fingerprints(content, settings))
+    return IssueStatus(content.issue, content.editions, stale)
 
 
 def review_editions(
@@ -76,6 +124,7 @@ def review_editions(
             rendered, fp = render_now(content, edition.language, settings)
         except RenderError as exc:
             error = str(exc)
+        stale = is_stale(edition, None if error else fp)
         found.append(
             EditionReview(
                 edition=edition,
@@ -83,7 +132,7 @@ def review_editions(
                 fingerprint=fp,
                 render_error=error,
                 last_author=last_content_author(audit, edition.language),
-                pending_authors=unapproved_authors(audit, edition.language),
+                pending_authors=unapproved_authors(audit, edition.language, withdrawn=stale),
             )
         )
     return found
@@ -156,9 +205,11 @@ def approve(
 ) -> Edition:
     """Approve one edition, bound to the fingerprint of its content rendered now.
 
-    The issue becomes ``approved`` when its last edition is. Refused for the author of the last change
-    (four-eyes, unless ``settings.four_eyes`` is off), for a page that changed since the approver saw it
-    (``seen_fingerprint``), and for an edition that cannot be rendered.
+    The issue becomes ``approved`` when its last edition is and no other approval is stale. Refused for
+    the authors of unapproved changes (four-eyes, unless ``settings.four_eyes`` is off), for a page that
+    changed since the approver saw it (``seen_fingerprint``), and for an edition that cannot be rendered.
+    A stale approval (the edition renders differently now: a template or a setting changed) is withdrawn
+    with the reason in the audit log, then replaced by this one; a scheduled issue keeps its time.
     """
     content = store.issue_content(issue_id)
     edition = _edition(content, language)
@@ -166,18 +217,21 @@ def approve(
         _rendered, current = render_now(content, language, settings)
     except RenderError as exc:
         raise Refused(reason("review.blocker.render", language=language, error=str(exc))) from None
+    stale = is_stale(edition, current)
     refuse(
         approve_refusal(
             content.issue,
             edition,
             actor=user.name,
             role=user.role,
-            authors=unapproved_authors(store.audit(issue_id), language),
+            authors=unapproved_authors(store.audit(issue_id), language, withdrawn=stale),
             four_eyes=settings.four_eyes,
             current_fingerprint=current,
             seen_fingerprint=seen_fingerprint,
         )
     )
+    if stale:
+        _withdraw_stale(store, content.issue, edition, current)
     store.set_edition_state(
         issue_id, language, EditionState.APPROVED, actor=user.name, note=note.strip(), fingerprint=current
     )
@@ -192,7 +246,8 @@ def approve(
             note=coded_note("changed while being approved", "editor.audit.note.changed_while_approving"),
         )
         raise Refused(reason("review.refused.stale_view", language=language))
-    if all_approved(after.issue, after.editions):
+    others_stale = stale_languages(after.editions, approved_fingerprints(after, settings))
+    if all_approved(after.issue, after.editions) and not others_stale:
         store.set_issue_state(
             issue_id,
             IssueState.APPROVED,
@@ -201,6 +256,25 @@ def approve(
             expect=[IssueState.IN_REVIEW],
         )
     return _edition(store.issue_content(issue_id), language)
+
+
+def _withdraw_stale(store: IssueRepository, issue: Issue, edition: Edition, current: str) -> None:
+    """Record that a stale approval is withdrawn, and why, before the new one: the log then reads
+    "approved -> in review (it renders differently now) -> approved", and four-eyes counts the changes
+    the old approval covered as uncovered again."""
+    approved, now = edition.approved_fingerprint[:12] or "-", current[:12]
+    note = coded_note(
+        f"the {edition.language} edition renders differently since it was approved (approved {approved},"
+        f" now {now}: a template or a setting changed)",
+        "review.audit.stale",
+        language=edition.language,
+        approved=approved,
+        now=now,
+    )
+    store.set_edition_state(issue.id, edition.language, EditionState.IN_REVIEW, actor="system", note=note)
+    store.set_issue_state(
+        issue.id, IssueState.IN_REVIEW, actor="system", note=note, expect=[IssueState.APPROVED]
+    )
 
 
 def reject(store: IssueRepository, issue_id: int, language: str, user: User, *, note: str) -> Edition:

@@ -8,7 +8,9 @@ editions, audit log, fingerprints of the content rendered now) and apply these r
 
 Each edition (fr, en, es...) is approved on its own, bound to the fingerprint of its rendered content;
 the issue becomes ``approved`` when every edition is, and is sendable only while every approval still
-matches the content rendered now.
+matches the content rendered now. An approval that no longer matches (a template or a setting changed
+what the edition renders) is *stale*: everything shows that edition as back in review, and it may be
+approved again as it renders now (:func:`stale_languages`, :func:`shown_edition_state`).
 """
 
 from __future__ import annotations
@@ -220,13 +222,16 @@ def last_content_author(entries: Iterable[AuditLine], language: str) -> str:
     return author
 
 
-def unapproved_authors(entries: Iterable[AuditLine], language: str) -> frozenset[str]:
+def unapproved_authors(
+    entries: Iterable[AuditLine], language: str, *, withdrawn: bool = False
+) -> frozenset[str]:
     """Everyone who made a change to the ``language`` edition that no standing approval covers.
 
     Read in audit order: a person's content change joins the pending set; an approval of the edition
     covers everything pending (the set empties); a withdrawal of that approval (a rejection, or an
     approval voided because the content moved under it) puts what it covered back. An edit that reopens
     an approved edition does not withdraw it: what was approved stays approved, only the new change waits.
+    ``withdrawn``: as if the standing approval were withdrawn now (a stale approval about to be replaced).
 
     System changes (compose, machine translation) are nobody's: they never disqualify an approver, and
     they do not hide a person's change either.
@@ -252,7 +257,39 @@ def unapproved_authors(entries: Iterable[AuditLine], language: str) -> frozenset
                 covered = set()
         elif entry.actor not in SYSTEM_ACTORS and is_content_change(entry):
             pending.add(entry.actor)
-    return frozenset(pending)
+    return frozenset(pending | covered if withdrawn else pending)
+
+
+# -- stale approvals -----------------------------------------------------------------------------------
+def is_stale(edition: Edition, current_fingerprint: str | None) -> bool:
+    """Approved, but the edition rendered now (``current_fingerprint``) is not what was approved.
+    None: it could not be rendered now, which blocks sending on its own and says nothing of staleness."""
+    return (
+        edition.state is EditionState.APPROVED
+        and current_fingerprint is not None
+        and edition.approved_fingerprint != current_fingerprint
+    )
+
+
+def stale_languages(editions: Iterable[Edition], current: Mapping[str, str]) -> frozenset[str]:
+    """The editions whose approval no longer matches what they render now (``current``: fingerprint by
+    language, for those that could be rendered)."""
+    return frozenset(e.language for e in editions if is_stale(e, current.get(e.language)))
+
+
+def shown_edition_state(edition: Edition, stale: Collection[str]) -> EditionState:
+    """The state people are shown and the rules act on: a stale approval is back in review."""
+    if edition.state is EditionState.APPROVED and edition.language in stale:
+        return EditionState.IN_REVIEW
+    return edition.state
+
+
+def shown_issue_state(issue: Issue, stale: Collection[str]) -> IssueState:
+    """An approved issue with a stale edition is back in review (a scheduled one stays scheduled: its time
+    still holds, and sending waits for the new approval)."""
+    if issue.state is IssueState.APPROVED and stale:
+        return IssueState.IN_REVIEW
+    return issue.state
 
 
 # -- decisions ---------------------------------------------------------------------------------------
@@ -299,19 +336,25 @@ def approve_refusal(
     (:func:`unapproved_authors`): with ``four_eyes``, none of them may approve it. Looking only at the
     last change would let anyone launder their own rewrite behind a colleague's harmless move.
     ``seen_fingerprint`` is the fingerprint of the content the approver was shown (the web page, or
-    ``--fingerprint`` on the CLI): approving a page that has since changed is refused.
+    ``--fingerprint`` on the CLI): approving a page that has since changed is refused. A stale approval
+    (approved, but ``current_fingerprint`` differs) may be replaced by an approval of the content now,
+    also in a scheduled issue; ``authors`` should then count the changes it covered (its withdrawal).
     """
     lang = edition.language
     why = _role_refusal(role, Permission.APPROVE)
     if why is not None:
         return why
+    # A stale approval vouches for content that would no longer be sent: the edition is back in review.
+    stale = is_stale(edition, current_fingerprint)
     if issue.state is IssueState.DRAFT:
         return reason("review.refused.not_submitted")
-    if issue.state not in (IssueState.IN_REVIEW, IssueState.APPROVED):
+    if issue.state not in (IssueState.IN_REVIEW, IssueState.APPROVED) and not (
+        stale and issue.state is IssueState.SCHEDULED
+    ):
         return reason("review.refused.approve_state", state=issue.state.value)
-    if edition.state is EditionState.APPROVED:
+    if edition.state is EditionState.APPROVED and not stale:
         return reason("review.refused.already_approved", language=lang, by=edition.approved_by)
-    if edition.state is not EditionState.IN_REVIEW:
+    if edition.state not in (EditionState.IN_REVIEW, EditionState.APPROVED):
         return reason("review.refused.edition_draft", language=lang)
     if four_eyes and actor in authors:
         return reason("review.refused.four_eyes", ReasonKind.ACCESS, language=lang, user=actor)
@@ -399,18 +442,25 @@ def sendable_reasons(
     return found
 
 
-def waiting_for(issue: Issue, editions: Sequence[Edition]) -> list[Reason]:
-    """What the issue waits for, in words for the issues list ("what is missing")."""
+def waiting_for(
+    issue: Issue, editions: Sequence[Edition], stale: Collection[str] = frozenset()
+) -> list[Reason]:
+    """What the issue waits for, in words for the issues list ("what is missing"); ``stale``: the
+    editions whose approval no longer matches what they render now (:func:`stale_languages`)."""
     if issue.state is IssueState.DRAFT:
         return [reason("review.waiting.submit")]
+    by_lang = {e.language: e for e in editions}
+    missing = []
+    for lang in issue.languages:
+        edition = by_lang.get(lang)
+        if edition is not None and edition.state is EditionState.APPROVED and lang in stale:
+            missing.append(reason("review.waiting.reapproval", ReasonKind.STALE, language=lang))
+        elif edition is None or edition.state is not EditionState.APPROVED:
+            state = str(edition.state) if edition is not None else "-"
+            missing.append(reason("review.waiting.approval", language=lang, state=state))
     if issue.state in (IssueState.IN_REVIEW, IssueState.APPROVED):
-        states = {e.language: e.state for e in editions}
-        missing = [
-            reason("review.waiting.approval", language=lang, state=str(states.get(lang, "-")))
-            for lang in issue.languages
-            if states.get(lang) is not EditionState.APPROVED
-        ]
         return missing or [reason("review.waiting.schedule")]
     if issue.state is IssueState.SCHEDULED and issue.scheduled_for is not None:
-        return [reason("review.waiting.send", when=issue.scheduled_for.strftime("%Y-%m-%d %H:%M UTC"))]
+        when = issue.scheduled_for.strftime("%Y-%m-%d %H:%M UTC")
+        return [*missing, reason("review.waiting.send", when=when)]
     return []

@@ -34,7 +34,6 @@ from mediawatch.review.workflow import (
     Permission,
     Reason,
     localized,
-    waiting_for,
 )
 from mediawatch.types import (
     BlockKind,
@@ -158,8 +157,8 @@ def issues() -> str:
     store = web_store()
     rows = []
     for issue in store.list_issues():
-        editions = store.issue_content(issue.id).editions
-        rows.append((issue, editions, _reasons(waiting_for(issue, editions))))
+        status = actions.issue_status(store, issue.id, web_settings())
+        rows.append((status, _reasons(status.waiting)))
     return render_template("issues.html", rows=rows, publication_label=_publication_label)
 
 
@@ -174,6 +173,7 @@ def issue(issue_id: int) -> str:
     content = _issue_or_404(issue_id)
     lang = _edition_lang(content, request.args.get("lang"))
     review = actions.review_editions(store, issue_id, settings, [lang])[0]
+    status = actions.issue_status(store, issue_id, settings)
     blockers: list[str] = []
     if content.issue.state in SENDABLE_STATES:
         blockers = _reasons(actions.sendable_blockers(store, issue_id, settings))
@@ -192,7 +192,7 @@ def issue(issue_id: int) -> str:
     blocks = content.blocks_for(lang)
     anchors = {"actions", "edition", "blocks"} | {f"item-{i.id}" for i in content.items}
     anchors |= {f"block-{b.id}" for b in blocks}
-    approved = [e.language for e in content.editions if e.state is EditionState.APPROVED]
+    approved = [e.language for e in content.editions if status.edition_state(e) is EditionState.APPROVED]
     return render_template(
         "issue.html",
         placed=placed_messages(anchors),
@@ -202,8 +202,9 @@ def issue(issue_id: int) -> str:
         issue=content.issue,
         lang=lang,
         review=review,
+        status=status,
         blockers=blockers,
-        waiting=_reasons(waiting_for(content.issue, content.editions)),
+        waiting=_reasons(status.waiting),
         sections=sections,
         comments=comments,
         blocks=blocks,

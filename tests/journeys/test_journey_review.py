@@ -11,7 +11,7 @@ import json
 import re
 
 import pytest
-from journey_stack import Stack
+from journey_stack import Stack, cli_env
 from playwright.sync_api import expect
 
 from mediawatch.i18n import catalogue
@@ -103,3 +103,38 @@ def test_an_editor_submits_approvers_approve_and_refusals_show_where_they_look(s
     assert edition_state(carla) == "approved", carla.inner_text("main")[:2000]
     shown = json.loads(stack.cli("issues", "show", str(issue), "--json").stdout)
     assert shown["state"] == "approved", shown
+
+
+def test_an_approval_that_no_longer_matches_the_rendering_is_back_in_review_and_approved_again(stack: Stack):
+    """Approved under another organisation name (as if the server's settings changed since): the list and
+    the issue page show the edition back in review, and the approver approves it again from the page."""
+    for name, role in (("ana", "editor"), ("bruno", "approver")):
+        stack.add_user(name, role)
+    composed = json.loads(
+        stack.cli(
+            "compose", "press-review", "--from", "30d", "--languages", "en", "--as", "ana", "--json"
+        ).stdout
+    )
+    issue = str(composed["issue"])
+    stack.cli("issues", "submit", issue, "--as", "ana")
+    other = cli_env(stack.config, MEDIAWATCH_ORGANISATION="Autre Org")
+    stack.cli("issues", "approve", issue, "--lang", "en", "--as", "bruno", env=other)
+    assert json.loads(stack.cli("issues", "show", issue, "--json", env=other).stdout)["sendable"]
+
+    bruno = stack.login("bruno")
+    bruno.goto(f"{stack.url}/issues")
+    row = bruno.locator(f"#issue-{issue}")
+    expect(row).to_contain_text("en: in review")
+    expect(row.locator(".waiting")).to_contain_text(fixed_text("review.waiting.reapproval"))
+    issue_page(bruno, stack, int(issue))
+    expect(bruno.locator("#issue-state")).to_have_attribute("data-state", "in_review")
+    assert edition_state(bruno) == "in_review"
+    expect(bruno.locator("#stale")).to_be_visible()
+    with bruno.expect_navigation():
+        bruno.click("#approve")
+    assert edition_state(bruno) == "approved", bruno.inner_text("main")[:2000]
+    expect(bruno.locator("#issue-state")).to_have_attribute("data-state", "approved")
+    shown = json.loads(stack.cli("issues", "show", issue, "--json").stdout)
+    assert shown["sendable"], shown["blockers"]
+    log = [json.loads(line) for line in stack.cli("issues", "log", issue, "--json").stdout.splitlines()]
+    assert any(e["actor"] == "system" and "renders differently" in e["detail"] for e in log)
