@@ -519,3 +519,14 @@ class OutboxMessage:
     confirmed: bool = False  # the server's 250 after the end of data was seen
     last_code: int | None = None
     last_response: str = ""
+
+
+def in_period(when: datetime, start: datetime, end: datetime) -> bool:
+    """Whether ``when`` falls in the period [start, end): the start is included, the end is not.
+
+    Every period is half-open (compose, the nightly cadences, the report, the watches' date filters and
+    their SQL twins ``>= start AND < end``), so consecutive periods share their boundary and an instant
+    on it, such as an article dated at midnight, belongs to the later one only: never to both, never to
+    neither.
+    """
+    return start <= when < end

@@ -29,7 +29,7 @@ from mediawatch.i18n import LANGUAGES, t, tn
 from mediawatch.store.issues import NewItem
 from mediawatch.store.protocols import ComposeStore
 from mediawatch.translate import Translator
-from mediawatch.types import AlsoIn, Article, Classification, ItemText, Publication
+from mediawatch.types import AlsoIn, Article, Classification, ItemText, Publication, in_period
 
 PUBLICATION_KEYS = {
     Publication.NEWSLETTER: "compose.publication.newsletter",
@@ -183,7 +183,7 @@ def _gather(
     for story_id, ids in members.items():
         present = [articles[i] for i in ids if i in articles]
         relevant = [a for a in present if a.id in verdicts and a.duplicate_of is None]
-        if not relevant or not any(period_from <= _when(a) <= period_to for a in relevant):
+        if not relevant or not any(in_period(_when(a), period_from, period_to) for a in relevant):
             continue
         lead = max(
             relevant, key=lambda a: (verdicts[a.id].relevance, len(a.text), -_when(a).timestamp(), -a.id)
