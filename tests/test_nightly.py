@@ -597,3 +597,76 @@ def test_the_nightly_run_sends_scheduled_issues_when_due(ws, inbox):
     again = ws.run("--no-collect")
     assert "Traceback" not in again.stderr
     assert len([m for m in inbox.messages if m[1] == ["reader@example.org"]]) == 1
+
+
+@pytest.mark.parametrize(
+    ("variable", "value", "lang", "expected"),
+    [
+        (
+            "MEDIAWATCH_NIGHTLY_PRESS_REVIEW",
+            "hourly",
+            "en",
+            "nightly_press_review: 'hourly' is not a cadence",
+        ),
+        (
+            "MEDIAWATCH_NIGHTLY_NEWSLETTER",
+            "monthly:31",
+            "fr",
+            "nightly_newsletter : 'monthly:31' n’est pas une cadence",
+        ),
+        (
+            "MEDIAWATCH_NIGHTLY_TIMEZONE",
+            "Mars/Base",
+            "en",
+            "nightly_timezone: 'Mars/Base' is not a time zone",
+        ),
+        ("MEDIAWATCH_NIGHTLY_TIMEZONE", "Europe", "es", "nightly_timezone: 'Europe' no es una zona horaria"),
+        ("MEDIAWATCH_NIGHTLY_RETRAIN_AFTER", "-1", "en", "nightly_retrain_after must be 0"),
+        (
+            "MEDIAWATCH_NIGHTLY_COLLECT_WAIT_SECONDS",
+            "-5",
+            "en",
+            "nightly_collect_wait_seconds must be 0 or more",
+        ),
+        (
+            "MEDIAWATCH_NIGHTLY_EDITORS",
+            "ana@example.org, bruno",
+            "en",
+            "nightly_editors: 'bruno' is not an email",
+        ),
+        (
+            "MEDIAWATCH_NIGHTLY_EDITORS_LANG",
+            "de",
+            "en",
+            "nightly_editors_lang: 'de' is not one of fr, en, es",
+        ),
+    ],
+)
+def test_a_malformed_nightly_setting_stops_the_run_before_any_stage(
+    tmp_path, monkeypatch, variable, value, lang, expected
+):
+    """docs/operations.md: exit 2, "bad usage or configuration ... nothing was done"; one line naming the
+    setting, and no stage ran (no database, no log line of a stage)."""
+    (tmp_path / "empty.toml").write_text("", encoding="utf-8")
+    monkeypatch.setenv("MEDIAWATCH_CONFIG", str(tmp_path / "empty.toml"))
+    monkeypatch.setenv("MEDIAWATCH_LOG_FILE", str(tmp_path / "nightly.jsonl"))
+    monkeypatch.setenv(variable, value)
+    db = tmp_path / "db.sqlite3"
+    result = CliRunner().invoke(
+        cli, ["--db", str(db), "--lang", lang, "nightly", "--no-collect"], catch_exceptions=False
+    )
+    assert result.exit_code == 2, result.output
+    assert result.stdout == ""
+    (line,) = result.stderr.splitlines()
+    assert expected in line
+    assert not db.exists()
+    log = tmp_path / "nightly.jsonl"
+    assert not log.exists() or log.read_text(encoding="utf-8") == ""
+
+
+def test_run_nightly_checks_its_settings_before_it_records_a_run(db_url, tmp_path):
+    settings = Settings(db=db_url, nightly_timezone="Mars/Base", model_path=str(tmp_path / "model.npz"))
+    with open_store(db_url) as store:
+        with pytest.raises(ConfigError, match="nightly_timezone"):
+            run_nightly(store, settings, collect=False, notify=False)
+        assert store.recent_runs("nightly") == []

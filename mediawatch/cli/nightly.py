@@ -60,7 +60,13 @@ def nightly(
     """
     from mediawatch.nightly import EXIT_NOTHING, json_logging, run_nightly
     from mediawatch.nightly.cadence import is_future_day, parse_timezone
+    from mediawatch.nightly.run import check_settings
 
+    try:  # a malformed setting stops the run before any stage: one line, exit 2, nothing done
+        check_settings(obj.settings, obj.lang)
+    except ConfigError as exc:
+        click.echo(t("error.prefix", obj.lang, message=exc.translated(obj.lang)), err=True)
+        sys.exit(exc.exit_code)
     when = parse_since(at, obj.lang) if at else None
     if when is not None and is_future_day(
         when, datetime.now(UTC), parse_timezone(obj.settings.nightly_timezone)

@@ -18,7 +18,8 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from mediawatch.errors import ConfigError
+from mediawatch.errors import InvalidInput
+from mediawatch.i18n import Message
 
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 
@@ -61,10 +62,7 @@ def parse_cadence(text: str, setting: str = "cadence") -> Cadence:
         return Cadence(Every.WEEKLY, WEEKDAYS.index(arg[:3]))
     if kind == "monthly" and arg.isdigit() and 1 <= int(arg) <= 28:
         return Cadence(Every.MONTHLY, int(arg))
-    raise ConfigError(
-        f"{setting}: {text!r} is not a cadence (use off, daily, weekly:mon .. weekly:sun, or monthly:1 .. "
-        "monthly:28; days after the 28th do not exist in every month)"
-    )
+    raise InvalidInput(Message("nightly.setting.bad_cadence", setting=setting, value=repr(text)))
 
 
 def _long_day(short: str) -> str:
@@ -82,9 +80,9 @@ def _long_day(short: str) -> str:
 def parse_timezone(name: str) -> ZoneInfo:
     try:
         return ZoneInfo((name or "UTC").strip())
-    except (ZoneInfoNotFoundError, ValueError):
-        raise ConfigError(
-            f"nightly_timezone: {name!r} is not a time zone (use an IANA name such as UTC or Europe/Paris)"
+    except (ZoneInfoNotFoundError, ValueError, OSError):  # OSError: a name that is a folder of zones
+        raise InvalidInput(
+            Message("nightly.setting.bad_timezone", setting="nightly_timezone", value=repr(name))
         ) from None
 
 

@@ -7,7 +7,8 @@ import asyncio
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
-from mediawatch.errors import ConfigError, MediawatchError
+from mediawatch.errors import ConfigError, InvalidInput, MediawatchError
+from mediawatch.i18n import Message
 from mediawatch.nightly.job import NightlyRun
 from mediawatch.types import Source
 
@@ -60,7 +61,7 @@ def _collect_on_workers(job: NightlyRun, sources: list[Source], *, force: bool) 
 
     wait = job.settings.nightly_collect_wait_seconds
     if wait < 0:
-        raise ConfigError(f"nightly_collect_wait_seconds must be 0 or more, got {wait:g}")
+        raise InvalidInput(Message("nightly.setting.bad_collect_wait", value=f"{wait:g}"))
     cluster = connect(job.settings)
     try:
         run_id = enqueue_locked(cluster, job.store, sources, job.settings, force=force)

@@ -15,8 +15,8 @@ from email.utils import format_datetime, make_msgid
 from html import escape
 
 from mediawatch.config import Settings
-from mediawatch.errors import ConfigError, DeliveryError
-from mediawatch.i18n import LANGUAGES, t, tn
+from mediawatch.errors import ConfigError, DeliveryError, InvalidInput
+from mediawatch.i18n import LANGUAGES, Message, t, tn
 from mediawatch.report.html import long_date
 from mediawatch.types import Publication
 
@@ -76,7 +76,7 @@ def editors(settings: Settings) -> tuple[str, ...]:
         if not part:
             continue
         if part.count("@") != 1 or part.startswith("@") or part.endswith("@"):
-            raise ConfigError(f"nightly_editors: {part!r} is not an email address")
+            raise InvalidInput(Message("nightly.setting.bad_editor", value=repr(part)))
         found.append(part)
     return tuple(dict.fromkeys(found))
 
@@ -84,7 +84,9 @@ def editors(settings: Settings) -> tuple[str, ...]:
 def editors_language(settings: Settings, ui_lang: str) -> str:
     lang = (settings.nightly_editors_lang or "").strip().lower()
     if lang and lang not in LANGUAGES:
-        raise ConfigError(f"nightly_editors_lang: {lang!r} is not one of {', '.join(LANGUAGES)}")
+        raise InvalidInput(
+            Message("nightly.setting.bad_editors_lang", value=repr(lang), languages=", ".join(LANGUAGES))
+        )
     return lang or ui_lang
 
 

@@ -39,12 +39,30 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 
 from mediawatch.config import Settings
-from mediawatch.errors import StorageError
+from mediawatch.errors import InvalidInput, StorageError
+from mediawatch.i18n import Message
 from mediawatch.nightly import announce, collecting, stages
+from mediawatch.nightly.cadence import parse_cadence, parse_timezone
 from mediawatch.nightly.job import RUN_KIND, NightlyRun
 from mediawatch.nightly.logs import EventLog
+from mediawatch.nightly.notify import editors, editors_language
 from mediawatch.nightly.outcome import EXIT_ERROR, EXIT_OK, EXIT_SOURCES_FAILED, NightlyResult, exit_code
 from mediawatch.store import Store
+
+
+def check_settings(settings: Settings, ui_lang: str = "en") -> None:
+    """Read every setting of the run before any stage runs: a malformed one is a ConfigError naming it
+    (exit 2, nothing done), rather than a stage failing after the others ran (exit 1)."""
+    parse_cadence(settings.nightly_press_review, "nightly_press_review")
+    parse_cadence(settings.nightly_newsletter, "nightly_newsletter")
+    parse_timezone(settings.nightly_timezone)
+    if settings.nightly_retrain_after < 0:
+        raise InvalidInput(Message("nightly.setting.bad_retrain_after", value=settings.nightly_retrain_after))
+    if settings.nightly_collect_wait_seconds < 0:
+        wait = f"{settings.nightly_collect_wait_seconds:g}"
+        raise InvalidInput(Message("nightly.setting.bad_collect_wait", value=wait))
+    editors(settings)
+    editors_language(settings, ui_lang)
 
 
 def run_nightly(
@@ -60,7 +78,9 @@ def run_nightly(
     send: bool = True,
     clock: Callable[[], datetime] | None = None,
 ) -> NightlyResult:
-    """One nightly run under the collection lock (LockedError when another run holds it)."""
+    """One nightly run under the collection lock (LockedError when another run holds it; ConfigError,
+    before anything is done, for a malformed setting)."""
+    check_settings(settings, ui_lang)
     log = log or EventLog(logging.getLogger("mediawatch.nightly"))
     with store.run_lock("collect"):
         started = datetime.now(UTC)
