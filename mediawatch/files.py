@@ -19,7 +19,7 @@ from typing import BinaryIO
 from mediawatch.errors import FileAccessError
 from mediawatch.i18n import t
 
-__all__ = ["file_error", "os_error_reason", "replace_file", "write_text", "writing"]
+__all__ = ["existing_folder", "file_error", "os_error_reason", "replace_file", "write_text", "writing"]
 
 
 def _nearest_existing(path: Path) -> Path | None:
@@ -64,6 +64,21 @@ def file_error(exc: OSError, path: str | os.PathLike[str], lang: str | None = No
     return FileAccessError(
         str(path), t("file.cannot_write", lang, path=str(path), reason=os_error_reason(exc, path, lang))
     )
+
+
+def existing_folder(path: str | os.PathLike[str], lang: str | None = None) -> Path:
+    """A folder the user named to write into (``render --out``, ``send --dry-run --out``): it must
+    exist, as the folder of a file named with ``--out`` must; nothing is created for a mistyped name."""
+    target = Path(path)
+    if target.is_dir():
+        return target
+    existing = target if target.exists() else _nearest_existing(target)
+    if existing is not None and not existing.is_dir():
+        reason = t("file.reason.not_a_folder", lang, folder=str(existing))
+    else:  # the first missing folder on the way, which may be the named one itself
+        missing = next(p for p in (*reversed(target.parents), target) if not p.exists())
+        reason = t("file.reason.no_folder", lang, folder=str(missing))
+    raise FileAccessError(str(target), t("file.cannot_write", lang, path=str(target), reason=reason))
 
 
 @contextmanager

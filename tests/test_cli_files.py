@@ -87,6 +87,54 @@ def test_render_out_under_a_file_is_a_clear_error(run, tmp_path):
     assert "somefile.txt est un fichier, pas un dossier" in result.output
 
 
+@pytest.mark.parametrize(
+    ("command", "lang", "expected"),
+    [
+        (
+            ("render", "week-47", "--out", "newdir/sub"),
+            "en",
+            "cannot write newdir/sub: the folder newdir does not exist",
+        ),
+        (
+            ("render", "week-47", "--out", "newdir"),
+            "fr",
+            "impossible d'écrire newdir : le dossier newdir n'existe pas",
+        ),
+        (
+            ("send", "--dry-run", "--out", "eml", "week-47"),
+            "en",
+            "cannot write eml: the folder eml does not exist",
+        ),
+        (("send", "--dry-run", "--out", "newdir/eml", "week-47"), "es", "la carpeta newdir no existe"),
+        (
+            ("send", "--dry-run", "--out", "somefile.txt", "week-47"),
+            "en",
+            "somefile.txt is a file, not a folder",
+        ),
+    ],
+    ids=["render-deep", "render", "dry-run", "dry-run-deep", "dry-run-file"],
+)
+def test_an_out_folder_that_does_not_exist_is_refused_and_not_created(run, tmp_path, command, lang, expected):
+    """README: a folder that does not exist gives one line and exit 2, nothing created."""
+    with Store(f"sqlite:///{tmp_path / 'db.sqlite3'}") as store:
+        small_issue(store, slug="week-47")
+    before = sorted(p.name for p in tmp_path.iterdir())
+    result = run("--lang", lang, *command)
+    assert result.exit_code == 2, result.output
+    assert len(result.output.splitlines()) == 1, result.output
+    assert expected in result.output
+    assert sorted(p.name for p in tmp_path.iterdir()) == before
+
+
+def test_render_out_into_an_existing_folder_writes_there(run, tmp_path):
+    with Store(f"sqlite:///{tmp_path / 'db.sqlite3'}") as store:
+        small_issue(store, slug="week-47")
+    (tmp_path / "archive").mkdir()
+    result = run("render", "week-47", "--out", "archive")
+    assert result.exit_code == 0, result.output
+    assert list((tmp_path / "archive").rglob("*.html"))
+
+
 def test_an_unexpected_file_error_is_a_message_not_a_traceback(run, tmp_path):
     # The safety net of every command: an OSError no code path turned into a message still becomes one.
     result = run("subscribers", "import-csv", str(Path("somefile.txt") / "x.csv"))

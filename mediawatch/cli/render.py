@@ -25,7 +25,10 @@ def _languages(value: str | None) -> list[str] | None:
 @click.command()
 @click.argument("issue")
 @click.option(
-    "--out", "out_dir", type=click.Path(file_okay=False), help="Archive folder [default: issues_dir setting]."
+    "--out",
+    "out_dir",
+    type=click.Path(),
+    help="Archive folder, which must exist [default: issues_dir setting].",
 )
 @click.option(
     "--lang",
@@ -44,9 +47,12 @@ def render(obj: Context, issue: str, out_dir: str | None, languages: str | None,
     point a draft at the archive. With --pdf, each edition is also printed to an A4 PDF beside its
     HTML, for a press file; a draft's PDF carries a "draft" watermark in its language.
     """
+    from mediawatch.files import existing_folder
     from mediawatch.render import render_issue
     from mediawatch.render.archive import PUBLISHED_STATES
 
+    if out_dir is not None:  # a folder named by the user must exist (README): nothing is created
+        existing_folder(out_dir, obj.lang)
     paths = render_issue(
         obj.store,
         issue,

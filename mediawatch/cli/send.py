@@ -27,7 +27,10 @@ from mediawatch.types import OutboxStatus
 @click.option("--json", "as_json", is_flag=True, help="With --status: print JSON.")
 @click.option("--dry-run", is_flag=True, help="Write every message to a folder (--out) instead of sending.")
 @click.option(
-    "--out", "out_dir", type=click.Path(file_okay=False), help="Folder for --dry-run [default: outbox-ISSUE]."
+    "--out",
+    "out_dir",
+    type=click.Path(),
+    help="Folder for --dry-run, which must exist [default: outbox-ISSUE, created].",
 )
 @click.option("--test", "test_address", metavar="ADDRESS", help="Send one copy of each edition to ADDRESS.")
 @click.option(
@@ -243,8 +246,11 @@ def _print_status(obj: Context, issue: str, as_json: bool) -> None:
 
 def _dry_run(obj: Context, issue: str, out_dir: str | None) -> None:
     from mediawatch.deliver.preview import dry_run
+    from mediawatch.files import existing_folder
 
     found = find_issue(obj.store, issue)
+    if out_dir is not None:  # a folder named by the user must exist (README); the default one is made
+        existing_folder(out_dir, obj.lang)
     folder = Path(out_dir or f"outbox-{found.slug}")
     report = dry_run(obj.store, obj.settings, found.id, folder, lang=obj.lang)
     langs = " ".join(f"{lang}={n}" for lang, n in sorted(report.by_language.items()))
