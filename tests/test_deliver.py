@@ -391,6 +391,7 @@ def test_dry_run_writes_eml_files_and_sends_nothing(setup, server, tmp_path):
     assert msg["Content-Language"] == "es"
     assert server.recorder.snapshot() == []
     assert store.send_record(issue_id) is None
+    (tmp_path / "cli-out").mkdir()  # a folder named with --out must exist (README)
     result = run(settings, "send", "--dry-run", "--out", str(tmp_path / "cli-out"), str(issue_id))
     assert result.exit_code == 0
     assert "2 messages written" in result.output

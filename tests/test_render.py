@@ -557,6 +557,7 @@ def test_cli_render_prints_the_paths_in_the_chosen_language(store, tmp_path):
     }
     (tmp_path / "none.toml").write_text("", encoding="utf-8")
     out = tmp_path / "out"
+    out.mkdir()  # a folder named with --out must exist (README)
     result = CliRunner().invoke(
         cli,
         ["--lang", "fr", "render", "press-review-2026-w47", "--out", str(out), "--lang", "fr,es"],

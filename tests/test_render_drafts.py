@@ -46,11 +46,12 @@ def test_render_of_a_draft_writes_the_drafts_folder_not_the_public_archive(setup
 def test_render_of_a_draft_into_the_archive_is_refused(setup):
     root, settings, store = setup
     slug = store.find_issue(make_issue(store)).slug
+    (root / "public").mkdir()  # a folder named with --out must exist (README)
     result = invoke(settings, "--lang", "fr", "render", slug, "--out", "public")
     assert result.exit_code != 0
     assert f"{slug} est à l'état « brouillon », pas approuvé" in result.output
     assert "public" in result.output
-    assert not (root / "public").exists()
+    assert list((root / "public").iterdir()) == []
 
 
 def test_an_approved_issue_is_published_and_the_index_lists_only_published_issues(setup):
