@@ -233,3 +233,18 @@ def test_approving_a_stale_edition_binds_it_to_the_content_now(db_url):
     assert actions.check_sendable(store, issue_id, changed) == []
     assert actions.check_sendable(store, issue_id, settings)  # the old setting: not what was approved
     store.close()
+
+
+def test_the_approvals_of_a_closed_issue_are_its_history_not_stale(cli_env):
+    """Once an issue has left review (cancelled here; sending and sent alike) nothing is rendered to list
+    it, and its approved editions stay approved whatever the settings say now."""
+    run, slug, monkeypatch = cli_env
+    assert run("issues", "submit", slug, "--as", "ana").exit_code == 0
+    assert run("issues", "approve", slug, "--lang", "all", "--as", "bruno").exit_code == 0
+    assert run("issues", "cancel", slug, "--as", "bruno").exit_code == 0
+    monkeypatch.setenv("MEDIAWATCH_ORGANISATION", "Autre Org")
+    listed = _listed(run)[0]
+    assert (listed["state"], listed["stale"]) == ("cancelled", [])
+    assert set(listed["editions"].values()) == {"approved"}
+    shown = json.loads(run("issues", "show", slug, "--json").output)
+    assert [e["stale"] for e in shown["editions"]] == [False, False, False]

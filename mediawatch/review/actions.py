@@ -51,11 +51,9 @@ class EditionReview:
     render_error: str
     last_author: str  # who last changed it ("" : only the system did)
     pending_authors: frozenset[str] = frozenset()  # whose changes no approval covers (four-eyes)
-
-    @property
-    def stale(self) -> bool:
-        """Approved, but what would be sent now is not what was approved."""
-        return is_stale(self.edition, self.fingerprint if not self.render_error else None)
+    # Approved, but what would be sent now is not what was approved (only while the issue is open to
+    # review or waiting to be sent: a sent issue's approvals are its history)
+    stale: bool = False
 
     @property
     def state(self) -> EditionState:
@@ -101,10 +99,17 @@ def approved_fingerprints(content: IssueContent, settings: Settings) -> dict[str
     return found
 
 
+# The states in which an approval may go stale: before the outbox is built. Later (sending, sent,
+# cancelled) the approvals are the record of what was sent, and nothing is rendered to list them.
+STALE_STATES = frozenset({IssueState.IN_REVIEW, IssueState.APPROVED, IssueState.SCHEDULED})
+
+
 def issue_status(store: IssueRepository, issue_id: int, settings: Settings) -> IssueStatus:
     """The issue with its stale approvals found by rendering its approved editions now."""
     content = store.issue_content(issue_id)
-    stale = stale_languages(content.editions, approved_fingerprints(content, settings))
+    stale: frozenset[str] = frozenset()
+    if content.issue.state in STALE_STATES:
+        stale = stale_languages(content.editions, approved_fingerprints(content, settings))
     return IssueStatus(content.issue, content.editions, stale)
 
 
@@ -124,7 +129,7 @@ def review_editions(
             rendered, fp = render_now(content, edition.language, settings)
         except RenderError as exc:
             error = str(exc)
-        stale = is_stale(edition, None if error else fp)
+        stale = content.issue.state in STALE_STATES and is_stale(edition, None if error else fp)
         found.append(
             EditionReview(
                 edition=edition,
@@ -133,6 +138,7 @@ def review_editions(
                 render_error=error,
                 last_author=last_content_author(audit, edition.language),
                 pending_authors=unapproved_authors(audit, edition.language, withdrawn=stale),
+                stale=stale,
             )
         )
     return found
