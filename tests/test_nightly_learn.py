@@ -257,16 +257,15 @@ def test_a_retrain_that_cannot_train_is_a_stage_error_and_the_night_goes_on(
     assert (again.retrained, again.retrain_decisions, again.errors) == (True, AFTER + 1, ())
 
 
-def test_a_negative_setting_is_a_clear_stage_error(store, settings, monkeypatch):
-    monkeypatch.setenv("MEDIAWATCH_LANG", "fr")
-    result, events = night(store, settings.with_overrides(nightly_retrain_after=-1))
-    assert len(result.errors) == 1
-    assert result.errors[0].startswith("learn: nightly_retrain_after doit être 0 ")
-    assert result.errors[0].endswith(", et non -1")
-    assert named(events, "classify.done")
-    monkeypatch.setenv("MEDIAWATCH_LANG", "en")
-    result, _ = night(store, settings.with_overrides(nightly_retrain_after=-3))
-    assert "nightly_retrain_after must be 0 (the night run never retrains" in result.errors[0]
+def test_a_negative_setting_stops_the_night_before_any_stage(store, settings):
+    """A malformed setting is bad configuration (docs/operations.md: exit 2, nothing done), found before
+    the first stage rather than as the learn stage's error after the others ran."""
+    with pytest.raises(ConfigError) as caught:
+        night(store, settings.with_overrides(nightly_retrain_after=-1))
+    assert caught.value.translated("fr").startswith("nightly_retrain_after doit être 0 ")
+    assert caught.value.translated("fr").endswith(", et non -1")
+    assert "nightly_retrain_after must be 0 (the night run never retrains" in str(caught.value)
+    assert store.recent_runs("nightly") == []
 
 
 def test_the_setting_from_the_config_file_and_the_environment(tmp_path):
