@@ -232,7 +232,7 @@ def test_hostile_or_refused_pages_give_a_readable_refusal_and_store_nothing(
         (
             "es",
             [
-                "título: no puede estar vacío",
+                "título: no puede quedar en blanco",
                 "fecha: 30/04/2015 no es una fecha",
                 "idioma: klingon no es un idioma",
             ],
