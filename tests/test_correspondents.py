@@ -353,7 +353,7 @@ def test_submissions_list_for_scripts_and_people(tmp_path):
 
 # -- a crash between storing an item and making its article ----------------------------------------------
 def test_an_item_a_crash_left_unsettled_is_made_once_by_the_resume(store, server, classifier):
-    from mediawatch.watch.add import add_url
+    from mediawatch.watch.add import SENDER_ROLES, add_url
     from mediawatch.watch.submissions import resume_received
 
     def stored(item: NewSubmission):  # what send_item writes before it fetches: then the process died
@@ -364,7 +364,10 @@ def test_an_item_a_crash_left_unsettled_is_made_once_by_the_resume(store, server
     )
     by_url = stored(NewSubmission(author="ines", url=server.url(PAGE), region="asia"))
     # This one died later still: its article was made, the item never settled.
-    made = add_url(store, FAST, server.url(PAGE), added_by="ines", classifier=classifier, now=lambda: NOW)
+    made = add_url(  # as the submission path calls it: a correspondent may
+        store, FAST, server.url(PAGE), added_by="ines", classifier=classifier, now=lambda: NOW,
+        roles=SENDER_ROLES,
+    )  # fmt: skip
     assert {s.status for s in store.list_submissions()} == {SubmissionStatus.RECEIVED}
 
     def resume(minutes: int):
@@ -429,3 +432,17 @@ def test_an_unexpected_error_while_making_the_article_settles_the_item_then_surf
         submissions.resume_received(store, FAST, classifier=classifier, now=lambda: NOW + timedelta(hours=1))
     assert store.submission(first.id).status is SubmissionStatus.FAILED
     assert store.submission(second.id).status is SubmissionStatus.ADDED  # the others are not held up
+
+
+def test_a_disabled_correspondent_or_a_viewer_cannot_send_an_item_and_nothing_is_stored(
+    store, server, classifier
+):
+    store.add_user("viv", Role.VIEWER, "not-a-hash", "fr")
+    store.update_user("ines", active=False)
+    item = SentItem(url=server.url(PAGE), language="fr")
+    for author, expected in (("ines", "desactivada"), ("viv", "viv tiene el rol lector")):
+        with pytest.raises(FieldError) as caught:
+            _send(store, classifier, item, author=author, lang="es")
+        assert expected in str(caught.value)
+    assert store.list_submissions() == []
+    assert server.requests == []

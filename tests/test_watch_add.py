@@ -404,3 +404,65 @@ def test_a_redirect_to_a_refused_address_is_refused_like_in_the_collector(store,
     assert (result.status, result.reason) == (AddStatus.REFUSED, "private-address")
     assert "127.0.0.9" in result.message("en")
     assert store.count_articles() == {}
+
+
+@pytest.mark.parametrize(
+    ("lang", "viewer", "disabled"),
+    [
+        ("en", "viv has the role viewer, which may not add articles", "the account of ed is disabled"),
+        ("fr", "viv a le rôle lecteur, qui ne permet pas d'ajouter", "le compte de ed est désactivé"),
+        ("es", "viv tiene el rol lector, que no permite añadir", "la cuenta de ed está desactivada"),
+    ],
+)
+def test_only_an_enabled_editor_or_above_may_add_whoever_calls(store, server, lang, viewer, disabled):
+    """The library checks the person (not only the CLI or the web form): /watch/add is for editors and
+    above, and a disabled account acts for nobody. A correspondent sends items through their own path."""
+    store.add_user("viv", Role.VIEWER, "x", "fr")
+    store.add_user("ines", Role.CORRESPONDENT, "x", "es")
+    store.add_user("ed", Role.EDITOR, "x", "fr")
+    store.update_user("ed", active=False)
+    item = ManualItem("Les sols d'Afrique", "RFI", "2024-05-01", "fr")
+    for name, expected in (("viv", viewer), ("ed", disabled), ("ines", "ines")):
+        for add in (
+            lambda n: add_url(store, FAST, server.url(PAGE), added_by=n, lang=lang),
+            lambda n: add_manual(store, FAST, item, added_by=n, lang=lang),
+        ):
+            with pytest.raises(FieldError) as caught:
+                add(name)
+            assert set(caught.value.problems) == {"as"}
+            assert expected in str(caught.value)
+    assert server.requests == []
+    assert sum(store.count_articles().values()) == 0
+
+
+def test_the_roles_that_may_add_are_the_review_permissions():
+    from mediawatch.review.workflow import Permission, may
+    from mediawatch.watch.add import ADDER_ROLES, SENDER_ROLES
+
+    assert {r for r in Role if may(r, Permission.EDIT)} == ADDER_ROLES
+    assert {r for r in Role if may(r, Permission.SEND_ITEMS)} == SENDER_ROLES
+
+
+def test_cli_articles_add_refuses_a_viewer_and_a_disabled_user_also_named_by_mediawatch_user(
+    tmp_path, server
+):
+    db = tmp_path / "mw.db"
+    with open_store(f"sqlite:///{db}") as store:
+        store.add_user("viv", Role.VIEWER, "x", "fr")
+        store.add_user("ana", Role.EDITOR, "x", "fr")
+    runner = CliRunner()
+    env = {"MEDIAWATCH_ALLOW_PRIVATE_ADDRESSES": "true", "MEDIAWATCH_PER_HOST_DELAY": "0"}
+    by_viewer = runner.invoke(
+        cli, ["--db", str(db), "articles", "add", server.url(PAGE), "--as", "viv"], env=env
+    )
+    assert by_viewer.exit_code == 2, by_viewer.output
+    assert "viv has the role viewer" in by_viewer.output
+    assert runner.invoke(cli, ["--db", str(db), "users", "update", "ana", "--disable"]).exit_code == 0
+    by_env = runner.invoke(
+        cli, ["--db", str(db), "articles", "add", server.url(PAGE)], env={**env, "MEDIAWATCH_USER": "ana"}
+    )
+    assert by_env.exit_code == 2, by_env.output
+    assert "the account of ana is disabled" in by_env.output
+    assert server.requests == []
+    with open_store(f"sqlite:///{db}") as store:
+        assert sum(store.count_articles().values()) == 0

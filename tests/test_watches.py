@@ -150,6 +150,31 @@ def test_the_store_mixin_and_its_protocol_agree():
         ), name
 
 
+def test_a_disabled_user_or_a_correspondent_owns_no_watch_and_a_disabled_owners_watch_goes_quiet(team):
+    """Disabling an account stops what it set up: no new watch for it, its watch mails nobody (not even
+    the address the watch names) and its feed address answers 404; a correspondent sees only their own
+    items, so a watch of the team's stories is not theirs to receive."""
+    from mediawatch.types import Role
+
+    store, settings, recorder = team
+    store.add_user("ines", Role.CORRESPONDENT, "x", "es")
+    store.update_user("ines", email="ines@example.org")
+    with pytest.raises(InvalidInput, match="ines is a correspondent"):
+        _watch(store, settings, owner="ines")
+    watch = _watch(store, settings, email="desk@example.org")
+    store.update_user("carla", active=False)
+    with pytest.raises(InvalidInput, match="the account of carla is disabled"):
+        _watch(store, settings, name="Other")
+    add_article(store, "Les sols vivants et le carbone", found=T0 + timedelta(hours=1))
+    run = run_watches(store, settings, clock=clock_at(T0 + 2 * DAY))
+    assert (run.digests, run.no_address, run.sent) == ([], ["Sols"], 0)
+    assert recorder.snapshot() == []
+    client = create_app(settings, store).test_client()
+    assert client.get(f"/w/{watch.feed_key}.atom").status_code == 404
+    store.update_user("carla", active=True)
+    assert client.get(f"/w/{watch.feed_key}.atom").status_code == 200
+
+
 # -- the digest --------------------------------------------------------------------------------------------
 def test_a_digest_holds_only_what_was_found_since_the_last_one_and_goes_once(team):
     store, settings, recorder = team

@@ -14,7 +14,7 @@ import asyncio
 import enum
 import json
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, time, timedelta
@@ -38,7 +38,15 @@ from mediawatch.i18n import language_name, t, ui_language
 from mediawatch.identity import canonical_url, host_problem
 from mediawatch.store.additions import AddedArticle, AddOrigin
 from mediawatch.store.protocols import AddArticleStore
-from mediawatch.types import Classification, ClassifyInput, Extracted, FetchStatus, PartialReason, Region
+from mediawatch.types import (
+    Classification,
+    ClassifyInput,
+    Extracted,
+    FetchStatus,
+    PartialReason,
+    Region,
+    Role,
+)
 
 MAX_TITLE = 500
 MAX_OUTLET = 200
@@ -151,6 +159,19 @@ FIELD_KEYS = {
     "as": "add.field.as",
     "note": "add.field.note",
     "region": "add.field.region",
+}
+
+# Who may add an article: the roles with the review's "edit" permission, as /watch/add requires (this layer
+# sits below mediawatch.review, so the roles are named here; a test keeps both lists equal). A
+# correspondent's item comes in through mediawatch.watch.submissions, which passes SENDER_ROLES.
+ADDER_ROLES = frozenset({Role.EDITOR, Role.APPROVER, Role.ADMIN})
+SENDER_ROLES = ADDER_ROLES | {Role.CORRESPONDENT}
+_ROLE_KEYS = {
+    Role.VIEWER: "review.role.viewer",
+    Role.EDITOR: "review.role.editor",
+    Role.APPROVER: "review.role.approver",
+    Role.ADMIN: "review.role.admin",
+    Role.CORRESPONDENT: "correspondents.role.correspondent",
 }
 
 # The languages a person may give (the classifier decides among them); mediawatch.i18n.language_name
@@ -289,14 +310,43 @@ def validate_manual(item: ManualItem, lang: str | None = None, now: datetime | N
     return _Manual(title, outlet, published, language, summary, url)
 
 
-def _check_common(
-    store: AddArticleStore, added_by: str, note: str, problems: dict[str, str], lang: str
+def check_adder(
+    store: AddArticleStore, name: str, lang: str | None = None, roles: Collection[Role] = ADDER_ROLES
+) -> None:
+    """:class:`FieldError` unless ``name`` is a registered, enabled user whose role is one of ``roles``."""
+    lang = ui_language(lang)
+    problems: dict[str, str] = {}
+    _check_adder(problems, store, name, lang, roles)
+    _raise_if(problems, lang)
+
+
+def _check_adder(
+    problems: dict[str, str], store: AddArticleStore, added_by: str, lang: str, roles: Collection[Role]
 ) -> None:
     name = added_by.strip()
+    user = store.user(name) if name else None
     if not name:
         _problem(problems, "as", "add.empty", lang)
-    elif store.user(name) is None:
+    elif user is None:
         _problem(problems, "as", "add.unknown_user", lang, user=_shown(name))
+    elif not user.active:
+        _problem(problems, "as", "add.disabled_user", lang, user=user.name)
+    elif user.role not in roles:
+        role = t(_ROLE_KEYS[user.role], lang)
+        _problem(problems, "as", "add.role_not_allowed", lang, user=user.name, role=role)
+
+
+def _check_common(
+    store: AddArticleStore,
+    added_by: str,
+    note: str,
+    problems: dict[str, str],
+    lang: str,
+    roles: Collection[Role],
+) -> None:
+    """The person adding, whoever calls (the CLI's ``--as``, a form, a correspondent's item), checked
+    before any request: see :func:`check_adder`; and the note's length."""
+    _check_adder(problems, store, added_by, lang, roles)
     if len(note) > MAX_NOTE:
         _problem(problems, "note", "add.too_long", lang, limit=MAX_NOTE)
 
@@ -313,8 +363,10 @@ def add_manual(
     lang: str | None = None,
     classifier: Classifier | None = None,
     now: Callable[[], datetime] = lambda: datetime.now(UTC),
+    roles: Collection[Role] = ADDER_ROLES,
 ) -> AddResult:
-    """Store a print, radio or TV item typed by a person; the outlet is kept as the publisher."""
+    """Store a print, radio or TV item typed by a person; the outlet is kept as the publisher.
+    ``added_by`` must be an enabled user whose role is one of ``roles``."""
     lang = ui_language(lang)
     problems: dict[str, str] = {}
     try:
@@ -323,7 +375,7 @@ def add_manual(
         problems.update(exc.problems)
         clean = None
     chosen_region = check_region(problems, region, lang)
-    _check_common(store, added_by, note, problems, lang)
+    _check_common(store, added_by, note, problems, lang, roles)
     _raise_if(problems, lang)
     assert clean is not None
     corrections = {"language": clean.language}
@@ -360,14 +412,16 @@ def add_url(
     classifier: Classifier | None = None,
     address_policy: AddressPolicy | None = None,
     now: Callable[[], datetime] = lambda: datetime.now(UTC),
+    roles: Collection[Role] = ADDER_ROLES,
 ) -> AddResult:
-    """Fetch, extract, deduplicate, classify and group one page a person found."""
+    """Fetch, extract, deduplicate, classify and group one page a person found. ``added_by`` must be an
+    enabled user whose role is one of ``roles``."""
     lang = ui_language(lang)
     problems: dict[str, str] = {}
     target = check_url_syntax(problems, url, lang)
     chosen_language = check_language(problems, language, lang)
     chosen_region = check_region(problems, region, lang)
-    _check_common(store, added_by, note, problems, lang)
+    _check_common(store, added_by, note, problems, lang, roles)
     _raise_if(problems, lang)
     window = timedelta(hours=settings.title_dup_window_hours)
     known = store.known_article([target], "", None, window)

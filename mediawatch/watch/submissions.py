@@ -35,11 +35,13 @@ from mediawatch.watch.add import (  # the limits are the additions' (re-exported
     MAX_SUMMARY,
     MAX_TITLE,
     REASON_KEYS,
+    SENDER_ROLES,
     AddResult,
     AddStatus,
     ManualItem,
     add_manual,
     add_url,
+    check_adder,
     check_url_syntax,
 )
 
@@ -146,10 +148,7 @@ def send_item(
     """Store what ``author`` sent, then make its article; the submission says how that went."""
     lang = ui_language(lang)
     clean = validate(item, lang)
-    if store.user(author) is None:
-        problems: dict[str, str] = {}
-        _problem(problems, "as", lang, "add.unknown_user", user=author[:80])
-        raise FieldError(problems, "; ".join(problems.values()))
+    check_adder(store, author, lang, SENDER_ROLES)  # before anything is stored
     moment = now()
     sent = store.add_submission(
         NewSubmission(
@@ -181,7 +180,7 @@ def _make_article(
             result = add_url(
                 store, settings, clean.url, added_by=author, language=clean.language or None,
                 region=clean.region or None, note=clean.note, lang=lang, classifier=classifier,
-                address_policy=address_policy, now=lambda: moment,
+                address_policy=address_policy, now=lambda: moment, roles=SENDER_ROLES,
             )  # fmt: skip
         else:
             manual = ManualItem(
@@ -190,7 +189,7 @@ def _make_article(
             )  # fmt: skip
             result = add_manual(
                 store, settings, manual, added_by=author, region=clean.region or None, note=clean.note,
-                lang=lang, classifier=classifier, now=lambda: moment,
+                lang=lang, classifier=classifier, now=lambda: moment, roles=SENDER_ROLES,
             )  # fmt: skip
     except FieldError as exc:
         return store.settle_submission(

@@ -24,7 +24,7 @@ from mediawatch.i18n import LANGUAGES, Message, catalogue, language_name, t
 from mediawatch.store.protocols import RunLock, UserRepository, WatchRepository
 from mediawatch.store.search import RelevanceState, SearchFilters, SearchPage, SearchStore
 from mediawatch.store.watches import NewWatch, Watch, WatchMatch
-from mediawatch.types import OutletType
+from mediawatch.types import OutletType, Role
 from mediawatch.watch.query import parse
 from mediawatch.watch.service import OUTLET_TYPE_KEYS, STATE_KEYS, make_filters, search_stories
 
@@ -255,6 +255,10 @@ def add_watch(
         user = store.user(owner)
         if user is None:
             raise InvalidInput(Message("watches.invalid.owner", name=owner, team=TEAM))
+        if not user.active:
+            raise InvalidInput(Message("watches.invalid.owner_disabled", name=user.name))
+        if user.role is Role.CORRESPONDENT:  # they see only their own items, never the team's watch
+            raise InvalidInput(Message("watches.invalid.owner_correspondent", name=user.name))
         lang = user.language
         if not email and not user.email:
             raise InvalidInput(Message("watches.invalid.no_email", name=owner))
@@ -313,15 +317,22 @@ def watch_for_key(store: WatchStore, key: str) -> Watch | None:
     for watch in store.list_watches():
         if hmac.compare_digest(watch.feed_key.encode("utf-8"), given) and watch.active:
             found = watch
+    if found is not None and found.owner != TEAM:
+        owner = store.user(found.owner)
+        if owner is None or not owner.active:  # a disabled account's feed address stops working too
+            return None
     return found
 
 
 def recipient(store: WatchStore, watch: Watch) -> str:
-    """Where the watch's mail goes now: its own address, else its owner's ("" : nowhere)."""
-    if watch.email:
+    """Where the watch's mail goes now: its own address, else its owner's ("" : nowhere). A disabled
+    owner's watch mails nobody, whatever address it names: disabling an account stops what it set up."""
+    if watch.owner == TEAM:
         return watch.email
-    user = store.user(watch.owner) if watch.owner != TEAM else None
-    return user.email if user is not None and user.active else ""
+    user = store.user(watch.owner)
+    if user is None or not user.active:
+        return ""
+    return watch.email or user.email
 
 
 def latest_stories(store: WatchStore, watch: Watch, limit: int = FEED_ENTRIES) -> SearchPage:
