@@ -16,6 +16,7 @@ from mediawatch.cli import EXIT_LOCKED, EXIT_SOURCES_FAILED, cli
 from mediawatch.demo.__main__ import write_registry
 from mediawatch.demo.server import DemoServer
 from mediawatch.store import open_store
+from mediawatch.types import Role
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -41,6 +42,7 @@ def run(tmp_path, monkeypatch):
     def invoke(*args: str, env: dict[str, str] | None = None):
         return runner.invoke(cli, ["--db", str(db), *args], env=env, catch_exceptions=False)
 
+    invoke.db = db
     return invoke
 
 
@@ -59,6 +61,36 @@ def test_every_command_has_help_and_is_in_the_readme(path, command):
     assert command.help or command.short_help, f"`mediawatch {path}` has no help text"
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
     assert f"mediawatch {path}" in readme, f"README.md does not document `mediawatch {path}`"
+
+
+def test_every_as_option_reads_mediawatch_user():
+    """README: "`--as NAME` (or `MEDIAWATCH_USER`)", for every command that acts as a user."""
+    options = [
+        (path, param)
+        for path, command in all_commands(cli)
+        for param in command.params
+        if "--as" in getattr(param, "opts", ())
+    ]
+    assert len(options) >= 14
+    wrong = [path for path, param in options if param.envvar != "MEDIAWATCH_USER"]
+    assert wrong == []
+
+
+def test_mediawatch_user_names_who_acts_when_as_is_not_given(run):
+    with open_store(f"sqlite:///{run.db}") as store:
+        store.add_user("viv", Role.VIEWER, "x", "fr")
+    for args in (
+        ("stories", "pin", "1", "--publication", "newsletter"),
+        ("stories", "unpin", "1", "--publication", "newsletter"),
+        ("issues", "block", "add", "x", "--lang", "fr", "--kind", "editorial", "--body", "Edito"),
+        ("issues", "block", "edit", "1", "--body", "Edito"),
+        ("issues", "block", "delete", "1"),
+        ("compose", "newsletter"),
+        ("translate", "--retry"),
+    ):
+        result = run(*args, env={"MEDIAWATCH_USER": "viv"})
+        assert result.exit_code == 2, (args, result.output)
+        assert "viv is viewer: that role does not allow edit" in result.output, args
 
 
 def test_help_runs_for_every_command(run):

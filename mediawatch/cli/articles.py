@@ -10,6 +10,7 @@ import click
 from mediawatch.cli.context import (
     EXIT_ERROR,
     Context,
+    as_option,
     handle_errors,
     parse_since,
 )
@@ -143,13 +144,7 @@ def articles_search(
 @click.option("--language", default=None, help="Its language (fr, en, es...), instead of the detected one.")
 @click.option("--region", default=None, help="Its region (africa, europe...), instead of the detected ones.")
 @click.option("--note", default="", help="A note for the editors.")
-@click.option(
-    "--as",
-    "added_by",
-    envvar="MEDIAWATCH_USER",
-    default="",
-    help="Who adds it: a user [env MEDIAWATCH_USER].",
-)
+@as_option("Who adds it: an enabled editor, approver or admin.", required=False, dest="added_by")
 @click.option("--json", "as_json", is_flag=True, help="The result as one JSON object.")
 @click.pass_obj
 @handle_errors

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from mediawatch.cli.context import Context, acting, handle_errors
+from mediawatch.cli.context import Context, acting, as_option, handle_errors
 from mediawatch.compose.issues import find_issue
 from mediawatch.errors import ConfigError
 from mediawatch.i18n import t
@@ -52,12 +52,7 @@ def _link(value: str | None) -> str | None:
 @click.option("--body", help="Block text (blank lines separate paragraphs).")
 @click.option("--body-file", type=click.Path(dir_okay=False), help="Read the text from a file.")
 @click.option("--link", help="Optional 'read more' URL.")
-@click.option(
-    "--as",
-    "actor",
-    required=True,
-    help="Registered user (editor or above) who writes it; recorded in the audit log.",
-)
+@as_option("Registered user (editor or above) who writes it; recorded in the audit log.")
 @click.pass_obj
 @handle_errors
 def block_add(
@@ -99,12 +94,7 @@ def block_add(
 @click.option("--body-file", type=click.Path(dir_okay=False), help="Read the new text from a file.")
 @click.option("--link", help="New link ('' removes it).")
 @click.option("--position", type=click.IntRange(min=0), help="New position in the edition.")
-@click.option(
-    "--as",
-    "actor",
-    required=True,
-    help="Registered user (editor or above) who edits it; recorded in the audit log.",
-)
+@as_option("Registered user (editor or above) who edits it; recorded in the audit log.")
 @click.pass_obj
 @handle_errors
 def block_edit(
@@ -134,12 +124,7 @@ def block_edit(
 
 @block.command("delete")
 @click.argument("block_id", type=int)
-@click.option(
-    "--as",
-    "actor",
-    required=True,
-    help="Registered user (editor or above) who deletes it; recorded in the audit log.",
-)
+@as_option("Registered user (editor or above) who deletes it; recorded in the audit log.")
 @click.pass_obj
 @handle_errors
 def block_delete(obj: Context, block_id: int, actor: str) -> None:

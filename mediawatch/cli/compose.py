@@ -7,7 +7,7 @@ import sys
 
 import click
 
-from mediawatch.cli.context import EXIT_ERROR, Context, acting, handle_errors, parse_since
+from mediawatch.cli.context import EXIT_ERROR, Context, acting, as_option, handle_errors, parse_since
 from mediawatch.compose.issues import find_issue
 from mediawatch.errors import ConfigError
 from mediawatch.i18n import t, tn
@@ -29,12 +29,7 @@ def _period_option_help(which: str) -> str:
 @click.option("--from", "date_from", help=_period_option_help("Start") + " [default: --to minus 7 days]")
 @click.option("--to", "date_to", help=_period_option_help("End") + " [default: now]")
 @click.option("--languages", help="Editions, e.g. fr,en,es [default: compose_languages setting].")
-@click.option(
-    "--as",
-    "actor",
-    default="",
-    help="Registered user who composes (recorded in the audit log) [default: the system].",
-)
+@as_option("Registered user who composes (recorded in the audit log) [default: the system].", required=False)
 @click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
 @click.pass_obj
 @handle_errors
@@ -103,9 +98,7 @@ def compose(
     "--retry", is_flag=True, required=True, help="Translate the texts left in their original language."
 )
 @click.option("--issue", "issue_ref", help="Only this issue (id or slug).")
-@click.option(
-    "--as", "actor", default="", help="Registered user recorded in the audit log [default: the system]."
-)
+@as_option("Registered user recorded in the audit log [default: the system].", required=False)
 @click.pass_obj
 @handle_errors
 def translate(obj: Context, retry: bool, issue_ref: str | None, actor: str) -> None:

@@ -108,6 +108,22 @@ def parse_since(value: str | None, lang: str | None = None) -> datetime | None:
     return parsed.replace(tzinfo=UTC) if parsed.tzinfo is None else parsed.astimezone(UTC)
 
 
+def as_option(help: str, *, required: bool = True, dest: str = "actor") -> Callable[[F], F]:
+    """``--as NAME``, the one definition every command acting as a user shares, so that each reads
+    ``MEDIAWATCH_USER`` the same way (README: "``--as NAME`` (or ``MEDIAWATCH_USER``)"). Not ``required``:
+    the command's own default ("" : the system, or the library's message naming the field)."""
+    return click.option(
+        "--as",
+        dest,
+        envvar="MEDIAWATCH_USER",
+        show_envvar=True,
+        metavar="NAME",
+        required=required,
+        default=None if required else "",
+        help=help,
+    )
+
+
 def acting(obj: Context, name: str, permission: Permission) -> User:
     """``--as NAME``: a registered, enabled user allowed ``permission``, checked before anything is read or
     written (the name goes in the audit log and counts for the four-eyes rule)."""

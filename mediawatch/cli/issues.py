@@ -13,7 +13,7 @@ from typing import Any, TypeVar
 
 import click
 
-from mediawatch.cli.context import Context, acting, handle_errors
+from mediawatch.cli.context import Context, acting, as_option, handle_errors
 from mediawatch.compose.issues import find_issue
 from mediawatch.errors import ConfigError
 from mediawatch.i18n import language_name, t
@@ -22,7 +22,7 @@ from mediawatch.types import EditionState, IssueState
 
 F = TypeVar("F", bound=Callable[..., Any])
 
-AS_HELP = "Registered user to act as (`mediawatch users list`) [env MEDIAWATCH_USER]."
+AS_HELP = "Registered user to act as (`mediawatch users list`)."
 
 
 @click.group("issues")
@@ -31,7 +31,7 @@ def issues_group() -> None:
 
 
 def _as_option(func: F) -> F:
-    return click.option("--as", "actor", required=True, envvar="MEDIAWATCH_USER", help=AS_HELP)(func)
+    return as_option(AS_HELP)(func)
 
 
 @issues_group.command("list")

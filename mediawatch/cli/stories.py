@@ -10,6 +10,7 @@ import click
 from mediawatch.cli.context import (
     Context,
     acting,
+    as_option,
     handle_errors,
     parse_since,
 )
@@ -83,9 +84,7 @@ def stories_show(obj: Context, story_id: int, as_json: bool) -> None:
 @click.option(
     "--publication", type=PUBLICATIONS, required=True, help="The publication whose next issue takes it."
 )
-@click.option(
-    "--as", "actor", required=True, metavar="NAME", help="The editor pinning it (a registered user)."
-)
+@as_option("The editor pinning it (a registered user).")
 @click.pass_obj
 @handle_errors
 def stories_pin(obj: Context, story_id: int, publication: str, actor: str) -> None:
@@ -105,9 +104,7 @@ def stories_pin(obj: Context, story_id: int, publication: str, actor: str) -> No
 @stories.command("unpin")
 @click.argument("story_id", type=int)
 @click.option("--publication", type=PUBLICATIONS, required=True, help="The publication it was pinned for.")
-@click.option(
-    "--as", "actor", required=True, metavar="NAME", help="The editor unpinning it (a registered user)."
-)
+@as_option("The editor unpinning it (a registered user).")
 @click.pass_obj
 @handle_errors
 def stories_unpin(obj: Context, story_id: int, publication: str, actor: str) -> None:
