@@ -15,6 +15,7 @@
      +-- TranslateError              1  translation provider failure
      +-- TranslationError            1  strict mode (tests): a catalogue key is missing or does not format
      +-- WaitTimedOut                1  a wait ran out before the work was done: the work goes on without it
+     +-- BrokerUnavailable           5  the broker (Redis) of the distributed mode does not answer: its URL
      +-- StorageError                5  database unavailable, locked or inconsistent: nothing could be done
      |    +-- LockedError            3  another run holds the lock (collection, or a send of the same issue)
      |    +-- ConflictError          5  a conditional write found its rows gone or changed: nothing changed
@@ -191,6 +192,14 @@ class TranslationError(MediawatchError):
 class WaitTimedOut(MediawatchError):
     """`collect --wait --timeout` ran out before the workers closed the run; the run goes on (raised with
     ``cluster.broker.said``, which gives it its ``reason`` in any language)."""
+
+
+class BrokerUnavailable(MediawatchError):
+    """The broker of the distributed mode (``broker_url``) cannot be reached: nothing was enqueued.
+
+    Not a :class:`StorageError`: the database still works, so the nightly's other stages go on."""
+
+    exit_code = 5
 
 
 class StorageError(MediawatchError):

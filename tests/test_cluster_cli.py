@@ -147,3 +147,67 @@ def test_a_timeout_without_wait_is_refused_by_name(invoke, tmp_path):
     refused = invoke("--feeds", str(tmp_path / "feeds"), "collect", "--wait", "--timeout", "0")
     assert refused.exit_code == 2
     assert "--timeout" in refused.output
+
+
+UNREACHABLE = "redis://:s3cret-pass@127.0.0.1:1/0"  # nothing listens on port 1 (it needs root)
+
+
+def test_a_worker_with_an_unreachable_broker_says_so_and_exits_5(invoke):
+    result = invoke("worker", env={"MEDIAWATCH_BROKER_URL": UNREACHABLE})
+    assert result.exit_code == 5, result.output
+    assert "the broker redis://:***@127.0.0.1:1/0 does not answer" in result.output
+    assert "worker started" not in result.output
+
+
+@pytest.mark.parametrize("wait", [False, True])
+def test_an_unreachable_broker_is_one_line_naming_it_exit_5_and_no_run_left_running(invoke, tmp_path, wait):
+    from mediawatch.store import open_store
+
+    with FixtureWeb(pages=1) as web:
+        feeds = web.write_feeds(tmp_path / "feeds")
+    env = {"MEDIAWATCH_BROKER_URL": UNREACHABLE}
+    result = invoke("--lang", "fr", "--feeds", str(feeds), "collect", *(["--wait"] if wait else []), env=env)
+    assert result.exit_code == 5, result.output
+    assert "Traceback" not in result.output
+    assert "s3cret-pass" not in result.output
+    (line,) = result.output.strip().splitlines()
+    assert "le courtier redis://:***@127.0.0.1:1/0 ne répond pas" in line
+    with open_store(f"sqlite:///{tmp_path / 'db.sqlite3'}") as store:
+        assert [r.status for r in store.recent_runs("collect") if r.status == "running"] == []
+
+
+def test_a_nightly_with_an_unreachable_broker_records_a_readable_collect_failure_and_goes_on(
+    invoke, tmp_path
+):
+    import json
+
+    with FixtureWeb(pages=1) as web:
+        feeds = web.write_feeds(tmp_path / "feeds")
+    log_file = tmp_path / "nightly.jsonl"
+    env = {"MEDIAWATCH_BROKER_URL": UNREACHABLE, "MEDIAWATCH_LOG_FILE": str(log_file)}
+    result = invoke("--feeds", str(feeds), "nightly", "--no-notify", env=env)
+    assert result.exit_code == 1, result.output  # a stage failed, the others ran
+    events = [json.loads(line) for line in log_file.read_text(encoding="utf-8").splitlines()]
+    (failed,) = [e for e in events if e["event"] == "collect.failed"]
+    assert failed["kind"] == "BrokerUnavailable"
+    assert "the broker redis://:***@127.0.0.1:1/0 does not answer" in failed["error"]
+    assert "traceback" not in failed
+    assert "s3cret-pass" not in log_file.read_text(encoding="utf-8")
+    assert any(e["event"] == "nightly.done" for e in events)
+
+
+def test_a_broker_lost_while_enqueueing_closes_the_opened_run_as_failed(tmp_path):
+    import redis
+
+    from mediawatch.cluster.broker import Cluster
+    from mediawatch.cluster.runs import enqueue_locked
+    from mediawatch.config import Settings
+    from mediawatch.errors import BrokerUnavailable
+    from mediawatch.store import open_store
+
+    settings = Settings(broker_url=UNREACHABLE)
+    gone = Cluster(broker=None, redis=redis.Redis.from_url(UNREACHABLE), actors={})  # type: ignore[arg-type]
+    with open_store(f"sqlite:///{tmp_path / 'db.sqlite3'}") as store:
+        with pytest.raises(BrokerUnavailable, match=r"redis://:\*\*\*@127.0.0.1:1/0 does not answer"):
+            enqueue_locked(gone, store, [], settings, force=False)
+        assert [r.status for r in store.recent_runs("collect")] == ["failed"]

@@ -252,7 +252,7 @@ def run_collect(
             )
         sources = [s for s in sources if s.id in only]
     if settings.broker_url:
-        from mediawatch.cluster.broker import connect, said
+        from mediawatch.cluster.broker import broker_errors, connect, said
         from mediawatch.cluster.runs import enqueue_run, wait_for_run
 
         cluster = connect(settings)
@@ -263,13 +263,14 @@ def run_collect(
             else:
                 click.echo(t("cluster.enqueued", lang, run=run_id))
             return None
-        report = wait_for_run(
-            store,
-            run_id,
-            cluster=cluster,
-            on_idle=lambda run: click.echo(t("cluster.no_progress", lang, run=run), err=True),
-            timeout=timeout,
-        )
+        with broker_errors(settings):  # gone while waiting: the run stays the workers', said in one line
+            report = wait_for_run(
+                store,
+                run_id,
+                cluster=cluster,
+                on_idle=lambda run: click.echo(t("cluster.no_progress", lang, run=run), err=True),
+                timeout=timeout,
+            )
         if report is None:
             raise said(WaitTimedOut, "cluster.wait_timed_out", run=run_id, seconds=f"{timeout:g}")
     else:

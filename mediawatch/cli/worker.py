@@ -21,12 +21,13 @@ def worker(obj: Context, processes: int, threads: int) -> None:
 
     Stops on SIGTERM or Ctrl-C after the running tasks; a task cut short runs again on another worker.
     """
-    from mediawatch.cluster.broker import said
+    from mediawatch.cluster.broker import check_reachable, said
     from mediawatch.cluster.worker import run_worker
     from mediawatch.errors import ConfigError
     from mediawatch.i18n import t
 
     if not obj.settings.broker_url:
         raise said(ConfigError, "cluster.no_broker")
+    check_reachable(obj.settings)
     click.echo(t("cluster.worker_started", obj.lang, processes=processes, threads=threads), err=True)
     run_worker(obj.settings, processes=processes, threads=threads)

@@ -6,7 +6,8 @@ a setting: the same code runs the embedded mode, where nothing here is imported.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
@@ -15,8 +16,8 @@ import redis
 from dramatiq.brokers.redis import RedisBroker
 from dramatiq.middleware import CurrentMessage
 
-from mediawatch.config import Settings, masked_url
-from mediawatch.errors import ConfigError, MediawatchError
+from mediawatch.config import Settings, masked_url, scrub_password
+from mediawatch.errors import BrokerUnavailable, ConfigError, MediawatchError
 from mediawatch.i18n import Message, t
 
 E = TypeVar("E", bound=MediawatchError)
@@ -28,6 +29,11 @@ RETRY_MIN_BACKOFF_MS = 500
 RETRY_MAX_BACKOFF_MS = 10_000
 # One task's time limit: far above a page's worst case (fetch total_timeout + extraction budget).
 TASK_TIME_LIMIT_MS = 30 * 60 * 1000
+# How long connecting to the broker may take before it counts as unreachable (a host that drops packets
+# would otherwise hold a command for the system's TCP timeout, minutes).
+CONNECT_TIMEOUT_S = 10.0
+# What redis-py raises when the server cannot be reached or stops answering.
+UNREACHABLE = (redis.exceptions.ConnectionError, redis.exceptions.TimeoutError)
 
 
 @dataclass
@@ -46,7 +52,9 @@ def connect(settings: Settings, handlers: dict[str, Callable[..., None]] | None 
     """The broker at ``settings.broker_url`` with an actor per handler (workers) or stubs (senders)."""
     if not settings.broker_url.startswith(("redis://", "rediss://", "unix://")):
         raise said(ConfigError, "cluster.bad_broker_url", url=masked_url(settings.broker_url))
-    client = redis.Redis.from_url(settings.broker_url)
+    client = redis.Redis.from_url(settings.broker_url, socket_connect_timeout=CONNECT_TIMEOUT_S)
+    with broker_errors(settings):
+        client.ping()  # before anything is opened or enqueued: an unreachable broker is said at once
     broker = RedisBroker(  # type: ignore[no-untyped-call]
         url=settings.broker_url,
         namespace="mediawatch-tasks",
@@ -69,6 +77,32 @@ def connect(settings: Settings, handlers: dict[str, Callable[..., None]] | None 
         )
         actors[name] = declare(fn)
     return Cluster(broker, client, actors)
+
+
+def check_reachable(settings: Settings) -> None:
+    """:class:`BrokerUnavailable` unless the broker answers (a worker says so before it starts)."""
+    client = redis.Redis.from_url(settings.broker_url, socket_connect_timeout=CONNECT_TIMEOUT_S)
+    try:
+        with broker_errors(settings):
+            client.ping()
+    finally:
+        client.close()
+
+
+def unreachable(settings: Settings, exc: BaseException) -> BrokerUnavailable:
+    """The error for a broker that does not answer: its URL (password masked) and redis-py's reason."""
+    url = settings.broker_url
+    reason = scrub_password(str(exc), url) or type(exc).__name__
+    return said(BrokerUnavailable, "cluster.broker_unreachable", url=masked_url(url), error=reason)
+
+
+@contextmanager
+def broker_errors(settings: Settings) -> Iterator[None]:
+    """redis-py's connection errors inside the block become :class:`BrokerUnavailable`."""
+    try:
+        yield
+    except UNREACHABLE as exc:
+        raise unreachable(settings, exc) from None
 
 
 def said(kind: type[E], key: str, **fields: object) -> E:

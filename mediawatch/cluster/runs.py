@@ -19,7 +19,7 @@ from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
-from mediawatch.cluster.broker import Cluster, said
+from mediawatch.cluster.broker import UNREACHABLE, Cluster, said, unreachable
 from mediawatch.collect.report import CollectReport
 from mediawatch.config import Settings
 from mediawatch.errors import LockedError
@@ -162,6 +162,26 @@ def enqueue_run(
 def enqueue_locked(
     cluster: Cluster, store: Store, sources: Sequence[Source], settings: Settings, *, force: bool
 ) -> int:
+    """See :func:`_enqueue`; a broker that stops answering meanwhile is :class:`BrokerUnavailable`, and
+    the run opened for it is closed as failed (left ``running``, it looked in progress to everyone)."""
+    opened: list[int] = []
+    try:
+        return _enqueue(cluster, store, sources, settings, force=force, opened=opened)
+    except UNREACHABLE as exc:
+        for run_id in opened:
+            store.finish_run(run_id, "failed", {"error": "the broker stopped answering while enqueueing"})
+        raise unreachable(settings, exc) from None
+
+
+def _enqueue(
+    cluster: Cluster,
+    store: Store,
+    sources: Sequence[Source],
+    settings: Settings,
+    *,
+    force: bool,
+    opened: list[int],
+) -> int:
     """Open a collect run and enqueue its tasks: one poll per enabled source, one page per article left
     pending by an earlier run. Refused (LockedError) while an earlier run is still open on the broker.
 
@@ -179,6 +199,7 @@ def enqueue_locked(
     store.sync_sources(sources)
     enabled = [s for s in sources if s.enabled]
     run_id = store.start_run("collect")
+    opened.append(run_id)
     meta = {
         "started": datetime.now(UTC).isoformat(),
         "sources": [s.id for s in enabled],

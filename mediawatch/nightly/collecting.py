@@ -56,7 +56,7 @@ def _collect_on_workers(job: NightlyRun, sources: list[Source], *, force: bool) 
     """With a broker: enqueue the collect run for `mediawatch worker` processes, under the lock this
     run holds, and wait for its report; None when ``nightly_collect_wait_seconds`` run out first
     (logged; the workers go on with the run, the other stages with what was collected so far)."""
-    from mediawatch.cluster.broker import connect
+    from mediawatch.cluster.broker import broker_errors, connect
     from mediawatch.cluster.runs import IDLE_AFTER_S, enqueue_locked, run_meta, wait_for_run
 
     wait = job.settings.nightly_collect_wait_seconds
@@ -72,7 +72,8 @@ def _collect_on_workers(job: NightlyRun, sources: list[Source], *, force: bool) 
         def idle(run: int) -> None:  # once: no task of the run done for a while
             job.log.warning("collect.no_worker", collect_run=run, idle_s=IDLE_AFTER_S)
 
-        report = wait_for_run(job.store, run_id, cluster=cluster, on_idle=idle, timeout=wait)
+        with broker_errors(job.settings):
+            report = wait_for_run(job.store, run_id, cluster=cluster, on_idle=idle, timeout=wait)
     finally:
         cluster.broker.close()
         cluster.redis.close()
