@@ -13,7 +13,7 @@ from urllib.parse import quote
 from sqlalchemy.engine import url as sa_url
 from sqlalchemy.exc import ArgumentError
 
-from mediawatch.errors import ConfigError
+from mediawatch.errors import ConfigError, StorageError
 
 DEFAULT_DB_PATH = Path.home() / ".local" / "share" / "mediawatch" / "mediawatch.sqlite3"
 MODEL_SUFFIX = ".relevance-model.npz"
@@ -279,17 +279,34 @@ def database_url(db: str) -> str:
         scheme, rest = db.split("://", 1)
         if scheme.lower() in _PG_SCHEMES:
             return f"postgresql+psycopg://{rest}"
+        url = _parse_url(db)
+        if url.get_backend_name() == "sqlite":
+            name = url.database or ""
+            if not name or name == ":memory:" or "mode=memory" in db or name.startswith("file::memory:"):
+                # Gone when the command ends: `users add` said "added" and the next command saw nothing.
+                raise _unusable("store.db_in_memory", url=masked_url(db))
+            _check_folder(Path(name).expanduser().resolve())
         return db
     path = Path(db).expanduser().resolve()
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        from mediawatch.files import file_error  # it reads the catalogues, which need this module
-
-        raise file_error(exc, path) from None
+    _check_folder(path)
     if path.is_dir():
         raise ConfigError(f"the database path {path} is a folder; give a file name")
     return f"sqlite:///{path}"
+
+
+def _check_folder(path: Path) -> None:
+    """An SQLite file is created on first use, but never its folder: a typo in the path must not start a
+    new, empty database somewhere (the default path's folder is the one made when missing)."""
+    if not path.parent.is_dir():
+        raise _unusable("store.db_folder_missing", path=str(path), folder=str(path.parent))
+
+
+def _unusable(key: str, **fields: object) -> StorageError:
+    from mediawatch.i18n import Message  # the catalogues' module imports this one
+
+    error = StorageError(Message(key, **fields).text("en"))
+    error.reason = Message(key, **fields)
+    return error
 
 
 def masked_url(url: str) -> str:

@@ -134,3 +134,32 @@ def test_a_password_is_masked_without_garbling_the_message(password, message, sh
     assert shown in scrubbed
     if len(password) >= 4:
         assert password not in scrubbed
+
+
+@pytest.mark.parametrize("given", ["{tmp}/nonexist/dir/x.sqlite3", "sqlite:///{tmp}/nonexist/x.sqlite3"])
+def test_a_database_path_whose_folder_does_not_exist_is_refused_and_nothing_is_created(
+    tmp_path, no_config, given
+):
+    db = given.format(tmp=tmp_path)
+    result = CliRunner().invoke(cli, ["--lang", "es", "--db", db, "sources", "health"])
+    assert result.exit_code == StorageError.exit_code, result.output
+    assert f"la carpeta {tmp_path / 'nonexist'}" in result.output
+    assert not (tmp_path / "nonexist").exists()
+    # a new database in an existing folder is the documented first run
+    fresh = CliRunner().invoke(cli, ["--db", str(tmp_path / "new.sqlite3"), "sources", "health"])
+    assert fresh.exit_code == 0, fresh.output
+    assert (tmp_path / "new.sqlite3").is_file()
+
+
+@pytest.mark.parametrize(
+    "given", ["sqlite:///", "sqlite://", "sqlite:///:memory:", "sqlite+pysqlite:///:memory:"]
+)
+def test_an_in_memory_database_is_refused_for_the_command_line(no_config, given):
+    result = CliRunner().invoke(
+        cli, ["--db", given, "users", "add", "ana", "--role", "editor"], input="a-long-password\n" * 2
+    )
+    assert result.exit_code == StorageError.exit_code, result.output
+    assert "an in-memory SQLite database is gone when the command ends" in result.output
+    assert "added" not in result.output
+    with pytest.raises(StorageError):
+        database_url(given)
