@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
@@ -152,3 +153,20 @@ def test_without_a_query_the_stream_with_the_watch_filters(search):
     assert bad.exit_code != 0
     assert "Z9" in bad.output
     assert "objectif stratégique" in bad.output  # in the language asked for
+
+
+def test_a_query_starting_with_an_exclusion_goes_after_the_double_dash_and_is_a_search(search):
+    """README: `mediawatch articles search -- '-ocean carbon'` is the search `carbon -ocean` (it looks for
+    a word); only exclusions are refused, and without `--` the command line reads an option."""
+    leading = search("articles", "search", "--json", "--", "-ocean carbon")
+    trailing = search("articles", "search", "--json", "carbon -ocean")
+    assert leading.exit_code == 0, leading.output
+    assert leading.output == trailing.output
+    assert leading.output.strip()
+    assert search("articles", "search", "--", "-ocean -sea").exit_code == 2
+    without = search("articles", "search", "-ocean carbon")
+    assert without.exit_code == 2
+    assert "No such option" in without.output
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
+    assert "is refused anyway" not in readme
+    assert "`mediawatch articles search -- '-ocean carbon'`" in readme
