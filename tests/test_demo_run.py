@@ -41,3 +41,32 @@ def test_demo_runs_the_whole_main_job(tmp_path, capsys):
     with open_store(f"sqlite:///{workdir / 'mediawatch.sqlite3'}") as store:
         assert {u.name for u in store.list_users()} >= {"demo-editor", "demo-approver"}
         assert len(store.list_issues()) == 2
+    _explore_commands_use_the_demos_settings(out, workdir)
+
+
+def _explore_commands_use_the_demos_settings(out: str, workdir) -> None:
+    """The commands the demo prints open what it showed: its database, sources and the model it trained
+    (not the packaged base model a bare --db would fall back to)."""
+    import shlex
+
+    from click.testing import CliRunner
+
+    from mediawatch.cli import cli
+    from mediawatch.config import load_settings, model_file
+
+    printed = [line.strip() for line in out.splitlines() if line.strip().startswith(".venv/bin/mediawatch")]
+    assert len(printed) >= 5  # serve, then the commands to explore with
+    config = workdir / "config.toml"
+    assert all(f"--config {config} " in line for line in printed), printed
+    assert not any("--db" in line for line in printed)
+    settings = load_settings(str(config))
+    assert model_file(settings) == workdir / "relevance-model.npz"
+    assert model_file(settings).is_file()
+    assert settings.allow_private_addresses
+    for line in printed:
+        args = shlex.split(line)[1:]
+        if args[-1] == "serve":
+            continue
+        result = CliRunner().invoke(cli, args, env={"MEDIAWATCH_DB": None, "MEDIAWATCH_CONFIG": None})
+        assert result.exit_code in (0, 4), (line, result.output)  # 4: broken demo sources, on purpose
+        assert result.output.strip(), line

@@ -538,7 +538,7 @@ def test_demo_accounts(env):
     assert [n for n, _ in ensure_demo_accounts(store)] == ["demo-editor", "demo-approver"]
     ensure_demo_accounts(store)  # idempotent
     assert authenticate(store, "demo-approver", DEMO_PASSWORD, "127.0.0.1").role is Role.APPROVER
-    assert "demo-editor" in demo_instructions("/tmp/demo.sqlite3", "es")
+    assert "demo-editor" in demo_instructions("--config /tmp/demo/config.toml", "es")
 
 
 def test_texts_past_the_forms_limits_are_refused_naming_the_field(env):

@@ -34,6 +34,10 @@ from mediawatch.store import Store, open_store
 from mediawatch.types import Publication
 
 WORKDIR = Path(".demo")
+EXPLORE_COMMANDS = (
+    "sources health", "issues list", "stories list --all", "articles search 'sols carbone'",
+    "classify --all",
+)  # fmt: skip
 
 
 def write_registry(base_url: str, folder: Path) -> Path:
@@ -45,6 +49,26 @@ def write_registry(base_url: str, folder: Path) -> Path:
         tables.append(tomlkit.item(entry))
     doc.add("source", tables)
     path = folder / "demo.toml"
+    path.write_text(tomlkit.dumps(doc), encoding="utf-8")
+    return path
+
+
+# The demo's settings a person exploring it needs too: above all the model the demo trained (model_path),
+# which a bare `--db .demo/mediawatch.sqlite3` would not find (it looks beside the database, then falls
+# back to the packaged base model), and the local sources it may fetch.
+EXPLORE_SETTINGS = (
+    "db", "feeds_dir", "model_path", "allow_private_addresses", "per_host_delay", "extract_workers",
+    "issues_dir", "nightly_drafts_dir", "nightly_press_review", "nightly_newsletter", "log_file",
+)  # fmt: skip
+
+
+def write_config(settings: Settings, path: Path, db_file: Path) -> Path:
+    """The demo's settings as a config file, for the commands it prints (`--config .demo/config.toml`)."""
+    doc = tomlkit.document()
+    doc.add(tomlkit.comment("The demo's settings (written by `make demo`): mediawatch --config " + str(path)))
+    for name in EXPLORE_SETTINGS:
+        value = str(db_file) if name == "db" else getattr(settings, name)
+        doc.add(name, value)
     path.write_text(tomlkit.dumps(doc), encoding="utf-8")
     return path
 
@@ -98,6 +122,7 @@ def run(workdir: Path = WORKDIR, issues_dir: Path = Path("issues")) -> int:
             nightly_newsletter=monthly,
             log_file=str(workdir / "nightly.log"),
         )
+        config = write_config(settings, workdir / "config.toml", db_file)
         sources = load_registry(feeds)
         print(f"demo server: {server.base_url}  ({len(sources)} sample sources)")
         with open_store(db) as store:
@@ -147,11 +172,10 @@ def run(workdir: Path = WORKDIR, issues_dir: Path = Path("issues")) -> int:
         print(f"  {path}")
     print("  the media-watch report (last 30 days): " + ", ".join(str(p) for p in reports))
     print(f"  the nightly log (one JSON line per event): {workdir / 'nightly.log'}")
-    print("\n" + demo_instructions(str(db_file)))
-    print("\nExplore the demo database with, for example:")
-    print(f"  .venv/bin/mediawatch --db {db_file} --feeds {feeds} sources health")
-    print(f"  .venv/bin/mediawatch --db {db_file} issues list")
-    print(f"  .venv/bin/mediawatch --db {db_file} stories list --all")
+    print("\n" + demo_instructions(f"--config {config}"))
+    print("\nExplore the demo with its settings (its database, sources and the model it trained), e.g.:")
+    for command in EXPLORE_COMMANDS:
+        print(f"  .venv/bin/mediawatch --config {config} {command}")
     return 0
 
 

@@ -19,13 +19,14 @@ def ensure_demo_accounts(store: ReviewStore, language: str = "en") -> list[tuple
     return list(DEMO_ACCOUNTS)
 
 
-def demo_instructions(db_path: str, lang: str = "en", url: str = "http://127.0.0.1:8000/") -> str:
-    """How to start the review app on the demo database, in ``lang``."""
+def demo_instructions(options: str, lang: str = "en", url: str = "http://127.0.0.1:8000/") -> str:
+    """How to start the review app on the demo database, in ``lang``: ``options`` are the global options
+    that open it (``--config .demo/config.toml``)."""
     editor, approver = (name for name, _role in DEMO_ACCOUNTS)
     return t(
         "review.demo.how",
         lang,
-        command=f".venv/bin/mediawatch --db {db_path} serve",
+        command=f".venv/bin/mediawatch {options} serve",
         url=url,
         editor=editor,
         approver=approver,
