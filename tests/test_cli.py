@@ -93,6 +93,38 @@ def test_mediawatch_user_names_who_acts_when_as_is_not_given(run):
         assert "viv is viewer: that role does not allow edit" in result.output, args
 
 
+def test_unknown_language_codes_are_refused_with_the_languages_named(run, tmp_path):
+    feeds = tmp_path / "feeds"
+    feeds.mkdir()
+    for args, field in (
+        (("articles", "list", "--lang", "xx"), "--lang"),
+        (("articles", "search", "sol", "--lang", "xx"), ""),
+        (("watches", "add", "W", "--query", "sol", "--lang", "xx", "--every", "daily", "--owner", "team",
+          "--email", "desk@example.org"), ""),
+        (("--feeds", str(feeds), "sources", "add", "--id", "b", "--name", "B", "--url",
+          "https://example.org/feed", "--language", "xx"), "--language"),
+    ):  # fmt: skip
+        result = run("--lang", "fr", *args)
+        assert result.exit_code == 2, (args, result.output)
+        assert "xx n'est pas une langue connue de mediawatch" in result.output, result.output
+        assert "français (fr), anglais (en), espagnol (es)" in result.output
+        assert field in result.output
+    assert list(feeds.iterdir()) == []
+    assert run("articles", "list", "--lang", "FR").exit_code == 0
+
+
+def test_a_mediawatch_lang_naming_no_interface_language_is_said_once_not_ignored(run):
+    result = run("sources", "list", env={"MEDIAWATCH_LANG": "de"})
+    assert result.exit_code == 0  # not fatal: a cron job still runs, in English
+    assert (
+        result.output.count("MEDIAWATCH_LANG='de' is not an interface language: messages are in English") == 1
+    )
+    assert run("--lang", "de", "sources", "list").exit_code == 2
+    lenient = run("sources", "list", env={"MEDIAWATCH_LANG": "fr_FR.UTF-8"})
+    assert lenient.exit_code == 0, lenient.output
+    assert "MEDIAWATCH_LANG" not in lenient.output
+
+
 def test_help_runs_for_every_command(run):
     for path, _ in all_commands(cli):
         result = run(*path.split(), "--help")

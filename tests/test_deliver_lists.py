@@ -241,7 +241,7 @@ def test_bounces_import_suppresses_hard_bounces_and_complaints(setup, tmp_path, 
     result = run(settings, "bounces", "import", str(path))
     assert result.exit_code == 0, result.output
     assert (
-        "5 messages read: 1 hard bounces, 1 soft bounces, 1 complaints, 1 unsubscribe mails, "
+        "5 messages read: 1 hard bounce, 1 soft bounce, 1 complaint, 1 unsubscribe mail, "
         "1 not recognised, 0 read before; 3 subscribers changed."
     ) in result.output
     status = {n: store.find_subscriber(p.id).status for n, p in people.items()}

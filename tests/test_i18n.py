@@ -354,3 +354,26 @@ def test_one_catalogue_names_every_language_the_project_knows():
         # the old per-stage tables are gone: one name per language, in one place
         old = ("render.language.", "add.language.", "report.language.")
         assert not [key for key in catalogue(lang) if key.startswith(old)]
+
+
+@pytest.mark.parametrize(
+    ("key", "expected"),
+    [
+        ("deliver.count.messages", {"en": ("1 message", "2 messages"), "fr": ("1 message", "2 messages"),
+                                    "es": ("1 mensaje", "2 mensajes")}),
+        ("deliver.count.sent", {"en": ("1 sent", "2 sent"), "fr": ("1 envoyé", "2 envoyés"),
+                                "es": ("1 enviado", "2 enviados")}),
+        ("deliver.count.hard", {"en": ("1 hard bounce", "2 hard bounces"),
+                                "fr": ("1 rejet définitif", "2 rejets définitifs"),
+                                "es": ("1 rebote definitivo", "2 rebotes definitivos")}),
+        ("nightly.mail.failures", {"en": ("1 failure in a row", "2 failures in a row"),
+                                   "fr": ("1 échec consécutif", "2 échecs consécutifs"),
+                                   "es": ("1 fallo seguido", "2 fallos seguidos")}),
+    ],
+)  # fmt: skip
+def test_counted_words_of_sending_bounces_and_failing_sources_agree_with_their_number(key, expected):
+    from mediawatch.i18n import tn
+
+    for lang, (one, two) in expected.items():
+        assert (tn(key, 1, lang), tn(key, 2, lang)) == (one, two)
+    assert tn(key, 0, "fr") == expected["fr"][0].replace("1", "0", 1)  # French: 0 takes the singular

@@ -568,6 +568,15 @@ def test_cli_render_prints_the_paths_in_the_chosen_language(store, tmp_path):
     assert "fichiers écrits :" in result.output
     assert str(out / "2026" / "press-review-2026-w47" / "fr.html") in result.output
     assert not (out / "2026" / "press-review-2026-w47" / "en.html").exists()
+    repeated = tmp_path / "repeated"  # --lang repeated is every one of them, not the last alone
+    result = CliRunner().invoke(
+        cli,
+        ["render", "press-review-2026-w47", "--out", str(repeated), "--lang", "fr", "--lang", "es"],
+        env=env,
+    )
+    assert result.exit_code == 0, result.output
+    written = sorted(p.name for p in (repeated / "2026" / "press-review-2026-w47").glob("*.html"))
+    assert written == ["es.html", "fr.html"]
     result = CliRunner().invoke(cli, ["--lang", "es", "render", "nope", "--out", str(out)], env=env)
     assert result.exit_code == 2
     assert "nope" in result.output

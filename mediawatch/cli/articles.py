@@ -43,7 +43,11 @@ def articles_list(
 ) -> None:
     """Show what was collected, newest first."""
     from mediawatch.cli.views import print_articles
+    from mediawatch.i18n import unknown_article_language
 
+    why = unknown_article_language(lang, obj.lang) if lang else None
+    if why is not None:
+        raise click.BadParameter(why, param_hint="--lang")
     rows = obj.store.list_articles(
         since=parse_since(since, obj.lang),
         language=lang,

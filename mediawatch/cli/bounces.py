@@ -11,7 +11,7 @@ from mediawatch.cli.context import (
     Context,
     handle_errors,
 )
-from mediawatch.i18n import t
+from mediawatch.i18n import t, tn
 
 
 @click.group("bounces")
@@ -46,13 +46,13 @@ def bounces_import(obj: Context, path: str, as_json: bool) -> None:
         t(
             "deliver.cli.bounces",
             obj.lang,
-            read=report.read,
-            hard=c.get("hard", 0),
-            soft=c.get("soft", 0),
-            complaints=c.get("complaint", 0),
-            unsubscribes=c.get("unsubscribe", 0),
-            unknown=c.get("unknown", 0),
-            seen=report.already_seen,
-            changed=report.changed,
+            read=tn("deliver.count.read", report.read, obj.lang),
+            hard=tn("deliver.count.hard", c.get("hard", 0), obj.lang),
+            soft=tn("deliver.count.soft", c.get("soft", 0), obj.lang),
+            complaints=tn("deliver.count.complaints", c.get("complaint", 0), obj.lang),
+            unsubscribes=tn("deliver.count.unsubscribes", c.get("unsubscribe", 0), obj.lang),
+            unknown=tn("deliver.count.unknown", c.get("unknown", 0), obj.lang),
+            seen=tn("deliver.count.seen", report.already_seen, obj.lang),
+            changed=tn("deliver.count.changed", report.changed, obj.lang),
         )
     )

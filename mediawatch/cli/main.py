@@ -38,10 +38,18 @@ from mediawatch.i18n import LANGUAGES, t, ui_language, use_language
 
 
 def _ui_lang_option(ctx: click.Context, param: click.Parameter, value: str | None) -> str:
-    """--lang must be fr, en or es; MEDIAWATCH_LANG and the locale are read leniently (fr_FR -> fr)."""
-    if value and ctx.get_parameter_source(param.name or "lang") is ParameterSource.COMMANDLINE:
+    """--lang must be fr, en or es; MEDIAWATCH_LANG and the locale are read leniently (fr_FR -> fr).
+
+    A MEDIAWATCH_LANG naming no interface language (``de``) is not fatal (a cron job still runs, in
+    English), but it is an explicit setting, unlike the locale: said once on stderr, not ignored."""
+    source = ctx.get_parameter_source(param.name or "lang")
+    if value and source is ParameterSource.COMMANDLINE:
         if value.strip().lower() not in LANGUAGES:
             raise click.BadParameter(t("error.unknown_language", ui_language(), value=repr(value)))
+    if value and value.strip() and source is ParameterSource.ENVIRONMENT:
+        code = value.strip().replace("-", "_").split(".", 1)[0].split("@", 1)[0].split("_", 1)[0].lower()
+        if code not in LANGUAGES:
+            click.echo(t("error.unknown_env_language", "en", value=repr(value)), err=True)
     return ui_language(value)
 
 

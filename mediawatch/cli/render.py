@@ -13,10 +13,12 @@ from mediawatch.i18n import t
 from mediawatch.render.model import plural
 
 
-def _languages(value: str | None) -> list[str] | None:
-    if not value:
+def _languages(values: tuple[str, ...]) -> list[str] | None:
+    """--lang fr,en and --lang fr --lang en alike (a repeated option used to keep only the last)."""
+    if not values:
         return None
-    codes = [code.strip().lower() for code in value.split(",") if code.strip()]
+    value = ",".join(values)
+    codes = list(dict.fromkeys(code.strip().lower() for code in value.split(",") if code.strip()))
     if not codes:
         raise ConfigError(f"--lang {value!r}: give edition languages such as fr,en,es")
     return codes
@@ -34,12 +36,13 @@ def _languages(value: str | None) -> list[str] | None:
     "--lang",
     "--languages",
     "languages",
-    help="Only these editions, e.g. fr,en [default: every edition of the issue].",
+    multiple=True,
+    help="Only these editions, e.g. fr,en or --lang fr --lang en [default: every edition of the issue].",
 )
 @click.option("--pdf", is_flag=True, help="Also print each edition to an A4 PDF (LANG.pdf) beside its HTML.")
 @click.pass_obj
 @handle_errors
-def render(obj: Context, issue: str, out_dir: str | None, languages: str | None, pdf: bool) -> None:
+def render(obj: Context, issue: str, out_dir: str | None, languages: tuple[str, ...], pdf: bool) -> None:
     """Render an issue (id or slug) to HTML and text, and refresh the archive index and Atom feeds.
 
     Only an approved (or scheduled, or sent) issue goes to the public archive; a draft or an issue in

@@ -17,7 +17,7 @@ from mediawatch.cli.context import (
     handle_errors,
 )
 from mediawatch.compose.issues import find_issue
-from mediawatch.i18n import t
+from mediawatch.i18n import t, tn
 from mediawatch.types import OutboxStatus
 
 
@@ -155,11 +155,11 @@ def _send(obj: Context, issue: str, send_now: bool) -> None:
             "deliver.cli.sent_summary",
             obj.lang,
             issue=report.issue.slug,
-            total=counts.total,
-            sent=by.get(OutboxStatus.SENT.value, 0),
-            failed=by.get(OutboxStatus.FAILED.value, 0),
-            skipped=by.get(OutboxStatus.SKIPPED.value, 0),
-            queued=by.get(OutboxStatus.QUEUED.value, 0),
+            total=tn("deliver.count.messages", counts.total, obj.lang),
+            sent=tn("deliver.count.sent", by.get(OutboxStatus.SENT.value, 0), obj.lang),
+            failed=tn("deliver.count.failed", by.get(OutboxStatus.FAILED.value, 0), obj.lang),
+            skipped=tn("deliver.count.skipped", by.get(OutboxStatus.SKIPPED.value, 0), obj.lang),
+            queued=tn("deliver.count.queued", by.get(OutboxStatus.QUEUED.value, 0), obj.lang),
             seconds=f"{report.seconds:.1f}",
         )
     )
@@ -217,7 +217,7 @@ def _print_status(obj: Context, issue: str, as_json: bool) -> None:
             obj.lang,
             issue=found.slug,
             state=state_label(found.state.value, obj.lang),
-            total=counts.total,
+            total=tn("deliver.count.messages", counts.total, obj.lang),
         )
     )
     for status in OutboxStatus:
@@ -255,7 +255,13 @@ def _dry_run(obj: Context, issue: str, out_dir: str | None) -> None:
     report = dry_run(obj.store, obj.settings, found.id, folder, lang=obj.lang)
     langs = " ".join(f"{lang}={n}" for lang, n in sorted(report.by_language.items()))
     click.echo(
-        t("deliver.cli.dry_run", obj.lang, count=report.written, path=str(folder), languages=langs or "-")
+        t(
+            "deliver.cli.dry_run",
+            obj.lang,
+            count=tn("deliver.count.messages", report.written, obj.lang),
+            path=str(folder),
+            languages=langs or "-",
+        )
     )
 
 

@@ -69,8 +69,14 @@ def sources_add(
     filename: str,
 ) -> None:
     """Add a source to the registry."""
+    from mediawatch.i18n import unknown_article_language
     from mediawatch.sources.registry import add_source
     from mediawatch.types import Source
+
+    why = unknown_article_language(language, obj.lang)
+    if why is not None:
+        raise click.BadParameter(why, param_hint="--language")
+    language = language.strip().lower()
 
     source = Source(
         id=source_id,

@@ -39,6 +39,7 @@ from typing import Any
 from mediawatch.errors import ConfigError, TranslationError
 
 __all__ = [
+    "ARTICLE_LANGUAGES",
     "DEFAULT_LANGUAGE",
     "LANGUAGES",
     "STRICT",
@@ -52,6 +53,7 @@ __all__ = [
     "t",
     "tn",
     "ui_language",
+    "unknown_article_language",
     "use_language",
 ]
 
@@ -207,6 +209,23 @@ def tn(key: str, count: int, lang: str | None = None, /, **fields: object) -> st
     code = lang if lang in LANGUAGES else ui_language(lang)
     form = f"{key}.{plural_form(count, code)}"
     return t(form, code, count=count, **fields)
+
+
+ARTICLE_LANGUAGES = ("fr", "en", "es", "pt", "it", "ca", "de", "nl", "ar", "sw")
+"""The languages an article, a source or a search filter may be given (the classifier decides among
+them); :func:`language_name` names each in every interface language."""
+
+
+def unknown_article_language(value: str, lang: str | None = None) -> str | None:
+    """Why ``value`` is not one of :data:`ARTICLE_LANGUAGES` (the languages listed by name, in ``lang``),
+    or None when it is one."""
+    if value.strip().lower() in ARTICLE_LANGUAGES:
+        return None
+    code = lang if lang in LANGUAGES else ui_language(lang)
+    known = ", ".join(f"{language_name(c, code)} ({c})" for c in ARTICLE_LANGUAGES)
+    shown = " ".join(value.split())
+    shown = shown if len(shown) <= 80 else shown[:79] + "…"
+    return t("add.bad_language", code, value=shown, known=known)
 
 
 _LANGUAGE_TABLE = "language."

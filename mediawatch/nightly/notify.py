@@ -167,7 +167,7 @@ def _sections(news: RunNews, settings: Settings, lang: str) -> list[tuple[str, l
                             name=s.name,
                             source=s.source_id,
                             status=s.status,
-                            failures=s.failures,
+                            failures=tn("nightly.mail.failures", s.failures, lang),
                             detail=s.detail[:200] or "-",
                         ),
                         "",

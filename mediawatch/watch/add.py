@@ -34,7 +34,7 @@ from mediawatch.collect.urls import date_from_url
 from mediawatch.collect.workers import ExtractionPool, extract_in_worker
 from mediawatch.config import Settings
 from mediawatch.errors import ExtractError, FetchError, FieldError, LockedError, MediawatchError
-from mediawatch.i18n import language_name, t, ui_language
+from mediawatch.i18n import ARTICLE_LANGUAGES, t, ui_language, unknown_article_language
 from mediawatch.identity import canonical_url, host_problem
 from mediawatch.store.additions import AddedArticle, AddOrigin
 from mediawatch.store.protocols import AddArticleStore
@@ -174,9 +174,8 @@ _ROLE_KEYS = {
     Role.CORRESPONDENT: "correspondents.role.correspondent",
 }
 
-# The languages a person may give (the classifier decides among them); mediawatch.i18n.language_name
-# names them in the reader's language.
-ADDABLE_LANGUAGES = ("fr", "en", "es", "pt", "it", "ca", "de", "nl", "ar", "sw")
+# The languages a person may give (the classifier decides among them), named by language_name.
+ADDABLE_LANGUAGES = ARTICLE_LANGUAGES
 
 
 # -- validation (pure) ----------------------------------------------------------------------------
@@ -198,10 +197,7 @@ def _raise_if(problems: dict[str, str], lang: str) -> None:
 
 
 def language_problem(value: str, lang: str) -> str | None:
-    if value.strip().lower() in ADDABLE_LANGUAGES:
-        return None
-    known = ", ".join(f"{language_name(code, lang)} ({code})" for code in ADDABLE_LANGUAGES)
-    return t("add.bad_language", lang, value=_shown(value), known=known)
+    return unknown_article_language(value, lang)
 
 
 def check_language(problems: dict[str, str], value: str | None, lang: str) -> str | None:

@@ -14,7 +14,7 @@ from typing import Any
 
 from mediawatch.classify.taxonomy import DEFAULT_DIR as TAXONOMY_DIR
 from mediawatch.errors import ConfigError
-from mediawatch.i18n import language_name, t, tn
+from mediawatch.i18n import language_name, t, tn, unknown_article_language
 from mediawatch.store.search import (
     FoundStory,
     RelevanceState,
@@ -60,6 +60,10 @@ def make_filters(
     if outlet_type and outlet_type not in set(OutletType):
         value, known = repr(outlet_type), _known(OutletType)
         raise ConfigError(t("watchpage.filter.unknown_outlet_type", None, value=value, known=known))
+    language = (language or "").strip().lower() or None
+    why = unknown_article_language(language) if language else None
+    if why is not None:
+        raise ConfigError(why)
     if theme and theme not in set(Theme):
         raise ConfigError(t("search.filter.unknown_theme", None, value=repr(theme), known=_known(Theme)))
     if region and region not in set(Region):
@@ -77,7 +81,7 @@ def make_filters(
     return SearchFilters(
         since=since,
         until=until,
-        language=(language or "").strip().lower() or None,
+        language=language,
         theme=theme or None,
         region=region or None,
         source=source or None,
