@@ -297,6 +297,8 @@ def database_url(db: str) -> str:
 def _check_folder(path: Path) -> None:
     """An SQLite file is created on first use, but never its folder: a typo in the path must not start a
     new, empty database somewhere (the default path's folder is the one made when missing)."""
+    if path.parent.exists() and not path.parent.is_dir():
+        raise _unusable("store.db_folder_is_file", path=str(path), folder=str(path.parent))
     if not path.parent.is_dir():
         raise _unusable("store.db_folder_missing", path=str(path), folder=str(path.parent))
 
