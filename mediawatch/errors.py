@@ -81,14 +81,17 @@ class ConfigError(MediawatchError):
 
 
 class RegistryError(ConfigError):
-    """A registry file is malformed."""
+    """A registry file is malformed: ``problem`` says what, ``reason`` the same after the file and line
+    ("feeds/local.toml, line 3: …"), both in any language; ``str()`` is the English text.
 
-    def __init__(self, path: str, problem: str, line: int | None = None) -> None:
+    Built by ``mediawatch.sources.registry.registry_error``, which words the location."""
+
+    def __init__(self, path: str, problem: Explanation, line: int | None, reason: Explanation) -> None:
         self.path = path
         self.line = line
         self.problem = problem
-        where = f"{path}, line {line}" if line else path
-        super().__init__(f"{where}: {problem}")
+        self.reason = reason
+        super().__init__(reason.text("en"))
 
 
 class FileAccessError(ConfigError):
@@ -191,7 +194,7 @@ class TranslationError(MediawatchError):
 
 class WaitTimedOut(MediawatchError):
     """`collect --wait --timeout` ran out before the workers closed the run; the run goes on (raised with
-    ``cluster.broker.said``, which gives it its ``reason`` in any language)."""
+    ``mediawatch.i18n.said``, which gives it its ``reason`` in any language)."""
 
 
 class BrokerUnavailable(MediawatchError):

@@ -27,6 +27,7 @@ from mediawatch.collect.report import CollectReport
 from mediawatch.config import Settings
 from mediawatch.errors import WaitTimedOut
 from mediawatch.i18n import language_name, t, tn, ui_language
+from mediawatch.sources.health import fetch_label, health_notes
 from mediawatch.store import Store
 from mediawatch.types import Article, Source, SourceHealth
 
@@ -114,7 +115,7 @@ def print_health(rows: Sequence[SourceHealth], as_json: bool, lang: str | None =
     columns = ("source", "status", "last_fetch", "last_success", "fails", "next_due", "stale_days", "notes")
     table = _table(t("title.health", lang), columns, lang)
     for r in rows:
-        status = r.last_status.value if r.last_status else t("common.never", lang)
+        status = fetch_label(r.last_status, lang) if r.last_status else t("common.never", lang)
         style = "red" if r.consecutive_failures else ("yellow" if r.notes else "")
         table.add_row(
             r.source_id,
@@ -124,7 +125,7 @@ def print_health(rows: Sequence[SourceHealth], as_json: bool, lang: str | None =
             str(r.consecutive_failures),
             _when(r.next_due),
             "-" if r.stale_days is None else str(r.stale_days),
-            "; ".join(r.notes),
+            "; ".join(health_notes(r, lang)),
             style=style,
         )
     _console().print(table)
@@ -252,8 +253,9 @@ def run_collect(
             )
         sources = [s for s in sources if s.id in only]
     if settings.broker_url:
-        from mediawatch.cluster.broker import broker_errors, connect, said
+        from mediawatch.cluster.broker import broker_errors, connect
         from mediawatch.cluster.runs import enqueue_run, wait_for_run
+        from mediawatch.i18n import said
 
         cluster = connect(settings)
         run_id = enqueue_run(cluster, store, sources, settings, force=force)
@@ -321,7 +323,7 @@ def print_checks(results: Sequence[Any], as_json: bool, lang: str | None = None)
         table.add_row(
             r.source_id,
             t("common.ok", lang) if r.ok else t("common.fail", lang),
-            r.status,
+            fetch_label(r.status, lang),
             str(r.entries),
             r.detail,
             style="" if r.ok else "red",

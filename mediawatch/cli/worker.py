@@ -21,10 +21,10 @@ def worker(obj: Context, processes: int, threads: int) -> None:
 
     Stops on SIGTERM or Ctrl-C after the running tasks; a task cut short runs again on another worker.
     """
-    from mediawatch.cluster.broker import check_reachable, said
+    from mediawatch.cluster.broker import check_reachable
     from mediawatch.cluster.worker import run_worker
     from mediawatch.errors import ConfigError
-    from mediawatch.i18n import t
+    from mediawatch.i18n import said, t
 
     if not obj.settings.broker_url:
         raise said(ConfigError, "cluster.no_broker")

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Any, TypeVar
+from typing import Any
 
 import dramatiq
 import redis
@@ -17,10 +17,9 @@ from dramatiq.brokers.redis import RedisBroker
 from dramatiq.middleware import CurrentMessage
 
 from mediawatch.config import Settings, masked_url, scrub_password
-from mediawatch.errors import BrokerUnavailable, ConfigError, MediawatchError
-from mediawatch.i18n import Message, t
+from mediawatch.errors import BrokerUnavailable, ConfigError
+from mediawatch.i18n import said
 
-E = TypeVar("E", bound=MediawatchError)
 QUEUE = "mediawatch"
 # A task failing for an unexpected reason is tried this many times more, then given up and counted
 # (a dead-lettered task must never leave its run open forever).
@@ -103,13 +102,6 @@ def broker_errors(settings: Settings) -> Iterator[None]:
         yield
     except UNREACHABLE as exc:
         raise unreachable(settings, exc) from None
-
-
-def said(kind: type[E], key: str, **fields: object) -> E:
-    """An error of ``kind`` whose message is said in the reader's language (catalogue ``key``)."""
-    error = kind(t(key, "en", **fields))
-    error.reason = Message(key, **fields)
-    return error
 
 
 def _not_here(*args: Any) -> None:

@@ -19,10 +19,11 @@ from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
-from mediawatch.cluster.broker import UNREACHABLE, Cluster, said, unreachable
+from mediawatch.cluster.broker import UNREACHABLE, Cluster, unreachable
 from mediawatch.collect.report import CollectReport
 from mediawatch.config import Settings
 from mediawatch.errors import LockedError
+from mediawatch.i18n import said
 from mediawatch.store import PendingArticle, Store
 from mediawatch.types import FetchStatus, PartialReason, Source
 

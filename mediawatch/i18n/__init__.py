@@ -30,17 +30,18 @@ import logging
 import os
 import string
 import tomllib
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from functools import cache
 from pathlib import Path
 from types import MappingProxyType
-from typing import Any
+from typing import Any, TypeVar
 
-from mediawatch.errors import ConfigError, TranslationError
+from mediawatch.errors import ConfigError, MediawatchError, TranslationError
 
 __all__ = [
     "ARTICLE_LANGUAGES",
     "DEFAULT_LANGUAGE",
+    "Counted",
     "LANGUAGES",
     "STRICT",
     "Message",
@@ -49,7 +50,9 @@ __all__ = [
     "catalogue_path",
     "fields_of",
     "language_name",
+    "language_names",
     "plural_form",
+    "said",
     "t",
     "tn",
     "ui_language",
@@ -248,11 +251,19 @@ def language_name(code: str, lang: str) -> str:
     return t(key, reader) if key in catalogue(reader) else code.upper()
 
 
+def _in(lang: str, value: object) -> object:
+    """A field as the reader reads it: a field that is itself a text not yet in a language (a
+    :class:`Message`, :class:`LanguageNames`) is said in ``lang``; anything else as it is."""
+    text = getattr(value, "text", None)
+    return text(lang) if callable(text) and not isinstance(value, str) else value
+
+
 class Message:
     """A text a person will read, not yet in a language: a catalogue key and its fields.
 
     Errors raised deep down carry one (``InvalidInput(Message("deliver.invalid.email_empty"))``) and are
-    said later in the reader's language; ``str()`` speaks the current UI language.
+    said later in the reader's language; ``str()`` speaks the current UI language. A field may itself be
+    a Message (a problem inside "file, line 3: {problem}"), said in the same language.
     """
 
     __slots__ = ("fields", "key")
@@ -262,10 +273,61 @@ class Message:
         self.fields = MappingProxyType(fields)
 
     def text(self, lang: str) -> str:
-        return t(self.key, lang, **self.fields)
+        return t(self.key, lang, **{name: _in(lang, value) for name, value in self.fields.items()})
 
     def __str__(self) -> str:
         return self.text(ui_language())
 
     def __repr__(self) -> str:
         return f"Message({self.key!r}, {dict(self.fields)!r})"
+
+
+class LanguageNames:
+    """Languages named in the reader's words when the text is said ("français, anglais"), for a field of
+    a :class:`Message` raised before anyone knows who will read it."""
+
+    __slots__ = ("codes",)
+
+    def __init__(self, codes: Iterable[str]) -> None:
+        self.codes = tuple(codes)
+
+    def text(self, lang: str) -> str:
+        return ", ".join(language_name(code, lang) for code in self.codes)
+
+    def __str__(self) -> str:
+        return self.text(ui_language())
+
+
+class Counted:
+    """A count in words said in the reader's language (``tn(key, count)``: "1 editor decision"), for a
+    field of a :class:`Message`."""
+
+    __slots__ = ("count", "fields", "key")
+
+    def __init__(self, key: str, count: int, /, **fields: object) -> None:
+        self.key, self.count, self.fields = key, count, MappingProxyType(fields)
+
+    def text(self, lang: str) -> str:
+        return tn(self.key, self.count, lang, **self.fields)
+
+    def __str__(self) -> str:
+        return self.text(ui_language())
+
+
+def language_names(*codes: str) -> LanguageNames:
+    """``language_names("fr", "en")``: a field that names these languages in the reader's language."""
+    return LanguageNames(codes)
+
+
+E = TypeVar("E", bound=MediawatchError)
+
+
+def said(kind: type[E], key: str, /, **fields: object) -> E:
+    """An error of ``kind`` whose message is said in the reader's language (catalogue ``key``); its
+    ``str()`` is the English text (logs), :meth:`~mediawatch.errors.MediawatchError.translated` any other.
+
+    For the error classes built from one message string (ConfigError, WorkflowError, RenderError, ...)."""
+    reason = Message(key, **fields)
+    error = kind(reason.text(DEFAULT_LANGUAGE))
+    error.reason = reason
+    return error
