@@ -62,6 +62,16 @@ class FetchStatus(enum.StrEnum):
 _NON_FAILURES = frozenset({FetchStatus.OK, FetchStatus.NOT_MODIFIED, FetchStatus.SKIPPED_BACKOFF})
 
 
+class HealthNote(enum.StrEnum):
+    """A warning about a source's collection, as data: the health row carries its numbers (failures in a
+    row, days without a new item) and the reader's words come from ``mediawatch.sources.health``."""
+
+    VALIDATORS_UNRELIABLE = "validators-unreliable"  # answered 304 to changed content: polled in full
+    FAILING = "failing"  # the last polls failed (consecutive_failures, last_status)
+    STALE = "stale"  # no new item for stale_days days, past the threshold
+    NEVER_COLLECTED = "never-collected"  # polled fine, but never gave an item
+
+
 class ArticleState(enum.StrEnum):
     PENDING = "pending"  # discovered in a feed, page not fetched yet
     FETCHED = "fetched"  # full text extracted from the page
@@ -171,7 +181,7 @@ class SourceHealth:
     next_due: datetime | None
     stale_days: int | None  # days since last new item, None if never
     validators_trusted: bool
-    notes: tuple[str, ...]
+    notes: tuple[HealthNote, ...]
     events: tuple[FetchEvent, ...] = ()
 
 

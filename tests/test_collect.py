@@ -13,7 +13,7 @@ from mediawatch.config import Settings
 from mediawatch.demo.server import DemoServer, demo_sources
 from mediawatch.sources.registry import source_from_table
 from mediawatch.store import open_store
-from mediawatch.types import ArticleState, FetchStatus, PartialReason, Source, SourceKind
+from mediawatch.types import ArticleState, FetchStatus, HealthNote, PartialReason, Source, SourceKind
 
 FAST = Settings(
     allow_private_addresses=True,
@@ -271,7 +271,7 @@ def test_lying_validators_are_caught_within_three_polls(store, hostile_server):
     assert polls <= 3
     [health] = store.source_health(datetime.now(UTC), 14)
     assert not health.validators_trusted
-    assert any("validators unreliable" in n for n in health.notes)
+    assert HealthNote.VALIDATORS_UNRELIABLE in health.notes
     # From now on every poll is unconditional, so the next change is seen at once.
     hostile_server.lying.body = feed(3)
     collect(store, [source], settings)

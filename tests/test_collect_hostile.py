@@ -26,7 +26,7 @@ from test_collect import FAST  # the same quick, local collector settings
 from mediawatch.collect import decide
 from mediawatch.collect.pipeline import Collector, collect
 from mediawatch.collect.politeness import HostPacer, host_of
-from mediawatch.types import FetchStatus, PartialReason, Source, SourceState
+from mediawatch.types import FetchStatus, HealthNote, PartialReason, Source, SourceState
 
 
 # -- item 1: Retry-After and back-off are bounded --------------------------------------------------------
@@ -355,7 +355,7 @@ def test_server_answering_304_to_any_conditional_request_is_caught(store, hostil
     collect(store, [source], settings)  # the scheduled check (every 3rd poll): caught, change read
     [health] = store.source_health(datetime.now(UTC), 14)
     assert not health.validators_trusted
-    assert any("validators unreliable" in note for note in health.notes)
+    assert HealthNote.VALIDATORS_UNRELIABLE in health.notes
     assert len(store.list_articles()) == 2
     # From now on every poll is unconditional: the next change is seen at the next poll.
     feed["body"] = rss(hostile_server, ["/v0", "/v1", "/v2"], title="v2")

@@ -6,7 +6,7 @@ import pytest
 
 from mediawatch.collect import decide
 from mediawatch.store.sources import source_notes, stale_days
-from mediawatch.types import FetchStatus, SourceState
+from mediawatch.types import FetchStatus, HealthNote, SourceState
 
 NOW = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
 
@@ -57,7 +57,7 @@ def test_lying_server_is_caught_and_no_longer_trusted():
     state = polled(state, "h2")
     assert not state.validators_trusted
     assert decide.conditional_validators(state, 3) == (None, None)
-    assert any("validators unreliable" in n for n in source_notes(state, NOW, 14))
+    assert HealthNote.VALIDATORS_UNRELIABLE in source_notes(state, NOW, 14)
 
 
 def test_changed_etag_with_changed_content_is_honest():
@@ -89,13 +89,15 @@ def test_failing_source_is_reported_not_dropped():
         state = decide.after_failure(state, NOW, FetchStatus.TIMEOUT, "t", base_hours=1, max_hours=24)
     assert state.next_due is not None
     assert state.next_due <= NOW + timedelta(hours=24)
-    assert any("10 consecutive failures" in n for n in source_notes(state, NOW, 14))
+    assert state.consecutive_failures == 10
+    assert HealthNote.FAILING in source_notes(state, NOW, 14)
 
 
 def test_staleness_note():
     state = SourceState(last_new_item=NOW - timedelta(days=20), last_success=NOW)
     assert stale_days(state, NOW) == 20
-    assert any("no new item in 20 days" in n for n in source_notes(state, NOW, 14))
+    assert source_notes(state, NOW, 14) == (HealthNote.STALE,)
+    assert source_notes(state, NOW, 21) == ()
 
 
 @pytest.mark.parametrize(

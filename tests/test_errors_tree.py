@@ -23,6 +23,7 @@ from mediawatch import errors
 from mediawatch.cli import cli
 from mediawatch.cli.context import handle_errors
 from mediawatch.i18n import Message
+from mediawatch.sources.registry import registry_error
 
 # One line of the drawing: the connector, the class name (optionally "(url)"), the exit code, the comment.
 TREE_LINE = re.compile(r"^(?P<lead>[ |+\-]*?)(?P<name>[A-Z]\w+)(?:\(\w+\))?\s+(?P<code>\d)\s{2}\S")
@@ -34,6 +35,7 @@ PRIVATE_CONTROL_FLOW = {
     "mediawatch.sources.registry._Problem",  # turned into a RegistryError in its module
     "mediawatch.demo.server._Forbidden",  # the demo site's request handler answers 403
     "mediawatch.web.base.FormExpired",  # werkzeug's BadRequest, for Flask's error handler
+    "mediawatch.cli.usage.LocalisedUsageError",  # click's UsageError, shown by click in the user's language
 }
 
 
@@ -124,7 +126,7 @@ def _instance(cls: type[errors.MediawatchError]) -> errors.MediawatchError:
 
     message = Message("error.prefix", message="boom")
     made: dict[type, errors.MediawatchError] = {
-        errors.RegistryError: errors.RegistryError("feeds/local.toml", "boom", 3),
+        errors.RegistryError: registry_error("feeds/local.toml", message, 3),
         errors.FileAccessError: errors.FileAccessError("out.html", "boom"),
         errors.InvalidInput: errors.InvalidInput(message),
         errors.QueryError: errors.QueryError(message),

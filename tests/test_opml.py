@@ -202,8 +202,9 @@ def test_read_opml_keeps_the_good_entries_and_says_why_each_bad_one_was_refused(
     found = read_opml((DATA / "one_bad_entry.opml").read_bytes(), "one_bad_entry.opml")
     assert [s.id for s in found.sources] == ["soil-science-today", "agro-hebdo", "clima-hoy"]
     assert [(p.line, p.outline) for p in found.problems] == [(8, "Broken Reader Link"), (13, "Soil again")]
-    assert "url must be an http(s) URL" in found.problems[0].reason
-    assert "duplicate feed URL (first at line 7)" in found.problems[1].reason
+    assert "url must be an http(s) URL" in found.problems[0].reason.text("en")
+    assert "duplicate feed URL (first at line 7)" in found.problems[1].reason.text("en")
+    assert "URL de flux en double (déjà à la ligne 7)" in found.problems[1].reason.text("fr")
 
 
 def test_cli_import_opml_imports_the_good_entries_and_exits_4(tmp_path: Path) -> None:
@@ -221,7 +222,7 @@ def test_cli_import_opml_imports_the_good_entries_and_exits_4(tmp_path: Path) ->
     assert "3 sources importées dans imported.toml ; 0 déjà connue, ignorée" in result.output
     assert f"2 entrées de {opml} n'ont pas été importées :" in result.output
     assert (
-        "ligne 8 : Broken Reader Link : source 'broken-reader-link': url must be an http(s) URL"
+        "ligne 8 : Broken Reader Link : source 'broken-reader-link' : url doit être une URL http(s)"
         in result.output
     )
     assert "ligne 13 : Soil again : " in result.output

@@ -142,7 +142,8 @@ def sources_import_opml(obj: Context, opml_file: str, filename: str) -> None:
         click.echo(tn("sources.opml.refused", len(report.bad), obj.lang, opml=opml_file), err=True)
         for problem in report.bad:
             where = problem.line if problem.line is not None else "?"
-            text = t("sources.opml.bad", obj.lang, line=where, outline=problem.outline, reason=problem.reason)
+            reason = problem.reason.text(obj.lang)
+            text = t("sources.opml.bad", obj.lang, line=where, outline=problem.outline, reason=reason)
             click.echo("  " + text, err=True)
         sys.exit(EXIT_SOURCES_FAILED)
 

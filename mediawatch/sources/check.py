@@ -11,8 +11,9 @@ from mediawatch.collect.feeds import parse_feed
 from mediawatch.collect.http import Fetcher
 from mediawatch.collect.politeness import HostPacer
 from mediawatch.config import Settings
-from mediawatch.errors import FetchError, ParseError, RegistryError
-from mediawatch.sources.registry import load_registry, set_verified
+from mediawatch.errors import FetchError, ParseError
+from mediawatch.i18n import Message
+from mediawatch.sources.registry import load_registry, registry_error, set_verified
 from mediawatch.types import FetchStatus, Source, SourceKind
 
 
@@ -61,7 +62,8 @@ def check_sources(
     if only:
         unknown = set(only) - {s.id for s in sources}
         if unknown:
-            raise RegistryError(settings.feeds_dir, f"unknown source id(s): {', '.join(sorted(unknown))}")
+            problem = Message("sources.registry.unknown_ids", ids=", ".join(sorted(unknown)))
+            raise registry_error(settings.feeds_dir, problem)
         sources = [s for s in sources if s.id in only]
     results = asyncio.run(_check_all(sources, settings))
     if mark_verified:

@@ -5,10 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from mediawatch.errors import RegistryError
+from mediawatch.i18n import Message
 from mediawatch.identity import url_identity
 from mediawatch.sources.opml import OutlineProblem, read_opml
-from mediawatch.sources.registry import add_source, load_registry
+from mediawatch.sources.registry import add_source, load_registry, registry_error
 
 
 @dataclass(frozen=True, slots=True)
@@ -26,7 +26,9 @@ def import_opml_file(directory: str | Path, opml_path: str | Path, filename: str
     try:
         data = path.read_bytes()
     except OSError as exc:
-        raise RegistryError(str(path), f"cannot read: {exc.strerror}") from None
+        raise registry_error(
+            str(path), Message("sources.registry.cannot_read", detail=exc.strerror)
+        ) from None
     found = read_opml(data, str(path))
     incoming = found.sources
     known = load_registry(directory) if Path(directory).exists() else []

@@ -26,8 +26,15 @@ from typing import Any
 
 from lxml import etree  # no lxml stubs in the environment
 
-from mediawatch.errors import RegistryError
-from mediawatch.sources.registry import UNDETERMINED_LANGUAGE, slugify, source_from_table, url_key
+from mediawatch.errors import Explanation, RegistryError
+from mediawatch.i18n import Message
+from mediawatch.sources.registry import (
+    UNDETERMINED_LANGUAGE,
+    registry_error,
+    slugify,
+    source_from_table,
+    url_key,
+)
 from mediawatch.types import Source
 
 MW_NS = "https://mediawatch.example/opml"
@@ -99,9 +106,7 @@ def _refuse_doctype(data: bytes, path: str) -> None:
     if hits:
         first = min(hits)
         line = data.count(b"\n", 0, first) + 1
-        raise RegistryError(
-            path, "DOCTYPE/ENTITY declarations are not allowed in OPML (refused unexpanded)", line
-        )
+        raise registry_error(path, Message("sources.opml.problem.doctype"), line)
 
 
 def _parse_xml(text: str | bytes, path: str) -> Any:
@@ -119,17 +124,18 @@ def _parse_xml(text: str | bytes, path: str) -> Any:
     try:
         root = etree.fromstring(data, parser)
     except etree.XMLSyntaxError as exc:
-        message = str(exc.msg or exc)
+        message = str(exc.msg or exc)  # libxml2's words (English), placed in the reader's
         position = _LXML_POSITION_RE.search(message)
         if position:
-            message = f"{message[: position.start()]} (column {position.group(1)})"
+            detail, column = message[: position.start()], position.group(1)
+            problem = Message("sources.opml.problem.malformed_at", detail=detail, column=column)
+        else:
+            problem = Message("sources.opml.problem.malformed", detail=message)
         line: int | None = exc.lineno or None
-        raise RegistryError(path, f"malformed OPML: {message}", line) from None
+        raise registry_error(path, problem, line) from None
     info = root.getroottree().docinfo
     if info.doctype or info.internalDTD is not None:  # e.g. a UTF-32 document the byte scan missed
-        raise RegistryError(
-            path, "DOCTYPE/ENTITY declarations are not allowed in OPML (refused unexpanded)", 1
-        )
+        raise registry_error(path, Message("sources.opml.problem.doctype"), 1)
     return root
 
 
@@ -214,7 +220,7 @@ class OutlineProblem:
 
     line: int | None
     outline: str  # its title (or text), else its feed URL
-    reason: str
+    reason: Explanation  # said in the reader's language: reason.text(lang)
 
 
 @dataclass(frozen=True, slots=True)
@@ -229,7 +235,7 @@ def import_opml(text: str | bytes, path: str = "<opml>") -> list[Source]:
     found = read_opml(text, path)
     if found.problems:
         first = found.problems[0]
-        raise RegistryError(path, first.reason, first.line)
+        raise registry_error(path, first.reason, first.line)
     return found.sources
 
 
@@ -247,10 +253,10 @@ def read_opml(text: str | bytes, path: str = "<opml>") -> OpmlImport:
     (or declares a DOCTYPE) raises :class:`RegistryError`, as nothing in it can be trusted."""
     root = _parse_xml(text, path)
     if root.tag != "opml":
-        raise RegistryError(path, f"not an OPML document (root element is <{root.tag}>)", root.sourceline)
+        raise registry_error(path, Message("sources.opml.problem.not_opml", tag=root.tag), root.sourceline)
     body = root.find("body")
     if body is None:
-        raise RegistryError(path, "OPML document has no <body>", root.sourceline)
+        raise registry_error(path, Message("sources.opml.problem.no_body"), root.sourceline)
     sources: list[Source] = []
     problems: list[OutlineProblem] = []
     foreign: set[str] = set()  # ids of foreign sources, whose repeats are merged
@@ -275,11 +281,19 @@ def read_opml(text: str | bytes, path: str = "<opml>") -> OpmlImport:
                 merged = tuple(dict.fromkeys(earlier.tags + source.tags))
                 sources[index] = replace(earlier, tags=merged)
                 continue
-            problem = f"source {source.id!r}: duplicate feed URL (first at line {first_line})"
+            problem = Message(
+                "sources.registry.in_source",
+                id=repr(source.id),
+                problem=Message("sources.opml.problem.duplicate_url", line=first_line),
+            )
             problems.append(OutlineProblem(line, _outline_label(outline), problem))
             continue
         if source.id in by_id:
-            problem = f"source {source.id!r}: duplicate id"
+            problem = Message(
+                "sources.registry.in_source",
+                id=repr(source.id),
+                problem=Message("sources.opml.problem.duplicate_id"),
+            )
             problems.append(OutlineProblem(line, _outline_label(outline), problem))
             continue
         by_id[source.id] = len(sources)

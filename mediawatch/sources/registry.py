@@ -20,8 +20,9 @@ from urllib.parse import urlsplit
 import tomlkit
 from tomlkit.items import AoT, Table
 
-from mediawatch.errors import RegistryError
+from mediawatch.errors import Explanation, RegistryError
 from mediawatch.files import replace_file
+from mediawatch.i18n import Message
 from mediawatch.identity import host_problem
 from mediawatch.types import OutletType, Region, Source, SourceKind
 
@@ -53,25 +54,45 @@ def _choices(enum_type: Iterable[Any]) -> str:
 class _Problem(Exception):
     """A semantic problem in one table; turned into a RegistryError by the caller."""
 
+    def __init__(self, key: str, /, **fields: object) -> None:
+        self.message = Message(key, **fields)
+        super().__init__(key)
 
-def _label(table: Mapping[str, object]) -> str:
+
+def registry_error(path: str, problem: Explanation, line: int | None = None) -> RegistryError:
+    """The error for ``problem`` in the registry file (or folder) ``path``, at ``line`` when known."""
+    if line:
+        where = Message("sources.registry.where_line", path=path, line=line, problem=problem)
+    else:
+        where = Message("sources.registry.where", path=path, problem=problem)
+    return RegistryError(path, problem, line, where)
+
+
+def _in_source(table: Mapping[str, object], problem: Message) -> Message:
     sid = table.get("id")
-    return f"source {sid!r}" if isinstance(sid, str) and sid else "source without id"
+    if isinstance(sid, str) and sid:
+        return Message("sources.registry.in_source", id=repr(sid), problem=problem)
+    return Message("sources.registry.in_source_without_id", problem=problem)
+
+
+def _of(source_id: str, key: str, /, **fields: object) -> Message:
+    """A problem of the source ``source_id``: "source 'x': <problem>"."""
+    return Message("sources.registry.in_source", id=repr(source_id), problem=Message(key, **fields))
 
 
 def _string(table: Mapping[str, object], key: str, default: str = "") -> str:
     value = table.get(key, default)
     if not isinstance(value, str):
-        raise _Problem(f"{key} must be a string (got {value!r})")
+        raise _Problem("sources.registry.not_string", key=key, value=repr(value))
     if _CONTROL_RE.search(value):
-        raise _Problem(f"{key} contains a control character")
+        raise _Problem("sources.registry.control_character", key=key)
     return value
 
 
 def _boolean(table: Mapping[str, object], key: str, default: bool) -> bool:
     value = table.get(key, default)
     if not isinstance(value, bool):
-        raise _Problem(f"{key} must be true or false (got {value!r})")
+        raise _Problem("sources.registry.not_boolean", key=key, value=repr(value))
     return value
 
 
@@ -82,20 +103,20 @@ def _check_http_url(key: str, value: str) -> None:
     except ValueError:  # a malformed IPv6 literal or port
         hostname = None
     if not hostname or parts.scheme.lower() not in ("http", "https") or any(c.isspace() for c in value):
-        raise _Problem(f"{key} must be an http(s) URL (got {value!r})")
+        raise _Problem("sources.registry.not_http_url", key=key, value=repr(value))
     problem = host_problem(hostname)
     if problem:  # the collector would refuse every fetch of it: said once, here, where it is written
-        raise _Problem(f"{key} names no valid host: {problem} (got {value!r})")
+        raise _Problem("sources.registry.bad_host", key=key, problem=problem, value=repr(value))
 
 
 def _tags(table: Mapping[str, object]) -> tuple[str, ...]:
     value = table.get("tags", [])
     if not isinstance(value, list):
-        raise _Problem(f"tags must be an array of strings (got {value!r})")
+        raise _Problem("sources.registry.tags_not_array", value=repr(value))
     tags: list[str] = []
     for tag in value:
         if not isinstance(tag, str) or not tag.strip() or tag != tag.strip() or "," in tag:
-            raise _Problem(f"each tag must be a non-empty string without commas or edge spaces (got {tag!r})")
+            raise _Problem("sources.registry.bad_tag", value=repr(tag))
         tags.append(tag)
     return tuple(tags)
 
@@ -105,34 +126,48 @@ def _validated(table: Mapping[str, object]) -> Source:
     if unknown:
         key = unknown[0]
         close = difflib.get_close_matches(key, FIELDS, n=1)
-        hint = f" (did you mean {close[0]!r}?)" if close else ""
-        raise _Problem(f"unknown key {key!r}{hint}; allowed keys: {', '.join(FIELDS)}")
+        allowed = ", ".join(FIELDS)
+        if close:
+            raise _Problem(
+                "sources.registry.unknown_key_close", key=repr(key), close=repr(close[0]), allowed=allowed
+            )
+        raise _Problem("sources.registry.unknown_key", key=repr(key), allowed=allowed)
     missing = [key for key in REQUIRED if key not in table]
     if missing:
-        raise _Problem(f"missing required key{'s' if len(missing) > 1 else ''} {', '.join(missing)}")
+        which = "sources.registry.missing_keys" if len(missing) > 1 else "sources.registry.missing_key"
+        raise _Problem(which, keys=", ".join(missing))
     sid = _string(table, "id")
     if not _ID_RE.fullmatch(sid):
-        raise _Problem(f"id must be a slug of a-z, 0-9 and '-', at most 120 characters (got {sid!r})")
+        raise _Problem("sources.registry.bad_id", value=repr(sid))
     name = _string(table, "name").strip()
     if not name:
-        raise _Problem("name must not be empty")
+        raise _Problem("sources.registry.empty_name")
     url = _string(table, "url")
     _check_http_url("url", url)
     kind = _string(table, "kind")
     if kind not in {k.value for k in SourceKind}:
-        raise _Problem(f"kind must be one of {_choices(SourceKind)} (got {kind!r})")
+        raise _Problem(
+            "sources.registry.not_one_of", key="kind", known=_choices(SourceKind), value=repr(kind)
+        )
     language = _string(table, "language")
     if not (_LANGUAGE_RE.fullmatch(language) or language == UNDETERMINED_LANGUAGE):
-        raise _Problem(f"language must be a lowercase ISO 639-1 code such as 'fr' (got {language!r})")
+        raise _Problem("sources.registry.bad_language", value=repr(language))
     country = _string(table, "country")
     if country and not _COUNTRY_RE.fullmatch(country):
-        raise _Problem(f"country must be an uppercase ISO 3166-1 alpha-2 code or '' (got {country!r})")
+        raise _Problem("sources.registry.bad_country", value=repr(country))
     region = _string(table, "region", Region.GLOBAL.value)
     if region not in {r.value for r in Region}:
-        raise _Problem(f"region must be one of {_choices(Region)} (got {region!r})")
+        raise _Problem(
+            "sources.registry.not_one_of", key="region", known=_choices(Region), value=repr(region)
+        )
     outlet_type = _string(table, "outlet_type", OutletType.PRESS.value)
     if outlet_type not in {o.value for o in OutletType}:
-        raise _Problem(f"outlet_type must be one of {_choices(OutletType)} (got {outlet_type!r})")
+        raise _Problem(
+            "sources.registry.not_one_of",
+            key="outlet_type",
+            known=_choices(OutletType),
+            value=repr(outlet_type),
+        )
     homepage = _string(table, "homepage")
     if homepage:
         _check_http_url("homepage", homepage)
@@ -158,7 +193,7 @@ def source_from_table(table: Mapping[str, object], path: str, line: int | None =
     try:
         return _validated(table)
     except _Problem as problem:
-        raise RegistryError(path, f"{_label(table)}: {problem}", line) from None
+        raise registry_error(path, _in_source(table, problem.message), line) from None
 
 
 def source_to_table(source: Source) -> dict[str, object]:
@@ -206,14 +241,19 @@ def url_key(url: str) -> str:
 _Located = tuple[Source, int | None]
 
 
-def _split_toml_error(message: str, text: str) -> tuple[str, int | None]:
+def _toml_problem(message: str, text: str) -> tuple[Message, int | None]:
+    """tomllib's own words (English: the parser's) with the place it gives said in the reader's."""
     at_line = _TOML_AT_LINE_RE.search(message)
     if at_line:
-        return f"{message[: at_line.start()]} (column {at_line.group(2)})", int(at_line.group(1))
+        detail, column = message[: at_line.start()], at_line.group(2)
+        return Message("sources.registry.invalid_toml_at", detail=detail, column=column), int(
+            at_line.group(1)
+        )
     at_end = _TOML_AT_END_RE.search(message)
     if at_end:
-        return f"{message[: at_end.start()]} (at end of file)", max(1, len(text.splitlines()))
-    return message, None
+        detail = message[: at_end.start()]
+        return Message("sources.registry.invalid_toml_end", detail=detail), max(1, len(text.splitlines()))
+    return Message("sources.registry.invalid_toml", detail=message), None
 
 
 def _decode(raw: bytes, path: str) -> str:
@@ -221,7 +261,7 @@ def _decode(raw: bytes, path: str) -> str:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
         line = raw.count(b"\n", 0, exc.start) + 1
-        raise RegistryError(path, "file is not valid UTF-8", line) from None
+        raise registry_error(path, Message("sources.registry.not_utf8"), line) from None
     return text.removeprefix("\ufeff")
 
 
@@ -234,17 +274,19 @@ def _parse(text: str, path: str) -> list[_Located]:
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
-        problem, line = _split_toml_error(str(exc), text)
-        raise RegistryError(path, f"invalid TOML: {problem}", line) from None
+        problem, line = _toml_problem(str(exc), text)
+        raise registry_error(path, problem, line) from None
     for key in data:
         if key != "source":
-            hint = " (sources are written as [[source]] tables)" if key.startswith("source") else ""
-            raise RegistryError(path, f"unknown top-level key {key!r}{hint}", _key_line(text, key))
+            which = (
+                "sources.registry.unknown_top_source"
+                if key.startswith("source")
+                else "sources.registry.unknown_top"
+            )
+            raise registry_error(path, Message(which, key=repr(key)), _key_line(text, key))
     tables = data.get("source", [])
     if not isinstance(tables, list) or not all(isinstance(t, dict) for t in tables):
-        raise RegistryError(
-            path, "'source' must be an array of tables: write [[source]]", _key_line(text, "source")
-        )
+        raise registry_error(path, Message("sources.registry.not_tables"), _key_line(text, "source"))
     headers = [text.count("\n", 0, m.start()) + 1 for m in _HEADER_RE.finditer(text)]
     lines: list[int | None] = list(headers) if len(headers) == len(tables) else [None] * len(tables)
     return [
@@ -257,14 +299,18 @@ def _read_located(path: Path) -> list[_Located]:
     try:
         raw = path.read_bytes()
     except OSError as exc:
-        raise RegistryError(str(path), f"cannot read registry file: {exc.strerror or exc}") from None
+        raise registry_error(
+            str(path), Message("sources.registry.cannot_read", detail=exc.strerror or exc)
+        ) from None
     located = _parse(_decode(raw, str(path)), str(path))
     _check_unique(located)
     return located
 
 
-def _where(source: Source, line: int | None) -> str:
-    return f"{source.file}, line {line}" if line else source.file
+def _where(source: Source, line: int | None) -> Message:
+    if line:
+        return Message("sources.registry.file_line", path=source.file, line=line)
+    return Message("sources.registry.file", path=source.file)
 
 
 def _check_unique(located: Iterable[_Located]) -> None:
@@ -273,22 +319,23 @@ def _check_unique(located: Iterable[_Located]) -> None:
     for source, line in located:
         first = by_id.setdefault(source.id, (source, line))
         if first[0] is not source:
-            raise RegistryError(
-                source.file, f"source {source.id!r}: duplicate id (first defined in {_where(*first)})", line
-            )
+            problem = _of(source.id, "sources.registry.duplicate_id", where=_where(*first))
+            raise registry_error(source.file, problem, line)
         first = by_url.setdefault(url_key(source.url), (source, line))
         if first[0] is not source:
-            raise RegistryError(
-                source.file,
-                f"source {source.id!r}: duplicate url {source.url!r} (already used by "
-                f"source {first[0].id!r} in {_where(*first)})",
-                line,
+            problem = _of(
+                source.id,
+                "sources.registry.duplicate_url",
+                url=repr(source.url),
+                other=repr(first[0].id),
+                where=_where(*first),
             )
+            raise registry_error(source.file, problem, line)
 
 
 def _registry_files(directory: Path) -> list[Path]:
     if not directory.is_dir():
-        raise RegistryError(str(directory), "registry directory not found")
+        raise registry_error(str(directory), Message("sources.registry.no_directory"))
     files = (p for p in directory.glob("*.toml") if p.is_file() and not p.name.startswith("."))
     return sorted(files, key=lambda p: p.name)
 
@@ -332,25 +379,24 @@ def add_source(directory: str | Path, source: Source, filename: str = "local.tom
     root = Path(directory)
     target = root / filename
     if not _FILENAME_RE.fullmatch(filename):
-        raise RegistryError(
-            str(target), "registry file name must be a plain '<name>.toml' inside the directory"
-        )
+        raise registry_error(str(target), Message("sources.registry.bad_file_name"))
     root.mkdir(parents=True, exist_ok=True)
     located = _load_located(root)
     table = source_to_table(source)
     new = source_from_table(table, str(target))
     for other, line in located:
         if other.id == new.id:
-            raise RegistryError(
-                str(target), f"source {new.id!r}: id already used in {_where(other, line)}", None
-            )
+            problem = _of(new.id, "sources.registry.id_used", where=_where(other, line))
+            raise registry_error(str(target), problem)
         if url_key(other.url) == url_key(new.url):
-            raise RegistryError(
-                str(target),
-                f"source {new.id!r}: url {new.url!r} already used by source {other.id!r} "
-                f"in {_where(other, line)}",
-                None,
+            problem = _of(
+                new.id,
+                "sources.registry.url_used",
+                url=repr(new.url),
+                other=repr(other.id),
+                where=_where(other, line),
             )
+            raise registry_error(str(target), problem)
     old = _decode(target.read_bytes(), str(target)) if target.exists() else _NEW_FILE_HEADER
     if old and not old.endswith("\n"):
         old += "\n"
@@ -373,27 +419,27 @@ def _set_flag(directory: str | Path, source_id: str, key: str, value: bool, defa
     root = Path(directory)
     found = [(source, line) for source, line in _load_located(root) if source.id == source_id]
     if not found:
-        raise RegistryError(str(root), f"no source with id {source_id!r} in the registry")
+        raise registry_error(str(root), Message("sources.registry.no_source", id=repr(source_id)))
     source, header_line = found[0]
     path = Path(source.file)
     text = _decode(path.read_bytes(), str(path))
     document = tomlkit.parse(text)
     table = _find_table(document, source_id)
     if table is None:  # pragma: no cover - the file parsed a moment ago
-        raise RegistryError(str(path), f"source {source_id!r}: cannot locate its [[source]] table")
+        raise registry_error(str(path), _of(source_id, "sources.registry.no_table"))
     if key in table:
         table[key] = value
         new_text = tomlkit.dumps(document)
     elif value == default:
         return path  # an absent key already means the default: leave the file untouched
     elif header_line is None:
-        raise RegistryError(str(path), f"source {source_id!r}: cannot locate its [[source]] header")
+        raise registry_error(str(path), _of(source_id, "sources.registry.no_header"))
     else:
         new_text = _insert_after_last_key(text, header_line, key, value)
     _write_checked(path, new_text)
     written = {s.id: s for s, _ in _parse(new_text, str(path))}
     if getattr(written[source_id], key) != value:  # pragma: no cover - guard against a misplaced line
-        raise RegistryError(str(path), f"source {source_id!r}: could not set {key}")
+        raise registry_error(str(path), _of(source_id, "sources.registry.not_set", key=key))
     return path
 
 

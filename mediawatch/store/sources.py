@@ -16,7 +16,7 @@ from mediawatch.store import schema as t
 from mediawatch.store.articles import NewEntry, PendingArticle, article_for, insert_pending, link_source
 from mediawatch.store.core import Database, utcnow
 from mediawatch.store.rows import from_row
-from mediawatch.types import FetchEvent, FetchStatus, Source, SourceHealth, SourceState
+from mediawatch.types import FetchEvent, FetchStatus, HealthNote, Source, SourceHealth, SourceState
 
 EVENTS_KEPT = 30
 
@@ -143,20 +143,18 @@ def stale_days(state: SourceState, now: datetime) -> int | None:
     return (now - state.last_new_item).days
 
 
-def source_notes(state: SourceState, now: datetime, stale_after_days: int) -> tuple[str, ...]:
-    """Human-readable warnings for `sources health`."""
-    notes: list[str] = []
+def source_notes(state: SourceState, now: datetime, stale_after_days: int) -> tuple[HealthNote, ...]:
+    """The warnings `sources health` and the web's health page give, as codes (words are theirs)."""
+    notes: list[HealthNote] = []
     if not state.validators_trusted:
-        notes.append(
-            "validators unreliable: answered 304 although the content changed; polled unconditionally"
-        )
+        notes.append(HealthNote.VALIDATORS_UNRELIABLE)
     if state.consecutive_failures:
-        notes.append(f"failing: {state.consecutive_failures} consecutive failures ({state.last_status})")
+        notes.append(HealthNote.FAILING)
     days = stale_days(state, now)
     if days is not None and days >= stale_after_days:
-        notes.append(f"stale: no new item in {days} days")
+        notes.append(HealthNote.STALE)
     elif state.last_success is not None and state.last_new_item is None:
-        notes.append("no item ever collected")
+        notes.append(HealthNote.NEVER_COLLECTED)
     return tuple(notes)
 
 

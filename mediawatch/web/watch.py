@@ -8,10 +8,8 @@ from datetime import UTC, datetime
 from flask import Blueprint, abort, redirect, render_template, request, url_for
 from werkzeug.wrappers import Response
 
-from mediawatch.collect import labels as collect_labels
-from mediawatch.i18n import tn
 from mediawatch.review.workflow import Permission
-from mediawatch.types import SourceHealth
+from mediawatch.sources.health import fetch_label, health_notes
 from mediawatch.web.base import (
     acting_user,
     login_required,
@@ -26,36 +24,15 @@ from mediawatch.web.issues import placed_messages, say
 bp = Blueprint("watch", __name__)
 
 
-def fetch_label(status: object) -> str:
-    """A fetch outcome in the reader's words ("-" when there was none yet)."""
-    return collect_labels.fetch_label(status, ui_lang())
-
-
-def health_notes(row: SourceHealth, stale_after: int) -> list[str]:
-    """The collector's warnings about a source, in the reader's language."""
-    lang = ui_lang()
-    notes = []
-    if not row.validators_trusted:
-        notes.append(tr("web.health.validators"))
-    if row.consecutive_failures:
-        notes.append(
-            tn("web.health.failing", row.consecutive_failures, lang, status=fetch_label(row.last_status))
-        )
-    if row.stale_days is not None and row.stale_days >= stale_after:
-        notes.append(tn("web.health.stale", row.stale_days, lang))
-    elif row.last_success is not None and row.last_new_item is None:
-        notes.append(tr("web.health.never"))
-    return notes
-
-
 @bp.get("/health")
 @login_required
 def health() -> str:
     settings = web_settings()
     rows = web_store().source_health(datetime.now(UTC), settings.stale_days, events=False)
-    annotated = [(row, health_notes(row, settings.stale_days)) for row in rows]
+    lang = ui_lang()
+    annotated = [(row, health_notes(row, lang)) for row in rows]
     annotated.sort(key=lambda pair: (not pair[1], pair[0].source_id))  # problems first
-    return render_template("health.html", rows=annotated, fetch_label=fetch_label)
+    return render_template("health.html", rows=annotated, fetch_label=lambda s: fetch_label(s, lang))
 
 
 @bp.get("/unsure")
