@@ -14,6 +14,7 @@ from sqlalchemy.engine import url as sa_url
 from sqlalchemy.exc import ArgumentError
 
 from mediawatch.errors import ConfigError, StorageError
+from mediawatch.i18n import Message, said
 
 DEFAULT_DB_PATH = Path.home() / ".local" / "share" / "mediawatch" / "mediawatch.sqlite3"
 MODEL_SUFFIX = ".relevance-model.npz"
@@ -153,11 +154,18 @@ def _coerce(name: str, raw: Any, target: Any, origin: str) -> Any:
             return True
         if text in _BOOL_FALSE:
             return False
-        raise ConfigError(f"{origin}: {name} must be true or false, got {raw!r}")
+        raise said(ConfigError, "config.not_boolean", origin=origin, name=name, value=repr(raw))
     try:
         return kind(raw)
     except (TypeError, ValueError):
-        raise ConfigError(f"{origin}: {name} must be a {kind.__name__}, got {raw!r}") from None
+        expected = Message(_KIND_KEYS.get(kind, "config.kind.text"))
+        raise said(
+            ConfigError, "config.wrong_kind", origin=origin, name=name, kind=expected, value=repr(raw)
+        ) from None
+
+
+# Literal keys (the i18n scans read them): what a setting of each type must be, in words.
+_KIND_KEYS = {int: "config.kind.int", float: "config.kind.float"}
 
 
 # Sections whose keys are prefixed with the section name ([translate] provider -> translate_provider,
@@ -178,7 +186,7 @@ def _config_items(data: dict[str, Any], path: Path) -> list[tuple[str, Any]]:
             items.extend(value.items())
         else:
             known = ", ".join(f"[{name}]" for name in (*_PLAIN_SECTIONS, *_PREFIXED_SECTIONS))
-            raise ConfigError(f"{path}: unknown section [{key}] (known: {known})")
+            raise said(ConfigError, "config.unknown_section", path=path, section=f"[{key}]", known=known)
     return items
 
 
@@ -193,14 +201,14 @@ def load_settings(config_path: str | None = None, env: dict[str, str] | None = N
         try:
             data = tomllib.loads(path.read_text(encoding="utf-8"))
         except tomllib.TOMLDecodeError as exc:
-            raise ConfigError(f"{path}: {exc}") from None
+            raise said(ConfigError, "config.invalid_toml", path=path, detail=exc) from None
         for key, raw in _config_items(data, path):
             name = key.replace("-", "_")
             if name not in names:
-                raise ConfigError(f"{path}: unknown setting {key!r}")
+                raise said(ConfigError, "config.unknown_setting", path=path, name=repr(key))
             values[name] = _coerce(name, raw, getattr(defaults, name), str(path))
     elif config_path:
-        raise ConfigError(f"config file not found: {config_path}")
+        raise said(ConfigError, "config.not_found", path=config_path)
     if "MEDIAWATCH_FROM" in env and "MEDIAWATCH_MAIL_FROM" not in env:
         values["mail_from"] = env["MEDIAWATCH_FROM"]
     for name in names:
@@ -261,7 +269,7 @@ def _parse_url(db: str) -> sa_url.URL:
     try:
         return sa_url.make_url(db)
     except ArgumentError:
-        raise ConfigError(f"not a database URL: {db.split('@')[-1]!r}") from None
+        raise said(ConfigError, "config.not_a_database_url", value=repr(db.split("@")[-1])) from None
 
 
 # postgresql:// and postgres:// mean psycopg 3, the driver of the `postgresql` extra; SQLAlchemy's own
@@ -290,7 +298,7 @@ def database_url(db: str) -> str:
     path = Path(db).expanduser().resolve()
     _check_folder(path)
     if path.is_dir():
-        raise ConfigError(f"the database path {path} is a folder; give a file name")
+        raise said(ConfigError, "config.database_is_folder", path=path)
     return f"sqlite:///{path}"
 
 

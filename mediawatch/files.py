@@ -29,10 +29,15 @@ def _nearest_existing(path: Path) -> Path | None:
     return None
 
 
-def os_error_reason(exc: OSError, path: str | os.PathLike[str], lang: str | None = None) -> str:
-    """Why ``path`` could not be written, in ``lang``, naming the part of the path at fault."""
+def os_error_reason(
+    exc: OSError, path: str | os.PathLike[str], lang: str | None = None, *, reading: bool = False
+) -> str:
+    """Why ``path`` could not be written (or, ``reading``, read), in ``lang``, naming the part of the path
+    at fault."""
     target = Path(path)
     code = exc.errno
+    if reading and code == errno.ENOENT and target.parent.is_dir():
+        return t("file.reason.no_file", lang)
     if code == errno.EEXIST and target.exists() and not target.is_dir():  # a folder was to be made here
         return t("file.reason.not_a_folder", lang, folder=str(target))
     if code in (errno.ENOENT, errno.ENOTDIR, errno.EEXIST):  # mkdir(parents=True) says EEXIST

@@ -274,7 +274,9 @@ def test_the_setting_from_the_config_file_and_the_environment(tmp_path):
     path.write_text("[nightly]\nnightly_retrain_after = 50\n", encoding="utf-8")
     assert load_settings(str(path), env={}).nightly_retrain_after == 50
     assert load_settings(str(path), env={"MEDIAWATCH_NIGHTLY_RETRAIN_AFTER": "0"}).nightly_retrain_after == 0
-    with pytest.raises(ConfigError, match="nightly_retrain_after must be a int, got 'often'"):
+    with pytest.raises(
+        ConfigError, match="the setting nightly_retrain_after must be a whole number, got 'often'"
+    ):
         load_settings(str(path), env={"MEDIAWATCH_NIGHTLY_RETRAIN_AFTER": "often"})
 
 

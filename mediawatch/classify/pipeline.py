@@ -21,7 +21,7 @@ from mediawatch.classify.relevance import classify_topic
 from mediawatch.classify.taxonomy import Taxonomy, load_taxonomy
 from mediawatch.config import Settings, model_file
 from mediawatch.errors import ConfigError
-from mediawatch.i18n import t
+from mediawatch.i18n import Counted, said, t
 from mediawatch.store.protocols import ClassifyStore, StoryRepository
 from mediawatch.types import MODEL_CONCEPT, Classification, ClassifyInput, TermMatch
 
@@ -302,10 +302,8 @@ def retrain(store: StoryRepository, settings: Settings, gold_files: Iterable[Pat
         n_gold += len(gold)
     labels = {label for _, label in examples}
     if len(labels) < 2:
-        raise ConfigError(
-            f"cannot train: need both accepted and rejected examples (have {n_decisions} editor decisions "
-            f"and {n_gold} labelled items)"
-        )
+        decisions, labelled = Counted("retrain.decisions", n_decisions), Counted("retrain.gold", n_gold)
+        raise said(ConfigError, "retrain.one_sided", decisions=decisions, gold=labelled)
     model = train(examples, note=f"{n_decisions} decisions + {n_gold} labelled", decisions=n_decisions)
     path = model_file(settings)
     path.parent.mkdir(parents=True, exist_ok=True)

@@ -11,7 +11,9 @@ from mediawatch.cli.context import (
     handle_errors,
 )
 from mediawatch.errors import ConfigError
+from mediawatch.files import os_error_reason
 from mediawatch.i18n import LANGUAGES, t
+from mediawatch.review.workflow import ROLE_KEYS
 from mediawatch.types import Role
 
 
@@ -27,8 +29,12 @@ def _read_password(password_file: str | None, lang: str) -> str:
         )
     try:
         text = Path(password_file).read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ConfigError(t("review.cli.password_file", lang, path=password_file, error=exc)) from None
+    except OSError as exc:
+        reason = os_error_reason(exc, password_file, lang, reading=True)
+        raise ConfigError(t("review.cli.password_file", lang, path=password_file, error=reason)) from None
+    except UnicodeDecodeError:
+        reason = t("file.reason.not_utf8", lang)
+        raise ConfigError(t("review.cli.password_file", lang, path=password_file, error=reason)) from None
     return text.splitlines()[0] if text.strip() else ""
 
 
@@ -59,7 +65,7 @@ def users_add(obj: Context, name: str, role: str, password_file: str | None, lan
     check_name(name)
     password = _read_password(password_file, obj.lang)
     user = add_user(obj.store, name, Role(role), password, language)
-    click.echo(t("review.cli.user_added", obj.lang, name=user.name, role=user.role.value))
+    click.echo(t("review.cli.user_added", obj.lang, name=user.name, role=t(ROLE_KEYS[user.role], obj.lang)))
 
 
 @users_group.command("passwd")
@@ -110,7 +116,15 @@ def users_update(
         key = "watches.cli.email_set" if user.email else "watches.cli.email_cleared"
         click.echo(t(key, obj.lang, name=user.name, email=user.email))
     state = t("review.cli.active" if user.active else "review.cli.inactive", obj.lang)
-    click.echo(t("review.cli.user_updated", obj.lang, name=user.name, role=user.role.value, state=state))
+    click.echo(
+        t(
+            "review.cli.user_updated",
+            obj.lang,
+            name=user.name,
+            role=t(ROLE_KEYS[user.role], obj.lang),
+            state=state,
+        )
+    )
 
 
 @users_group.command("list")

@@ -12,6 +12,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
+from mediawatch.compose.issues import PUBLICATION_NAMES, default_title
 from mediawatch.compose.pinned import merge_pinned, pinned_candidates
 from mediawatch.compose.select import (
     DEFAULT_SECTIONS,
@@ -31,10 +32,6 @@ from mediawatch.store.protocols import ComposeStore
 from mediawatch.translate import Translator
 from mediawatch.types import AlsoIn, Article, Classification, ItemText, Publication, in_period
 
-PUBLICATION_KEYS = {
-    Publication.NEWSLETTER: "compose.publication.newsletter",
-    Publication.PRESS_REVIEW: "compose.publication.press_review",
-}
 SUMMARY_LIMIT = {Publication.PRESS_REVIEW: 280, Publication.NEWSLETTER: 420}
 
 
@@ -108,7 +105,7 @@ def compose_issue(
     if not planned:
         # An issue with no item is not a draft anyone can use; the same period composes once stories come.
         fields = {
-            "publication": t(PUBLICATION_KEYS[publication], None),
+            "publication": t(PUBLICATION_NAMES[publication], None),
             "start": f"{period_from:%Y-%m-%d}",
             "end": f"{period_to:%Y-%m-%d}",
         }
@@ -127,7 +124,7 @@ def compose_issue(
     issue_id = store.create_issue(
         slug=slug,
         publication=publication,
-        title=f"{publication.value} {period_from:%Y-%m-%d} – {period_to:%Y-%m-%d}",
+        title=default_title(publication, period_from, period_to),
         period_from=period_from,
         period_to=period_to,
         languages=editions,

@@ -16,6 +16,7 @@ from typing import Any
 from mediawatch.config import Settings
 from mediawatch.deliver.addresses import normalise_email, parse_fallback, parse_language, parse_publications
 from mediawatch.errors import ConflictError, MediawatchError, WorkflowError
+from mediawatch.i18n import said
 from mediawatch.store.protocols import SubscriberRepository
 from mediawatch.store.subscribers import NewConsent
 from mediawatch.types import Publication, Subscriber, SubscriberStatus
@@ -106,7 +107,7 @@ def subscribe(
             return SubscribeResult(created, "confirm")
         current = store.find_subscriber(address)  # created by a concurrent request: treat as known
         if current is None:  # and erased since: said as the store said it, no retry loop
-            raise WorkflowError(f"{address} is already a subscriber")
+            raise said(WorkflowError, "deliver.refused.already_subscribed", address=address)
     if current.status in SUPPRESSED:
         return SubscribeResult(None, "")
     if current.status is SubscriberStatus.ACTIVE:
@@ -164,9 +165,7 @@ def add_confirmed(
     pubs = parse_publications(publications)
     suppressed = store.suppression(address)
     if suppressed is not None:
-        raise WorkflowError(
-            f"{address} is on the suppression list ({suppressed.reason}): it is never written to"
-        )
+        raise said(WorkflowError, "deliver.refused.suppressed", address=address, reason=suppressed.reason)
     created = store.insert_subscriber(
         email=address,
         language=lang,
@@ -176,7 +175,7 @@ def add_confirmed(
         fallback=parse_fallback(fallback, lang),
     )
     if created is None:
-        raise WorkflowError(f"{address} is already a subscriber")
+        raise said(WorkflowError, "deliver.refused.already_subscribed", address=address)
     return created
 
 
@@ -260,7 +259,7 @@ def remove(store: SubscriberRepository, email: str, origin: Origin, *, forget: b
     """The CLI's remove: unsubscribe (kept as evidence) or, with ``forget``, erase every trace."""
     found = store.find_subscriber(normalise_email(email))
     if found is None:
-        raise WorkflowError(f"no subscriber {email!r} (`mediawatch subscribers list`)")
+        raise said(WorkflowError, "deliver.refused.no_subscriber", address=repr(email))
     if forget:
         store.delete_subscriber(found.id)
     else:

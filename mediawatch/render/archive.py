@@ -37,7 +37,7 @@ from mediawatch.compose.issues import find_issue
 from mediawatch.config import Settings
 from mediawatch.errors import RenderError
 from mediawatch.files import file_error, replace_file
-from mediawatch.i18n import LANGUAGES, t
+from mediawatch.i18n import LANGUAGES, language_names, said, t
 from mediawatch.render.dates import format_period
 from mediawatch.render.edition import fingerprint, render_edition
 from mediawatch.render.environment import render_template, templates_dir
@@ -370,9 +370,12 @@ def render_issue(
     wanted = list(dict.fromkeys(languages or issue.languages))
     unknown = [code for code in wanted if code not in issue.languages]
     if unknown:
-        missing = ", ".join(map(repr, unknown))
-        raise RenderError(
-            f"issue {issue.slug} has no {missing} edition (editions: {', '.join(issue.languages)})"
+        raise said(
+            RenderError,
+            "render.refused.no_edition",
+            slug=issue.slug,
+            language=language_names(*unknown),
+            editions=language_names(*issue.languages),
         )
     published = issue.state in PUBLISHED_STATES
     root = _destination(issue, settings, out_dir, published)

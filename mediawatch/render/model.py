@@ -17,7 +17,7 @@ from urllib.parse import urlsplit
 
 from mediawatch.config import Settings
 from mediawatch.errors import RenderError
-from mediawatch.i18n import LANGUAGES, language_name, t, tn
+from mediawatch.i18n import LANGUAGES, language_name, language_names, said, t, tn
 from mediawatch.render.dates import format_period
 from mediawatch.render.result import PersonalLinks
 from mediawatch.translate.glossary import Glossary, default_glossary
@@ -318,10 +318,19 @@ def edition_view(
 ) -> EditionView:
     issue = content.issue
     if lang not in LANGUAGES:
-        raise RenderError(f"cannot render a {lang!r} edition: templates speak {', '.join(LANGUAGES)}")
+        raise said(
+            RenderError,
+            "render.refused.no_templates",
+            language=language_names(lang),
+            known=language_names(*LANGUAGES),
+        )
     if lang not in issue.languages:
-        raise RenderError(
-            f"issue {issue.slug} has no {lang!r} edition (editions: {', '.join(issue.languages)})"
+        raise said(
+            RenderError,
+            "render.refused.no_edition",
+            slug=issue.slug,
+            language=language_names(lang),
+            editions=language_names(*issue.languages),
         )
     sections = _sections(content, lang)
     blocks = _blocks(content, lang)

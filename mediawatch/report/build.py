@@ -7,6 +7,7 @@ from collections.abc import Callable, Iterable, Sequence
 from datetime import UTC, date, datetime, timedelta
 
 from mediawatch.errors import ConfigError
+from mediawatch.i18n import said
 from mediawatch.report.model import (
     Cell,
     HealthWeek,
@@ -18,6 +19,7 @@ from mediawatch.report.model import (
     Totals,
     Week,
 )
+from mediawatch.report.period import last_day
 from mediawatch.store.protocols import ReportStore
 from mediawatch.store.reporting import FetchRow, ReportArticle
 from mediawatch.types import FetchStatus, Region, Theme
@@ -110,9 +112,9 @@ def build_report(
     if period_from.tzinfo is None or period_to.tzinfo is None:
         raise ConfigError("the report period needs timezone-aware datetimes")
     if period_from >= period_to:
-        raise ConfigError(
-            f"the report period is empty: {period_from:%Y-%m-%d} is not before {period_to:%Y-%m-%d}"
-        )
+        # The last day covered, as the user gave it with --to: the end itself is excluded (the next day).
+        first, last = f"{period_from:%Y-%m-%d}", f"{last_day(period_to):%Y-%m-%d}"
+        raise said(ConfigError, "report.refused.empty_period", first=first, last=last)
     now = now or datetime.now(UTC)
     weeks = weeks_between(period_from, period_to)
     index = {w.label: i for i, w in enumerate(weeks)}

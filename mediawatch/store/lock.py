@@ -12,6 +12,7 @@ import fcntl
 import json
 import logging
 import os
+import re
 import time
 import zlib
 from collections.abc import Iterator
@@ -21,6 +22,7 @@ from pathlib import Path
 import sqlalchemy as sa
 
 from mediawatch.errors import LockedError
+from mediawatch.i18n import Message, said
 
 log = logging.getLogger("mediawatch.store")
 
@@ -28,14 +30,35 @@ log = logging.getLogger("mediawatch.store")
 _FIRST_RETRY_S, _LONGEST_RETRY_S = 0.01, 0.25
 
 
-def _file_holder(fd: int) -> str:
+def _file_holder(fd: int) -> Message:
     os.lseek(fd, 0, os.SEEK_SET)
     holder = os.read(fd, 4096).decode("utf-8", "replace")
     try:
         info = json.loads(holder)
-        return f"pid {info['pid']}, started {info['started']}"
+        return Message("store.lock.holder_pid", pid=info["pid"], started=info["started"])
     except (ValueError, KeyError, TypeError):
-        return "unknown holder"
+        return Message("store.lock.holder_unknown")
+
+
+_SEND_RE = re.compile(r"send of issue (\d+)")
+# Literal keys (the i18n scans read them): the runs a lock keeps to one at a time.
+_RUN_NAMES = {
+    "collect": "store.lock.run.collect",
+    "watches": "store.lock.run.watches",
+    "story grouping": "store.lock.run.story_grouping",
+}
+
+
+def _run(name: str) -> Message | str:
+    """The run a lock guards, in the reader's words (a name no catalogue knows is shown as it is)."""
+    if name in _RUN_NAMES:
+        return Message(_RUN_NAMES[name])
+    send = _SEND_RE.fullmatch(name)
+    return Message("store.lock.run.send", issue=send.group(1)) if send else name
+
+
+def _locked(message: str, name: str, holder: Message, /, **fields: object) -> LockedError:
+    return said(LockedError, message, run=_run(name), holder=holder, **fields)
 
 
 def _try_flock(fd: int) -> bool:
@@ -56,19 +79,19 @@ def file_lock(path: Path, name: str, *, wait: float | None = None) -> Iterator[N
         if not _try_flock(fd):
             who = _file_holder(fd)
             if wait is None:
-                raise LockedError(f"another {name} run is active ({who}); lock file {path}")
+                raise _locked("store.lock.active_file", name, who, path=path)
             if wait > 0:
-                log.info("waiting up to %g s for another %s (%s); lock file %s", wait, name, who, path)
+                log.info(
+                    "waiting up to %g s for another %s (%s); lock file %s", wait, name, who.text("en"), path
+                )
             # Tried again and again rather than a blocking flock: a blocking flock cannot be bounded from
             # a worker's thread (an alarm signal interrupts only the main thread).
             deadline, retry = time.monotonic() + wait, _FIRST_RETRY_S
             while not _try_flock(fd):
                 left = deadline - time.monotonic()
                 if left <= 0:
-                    raise LockedError(
-                        f"another {name} still held the lock after {wait:g} s ({_file_holder(fd)}); "
-                        f"lock file {path}"
-                    )
+                    holder = _file_holder(fd)
+                    raise _locked("store.lock.still_file", name, holder, seconds=f"{wait:g}", path=path)
                 time.sleep(min(retry, left))
                 retry = min(retry * 2, _LONGEST_RETRY_S)
         os.ftruncate(fd, 0)
@@ -79,7 +102,7 @@ def file_lock(path: Path, name: str, *, wait: float | None = None) -> Iterator[N
         os.close(fd)
 
 
-def _advisory_holder(conn: sa.Connection, key: int) -> str:
+def _advisory_holder(conn: sa.Connection, key: int) -> Message:
     holder = conn.execute(
         sa.text(
             "SELECT a.pid, a.backend_start, a.client_addr FROM pg_locks l"
@@ -90,11 +113,11 @@ def _advisory_holder(conn: sa.Connection, key: int) -> str:
     ).first()
     conn.commit()
     if holder is None:
-        return "unknown holder"
-    return (
-        f"PostgreSQL session {holder.pid} from {holder.client_addr or 'a local socket'}, "
-        f"connected {holder.backend_start.astimezone(UTC).isoformat(timespec='seconds')}"
-    )
+        return Message("store.lock.holder_unknown")
+    since = holder.backend_start.astimezone(UTC).isoformat(timespec="seconds")
+    if holder.client_addr:
+        return Message("store.lock.holder_session", pid=holder.pid, address=holder.client_addr, since=since)
+    return Message("store.lock.holder_local_session", pid=holder.pid, since=since)
 
 
 # PostgreSQL's lock_not_available: the statement waited lock_timeout for the lock.
@@ -105,7 +128,7 @@ def _wait_advisory(conn: sa.Connection, key: int, name: str, wait: float) -> Non
     """Block on the lock, at most ``wait`` seconds (the server's lock_timeout, for this transaction only)."""
     if wait > 0:
         who = _advisory_holder(conn, key)
-        log.info("waiting up to %g s for another %s (%s); advisory lock %d", wait, name, who, key)
+        log.info("waiting up to %g s for another %s (%s); advisory lock %d", wait, name, who.text("en"), key)
         try:
             timeout = f"{max(1, round(wait * 1000))}ms"
             conn.execute(sa.text("SELECT set_config('lock_timeout', :t, true)"), {"t": timeout})
@@ -116,10 +139,8 @@ def _wait_advisory(conn: sa.Connection, key: int, name: str, wait: float) -> Non
             if getattr(exc.orig, "sqlstate", None) != _LOCK_NOT_AVAILABLE:
                 raise
             conn.rollback()
-    raise LockedError(
-        f"another {name} still held the lock after {wait:g} s ({_advisory_holder(conn, key)}); "
-        f"advisory lock {key}"
-    )
+    holder = _advisory_holder(conn, key)
+    raise _locked("store.lock.still_advisory", name, holder, seconds=f"{wait:g}", key=key)
 
 
 @contextlib.contextmanager
@@ -138,7 +159,7 @@ def advisory_lock(
         if not got:
             if wait is None:
                 who = _advisory_holder(conn, key)
-                raise LockedError(f"another {name} run is active ({who}); advisory lock {key}")
+                raise _locked("store.lock.active_advisory", name, who, key=key)
             _wait_advisory(conn, key, name, wait)
         try:
             yield
