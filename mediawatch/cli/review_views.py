@@ -18,11 +18,12 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
+from mediawatch.compose.issues import PUBLICATION_NAMES, issue_title
 from mediawatch.config import Settings
 from mediawatch.i18n import language_name, t, tn
 from mediawatch.review import audit
 from mediawatch.review.actions import IssueStatus
-from mediawatch.review.workflow import edition_state_label, state_label
+from mediawatch.review.workflow import ROLE_KEYS, edition_state_label, state_label
 from mediawatch.store import Store
 from mediawatch.store.issues import AuditEntry
 from mediawatch.types import Issue, User
@@ -92,8 +93,18 @@ def print_users(users: Sequence[User], as_json: bool, lang: str) -> None:
     )
     for u in users:
         active = t("common.yes", lang) if u.active else t("common.no", lang)
-        _row(table, u.name, u.role.value, u.language, active, _when(u.created_at))
+        role = t(ROLE_KEYS[u.role], lang)
+        _row(table, u.name, role, language_name(u.language, lang), active, _when(u.created_at))
     _console().print(table)
+
+
+def _edition_state(language: str, state: str, lang: str) -> str:
+    return t(
+        "review.cli.edition_state",
+        lang,
+        language=language_name(language, lang),
+        state=edition_state_label(state, lang),
+    )
 
 
 def print_issues(statuses: Sequence[IssueStatus], as_json: bool, lang: str) -> None:
@@ -137,11 +148,9 @@ def print_issues(statuses: Sequence[IssueStatus], as_json: bool, lang: str) -> N
             table,
             str(issue.id),
             issue.slug,
-            issue.publication.value,
+            t(PUBLICATION_NAMES[issue.publication], lang),
             state_label(status.state, lang),
-            " ".join(
-                f"{e.language}: {edition_state_label(status.edition_state(e), lang)}" for e in status.editions
-            ),
+            ", ".join(_edition_state(e.language, status.edition_state(e), lang) for e in status.editions),
             "; ".join(w.text(lang) for w in waiting) or "-",
         )
     _console().print(table)
@@ -202,13 +211,13 @@ def print_issue(store: Store, settings: Settings, issue_id: int, as_json: bool, 
             }
         )
         return
-    click.echo(_CONTROL.sub("", f"{issue.title} ({issue.slug}, #{issue.id})"))
+    click.echo(_CONTROL.sub("", f"{issue_title(issue, lang)} ({issue.slug}, #{issue.id})"))
     click.echo(
         t(
             "review.cli.show_state",
             lang,
             state=state_label(state, lang),
-            publication=issue.publication.value,
+            publication=t(PUBLICATION_NAMES[issue.publication], lang),
             start=issue.period_from.strftime("%Y-%m-%d"),
             end=issue.period_to.strftime("%Y-%m-%d"),
         )
@@ -232,7 +241,7 @@ def print_issue(store: Store, settings: Settings, issue_id: int, as_json: bool, 
             fp += " " + t("review.cli.stale_mark", lang, approved=r.edition.approved_fingerprint[:12])
         _row(
             table,
-            r.edition.language,
+            language_name(r.edition.language, lang),
             edition_state_label(r.state, lang),
             r.edition.approved_by or "-",
             fp,
