@@ -5,8 +5,9 @@ the CLI; :mod:`mediawatch.cli.main` builds the root group and adds their command
 imports the root and there is no import cycle.
 
 What it prints for people speaks the user's language (``--lang``, ``MEDIAWATCH_LANG``, the locale; see
-:mod:`mediawatch.i18n`); ``--help`` texts are click's and stay in English, and machine-readable output
-(``--json``, ``--jsonl``, the key=value summary lines) is never translated.
+:mod:`mediawatch.i18n`), click's usage errors included (:mod:`mediawatch.cli.usage`); ``--help`` texts are
+click's and stay in English, and machine-readable output (``--json``, ``--jsonl``, the key=value summary
+lines) is never translated.
 """
 
 from __future__ import annotations

@@ -33,8 +33,11 @@ from mediawatch.cli import (
     worker,
 )
 from mediawatch.cli.context import Context, handle_errors
+from mediawatch.cli.usage import RootGroup, install
 from mediawatch.config import load_settings
 from mediawatch.i18n import LANGUAGES, t, ui_language, use_language
+
+install()  # click's own messages (usage errors) speak the user's language: see cli/usage.py
 
 
 def _ui_lang_option(ctx: click.Context, param: click.Parameter, value: str | None) -> str:
@@ -53,7 +56,9 @@ def _ui_lang_option(ctx: click.Context, param: click.Parameter, value: str | Non
     return ui_language(value)
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+@click.group(
+    cls=RootGroup, context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100}
+)
 @click.version_option(__version__, prog_name="mediawatch")
 @click.option(
     "--db", envvar="MEDIAWATCH_DB", help="Database: a file path or an SQLAlchemy URL [env MEDIAWATCH_DB]."
