@@ -101,7 +101,7 @@ def counted_keys() -> dict[str, list[str]]:
 
 def test_counted_keys_have_every_plural_form_and_agree_with_the_count():
     found = counted_keys()
-    assert {"count.sources", "review.cli.users_title", "web.health.stale", "compose.items"} <= set(found)
+    assert {"count.sources", "review.cli.users_title", "sources.health.stale", "compose.items"} <= set(found)
     for lang in LANGUAGES:
         known = set(catalogue(lang))
         forms = (f"{k}.{form}" for k in found for form in ("one", "other"))
