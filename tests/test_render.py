@@ -495,7 +495,7 @@ def test_render_issue_is_deterministic_and_can_render_some_languages(store, tmp_
     assert not any(p.name.startswith(("en.", "es.")) for p in written)
     after = {p: p.read_bytes() for p in out.rglob("*") if p.is_file()}
     assert after == before  # same content, same bytes (no timestamps), other editions kept in the manifest
-    with pytest.raises(RenderError, match="no 'de' edition"):
+    with pytest.raises(RenderError, match="has no edition in German"):
         render_issue(store, issue_id, SETTINGS, out, languages=["de"])
     with pytest.raises(WorkflowError, match="no issue 'nope'"):
         render_issue(store, "nope", SETTINGS, out)
