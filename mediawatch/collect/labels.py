@@ -37,7 +37,7 @@ FETCH_KEYS = {
 }
 
 
-def fetch_label(status: object, lang: str) -> str:
+def fetch_label(status: object, lang: str | None = None) -> str:
     """A fetch outcome in ``lang`` ("-" when there was none yet, an unknown code as itself)."""
     if not status:
         return "-"

@@ -7,40 +7,11 @@ such as ``parse-error`` reads "unreadable feed" / "flux illisible" / "fuente ile
 
 from __future__ import annotations
 
+from mediawatch.collect.labels import fetch_label
 from mediawatch.i18n import t, tn
-from mediawatch.types import FetchStatus, HealthNote, SourceHealth
+from mediawatch.types import HealthNote, SourceHealth
 
-# Literal keys (the i18n scans read them): each fetch outcome in words.
-FETCH_KEYS = {
-    FetchStatus.OK: "editor.fetch.ok",
-    FetchStatus.NOT_MODIFIED: "editor.fetch.not_modified",
-    FetchStatus.HTTP_4XX: "editor.fetch.http_4xx",
-    FetchStatus.HTTP_5XX: "editor.fetch.http_5xx",
-    FetchStatus.RATE_LIMITED: "editor.fetch.rate_limited",
-    FetchStatus.TIMEOUT: "editor.fetch.timeout",
-    FetchStatus.DNS: "editor.fetch.dns",
-    FetchStatus.TLS: "editor.fetch.tls",
-    FetchStatus.CONNECTION: "editor.fetch.connection",
-    FetchStatus.BLOCKED_BY_BOT_PROTECTION: "editor.fetch.blocked_by_bot_protection",
-    FetchStatus.TOO_LARGE: "editor.fetch.too_large",
-    FetchStatus.REDIRECT_LOOP: "editor.fetch.redirect_loop",
-    FetchStatus.PRIVATE_ADDRESS: "editor.fetch.private_address",
-    FetchStatus.ROBOTS_DISALLOWED: "editor.fetch.robots_disallowed",
-    FetchStatus.PARSE_ERROR: "editor.fetch.parse_error",
-    FetchStatus.EMPTY: "editor.fetch.empty",
-    FetchStatus.NOT_A_FEED: "editor.fetch.not_a_feed",
-    FetchStatus.SKIPPED_BACKOFF: "editor.fetch.skipped_backoff",
-}
-
-
-def fetch_label(status: object, lang: str | None = None) -> str:
-    """A fetch outcome in the reader's words ("-" when there was none yet)."""
-    if not status:
-        return "-"
-    try:
-        return t(FETCH_KEYS[FetchStatus(str(status))], lang)
-    except (ValueError, KeyError):
-        return str(status)
+__all__ = ["fetch_label", "health_notes"]  # fetch_label: the collector's, one table for every page
 
 
 def health_notes(row: SourceHealth, lang: str | None = None) -> list[str]:
