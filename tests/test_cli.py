@@ -76,6 +76,22 @@ def test_every_as_option_reads_mediawatch_user():
     assert wrong == []
 
 
+def test_a_required_as_given_neither_way_is_a_usage_error(run):
+    """Without --as and without MEDIAWATCH_USER, a command that must act as someone says so (it once ran
+    with no user and ended in a traceback)."""
+    required = [
+        path
+        for path, command in all_commands(cli)
+        for param in command.params
+        if "--as" in getattr(param, "opts", ()) and param.required
+    ]
+    assert "issues approve" in required
+    result = run("issues", "approve", "1", "--lang", "fr", env={"MEDIAWATCH_USER": ""})
+    assert result.exit_code == 2, result.output
+    assert "Missing option '--as'" in result.output
+    assert "Traceback" not in result.output
+
+
 def test_mediawatch_user_names_who_acts_when_as_is_not_given(run):
     with open_store(f"sqlite:///{run.db}") as store:
         store.add_user("viv", Role.VIEWER, "x", "fr")

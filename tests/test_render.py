@@ -569,6 +569,7 @@ def test_cli_render_prints_the_paths_in_the_chosen_language(store, tmp_path):
     assert str(out / "2026" / "press-review-2026-w47" / "fr.html") in result.output
     assert not (out / "2026" / "press-review-2026-w47" / "en.html").exists()
     repeated = tmp_path / "repeated"  # --lang repeated is every one of them, not the last alone
+    repeated.mkdir()  # --out names a folder that exists (a missing one is refused)
     result = CliRunner().invoke(
         cli,
         ["render", "press-review-2026-w47", "--out", str(repeated), "--lang", "fr", "--lang", "es"],

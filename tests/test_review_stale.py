@@ -128,8 +128,8 @@ def test_a_setting_changed_after_approval_sends_the_issue_back_to_review_and_it_
     assert [i["slug"] for i in _listed(run, "--state", "in_review")] == [slug]
     assert _listed(run, "--state", "approved") == []
     table = run("issues", "list").output
-    assert "fr: in review" in table
-    assert "fr: approved" not in table
+    assert "French: in review" in table
+    assert "French: approved" not in table
     shown = json.loads(run("issues", "show", slug, "--json").output)
     assert shown["state"] == "in_review"
     assert {e["language"]: (e["state"], e["stale"]) for e in shown["editions"]} == {

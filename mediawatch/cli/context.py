@@ -113,6 +113,9 @@ def as_option(help: str, *, required: bool = True, dest: str = "actor") -> Calla
     """``--as NAME``, the one definition every command acting as a user shares, so that each reads
     ``MEDIAWATCH_USER`` the same way (README: "``--as NAME`` (or ``MEDIAWATCH_USER``)"). Not ``required``:
     the command's own default ("" : the system, or the library's message naming the field)."""
+    # no default at all when required: click 8.3+ takes an explicit default=None as a value given, and the
+    # command then ran with no user instead of saying "Missing option '--as'"
+    defaults: dict[str, str] = {} if required else {"default": ""}
     return click.option(
         "--as",
         dest,
@@ -120,8 +123,8 @@ def as_option(help: str, *, required: bool = True, dest: str = "actor") -> Calla
         show_envvar=True,
         metavar="NAME",
         required=required,
-        default=None if required else "",
         help=help,
+        **defaults,
     )
 
 

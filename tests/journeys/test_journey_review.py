@@ -124,7 +124,7 @@ def test_an_approval_that_no_longer_matches_the_rendering_is_back_in_review_and_
     bruno = stack.login("bruno")
     bruno.goto(f"{stack.url}/issues")
     row = bruno.locator(f"#issue-{issue}")
-    expect(row).to_contain_text("en: in review")
+    expect(row).to_contain_text("English: in review")
     expect(row.locator(".waiting")).to_contain_text(fixed_text("review.waiting.reapproval"))
     issue_page(bruno, stack, int(issue))
     expect(bruno.locator("#issue-state")).to_have_attribute("data-state", "in_review")
