@@ -115,16 +115,12 @@ def as_option(help: str, *, required: bool = True, dest: str = "actor") -> Calla
     the command's own default ("" : the system, or the library's message naming the field)."""
     # no default at all when required: click 8.3+ takes an explicit default=None as a value given, and the
     # command then ran with no user instead of saying "Missing option '--as'"
-    defaults: dict[str, str] = {} if required else {"default": ""}
+    if required:
+        return click.option(
+            "--as", dest, envvar="MEDIAWATCH_USER", show_envvar=True, metavar="NAME", required=True, help=help
+        )
     return click.option(
-        "--as",
-        dest,
-        envvar="MEDIAWATCH_USER",
-        show_envvar=True,
-        metavar="NAME",
-        required=required,
-        help=help,
-        **defaults,
+        "--as", dest, envvar="MEDIAWATCH_USER", show_envvar=True, metavar="NAME", default="", help=help
     )
 
 
