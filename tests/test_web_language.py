@@ -208,3 +208,6 @@ def test_field_messages_need_no_agreement_with_the_field(lang):
     gendered = {"fr": r"\b(?:long|longue|vide[s]?e)\b", "es": r"\b(?:vac[ií][oa]|larg[oa]|cort[oa])\b"}[lang]
     for key in ("add.empty", "add.too_long"):
         assert not re.search(gendered, t(key, lang, limit=10)), (key, t(key, lang, limit=10))
+    # the empty choice of every filter on the watch page ("Langue", "Thème", "Région", "Type de média")
+    any_choice = {"fr": r"\b(?:tou(?:te)?s|aucune?)\b", "es": r"\b(?:tod[oa]s|ningun[oa])\b"}[lang]
+    assert not re.search(any_choice, t("watchpage.any", lang)), t("watchpage.any", lang)
