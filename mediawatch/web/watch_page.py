@@ -143,6 +143,14 @@ def outlet_type_choices() -> dict[str, str]:
     return {str(k): tr(v) for k, v in OUTLET_TYPE_KEYS.items()}
 
 
+def objective_choices() -> dict[str, str]:
+    return {code: code for code in objective_codes()}  # the strategic plan's own names
+
+
+def yes_no_choices() -> dict[str, str]:
+    return {"yes": tr("watchpage.yes"), "no": tr("watchpage.no")}
+
+
 def search_sources() -> dict[str, str]:
     """The sources a search may be narrowed to, id -> name, by name."""
     return dict(sorted(web_store().source_names().items(), key=lambda pair: pair[1].casefold()))
@@ -157,9 +165,9 @@ def search_choices(sources: Mapping[str, str]) -> dict[str, Any]:
         "regions": region_choices(),
         "states": state_choices(),
         "outlet_types": outlet_type_choices(),
-        "objectives": {code: code for code in objective_codes()},  # the strategic plan's own names
+        "objectives": objective_choices(),
         "sources": sources,
-        "yes_no": {"yes": tr("watchpage.yes"), "no": tr("watchpage.no")},
+        "yes_no": yes_no_choices(),
     }
 
 
@@ -173,15 +181,14 @@ def filters_from(args: MultiDict[str, str], sources: Mapping[str, str]) -> tuple
         problems.append(tr("watchpage.error.reversed", since=since.isoformat(), until=until.isoformat()))
     language = _choice(args.get("lang", "").strip().lower(), "lang", language_choices(), problems)
     source = _choice(args.get("source", "").strip(), "source", sources, problems)
-    yes_no = {"yes": tr("watchpage.yes"), "no": tr("watchpage.no")}
+    yes_no = yes_no_choices()
     sent = _choice(args.get("sent", "").strip(), "sent", yes_no, problems)
     used = _choice(args.get("used", "").strip(), "used", yes_no, problems)
     # Checked here rather than by make_filters, whose message lists the codes a CLI user types: a reader
     # of the page gets the choices as the page names them.
     theme = _choice(args.get("theme", "").strip(), "theme", theme_choices(), problems)
     region = _choice(args.get("region", "").strip(), "region", region_choices(), problems)
-    objectives = {code: code for code in objective_codes()}
-    objective = _choice(args.get("objective", "").strip().upper(), "objective", objectives, problems)
+    objective = _choice(args.get("objective", "").strip().upper(), "objective", objective_choices(), problems)
     outlet_type = _choice(args.get("outlet_type", "").strip(), "outlet_type", outlet_type_choices(), problems)
     states = [_choice(s, "state", state_choices(), problems) for s in args.getlist("state") if s.strip()]
     if problems:
