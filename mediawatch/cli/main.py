@@ -12,6 +12,7 @@ from click.core import ParameterSource
 from mediawatch import __version__
 from mediawatch.cli import (
     articles,
+    backup,
     blocks,
     bounces,
     classify,
@@ -116,6 +117,8 @@ for command in (
     nightly.nightly,
     watches.watches_group,
     worker.worker,
+    backup.backup,
+    backup.restore,
 ):
     cli.add_command(command)
 # blocks are composed content, edited within an issue: `mediawatch issues block ...`
