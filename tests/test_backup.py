@@ -195,6 +195,9 @@ def test_an_existing_file_is_kept_without_force(new_db: Callable[[str], str], tm
 
 def test_the_secret_key_is_named_after_a_backup(new_db: Callable[[str], str], tmp_path: Path) -> None:
     origin = seeded(new_db("sqlite"))
+    quiet = run("backup", str(tmp_path / "a.gz"), db=origin, lang="fr")
+    assert "clé secrète" not in quiet.stderr  # no key yet: no link was ever signed
+    (tmp_path / "db0.sqlite3.secret-key").write_text("k" * 32, encoding="utf-8")
     made = run("backup", str(tmp_path / "b.gz"), db=origin, lang="fr")
     assert made.exit_code == 0
     assert "db0.sqlite3.secret-key" in made.stderr

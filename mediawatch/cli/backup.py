@@ -84,5 +84,5 @@ def _remind_secret(obj: Context) -> None:
         click.echo(t("backup.cli.secret_setting", obj.lang), err=True)
         return
     kept = secret_key_file(obj.settings)
-    if kept is not None:
+    if kept is not None and kept.exists():  # none yet: no link was ever signed
         click.echo(t("backup.cli.secret_file", obj.lang, path=str(kept)), err=True)
