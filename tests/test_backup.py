@@ -172,7 +172,9 @@ def test_a_damaged_or_foreign_file_restores_nothing(
         header = json.loads(lines[0]) | {"schema_version": 3}
         file.write_bytes(gzip.compress(json.dumps(header).encode() + b"\n" + b"".join(lines[1:])))
     target = new_db("sqlite")
-    for lang, words in (("en", "backup"), ("es", "copia de seguridad")):
+    said = {"cut": "cut short", "edited_count": "inconsistent", "not_gzip": "not a mediawatch backup"}
+    said |= {"other_json": "not a mediawatch backup", "other_version": "schema version 3"}
+    for lang, words in (("en", said[damage]), ("es", "copia de seguridad")):
         refused = run("restore", str(file), db=target, lang=lang)
         assert refused.exit_code == 2, refused.output
         assert words in refused.output
@@ -208,3 +210,11 @@ def test_what_is_left_out() -> None:
     kept = {table.name for table in _tables()}
     assert not kept & SKIPPED
     assert {"articles", "subscribers", "consent_records", "audit_log", "outbox"} <= kept
+
+
+def test_a_missing_file_is_named_as_missing(new_db: Callable[[str], str], tmp_path: Path) -> None:
+    refused = run("restore", str(tmp_path / "nope.mwbackup"), db=new_db("sqlite"), lang="fr")
+    assert refused.exit_code == 2
+    assert "nope.mwbackup" in refused.output
+    assert "n'existe pas" in refused.output
+    assert "dossier" not in refused.output  # the folder is there; the file is not

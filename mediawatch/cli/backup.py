@@ -15,7 +15,7 @@ import click
 from mediawatch.cli.context import Context, handle_errors
 from mediawatch.config import secret_key_file
 from mediawatch.errors import FileAccessError
-from mediawatch.files import replace_file, writing
+from mediawatch.files import os_error_reason, replace_file, writing
 from mediawatch.i18n import t, tn
 
 
@@ -67,7 +67,12 @@ def restore(obj: Context, file: str) -> None:
     if file == "-":
         summary = restore_backup(obj.store, sys.stdin.buffer)
     else:
-        with open(file, "rb") as handle:
+        try:
+            handle = open(file, "rb")  # noqa: SIM115  (closed below; opened first to say a missing file)
+        except OSError as exc:
+            reason = os_error_reason(exc, file, obj.lang, reading=True)
+            raise FileAccessError(file, t("file.cannot_use", obj.lang, path=file, reason=reason)) from None
+        with handle:
             summary = restore_backup(obj.store, handle)
     tables = sum(1 for count in summary.rows.values() if count)
     rows = tn("count.backup_rows", summary.total, obj.lang)

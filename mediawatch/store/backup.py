@@ -216,7 +216,9 @@ def _lines(packed: Iterable[bytes]) -> Iterator[dict[str, Any]]:
                 raise said(ConfigError, "backup.damaged", line=number)
             yield value
     except (OSError, EOFError, gzip.BadGzipFile, UnicodeDecodeError, json.JSONDecodeError):
-        raise said(ConfigError, "backup.damaged", line=number + 1) from None
+        if number <= 1:  # not even a header: some other file
+            raise said(ConfigError, "backup.not_a_backup") from None
+        raise said(ConfigError, "backup.damaged", line=number) from None
 
 
 def _header(lines: Iterator[dict[str, Any]]) -> dict[str, Any]:
