@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import enum
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 
 
 class SourceKind(enum.StrEnum):
@@ -529,6 +529,32 @@ class OutboxMessage:
     confirmed: bool = False  # the server's 250 after the end of data was seen
     last_code: int | None = None
     last_response: str = ""
+
+
+# Row ids are PostgreSQL INTEGER, and SQLite refuses past 2**63: a larger number in an address, a form or a
+# command names no row, and must not reach the database as an overflow.
+MAX_ROW_ID = 2**31 - 1
+
+
+def row_id(text: str) -> int | None:
+    """The row id ``text`` names (ASCII digits, 1 to ``MAX_ROW_ID``), else None. ("²" is a digit to
+    ``str.isdigit`` and not to ``int``.)"""
+    text = text.strip()
+    if not text.isascii() or not text.isdigit() or len(text) > 10:
+        return None
+    value = int(text)
+    return value if 1 <= value <= MAX_ROW_ID else None
+
+
+# The days a person may name in a filter or a period: wider than any archive, narrow enough that adding a
+# day or a time zone to one stays a date Python and both databases hold (year 1 and year 9999 do not).
+FIRST_USABLE_DAY = date(1900, 1, 1)
+LAST_USABLE_DAY = date(2999, 12, 31)
+
+
+def usable_day(day: date) -> bool:
+    """Whether ``day`` (or a datetime's day) is one a filter or a period may name."""
+    return FIRST_USABLE_DAY <= (day.date() if isinstance(day, datetime) else day) <= LAST_USABLE_DAY
 
 
 def in_period(when: datetime, start: datetime, end: datetime) -> bool:

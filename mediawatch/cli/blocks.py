@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from mediawatch.cli.context import Context, acting, as_option, handle_errors
+from mediawatch.cli.context import ROW_ID, Context, acting, as_option, handle_errors
 from mediawatch.compose.issues import find_issue
 from mediawatch.errors import ConfigError
 from mediawatch.i18n import t
@@ -88,7 +88,7 @@ def block_add(
 
 
 @block.command("edit")
-@click.argument("block_id", type=int)
+@click.argument("block_id", type=ROW_ID)
 @click.option("--title", help="New title.")
 @click.option("--body", help="New text.")
 @click.option("--body-file", type=click.Path(dir_okay=False), help="Read the new text from a file.")
@@ -123,7 +123,7 @@ def block_edit(
 
 
 @block.command("delete")
-@click.argument("block_id", type=int)
+@click.argument("block_id", type=ROW_ID)
 @as_option("Registered user (editor or above) who deletes it; recorded in the audit log.")
 @click.pass_obj
 @handle_errors

@@ -24,6 +24,7 @@ from mediawatch.config import Settings, database_url
 from mediawatch.errors import ConfigError, FileAccessError, LockedError, MediawatchError
 from mediawatch.i18n import t, ui_language
 from mediawatch.store import Store, open_store
+from mediawatch.types import MAX_ROW_ID, usable_day
 
 if TYPE_CHECKING:
     from mediawatch.review.workflow import Permission
@@ -100,13 +101,26 @@ def parse_since(value: str | None, lang: str | None = None) -> datetime | None:
         return None
     text = value.strip()
     units = {"d": "days", "h": "hours", "w": "weeks"}
-    if text[:-1].isdigit() and text[-1:] in units:
-        return datetime.now(UTC) - timedelta(**{units[text[-1]]: int(text[:-1])})
+    refused = click.BadParameter(t("error.not_a_date", lang or current_lang(), value=repr(value)))
+    if text[:-1].isascii() and text[:-1].isdigit() and text[-1:] in units:
+        try:  # 99999999999d reaches before year 1
+            moment = datetime.now(UTC) - timedelta(**{units[text[-1]]: int(text[:-1])})
+        except OverflowError:
+            raise refused from None
+        if not usable_day(moment):
+            raise refused
+        return moment
     try:
         parsed = datetime.fromisoformat(text)
     except ValueError:
-        raise click.BadParameter(t("error.not_a_date", lang or current_lang(), value=repr(value))) from None
+        raise refused from None
+    if not usable_day(parsed):  # 0001-01-01T00:00+14:00 is no instant in UTC
+        raise refused
     return parsed.replace(tzinfo=UTC) if parsed.tzinfo is None else parsed.astimezone(UTC)
+
+
+# A row id given on the command line (a story, a block): a number past the database's INTEGER names nothing
+ROW_ID = click.IntRange(1, MAX_ROW_ID)
 
 
 def as_option(help: str, *, required: bool = True, dest: str = "actor") -> Callable[[F], F]:

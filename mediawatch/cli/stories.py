@@ -8,6 +8,7 @@ import sys
 import click
 
 from mediawatch.cli.context import (
+    ROW_ID,
     Context,
     acting,
     as_option,
@@ -62,7 +63,7 @@ PUBLICATIONS = click.Choice(["newsletter", "press-review"])
 
 
 @stories.command("show")
-@click.argument("story_id", type=int)
+@click.argument("story_id", type=ROW_ID)
 @click.option("--json", "as_json", is_flag=True, help="The story as one JSON object, with its articles.")
 @click.pass_obj
 @handle_errors
@@ -80,7 +81,7 @@ def stories_show(obj: Context, story_id: int, as_json: bool) -> None:
 
 
 @stories.command("pin")
-@click.argument("story_id", type=int)
+@click.argument("story_id", type=ROW_ID)
 @click.option(
     "--publication", type=PUBLICATIONS, required=True, help="The publication whose next issue takes it."
 )
@@ -102,7 +103,7 @@ def stories_pin(obj: Context, story_id: int, publication: str, actor: str) -> No
 
 
 @stories.command("unpin")
-@click.argument("story_id", type=int)
+@click.argument("story_id", type=ROW_ID)
 @click.option("--publication", type=PUBLICATIONS, required=True, help="The publication it was pinned for.")
 @as_option("The editor unpinning it (a registered user).")
 @click.pass_obj
@@ -122,7 +123,7 @@ def stories_unpin(obj: Context, story_id: int, publication: str, actor: str) -> 
 
 
 @stories.command("social")
-@click.argument("story_id", type=int)
+@click.argument("story_id", type=ROW_ID)
 @click.option(
     "--lang", "language", type=click.Choice(["fr", "en", "es"]), help="Only the post in this language."
 )

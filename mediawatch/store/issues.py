@@ -38,6 +38,7 @@ from mediawatch.types import (
     Publication,
     SourceKind,
     TextOrigin,
+    row_id,
 )
 
 
@@ -138,8 +139,15 @@ class IssueRecords(Database):
     def find_issue(self, ref: str | int) -> Issue | None:
         """An issue by id or slug; None when there is none."""
         text = str(ref).strip()
-        column = t.issues.c.id if text.isdigit() else t.issues.c.slug
-        value: int | str = int(text) if text.isdigit() else text
+        column: sa.Column[Any]
+        value: int | str
+        if text.isdigit():  # an id; one out of range names no issue (slugs never are all digits)
+            number = row_id(text)
+            if number is None:
+                return None
+            column, value = t.issues.c.id, number
+        else:
+            column, value = t.issues.c.slug, text
         with self._tx() as conn:
             row = conn.execute(sa.select(t.issues).where(column == value)).first()
         return None if row is None else issue_from_row(row)

@@ -30,6 +30,7 @@ from mediawatch.types import (
     Publication,
     Subscriber,
     SubscriberStatus,
+    row_id,
 )
 
 BATCH = 500  # rows per read when walking subscribers or the outbox: memory stays flat
@@ -143,7 +144,13 @@ class SubscriberRecords(Database):
         """A subscriber by id or by address (any case)."""
         s = d.subscribers
         text = str(ref).strip()
-        where = s.c.id == int(text) if text.isdigit() else s.c.email_key == email_key(text)
+        if text.isdigit():  # an id; one out of range names nobody
+            number = row_id(text)
+            if number is None:
+                return None
+            where = s.c.id == number
+        else:
+            where = s.c.email_key == email_key(text)
         with self._tx() as conn:
             return _load(conn, where)
 

@@ -26,6 +26,7 @@ from flask.sessions import SecureCookieSessionInterface
 from flask_wtf.csrf import CSRFError, CSRFProtect, generate_csrf
 from markupsafe import Markup, escape
 from werkzeug.exceptions import BadRequest
+from werkzeug.routing import IntegerConverter
 from werkzeug.wrappers import Response
 
 from mediawatch.config import Settings
@@ -34,7 +35,7 @@ from mediawatch.render.dates import format_period
 from mediawatch.render.model import PUBLICATION_KEYS
 from mediawatch.review.workflow import Permission, edition_state_label, may, state_label
 from mediawatch.store import Store
-from mediawatch.types import Issue, ItemStatus, Publication, Role, TextOrigin, User
+from mediawatch.types import MAX_ROW_ID, Issue, ItemStatus, Publication, Role, TextOrigin, User
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -429,8 +430,17 @@ ORIGIN_KEYS = {
 }
 
 
+class RowId(IntegerConverter):
+    """``<int:...>`` in every route is a row id, 1 to ``MAX_ROW_ID``: any other number is a 404."""
+
+    def __init__(self, map: Any, *args: Any, **kwargs: Any) -> None:
+        super().__init__(map, min=1, max=MAX_ROW_ID)
+
+
 def install(app: Flask) -> None:
-    """Sessions, user loading, CSRF, headers and template helpers on ``app``."""
+    """Sessions, user loading, CSRF, headers and template helpers on ``app``; every ``<int:...>`` of a
+    route added after it is a :class:`RowId`."""
+    app.url_map.converters["int"] = RowId
     app.session_interface = _Sessions()
     app.config.update(
         # The token lives as long as the session cookie that holds its secret: a subscription form left

@@ -20,7 +20,7 @@ from mediawatch.errors import MediawatchError
 from mediawatch.i18n import language_name
 from mediawatch.render.model import PUBLICATION_KEYS
 from mediawatch.review.workflow import Permission, localized
-from mediawatch.types import IssueState, Publication, Region, Theme
+from mediawatch.types import IssueState, Publication, Region, Theme, row_id
 from mediawatch.watch import curation
 from mediawatch.watch.add import ADDABLE_LANGUAGES
 from mediawatch.watch.social import posts_for
@@ -68,9 +68,10 @@ def _articles(view: StoryView) -> tuple[list[int], str]:
     raw = request.form.get("article", "all")[:MAX_FIELD]
     if raw == "all":
         return [a.id for a in view.articles], "curate"
-    if not raw.isdigit() or int(raw) not in {a.id for a in view.articles}:
+    chosen = row_id(raw)
+    if chosen is None or chosen not in {a.id for a in view.articles}:
         abort(400)
-    return [int(raw)], f"article-{raw}"
+    return [chosen], f"article-{chosen}"
 
 
 def _report(error: MediawatchError | None, done: str, anchor: str) -> None:
@@ -182,13 +183,14 @@ def unpin(story_id: int) -> Response:
 def add_to_issue(story_id: int) -> Response:
     _view_or_404(story_id)
     raw = request.form.get("issue", "")[:MAX_FIELD]
-    if not raw.isdigit():
+    issue_id = row_id(raw)
+    if issue_id is None:
         abort(400)
     error: MediawatchError | None = None
     try:
-        add_story_to_issue(web_store(), web_settings(), int(raw), story_id, acting_user().name)
+        add_story_to_issue(web_store(), web_settings(), issue_id, story_id, acting_user().name)
     except MediawatchError as exc:
         error = exc
-    issue = web_store().find_issue(int(raw))
+    issue = web_store().find_issue(issue_id)
     _report(error, tr("story.page.done.added", slug=issue.slug if issue else raw), "pins")
     return _back(story_id, "pins")

@@ -25,6 +25,7 @@ from mediawatch.i18n import language_name, tn
 from mediawatch.report.html import REGION_KEYS, THEME_KEYS  # the themes and regions in words, one map
 from mediawatch.review.workflow import Permission
 from mediawatch.store.search import FoundArticle, FoundStory, RelevanceState, SearchFilters
+from mediawatch.types import FIRST_USABLE_DAY, LAST_USABLE_DAY, usable_day
 from mediawatch.watch.add import ADDABLE_LANGUAGES
 from mediawatch.watch.service import (
     OUTLET_TYPE_KEYS,
@@ -98,10 +99,18 @@ def _day(value: str, field: str, problems: list[str]) -> date | None:
     if not value:
         return None
     try:
-        return date.fromisoformat(value)
+        day = date.fromisoformat(value)
     except ValueError:
         problems.append(tr("watchpage.error.bad_date", field=tr(FIELD_KEYS[field]), value=_shown(value)))
         return None
+    if not usable_day(day):
+        first, last = FIRST_USABLE_DAY.year, LAST_USABLE_DAY.year
+        field_name = tr(FIELD_KEYS[field])
+        problems.append(
+            tr("watchpage.error.date_out_of_range", field=field_name, value=value, first=first, last=last)
+        )
+        return None
+    return day
 
 
 def _shown(value: str, limit: int = 60) -> str:
