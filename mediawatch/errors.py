@@ -16,6 +16,7 @@
      +-- TranslationError            1  strict mode (tests): a catalogue key is missing or does not format
      +-- WaitTimedOut                1  a wait ran out before the work was done: the work goes on without it
      +-- BrokerUnavailable           5  the broker (Redis) of the distributed mode does not answer: its URL
+     +-- NothingToCollect            5  the source registry has no enabled source: what to do about it
      +-- StorageError                5  database unavailable, locked or inconsistent: nothing could be done
      |    +-- LockedError            3  another run holds the lock (collection, or a send of the same issue)
      |    +-- ConflictError          5  a conditional write found its rows gone or changed: nothing changed
@@ -201,6 +202,13 @@ class BrokerUnavailable(MediawatchError):
     """The broker of the distributed mode (``broker_url``) cannot be reached: nothing was enqueued.
 
     Not a :class:`StorageError`: the database still works, so the nightly's other stages go on."""
+
+    exit_code = 5
+
+
+class NothingToCollect(MediawatchError):
+    """The registry has no enabled source, so a collection can do nothing (``collect`` and ``nightly``
+    agree: exit 5, as for an unusable database); raised with ``mediawatch.i18n.said``."""
 
     exit_code = 5
 

@@ -39,6 +39,9 @@ def test_worker_without_a_broker_says_which_setting_to_give(invoke, lang, words)
 
 def test_a_broker_url_that_is_not_redis_is_refused_by_name(invoke, tmp_path):
     (tmp_path / "feeds").mkdir()
+    (tmp_path / "feeds" / "local.toml").write_text(  # a source to collect: the broker is what is wrong
+        '[[source]]\nid = "a"\nname = "A"\nurl = "https://a.example/feed"\nkind = "rss"\nlanguage = "fr"\n'
+    )
     result = invoke(
         "--feeds", str(tmp_path / "feeds"), "collect", env={"MEDIAWATCH_BROKER_URL": "http://queue:80"}
     )

@@ -240,11 +240,11 @@ def run_collect(
 ) -> CollectReport | None:
     """Collect in this process, or with a broker enqueue the run (and ``wait`` for its report, at most
     ``timeout`` seconds: then :class:`~mediawatch.errors.WaitTimedOut`)."""
-    from mediawatch.sources.registry import load_registry
+    from mediawatch.sources.registry import collectable_registry
 
     lang = ui_language(lang)
 
-    sources = load_registry(settings.feeds_dir)
+    sources = collectable_registry(settings.feeds_dir)
     if only:
         unknown = set(only) - {s.id for s in sources}
         if unknown:

@@ -7,7 +7,7 @@ import asyncio
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
-from mediawatch.errors import ConfigError, InvalidInput, MediawatchError
+from mediawatch.errors import InvalidInput, MediawatchError
 from mediawatch.i18n import Message
 from mediawatch.nightly.job import NightlyRun
 from mediawatch.types import Source
@@ -18,18 +18,15 @@ if TYPE_CHECKING:
 
 def collect(job: NightlyRun, *, force: bool) -> None:
     from mediawatch.collect.pipeline import Collector
-    from mediawatch.sources.registry import load_registry
+    from mediawatch.sources.registry import collectable_registry
 
     s = job.state
     try:
-        sources = load_registry(job.settings.feeds_dir)
+        sources = collectable_registry(job.settings.feeds_dir)
     except MediawatchError:
         s.collect_failed = True
         raise
     s.sources_total = sum(1 for x in sources if x.enabled)
-    if not s.sources_total:
-        s.collect_failed = True
-        raise ConfigError(f"no enabled source in the registry {job.settings.feeds_dir!r}")
     job.log.info("collect.start", sources=s.sources_total)
     report: CollectReport | None
     if job.settings.broker_url:

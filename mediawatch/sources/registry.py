@@ -20,9 +20,9 @@ from urllib.parse import urlsplit
 import tomlkit
 from tomlkit.items import AoT, Table
 
-from mediawatch.errors import Explanation, RegistryError
+from mediawatch.errors import Explanation, NothingToCollect, RegistryError
 from mediawatch.files import replace_file
-from mediawatch.i18n import Message
+from mediawatch.i18n import Message, said
 from mediawatch.identity import host_problem
 from mediawatch.types import OutletType, Region, Source, SourceKind
 
@@ -354,6 +354,15 @@ def load_registry_file(path: str | Path) -> list[Source]:
 def load_registry(directory: str | Path) -> list[Source]:
     """All sources of ``directory/*.toml`` (files in name order); ids and URLs unique across files."""
     return [source for source, _ in _load_located(Path(directory))]
+
+
+def collectable_registry(directory: str | Path) -> list[Source]:
+    """The registry a collection reads (``collect``, ``nightly``, with or without a broker): all of its
+    sources, or NothingToCollect when none is enabled, so that every command says the same thing."""
+    sources = load_registry(directory)
+    if not any(source.enabled for source in sources):
+        raise said(NothingToCollect, "collect.no_source", folder=str(directory))
+    return sources
 
 
 # --- editing ---------------------------------------------------------------------------------------
