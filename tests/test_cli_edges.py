@@ -47,3 +47,43 @@ def test_collect_and_nightly_agree_when_no_source_is_enabled(run, lang):
     assert "mediawatch sources import-opml" in line
     assert str(run.feeds) in line
     assert {"en": "no enabled source", "fr": "aucune source activée", "es": "ninguna fuente activada"}[lang] in line
+
+
+def _failing_source_in_the_database(root: Path, *, enabled: bool) -> None:
+    from datetime import UTC, datetime
+
+    from mediawatch.store import open_store
+    from mediawatch.types import FetchEvent, FetchStatus, Source, SourceKind, SourceState
+
+    store = open_store(f"sqlite:///{root / 'db.sqlite3'}")
+    try:
+        source = Source("quiet", "Quiet", "https://quiet.example/feed", SourceKind.RSS, "fr", enabled=enabled)
+        store.sync_sources([source])
+        at = datetime(2026, 11, 20, tzinfo=UTC)
+        state = SourceState(consecutive_failures=2, last_status=FetchStatus.PARSE_ERROR, last_fetch=at)
+        store.save_feed_poll("quiet", state, FetchEvent("quiet", at, FetchStatus.PARSE_ERROR, 200, "x", 0, 0))
+    finally:
+        store.close()
+
+
+def test_nightly_without_collect_reads_the_enabled_flags_of_the_registry(run):
+    """A source disabled in feeds/ since the last collection no longer counts as failing; one enabled
+    there since counts again: the same registry `collect` reads, not the last copy in the database."""
+    _failing_source_in_the_database(run.root, enabled=True)
+    (run.feeds / "local.toml").write_text(DISABLED, encoding="utf-8")
+    night = run("nightly", "--no-collect", "--no-notify", "--json")
+    result = json.loads(night.stdout)
+    assert result["sources_failed"] == [], night.output
+    assert night.exit_code == 0
+    (run.feeds / "local.toml").write_text(DISABLED.replace("enabled = false", "enabled = true"))
+    night = run("nightly", "--no-collect", "--no-notify", "--json")
+    assert json.loads(night.stdout)["sources_failed"] == ["quiet"], night.output
+    assert night.exit_code == 4
+
+
+def test_nightly_without_collect_says_an_unreadable_registry_and_goes_on(run):
+    run.feeds.rmdir()
+    night = run("nightly", "--no-collect", "--no-notify", "--json")
+    result = json.loads(night.stdout)
+    assert night.exit_code == 1
+    assert [e.split(":")[0] for e in result["errors"]] == ["registry"], result["errors"]

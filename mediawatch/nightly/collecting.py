@@ -80,6 +80,15 @@ def _collect_on_workers(job: NightlyRun, sources: list[Source], *, force: bool) 
     return report
 
 
+def mirror_registry(job: NightlyRun) -> None:
+    """Without collecting (``--no-collect``): copy the registry into the database as a collection does
+    first, so that the health stage judges the sources enabled in feeds/ now, not those of the last
+    collection."""
+    from mediawatch.sources.registry import load_registry
+
+    job.store.sync_sources(load_registry(job.settings.feeds_dir))
+
+
 def health(job: NightlyRun) -> None:
     """Sources failing now: this run's failures and those still in back-off from earlier runs."""
     rows = job.store.source_health(datetime.now(UTC), job.settings.stale_days, events=False)

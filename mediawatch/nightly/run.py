@@ -106,6 +106,8 @@ def run_nightly(
         job.stage("learn", lambda: stages.learn(job))
         if collect:
             job.stage("collect", lambda: collecting.collect(job, force=force))
+        else:
+            job.stage("registry", lambda: collecting.mirror_registry(job))
         job.stage("health", lambda: collecting.health(job))
         job.stage("submissions", lambda: stages.submissions(job))
         job.stage("classify", lambda: stages.classify(job))
