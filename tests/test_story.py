@@ -133,6 +133,19 @@ def test_stories_show_json_is_the_search_record_with_the_story_page_fields(store
     assert "French" in text.output or "Spanish" in text.output or "English" in text.output, languages
 
 
+def test_stories_list_json_gives_each_story_in_the_shape_of_stories_show(store, db):
+    """One shape for a story: outlets by name, `story_id`; `id` is kept too (the journey tests read it)."""
+    listed = CliRunner().invoke(cli, ["--db", db, "stories", "list", "--json", "--all"])
+    assert listed.exit_code == 0, listed.output
+    records = [json.loads(line) for line in listed.output.splitlines()]
+    assert {r["story_id"] for r in records} == set(store.story_groups())
+    for record in records[:5]:
+        shown = CliRunner().invoke(cli, ["--db", db, "stories", "show", str(record["story_id"]), "--json"])
+        assert record == {"id": record["story_id"], **json.loads(shown.output)}
+    names = {a.outlet for r in records for a in story_view(store, r["story_id"]).articles}
+    assert {o for r in records for o in r["outlets"]} <= names
+
+
 def test_the_learned_models_words_are_shown_apart_from_the_taxonomys_terms(store, db):
     story_id = biggest_story(store)
     article = story_view(store, story_id).articles[0].id

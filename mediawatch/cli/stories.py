@@ -29,14 +29,24 @@ def stories() -> None:
 @click.pass_obj
 @handle_errors
 def stories_list(obj: Context, since: str | None, as_json: bool, show_all: bool) -> None:
-    """Stories with every outlet and language that told them, newest first."""
+    """Stories with every outlet and language that told them, newest first.
+
+    --json prints one object per story, the one `stories show --json` prints, with `id` (the story's id
+    again, the key of earlier versions) besides `story_id`."""
     from mediawatch.classify.grouping import list_stories
     from mediawatch.cli.views import print_stories
 
     found = list_stories(obj.store, since=parse_since(since, obj.lang))
     if not show_all:
         found = [s for s in found if len(s.articles) > 1]
-    print_stories(found, as_json, obj.lang)
+    if as_json:
+        from mediawatch.watch.story import story_json, story_view
+
+        for story in found:
+            record = story_json(story_view(obj.store, story.id))
+            click.echo(json.dumps({"id": story.id, **record}, ensure_ascii=False))
+        return
+    print_stories(found, obj.lang)
 
 
 @stories.command("group")

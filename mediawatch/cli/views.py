@@ -171,29 +171,8 @@ def print_classified(store: Store, lang: str | None = None) -> None:
     _console().print(table)
 
 
-def print_stories(stories: Sequence[Any], as_json: bool, lang: str | None = None) -> None:
-    if as_json:
-        for s in stories:
-            _emit_json(
-                {
-                    "id": s.id,
-                    "outlets": list(s.outlets),
-                    "languages": list(s.languages),
-                    "latest": s.latest,
-                    "articles": [
-                        {
-                            "id": a.id,
-                            "title": a.title,
-                            "url": a.url,
-                            "language": a.language,
-                            "published": a.published,
-                            "sources": list(a.source_ids),
-                        }
-                        for a in s.articles
-                    ],
-                }
-            )
-        return
+def print_stories(stories: Sequence[Any], lang: str | None = None) -> None:
+    """The stories as a table for people (`stories list --json` prints `stories show --json` records)."""
     lang = ui_language(lang)
     columns = ("story", "latest", "title", "also_in", "languages")
     table = _table(tn("count.stories", len(stories), lang), columns, lang)

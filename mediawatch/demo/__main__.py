@@ -141,7 +141,7 @@ def run(workdir: Path = WORKDIR, issues_dir: Path = Path("issues")) -> int:
                 store.source_health(datetime.now(UTC), settings.stale_days, events=False), as_json=False
             )
             print_classified(store)
-            print_stories([s for s in list_stories(store) if len(s.articles) > 1], as_json=False)
+            print_stories([s for s in list_stories(store) if len(s.articles) > 1])
             print("\nSecond nightly run (nothing changed on the server, drafts already composed):")
             with json_logging(settings) as log:
                 again = run_nightly(store, settings, log=log, now=now)
