@@ -8,13 +8,14 @@ import tomllib
 from dataclasses import dataclass, fields, replace
 from pathlib import Path
 from typing import Any
-from urllib.parse import quote
+from urllib.parse import quote, urlsplit
 
 from sqlalchemy.engine import url as sa_url
 from sqlalchemy.exc import ArgumentError
 
 from mediawatch.errors import ConfigError, StorageError
 from mediawatch.i18n import Message, said
+from mediawatch.identity import host_problem
 
 DEFAULT_DB_PATH = Path.home() / ".local" / "share" / "mediawatch" / "mediawatch.sqlite3"
 MODEL_SUFFIX = ".relevance-model.npz"
@@ -211,11 +212,38 @@ def load_settings(config_path: str | None = None, env: dict[str, str] | None = N
         raise said(ConfigError, "config.not_found", path=config_path)
     if "MEDIAWATCH_FROM" in env and "MEDIAWATCH_MAIL_FROM" not in env:
         values["mail_from"] = env["MEDIAWATCH_FROM"]
+    origins = dict.fromkeys(values, str(path))  # where each setting was given, to name it in a refusal
     for name in names:
         raw = env.get(f"MEDIAWATCH_{name.upper()}")
         if raw is not None:
             values[name] = _coerce(name, raw, getattr(defaults, name), f"MEDIAWATCH_{name.upper()}")
+            origins[name] = f"MEDIAWATCH_{name.upper()}"
+    for name, origin in origins.items():
+        _check_address(name, values[name], origin)
     return replace(defaults, **values)
+
+
+# Settings holding an address: the web app's and the archive's must be absolute http(s) URLs (every link
+# built from them would lead nowhere otherwise); every host must be one a resolver accepts, so a typo is
+# refused when the settings are read rather than at connect time, in the middle of a run.
+_WEB_ADDRESSES = ("base_url", "site_url")
+_HOST_ADDRESSES = ("smtp_url",)
+
+
+def _check_address(name: str, value: object, origin: str) -> None:
+    if name not in _WEB_ADDRESSES + _HOST_ADDRESSES or not isinstance(value, str) or not value.strip():
+        return
+    try:
+        parts = urlsplit(value.strip())
+        host = parts.hostname or ""
+    except ValueError:  # a malformed IPv6 literal
+        parts, host = None, ""
+    if name in _WEB_ADDRESSES and (
+        parts is None or parts.scheme.lower() not in ("http", "https") or not host
+    ):
+        raise said(ConfigError, "config.not_an_address", origin=origin, name=name, value=repr(value))
+    if host and host_problem(host):
+        raise said(ConfigError, "config.bad_host", origin=origin, name=name, value=repr(value))
 
 
 def model_file(settings: Settings) -> Path:

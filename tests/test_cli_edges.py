@@ -46,7 +46,9 @@ def test_collect_and_nightly_agree_when_no_source_is_enabled(run, lang):
     assert "mediawatch sources enable" in line
     assert "mediawatch sources import-opml" in line
     assert str(run.feeds) in line
-    assert {"en": "no enabled source", "fr": "aucune source activée", "es": "ninguna fuente activada"}[lang] in line
+    assert {"en": "no enabled source", "fr": "aucune source activée", "es": "ninguna fuente activada"}[
+        lang
+    ] in line
 
 
 def _failing_source_in_the_database(root: Path, *, enabled: bool) -> None:
@@ -87,3 +89,53 @@ def test_nightly_without_collect_says_an_unreadable_registry_and_goes_on(run):
     result = json.loads(night.stdout)
     assert night.exit_code == 1
     assert [e.split(":")[0] for e in result["errors"]] == ["registry"], result["errors"]
+
+
+BAD_ADDRESS = {
+    "en": "must be an absolute http(s) address",
+    "fr": "adresse http(s) complète",
+    "es": "dirección http(s) completa",
+}
+BAD_HOST = {
+    "en": "names no valid host",
+    "fr": "ne nomme pas un hôte valide",
+    "es": "no nombra un host válido",
+}
+
+
+@pytest.mark.parametrize("lang", ["en", "fr", "es"])
+@pytest.mark.parametrize(
+    ("name", "value", "words"),
+    [
+        ("base_url", "notaurl", BAD_ADDRESS),
+        ("base_url", "https://watch..example.org", BAD_HOST),
+        ("site_url", "/archive", BAD_ADDRESS),
+        ("smtp_url", "smtp://mail..example.org", BAD_HOST),
+    ],
+)
+def test_a_malformed_address_setting_is_refused_when_settings_are_read(run, lang, name, value, words):
+    """Anything that builds public links (here `issues preview-link`) or connects later never starts."""
+    variable = f"MEDIAWATCH_{name.upper()}"
+    said = run(
+        "--lang", lang, "issues", "preview-link", "1", "--lang", "fr", "--as", "ana", env={variable: value}
+    )
+    assert said.exit_code == 2, said.output
+    (line,) = said.stderr.splitlines()
+    assert variable in line
+    assert name in line
+    assert words[lang] in line
+    (run.root / "bad.toml").write_text(f'{name} = "{value}"\n', encoding="utf-8")
+    from_file = run("--config", str(run.root / "bad.toml"), "--lang", lang, "sources", "list")
+    assert from_file.exit_code == 2, from_file.output
+    assert str(run.root / "bad.toml") in from_file.stderr
+    assert words[lang] in from_file.stderr
+
+
+def test_well_formed_addresses_pass(run):
+    env = {
+        "MEDIAWATCH_BASE_URL": "http://127.0.0.1:8000",
+        "MEDIAWATCH_SITE_URL": "https://watch.example.org/archive",
+        "MEDIAWATCH_SMTP_URL": "smtp://user:pw@[::1]:25",
+    }
+    (run.feeds / "local.toml").write_text(DISABLED, encoding="utf-8")
+    assert run("sources", "list", env=env).exit_code == 0
