@@ -139,3 +139,32 @@ def test_well_formed_addresses_pass(run):
     }
     (run.feeds / "local.toml").write_text(DISABLED, encoding="utf-8")
     assert run("sources", "list", env=env).exit_code == 0
+
+
+@pytest.mark.parametrize(
+    ("lang", "words"),
+    [
+        ("en", ["line 2: not valid JSON", "line 3: missing 'id'"]),
+        ("fr", ["ligne 2 : ce n'est pas du JSON valide", "ligne 3 : il manque 'id'"]),
+        ("es", ["línea 2: no es JSON válido", "línea 3: falta 'id'"]),
+    ],
+)
+def test_classify_jsonl_reports_each_bad_line_on_stderr_and_exits_4(run, lang, words):
+    lines = [
+        json.dumps({"id": "a", "title": "Soil organic carbon under cover crops"}),
+        "{broken",
+        json.dumps({"title": "no id"}),
+        json.dumps({"id": "b", "title": "Biochar and soil carbon in Kenya"}),
+    ]
+    result = run("--lang", lang, "classify", "--jsonl", input="\n".join(lines) + "\n")
+    assert result.exit_code == 4, result.output
+    out = [json.loads(line) for line in result.stdout.splitlines()]
+    assert [o.get("id") for o in out] == ["a", None, None, "b"]  # good lines' results, in place
+    assert [o.get("line") for o in out] == [None, 2, 3, None]
+    errors = result.stderr.splitlines()
+    assert len(errors) == 2
+    for text, line in zip(words, errors, strict=True):
+        assert text in line
+    good = run("classify", "--jsonl", input=lines[0] + "\n")
+    assert good.exit_code == 0
+    assert good.stderr == ""

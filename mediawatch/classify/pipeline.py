@@ -10,7 +10,7 @@ import functools
 import hashlib
 import json
 from collections import Counter
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -20,8 +20,8 @@ from mediawatch.classify.learned import BASE_MODEL, DEFAULT_BLEND_WEIGHT, Model,
 from mediawatch.classify.relevance import classify_topic
 from mediawatch.classify.taxonomy import Taxonomy, load_taxonomy
 from mediawatch.config import Settings, model_file
-from mediawatch.errors import ConfigError
-from mediawatch.i18n import Counted, said, t
+from mediawatch.errors import ConfigError, Explanation, InvalidInput
+from mediawatch.i18n import Counted, Message, said, t
 from mediawatch.store.protocols import ClassifyStore, StoryRepository
 from mediawatch.types import MODEL_CONCEPT, Classification, ClassifyInput, TermMatch
 
@@ -212,36 +212,55 @@ def classification_record(result: Classification) -> dict[str, Any]:
 
 def _input_from_json(raw: object) -> ClassifyInput:
     if not isinstance(raw, dict):
-        raise ConfigError("expected a JSON object")
+        raise InvalidInput(Message("classify.jsonl.not_object"))
     if "id" not in raw:
-        raise ConfigError("missing 'id'")
+        raise InvalidInput(Message("classify.jsonl.no_id"))
     unknown = set(raw) - set(JSONL_FIELDS)
     if unknown:
-        raise ConfigError(f"unknown field(s): {', '.join(sorted(unknown))}")
+        known = ", ".join(JSONL_FIELDS)
+        raise InvalidInput(Message("classify.jsonl.unknown", fields=", ".join(sorted(unknown)), known=known))
     values: dict[str, str] = {}
     for name in JSONL_FIELDS:
         value = raw.get(name, "")
         if name == "id" and isinstance(value, int) and not isinstance(value, bool):
             value = str(value)
         if not isinstance(value, str):
-            raise ConfigError(f"'{name}' must be a string")
+            raise InvalidInput(Message("classify.jsonl.not_text", field=repr(name)))
         values[name] = value
     return ClassifyInput(**values)
 
 
-def classify_jsonl(lines: Iterable[str], classifier: Classifier) -> Iterator[dict[str, Any]]:
-    """One output object per input line; a bad line gives an error object naming it, and the rest go on."""
+def jsonl_problem(line: str) -> tuple[dict[str, Any] | None, Message | None]:
+    """One input line of a ``--jsonl`` command read as a JSON object, or why it is not one (said in any
+    language: the command reports it to the person running it, besides the error line it writes)."""
+    try:
+        raw = json.loads(line)
+    except json.JSONDecodeError as exc:
+        return None, Message("classify.jsonl.not_json", detail=exc.msg, column=exc.colno)
+    return raw, None
+
+
+def classify_jsonl(
+    lines: Iterable[str],
+    classifier: Classifier,
+    on_error: Callable[[int, Explanation], None] | None = None,
+) -> Iterator[dict[str, Any]]:
+    """One output object per input line; a bad line gives an error object naming it (and ``on_error``
+    is told its number and why), and the rest go on."""
     for number, line in enumerate(lines, 1):
         if not line.strip():
             continue
-        try:
-            item = _input_from_json(json.loads(line))
-        except json.JSONDecodeError as exc:
-            problem = f"not valid JSON ({exc.msg} at column {exc.colno})"
-            yield {"line": number, "error": f"line {number}: {problem}"}
-            continue
-        except ConfigError as exc:
-            yield {"line": number, "error": f"line {number}: {exc}"}
+        problem: Explanation | None
+        raw, problem = jsonl_problem(line)
+        if problem is None:
+            try:
+                item = _input_from_json(raw)
+            except InvalidInput as exc:
+                problem = exc.reason
+        if problem is not None:
+            if on_error is not None:
+                on_error(number, problem)
+            yield {"line": number, "error": f"line {number}: {problem.text('en')}"}
             continue
         yield classification_record(classifier.classify(item))
 

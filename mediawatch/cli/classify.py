@@ -8,9 +8,11 @@ import sys
 import click
 
 from mediawatch.cli.context import (
+    EXIT_SOURCES_FAILED,
     Context,
     handle_errors,
 )
+from mediawatch.errors import Explanation
 from mediawatch.i18n import t, tn
 
 
@@ -25,15 +27,24 @@ def classify(obj: Context, everything: bool, jsonl: bool) -> None:
     With --jsonl, each input line is {"id", "title", "summary", "text", "url", "feed_language"} (all but id
     optional); each output line has language, language_confidence, relevant, relevance, matched_terms
     (with the learned model's words, concept "model", when it alone judged the article relevant), themes,
-    regions, objectives. A bad line gets an error line naming it, and the rest go on.
+    regions, objectives. A bad line gets an error line naming it (and one on stderr saying what is wrong,
+    in your language), the rest go on, and the exit code is then 4 (some lines failed).
     """
     from mediawatch.classify.pipeline import classify_jsonl, classify_stored, load_classifier
 
     classifier = load_classifier(obj.settings)
     if jsonl:
-        stdin = sys.stdin
-        for record in classify_jsonl(stdin, classifier):
+        failed = []
+
+        def bad_line(number: int, problem: Explanation) -> None:
+            failed.append(number)
+            line = t("classify.jsonl.bad_line", obj.lang, line=number, problem=problem.text(obj.lang))
+            click.echo(t("error.prefix", obj.lang, message=line), err=True)
+
+        for record in classify_jsonl(sys.stdin, classifier, on_error=bad_line):
             click.echo(json.dumps(record, ensure_ascii=False))
+        if failed:  # the good lines were classified: a batch partly done, like an import with bad rows
+            sys.exit(EXIT_SOURCES_FAILED)
         return
     report = classify_stored(obj.store, classifier, everything=everything)
     click.echo(report.summary_line())
