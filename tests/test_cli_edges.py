@@ -168,3 +168,21 @@ def test_classify_jsonl_reports_each_bad_line_on_stderr_and_exits_4(run, lang, w
     good = run("classify", "--jsonl", input=lines[0] + "\n")
     assert good.exit_code == 0
     assert good.stderr == ""
+
+
+@pytest.mark.parametrize(
+    ("lang", "words"),
+    [
+        ("en", "--wait waits for the workers of a broker, and none is configured"),
+        ("fr", "--wait attend les travailleurs d’un courtier, et aucun n’est configuré"),
+        ("es", "--wait espera a los trabajadores de un intermediario"),
+    ],
+)
+def test_collect_wait_without_a_broker_is_refused_and_collects_nothing(run, lang, words):
+    (run.feeds / "local.toml").write_text(DISABLED.replace("enabled = false", "enabled = true"))
+    result = run("--lang", lang, "collect", "--wait")
+    assert result.exit_code == 2, result.output
+    assert words in result.stderr
+    assert "--wait" in result.stderr
+    assert result.stdout == ""
+    assert not (run.root / "db.sqlite3").exists()  # nothing was collected here

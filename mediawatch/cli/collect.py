@@ -24,7 +24,8 @@ from mediawatch.i18n import t
 @click.option(
     "--wait",
     is_flag=True,
-    help="With a broker ([cluster] broker_url): wait for the workers to finish the run and print its report.",
+    help="With a broker ([cluster] broker_url): wait for the workers to finish the run and print its report"
+    " (refused without a broker: collect then runs here and always waits).",
 )
 @click.option(
     "--timeout",
@@ -55,6 +56,8 @@ def collect(
 
     if timeout is not None and not wait:
         raise click.BadParameter(t("cluster.timeout_without_wait", obj.lang), param_hint="--timeout")
+    if wait and not obj.settings.broker_url:  # a cron line meant for the cluster must not collect here
+        raise click.BadParameter(t("cluster.wait_without_broker", obj.lang), param_hint="--wait")
     settings = obj.settings.with_overrides(fetch_pages=False) if feeds_only else obj.settings
     report = run_collect(
         obj.store, settings, only, force=force, as_json=as_json, lang=obj.lang, wait=wait, timeout=timeout
