@@ -186,3 +186,40 @@ def test_collect_wait_without_a_broker_is_refused_and_collects_nothing(run, lang
     assert "--wait" in result.stderr
     assert result.stdout == ""
     assert not (run.root / "db.sqlite3").exists()  # nothing was collected here
+
+
+OPML = """<?xml version="1.0"?>
+<opml version="2.0">
+<head><title>t</title></head>
+<body>
+<outline text="Folder">
+<outline type="rss" text="Good" xmlUrl="https://good.example/rss"/>
+<outline type="rss" text="Lost address"/>
+<outline text="Empty address" xmlUrl=""/>
+</outline>
+<outline text="a plain link" type="link" url="https://example.org/"/>
+<outline text="Empty folder"/>
+</body>
+</opml>
+"""
+
+
+@pytest.mark.parametrize(
+    ("lang", "words"),
+    [
+        ("en", "no feed address: its xmlUrl attribute is missing or empty"),
+        ("fr", "pas d'adresse de flux : son attribut xmlUrl est absent ou vide"),
+        ("es", "sin dirección de fuente: su atributo xmlUrl falta o está vacío"),
+    ],
+)
+def test_an_opml_feed_without_xmlurl_is_reported_folders_and_links_are_not(run, lang, words):
+    (run.root / "subs.opml").write_text(OPML, encoding="utf-8")
+    result = run("--lang", lang, "sources", "import-opml", str(run.root / "subs.opml"))
+    assert result.exit_code == 4, result.output
+    reported = [line.strip() for line in result.stderr.splitlines()[1:]]
+    assert len(reported) == 2, result.stderr
+    assert reported[0].endswith(
+        f"7{' :' if lang == 'fr' else ':'} Lost address{' :' if lang == 'fr' else ':'} {words}"
+    )
+    assert "Empty address" in reported[1]
+    assert "good.example" in (run.feeds / "imported.toml").read_text(encoding="utf-8")

@@ -45,6 +45,7 @@ _DOCTYPE_MARKERS = tuple(
     for marker in ("<!DOCTYPE", "<!ENTITY")
     for codec in ("utf-8", "utf-16-le", "utf-16-be")
 )
+_FEED_TYPES = ("rss", "atom")  # OPML 2.0: an outline of type "rss" must have an xmlUrl
 _LXML_POSITION_RE = re.compile(r",\s*line \d+,\s*column (\d+)\s*$")
 
 
@@ -263,9 +264,15 @@ def read_opml(text: str | bytes, path: str = "<opml>") -> OpmlImport:
     by_id: dict[str, int] = {}
     by_url: dict[str, tuple[int, int | None]] = {}
     for outline in body.iter("outline"):
-        if not outline.get("xmlUrl"):
-            continue  # a folder or a plain link, not a feed
         line: int | None = outline.sourceline
+        if not (outline.get("xmlUrl") or "").strip():
+            # A feed whose address was lost (type="rss", or an empty xmlUrl) is reported; a folder or a
+            # link (type="link") is not a feed and is passed over in silence.
+            claims_feed = (outline.get("type") or "").strip().lower() in _FEED_TYPES
+            if claims_feed or outline.get("xmlUrl") is not None:
+                problem = Message("sources.opml.problem.no_xml_url")
+                problems.append(OutlineProblem(line, _outline_label(outline), problem))
+            continue
         own = outline.get(_MW + "id") is not None
         table = _own_table(outline) if own else _foreign_table(outline, set(by_id))
         try:
