@@ -223,3 +223,43 @@ def test_an_opml_feed_without_xmlurl_is_reported_folders_and_links_are_not(run, 
     )
     assert "Empty address" in reported[1]
     assert "good.example" in (run.feeds / "imported.toml").read_text(encoding="utf-8")
+
+
+def _editor(root: Path) -> None:
+    from mediawatch.store import open_store
+    from mediawatch.types import Role
+
+    with open_store(f"sqlite:///{root / 'db.sqlite3'}") as store:
+        store.add_user("ana", Role.EDITOR, "not-a-hash", "fr")
+
+
+def _manual(run, lang: str, day: str, *extra: str):
+    item = ("--title", "Journal de 8 h", "--outlet", "RFI", "--date", day, "--language", "fr")
+    return run("--lang", lang, "articles", "add", "--manual", *item, "--as", "ana", *extra)
+
+
+@pytest.mark.parametrize(
+    ("lang", "old", "future"),
+    [
+        ("en", "date: 1850-03-01 is before 1900-01-01: check the year", "date: 2999-01-01 is in the future"),
+        (
+            "fr",
+            "date : 1850-03-01 est avant le 1900-01-01 : vérifiez l'année",
+            "date : 2999-01-01 est dans le futur",
+        ),
+        (
+            "es",
+            "fecha: 1850-03-01 es anterior al 1900-01-01: compruebe el año",
+            "fecha: 2999-01-01 está en el futuro",
+        ),
+    ],
+)
+def test_a_manual_item_dated_too_long_ago_or_in_the_future_is_refused_naming_the_date(run, lang, old, future):
+    _editor(run.root)
+    too_old = _manual(run, lang, "1850-03-01")
+    assert too_old.exit_code == 2, too_old.output
+    assert old in too_old.stderr
+    later = _manual(run, lang, "2999-01-01")
+    assert later.exit_code == 2, later.output
+    assert future in later.stderr
+    assert _manual(run, lang, "1999-12-31").exit_code == 0  # an old item, but a real date

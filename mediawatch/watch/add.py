@@ -52,6 +52,9 @@ MAX_TITLE = 500
 MAX_OUTLET = 200
 MAX_SUMMARY = 5000
 MAX_NOTE = 2000
+# A date typed before this is a slip of the keyboard (1850, 0224), not an item of the watch: refused with a
+# message naming the date field rather than stored where no period or listing would ever show it.
+EARLIEST_DATE = datetime(1900, 1, 1, tzinfo=UTC)
 ROBOTS_MAX_BYTES = 512 * 1024
 # How long an addition waits for a story grouping under way (the nightly's, a worker's) before leaving its
 # article to the next grouping: a person is waiting, and the web server ends a request after 120 s.
@@ -294,6 +297,9 @@ def validate_manual(item: ManualItem, lang: str | None = None, now: datetime | N
         _problem(problems, "date", "add.bad_date", lang, value=_shown(item.date))
     elif published > now + timedelta(days=1):
         _problem(problems, "date", "add.future_date", lang, value=_shown(item.date))
+    elif published < EARLIEST_DATE:
+        earliest = EARLIEST_DATE.date().isoformat()
+        _problem(problems, "date", "add.too_old_date", lang, value=_shown(item.date), earliest=earliest)
     if not item.language.strip():
         _problem(problems, "language", "add.empty", lang)
     language = check_language(problems, item.language, lang) or ""

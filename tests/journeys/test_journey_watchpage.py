@@ -74,14 +74,18 @@ def test_search_and_filter_the_stream_then_add_an_item_by_hand(stack: Stack):
     expect(ana.locator("#watch-problems")).to_contain_text(t("watchpage.error.query", "en", why=why))
     expect(rows).to_have_count(0)
 
-    # By hand: a field error next to its field, then the item, whose hostile text stays text.
+    # By hand: each field error next to its field (the date checked by the library, as in the CLI), then
+    # the item, whose hostile text stays text.
     ana.goto(f"{stack.url}/watch")
     ana.click("#watch-add")
     ana.fill("#add-outlet", HOSTILE_OUTLET)
-    ana.fill("#add-date", "2026-03-01")
+    ana.fill("#add-date", "1850-03-01")
     ana.select_option("#add-language", "fr")
     submit(ana, "#add-manual-submit")
     expect(ana.locator("#problem-manual-title")).to_contain_text(t("add.empty", "en"))
+    too_old = t("add.too_old_date", "en", value="1850-03-01", earliest="1900-01-01")
+    expect(ana.locator("#problem-manual-date")).to_contain_text(too_old)
+    ana.fill("#add-date", "2026-03-01")
     ana.fill("#add-title", HOSTILE_TITLE)
     ana.fill("#add-summary", "Une émission sur les vers de terre, le carbone et la vie des sols.")
     submit(ana, "#add-manual-submit")
