@@ -263,3 +263,25 @@ def test_a_manual_item_dated_too_long_ago_or_in_the_future_is_refused_naming_the
     assert later.exit_code == 2, later.output
     assert future in later.stderr
     assert _manual(run, lang, "1999-12-31").exit_code == 0  # an old item, but a real date
+
+
+def test_articles_add_json_gives_bad_fields_as_json(run):
+    _editor(run.root)
+    args = ("articles", "add", "--manual", "--title", " ", "--outlet", "RFI", "--date", "1850-03-01")
+    result = run("--lang", "fr", *args, "--language", "fr", "--as", "ana", "--json")
+    assert result.exit_code == 2, result.output
+    assert result.stderr == ""
+    answer = json.loads(result.stdout)
+    assert answer["status"] == "error"
+    assert [e["field"] for e in answer["errors"]] == ["title", "date"]
+    assert answer["errors"][1]["message"].startswith("date : 1850-03-01 est avant le 1900-01-01")
+    nobody = run(*args, "--language", "fr", "--as", "bob", "--json")
+    assert "as" in [e["field"] for e in json.loads(nobody.stdout)["errors"]]
+    neither = run("articles", "add", "--as", "ana", "--json")
+    assert neither.exit_code == 2
+    [error] = json.loads(neither.stdout)["errors"]
+    assert error["field"] is None
+    assert "give either a URL, or --manual" in error["message"]
+    plain = run(*args, "--language", "fr", "--as", "ana")
+    assert plain.exit_code == 2
+    assert not plain.stdout.startswith("{")  # without --json, one line for a person, as before

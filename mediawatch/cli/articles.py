@@ -14,7 +14,7 @@ from mediawatch.cli.context import (
     handle_errors,
     parse_since,
 )
-from mediawatch.errors import ConfigError
+from mediawatch.errors import ConfigError, FieldError, MediawatchError
 from mediawatch.i18n import t
 
 
@@ -171,7 +171,49 @@ def articles_add(
 
     Either way it is deduplicated, classified and grouped into a story at once. Prints whether it was
     added, already known (which article and story) or refused (why); a refusal exits with status 1.
+    With --json, bad input is JSON too: {"status": "error", "errors": [{"field", "message"}]}, with the
+    exit status of the error (2 for a bad field).
     """
+    try:
+        _add(
+            obj,
+            url,
+            manual,
+            title,
+            outlet,
+            date_,
+            summary,
+            item_url,
+            language,
+            region,
+            note,
+            added_by,
+            as_json,
+        )
+    except MediawatchError as exc:
+        if not as_json:
+            raise
+        problems = exc.problems.items() if isinstance(exc, FieldError) else [(None, exc.translated(obj.lang))]
+        errors = [{"field": field, "message": message} for field, message in problems]
+        click.echo(json.dumps({"status": "error", "errors": errors}, ensure_ascii=False))
+        sys.exit(exc.exit_code)
+
+
+def _add(
+    obj: Context,
+    url: str | None,
+    manual: bool,
+    title: str,
+    outlet: str,
+    date_: str,
+    summary: str,
+    item_url: str,
+    language: str | None,
+    region: str | None,
+    note: str,
+    added_by: str,
+    as_json: bool,
+) -> None:
     from mediawatch.watch.add import AddStatus, ManualItem, add_manual, add_url
 
     if manual == bool(url):
