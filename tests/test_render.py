@@ -531,6 +531,19 @@ def test_site_url_makes_archive_links_absolute(store, tmp_path):
     assert self_links == ["https://news.example.org/archive/feed.fr.atom"]
 
 
+def test_without_site_url_the_feeds_self_link_is_relative_like_their_other_links(store, tmp_path):
+    """RFC 4287 wants a feed to say where it is (rel=self): without site_url every link of the archive is
+    relative to its root, the feed's own link too."""
+    issue_id = small_issue(store, Publication.NEWSLETTER)
+    out = tmp_path / "issues"
+    render_issue(store, issue_id, Settings(site_url=""), out)
+    for lang in ("fr", "en"):
+        feed = feedparser.parse((out / f"feed.{lang}.atom").read_bytes())
+        links = {link.rel: link.href for link in feed.feed.links}
+        assert links == {"self": f"feed.{lang}.atom", "alternate": f"index.{lang}.html"}
+        assert feed.entries[0].link == f"2026/newsletter-2026-w47/{lang}.html"
+
+
 def test_a_failed_check_writes_nothing(store, tmp_path):
     issue_id = small_issue(store, Publication.NEWSLETTER)
     folder = tmp_path / "templates"

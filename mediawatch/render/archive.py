@@ -291,8 +291,8 @@ def atom_feed(issues: Sequence[ArchivedIssue], lang: str, settings: Settings) ->
     sub(feed, "updated", _atom_time(newest))
     author = sub(feed, "author")
     sub(author, "name", organisation)
-    if settings.site_url.strip():
-        sub(feed, "link", rel="self", type="application/atom+xml", href=_url(settings, f"feed.{lang}.atom"))
+    # always: without site_url it is relative to the archive's root, like every other link of the archive
+    sub(feed, "link", rel="self", type="application/atom+xml", href=_url(settings, f"feed.{lang}.atom"))
     sub(feed, "link", rel="alternate", type="text/html", href=_url(settings, f"index.{lang}.html"))
     sub(feed, "generator", "mediawatch")
     for issue in with_edition:
