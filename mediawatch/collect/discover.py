@@ -7,6 +7,7 @@ from urllib.parse import urljoin, urlsplit
 import lxml.html
 from lxml import etree
 
+from mediawatch.collect.feeds import MAX_LINK_CHARS
 from mediawatch.identity import canonical_url
 from mediawatch.types import FeedEntry
 
@@ -25,7 +26,7 @@ def discover_links(body: bytes, page_url: str, limit: int) -> list[FeedEntry]:
     for anchor in doc.iter("a"):
         href = anchor.get("href")
         text = " ".join(anchor.text_content().split())
-        if not href or len(text) < MIN_ANCHOR_CHARS:
+        if not href or len(text) < MIN_ANCHOR_CHARS or len(href) > MAX_LINK_CHARS:
             continue
         absolute = urljoin(page_url, href.strip())
         parts = urlsplit(absolute)

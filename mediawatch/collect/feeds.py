@@ -56,6 +56,9 @@ __all__ = ["MAX_SUMMARY_CHARS", "MAX_TITLE_CHARS", "ParsedFeed", "html_to_text",
 
 MAX_SUMMARY_CHARS = 2000
 MAX_TITLE_CHARS = 500
+# Past this a link is not an article's address but an attack (or a broken feed): browsers and servers
+# cap URLs near it, and a key that long breaks PostgreSQL's index of URL aliases.
+MAX_LINK_CHARS = 2048
 _MAX_HTML_INPUT = 60_000  # characters of markup looked at to produce a summary
 _ROOT_FEED_NAMES = frozenset({"rss", "feed", "rdf", "channel"})
 
@@ -234,6 +237,7 @@ class _EntryCollector:
         self.entries: list[FeedEntry] = []
         self._seen: set[str] = set()
         self.unusable = 0
+        self.too_long = 0
         self.duplicates = 0
         self.truncated = False
 
@@ -247,7 +251,7 @@ class _EntryCollector:
     def _usable(self, link: str) -> tuple[str, str] | None:
         """(absolute link, canonical URL) or None when the link is not http(s)."""
         absolute = _absolute(link, self.base) if link else ""
-        if not absolute.lower().startswith(("http://", "https://")):
+        if not absolute.lower().startswith(("http://", "https://")) or len(absolute) > MAX_LINK_CHARS:
             return None
         return absolute, canonical_url(resolve_redirect_link(absolute))
 
@@ -260,7 +264,10 @@ class _EntryCollector:
             guid: str, publisher: str = "", publisher_url: str = "") -> None:  # fmt: skip
         usable = self._usable(link)
         if usable is None:
-            self.unusable += 1
+            if len(link) > MAX_LINK_CHARS:
+                self.too_long += 1
+            else:
+                self.unusable += 1
             return
         absolute, url = usable
         if url in self._seen:
@@ -288,6 +295,9 @@ class _EntryCollector:
         out = []
         if self.unusable:
             out.append(f"{_count(self.unusable, 'entry', 'entries')} without a usable http(s) link skipped")
+        if self.too_long:
+            too_long = _count(self.too_long, "entry", "entries")
+            out.append(f"{too_long} with a link over {MAX_LINK_CHARS} characters skipped")
         if self.duplicates:
             duplicates = _count(self.duplicates, "duplicate entry", "duplicate entries")
             out.append(f"{duplicates} (same canonical URL) dropped")

@@ -1,11 +1,13 @@
 """The article repository: articles met in feeds, their URL aliases, merges and title duplicates.
 
 An article is found again under any URL it was met at (``url_aliases`` holds ``identity.url_identity``
-keys); a page whose final or canonical URL names an article already known is merged into that one.
+keys, a digest for one too long to index); a page whose final or canonical URL names an article already
+known is merged into that one.
 """
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -168,9 +170,24 @@ class ArticleRecords(Database):
 
 
 # -- writes shared with the source repository (a feed poll inserts its new articles) ---------------
+MAX_ALIAS_KEY = 1000
+
+
+def alias_key(url: str) -> str:
+    """The ``url_aliases`` key of a URL: its identity, or a digest of an identity too long to index.
+
+    PostgreSQL refuses a btree entry over 2704 bytes, and a page may redirect to, or name as canonical,
+    an address of any length: the whole run stopped on one such article.
+    """
+    key = url_identity(url)
+    if len(key) <= MAX_ALIAS_KEY:
+        return key
+    return "sha256:" + hashlib.sha256(key.encode("utf-8", "surrogatepass")).hexdigest()
+
+
 def article_for(conn: Connection, urls: Iterable[str]) -> int | None:
     """The article already known under any of these URLs, or None."""
-    keys = [url_identity(u) for u in urls if u]
+    keys = [alias_key(u) for u in urls if u]
     if not keys:
         return None
     row = conn.execute(
@@ -241,7 +258,7 @@ def add_aliases(conn: Connection, article_id: int, urls: Sequence[str]) -> None:
     (the callers look every key up first): inserting it anyway fails on the unique key, and the caller's
     transaction runs again and finds that article, instead of keeping a second one under the same URL.
     """
-    for key in {url_identity(u) for u in urls if u}:
+    for key in {alias_key(u) for u in urls if u}:
         query = sa.select(t.url_aliases.c.article_id).where(t.url_aliases.c.url_key == key)
         if conn.execute(query).scalar() != article_id:
             conn.execute(sa.insert(t.url_aliases).values(url_key=key, article_id=article_id))

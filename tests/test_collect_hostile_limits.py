@@ -1,0 +1,73 @@
+"""Found by attacking `mediawatch collect` (hostile round 2): over-long links, and hosts whose robots.txt
+never answers.  Real local servers; both backends where the store is involved.
+"""
+
+from __future__ import annotations
+
+import secrets
+
+from collect_hostile_helpers import article, feed_source, health_of, rss
+from hostile_server import HostileServer, Response
+from test_collect import FAST
+
+from mediawatch.collect.feeds import MAX_LINK_CHARS
+from mediawatch.collect.pipeline import collect
+from mediawatch.store import open_store
+from mediawatch.types import ArticleState, FetchStatus
+
+XML = {"Content-Type": "application/rss+xml"}
+
+
+def _long_query(chars: int) -> str:
+    # random text, so that PostgreSQL cannot compress the index entry below its limit
+    return secrets.token_urlsafe(chars)[:chars]
+
+
+# -- a link of thousands of characters stopped the whole run on PostgreSQL ------------------------------
+def test_an_over_long_item_link_is_skipped_and_the_run_goes_on(db_url, hostile_server: HostileServer):
+    long_link = hostile_server.url("/p?q=" + _long_query(MAX_LINK_CHARS + 4000))
+    items = (
+        f"<item><title>An item with a huge link about soil carbon</title><link>{long_link}</link></item>"
+        f"<item><title>An honest item about soil carbon</title><link>{hostile_server.url('/a/0')}</link>"
+        "</item>"
+    )
+    feed = f"<rss version='2.0'><channel><title>l</title>{items}</channel></rss>".encode()
+    hostile_server.add_route("/long.xml", Response(200, feed, XML))
+    hostile_server.add_static("/a/0", article(0), content_type="text/html")
+    hostile_server.add_static("/a/1", article(1), content_type="text/html")
+    hostile_server.add_static("/ok.xml", rss(hostile_server, ["/a/1"]), content_type="application/rss+xml")
+    with open_store(db_url) as store:
+        report = collect(
+            store,
+            [
+                feed_source("long", hostile_server.url("/long.xml")),
+                feed_source("ok", hostile_server.url("/ok.xml")),
+            ],
+            FAST,
+        )
+        health = health_of(store)
+        urls = sorted(a.url for a in store.list_articles(include_duplicates=True))
+    assert report.failed == 0
+    assert urls == [hostile_server.url("/a/0"), hostile_server.url("/a/1")]
+    assert health["long"].last_status is FetchStatus.OK
+    assert f"1 entry with a link over {MAX_LINK_CHARS} characters skipped" in health["long"].events[0].detail
+    assert hostile_server.requests_for("/p") == []
+
+
+def test_a_page_reached_under_an_over_long_url_is_stored_on_both_backends(db_url, hostile_server):
+    # The redirect's target is within the header limits of the HTTP client but over the index entry
+    # limit of PostgreSQL once it becomes an alias of the article.
+    target = "/a/0?q=" + _long_query(4500)
+    hostile_server.add_route("/a/0", Response(200, article(0), {"Content-Type": "text/html"}))
+    hostile_server.add_route("/go", Response(302, b"", {"Location": target}))
+    hostile_server.add_static("/go.xml", rss(hostile_server, ["/go"]), content_type="application/rss+xml")
+    with open_store(db_url) as store:
+        report = collect(store, [feed_source("go", hostile_server.url("/go.xml"))], FAST)
+        [stored] = store.list_articles(include_duplicates=True)
+        again = collect(store, [feed_source("go", hostile_server.url("/go.xml"))], FAST, force=True)
+        assert len(store.list_articles(include_duplicates=True)) == 1
+        keys = store.aliases_of(stored.id)
+    assert report.pages_fetched == 1
+    assert again.new_articles == 0
+    assert stored.state is ArticleState.FETCHED
+    assert all(len(key) <= 1000 for key in keys)
