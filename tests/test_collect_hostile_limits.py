@@ -6,14 +6,22 @@ from __future__ import annotations
 
 import secrets
 
-from collect_hostile_helpers import article, feed_source, health_of, rss
+import sqlalchemy as sa
+from collect_hostile_helpers import (  # noqa: F401 (store_fixture: the `store` fixture)
+    article,
+    feed_source,
+    health_of,
+    rss,
+    store_fixture,
+)
 from hostile_server import HostileServer, Response
 from test_collect import FAST
 
+from mediawatch.collect import decide
 from mediawatch.collect.feeds import MAX_LINK_CHARS
 from mediawatch.collect.pipeline import collect
 from mediawatch.store import open_store
-from mediawatch.types import ArticleState, FetchStatus
+from mediawatch.types import ArticleState, FetchStatus, PartialReason
 
 XML = {"Content-Type": "application/rss+xml"}
 
@@ -71,3 +79,29 @@ def test_a_page_reached_under_an_over_long_url_is_stored_on_both_backends(db_url
     assert again.new_articles == 0
     assert stored.state is ArticleState.FETCHED
     assert all(len(key) <= 1000 for key in keys)
+
+
+# -- a host whose robots.txt never answers kept its pages pending for ever, with no reason shown -------
+def test_pages_of_a_host_whose_robots_txt_stays_unavailable_end_with_the_feed_summary(store, hostile_server):
+    # 503 here; a robots.txt that drips forever, a dead host or a name that no longer resolves are the
+    # same "unavailable" (the fetcher's timeout, connection and DNS errors), only slower to stage.
+    hostile_server.add_route("/robots.txt", Response(503, b"down", {"Content-Type": "text/plain"}))
+    hostile_server.add_static("/r/0", article(0), content_type="text/html")
+    hostile_server.add_static("/r.xml", rss(hostile_server, ["/r/0"]), content_type="application/rss+xml")
+    source = feed_source("r", hostile_server.url("/r.xml"))
+    for run in range(1, decide.MAX_PAGE_ATTEMPTS):
+        report = collect(store, [source], FAST, force=True)
+        assert report.pages_deferred == 1
+        [waiting] = store.pending_articles()
+        assert waiting.attempts == run  # each run counts, so the wait has an end
+    report = collect(store, [source], FAST, force=True)
+    assert not store.pending_articles()
+    [stored] = store.list_articles()
+    assert stored.state is ArticleState.PARTIAL
+    assert stored.partial_reason is PartialReason.FETCH_FAILED
+    with store.engine.connect() as conn:
+        detail = conn.execute(sa.text("SELECT partial_detail FROM articles")).scalar_one()
+    assert "robots.txt unavailable" in detail
+    assert "HTTP 503" in detail
+    assert stored.title == "Item 0 of the feed feed about soil carbon"  # the feed's facts are kept
+    assert hostile_server.requests_for("/r/0") == []  # the page itself was never asked for

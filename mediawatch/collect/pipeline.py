@@ -90,6 +90,24 @@ def _page_refused(url: str, fallback: DateChoice, exc: FetchError) -> PageOutcom
     )
 
 
+def _robots_unavailable(url: str, fallback: DateChoice, exc: FetchError, attempt: int) -> PageOutcome:
+    """robots.txt did not answer (5xx, 429, timeout, no connection): not now, but not for ever either.
+
+    Each run counts an attempt, as a failed page does: a host whose robots.txt hangs or is gone kept its
+    pages pending, retried every night with no reason shown; after the last attempt the article keeps
+    the feed's facts, with the reason.
+    """
+    final = attempt >= decide.MAX_PAGE_ATTEMPTS
+    return PageOutcome(
+        final=final,
+        final_url=canonical_url(url) if final else "",
+        published=fallback.published,
+        date_source=fallback.source,
+        partial_reason=PartialReason.FETCH_FAILED,
+        partial_detail=f"robots.txt unavailable, page not asked for ({exc.status.value}: {exc.detail})",
+    )
+
+
 def _now() -> datetime:
     return datetime.now(UTC)
 
@@ -412,7 +430,7 @@ class Collector:
                     break
                 item = queue.popleft()
                 outcome = await self.fetch_page(item)
-                if outcome is None:  # deferred without touching the article (robots.txt unavailable)
+                if outcome is None:  # deferred without touching the article
                     self.report.pages_deferred += 1
                     self.progress.page_done()
                     continue
@@ -445,7 +463,7 @@ class Collector:
                 # an unavailable robots.txt (5xx, 429, timeout) only means "not now".
                 if exc.status is FetchStatus.PRIVATE_ADDRESS or exc.detail.startswith("invalid URL"):
                     return _page_refused(url, fallback, exc)
-                return None  # robots.txt unavailable for now: the page waits for a later run
+                return _robots_unavailable(url, fallback, exc, item.attempts + 1)
             if not allowed:
                 return PageOutcome(
                     final=True,
