@@ -4,6 +4,7 @@ never answers.  Real local servers; both backends where the store is involved.
 
 from __future__ import annotations
 
+import json
 import secrets
 
 import sqlalchemy as sa
@@ -18,7 +19,7 @@ from hostile_server import HostileServer, Response
 from test_collect import FAST
 
 from mediawatch.collect import decide
-from mediawatch.collect.feeds import MAX_LINK_CHARS
+from mediawatch.collect.feeds import MAX_LINK_CHARS, parse_feed
 from mediawatch.collect.pipeline import collect
 from mediawatch.store import open_store
 from mediawatch.types import ArticleState, FetchStatus, PartialReason
@@ -105,3 +106,43 @@ def test_pages_of_a_host_whose_robots_txt_stays_unavailable_end_with_the_feed_su
     assert "HTTP 503" in detail
     assert stored.title == "Item 0 of the feed feed about soil carbon"  # the feed's facts are kept
     assert hostile_server.requests_for("/r/0") == []  # the page itself was never asked for
+
+
+# -- what a feed's text may carry into the store ---------------------------------------------------------
+_SPOOFING = ("\u202e", "\u202d", "\u2066", "\u2067", "\u2068", "\u2069", "\u202a", "\u202b", "\u202c")
+
+
+def _clean(text: str) -> bool:
+    return not any(c in text for c in _SPOOFING) and not any(
+        ord(c) < 0x20 or 0x7F <= ord(c) < 0xA0 for c in text
+    )
+
+
+def test_a_json_feed_author_is_bounded_and_no_feed_text_keeps_control_or_direction_characters():
+    # One feed-level author of a megabyte was copied into every item: 1 MB stored per article.
+    evil = "Evil \u202eRTL\u202c \x1b[31m\x07 "
+    feed = {
+        "version": "https://jsonfeed.org/version/1.1",
+        "title": "j",
+        "authors": [{"name": evil + "A" * 1_000_000}],
+        "items": [
+            {"id": str(i), "url": f"https://example.org/{i}", "title": f"Item {i} {evil}soil carbon",
+             "summary": f"{evil} summary"}
+            for i in range(3)
+        ],
+    }  # fmt: skip
+    parsed = parse_feed(json.dumps(feed).encode(), "https://example.org/feed.json", "application/feed+json")
+    assert len(parsed.entries) == 3
+    for entry in parsed.entries:
+        assert len(entry.author) <= 200
+        assert entry.author.startswith("Evil RTL [31m")
+        assert entry.title == "Item 0 Evil RTL [31m soil carbon".replace("0", entry.guid)
+        assert all(_clean(text) for text in (entry.title, entry.author, entry.summary))
+    rss_body = (
+        b"<rss version='2.0'><channel><title>r</title><item><title>Soil carbon &#x202e;gnp.exe&#x202c; "
+        b"&#x2067;x&#x2069;</title><link>https://example.org/r</link><author>A &#x202e;B</author>"
+        b"<description>&#x202b;right to left</description></item></channel></rss>"
+    )
+    [entry] = parse_feed(rss_body, "https://example.org/feed.xml", "application/rss+xml").entries
+    assert entry.title == "Soil carbon gnp.exe x"
+    assert all(_clean(text) for text in (entry.title, entry.author, entry.summary))

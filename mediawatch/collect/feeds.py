@@ -56,6 +56,7 @@ __all__ = ["MAX_SUMMARY_CHARS", "MAX_TITLE_CHARS", "ParsedFeed", "html_to_text",
 
 MAX_SUMMARY_CHARS = 2000
 MAX_TITLE_CHARS = 500
+MAX_AUTHOR_CHARS = 200
 # Past this a link is not an article's address but an attack (or a broken feed): browsers and servers
 # cap URLs near it, and a key that long breaks PostgreSQL's index of URL aliases.
 MAX_LINK_CHARS = 2048
@@ -113,9 +114,19 @@ class _TextCollector(HTMLParser):
             self.parts.append(data)
 
 
+# Control characters (a terminal's escape sequences) and the bidirectional overrides and isolates, which
+# turn the rest of a line around ("Trojan Source" spoofing) wherever a title is shown; line breaks and
+# tabs stay, as whitespace.
+_INVISIBLE = dict.fromkeys(
+    [*range(0x00, 0x09), 0x0B, 0x0C, *range(0x0E, 0x20), *range(0x7F, 0xA0), *range(0x202A, 0x202F),
+     *range(0x2066, 0x206A)]
+)  # fmt: skip
+
+
 def html_to_text(markup: str, limit: int = 0) -> str:
     """Plain text of an HTML fragment: tags removed (script/style content too), entities decoded,
-    whitespace collapsed; cut at a word boundary with "…" when longer than ``limit`` (0: no cap)."""
+    control and text-direction characters dropped, whitespace collapsed; cut at a word boundary with
+    "…" when longer than ``limit`` (0: no cap)."""
     if not markup:
         return ""
     markup = markup[:_MAX_HTML_INPUT]
@@ -132,7 +143,7 @@ def html_to_text(markup: str, limit: int = 0) -> str:
             text = unescape(text)
     else:
         text = markup
-    text = " ".join(text.split())
+    text = " ".join(text.translate(_INVISIBLE).split())
     if limit and len(text) > limit:
         cut = text[: limit - 1]
         space = cut.rfind(" ")
@@ -150,16 +161,18 @@ def _json_str(value: Any) -> str:
 
 
 def _json_author(item: dict[str, Any], feed: dict[str, Any]) -> str:
+    """The item's authors, else the feed's, within the 200 characters an RSS author gets: a feed-level
+    name is copied into every item, so a megabyte of it cost a megabyte per stored article."""
     for holder in (item, feed):
         authors = holder.get("authors")
         if isinstance(authors, list):
-            names = [_json_str(a.get("name")) for a in authors if isinstance(a, dict)]
+            names = [_json_str(a.get("name")) for a in authors[:20] if isinstance(a, dict)]
             names = [n for n in names if n]
             if names:
-                return ", ".join(names)
+                return html_to_text(", ".join(names), MAX_AUTHOR_CHARS)
         author = holder.get("author")
         if isinstance(author, dict) and _json_str(author.get("name")):
-            return _json_str(author.get("name"))
+            return html_to_text(_json_str(author.get("name")), MAX_AUTHOR_CHARS)
     return ""
 
 
@@ -362,10 +375,10 @@ def _entry_date(entry: Any) -> datetime | None:
 def _entry_author(entry: Any) -> str:
     detail = entry.get("author_detail")
     if detail and isinstance(detail.get("name"), str) and detail.get("name").strip():
-        return html_to_text(detail["name"], 200)
+        return html_to_text(detail["name"], MAX_AUTHOR_CHARS)
     author = entry.get("author")
     if isinstance(author, str):
-        return html_to_text(author, 200)
+        return html_to_text(author, MAX_AUTHOR_CHARS)
     return ""
 
 
