@@ -29,7 +29,7 @@ from mediawatch.errors import WaitTimedOut
 from mediawatch.i18n import language_name, t, tn, ui_language
 from mediawatch.sources.health import fetch_label, health_notes
 from mediawatch.store import Store
-from mediawatch.types import Article, Source, SourceHealth
+from mediawatch.types import Article, ArticleState, PartialReason, Source, SourceHealth
 
 log = logging.getLogger("mediawatch")
 
@@ -131,6 +131,31 @@ def print_health(rows: Sequence[SourceHealth], as_json: bool, lang: str | None =
     _console().print(table)
 
 
+# Literal keys (the i18n scans read them): an article's state and partial reason in words.
+ARTICLE_STATE_KEYS = {
+    ArticleState.PENDING: "article.state.pending",
+    ArticleState.FETCHED: "article.state.fetched",
+    ArticleState.PARTIAL: "article.state.partial",
+}
+PARTIAL_KEYS = {
+    PartialReason.PAYWALL: "article.partial.paywall",
+    PartialReason.BLOCKED: "article.partial.blocked",
+    PartialReason.TOO_SHORT: "article.partial.too_short",
+    PartialReason.NOT_HTML: "article.partial.not_html",
+    PartialReason.FETCH_FAILED: "article.partial.fetch_failed",
+    PartialReason.ROBOTS: "article.partial.robots",
+    PartialReason.PRIVATE_ADDRESS: "article.partial.private_address",
+    PartialReason.EXTRACTION_FAILED: "article.partial.extraction_failed",
+}
+
+
+def article_state(article: Article, lang: str) -> str:
+    """An article's state in ``lang``, with why only the feed's summary was kept ("summary only (paywall)")."""
+    if article.partial_reason is not None:
+        return t("article.state.partial_because", lang, reason=t(PARTIAL_KEYS[article.partial_reason], lang))
+    return t(ARTICLE_STATE_KEYS[article.state], lang)
+
+
 def print_articles(rows: Sequence[Article], as_json: bool, lang: str | None = None) -> None:
     if as_json:
         for a in rows:
@@ -140,9 +165,13 @@ def print_articles(rows: Sequence[Article], as_json: bool, lang: str | None = No
     columns = ("id", "published", "lang", "state", "title", "sources")
     table = _table(tn("count.articles", len(rows), lang), columns, lang)
     for a in rows:
-        state = a.state.value + (f" ({a.partial_reason.value})" if a.partial_reason else "")
         table.add_row(
-            str(a.id), _when(a.published), a.language or "?", state, a.title[:90], ", ".join(a.source_ids)
+            str(a.id),
+            _when(a.published),
+            language_name(a.language, lang),
+            article_state(a, lang),
+            a.title[:90],
+            ", ".join(a.source_ids),
         )
     _console().print(table)
 

@@ -1,0 +1,95 @@
+"""The last messages a person read in English or as codes, now said in their language: the article table's
+states and languages, subscriber imports, SMTP, DKIM and bounce settings, the taxonomy file, a host's
+problem inside a registry message, the store's conflicts.
+
+Like tests/test_i18n_cli.py, each case runs in English (the English words are really there, so the case
+tests a real message) and then in French and Spanish, where they are not and the translated words are.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from mediawatch.cli import cli
+from mediawatch.collect.decide import SourceState
+from mediawatch.i18n import t
+from mediawatch.store import NewEntry, PageOutcome, open_store
+from mediawatch.types import FetchEvent, FetchStatus, PartialReason, Source, SourceKind
+
+LOCALE_VARS = ("MEDIAWATCH_LANG", "LC_ALL", "LC_MESSAGES", "LANG")
+AT = datetime(2026, 11, 20, tzinfo=UTC)
+
+
+@dataclass(frozen=True)
+class World:
+    root: Path
+
+    def run(self, lang: str, *args: str, config: str = "empty.toml", stdin: str | None = None):
+        env: dict[str, str | None] = {name: None for name in LOCALE_VARS}
+        env |= {"MEDIAWATCH_CONFIG": str(self.root / config), "MEDIAWATCH_DB": str(self.root / "db.sqlite3")}
+        argv = ["--lang", lang, "--feeds", str(self.root / "feeds"), *args]
+        return CliRunner().invoke(cli, argv, env=env, input=stdin, catch_exceptions=False)
+
+
+def _two_articles(root: Path) -> None:
+    """One article waiting for its page (in English), one kept as its feed summary behind a paywall."""
+    store = open_store(f"sqlite:///{root / 'db.sqlite3'}")
+    try:
+        store.sync_sources([Source("presse", "Presse", "https://presse.example/rss", SourceKind.RSS, "fr")])
+        entries = [
+            NewEntry(url=u, raw_url=u, title=title, summary="résumé", author="", published=AT, feed_language=lang)
+            for u, title, lang in (
+                ("https://presse.example/a", "Sols vivants", "fr"),
+                ("https://presse.example/b", "Living soils", "en"),
+            )
+        ]
+        event = FetchEvent("presse", AT, FetchStatus.OK, 200, "", 2, 2)
+        paywalled, _ = store.save_feed_poll("presse", SourceState(), event, entries)
+        outcome = PageOutcome(final=True, partial_reason=PartialReason.PAYWALL, partial_detail="paywall")
+        store.complete_article(paywalled.id, outcome, AT, timedelta(hours=1))
+    finally:
+        store.close()
+
+
+@pytest.fixture(scope="module")
+def world(tmp_path_factory) -> World:
+    root = tmp_path_factory.mktemp("i18n-said")
+    (root / "empty.toml").write_text("", encoding="utf-8")
+    (root / "feeds").mkdir()
+    _two_articles(root)
+    return World(root)
+
+
+@pytest.mark.parametrize(
+    ("lang", "words"),
+    [
+        ("en", ["waiting", "summary only (paywall)", "French", "English"]),
+        ("fr", ["à récupérer", "résumé seul (accès payant)", "français", "anglais"]),
+        ("es", ["pendiente", "solo el resumen (muro de pago)", "francés", "inglés"]),
+    ],
+)
+def test_articles_list_says_states_and_languages_in_words(world, lang, words):
+    result = world.run(lang, "articles", "list")
+    assert result.exit_code == 0, result.output
+    for word in words:
+        assert word in result.output, (lang, result.output)
+    codes = ("pending", "partial", " fr ", " en ") + (("paywall",) if lang != "en" else ())
+    for code in codes:
+        assert code not in result.output, (lang, code, result.output)
+
+
+def test_articles_list_json_keeps_codes(world):
+    result = world.run("fr", "articles", "list", "--json")
+    assert '"state": "partial"' in result.output
+    assert '"partial_reason": "paywall"' in result.output
+    assert '"language": "fr"' in result.output
+    assert "résumé seul" not in result.output
+
+
+def error_prefix(lang: str) -> str:
+    return t("error.prefix", lang, message="")
