@@ -65,6 +65,19 @@ def os_error_reason(
     return t("file.reason.other", lang, detail=exc.strerror or str(exc))
 
 
+class ReadProblem:
+    """Why a file could not be read, said when the message is (a field of a :class:`~mediawatch.i18n.Message`
+    raised before anyone knows who will read it)."""
+
+    __slots__ = ("exc", "path")
+
+    def __init__(self, exc: OSError, path: str | os.PathLike[str]) -> None:
+        self.exc, self.path = exc, path
+
+    def text(self, lang: str) -> str:
+        return os_error_reason(self.exc, self.path, lang, reading=True)
+
+
 def file_error(exc: OSError, path: str | os.PathLike[str], lang: str | None = None) -> FileAccessError:
     return FileAccessError(
         str(path), t("file.cannot_write", lang, path=str(path), reason=os_error_reason(exc, path, lang))

@@ -93,3 +93,56 @@ def test_articles_list_json_keeps_codes(world):
 
 def error_prefix(lang: str) -> str:
     return t("error.prefix", lang, message="")
+
+
+CSV = (
+    "email;language;publications;fallback\n"
+    "ok@example.org;fr;newsletter;\n"
+    "two@example.org;de;newsletter;\n"
+    "three@example.org;es;newsletter;xx\n"
+)
+
+
+@pytest.mark.parametrize(
+    ("lang", "words"),
+    [
+        ("en", ["line 3, column language (two@example.org): unknown language 'de'",
+                "line 4, column fallback (three@example.org): unknown language 'xx'"]),
+        ("fr", ["ligne 3, colonne language (two@example.org) : langue inconnue 'de'",
+                "ligne 4, colonne fallback (three@example.org) : langue inconnue 'xx'"]),
+        ("es", ["línea 3, columna language (two@example.org): idioma desconocido 'de'",
+                "línea 4, columna fallback (three@example.org): idioma desconocido 'xx'"]),
+    ],
+)  # fmt: skip
+def test_a_bad_csv_line_names_its_line_and_column(tmp_path, lang, words):
+    (tmp_path / "empty.toml").write_text("", encoding="utf-8")
+    (tmp_path / "feeds").mkdir()
+    path = tmp_path / "list.csv"
+    path.write_text(CSV, encoding="utf-8")
+    result = World(tmp_path).run(lang, "subscribers", "import-csv", str(path))
+    assert result.exit_code == 4, result.output
+    for line in words:
+        assert line in result.output, result.output
+
+
+@pytest.mark.parametrize(
+    ("content", "english"),
+    [
+        ("", "the CSV file is empty"),
+        ("mail,lang\nx@example.org,fr\n", "the CSV header lacks column(s) email, language, publications"),
+        (b"email,language,publications\n\xff@example.org,fr,newsletter\n", "is not UTF-8 text"),
+    ],
+)
+def test_a_broken_csv_file_is_said_in_the_language(tmp_path, content, english):
+    (tmp_path / "empty.toml").write_text("", encoding="utf-8")
+    (tmp_path / "feeds").mkdir()
+    path = tmp_path / "list.csv"
+    path.write_bytes(content if isinstance(content, bytes) else content.encode())
+    world = World(tmp_path)
+    said = {lang: world.run(lang, "subscribers", "import-csv", str(path)) for lang in ("en", "fr", "es")}
+    assert english in said["en"].output
+    for lang in ("fr", "es"):
+        assert said[lang].exit_code == 2, said[lang].output
+        assert english not in said[lang].output
+        assert error_prefix(lang) in said[lang].output
+        assert "list.csv" in said[lang].output

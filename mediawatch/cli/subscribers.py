@@ -8,7 +8,7 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
@@ -21,6 +21,9 @@ from mediawatch.cli.context import (
 )
 from mediawatch.i18n import LANGUAGES, t, tn
 from mediawatch.types import Publication, SubscriberStatus
+
+if TYPE_CHECKING:
+    from mediawatch.deliver.csvio import RowProblem
 
 STATUSES = [s.value for s in SubscriberStatus]
 PUBLICATIONS = [p.value for p in Publication]
@@ -132,18 +135,19 @@ def subscribers_import(obj: Context, csv_file: str, double_opt_in: bool, wording
     if double_opt_in:
         click.echo(t("deliver.cli.imported_mailed", obj.lang, count=report.mailed))
     for problem in report.skipped:
-        click.echo(
-            "  "
-            + t("deliver.cli.row", obj.lang, line=problem.line, email=problem.email, reason=problem.reason)
-        )
+        click.echo("  " + _row(problem, obj.lang))
     for problem in report.bad:
-        click.echo(
-            "  "
-            + t("deliver.cli.row", obj.lang, line=problem.line, email=problem.email, reason=problem.reason),
-            err=True,
-        )
+        click.echo("  " + _row(problem, obj.lang), err=True)
     if report.bad:
         sys.exit(EXIT_SOURCES_FAILED)
+
+
+def _row(problem: RowProblem, lang: str) -> str:
+    """A row the import left out: its line, the column at fault when one is, and why."""
+    fields = {"line": problem.line, "email": problem.email, "reason": problem.reason}
+    if problem.column:
+        return t("deliver.cli.row_column", lang, column=problem.column, **fields)
+    return t("deliver.cli.row", lang, **fields)
 
 
 @subscribers_group.command("export-csv")

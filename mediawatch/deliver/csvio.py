@@ -17,10 +17,11 @@ from pathlib import Path
 from typing import TextIO
 
 from mediawatch.config import Settings
-from mediawatch.deliver.addresses import normalise_email, parse_language, parse_publications
+from mediawatch.deliver.addresses import normalise_email, parse_fallback, parse_language, parse_publications
 from mediawatch.deliver.subscribers import Origin, add_confirmed, subscribe, subscriber_row
 from mediawatch.errors import ConfigError, DeliveryError, InvalidInput, WorkflowError
-from mediawatch.i18n import Message, t
+from mediawatch.files import ReadProblem
+from mediawatch.i18n import Message, said, t
 from mediawatch.store.protocols import SubscriberRepository
 from mediawatch.store.subscribers import email_key
 from mediawatch.types import Publication, Subscriber, SubscriberStatus
@@ -34,6 +35,7 @@ class RowProblem:
     line: int
     email: str
     reason: str  # already in the user's language
+    column: str = ""  # the column at fault, as the file's header names it ("" for the whole row)
 
 
 @dataclass(slots=True)
@@ -51,7 +53,7 @@ def _dialect(sample: str) -> type[csv.Dialect] | csv.Dialect:
         return csv.excel
 
 
-def read_rows(stream: TextIO) -> Iterable[tuple[int, dict[str, str], bool]]:
+def read_rows(stream: TextIO, name: str = "stdin") -> Iterable[tuple[int, dict[str, str], bool]]:
     """(line number, row, has extra cells) for every data row; ConfigError when the header lacks a
     required column."""
     text = stream.read()
@@ -61,13 +63,13 @@ def read_rows(stream: TextIO) -> Iterable[tuple[int, dict[str, str], bool]]:
     try:
         header = next(reader)
     except StopIteration:
-        raise ConfigError("the CSV file is empty (expected a header: email,language,publications)") from None
+        raise said(ConfigError, "deliver.import.file.empty", name=name) from None
     names = [h.strip().lower() for h in header]
     missing = [c for c in REQUIRED if c not in names]
     if missing:
-        raise ConfigError(
-            f"the CSV header lacks column(s) {', '.join(missing)} (found: {', '.join(names) or 'nothing'}; "
-            "expected email,language,publications)"
+        found = ", ".join(names) if any(names) else Message("deliver.import.file.nothing")
+        raise said(
+            ConfigError, "deliver.import.file.no_columns", name=name, missing=", ".join(missing), found=found
         )
     previous_end = reader.line_num
     for values in reader:
@@ -94,7 +96,12 @@ def import_csv(
         try:
             stream: TextIO = source.open(encoding="utf-8", newline="")
         except OSError as exc:
-            raise ConfigError(f"cannot read {str(source)!r}: {exc.strerror or exc}") from None
+            raise said(
+                ConfigError,
+                "deliver.import.file.unreadable",
+                name=str(source),
+                reason=ReadProblem(exc, source),
+            ) from None
         name = source.name
     else:
         stream, name = source, "stdin"
@@ -109,19 +116,25 @@ def import_csv(
     pending: list[Subscriber] = []
     with stream:
         try:
-            rows = list(read_rows(stream))
+            rows = list(read_rows(stream, name))
         except UnicodeDecodeError as exc:
-            raise ConfigError(f"{name} is not UTF-8 text: {exc.reason} at byte {exc.start}") from None
+            raise said(ConfigError, "deliver.import.file.not_utf8", name=name, byte=exc.start) from None
     for line, row, extra in rows:
         raw_email = row.get("email", "")
+        column = ""
         try:
             if extra:
                 raise InvalidInput(Message("deliver.import.extra_columns"))
+            column = "email"
             address = normalise_email(raw_email)
-            parse_language(row.get("language", ""))
+            column = "language"
+            language = parse_language(row.get("language", ""))
+            column = "publications"
             parse_publications(row.get("publications", ""))
+            column = "fallback"
+            parse_fallback(row.get("fallback", ""), language)
         except InvalidInput as exc:
-            report.bad.append(RowProblem(line, raw_email, exc.translated(lang)))
+            report.bad.append(RowProblem(line, raw_email, exc.translated(lang), column))
             continue
         key = email_key(address)
         if key in seen:
