@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from review_samples import add_team, make_issue
 
 from mediawatch.cli import cli
 from mediawatch.collect.decide import SourceState
@@ -28,6 +29,7 @@ AT = datetime(2026, 11, 20, tzinfo=UTC)
 @dataclass(frozen=True)
 class World:
     root: Path
+    slug: str = ""
 
     def run(self, lang: str, *args: str, config: str = "empty.toml", stdin: str | None = None):
         env: dict[str, str | None] = {name: None for name in LOCALE_VARS}
@@ -42,7 +44,9 @@ def _two_articles(root: Path) -> None:
     try:
         store.sync_sources([Source("presse", "Presse", "https://presse.example/rss", SourceKind.RSS, "fr")])
         entries = [
-            NewEntry(url=u, raw_url=u, title=title, summary="résumé", author="", published=AT, feed_language=lang)
+            NewEntry(
+                url=u, raw_url=u, title=title, summary="résumé", author="", published=AT, feed_language=lang
+            )
             for u, title, lang in (
                 ("https://presse.example/a", "Sols vivants", "fr"),
                 ("https://presse.example/b", "Living soils", "en"),
@@ -61,8 +65,15 @@ def world(tmp_path_factory) -> World:
     root = tmp_path_factory.mktemp("i18n-said")
     (root / "empty.toml").write_text("", encoding="utf-8")
     (root / "feeds").mkdir()
+    (root / "latin1.txt").write_bytes("Édito".encode("latin-1"))
     _two_articles(root)
-    return World(root)
+    store = open_store(f"sqlite:///{root / 'db.sqlite3'}")
+    try:
+        add_team(store)
+        issue = store.find_issue(make_issue(store))
+    finally:
+        store.close()
+    return World(root, issue.slug)
 
 
 @pytest.mark.parametrize(
@@ -146,3 +157,36 @@ def test_a_broken_csv_file_is_said_in_the_language(tmp_path, content, english):
         assert english not in said[lang].output
         assert error_prefix(lang) in said[lang].output
         assert "list.csv" in said[lang].output
+
+
+def test_a_block_added_names_its_kind_and_edition_in_words(world):
+    args = ("issues", "block", "add", world.slug, "--lang", "es", "--kind", "key_figure", "--title", "4 ‰")
+    french = world.run("fr", *args, "--as", "ana")
+    assert french.exit_code == 0, french.output
+    assert "(chiffre clé) ajouté à l'édition en espagnol de" in french.output
+    listed = world.run("es", "issues", "block", "list", world.slug)
+    assert "español" in listed.output, listed.output
+    assert "  es  " not in listed.output
+
+
+@pytest.mark.parametrize(
+    ("option", "english"),
+    [
+        (("--link", "ftp://x.example/a"), "a block link must start with https:// or http://"),
+        (("--body-file", "{root}/nofile"), "cannot read"),
+        (("--body-file", "{root}/latin1.txt"), "cannot read"),
+    ],
+)
+def test_a_bad_block_option_is_said_in_the_language(world, option, english):
+    name, value = option
+    args = ("issues", "block", "add", world.slug, "--lang", "fr", "--kind", "agenda", "--title", "Agenda")
+    runs = {
+        lang: world.run(lang, *args, name, value.format(root=world.root), "--as", "ana")
+        for lang in ("en", "fr", "es")
+    }
+    assert english in runs["en"].output, runs["en"].output
+    for lang in ("fr", "es"):
+        assert runs[lang].exit_code == 2, runs[lang].output
+        assert english not in runs[lang].output
+        assert error_prefix(lang) in runs[lang].output
+        assert name in runs[lang].output or value.rsplit("/", 1)[-1] in runs[lang].output

@@ -10,7 +10,8 @@ import click
 from mediawatch.cli.context import ROW_ID, Context, acting, as_option, handle_errors
 from mediawatch.compose.issues import find_issue
 from mediawatch.errors import ConfigError
-from mediawatch.i18n import t
+from mediawatch.files import ReadProblem
+from mediawatch.i18n import Message, language_name, said, t
 from mediawatch.review.workflow import Permission
 from mediawatch.types import BlockKind
 
@@ -34,13 +35,16 @@ def _body(body: str | None, body_file: str | None) -> str | None:
         return body
     try:
         return Path(body_file).read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ConfigError(f"cannot read {body_file}: {exc}") from None
+    except OSError as exc:
+        reason: object = ReadProblem(exc, body_file)
+    except UnicodeDecodeError:
+        reason = Message("file.reason.not_utf8")
+    raise said(ConfigError, "compose.block_unreadable", path=body_file, reason=reason)
 
 
 def _link(value: str | None) -> str | None:
     if value and not value.lower().startswith(("https://", "http://")):
-        raise ConfigError(f"a block link must start with https:// or http://, got {value!r}")
+        raise said(ConfigError, "compose.block_link", value=value)
     return value
 
 
@@ -84,7 +88,16 @@ def block_add(
         body=text or "",
         link=_link(link) or "",
     )
-    click.echo(t("compose.block_added", obj.lang, id=block_id, kind=kind, slug=issue.slug, lang=language))
+    click.echo(
+        t(
+            "compose.block_added",
+            obj.lang,
+            id=block_id,
+            kind=t(KIND_KEYS[BlockKind(kind)], obj.lang),
+            slug=issue.slug,
+            lang=language_name(language, obj.lang),
+        )
+    )
 
 
 @block.command("edit")
@@ -162,6 +175,7 @@ def block_list(obj: Context, issue_ref: str, language: str | None, as_json: bool
                 )
             )
         else:
-            click.echo(f"{b.id:>5}  {b.language}  {t(KIND_KEYS[b.kind], obj.lang):<22} {b.title}")
+            name = language_name(b.language, obj.lang)
+            click.echo(f"{b.id:>5}  {name:<10} {t(KIND_KEYS[b.kind], obj.lang):<22} {b.title}")
     if not blocks and not as_json:
         click.echo(t("compose.no_blocks", obj.lang))
