@@ -8,6 +8,7 @@ tests a real message) and then in French and Spanish, where they are not and the
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -190,3 +191,85 @@ def test_a_bad_block_option_is_said_in_the_language(world, option, english):
         assert english not in runs[lang].output
         assert error_prefix(lang) in runs[lang].output
         assert name in runs[lang].output or value.rsplit("/", 1)[-1] in runs[lang].output
+
+
+MAIL_SETTINGS = {
+    "smtp scheme": ('smtp_url = "http://mail.example.org"', "smtp_url must start with smtp://"),
+    "smtp host": ('smtp_url = "smtp://"', "smtp_url has no host"),
+    "smtp parameter": ('smtp_url = "smtp://mail.example.org?tls=1"', "unknown parameter(s) tls"),
+    "smtp port": ('smtp_url = "smtp://mail.example.org:99999"', "the port must be a whole number"),
+    "smtp clear": ('smtp_url = "smtp://u:p@mail.example.org"', "refusing to send the password for 'u'"),
+    "sender": ('smtp_url = "smtp://127.0.0.1:9"\nmail_from = "nobody"', "has no email address"),
+    "dkim half": ('smtp_url = "smtp://127.0.0.1:9"\ndkim_selector = "s1"', "DKIM needs dkim_key_file"),
+    "dkim file": (
+        'smtp_url = "smtp://127.0.0.1:9"\ndkim_selector = "s1"\ndkim_key_file = "{root}/nokey.pem"',
+        "cannot read the DKIM key",
+    ),
+    "dkim pem": (
+        'smtp_url = "smtp://127.0.0.1:9"\ndkim_selector = "s1"\ndkim_key_file = "{root}/empty.toml"',
+        "is not a PEM private key",
+    ),
+}
+
+
+@pytest.mark.parametrize("name", sorted(MAIL_SETTINGS))
+def test_a_bad_mail_setting_is_said_in_the_language(tmp_path, name):
+    """What `send`, `send --test` and the nightly job say when the [deliver] settings cannot work."""
+    from mediawatch.config import load_settings
+    from mediawatch.deliver.identity import mail_identity, smtp_config
+    from mediawatch.errors import ConfigError
+
+    setting, english = MAIL_SETTINGS[name]
+    (tmp_path / "empty.toml").write_text("", encoding="utf-8")
+    deliver = setting.format(root=tmp_path)
+    if "mail_from" not in deliver:
+        deliver += '\nmail_from = "Watch <watch@example.org>"'
+    db = f'db = "{tmp_path / "db.sqlite3"}"'
+    (tmp_path / "mail.toml").write_text(f"{db}\n[deliver]\n{deliver}\n", encoding="utf-8")
+    settings = load_settings(str(tmp_path / "mail.toml"), env={})
+    with pytest.raises(ConfigError) as refused:
+        smtp_config(settings)
+        mail_identity(settings)
+    assert english in str(refused.value)
+    for lang in ("fr", "es"):
+        said = refused.value.translated(lang)
+        assert english not in said and said != str(refused.value), (lang, said)
+
+
+@pytest.mark.parametrize(
+    ("target", "english"), [("folder", "is a folder but not a Maildir"), ("fifo", "no mailbox at")]
+)
+def test_a_bad_mailbox_is_said_in_the_language(world, target, english):
+    (world.root / "folder").mkdir(exist_ok=True)
+    if not (world.root / "fifo").exists():
+        os.mkfifo(world.root / "fifo")  # exists, yet neither a folder nor a file
+    runs = {
+        lang: world.run(lang, "bounces", "import", str(world.root / target)) for lang in ("en", "fr", "es")
+    }
+    assert english in runs["en"].output, runs["en"].output
+    for lang in ("fr", "es"):
+        assert runs[lang].exit_code == 2, runs[lang].output
+        assert english not in runs[lang].output
+        assert error_prefix(lang) in runs[lang].output
+
+
+def test_a_server_out_of_reach_and_a_tracking_pixel_are_said_in_the_language():
+    import socket
+
+    from mediawatch.deliver.mime import check_untracked
+    from mediawatch.deliver.smtp import SmtpSession, parse_smtp_url
+    from mediawatch.errors import DeliveryError, SmtpUnavailable
+
+    with socket.socket() as probe:  # a port nobody listens on: bound, never listening
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+        with pytest.raises(SmtpUnavailable) as lost:
+            SmtpSession(parse_smtp_url(f"smtp://127.0.0.1:{port}?timeout=5")).connect()
+    assert str(lost.value).startswith(f"cannot connect to smtp://127.0.0.1:{port}")
+    assert lost.value.translated("fr").startswith(f"impossible de se connecter à smtp://127.0.0.1:{port} : ")
+    assert lost.value.translated("es").startswith(f"no se puede conectar con smtp://127.0.0.1:{port}: ")
+    with pytest.raises(DeliveryError) as tracked:
+        check_untracked('<img src="https://t.example/p.gif" width="1" height="1">', frozenset())
+    assert "tracking pixel" in str(tracked.value)
+    assert "pixel espion : <img" in tracked.value.translated("fr")
+    assert "píxel espía: <img" in tracked.value.translated("es")

@@ -28,6 +28,7 @@ from mediawatch.config import Settings
 from mediawatch.deliver.links import LinkPurpose, LinkSigner, link_signer, subscriber_for
 from mediawatch.deliver.subscribers import Origin, mark_undeliverable, unsubscribe
 from mediawatch.errors import ConfigError, InvalidLink
+from mediawatch.i18n import said
 from mediawatch.store.protocols import BounceStore
 from mediawatch.types import Subscriber, SubscriberStatus
 
@@ -60,15 +61,13 @@ def read_mailbox(path: Path) -> Iterator[bytes]:
     """The raw messages of a Maildir (folder with cur/ and new/), an mbox file, or a single message."""
     if path.is_dir():
         if not (path / "cur").is_dir() and not (path / "new").is_dir():
-            raise ConfigError(f"{str(path)!r} is a folder but not a Maildir (no cur/ or new/ inside)")
+            raise said(ConfigError, "mailing.bounces.not_maildir", path=str(path))
         box = mailbox.Maildir(str(path), factory=None, create=False)
         for key in sorted(box.iterkeys()):
             yield box.get_bytes(key)
         return
     if not path.is_file():
-        raise ConfigError(
-            f"no mailbox at {str(path)!r} (give a Maildir folder, an mbox file or an .eml file)"
-        )
+        raise said(ConfigError, "mailing.bounces.no_mailbox", path=str(path))
     with path.open("rb") as fh:
         first = fh.read(5)
     if first == b"From ":

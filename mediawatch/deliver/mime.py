@@ -24,6 +24,8 @@ from email.utils import format_datetime, formataddr, parseaddr
 from pathlib import Path
 
 from mediawatch.errors import ConfigError, DeliveryError
+from mediawatch.files import ReadProblem
+from mediawatch.i18n import Message, said
 
 CRLF = b"\r\n"
 _PART_HEAD = (
@@ -64,9 +66,7 @@ def parse_sender(value: str, default_name: str = "") -> tuple[str, str]:
     """``"4 per 1000 <news@example.org>"`` -> (name, address); ConfigError when there is no address."""
     name, address = parseaddr(value or "")
     if not address or "@" not in address:
-        raise ConfigError(
-            f"mail_from {value!r} has no email address: set MEDIAWATCH_FROM (e.g. 'Name <news@example.org>')"
-        )
+        raise said(ConfigError, "mailing.sender.no_address", value=value)
     return (name or default_name), address
 
 
@@ -157,17 +157,29 @@ _SIZE_ONE = re.compile(r"""\b(?:width|height)\s*[=:]\s*["']?\s*[01](?:px)?\b""",
 _HREF = re.compile(r"""\bhref\s*=\s*(["'])(.*?)\1""", re.IGNORECASE | re.DOTALL)
 
 
-def tracking_problems(html: str, allowed_links: frozenset[str]) -> list[str]:
+def tracking_problems(html: str, allowed_links: frozenset[str]) -> list[Message]:
     """Why a message's HTML would track its reader: pixel-sized images, or links that are not the
     edition's own (a rewritten link goes through a redirect that records the click)."""
     problems = []
     for img in _IMG.findall(html):
         if _SIZE_ONE.search(img):
-            problems.append(f"tracking pixel: {img[:120]}")
+            problems.append(Message("mailing.tracking.pixel", what=img[:120]))
     for _, href in _HREF.findall(html):
         if href not in allowed_links:
-            problems.append(f"link not in the approved edition: {href[:120]}")
+            problems.append(Message("mailing.tracking.link", what=href[:120]))
     return problems
+
+
+class _Problems:
+    """Several problems said together, in the language the message that holds them is said in."""
+
+    __slots__ = ("items",)
+
+    def __init__(self, items: list[Message]) -> None:
+        self.items = items
+
+    def text(self, lang: str) -> str:
+        return "; ".join(item.text(lang) for item in self.items)
 
 
 def links_of(html: str) -> frozenset[str]:
@@ -179,7 +191,7 @@ def check_untracked(html: str, allowed_links: frozenset[str]) -> None:
     allow it, so a template or a later change that adds a pixel or a redirect stops the send."""
     problems = tracking_problems(html, allowed_links)
     if problems:
-        raise DeliveryError("refusing to send a message that tracks its reader: " + "; ".join(problems[:3]))
+        raise said(DeliveryError, "mailing.tracking.refused", problems=_Problems(problems[:3]))
 
 
 # -- DKIM -----------------------------------------------------------------------------------------------
@@ -204,7 +216,13 @@ class DkimKey:
                 linesep=CRLF,
             )
         except dkim.DKIMException as exc:
-            raise DeliveryError(f"DKIM signing failed for d={self.domain} s={self.selector}: {exc}") from None
+            raise said(
+                DeliveryError,
+                "mailing.dkim.failed",
+                domain=self.domain,
+                selector=self.selector,
+                detail=str(exc),
+            ) from None
         return bytes(signature) + message
 
 
@@ -213,11 +231,14 @@ def load_dkim_key(key_file: str, selector: str, domain: str) -> DkimKey | None:
     if not key_file and not selector:
         return None
     if not key_file or not selector or not domain:
-        raise ConfigError("DKIM needs dkim_key_file, dkim_selector and a domain (dkim_domain or mail_from)")
+        raise said(ConfigError, "mailing.dkim.settings")
+    path = Path(key_file).expanduser()
     try:
-        data = Path(key_file).expanduser().read_bytes()
+        data = path.read_bytes()
     except OSError as exc:
-        raise ConfigError(f"cannot read the DKIM key {key_file!r}: {exc.strerror or exc}") from None
+        raise said(
+            ConfigError, "mailing.dkim.unreadable", path=key_file, reason=ReadProblem(exc, path)
+        ) from None
     if b"PRIVATE KEY" not in data:
-        raise ConfigError(f"{key_file!r} is not a PEM private key")
+        raise said(ConfigError, "mailing.dkim.not_pem", path=key_file)
     return DkimKey(selector, domain, data)

@@ -39,6 +39,7 @@ from mediawatch.errors import (
     ServerUnreachable,
     SmtpUnavailable,
 )
+from mediawatch.i18n import said
 from mediawatch.store.outbox import DueMessage, OutboxCounts, OutboxSession
 from mediawatch.store.protocols import IssueRepository, SendStore
 from mediawatch.types import Issue, IssueState, OutboxMessage, OutboxStatus
@@ -379,9 +380,13 @@ class _Sender:
                     )
                 failures += 1
                 if failures > RECONNECTS:
-                    raise ServerUnreachable(
-                        f"{exc}; gave up after {RECONNECTS} reconnections: the remaining messages stay "
-                        f"queued, run `mediawatch send {self.issue.slug}` again to go on"
+                    problem = exc.reason or str(exc)
+                    raise said(
+                        ServerUnreachable,
+                        "mailing.smtp.gave_up",
+                        problem=problem,
+                        tries=RECONNECTS,
+                        slug=self.issue.slug,
                     ) from None
                 delay = min(self.settings.send_retry_base, 1.0) * 2 ** (failures - 1)
                 log.warning("%s; reconnecting in %.1f s", exc, delay)

@@ -25,11 +25,14 @@ import ssl
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TypeVar
 from urllib.parse import parse_qs, unquote, urlsplit
 
-from mediawatch.errors import ConfigError, EndNotSent, SenderRefused, SmtpUnavailable
+from mediawatch.errors import ConfigError, DeliveryError, EndNotSent, SenderRefused, SmtpUnavailable
+from mediawatch.i18n import said
 
 _LEADING_DOT = re.compile(rb"^\.", re.MULTILINE)
+E = TypeVar("E", bound=DeliveryError)
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,28 +73,32 @@ def _is_loopback(host: str) -> bool:
 def parse_smtp_url(url: str, end_timeout: float = 600.0) -> SmtpConfig:
     """Settings' ``smtp_url`` as a :class:`SmtpConfig`; ConfigError naming the problem."""
     if not url:
-        raise ConfigError("no SMTP server configured: set smtp_url in [deliver] or MEDIAWATCH_SMTP_URL")
+        raise said(ConfigError, "mailing.smtp_url.missing")
     parts = urlsplit(url)
     scheme = parts.scheme.lower()
     if scheme not in ("smtp", "smtps"):
-        raise ConfigError(f"smtp_url must start with smtp:// or smtps://, got {scheme or 'nothing'!r}")
+        if not scheme:
+            raise said(ConfigError, "mailing.smtp_url.no_scheme")
+        raise said(ConfigError, "mailing.smtp_url.scheme", scheme=scheme)
     if not parts.hostname:
-        raise ConfigError("smtp_url has no host (smtp://user:pass@host:port)")
+        raise said(ConfigError, "mailing.smtp_url.no_host")
     query = parse_qs(parts.query)
     unknown = sorted(set(query) - {"starttls", "timeout", "cafile", "helo"})
     if unknown:
-        raise ConfigError(
-            f"smtp_url: unknown parameter(s) {', '.join(unknown)} (known: starttls, timeout, cafile, helo)"
-        )
+        raise said(ConfigError, "mailing.smtp_url.unknown", names=", ".join(unknown))
     implicit = scheme == "smtps"
     starttls = _truthy(query, "starttls")
     if implicit and starttls:
-        raise ConfigError("smtp_url: smtps:// is already TLS; starttls=1 is for smtp://")
+        raise said(ConfigError, "mailing.smtp_url.tls_twice")
     try:
         port = parts.port or (465 if implicit else 587 if starttls else 25)
-        timeout = float((query.get("timeout") or ["30"])[-1])
-    except ValueError as exc:
-        raise ConfigError(f"smtp_url: {exc}") from None
+    except ValueError:
+        raise said(ConfigError, "mailing.smtp_url.port") from None
+    raw_timeout = (query.get("timeout") or ["30"])[-1]
+    try:
+        timeout = float(raw_timeout)
+    except ValueError:
+        raise said(ConfigError, "mailing.smtp_url.timeout", value=raw_timeout) from None
     config = SmtpConfig(
         host=parts.hostname,
         port=port,
@@ -105,10 +112,7 @@ def parse_smtp_url(url: str, end_timeout: float = 600.0) -> SmtpConfig:
         end_timeout=end_timeout if end_timeout > 0 else 600.0,
     )
     if config.username and not (implicit or starttls) and not _is_loopback(config.host):
-        raise ConfigError(
-            f"smtp_url: refusing to send the password for {config.username!r} unencrypted to {config.host}; "
-            "use smtps:// or add ?starttls=1"
-        )
+        raise said(ConfigError, "mailing.smtp_url.cleartext", user=config.username, host=config.host)
     return config
 
 
@@ -166,13 +170,22 @@ class SmtpSession:
             if cfg.username:
                 smtp.login(cfg.username, cfg.password)
         except smtplib.SMTPAuthenticationError as exc:
-            raise SenderRefused(
-                f"{cfg.describe()} refused the login: {exc.smtp_code} {_reply_text(exc.smtp_error)}"
+            reply = _reply_text(exc.smtp_error)
+            raise said(
+                SenderRefused,
+                "mailing.smtp.login_refused",
+                server=cfg.describe(),
+                code=exc.smtp_code,
+                reply=reply,
             ) from None
         except smtplib.SMTPNotSupportedError as exc:
-            raise SenderRefused(f"{cfg.describe()}: {exc}") from None
+            raise said(
+                SenderRefused, "mailing.smtp.unsupported", server=cfg.describe(), detail=str(exc)
+            ) from None
         except (OSError, smtplib.SMTPException) as exc:
-            raise SmtpUnavailable(f"cannot connect to {cfg.describe()}: {exc}") from None
+            raise said(
+                SmtpUnavailable, "mailing.smtp.cannot_connect", server=cfg.describe(), detail=str(exc)
+            ) from None
         self._smtp = smtp
         self._dirty = False
         self.connections += 1
@@ -190,17 +203,22 @@ class SmtpSession:
             return
         if 400 <= code < 500 or code == -1:
             smtp.close()
-            raise SmtpUnavailable(f"{self.config.describe()} answered EHLO with {code} {_reply_text(reply)}")
+            raise self._said(SmtpUnavailable, "mailing.smtp.greeting", command="EHLO", code=code, reply=reply)
         code, reply = smtp.helo()
         if code != 250:
             smtp.close()
             if 400 <= code < 500 or code == -1:
-                raise SmtpUnavailable(
-                    f"{self.config.describe()} answered HELO with {code} {_reply_text(reply)}"
+                raise self._said(
+                    SmtpUnavailable, "mailing.smtp.greeting", command="HELO", code=code, reply=reply
                 )
-            raise SenderRefused(
-                f"{self.config.describe()} refuses to talk to us: {code} {_reply_text(reply)}"
-            )
+            raise self._said(SenderRefused, "mailing.smtp.refuses_us", code=code, reply=reply)
+
+    def _said(self, kind: type[E], key: str, /, **fields: object) -> E:
+        """An error about this server: ``{server}`` filled in, a server's reply as text."""
+        reply = fields.get("reply")
+        if isinstance(reply, bytes):
+            fields["reply"] = _reply_text(reply)
+        return said(kind, key, server=self.config.describe(), **fields)
 
     def close(self) -> None:
         smtp, self._smtp = self._smtp, None
@@ -221,7 +239,7 @@ class SmtpSession:
         if self._smtp is not None:
             self._smtp.close()
         self._smtp = None
-        return SmtpUnavailable(f"{self.config.describe()}: connection lost during {what}: {exc}")
+        return self._said(SmtpUnavailable, "mailing.smtp.lost_during", command=what.upper(), detail=str(exc))
 
     # -- one message ------------------------------------------------------------------------------
     def transaction(
@@ -244,8 +262,8 @@ class SmtpSession:
                 if code == 421:
                     self.close()
                 if 500 <= code < 600:
-                    raise SenderRefused(
-                        f"{self.config.describe()} refuses the sender {sender}: {code} {_reply_text(reply)}"
+                    raise self._said(
+                        SenderRefused, "mailing.smtp.refuses_sender", sender=sender, code=code, reply=reply
                     )
                 return Outcome("deferred", stage, code, _reply_text(reply))
             stage = "rcpt"
@@ -274,23 +292,16 @@ class SmtpSession:
                 code, reply = smtp.getreply()
             except (OSError, smtplib.SMTPException) as exc:
                 self._forget(smtp)
-                raise EndNotSent(
-                    f"{self.config.describe()}: connection lost before the end of data: {exc}"
-                ) from None
+                raise self._said(EndNotSent, "mailing.smtp.lost_before_end", detail=str(exc)) from None
             self._forget(smtp)
             if 400 <= code < 600:
                 return self._early_end("data", code, reply)
-            raise EndNotSent(
-                f"{self.config.describe()}: unexpected reply before the end of data: "
-                f"{code} {_reply_text(reply)}"
-            )
+            raise self._said(EndNotSent, "mailing.smtp.reply_before_end", code=code, reply=reply)
         try:
             smtp.send(b".\r\n")
         except (OSError, smtplib.SMTPException) as exc:
             self._forget(smtp)
-            raise EndNotSent(
-                f"{self.config.describe()}: connection lost before the end of data: {exc}"
-            ) from None
+            raise self._said(EndNotSent, "mailing.smtp.lost_before_end", detail=str(exc)) from None
         try:
             if smtp.sock is not None:
                 smtp.sock.settimeout(self.config.end_timeout)
