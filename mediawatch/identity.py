@@ -41,6 +41,8 @@ import re
 import unicodedata
 from urllib.parse import unquote_plus, urljoin, urlsplit, urlunsplit
 
+from mediawatch.i18n import Message
+
 __all__ = [
     "MIN_KEY_CHARS",
     "MIN_KEY_WORDS",
@@ -48,6 +50,7 @@ __all__ = [
     "TRACKING_PREFIXES",
     "canonical_url",
     "host_problem",
+    "host_reason",
     "title_key",
     "url_identity",
 ]
@@ -137,7 +140,14 @@ MAX_HOST = 253
 
 
 def host_problem(host: str) -> str | None:
-    """Why ``host`` (a URL's host) is not a usable host name, in English; None when it is.
+    """Why ``host`` (a URL's host) is not a usable host name, in English (logs, fetch details); None when
+    it is. :func:`host_reason` says the same in any language."""
+    reason = host_reason(host)
+    return None if reason is None else reason.text("en")
+
+
+def host_reason(host: str) -> Message | None:
+    """Why ``host`` (a URL's host) is not a usable host name, said in the reader's language; None when it is.
 
     The test is the one the resolver applies (Python's IDNA codec, which every name goes through before
     a DNS query) plus the total length, so a host that passes here never makes the lookup raise instead
@@ -146,7 +156,7 @@ def host_problem(host: str) -> str | None:
     """
     name = host.strip()
     if not name:
-        return "the host is empty"
+        return Message("host.empty")
     bare = name[1:-1] if name.startswith("[") and name.endswith("]") else name
     try:
         ipaddress.ip_address(bare.split("%", 1)[0])
@@ -155,20 +165,20 @@ def host_problem(host: str) -> str | None:
         pass
     labels = (name[:-1] if name.endswith(".") else name).split(".")
     if any(not label for label in labels):
-        return "it has an empty label (two dots in a row, or a dot at either end)"
+        return Message("host.empty_label")
     total = len(labels) - 1
     for label in labels:
         try:
             encoded = label.encode("idna")
         except UnicodeError:
             if len(label) > MAX_LABEL:
-                return f"a label is longer than {MAX_LABEL} characters"
-            return f"the label {label[:MAX_LABEL]!r} cannot be written as an internationalised name (IDNA)"
+                return Message("host.long_label", max=MAX_LABEL)
+            return Message("host.not_idna", label=label[:MAX_LABEL])
         if len(encoded) > MAX_LABEL:
-            return f"a label is longer than {MAX_LABEL} characters"
+            return Message("host.long_label", max=MAX_LABEL)
         total += len(encoded)
     if total > MAX_HOST:
-        return f"the host name is longer than {MAX_HOST} characters"
+        return Message("host.too_long", max=MAX_HOST)
     return None
 
 

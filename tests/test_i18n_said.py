@@ -227,13 +227,18 @@ def test_a_bad_mail_setting_is_said_in_the_language(tmp_path, name):
     db = f'db = "{tmp_path / "db.sqlite3"}"'
     (tmp_path / "mail.toml").write_text(f"{db}\n[deliver]\n{deliver}\n", encoding="utf-8")
     settings = load_settings(str(tmp_path / "mail.toml"), env={})
-    with pytest.raises(ConfigError) as refused:
+
+    def check() -> None:
         smtp_config(settings)
         mail_identity(settings)
+
+    with pytest.raises(ConfigError) as refused:
+        check()
     assert english in str(refused.value)
     for lang in ("fr", "es"):
         said = refused.value.translated(lang)
-        assert english not in said and said != str(refused.value), (lang, said)
+        assert english not in said, (lang, said)
+        assert said != str(refused.value)
 
 
 @pytest.mark.parametrize(
@@ -273,3 +278,26 @@ def test_a_server_out_of_reach_and_a_tracking_pixel_are_said_in_the_language():
     assert "tracking pixel" in str(tracked.value)
     assert "pixel espion : <img" in tracked.value.translated("fr")
     assert "píxel espía: <img" in tracked.value.translated("es")
+
+
+@pytest.mark.parametrize(
+    ("host", "words"),
+    [
+        ("www..lemonde.fr", {"en": "it has an empty label", "fr": "un de ses libellés est vide",
+                             "es": "una de sus etiquetas está vacía"}),
+        ("a" * 70 + ".org", {"en": "a label is longer than 63 characters",
+                             "fr": "un libellé dépasse 63 caractères",
+                             "es": "una etiqueta supera los 63 caracteres"}),
+    ],
+)  # fmt: skip
+def test_a_hosts_problem_in_a_registry_is_said_in_the_language(tmp_path, host, words):
+    (tmp_path / "empty.toml").write_text("", encoding="utf-8")
+    (tmp_path / "feeds").mkdir()
+    (tmp_path / "feeds" / "x.toml").write_text(
+        f'[[source]]\nid = "x"\nname = "X"\nurl = "https://{host}/rss"\nkind = "rss"\nlanguage = "fr"\n',
+        encoding="utf-8",
+    )
+    for lang, problem in words.items():
+        result = World(tmp_path).run(lang, "sources", "list")
+        assert result.exit_code == 2, result.output
+        assert problem in result.output, result.output

@@ -150,7 +150,7 @@ PARTIAL_KEYS = {
 
 
 def article_state(article: Article, lang: str) -> str:
-    """An article's state in ``lang``, with why only the feed's summary was kept ("summary only (paywall)")."""
+    """An article's state in ``lang``, and why only the summary was kept ("summary only (paywall)")."""
     if article.partial_reason is not None:
         return t("article.state.partial_because", lang, reason=t(PARTIAL_KEYS[article.partial_reason], lang))
     return t(ARTICLE_STATE_KEYS[article.state], lang)

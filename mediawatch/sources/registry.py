@@ -23,7 +23,7 @@ from tomlkit.items import AoT, Table
 from mediawatch.errors import Explanation, NothingToCollect, RegistryError
 from mediawatch.files import replace_file
 from mediawatch.i18n import Message, said
-from mediawatch.identity import host_problem
+from mediawatch.identity import host_reason
 from mediawatch.types import OutletType, Region, Source, SourceKind
 
 FIELDS = (
@@ -104,8 +104,10 @@ def _check_http_url(key: str, value: str) -> None:
         hostname = None
     if not hostname or parts.scheme.lower() not in ("http", "https") or any(c.isspace() for c in value):
         raise _Problem("sources.registry.not_http_url", key=key, value=repr(value))
-    problem = host_problem(hostname)
-    if problem:  # the collector would refuse every fetch of it: said once, here, where it is written
+    problem = host_reason(hostname)
+    if (
+        problem is not None
+    ):  # the collector would refuse every fetch of it: said once, here, where it is written
         raise _Problem("sources.registry.bad_host", key=key, problem=problem, value=repr(value))
 
 
