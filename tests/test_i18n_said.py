@@ -301,3 +301,34 @@ def test_a_hosts_problem_in_a_registry_is_said_in_the_language(tmp_path, host, w
         result = World(tmp_path).run(lang, "sources", "list")
         assert result.exit_code == 2, result.output
         assert problem in result.output, result.output
+
+
+def test_a_store_conflict_is_said_in_the_language(tmp_path):
+    """What the review pages show when a row went away between the page and the click (a race the
+    stage's own checks cannot see)."""
+    from mediawatch.errors import ConflictError
+
+    store = open_store(f"sqlite:///{tmp_path / 'db.sqlite3'}")
+    try:
+        with pytest.raises(ConflictError) as gone:
+            store.delete_block(999, actor="ana")
+    finally:
+        store.close()
+    assert str(gone.value) == "no block 999"
+    assert gone.value.translated("fr") == "le bloc 999 n'existe pas"
+    assert gone.value.translated("es") == "no existe el bloque 999"
+
+
+def test_a_frozen_issue_names_its_state_in_words():
+    from mediawatch.errors import ConflictError
+    from mediawatch.i18n import Message, said
+    from mediawatch.store.issues import ISSUE_STATE_KEYS
+    from mediawatch.types import IssueState
+
+    error = said(
+        ConflictError, "store.conflict.frozen", issue="n-1", state=Message(ISSUE_STATE_KEYS[IssueState.SENT])
+    )
+    assert str(error) == 'issue n-1 is "sent": its content can no longer change'
+    assert error.translated("fr") == "le numéro n-1 est « envoyé » : son contenu ne peut plus changer"
+    assert error.translated("es") == "el número n-1 está «enviado»: su contenido ya no puede cambiar"
+

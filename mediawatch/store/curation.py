@@ -20,6 +20,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from mediawatch.errors import ConflictError
+from mediawatch.i18n import said
 from mediawatch.store import schema as t
 from mediawatch.store import schema_watch as w
 from mediawatch.store.core import Database, utcnow
@@ -273,7 +274,7 @@ class CurationRecords(Database):
                 sa.select(it.c.id).where(it.c.issue_id == issue_id, it.c.story_id == item.story_id)
             ).first()
             if taken is not None:
-                raise ConflictError(f"issue {issue.slug} already carries story {item.story_id}")
+                raise said(ConflictError, "store.conflict.story_taken", issue=issue.slug, story=item.story_id)
             last = conn.execute(
                 sa.select(sa.func.max(it.c.position)).where(
                     it.c.issue_id == issue_id, it.c.section == item.section

@@ -17,6 +17,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from mediawatch.errors import ConflictError
+from mediawatch.i18n import language_names, said
 from mediawatch.store import schema as t
 from mediawatch.store.core import Database, inserted_id, utcnow
 from mediawatch.store.issues import (
@@ -65,7 +66,12 @@ class EditionRecords(Database):
                 sa.select(tt).where(tt.c.item_id == item_id, tt.c.language == language)
             ).first()
             if row is None:
-                raise ConflictError(f"item {item_id} has no {language!r} edition")
+                raise said(
+                    ConflictError,
+                    "store.conflict.item_no_edition",
+                    id=item_id,
+                    language=language_names(language),
+                )
             changes: dict[str, Any] = {}
             for field, value in (("title", title), ("summary", summary)):
                 if value is None or value.strip() == getattr(row, field):
@@ -137,7 +143,7 @@ class EditionRecords(Database):
             row = conn.execute(sa.select(it).where(it.c.id == item_id)).one()
             target = section or row.section
             if target not in issue.sections:
-                raise ConflictError(f"issue {issue.slug} has no section {target!r}")
+                raise said(ConflictError, "store.conflict.no_section", issue=issue.slug, section=target)
             ids = list(
                 conn.execute(
                     sa.select(it.c.id)
@@ -188,7 +194,12 @@ class EditionRecords(Database):
         with self._tx() as conn:
             issue = editable_issue(conn, issue_id)
             if language not in issue.languages:
-                raise ConflictError(f"issue {issue.slug} has no {language!r} edition")
+                raise said(
+                    ConflictError,
+                    "store.conflict.no_edition",
+                    issue=issue.slug,
+                    language=language_names(language),
+                )
             b = t.issue_blocks
             count = conn.execute(
                 sa.select(sa.func.count()).where(b.c.issue_id == issue_id, b.c.language == language)
@@ -419,7 +430,7 @@ def _editable_item(conn: Connection, item_id: int) -> int:
     """The issue of an item whose content may still change (ConflictError otherwise)."""
     issue_id = _item_issue(conn, item_id)
     if issue_id is None:
-        raise ConflictError(f"no item {item_id}")
+        raise said(ConflictError, "store.conflict.no_item", id=item_id)
     editable_issue(conn, issue_id)
     return issue_id
 
@@ -427,6 +438,6 @@ def _editable_item(conn: Connection, item_id: int) -> int:
 def _editable_block(conn: Connection, block_id: int) -> Any:
     row = conn.execute(sa.select(t.issue_blocks).where(t.issue_blocks.c.id == block_id)).first()
     if row is None:
-        raise ConflictError(f"no block {block_id}")
+        raise said(ConflictError, "store.conflict.no_block", id=block_id)
     editable_issue(conn, row.issue_id)
     return row

@@ -18,6 +18,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from mediawatch.errors import ConflictError
+from mediawatch.i18n import Message, language_names, said
 from mediawatch.store import schema as t
 from mediawatch.store import schema_watch as w
 from mediawatch.store.core import Database, inserted_id, utcnow
@@ -57,6 +58,16 @@ def why(text: str, key: str, **fields: object) -> dict[str, object]:
 # States in which the content may still change; later states are the record of what was scheduled or sent
 # and are frozen (an edit arriving after the issue left these states is refused as a conflict).
 EDITABLE_STATES = frozenset({IssueState.DRAFT, IssueState.IN_REVIEW, IssueState.APPROVED})
+# Literal keys (the i18n scans read them): a state named in a conflict, in the review's own words.
+ISSUE_STATE_KEYS = {
+    IssueState.DRAFT: "review.state.draft",
+    IssueState.IN_REVIEW: "review.state.in_review",
+    IssueState.APPROVED: "review.state.approved",
+    IssueState.SCHEDULED: "review.state.scheduled",
+    IssueState.SENDING: "review.state.sending",
+    IssueState.SENT: "review.state.sent",
+    IssueState.CANCELLED: "review.state.cancelled",
+}
 
 
 @dataclass(frozen=True, slots=True)
@@ -295,7 +306,12 @@ class IssueRecords(Database):
         with self._tx() as conn:
             row = conn.execute(sa.select(e).where(e.c.issue_id == issue_id, e.c.language == language)).first()
             if row is None:
-                raise ConflictError(f"issue {issue_id} has no {language!r} edition")
+                raise said(
+                    ConflictError,
+                    "store.conflict.no_edition",
+                    issue=issue_id,
+                    language=language_names(language),
+                )
             values: dict[str, Any] = {"state": state.value, "note": note}
             if state is EditionState.APPROVED:
                 values.update(approved_fingerprint=fingerprint, approved_by=actor, approved_at=utcnow())
@@ -402,10 +418,15 @@ def editable_issue(conn: Connection, issue_id: int) -> Issue:
     left the editable states after the stage checked)."""
     row = conn.execute(sa.select(t.issues).where(t.issues.c.id == issue_id)).first()
     if row is None:
-        raise ConflictError(f"no issue {issue_id}")
+        raise said(ConflictError, "store.conflict.no_issue", issue=issue_id)
     issue = issue_from_row(row)
     if issue.state not in EDITABLE_STATES:
-        raise ConflictError(f"issue {issue.slug} is {issue.state.value}: its content can no longer change")
+        raise said(
+            ConflictError,
+            "store.conflict.frozen",
+            issue=issue.slug,
+            state=Message(ISSUE_STATE_KEYS[issue.state]),
+        )
     return issue
 
 
@@ -460,7 +481,7 @@ def _also_in(raw: str) -> tuple[AlsoIn, ...]:
 def _content(conn: Connection, issue_id: int) -> IssueContent:
     row = conn.execute(sa.select(t.issues).where(t.issues.c.id == issue_id)).first()
     if row is None:
-        raise ConflictError(f"no issue {issue_id}")
+        raise said(ConflictError, "store.conflict.no_issue", issue=issue_id)
     issue = issue_from_row(row)
     order = {lang: n for n, lang in enumerate(issue.languages)}
     editions = tuple(
@@ -517,7 +538,7 @@ def use_pins(conn: Connection, pin_ids: Sequence[int], issue_id: int) -> None:
         .values(used_issue_id=issue_id, used_at=utcnow())
     )
     if result.rowcount != len(set(pin_ids)):
-        raise ConflictError("a pinned story was taken by another issue, or unpinned, meanwhile")
+        raise said(ConflictError, "store.conflict.pin_taken")
 
 
 def insert_item(conn: Connection, issue_id: int, item: NewItem, *, position: int | None = None) -> int:

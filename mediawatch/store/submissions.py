@@ -18,6 +18,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from mediawatch.errors import ConflictError
+from mediawatch.i18n import said
 from mediawatch.store import schema as t
 from mediawatch.store.additions import ADDED_MARK
 from mediawatch.store.core import Database, inserted_id
@@ -111,7 +112,7 @@ class SubmissionRecords(Database):
                 .values(status=status.value, article_id=article_id, detail=detail)
             ).rowcount
             if not done:
-                raise ConflictError(f"no submission {submission_id}")
+                raise said(ConflictError, "store.conflict.no_submission", id=submission_id)
             return _one(conn, submission_id)
 
     def submission(self, submission_id: int) -> Submission | None:
@@ -160,7 +161,7 @@ class SubmissionRecords(Database):
                 sa.update(s).where(s.c.id == submission_id, s.c.reviewed_at.is_(None)).values(**values)
             ).rowcount
             if not done:
-                raise ConflictError(f"submission {submission_id} is gone or was already reviewed")
+                raise said(ConflictError, "store.conflict.submission_reviewed", id=submission_id)
             found = _one(conn, submission_id)
             if accepted and found.article_id is not None:
                 conn.execute(
@@ -244,7 +245,7 @@ def credits(conn: Connection, article_ids: Sequence[int]) -> dict[int, str]:
 def _one(conn: Connection, submission_id: int) -> Submission:
     rows = _select(conn, s.c.id == submission_id)
     if not rows:
-        raise ConflictError(f"no submission {submission_id}")
+        raise said(ConflictError, "store.conflict.no_submission", id=submission_id)
     return rows[0]
 
 

@@ -19,6 +19,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from mediawatch.errors import ConflictError
+from mediawatch.i18n import said
 from mediawatch.store import schema_deliver as d
 from mediawatch.store.core import Database, inserted_id, utcnow
 from mediawatch.store.rows import from_row
@@ -210,7 +211,7 @@ class SubscriberRecords(Database):
         with self._tx() as conn:
             current = _load(conn, s.c.id == subscriber_id)
             if current is None:
-                raise ConflictError(f"no subscriber {subscriber_id}")
+                raise said(ConflictError, "store.conflict.no_subscriber", id=subscriber_id)
             if expect is not None and current.status not in expect:
                 return None
             values: dict[str, Any] = {"updated_at": now}
