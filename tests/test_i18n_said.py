@@ -332,3 +332,24 @@ def test_a_frozen_issue_names_its_state_in_words():
     assert error.translated("fr") == "le numéro n-1 est « envoyé » : son contenu ne peut plus changer"
     assert error.translated("es") == "el número n-1 está «enviado»: su contenido ya no puede cambiar"
 
+
+def test_subscribers_list_names_the_language(tmp_path):
+    (tmp_path / "empty.toml").write_text("", encoding="utf-8")
+    (tmp_path / "feeds").mkdir()
+    world = World(tmp_path)
+    added = world.run(
+        "en",
+        "subscribers",
+        "add",
+        "ana@example.org",
+        "--language",
+        "es",
+        "--publication",
+        "newsletter",
+        "--confirmed",
+    )
+    assert added.exit_code == 0, added.output
+    listed = world.run("fr", "subscribers", "list")
+    assert "espagnol" in listed.output, listed.output
+    assert " es " not in listed.output
+    assert '"language": "es"' in world.run("fr", "subscribers", "list", "--json").output

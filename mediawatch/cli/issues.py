@@ -250,7 +250,8 @@ def issues_preview_link(
             else:
                 state = t("review.cli.link_active", obj.lang, when=link.expires.strftime(when))
             created = link.created_at.strftime(when)
-            click.echo(f"{link.link_id}  {link.language}  {link.created_by}  {created}  {state}")
+            language = language_name(link.language, obj.lang)
+            click.echo(f"{link.link_id}  {language}  {link.created_by}  {created}  {state}")
         return
     if revoke_id is not None:
         link = revoke_share_link(obj.store, issue.id, revoke_id, user.name)

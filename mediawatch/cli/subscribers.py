@@ -19,7 +19,7 @@ from mediawatch.cli.context import (
     Context,
     handle_errors,
 )
-from mediawatch.i18n import LANGUAGES, t, tn
+from mediawatch.i18n import LANGUAGES, language_name, t, tn
 from mediawatch.types import Publication, SubscriberStatus
 
 if TYPE_CHECKING:
@@ -196,7 +196,8 @@ def subscribers_list(obj: Context, status: str | None, publication: str | None, 
             click.echo(json.dumps(row, ensure_ascii=False))
         else:
             status = t(STATUS_KEYS[subscriber.status], obj.lang)
-            click.echo(f"{row['email']:40} {row['language']:3} {status:26} {row['publications']}")
+            language = language_name(subscriber.language, obj.lang)
+            click.echo(f"{row['email']:40} {language:10} {status:26} {row['publications']}")
     if not as_json:
         click.echo(t("deliver.cli.listed", obj.lang, count=count))
 
