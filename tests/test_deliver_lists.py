@@ -93,7 +93,7 @@ def test_csv_import_with_double_opt_in_mails_confirmations(setup, tmp_path):
     assert "2 confirmation mails sent." in result.output
     assert store.find_subscriber("a@example.org").status is SubscriberStatus.PENDING
     subjects = sorted(r.message()["Subject"] for r in recorder.snapshot())
-    assert subjects == ["Confirme su suscripción a 4 per 1000", "Confirmez votre abonnement à 4 per 1000"]
+    assert subjects == ["Confirme su suscripción a 4 por 1000", "Confirmez votre abonnement à 4 pour 1000"]
 
 
 def test_export_then_import_round_trip(setup, tmp_path):

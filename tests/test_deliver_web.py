@@ -18,6 +18,7 @@ from mediawatch.deliver.links import LinkPurpose, link_signer
 from mediawatch.deliver.send import send_issue
 from mediawatch.deliver.subscribers import CONSENT_WORDING_VERSION, Origin, add_confirmed
 from mediawatch.i18n import t
+from mediawatch.render.model import organisation_name
 from mediawatch.types import Publication, SubscriberStatus
 from mediawatch.web.app import create_app
 
@@ -92,7 +93,7 @@ def test_double_opt_in_opening_the_link_confirms_nothing(site):
 
     (mail,) = recorder.snapshot()
     msg = mail.message()
-    assert msg["Subject"] == t("email.confirm.subject", "es", organisation=settings.organisation)
+    assert msg["Subject"] == t("email.confirm.subject", "es", organisation=organisation_name(settings, "es"))
     assert msg["Content-Language"] == "es"
     assert msg["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
     assert "/s/unsubscribe/" in msg["List-Unsubscribe"]
@@ -127,7 +128,9 @@ def test_double_opt_in_opening_the_link_confirms_nothing(site):
     assert browser.post(f"{base}/subscribe", data=again).status_code == 200
     assert store.find_subscriber(sub.id).language == "es"
     latest = recorder.snapshot()[-1].message()
-    assert latest["Subject"] == t("email.already.subject", "es", organisation=settings.organisation)
+    assert latest["Subject"] == t(
+        "email.already.subject", "es", organisation=organisation_name(settings, "es")
+    )
     assert "/s/preferences/" in latest.get_body(("plain",)).get_content()
 
 
@@ -284,3 +287,51 @@ def test_only_the_one_click_post_skips_csrf(site):
     assert exempt == {"unsubscribe_post"}
     # every other form of the public pages refuses a post without the token
     assert requests.post(f"{base}/subscribe", data={"email": "x@example.org"}).status_code == 400
+
+
+# The organisation as each language names it (the glossary's "4 per 1000"), as the pages and the
+# archive say it.
+ORGANISATION = {"fr": "4 pour 1000", "en": "4 per 1000", "es": "4 por 1000"}
+
+
+@pytest.mark.parametrize("lang", ["fr", "en", "es"])
+def test_optin_mails_name_the_organisation_and_punctuate_in_the_subscribers_language(site, lang):
+    base, _settings, store, recorder = site
+    browser = requests.Session()
+
+    def subscribe() -> None:
+        page = browser.get(f"{base}/subscribe?lang={lang}")
+        form = {
+            "email": "reader@example.org",
+            "language": lang,
+            "publications": "newsletter",
+            "consent": "yes",
+            "wording_version": CONSENT_WORDING_VERSION,
+            "csrf_token": csrf_of(page.text),
+        }
+        assert browser.post(f"{base}/subscribe?lang={lang}", data=form).status_code == 200
+
+    subscribe()
+    store.update_subscriber(
+        store.find_subscriber("reader@example.org").id,
+        consent=Origin(method="cli").consent("confirm"),
+        status=SubscriberStatus.ACTIVE,
+    )
+    subscribe()  # while active: the "already subscribed" mail
+    confirm_mail, already_mail = (m.message() for m in recorder.snapshot())
+    name = ORGANISATION[lang]
+    assert confirm_mail["Subject"] == t("email.confirm.subject", lang, organisation=name)
+    assert already_mail["Subject"] == t("email.already.subject", lang, organisation=name)
+    for msg in (confirm_mail, already_mail):
+        text = msg.get_body(("plain",)).get_content()
+        html = msg.get_body(("html",)).get_content()
+        for body in (text, html):
+            assert name in body
+            for other in set(ORGANISATION.values()) - {name}:
+                assert other not in body, (other, body)
+        # French typography: a (non-breaking or plain) space before the colon of "label : link".
+        colon = " :" if lang == "fr" else ":"
+        unsubscribe_line = next(line for line in text.splitlines() if "/s/unsubscribe/" in line)
+        assert unsubscribe_line.startswith(t("email.unsubscribe", lang) + colon + " "), unsubscribe_line
+        button = t("email.confirm.button" if msg is confirm_mail else "email.already.button", lang)
+        assert button + colon in text.splitlines(), text

@@ -20,6 +20,7 @@ from mediawatch.deliver.links import CONFIRM_DAYS, LinkPurpose, check_mail_links
 from mediawatch.deliver.smtp import SmtpSession
 from mediawatch.errors import DeliveryError
 from mediawatch.i18n import t
+from mediawatch.render.model import organisation_in
 from mediawatch.store.protocols import SubscriberRepository
 from mediawatch.types import Publication, Subscriber
 
@@ -78,6 +79,9 @@ def _compose(
         "after": after,
         "footer": t("email.footer", lang, organisation=organisation),
         "unsubscribe_label": t("email.unsubscribe", lang),
+        # The text part's "label: link" lines, punctuated as the language wants ("Se désabonner :").
+        "button_line": t("email.label", lang, label=button_label),
+        "unsubscribe_line": t("email.label", lang, label=t("email.unsubscribe", lang)),
         "unsubscribe_url": unsubscribe_url,
     }
     env = _environment()
@@ -90,7 +94,7 @@ def _compose(
 
 def confirmation_mail(identity: MailIdentity, subscriber: Subscriber) -> OptinMail:
     lang = subscriber.language
-    org = identity.organisation
+    org = organisation_in(identity.organisation, lang)
     return _compose(
         lang,
         subject=t("email.confirm.subject", lang, organisation=org),
@@ -115,7 +119,7 @@ def confirmation_mail(identity: MailIdentity, subscriber: Subscriber) -> OptinMa
 
 def already_mail(identity: MailIdentity, subscriber: Subscriber) -> OptinMail:
     lang = subscriber.language
-    org = identity.organisation
+    org = organisation_in(identity.organisation, lang)
     return _compose(
         lang,
         subject=t("email.already.subject", lang, organisation=org),

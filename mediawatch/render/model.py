@@ -101,7 +101,12 @@ def plural(key: str, count: int, lang: str, **fields: object) -> str:
 
 def organisation_name(settings: Settings, lang: str, glossary: Glossary | None = None) -> str:
     """The organisation in the edition's language when the glossary knows it ("4 pour 1000")."""
-    name = clean_line(settings.organisation)
+    return organisation_in(settings.organisation, lang, glossary)
+
+
+def organisation_in(organisation: str, lang: str, glossary: Glossary | None = None) -> str:
+    """``organisation`` (the setting's wording) as ``lang`` says it when the glossary knows it."""
+    name = clean_line(organisation)
     protected = (glossary or default_glossary()).protect(name, lang)
     return clean_line(Glossary.restore(protected.text, protected)) if protected.slots else name
 

@@ -58,7 +58,7 @@ def test_a_reader_subscribes_in_spanish_reads_unsubscribes_comes_back_and_erases
     # The confirmation mail, in Spanish.
     (mail,) = stack.wait_for_mail(EMAIL)
     msg = mail.message()
-    assert msg["Subject"] == t("email.confirm.subject", "es", organisation="4 per 1000")
+    assert msg["Subject"] == t("email.confirm.subject", "es", organisation="4 por 1000")
     assert msg["Content-Language"] == "es"
     (confirm_url,) = links_in(mail, "/s/confirm/")
     assert confirm_url.startswith(stack.url + "/")
