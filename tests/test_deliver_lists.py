@@ -281,3 +281,57 @@ def test_bounces_import_reports_a_missing_mailbox(setup, tmp_path):
     result = run(settings, "bounces", "import", str(tmp_path / "notamaildir"))
     assert result.exit_code == 2
     assert "not a Maildir" in result.output
+
+
+def test_show_gives_the_team_the_consent_record_the_subscriber_can_export(setup):
+    """`subscribers list --json` and `export-csv` carry no consent; `subscribers show` says who consented
+    to what, when and how (the subscriber's own export, in the team's language or as that JSON)."""
+    from mediawatch.deliver.subscribers import Origin, confirm, export_data, subscribe, unsubscribe
+
+    settings, store, _ = setup
+    web = Origin(
+        method="web-form",
+        form="public-subscribe",
+        ip="203.0.113.7",
+        user_agent="Mozilla/5.0 (X11)",
+        wording_version="2025-01",
+    )
+    result = subscribe(store, email="Ana@Example.org", language="es", publications="both", origin=web)
+    assert confirm(store, result.subscriber, Origin(method="confirm-page", form="public-confirm"))
+    unsubscribe(store, result.subscriber.id, Origin(method="one-click"))
+
+    shown = run(settings, "--lang", "fr", "subscribers", "show", "ana@example.org")
+    assert shown.exit_code == 0, shown.output
+    lines = shown.output.splitlines()
+    assert lines[0] == "Ana@example.org : désabonné"
+    assert "  Langue : espagnol" in lines
+    assert "  Publications : la lettre d'information et la revue de presse" in lines
+    assert "Registre du consentement (3 entrées) :" in lines
+    subscribed, confirmed, left = (line for line in lines if line.startswith("  20"))
+    assert "abonnement demandé · formulaire d'abonnement du site" in subscribed
+    assert "texte du consentement : version 2025-01 · IP : 203.0.113.7" in subscribed
+    assert "navigateur : Mozilla/5.0 (X11)" in subscribed
+    assert "abonnement confirmé · page de confirmation" in confirmed
+    assert "désabonnement · désabonnement en un clic depuis la messagerie" in left
+    assert any(line.startswith("  Désabonnement : 20") for line in lines)
+
+    english = run(settings, "--lang", "en", "subscribers", "show", "ana@example.org").output
+    assert "Consent record (3 entries):" in english
+    assert "subscription confirmed · confirmation page" in english
+    spanish = run(settings, "--lang", "es", "subscribers", "show", "ana@example.org").output
+    assert "  Idioma: español" in spanish
+    assert "suscripción solicitada · formulario de suscripción del sitio" in spanish
+
+    as_json = run(settings, "subscribers", "show", "ana@example.org", "--json")
+    assert json.loads(as_json.output) == export_data(store, store.find_subscriber("ana@example.org"))
+    record = json.loads(as_json.output)
+    assert [(c["action"], c["method"]) for c in record["consent_records"]] == [
+        ("subscribe", "web-form"),
+        ("confirm", "confirm-page"),
+        ("unsubscribe", "one-click"),
+    ]
+    assert record["consent_records"][0]["ip"] == "203.0.113.7"
+
+    missing = run(settings, "--lang", "fr", "subscribers", "show", "nobody@example.org")
+    assert missing.exit_code == 2
+    assert "aucun abonné 'nobody@example.org'" in missing.output

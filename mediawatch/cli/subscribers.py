@@ -202,6 +202,24 @@ def subscribers_list(obj: Context, status: str | None, publication: str | None, 
         click.echo(t("deliver.cli.listed", obj.lang, count=count))
 
 
+@subscribers_group.command("show")
+@click.argument("email")
+@click.option("--json", "as_json", is_flag=True, help="The record as JSON (what the subscriber downloads).")
+@click.pass_obj
+@handle_errors
+def subscribers_show(obj: Context, email: str, as_json: bool) -> None:
+    """One subscriber's record: preferences, status and every consent given or withdrawn."""
+    from mediawatch.cli.subscriber_view import record_lines
+    from mediawatch.deliver.subscribers import export_data, find
+
+    record = export_data(obj.store, find(obj.store, email))
+    if as_json:
+        click.echo(json.dumps(record, ensure_ascii=False, indent=2))
+        return
+    for line in record_lines(record, obj.lang):
+        click.echo(line)
+
+
 @subscribers_group.command("remove")
 @click.argument("email")
 @click.option("--forget", is_flag=True, help="Erase every trace (else: unsubscribed, kept as evidence).")

@@ -255,11 +255,18 @@ def mark_undeliverable(
     return True
 
 
-def remove(store: SubscriberRepository, email: str, origin: Origin, *, forget: bool = False) -> Subscriber:
-    """The CLI's remove: unsubscribe (kept as evidence) or, with ``forget``, erase every trace."""
+def find(store: SubscriberRepository, email: str) -> Subscriber:
+    """The subscriber with this address, as typed by the team (any case of the domain); a refusal naming
+    the address when there is none."""
     found = store.find_subscriber(normalise_email(email))
     if found is None:
         raise said(WorkflowError, "deliver.refused.no_subscriber", address=repr(email))
+    return found
+
+
+def remove(store: SubscriberRepository, email: str, origin: Origin, *, forget: bool = False) -> Subscriber:
+    """The CLI's remove: unsubscribe (kept as evidence) or, with ``forget``, erase every trace."""
+    found = find(store, email)
     if forget:
         store.delete_subscriber(found.id)
     else:
@@ -268,7 +275,9 @@ def remove(store: SubscriberRepository, email: str, origin: Origin, *, forget: b
 
 
 def export_data(store: SubscriberRepository, subscriber: Subscriber) -> dict[str, Any]:
-    """Everything kept about one subscriber (the "export my data" of the preferences page)."""
+    """Everything kept about one subscriber (the "export my data" of the preferences page, and the team's
+    ``subscribers show``: both read the same record, so the evidence the team shows is what the person
+    can download)."""
 
     def when(value: datetime | None) -> str | None:
         return value.isoformat() if value else None
