@@ -23,7 +23,7 @@ from typing import Any
 from flask import Blueprint, g, render_template, request, url_for
 from werkzeug.wrappers import Response
 
-from mediawatch.deliver.addresses import LANGUAGES, normalise_email, parse_language, parse_publications
+from mediawatch.deliver.addresses import LANGUAGES, normalise_email, parse_publications
 from mediawatch.deliver.links import LinkPurpose, link_signer, subscriber_for
 from mediawatch.deliver.optin import PUBLICATION_NAMES
 from mediawatch.deliver.subscribers import (
@@ -40,7 +40,7 @@ from mediawatch.deliver.subscribers import (
     unsubscribe,
 )
 from mediawatch.errors import InvalidInput, InvalidLink
-from mediawatch.i18n import t, use_language
+from mediawatch.i18n import language_name, t, use_language
 from mediawatch.render.model import organisation_name
 from mediawatch.types import Publication, Subscriber, SubscriberStatus
 from mediawatch.web.base import FormExpired, csrf_exempt, web_settings, web_store
@@ -134,6 +134,13 @@ def _with_subscriber(
 
 
 # -- subscribe ----------------------------------------------------------------------------------------
+def _unknown_language(lang: str) -> str:
+    names = [language_name(code, lang) for code in LANGUAGES]
+    listed = t("email.list_and", lang, first=", ".join(names[:-1]), last=names[-1])
+    field = t("public.subscribe.language", lang)  # the label the form shows
+    return t("public.subscribe.bad_language", lang, field=field, languages=listed)
+
+
 # Requests from one client address that record a subscription (each may mail a confirmation), per hour.
 # Per address, subscribers.py mails at most once per RESEND_AFTER / ALREADY_MAIL_EVERY.
 SUBSCRIBE_PER_CLIENT = 10
@@ -171,10 +178,11 @@ def subscribe_page() -> Response:
         errors.append(t("public.subscribe.consent_missing", lang))
     if form.get("wording_version") != CONSENT_WORDING_VERSION:
         errors.append(t("public.subscribe.outdated", lang))
-    checks: list[tuple[Callable[[Any], object], Any]] = [
-        (normalise_email, values["email"]),
-        (parse_language, values["language"]),
-    ]
+    if values["language"] not in LANGUAGES:
+        # Only a forged or stale form gets here: said with the field's label and the languages in words,
+        # not the library's codes (which suit the CSV import, where codes are what one types).
+        errors.append(_unknown_language(lang))
+    checks: list[tuple[Callable[[Any], object], Any]] = [(normalise_email, values["email"])]
     if values["publications"]:
         checks.append((parse_publications, values["publications"]))
     for check, value in checks:
@@ -289,6 +297,8 @@ def preferences_post(token: str) -> Response:
     def view(subscriber: Subscriber, lang: str) -> Response:
         if not request.form.getlist("publications"):  # to receive nothing is to unsubscribe: said so
             return _preferences(subscriber, lang, 400, errors=[t("public.preferences.no_publication", lang)])
+        if request.form.get("language") not in LANGUAGES:
+            return _preferences(subscriber, lang, 400, errors=[_unknown_language(lang)])
         try:
             updated = change_preferences(
                 web_store(),
