@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import timedelta
 
-from flask import Flask
+from flask import Flask, request
 from werkzeug.exceptions import MethodNotAllowed
 from werkzeug.wrappers import Response
 
@@ -58,7 +58,7 @@ def create_app(settings: Settings, store: Store, *, listening: str = "") -> Flas
     )
     app.extensions["mediawatch"] = base.WebContext(settings=settings, store=store, trial=trial)
     base.install(app)
-    app.register_error_handler(404, lambda _e: _error(404, "web.error.not_found"))
+    app.register_error_handler(404, _not_found)
     app.register_error_handler(400, lambda _e: _error(400, "web.error.bad_request"))
     app.register_error_handler(413, lambda _e: _error(413, "web.error.too_large"))
     app.register_error_handler(405, _method_not_allowed)
@@ -85,6 +85,12 @@ def create_app(settings: Settings, store: Store, *, listening: str = "") -> Flas
 
 def _error(status: int, key: str) -> Response:
     return base.error_page(status, base.tr(key))
+
+
+def _not_found(_exc: Exception) -> Response:
+    if public.is_public_path(request.path):
+        return public.not_found()
+    return _error(404, "web.error.not_found")
 
 
 def _method_not_allowed(exc: MethodNotAllowed) -> Response:

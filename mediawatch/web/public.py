@@ -19,6 +19,7 @@ import json
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
+from urllib.parse import urlsplit
 
 from flask import Blueprint, g, render_template, request, url_for
 from werkzeug.wrappers import Response
@@ -116,6 +117,22 @@ def form_expired(_exc: FormExpired) -> Response:
     else:
         back = url_for("public.subscribe_page", lang=lang)
     return _page("expired.html", lang, 400, back=back)
+
+
+# Where the public side lives: a wrong address there is a visitor's (a link cut in a mail, a guessed
+# archive page), who must not land on the staff app's bare "404 · mediawatch".
+PUBLIC_PREFIXES = ("/s/", "/subscribe", "/archive")
+
+
+def is_public_path(path: str) -> bool:
+    site = urlsplit(web_settings().site_url).path.rstrip("/")
+    prefixes = (*PUBLIC_PREFIXES, site) if site else PUBLIC_PREFIXES
+    return path in ("/s", "/archive") or any(path.startswith(prefix) for prefix in prefixes)
+
+
+def not_found() -> Response:
+    """The public side's 404: the organisation's name and a way on, in the visitor's language."""
+    return _page("not_found.html", _lang(), 404)
 
 
 def _invalid(exc: InvalidLink, lang: str) -> Response:

@@ -7,6 +7,8 @@ import pytest
 from journey_stack import Stack
 from playwright.sync_api import expect
 
+from mediawatch.i18n import t
+
 # Generous: a journey starts servers and several CLI runs on a machine that may be busy.
 pytestmark = [
     pytest.mark.browser,
@@ -45,3 +47,26 @@ def test_a_forged_language_is_said_with_the_field_and_the_languages_in_words(sta
         assert "'de'" not in errors.inner_text()
     assert stack.subscriber(email) is None
     assert stack.mails_to(email) == []
+
+
+def test_a_wrong_public_address_gets_the_public_not_found_page(stack: Stack):
+    """A cut link in a mail, a guessed archive page: the visitor got the staff app's "404 · mediawatch".
+    The public side answers with its own page, in the visitor's language, under the organisation's name;
+    the staff pages keep theirs."""
+    organisation = {"fr": "4 pour 1000", "en": "4 per 1000", "es": "4 por 1000"}
+    for lang, locale in LOCALES:
+        page = stack.page(locale=locale)
+        for path in ("/s/confirm", "/s/preferences/abc/extra", "/subscribe/now", "/archive/2026/x/fr.html"):
+            response = page.goto(f"{stack.url}{path}")
+            assert response.status == 404, path
+            assert page.locator("html").get_attribute("lang") == lang
+            assert page.title() == f"{t('public.not_found.title', lang)} · {organisation[lang]}", path
+            expect(page.locator("h1")).to_have_text(t("public.not_found.title", lang))
+            expect(page.locator("main")).to_contain_text(organisation[lang])
+        page.click("main a")
+        page.wait_for_load_state()
+        expect(page.locator("h1")).to_have_text(t("public.subscribe.title", lang))
+    staff = stack.page(locale="fr-FR")
+    response = staff.goto(f"{stack.url}/issues/no-such-page")
+    assert response.status == 404
+    assert staff.title().endswith("· mediawatch")
