@@ -24,7 +24,7 @@ from render_samples import LANGS, big_press_review, hostile_issue, open_test_sto
 from mediawatch.cli import cli
 from mediawatch.config import Settings
 from mediawatch.errors import RenderError, WorkflowError
-from mediawatch.i18n import LANGUAGES, catalogue
+from mediawatch.i18n import LANGUAGES, catalogue, t
 from mediawatch.render import (
     MAX_HTML_BYTES,
     PersonalLinks,
@@ -36,7 +36,7 @@ from mediawatch.render import (
 )
 from mediawatch.render.dates import format_date, format_period
 from mediawatch.render.environment import SHIPPED_TEMPLATES
-from mediawatch.render.model import BLOCK_KEYS, SECTION_KEYS
+from mediawatch.render.model import BLOCK_KEYS, SECTION_KEYS, organisation_name
 from mediawatch.types import BlockKind, ItemStatus, Publication, Theme
 
 GOLDEN = Path(__file__).parent / "data" / "render"
@@ -607,3 +607,34 @@ def test_every_section_block_and_month_key_exists_in_every_language():
         for month in range(1, 13):
             assert f"render.month.short.{month}" in catalogue(lang)
             assert f"render.month.long.{month}" in catalogue(lang)
+
+
+def test_every_configured_language_has_its_index_and_feed_before_its_first_edition(store, tmp_path):
+    """`render --lang fr` wrote index.fr.html and feed.fr.atom only: a feed reader subscribed to
+    feed.en.atom got a 404 until an English edition was published. Each configured language now has an
+    index saying nothing is out yet and a valid empty feed, in that language."""
+    issue_id = small_issue(store, Publication.NEWSLETTER)
+    out = tmp_path / "issues"
+    written = render_issue(store, issue_id, SETTINGS, out, languages=["fr"])
+    assert out / "feed.en.atom" in written
+    chooser = lxml.html.fromstring((out / "index.html").read_text(encoding="utf-8"))
+    assert {a.get("href") for a in chooser.iter("a")} == {f"index.{lang}.html" for lang in LANGS}
+    for lang in ("en", "es"):
+        index = lxml.html.fromstring((out / f"index.{lang}.html").read_text(encoding="utf-8"))
+        assert index.get("lang") == lang
+        assert t("render.archive.empty", lang) in index.text_content()
+        assert not [a for a in index.iter("a") if "newsletter-" in (a.get("href") or "")]
+        raw = (out / f"feed.{lang}.atom").read_bytes()
+        assert lxml.etree.fromstring(raw).get("{http://www.w3.org/XML/1998/namespace}lang") == lang
+        feed = feedparser.parse(raw)
+        assert not feed.bozo, feed.get("bozo_exception")
+        assert feed.entries == []
+        organisation = organisation_name(SETTINGS, lang)
+        assert feed.feed.title == t("render.archive.feed_title", lang, organisation=organisation)
+    fr_index = (out / "index.fr.html").read_text(encoding="utf-8")
+    assert "2026/newsletter-2026-w47/fr.html" in fr_index
+
+    # A team that publishes in French only has no empty English or Spanish archive.
+    only_french = tmp_path / "fr-only"
+    render_issue(store, issue_id, replace(SETTINGS, compose_languages="fr"), only_french, languages=["fr"])
+    assert sorted(p.name for p in only_french.glob("*.*")) == ["feed.fr.atom", "index.fr.html", "index.html"]

@@ -5,6 +5,8 @@ Layout (``issues_dir``, default ``issues/``)::
     index.html                     language chooser
     index.fr.html  index.en.html  index.es.html      every issue with an edition in that language
     feed.fr.atom   feed.en.atom   feed.es.atom       the latest issues, Atom 1.0
+    (one index and one feed for each language of ``compose_languages`` and each language published, an
+    empty one saying so until that language's first edition)
     2026/press-review-2026-w47/fr.html  fr.txt  en.html ...  issue.json
                                fr.pdf ...  with ``render --pdf`` (render/pdf.py)
 
@@ -334,7 +336,10 @@ def refresh_archive(root: Path, settings: Settings, *, drafts: bool = False) -> 
     or every issue in a drafts folder (``drafts``)."""
     issues = [i for i in archived_issues(root) if drafts or i.published]
     present = {e.language for i in issues for e in i.editions}
-    languages = [code for code in LANGUAGES if code in present] or [LANGUAGES[0]]
+    # The languages issues are composed in get their index and feed before their first edition: a feed
+    # reader subscribed to feed.en.atom must find an empty feed, not a 404, while only French is out.
+    configured = {code.strip().lower() for code in settings.compose_languages.split(",")}
+    languages = [code for code in LANGUAGES if code in present | configured] or [LANGUAGES[0]]
     written = [write_atomic(root / "index.html", chooser_page(languages, settings))]
     for lang in languages:
         written.append(
