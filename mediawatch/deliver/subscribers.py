@@ -27,7 +27,9 @@ log = logging.getLogger("mediawatch.deliver")
 # Change it whenever that text changes: consent records say which wording a subscriber agreed to.
 CONSENT_WORDING_VERSION = "2025-01"
 SUBSCRIBE_FORM = "public-subscribe"
-RESEND_AFTER = timedelta(minutes=10)  # at most one confirmation mail per address in this time
+# at most one confirmation mail per pending address in this time (coming back from an unsubscription
+# mails at once: see subscribe())
+RESEND_AFTER = timedelta(minutes=10)
 # at most one "you are already subscribed" mail per active address in this time (the form's answer is the
 # same whether a mail goes or not, so the page never tells who is subscribed)
 ALREADY_MAIL_EVERY = timedelta(days=1)
@@ -118,6 +120,7 @@ def subscribe(
         if reminded and sent is not None and datetime.now(UTC) - sent < ALREADY_MAIL_EVERY:
             return SubscribeResult(current, "")
         return SubscribeResult(current, "already")
+    coming_back = current.status is SubscriberStatus.UNSUBSCRIBED
     updated = store.update_subscriber(
         current.id,
         consent=origin.consent("subscribe"),
@@ -129,8 +132,11 @@ def subscribe(
     )
     if updated is None:
         return SubscribeResult(None, "")
+    # The window stops a form from filling a mailbox with confirmations. Coming back from an
+    # unsubscription is not such a repeat: only the mailbox's holder can unsubscribe (their link), so each
+    # of these mails follows one of their own acts, and the page's "check your inbox" must hold.
     sent = updated.confirmation_sent_at
-    if sent is not None and datetime.now(UTC) - sent < RESEND_AFTER:
+    if not coming_back and sent is not None and datetime.now(UTC) - sent < RESEND_AFTER:
         return SubscribeResult(updated, "")
     return SubscribeResult(updated, "confirm")
 

@@ -4,7 +4,7 @@ address, coming back soon after unsubscribing), in the browser, through nginx an
 from __future__ import annotations
 
 import pytest
-from journey_stack import Stack
+from journey_stack import Stack, links_in, one_click_unsubscribe
 from playwright.sync_api import expect
 
 from mediawatch.i18n import t
@@ -70,3 +70,42 @@ def test_a_wrong_public_address_gets_the_public_not_found_page(stack: Stack):
     response = staff.goto(f"{stack.url}/issues/no-such-page")
     assert response.status == 404
     assert staff.title().endswith("· mediawatch")
+
+
+def test_subscribing_again_soon_after_unsubscribing_sends_a_new_confirmation(stack: Stack):
+    """Someone who unsubscribed and filled in the form again within ten minutes got no mail, while the
+    page said "check your inbox". Coming back from an unsubscription now mails a confirmation at once;
+    repeated requests while it is pending still get at most one mail per ten minutes."""
+    email = "retour.rapide@example.org"
+
+    def fill_in_the_form() -> None:
+        page = stack.page(locale="fr-FR")
+        page.goto(f"{stack.url}/subscribe")
+        page.fill("#email", email)
+        page.check("input[name=consent]")
+        submit(page, "#subscribe-button")
+        expect(page.locator("h1")).to_have_text(t("public.done.title", "fr"))
+
+    fill_in_the_form()
+    (first,) = stack.wait_for_mail(email)
+    (unsubscribe_url,) = [
+        u.strip(" <>") for u in first.message()["List-Unsubscribe"].split(",") if "https://" in u
+    ]
+    assert one_click_unsubscribe(stack.tls, unsubscribe_url)[0] == 200
+    assert stack.subscriber(email).status.value == "unsubscribed"
+
+    fill_in_the_form()  # a minute later: they changed their mind
+    first, second = stack.wait_for_mail(email, count=2)
+    assert second.message()["Subject"] == t("email.confirm.subject", "fr", organisation="4 pour 1000")
+    (confirm_url,) = links_in(second, "/s/confirm/")
+    assert stack.subscriber(email).status.value == "pending"
+
+    # The page answered once the mail server had taken the message: a third request, still pending, within
+    # the ten minutes, sends nothing (the guard against filling someone's mailbox with the form).
+    fill_in_the_form()
+    assert len(stack.mails_to(email)) == 2
+
+    page = stack.page(locale="fr-FR")
+    page.goto(confirm_url)
+    submit(page, "#confirm-button")
+    assert stack.subscriber(email).status.value == "active"
