@@ -25,6 +25,7 @@ from mediawatch.deliver.send import send_issue
 from mediawatch.deliver.smtp import parse_smtp_url
 from mediawatch.deliver.subscribers import Origin, add_confirmed, unsubscribe
 from mediawatch.errors import ConfigError, DeliveryError, InvalidInput, NotSendable
+from mediawatch.i18n import t
 from mediawatch.render import render_edition
 from mediawatch.types import IssueState, OutboxStatus, Publication, SubscriberStatus
 
@@ -426,6 +427,26 @@ def test_personalised_copies_match_a_real_render(setup):
     real = render_edition(store.issue_content(issue_id), "en", settings, personal=links)
     assert (html, text) == (real.html, real.text)
     assert links_of(html) - links_of(edition.archive.html) == {links.unsubscribe_url, links.preferences_url}
+
+
+@pytest.mark.parametrize("lang", ["fr", "en", "es"])
+def test_the_edition_says_unsubscribe_in_the_words_of_the_opt_in_mails(setup, lang):
+    """The edition's footer said "Se désinscrire" where the opt-in mails, the form and the pages say
+    "se désabonner": one wording per language for the one action."""
+    import lxml.html
+
+    settings, store = setup
+    issue_id = approved_issue(store, settings)
+    links = link_signer(settings).personal_links(add(store, "x@example.org", lang))
+    edition = render_edition(store.issue_content(issue_id), lang, settings, personal=links)
+    (anchor,) = [
+        a for a in lxml.html.fromstring(edition.html).iter("a") if a.get("href") == links.unsubscribe_url
+    ]
+    assert anchor.text_content().strip() == t("email.unsubscribe", lang)
+    label = next(line for line in edition.text.splitlines() if line.endswith(links.unsubscribe_url))
+    assert label.startswith(t("email.unsubscribe", lang))
+    if lang == "fr":
+        assert "désinscri" not in edition.html + edition.text
 
 
 # -- DKIM and TLS -------------------------------------------------------------------------------------
