@@ -26,7 +26,7 @@ from typing import IO, Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from mediawatch.errors import ConfigError, WorkflowError
+from mediawatch.errors import ConfigError
 from mediawatch.i18n import said
 from mediawatch.store import schema as t
 from mediawatch.store import schema_deliver, schema_review, schema_watch  # noqa: F401  (their tables)
@@ -180,10 +180,11 @@ def restore_backup(db: Store, inp: IO[bytes]) -> BackupSummary:
     """Put every row of the backup ``inp`` into ``db``, whose tables must all be empty: all or nothing.
 
     Refused (ConfigError) for a file that is not a mediawatch backup, was cut short or damaged, or was
-    made at another schema version; refused (WorkflowError) when ``db`` already holds data.
+    made at another schema version, and when ``db`` already holds data (the database named is the wrong
+    one: a store raises no workflow error).
     """
     if db.schema_version() != LATEST:
-        raise said(WorkflowError, "backup.target_version", found=db.schema_version(), known=LATEST)
+        raise said(ConfigError, "backup.target_version", found=db.schema_version(), known=LATEST)
     with gzip.GzipFile(fileobj=inp, mode="rb") as packed:
         lines = _lines(packed)
         header = _header(lines)
@@ -238,7 +239,7 @@ def _header(lines: Iterator[dict[str, Any]]) -> dict[str, Any]:
 def _must_be_empty(conn: Connection, tables: Any) -> None:
     for table in tables:
         if conn.execute(sa.select(sa.literal(1)).select_from(table).limit(1)).first() is not None:
-            raise said(WorkflowError, "backup.target_not_empty", table=table.name)
+            raise said(ConfigError, "backup.target_not_empty", table=table.name)
 
 
 def _insert_all(
