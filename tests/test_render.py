@@ -25,6 +25,7 @@ from mediawatch.cli import cli
 from mediawatch.config import Settings
 from mediawatch.errors import RenderError, WorkflowError
 from mediawatch.i18n import LANGUAGES, catalogue, t
+from mediawatch.i18n.dates import format_date, format_period
 from mediawatch.render import (
     MAX_HTML_BYTES,
     PersonalLinks,
@@ -34,7 +35,6 @@ from mediawatch.render import (
     render_edition,
     render_issue,
 )
-from mediawatch.render.dates import format_date, format_period
 from mediawatch.render.environment import SHIPPED_TEMPLATES
 from mediawatch.render.model import BLOCK_KEYS, SECTION_KEYS, organisation_name
 from mediawatch.types import BlockKind, ItemStatus, Publication, Theme

@@ -40,7 +40,7 @@ from mediawatch.config import Settings
 from mediawatch.errors import RenderError
 from mediawatch.files import file_error, replace_file
 from mediawatch.i18n import LANGUAGES, language_names, said, t
-from mediawatch.render.dates import format_period
+from mediawatch.i18n.dates import format_period
 from mediawatch.render.edition import fingerprint, render_edition
 from mediawatch.render.environment import render_template, templates_dir
 from mediawatch.render.model import PUBLICATION_KEYS, clean_line, edition_path, issue_year, organisation_name

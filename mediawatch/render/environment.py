@@ -22,7 +22,7 @@ from jinja2.sandbox import ImmutableSandboxedEnvironment
 
 from mediawatch.config import Settings
 from mediawatch.errors import RenderError, TranslationError
-from mediawatch.render.dates import format_date, format_period, iso_date
+from mediawatch.i18n.dates import format_date, format_period, iso_date
 from mediawatch.render.model import shorten
 
 # templates/ at the top of the repository (the package is installed in editable mode; a copy elsewhere is

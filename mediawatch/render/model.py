@@ -18,7 +18,7 @@ from urllib.parse import urlsplit
 from mediawatch.config import Settings
 from mediawatch.errors import RenderError
 from mediawatch.i18n import LANGUAGES, language_name, language_names, said, t, tn
-from mediawatch.render.dates import format_period
+from mediawatch.i18n.dates import format_period
 from mediawatch.render.result import PersonalLinks
 from mediawatch.translate.glossary import Glossary, default_glossary
 from mediawatch.types import BlockKind, IssueContent, IssueItem, ItemText, Publication, TextOrigin

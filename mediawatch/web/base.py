@@ -31,7 +31,7 @@ from werkzeug.wrappers import Response
 
 from mediawatch.config import Settings
 from mediawatch.i18n import LANGUAGES, language_name, t, tn, use_language
-from mediawatch.render.dates import format_period
+from mediawatch.i18n.dates import format_period
 from mediawatch.render.model import PUBLICATION_KEYS
 from mediawatch.review.workflow import Permission, edition_state_label, may, state_label
 from mediawatch.store import Store

@@ -1,13 +1,15 @@
-"""Dates and periods written the way each edition's language writes them.
+"""Dates and periods written the way each language writes them, for every stage (an issue's name in compose,
+the web and the CLI; an edition in render).
 
-Month names and word order come from the render catalogues (``render.month.*``, ``render.date.*``,
-``render.period.*``), not from the machine's locale: the output must be the same on every machine, and the
-team can correct a form by editing a TOML file. Dates are shown in UTC, the zone every stored datetime is in.
+Month names and word order come from the catalogues (``render.month.*``, ``render.date.*``,
+``render.period.*``: render was their first user, and the keys keep its name), not from the machine's locale:
+the output must be the same on every machine, and the team can correct a form by editing a TOML file. Dates
+are shown in UTC, the zone every stored datetime is in.
 """
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from mediawatch.i18n import t
 
@@ -95,6 +97,13 @@ def format_period(start: datetime, end: datetime, lang: str) -> str:
         month2=month_name(b.month, lang),
         year2=b.year,
     )
+
+
+def format_half_open(start: datetime, end: datetime, lang: str) -> str:
+    """A stored period ``[start, end)`` by the days it covers: ``end`` is excluded, so a week ending at
+    midnight on the 8th reads "du 1er au 7 déc. 2026", not "au 8"."""
+    last = end - timedelta(microseconds=1) if end > start else end
+    return format_period(start, last, lang)
 
 
 def iso_date(value: datetime | None) -> str:
