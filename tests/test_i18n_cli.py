@@ -222,8 +222,8 @@ def test_a_default_title_reads_in_the_language():
         created_by="compose",
     )
     assert issue.title == "press-review 2026-11-30 – 2026-12-07"  # stored as data, the same for everyone
-    assert issue_title(issue, "fr") == "Revue de presse 2026-11-30 – 2026-12-07"
-    assert issue_title(issue, "es") == "Revista de prensa 2026-11-30 – 2026-12-07"
+    assert issue_title(issue, "fr") == "Revue de presse du 30 nov. au 6 déc. 2026"  # the 7th is excluded
+    assert issue_title(issue, "es") == "Revista de prensa del 30 de nov. al 6 de dic. de 2026"
     assert issue_title(replace(issue, title="Soils in December"), "fr") == "Soils in December"
 
 

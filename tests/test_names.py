@@ -3,11 +3,18 @@ language, a publication's name alone and in a sentence, an issue's title (an edi
 
 from __future__ import annotations
 
+import json
+import re
 from datetime import UTC, datetime
+from pathlib import Path
 
 import pytest
 
+from mediawatch.compose.issues import default_title, issue_title
+from mediawatch.i18n import LANGUAGES, catalogue
 from mediawatch.i18n.dates import format_half_open
+from mediawatch.i18n.publications import publication_name
+from mediawatch.types import Issue, IssueState, Publication
 
 
 def d(*parts: int) -> datetime:
@@ -30,3 +37,171 @@ def d(*parts: int) -> datetime:
 )
 def test_a_half_open_period_reads_by_the_days_it_covers(start, end, lang, expected):
     assert format_half_open(start, end, lang) == expected
+
+
+def an_issue(publication: Publication, start: datetime, end: datetime, title: str | None = None) -> Issue:
+    return Issue(
+        id=1,
+        slug=f"{publication.value}-{end:%Y-%m-%d}",
+        publication=publication,
+        title=default_title(publication, start, end) if title is None else title,
+        period_from=start,
+        period_to=end,
+        languages=LANGUAGES,
+        state=IssueState.DRAFT,
+        created_at=end,
+        created_by="compose",
+    )
+
+
+WEEK = (d(2026, 12, 1), d(2026, 12, 8))  # the 8th is the next period's
+ACROSS_MONTHS = (d(2026, 11, 30), d(2026, 12, 7))
+ACROSS_YEARS = (d(2026, 12, 28), d(2027, 1, 4))
+A_MONTH = (d(2026, 11, 1), d(2026, 12, 1))
+
+
+@pytest.mark.parametrize(
+    ("publication", "period", "lang", "expected"),
+    [
+        (Publication.PRESS_REVIEW, WEEK, "fr", "Revue de presse du 1er au 7 déc. 2026"),
+        (Publication.PRESS_REVIEW, WEEK, "en", "Press review, 1–7 Dec 2026"),
+        (Publication.PRESS_REVIEW, WEEK, "es", "Revista de prensa del 1 al 7 de dic. de 2026"),
+        (Publication.NEWSLETTER, ACROSS_MONTHS, "fr", "Lettre d'information du 30 nov. au 6 déc. 2026"),
+        (Publication.NEWSLETTER, ACROSS_MONTHS, "en", "Newsletter, 30 Nov – 6 Dec 2026"),
+        (Publication.NEWSLETTER, ACROSS_MONTHS, "es", "Boletín del 30 de nov. al 6 de dic. de 2026"),
+        (Publication.PRESS_REVIEW, ACROSS_YEARS, "fr", "Revue de presse du 28 déc. 2026 au 3 janv. 2027"),
+        (Publication.PRESS_REVIEW, ACROSS_YEARS, "en", "Press review, 28 Dec 2026 – 3 Jan 2027"),
+        (
+            Publication.PRESS_REVIEW,
+            ACROSS_YEARS,
+            "es",
+            "Revista de prensa del 28 de dic. de 2026 al 3 de ene. de 2027",
+        ),
+        (Publication.NEWSLETTER, A_MONTH, "fr", "Lettre d'information du 1er au 30 nov. 2026"),
+    ],
+)
+def test_an_issue_is_named_by_its_publication_and_the_days_of_its_period(publication, period, lang, expected):
+    issue = an_issue(publication, *period)
+    assert issue.title.startswith(publication.value)  # stored in codes, the same for everyone
+    assert issue_title(issue, lang) == expected
+
+
+@pytest.mark.parametrize("lang", LANGUAGES)
+def test_an_editors_own_title_wins_as_written(lang):
+    issue = an_issue(Publication.PRESS_REVIEW, *WEEK, title="Sols : le bilan de décembre ")
+    assert issue_title(issue, lang) == "Sols : le bilan de décembre "
+    blank = an_issue(Publication.PRESS_REVIEW, *WEEK, title="  ")
+    assert issue_title(blank, lang) == issue_title(an_issue(Publication.PRESS_REVIEW, *WEEK), lang)
+
+
+@pytest.mark.parametrize(
+    ("lang", "alone", "in_sentence"),
+    [
+        (
+            "fr",
+            ("Lettre d'information", "Revue de presse"),
+            ("la lettre d'information", "la revue de presse"),
+        ),
+        ("en", ("Newsletter", "Press review"), ("the newsletter", "the press review")),
+        ("es", ("Boletín", "Revista de prensa"), ("el boletín", "la revista de prensa")),
+    ],
+)
+def test_a_publication_has_one_name_alone_and_one_in_a_sentence(lang, alone, in_sentence):
+    kinds = (Publication.NEWSLETTER, Publication.PRESS_REVIEW)
+    assert tuple(publication_name(p, lang) for p in kinds) == alone
+    assert tuple(publication_name(p.value, lang, in_sentence=True) for p in kinds) == in_sentence
+
+
+def test_no_stage_keeps_a_table_of_publication_names_of_its_own():
+    """The one table is i18n/publications.py; a second copy (there were five) drifts, as the nightly
+    mail's "Lettre d’information" had from everyone else's."""
+    package = Path(__file__).resolve().parents[1] / "mediawatch"
+    own = package / "i18n" / "publications.py"
+    copies = [
+        str(path.relative_to(package))
+        for path in sorted(package.rglob("*.py"))
+        if path != own
+        and re.search(r"""["'][\w.]*publication\.(newsletter|press_review)["']""", path.read_text())
+    ]
+    assert not copies
+    keys = {
+        k
+        for lang in LANGUAGES
+        for k in catalogue(lang)
+        if re.search(r"publication\.(newsletter|press_rev)", k)
+    }
+    assert keys == set()
+
+
+# -- the CLI: the same names in its tables and `issues show`; --json keeps what is stored -----------------
+@pytest.fixture
+def cli_run(tmp_path, monkeypatch, db_url):
+    from click.testing import CliRunner
+
+    from mediawatch.cli import cli
+
+    (tmp_path / "empty.toml").write_text("", encoding="utf-8")
+    monkeypatch.setenv("MEDIAWATCH_CONFIG", str(tmp_path / "empty.toml"))
+    monkeypatch.delenv("MEDIAWATCH_DB", raising=False)
+    runner = CliRunner()
+
+    def run(lang: str, *args: str):
+        result = runner.invoke(cli, ["--db", db_url, "--lang", lang, *args], catch_exceptions=False)
+        assert result.exit_code == 0, result.output
+        return result.output
+
+    run.db = db_url
+    return run
+
+
+def _issue(store, slug: str, title: str | None, period: tuple[datetime, datetime]) -> None:
+    start, end = period
+    store.create_issue(
+        slug=slug,
+        publication=Publication.PRESS_REVIEW,
+        title=default_title(Publication.PRESS_REVIEW, start, end) if title is None else title,
+        period_from=start,
+        period_to=end,
+        languages=LANGUAGES,
+        sections=("science",),
+        items=[],
+        actor="compose",
+    )
+
+
+def test_the_cli_names_an_issue_as_the_web_does_and_json_keeps_the_stored_title(cli_run):
+    from mediawatch.store import open_store
+
+    with open_store(cli_run.db) as store:
+        _issue(store, "press-review-2026-12-08", None, WEEK)
+        _issue(store, "press-review-2027-01-04", "Sols : le bilan de l'année", ACROSS_YEARS)
+
+    listed = cli_run("fr", "issues", "list")
+    # piped output is 150 columns wide: a long cell folds onto the row's next line
+    assert "│ Revue de presse du 1er au 7 " in listed, listed
+    assert "│ déc. 2026 " in listed, listed
+    assert "│ Sols : le bilan de l'année " in listed, listed
+    assert "2026-12-01" not in listed
+    shown = cli_run("es", "issues", "show", "press-review-2026-12-08")
+    first, second = shown.splitlines()[:2]
+    assert first == "Revista de prensa del 1 al 7 de dic. de 2026 (press-review-2026-12-08, #1)"
+    assert second.startswith("Revista de prensa, ")
+    assert second.endswith(", del 1 al 7 de dic. de 2026")
+    assert "2026-12" not in second  # the period in words, not the stored bounds
+    shown = cli_run("en", "issues", "show", "press-review-2027-01-04")
+    assert shown.splitlines()[0] == "Sols : le bilan de l'année (press-review-2027-01-04, #2)"
+    assert shown.splitlines()[1].endswith(", 28 Dec 2026 – 3 Jan 2027")
+
+    machine = [json.loads(line) for line in cli_run("fr", "issues", "list", "--json").splitlines()]
+    assert [m["title"] for m in machine] == [
+        "press-review 2026-12-01 – 2026-12-08",
+        "Sols : le bilan de l'année",
+    ] or [m["title"] for m in machine] == [
+        "Sols : le bilan de l'année",
+        "press-review 2026-12-01 – 2026-12-08",
+    ]
+    stored = json.loads(cli_run("es", "issues", "show", "press-review-2026-12-08", "--json"))
+    assert (stored["title"], stored["period_to"]) == (
+        "press-review 2026-12-01 – 2026-12-08",
+        "2026-12-08T00:00:00+00:00",
+    )

@@ -18,9 +18,11 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from mediawatch.compose.issues import PUBLICATION_NAMES, issue_title
+from mediawatch.compose.issues import issue_title
 from mediawatch.config import Settings
 from mediawatch.i18n import language_name, t, tn
+from mediawatch.i18n.dates import format_half_open
+from mediawatch.i18n.publications import publication_name
 from mediawatch.review import audit
 from mediawatch.review.actions import IssueStatus
 from mediawatch.review.workflow import ROLE_KEYS, edition_state_label, state_label
@@ -135,6 +137,7 @@ def print_issues(statuses: Sequence[IssueStatus], as_json: bool, lang: str) -> N
         tn("review.cli.issues_title", len(rows), lang),
         [
             t("review.col.id", lang),
+            t("review.col.title", lang),
             t("review.col.slug", lang),
             t("review.col.publication", lang),
             t("review.col.state", lang),
@@ -147,8 +150,9 @@ def print_issues(statuses: Sequence[IssueStatus], as_json: bool, lang: str) -> N
         _row(
             table,
             str(issue.id),
+            issue_title(issue, lang),
             issue.slug,
-            t(PUBLICATION_NAMES[issue.publication], lang),
+            publication_name(issue.publication, lang),
             state_label(status.state, lang),
             ", ".join(_edition_state(e.language, status.edition_state(e), lang) for e in status.editions),
             "; ".join(w.text(lang) for w in waiting) or "-",
@@ -217,9 +221,8 @@ def print_issue(store: Store, settings: Settings, issue_id: int, as_json: bool, 
             "review.cli.show_state",
             lang,
             state=state_label(state, lang),
-            publication=t(PUBLICATION_NAMES[issue.publication], lang),
-            start=issue.period_from.strftime("%Y-%m-%d"),
-            end=issue.period_to.strftime("%Y-%m-%d"),
+            publication=publication_name(issue.publication, lang),
+            period=format_half_open(issue.period_from, issue.period_to, lang),
         )
     )
     for warning in issue.warnings:

@@ -101,14 +101,14 @@ def stories_show(obj: Context, story_id: int, as_json: bool) -> None:
 def stories_pin(obj: Context, story_id: int, publication: str, actor: str) -> None:
     """Pin a story: the next composed issue of the publication includes it, whatever its period or score."""
     from mediawatch.i18n import t
+    from mediawatch.i18n.publications import publication_name
     from mediawatch.review.workflow import Permission
     from mediawatch.watch.curation import parse_publication, pin
-    from mediawatch.watch.story import publication_label
 
     user = acting(obj, actor, Permission.EDIT)
     pin(obj.store, story_id, parse_publication(publication), user.name)
     click.echo(
-        t("story.cli.pinned_now", obj.lang, id=story_id, publication=publication_label(publication, obj.lang))
+        t("story.cli.pinned_now", obj.lang, id=story_id, publication=publication_name(publication, obj.lang))
     )
 
 
@@ -121,14 +121,14 @@ def stories_pin(obj: Context, story_id: int, publication: str, actor: str) -> No
 def stories_unpin(obj: Context, story_id: int, publication: str, actor: str) -> None:
     """Take a story's waiting pin away."""
     from mediawatch.i18n import t
+    from mediawatch.i18n.publications import publication_name
     from mediawatch.review.workflow import Permission
     from mediawatch.watch.curation import parse_publication, unpin
-    from mediawatch.watch.story import publication_label
 
     acting(obj, actor, Permission.EDIT)
     unpin(obj.store, story_id, parse_publication(publication))
     click.echo(
-        t("story.cli.unpinned", obj.lang, id=story_id, publication=publication_label(publication, obj.lang))
+        t("story.cli.unpinned", obj.lang, id=story_id, publication=publication_name(publication, obj.lang))
     )
 
 

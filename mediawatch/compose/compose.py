@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from mediawatch.compose.issues import PUBLICATION_NAMES, default_title
+from mediawatch.compose.issues import default_title
 from mediawatch.compose.pinned import merge_pinned, pinned_candidates
 from mediawatch.compose.select import (
     DEFAULT_SECTIONS,
@@ -27,6 +27,7 @@ from mediawatch.compose.translation import StoreCache, edition_texts, translator
 from mediawatch.config import Settings
 from mediawatch.errors import ConfigError, NothingToCompose, WorkflowError
 from mediawatch.i18n import LANGUAGES, t, tn
+from mediawatch.i18n.publications import publication_name
 from mediawatch.store.issues import NewItem
 from mediawatch.store.protocols import ComposeStore
 from mediawatch.translate import Translator
@@ -105,7 +106,7 @@ def compose_issue(
     if not planned:
         # An issue with no item is not a draft anyone can use; the same period composes once stories come.
         fields = {
-            "publication": t(PUBLICATION_NAMES[publication], None),
+            "publication": publication_name(publication, None),
             "start": f"{period_from:%Y-%m-%d}",
             "end": f"{period_to:%Y-%m-%d}",
         }

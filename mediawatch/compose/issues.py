@@ -7,14 +7,10 @@ from datetime import datetime
 
 from mediawatch.errors import WorkflowError
 from mediawatch.i18n import said, t
+from mediawatch.i18n.dates import format_half_open
+from mediawatch.i18n.publications import publication_name
 from mediawatch.store.protocols import IssueReader
 from mediawatch.types import Issue, Publication
-
-# Literal keys (the i18n scans read them): each publication's name.
-PUBLICATION_NAMES = {
-    Publication.NEWSLETTER: "compose.publication.newsletter",
-    Publication.PRESS_REVIEW: "compose.publication.press_review",
-}
 
 
 def find_issue(store: IssueReader, ref: str | int) -> Issue:
@@ -26,19 +22,21 @@ def find_issue(store: IssueReader, ref: str | int) -> Issue:
 
 
 def default_title(publication: Publication, period_from: datetime, period_to: datetime) -> str:
-    """The title compose stores on a new issue: codes and dates, the same whoever composed it."""
+    """The title compose stores on a new issue: codes and dates, the same whoever composed it (data for
+    scripts and logs; people read :func:`issue_title`)."""
     return f"{publication.value} {period_from:%Y-%m-%d} – {period_to:%Y-%m-%d}"
 
 
 def issue_title(issue: Issue, lang: str) -> str:
-    """The issue's title as a reader sees it: the stored default in ``lang``'s words ("Revue de presse
-    2026-11-30 – 2026-12-07"), a title an editor wrote as written."""
-    if issue.title != default_title(issue.publication, issue.period_from, issue.period_to):
+    """The issue as a person names it, for the web and the CLI alike: a title an editor wrote, as written;
+    otherwise its publication and the days its period covers in ``lang`` ("Revue de presse du 1er au
+    7 déc. 2026", "Press review, 1–7 Dec 2026")."""
+    stored = issue.title.strip()
+    if stored and stored != default_title(issue.publication, issue.period_from, issue.period_to):
         return issue.title
     return t(
         "compose.issue.title",
         lang,
-        publication=t(PUBLICATION_NAMES[issue.publication], lang),
-        start=f"{issue.period_from:%Y-%m-%d}",
-        end=f"{issue.period_to:%Y-%m-%d}",
+        publication=publication_name(issue.publication, lang),
+        period=format_half_open(issue.period_from, issue.period_to, lang),
     )

@@ -20,17 +20,12 @@ from mediawatch.deliver.links import CONFIRM_DAYS, LinkPurpose, check_mail_links
 from mediawatch.deliver.smtp import SmtpSession
 from mediawatch.errors import DeliveryError
 from mediawatch.i18n import t
+from mediawatch.i18n.publications import publication_name
 from mediawatch.render.model import organisation_in
 from mediawatch.store.protocols import SubscriberRepository
 from mediawatch.types import Publication, Subscriber
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
-
-# Literal keys, so the i18n tests see them.
-PUBLICATION_NAMES = {
-    Publication.NEWSLETTER: "email.publication.newsletter",
-    Publication.PRESS_REVIEW: "email.publication.press_review",
-}
 
 
 @cache
@@ -44,7 +39,7 @@ def _environment() -> jinja2.Environment:
 
 
 def publication_names(publications: Iterable[Publication], lang: str) -> str:
-    names = [t(PUBLICATION_NAMES[p], lang) for p in publications]
+    names = [publication_name(p, lang, in_sentence=True) for p in publications]
     if len(names) < 2:
         return "".join(names)
     return t("email.list_and", lang, first=", ".join(names[:-1]), last=names[-1])

@@ -17,15 +17,11 @@ from html import escape
 from mediawatch.config import Settings
 from mediawatch.errors import ConfigError, DeliveryError, InvalidInput
 from mediawatch.i18n import LANGUAGES, Message, t, tn
+from mediawatch.i18n.publications import publication_name
 from mediawatch.report.html import long_date
 from mediawatch.types import Publication
 
 SUB = "\x00sub"  # the "link" of a line that details the line before it
-
-_PUBLICATION_KEYS = {
-    Publication.PRESS_REVIEW: "nightly.publication.press_review",
-    Publication.NEWSLETTER: "nightly.publication.newsletter",
-}
 
 
 @dataclass(frozen=True, slots=True)
@@ -120,7 +116,7 @@ def _sections(news: RunNews, settings: Settings, lang: str) -> list[tuple[str, l
     if news.drafts:
         lines = []
         for d in news.drafts:
-            label = t(_PUBLICATION_KEYS[d.publication], lang)
+            label = publication_name(d.publication, lang)
             lines.append(
                 (
                     t("nightly.mail.draft", lang, publication=label, period=_period(d, lang), items=d.items),

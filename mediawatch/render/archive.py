@@ -41,9 +41,10 @@ from mediawatch.errors import RenderError
 from mediawatch.files import file_error, replace_file
 from mediawatch.i18n import LANGUAGES, language_names, said, t
 from mediawatch.i18n.dates import format_period
+from mediawatch.i18n.publications import publication_name
 from mediawatch.render.edition import fingerprint, render_edition
 from mediawatch.render.environment import render_template, templates_dir
-from mediawatch.render.model import PUBLICATION_KEYS, clean_line, edition_path, issue_year, organisation_name
+from mediawatch.render.model import clean_line, edition_path, issue_year, organisation_name
 from mediawatch.render.pdf import print_edition
 from mediawatch.render.result import RenderedEdition
 from mediawatch.store.protocols import IssueReader
@@ -211,7 +212,7 @@ def _entries(issues: Sequence[ArchivedIssue], lang: str, settings: Settings) -> 
         entries.append(
             IndexEntry(
                 slug=issue.slug,
-                publication_name=t(PUBLICATION_KEYS[issue.publication], lang),
+                publication_name=publication_name(issue.publication, lang),
                 period=format_period(issue.period_from, issue.period_to, lang),
                 subject=edition.subject,
                 preheader=edition.preheader,
@@ -325,7 +326,7 @@ def atom_feed(issues: Sequence[ArchivedIssue], lang: str, settings: Settings) ->
             entry,
             "category",
             term=issue.publication.value,
-            label=t(PUBLICATION_KEYS[issue.publication], lang),
+            label=publication_name(issue.publication, lang),
         )
     ET.indent(feed)
     return '<?xml version="1.0" encoding="utf-8"?>\n' + ET.tostring(feed, encoding="unicode") + "\n"

@@ -19,6 +19,7 @@ from mediawatch.config import Settings
 from mediawatch.errors import RenderError
 from mediawatch.i18n import LANGUAGES, language_name, language_names, said, t, tn
 from mediawatch.i18n.dates import format_period
+from mediawatch.i18n.publications import publication_name
 from mediawatch.render.result import PersonalLinks
 from mediawatch.translate.glossary import Glossary, default_glossary
 from mediawatch.types import BlockKind, IssueContent, IssueItem, ItemText, Publication, TextOrigin
@@ -45,10 +46,6 @@ BLOCK_KEYS: Mapping[BlockKind, str] = {
     BlockKind.PRACTICAL_SHEET: "render.block.practical_sheet",
     BlockKind.AGENDA: "render.block.agenda",
     BlockKind.PARTNER_NEWS: "render.block.partner_news",
-}
-PUBLICATION_KEYS: Mapping[Publication, str] = {
-    Publication.NEWSLETTER: "render.publication.newsletter",
-    Publication.PRESS_REVIEW: "render.publication.press_review",
 }
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ufffe\uffff]")
@@ -360,7 +357,7 @@ def edition_view(
         slug=issue.slug,
         year=year,
         publication=issue.publication.value,
-        publication_name=t(PUBLICATION_KEYS[issue.publication], lang),
+        publication_name=publication_name(issue.publication, lang),
         organisation=organisation_name(settings, lang),
         subject=clean_line(subject_line(content, lang, settings)),
         preheader=clean_line(_preheader(issue.publication, sections, count, editorial, lang)),

@@ -14,7 +14,8 @@ from collections.abc import Mapping
 from typing import Any
 
 from mediawatch.i18n import catalogue, language_name, t, tn
-from mediawatch.render.model import BLOCK_KEYS, PUBLICATION_KEYS
+from mediawatch.i18n.publications import publication_name
+from mediawatch.render.model import BLOCK_KEYS
 from mediawatch.review.workflow import edition_state_label, state_label
 from mediawatch.types import BlockKind, Publication
 
@@ -103,7 +104,7 @@ def _field(name: str, value: Any, lang: str) -> str:
     if name == "kind" and text in {k.value for k in BlockKind}:
         return t(BLOCK_KEYS[BlockKind(text)], lang)
     if name == "publication" and text in {p.value for p in Publication}:
-        return t(PUBLICATION_KEYS[Publication(text)], lang)
+        return publication_name(text, lang)
     return text
 
 

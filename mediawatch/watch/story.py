@@ -13,10 +13,11 @@ from typing import Any
 
 from mediawatch.errors import InvalidInput
 from mediawatch.i18n import Message, catalogue, language_name, t
+from mediawatch.i18n.publications import publication_name
 from mediawatch.store.curation import Correction, StoryArticle, StoryPin, StoryUse
 from mediawatch.store.protocols import CurationRepository
 from mediawatch.store.search import FoundArticle, FoundStory, RelevanceState
-from mediawatch.types import MODEL_CONCEPT, Classification, Publication
+from mediawatch.types import MODEL_CONCEPT, Classification
 from mediawatch.watch.service import story_record, title_and_address
 
 __all__ = ["ArticleView", "StoryView", "story_json", "story_lines", "story_view"]
@@ -209,16 +210,6 @@ STATE_KEYS = {
 }
 
 
-PUBLICATION_KEYS = {
-    Publication.NEWSLETTER: "render.publication.newsletter",
-    Publication.PRESS_REVIEW: "render.publication.press_review",
-}
-
-
-def publication_label(publication: Publication | str, lang: str) -> str:
-    return t(PUBLICATION_KEYS[Publication(publication)], lang)
-
-
 def state_label(state: RelevanceState | None, lang: str) -> str:
     return t(STATE_KEYS[state], lang) if state is not None else t("search.state.unclassified", lang)
 
@@ -244,14 +235,14 @@ def story_lines(view: StoryView, lang: str) -> list[str]:
     ]
     for use in view.uses:
         lines.append(
-            t("story.cli.used", lang, slug=use.slug, publication=publication_label(use.publication, lang))
+            t("story.cli.used", lang, slug=use.slug, publication=publication_name(use.publication, lang))
         )
     for pin in view.waiting_pins:
         lines.append(
             t(
                 "story.cli.pinned",
                 lang,
-                publication=publication_label(pin.publication, lang),
+                publication=publication_name(pin.publication, lang),
                 by=pin.pinned_by,
             )
         )

@@ -29,13 +29,12 @@ from werkzeug.exceptions import BadRequest
 from werkzeug.routing import IntegerConverter
 from werkzeug.wrappers import Response
 
+from mediawatch.compose.issues import issue_title
 from mediawatch.config import Settings
 from mediawatch.i18n import LANGUAGES, language_name, t, tn, use_language
-from mediawatch.i18n.dates import format_period
-from mediawatch.render.model import PUBLICATION_KEYS
 from mediawatch.review.workflow import Permission, edition_state_label, may, state_label
 from mediawatch.store import Store
-from mediawatch.types import MAX_ROW_ID, Issue, ItemStatus, Publication, Role, TextOrigin, User
+from mediawatch.types import MAX_ROW_ID, ItemStatus, Role, TextOrigin, User
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -379,18 +378,6 @@ def words_list(words: list[str], lang: str) -> str:
     return t(key, lang, first=", ".join(words[:-1]), last=last)
 
 
-def issue_heading(issue: Issue, lang: str) -> str:
-    """An issue as a reader names it: its publication and period in their words (the stored title is
-    composed in codes, "press-review 2026-12-01 – 2026-12-08", for the CLI and the logs)."""
-    publication = t(PUBLICATION_KEYS[Publication(issue.publication)], lang)
-    return t(
-        "web.issue.heading",
-        lang,
-        publication=publication,
-        period=format_period(issue.period_from, issue.period_to, lang),
-    )
-
-
 def _when(value: datetime | None, with_time: bool = True) -> str:
     if value is None:
         return "-"
@@ -467,7 +454,7 @@ def install(app: Flask) -> None:
         state_label=lambda value: state_label(str(value), ui_lang()),
         edition_state_label=lambda value: edition_state_label(str(value), ui_lang()),
         language_name=lambda code: language_name(str(code), ui_lang()),  # in the reader's words
-        issue_heading=lambda issue: issue_heading(issue, ui_lang()),
+        issue_heading=lambda issue: issue_title(issue, ui_lang()),  # the CLI's name for it too
         plural=lambda key, count, **fields: tn(key, count, ui_lang(), **fields),
         colon=lambda label: tr("web.text.colon", label=label),  # "Thèmes :" in French, "Themes:" in English
         interface_languages=LANGUAGES,  # not "languages": a page's list of article languages hid it

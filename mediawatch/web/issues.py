@@ -26,7 +26,8 @@ from werkzeug.wrappers import Response
 
 from mediawatch.errors import MediawatchError
 from mediawatch.i18n import language_name, tn
-from mediawatch.render.model import BLOCK_KEYS, PUBLICATION_KEYS, section_title
+from mediawatch.i18n.publications import publication_name
+from mediawatch.render.model import BLOCK_KEYS, section_title
 from mediawatch.review import actions, audit
 from mediawatch.review.links import create_share_link
 from mediawatch.review.workflow import (
@@ -163,7 +164,7 @@ def issues() -> str:
 
 
 def _publication_label(issue: Issue) -> str:
-    return tr(PUBLICATION_KEYS[issue.publication])
+    return publication_name(issue.publication, ui_lang())
 
 
 @bp.get("/issues/<int:issue_id>")

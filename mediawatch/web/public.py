@@ -26,7 +26,6 @@ from werkzeug.wrappers import Response
 
 from mediawatch.deliver.addresses import LANGUAGES, normalise_email, parse_publications
 from mediawatch.deliver.links import LinkPurpose, link_signer, subscriber_for
-from mediawatch.deliver.optin import PUBLICATION_NAMES
 from mediawatch.deliver.subscribers import (
     CONSENT_WORDING_VERSION,
     STATUS_KEYS,
@@ -42,6 +41,7 @@ from mediawatch.deliver.subscribers import (
 )
 from mediawatch.errors import InvalidInput, InvalidLink
 from mediawatch.i18n import language_name, t, use_language
+from mediawatch.i18n.publications import publication_name
 from mediawatch.render.model import organisation_name
 from mediawatch.types import Publication, Subscriber, SubscriberStatus
 from mediawatch.web.base import FormExpired, csrf_exempt, web_settings, web_store
@@ -80,7 +80,7 @@ def _page(template: str, lang: str, status: int = 200, **context: Any) -> Respon
         f"public/{template}",
         lang=lang,
         _=translate,
-        publication_label=lambda p: t(PUBLICATION_NAMES[Publication(p)], lang),
+        publication_label=lambda p: publication_name(p, lang, in_sentence=True),
         language_name=lambda code: t(LANGUAGE_NAMES[code], lang),
         status_label=lambda s: t(STATUS_KEYS[SubscriberStatus(s)], lang),
         all_languages=LANGUAGES,

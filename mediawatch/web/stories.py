@@ -18,7 +18,7 @@ from mediawatch.classify.taxonomy import load_taxonomy
 from mediawatch.compose.pinned import add_story_to_issue
 from mediawatch.errors import MediawatchError
 from mediawatch.i18n import language_name
-from mediawatch.render.model import PUBLICATION_KEYS
+from mediawatch.i18n.publications import publication_name
 from mediawatch.review.workflow import Permission, localized
 from mediawatch.types import IssueState, Publication, Region, Theme, row_id
 from mediawatch.watch import curation
@@ -98,7 +98,7 @@ def story(story_id: int) -> str:
         drafts=drafts,
         posts=posts_for(store, view),
         publications=list(Publication),
-        publication_label=lambda p: tr(PUBLICATION_KEYS[Publication(p)]),
+        publication_label=lambda p: publication_name(p, ui_lang()),
         verdict_label=lambda state: state_label(state, lang),
         theme_label=lambda name: theme_label(name, lang),
         region_label=lambda name: region_label(name, lang),
@@ -160,7 +160,7 @@ def pin(story_id: int) -> Response:
     _view_or_404(story_id)
     publication = _publication()
     curation.pin(web_store(), story_id, publication, acting_user().name)
-    say("ok", tr("story.page.done.pinned", publication=tr(PUBLICATION_KEYS[publication])), "pins")
+    say("ok", tr("story.page.done.pinned", publication=publication_name(publication, ui_lang())), "pins")
     return _back(story_id, "pins")
 
 
@@ -174,7 +174,8 @@ def unpin(story_id: int) -> Response:
         curation.unpin(web_store(), story_id, publication)
     except MediawatchError as exc:
         error = exc
-    _report(error, tr("story.page.done.unpinned", publication=tr(PUBLICATION_KEYS[publication])), "pins")
+    done = tr("story.page.done.unpinned", publication=publication_name(publication, ui_lang()))
+    _report(error, done, "pins")
     return _back(story_id, "pins")
 
 
