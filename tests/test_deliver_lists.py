@@ -93,6 +93,7 @@ def test_csv_import_with_double_opt_in_mails_confirmations(setup, tmp_path):
     assert "2 confirmation mails sent." in result.output
     assert store.find_subscriber("a@example.org").status is SubscriberStatus.PENDING
     subjects = sorted(r.message()["Subject"] for r in recorder.snapshot())
+    # the organisation as each language's pages write it
     assert subjects == ["Confirme su suscripción a 4 por 1000", "Confirmez votre abonnement à 4 pour 1000"]
 
 

@@ -205,3 +205,78 @@ def test_the_cli_names_an_issue_as_the_web_does_and_json_keeps_the_stored_title(
         "press-review 2026-12-01 – 2026-12-08",
         "2026-12-08T00:00:00+00:00",
     )
+
+
+# -- mails name the organisation as the pages of their language do -----------------------------------------
+ORGANISATION = {"fr": "4 pour 1000", "es": "4 por 1000"}
+
+
+@pytest.mark.parametrize("lang", ["fr", "es"])
+def test_an_opt_in_mail_names_the_organisation_in_its_language(tmp_path, db_url, lang):
+    from deliver_samples import SmtpServer, make_settings, open_store
+
+    from mediawatch.deliver.subscribers import Origin, send_optin, subscribe
+    from mediawatch.web.public import organisation_name  # what the subscribe page shows
+
+    with SmtpServer() as smtp:
+        settings = make_settings(tmp_path, smtp.url, db=db_url)
+        assert settings.organisation == "4 per 1000"
+        with open_store(settings) as store:
+            asked = subscribe(
+                store,
+                email="lucia@example.org",
+                language=lang,
+                publications=["newsletter", "press-review"],
+                origin=Origin("cli"),
+            )
+            assert send_optin(store, settings, asked)
+        (mail,) = smtp.recorder.snapshot()
+    message = mail.message()
+    name = ORGANISATION[lang]
+    assert organisation_name(settings, lang) == name
+    expected = {
+        "fr": "Confirmez votre abonnement à 4 pour 1000",
+        "es": "Confirme su suscripción a 4 por 1000",
+    }
+    assert message["Subject"] == expected[lang]
+    said = {
+        "fr": "recevoir la lettre d'information et la revue de presse de 4 pour 1000",
+        "es": "recibir el boletín y la revista de prensa de 4 por 1000",
+    }
+    for kind in ("plain", "html"):
+        body = " ".join(message.get_body((kind,)).get_content().split())
+        assert said[lang] in body.replace("&#39;", "'"), (kind, body)
+        assert "4 per 1000" not in body
+    assert message["From"] == "4 per 1000 <news@example.org>"  # headers keep the configured name
+
+
+@pytest.mark.parametrize("lang", ["fr", "es"])
+def test_the_nightly_mail_names_the_organisation_in_its_language(lang):
+    from mediawatch.config import Settings
+    from mediawatch.nightly.notify import DraftNews, RunNews, editor_message
+
+    news = RunNews(
+        at=d(2026, 12, 8, 3),
+        drafts=(DraftNews(3, "press-review-2026-12-08", Publication.PRESS_REVIEW, *WEEK, 12, ()),),
+        new_articles=40,
+        relevant=11,
+        stories=9,
+        failing=(),
+        stale=(),
+        stale_after_days=14,
+        previous_interrupted=False,
+        problems=(),
+    )
+    settings = Settings(mail_from="watch@example.org", base_url="https://watch.example.org/")
+    message = editor_message(news, settings, lang, ("ana@example.org",))
+    expected = {
+        "fr": ("Veille 4 pour 1000 : brouillons à relire (1)", "Revue de presse, "),
+        "es": ("Seguimiento de medios 4 por 1000: borradores por revisar (1)", "Revista de prensa, "),
+    }
+    subject, draft = expected[lang]
+    assert message["Subject"] == subject
+    for kind in ("plain", "html"):
+        body = message.get_body((kind,)).get_content()
+        assert ORGANISATION[lang] in body, (kind, body)
+        assert "4 per 1000" not in body
+        assert draft in body

@@ -208,7 +208,7 @@ def test_nightly_end_to_end_then_idempotent(ws, inbox):
     assert sorted(rcpt for _, rcpts, _ in inbox.messages for rcpt in rcpts) == sorted(EDITORS)
     sender, _, message = inbox.messages[0]
     assert sender == "watch@example.org"
-    assert message["Subject"] == "Veille 4 per 1000 : brouillons à relire (1)"
+    assert message["Subject"] == "Veille 4 pour 1000 : brouillons à relire (1)"  # the French name
     text = message.get_body(("plain",)).get_content()
     html = message.get_body(("html",)).get_content()
     assert f"http://127.0.0.1:8000/issues/{issue.id}" in text

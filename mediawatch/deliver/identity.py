@@ -23,6 +23,7 @@ from mediawatch.deliver.mime import (
     parse_sender,
 )
 from mediawatch.deliver.smtp import SmtpConfig, parse_smtp_url
+from mediawatch.render.model import organisation_in
 from mediawatch.render.result import PersonalLinks
 from mediawatch.types import Publication, Subscriber
 
@@ -37,6 +38,11 @@ class MailIdentity:
     unsubscribe_address: str
     signer: LinkSigner
     dkim: DkimKey | None = None
+
+    def organisation_in(self, lang: str) -> str:
+        """The organisation as a mail in ``lang`` writes it ("4 pour 1000"), like the web pages and the
+        editions; headers (From, List-Id) keep the configured name, the same in every language."""
+        return organisation_in(self.organisation, lang)
 
     def list_id(self, publication: Publication) -> str:
         phrase = f"{self.organisation} {publication.value}"

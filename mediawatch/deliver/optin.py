@@ -21,7 +21,6 @@ from mediawatch.deliver.smtp import SmtpSession
 from mediawatch.errors import DeliveryError
 from mediawatch.i18n import t
 from mediawatch.i18n.publications import publication_name
-from mediawatch.render.model import organisation_in
 from mediawatch.store.protocols import SubscriberRepository
 from mediawatch.types import Publication, Subscriber
 
@@ -89,7 +88,7 @@ def _compose(
 
 def confirmation_mail(identity: MailIdentity, subscriber: Subscriber) -> OptinMail:
     lang = subscriber.language
-    org = organisation_in(identity.organisation, lang)
+    org = identity.organisation_in(lang)
     return _compose(
         lang,
         subject=t("email.confirm.subject", lang, organisation=org),
@@ -114,7 +113,7 @@ def confirmation_mail(identity: MailIdentity, subscriber: Subscriber) -> OptinMa
 
 def already_mail(identity: MailIdentity, subscriber: Subscriber) -> OptinMail:
     lang = subscriber.language
-    org = organisation_in(identity.organisation, lang)
+    org = identity.organisation_in(lang)
     return _compose(
         lang,
         subject=t("email.already.subject", lang, organisation=org),

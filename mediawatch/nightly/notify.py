@@ -18,6 +18,7 @@ from mediawatch.config import Settings
 from mediawatch.errors import ConfigError, DeliveryError, InvalidInput
 from mediawatch.i18n import LANGUAGES, Message, t, tn
 from mediawatch.i18n.publications import publication_name
+from mediawatch.render.model import organisation_name
 from mediawatch.report.html import long_date
 from mediawatch.types import Publication
 
@@ -100,8 +101,17 @@ def _period(draft: DraftNews, lang: str) -> str:
     return t("report.period", lang, start=long_date(draft.period_from, lang), end=long_date(last, lang))
 
 
+def _intro(news: RunNews, settings: Settings, lang: str) -> str:
+    return t(
+        "nightly.mail.intro",
+        lang,
+        date=long_date(news.at, lang),
+        organisation=organisation_name(settings, lang),
+    )
+
+
 def subject(news: RunNews, settings: Settings, lang: str) -> str:
-    org = settings.organisation
+    org = organisation_name(settings, lang)
     if news.drafts:
         return t("nightly.mail.subject_drafts", lang, organisation=org, count=len(news.drafts))
     return t(
@@ -206,7 +216,7 @@ def text_body(news: RunNews, settings: Settings, lang: str) -> str:
     out = [
         t("nightly.mail.greeting", lang),
         "",
-        t("nightly.mail.intro", lang, date=long_date(news.at, lang), organisation=settings.organisation),
+        _intro(news, settings, lang),
         "",
     ]
     for heading, lines in _sections(news, settings, lang):
@@ -227,7 +237,7 @@ def text_body(news: RunNews, settings: Settings, lang: str) -> str:
 
 def html_body(news: RunNews, settings: Settings, lang: str) -> str:
     e = escape
-    intro = t("nightly.mail.intro", lang, date=long_date(news.at, lang), organisation=settings.organisation)
+    intro = _intro(news, settings, lang)
     parts = [
         f'<!doctype html><html lang="{e(lang)}"><head><meta charset="utf-8">'
         f"<title>{e(subject(news, settings, lang))}</title></head>"

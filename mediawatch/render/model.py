@@ -102,7 +102,8 @@ def organisation_name(settings: Settings, lang: str, glossary: Glossary | None =
 
 
 def organisation_in(organisation: str, lang: str, glossary: Glossary | None = None) -> str:
-    """``organisation`` (the setting's wording) as ``lang`` says it when the glossary knows it."""
+    """A configured organisation name in ``lang`` when the glossary knows it: one name for the web pages,
+    the editions and every mail."""
     name = clean_line(organisation)
     protected = (glossary or default_glossary()).protect(name, lang)
     return clean_line(Glossary.restore(protected.text, protected)) if protected.slots else name
