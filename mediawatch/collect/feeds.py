@@ -45,6 +45,7 @@ import feedparser
 from defusedxml import DefusedXmlException
 
 from mediawatch.collect.dates import parse_date, to_utc
+from mediawatch.collect.feedtrim import MAX_PERSON_CHARS, trim_person_elements
 from mediawatch.collect.publisher import entry_publisher, strip_publisher, title_echo
 from mediawatch.collect.urls import resolve_redirect_link
 from mediawatch.collect.xmlguard import charset_checked, check_xml_safety
@@ -460,6 +461,7 @@ def parse_feed(body: bytes, url: str, content_type: str = "", max_entries: int =
 
     root = check_xml_safety(body, url)
     content_type, charset_warning = charset_checked(body, content_type)
+    body, persons_cut = trim_person_elements(body, content_type)
     headers = {"content-type": content_type or "application/xml"}
     if url:
         headers["content-location"] = url
@@ -482,6 +484,9 @@ def parse_feed(body: bytes, url: str, content_type: str = "", max_entries: int =
     warnings: list[str] = [_describe_bozo(bozo)] if bozo is not None else []
     if charset_warning:
         warnings.insert(0, charset_warning)
+    if persons_cut:
+        cut = _count(persons_cut, "author element", "author elements")
+        warnings.append(f"{cut} over {MAX_PERSON_CHARS} characters cut")
 
     if not version and root not in _ROOT_FEED_NAMES:
         # An HTML page or another XML vocabulary, even if the lenient parser found <item>s in it.
