@@ -317,6 +317,7 @@ CASES: dict[str, Case] = {
     "run_lock": read(_run_lock),
     "recent_runs": read(lambda s, i: s.recent_runs("collect")),
     "start_run": write(lambda s, i: s.start_run("nightly")),
+    "resume_run": write(lambda s, i: s.resume_run("classify-all", {"version": "contract"})),
     "finish_run": write(lambda s, i: s.finish_run(i["run"], "ok", {"n": 1})),
     "collect_tally": read(lambda s, i: s.collect_tally(LONG_AGO, ["alpha", "beta"])),
     "mark_interrupted_runs": write(lambda s, i: s.mark_interrupted_runs(["nightly"])),

@@ -24,6 +24,25 @@ class RunRecords(Database):
             result = conn.execute(sa.insert(t.runs).values(kind=kind, started=utcnow(), status="running"))
             return inserted_id(result)
 
+    def resume_run(self, kind: str, summary: dict[str, object]) -> tuple[int, datetime]:
+        """(id, start) of the latest run of ``kind`` still marked running with this ``summary`` (one
+        killed before its end, or at work in another process), else of a new one recorded with it: a
+        run that goes by its start time takes up a killed one's where it stopped."""
+        r = t.runs
+        recorded = json.dumps(summary, sort_keys=True, default=str)
+        with self._tx() as conn:
+            row = conn.execute(
+                sa.select(r.c.id, r.c.started)
+                .where(r.c.kind == kind, r.c.status == "running", r.c.summary == recorded)
+                .order_by(r.c.id.desc())
+                .limit(1)
+            ).first()
+            if row is not None:
+                return row.id, row.started
+            started = utcnow()
+            values = {"kind": kind, "started": started, "status": "running", "summary": recorded}
+            return inserted_id(conn.execute(sa.insert(r).values(**values))), started
+
     def finish_run(self, run_id: int, status: str, summary: dict[str, object]) -> bool:
         """Record the end of a running run; False (nothing written) when it had already ended.
 

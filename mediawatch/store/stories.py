@@ -30,10 +30,17 @@ class StoryRecords(Database):
 
     # -- classification ---------------------------------------------------------------------------
     def articles_for_classification(
-        self, *, everything: bool = False, batch: int = 500, ids: Sequence[int] | None = None
+        self,
+        *,
+        everything: bool = False,
+        batch: int = 500,
+        ids: Sequence[int] | None = None,
+        done_since: tuple[datetime, str] | None = None,
     ) -> Iterator[list[ClassifyInput]]:
         """Collected (not pending) articles without a classification, or all of them, in id batches;
-        only those of ``ids`` when given (a worker classifying the page it just stored)."""
+        only those of ``ids`` when given (a worker classifying the page it just stored). ``done_since``
+        (a time, a classifier version): with ``everything``, not those classified since that time by that
+        version (a reclassification taking up a killed one where it stopped)."""
         a, c = t.articles, t.classifications
         region = t.first_source(t.sources.c.region)
         last = 0
@@ -46,6 +53,12 @@ class StoryRecords(Database):
             )
             if not everything:
                 query = query.where(~sa.exists().where(c.c.article_id == a.c.id))
+            elif done_since is not None:
+                since, version = done_since
+                done = sa.exists().where(
+                    c.c.article_id == a.c.id, c.c.classified_at >= since, c.c.version == version
+                )
+                query = query.where(~done)
             if ids is not None:
                 query = query.where(a.c.id.in_(list(ids)))
             with self._tx() as conn:

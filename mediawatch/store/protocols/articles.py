@@ -96,7 +96,12 @@ class StoryRepository(Protocol):
     """Classifications, story membership (and the lock one grouping holds) and editor decisions."""
 
     def articles_for_classification(
-        self, *, everything: bool = False, batch: int = 500, ids: Sequence[int] | None = None
+        self,
+        *,
+        everything: bool = False,
+        batch: int = 500,
+        ids: Sequence[int] | None = None,
+        done_since: tuple[datetime, str] | None = None,
     ) -> Iterator[list[ClassifyInput]]: ...
     def save_classifications(self, results: Sequence[Classification]) -> None: ...
     def classification_of(self, article_id: int) -> Classification | None: ...
@@ -130,6 +135,7 @@ class RunRepository(Protocol):
     """A run's start and end, and the lock that keeps a second one of the same kind from starting."""
 
     def start_run(self, kind: str) -> int: ...
+    def resume_run(self, kind: str, summary: dict[str, object]) -> tuple[int, datetime]: ...
     def finish_run(self, run_id: int, status: str, summary: dict[str, object]) -> bool: ...
     def run_lock(self, name: str) -> AbstractContextManager[None]: ...
     def collect_tally(self, since: datetime, source_ids: Sequence[str]) -> dict[str, object]: ...
@@ -146,8 +152,9 @@ class CollectRunStore(CollectorStore, RunRepository, Protocol):
     def mark_interrupted_runs(self, kinds: Sequence[str]) -> list[RunRecord]: ...
 
 
-class ClassifyStore(StoryRepository, SearchStore, CurationRepository, Protocol):
-    """The classifier saves its verdicts, then brings the watch's search index up to date."""
+class ClassifyStore(StoryRepository, SearchStore, CurationRepository, RunRepository, Protocol):
+    """The classifier saves its verdicts, then brings the watch's search index up to date; a
+    reclassification of everything is a run, taken up again after a kill."""
 
 
 class AddArticleStore(AdditionRepository, StoryRepository, SearchStore, CurationRepository, Protocol):
