@@ -48,7 +48,7 @@ from mediawatch.collect.dates import parse_date, to_utc
 from mediawatch.collect.feedtrim import MAX_PERSON_CHARS, trim_person_elements
 from mediawatch.collect.publisher import entry_publisher, strip_publisher, title_echo
 from mediawatch.collect.urls import resolve_redirect_link
-from mediawatch.collect.xmlguard import charset_checked, check_xml_safety
+from mediawatch.collect.xmlguard import charset_checked, check_xml_safety, declaration_checked
 from mediawatch.errors import ParseError
 from mediawatch.identity import canonical_url
 from mediawatch.types import FeedEntry, FetchStatus
@@ -461,6 +461,7 @@ def parse_feed(body: bytes, url: str, content_type: str = "", max_entries: int =
 
     root = check_xml_safety(body, url)
     content_type, charset_warning = charset_checked(body, content_type)
+    body, declaration_warning = declaration_checked(body)
     body, persons_cut = trim_person_elements(body, content_type)
     headers = {"content-type": content_type or "application/xml"}
     if url:
@@ -482,8 +483,7 @@ def parse_feed(body: bytes, url: str, content_type: str = "", max_entries: int =
     version = result.get("version") or ""
     raw_entries = result.get("entries") or []
     warnings: list[str] = [_describe_bozo(bozo)] if bozo is not None else []
-    if charset_warning:
-        warnings.insert(0, charset_warning)
+    warnings[:0] = [w for w in (charset_warning, declaration_warning) if w]
     if persons_cut:
         cut = _count(persons_cut, "author element", "author elements")
         warnings.append(f"{cut} over {MAX_PERSON_CHARS} characters cut")

@@ -180,7 +180,8 @@ def charset_checked(body: bytes, content_type: str) -> tuple[str, str]:
     except LookupError:
         return content_type, ""
     data = body.removeprefix(b"\xef\xbb\xbf")
-    if codec.startswith("utf") or data.isascii():
+    wide_lie = _not_ascii_based(codec) and _ascii_markup(data)
+    if not wide_lie and (codec.startswith("utf") or data.isascii()):
         return content_type, ""
     try:
         data.decode("utf-8")
@@ -188,3 +189,47 @@ def charset_checked(body: bytes, content_type: str) -> tuple[str, str]:
         return content_type, ""
     fixed = content_type[: match.start(1)] + "utf-8" + content_type[match.end(1) :]
     return fixed, f"character encoding: document declared as {label[:40]}, but parsed as utf-8"
+
+
+_DECLARATION = re.compile(rb"""<\?xml[^>]{0,200}?encoding\s*=\s*["']([A-Za-z0-9._:-]{1,40})["']""")
+
+
+def declaration_checked(body: bytes) -> tuple[bytes, str]:
+    """The document with an impossible XML declaration corrected, and a warning when it was.
+
+    Bytes that begin with ASCII markup (``<?xml``) are not UTF-16, UTF-32 or EBCDIC, whatever the
+    declaration says (XML 1.0, appendix F): a declaration naming one of those on bytes that decode as
+    UTF-8 is rewritten to say utf-8, as a lying HTTP charset is overridden.  Only its label changes."""
+    data = body.removeprefix(b"\xef\xbb\xbf")
+    match = _DECLARATION.match(data)
+    if match is None or not _ascii_markup(data):
+        return body, ""
+    label = match.group(1).decode("ascii")
+    try:
+        codec = codecs.lookup(label).name
+    except LookupError:
+        return body, ""
+    if not _not_ascii_based(codec):
+        return body, ""
+    try:
+        data.decode("utf-8")
+    except UnicodeDecodeError:
+        return body, ""
+    start, end = match.span(1)
+    offset = len(body) - len(data)
+    fixed = body[: offset + start] + b"utf-8" + body[offset + end :]
+    return fixed, f"character encoding: document declared as {label.lower()}, but parsed as utf-8"
+
+
+def _not_ascii_based(codec: str) -> bool:
+    """UTF-16/32 and EBCDIC: charsets in which ``<?xml`` is not those five ASCII bytes."""
+    try:
+        return b"<?xml" not in "<?xml".encode(codec)
+    except UnicodeError:
+        return False
+
+
+def _ascii_markup(data: bytes) -> bool:
+    """Does the document begin with markup in ASCII bytes (``<`` then a byte that is not NUL)?"""
+    head = data.lstrip(b" \t\r\n")
+    return head[:1] == b"<" and head[1:2] not in (b"", b"\x00")
