@@ -163,7 +163,7 @@ def test_add_list_remove(setup):
     listed = run(settings, "subscribers", "list", "--status", "active").output
     assert "admin@example.org" in listed
     assert "New@example.org" not in listed
-    assert "1 subscribers." in listed
+    assert "1 subscriber." in listed
     assert (
         "admin@example.org unsubscribed" in run(settings, "subscribers", "remove", "admin@example.org").output
     )

@@ -199,7 +199,7 @@ def subscribers_list(obj: Context, status: str | None, publication: str | None, 
             language = language_name(subscriber.language, obj.lang)
             click.echo(f"{row['email']:40} {language:10} {status:26} {row['publications']}")
     if not as_json:
-        click.echo(t("deliver.cli.listed", obj.lang, count=count))
+        click.echo(tn("deliver.cli.listed", count, obj.lang))
 
 
 @subscribers_group.command("show")
