@@ -163,7 +163,7 @@ def test_period_filters_stories(store):
     assert store.list_issues() == []
     with pytest.raises(ConfigError, match="period is empty"):
         compose_issue(store, Settings(), Publication.PRESS_REVIEW, period_from=SINCE, period_to=SINCE)
-    with pytest.raises(ConfigError, match="fr, en, es"):
+    with pytest.raises(ConfigError, match=r"French \(fr\), English \(en\), Spanish \(es\)"):
         compose_issue(store, Settings(), Publication.PRESS_REVIEW, languages=["fr", "de"])
 
 

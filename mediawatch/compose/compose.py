@@ -26,7 +26,7 @@ from mediawatch.compose.select import (
 from mediawatch.compose.translation import StoreCache, edition_texts, translator_from
 from mediawatch.config import Settings
 from mediawatch.errors import ConfigError, NothingToCompose, WorkflowError
-from mediawatch.i18n import LANGUAGES, t, tn
+from mediawatch.i18n import LANGUAGES, language_names, said, t, tn
 from mediawatch.i18n.publications import publication_name
 from mediawatch.store.issues import NewItem
 from mediawatch.store.protocols import ComposeStore
@@ -51,9 +51,8 @@ def parse_languages(value: str | Sequence[str] | None, default: str) -> tuple[st
     languages = tuple(dict.fromkeys(p.strip().lower() for p in parts if p.strip()))
     unknown = [lang for lang in languages if lang not in LANGUAGES]
     if unknown or not languages:
-        raise ConfigError(
-            t("compose.bad_languages", None, known=", ".join(LANGUAGES), got=", ".join(unknown) or "-")
-        )
+        known = language_names(*LANGUAGES, with_codes=True)  # typed as codes: --languages, compose_languages
+        raise said(ConfigError, "compose.bad_languages", known=known, got=", ".join(unknown) or "-")
     return languages
 
 

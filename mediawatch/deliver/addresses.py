@@ -12,7 +12,7 @@ import re
 from collections.abc import Sequence
 
 from mediawatch.errors import InvalidInput
-from mediawatch.i18n import Message
+from mediawatch.i18n import Message, language_names
 from mediawatch.types import EDITION_FALLBACK, Publication
 
 LANGUAGES = EDITION_FALLBACK  # the editions a subscriber may choose
@@ -53,7 +53,8 @@ def normalise_email(raw: str) -> str:
 def parse_language(raw: str) -> str:
     text = (raw or "").strip().lower()
     if text not in LANGUAGES:
-        raise InvalidInput(Message("deliver.invalid.language", value=raw, known=", ".join(LANGUAGES)))
+        known = language_names(*LANGUAGES, with_codes=True)  # codes are what is typed: option, CSV cell
+        raise InvalidInput(Message("deliver.invalid.language", value=raw, known=known))
     return text
 
 

@@ -284,14 +284,18 @@ class Message:
 
 class LanguageNames:
     """Languages named in the reader's words when the text is said ("français, anglais"), for a field of
-    a :class:`Message` raised before anyone knows who will read it."""
+    a :class:`Message` raised before anyone knows who will read it. ``with_codes`` adds each code after
+    its name ("français (fr)") where the person must type a code (an option, a setting, a CSV cell)."""
 
-    __slots__ = ("codes",)
+    __slots__ = ("codes", "with_codes")
 
-    def __init__(self, codes: Iterable[str]) -> None:
+    def __init__(self, codes: Iterable[str], *, with_codes: bool = False) -> None:
         self.codes = tuple(codes)
+        self.with_codes = with_codes
 
     def text(self, lang: str) -> str:
+        if self.with_codes:
+            return ", ".join(f"{language_name(code, lang)} ({code})" for code in self.codes)
         return ", ".join(language_name(code, lang) for code in self.codes)
 
     def __str__(self) -> str:
@@ -314,9 +318,9 @@ class Counted:
         return self.text(ui_language())
 
 
-def language_names(*codes: str) -> LanguageNames:
+def language_names(*codes: str, with_codes: bool = False) -> LanguageNames:
     """``language_names("fr", "en")``: a field that names these languages in the reader's language."""
-    return LanguageNames(codes)
+    return LanguageNames(codes, with_codes=with_codes)
 
 
 E = TypeVar("E", bound=MediawatchError)
