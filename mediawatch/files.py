@@ -78,6 +78,15 @@ class ReadProblem:
         return os_error_reason(self.exc, self.path, lang, reading=True)
 
 
+class WriteProblem(ReadProblem):
+    """Why a file could not be written (or created), said when the message is."""
+
+    __slots__ = ()
+
+    def text(self, lang: str) -> str:
+        return os_error_reason(self.exc, self.path, lang)
+
+
 def file_error(exc: OSError, path: str | os.PathLike[str], lang: str | None = None) -> FileAccessError:
     return FileAccessError(
         str(path), t("file.cannot_write", lang, path=str(path), reason=os_error_reason(exc, path, lang))

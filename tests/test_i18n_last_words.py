@@ -9,7 +9,6 @@ French and Spanish, where they are not and the translated words are.
 
 from __future__ import annotations
 
-import json
 import socket
 from dataclasses import dataclass
 from pathlib import Path
@@ -48,10 +47,12 @@ def unused_port() -> int:
 
 
 def add(world: World, email: str, *more: str, lang: str = "en"):
-    return world.run(lang, "subscribers", "add", email, "--language", "es", "--publication", "newsletter", *more)
+    return world.run(
+        lang, "subscribers", "add", email, "--language", "es", "--publication", "newsletter", *more
+    )
 
 
-# -- subscribers list: one/other ------------------------------------------------------------------------------
+# -- subscribers list: one/other -----------------------------------------------------------------------------
 @pytest.mark.parametrize(
     ("lang", "one", "two"),
     [
@@ -67,7 +68,7 @@ def test_subscribers_list_counts_one_and_more(world, lang, one, two):
     assert world.run(lang, "subscribers", "list").output.splitlines()[-1] == two
 
 
-# -- the valid languages in words ------------------------------------------------------------------------------
+# -- the valid languages in words ----------------------------------------------------------------------------
 @pytest.mark.parametrize(
     ("lang", "words"),
     [
@@ -86,8 +87,10 @@ def test_a_bad_fallback_language_names_the_languages(world, lang, words):
     ("lang", "words"),
     [
         ("en", "edition languages must be among French (fr), English (en), Spanish (es); got de"),
-        ("fr", "les langues des éditions doivent être parmi français (fr), anglais (en), espagnol (es) ; reçu : de"),
-        ("es", "los idiomas de las ediciones deben estar entre francés (fr), inglés (en), español (es); recibido: de"),
+        ("fr", "les langues des éditions doivent être parmi français (fr), anglais (en), espagnol (es) ; "
+               "reçu : de"),
+        ("es", "los idiomas de las ediciones deben estar entre francés (fr), inglés (en), español (es); "
+               "recibido: de"),
     ],
 )  # fmt: skip
 def test_bad_edition_languages_name_the_languages(lang, words):
@@ -97,4 +100,137 @@ def test_bad_edition_languages_name_the_languages(lang, words):
     with pytest.raises(ConfigError) as refused:
         parse_languages("fr,de", "fr,en,es")
     assert refused.value.translated(lang) == words
-    assert str(refused.value) == "edition languages must be among French (fr), English (en), Spanish (es); got de"
+    assert (
+        str(refused.value)
+        == "edition languages must be among French (fr), English (en), Spanish (es); got de"
+    )
+
+
+# -- send --due ----------------------------------------------------------------------------------------------
+def _due_issue(world: World, config: str) -> str:
+    """An approved issue whose scheduled time has passed, and a reader of it."""
+    from datetime import UTC, datetime, timedelta
+
+    from deliver_samples import approved_issue
+
+    from mediawatch.config import load_settings
+    from mediawatch.deliver.subscribers import Origin, add_confirmed
+    from mediawatch.review.actions import schedule
+    from mediawatch.review.users import acting_user
+    from mediawatch.store import open_store
+    from mediawatch.types import IssueState
+
+    settings = load_settings(str(world.root / config), env={"MEDIAWATCH_DB": str(world.root / "db.sqlite3")})
+    with open_store(f"sqlite:///{world.root / 'db.sqlite3'}") as store:
+        issue_id = approved_issue(store, settings)
+        add_confirmed(store, email="reader@example.org", language="fr", publications="newsletter",
+                      origin=Origin(method="cli"))  # fmt: skip
+        schedule(
+            store, issue_id, acting_user(store, "bruno"), datetime.now(UTC) + timedelta(days=1), settings
+        )
+        store.set_issue_state(
+            issue_id,
+            IssueState.SCHEDULED,
+            actor="test",
+            scheduled_for=datetime.now(UTC) - timedelta(minutes=1),
+            expect=[IssueState.SCHEDULED],
+        )
+        return store.find_issue(issue_id).slug
+
+
+@pytest.mark.parametrize(
+    ("lang", "words"),
+    [
+        ("en", "is due but could not be sent: cannot connect to smtp://127.0.0.1:"),
+        ("fr", "est à envoyer mais n'a pas pu l'être : impossible de se connecter à smtp://127.0.0.1:"),
+        ("es", "no se puede conectar con smtp://127.0.0.1:"),
+    ],
+)
+def test_send_due_says_why_an_issue_was_not_sent(world, lang, words):
+    port = unused_port()
+    (world.root / "mail.toml").write_text(
+        f'[deliver]\nsmtp_url = "smtp://127.0.0.1:{port}?timeout=5"\nmail_from = "watch@example.org"\n'
+        'allow_private_links = true\nsend_retry_base = 0\n[review]\nbase_url = "http://127.0.0.1:8000"\n'
+        '[render]\nsite_url = "http://127.0.0.1:8000/archive"\n',
+        encoding="utf-8",
+    )
+    slug = _due_issue(world, "mail.toml")
+    result = world.run(lang, "send", "--due", config="mail.toml")
+    assert result.exit_code == 1, result.output
+    assert slug in result.output, result.output
+    assert words in result.output, result.output
+    if lang != "en":
+        assert "cannot connect" not in result.output
+
+
+# -- the nightly's stage errors and warnings -----------------------------------------------------------------
+def test_a_stage_problem_keeps_its_english_line_and_says_it_in_each_language():
+    from mediawatch.errors import NothingToCollect
+    from mediawatch.i18n import said
+    from mediawatch.nightly.outcome import problem, stage_problem
+
+    empty = said(NothingToCollect, "collect.no_source", folder="feeds")
+    said_error = stage_problem("collect", empty)
+    assert said_error.english == f"collect: {empty}"
+    assert said_error.text("fr") == f"collecte : {empty.translated('fr')}"
+    assert said_error.text("es") == f"recolección: {empty.translated('es')}"
+    bug = stage_problem("compose", KeyError("x"))
+    assert bug.english == "compose: unexpected KeyError: 'x'"
+    assert bug.text("fr") == "composition : erreur inattendue KeyError : 'x'"
+    assert bug.text("es") == "composición: error inesperado KeyError: 'x'"
+    lost = problem("watches: Sols: no address to send to", "nightly.problem.no_address", watch="Sols")
+    assert lost.text("en") == lost.english
+    assert lost.text("fr") == "veilles : Sols : aucune adresse à qui l’envoyer"
+
+
+# -- the secret key file, a database the nightly cannot open ------------------------------------------------
+def test_a_secret_key_file_that_cannot_be_made_is_said_in_the_language(tmp_path):
+    from mediawatch.config import Settings
+    from mediawatch.errors import ConfigError
+    from mediawatch.review.links import secret_key
+
+    missing = tmp_path / "gone"
+    with pytest.raises(ConfigError) as refused:
+        secret_key(Settings(db=str(missing / "db.sqlite3")))
+    key = str(missing / "db.sqlite3.secret-key")
+    assert str(refused.value) == (
+        f"cannot create the secret key file {key!r}: the folder {missing} does not exist "
+        "(create it first, or choose another path)"
+    )
+    assert refused.value.translated("fr").startswith(
+        f"impossible de créer le fichier de clé secrète {key!r} : "
+    )
+    assert refused.value.translated("es").startswith(
+        f"no se puede crear el archivo de clave secreta {key!r}: "
+    )
+    for lang in ("fr", "es"):
+        assert "does not exist" not in refused.value.translated(lang)
+
+
+@pytest.mark.parametrize(
+    ("db", "words"),
+    [
+        ("", {"en": "cannot open the default database: disk on fire",
+              "fr": "impossible d’ouvrir la base de données par défaut : disk on fire",
+              "es": "no se puede abrir la base de datos predeterminada: disk on fire"}),
+        ("/srv/watch.sqlite3", {"en": "cannot open 'sqlite:////srv/watch.sqlite3': disk on fire",
+                                "fr": "impossible d’ouvrir 'sqlite:////srv/watch.sqlite3' : disk on fire",
+                                "es": "no se puede abrir 'sqlite:////srv/watch.sqlite3': disk on fire"}),
+    ],
+)  # fmt: skip
+def test_a_database_the_nightly_cannot_open_is_said_in_the_language(db, words):
+    from mediawatch.cli.context import Context
+    from mediawatch.cli.nightly import _open
+    from mediawatch.config import Settings
+    from mediawatch.errors import StorageError
+
+    class Unopenable(Context):
+        @property
+        def store(self):
+            raise OSError("disk on fire")
+
+    with pytest.raises(StorageError) as lost:
+        _open(Unopenable(Settings(db=db)))
+    assert str(lost.value) == words["en"]
+    for lang, text in words.items():
+        assert lost.value.translated(lang) == text

@@ -670,3 +670,30 @@ def test_run_nightly_checks_its_settings_before_it_records_a_run(db_url, tmp_pat
         with pytest.raises(ConfigError, match="nightly_timezone"):
             run_nightly(store, settings, collect=False, notify=False)
         assert store.recent_runs("nightly") == []
+
+
+def test_stage_errors_are_said_in_the_readers_language(ws, inbox):
+    """A stage's error in the editors' mail (nightly_editors_lang) and on stderr (the command's language),
+    worded by the error's own catalogue key; the run's record and --json keep the English line."""
+    drafted = ws.run("--no-notify")  # a draft the editors were not told about yet
+    assert drafted.returncode == 4, drafted.stderr
+    (ws.feeds / "sources.toml").write_text("[[source]]\nid = \n", encoding="utf-8")  # unreadable registry
+    env = ws.env | {"MEDIAWATCH_LANG": "es"}
+    run = subprocess.run(
+        ws.command("--at", AT, "--no-collect"), env=env, capture_output=True, text=True, timeout=300
+    )
+    assert run.returncode == 1, run.stderr
+    with open_store(ws.db) as store:
+        [last, *_] = store.recent_runs("nightly")
+    [english] = last.summary["errors"]  # the record's format is unchanged: English lines
+    assert english.startswith("registry: "), english
+    assert ", line 2: " in english, english
+    assert "registro de fuentes: " in run.stderr, run.stderr
+    assert ", línea 2: " in run.stderr, run.stderr
+    assert english not in run.stderr
+    [(_, _, first), (_, _, second)] = inbox.messages
+    for mail in (first, second):
+        text = mail.get_body(("plain",)).get_content()
+        assert "problème : registre des sources : " in text, text
+        assert ", ligne 2 : " in text, text
+        assert english not in text

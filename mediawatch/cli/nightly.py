@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from mediawatch.cli.context import Context, parse_since
 from mediawatch.config import database_url, masked_url, scrub_password
 from mediawatch.errors import ConfigError, LockedError, MediawatchError, StorageError
-from mediawatch.i18n import t
+from mediawatch.i18n import said, t
 from mediawatch.store import Store
 
 
@@ -24,9 +24,11 @@ def _open(obj: Context) -> Store:
         raise
     except (sa.exc.SQLAlchemyError, OSError) as exc:
         url = database_url(obj.settings.db) if obj.settings.db else ""
-        where = masked_url(url) if url else "the default database"
         cause = getattr(exc, "orig", None) or exc  # the driver's words, without SQLAlchemy's help links
-        raise StorageError(f"cannot open {where!r}: {scrub_password(str(cause), url)}") from None
+        detail = scrub_password(str(cause), url)
+        if url:
+            raise said(StorageError, "nightly.cli.cannot_open", url=masked_url(url), cause=detail) from None
+        raise said(StorageError, "nightly.cli.cannot_open_default", cause=detail) from None
 
 
 @click.command()
@@ -106,6 +108,6 @@ def nightly(
         click.echo(json.dumps(result.as_dict(), ensure_ascii=False))
     else:
         click.echo(result.summary_line())
-        for error in result.errors:
-            click.echo("  " + t("nightly.cli.stage_failed", obj.lang, error=error), err=True)
+        for problem in result.problems:
+            click.echo("  " + t("nightly.cli.stage_failed", obj.lang, error=problem.text(obj.lang)), err=True)
     sys.exit(result.exit_code)

@@ -112,7 +112,7 @@ def _send_due(obj: Context) -> None:
             click.echo(t("deliver.cli.due_busy", obj.lang, issue=r.slug))
         else:
             left = True
-            click.echo(t(_DUE_KEYS[r.outcome], obj.lang, issue=r.slug, detail=r.detail), err=True)
+            click.echo(t(_DUE_KEYS[r.outcome], obj.lang, issue=r.slug, detail=r.said(obj.lang)), err=True)
             for reason in r.reasons:
                 click.echo(f"  - {reason}", err=True)
     if left:

@@ -34,12 +34,13 @@ from mediawatch.deliver.subscribers import Origin, mark_undeliverable
 from mediawatch.errors import (
     DeliveryError,
     EndNotSent,
+    Explanation,
     NotSendable,
     NotYetDue,
     ServerUnreachable,
     SmtpUnavailable,
 )
-from mediawatch.i18n import said
+from mediawatch.i18n import Message, said
 from mediawatch.store.outbox import DueMessage, OutboxCounts, OutboxSession
 from mediawatch.store.protocols import IssueRepository, SendStore
 from mediawatch.types import Issue, IssueState, OutboxMessage, OutboxStatus
@@ -211,9 +212,14 @@ class DueResult:
 
     slug: str
     outcome: str
-    detail: str = ""
+    detail: str = ""  # English, for logs and the nightly's record
     report: SendReport | None = None
     reasons: tuple[str, ...] = ()
+    reason: Explanation | None = None  # ``detail`` in any language, when it has words
+
+    def said(self, lang: str) -> str:
+        """``detail`` in ``lang`` (English when the error had no words of its own)."""
+        return self.reason.text(lang) if self.reason is not None else self.detail
 
 
 def send_due(
@@ -241,14 +247,18 @@ def send_due(
         try:
             report = send_issue(store, settings, issue.id, actor=actor, lang=lang, clock=clock)
         except NotSendable as exc:
-            results.append(DueResult(issue.slug, "refused", str(exc), reasons=tuple(exc.reasons)))
+            review = Message("deliver.due.review")
+            results.append(
+                DueResult(issue.slug, "refused", str(exc), reasons=tuple(exc.reasons), reason=review)
+            )
         except NotYetDue as exc:  # rescheduled meanwhile
-            results.append(DueResult(issue.slug, "refused", str(exc)))
+            when = Message("deliver.due.rescheduled", when=f"{exc.when:%Y-%m-%d %H:%M} UTC")
+            results.append(DueResult(issue.slug, "refused", str(exc), reason=when))
         except LockedError as exc:
-            results.append(DueResult(issue.slug, "busy", str(exc)))
+            results.append(DueResult(issue.slug, "busy", str(exc), reason=exc.reason))
         except (DeliveryError, ConfigError) as exc:
             log.error("send --due: issue %s: %s", issue.slug, exc)
-            results.append(DueResult(issue.slug, "error", str(exc)))
+            results.append(DueResult(issue.slug, "error", str(exc), reason=exc.reason))
         else:
             sent = report.issue.state is IssueState.SENT
             results.append(DueResult(issue.slug, "sent" if sent else "unfinished", report=report))

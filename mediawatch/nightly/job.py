@@ -10,7 +10,7 @@ from typing import TypeVar
 from mediawatch.config import Settings
 from mediawatch.errors import LockedError, MediawatchError, StorageError
 from mediawatch.nightly.logs import EventLog
-from mediawatch.nightly.outcome import RunState
+from mediawatch.nightly.outcome import RunState, stage_problem
 from mediawatch.store import Store
 
 ACTOR = "nightly"  # created_by of the drafts, actor in the audit log
@@ -49,16 +49,16 @@ class NightlyRun:
         try:
             return step()
         except LockedError as exc:  # held by another run (a collect run still open on the broker): not lost
-            self.state.errors.append(f"{name}: {exc}")
+            self.state.errors.append(stage_problem(name, exc))
             self.log.error(f"{name}.failed", error=str(exc), kind=type(exc).__name__)
         except StorageError as exc:
             self.state.storage_lost = True
-            self.state.errors.append(f"{name}: {exc}")
+            self.state.errors.append(stage_problem(name, exc))
             self.log.error(f"{name}.failed", error=str(exc), kind="storage")
         except MediawatchError as exc:
-            self.state.errors.append(f"{name}: {exc}")
+            self.state.errors.append(stage_problem(name, exc))
             self.log.error(f"{name}.failed", error=str(exc), kind=type(exc).__name__)
         except Exception as exc:  # noqa: BLE001 - a bug in one stage must not stop the others; it is logged
-            self.state.errors.append(f"{name}: unexpected {type(exc).__name__}: {exc}")
+            self.state.errors.append(stage_problem(name, exc))
             self.log.error(f"{name}.failed", exc=True, error=str(exc), kind=type(exc).__name__)
         return None

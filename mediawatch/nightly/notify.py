@@ -18,6 +18,7 @@ from mediawatch.config import Settings
 from mediawatch.errors import ConfigError, DeliveryError, InvalidInput
 from mediawatch.i18n import LANGUAGES, Message, t, tn
 from mediawatch.i18n.publications import publication_name
+from mediawatch.nightly.outcome import Problem
 from mediawatch.render.model import organisation_name
 from mediawatch.report.html import long_date
 from mediawatch.types import Publication
@@ -59,7 +60,7 @@ class RunNews:
     stale: tuple[SourceNews, ...]
     stale_after_days: int
     previous_interrupted: bool
-    problems: tuple[str, ...]  # stage errors of this run, in one line each
+    problems: tuple[Problem, ...]  # stage errors and warnings of this run, one line each in any language
     # with a broker: the collect run the workers were still doing when the run stopped waiting for it
     collect_still_running: int | None = None
     # the relevance model was retrained by this run: on so many editors' decisions and labelled items
@@ -206,7 +207,7 @@ def _sections(news: RunNews, settings: Settings, lang: str) -> list[tuple[str, l
         notes.append((t("nightly.mail.resumed", lang), ""))
     if news.collect_still_running is not None:
         notes.append((t("nightly.mail.collect_still_running", lang, run=news.collect_still_running), ""))
-    notes += [(t("nightly.mail.problem", lang, problem=p), "") for p in news.problems]
+    notes += [(t("nightly.mail.problem", lang, problem=p.text(lang)), "") for p in news.problems]
     if notes:
         sections.append((t("nightly.mail.notes_heading", lang), notes))
     return sections

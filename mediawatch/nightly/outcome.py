@@ -3,11 +3,13 @@ CLI prints and the ``runs`` table records."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from typing import Any
 
-from mediawatch.errors import LockedError, StorageError
+from mediawatch.errors import LockedError, MediawatchError, StorageError
+from mediawatch.i18n import LANGUAGES, Message
 
 EXIT_OK = 0
 EXIT_ERROR = 1  # a stage failed (classify, compose, render, notify); the others still ran
@@ -15,6 +17,51 @@ EXIT_LOCKED = LockedError.exit_code  # another collect or nightly run holds the 
 EXIT_SOURCES_FAILED = 4  # some sources failed; everything else went well
 # nothing could be done: database unusable, no source, or every source failed (the storage error's code)
 EXIT_NOTHING = StorageError.exit_code
+
+
+@dataclass(frozen=True, slots=True)
+class Problem:
+    """One line of the run's errors or warnings, worded in each interface language when it happened: the
+    exception is gone by the time the editors' mail and the command's stderr say it, in their reader's
+    language. ``english`` is the line that logs, ``--json`` and the ``runs`` table keep, as before."""
+
+    english: str
+    words: Mapping[str, str]  # language -> the same line in it
+
+    def text(self, lang: str) -> str:
+        return self.words.get(lang, self.english)
+
+
+class _Translated:
+    """An error as a field of a :class:`Message`: its own words in each language (English without a
+    reason)."""
+
+    __slots__ = ("error",)
+
+    def __init__(self, error: MediawatchError) -> None:
+        self.error = error
+
+    def text(self, lang: str) -> str:
+        return self.error.translated(lang)
+
+
+def problem(english: str, key: str, /, **fields: object) -> Problem:
+    """A :class:`Problem` whose words are ``key`` with ``fields``; an error among them says its own."""
+    message = Message(
+        key, **{n: _Translated(v) if isinstance(v, MediawatchError) else v for n, v in fields.items()}
+    )
+    return Problem(english, {lang: message.text(lang) for lang in LANGUAGES})
+
+
+def stage_problem(stage: str, exc: BaseException) -> Problem:
+    """What a failed stage says: "collect: no enabled source ..." and its words in each language."""
+    name = Message(f"nightly.stage.{stage}")
+    if isinstance(exc, MediawatchError):
+        return problem(f"{stage}: {exc}", "nightly.problem.stage", stage=name, problem=exc)
+    kind = type(exc).__name__
+    return problem(
+        f"{stage}: unexpected {kind}: {exc}", "nightly.problem.unexpected", stage=name, kind=kind, detail=exc
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,6 +89,8 @@ class NightlyResult:
     # the learn stage retrained the relevance model (nightly_retrain_after), on this many editors' decisions
     retrained: bool = False
     retrain_decisions: int = 0
+    # ``errors`` in each language, for the person at the terminal (not in as_dict: the record keeps English)
+    problems: tuple[Problem, ...] = field(default=(), compare=False)
 
     def summary_line(self) -> str:
         """One key=value line for cron mail and scripts (never translated)."""
@@ -61,6 +110,7 @@ class NightlyResult:
 
     def as_dict(self) -> dict[str, Any]:
         data = asdict(self)
+        del data["problems"]
         data["started"] = self.started.isoformat()
         data["finished"] = self.finished.isoformat()
         return data
@@ -88,8 +138,8 @@ class RunState:
     notified: list[str] = field(default_factory=list)
     sent: list[str] = field(default_factory=list)
     notified_problems: dict[str, list[str]] = field(default_factory=dict)  # per editor told this run
-    errors: list[str] = field(default_factory=list)
-    warnings: list[str] = field(default_factory=list)
+    errors: list[Problem] = field(default_factory=list)
+    warnings: list[Problem] = field(default_factory=list)
     storage_lost: bool = False
 
 

@@ -138,11 +138,12 @@ def run_nightly(
             rendered=tuple(s.rendered),
             announced=tuple(s.announced),
             notified=tuple(s.notified),
-            errors=tuple(s.errors),
+            errors=tuple(p.english for p in s.errors),
             sent=tuple(s.sent),
             collect_still_running=s.collect_open,
             retrained=s.retrained is not None,
             retrain_decisions=s.retrained[0] if s.retrained else 0,
+            problems=tuple(s.errors),
         )
         summary = result.as_dict()
         if s.notified_problems:
@@ -155,5 +156,5 @@ def run_nightly(
             store.finish_run(run_id, status, summary)
         except StorageError as exc:
             log.error("nightly.unrecorded", error=str(exc))
-        log.info("nightly.done", exit_code=result.exit_code, status=status, errors=list(s.errors))
+        log.info("nightly.done", exit_code=result.exit_code, status=status, errors=list(result.errors))
         return result

@@ -8,10 +8,11 @@ from __future__ import annotations
 import functools
 from datetime import datetime
 
-from mediawatch.errors import ConfigError, NothingToCompose, RenderError
-from mediawatch.i18n import t
+from mediawatch.errors import InvalidInput, NothingToCompose, RenderError
+from mediawatch.i18n import Message
 from mediawatch.nightly.cadence import due_period, parse_cadence, parse_timezone
 from mediawatch.nightly.job import ACTOR, NightlyRun
+from mediawatch.nightly.outcome import problem
 from mediawatch.types import Issue, Publication
 
 
@@ -40,7 +41,7 @@ def learn(job: NightlyRun) -> None:
 
     after = job.settings.nightly_retrain_after
     if after < 0:
-        raise ConfigError(t("nightly.setting.bad_retrain_after", None, value=after))
+        raise InvalidInput(Message("nightly.setting.bad_retrain_after", value=after))
     if after == 0:
         job.log.info("learn.skipped", reason="nightly_retrain_after is 0")
         return
@@ -133,7 +134,9 @@ def render(job: NightlyRun, drafts: list[Issue]) -> None:
         try:
             written = render_issue(job.store, issue.id, job.settings, out)
         except RenderError as exc:  # a content problem the editors fix in review: say it, go on
-            job.state.warnings.append(f"{issue.slug}: {exc}")
+            job.state.warnings.append(
+                problem(f"{issue.slug}: {exc}", "nightly.problem.draft", issue=issue.slug, problem=exc)
+            )
             job.log.warning("render.refused", slug=issue.slug, error=str(exc))
             continue
         job.state.rendered.append(issue.slug)
@@ -153,7 +156,13 @@ def send_due(job: NightlyRun) -> None:
         elif r.outcome == "busy":
             job.log.info("send.busy", slug=r.slug)
         else:
-            job.state.errors.append(f"send: {r.slug}: {r.outcome}: {r.detail}")
+            english = f"send: {r.slug}: {r.outcome}: {r.detail}"
+            why = r.reason or r.detail
+            if r.reasons:  # review's, in the run's language: the words of the refusal already
+                why = Message("nightly.problem.because", problem=why, reasons="; ".join(r.reasons))
+            job.state.errors.append(
+                problem(english, f"nightly.problem.send_{r.outcome}", issue=r.slug, problem=why)
+            )
             job.log.error("send.failed", slug=r.slug, outcome=r.outcome, error=r.detail)
 
 
@@ -169,5 +178,6 @@ def watches(job: NightlyRun) -> None:
         failed=run.failed, waiting=run.waiting, recovered=run.recovered,
     )  # fmt: skip
     for name in dict.fromkeys(run.no_address):
-        job.state.warnings.append(f"watches: {name}: no address to send to")
+        english = f"watches: {name}: no address to send to"
+        job.state.warnings.append(problem(english, "nightly.problem.no_address", watch=name))
         job.log.warning("watches.no_address", watch=name)

@@ -21,6 +21,8 @@ from itsdangerous import BadSignature, URLSafeSerializer
 
 from mediawatch.config import Settings, secret_key_file
 from mediawatch.errors import ConfigError, Forbidden, Refused
+from mediawatch.files import ReadProblem, WriteProblem
+from mediawatch.i18n import said
 from mediawatch.review.workflow import ReasonKind, reason
 from mediawatch.store.issues import coded_note
 from mediawatch.store.protocols import IssueRepository
@@ -34,31 +36,30 @@ LINK_TARGET = "preview:"
 def secret_key(settings: Settings) -> str:
     if settings.secret_key:
         if len(settings.secret_key) < 16:
-            raise ConfigError("secret_key is too short: give at least 16 random characters")
+            raise said(ConfigError, "review.secret.too_short")
         return settings.secret_key
     path = secret_key_file(settings)
     if path is None:
-        raise ConfigError(
-            "set secret_key in the [web] section of the config (or MEDIAWATCH_SECRET_KEY): without an "
-            "SQLite file there is no place to keep a generated one"
-        )
+        raise said(ConfigError, "review.secret.no_place")
     try:
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     except FileExistsError:
         pass  # created before (or by a concurrent process): read it below
     except OSError as exc:
-        raise ConfigError(f"cannot create the secret key file {str(path)!r}: {exc.strerror}") from None
+        raise said(
+            ConfigError, "review.secret.cannot_create", path=str(path), reason=WriteProblem(exc, path)
+        ) from None
     else:
         with os.fdopen(fd, "w", encoding="ascii") as fh:
             fh.write(secrets.token_urlsafe(48))
     try:
         key = path.read_text(encoding="ascii").strip()
     except OSError as exc:
-        raise ConfigError(f"cannot read the secret key file {str(path)!r}: {exc.strerror}") from None
+        raise said(
+            ConfigError, "review.secret.cannot_read", path=str(path), reason=ReadProblem(exc, path)
+        ) from None
     if len(key) < 16:
-        raise ConfigError(
-            f"the secret key file {str(path)!r} is empty or damaged: delete it to make a new one"
-        )
+        raise said(ConfigError, "review.secret.damaged", path=str(path))
     return key
 
 
