@@ -9,6 +9,7 @@ French and Spanish, where they are not and the translated words are.
 
 from __future__ import annotations
 
+import json
 import socket
 from dataclasses import dataclass
 from pathlib import Path
@@ -234,3 +235,33 @@ def test_a_database_the_nightly_cannot_open_is_said_in_the_language(db, words):
     assert str(lost.value) == words["en"]
     for lang, text in words.items():
         assert lost.value.translated(lang) == text
+
+
+@pytest.mark.parametrize(
+    ("lang", "words"),
+    [
+        ("en", ["1 waiting", "French: 1 waiting"]),
+        ("fr", ["1 en attente", "français : 1 en attente"]),
+        ("es", ["1 en espera", "francés: 1 en espera"]),
+    ],
+)  # fmt: skip
+def test_send_status_says_states_and_languages_in_words(world, lang, words):
+    port = unused_port()
+    (world.root / "mail.toml").write_text(
+        f'[deliver]\nsmtp_url = "smtp://127.0.0.1:{port}?timeout=5"\nmail_from = "watch@example.org"\n'
+        'allow_private_links = true\nsend_retry_base = 0\n[review]\nbase_url = "http://127.0.0.1:8000"\n'
+        '[render]\nsite_url = "http://127.0.0.1:8000/archive"\n',
+        encoding="utf-8",
+    )
+    slug = _due_issue(world, "mail.toml")
+    assert world.run("en", "send", "--due", config="mail.toml").exit_code == 1  # queued, server out of reach
+    status = world.run(lang, "send", slug, "--status", config="mail.toml")
+    assert status.exit_code == 0, status.output
+    lines = status.output.splitlines()
+    for text in words:
+        assert f"  {text}" in lines, (text, lines)
+    assert "[fr]" not in status.output
+    assert "queued=" not in status.output
+    data = json.loads(world.run(lang, "send", slug, "--status", "--json", config="mail.toml").output)
+    assert data["by_status"] == {"queued": 1}
+    assert data["by_language"] == {"fr": {"queued": 1}}

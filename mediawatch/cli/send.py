@@ -17,7 +17,7 @@ from mediawatch.cli.context import (
     handle_errors,
 )
 from mediawatch.compose.issues import find_issue
-from mediawatch.i18n import t, tn
+from mediawatch.i18n import language_name, t, tn
 from mediawatch.types import OutboxStatus
 
 
@@ -223,12 +223,24 @@ def _print_status(obj: Context, issue: str, as_json: bool) -> None:
     for status in OutboxStatus:
         n = counts.by_status.get(status.value, 0)
         if n:
-            click.echo(f"  {status.value:10} {n}")
+            click.echo("  " + tn(f"deliver.count.{status.value}", n, obj.lang))
     for lang, by in sorted(counts.by_language.items()):
-        click.echo(f"  [{lang}] " + " ".join(f"{s}={n}" for s, n in sorted(by.items())))
+        in_words = ", ".join(
+            tn(f"deliver.count.{s.value}", by[s.value], obj.lang) for s in OutboxStatus if by.get(s.value)
+        )
+        language = language_name(lang, obj.lang)
+        click.echo("  " + t("deliver.status.language", obj.lang, language=language, counts=in_words))
     click.echo(t("deliver.cli.unconfirmed", obj.lang, count=counts.unconfirmed))
     for m in where.unconfirmed:
-        click.echo(f"  ? {m.recipient} [{m.language}] {m.message_id}: {m.last_response}")
+        line = t(
+            "deliver.status.unconfirmed",
+            obj.lang,
+            recipient=m.recipient,
+            language=language_name(m.language, obj.lang),
+            message_id=m.message_id,
+            reply=m.last_response,
+        )
+        click.echo("  " + line)
     if counts.next_attempt_at and counts.by_status.get(OutboxStatus.QUEUED.value):
         click.echo(
             t(
@@ -239,9 +251,16 @@ def _print_status(obj: Context, issue: str, as_json: bool) -> None:
         )
     for m in problems:
         code = f"{m.last_code} " if m.last_code else ""
-        click.echo(
-            f"  ! {m.recipient} [{m.language}] {m.status.value} x{m.attempts}: {code}{m.last_response}"
+        line = t(
+            "deliver.status.problem",
+            obj.lang,
+            recipient=m.recipient,
+            language=language_name(m.language, obj.lang),
+            state=t(f"deliver.outbox.{m.status.value}", obj.lang),
+            attempts=tn("deliver.count.attempts", m.attempts, obj.lang),
+            reply=f"{code}{m.last_response}".strip() or "-",
         )
+        click.echo("  " + line)
 
 
 def _dry_run(obj: Context, issue: str, out_dir: str | None) -> None:
