@@ -265,3 +265,32 @@ def test_send_status_says_states_and_languages_in_words(world, lang, words):
     data = json.loads(world.run(lang, "send", slug, "--status", "--json", config="mail.toml").output)
     assert data["by_status"] == {"queued": 1}
     assert data["by_language"] == {"fr": {"queued": 1}}
+
+
+# -- subscribers add: why the confirmation mail did not go ---------------------------------------------------
+@pytest.mark.parametrize(
+    ("lang", "words"),
+    [
+        ("en", "the confirmation mail could not be sent: cannot connect to smtp://127.0.0.1:"),
+        (
+            "fr",
+            "le message de confirmation n'a pas pu partir : impossible de se connecter à smtp://127.0.0.1:",
+        ),
+        ("es", "el mensaje de confirmación no pudo enviarse: no se puede conectar con smtp://127.0.0.1:"),
+    ],
+)
+def test_subscribers_add_says_why_the_confirmation_mail_failed(world, lang, words):
+    port = unused_port()
+    (world.root / "mail.toml").write_text(
+        f'[deliver]\nsmtp_url = "smtp://127.0.0.1:{port}?timeout=5"\nmail_from = "watch@example.org"\n'
+        'allow_private_links = true\n[review]\nbase_url = "http://127.0.0.1:8000"\n',
+        encoding="utf-8",
+    )
+    result = world.run(
+        lang, "subscribers", "add", "ana@example.org", "--language", "fr", "--publication", "newsletter",
+        config="mail.toml",
+    )  # fmt: skip
+    assert result.exit_code == 1, result.output
+    assert "ana@example.org" in result.stderr
+    assert words in result.stderr, result.stderr
+    assert "see the log" not in result.stderr

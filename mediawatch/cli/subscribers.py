@@ -66,7 +66,7 @@ def subscribers_add(
     no_mail: bool,
 ) -> None:
     """Add a subscriber (double opt-in unless --confirmed)."""
-    from mediawatch.deliver.subscribers import Origin, add_confirmed, send_optin, subscribe
+    from mediawatch.deliver.subscribers import Origin, add_confirmed, optin_problem, subscribe
 
     origin = Origin(method="cli", form="subscribers add", detail=note)
     if confirmed:
@@ -89,8 +89,12 @@ def subscribers_add(
     if no_mail or not result.mail:
         click.echo(t("deliver.cli.added_pending", obj.lang, email=result.subscriber.email))
         return
-    if not send_optin(obj.store, obj.settings, result):
-        click.echo(t("deliver.cli.mail_failed", obj.lang, email=result.subscriber.email), err=True)
+    problem = optin_problem(obj.store, obj.settings, result)
+    if problem is not None:
+        why = problem.translated(obj.lang)
+        click.echo(
+            t("deliver.cli.mail_failed", obj.lang, email=result.subscriber.email, reason=why), err=True
+        )
         sys.exit(EXIT_ERROR)
     key = "deliver.cli.mailed_confirm" if result.mail == "confirm" else "deliver.cli.mailed_already"
     click.echo(t(key, obj.lang, email=result.subscriber.email))

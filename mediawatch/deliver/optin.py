@@ -19,7 +19,7 @@ from mediawatch.deliver.identity import MailIdentity, mail_identity, smtp_config
 from mediawatch.deliver.links import CONFIRM_DAYS, LinkPurpose, check_mail_links
 from mediawatch.deliver.smtp import SmtpSession
 from mediawatch.errors import DeliveryError
-from mediawatch.i18n import t
+from mediawatch.i18n import said, t
 from mediawatch.i18n.publications import publication_name
 from mediawatch.store.protocols import SubscriberRepository
 from mediawatch.types import Publication, Subscriber
@@ -164,10 +164,9 @@ class OptinMailer:
         data = optin_bytes(self.identity, subscriber, mail)
         outcome = self.session.transaction(self.identity.envelope_from, subscriber.email, data, lambda: None)
         if outcome.kind not in ("sent", "unknown"):
-            raise DeliveryError(
-                f"the server did not take the {'reminder' if already else 'confirmation'} mail for "
-                f"{subscriber.email}: {outcome.code} {outcome.text}"
-            )
+            key = "deliver.optin.reminder_refused" if already else "deliver.optin.confirmation_refused"
+            reply = f"{outcome.code} {outcome.text}".strip()
+            raise said(DeliveryError, key, email=subscriber.email, reply=reply)
         # Either mail counts: the subscribe page mails one address at most once per RESEND_AFTER
         # (pending) or ALREADY_MAIL_EVERY (active), however often the form is sent for it.
         self.store.mark_confirmation_sent(subscriber.id)

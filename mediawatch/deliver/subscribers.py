@@ -143,8 +143,16 @@ def subscribe(
 
 def send_optin(store: SubscriberRepository, settings: Settings, result: SubscribeResult) -> bool:
     """Send the mail a subscribe request calls for; False (logged) when the server would not take it."""
+    return optin_problem(store, settings, result) is None
+
+
+def optin_problem(
+    store: SubscriberRepository, settings: Settings, result: SubscribeResult
+) -> MediawatchError | None:
+    """Send the mail a subscribe request calls for; why it did not go (logged), else None. The command
+    line says it to the person who typed the address; the public form only says that it failed."""
     if result.subscriber is None or not result.mail:
-        return True
+        return None
     from mediawatch.deliver.optin import OptinMailer
 
     try:
@@ -152,8 +160,8 @@ def send_optin(store: SubscriberRepository, settings: Settings, result: Subscrib
             mailer.send(result.subscriber, already=result.mail == "already")
     except MediawatchError as exc:  # the server refused, or mail is not configured (no smtp_url, no FROM)
         log.warning("opt-in mail to subscriber %s not sent: %s", result.subscriber.id, exc)
-        return False
-    return True
+        return exc
+    return None
 
 
 def add_confirmed(
