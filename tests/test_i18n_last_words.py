@@ -184,6 +184,44 @@ def test_a_stage_problem_keeps_its_english_line_and_says_it_in_each_language():
     assert lost.text("fr") == "veilles : Sols : aucune adresse à qui l’envoyer"
 
 
+# -- stories group --jsonl -----------------------------------------------------------------------------------
+@pytest.mark.parametrize(
+    ("lang", "words"),
+    [
+        ("en", ["line 2: not valid JSON", "line 3: missing 'id'", "line 4: 'published' is not an ISO 8601",
+                "line 5: duplicate id 'a'"]),
+        ("fr", ["ligne 2 : ce n'est pas du JSON valide", "ligne 3 : il manque 'id'",
+                "ligne 4 : 'published' n'est pas une date", "ligne 5 : 'id' 'a' déjà vu"]),
+        ("es", ["línea 2: no es JSON válido", "línea 3: falta 'id'", "línea 4: 'published' no es una fecha",
+                "línea 5: 'id' 'a' ya apareció"]),
+    ],
+)  # fmt: skip
+def test_stories_group_jsonl_says_each_bad_line_and_exits_4(world, lang, words):
+    lines = [
+        json.dumps({"id": "a", "title": "Soil carbon in Kenya", "published": "2026-11-02"}),
+        "{broken",
+        json.dumps({"title": "no id"}),
+        json.dumps({"id": "b", "title": "Biochar", "published": "last tuesday"}),
+        json.dumps({"id": "a", "title": "again"}),
+        json.dumps({"id": "c", "title": "Soil carbon in Kenya", "published": "2026-11-03"}),
+    ]
+    result = world.run(lang, "stories", "group", "--jsonl", stdin="\n".join(lines) + "\n")
+    assert result.exit_code == 4, result.output
+    out = [json.loads(line) for line in result.stdout.splitlines()]
+    assert [o.get("id") for o in out] == ["a", None, None, None, None, "c"]  # good lines in place
+    assert [o.get("line") for o in out] == [None, 2, 3, 4, 5, None]
+    assert out[1] == {
+        "line": 2,
+        "error": "line 2: not valid JSON (Expecting property name enclosed in double quotes at column 2)",
+    }
+    errors = result.stderr.splitlines()
+    assert len(errors) == len(words), errors
+    for text, line in zip(words, errors, strict=True):
+        assert text in line, line
+    good = world.run(lang, "stories", "group", "--jsonl", stdin=lines[0] + "\n")
+    assert (good.exit_code, good.stderr, json.loads(good.stdout)) == (0, "", {"id": "a", "story": "a"})
+
+
 # -- the secret key file, a database the nightly cannot open ------------------------------------------------
 def test_a_secret_key_file_that_cannot_be_made_is_said_in_the_language(tmp_path):
     from mediawatch.config import Settings

@@ -312,7 +312,7 @@ def test_parameters_are_checked() -> None:
 
 
 # -- `mediawatch stories group --jsonl` -------------------------------------------------------------------
-def _cli_group(lines: list[str], tmp_path: Path) -> list[dict[str, object]]:
+def _cli_group(lines: list[str], tmp_path: Path, exit_code: int = 0) -> list[dict[str, object]]:
     from click.testing import CliRunner
 
     from mediawatch.cli import cli
@@ -325,8 +325,8 @@ def _cli_group(lines: list[str], tmp_path: Path) -> list[dict[str, object]]:
         env={"MEDIAWATCH_CONFIG": str(tmp_path / "empty.toml")},
         catch_exceptions=False,
     )
-    assert result.exit_code == 0, result.output
-    return [json.loads(line) for line in result.output.splitlines()]
+    assert result.exit_code == exit_code, result.output
+    return [json.loads(line) for line in result.stdout.splitlines()]
 
 
 def _line(key: str, **changes: object) -> str:
@@ -368,7 +368,7 @@ def test_group_jsonl_reads_summary_when_there_is_no_text_and_reports_bad_lines(t
         _line("en-kenya-a", published="last tuesday"),
         _line(a),
     ]
-    records = _cli_group(lines, tmp_path)
+    records = _cli_group(lines, tmp_path, exit_code=4)  # some lines failed
     assert records[0] == {"id": a, "story": records[3]["story"]}
     assert records[3]["id"] == b
     assert records[1] == {"line": 2, "error": "line 2: not valid JSON (Expecting value at column 1)"}

@@ -6,15 +6,16 @@ stories, so every article whose story changed is saved again, in one transaction
 
 from __future__ import annotations
 
-import json
-from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from mediawatch.classify.jsonl import read_jsonl
 from mediawatch.classify.stories import StoryDoc, StoryIndex
 from mediawatch.config import Settings
-from mediawatch.errors import ConfigError
+from mediawatch.errors import Explanation, InvalidInput
+from mediawatch.i18n import Message
 from mediawatch.store.protocols import GROUPING_LOCK_WAIT_S, StoryListing, StoryRepository
 from mediawatch.types import Article
 
@@ -129,34 +130,36 @@ def _published(value: object) -> datetime | None:
     if value in (None, ""):
         return None
     if not isinstance(value, str):
-        raise ConfigError("'published' must be an ISO 8601 date or date-time string")
+        raise InvalidInput(Message("story.jsonl.published_type"))
     try:
         when = datetime.fromisoformat(value.replace("Z", "+00:00"))
     except ValueError:
-        raise ConfigError(f"'published' is not an ISO 8601 date or date-time: {value!r}") from None
+        raise InvalidInput(Message("story.jsonl.published", value=repr(value))) from None
     return when.replace(tzinfo=UTC) if when.tzinfo is None else when.astimezone(UTC)
 
 
-def _story_doc(raw: object, number: int) -> tuple[str | int, StoryDoc]:
+def _story_doc(raw: object) -> tuple[str | int, StoryDoc]:
+    """The line's id and its doc, whose own id (its line number in the index) the caller sets."""
     if not isinstance(raw, dict):
-        raise ConfigError("expected a JSON object")
+        raise InvalidInput(Message("classify.jsonl.not_object"))
     if "id" not in raw:
-        raise ConfigError("missing 'id'")
+        raise InvalidInput(Message("classify.jsonl.no_id"))
     unknown = set(raw) - set(STORY_JSONL_FIELDS)
     if unknown:
-        raise ConfigError(f"unknown field(s): {', '.join(sorted(unknown))}")
+        known = ", ".join(STORY_JSONL_FIELDS)
+        raise InvalidInput(Message("classify.jsonl.unknown", fields=", ".join(sorted(unknown)), known=known))
     ident = raw["id"]
     if isinstance(ident, bool) or not isinstance(ident, str | int) or ident == "":
-        raise ConfigError("'id' must be a non-empty string or an integer")
+        raise InvalidInput(Message("story.jsonl.bad_id"))
     texts = {}
     for name in ("title", "text", "summary", "language"):
         value = raw.get(name, "")
         if not isinstance(value, str):
-            raise ConfigError(f"'{name}' must be a string")
+            raise InvalidInput(Message("classify.jsonl.not_text", field=repr(name)))
         texts[name] = value
     # as stored grouping does: the body, or the feed summary when there is no body
     doc = StoryDoc(
-        id=number,
+        id=0,
         title=texts["title"],
         text=texts["text"] or texts["summary"],
         language=texts["language"],
@@ -165,35 +168,32 @@ def _story_doc(raw: object, number: int) -> tuple[str | int, StoryDoc]:
     return ident, doc
 
 
-def group_jsonl(lines: Iterable[str], window_days: int) -> Iterator[dict[str, Any]]:
+def group_jsonl(
+    lines: Iterable[str], window_days: int, on_error: Callable[[int, Explanation], None] | None = None
+) -> Iterator[dict[str, Any]]:
     """``{"id", "story"}`` per input line, in input order, once every line is read (a later article can
     join two earlier stories); the story is the id of its first-published article. The index and rules are
-    those of :func:`group_stories`. A bad line gives an error object naming it, and the rest go on."""
+    those of :func:`group_stories`. A bad line gives an error object naming it (and ``on_error`` is told
+    its number and why), and the rest go on."""
     index = StoryIndex(window_days=window_days)
-    out: list[dict[str, Any] | tuple[str | int, int]] = []
     seen: set[str | int] = set()
-    for number, line in enumerate(lines, 1):
-        if not line.strip():
-            continue
-        try:
-            ident, doc = _story_doc(json.loads(line), number)
-            if ident in seen:
-                raise ConfigError(f"duplicate id {ident!r}")
-        except json.JSONDecodeError as exc:
-            out.append(
-                {"line": number, "error": f"line {number}: not valid JSON ({exc.msg} at column {exc.colno})"}
-            )
-            continue
-        except ConfigError as exc:
-            out.append({"line": number, "error": f"line {number}: {exc}"})
-            continue
+
+    def parse(raw: object) -> tuple[str | int, StoryDoc]:
+        ident, doc = _story_doc(raw)
+        if ident in seen:
+            raise InvalidInput(Message("story.jsonl.duplicate", id=repr(ident)))
         seen.add(ident)
-        index.add(doc)
-        out.append((ident, number))
-    idents = {number: ident for ident, number in (o for o in out if isinstance(o, tuple))}
-    for entry in out:
-        if isinstance(entry, tuple):
-            ident, number = entry
-            yield {"id": ident, "story": idents[index.story_of(number)]}
+        return ident, doc
+
+    read = list(read_jsonl(lines, parse, on_error))
+    idents: dict[int, str | int] = {}
+    for line in read:
+        if line.value is not None:
+            ident, doc = line.value
+            index.add(replace(doc, id=line.number))
+            idents[line.number] = ident
+    for line in read:
+        if line.error is not None:
+            yield line.error
         else:
-            yield entry
+            yield {"id": idents[line.number], "story": idents[index.story_of(line.number)]}

@@ -8,13 +8,13 @@ from __future__ import annotations
 
 import functools
 import hashlib
-import json
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from mediawatch.classify.jsonl import read_jsonl
 from mediawatch.classify.language import LanguageGuess, detect_language
 from mediawatch.classify.learned import BASE_MODEL, DEFAULT_BLEND_WEIGHT, Model, blend
 from mediawatch.classify.relevance import classify_topic
@@ -247,16 +247,6 @@ def _input_from_json(raw: object) -> ClassifyInput:
     return ClassifyInput(**values)
 
 
-def jsonl_problem(line: str) -> tuple[dict[str, Any] | None, Message | None]:
-    """One input line of a ``--jsonl`` command read as a JSON object, or why it is not one (said in any
-    language: the command reports it to the person running it, besides the error line it writes)."""
-    try:
-        raw = json.loads(line)
-    except json.JSONDecodeError as exc:
-        return None, Message("classify.jsonl.not_json", detail=exc.msg, column=exc.colno)
-    return raw, None
-
-
 def classify_jsonl(
     lines: Iterable[str],
     classifier: Classifier,
@@ -264,22 +254,11 @@ def classify_jsonl(
 ) -> Iterator[dict[str, Any]]:
     """One output object per input line; a bad line gives an error object naming it (and ``on_error``
     is told its number and why), and the rest go on."""
-    for number, line in enumerate(lines, 1):
-        if not line.strip():
-            continue
-        problem: Explanation | None
-        raw, problem = jsonl_problem(line)
-        if problem is None:
-            try:
-                item = _input_from_json(raw)
-            except InvalidInput as exc:
-                problem = exc.reason
-        if problem is not None:
-            if on_error is not None:
-                on_error(number, problem)
-            yield {"line": number, "error": f"line {number}: {problem.text('en')}"}
-            continue
-        yield classification_record(classifier.classify(item))
+    for line in read_jsonl(lines, _input_from_json, on_error):
+        if line.error is not None:
+            yield line.error
+        elif line.value is not None:
+            yield classification_record(classifier.classify(line.value))
 
 
 @dataclass(frozen=True, slots=True)

@@ -7,12 +7,7 @@ import sys
 
 import click
 
-from mediawatch.cli.context import (
-    EXIT_SOURCES_FAILED,
-    Context,
-    handle_errors,
-)
-from mediawatch.errors import Explanation
+from mediawatch.cli.context import BadLines, Context, handle_errors
 from mediawatch.i18n import t, tn
 
 
@@ -34,17 +29,10 @@ def classify(obj: Context, everything: bool, jsonl: bool) -> None:
 
     classifier = load_classifier(obj.settings)
     if jsonl:
-        failed = []
-
-        def bad_line(number: int, problem: Explanation) -> None:
-            failed.append(number)
-            line = t("classify.jsonl.bad_line", obj.lang, line=number, problem=problem.text(obj.lang))
-            click.echo(t("error.prefix", obj.lang, message=line), err=True)
-
-        for record in classify_jsonl(sys.stdin, classifier, on_error=bad_line):
+        bad_lines = BadLines(obj.lang)
+        for record in classify_jsonl(sys.stdin, classifier, on_error=bad_lines):
             click.echo(json.dumps(record, ensure_ascii=False))
-        if failed:  # the good lines were classified: a batch partly done, like an import with bad rows
-            sys.exit(EXIT_SOURCES_FAILED)
+        bad_lines.exit_if_any()
         return
     report = classify_stored(obj.store, classifier, everything=everything)
     click.echo(report.summary_line())

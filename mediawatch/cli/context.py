@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 import click
 
 from mediawatch.config import Settings, database_url
-from mediawatch.errors import ConfigError, FileAccessError, LockedError, MediawatchError
+from mediawatch.errors import ConfigError, Explanation, FileAccessError, LockedError, MediawatchError
 from mediawatch.i18n import t, ui_language
 from mediawatch.store import Store, open_store
 from mediawatch.types import MAX_ROW_ID, usable_day
@@ -52,6 +52,25 @@ class Context:
         if self._store is None:
             self._store = open_store(database_url(self.settings.db))
         return self._store
+
+
+class BadLines:
+    """The bad input lines of a ``--jsonl`` command (``on_error`` of ``classify.jsonl.read_jsonl``): each
+    said on stderr in the user's language, its number and why, as it is found; :meth:`exit_if_any` then
+    ends the command with exit 4, a batch partly done, like an import with bad rows."""
+
+    def __init__(self, lang: str) -> None:
+        self.lang = lang
+        self.count = 0
+
+    def __call__(self, number: int, problem: Explanation) -> None:
+        self.count += 1
+        line = t("classify.jsonl.bad_line", self.lang, line=number, problem=problem.text(self.lang))
+        click.echo(t("error.prefix", self.lang, message=line), err=True)
+
+    def exit_if_any(self) -> None:
+        if self.count:
+            sys.exit(EXIT_SOURCES_FAILED)
 
 
 def current_lang() -> str:

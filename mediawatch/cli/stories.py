@@ -9,6 +9,7 @@ import click
 
 from mediawatch.cli.context import (
     ROW_ID,
+    BadLines,
     Context,
     acting,
     as_option,
@@ -58,13 +59,17 @@ def stories_group(obj: Context, jsonl: bool) -> None:
 
     With --jsonl, each input line is {"id", "title", "text" or "summary", "language", "published"} (all but
     id optional; published in ISO 8601) and each output line is {"id", "story"}, the story being the id of
-    its first-published article: the same decision as the stored grouping. A bad line gets an error line.
+    its first-published article: the same decision as the stored grouping. A bad line gets an error line
+    naming it (and one on stderr saying what is wrong, in your language), the rest go on, and the exit code
+    is then 4 (some lines failed).
     """
     from mediawatch.classify.grouping import group_jsonl, group_stories
 
     if jsonl:
-        for record in group_jsonl(sys.stdin, obj.settings.story_window_days):
+        bad_lines = BadLines(obj.lang)
+        for record in group_jsonl(sys.stdin, obj.settings.story_window_days, on_error=bad_lines):
             click.echo(json.dumps(record, ensure_ascii=False))
+        bad_lines.exit_if_any()
         return
     click.echo(group_stories(obj.store, obj.settings).summary_line())
 
