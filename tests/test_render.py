@@ -131,15 +131,15 @@ def test_newsletter_block_order_and_press_review_density(small):
 @pytest.mark.parametrize(
     ("lang", "subject", "preheader"),
     [
-        ("en", "Press review 17–24 Nov 2026", "3 articles this period. In this review: Science, Policy"),
+        ("en", "Press review 17–23 Nov 2026", "3 articles this period. In this review: Science, Policy"),
         (
             "fr",
-            "Revue de presse du 17 au 24 nov. 2026",
+            "Revue de presse du 17 au 23 nov. 2026",
             "3 articles sur la période. Au sommaire : Science, Politiques publiques",
         ),
         (
             "es",
-            "Revista de prensa del 17 al 24 de nov. de 2026",
+            "Revista de prensa del 17 al 23 de nov. de 2026",
             "3 artículos en el período. En esta revista: Ciencia, Políticas públicas",
         ),
     ],
@@ -152,9 +152,9 @@ def test_subject_and_preheader_are_translated(small, lang, subject, preheader):
 def test_newsletter_subject_names_the_organisation_in_the_edition_language(small):
     subjects = {lang: render_edition(small[Publication.NEWSLETTER], lang, SETTINGS).subject for lang in LANGS}
     assert subjects == {
-        "en": "4 per 1000 newsletter, 17–24 Nov 2026",
-        "fr": "Lettre d'information 4 pour 1000 du 17 au 24 nov. 2026",
-        "es": "Boletín 4 por 1000 del 17 al 24 de nov. de 2026",
+        "en": "4 per 1000 newsletter, 17–23 Nov 2026",
+        "fr": "Lettre d'information 4 pour 1000 du 17 au 23 nov. 2026",
+        "es": "Boletín 4 por 1000 del 17 al 23 de nov. de 2026",
     }
     other = Settings(organisation="Soil Alliance")
     assert render_edition(small[Publication.NEWSLETTER], "fr", other).subject.startswith(

@@ -79,7 +79,7 @@ EXPECTED = {
         "Couverts végétaux : le bilan",
         "Aussi dans : Le Journal des Sols (français), Diario del Suelo (espagnol)",
         "Lien : https://soil.example.org/news/carbon-stocks",
-        "du 17 au 24 nov. 2026 · Édition en français",
+        "du 17 au 23 nov. 2026 · Édition en français",
         "LE CHIFFRE CLÉ",
     ],
     "en": [
@@ -89,7 +89,7 @@ EXPECTED = {
         "Agro Institut · 1 November 2026 · not translated, original in French",
         "Suelo Vivo · undated · Spanish · machine translation",
         "Link: https://suelo.example.es/ley",
-        "17–24 Nov 2026 · English edition",
+        "17–23 Nov 2026 · English edition",
         "KEY FIGURE",
     ],
     "es": [
@@ -98,7 +98,7 @@ EXPECTED = {
         "Soil Science Today · 18 de noviembre de 2026 · inglés",
         "Agro Institut · 1 de noviembre de 2026 · sin traducir, original en francés",
         "Enlace: https://agro.example.fr/couverts",
-        "del 17 al 24 de nov. de 2026 · Edición en español",
+        "del 17 al 23 de nov. de 2026 · Edición en español",
         "LA CIFRA CLAVE",
     ],
 }

@@ -9,7 +9,7 @@ are shown in UTC, the zone every stored datetime is in.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 from mediawatch.i18n import t
 
@@ -102,8 +102,16 @@ def format_period(start: datetime, end: datetime, lang: str) -> str:
 def format_half_open(start: datetime, end: datetime, lang: str) -> str:
     """A stored period ``[start, end)`` by the days it covers: ``end`` is excluded, so a week ending at
     midnight on the 8th reads "du 1er au 7 déc. 2026", not "au 8"."""
-    last = end - timedelta(microseconds=1) if end > start else end
-    return format_period(start, last, lang)
+    return format_period(start, _last_moment(start, end), lang)
+
+
+def _last_moment(start: datetime, end: datetime) -> datetime:
+    return end - timedelta(microseconds=1) if end > start else end
+
+
+def last_day(start: datetime, end: datetime) -> date:
+    """The last day ``[start, end)`` covers (UTC): the day :func:`format_half_open` ends its words on."""
+    return _utc(_last_moment(start, end)).date()
 
 
 def iso_date(value: datetime | None) -> str:

@@ -40,7 +40,7 @@ from mediawatch.config import Settings
 from mediawatch.errors import RenderError
 from mediawatch.files import file_error, replace_file
 from mediawatch.i18n import LANGUAGES, language_names, said, t
-from mediawatch.i18n.dates import format_period
+from mediawatch.i18n.dates import format_half_open, last_day
 from mediawatch.i18n.publications import publication_name
 from mediawatch.render.edition import fingerprint, render_edition
 from mediawatch.render.environment import render_template, templates_dir
@@ -115,7 +115,7 @@ class IndexEntry:
     html_url: str
     text_url: str
     pdf_url: str  # "" when the edition was not printed
-    date: str  # ISO date of the period's end
+    date: str  # ISO date of the period's last day, the one its words end on
     others: tuple[IndexLink, ...]
 
 
@@ -213,13 +213,13 @@ def _entries(issues: Sequence[ArchivedIssue], lang: str, settings: Settings) -> 
             IndexEntry(
                 slug=issue.slug,
                 publication_name=publication_name(issue.publication, lang),
-                period=format_period(issue.period_from, issue.period_to, lang),
+                period=format_half_open(issue.period_from, issue.period_to, lang),
                 subject=edition.subject,
                 preheader=edition.preheader,
                 html_url=_url(settings, edition_path(issue.year, issue.slug, lang)),
                 text_url=_url(settings, edition_path(issue.year, issue.slug, lang, "txt")),
                 pdf_url=pdf_url,
-                date=issue.period_to.astimezone(UTC).date().isoformat(),
+                date=last_day(issue.period_from, issue.period_to).isoformat(),
                 others=others,
             )
         )

@@ -22,7 +22,7 @@ from jinja2.sandbox import ImmutableSandboxedEnvironment
 
 from mediawatch.config import Settings
 from mediawatch.errors import RenderError, TranslationError
-from mediawatch.i18n.dates import format_date, format_period, iso_date
+from mediawatch.i18n.dates import format_date, format_half_open, iso_date
 from mediawatch.render.model import shorten
 
 # templates/ at the top of the repository (the package is installed in editable mode; a copy elsewhere is
@@ -57,7 +57,7 @@ def _date_filter(ctx: jinja2.runtime.Context, value: datetime | None, long: bool
 
 @jinja2.pass_context
 def _period_filter(ctx: jinja2.runtime.Context, issue: Any) -> str:
-    return format_period(issue.period_from, issue.period_to, _lang(ctx))
+    return format_half_open(issue.period_from, issue.period_to, _lang(ctx))
 
 
 def wrap(text: str, width: int = 72, indent: str = "", first: str | None = None) -> str:

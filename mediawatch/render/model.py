@@ -18,7 +18,7 @@ from urllib.parse import urlsplit
 from mediawatch.config import Settings
 from mediawatch.errors import RenderError
 from mediawatch.i18n import LANGUAGES, language_name, language_names, said, t, tn
-from mediawatch.i18n.dates import format_period
+from mediawatch.i18n.dates import format_half_open
 from mediawatch.i18n.publications import publication_name
 from mediawatch.render.result import PersonalLinks
 from mediawatch.translate.glossary import Glossary, default_glossary
@@ -310,7 +310,7 @@ def _preheader(
 
 
 def subject_line(content: IssueContent, lang: str, settings: Settings) -> str:
-    period = format_period(content.issue.period_from, content.issue.period_to, lang)
+    period = format_half_open(content.issue.period_from, content.issue.period_to, lang)
     if content.issue.publication is Publication.PRESS_REVIEW:
         return t("render.subject.press_review", lang, period=period)
     return t("render.subject.newsletter", lang, organisation=organisation_name(settings, lang), period=period)
@@ -362,7 +362,7 @@ def edition_view(
         organisation=organisation_name(settings, lang),
         subject=clean_line(subject_line(content, lang, settings)),
         preheader=clean_line(_preheader(issue.publication, sections, count, editorial, lang)),
-        period=format_period(issue.period_from, issue.period_to, lang),
+        period=format_half_open(issue.period_from, issue.period_to, lang),
         period_from=issue.period_from,
         period_to=issue.period_to,
         sections=sections,
