@@ -152,7 +152,8 @@ def test_a_story_is_not_published_twice_in_one_publication(store):
 
 
 def test_period_filters_stories(store):
-    with pytest.raises(NothingToCompose, match="no story between 2021-01-01 and 2021-02-01 is relevant"):
+    # said by the days the period covers, as the issue pages name it: [1 Jan, 1 Feb) is January
+    with pytest.raises(NothingToCompose, match="no story in the period 1–31 Jan 2021 is relevant"):
         compose_issue(
             store,
             Settings(),
@@ -516,10 +517,13 @@ def test_cli_compose_creates_no_empty_issue(db_path):
     assert composed >= 1
     assert again.exit_code == 5, again.output
     assert "Lettre d'information : aucun numéro composé" in again.output
+    assert "sujets pertinents de la période du 1er janv. 2020 au " in again.output
     assert "ont tous déjà été traités dans des numéros précédents" in again.output
     nothing = run(db_path, "compose", "press-review", "--from", "2021-01-01", "--to", "2021-02-01", lang="es")
     assert nothing.exit_code == 5, nothing.output
-    assert "ninguna noticia es pertinente entre el 2021-01-01 y el 2021-02-01" in nothing.output
+    # the period in words, by the days it covers: [1 Jan, 1 Feb) is January
+    assert "ninguna noticia del período del 1 al 31 de ene. de 2021 es pertinente" in nothing.output
+    assert "2021-0" not in again.output + nothing.output
     assert "Traceback" not in again.output + nothing.output
     with open_store(db_path) as store:
         issues = store.list_issues()

@@ -280,3 +280,28 @@ def test_the_nightly_mail_names_the_organisation_in_its_language(lang):
         assert ORGANISATION[lang] in body, (kind, body)
         assert "4 per 1000" not in body
         assert draft in body
+
+
+# -- the issue pages' period column and line say it in words, by its days --------------------------------
+def test_the_issue_pages_say_the_period_by_the_days_it_covers(db_url):
+    import re
+
+    from review_samples import PASSWORD, add_team, make_issue, open_store
+
+    from mediawatch.config import Settings
+    from mediawatch.web.app import create_app
+
+    store = open_store(db_url)
+    add_team(store)
+    issue_id = make_issue(store)  # [17 Nov 2026, 24 Nov 2026)
+    app = create_app(Settings(secret_key="names-tests-secret-0123456789abcdef"), store)
+    client = app.test_client()
+    form = client.get("/login").get_data(as_text=True)
+    token = re.search(r'name="csrf_token" value="([^"]+)"', form).group(1)
+    client.post("/login", data={"name": "carla", "password": PASSWORD, "csrf_token": token})  # reads French
+    page = client.get(f"/issues/{issue_id}").get_data(as_text=True)
+    listed = client.get("/issues").get_data(as_text=True)
+    store.close()
+    assert "· du 17 au 23 nov. 2026 ·" in page
+    assert "<td>du 17 au 23 nov. 2026</td>" in listed
+    assert "2026-11-24" not in page + listed

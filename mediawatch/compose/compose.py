@@ -26,7 +26,8 @@ from mediawatch.compose.select import (
 from mediawatch.compose.translation import StoreCache, edition_texts, translator_from
 from mediawatch.config import Settings
 from mediawatch.errors import ConfigError, NothingToCompose, WorkflowError
-from mediawatch.i18n import LANGUAGES, language_names, said, t, tn
+from mediawatch.i18n import LANGUAGES, language_names, said, t, tn, ui_language
+from mediawatch.i18n.dates import format_half_open
 from mediawatch.i18n.publications import publication_name
 from mediawatch.store.issues import NewItem
 from mediawatch.store.protocols import ComposeStore
@@ -106,8 +107,7 @@ def compose_issue(
         # An issue with no item is not a draft anyone can use; the same period composes once stories come.
         fields = {
             "publication": publication_name(publication, None),
-            "start": f"{period_from:%Y-%m-%d}",
-            "end": f"{period_to:%Y-%m-%d}",
+            "period": format_half_open(period_from, period_to, ui_language()),
         }
         message = (
             tn("compose.all_told", told, None, **fields)

@@ -32,6 +32,7 @@ from werkzeug.wrappers import Response
 from mediawatch.compose.issues import issue_title
 from mediawatch.config import Settings
 from mediawatch.i18n import LANGUAGES, language_name, t, tn, use_language
+from mediawatch.i18n.dates import format_half_open
 from mediawatch.review.workflow import Permission, edition_state_label, may, state_label
 from mediawatch.store import Store
 from mediawatch.types import MAX_ROW_ID, ItemStatus, Role, TextOrigin, User
@@ -455,6 +456,7 @@ def install(app: Flask) -> None:
         edition_state_label=lambda value: edition_state_label(str(value), ui_lang()),
         language_name=lambda code: language_name(str(code), ui_lang()),  # in the reader's words
         issue_heading=lambda issue: issue_title(issue, ui_lang()),  # the CLI's name for it too
+        issue_period=lambda issue: format_half_open(issue.period_from, issue.period_to, ui_lang()),
         plural=lambda key, count, **fields: tn(key, count, ui_lang(), **fields),
         colon=lambda label: tr("web.text.colon", label=label),  # "Thèmes :" in French, "Themes:" in English
         interface_languages=LANGUAGES,  # not "languages": a page's list of article languages hid it
