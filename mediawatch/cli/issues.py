@@ -193,6 +193,30 @@ def issues_cancel(obj: Context, issue_ref: str, actor: str, note: str) -> None:
     click.echo(t("review.cli.cancelled", obj.lang, slug=issue.slug))
 
 
+@issues_group.command("retitle")
+@click.argument("issue_ref", metavar="ISSUE")
+@click.argument("title")
+@_as_option
+@click.pass_obj
+@handle_errors
+def issues_retitle(obj: Context, issue_ref: str, title: str, actor: str) -> None:
+    """Give a draft or in-review issue its own title; "" gives it back its default name."""
+    from mediawatch.compose.issues import default_title, issue_title
+    from mediawatch.review.editing import retitle
+
+    issue = find_issue(obj.store, issue_ref)
+    changed = retitle(obj.store, issue.id, acting(obj, actor, Permission.EDIT), title)
+    issue = find_issue(obj.store, issue.id)
+    name = issue_title(issue, obj.lang)
+    if not changed:
+        key = "review.cli.title_unchanged"
+    elif issue.title == default_title(issue.publication, issue.period_from, issue.period_to):
+        key = "review.cli.title_default"
+    else:
+        key = "review.cli.retitled"
+    click.echo(t(key, obj.lang, slug=issue.slug, title=name))
+
+
 @issues_group.command("log")
 @click.argument("issue_ref", metavar="ISSUE")
 @click.option("--json", "as_json", is_flag=True, help="One JSON object per line.")

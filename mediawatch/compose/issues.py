@@ -27,13 +27,21 @@ def default_title(publication: Publication, period_from: datetime, period_to: da
     return f"{publication.value} {period_from:%Y-%m-%d} – {period_to:%Y-%m-%d}"
 
 
+def own_title(issue: Issue) -> str:
+    """The title an editor gave the issue; "" when it has its default name."""
+    stored = issue.title.strip()
+    if not stored or stored == default_title(issue.publication, issue.period_from, issue.period_to):
+        return ""
+    return issue.title
+
+
 def issue_title(issue: Issue, lang: str) -> str:
     """The issue as a person names it, for the web and the CLI alike: a title an editor wrote, as written;
     otherwise its publication and the days its period covers in ``lang`` ("Revue de presse du 1er au
     7 déc. 2026", "Press review, 1–7 Dec 2026")."""
-    stored = issue.title.strip()
-    if stored and stored != default_title(issue.publication, issue.period_from, issue.period_to):
-        return issue.title
+    own = own_title(issue)
+    if own:
+        return own
     return t(
         "compose.issue.title",
         lang,

@@ -29,6 +29,7 @@ ACTION_KEYS: Mapping[str, str] = {
     "issue.sending": "editor.audit.action.issue_sending",
     "issue.sent": "editor.audit.action.issue_sent",
     "issue.cancelled": "editor.audit.action.issue_cancelled",
+    "issue.title": "editor.audit.action.issue_title",
     "edition.draft": "editor.audit.action.edition_draft",
     "edition.in_review": "editor.audit.action.edition_in_review",
     "edition.approved": "editor.audit.action.edition_approved",
@@ -57,6 +58,8 @@ ITEM_STATUS_KEYS: Mapping[str, str] = {
     "accepted": "web.status.accepted",
     "rejected": "web.status.rejected",
 }
+# Actions whose before/after are words someone wrote, though their name looks like a state change's.
+_TEXT_ACTIONS = frozenset({"issue.title"})
 FIELD_KEYS: Mapping[str, str] = {"title": "editor.field.title", "summary": "editor.field.summary"}
 
 
@@ -82,8 +85,8 @@ def target_label(target: str, lang: str) -> str:
 
 def value_label(action: str, value: str | None, lang: str) -> str | None:
     """A before/after value in words when it is a state or an item status (texts stay as written)."""
-    if value is None:
-        return None
+    if value is None or action in _TEXT_ACTIONS:
+        return value
     if action.startswith("edition."):
         return edition_state_label(value, lang)
     if action.startswith("issue."):

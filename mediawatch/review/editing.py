@@ -12,8 +12,17 @@ from __future__ import annotations
 import contextlib
 from collections.abc import Iterator
 
+from mediawatch.compose.issues import default_title
 from mediawatch.errors import ConflictError, Refused
-from mediawatch.review.workflow import Permission, ReasonKind, edit_refusal, may, reason, refuse
+from mediawatch.review.workflow import (
+    Permission,
+    ReasonKind,
+    edit_refusal,
+    may,
+    reason,
+    refuse,
+    retitle_refusal,
+)
 from mediawatch.store.protocols import DecidingStore, EditorialStore
 from mediawatch.types import (
     Block,
@@ -33,6 +42,8 @@ MAX_SUMMARY = 5000
 MAX_BLOCK_BODY = 20000
 MAX_LINK = 2000
 MAX_COMMENT = 2000
+# An issue's own title names it in lists, headings and the CLI's tables: a line, not a paragraph.
+MAX_ISSUE_TITLE = 200
 
 # How sure the language detector must be that touched-up words are now in the edition's language before
 # the "not translated" mark goes (a wrong "yes" would send foreign words to readers unmarked).
@@ -210,6 +221,22 @@ def delete_block(store: EditorialStore, block_id: int, user: User) -> None:
         store.delete_block(block_id, actor=user.name)
 
 
+def retitle(store: EditorialStore, issue_id: int, user: User, title: str) -> bool:
+    """Give the issue an editor's own title; an empty one goes back to the default name (its publication
+    and period, in each reader's language). Spaces and line breaks fold into single spaces: the title is
+    one line everywhere it is shown. False when the title was already that."""
+    issue = store.issue_content(issue_id).issue
+    refuse(retitle_refusal(issue, user.role))
+    wanted = " ".join(title.split())
+    _check_length("issue_title_too_long", wanted, MAX_ISSUE_TITLE)
+    stored = wanted or default_title(issue.publication, issue.period_from, issue.period_to)
+    try:
+        return store.set_issue_title(issue_id, stored, actor=user.name)
+    except ConflictError:
+        refuse(retitle_refusal(store.issue_content(issue_id).issue, user.role))
+        raise Refused(reason("review.refused.changed_meanwhile")) from None
+
+
 def _check_length(key: str, text: str | None, limit: int) -> None:
     """Refused (``review.refused.<key>``, naming the field) when ``text`` is longer than ``limit``."""
     if text is not None and len(text) > limit:
@@ -224,6 +251,7 @@ LENGTH_KEYS = (
     "review.refused.block_body_too_long",
     "review.refused.link_too_long",
     "review.refused.comment_too_long",
+    "review.refused.issue_title_too_long",
 )
 
 

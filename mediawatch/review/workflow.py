@@ -51,6 +51,8 @@ ISSUE_TRANSITIONS: Mapping[IssueState, frozenset[IssueState]] = {
 
 # States whose content editors may still change (the store enforces the same set).
 EDITABLE = frozenset({IssueState.DRAFT, IssueState.IN_REVIEW, IssueState.APPROVED})
+# States whose issue title editors may still change (the store enforces the same set).
+RETITLABLE = frozenset({IssueState.DRAFT, IssueState.IN_REVIEW})
 SENDABLE_STATES = frozenset({IssueState.APPROVED, IssueState.SCHEDULED, IssueState.SENDING})
 
 
@@ -309,6 +311,15 @@ def edit_refusal(issue: Issue, role: Role) -> Reason | None:
     why = _role_refusal(role, Permission.EDIT)
     if why is None and issue.state not in EDITABLE:
         why = reason("review.refused.frozen", state=issue.state.value)
+    return why
+
+
+def retitle_refusal(issue: Issue, role: Role) -> Reason | None:
+    """An issue's own title follows the edits' rules (who may edit, an issue not frozen) and stops at the
+    approval too: the approvers vouched for an issue under the name they saw."""
+    why = edit_refusal(issue, role)
+    if why is None and issue.state not in RETITLABLE:
+        why = reason("review.refused.retitle_state", state=issue.state.value)
     return why
 
 

@@ -68,6 +68,8 @@ ISSUE_STATE_KEYS = {
     IssueState.SENT: "review.state.sent",
     IssueState.CANCELLED: "review.state.cancelled",
 }
+# An issue's own title changes until it is approved (mediawatch.review.workflow.RETITLABLE).
+RETITLABLE_STATES = frozenset({IssueState.DRAFT, IssueState.IN_REVIEW})
 
 
 @dataclass(frozen=True, slots=True)
@@ -288,6 +290,23 @@ class IssueRecords(Database):
                 .where(t.issues.c.id == issue_id)
                 .values(warnings=json.dumps(list(warnings), ensure_ascii=False))
             )
+
+    def set_issue_title(self, issue_id: int, title: str, *, actor: str) -> bool:
+        """An editor's title for the issue (the review stage checks it first), logged with the one it
+        replaces; False when it was already that. ConflictError when the issue is gone or past review:
+        no edition renders the title, so no approval is withdrawn and nobody becomes an edition's author."""
+        title = title.strip()
+        with self._tx() as conn:
+            issue = editable_issue(conn, issue_id)
+            if issue.state not in RETITLABLE_STATES:
+                raise ConflictError(
+                    f"issue {issue.slug} is {issue.state.value}: its title can no longer change"
+                )
+            if issue.title == title:
+                return False
+            conn.execute(sa.update(t.issues).where(t.issues.c.id == issue_id).values(title=title))
+            audit_line(conn, issue_id, actor, "issue.title", before=issue.title, after=title)
+            return True
 
     # -- states (the review stage decides which move is allowed) --------------------------------------
     def set_edition_state(

@@ -8,7 +8,7 @@ scrolls, not at the top of a page thousands of pixels long.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 
 from flask import (
@@ -24,13 +24,15 @@ from flask import (
 )
 from werkzeug.wrappers import Response
 
+from mediawatch.compose.issues import issue_title, own_title
 from mediawatch.errors import MediawatchError
 from mediawatch.i18n import language_name, tn
 from mediawatch.i18n.publications import publication_name
 from mediawatch.render.model import BLOCK_KEYS, section_title
-from mediawatch.review import actions, audit
+from mediawatch.review import actions, audit, editing
 from mediawatch.review.links import create_share_link
 from mediawatch.review.workflow import (
+    RETITLABLE,
     SENDABLE_STATES,
     Permission,
     Reason,
@@ -191,7 +193,7 @@ def issue(issue_id: int) -> str:
         )
     )
     blocks = content.blocks_for(lang)
-    anchors = {"actions", "edition", "blocks"} | {f"item-{i.id}" for i in content.items}
+    anchors = {"actions", "retitle", "edition", "blocks"} | {f"item-{i.id}" for i in content.items}
     anchors |= {f"block-{b.id}" for b in blocks}
     approved = [e.language for e in content.editions if status.edition_state(e) is EditionState.APPROVED]
     return render_template(
@@ -215,6 +217,10 @@ def issue(issue_id: int) -> str:
         edition_note=edition_note,
         editable=content.issue.state in (IssueState.DRAFT, IssueState.IN_REVIEW, IssueState.APPROVED),
         publication=_publication_label(content.issue),
+        retitlable=content.issue.state in RETITLABLE,
+        own_title=own_title(content.issue),
+        max_issue_title=editing.MAX_ISSUE_TITLE,
+        default_name=issue_title(replace(content.issue, title=""), ui_lang()),
         now=datetime.now(UTC),
     )
 

@@ -116,6 +116,18 @@ def comment(item_id: int) -> Response:
     return back(issue_id, _lang(), f"item-{item_id}")
 
 
+@bp.post("/issues/<int:issue_id>/title")
+@permission_required(Permission.EDIT)
+def retitle(issue_id: int) -> Response:
+    try:
+        changed = editing.retitle(web_store(), issue_id, acting_user(), request.form.get("title", ""))
+        if changed:
+            report(tr("editor.retitle.done"), anchor="retitle")
+    except MediawatchError as exc:
+        report(error=exc, anchor="retitle")
+    return back(issue_id, _lang(), "retitle")
+
+
 @bp.post("/issues/<int:issue_id>/blocks")
 @permission_required(Permission.EDIT)
 def add_block(issue_id: int) -> Response:

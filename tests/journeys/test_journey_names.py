@@ -48,3 +48,42 @@ def test_an_issue_reads_the_same_on_the_web_and_in_the_cli(stack: Stack):
         said = stack.cli("--lang", lang, "issues", "show", str(issue)).stdout.splitlines()[0]
         assert said == f"{name} ({stored['slug']}, #{issue})"
         assert not re.search(r"\d{4}-\d{2}-\d{2}", name)  # dates as people write them, not stored codes
+
+
+def test_an_editor_gives_an_issue_its_own_title_and_takes_it_back(stack: Stack):
+    stack.add_user("ana", "editor", "fr")
+    composed = json.loads(stack.cli("compose", "newsletter", "--from", "30d", "--as", "ana", "--json").stdout)
+    issue = int(composed["issue"])
+    page = stack.login("ana")
+    page.goto(f"{stack.url}/issues/{issue}")
+    default = page.locator("h1").inner_text()
+    assert default.startswith("Lettre d'information du ")
+    field = page.locator("#issue-title")
+    expect(field).to_have_value("")
+    expect(field).to_have_attribute("placeholder", default)
+
+    field.fill("Spécial COP30")
+    page.click("#retitle-issue")
+    expect(page.locator("h1")).to_have_text("Spécial COP30")
+    expect(page.locator("#retitle .flash")).to_have_text("Titre du numéro enregistré.")
+    page.goto(f"{stack.url}/issues")
+    expect(page.locator(f"a[href$='/issues/{issue}']").first).to_have_text("Spécial COP30")
+    assert stack.cli("--lang", "fr", "issues", "show", str(issue)).stdout.startswith("Spécial COP30 (")
+    log = stack.cli("--lang", "fr", "issues", "log", str(issue)).stdout
+    assert "titre du numéro modifié" in log
+
+    # the browser's limit is a convenience: past it, the server says which field is too long
+    page.goto(f"{stack.url}/issues/{issue}")
+    page.locator("#issue-title").evaluate("field => field.removeAttribute('maxlength')")
+    page.locator("#issue-title").fill("x" * 201)
+    page.click("#retitle-issue")
+    expect(page.locator("#retitle .flash.error")).to_have_text(
+        "Le titre du numéro est trop long : 201 caractères, 200 au plus"
+    )
+    expect(page.locator("h1")).to_have_text("Spécial COP30")
+
+    # emptied: the default name again
+    page.locator("#issue-title").fill("")
+    page.click("#retitle-issue")
+    expect(page.locator("h1")).to_have_text(default)
+    expect(page.locator("#issue-title")).to_have_value("")

@@ -89,6 +89,8 @@ class IssueRepository(Protocol):
 
     def set_issue_warnings(self, issue_id: int, warnings: Sequence[str]) -> None: ...
 
+    def set_issue_title(self, issue_id: int, title: str, *, actor: str) -> bool: ...
+
     def set_edition_state(
         self,
         issue_id: int,
