@@ -299,8 +299,11 @@ class IssueRecords(Database):
         with self._tx() as conn:
             issue = editable_issue(conn, issue_id)
             if issue.state not in RETITLABLE_STATES:
-                raise ConflictError(
-                    f"issue {issue.slug} is {issue.state.value}: its title can no longer change"
+                raise said(
+                    ConflictError,
+                    "store.conflict.title_frozen",
+                    issue=issue.slug,
+                    state=Message(ISSUE_STATE_KEYS[issue.state]),
                 )
             if issue.title == title:
                 return False
