@@ -432,6 +432,7 @@ CASES: dict[str, Case] = {
     "add_comment": write(lambda s, i: s.add_comment(i["item3"], "bruno", "Why this one?")),
     "add_issue_warning": write(lambda s, i: s.add_issue_warning(i["issue"], "thin week")),
     "set_issue_warnings": write(lambda s, i: s.set_issue_warnings(i["issue"], ["a", "b"])),
+    "set_issue_title": write(lambda s, i: s.set_issue_title(i["issue"], "An editor's title", actor="ana")),
     "fill_translation": write(
         lambda s, i: s.fill_translation(
             i["item"], "fr", title="Titre traduit", summary="Résumé traduit", provider="test", actor="mt"

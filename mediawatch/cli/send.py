@@ -20,6 +20,15 @@ from mediawatch.compose.issues import find_issue
 from mediawatch.i18n import language_name, t, tn
 from mediawatch.types import OutboxStatus
 
+# Literal keys (the i18n checks read them): an outbox message's state in words.
+OUTBOX_STATUS_KEYS = {
+    OutboxStatus.QUEUED: "deliver.outbox.queued",
+    OutboxStatus.DATA_SENT: "deliver.outbox.data_sent",
+    OutboxStatus.SENT: "deliver.outbox.sent",
+    OutboxStatus.FAILED: "deliver.outbox.failed",
+    OutboxStatus.SKIPPED: "deliver.outbox.skipped",
+}
+
 
 @click.command("send")
 @click.argument("issue", required=False)
@@ -256,7 +265,7 @@ def _print_status(obj: Context, issue: str, as_json: bool) -> None:
             obj.lang,
             recipient=m.recipient,
             language=language_name(m.language, obj.lang),
-            state=t(f"deliver.outbox.{m.status.value}", obj.lang),
+            state=t(OUTBOX_STATUS_KEYS[m.status], obj.lang),
             attempts=tn("deliver.count.attempts", m.attempts, obj.lang),
             reply=f"{code}{m.last_response}".strip() or "-",
         )
