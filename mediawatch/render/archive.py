@@ -42,6 +42,7 @@ from mediawatch.files import file_error, replace_file
 from mediawatch.i18n import LANGUAGES, language_names, said, t
 from mediawatch.i18n.dates import format_half_open, last_day
 from mediawatch.i18n.publications import publication_name
+from mediawatch.i18n.states import ISSUE_STATE_KEYS
 from mediawatch.render.edition import fingerprint, render_edition
 from mediawatch.render.environment import render_template, templates_dir
 from mediawatch.render.model import clean_line, edition_path, issue_year, organisation_name
@@ -57,15 +58,6 @@ SAFE_SLUG = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,119}")
 # What may be read by the public: an issue review approved, on its way out, or sent.
 PUBLISHED_STATES = frozenset({IssueState.APPROVED, IssueState.SCHEDULED, IssueState.SENDING, IssueState.SENT})
 DEFAULT_DRAFTS_DIR = "drafts"
-_STATE_KEYS = {  # the words of the review stage's catalogue, which render may not import
-    IssueState.DRAFT: "review.state.draft",
-    IssueState.IN_REVIEW: "review.state.in_review",
-    IssueState.APPROVED: "review.state.approved",
-    IssueState.SCHEDULED: "review.state.scheduled",
-    IssueState.SENDING: "review.state.sending",
-    IssueState.SENT: "review.state.sent",
-    IssueState.CANCELLED: "review.state.cancelled",
-}
 FEED_ENTRIES = 50  # the newest issues a feed lists; the index pages list them all
 ATOM_NS = "http://www.w3.org/2005/Atom"
 XML_NS = "http://www.w3.org/XML/1998/namespace"
@@ -444,7 +436,7 @@ def _destination(issue: Issue, settings: Settings, out_dir: Path | None, publish
                 "render.cli.draft_not_public",
                 None,
                 issue=issue.slug,
-                state=t(_STATE_KEYS[issue.state], None),
+                state=t(ISSUE_STATE_KEYS[issue.state], None),
                 archive=str(archive),
                 drafts=str(drafts_dir(settings)),
             )

@@ -23,6 +23,7 @@ from typing import Protocol
 
 from mediawatch.errors import Forbidden, MediawatchError, Refused
 from mediawatch.i18n import language_name, t, ui_language
+from mediawatch.i18n.states import ISSUE_STATE_KEYS
 from mediawatch.types import Edition, EditionState, Issue, IssueState, Role
 
 # Who acts without being a person: their changes make nobody the "author" for the four-eyes rule. User
@@ -104,16 +105,8 @@ class Reason:
         return self.text(ui_language())
 
 
-# Literal keys (the i18n tests read them): the words for issue and edition states.
-STATE_KEYS: Mapping[str, str] = {
-    "draft": "review.state.draft",
-    "in_review": "review.state.in_review",
-    "approved": "review.state.approved",
-    "scheduled": "review.state.scheduled",
-    "sending": "review.state.sending",
-    "sent": "review.state.sent",
-    "cancelled": "review.state.cancelled",
-}
+# The words for issue and edition states: one table for every stage (mediawatch.i18n.states).
+STATE_KEYS: Mapping[str, str] = ISSUE_STATE_KEYS
 _STATE_FIELDS = frozenset({"state", "current", "target"})
 ROLE_KEYS: Mapping[str, str] = {
     "viewer": "review.role.viewer",

@@ -19,6 +19,7 @@ from sqlalchemy.engine import Connection
 
 from mediawatch.errors import ConflictError
 from mediawatch.i18n import Message, language_names, said
+from mediawatch.i18n.states import ISSUE_STATE_KEYS
 from mediawatch.store import schema as t
 from mediawatch.store import schema_watch as w
 from mediawatch.store.core import Database, inserted_id, utcnow
@@ -58,16 +59,6 @@ def why(text: str, key: str, **fields: object) -> dict[str, object]:
 # States in which the content may still change; later states are the record of what was scheduled or sent
 # and are frozen (an edit arriving after the issue left these states is refused as a conflict).
 EDITABLE_STATES = frozenset({IssueState.DRAFT, IssueState.IN_REVIEW, IssueState.APPROVED})
-# Literal keys (the i18n scans read them): a state named in a conflict, in the review's own words.
-ISSUE_STATE_KEYS = {
-    IssueState.DRAFT: "review.state.draft",
-    IssueState.IN_REVIEW: "review.state.in_review",
-    IssueState.APPROVED: "review.state.approved",
-    IssueState.SCHEDULED: "review.state.scheduled",
-    IssueState.SENDING: "review.state.sending",
-    IssueState.SENT: "review.state.sent",
-    IssueState.CANCELLED: "review.state.cancelled",
-}
 # An issue's own title changes until it is approved (mediawatch.review.workflow.RETITLABLE).
 RETITLABLE_STATES = frozenset({IssueState.DRAFT, IssueState.IN_REVIEW})
 
