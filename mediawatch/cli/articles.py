@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 import click
 
@@ -174,86 +176,61 @@ def articles_add(
     With --json, bad input is JSON too: {"status": "error", "errors": [{"field", "message"}]}, with the
     exit status of the error (2 for a bad field).
     """
+    with _errors_as_json(obj.lang, as_json):
+        from mediawatch.watch.add import AddStatus, ManualItem, add_manual, add_url
+
+        if manual == bool(url):
+            raise ConfigError(t("add.url_or_manual", obj.lang))
+        if manual:
+            item = ManualItem(title, outlet, date_, language or "", summary, item_url)
+            result = add_manual(
+                obj.store, obj.settings, item, added_by=added_by, region=region, note=note, lang=obj.lang
+            )
+        else:
+            extra = next(
+                (
+                    f"--{n}"
+                    for n, v in (
+                        ("title", title),
+                        ("outlet", outlet),
+                        ("date", date_),
+                        ("summary", summary),
+                        ("url", item_url),
+                    )
+                    if v
+                ),
+                None,
+            )
+            if extra:
+                raise ConfigError(t("add.manual_only", obj.lang, option=extra))
+            assert url is not None
+            result = add_url(
+                obj.store,
+                obj.settings,
+                url,
+                added_by=added_by,
+                language=language,
+                region=region,
+                note=note,
+                lang=obj.lang,
+            )
+        if as_json:
+            click.echo(json.dumps(result.as_dict(), ensure_ascii=False))
+        else:
+            click.echo(result.message(obj.lang), err=result.status is AddStatus.REFUSED)
+        if result.status is AddStatus.REFUSED:
+            sys.exit(getattr(result.cause, "exit_code", EXIT_ERROR))
+
+
+@contextmanager
+def _errors_as_json(lang: str, as_json: bool) -> Iterator[None]:
+    """With --json, bad input is printed as JSON too, so a script reads one format whatever happens."""
     try:
-        _add(
-            obj,
-            url,
-            manual,
-            title,
-            outlet,
-            date_,
-            summary,
-            item_url,
-            language,
-            region,
-            note,
-            added_by,
-            as_json,
-        )
+        yield
     except MediawatchError as exc:
         if not as_json:
             raise
-        problems = exc.problems.items() if isinstance(exc, FieldError) else [(None, exc.translated(obj.lang))]
+        problems = exc.problems.items() if isinstance(exc, FieldError) else [(None, exc.translated(lang))]
         errors = [{"field": field, "message": message} for field, message in problems]
         click.echo(json.dumps({"status": "error", "errors": errors}, ensure_ascii=False))
         sys.exit(exc.exit_code)
-
-
-def _add(
-    obj: Context,
-    url: str | None,
-    manual: bool,
-    title: str,
-    outlet: str,
-    date_: str,
-    summary: str,
-    item_url: str,
-    language: str | None,
-    region: str | None,
-    note: str,
-    added_by: str,
-    as_json: bool,
-) -> None:
-    from mediawatch.watch.add import AddStatus, ManualItem, add_manual, add_url
-
-    if manual == bool(url):
-        raise ConfigError(t("add.url_or_manual", obj.lang))
-    if manual:
-        item = ManualItem(title, outlet, date_, language or "", summary, item_url)
-        result = add_manual(
-            obj.store, obj.settings, item, added_by=added_by, region=region, note=note, lang=obj.lang
-        )
-    else:
-        extra = next(
-            (
-                f"--{n}"
-                for n, v in (
-                    ("title", title),
-                    ("outlet", outlet),
-                    ("date", date_),
-                    ("summary", summary),
-                    ("url", item_url),
-                )
-                if v
-            ),
-            None,
-        )
-        if extra:
-            raise ConfigError(t("add.manual_only", obj.lang, option=extra))
-        assert url is not None
-        result = add_url(
-            obj.store,
-            obj.settings,
-            url,
-            added_by=added_by,
-            language=language,
-            region=region,
-            note=note,
-            lang=obj.lang,
-        )
-    if as_json:
-        click.echo(json.dumps(result.as_dict(), ensure_ascii=False))
-    else:
-        click.echo(result.message(obj.lang), err=result.status is AddStatus.REFUSED)
-    if result.status is AddStatus.REFUSED:
-        sys.exit(getattr(result.cause, "exit_code", EXIT_ERROR))
