@@ -21,7 +21,7 @@ from mediawatch.config import Settings
 from mediawatch.store import open_store
 from mediawatch.types import MODEL_CONCEPT, ClassifyInput
 
-HELD_OUT = ("test.jsonl", "real_final12.jsonl")
+HELD_OUT = ("test.jsonl", "real_final12.jsonl", "real_final13.jsonl")
 
 
 def test_the_base_model_never_learns_from_a_held_out_measure() -> None:
@@ -78,8 +78,9 @@ def test_a_fresh_installation_blends_the_base_model_until_it_trains_its_own(tmp_
 @pytest.mark.parametrize("weight", [learned.DEFAULT_BLEND_WEIGHT, 0.8])
 def test_whatever_the_blend_judges_relevant_says_why(tmp_path: Path, weight: float) -> None:
     """The explanation is kept: every article the shipped classifier judges relevant shows at least one
-    relevance term that counted, or, when the model tipped a verdict the taxonomy alone would not have
-    given, the model's words (and only then); at the shipped weight and at a larger one."""
+    relevance term that counted, or, when the model tipped a verdict the taxonomy's share alone (its
+    exclusions weighed as in the blend) would not have given, the model's words (and only then); at the
+    shipped weight and at a larger one."""
     shipped = load_classifier(Settings(db=str(tmp_path / "watch.sqlite3"), blend_weight=weight))
     assert shipped.model is not None
     judged = 0
@@ -87,7 +88,9 @@ def test_whatever_the_blend_judges_relevant_says_why(tmp_path: Path, weight: flo
         for g in load_gold(GOLD_DIR / name):
             result = shipped.classify(g.input)
             words = [m for m in result.matched_terms if m.concept == MODEL_CONCEPT]
-            alone = classify_topic(g.input, result.language, shipped.taxonomy).relevant
+            alone = classify_topic(
+                g.input, result.language, shipped.taxonomy, negative_factor=learned.BLEND_NEGATIVE_FACTOR
+            ).relevant
             assert bool(words) == (result.relevant and not alone), (name, g.input.id)
             if not result.relevant:
                 continue

@@ -122,7 +122,8 @@ def test_held_out_real_items_stay_above_their_floors(figures: dict[str, float]) 
 # real_final4.jsonl (every item of a sixth gathering) the sixth, real_final5.jsonl (a seventh) the seventh,
 # real_final6.jsonl (an eighth) the eighth, real_final7.jsonl (a ninth) the ninth,
 # real_final8.jsonl (a tenth) the tenth, real_final9.jsonl (an eleventh) the eleventh, real_final10.jsonl (a
-# twelfth) the twelfth, real_final11.jsonl (a thirteenth) the thirteenth.
+# twelfth) the twelfth, real_final11.jsonl (a thirteenth) the thirteenth,
+# real_final12.jsonl (a fourteenth) the fourteenth, real_final13.jsonl (a fifteenth) the fifteenth.
 FINALS = {
     "real_final.jsonl": "final_",
     "real_final2.jsonl": "final2_",
@@ -136,6 +137,7 @@ FINALS = {
     "real_final10.jsonl": "final10_",
     "real_final11.jsonl": "final11_",
     "real_final12.jsonl": "final12_",
+    "real_final13.jsonl": "final13_",
 }
 
 

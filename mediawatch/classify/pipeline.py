@@ -16,7 +16,7 @@ from typing import Any
 
 from mediawatch.classify.jsonl import read_jsonl
 from mediawatch.classify.language import LanguageGuess, detect_language
-from mediawatch.classify.learned import BASE_MODEL, DEFAULT_BLEND_WEIGHT, Model, blend
+from mediawatch.classify.learned import BASE_MODEL, BLEND_NEGATIVE_FACTOR, DEFAULT_BLEND_WEIGHT, Model, blend
 from mediawatch.classify.relevance import classify_topic
 from mediawatch.classify.taxonomy import Taxonomy, load_taxonomy
 from mediawatch.config import Settings, model_file
@@ -59,7 +59,8 @@ class Classifier:
                 feed_language=item.feed_language,
                 page_language=item.page_language,
             )
-        topic = classify_topic(item, guess.code, self.taxonomy)
+        factor = BLEND_NEGATIVE_FACTOR if self.model is not None else 1.0
+        topic = classify_topic(item, guess.code, self.taxonomy, negative_factor=factor)
         relevance, relevant, uncertain = topic.relevance, topic.relevant, topic.uncertain
         matched_terms = topic.matched_terms
         if self.model is not None:

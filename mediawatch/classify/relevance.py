@@ -82,8 +82,11 @@ def _repeat_factor(count: int, decay: float, max_repeats: int) -> float:
     return float(n) if decay >= 1.0 else (1.0 - decay**n) / (1.0 - decay)
 
 
-def classify_topic(item: ClassifyInput, language: str, taxonomy: Taxonomy) -> TopicResult:
-    """Score ``item`` (written in ``language``, ISO 639-1) against ``taxonomy``."""
+def classify_topic(
+    item: ClassifyInput, language: str, taxonomy: Taxonomy, *, negative_factor: float = 1.0
+) -> TopicResult:
+    """Score ``item`` (written in ``language``, ISO 639-1) against ``taxonomy``; ``negative_factor`` scales
+    what the exclusions (negative concepts) take away (the blend with a learned model passes 0.5)."""
     s = taxonomy.settings
     # One scan per field; each (entry, field) counted with its number of occurrences.
     counts: dict[tuple[Entry, str], int] = {}
@@ -127,6 +130,8 @@ def classify_topic(item: ClassifyInput, language: str, taxonomy: Taxonomy) -> To
                 contribution = (
                     entry.weight * s.field_weights[fname] * _repeat_factor(n, s.repeat_decay, s.max_repeats)
                 )
+                if concept.kind == "negative":
+                    contribution *= negative_factor
             x += contribution
             veto = veto or concept.veto
             core_in_title = core_in_title or (concept.kind == "core" and fname == "title")
