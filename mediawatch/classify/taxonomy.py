@@ -1,7 +1,7 @@
 """The editable taxonomy: load and validate the TOML files, compile them into one fast phrase matcher.
 
-Four files in one directory (default: the ``taxonomy/`` folder beside this module; the CLI passes
-``MEDIAWATCH_TAXONOMY`` to override it):
+Four files in one directory (default: the ``taxonomy/`` folder beside this module; a team's own copy is the
+``taxonomy_dir`` setting, ``MEDIAWATCH_TAXONOMY_DIR``):
 
 - ``relevance.toml``: scoring settings, normalisation stopwords, and the relevance concepts (weighted
   terms per language, negatives, "counts only with" rules);
@@ -13,18 +13,27 @@ Every term of every file is normalised the same way as article text (textmatch.p
 into one dictionary keyed by token n-grams per language (place names into a second one, unstemmed).
 Matching a field is then a single left-to-right pass over its tokens with a dictionary lookup where a term
 may start: no per-term regular expression.
+
+A mistake in a file is a :class:`ConfigError` said in the reader's language, naming the file, the line and
+the place in it (taxonomy_checks.py words them).
 """
 
 from __future__ import annotations
 
 import hashlib
 import re
-import tomllib
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from mediawatch.classify.taxonomy_checks import (
+    ANY,
+    LANG,
+    LANGUAGE_CODES,
+    TaxonomyFile,
+    TermBuilder,
+)
 from mediawatch.classify.textmatch import (
     GROUP_OBJECTIVE,
     GROUP_REGION,
@@ -39,6 +48,7 @@ from mediawatch.classify.textmatch import (
     tokens,
 )
 from mediawatch.errors import ConfigError
+from mediawatch.i18n import Message, said
 from mediawatch.types import Region, Theme
 
 __all__ = [
@@ -61,8 +71,6 @@ __all__ = [
 
 DEFAULT_DIR = Path(__file__).resolve().parent / "taxonomy"
 FILES = ("relevance.toml", "themes.toml", "regions.toml", "objectives.toml")
-FIELDS = ("title", "summary", "text")
-ANY = "any"
 _STEM_CACHE_LIMIT = 200_000
 
 
@@ -178,175 +186,29 @@ class Taxonomy:
         return self.matcher(language).scan(stemmed) + self.matcher(language, exact=True).scan(exact)
 
 
-# -- loading and validation ------------------------------------------------------------------------------
-_LANG = re.compile(r"^(?:[a-z]{2}|any)$")
+# -- loading and validation (the wording of every problem: taxonomy_checks.py) ---------------------------
 _CONCEPT_NAME = re.compile(r"^[a-z][a-z0-9_]*$")
 _KINDS = ("core", "support", "context", "negative")
-_TERM_KEYS = frozenset({"term", "weight"})
 
 
-class _File:
-    """One TOML file being read: parsed data plus what is needed to point at a line in errors."""
-
-    def __init__(self, path: Path) -> None:
-        self.path = path
-        try:
-            self.raw = path.read_text(encoding="utf-8")
-        except FileNotFoundError:
-            raise _error(path, "file is missing") from None
-        except (OSError, UnicodeDecodeError) as exc:
-            raise _error(path, f"cannot read: {exc}") from None
-        try:
-            self.data: dict[str, Any] = tomllib.loads(self.raw)
-        except tomllib.TOMLDecodeError as exc:
-            found = re.search(r"at line (\d+)", str(exc))
-            raise _error(path, f"invalid TOML: {exc}", int(found.group(1)) if found else None) from None
-        self.lines = self.raw.splitlines()
-
-    def line_of(self, *needles: str) -> int | None:
-        """First line containing every needle (as written, or as a quoted string); None when not found."""
-        for number, line in enumerate(self.lines, 1):
-            if not line.lstrip().startswith("#") and all(n in line for n in needles):
-                return number
-        return None
-
-    def fail(self, problem: str, *needles: str) -> ConfigError:
-        return _error(self.path, problem, self.line_of(*needles) if needles else None)
-
-    def table(self, data: Mapping[str, Any], key: str, where: str, required: bool = False) -> dict[str, Any]:
-        value = data.get(key)
-        if value is None:
-            if required:
-                raise self.fail(f"missing table [{where}]")
-            return {}
-        if not isinstance(value, dict):
-            raise self.fail(f"{where} must be a table", key)
-        return value
-
-    def number(
-        self,
-        data: Mapping[str, Any],
-        key: str,
-        where: str,
-        default: float | None = None,
-        low: float = 0.0,
-        high: float = float("inf"),
-    ) -> float:
-        value = data.get(key, default)
-        if value is None:
-            raise self.fail(f"{where}: missing number '{key}'", where.split(".")[0])
-        if isinstance(value, bool) or not isinstance(value, int | float):
-            raise self.fail(f"{where}.{key} must be a number, not {value!r}", key)
-        if not low <= float(value) <= high:
-            raise self.fail(f"{where}.{key} = {value} is outside [{low}, {high}]", key)
-        return float(value)
-
-    def strings(self, data: Mapping[str, Any], key: str, where: str) -> list[str]:
-        value = data.get(key, [])
-        if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
-            raise self.fail(f"{where}.{key} must be a list of strings", key)
-        return list(value)
-
-    def check_keys(self, data: Mapping[str, Any], allowed: Iterable[str], where: str, terms: bool) -> None:
-        allowed = frozenset(allowed)
-        for key in data:
-            if key in allowed or (terms and _LANG.match(key)):
-                continue
-            raise self.fail(
-                f"{where}: unknown key '{key}' (allowed: {', '.join(sorted(allowed))}"
-                + (", or a language code: en, fr, es, any..." if terms else "")
-                + ")",
-                key,
-            )
-
-    def field_weights(self, data: Mapping[str, Any], where: str) -> dict[str, float]:
-        table = self.table(data, "field_weights", f"{where}.field_weights", required=True)
-        self.check_keys(table, FIELDS, f"{where}.field_weights", terms=False)
-        return {
-            name: self.number(table, name, f"{where}.field_weights", low=0.0, high=100.0) for name in FIELDS
-        }
-
-
-def _error(path: Path, problem: str, line: int | None = None) -> ConfigError:
-    where = f"{path}, line {line}" if line else str(path)
-    return ConfigError(f"taxonomy {where}: {problem}")
-
-
-class _Builder:
-    def __init__(self, stopwords: dict[str, frozenset[str]]) -> None:
-        self.stopwords = stopwords
-        self.union = frozenset().union(*stopwords.values())
-        self.terms: list[tuple[str, str, Entry]] = []
-        self.languages: set[str] = set(stopwords) - {ANY}
-
-    def add_terms(
-        self,
-        file: _File,
-        data: Mapping[str, Any],
-        where: str,
-        group: int,
-        concept: str,
-        weight: float,
-        country: str = "",
-    ) -> int:
-        """Add the terms listed under each language key of ``data``; returns how many were added."""
-        count = 0
-        for lang in [k for k in data if _LANG.match(k)]:
-            items = data.get(lang, [])
-            if not isinstance(items, list):
-                raise file.fail(f"{where}.{lang} must be a list of terms", f"{lang} =")
-            stop = self.union if lang == ANY else self.stopwords.get(lang, frozenset())
-            for item in items:
-                term, term_weight = self._term(file, item, where, lang, weight)
-                if not phrase_keys(term, stop, exact=group == GROUP_REGION):
-                    raise file.fail(
-                        f"{where}.{lang}: term {term!r} has no words once normalised "
-                        "(punctuation and stopwords are dropped)",
-                        repr(term)[1:-1],
-                    )
-                self.terms.append((lang, term, Entry(group, concept, term, term_weight, country)))
-                if lang != ANY:
-                    self.languages.add(lang)
-                count += 1
-        return count
-
-    @staticmethod
-    def _term(file: _File, item: Any, where: str, lang: str, weight: float) -> tuple[str, float]:
-        if isinstance(item, str):
-            term, term_weight = item, weight
-        elif isinstance(item, dict):
-            extra = set(item) - _TERM_KEYS
-            if extra or "term" not in item or not isinstance(item["term"], str):
-                raise file.fail(
-                    f"{where}.{lang}: a term written as a table needs 'term' (text) and "
-                    f"optionally 'weight', got {item!r}",
-                    "term",
-                )
-            term = item["term"]
-            term_weight = file.number(
-                item, "weight", f"{where}.{lang}[{term!r}]", default=weight, low=-100.0, high=100.0
-            )
-        else:
-            raise file.fail(
-                f"{where}.{lang}: a term must be a string or {{term = ..., weight = ...}}, got {item!r}",
-                f"{lang} =",
-            )
-        if not term.strip():
-            raise file.fail(f"{where}.{lang}: empty term", '""')
-        return term, term_weight
-
-
-def _themes_list(file: _File, data: Mapping[str, Any], where: str) -> tuple[Theme, ...]:
+def _themes_list(file: TaxonomyFile, data: Mapping[str, Any], where: str) -> tuple[Theme, ...]:
     names = file.strings(data, "themes", where)
     known = {t.value for t in Theme}
     for name in names:
         if name not in known:
-            raise file.fail(f"{where}: unknown theme {name!r} (known: {', '.join(sorted(known))})", name)
+            problem = Message(
+                "taxonomy.unknown_theme_named", where=where, name=repr(name), known=_known(known)
+            )
+            raise file.fail(problem, name, within=where)
     return tuple(Theme(n) for n in names)
 
 
+def _known(names: Iterable[str]) -> str:
+    return ", ".join(sorted(names))
+
+
 def _read_relevance(
-    file: _File, stopwords: dict[str, frozenset[str]]
+    file: TaxonomyFile, stopwords: dict[str, frozenset[str]]
 ) -> tuple[dict[str, Any], dict[str, Any]]:
     data = file.data
     file.check_keys(data, ("settings", "stopwords", "concepts"), "relevance.toml", terms=False)
@@ -359,155 +221,152 @@ def _read_relevance(
     )
     stop = file.table(data, "stopwords", "stopwords")
     for lang in stop:
-        if not _LANG.match(lang):
-            raise file.fail(f"stopwords: {lang!r} is not a language code", lang)
+        if not LANG.match(lang):
+            problem = Message("taxonomy.stopwords_language", key=repr(lang), languages=LANGUAGE_CODES)
+            raise file.fail(problem, lang, within="stopwords")
         stopwords[lang] = frozenset(
             raw for w in file.strings(stop, lang, "stopwords") for raw in raw_tokens(w)
         )
     concepts = file.table(data, "concepts", "concepts", required=True)
     if not concepts:
-        raise file.fail("no concepts defined", "[concepts")
+        raise file.fail(Message("taxonomy.no_concepts"), "[concepts")
     return settings, concepts
 
 
-def build(directory: Path) -> Taxonomy:
-    """Load, validate and compile the four files of ``directory``."""
-    if not directory.is_dir():
-        raise ConfigError(f"taxonomy directory {directory} does not exist or is not a directory")
-    paths = [directory / name for name in FILES]
-    rel, thm, reg, obj = (_File(p) for p in paths)
-
-    stop: dict[str, frozenset[str]] = {}
-    rsettings, rconcepts = _read_relevance(rel, stop)
-    builder = _Builder(stop)
-
-    # relevance concepts
+def _read_concepts(file: TaxonomyFile, tables: dict[str, Any], builder: TermBuilder) -> dict[str, Concept]:
     concepts: dict[str, Concept] = {}
-    for name, table in rconcepts.items():
+    for name, table in tables.items():
         where = f"concepts.{name}"
         if not _CONCEPT_NAME.match(name):
-            raise rel.fail(f"{where}: concept names are lowercase letters, digits and _", name)
+            raise file.fail(Message("taxonomy.concept_name", where=where), f"[{where}]")
         if not isinstance(table, dict):
-            raise rel.fail(f"{where} must be a table", name)
-        rel.check_keys(table, ("kind", "weight", "requires", "veto", "description"), where, True)
+            raise file.fail(Message("taxonomy.not_a_table", where=where), name, within="concepts")
+        file.check_keys(table, ("kind", "weight", "requires", "veto", "description"), where, True)
         kind = table.get("kind", "support")
         if kind not in _KINDS:
-            raise rel.fail(f"{where}.kind must be one of {', '.join(_KINDS)}, not {kind!r}", "kind", kind)
-        weight = rel.number(table, "weight", where, low=-100.0, high=100.0)
+            problem = Message("taxonomy.bad_kind", where=where, known=", ".join(_KINDS), value=repr(kind))
+            raise file.fail(problem, "kind", within=where)
+        weight = file.number(table, "weight", where, low=-100.0, high=100.0)
         if (kind == "negative") != (weight < 0):
-            raise rel.fail(f"{where}: a negative concept has a weight below 0 and only it has", "weight")
+            raise file.fail(Message("taxonomy.negative_weight", where=where), "weight", within=where)
         veto = table.get("veto", False)
         if not isinstance(veto, bool):
-            raise rel.fail(f"{where}.veto must be true or false", "veto")
+            problem = Message("taxonomy.not_boolean", where=where, key="veto", value=repr(veto))
+            raise file.fail(problem, "veto", within=where)
         if veto and kind != "negative":
-            raise rel.fail(f"{where}: only a negative concept can veto", "veto")
-        concept = Concept(name, weight, kind, tuple(rel.strings(table, "requires", where)), veto)
-        if not builder.add_terms(rel, table, where, GROUP_RELEVANCE, name, weight):
-            raise rel.fail(f"{where}: no terms (list them under en = [...], fr = [...], es = [...])", name)
+            raise file.fail(Message("taxonomy.veto_not_negative", where=where), "veto", within=where)
+        concept = Concept(name, weight, kind, tuple(file.strings(table, "requires", where)), veto)
+        if not builder.add_terms(file, table, where, GROUP_RELEVANCE, name, weight):
+            raise file.fail(Message("taxonomy.no_terms", where=where), f"[{where}]")
         concepts[name] = concept
     for concept in concepts.values():
         for req in concept.requires:
             if req not in concepts:
-                raise rel.fail(f"concepts.{concept.name}.requires: unknown concept {req!r}", "requires", req)
+                where = f"concepts.{concept.name}.requires"
+                problem = Message("taxonomy.unknown_concept", where=where, name=repr(req))
+                raise file.fail(problem, "requires", req, within=f"concepts.{concept.name}")
     if not any(c.kind == "core" for c in concepts.values()):
-        raise rel.fail("at least one concept must be of kind 'core'", "kind")
+        raise file.fail(Message("taxonomy.no_core"))
+    return concepts
 
-    # themes
-    file = thm
+
+def _concept_list(
+    file: TaxonomyFile, table: Mapping[str, Any], where: str, known: Mapping[str, Any]
+) -> tuple[str, ...]:
+    names = tuple(file.strings(table, "concepts", where))
+    for name in names:
+        if name not in known:
+            problem = Message("taxonomy.unknown_concept", where=f"{where}.concepts", name=repr(name))
+            raise file.fail(problem, name, within=where)
+    return names
+
+
+def _read_themes(
+    file: TaxonomyFile, concepts: dict[str, Concept], builder: TermBuilder
+) -> tuple[dict[str, Any], dict[Theme, ThemeSpec]]:
     file.check_keys(file.data, ("settings", "themes"), "themes.toml", terms=False)
-    tsettings = file.table(file.data, "settings", "settings", required=True)
+    settings = file.table(file.data, "settings", "settings", required=True)
     file.check_keys(
-        tsettings, ("min_relevance", "field_weights", "concept_weight", "max_themes"), "settings", False
+        settings, ("min_relevance", "field_weights", "concept_weight", "max_themes"), "settings", False
     )
-    ttables = file.table(file.data, "themes", "themes", required=True)
     themes: dict[Theme, ThemeSpec] = {}
-    for name, table in ttables.items():
+    known = [t.value for t in Theme]
+    for name, table in file.table(file.data, "themes", "themes", required=True).items():
         where = f"themes.{name}"
-        if name not in {t.value for t in Theme}:
-            raise file.fail(
-                f"{where}: unknown theme (known: {', '.join(t.value for t in Theme)})", f"[themes.{name}]"
-            )
+        if name not in known:
+            problem = Message("taxonomy.unknown_theme", where=where, known=", ".join(known))
+            raise file.fail(problem, f"[{where}]")
         if not isinstance(table, dict):
-            raise file.fail(f"{where} must be a table", name)
+            raise file.fail(Message("taxonomy.not_a_table", where=where), name, within="themes")
         file.check_keys(table, ("min_score", "concepts", "description"), where, True)
-        from_concepts = tuple(file.strings(table, "concepts", where))
-        for c in from_concepts:
-            if c not in concepts:
-                raise file.fail(f"{where}.concepts: unknown relevance concept {c!r}", c)
+        from_concepts = _concept_list(file, table, where, concepts)
         builder.add_terms(file, table, where, GROUP_THEME, f"theme:{name}", 1.0)
         themes[Theme(name)] = ThemeSpec(Theme(name), file.number(table, "min_score", where), from_concepts)
+    return settings, themes
 
-    # regions
-    file = reg
+
+_REGION_SETTINGS = (
+    "field_weights",
+    "min_score",
+    "source_weight",
+    "relative_min",
+    "global_max_regions",
+    "global_weight",
+    "max_regions",
+)
+
+
+def _read_regions(file: TaxonomyFile, builder: TermBuilder) -> dict[str, Any]:
     file.check_keys(file.data, ("settings", "countries", "places", "global"), "regions.toml", False)
-    gsettings = file.table(file.data, "settings", "settings", required=True)
-    file.check_keys(
-        gsettings,
-        (
-            "field_weights",
-            "min_score",
-            "source_weight",
-            "relative_min",
-            "global_max_regions",
-            "global_weight",
-            "max_regions",
-        ),
-        "settings",
-        False,
-    )
+    settings = file.table(file.data, "settings", "settings", required=True)
+    file.check_keys(settings, _REGION_SETTINGS, "settings", False)
     regions = {r.value for r in Region}
     for section in ("countries", "places"):
         for key, table in file.table(file.data, section, section).items():
             where = f"{section}.{key}"
             if not isinstance(table, dict):
-                raise file.fail(f"{where} must be a table", key)
+                raise file.fail(Message("taxonomy.not_a_table", where=where), f"{key} =", within=section)
             file.check_keys(table, ("region", "names", "weight"), where, True)
             if section == "countries" and not re.fullmatch(r"[A-Z]{2}", key):
-                raise file.fail(f"{where}: countries are keyed by ISO 3166-1 alpha-2 code (e.g. KE)", key)
+                raise file.fail(Message("taxonomy.country_code", where=where), f"{key} =", within=section)
             region = table.get("region")
             if region not in regions:
-                raise file.fail(
-                    f"{where}.region must be one of {', '.join(sorted(regions))}, not {region!r}", f"{key} = "
+                problem = Message(
+                    "taxonomy.bad_region", where=f"{where}.region", known=_known(regions), value=repr(region)
                 )
+                raise file.fail(problem, f"{key} = ", within=where)
             weight = file.number(table, "weight", where, default=1.0, low=0.0, high=100.0)
             names = {ANY: file.strings(table, "names", where)}
-            names.update((k, v) for k, v in table.items() if _LANG.match(k))
-            if not builder.add_terms(
-                file,
-                names,
-                where,
-                GROUP_REGION,
-                f"region:{region}",
-                weight,
-                country=key if section == "countries" else "",
-            ):
-                raise file.fail(f"{where}: no names", key)
+            names.update((k, v) for k, v in table.items() if LANG.match(k))
+            country = key if section == "countries" else ""
+            if not builder.add_terms(file, names, where, GROUP_REGION, f"region:{region}", weight, country):
+                raise file.fail(Message("taxonomy.no_names", where=where), f"{key} =", within=where)
     gtable = file.table(file.data, "global", "global")
     file.check_keys(gtable, (), "global", True)
     builder.add_terms(file, gtable, "global", GROUP_REGION, f"region:{Region.GLOBAL.value}", 1.0)
+    return settings
 
-    # objectives
-    file = obj
+
+def _read_objectives(
+    file: TaxonomyFile, concepts: dict[str, Concept], builder: TermBuilder
+) -> dict[str, ObjectiveSpec]:
     file.check_keys(file.data, ("objectives",), "objectives.toml", False)
     objectives: dict[str, ObjectiveSpec] = {}
     for code, table in file.table(file.data, "objectives", "objectives", required=True).items():
         where = f"objectives.{code}"
         if not re.fullmatch(r"[A-Z][0-9]{1,2}", code):
-            raise file.fail(f"{where}: an objective code is a letter and a number, like A5", code)
+            raise file.fail(Message("taxonomy.objective_code", where=where), f"[{where}]")
         if not isinstance(table, dict):
-            raise file.fail(f"{where} must be a table", code)
+            raise file.fail(Message("taxonomy.not_a_table", where=where), code, within="objectives")
         file.check_keys(table, ("description", "themes", "min_score", "concepts"), where, True)
         description = table.get("description")
         if not isinstance(description, str) or not description.strip():
-            raise file.fail(f"{where}: missing description", f"[{where}]")
-        from_concepts = tuple(file.strings(table, "concepts", where))
-        for c in from_concepts:
-            if c not in concepts:
-                raise file.fail(f"{where}.concepts: unknown relevance concept {c!r}", c)
+            raise file.fail(Message("taxonomy.no_description", where=where), f"[{where}]")
+        from_concepts = _concept_list(file, table, where, concepts)
         n = builder.add_terms(file, table, where, GROUP_OBJECTIVE, f"objective:{code}", 1.0)
         obj_themes = _themes_list(file, table, where)
         if not n and not from_concepts:
-            raise file.fail(f"{where}: needs trigger terms or concepts", f"[{where}]")
+            raise file.fail(Message("taxonomy.no_triggers", where=where), f"[{where}]")
         objectives[code] = ObjectiveSpec(
             code,
             description.strip(),
@@ -515,6 +374,23 @@ def build(directory: Path) -> Taxonomy:
             file.number(table, "min_score", where, default=1.0),
             from_concepts,
         )
+    return objectives
+
+
+def build(directory: Path) -> Taxonomy:
+    """Load, validate and compile the four files of ``directory``."""
+    if not directory.is_dir():
+        raise said(ConfigError, "taxonomy.no_directory", path=str(directory))
+    paths = [directory / name for name in FILES]
+    rel, thm, reg, obj = (TaxonomyFile(p) for p in paths)
+
+    stop: dict[str, frozenset[str]] = {}
+    rsettings, rconcepts = _read_relevance(rel, stop)
+    builder = TermBuilder(stop)
+    concepts = _read_concepts(rel, rconcepts, builder)
+    tsettings, themes = _read_themes(thm, concepts, builder)
+    gsettings = _read_regions(reg, builder)
+    objectives = _read_objectives(obj, concepts, builder)
 
     rfw = rel.field_weights(rsettings, "settings")
     threshold = rel.number(rsettings, "threshold", "settings", low=0.0, high=1.0)
