@@ -390,3 +390,53 @@ def test_every_taxonomy_key_the_loader_uses_is_in_every_catalogue():
     for lang in LANGUAGES:
         missing = sorted(k for k in keys if k not in catalogue(lang))
         assert not missing, (lang, missing)
+
+
+# -- mediawatch taxonomy check: validate an edit without running a job -------------------------------------
+@pytest.mark.parametrize(
+    ("lang", "words"),
+    [
+        ("en", "taxonomy {path} is valid: 33 concepts, 8 themes, 7 objectives; {terms} terms in English, "
+               "Spanish, French."),
+        ("fr", "taxonomie {path} valide : 33 concepts, 8 thèmes, 7 objectifs ; {terms} termes en anglais, "
+               "espagnol, français."),
+        ("es", "taxonomía {path} válida: 33 conceptos, 8 temas, 7 objetivos; {terms} términos en inglés, "
+               "español, francés."),
+    ],
+)  # fmt: skip
+def test_taxonomy_check_says_in_words_what_a_valid_folder_holds(tax_dir, lang, words):
+    terms = len(load_taxonomy(tax_dir).terms)
+    named = run(tax_dir, lang, "taxonomy", "check", str(tax_dir))
+    assert named.exit_code == 0, named.output
+    assert named.output == words.format(path=tax_dir, terms=terms) + "\n"
+    # without a folder: the one the settings name (taxonomy_dir, here MEDIAWATCH_TAXONOMY_DIR)
+    assert run(tax_dir, lang, "taxonomy", "check").output == named.output
+    assert not (tax_dir.parent / "db.sqlite3").exists()  # no database is opened, none is created
+
+
+def test_taxonomy_check_without_a_setting_checks_the_packaged_folder(tax_dir):
+    env = {name: None for name in (*LOCALE_VARS, "MEDIAWATCH_TAXONOMY_DIR")}
+    env["MEDIAWATCH_CONFIG"] = str(tax_dir.parent / "empty.toml")
+    result = CliRunner().invoke(cli, ["taxonomy", "check"], env=env, catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    assert result.output.startswith(f"taxonomy {DEFAULT_DIR} is valid: ")
+
+
+@pytest.mark.parametrize("name", ["misspelt key", "duplicate country", "unknown region"])
+def test_taxonomy_check_says_what_is_wrong_and_exits_2(tax_dir, name):
+    case = BREAKS[name]
+    line = edit(tax_dir, case.file, case.old, case.new) + (case.line_offset or 0)
+    for lang in LANGUAGES:
+        result = run(tax_dir, lang, "taxonomy", "check", str(tax_dir))
+        assert result.exit_code == 2, result.output
+        assert result.output.startswith(t("error.prefix", lang, message=""))
+        assert f"{tax_dir / case.file}, {LINE_WORD[lang]} {line}" in result.output, result.output
+        assert case.place in result.output
+        assert (case.english in result.output) == (lang == "en"), result.output
+
+
+def test_taxonomy_check_of_a_folder_that_is_not_there(tmp_path):
+    (tmp_path / "empty.toml").write_text("", encoding="utf-8")
+    result = run(tmp_path / "taxonomy", "es", "taxonomy", "check", str(tmp_path / "nowhere"))
+    assert result.exit_code == 2
+    assert f"la carpeta de la taxonomía {tmp_path / 'nowhere'} no existe" in result.output

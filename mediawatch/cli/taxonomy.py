@@ -1,0 +1,42 @@
+"""`mediawatch taxonomy check`: is a team's edited taxonomy valid, before a job runs on it?"""
+
+from __future__ import annotations
+
+import click
+
+from mediawatch.cli.context import Context, handle_errors
+from mediawatch.i18n import language_name, t, tn
+
+
+@click.group("taxonomy")
+def taxonomy_group() -> None:
+    """The relevance taxonomy the classifier reads (the taxonomy_dir setting, or the packaged one)."""
+
+
+@taxonomy_group.command("check")
+@click.argument("folder", required=False)
+@click.pass_obj
+@handle_errors
+def check(obj: Context, folder: str | None) -> None:
+    """Load and validate the four files of FOLDER (default: the taxonomy_dir setting, else the packaged
+    taxonomy), as `classify` would: one line saying what it holds, or what is wrong where (exit code 2).
+
+    Needs no database.
+    """
+    from mediawatch.classify.taxonomy import DEFAULT_DIR, load_taxonomy
+
+    taxonomy = load_taxonomy(folder or obj.settings.taxonomy_dir or DEFAULT_DIR)
+    lang = obj.lang
+    languages = ", ".join(language_name(code, lang) for code in taxonomy.languages)
+    click.echo(
+        t(
+            "taxonomy.check_valid",
+            lang,
+            path=taxonomy.directory,
+            concepts=tn("taxonomy.count_concepts", len(taxonomy.concepts), lang),
+            themes=tn("taxonomy.count_themes", len(taxonomy.themes), lang),
+            objectives=tn("taxonomy.count_objectives", len(taxonomy.objectives), lang),
+            terms=tn("taxonomy.count_terms", len(taxonomy.terms), lang),
+            languages=languages,
+        )
+    )
