@@ -11,11 +11,12 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import timedelta
 
-from flask import Flask, request
+from flask import Flask, current_app, request
 from werkzeug.exceptions import MethodNotAllowed
 from werkzeug.wrappers import Response
 
 from mediawatch.config import Settings, base_url_unset
+from mediawatch.errors import ConfigError
 from mediawatch.review.links import secret_key
 from mediawatch.store import Store
 from mediawatch.web import (
@@ -64,6 +65,7 @@ def create_app(settings: Settings, store: Store, *, listening: str = "") -> Flas
     app.register_error_handler(405, _method_not_allowed)
     app.register_error_handler(401, lambda _e: _error(401, "editor.error.signed_out"))
     app.register_error_handler(500, lambda _e: _error(500, "editor.error.internal"))
+    app.register_error_handler(ConfigError, _config_error)
 
     # -- blueprints: each stage's pages; add one line per blueprint here ---------------------------------
     app.register_blueprint(auth.bp)
@@ -91,6 +93,15 @@ def _not_found(_exc: Exception) -> Response:
     if public.is_public_path(request.path):
         return public.not_found()
     return _error(404, "web.error.not_found")
+
+
+def _config_error(exc: ConfigError) -> Response:
+    # A setting or a file the team edits (their taxonomy) is wrong: only the staff can fix it, so they are
+    # told what, in their words; a visitor of the public pages gets the plain internal error, without paths.
+    current_app.logger.error("configuration error on %s: %s", request.path, exc)
+    if public.is_public_path(request.path) or base.current_user() is None:
+        return _error(500, "editor.error.internal")
+    return base.error_page(500, base.tr("editor.error.config", problem=exc.translated(base.ui_lang())))
 
 
 def _method_not_allowed(exc: MethodNotAllowed) -> Response:

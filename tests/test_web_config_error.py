@@ -1,0 +1,87 @@
+"""A configuration problem met by a staff page (a team's broken taxonomy) is said to the staff in their words,
+with what is wrong, instead of the generic internal error; the public pages never show it."""
+
+from __future__ import annotations
+
+import re
+import shutil
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import requests
+from pg_server import secret_key_for
+from review_samples import PASSWORD, add_team, open_store
+from search_samples import STORY, fill
+from werkzeug.serving import make_server
+
+from mediawatch.classify.taxonomy import DEFAULT_DIR
+from mediawatch.config import Settings
+from mediawatch.web.app import create_app
+
+
+@pytest.fixture
+def url(tmp_path: Path, db_url: str) -> Iterator[tuple[str, int]]:
+    taxonomy = tmp_path / "taxonomy"
+    shutil.copytree(DEFAULT_DIR, taxonomy)
+    relevance = taxonomy / "relevance.toml"
+    relevance.write_text(
+        relevance.read_text(encoding="utf-8").replace("threshold = 0.5", "treshold = 0.5", 1),
+        encoding="utf-8",
+    )
+    store = open_store(db_url)
+    add_team(store)
+    story = fill(store)[STORY[0]]  # a story is its first article's id
+    server = make_server("127.0.0.1", 0, None, threaded=True)  # type: ignore[arg-type]
+    base = f"http://127.0.0.1:{server.server_port}"
+    settings = Settings(
+        db=db_url, secret_key=secret_key_for(db_url), base_url=base, taxonomy_dir=str(taxonomy)
+    )
+    server.app = create_app(settings, store)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield base, story
+    server.shutdown()
+    thread.join(timeout=10)
+    store.close()
+
+
+READERS = {"en": "ana", "fr": "carla", "es": "vic"}  # review_samples' team, each in their own language
+
+
+def _signed_in(url: str, lang: str) -> requests.Session:
+    session = requests.Session()
+    page = session.get(f"{url}/login", timeout=10)
+    token = re.search(r'name="csrf_token" value="([^"]+)"', page.text).group(1)
+    done = session.post(
+        f"{url}/login", data={"name": READERS[lang], "password": PASSWORD, "csrf_token": token}, timeout=30
+    )
+    assert done.status_code == 200
+    return session
+
+
+@pytest.mark.parametrize(
+    ("lang", "words"),
+    [
+        ("en", "configuration problem, which an administrator must fix"),
+        ("fr", "problème de configuration, qu'un administrateur doit corriger"),
+        ("es", "problema de configuración, que debe corregir un administrador"),
+    ],
+)
+def test_the_story_page_says_a_broken_taxonomy_in_the_editors_words(url, lang, words):
+    base, story = url
+    page = _signed_in(base, lang).get(f"{base}/stories/{story}", timeout=30)
+    assert page.status_code == 500
+    text = page.text.replace("&#39;", "'")
+    assert words in text
+    assert "treshold" in text  # what is wrong, and where
+    assert "relevance.toml" in text
+    assert "Traceback" not in text
+
+
+def test_a_visitor_is_not_shown_the_configuration(url):
+    base, story = url
+    page = requests.get(f"{base}/stories/{story}", timeout=30, allow_redirects=False)
+    assert page.status_code in (302, 303, 401)
+    assert "treshold" not in page.text
