@@ -108,6 +108,8 @@ def nightly(
         click.echo(json.dumps(result.as_dict(), ensure_ascii=False))
     else:
         click.echo(result.summary_line())
+        for note in result.notes:
+            click.echo(note.text(obj.lang), err=True)
         for problem in result.problems:
             click.echo("  " + t("nightly.cli.stage_failed", obj.lang, error=problem.text(obj.lang)), err=True)
     sys.exit(result.exit_code)

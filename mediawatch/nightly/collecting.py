@@ -5,11 +5,13 @@ from __future__ import annotations
 
 import asyncio
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from mediawatch.errors import InvalidInput, MediawatchError
 from mediawatch.i18n import Message
 from mediawatch.nightly.job import NightlyRun
+from mediawatch.nightly.outcome import problem
 from mediawatch.types import Source
 
 if TYPE_CHECKING:
@@ -83,10 +85,20 @@ def _collect_on_workers(job: NightlyRun, sources: list[Source], *, force: bool) 
 def mirror_registry(job: NightlyRun) -> None:
     """Without collecting (``--no-collect``): copy the registry into the database as a collection does
     first, so that the health stage judges the sources enabled in feeds/ now, not those of the last
-    collection."""
+    collection. A run that collects nothing needs no registry: without a feeds/ folder (a machine that
+    only composes, renders and sends) the sources the database knows are kept as they are, and the run
+    says so in one line instead of failing."""
     from mediawatch.sources.registry import load_registry
 
-    job.store.sync_sources(load_registry(job.settings.feeds_dir))
+    folder = Path(job.settings.feeds_dir)
+    if not folder.exists():
+        # Not an empty registry: mirroring "nothing" would flag every stored source as removed.
+        job.state.notes.append(
+            problem(f"no sources folder {folder}", "nightly.cli.no_feeds", folder=str(folder))
+        )
+        job.log.info("registry.skipped", reason="no sources folder", folder=str(folder))
+        return
+    job.store.sync_sources(load_registry(folder))
 
 
 def health(job: NightlyRun) -> None:

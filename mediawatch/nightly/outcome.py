@@ -91,6 +91,8 @@ class NightlyResult:
     retrain_decisions: int = 0
     # ``errors`` in each language, for the person at the terminal (not in as_dict: the record keeps English)
     problems: tuple[Problem, ...] = field(default=(), compare=False)
+    # what the run chose not to do and why (no feeds/ folder under --no-collect), said on stderr
+    notes: tuple[Problem, ...] = field(default=(), compare=False)
 
     def summary_line(self) -> str:
         """One key=value line for cron mail and scripts (never translated)."""
@@ -111,6 +113,7 @@ class NightlyResult:
     def as_dict(self) -> dict[str, Any]:
         data = asdict(self)
         del data["problems"]
+        del data["notes"]
         data["started"] = self.started.isoformat()
         data["finished"] = self.finished.isoformat()
         return data
@@ -140,6 +143,9 @@ class RunState:
     notified_problems: dict[str, list[str]] = field(default_factory=dict)  # per editor told this run
     errors: list[Problem] = field(default_factory=list)
     warnings: list[Problem] = field(default_factory=list)
+    notes: list[Problem] = field(
+        default_factory=list
+    )  # for the person at the terminal: neither failure nor mail
     storage_lost: bool = False
 
 

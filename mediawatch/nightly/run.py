@@ -144,6 +144,7 @@ def run_nightly(
             retrained=s.retrained is not None,
             retrain_decisions=s.retrained[0] if s.retrained else 0,
             problems=tuple(s.errors),
+            notes=tuple(s.notes),
         )
         summary = result.as_dict()
         if s.notified_problems:
