@@ -150,9 +150,15 @@ def _manifest_data(issue: ArchivedIssue) -> dict[str, Any]:
 
 def read_manifest(path: Path) -> ArchivedIssue:
     data = json.loads(path.read_text(encoding="utf-8"))
+    # A manifest is input (hand-edited, or older than the render's cleaning): its words go into XML and
+    # UTF-8 files, so they get the same cleaning as a rendered subject.
     editions = tuple(
         ArchivedEdition(
-            lang, str(e["subject"]), str(e["preheader"]), str(e["fingerprint"]), bool(e.get("pdf", False))
+            lang,
+            clean_line(str(e["subject"])),
+            clean_line(str(e["preheader"])),
+            str(e["fingerprint"]),
+            bool(e.get("pdf", False)),
         )
         for lang, e in sorted(data["editions"].items())
     )

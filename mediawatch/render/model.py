@@ -48,7 +48,9 @@ BLOCK_KEYS: Mapping[BlockKind, str] = {
     BlockKind.PARTNER_NEWS: "render.block.partner_news",
 }
 
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ufffe\uffff]")
+# What XML 1.0 cannot carry, plus DEL. Lone surrogates too: they reach Python strings only from escaped
+# JSON (an issue.json) or undecodable bytes, and no UTF-8 file can hold them.
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff\ufffe\uffff]")
 
 
 def clean_line(text: str) -> str:
