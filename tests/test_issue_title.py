@@ -44,12 +44,14 @@ def test_a_title_is_set_logged_and_emptied_back_to_the_default_name(store):
     ana = acting_user(store, "ana")
     first = store.issue_content(issue_id).issue
     default = default_title(first.publication, first.period_from, first.period_to)
-    assert editing.retitle(store, issue_id, ana, "  Spécial\n COP30  ") is True
+    assert editing.retitle(store, issue_id, ana, "  Spécial\n COP30  ", settings=SETTINGS) is True
     issue = store.find_issue(issue_id)
     assert issue.title == "Spécial COP30"  # one line
     assert issue_title(issue, "es") == "Spécial COP30"
-    assert editing.retitle(store, issue_id, ana, "Spécial COP30") is False  # nothing to log
-    assert editing.retitle(store, issue_id, ana, "   ") is True
+    assert (
+        editing.retitle(store, issue_id, ana, "Spécial COP30", settings=SETTINGS) is False
+    )  # nothing to log
+    assert editing.retitle(store, issue_id, ana, "   ", settings=SETTINGS) is True
     issue = store.find_issue(issue_id)
     assert issue.title == default
     assert issue_title(issue, "fr").startswith("Lettre d'information du ")
@@ -68,24 +70,24 @@ def test_the_title_is_limited_on_the_server_and_the_message_names_the_field(stor
     ana = acting_user(store, "ana")
     too_long = "x" * (editing.MAX_ISSUE_TITLE + 1)
     with pytest.raises(Refused) as refused:
-        editing.retitle(store, issue_id, ana, too_long)
+        editing.retitle(store, issue_id, ana, too_long, settings=SETTINGS)
     assert refused.value.reason.text("fr") == "le titre du numéro est trop long : 201 caractères, 200 au plus"
     assert refused.value.reason.text("es").startswith("el título del número es demasiado largo")
-    assert editing.retitle(store, issue_id, ana, "x" * editing.MAX_ISSUE_TITLE) is True
+    assert editing.retitle(store, issue_id, ana, "x" * editing.MAX_ISSUE_TITLE, settings=SETTINGS) is True
 
 
 def test_only_an_editor_and_only_before_approval(store):
     issue_id = make_issue(store)
     vic, ana, bruno = (acting_user(store, n) for n in ("vic", "ana", "bruno"))
     with pytest.raises(Forbidden):
-        editing.retitle(store, issue_id, vic, "T")
+        editing.retitle(store, issue_id, vic, "T", settings=SETTINGS)
     actions.submit(store, issue_id, ana)
-    assert editing.retitle(store, issue_id, ana, "In review") is True
+    assert editing.retitle(store, issue_id, ana, "In review", settings=SETTINGS) is True
     for lang in store.issue_content(issue_id).issue.languages:
         actions.approve(store, issue_id, lang, bruno, SETTINGS)
     assert store.find_issue(issue_id).state is IssueState.APPROVED
     with pytest.raises(Refused) as refused:
-        editing.retitle(store, issue_id, ana, "After approval")
+        editing.retitle(store, issue_id, ana, "After approval", settings=SETTINGS)
     assert refused.value.reason.text("fr") == "le titre d'un numéro « validé » ne peut plus changer"
     assert store.find_issue(issue_id).title == "In review"
     # the store holds the same line if an approval lands between the check and the write
@@ -100,7 +102,7 @@ def test_a_title_changed_in_review_withdraws_no_approval_and_makes_no_author(sto
     actions.approve(store, issue_id, "fr", bruno, SETTINGS)
     fingerprint = edition(store, issue_id, "fr").approved_fingerprint
     # bruno approved French; he renames the issue: no edition shows the title, so French stays approved
-    assert editing.retitle(store, issue_id, bruno, "Semaine des sols") is True
+    assert editing.retitle(store, issue_id, bruno, "Semaine des sols", settings=SETTINGS) is True
     fr = edition(store, issue_id, "fr")
     assert (fr.state, fr.approved_fingerprint) == (EditionState.APPROVED, fingerprint)
     status = actions.issue_status(store, issue_id, SETTINGS)
@@ -113,6 +115,34 @@ def test_a_title_changed_in_review_withdraws_no_approval_and_makes_no_author(sto
     editing.edit_text(store, item, "fr", bruno, title="Titre revu", summary=None)
     assert edition(store, issue_id, "fr").state is EditionState.IN_REVIEW
     assert unapproved_authors(store.audit(issue_id), "fr") == {"bruno"}
+
+
+def test_an_approval_gone_stale_does_not_freeze_the_title(store):
+    """Approved under other settings (a template or setting changed since): the issue is really in review
+    again, so its title may change; the stale approvals are withdrawn first, with the reason in the log."""
+    issue_id = make_issue(store)
+    ana, bruno = acting_user(store, "ana"), acting_user(store, "bruno")
+    actions.submit(store, issue_id, ana)
+    then = Settings(organisation="Autre Org")
+    for lang in store.issue_content(issue_id).issue.languages:
+        actions.approve(store, issue_id, lang, bruno, then)
+    assert store.find_issue(issue_id).state is IssueState.APPROVED
+    with pytest.raises(Refused):  # under the settings it was approved with, the approval still holds
+        editing.retitle(store, issue_id, ana, "Too late", settings=then)
+    assert actions.issue_status(store, issue_id, SETTINGS).state is IssueState.IN_REVIEW
+    assert editing.retitle(store, issue_id, ana, "Semaine des sols", settings=SETTINGS) is True
+    issue = store.find_issue(issue_id)
+    assert (issue.title, issue.state) == ("Semaine des sols", IssueState.IN_REVIEW)
+    withdrawn = [
+        e for e in store.audit(issue_id) if e.actor == "system" and "renders differently" in e.detail
+    ]
+    assert withdrawn
+    # approved again as it renders now, it is approved, and the title is frozen again
+    for lang in issue.languages:
+        actions.approve(store, issue_id, lang, bruno, SETTINGS)
+    assert store.find_issue(issue_id).state is IssueState.APPROVED
+    with pytest.raises(Refused):
+        editing.retitle(store, issue_id, ana, "After approval", settings=SETTINGS)
 
 
 # -- the CLI ----------------------------------------------------------------------------------------------

@@ -205,7 +205,7 @@ def issues_retitle(obj: Context, issue_ref: str, title: str, actor: str) -> None
     from mediawatch.review.editing import retitle
 
     issue = find_issue(obj.store, issue_ref)
-    changed = retitle(obj.store, issue.id, acting(obj, actor, Permission.EDIT), title)
+    changed = retitle(obj.store, issue.id, acting(obj, actor, Permission.EDIT), title, settings=obj.settings)
     issue = find_issue(obj.store, issue.id)
     name = issue_title(issue, obj.lang)
     if not changed:

@@ -283,6 +283,19 @@ def _withdraw_stale(store: IssueRepository, issue: Issue, edition: Edition, curr
     )
 
 
+def withdraw_stale_approvals(store: IssueRepository, issue_id: int, settings: Settings) -> None:
+    """Write the withdrawal of each stale approval (approved -> in review, with both fingerprints): an
+    editor is about to act on the issue as the in-review issue it really is, and the store's own guards
+    read the stored state."""
+    content = store.issue_content(issue_id)
+    if content.issue.state not in STALE_STATES:
+        return
+    current = approved_fingerprints(content, settings)
+    for edition in content.editions:
+        if is_stale(edition, current.get(edition.language)):
+            _withdraw_stale(store, content.issue, edition, current[edition.language])
+
+
 def reject(store: IssueRepository, issue_id: int, language: str, user: User, *, note: str) -> Edition:
     """Send an edition back to its editors with a note; the issue goes back to draft (to be resubmitted)."""
     content = store.issue_content(issue_id)

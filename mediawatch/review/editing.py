@@ -11,9 +11,12 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import Iterator
+from dataclasses import replace
 
 from mediawatch.compose.issues import default_title
+from mediawatch.config import Settings
 from mediawatch.errors import ConflictError, Refused
+from mediawatch.review.actions import issue_status, withdraw_stale_approvals
 from mediawatch.review.workflow import (
     Permission,
     ReasonKind,
@@ -221,15 +224,22 @@ def delete_block(store: EditorialStore, block_id: int, user: User) -> None:
         store.delete_block(block_id, actor=user.name)
 
 
-def retitle(store: EditorialStore, issue_id: int, user: User, title: str) -> bool:
+def retitle(store: EditorialStore, issue_id: int, user: User, title: str, *, settings: Settings) -> bool:
     """Give the issue an editor's own title; an empty one goes back to the default name (its publication
     and period, in each reader's language). Spaces and line breaks fold into single spaces: the title is
-    one line everywhere it is shown. False when the title was already that."""
-    issue = store.issue_content(issue_id).issue
+    one line everywhere it is shown. False when the title was already that.
+
+    Decided on the state the issue is shown in: an approval gone stale (the edition renders differently
+    now, under ``settings``) no longer vouches for the issue, so it is in review and its title may change;
+    the stale approvals are then withdrawn in the log, as an approval of the new rendering would do."""
+    status = issue_status(store, issue_id, settings)
+    issue = replace(status.issue, state=status.state)
     refuse(retitle_refusal(issue, user.role))
     wanted = " ".join(title.split())
     _check_length("issue_title_too_long", wanted, MAX_ISSUE_TITLE)
     stored = wanted or default_title(issue.publication, issue.period_from, issue.period_to)
+    if status.issue.state is not issue.state:
+        withdraw_stale_approvals(store, issue_id, settings)
     try:
         return store.set_issue_title(issue_id, stored, actor=user.name)
     except ConflictError:

@@ -217,7 +217,7 @@ def issue(issue_id: int) -> str:
         edition_note=edition_note,
         editable=content.issue.state in (IssueState.DRAFT, IssueState.IN_REVIEW, IssueState.APPROVED),
         publication=_publication_label(content.issue),
-        retitlable=content.issue.state in RETITLABLE,
+        retitlable=status.state in RETITLABLE,  # a stale approval is in review: retitle() says so too
         own_title=own_title(content.issue),
         max_issue_title=editing.MAX_ISSUE_TITLE,
         default_name=issue_title(replace(content.issue, title=""), ui_lang()),

@@ -12,7 +12,7 @@ from mediawatch.errors import MediawatchError
 from mediawatch.review import editing
 from mediawatch.review.workflow import Permission
 from mediawatch.types import BlockKind
-from mediawatch.web.base import acting_user, permission_required, tr, web_store
+from mediawatch.web.base import acting_user, permission_required, tr, web_settings, web_store
 from mediawatch.web.issues import approved_languages, back, report, report_withdrawn
 
 bp = Blueprint("items", __name__)
@@ -120,7 +120,8 @@ def comment(item_id: int) -> Response:
 @permission_required(Permission.EDIT)
 def retitle(issue_id: int) -> Response:
     try:
-        changed = editing.retitle(web_store(), issue_id, acting_user(), request.form.get("title", ""))
+        title = request.form.get("title", "")
+        changed = editing.retitle(web_store(), issue_id, acting_user(), title, settings=web_settings())
         if changed:
             report(tr("editor.retitle.done"), anchor="retitle")
     except MediawatchError as exc:

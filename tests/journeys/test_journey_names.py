@@ -8,7 +8,7 @@ import re
 from datetime import UTC, datetime, time, timedelta
 
 import pytest
-from journey_stack import Stack
+from journey_stack import Stack, cli_env
 from playwright.sync_api import expect
 
 from mediawatch.i18n.dates import format_period
@@ -87,3 +87,40 @@ def test_an_editor_gives_an_issue_its_own_title_and_takes_it_back(stack: Stack):
     page.click("#retitle-issue")
     expect(page.locator("h1")).to_have_text(default)
     expect(page.locator("#issue-title")).to_have_value("")
+
+
+def test_an_approval_gone_stale_opens_the_title_again(stack: Stack):
+    """Approved under another organisation name (as if the settings changed since): the issue reads as in
+    review again, and so the editor may rename it from its page; approved again as it renders now, the
+    title is frozen again (no field)."""
+    stack.add_user("ana", "editor", "fr")
+    stack.add_user("bruno", "approver", "fr")
+    composed = json.loads(
+        stack.cli(
+            "compose", "newsletter", "--from", "30d", "--languages", "fr", "--as", "ana", "--json"
+        ).stdout
+    )
+    issue = str(composed["issue"])
+    stack.cli("issues", "submit", issue, "--as", "ana")
+    other = cli_env(stack.config, MEDIAWATCH_ORGANISATION="Autre Org")
+    stack.cli("issues", "approve", issue, "--lang", "fr", "--as", "bruno", env=other)
+
+    page = stack.login("ana")
+    page.goto(f"{stack.url}/issues/{issue}")
+    expect(page.locator("#issue-state")).to_have_attribute("data-state", "in_review")
+    page.locator("#issue-title").fill("Semaine des sols")
+    page.click("#retitle-issue")
+    expect(page.locator("#retitle .flash")).to_have_text("Titre du numéro enregistré.")
+    expect(page.locator("h1")).to_have_text("Semaine des sols")
+    expect(page.locator("#issue-state")).to_have_attribute("data-state", "in_review")
+    shown = json.loads(stack.cli("issues", "show", issue, "--json").stdout)
+    assert (shown["title"], shown["state"]) == ("Semaine des sols", "in_review")
+    log = [json.loads(line) for line in stack.cli("issues", "log", issue, "--json").stdout.splitlines()]
+    assert any(e["actor"] == "system" and "renders differently" in e["detail"] for e in log)
+
+    # approved as it renders now: the approval holds, and the title field is gone
+    stack.cli("issues", "approve", issue, "--lang", "fr", "--as", "bruno")
+    page.goto(f"{stack.url}/issues/{issue}")
+    expect(page.locator("#issue-state")).to_have_attribute("data-state", "approved")
+    expect(page.locator("#retitle")).to_have_count(0)
+    expect(page.locator("h1")).to_have_text("Semaine des sols")
