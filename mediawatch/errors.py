@@ -51,7 +51,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING, ClassVar, Protocol
 
 if TYPE_CHECKING:
-    from mediawatch.types import FetchStatus
+    from mediawatch.types import FetchStatus, Subscriber
 
 
 class Explanation(Protocol):
@@ -280,8 +280,9 @@ class Refused(WorkflowError):
 class InvalidLink(WorkflowError):
     """A forged, damaged, expired or outdated subscriber link; ``expired`` tells the last case apart."""
 
-    def __init__(self, message: str, *, expired: bool = False) -> None:
+    def __init__(self, message: str, *, expired: bool = False, subscriber: Subscriber | None = None) -> None:
         self.expired = expired
+        self.subscriber = subscriber  # whose expired link it is, when they still subscribe
         super().__init__(message)
 
 

@@ -6,16 +6,22 @@ subscriber's id and their random ``link_key``, with one salt per purpose, so an 
 open the preferences page and links die with the subscriber (a new subscription gets a new ``link_key``).
 Confirmation links expire; preference and unsubscribe links live as long as the subscription, because an
 old newsletter must still let its reader leave.
+
+A confirmation link's age is decided here (:func:`link_age_problem`), not by itsdangerous, which calls a
+link signed "in the future" expired: a server whose clock moved back, or a second one a little behind,
+would then turn away a link mailed a minute ago. The clock is injected (``LinkSigner.clock``).
 """
 
 from __future__ import annotations
 
 import enum
 import ipaddress
-from dataclasses import dataclass
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from urllib.parse import quote, urlsplit
 
-from itsdangerous import BadSignature, SignatureExpired, URLSafeSerializer, URLSafeTimedSerializer
+from itsdangerous import BadSignature, TimestampSigner, URLSafeSerializer, URLSafeTimedSerializer
 
 from mediawatch.config import Settings
 from mediawatch.errors import InvalidLink, UnsafeLink
@@ -27,6 +33,19 @@ from mediawatch.store.protocols import SubscriberRepository
 from mediawatch.types import Subscriber
 
 CONFIRM_DAYS = 14
+# How far ahead of the clock reading it a confirmation link may be stamped and still count as just issued
+# (a clock moved back, servers out of step); beyond, the clock that signed it was wrong and the link is
+# treated as expired, so that no link outlives CONFIRM_DAYS by more than this.
+CLOCK_AHEAD_DAYS = 1
+
+
+def link_age_problem(signed_at: float, now: float, max_age_days: float = CONFIRM_DAYS) -> str:
+    """Why a confirmation link stamped ``signed_at`` cannot be used at ``now`` (seconds since the epoch):
+    "expired", or "" when it can. Pure: the clock is the caller's."""
+    age = now - signed_at
+    if age > max_age_days * 86400 or age < -CLOCK_AHEAD_DAYS * 86400:
+        return "expired"
+    return ""
 
 
 class LinkPurpose(enum.StrEnum):
@@ -39,35 +58,50 @@ class LinkPurpose(enum.StrEnum):
 class LinkGrant:
     subscriber_id: int
     link_key: str
+    expired: bool = False  # well signed, but too old (or stamped too far ahead) to be used
 
 
 @dataclass(frozen=True, slots=True)
 class LinkSigner:
     key: str
     base_url: str  # public URL of the web app, no trailing slash
+    clock: Callable[[], float] = field(default=time.time, compare=False)  # seconds since the epoch
 
     def _serializer(self, purpose: LinkPurpose) -> URLSafeSerializer | URLSafeTimedSerializer:
         salt = f"mediawatch.subscriber.{purpose.value}.v1"
         if purpose is LinkPurpose.CONFIRM:
-            return URLSafeTimedSerializer(self.key, salt=salt)
+            clock = self.clock
+
+            class Stamper(TimestampSigner):
+                def get_timestamp(self) -> int:
+                    return int(clock())
+
+            return URLSafeTimedSerializer(self.key, salt=salt, signer=Stamper)
         return URLSafeSerializer(self.key, salt=salt)
 
     def token(self, purpose: LinkPurpose, subscriber: Subscriber) -> str:
         return str(self._serializer(purpose).dumps([subscriber.id, subscriber.link_key]))
 
-    def read(self, purpose: LinkPurpose, token: str, *, max_age_days: float = CONFIRM_DAYS) -> LinkGrant:
+    def grant(self, purpose: LinkPurpose, token: str, *, max_age_days: float = CONFIRM_DAYS) -> LinkGrant:
+        """Whom a well-signed link names, expired or not (InvalidLink when it is not ours or damaged): an
+        expired link still tells whose it was, so that its page speaks their language."""
         serializer = self._serializer(purpose)
         try:
             if isinstance(serializer, URLSafeTimedSerializer):
-                data = serializer.loads(token, max_age=int(max_age_days * 86400))
+                data, signed_at = serializer.loads(token, max_age=None, return_timestamp=True)
+                expired = bool(link_age_problem(signed_at.timestamp(), self.clock(), max_age_days))
             else:
-                data = serializer.loads(token)
+                data, expired = serializer.loads(token), False
             sub_id, link_key = data
-            return LinkGrant(int(sub_id), str(link_key))
-        except SignatureExpired:
-            raise InvalidLink(f"this {purpose.value} link has expired", expired=True) from None
+            return LinkGrant(int(sub_id), str(link_key), expired)
         except (BadSignature, TypeError, ValueError):
             raise InvalidLink(f"this {purpose.value} link is not valid") from None
+
+    def read(self, purpose: LinkPurpose, token: str, *, max_age_days: float = CONFIRM_DAYS) -> LinkGrant:
+        grant = self.grant(purpose, token, max_age_days=max_age_days)
+        if grant.expired:
+            raise InvalidLink(f"this {purpose.value} link has expired", expired=True)
+        return grant
 
     def url(self, purpose: LinkPurpose, subscriber: Subscriber) -> str:
         path = {
@@ -147,9 +181,14 @@ def unsubscribe_mailto(address: str, token: str) -> str:
 def subscriber_for(
     store: SubscriberRepository, signer: LinkSigner, purpose: LinkPurpose, token: str
 ) -> Subscriber:
-    """The subscriber a link belongs to; InvalidLink when it is forged, expired or outlived them."""
-    grant = signer.read(purpose, token)
+    """The subscriber a link belongs to; InvalidLink when it is forged, expired or outlived them (an
+    expired one carries its subscriber, for the page's language and words)."""
+    grant = signer.grant(purpose, token)
     found = store.find_subscriber(grant.subscriber_id)
     if found is None or found.link_key != grant.link_key:
+        if grant.expired:
+            raise InvalidLink(f"this {purpose.value} link has expired", expired=True)
         raise InvalidLink(f"this {purpose.value} link belongs to no current subscriber")
+    if grant.expired:
+        raise InvalidLink(f"this {purpose.value} link has expired", expired=True, subscriber=found)
     return found

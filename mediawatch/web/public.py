@@ -135,8 +135,14 @@ def not_found() -> Response:
     return _page("not_found.html", _lang(), 404)
 
 
-def _invalid(exc: InvalidLink, lang: str) -> Response:
+def _invalid(exc: InvalidLink) -> Response:
+    """The page of a link that cannot be used, in its subscriber's language when it still names one (an
+    expired confirmation link does), else the visitor's."""
+    subscriber = exc.subscriber
+    lang = _lang(subscriber.language if subscriber else None)
     key = "public.invalid.expired" if exc.expired else "public.invalid.text"
+    if subscriber is not None and subscriber.status is SubscriberStatus.ACTIVE:
+        key = "public.invalid.expired_confirmed"  # confirmed meanwhile: nothing is left to do
     return _page("invalid.html", lang, 404, message=t(key, lang))
 
 
@@ -146,7 +152,7 @@ def _with_subscriber(
     try:
         subscriber = subscriber_for(web_store(), link_signer(web_settings()), purpose, token)
     except InvalidLink as exc:
-        return _invalid(exc, _lang())
+        return _invalid(exc)
     return view(subscriber, _lang(subscriber.language))
 
 
@@ -249,6 +255,9 @@ def confirm_page(token: str) -> Response:
     """Shows the button only: opening the link confirms nothing."""
 
     def view(subscriber: Subscriber, lang: str) -> Response:
+        if subscriber.status not in (SubscriberStatus.PENDING, SubscriberStatus.ACTIVE):
+            # left since (or suppressed): a button that can only be refused would be a trap
+            return _page("invalid.html", lang, 409, message=t("public.confirm.not_pending", lang))
         return _page("confirm.html", lang, subscriber=subscriber, token=token)
 
     return _with_subscriber(LinkPurpose.CONFIRM, token, view)
@@ -284,12 +293,12 @@ def unsubscribe_post(token: str) -> Response:
         subscriber = subscriber_for(web_store(), signer, LinkPurpose.UNSUBSCRIBE, token)
     except InvalidLink as exc:
         if exc.expired:
-            return _invalid(exc, _lang())
+            return _invalid(exc)
         # A well-signed link whose subscriber erased their data: there is nobody left to write to.
         try:
             signer.read(LinkPurpose.UNSUBSCRIBE, token)
         except InvalidLink:
-            return _invalid(exc, _lang())
+            return _invalid(exc)
         return _page("unsubscribed.html", _lang(), subscriber=None, preferences_url="")
     one_click = request.form.get("List-Unsubscribe") == "One-Click" or not request.form
     unsubscribe(web_store(), subscriber.id, _origin("one-click" if one_click else "unsubscribe-page"))
