@@ -117,7 +117,7 @@ def subscribe(
         # The last opt-in mail after the confirmation can only have been such a reminder.
         sent, confirmed = current.confirmation_sent_at, current.confirmed_at
         reminded = sent is not None and (confirmed is None or sent > confirmed)
-        if reminded and sent is not None and datetime.now(UTC) - sent < ALREADY_MAIL_EVERY:
+        if reminded and sent is not None and _within(sent, ALREADY_MAIL_EVERY):
             return SubscribeResult(current, "")
         return SubscribeResult(current, "already")
     coming_back = current.status is SubscriberStatus.UNSUBSCRIBED
@@ -136,9 +136,16 @@ def subscribe(
     # unsubscription is not such a repeat: only the mailbox's holder can unsubscribe (their link), so each
     # of these mails follows one of their own acts, and the page's "check your inbox" must hold.
     sent = updated.confirmation_sent_at
-    if not coming_back and sent is not None and datetime.now(UTC) - sent < RESEND_AFTER:
+    if not coming_back and sent is not None and _within(sent, RESEND_AFTER):
         return SubscribeResult(updated, "")
     return SubscribeResult(updated, "confirm")
+
+
+def _within(sent: datetime, window: timedelta) -> bool:
+    """``sent`` less than ``window`` ago. A time still to come says the clock was moved back since: it holds
+    nothing back, or the next mail would wait for the size of the jump."""
+    elapsed = datetime.now(UTC) - sent
+    return timedelta(0) <= elapsed < window
 
 
 def send_optin(store: SubscriberRepository, settings: Settings, result: SubscribeResult) -> bool:
