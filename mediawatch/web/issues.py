@@ -17,6 +17,7 @@ from flask import (
     flash,
     g,
     get_flashed_messages,
+    make_response,
     redirect,
     render_template,
     request,
@@ -172,9 +173,23 @@ def _publication_label(issue: Issue) -> str:
 @bp.get("/issues/<int:issue_id>")
 @login_required
 def issue(issue_id: int) -> str:
+    return issue_page(issue_id, request.args.get("lang"))
+
+
+def refused_with_text(issue_id: int, lang: str, anchor: str, fields: tuple[str, ...]) -> Response:
+    """A refused edit answers with the issue page itself (422), its form holding what was typed.
+
+    A redirect would draw the stored text again and lose the typing; the session cookie is too small
+    (4 KB) to carry a block's 20,000 characters across one.
+    """
+    kept = {"anchor": anchor} | {name: request.form.get(name, "") for name in fields}
+    return make_response(issue_page(issue_id, lang, kept=kept), 422)
+
+
+def issue_page(issue_id: int, wanted_lang: str | None, kept: dict[str, str] | None = None) -> str:
     store, settings = web_store(), web_settings()
     content = _issue_or_404(issue_id)
-    lang = _edition_lang(content, request.args.get("lang"))
+    lang = _edition_lang(content, wanted_lang)
     review = actions.review_editions(store, issue_id, settings, [lang])[0]
     status = actions.issue_status(store, issue_id, settings)
     blockers: list[str] = []
@@ -193,7 +208,8 @@ def issue(issue_id: int) -> str:
         )
     )
     blocks = content.blocks_for(lang)
-    anchors = {"actions", "retitle", "edition", "blocks"} | {f"item-{i.id}" for i in content.items}
+    anchors = {"actions", "retitle", "edition", "blocks", "new-block"}
+    anchors |= {f"item-{i.id}" for i in content.items}
     anchors |= {f"block-{b.id}" for b in blocks}
     approved = [e.language for e in content.editions if status.edition_state(e) is EditionState.APPROVED]
     return render_template(
@@ -222,6 +238,7 @@ def issue(issue_id: int) -> str:
         max_issue_title=editing.MAX_ISSUE_TITLE,
         default_name=issue_title(replace(content.issue, title=""), ui_lang()),
         now=datetime.now(UTC),
+        kept=kept or {},
     )
 
 

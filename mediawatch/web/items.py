@@ -13,7 +13,7 @@ from mediawatch.review import editing
 from mediawatch.review.workflow import Permission
 from mediawatch.types import BlockKind
 from mediawatch.web.base import acting_user, permission_required, tr, web_settings, web_store
-from mediawatch.web.issues import approved_languages, back, report, report_withdrawn
+from mediawatch.web.issues import approved_languages, back, refused_with_text, report, report_withdrawn
 
 bp = Blueprint("items", __name__)
 
@@ -56,6 +56,7 @@ def text(item_id: int) -> Response:
         report_withdrawn(issue_id, approved, anchor)
     except MediawatchError as exc:
         report(error=exc, anchor=anchor)
+        return refused_with_text(issue_id, _lang(), anchor, ("title", "summary"))
     return back(issue_id, _lang(), anchor)
 
 
@@ -152,8 +153,8 @@ def add_block(issue_id: int) -> Response:
         report_withdrawn(issue_id, approved, f"block-{block_id}")
         return back(issue_id, _lang(), f"block-{block_id}")
     except MediawatchError as exc:
-        report(error=exc, anchor="blocks")
-    return back(issue_id, _lang(), "blocks")
+        report(error=exc, anchor="new-block")
+        return refused_with_text(issue_id, _lang(), "new-block", ("kind", "title", "body", "link"))
 
 
 @bp.post("/blocks/<int:block_id>")
@@ -174,6 +175,7 @@ def edit_block(block_id: int) -> Response:
         report_withdrawn(issue_id, approved, anchor)
     except MediawatchError as exc:
         report(error=exc, anchor=anchor)
+        return refused_with_text(issue_id, lang, anchor, ("title", "body", "link"))
     return back(issue_id, lang, anchor)
 
 

@@ -6,9 +6,13 @@ a refused edit keeps what she typed, and what she reads is in words, in Spanish.
 from __future__ import annotations
 
 import json
+import re
 
 import pytest
 from journey_stack import Stack
+from playwright.sync_api import expect
+
+from mediawatch.i18n import catalogue
 
 pytestmark = [
     pytest.mark.browser,
@@ -18,6 +22,18 @@ pytestmark = [
 ]
 
 PHONE = {"width": 375, "height": 800}
+
+
+def fixed_text(key: str, lang: str = "es") -> re.Pattern[str]:
+    """The longest stretch of a message that none of its {fields} changes, whatever the case of its first
+    letter (a message said alone starts with a capital): what a test can look for."""
+    stretch = max(re.split(r"{\w+}", catalogue(lang)[key]), key=len).strip()
+    return re.compile(re.escape(stretch), re.IGNORECASE)
+
+
+def submit(page, selector: str) -> None:
+    with page.expect_navigation():
+        page.click(selector)
 
 
 def compose_newsletter(stack: Stack, editor: str) -> int:
@@ -51,3 +67,55 @@ def test_the_pages_an_editor_works_in_fit_a_phone(stack: Stack):
             assert box["x"] + box["width"] <= PHONE["width"], (
                 f"{path}: the menu entry {link.inner_text()!r} is off screen ({box})"
             )
+
+
+def test_a_refused_block_or_item_text_keeps_what_was_typed(stack: Stack):
+    stack.add_user("lucia", "editor", lang="es")
+    issue = compose_newsletter(stack, "lucia")
+    lucia = stack.login("lucia", locale="es-ES")
+    lucia.goto(f"{stack.url}/issues/{issue}?lang=es")
+    refused_link = fixed_text("review.refused.bad_link")
+
+    # A new block with a link the server refuses: the refusal is said by the form, and every field
+    # still holds what she typed, ready to correct.
+    body = "15 de enero: taller sobre los suelos andinos en Lima, con los socios de la Iniciativa."
+    lucia.select_option("#new-block-kind", "agenda")
+    lucia.fill("#new-block-title", "Agenda de enero")
+    lucia.fill("#new-block-body", body)
+    lucia.fill("#new-block-link", "javascript:alert(1)")
+    submit(lucia, "#add-block")
+    expect(lucia.locator("#new-block .flash.error")).to_contain_text(refused_link)
+    expect(lucia.locator("#new-block-kind")).to_have_value("agenda")
+    expect(lucia.locator("#new-block-title")).to_have_value("Agenda de enero")
+    expect(lucia.locator("#new-block-body")).to_have_value(body)
+    expect(lucia.locator("#new-block-link")).to_have_value("javascript:alert(1)")
+    expect(lucia.locator("#new-block-title")).to_be_focused()
+
+    # Corrected, it is added.
+    lucia.fill("#new-block-link", "https://example.org/agenda")
+    submit(lucia, "#add-block")
+    block = lucia.locator("#blocks article.block")
+    expect(block).to_have_count(1)
+    block_id = (block.get_attribute("id") or "").removeprefix("block-")
+    expect(lucia.locator(f"#block-body-{block_id}")).to_have_value(body)
+
+    # Editing it with a bad link: the edited text stays in the form, the stored one is unchanged.
+    edited = "22 de enero: el taller se traslada a Cusco."
+    lucia.fill(f"#block-body-{block_id}", edited)
+    lucia.fill(f"#block-link-{block_id}", "javascript:void(0)")
+    submit(lucia, f"#block-{block_id} form >> button[type=submit] >> nth=0")
+    expect(lucia.locator(f"#block-{block_id} .flash.error")).to_contain_text(refused_link)
+    expect(lucia.locator(f"#block-body-{block_id}")).to_have_value(edited)
+    lucia.goto(f"{stack.url}/issues/{issue}?lang=es")
+    expect(lucia.locator(f"#block-body-{block_id}")).to_have_value(body)
+
+    # An item's title of spaces only is refused; the summary she rewrote is not lost.
+    item = (lucia.locator("article.item").first.get_attribute("id") or "").removeprefix("item-")
+    summary = "Resumen reescrito por la redacción, que no debe perderse."
+    lucia.fill(f"#title-{item}", "   ")
+    lucia.fill(f"#summary-{item}", summary)
+    submit(lucia, f"#save-{item}")
+    expect(lucia.locator(f"#item-{item} .flash.error")).to_contain_text(
+        fixed_text("review.refused.empty_title")
+    )
+    expect(lucia.locator(f"#summary-{item}")).to_have_value(summary)
