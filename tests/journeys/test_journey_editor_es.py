@@ -12,7 +12,7 @@ import pytest
 from journey_stack import Stack
 from playwright.sync_api import expect
 
-from mediawatch.i18n import catalogue
+from mediawatch.i18n import catalogue, language_name
 
 pytestmark = [
     pytest.mark.browser,
@@ -119,3 +119,18 @@ def test_a_refused_block_or_item_text_keeps_what_was_typed(stack: Stack):
         fixed_text("review.refused.empty_title")
     )
     expect(lucia.locator(f"#summary-{item}")).to_have_value(summary)
+
+
+def test_the_issue_page_names_languages_in_words(stack: Stack):
+    stack.add_user("lucia", "editor", lang="es")
+    issue = compose_newsletter(stack, "lucia")
+    lucia = stack.login("lucia", locale="es-ES")
+    lucia.goto(f"{stack.url}/issues/{issue}?lang=es")
+    names = {language_name(code, "es") for code in ("fr", "en", "es")}
+    metas = lucia.locator("article.item header small").all_inner_texts()
+    assert metas
+    for meta in metas:
+        # "2026-12-01 · francés", never "· fr"
+        assert meta.rsplit(" · ", 1)[-1] in names, meta
+    for source in lucia.locator("article.item details li").all_text_contents():
+        assert not re.search(r"\((fr|en|es)\)$", source.strip()), source
