@@ -7,7 +7,7 @@ stories; :func:`story_record` makes one a JSON object, :func:`story_lines` text 
 from __future__ import annotations
 
 import tomllib
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from datetime import datetime, timedelta
 from functools import cache
 from typing import Any
@@ -15,6 +15,7 @@ from typing import Any
 from mediawatch.classify.taxonomy import DEFAULT_DIR as TAXONOMY_DIR
 from mediawatch.errors import ConfigError
 from mediawatch.i18n import language_name, t, tn, unknown_article_language
+from mediawatch.store.additions import AddOrigin
 from mediawatch.store.search import (
     FoundStory,
     RelevanceState,
@@ -30,12 +31,23 @@ __all__ = [
     "STATE_KEYS",
     "make_filters",
     "objective_codes",
+    "reader_source_names",
     "search_stories",
     "story_lines",
     "story_record",
 ]
 
 MAX_LIMIT = 500
+
+
+def reader_source_names(names: Mapping[str, str], lang: str | None) -> dict[str, str]:
+    """Sources by id -> name as a reader sees them. The two built-in sources of added articles are stored
+    under English names (the store names no one); a filter list or a watch's filters says them in words."""
+    words = {
+        AddOrigin.URL.value: t("add.origin.url", lang),
+        AddOrigin.MANUAL.value: t("add.origin.manual", lang),
+    }
+    return {source: words.get(source, name) for source, name in names.items()}
 
 
 def make_filters(

@@ -26,7 +26,13 @@ from mediawatch.store.search import RelevanceState, SearchFilters, SearchPage, S
 from mediawatch.store.watches import NewWatch, Watch, WatchMatch
 from mediawatch.types import OutletType, Role
 from mediawatch.watch.query import parse
-from mediawatch.watch.service import OUTLET_TYPE_KEYS, STATE_KEYS, make_filters, search_stories
+from mediawatch.watch.service import (
+    OUTLET_TYPE_KEYS,
+    STATE_KEYS,
+    make_filters,
+    reader_source_names,
+    search_stories,
+)
 
 __all__ = [
     "EVERY",
@@ -214,7 +220,7 @@ def filter_words(raw: Mapping[str, Any], lang: str, sources: Mapping[str, str] |
                 shown = moment.strftime("%Y-%m-%d %H:%M UTC")
                 label = t("watches.filter.before", lang) if key == "until" else label
         else:
-            shown = _filter_value(key, value, lang, sources or {})
+            shown = _filter_value(key, value, lang, reader_source_names(sources or {}, lang))
         lines.append(t("watches.filter.line", lang, label=label, value=shown))
     return lines
 

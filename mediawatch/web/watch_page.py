@@ -32,6 +32,7 @@ from mediawatch.watch.service import (
     STATE_KEYS,
     make_filters,
     objective_codes,
+    reader_source_names,
     search_stories,
 )
 from mediawatch.web.base import acting_user, permission_required, tr, ui_lang, web_settings, web_store
@@ -162,7 +163,8 @@ def yes_no_choices() -> dict[str, str]:
 
 def search_sources() -> dict[str, str]:
     """The sources a search may be narrowed to, id -> name, by name."""
-    return dict(sorted(web_store().source_names().items(), key=lambda pair: pair[1].casefold()))
+    names = reader_source_names(web_store().source_names(), ui_lang())
+    return dict(sorted(names.items(), key=lambda pair: pair[1].casefold()))
 
 
 def search_choices(sources: Mapping[str, str]) -> dict[str, Any]:

@@ -12,7 +12,7 @@ import pytest
 from journey_stack import Stack
 from playwright.sync_api import expect
 
-from mediawatch.i18n import catalogue, language_name
+from mediawatch.i18n import catalogue, language_name, t
 
 pytestmark = [
     pytest.mark.browser,
@@ -134,3 +134,35 @@ def test_the_issue_page_names_languages_in_words(stack: Stack):
         assert meta.rsplit(" · ", 1)[-1] in names, meta
     for source in lucia.locator("article.item details li").all_text_contents():
         assert not re.search(r"\((fr|en|es)\)$", source.strip()), source
+
+
+def test_added_articles_sources_and_the_add_form_speak_spanish(stack: Stack):
+    stack.add_user("lucia", "editor", lang="es")
+    stack.cli(
+        "articles", "add", "--manual", "--title", "Entrevista radial: el carbono de los páramos",
+        "--outlet", "Radio Nacional de Colombia", "--date", "2024-05-01", "--language", "es", "--as", "lucia",
+    )  # fmt: skip
+    by_hand = t("add.origin.manual", "es")
+    lucia = stack.login("lucia", locale="es-ES")
+
+    # The built-in source of items added by hand is named in her language in the watch's filter...
+    lucia.goto(f"{stack.url}/watch")
+    sources = [s.strip() for s in lucia.locator("#watch-source option").all_inner_texts()]
+    assert by_hand in sources, sources
+    assert t("add.origin.manual", "en") not in sources
+    lucia.select_option("#watch-source", "added-by-hand")
+    lucia.fill("#watch-q", "páramos")  # a saved watch needs words to look for
+    submit(lucia, "#watch-submit")
+    expect(lucia.locator("a.story-title")).to_have_count(1)
+
+    # ... in the saved watch's form, and in the saved watch's filters in words.
+    lucia.click("#watch-save")
+    expect(lucia.locator("#w-source option:checked")).to_have_text(by_hand)
+    lucia.fill("#w-name", "A mano")
+    lucia.fill("#w-email", "lucia@example.org")
+    submit(lucia, "#save-watch")
+    expect(lucia.locator("#watches-mine")).to_contain_text(by_hand)
+
+    # The add form's region list says "la detectada" (región is feminine), not "el detectado".
+    lucia.goto(f"{stack.url}/watch/add")
+    expect(lucia.locator("#add-url-region option").first).to_have_text(t("watchpage.add.detect_region", "es"))
