@@ -166,3 +166,23 @@ def test_added_articles_sources_and_the_add_form_speak_spanish(stack: Stack):
     # The add form's region list says "la detectada" (región is feminine), not "el detectado".
     lucia.goto(f"{stack.url}/watch/add")
     expect(lucia.locator("#add-url-region option").first).to_have_text(t("watchpage.add.detect_region", "es"))
+
+
+def test_a_field_at_fault_on_the_add_form_takes_the_focus_and_points_at_its_note(stack: Stack):
+    stack.add_user("lucia", "editor", lang="es")
+    lucia = stack.login("lucia", locale="es-ES")
+    lucia.goto(f"{stack.url}/watch/add")
+    lucia.fill("#add-title", "Entrevista radial: el carbono de los páramos")
+    lucia.fill("#add-outlet", "Radio Nacional de Colombia")
+    lucia.fill("#add-date", "2999-01-01")  # in the future; and no language chosen
+    submit(lucia, "#add-manual-submit")
+    # The first field at fault has the focus (a keyboard or screen-reader user starts there), each one
+    # at fault says so and names its note, and the fields she got right are not flagged.
+    expect(lucia.locator("#add-date")).to_be_focused()
+    for field in ("date", "language"):
+        control = lucia.locator(f"#add-{field}")
+        expect(control).to_have_attribute("aria-invalid", "true")
+        note = lucia.locator(f"#{control.get_attribute('aria-describedby')}")
+        expect(note).to_contain_text(t(f"add.field.{field}", "es"))
+    expect(lucia.locator("#add-title")).not_to_have_attribute("aria-invalid", "true")
+    expect(lucia.locator("#add-title")).to_have_value("Entrevista radial: el carbono de los páramos")
