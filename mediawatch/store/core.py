@@ -17,6 +17,7 @@ from sqlalchemy.engine import Connection
 
 from mediawatch.config import masked_url, scrub_password
 from mediawatch.errors import StorageError
+from mediawatch.i18n import said
 from mediawatch.i18n import t as translate
 from mediawatch.store import migrations
 from mediawatch.store import schema as t
@@ -66,9 +67,9 @@ class Database:
             key = "store.pg_driver_missing" if _backend(url) == "postgresql" else "store.driver_missing"
             raise StorageError(translate(key, url=masked_url(url), module=exc.name or "?")) from None
         except (sa.exc.ArgumentError, ValueError, ImportError) as exc:
-            raise StorageError(
-                f"cannot open database {masked_url(url)}: {scrub_password(str(exc), url)}"
-            ) from None
+            # the library's own words stay as they are, quoted: they name its plugins and parameters
+            detail = scrub_password(str(exc), url)
+            raise said(StorageError, "store.cannot_open", url=masked_url(url), detail=detail) from None
         self.dialect = self.engine.dialect.name
         guard = None
         if self.dialect == "sqlite":
