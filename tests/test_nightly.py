@@ -697,3 +697,35 @@ def test_stage_errors_are_said_in_the_readers_language(ws, inbox):
         assert "problème : registre des sources : " in text, text
         assert ", ligne 2 : " in text, text
         assert english not in text
+
+
+def test_a_refused_draft_is_said_in_the_editors_language(ws, inbox):
+    """A draft whose rendering breaks a check (a template's image without alt text): the editors' mail
+    says why in nightly_editors_lang; the log keeps the English."""
+    import shutil
+
+    from mediawatch.render.environment import SHIPPED_TEMPLATES
+
+    templates = ws.root / "templates"
+    shutil.copytree(SHIPPED_TEMPLATES, templates)
+    header = templates / "partials" / "header.mjml.j2"
+    source = header.read_text(encoding="utf-8")
+    header.write_text(
+        source.replace("<mj-column>", '<mj-column><mj-image src="https://x.example/logo.png" />', 1),
+        encoding="utf-8",
+    )
+    doc = tomlkit.parse(ws.config.read_text(encoding="utf-8"))
+    doc["render"]["templates_dir"] = str(templates)  # type: ignore[index]
+    ws.config.write_text(tomlkit.dumps(doc), encoding="utf-8")
+    run = ws.run()
+    assert run.returncode == 4, run.stderr
+    [refused] = [e for e in ws.events() if e["event"] == "render.refused"]
+    assert "the French edition of press-review-" in str(refused["error"])
+    assert "breaks 1 check: an image has no alt text: 'https://x.example/logo.png'" in str(refused["error"])
+    text = inbox.messages[0][2].get_body(("plain",)).get_content()
+    assert "l'édition en français de press-review-" in text, text
+    assert (
+        "ne passe pas 1 contrôle : une image n'a pas de texte alternatif : 'https://x.example/logo.png'"
+        in text
+    )
+    assert "breaks" not in text

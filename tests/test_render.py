@@ -376,13 +376,13 @@ def test_check_edition_lists_every_problem():
         text="",
         size_bytes=1,
     )
-    problems = "\n".join(check_edition(bad))
+    problems = "\n".join(problem.text("en") for problem in check_edition(bad))
     for expected in (
         "subject is empty",
         "preheader spans several lines",
         "plain-text part is empty",
         "size_bytes says 1",
-        "<html lang='en'> but the edition is 'fr'",
+        "<html lang='en'> but the edition is in French",
         "no alt text",
         "CSS not inlined",
         "event handler",
@@ -556,7 +556,7 @@ def test_a_failed_check_writes_nothing(store, tmp_path):
         "<mj-column>{% if lang == 'es' %}<mj-image src=\"https://x.example/a.png\" />{% endif %}",
     )
     out = tmp_path / "issues"
-    with pytest.raises(RenderError, match="'es' edition .* alt"):
+    with pytest.raises(RenderError, match="Spanish edition .* alt"):
         render_issue(store, issue_id, Settings(templates_dir=str(folder)), out)
     assert not out.exists()
 

@@ -42,6 +42,7 @@ __all__ = [
     "ARTICLE_LANGUAGES",
     "DEFAULT_LANGUAGE",
     "Counted",
+    "Joined",
     "LANGUAGES",
     "STRICT",
     "Message",
@@ -313,6 +314,22 @@ class Counted:
 
     def text(self, lang: str) -> str:
         return tn(self.key, self.count, lang, **self.fields)
+
+    def __str__(self) -> str:
+        return self.text(ui_language())
+
+
+class Joined:
+    """Texts not yet in a language, said one after the other with ``separator`` (a list of problems
+    "a; b"), for a field of a :class:`Message`."""
+
+    __slots__ = ("parts", "separator")
+
+    def __init__(self, parts: Iterable[object], separator: str = "; ") -> None:
+        self.parts, self.separator = tuple(parts), separator
+
+    def text(self, lang: str) -> str:
+        return self.separator.join(str(_in(lang, part)) for part in self.parts)
 
     def __str__(self) -> str:
         return self.text(ui_language())

@@ -38,8 +38,8 @@ from typing import Any
 from mediawatch.compose.issues import find_issue
 from mediawatch.config import Settings
 from mediawatch.errors import RenderError
-from mediawatch.files import file_error, replace_file
-from mediawatch.i18n import LANGUAGES, language_names, said, t
+from mediawatch.files import WriteProblem, replace_file
+from mediawatch.i18n import LANGUAGES, Message, language_names, said, t
 from mediawatch.i18n.dates import format_half_open, last_day
 from mediawatch.i18n.publications import publication_name
 from mediawatch.i18n.states import ISSUE_STATE_KEYS
@@ -119,7 +119,7 @@ def write_atomic(path: Path, data: str | bytes) -> Path:
         path.parent.mkdir(parents=True, exist_ok=True)
         replace_file(path, lambda out: out.write(raw), mode=0o644)  # the archive is meant to be served
     except OSError as exc:
-        raise RenderError(str(file_error(exc, path))) from None
+        raise said(RenderError, "file.cannot_write", path=str(path), reason=WriteProblem(exc, path)) from None
     return path
 
 
@@ -128,7 +128,7 @@ def remove_stale(path: Path) -> None:
     try:
         path.unlink(missing_ok=True)
     except OSError as exc:
-        raise RenderError(str(file_error(exc, path))) from None
+        raise said(RenderError, "file.cannot_write", path=str(path), reason=WriteProblem(exc, path)) from None
 
 
 # -- manifests ------------------------------------------------------------------------------------------
@@ -367,9 +367,7 @@ def render_issue(
     """
     issue = find_issue(store, issue_ref)
     if not SAFE_SLUG.fullmatch(issue.slug):  # it becomes a folder name: no "..", no "/"
-        raise RenderError(
-            f"issue slug {issue.slug!r} cannot be a folder name (letters, digits, '.', '-', '_')"
-        )
+        raise said(RenderError, "render.refused.slug", slug=repr(issue.slug))
     content = store.issue_content(issue.id)
     wanted = list(dict.fromkeys(languages or issue.languages))
     unknown = [code for code in wanted if code not in issue.languages]
@@ -437,14 +435,12 @@ def _destination(issue: Issue, settings: Settings, out_dir: Path | None, publish
         return Path(out_dir) if out_dir is not None else archive
     root = Path(out_dir) if out_dir is not None else drafts_dir(settings)
     if root.resolve() == archive.resolve():
-        raise RenderError(
-            t(
-                "render.cli.draft_not_public",
-                None,
-                issue=issue.slug,
-                state=t(ISSUE_STATE_KEYS[issue.state], None),
-                archive=str(archive),
-                drafts=str(drafts_dir(settings)),
-            )
+        raise said(
+            RenderError,
+            "render.cli.draft_not_public",
+            issue=issue.slug,
+            state=Message(ISSUE_STATE_KEYS[issue.state]),
+            archive=str(archive),
+            drafts=str(drafts_dir(settings)),
         )
     return root

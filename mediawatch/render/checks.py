@@ -1,7 +1,8 @@
 """What every rendered edition must satisfy before it may be written or sent: pure checks, no I/O.
 
-Each problem is one sentence saying what is wrong and where; :func:`check_edition` returns them all so an
-editor fixes everything in one go, and ``render_edition`` refuses an edition with any.
+Each problem is one sentence saying what is wrong and where (a catalogue key, said in the reader's
+language); :func:`check_edition` returns them all so an editor fixes everything in one go, and
+``render_edition`` refuses an edition with any.
 """
 
 from __future__ import annotations
@@ -9,6 +10,7 @@ from __future__ import annotations
 import re
 from html.parser import HTMLParser
 
+from mediawatch.i18n import Counted, Message, language_names
 from mediawatch.render.result import RenderedEdition
 
 MAX_HTML_BYTES = 100_000  # Gmail clips a message whose HTML passes ~102 KB; keep a margin
@@ -109,64 +111,82 @@ def _outside_media(css: str) -> str:
     return "".join(out)
 
 
-def check_edition(rendered: RenderedEdition) -> list[str]:
-    """Every reason this edition must not be sent or archived; an empty list means it passes."""
-    problems: list[str] = []
+class _Kilobytes:
+    """A size in kilobytes with one decimal, written with the reader's decimal mark ("101,2")."""
+
+    __slots__ = ("size",)
+
+    def __init__(self, size: int) -> None:
+        self.size = size
+
+    def text(self, lang: str) -> str:
+        shown = f"{self.size / 1000:.1f}"
+        return shown if lang == "en" else shown.replace(".", ",")
+
+    def __str__(self) -> str:
+        return self.text("en")
+
+
+def check_edition(rendered: RenderedEdition) -> list[Message]:
+    """Every reason this edition must not be sent or archived, each said in the reader's language when
+    shown (``.text(lang)``); an empty list means it passes."""
+    problems: list[Message] = []
+
+    def found(key: str, /, **fields: object) -> None:
+        problems.append(Message(f"render.check.{key}", **fields))
+
     subject, preheader = rendered.subject, rendered.preheader
     if not subject.strip():
-        problems.append("the subject is empty")
+        found("subject_empty")
     elif "\n" in subject or "\r" in subject:
-        problems.append("the subject spans several lines")
+        found("subject_lines")
     elif len(subject) > MAX_SUBJECT_CHARS:
-        problems.append(f"the subject is {len(subject)} characters long (at most {MAX_SUBJECT_CHARS})")
+        found("subject_long", length=len(subject), limit=MAX_SUBJECT_CHARS)
     if not preheader.strip():
-        problems.append("the preheader is empty")
+        found("preheader_empty")
     elif "\n" in preheader:
-        problems.append("the preheader spans several lines")
+        found("preheader_lines")
     if not rendered.text.strip():
-        problems.append("the plain-text part is empty")
+        found("text_empty")
 
     size = len(rendered.html.encode("utf-8"))
     if size != rendered.size_bytes:
-        problems.append(f"size_bytes says {rendered.size_bytes} but the HTML is {size} bytes")
+        found("size_mismatch", said=rendered.size_bytes, size=size)
     if size >= MAX_HTML_BYTES:
-        problems.append(
-            f"the HTML is {size / 1000:.1f} KB, over the {MAX_HTML_BYTES // 1000} KB limit (Gmail clips long "
-            "messages): fewer items or shorter summaries"
-        )
+        found("too_big", size=_Kilobytes(size), limit=MAX_HTML_BYTES // 1000)
 
     scan = _Scan()
     scan.feed(rendered.html)
     scan.close()
     if not scan.html_lang:
-        problems.append("the <html> element has no lang attribute")
+        found("no_lang")
     elif scan.html_lang.lower() != rendered.language.lower():
-        problems.append(f"<html lang={scan.html_lang!r}> but the edition is {rendered.language!r}")
+        found("wrong_lang", found=repr(scan.html_lang), language=language_names(rendered.language))
     for src in scan.images_without_alt:
-        problems.append(f"an image has no alt text: {src!r}")
+        found("no_alt", src=repr(src))
     for css in scan.styles:
         rest = _outside_media(css).strip()
         if rest:
-            problems.append(f"CSS not inlined: a <style> holds rules outside @media: {rest[:60]!r}")
+            found("css_not_inlined", rules=repr(rest[:60]))
     # Looked for in stylesheets and <link>s only: an article about "@import" is not a font.
     for css in [*scan.styles, *scan.links]:
-        found = _EXTERNAL_FONT.search(css)
-        if found:
-            problems.append(f"external font or stylesheet import: {found.group(0)!r}")
+        font = _EXTERNAL_FONT.search(css)
+        if font:
+            found("external_font", found=repr(font.group(0)))
     for href in scan.links:
-        problems.append(f"a <link> element loads an external resource: {href!r}")
+        found("external_link", href=repr(href))
     if scan.scripts:
-        problems.append(f"{scan.scripts} <script> element(s)")
+        found("scripts", scripts=Counted("render.check.count.scripts", scan.scripts))
     for handler in scan.handlers[:5]:
-        problems.append(f"an event handler attribute: {handler}")
+        found("handler", handler=handler)
     for href in scan.bad_hrefs[:5]:
-        problems.append(f"a link with a forbidden scheme: {href!r}")
+        found("bad_scheme", href=repr(href))
 
     if scan.slots != 1:
-        problems.append(f"the footer must hold exactly one personal-links slot, found {scan.slots}")
+        found("slots", found=scan.slots)
     elif rendered.personal:
         if not scan.slot_links:
-            problems.append("a personal copy has no unsubscribe link in its personal slot")
+            found("no_unsubscribe")
     elif scan.slot_links or scan.slot_text:
-        problems.append("the archive copy carries personal links (the personal slot is not empty)")
+        found("archive_personal")
     return problems

@@ -16,7 +16,7 @@ from mjml import mjml2html
 
 from mediawatch.config import Settings
 from mediawatch.errors import RenderError
-from mediawatch.i18n import t
+from mediawatch.i18n import Counted, Joined, language_names, said, t
 from mediawatch.render.checks import check_edition
 from mediawatch.render.environment import render_template, templates_dir
 from mediawatch.render.model import edition_view, safe_url
@@ -40,11 +40,11 @@ def compile_mjml(source: str) -> str:
     try:
         html = mjml2html(source, disable_comments=True, fonts={})
     except Exception as exc:  # mjml-python raises plain exceptions with the parser's message
-        raise RenderError(f"MJML does not compile: {exc}") from None
+        raise said(RenderError, "render.refused.mjml", detail=str(exc)) from None
     try:
         return _INLINER.inline(html)
     except (css_inline.InlineError, ValueError) as exc:
-        raise RenderError(f"CSS cannot be inlined: {exc}") from None
+        raise said(RenderError, "render.refused.css", detail=str(exc)) from None
 
 
 def tidy_text(text: str) -> str:
@@ -92,9 +92,13 @@ def render_edition(
     )
     problems = check_edition(rendered)
     if problems:
-        raise RenderError(
-            f"the {language!r} edition of {content.issue.slug} breaks {len(problems)} check(s): "
-            + "; ".join(problems)
+        raise said(
+            RenderError,
+            "render.refused.checks",
+            language=language_names(language),
+            slug=content.issue.slug,
+            checks=Counted("render.check.count.checks", len(problems)),
+            problems=Joined(problems),
         )
     return rendered
 

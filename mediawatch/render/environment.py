@@ -22,6 +22,7 @@ from jinja2.sandbox import ImmutableSandboxedEnvironment
 
 from mediawatch.config import Settings
 from mediawatch.errors import RenderError, TranslationError
+from mediawatch.i18n import said
 from mediawatch.i18n.dates import format_date, format_half_open, iso_date
 from mediawatch.render.model import shorten
 
@@ -35,10 +36,7 @@ _MARKUP_SUFFIXES = (".mjml.j2", ".html.j2", ".xml.j2")
 def templates_dir(settings: Settings) -> Path:
     path = Path(settings.templates_dir).expanduser() if settings.templates_dir else SHIPPED_TEMPLATES
     if not path.is_dir():
-        raise RenderError(
-            f"templates folder not found: {str(path)!r} (set templates_dir in the [render] section of the "
-            "config, or MEDIAWATCH_TEMPLATES_DIR)"
-        )
+        raise said(RenderError, "render.refused.templates_folder", folder=repr(str(path)))
     return path.resolve()
 
 
@@ -101,13 +99,17 @@ def environment(folder: str) -> ImmutableSandboxedEnvironment:
     return env
 
 
-def _template_line(exc: BaseException) -> str:
-    """``newsletter.mjml.j2, line 12`` for the innermost template frame of a runtime error."""
-    where = ""
+def _template_line(exc: BaseException, name: str) -> RenderError:
+    """The error naming the innermost template frame of a runtime error (``newsletter.mjml.j2, line 12``),
+    else the template rendered; jinja2's own words stay as they are."""
+    where: tuple[str, int] | None = None
     for frame in traceback.extract_tb(exc.__traceback__):
-        if frame.filename.endswith(".j2"):
-            where = f"{Path(frame.filename).name}, line {frame.lineno}"
-    return where
+        if frame.filename.endswith(".j2") and frame.lineno is not None:
+            where = (Path(frame.filename).name, frame.lineno)
+    detail = str(exc) if isinstance(exc, jinja2.TemplateError) else f"{type(exc).__name__}: {exc}"
+    if where is None:
+        return said(RenderError, "render.refused.template", template=name, detail=detail)
+    return said(RenderError, "render.refused.template_line", template=where[0], line=where[1], detail=detail)
 
 
 def render_template(folder: Path, name: str, context: Mapping[str, Any]) -> str:
@@ -116,12 +118,17 @@ def render_template(folder: Path, name: str, context: Mapping[str, Any]) -> str:
     try:
         return env.get_template(name).render(context)
     except jinja2.TemplateNotFound as exc:
-        raise RenderError(f"template not found: {exc.name!r} in {str(folder)!r}") from None
+        raise said(
+            RenderError, "render.refused.template_missing", template=repr(exc.name), folder=repr(str(folder))
+        ) from None
     except jinja2.TemplateSyntaxError as exc:
-        raise RenderError(f"template {exc.name or name}, line {exc.lineno}: {exc.message}") from None
-    except jinja2.TemplateError as exc:  # undefined variables, sandbox refusals
-        where = _template_line(exc) or name
-        raise RenderError(f"template {where}: {exc}") from None
-    except (TypeError, ValueError, AttributeError, KeyError, TranslationError) as exc:  # t() of a bad key
-        where = _template_line(exc) or name
-        raise RenderError(f"template {where}: {type(exc).__name__}: {exc}") from None
+        raise said(
+            RenderError,
+            "render.refused.template_line",
+            template=exc.name or name,
+            line=exc.lineno,
+            detail=exc.message or "",
+        ) from None
+    # undefined variables, sandbox refusals; t() of a bad key
+    except (jinja2.TemplateError, TypeError, ValueError, AttributeError, KeyError, TranslationError) as exc:
+        raise _template_line(exc, name) from None

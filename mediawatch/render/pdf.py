@@ -24,7 +24,7 @@ from markupsafe import Markup
 
 from mediawatch.config import Settings
 from mediawatch.errors import RenderError
-from mediawatch.i18n import language_name, t
+from mediawatch.i18n import language_name, said, t
 from mediawatch.render.environment import render_template, templates_dir
 from mediawatch.render.model import edition_view
 from mediawatch.types import IssueContent
@@ -76,7 +76,7 @@ def _weasyprint() -> Any:
     try:
         import weasyprint
     except (ImportError, OSError) as exc:  # OSError: the package is there, pango or harfbuzz is not
-        raise RenderError(t("pdf.unavailable", None, reason=f"{type(exc).__name__}: {exc}")) from None
+        raise said(RenderError, "pdf.unavailable", reason=f"{type(exc).__name__}: {exc}") from None
     return weasyprint
 
 
@@ -137,11 +137,11 @@ def html_to_pdf(html: str, folder: Path) -> bytes:
         )
         pdf = document.write_pdf(pdf_variant=None, uncompressed_pdf=False)
     except Exception as exc:  # WeasyPrint raises plain exceptions (layout, fonts)
-        raise RenderError(f"cannot print to PDF: {type(exc).__name__}: {exc}") from None
+        raise said(RenderError, "pdf.failed", detail=f"{type(exc).__name__}: {exc}") from None
     if fetcher.refused:
         log.warning("printing refused %d outside resource(s): %s", len(fetcher.refused), fetcher.refused[:10])
     if not isinstance(pdf, bytes):
-        raise RenderError("cannot print to PDF: WeasyPrint returned no document")
+        raise said(RenderError, "pdf.no_document")
     return pdf
 
 
