@@ -37,7 +37,7 @@ from mediawatch.nightly import ANNOUNCED, Every, due_period, json_logging, parse
 from mediawatch.nightly.cadence import WEEKDAYS, Cadence, is_future_day
 from mediawatch.nightly.notify import DraftNews, RunNews, SourceNews, editor_message, editors
 from mediawatch.store import open_store
-from mediawatch.types import ArticleState, Publication
+from mediawatch.types import ArticleState, FetchStatus, Publication
 
 TODAY = datetime.now(UTC).date()
 AT = f"{TODAY.isoformat()}T12:00:00+00:00"  # every run decides what is due at this moment
@@ -216,6 +216,13 @@ def test_nightly_end_to_end_then_idempotent(ws, inbox):
     assert "Revue de presse" in text
     assert "Sources en échec" in text
     assert "Agri-Climat Hebdo (demo-agri-climat-hebdo)" in text  # the truncated feed
+    # each failing source's outcome in words, its English diagnostic left out (the log keeps it)
+    failing = text.replace("\r\n", "\n").split("Sources en échec", 1)[1].split("\n\n", 1)[0]
+    lines = failing.splitlines()
+    assert "- Agri-Climat Hebdo (demo-agri-climat-hebdo) : flux illisible, 1 échec consécutif" in lines
+    assert "(demo-chambre-agriculture) : pas un flux, 1 échec consécutif" in failing, failing
+    assert not any(status.value in failing for status in FetchStatus), failing
+    assert "feed" not in failing.replace("flux", ""), failing
     assert "nouveaux articles collectés" in text
 
     # the same night again: nothing composed twice, nobody told twice; the failing sources still count
@@ -443,7 +450,7 @@ def test_editor_email_in_every_language():
         new_articles=40,
         relevant=11,
         stories=9,
-        failing=(SourceNews("x", "X News", "http-5xx", "503 <b>", 3, None),),
+        failing=(SourceNews("x", "X News", "http-5xx", "HTTP 503 <b>", 3, None),),
         stale=(SourceNews("y", "Y Blog", "ok", "", 0, 20),),
         stale_after_days=14,
         previous_interrupted=True,
@@ -451,15 +458,13 @@ def test_editor_email_in_every_language():
     )
     settings = Settings(mail_from="watch@example.org", base_url="https://watch.example.org/")
     expected = {
-        "fr": ("brouillons à relire", "29 avril 2024 – 5 mai 2024", "Sources en échec", "interrompu"),
-        "en": ("drafts to review", "April 29, 2024 – May 5, 2024", "Sources failing", "interrupted"),
-        "es": (
-            "borradores por revisar",
-            "29 de abril de 2024 – 5 de mayo de 2024",
-            "Fuentes con fallos",
-            "interrumpió",
-        ),
-    }
+        "fr": ("brouillons à relire", "29 avril 2024 – 5 mai 2024", "Sources en échec", "interrompu",
+               "X News (x) : erreur du serveur (5xx), 3 échecs consécutifs : HTTP 503"),
+        "en": ("drafts to review", "April 29, 2024 – May 5, 2024", "Sources failing", "interrupted",
+               "X News (x): server error (5xx), 3 failures in a row: HTTP 503 <b>"),
+        "es": ("borradores por revisar", "29 de abril de 2024 – 5 de mayo de 2024", "Fuentes con fallos",
+               "interrumpió", "X News (x): error del servidor (5xx), 3 fallos seguidos: HTTP 503"),
+    }  # fmt: skip
     for lang in LANGUAGES:
         message = editor_message(news, settings, lang, EDITORS)
         text = message.get_body(("plain",)).get_content()
@@ -468,7 +473,7 @@ def test_editor_email_in_every_language():
         for words in expected[lang][1:]:
             assert words in text, (lang, words)
         assert "https://watch.example.org/issues/3" in text
-        assert "503 &lt;b&gt;" in html  # escaped
+        assert ("503 &lt;b&gt;" in html) is (lang == "en")  # escaped; English only: the rest is a code
         assert message["To"] == ", ".join(EDITORS)
         assert message["Auto-Submitted"] == "auto-generated"
     assert editors(Settings(nightly_editors="a@x.org; b@y.org a@x.org")) == ("a@x.org", "b@y.org")

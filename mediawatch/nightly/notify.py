@@ -14,6 +14,7 @@ from email.message import EmailMessage
 from email.utils import format_datetime, make_msgid
 from html import escape
 
+from mediawatch.collect.labels import fetch_label, reader_detail
 from mediawatch.config import Settings
 from mediawatch.errors import ConfigError, DeliveryError, InvalidInput
 from mediawatch.i18n import LANGUAGES, Message, t, tn
@@ -120,6 +121,21 @@ def subject(news: RunNews, settings: Settings, lang: str) -> str:
     )
 
 
+def _failing(source: SourceNews, lang: str) -> str:
+    """A failing source: its outcome in words, and of the collector's English diagnostic what a reader of
+    ``lang`` can read (all of it in English, else the site's HTTP status, if any)."""
+    detail = reader_detail(source.detail, lang)[:200]
+    fields = {
+        "name": source.name,
+        "source": source.source_id,
+        "status": fetch_label(source.status, lang),
+        "failures": tn("nightly.mail.failures", source.failures, lang),
+    }
+    if detail:
+        return t("nightly.mail.failing", lang, detail=detail, **fields)
+    return t("nightly.mail.failing_no_detail", lang, **fields)
+
+
 def _sections(news: RunNews, settings: Settings, lang: str) -> list[tuple[str, list[tuple[str, str]]]]:
     """(heading, [(line, link)]) in reading order; both renderings are built from this. A line whose link
     is SUB belongs to the line before it (a draft's warnings)."""
@@ -166,21 +182,7 @@ def _sections(news: RunNews, settings: Settings, lang: str) -> list[tuple[str, l
         sections.append(
             (
                 t("nightly.mail.failing_heading", lang),
-                [
-                    (
-                        t(
-                            "nightly.mail.failing",
-                            lang,
-                            name=s.name,
-                            source=s.source_id,
-                            status=s.status,
-                            failures=tn("nightly.mail.failures", s.failures, lang),
-                            detail=s.detail[:200] or "-",
-                        ),
-                        "",
-                    )
-                    for s in news.failing
-                ],
+                [(_failing(s, lang), "") for s in news.failing],
             )
         )
     if news.stale:
