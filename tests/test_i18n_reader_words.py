@@ -53,3 +53,61 @@ def test_a_refused_database_url_stays_english_in_logs():
         "the database library says: invalid literal for int() with base 10: 'notaport'"
     )
     assert "S3cret" not in caught.value.translated("fr")
+
+
+# -- nothing to compose: said in the reader's language, logged in English ----------------------------------
+@pytest.mark.parametrize(
+    ("lang", "words"),
+    [
+        ("en", "Press review: no issue composed, as no story in the period 1–31 Jan 2021 is relevant"),
+        ("fr", "Revue de presse : aucun numéro composé, car aucun sujet de la période du 1er au 31 janv. "
+               "2021 n'est pertinent"),
+        ("es", "Revista de prensa: no se ha compuesto ningún número, porque ninguna noticia del período "),
+    ],
+)  # fmt: skip
+def test_nothing_to_compose_is_said_in_the_commands_language(no_config, tmp_path, lang, words):
+    db = f"sqlite:///{tmp_path / 'db.sqlite3'}"
+    result = CliRunner().invoke(
+        cli,
+        ["--lang", lang, "--db", db, "compose", "press-review", "--from", "2021-01-01", "--to", "2021-02-01"],
+    )
+    assert result.exit_code == 5, result.output
+    assert words in result.output, result.output
+
+
+def test_the_nightly_logs_nothing_to_compose_in_english(tmp_path):
+    """The run speaks French (its stderr, its mail); its JSON log stays English."""
+    import io
+    import json
+    from datetime import UTC, datetime
+
+    from mediawatch.config import Settings
+    from mediawatch.i18n import use_language
+    from mediawatch.nightly import json_logging, run_nightly
+    from mediawatch.store import open_store
+
+    settings = Settings(
+        db=str(tmp_path / "db.sqlite3"),
+        model_path=str(tmp_path / "model.npz"),
+        nightly_press_review="weekly:mon",
+        nightly_newsletter="off",
+        nightly_drafts_dir=str(tmp_path / "drafts"),
+    )
+    lines = io.StringIO()
+    use_language("fr")
+    try:
+        with open_store(f"sqlite:///{settings.db}") as store, json_logging(settings, lines) as log:
+            run_nightly(
+                store,
+                settings,
+                log=log,
+                now=datetime(2026, 12, 1, 3, tzinfo=UTC),
+                collect=False,
+                notify=False,
+            )
+    finally:
+        use_language(None)
+    [nothing] = [e for e in map(json.loads, lines.getvalue().splitlines()) if e["event"] == "compose.nothing"]
+    assert nothing["reason"].startswith("Press review: no issue composed, as no story in the period "), (
+        nothing
+    )

@@ -62,7 +62,7 @@ def compose(
             actor=actor,
         )
     except NothingToCompose as exc:  # not a mistake, but the draft asked for does not exist
-        click.echo(str(exc), err=True)
+        click.echo(exc.translated(obj.lang), err=True)
         sys.exit(exc.exit_code)
     if as_json:
         click.echo(

@@ -26,9 +26,9 @@ from mediawatch.compose.select import (
 from mediawatch.compose.translation import StoreCache, edition_texts, translator_from
 from mediawatch.config import Settings
 from mediawatch.errors import ConfigError, NothingToCompose, WorkflowError
-from mediawatch.i18n import LANGUAGES, language_names, said, t, tn, ui_language
-from mediawatch.i18n.dates import format_half_open
-from mediawatch.i18n.publications import publication_name
+from mediawatch.i18n import DEFAULT_LANGUAGE, LANGUAGES, Counted, Message, language_names, said
+from mediawatch.i18n.dates import HalfOpen
+from mediawatch.i18n.publications import publication_label
 from mediawatch.store.issues import NewItem
 from mediawatch.store.protocols import ComposeStore
 from mediawatch.translate import Translator
@@ -74,8 +74,8 @@ def compose_issue(
     period_to = period_to or now
     period_from = period_from or period_to - timedelta(days=settings.compose_period_days)
     if period_from >= period_to:
-        raise ConfigError(
-            t("compose.empty_period", None, start=f"{period_from:%Y-%m-%d}", end=f"{period_to:%Y-%m-%d}")
+        raise said(
+            ConfigError, "compose.empty_period", start=f"{period_from:%Y-%m-%d}", end=f"{period_to:%Y-%m-%d}"
         )
     editions = parse_languages(languages, settings.compose_languages)
     limits = limits_for(
@@ -105,16 +105,16 @@ def compose_issue(
         )
     if not planned:
         # An issue with no item is not a draft anyone can use; the same period composes once stories come.
-        fields = {
-            "publication": publication_name(publication, None),
-            "period": format_half_open(period_from, period_to, ui_language()),
-        }
-        message = (
-            tn("compose.all_told", told, None, **fields)
+        # said where it is read: the CLI in its language, the nightly's log in English
+        fields = {"publication": publication_label(publication), "period": HalfOpen(period_from, period_to)}
+        why = (
+            Counted("compose.all_told", told, **fields)
             if told
-            else t("compose.refused.nothing", None, **fields)
+            else Message("compose.refused.nothing", **fields)
         )
-        raise NothingToCompose(message, already_told=told)
+        refusal = NothingToCompose(why.text(DEFAULT_LANGUAGE), already_told=told)
+        refusal.reason = why
+        raise refusal
     translator = translator if translator is not None else translator_from(settings)
     texts, warnings = edition_texts(
         planned, editions, translator, StoreCache(store), provider=settings.translate_provider

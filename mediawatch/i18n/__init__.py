@@ -313,7 +313,9 @@ class Counted:
         self.key, self.count, self.fields = key, count, MappingProxyType(fields)
 
     def text(self, lang: str) -> str:
-        return tn(self.key, self.count, lang, **self.fields)
+        return tn(
+            self.key, self.count, lang, **{name: _in(lang, value) for name, value in self.fields.items()}
+        )
 
     def __str__(self) -> str:
         return self.text(ui_language())

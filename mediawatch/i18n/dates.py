@@ -105,6 +105,19 @@ def format_half_open(start: datetime, end: datetime, lang: str) -> str:
     return format_period(start, _last_moment(start, end), lang)
 
 
+class HalfOpen:
+    """A period ``[start, end)`` said by :func:`format_half_open` in the reader's language, for a field of
+    a :class:`~mediawatch.i18n.Message` raised before anyone knows who will read it."""
+
+    __slots__ = ("end", "start")
+
+    def __init__(self, start: datetime, end: datetime) -> None:
+        self.start, self.end = start, end
+
+    def text(self, lang: str) -> str:
+        return format_half_open(self.start, self.end, lang)
+
+
 def _last_moment(start: datetime, end: datetime) -> datetime:
     return end - timedelta(microseconds=1) if end > start else end
 

@@ -9,10 +9,10 @@ from __future__ import annotations
 from collections.abc import Mapping
 from types import MappingProxyType
 
-from mediawatch.i18n import t
+from mediawatch.i18n import Message, t
 from mediawatch.types import Publication
 
-__all__ = ["PUBLICATION_KEYS", "publication_name"]
+__all__ = ["PUBLICATION_KEYS", "publication_label", "publication_name"]
 
 # Literal keys (the i18n scans read them): (name alone, name in a sentence).
 PUBLICATION_KEYS: Mapping[Publication, tuple[str, str]] = MappingProxyType(
@@ -27,3 +27,9 @@ def publication_name(publication: Publication | str, lang: str | None, *, in_sen
     """``press-review`` -> "Revue de presse" (``in_sentence``: "la revue de presse") in ``lang``."""
     alone, with_article = PUBLICATION_KEYS[Publication(publication)]
     return t(with_article if in_sentence else alone, lang)
+
+
+def publication_label(publication: Publication | str, *, in_sentence: bool = False) -> Message:
+    """The name of :func:`publication_name`, said when the text is (a field of a :class:`Message`)."""
+    alone, with_article = PUBLICATION_KEYS[Publication(publication)]
+    return Message(with_article if in_sentence else alone)
