@@ -213,7 +213,7 @@ def test_nightly_end_to_end_then_idempotent(ws, inbox):
     html = message.get_body(("html",)).get_content()
     assert f"http://127.0.0.1:8000/issues/{issue.id}" in text
     assert f'href="http://127.0.0.1:8000/issues/{issue.id}"' in html
-    assert "Revue de presse" in text
+    assert "Revue de presse, du " in text  # the period as the editions say it (i18n.dates)
     assert "Sources en échec" in text
     assert "Agri-Climat Hebdo (demo-agri-climat-hebdo)" in text  # the truncated feed
     # each failing source's outcome in words, its English diagnostic left out (the log keeps it)
@@ -458,11 +458,15 @@ def test_editor_email_in_every_language():
     )
     settings = Settings(mail_from="watch@example.org", base_url="https://watch.example.org/")
     expected = {
-        "fr": ("brouillons à relire", "29 avril 2024 – 5 mai 2024", "Sources en échec", "interrompu",
+        # the period and the night in the words of the editions, the web and the CLI (i18n.dates)
+        "fr": ("brouillons à relire", "Revue de presse, du 29 avr. au 5 mai 2024 :", "nuit du 6 mai 2024",
+               "Sources en échec", "interrompu",
                "X News (x) : erreur du serveur (5xx), 3 échecs consécutifs : HTTP 503"),
-        "en": ("drafts to review", "April 29, 2024 – May 5, 2024", "Sources failing", "interrupted",
+        "en": ("drafts to review", "Press review, 29 Apr – 5 May 2024:", "night run of 6 May 2024",
+               "Sources failing", "interrupted",
                "X News (x): server error (5xx), 3 failures in a row: HTTP 503 <b>"),
-        "es": ("borradores por revisar", "29 de abril de 2024 – 5 de mayo de 2024", "Fuentes con fallos",
+        "es": ("borradores por revisar", "Revista de prensa, del 29 de abr. al 5 de may. de 2024:",
+               "6 de mayo de 2024", "Fuentes con fallos",
                "interrumpió", "X News (x): error del servidor (5xx), 3 fallos seguidos: HTTP 503"),
     }  # fmt: skip
     for lang in LANGUAGES:

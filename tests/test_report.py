@@ -263,9 +263,9 @@ def test_html_report_in_every_language(filled, lang):
             "4 per 1000 : rapport de veille médias",
             "Thèmes par semaine",
             "Politiques publiques",
-            "1 avril 2024",
+            "1er avril 2024",  # a week's Monday, in the words of the editions (i18n.dates)
         ),
-        "en": ("4 per 1000: media watch report", "Themes per week", "Policy", "April 1, 2024"),
+        "en": ("4 per 1000: media watch report", "Themes per week", "Policy", "1 April 2024"),
         "es": (
             "4 per 1000: informe de seguimiento de medios",
             "Temas por semana",

@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from email.message import EmailMessage
 from email.utils import format_datetime, make_msgid
 from html import escape
@@ -18,10 +18,10 @@ from mediawatch.collect.labels import fetch_label, reader_detail
 from mediawatch.config import Settings
 from mediawatch.errors import ConfigError, DeliveryError, InvalidInput
 from mediawatch.i18n import LANGUAGES, Message, t, tn
+from mediawatch.i18n.dates import format_date, format_half_open
 from mediawatch.i18n.publications import publication_name
 from mediawatch.nightly.outcome import Problem
 from mediawatch.render.model import organisation_name
-from mediawatch.report.html import long_date
 from mediawatch.types import Publication
 
 SUB = "\x00sub"  # the "link" of a line that details the line before it
@@ -99,15 +99,14 @@ def dashboard_url(settings: Settings) -> str:
 
 
 def _period(draft: DraftNews, lang: str) -> str:
-    last = draft.period_to - timedelta(microseconds=1)  # the end is excluded
-    return t("report.period", lang, start=long_date(draft.period_from, lang), end=long_date(last, lang))
+    return format_half_open(draft.period_from, draft.period_to, lang)  # as its editions name it
 
 
 def _intro(news: RunNews, settings: Settings, lang: str) -> str:
     return t(
         "nightly.mail.intro",
         lang,
-        date=long_date(news.at, lang),
+        date=format_date(news.at, lang, long=True),
         organisation=organisation_name(settings, lang),
     )
 

@@ -7,7 +7,7 @@ to an email, opened offline and printed. The only links it holds are to the arti
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -17,6 +17,7 @@ from markupsafe import Markup
 
 from mediawatch.collect.labels import fetch_label, reader_detail
 from mediawatch.i18n import LANGUAGES, language_name, t
+from mediawatch.i18n.dates import format_date, format_half_open
 from mediawatch.report import svg
 from mediawatch.report.model import Report, Series
 from mediawatch.watch.add import REASON_KEYS, reason_text
@@ -56,14 +57,14 @@ def region_label(value: str, lang: str) -> str:
 
 
 def long_date(day: date | datetime, lang: str) -> str:
-    months = t("report.months", lang).split(",")
-    return t("report.date_long", lang, day=day.day, month=months[day.month - 1], year=day.year)
+    """A day in full, as the editions, the web and the CLI write it (``i18n.dates``)."""
+    when = day if isinstance(day, datetime) else datetime(day.year, day.month, day.day, tzinfo=UTC)
+    return format_date(when, lang, long=True)
 
 
 def period_text(report: Report, lang: str) -> str:
-    # period_to is exclusive: a period ending at midnight ends, for a reader, the day before
-    last = report.period_to - timedelta(microseconds=1)
-    return t("report.period", lang, start=long_date(report.period_from, lang), end=long_date(last, lang))
+    # period_to is exclusive: format_half_open ends the words on the day before
+    return format_half_open(report.period_from, report.period_to, lang)
 
 
 @cache
