@@ -47,6 +47,7 @@ any language. This module imports nothing of mediawatch at run time: every other
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 from typing import TYPE_CHECKING, ClassVar, Protocol
 
@@ -287,11 +288,12 @@ class InvalidLink(WorkflowError):
 
 
 class NotSendable(WorkflowError):
-    """Review does not allow this issue to be sent; ``reasons`` says why (in the user's language)."""
+    """Review does not allow this issue to be sent; ``reasons`` says why, in any language (``str()`` is
+    the English text)."""
 
-    def __init__(self, slug: str, reasons: list[str]) -> None:
-        self.reasons = reasons
-        super().__init__(f"issue {slug} cannot be sent: " + "; ".join(reasons))
+    def __init__(self, slug: str, reasons: Sequence[Explanation]) -> None:
+        self.reasons = tuple(reasons)
+        super().__init__(f"issue {slug} cannot be sent: " + "; ".join(r.text("en") for r in self.reasons))
 
 
 class NotYetDue(WorkflowError):

@@ -253,7 +253,7 @@ def test_unapproved_issue_is_refused_with_reasons(setup, server):
     with pytest.raises(NotSendable) as err:
         send_issue(store, settings, draft)
     assert err.value.reasons
-    assert any("draft" in r for r in err.value.reasons)
+    assert any("draft" in r.text("en") for r in err.value.reasons)
     result = run(settings, "send", str(draft))
     assert result.exit_code == 2
     assert "cannot be sent" in result.output

@@ -111,3 +111,42 @@ def test_the_nightly_logs_nothing_to_compose_in_english(tmp_path):
     assert nothing["reason"].startswith("Press review: no issue composed, as no story in the period "), (
         nothing
     )
+
+
+# -- review's reasons for holding an issue back: each language's words, whatever the run's ------------------
+def test_an_issue_review_holds_back_is_said_in_every_language(tmp_path):
+    """A due issue whose approval no longer covers what it renders: the nightly's problem says review's
+    reasons in each language (its mail, its stderr), though the run spoke English; its record keeps
+    English."""
+    from datetime import UTC, datetime, timedelta
+
+    from deliver_samples import approved_issue
+
+    from mediawatch.config import Settings
+    from mediawatch.nightly import run_nightly
+    from mediawatch.review.actions import schedule
+    from mediawatch.review.users import acting_user
+    from mediawatch.store import open_store
+    from mediawatch.types import IssueState
+
+    base = {"db": str(tmp_path / "db.sqlite3"), "model_path": str(tmp_path / "model.npz"),
+            "nightly_press_review": "off", "nightly_newsletter": "off", "mail_from": "watch@example.org",
+            "smtp_url": "smtp://127.0.0.1:9", "base_url": "http://127.0.0.1:8000",
+            "allow_private_links": True, "nightly_drafts_dir": str(tmp_path / "drafts")}  # fmt: skip
+    approved = Settings(**base, site_url="http://127.0.0.1:8000/archive")
+    later = Settings(**base, site_url="http://127.0.0.1:8000/elsewhere")  # the editions render otherwise
+    with open_store(f"sqlite:///{approved.db}") as store:
+        issue_id = approved_issue(store, approved)
+        now = datetime.now(UTC)
+        schedule(store, issue_id, acting_user(store, "bruno"), now + timedelta(days=1), approved)
+        past = now - timedelta(minutes=1)
+        store.set_issue_state(
+            issue_id, IssueState.SCHEDULED, actor="test", scheduled_for=past, expect=[IssueState.SCHEDULED]
+        )
+        result = run_nightly(store, later, now=now, collect=False, notify=False, ui_lang="en")
+    [english] = result.errors
+    assert "the French edition changed since it was approved" in english
+    [refused] = result.problems
+    assert "l'édition en français a changé depuis sa validation" in refused.text("fr"), refused.text("fr")
+    assert "changed since" not in refused.text("fr")
+    assert "la edición en francés cambió desde su aprobación" in refused.text("es"), refused.text("es")

@@ -90,7 +90,7 @@ def send(
     except NotSendable as exc:
         click.echo(t("deliver.cli.refused", obj.lang, issue=issue), err=True)
         for reason in exc.reasons:
-            click.echo(f"  - {reason}", err=True)
+            click.echo(f"  - {reason.text(obj.lang)}", err=True)
         sys.exit(exc.exit_code)
     except NotYetDue as exc:
         when = exc.when.strftime("%Y-%m-%d %H:%M UTC")
@@ -123,7 +123,7 @@ def _send_due(obj: Context) -> None:
             left = True
             click.echo(t(_DUE_KEYS[r.outcome], obj.lang, issue=r.slug, detail=r.said(obj.lang)), err=True)
             for reason in r.reasons:
-                click.echo(f"  - {reason}", err=True)
+                click.echo(f"  - {reason.text(obj.lang)}", err=True)
     if left:
         sys.exit(EXIT_ERROR)
 

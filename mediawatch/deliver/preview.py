@@ -38,7 +38,7 @@ def dry_run(
 ) -> DryRunReport:
     """Write the message every subscriber would get to ``folder`` (one .eml each)."""
     issue = find_issue(store, issue_ref)
-    refuse_unsendable(store, issue, settings, lang)
+    refuse_unsendable(store, issue, settings)
     identity = mail_identity(settings)
     editions = prepare_editions(store.issue_content(issue.id), settings)
     with writing(folder, lang):

@@ -121,10 +121,11 @@ class _StopFlag:
                 signal.signal(sig, previous)
 
 
-def refuse_unsendable(store: IssueRepository, issue: Issue, settings: Settings, lang: str | None) -> None:
-    from mediawatch.review.actions import check_sendable
+def refuse_unsendable(store: IssueRepository, issue: Issue, settings: Settings) -> None:
+    from mediawatch.review.actions import sendable_blockers
 
-    reasons = check_sendable(store, issue.id, settings, lang=lang)
+    # review's reasons, said where they are read (the CLI's language, each language of the nightly's)
+    reasons = sendable_blockers(store, issue.id, settings)
     if reasons:
         raise NotSendable(issue.slug, reasons)
 
@@ -155,7 +156,7 @@ def send_issue(
         early = waits_until(issue, clock())
         if early is not None and not now:
             raise NotYetDue(issue.slug, early)
-        refuse_unsendable(store, issue, settings, lang)
+        refuse_unsendable(store, issue, settings)
         identity = mail_identity(settings)
         server = smtp_config(settings)
         content = store.issue_content(issue.id)
@@ -214,7 +215,7 @@ class DueResult:
     outcome: str
     detail: str = ""  # English, for logs and the nightly's record
     report: SendReport | None = None
-    reasons: tuple[str, ...] = ()
+    reasons: tuple[Explanation, ...] = ()  # review's, when it held the issue back
     reason: Explanation | None = None  # ``detail`` in any language, when it has words
 
     def said(self, lang: str) -> str:

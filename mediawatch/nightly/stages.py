@@ -9,7 +9,7 @@ import functools
 from datetime import datetime
 
 from mediawatch.errors import InvalidInput, NothingToCompose, RenderError
-from mediawatch.i18n import Message
+from mediawatch.i18n import Joined, Message
 from mediawatch.nightly.cadence import due_period, parse_cadence, parse_timezone
 from mediawatch.nightly.job import ACTOR, NightlyRun
 from mediawatch.nightly.outcome import problem
@@ -158,8 +158,8 @@ def send_due(job: NightlyRun) -> None:
         else:
             english = f"send: {r.slug}: {r.outcome}: {r.detail}"
             why = r.reason or r.detail
-            if r.reasons:  # review's, in the run's language: the words of the refusal already
-                why = Message("nightly.problem.because", problem=why, reasons="; ".join(r.reasons))
+            if r.reasons:  # review's, said in each language with the rest
+                why = Message("nightly.problem.because", problem=why, reasons=Joined(r.reasons))
             job.state.errors.append(
                 problem(english, f"nightly.problem.send_{r.outcome}", issue=r.slug, problem=why)
             )
