@@ -15,15 +15,21 @@ from mediawatch.sources.registry import source_from_table
 from mediawatch.store import open_store
 from mediawatch.types import ArticleState, FetchStatus, HealthNote, PartialReason, Source, SourceKind
 
+# Quick (no pacing, one worker) but patient: on a loaded machine a local page can take seconds, and a
+# short fetch timeout would turn that into a failed or pending page. A test that wants a timeout uses a
+# server that never finishes and DRIP_DEADLINE.
 FAST = Settings(
     allow_private_addresses=True,
     per_host_delay=0.0,
     extract_workers=1,
     penalty_delay=0.0,
-    connect_timeout=2,
-    read_timeout=2,
-    total_timeout=3,
+    connect_timeout=60,
+    read_timeout=60,
+    total_timeout=120,
 )
+# For runs with /slow-drip (10 000 bytes, one every 0.5 s: 5 000 s): it cannot finish within 15 s, while
+# every other fetch of the run (a few kB from 127.0.0.1) still has 15 s.
+DRIP_DEADLINE = 15.0
 
 
 @pytest.fixture
@@ -163,7 +169,7 @@ ON_THEIR_OWN_HOST = {"unavailable", "rate-limited"}
 
 
 def test_hostile_sources_get_their_status_and_the_run_goes_on(store, hostile_server, demo):
-    settings = FAST.with_overrides(max_feed_bytes=1024 * 1024, total_timeout=2.0)
+    settings = FAST.with_overrides(max_feed_bytes=1024 * 1024, total_timeout=DRIP_DEADLINE)
     other = HostileServer(host="127.0.0.3").start()
     try:
         sources = [

@@ -59,7 +59,7 @@ def web(tmp_path):
         add_user(store, name, role, PASSWORD, lang)
     settings = Settings(
         db=str(db), secret_key="k" * 32, site_url=SITE, allow_private_addresses=True, per_host_delay=0.0,
-        extract_workers=1, penalty_delay=0.0, connect_timeout=2, read_timeout=2, total_timeout=3,
+        extract_workers=1, penalty_delay=0.0, connect_timeout=60, read_timeout=60, total_timeout=120,
     )  # fmt: skip
     app = create_app(settings, store)
     yield app, store, settings

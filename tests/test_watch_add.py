@@ -14,7 +14,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from click.testing import CliRunner
 from hostile_server import HostileServer, Response
-from test_collect import FAST  # the same quick, local collector settings
+from test_collect import DRIP_DEADLINE, FAST  # the same quick, local collector settings
 
 from mediawatch.classify.grouping import group_stories
 from mediawatch.classify.pipeline import classify_stored, load_classifier
@@ -180,7 +180,12 @@ def test_the_same_page_again_under_its_url_an_alias_or_another_address_is_alread
             "too-large",
             {"en": "size limit", "fr": "taille maximale", "es": "tamaño máximo"},
         ),
-        ("/slow-drip", FAST, "timeout", {"en": "in time", "fr": "à temps", "es": "a tiempo"}),
+        (
+            "/slow-drip",
+            FAST.with_overrides(total_timeout=DRIP_DEADLINE),
+            "timeout",
+            {"en": "in time", "fr": "à temps", "es": "a tiempo"},
+        ),
         (
             "/feed.xml",
             FAST,
