@@ -94,7 +94,7 @@ def long_issue(store: Store, count: int = 16) -> int:
 
 def login(browser, app: App, name: str, locale: str = "en-GB", height: int = 800):
     context = browser.new_context(viewport={"width": 1400, "height": height}, locale=locale)
-    context.set_default_timeout(20_000)
+    context.set_default_timeout(120_000)  # a bound on a hang: a loaded machine renders slowly
     page = context.new_page()
     page.goto(f"{app.url}/login")
     page.fill("#name", name)

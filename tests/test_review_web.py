@@ -49,14 +49,14 @@ def app(module_db_url) -> Iterator[App]:
     thread.start()
     yield App(url, store)
     server.shutdown()
-    thread.join(timeout=10)
+    thread.join(timeout=WAIT_BOUND_S)
     store.close()
 
 
 def login(browser, app: App, name: str):
     """A fresh browser context signed in as ``name``; returns its page."""
     context = browser.new_context(viewport={"width": 1400, "height": 900})
-    context.set_default_timeout(15_000)
+    context.set_default_timeout(120_000)  # a bound on a hang: a loaded machine renders slowly
     page = context.new_page()
     # editing an approved edition asks for confirmation first (tests/test_review_ux.py checks the question)
     page.on("dialog", lambda dialog: dialog.accept())
@@ -78,19 +78,20 @@ def edition_state(app: App, issue_id: int, lang: str) -> EditionState:
 
 def http_login(app: App, name: str, password: str = PASSWORD) -> tuple[requests.Session, requests.Response]:
     session = requests.Session()
-    page = session.get(f"{app.url}/login", timeout=10)
+    page = session.get(f"{app.url}/login", timeout=WAIT_BOUND_S)
     token = re.search(r'name="csrf_token" value="([^"]+)"', page.text).group(1)
     response = session.post(
         f"{app.url}/login",
         data={"name": name, "password": password, "csrf_token": token},
         allow_redirects=False,
-        timeout=30,
+        timeout=WAIT_BOUND_S,
     )
     return session, response
 
 
 def csrf_of(session: requests.Session, url: str) -> str:
-    return re.search(r'name="csrf_token" value="([^"]+)"', session.get(url, timeout=10).text).group(1)
+    page = session.get(url, timeout=WAIT_BOUND_S)
+    return re.search(r'name="csrf_token" value="([^"]+)"', page.text).group(1)
 
 
 # -- the editing and approval story ---------------------------------------------------------------------
@@ -272,27 +273,31 @@ def test_a_post_without_csrf_token_is_refused(app):
     assert response.status_code == 303
     url = f"{app.url}/items/{item.id}/text"
     form = {"lang": "fr", "title": "Forged title", "summary": "forged"}
-    refused = session.post(url, data=form, allow_redirects=False, timeout=10)
+    refused = session.post(url, data=form, allow_redirects=False, timeout=WAIT_BOUND_S)
     assert refused.status_code == 400
     assert "did not come from this site" in refused.text
     token = csrf_of(session, f"{app.url}/issues/{issue_id}")
-    wrong = session.post(url, data={**form, "csrf_token": "x" + token[1:]}, allow_redirects=False, timeout=10)
+    wrong = session.post(
+        url, data={**form, "csrf_token": "x" + token[1:]}, allow_redirects=False, timeout=WAIT_BOUND_S
+    )
     assert wrong.status_code == 400
     elsewhere = session.post(
         url,
         data={**form, "csrf_token": token},
         headers={"Origin": "https://evil.example"},
         allow_redirects=False,
-        timeout=10,
+        timeout=WAIT_BOUND_S,
     )
     assert elsewhere.status_code == 400
     assert app.store.issue_content(issue_id).items[0].text("fr").title != "Forged title"
-    done = session.post(url, data={**form, "csrf_token": token}, allow_redirects=False, timeout=10)
+    done = session.post(url, data={**form, "csrf_token": token}, allow_redirects=False, timeout=WAIT_BOUND_S)
     assert done.status_code == 303
     assert app.store.issue_content(issue_id).items[0].text("fr").title == "Forged title"
     # a login form without its token is refused too
     assert (
-        requests.post(f"{app.url}/login", data={"name": "ana", "password": PASSWORD}, timeout=10).status_code
+        requests.post(
+            f"{app.url}/login", data={"name": "ana", "password": PASSWORD}, timeout=WAIT_BOUND_S
+        ).status_code
         == 400
     )
 
@@ -303,17 +308,17 @@ def test_session_cookie_flags_and_logout(app):
     assert "HttpOnly" in cookie
     assert "SameSite=Lax" in cookie
     assert "Secure" not in cookie  # plain http on localhost; https base_url or TLS requests add it
-    assert session.get(f"{app.url}/issues", allow_redirects=False, timeout=10).status_code == 200
+    assert session.get(f"{app.url}/issues", allow_redirects=False, timeout=WAIT_BOUND_S).status_code == 200
     stolen = dict(session.cookies)
     token = csrf_of(session, f"{app.url}/issues")
     assert (
         session.post(
-            f"{app.url}/logout", data={"csrf_token": token}, allow_redirects=False, timeout=10
+            f"{app.url}/logout", data={"csrf_token": token}, allow_redirects=False, timeout=WAIT_BOUND_S
         ).status_code
         == 303
     )
     # the old cookie is worthless after logout: the session ended on the server
-    again = requests.get(f"{app.url}/issues", cookies=stolen, allow_redirects=False, timeout=10)
+    again = requests.get(f"{app.url}/issues", cookies=stolen, allow_redirects=False, timeout=WAIT_BOUND_S)
     assert again.status_code == 302
     assert "/login" in again.headers["Location"]
 
@@ -336,7 +341,7 @@ def test_items_blocks_and_comments_over_http(app):
     token = csrf_of(session, f"{app.url}/issues/{issue_id}")
 
     def post(path: str, **form: str) -> requests.Response:
-        return session.post(f"{app.url}{path}", data={"csrf_token": token, **form}, timeout=10)
+        return session.post(f"{app.url}{path}", data={"csrf_token": token, **form}, timeout=WAIT_BOUND_S)
 
     assert post(f"/items/{items[0].id}/section", lang="fr", section="policy").status_code == 200
     assert post(f"/items/{items[2].id}/status", lang="fr", accepted="0").status_code == 200
@@ -358,7 +363,7 @@ def test_items_blocks_and_comments_over_http(app):
     assert "must start with https://" in refused.text
     assert post(f"/blocks/{block.id}/delete").status_code == 200
     assert app.store.issue_content(issue_id).blocks_for("fr") == ()
-    assert session.get(f"{app.url}/issues/999999", timeout=10).status_code == 404
+    assert session.get(f"{app.url}/issues/999999", timeout=WAIT_BOUND_S).status_code == 404
     assert post("/items/999999/text", lang="fr", title="x").status_code == 404
 
 
@@ -370,15 +375,15 @@ def test_health_and_unsure_pages(app):
     unsure = Classification(str(article), "en", 0.99, False, 0.48, True, (), (), (), (), "test")
     app.store.save_classifications([unsure])
     session, _response = http_login(app, "carla")  # French interface
-    health = session.get(f"{app.url}/health", timeout=10)
+    health = session.get(f"{app.url}/health", timeout=WAIT_BOUND_S)
     assert health.status_code == 200
     assert "Santé de la collecte" in health.text
     assert "review-test" in health.text
-    page = session.get(f"{app.url}/unsure", timeout=10)
+    page = session.get(f"{app.url}/unsure", timeout=WAIT_BOUND_S)
     assert f'id="article-{article}"' in page.text
     token = csrf_of(session, f"{app.url}/unsure")
     done = session.post(
-        f"{app.url}/unsure/{article}", data={"relevant": "1", "csrf_token": token}, timeout=10
+        f"{app.url}/unsure/{article}", data={"relevant": "1", "csrf_token": token}, timeout=WAIT_BOUND_S
     )
     assert done.status_code == 200
     assert "le classifieur apprendra" in done.text
@@ -386,7 +391,7 @@ def test_health_and_unsure_pages(app):
     viewer, _response = http_login(app, "vic")
     token = csrf_of(viewer, f"{app.url}/unsure")
     refused = viewer.post(
-        f"{app.url}/unsure/{article}", data={"relevant": "0", "csrf_token": token}, timeout=10
+        f"{app.url}/unsure/{article}", data={"relevant": "0", "csrf_token": token}, timeout=WAIT_BOUND_S
     )
     assert refused.status_code == 403
 

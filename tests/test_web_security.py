@@ -51,7 +51,7 @@ def server(tmp_path_factory) -> Iterator[Server]:
 # -- item 2: every public form, posted by a real browser ------------------------------------------------
 def test_a_browser_can_post_every_public_form(server, browser):
     context = browser.new_context(locale="en-US")
-    context.set_default_timeout(20_000)
+    context.set_default_timeout(120_000)  # a bound on a hang: a loaded machine renders slowly
     page = context.new_page()
     posts: list[tuple[str, str | None]] = []
     page.on(
@@ -111,7 +111,7 @@ def test_a_browser_can_post_every_public_form(server, browser):
 
 def test_an_expired_public_form_says_so_in_the_page_language_and_links_back(server, browser):
     context = browser.new_context(locale="en-US")
-    context.set_default_timeout(20_000)
+    context.set_default_timeout(120_000)  # a bound on a hang: a loaded machine renders slowly
     page = context.new_page()
     page.goto(f"{server.url}/subscribe?lang=es")
     context.clear_cookies()  # the session (and the secret of its token) is gone
@@ -451,7 +451,7 @@ def test_share_links_use_base_url_are_private_and_revocable(server, tmp_path):
 def test_an_editor_shares_and_revokes_a_link_in_the_browser(server, browser):
     issue_id = make_issue(server.store)
     context = browser.new_context(locale="fr-FR")
-    context.set_default_timeout(20_000)
+    context.set_default_timeout(120_000)  # a bound on a hang: a loaded machine renders slowly
     page = context.new_page()
     page.goto(f"{server.url}/login")
     page.fill("#name", "carla")  # a French interface

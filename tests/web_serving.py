@@ -54,10 +54,12 @@ def start_server(
     }
     command = [MEDIAWATCH, "--db", str(tmp / "deliver.sqlite3"), "serve", "--port", str(port), *args]
     proc = subprocess.Popen(command, stderr=subprocess.PIPE, text=True, env=env)
-    deadline = time.monotonic() + 60
+    # Ceilings that only catch a hang: a loaded machine may take long to boot gunicorn's workers, and a
+    # first answer slower than a short read timeout is not a failure to start.
+    deadline = time.monotonic() + 300
     while True:
         try:
-            if requests.get(f"{url}/subscribe", timeout=5).status_code == 200:
+            if requests.get(f"{url}/subscribe", timeout=120).status_code == 200:
                 return proc, url
         except requests.ConnectionError:
             pass
@@ -83,7 +85,7 @@ def mails_to(smtp: SmtpServer, address: str) -> list:
 
 
 def wait_for_mail(smtp: SmtpServer, address: str, count: int = 1) -> list:
-    deadline = time.monotonic() + 30
+    deadline = time.monotonic() + 300  # only catches a mail that never comes
     while len(mails_to(smtp, address)) < count:
         assert time.monotonic() < deadline, f"no mail arrived for {address}"
         time.sleep(0.1)

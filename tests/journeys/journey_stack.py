@@ -47,7 +47,7 @@ HOST = "news.example.org"
 # The console script installed beside the interpreter, as an operator runs it.
 MEDIAWATCH = [str(Path(sys.executable).parent / "mediawatch")]
 CLOCKED_CLI = Path(__file__).with_name("clocked_cli.py")
-STARTUP_TIMEOUT = 60.0  # generous: two cores shared with other test runs
+STARTUP_TIMEOUT = 300.0  # generous: two cores shared with other test runs; only a hang reaches it
 
 
 def free_port() -> int:
@@ -544,7 +544,7 @@ class Stack:
     def page(self, locale: str = "en-GB") -> Any:
         """A new page in a browser context of its own (own cookies), its POSTs recorded."""
         context = self.browser.new_context(locale=locale)
-        context.set_default_timeout(30_000)
+        context.set_default_timeout(120_000)  # a bound on a hang: a loaded machine renders slowly
         self.posts.watch(context)
         self.contexts.append(context)
         return context.new_page()
