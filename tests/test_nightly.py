@@ -42,6 +42,10 @@ from mediawatch.types import ArticleState, FetchStatus, Publication
 TODAY = datetime.now(UTC).date()
 AT = f"{TODAY.isoformat()}T12:00:00+00:00"  # every run decides what is due at this moment
 EDITORS = ("editor@example.org", "chief@example.org")
+# Bounds that only catch a hang: a whole night run on a loaded machine can take minutes, and a test here
+# may run several of them (the 300 s of pyproject.toml is for one ordinary test).
+RUN_BOUND_S = 900
+pytestmark = pytest.mark.timeout(4 * RUN_BOUND_S)
 
 
 # -- a real SMTP server ---------------------------------------------------------------------------------
@@ -98,7 +102,16 @@ class Workspace:
 
     def write_config(self, **nightly: object) -> None:
         doc = {
-            "collect": {"allow_private_addresses": True, "per_host_delay": 0.02, "extract_workers": 1},
+            "collect": {
+                "allow_private_addresses": True,
+                "per_host_delay": 0.02,
+                "extract_workers": 1,
+                # patient: on a loaded machine a demo page may take long to come, and a page that
+                # timed out would change what the run collected and composed
+                "connect_timeout": 120,
+                "read_timeout": 120,
+                "total_timeout": 300,
+            },
             "classify": {"model_path": str(self.root / "model.npz")},
             "render": {"issues_dir": str(self.issues)},
             "review": {"base_url": "http://127.0.0.1:8000"},
@@ -133,7 +146,7 @@ class Workspace:
 
     def run(self, *args: str, at: str = AT) -> subprocess.CompletedProcess[str]:
         return subprocess.run(
-            self.command("--at", at, *args), env=self.env, capture_output=True, text=True, timeout=300
+            self.command("--at", at, *args), env=self.env, capture_output=True, text=True, timeout=RUN_BOUND_S
         )
 
     def start(self, *args: str) -> subprocess.Popen[str]:
@@ -270,7 +283,7 @@ def test_exit_code_when_nothing_can_be_done(ws, tmp_path):
     bad.write_text("this is not SQLite", encoding="utf-8")
     command = ws.command("--no-notify")
     command[command.index("--db") + 1] = str(bad)
-    result = subprocess.run(command, env=ws.env, capture_output=True, text=True, timeout=120)
+    result = subprocess.run(command, env=ws.env, capture_output=True, text=True, timeout=RUN_BOUND_S)
     assert result.returncode == 5
     assert "nothing could be done" in result.stderr
     assert "Traceback" not in result.stderr
@@ -280,7 +293,7 @@ def test_killed_runs_leave_nothing_half_done(ws, inbox, rng):
     # 1. killed while the editors' email is in flight: everything before is done and kept
     inbox.stall = threading.Event()
     proc = ws.start()
-    assert inbox.data_started.wait(240), "the run should reach the editors' email"
+    assert inbox.data_started.wait(RUN_BOUND_S), "the run should reach the editors' email"
     os.kill(proc.pid, signal.SIGKILL)
     proc.wait()
     inbox.stall.set()
@@ -689,7 +702,7 @@ def test_stage_errors_are_said_in_the_readers_language(ws, inbox):
     (ws.feeds / "sources.toml").write_text("[[source]]\nid = \n", encoding="utf-8")  # unreadable registry
     env = ws.env | {"MEDIAWATCH_LANG": "es"}
     run = subprocess.run(
-        ws.command("--at", AT, "--no-collect"), env=env, capture_output=True, text=True, timeout=300
+        ws.command("--at", AT, "--no-collect"), env=env, capture_output=True, text=True, timeout=RUN_BOUND_S
     )
     assert run.returncode == 1, run.stderr
     with open_store(ws.db) as store:
