@@ -143,7 +143,7 @@ class FaultServer:
         if self._release is not None:
             self._loop.call_soon_threadsafe(self._release.set)
 
-    def wait_settled(self, timeout: float = 30.0) -> None:
+    def wait_settled(self, timeout: float = 300.0) -> None:
         """Return once no planned close before the dot is still to happen (see the module docstring)."""
         end = time.monotonic() + timeout
         while self._pre_dot_pending and time.monotonic() < end:
