@@ -70,7 +70,7 @@ def libre(hostile_server: HostileServer) -> HostileServer:
 
 def libre_settings(server: HostileServer, **more) -> Settings:
     return Settings(
-        translate_provider="libretranslate", translate_url=server.url("/"), translate_timeout=5, **more
+        translate_provider="libretranslate", translate_url=server.url("/"), translate_timeout=60, **more
     )
 
 

@@ -96,7 +96,7 @@ def translate_posts(server: HostileServer) -> list[str]:
 
 
 def test_libretranslate_round_trip(libre: HostileServer) -> None:
-    translator = make_translator("libretranslate", url=libre.url("/"), api_key="secret", timeout=5)
+    translator = make_translator("libretranslate", url=libre.url("/"), api_key="secret", timeout=60)
     assert translator.translate(["the soil", "carbon and soil"], "en", "fr") == ["le sol", "carbone et sol"]
     posts = translate_posts(libre)
     assert len(posts) == 2
@@ -111,14 +111,14 @@ def test_local_endpoint_speaks_the_protocol(libre: HostileServer) -> None:
     answer = requests.post(
         libre.url("/translate"),
         json={"q": ["soil", "the carbon"], "source": "en", "target": "fr", "format": "text"},
-        timeout=5,
+        timeout=60,
     )
     assert answer.json() == {"translatedText": ["sol", "le carbone"]}
     answer = requests.post(
-        libre.url("/translate"), data={"q": "soil", "source": "en", "target": "fr"}, timeout=5
+        libre.url("/translate"), data={"q": "soil", "source": "en", "target": "fr"}, timeout=60
     )
     assert answer.json() == {"translatedText": "sol"}
-    assert {x["code"] for x in requests.get(libre.url("/languages"), timeout=5).json()} == {"en", "fr", "es"}
+    assert {x["code"] for x in requests.get(libre.url("/languages"), timeout=60).json()} == {"en", "fr", "es"}
 
 
 @pytest.mark.parametrize(
@@ -143,7 +143,7 @@ def test_provider_failures_become_translate_error(
     hostile_server: HostileServer, response: Response, cause: str
 ) -> None:
     hostile_server.add_route("/translate", response)
-    translator = make_translator("libretranslate", url=hostile_server.url("/"), api_key="secret", timeout=5)
+    translator = make_translator("libretranslate", url=hostile_server.url("/"), api_key="secret", timeout=60)
     with pytest.raises(TranslateError) as caught:
         translator.translate(["soil"], "en", "fr")
     message = str(caught.value)
@@ -163,7 +163,7 @@ def test_slow_provider_times_out(hostile_server: HostileServer) -> None:
 
 
 def test_connection_refused() -> None:
-    translator = make_translator("libretranslate", url="http://127.0.0.1:1/", timeout=5)
+    translator = make_translator("libretranslate", url="http://127.0.0.1:1/", timeout=60)
     with pytest.raises(TranslateError, match="cannot connect"):
         translator.translate(["soil"], "en", "fr")
 
@@ -256,7 +256,7 @@ def test_glossary_file_errors(tmp_path: Any) -> None:
 
 
 def test_glossary_end_to_end(libre: HostileServer) -> None:
-    translator = make_translator("libretranslate", url=libre.url("/"), timeout=5)
+    translator = make_translator("libretranslate", url=libre.url("/"), timeout=60)
     [result] = translate_cached(
         ["the 4 per 1000 initiative with FAO and CIRAD"], "en", "fr", translator, MemoryCache()
     )
@@ -274,7 +274,7 @@ def test_glossary_end_to_end_mangling_provider(hostile_server: HostileServer) ->
         return fake_translate(text).replace("[[T0]] ", "[[ T0]]").replace(" [[T1]]", "[[T 1 ]]")
 
     hostile_server.add_route("/translate", libre_endpoint(mangle))
-    translator = make_translator("libretranslate", url=hostile_server.url("/"), timeout=5)
+    translator = make_translator("libretranslate", url=hostile_server.url("/"), timeout=60)
     [result] = translate_cached(["the FAO soil and 4 pour 1000"], "fr", "en", translator, MemoryCache())
     assert result.error is None
     assert result.text == "le FAO sol et 4 per 1000"
@@ -282,7 +282,7 @@ def test_glossary_end_to_end_mangling_provider(hostile_server: HostileServer) ->
 
 def test_glossary_loss_keeps_original(hostile_server: HostileServer) -> None:
     hostile_server.add_route("/translate", libre_endpoint(lambda text: "perdu"))
-    translator = make_translator("libretranslate", url=hostile_server.url("/"), timeout=5)
+    translator = make_translator("libretranslate", url=hostile_server.url("/"), timeout=60)
     cache = MemoryCache()
     [result] = translate_cached(["the FAO"], "en", "fr", translator, cache)
     assert result.text == "the FAO"
@@ -302,7 +302,7 @@ def test_text_key_is_normalised_and_provider_independent() -> None:
 
 
 def test_cache_prevents_second_request(libre: HostileServer) -> None:
-    translator = make_translator("libretranslate", url=libre.url("/"), timeout=5)
+    translator = make_translator("libretranslate", url=libre.url("/"), timeout=60)
     cache = MemoryCache()
     first = translate_cached(["the soil", "carbon", "the soil"], "en", "fr", translator, cache)
     assert [r.text for r in first] == ["le sol", "carbone", "le sol"]
@@ -317,7 +317,7 @@ def test_cache_prevents_second_request(libre: HostileServer) -> None:
 
 
 def test_same_language_and_empty_untouched(libre: HostileServer) -> None:
-    translator = make_translator("libretranslate", url=libre.url("/"), timeout=5)
+    translator = make_translator("libretranslate", url=libre.url("/"), timeout=60)
     results = translate_cached(["the soil", ""], "fr", "FR", translator, MemoryCache())
     assert results == [TranslationResult("the soil", False, False), TranslationResult("", False, False)]
     assert translate_cached([" "], "en", "fr", translator, MemoryCache())[0].text == " "
@@ -326,7 +326,7 @@ def test_same_language_and_empty_untouched(libre: HostileServer) -> None:
 
 def test_failure_keeps_original_and_retry_fills_gap(hostile_server: HostileServer) -> None:
     hostile_server.add_route("/translate", Response(500, b"boom"))
-    translator = make_translator("libretranslate", url=hostile_server.url("/"), timeout=5)
+    translator = make_translator("libretranslate", url=hostile_server.url("/"), timeout=60)
     cache = MemoryCache()
     texts = [f"soil {n}" for n in range(5)]
     results = translate_cached(texts, "en", "fr", translator, cache, batch_size=2)
