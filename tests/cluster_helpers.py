@@ -86,7 +86,7 @@ def redis_server_fixture(tmp_path_factory: pytest.TempPathFactory) -> Iterator[s
             return False
 
     try:
-        _wait_for(ready, 30, "redis-server to answer")
+        _wait_for(ready, RUN_TIMEOUT_S, "redis-server to answer")
         yield f"redis://127.0.0.1:{port}/0"
     finally:
         process.terminate()

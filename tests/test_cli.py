@@ -276,7 +276,7 @@ def test_second_concurrent_run_exits_3_and_says_why(run, db_url):
             sys.executable,
             "-c",
             f"import time; from mediawatch.store import open_store\ns = open_store({db_url!r})\n"
-            "with s.run_lock('collect'):\n print('ok', flush=True); time.sleep(30)",
+            "with s.run_lock('collect'):\n print('ok', flush=True); time.sleep(3600)",
         ],
         stdout=subprocess.PIPE,
         text=True,

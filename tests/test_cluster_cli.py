@@ -102,7 +102,7 @@ def test_waiting_for_a_run_no_worker_takes_says_so_once_and_goes_on_waiting(redi
 
         waiter = threading.Thread(target=wait, daemon=True)
         waiter.start()
-        for _ in range(3000):
+        for _ in range(30_000):  # up to 300 s: only a waiter that never says it waits reaches it
             if told:
                 break
             waiter.join(0.01)

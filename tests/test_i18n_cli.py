@@ -235,7 +235,7 @@ def test_a_held_lock_is_said_in_the_language(world, tmp_path):
             sys.executable,
             "-c",
             f"import time; from mediawatch.store import open_store\ns = open_store('sqlite:///{db}')\n"
-            "with s.run_lock('collect'):\n print('ok', flush=True); time.sleep(30)",
+            "with s.run_lock('collect'):\n print('ok', flush=True); time.sleep(3600)",
         ],
         stdout=subprocess.PIPE,
         text=True,

@@ -266,7 +266,7 @@ def test_second_run_lock_is_refused_with_reason(db_url, db_backend):
             "-c",
             "import sys, time; from mediawatch.store import open_store\n"
             f"s = open_store({db_url!r})\n"
-            "with s.run_lock('collect'):\n print('locked', flush=True); time.sleep(60)",
+            "with s.run_lock('collect'):\n print('locked', flush=True); time.sleep(3600)",
         ],
         stdout=subprocess.PIPE,
         text=True,
@@ -282,7 +282,7 @@ def test_second_run_lock_is_refused_with_reason(db_url, db_backend):
             pass
         holder.kill()  # kill -9: the lock is freed (kernel / server), no stale lock blocks the next run
         holder.wait()
-        deadline = time.monotonic() + 60  # the server notices the closed connection soon, not at once
+        deadline = time.monotonic() + 300  # the server notices the closed connection soon, not at once
         while True:
             try:
                 with store.run_lock("collect"):
