@@ -15,6 +15,7 @@ from werkzeug.wrappers import Response
 
 from mediawatch.classify.pipeline import load_classifier
 from mediawatch.classify.taxonomy import load_taxonomy
+from mediawatch.compose.issues import issue_title, own_title
 from mediawatch.compose.pinned import add_story_to_issue
 from mediawatch.errors import MediawatchError
 from mediawatch.i18n import language_name
@@ -88,14 +89,16 @@ def story(story_id: int) -> str:
     view = _view_or_404(story_id)
     lang = ui_lang()
     anchors = {"curate", "pins", "social"} | {f"article-{a.id}" for a in view.articles}
-    drafts = [
-        i for i in store.list_issues(state=IssueState.DRAFT) if i.id not in {u.issue_id for u in view.uses}
-    ]
+    issues = {i.id: i for i in store.list_issues()}
+    used = {u.issue_id for u in view.uses}
+    drafts = [i for i in issues.values() if i.state is IssueState.DRAFT and i.id not in used]
     return render_template(
         "story.html",
         view=view,
         placed=placed_messages(anchors),
         drafts=drafts,
+        issues=issues,  # named by their titles, as everywhere else (issue_heading), not their slugs
+        own_title=own_title,
         posts=posts_for(store, view),
         publications=list(Publication),
         publication_label=lambda p: publication_name(p, ui_lang()),
@@ -193,5 +196,5 @@ def add_to_issue(story_id: int) -> Response:
     except MediawatchError as exc:
         error = exc
     issue = web_store().find_issue(issue_id)
-    _report(error, tr("story.page.done.added", slug=issue.slug if issue else raw), "pins")
+    _report(error, tr("story.page.done.added", issue=issue_title(issue, ui_lang()) if issue else raw), "pins")
     return _back(story_id, "pins")

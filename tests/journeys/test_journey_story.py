@@ -15,6 +15,7 @@ from playwright.sync_api import expect
 from mediawatch.classify.learned import BASE_MODEL, Model
 from mediawatch.classify.pipeline import Classifier
 from mediawatch.classify.taxonomy import load_taxonomy
+from mediawatch.compose.issues import issue_title
 from mediawatch.i18n import catalogue
 from mediawatch.store import open_store
 
@@ -120,6 +121,10 @@ def test_an_editor_curates_pins_and_adds_a_story(stack: Stack):
         assert store.story_pins(story)[0].used_issue_id == issue
     ana.goto(f"{stack.url}/stories/{story}")
     expect(ana.locator("#story-uses a")).to_have_attribute("href", f"/issues/{issue}")
+    with open_store(db) as store:  # named by its title, as the issues pages name it, not by its slug
+        newsletter = store.find_issue(issue)
+    assert newsletter is not None
+    expect(ana.locator("#story-uses a")).to_have_text(issue_title(newsletter, "en"))
     expect(ana.locator("#pin-newsletter")).to_be_visible()  # used: it may be pinned again
 
     # Pinned for the press review, then unpinned.
@@ -136,9 +141,15 @@ def test_an_editor_curates_pins_and_adds_a_story(stack: Stack):
         ).stdout
     )
     ana.goto(f"{stack.url}/stories/{story}")
+    with open_store(db) as store:
+        draft = store.find_issue(int(review["issue"]))
+    assert draft is not None
+    option = ana.locator(f"#draft-issue option[value='{draft.id}']")
+    expect(option).to_have_text(issue_title(draft, "en"))
     ana.locator("#draft-issue").select_option(str(review["issue"]))
     submit(ana, "#add-to-draft button")
     expect(ana.locator("#pins .flash")).to_contain_text(fixed_text("story.page.done.added"))
+    expect(ana.locator("#pins .flash")).to_contain_text(issue_title(draft, "en"))
     expect(ana.locator("#story-uses a")).to_have_count(2)
     with open_store(db) as store:
         assert story in {i.story_id for i in store.issue_content(int(review["issue"])).items}
