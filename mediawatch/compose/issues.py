@@ -9,7 +9,7 @@ from mediawatch.errors import WorkflowError
 from mediawatch.i18n import said, t
 from mediawatch.i18n.dates import format_half_open
 from mediawatch.i18n.publications import publication_name
-from mediawatch.store.protocols import IssueReader
+from mediawatch.store.protocols import IssueReader, IssueRepository
 from mediawatch.types import Issue, Publication
 
 
@@ -19,6 +19,18 @@ def find_issue(store: IssueReader, ref: str | int) -> Issue:
     if issue is None:
         raise said(WorkflowError, "compose.issue.none", ref=repr(str(ref).strip()))
     return issue
+
+
+def issue_for_period(
+    store: IssueRepository, publication: Publication, period_from: datetime, period_to: datetime
+) -> Issue | None:
+    """The issue of ``publication`` that already covers exactly this period, in any state (the nightly's
+    rule: one issue per publication and period, so a second click or a colleague's post composes none)."""
+    for issue in store.list_issues():
+        if issue.publication is publication and issue.period_from == period_from:
+            if issue.period_to == period_to:
+                return issue
+    return None
 
 
 def default_title(publication: Publication, period_from: datetime, period_to: datetime) -> str:

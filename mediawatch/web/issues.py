@@ -27,7 +27,7 @@ from werkzeug.wrappers import Response
 
 from mediawatch.compose.issues import issue_title, own_title
 from mediawatch.errors import MediawatchError
-from mediawatch.i18n import language_name, tn
+from mediawatch.i18n import LANGUAGES, language_name, tn
 from mediawatch.i18n.publications import publication_name
 from mediawatch.render.model import BLOCK_KEYS, section_title
 from mediawatch.review import actions, audit, editing
@@ -48,7 +48,9 @@ from mediawatch.types import (
     IssueContent,
     IssueItem,
     IssueState,
+    Publication,
 )
+from mediawatch.web import new_issue
 from mediawatch.web.base import (
     acting_user,
     home_page,
@@ -158,12 +160,44 @@ def home() -> Response:
 @bp.get("/issues")
 @login_required
 def issues() -> str:
+    return issues_page(new_issue.blank(web_settings(), new_issue.utc_today()))
+
+
+def issues_page(form: new_issue.NewIssueForm) -> str:
     store = web_store()
     rows = []
     for issue in store.list_issues():
         status = actions.issue_status(store, issue.id, web_settings())
         rows.append((status, _reasons(status.waiting)))
-    return render_template("issues.html", rows=rows, publication_label=_publication_label)
+    return render_template(
+        "issues.html",
+        rows=rows,
+        publication_label=_publication_label,
+        new_issue=form,
+        publications=[(p.value, publication_name(p, ui_lang())) for p in Publication],
+        edition_languages=[(code, language_name(code, ui_lang())) for code in LANGUAGES],
+    )
+
+
+@bp.post("/issues/new")
+@permission_required(Permission.EDIT)
+def compose() -> Response | tuple[str, int]:
+    """The new-issue form: composes as `mediawatch compose` does, then the new draft's page."""
+    form = new_issue.read(request.form)
+    outcome = new_issue.compose_from(
+        web_store(),
+        web_settings(),
+        form,
+        actor=acting_user().name,
+        lang=ui_lang(),
+        today=new_issue.utc_today(),
+    )
+    if isinstance(outcome, new_issue.NewIssueForm):
+        return issues_page(outcome), 422
+    items = tn("compose.items", outcome.items, ui_lang())
+    candidates = tn("compose.candidates", outcome.candidates, ui_lang())
+    say("ok", tr("web.new_issue.done", items=items, candidates=candidates))
+    return redirect(url_for("review.issue", issue_id=outcome.issue_id), code=303)
 
 
 def _publication_label(issue: Issue) -> str:
