@@ -219,6 +219,31 @@ def test_a_digest_holds_only_what_was_found_since_the_last_one_and_goes_once(tea
     assert [(m.kind, m.status, m.confirmed) for m in mails] == [("digest", OutboxStatus.SENT, True)] * 2
 
 
+def test_a_watch_on_its_filters_alone_mails_and_feeds_every_match_and_one_on_nothing_is_refused(team):
+    store, settings, recorder = team
+    with pytest.raises(InvalidInput, match="at least one filter"):
+        _watch(store, settings, query="  ", filters={})
+    watch = _watch(store, settings, query="", filters={"language": "fr"})
+    assert watch.query == ""
+    add_article(store, "Les sols vivants", found=T0 + timedelta(hours=1))
+    add_article(store, "La pêche en haute mer", found=T0 + timedelta(hours=2))
+    add_article(store, "Soils in Kenya", found=T0 + timedelta(hours=3), language="en")
+
+    run = run_watches(store, settings, clock=clock_at(T0 + DAY + timedelta(hours=3)))
+    assert (run.digests, run.sent) == (["Sols"], 1)
+    [(subject, body)] = _texts(recorder)
+    assert subject == "Veille « Sols » : 2 nouveaux sujets"
+    assert "(aucun mot, filtres seuls)" in body  # never "()"
+    assert "Les sols vivants" in body
+    assert "La pêche en haute mer" in body
+    assert "Soils in Kenya" not in body
+
+    feed = feedparser.parse(create_app(settings, store).test_client().get(f"/w/{watch.feed_key}.atom").data)
+    assert not feed.bozo
+    assert {e.title for e in feed.entries} == {"Les sols vivants", "La pêche en haute mer"}
+    assert feed.feed.subtitle == "Recherche : aucun mot, filtres seuls"
+
+
 def test_a_weekly_digest_waits_for_monday(team):
     store, settings, recorder = team
     _watch(store, settings, every="weekly")

@@ -109,12 +109,32 @@ def test_who_may_see_and_remove_which_watch_and_names_are_text(app):
     page = bruno.get(f"{app.url}/watches", timeout=10).text
     assert "alert(" not in page  # he sees the team's watches, not ana's own
     assert "Desk" in page
-    refused = _post(bruno, app, f"/watches/{own.id}/remove")
+    refused = _post(bruno, app, f"/watches/{own.id}/remove", confirm="yes")
     assert refused.status_code == 303
     assert app.store.watch(hostile) is not None
-    assert _post(bruno, app, f"/watches/{team_watch.id}/remove").status_code == 303
+    # Unconfirmed (a post from elsewhere than the question), the removal is asked, not done.
+    asked = _post(bruno, app, f"/watches/{team_watch.id}/remove")
+    assert (asked.status_code, asked.headers["Location"]) == (303, f"/watches/{team_watch.id}/remove")
+    assert app.store.watch("Desk") is not None
+    assert _post(bruno, app, f"/watches/{team_watch.id}/remove", confirm="yes").status_code == 303
     assert app.store.watch("Desk") is None
     root, _ = http_login(app, "root")
-    assert _post(root, app, f"/watches/{own.id}/remove").status_code == 303
+    assert _post(root, app, f"/watches/{own.id}/remove", confirm="yes").status_code == 303
     assert app.store.list_watches() == []
-    assert _post(root, app, f"/watches/{own.id}/remove").status_code == 404
+    assert _post(root, app, f"/watches/{own.id}/remove", confirm="yes").status_code == 404
+    assert root.get(f"{app.url}/watches/{own.id}/remove", timeout=10).status_code == 404
+
+
+def test_a_watch_on_filters_alone_is_saved_and_one_on_nothing_is_refused_beside_the_search(app):
+    ana, _ = http_login(app, "ana")
+    nothing = _post(ana, app, "/watches", **_form(q="", lang="", email="ana@example.org"))
+    assert nothing.status_code == 400
+    assert 'id="w-q" name="q" value="" maxlength="500" size="60" aria-invalid="true"' in nothing.text
+    assert "at least one filter" in nothing.text
+    assert app.store.list_watches() == []
+    saved = _post(ana, app, "/watches", **_form(q="  ", region="africa", email="ana@example.org"))
+    assert saved.status_code == 303
+    watch = app.store.watch("Sols")
+    assert (watch.query, watch.filters) == ("", {"language": "fr", "region": "africa"})
+    listing = ana.get(f"{app.url}/watches", timeout=10).text
+    assert "no words, filters only" in listing

@@ -18,7 +18,9 @@ def watches_group() -> None:
 
 @watches_group.command("add")
 @click.argument("name")
-@click.option("--query", required=True, help="The search, in the syntax of `articles search`.")
+@click.option(
+    "--query", default="", help="The search, in the syntax of `articles search` (empty: the filters alone)."
+)
 @click.option("--since", help="Only articles published since (2024-05-01).")
 @click.option("--until", help="Only articles published before (2024-05-31).")
 @click.option("--lang", "language", help="Only articles in this language (fr, en, es, ...).")

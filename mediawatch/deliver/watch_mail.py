@@ -33,7 +33,6 @@ from mediawatch.errors import EndNotSent, InvalidInput, SmtpUnavailable
 from mediawatch.i18n import Message, language_name, t, tn
 from mediawatch.store.watches import NewWatchMail, Watch, WatchMail, WatchMailSession, WatchMatch
 from mediawatch.types import OutboxStatus
-from mediawatch.watch.query import parse
 from mediawatch.watch.watches import (
     TEAM,
     WatchStore,
@@ -41,6 +40,8 @@ from mediawatch.watch.watches import (
     day_start,
     digest_period,
     filters_of,
+    query_of,
+    query_words,
     recipient,
     spike_of,
 )
@@ -134,7 +135,7 @@ def compose_mail(
             if watch.every == "weekly"
             else "watches.mail.digest_intro_daily"
         )
-        intro = tn(key, count, lang, name=watch.name, query=watch.query)
+        intro = tn(key, count, lang, name=watch.name, query=query_words(watch, lang))
     base = settings.base_url.rstrip("/")
     context = {
         "lang": lang,
@@ -191,7 +192,7 @@ def build_digest(
         run.no_address.append(watch.name)
         return
     matches = store.watch_matches(
-        parse(watch.query), filters_of(watch.filters), found_since=since, found_until=period_end
+        query_of(watch), filters_of(watch.filters), found_since=since, found_until=period_end
     )
     if not matches:
         store.advance_watch_digest(watch.id, period_end)
@@ -211,7 +212,7 @@ def check_spikes(
     days = max(1, settings.watch_spike_days)
     today = day_start(now)
     first = today - timedelta(days=days + 1)
-    node, filters = parse(watch.query), filters_of(watch.filters)
+    node, filters = query_of(watch), filters_of(watch.filters)
     matches = store.watch_matches(node, filters, found_since=first, found_until=now)
     counts = day_counts(matches, first, days + 2)
     taken = {m.period_end for m in store.watch_mail(watch.id, kind=SPIKE)}

@@ -191,7 +191,7 @@ class WatchRecords(Database):
     # -- what matches -----------------------------------------------------------------------------
     def watch_matches(
         self,
-        query: Node,
+        query: Node | None,
         filters: SearchFilters,
         *,
         found_since: datetime,
@@ -199,11 +199,14 @@ class WatchRecords(Database):
         limit: int = MATCH_CAP,
     ) -> list[WatchMatch]:
         """Articles matching ``query`` and ``filters`` that the collector found in [since, until), the
-        earliest found first, at most ``limit``."""
+        earliest found first, at most ``limit``; ``query`` None: the filters alone (as the watch page's
+        stream)."""
         a, c, m = t.articles, t.classifications, t.story_members
         tags = [index_language(filters.language)] if filters.language else list(TAGS)
-        matched: sa.Select[Any]
-        if self.dialect == "sqlite":
+        matched: sa.Select[Any] | None
+        if query is None:
+            matched = None
+        elif self.dialect == "sqlite":
             matched = (
                 sa.select(sa.literal_column("rowid"))
                 .select_from(sa.text("search_documents"))
@@ -220,14 +223,15 @@ class WatchRecords(Database):
         joined = a.outerjoin(m, m.c.article_id == a.c.id).outerjoin(c, c.c.article_id == a.c.id)
         # the same clauses as the watch page's search (store/search.py), so a watch means what it showed
         conditions = [
-            a.c.id.in_(matched),
+            *([] if matched is None else [a.c.id.in_(matched)]),
             a.c.state != ArticleState.PENDING.value,
             a.c.discovered >= found_since,
             a.c.discovered < found_until,
             *_filter_clauses(filters, a, c, story),
             *_period(filters, stamp, stamp),
         ]
-        if self.dialect == "sqlite":  # an FTS5 row outlives its article: only a marked one is indexed
+        # an FTS5 row outlives its article: only a marked one is indexed (no text search, no FTS5 row)
+        if self.dialect == "sqlite" and matched is not None:
             conditions.append(sa.exists().where(t.search_marks.c.article_id == a.c.id))
         source_name = t.first_source(t.sources.c.name)
         query_rows = (

@@ -16,6 +16,7 @@ from mediawatch.config import Settings
 from mediawatch.i18n import t, tn
 from mediawatch.store.search import SearchPage
 from mediawatch.store.watches import Watch
+from mediawatch.watch.watches import query_words
 
 ATOM_NS = "http://www.w3.org/2005/Atom"
 XML_NS = "http://www.w3.org/XML/1998/namespace"
@@ -50,7 +51,7 @@ def watch_atom(watch: Watch, page: SearchPage, settings: Settings, self_url: str
     feed = ET.Element(f"{{{ATOM_NS}}}feed", {f"{{{XML_NS}}}lang": lang})
     sub(feed, "id", _id(settings, watch.id))
     sub(feed, "title", _text(t("watches.feed.title", lang, name=watch.name)))
-    sub(feed, "subtitle", _text(t("watches.feed.subtitle", lang, query=watch.query)))
+    sub(feed, "subtitle", _text(t("watches.feed.subtitle", lang, query=query_words(watch, lang))))
     newest = max((s.latest for s in page.stories), default=watch.created_at)
     sub(feed, "updated", _time(newest))
     author = sub(feed, "author")

@@ -24,6 +24,7 @@ from mediawatch.i18n import LANGUAGES, Message, catalogue, language_name, t
 from mediawatch.store.protocols import RunLock, UserRepository, WatchRepository
 from mediawatch.store.search import RelevanceState, SearchFilters, SearchPage, SearchStore
 from mediawatch.store.watches import NewWatch, Watch, WatchMatch
+from mediawatch.textsearch import Node
 from mediawatch.types import OutletType, Role
 from mediawatch.watch.query import parse
 from mediawatch.watch.service import (
@@ -39,6 +40,7 @@ __all__ = [
     "TEAM",
     "Spike",
     "add_watch",
+    "check_new_name",
     "day_counts",
     "digest_period",
     "feed_url",
@@ -46,6 +48,8 @@ __all__ = [
     "filters_of",
     "filters_record",
     "latest_stories",
+    "query_of",
+    "query_words",
     "remove_watch",
     "rotate_feed_key",
     "spike_of",
@@ -77,6 +81,14 @@ def check_name(raw: str) -> str:
         raise InvalidInput(Message("watches.invalid.name_empty"))
     if len(name) > MAX_NAME:
         raise InvalidInput(Message("watches.invalid.name_long", limit=MAX_NAME))
+    return name
+
+
+def check_new_name(store: WatchStore, raw: str) -> str:
+    """A name for a new watch, not yet taken (:func:`add_watch` checks it again as it saves)."""
+    name = check_name(raw)
+    if store.watch(name) is not None:
+        raise InvalidInput(Message("watches.invalid.name_taken", name=name))
     return name
 
 
@@ -242,12 +254,16 @@ def add_watch(
     """Save a watch. ``email`` is already checked (deliver.addresses); "" sends to the owner's address.
 
     The digest's language is the owner's; for the team's watches ``language`` or the
-    ``watch_team_language`` setting. InvalidInput says what is wrong: the name, the query (the search's own
-    message), a filter, ``every``, an owner nobody is, no address to send to.
+    ``watch_team_language`` setting. An empty query is a watch on its filters alone. InvalidInput says what
+    is wrong: the name, the query (the search's own message), a filter, no query and no filter at all,
+    ``every``, an owner nobody is, no address to send to.
     """
     name = check_name(name)
-    parse(query)  # a QueryError names what is wrong in the query
     kept = clean_filters(filters)
+    if query.strip():
+        parse(query)  # a QueryError names what is wrong in the query
+    elif not kept:  # no words and no filter: every article the collector finds, mailed
+        raise InvalidInput(Message("watches.invalid.nothing"))
     if every not in EVERY:
         raise InvalidInput(Message("watches.invalid.every", value=every, known=", ".join(EVERY)))
     owner = (owner or "").strip()
@@ -285,6 +301,16 @@ def add_watch(
     if watch is None:
         raise InvalidInput(Message("watches.invalid.name_taken", name=name))
     return watch
+
+
+def query_of(watch: Watch) -> Node | None:
+    """The watch's search as a tree; None for a watch on its filters alone (every article matches)."""
+    return parse(watch.query) if watch.query.strip() else None
+
+
+def query_words(watch: Watch, lang: str) -> str:
+    """The watch's search as a reader is told it: its words, or that it has none (filters alone)."""
+    return watch.query.strip() or t("watches.filter.no_query", lang)
 
 
 def find_watch(store: WatchStore, name: str) -> Watch:

@@ -9,6 +9,7 @@ and means what the page showed. What a link holds that the form cannot take is s
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from flask import Blueprint, abort, redirect, render_template, request, url_for
@@ -19,11 +20,13 @@ from mediawatch.deliver.watch_mail import check_email, utc_now
 from mediawatch.errors import MediawatchError
 from mediawatch.review.workflow import Permission, localized, may
 from mediawatch.store.watches import Watch
+from mediawatch.watch.query import parse
 from mediawatch.watch.watches import (
     EVERY,
     EVERY_KEYS,
     TEAM,
     add_watch,
+    check_new_name,
     feed_url,
     filter_words,
     filters_record,
@@ -41,13 +44,34 @@ FILTER_FIELDS = (
 FIELDS = ("name", "q", *FILTER_FIELDS, "every", "owner", "email")
 MAX_STATES = 5
 NOT_FILTERS = {"page"}  # of a watch page link: where in the stream, not what it holds
+# The form's fields in the order they are shown: the first one at fault takes the focus.
+FORM_ORDER = (
+    "name",
+    "q",
+    "since",
+    "until",
+    *FILTER_FIELDS[2:8],
+    "state",
+    *FILTER_FIELDS[8:],
+    "every",
+    "owner",
+    "email",
+)
+# Where a refusal of add_watch is said: beside the field its catalogue key is about (prefixes).
+FIELD_OF_KEY = (
+    ("watches.invalid.name", "name"), ("search.query.", "q"), ("watches.invalid.nothing", "q"),
+    ("deliver.invalid.email", "email"), ("watches.invalid.team_email", "email"),
+    ("watches.invalid.no_email", "email"), ("watches.invalid.every", "every"),
+    ("watches.invalid.owner", "owner"), ("watches.invalid.language", "owner"),
+)  # fmt: skip
 
 
 def _form_page(
     values: dict[str, Any],
     states: list[str],
     *,
-    errors: list[str] | tuple[()] = (),
+    errors: Mapping[str, str] | None = None,
+    general: list[str] | tuple[()] = (),
     link_problems: list[str] | tuple[()] = (),
     ignored: str = "",
     status: int = 200,
@@ -56,7 +80,9 @@ def _form_page(
         "watches_new.html",
         values=values,
         states=states,
-        errors=errors,
+        errors=errors or {},
+        general=general,
+        first_bad=next((f for f in FORM_ORDER if f in (errors or {})), ""),
         link_problems=link_problems,
         ignored=ignored,
         choices=search_choices(search_sources()),
@@ -112,20 +138,51 @@ def new() -> Any:
     return _form_page(values, args.getlist("state")[:MAX_STATES], link_problems=problems, ignored=ignored)
 
 
+def _filter_problems(form: MultiDict[str, str]) -> dict[str, str]:
+    """Each filter's problem, to be said beside it: the watch page's parser reads the filters one at a
+    time, then together (a period ending before it starts is said at its end)."""
+    sources = search_sources()
+    problems: dict[str, str] = {}
+    for field in (*FILTER_FIELDS, "state"):
+        _filters, found = filters_from(MultiDict([(field, v) for v in form.getlist(field)]), sources)
+        if found:
+            problems[field] = " ".join(found)
+    if not problems:
+        _filters, found = filters_from(form, sources)
+        if found:
+            problems["until"] = " ".join(found)
+    return problems
+
+
+def _check(problems: dict[str, str], field: str, check: Callable[[], Any]) -> Any:
+    """``check()``, or its refusal kept as the field's problem (None)."""
+    try:
+        return check()
+    except MediawatchError as exc:
+        problems[field] = localized(exc, ui_lang())
+        return None
+
+
 @bp.post("/watches")
 @permission_required(Permission.EDIT)
 def create() -> Any:
     form = request.form
     values = {name: form.get(name, "")[:2000] for name in FIELDS}
     states = form.getlist("state")[:MAX_STATES]
-    filters, problems = filters_from(form, search_sources())
+    store = web_store()
+    # Every field at fault is said at once, beside it; add_watch stays the judge of what is saved.
+    problems = _filter_problems(form)
+    _check(problems, "name", lambda: check_new_name(store, values["name"]))
+    _check(problems, "q", lambda: parse(values["q"]) if values["q"].strip() else None)
+    email = _check(problems, "email", lambda: check_email(values["email"]))
     if problems:
         return _form_page(values, states, errors=problems, status=400)
+    filters, _problems = filters_from(form, search_sources())
     user = acting_user()
     team = values["owner"] == "team"
     try:
         watch = add_watch(
-            web_store(),
+            store,
             name=values["name"],
             query=values["q"],
             filters=filters_record(filters),
@@ -134,24 +191,48 @@ def create() -> Any:
             settings=web_settings(),
             actor=user.name,
             clock=utc_now,
-            email=check_email(values["email"]),
+            email=email or "",
         )
     except MediawatchError as exc:
-        return _form_page(values, states, errors=[localized(exc, ui_lang())], status=400)
+        key = getattr(exc.reason, "key", "")
+        field = next((f for prefix, f in FIELD_OF_KEY if key.startswith(prefix)), None)
+        said = localized(exc, ui_lang())
+        if field is None:
+            return _form_page(values, states, general=[said], status=400)
+        return _form_page(values, states, errors={field: said}, status=400)
     say("ok", tr("watches.web.saved", name=watch.name))
     return redirect(url_for("watches.index"), code=303)
+
+
+def _removable(watch_id: int) -> Watch | None:
+    """The watch the user may remove (None: said why, back to the list); 404 when there is none."""
+    watch = next((w for w in web_store().list_watches() if w.id == watch_id), None)
+    if watch is None:
+        abort(404)
+    if not _may_remove(watch):
+        say("error", tr("watches.web.not_yours"))
+        return None
+    return watch
+
+
+@bp.get("/watches/<int:watch_id>/remove")
+@permission_required(Permission.EDIT)
+def ask_remove(watch_id: int) -> Any:
+    """Asked first, without JavaScript: removal also ends the feed's address a reader may be using."""
+    watch = _removable(watch_id)
+    if watch is None:
+        return redirect(url_for("watches.index"), code=303)
+    return render_template("watches_remove.html", watch=watch, feed=feed_url(web_settings(), watch))
 
 
 @bp.post("/watches/<int:watch_id>/remove")
 @permission_required(Permission.EDIT)
 def remove(watch_id: int) -> Response:
-    store = web_store()
-    watch = next((w for w in store.list_watches() if w.id == watch_id), None)
+    watch = _removable(watch_id)
     if watch is None:
-        abort(404)
-    if not _may_remove(watch):
-        say("error", tr("watches.web.not_yours"))
         return redirect(url_for("watches.index"), code=303)
-    store.remove_watch(watch.name)
+    if request.form.get("confirm") != "yes":  # a post from elsewhere than the question: ask it
+        return redirect(url_for("watches.ask_remove", watch_id=watch.id), code=303)
+    web_store().remove_watch(watch.name)
     say("ok", tr("watches.web.removed", name=watch.name))
     return redirect(url_for("watches.index"), code=303)

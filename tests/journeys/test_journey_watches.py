@@ -39,12 +39,13 @@ def test_a_watch_saved_in_the_browser_mails_its_digest_exactly_once_across_a_kil
     expect(ana.locator("#w-q")).to_have_value("mangroves carbone")
     expect(ana.locator("#w-lang")).to_have_value("fr")
     expect(ana.locator("input[name=state][value=relevant]")).to_be_checked()
-    # A search the syntax refuses is said on the form, what was typed kept.
+    # A search the syntax refuses is said beside the search, what was typed kept.
     ana.fill("#w-name", "Mangroves")
     ana.fill("#w-q", 'mangroves "carbone')
     with ana.expect_navigation():
         ana.click("#save-watch")
-    expect(ana.locator("#watch-error")).to_contain_text("quotation mark")
+    expect(ana.locator("#w-q")).to_have_attribute("aria-describedby", "problem-w-q")
+    expect(ana.locator("#problem-w-q")).to_contain_text("quotation mark")
     ana.fill("#w-q", "mangroves carbone")
     ana.select_option("#w-every", "daily")
     with ana.expect_navigation():
@@ -88,9 +89,11 @@ def test_a_watch_saved_in_the_browser_mails_its_digest_exactly_once_across_a_kil
     assert not parsed.bozo
     assert [e.title for e in parsed.entries] == ["Les mangroves stockent le carbone bleu"]
 
-    # Removed through the page: the feed's address is gone with it.
+    # Removed through the page, once confirmed: the feed's address is gone with it.
     with ana.expect_navigation():
-        row.locator("button", has_text=t("watches.web.remove", "en")).click()
+        row.locator("a.remove-watch", has_text=t("watches.web.remove", "en")).click()
+    with ana.expect_navigation():
+        ana.click("#confirm-remove")
     expect(ana.locator(".flash", has_text=t("watches.web.removed", "en", name="Mangroves"))).to_be_visible()
     assert https_request(stack.tls, "GET", feed)[0] == 404
 

@@ -37,7 +37,7 @@ class WatchRepository(Protocol):
 
     def watch_matches(
         self,
-        query: Node,
+        query: Node | None,
         filters: SearchFilters,
         *,
         found_since: datetime,
