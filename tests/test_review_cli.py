@@ -180,8 +180,9 @@ def test_cli_as_must_be_an_enabled_user_who_may_edit(cli_env, lang, unknown, dis
     result = run("issues", "block", "edit", str(block_id), "--title", "Changed", "--as", "ana")
     assert result.exit_code == 0, result.output
     result = run(
-        "issues", "block", "add", slug, "--lang", "fr", "--kind", "agenda", "--title", "x", "--as", "ana"
-    )
+        "issues", "block", "add", slug, "--lang", "fr", "--kind", "agenda", "--title", "x", "--body", "y",
+        "--as", "ana",
+    )  # fmt: skip
     assert result.exit_code == 0, result.output
     store = open_store(run.db)
     assert [e.actor for e in store.audit(issue_id)[logged:] if e.action.startswith("block.")] == [

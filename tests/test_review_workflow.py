@@ -465,6 +465,17 @@ def test_editing_checks_roles_and_records_decisions(env):
             body="b",
             link="javascript:alert(1)",
         )
+    # A title alone would be sent as a heading over nothing: a block needs its text, on add and on edit.
+    for body in ("", "  \n "):
+        with pytest.raises(Refused, match="a block needs a text"):
+            editing.add_block(
+                store, issue_id, "fr", editing.BlockKind.EDITORIAL, ana, title="Édito", body=body, link=""
+            )
+    block_id = editing.add_block(
+        store, issue_id, "fr", editing.BlockKind.EDITORIAL, ana, title="", body="Texte seul", link=""
+    )
+    with pytest.raises(Refused, match="a block needs a text"):
+        editing.update_block(store, block_id, ana, title="Édito", body=" ", link=None)
 
 
 # -- users, logins, links -------------------------------------------------------------------------------
@@ -564,4 +575,4 @@ def test_texts_past_the_forms_limits_are_refused_naming_the_field(env):
     with pytest.raises(Refused, match="comment"):
         editing.comment(store, item.id, ana, "c" * (editing.MAX_COMMENT + 1))
     with pytest.raises(Refused, match="block"):
-        editing.add_block(store, issue_id, "fr", BlockKind.EDITORIAL, ana, title="B" * 501, body="", link="")
+        editing.add_block(store, issue_id, "fr", BlockKind.EDITORIAL, ana, title="B" * 501, body="b", link="")

@@ -75,7 +75,7 @@ def block_add(
 
     user = acting(obj, actor, Permission.EDIT)
     text = _body(body, body_file)
-    if not (text or "").strip() and not title.strip():
+    if not (text or "").strip():  # as the issue page: a title alone is an empty block
         raise ConfigError(t("compose.block_empty", obj.lang))
     issue = find_issue(obj.store, issue_ref)
     block_id = editing.add_block(

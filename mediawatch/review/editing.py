@@ -266,8 +266,8 @@ LENGTH_KEYS = (
 
 
 def _check_block(title: str, body: str, link: str) -> None:
-    if not title.strip() and not body.strip():
-        raise Refused(reason("review.refused.empty_block"))
+    if not body.strip():  # a title alone prints as a heading over nothing: an empty editorial, sent
+        raise Refused(reason("review.refused.block_no_text"))
     _check_length("block_title_too_long", title, MAX_TITLE)
     _check_length("block_body_too_long", body, MAX_BLOCK_BODY)
     _check_length("link_too_long", link, MAX_LINK)

@@ -210,13 +210,18 @@ def issue(issue_id: int) -> str:
     return issue_page(issue_id, request.args.get("lang"))
 
 
-def refused_with_text(issue_id: int, lang: str, anchor: str, fields: tuple[str, ...]) -> Response:
-    """A refused edit answers with the issue page itself (422), its form holding what was typed.
+def refused_with_text(
+    issue_id: int, lang: str, anchor: str, fields: tuple[str, ...], problem: tuple[str, str] | None = None
+) -> Response:
+    """A refused edit answers with the issue page itself (422), its form holding what was typed;
+    ``problem`` (field, message): the refusal, said beside that field rather than atop the form.
 
     A redirect would draw the stored text again and lose the typing; the session cookie is too small
     (4 KB) to carry a block's 20,000 characters across one.
     """
     kept = {"anchor": anchor} | {name: request.form.get(name, "") for name in fields}
+    if problem is not None:
+        kept |= {"problem_field": problem[0], "problem": problem[1]}
     return make_response(issue_page(issue_id, lang, kept=kept), 422)
 
 

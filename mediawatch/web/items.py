@@ -10,12 +10,25 @@ from werkzeug.wrappers import Response
 
 from mediawatch.errors import MediawatchError
 from mediawatch.review import editing
-from mediawatch.review.workflow import Permission
+from mediawatch.review.workflow import Permission, localized
 from mediawatch.types import BlockKind
-from mediawatch.web.base import acting_user, permission_required, tr, web_settings, web_store
+from mediawatch.web.base import acting_user, permission_required, tr, ui_lang, web_settings, web_store
 from mediawatch.web.issues import approved_languages, back, refused_with_text, report, report_withdrawn
 
 bp = Blueprint("items", __name__)
+
+# A block's refusals that are about one of its fields, said beside it (the others atop the block's form).
+BLOCK_FIELD_OF = {"review.refused.block_no_text": "body", "review.refused.block_body_too_long": "body"}
+
+
+def _refused_block(
+    issue_id: int, lang: str, anchor: str, fields: tuple[str, ...], exc: Exception
+) -> Response:
+    field = BLOCK_FIELD_OF.get(getattr(getattr(exc, "reason", None), "key", ""))
+    if field is None:
+        report(error=exc, anchor=anchor)
+        return refused_with_text(issue_id, lang, anchor, fields)
+    return refused_with_text(issue_id, lang, anchor, fields, (field, localized(exc, ui_lang())))
 
 
 def _issue_of_item(item_id: int) -> int:
@@ -153,8 +166,7 @@ def add_block(issue_id: int) -> Response:
         report_withdrawn(issue_id, approved, f"block-{block_id}")
         return back(issue_id, _lang(), f"block-{block_id}")
     except MediawatchError as exc:
-        report(error=exc, anchor="new-block")
-        return refused_with_text(issue_id, _lang(), "new-block", ("kind", "title", "body", "link"))
+        return _refused_block(issue_id, _lang(), "new-block", ("kind", "title", "body", "link"), exc)
 
 
 @bp.post("/blocks/<int:block_id>")
@@ -174,8 +186,7 @@ def edit_block(block_id: int) -> Response:
         report(tr("web.done.saved"), anchor=anchor)
         report_withdrawn(issue_id, approved, anchor)
     except MediawatchError as exc:
-        report(error=exc, anchor=anchor)
-        return refused_with_text(issue_id, lang, anchor, ("title", "body", "link"))
+        return _refused_block(issue_id, lang, anchor, ("title", "body", "link"), exc)
     return back(issue_id, lang, anchor)
 
 
