@@ -151,7 +151,7 @@ def test_added_articles_sources_and_the_add_form_speak_spanish(stack: Stack):
     assert by_hand in sources, sources
     assert t("add.origin.manual", "en") not in sources
     lucia.select_option("#watch-source", "added-by-hand")
-    lucia.fill("#watch-q", "páramos")  # a saved watch needs words to look for
+    lucia.fill("#watch-q", "páramos")  # narrows the list to the one story added by hand
     submit(lucia, "#watch-submit")
     expect(lucia.locator("a.story-title")).to_have_count(1)
 
