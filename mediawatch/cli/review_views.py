@@ -191,7 +191,7 @@ def print_issue(store: Store, settings: Settings, issue_id: int, as_json: bool, 
                         "approved_fingerprint": r.edition.approved_fingerprint,
                         "fingerprint": r.fingerprint,
                         "stale": r.stale,
-                        "render_error": r.render_error,
+                        "render_error": r.render_error_text("en"),
                         "last_author": r.last_author,
                         "note": r.edition.note,
                     }
@@ -239,7 +239,7 @@ def print_issue(store: Store, settings: Settings, issue_id: int, as_json: bool, 
         ],
     )
     for r in reviews:
-        fp = r.render_error or r.fingerprint[:12]
+        fp = r.render_error_text(lang) or r.fingerprint[:12]
         if r.stale:
             fp += " " + t("review.cli.stale_mark", lang, approved=r.edition.approved_fingerprint[:12])
         _row(

@@ -13,7 +13,7 @@ from datetime import UTC, datetime
 
 from mediawatch.compose.issues import find_issue
 from mediawatch.config import Settings
-from mediawatch.errors import Refused, RenderError
+from mediawatch.errors import Explanation, Refused, RenderError
 from mediawatch.i18n import ui_language
 from mediawatch.render import RenderedEdition, fingerprint, render_edition
 from mediawatch.review.workflow import (
@@ -48,7 +48,7 @@ class EditionReview:
     edition: Edition
     rendered: RenderedEdition | None  # None when it cannot be rendered
     fingerprint: str  # of the content rendered now ("" when it cannot be rendered)
-    render_error: str
+    render_error: RenderError | None  # why it cannot be rendered, said in any language (render_error_text)
     last_author: str  # who last changed it ("" : only the system did)
     pending_authors: frozenset[str] = frozenset()  # whose changes no approval covers (four-eyes)
     # Approved, but what would be sent now is not what was approved (only while the issue is open to
@@ -59,6 +59,10 @@ class EditionReview:
     def state(self) -> EditionState:
         """The state shown and acted on: a stale approval is back in review."""
         return EditionState.IN_REVIEW if self.stale else self.edition.state
+
+    def render_error_text(self, lang: str) -> str:
+        """Why the edition cannot be rendered, in ``lang`` ("" when it can)."""
+        return self.render_error.translated(lang) if self.render_error is not None else ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,6 +83,12 @@ class IssueStatus:
     @property
     def waiting(self) -> list[Reason]:
         return waiting_for(self.issue, self.editions, self.stale)
+
+
+def render_problem(error: RenderError) -> str | Explanation:
+    """What a review reason says of a refused rendering: its catalogue text when it has one, so that
+    the reason is said in its reader's language (the English text otherwise)."""
+    return error.reason if error.reason is not None else str(error)
 
 
 def render_now(content: IssueContent, language: str, settings: Settings) -> tuple[RenderedEdition, str]:
@@ -124,11 +134,12 @@ def review_editions(
         if languages is not None and edition.language not in languages:
             continue
         rendered: RenderedEdition | None = None
-        fp = error = ""
+        fp = ""
+        error: RenderError | None = None
         try:
             rendered, fp = render_now(content, edition.language, settings)
         except RenderError as exc:
-            error = str(exc)
+            error = exc
         stale = content.issue.state in STALE_STATES and is_stale(edition, None if error else fp)
         found.append(
             EditionReview(
@@ -148,12 +159,12 @@ def sendable_blockers(store: IssueRepository, issue_id: int, settings: Settings)
     """Why the issue may not be sent now, as reasons (empty: it may)."""
     content = store.issue_content(issue_id)
     current: dict[str, str] = {}
-    errors: dict[str, str] = {}
+    errors: dict[str, str | Explanation] = {}
     for lang in content.issue.languages:
         try:
             current[lang] = render_now(content, lang, settings)[1]
         except RenderError as exc:
-            errors[lang] = str(exc)
+            errors[lang] = render_problem(exc)
     return sendable_reasons(content.issue, content.editions, current, errors)
 
 
@@ -222,7 +233,7 @@ def approve(
     try:
         _rendered, current = render_now(content, language, settings)
     except RenderError as exc:
-        raise Refused(reason("review.blocker.render", language=language, error=str(exc))) from None
+        raise Refused(reason("review.blocker.render", language=language, error=render_problem(exc))) from None
     stale = is_stale(edition, current)
     refuse(
         approve_refusal(

@@ -19,9 +19,9 @@ import enum
 from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Protocol
+from typing import Protocol, cast
 
-from mediawatch.errors import Forbidden, MediawatchError, Refused
+from mediawatch.errors import Explanation, Forbidden, MediawatchError, Refused
 from mediawatch.i18n import language_name, t, ui_language
 from mediawatch.i18n.states import ISSUE_STATE_KEYS
 from mediawatch.types import Edition, EditionState, Issue, IssueState, Role
@@ -94,7 +94,9 @@ class Reason:
     """Why something may not happen: a catalogue key and its fields, translated when shown."""
 
     key: str
-    fields: tuple[tuple[str, str], ...] = ()
+    # A field is a code or a value, or a text of its own said in the same language (why an edition
+    # cannot be rendered)
+    fields: tuple[tuple[str, str | Explanation], ...] = ()
     kind: ReasonKind = ReasonKind.STATE
 
     def text(self, lang: str) -> str:
@@ -126,8 +128,10 @@ PERMISSION_KEYS: Mapping[str, str] = {
 }
 
 
-def _field_label(name: str, value: str, lang: str) -> str:
+def _field_label(name: str, value: str | Explanation, lang: str) -> str:
     """Codes carried by a reason (states, roles, permissions) in the reader's words."""
+    if not isinstance(value, str):
+        return value.text(lang)
     if name in _STATE_FIELDS:
         return state_label(value, lang)
     if name == "role" and value in ROLE_KEYS:
@@ -160,7 +164,14 @@ def edition_state_label(value: str, lang: str) -> str:
 
 
 def reason(key: str, kind: ReasonKind = ReasonKind.STATE, **fields: object) -> Reason:
-    return Reason(key, tuple(sorted((k, str(v)) for k, v in fields.items())), kind)
+    """A reason whose fields are kept as text, except a text not yet in a language (a ``Message``)."""
+    return Reason(key, tuple(sorted((k, _kept(v)) for k, v in fields.items())), kind)
+
+
+def _kept(value: object) -> str | Explanation:
+    if isinstance(value, str) or not (callable(getattr(value, "text", None)) and hasattr(value, "key")):
+        return str(value)
+    return cast(Explanation, value)
 
 
 def refuse(why: Reason | None) -> None:
@@ -411,7 +422,7 @@ def sendable_reasons(
     issue: Issue,
     editions: Sequence[Edition],
     current: Mapping[str, str],
-    render_errors: Mapping[str, str],
+    render_errors: Mapping[str, str | Explanation],
 ) -> list[Reason]:
     """Why this issue may not be sent now (empty: it may).
 

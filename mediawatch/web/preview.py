@@ -49,7 +49,7 @@ def _email_response(issue_id: int, lang: str) -> Response:
         rendered, _fingerprint = render_now(content, lang, settings)
         body, status = rendered.html, 200
     except RenderError as exc:
-        body, status = render_template("render_error.html", error=str(exc)), 422
+        body, status = render_template("render_error.html", error=exc.translated(ui_lang())), 422
     response = Response(body, status=status, content_type="text/html; charset=utf-8")
     response.headers["Content-Security-Policy"] = EMAIL_CSP
     response.headers["X-Frame-Options"] = "SAMEORIGIN"
