@@ -150,3 +150,29 @@ def test_an_issue_review_holds_back_is_said_in_every_language(tmp_path):
     assert "l'édition en français a changé depuis sa validation" in refused.text("fr"), refused.text("fr")
     assert "changed since" not in refused.text("fr")
     assert "la edición en francés cambió desde su aprobación" in refused.text("es"), refused.text("es")
+
+
+# -- the editors' mail without a sender address ----------------------------------------------------------
+@pytest.mark.parametrize(
+    ("lang", "words"),
+    [
+        ("en", "no sender address for the editors' email: set mail_from in [deliver] or MEDIAWATCH_FROM"),
+        ("fr", "aucune adresse d’expéditeur pour le courriel aux éditeurs : renseignez mail_from dans [deliver] "
+               "ou MEDIAWATCH_FROM"),
+        ("es", "no hay dirección de remitente para el correo a los editores: indique mail_from en [deliver] o "
+               "MEDIAWATCH_FROM"),
+    ],
+)  # fmt: skip
+def test_the_editors_mail_without_a_sender_says_so_in_the_readers_language(lang, words):
+    from datetime import UTC, datetime
+
+    from mediawatch.config import Settings
+    from mediawatch.errors import ConfigError
+    from mediawatch.nightly.notify import RunNews, editor_message
+
+    news = RunNews(at=datetime(2024, 5, 6, 3, tzinfo=UTC), drafts=(), new_articles=0, relevant=0, stories=0,
+                   failing=(), stale=(), stale_after_days=14, previous_interrupted=False, problems=())  # fmt: skip
+    with pytest.raises(ConfigError) as caught:
+        editor_message(news, Settings(base_url="https://watch.example.org/"), "en", ["ana@example.org"])
+    assert caught.value.translated(lang) == words
+    assert str(caught.value) == caught.value.translated("en")

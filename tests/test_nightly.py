@@ -660,7 +660,21 @@ def test_the_nightly_run_sends_scheduled_issues_when_due(ws, inbox):
             "MEDIAWATCH_NIGHTLY_EDITORS_LANG",
             "de",
             "en",
-            "nightly_editors_lang: 'de' is not one of fr, en, es",
+            "nightly_editors_lang: 'de' is not one of French (fr), English (en), Spanish (es)",
+        ),
+        (
+            "MEDIAWATCH_NIGHTLY_EDITORS_LANG",
+            "de",
+            "fr",
+            "nightly_editors_lang : 'de' n’est pas l’une des langues possibles (français (fr), anglais (en), "
+            "espagnol (es))",
+        ),
+        (
+            "MEDIAWATCH_NIGHTLY_EDITORS_LANG",
+            "de",
+            "es",
+            "nightly_editors_lang: 'de' no es uno de los idiomas posibles (francés (fr), inglés (en), "
+            "español (es))",
         ),
     ],
 )

@@ -17,7 +17,7 @@ from html import escape
 from mediawatch.collect.labels import fetch_label, reader_detail
 from mediawatch.config import Settings
 from mediawatch.errors import ConfigError, DeliveryError, InvalidInput
-from mediawatch.i18n import LANGUAGES, Message, t, tn
+from mediawatch.i18n import LANGUAGES, Message, language_names, said, t, tn
 from mediawatch.i18n.dates import format_date, format_half_open
 from mediawatch.i18n.publications import publication_name
 from mediawatch.nightly.outcome import Problem
@@ -84,7 +84,12 @@ def editors_language(settings: Settings, ui_lang: str) -> str:
     lang = (settings.nightly_editors_lang or "").strip().lower()
     if lang and lang not in LANGUAGES:
         raise InvalidInput(
-            Message("nightly.setting.bad_editors_lang", value=repr(lang), languages=", ".join(LANGUAGES))
+            # Named in words with their codes: the setting takes a code ("français (fr)")
+            Message(
+                "nightly.setting.bad_editors_lang",
+                value=repr(lang),
+                languages=language_names(*LANGUAGES, with_codes=True),
+            )
         )
     return lang or ui_lang
 
@@ -266,7 +271,7 @@ def html_body(news: RunNews, settings: Settings, lang: str) -> str:
 
 def editor_message(news: RunNews, settings: Settings, lang: str, recipients: Sequence[str]) -> EmailMessage:
     if not settings.mail_from:
-        raise ConfigError("no sender address: set mail_from in [deliver] or MEDIAWATCH_FROM")
+        raise said(ConfigError, "nightly.setting.no_sender")
     message = EmailMessage()
     message["Subject"] = subject(news, settings, lang)
     message["From"] = settings.mail_from
