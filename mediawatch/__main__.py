@@ -1,4 +1,4 @@
-"""``python -m mediawatch``: the same commands as the ``mediawatch`` script and ``python -m mediawatch.cli``."""
+"""``python -m mediawatch``: the commands of the ``mediawatch`` script, as ``python -m mediawatch.cli``."""
 
 from mediawatch.cli.main import main
 

@@ -157,10 +157,10 @@ def test_an_issue_review_holds_back_is_said_in_every_language(tmp_path):
     ("lang", "words"),
     [
         ("en", "no sender address for the editors' email: set mail_from in [deliver] or MEDIAWATCH_FROM"),
-        ("fr", "aucune adresse d’expéditeur pour le courriel aux éditeurs : renseignez mail_from dans [deliver] "
-               "ou MEDIAWATCH_FROM"),
-        ("es", "no hay dirección de remitente para el correo a los editores: indique mail_from en [deliver] o "
-               "MEDIAWATCH_FROM"),
+        ("fr", "aucune adresse d’expéditeur pour le courriel aux éditeurs : renseignez mail_from dans "
+               "[deliver] ou MEDIAWATCH_FROM"),
+        ("es", "no hay dirección de remitente para el correo a los editores: indique mail_from en [deliver] "
+               "o MEDIAWATCH_FROM"),
     ],
 )  # fmt: skip
 def test_the_editors_mail_without_a_sender_says_so_in_the_readers_language(lang, words):
@@ -170,8 +170,9 @@ def test_the_editors_mail_without_a_sender_says_so_in_the_readers_language(lang,
     from mediawatch.errors import ConfigError
     from mediawatch.nightly.notify import RunNews, editor_message
 
-    news = RunNews(at=datetime(2024, 5, 6, 3, tzinfo=UTC), drafts=(), new_articles=0, relevant=0, stories=0,
-                   failing=(), stale=(), stale_after_days=14, previous_interrupted=False, problems=())  # fmt: skip
+    news = RunNews(at=datetime(2024, 5, 6, 3, tzinfo=UTC), drafts=(), new_articles=0, relevant=0,
+                   stories=0, failing=(), stale=(), stale_after_days=14, previous_interrupted=False,
+                   problems=())  # fmt: skip
     with pytest.raises(ConfigError) as caught:
         editor_message(news, Settings(base_url="https://watch.example.org/"), "en", ["ana@example.org"])
     assert caught.value.translated(lang) == words
