@@ -24,6 +24,7 @@ from mediawatch.web import (
     base,
     correspondents,
     dashboard,
+    icons,
     issues,
     items,
     preview,
@@ -80,6 +81,7 @@ def create_app(settings: Settings, store: Store, *, listening: str = "") -> Flas
     app.register_blueprint(correspondents.bp)  # correspondents' items (/submit, /submissions) and the queue
     app.register_blueprint(stories.bp)  # /stories/<id>: a story, its curation, pins and social posts
     app.register_blueprint(public.bp)  # subscribers' pages: subscribe, confirm, preferences, unsubscribe
+    app.register_blueprint(icons.bp)  # /favicon.ico and /favicon.svg, for every page
     # -- end of blueprints ---------------------------------------------------------------------------------
     app.wsgi_app = TrustedProxies(app.wsgi_app, parse_networks(settings.trusted_proxies))  # type: ignore[method-assign]
     return app
