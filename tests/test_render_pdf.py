@@ -23,6 +23,7 @@ from review_samples import make_issue
 
 from mediawatch.cli import cli
 from mediawatch.i18n import t
+from mediawatch.i18n.themes import theme_name
 from mediawatch.render.environment import templates_dir
 from mediawatch.render.pdf import PRINT_FOLDER, css_string, html_to_pdf, print_edition
 from mediawatch.store import Store
@@ -149,7 +150,7 @@ def test_a_long_issue_runs_over_several_numbered_pages(store, settings):
             f"https://news{n % 7}.example.org/2026/11/{n}/soil-carbon-farmers-study-results-article" in text
         )
     # Stories stay grouped under their section, in the issue's order of sections.
-    positions = [text.index(t(f"render.theme.{key}", "fr")) for key in ("science", "policy", "practices")]
+    positions = [text.index(theme_name(key, "fr")) for key in ("science", "policy", "practices")]
     assert positions == sorted(positions)
 
 

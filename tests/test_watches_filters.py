@@ -220,7 +220,7 @@ def test_the_cli_saves_the_same_filters_as_articles_search(site):
     own = list(itertools.takewhile(lambda line: line.startswith("    "), after))
     assert own == [
         "    Language of the articles: French",
-        "    Strategic objective: A5",
+        "    Strategic objective: A5 – Carbon markets for farmers",
         "    Outlet type: press",
         "    Sent in by a correspondent: no",
         "    Used in an issue: yes",
@@ -254,7 +254,7 @@ def test_the_stored_filters_read_back_as_the_same_search():
         "Langue des articles : français",
         "Thème : Politiques publiques",
         "Région : Afrique",
-        "Objectif stratégique : B2",
+        "Objectif stratégique : B2 – Surveillance des sols",
         "Source : Agri Blog",
         "Type de média : blog",
         "Pertinence : incertain, pertinent",

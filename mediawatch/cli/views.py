@@ -27,6 +27,7 @@ from mediawatch.collect.report import CollectReport
 from mediawatch.config import Settings
 from mediawatch.errors import WaitTimedOut
 from mediawatch.i18n import language_name, t, tn, ui_language
+from mediawatch.i18n.themes import theme_name
 from mediawatch.sources.health import fetch_label, health_notes
 from mediawatch.store import Store
 from mediawatch.types import Article, ArticleState, PartialReason, Source, SourceHealth
@@ -193,7 +194,7 @@ def print_classified(store: Store, lang: str | None = None) -> None:
             _yes_no(c.relevant, lang),
             f"{c.relevance:.2f}",
             a.title[:70],
-            ", ".join(c.themes),
+            ", ".join(theme_name(x, lang) for x in c.themes),
             ", ".join(c.regions),
             style="" if c.relevant else "dim",
         )

@@ -20,6 +20,7 @@ from mediawatch.errors import RenderError
 from mediawatch.i18n import LANGUAGES, language_name, language_names, said, t, tn
 from mediawatch.i18n.dates import format_half_open
 from mediawatch.i18n.publications import publication_name
+from mediawatch.i18n.themes import THEME_KEYS
 from mediawatch.render.result import PersonalLinks
 from mediawatch.translate.glossary import Glossary, default_glossary
 from mediawatch.types import BlockKind, IssueContent, IssueItem, ItemText, Publication, TextOrigin
@@ -27,18 +28,9 @@ from mediawatch.types import BlockKind, IssueContent, IssueItem, ItemText, Publi
 ALSO_IN_SHOWN = 5  # outlets listed by name under an item; the rest are counted
 PREHEADER_SECTIONS_CHARS = 90  # section names listed in a preheader before "…"
 
+# The themes' names are the ones every page uses (i18n.themes); "other" is the editions' own last section.
 # Literal keys (the i18n test reads t() calls; a computed key would escape it).
-SECTION_KEYS: Mapping[str, str] = {
-    "science": "render.theme.science",
-    "policy": "render.theme.policy",
-    "finance_markets": "render.theme.finance_markets",
-    "practices": "render.theme.practices",
-    "forestry_agroforestry": "render.theme.forestry_agroforestry",
-    "mrv_monitoring": "render.theme.mrv_monitoring",
-    "events": "render.theme.events",
-    "initiative_4p1000": "render.theme.initiative_4p1000",
-    "other": "render.theme.other",
-}
+SECTION_KEYS: Mapping[str, str] = {**THEME_KEYS, "other": "render.theme.other"}
 BLOCK_KEYS: Mapping[BlockKind, str] = {
     BlockKind.EDITORIAL: "render.block.editorial",
     BlockKind.SUCCESS_STORY: "render.block.success_story",

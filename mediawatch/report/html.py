@@ -18,22 +18,13 @@ from markupsafe import Markup
 from mediawatch.collect.labels import fetch_label, reader_detail
 from mediawatch.i18n import LANGUAGES, language_name, t
 from mediawatch.i18n.dates import format_date, format_half_open
+from mediawatch.i18n.themes import theme_name
 from mediawatch.report import svg
 from mediawatch.report.model import Report, Series
 from mediawatch.watch.add import REASON_KEYS, reason_text
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 
-THEME_KEYS = {
-    "science": "report.theme.science",
-    "policy": "report.theme.policy",
-    "finance_markets": "report.theme.finance_markets",
-    "practices": "report.theme.practices",
-    "forestry_agroforestry": "report.theme.forestry_agroforestry",
-    "mrv_monitoring": "report.theme.mrv_monitoring",
-    "events": "report.theme.events",
-    "initiative_4p1000": "report.theme.initiative_4p1000",
-}
 REGION_KEYS = {
     "africa": "report.region.africa",
     "asia": "report.region.asia",
@@ -47,8 +38,7 @@ REGION_KEYS = {
 
 
 def theme_label(value: str, lang: str) -> str:
-    key = THEME_KEYS.get(value)
-    return t(key, lang) if key else value
+    return theme_name(value, lang)  # the one map every page, edition and listing uses
 
 
 def region_label(value: str, lang: str) -> str:

@@ -14,6 +14,7 @@ from typing import Any
 from mediawatch.errors import InvalidInput
 from mediawatch.i18n import Message, catalogue, language_name, t
 from mediawatch.i18n.publications import publication_name
+from mediawatch.i18n.themes import objective_name, theme_name
 from mediawatch.store.curation import Correction, StoryArticle, StoryPin, StoryUse
 from mediawatch.store.protocols import CurationRepository
 from mediawatch.store.search import FoundArticle, FoundStory, RelevanceState
@@ -215,8 +216,11 @@ def state_label(state: RelevanceState | None, lang: str) -> str:
 
 
 def theme_label(name: str, lang: str) -> str:
-    key = f"render.theme.{name}"
-    return t(key, lang) if key in catalogue(lang) else name
+    return theme_name(name, lang)  # as every other page and listing names it (i18n.themes)
+
+
+def objective_label(code: str, lang: str) -> str:
+    return objective_name(code, lang)
 
 
 def region_label(name: str, lang: str) -> str:
@@ -231,7 +235,11 @@ def story_lines(view: StoryView, lang: str) -> list[str]:
         t("story.cli.heading", lang, id=view.id, title=view.title),
         t("story.cli.themes", lang, themes=", ".join(theme_label(x, lang) for x in view.themes) or none),
         t("story.cli.regions", lang, regions=", ".join(region_label(x, lang) for x in view.regions) or none),
-        t("story.cli.objectives", lang, objectives=", ".join(view.objectives) or none),
+        t(
+            "story.cli.objectives",
+            lang,
+            objectives=", ".join(objective_name(x, lang) for x in view.objectives) or none,
+        ),
     ]
     for use in view.uses:
         lines.append(

@@ -21,6 +21,7 @@ from typing import Any, Protocol
 from mediawatch.config import Settings
 from mediawatch.errors import InvalidInput
 from mediawatch.i18n import LANGUAGES, Message, catalogue, language_name, t
+from mediawatch.i18n.themes import objective_name, theme_name
 from mediawatch.store.protocols import RunLock, UserRepository, WatchRepository
 from mediawatch.store.search import RelevanceState, SearchFilters, SearchPage, SearchStore
 from mediawatch.store.watches import NewWatch, Watch, WatchMatch
@@ -201,8 +202,12 @@ def _filter_value(key: str, value: Any, lang: str, sources: Mapping[str, str]) -
         return t("watches.filter.yes" if value else "watches.filter.no", lang)
     if key == "language":
         return language_name(str(value), lang)
-    if key in ("theme", "region"):
-        return _named(f"report.{key}", str(value), lang)
+    if key == "theme":
+        return theme_name(str(value), lang)
+    if key == "objective":
+        return objective_name(str(value), lang)
+    if key == "region":
+        return _named("report.region", str(value), lang)
     if key == "source":
         return sources.get(str(value), str(value))
     if key == "outlet_type":

@@ -25,7 +25,14 @@ from mediawatch.types import IssueState, Publication, Region, Theme, row_id
 from mediawatch.watch import curation
 from mediawatch.watch.add import ADDABLE_LANGUAGES
 from mediawatch.watch.social import posts_for
-from mediawatch.watch.story import StoryView, region_label, state_label, story_view, theme_label
+from mediawatch.watch.story import (
+    StoryView,
+    objective_label,
+    region_label,
+    state_label,
+    story_view,
+    theme_label,
+)
 from mediawatch.web.base import (
     acting_user,
     login_required,
@@ -105,6 +112,7 @@ def story(story_id: int) -> str:
         verdict_label=lambda state: state_label(state, lang),
         theme_label=lambda name: theme_label(name, lang),
         region_label=lambda name: region_label(name, lang),
+        objective_label=lambda code: objective_label(code, lang),
         themes=[x.value for x in Theme],
         regions=[x.value for x in Region],
         objectives=objective_codes(),

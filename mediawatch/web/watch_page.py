@@ -22,10 +22,11 @@ from werkzeug.wrappers import Response
 
 from mediawatch.errors import ConfigError, FieldError, QueryError
 from mediawatch.i18n import language_name, tn
-from mediawatch.report.html import REGION_KEYS, THEME_KEYS  # the themes and regions in words, one map
+from mediawatch.i18n.themes import objective_name, theme_name
+from mediawatch.report.html import REGION_KEYS  # the regions in words, one map
 from mediawatch.review.workflow import Permission
 from mediawatch.store.search import FoundArticle, FoundStory, RelevanceState, SearchFilters
-from mediawatch.types import FIRST_USABLE_DAY, LAST_USABLE_DAY, usable_day
+from mediawatch.types import FIRST_USABLE_DAY, LAST_USABLE_DAY, Theme, usable_day
 from mediawatch.watch.add import ADDABLE_LANGUAGES
 from mediawatch.watch.service import (
     OUTLET_TYPE_KEYS,
@@ -138,7 +139,8 @@ def language_choices() -> dict[str, str]:
 
 
 def theme_choices() -> dict[str, str]:
-    return {str(k): tr(v) for k, v in THEME_KEYS.items()}
+    lang = ui_lang()
+    return {theme.value: theme_name(theme, lang) for theme in Theme}
 
 
 def region_choices() -> dict[str, str]:
@@ -154,7 +156,8 @@ def outlet_type_choices() -> dict[str, str]:
 
 
 def objective_choices() -> dict[str, str]:
-    return {code: code for code in objective_codes()}  # the strategic plan's own names
+    lang = ui_lang()
+    return {code: objective_name(code, lang) for code in objective_codes()}
 
 
 def yes_no_choices() -> dict[str, str]:
