@@ -17,6 +17,7 @@ from journey_stack import MEDIAWATCH, Stack, cli_env, https_request, wait_until
 from playwright.sync_api import expect
 
 from mediawatch.i18n import t
+from mediawatch.i18n.themes import objective_name
 
 pytestmark = [
     pytest.mark.browser,
@@ -124,7 +125,8 @@ def test_save_this_search_keeps_every_filter_of_the_watch_page(stack: Stack):
     assert urlsplit(carla.url).path == "/watches/new"
     expect(carla.locator("#watch-link-problems")).to_have_count(0)
     for field, value, name in (
-        ("#w-q", "sols", None), ("#w-lang", "fr", "français"), ("#w-objective", "A5", "A5"),
+        ("#w-q", "sols", None), ("#w-lang", "fr", "français"),
+        ("#w-objective", "A5", objective_name("A5", "fr")),  # its code and its name
         ("#w-outlet_type", "press", "presse"), ("#w-sent", "no", "non"), ("#w-used", "no", "non"),
     ):  # fmt: skip
         expect(carla.locator(field)).to_have_value(value)
@@ -136,7 +138,8 @@ def test_save_this_search_keeps_every_filter_of_the_watch_page(stack: Stack):
     expect(carla.locator(".flash", has_text=t("watches.web.saved", "fr", name="Sols A5"))).to_be_visible()
     row = carla.locator('tr[data-watch="Sols A5"]')
     for line in (
-        "Langue des articles : français", "Objectif stratégique : A5", "Type de média : presse",
+        "Langue des articles : français", f"Objectif stratégique : {objective_name('A5', 'fr')}",
+        "Type de média : presse",
         "Envoyé par un correspondant : non", "Repris dans un numéro : non",
     ):  # fmt: skip
         expect(row).to_contain_text(line)
