@@ -14,6 +14,7 @@ from demo_data import build_classified_demo_db
 from mediawatch.classify.pipeline import classify_stored, load_classifier
 from mediawatch.cli import cli
 from mediawatch.compose import compose_issue
+from mediawatch.compose.issues import issue_title
 from mediawatch.compose.pinned import add_story_to_issue
 from mediawatch.config import Settings
 from mediawatch.errors import ConflictError, InvalidInput, NothingToCompose
@@ -336,8 +337,12 @@ def test_a_story_added_to_a_draft_now_ends_its_section_once(store, settings):
     assert section[-1].id == item_id
     assert [x.language for x in added.texts] == list(after.issue.languages)
     assert store.audit(result.issue_id)[-1].action == "item.add"
-    with pytest.raises(InvalidInput, match="already carries"):
+    with pytest.raises(InvalidInput, match="already carries") as refused:
         add_story_to_issue(store, settings, result.issue_id, story_id, "ana")
+    # the issue as people name it, in the reader's language, not its slug
+    named = issue_title(after.issue, "fr")
+    assert refused.value.translated("fr") == f"le numéro « {named} » contient déjà ce sujet"
+    assert after.issue.slug not in refused.value.translated("es")
 
 
 # -- social posts -----------------------------------------------------------------------------------------

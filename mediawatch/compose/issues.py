@@ -33,6 +33,19 @@ def issue_for_period(
     return None
 
 
+class IssueName:
+    """An issue named by :func:`issue_title` in the reader's language, for a field of a
+    :class:`~mediawatch.i18n.Message` raised before anyone knows who will read it."""
+
+    __slots__ = ("issue",)
+
+    def __init__(self, issue: Issue) -> None:
+        self.issue = issue
+
+    def text(self, lang: str) -> str:
+        return issue_title(self.issue, lang)
+
+
 def default_title(publication: Publication, period_from: datetime, period_to: datetime) -> str:
     """The title compose stores on a new issue: codes and dates, the same whoever composed it (data for
     scripts and logs; people read :func:`issue_title`)."""

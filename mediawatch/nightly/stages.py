@@ -6,7 +6,6 @@ watches."""
 from __future__ import annotations
 
 import functools
-from datetime import datetime
 
 from mediawatch.errors import InvalidInput, NothingToCompose, RenderError
 from mediawatch.i18n import Joined, Message
@@ -88,6 +87,7 @@ def compose(job: NightlyRun) -> None:
 
 def _compose_one(job: NightlyRun, publication: Publication, setting: str, cadence_text: str) -> None:
     from mediawatch.compose import compose_issue
+    from mediawatch.compose.issues import issue_for_period
 
     period = due_period(
         parse_cadence(cadence_text, setting), job.now, parse_timezone(job.settings.nightly_timezone)
@@ -95,7 +95,7 @@ def _compose_one(job: NightlyRun, publication: Publication, setting: str, cadenc
     if period is None:
         return
     fields = {"publication": publication.value, "period_from": period.start, "period_to": period.end}
-    existing = _issue_for(job.store.list_issues(), publication, period.start, period.end)
+    existing = issue_for_period(job.store, publication, period.start, period.end)
     if existing is not None:
         job.state.already.append(existing.slug)
         job.log.info("compose.already_done", slug=existing.slug, state=existing.state.value, **fields)
@@ -116,13 +116,6 @@ def _compose_one(job: NightlyRun, publication: Publication, setting: str, cadenc
     job.log.info(
         "compose.done", slug=result.slug, items=result.items, warnings=list(result.warnings), **fields
     )
-
-
-def _issue_for(issues: list[Issue], publication: Publication, start: datetime, end: datetime) -> Issue | None:
-    for issue in issues:
-        if issue.publication is publication and issue.period_from == start and issue.period_to == end:
-            return issue
-    return None
 
 
 def render(job: NightlyRun, drafts: list[Issue]) -> None:
