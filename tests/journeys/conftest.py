@@ -116,8 +116,11 @@ def tls(tmp_path_factory: pytest.TempPathFactory) -> Tls:
 @pytest.fixture(scope="module")
 def chromium(tls: Tls) -> Iterator[Any]:
     _need(CHROMIUM, "chromium")
-    from playwright.sync_api import sync_playwright
+    from playwright.sync_api import expect, sync_playwright
 
+    # expect() waits 5 s by default, apart from the context's timeout: on a loaded machine a page can take
+    # longer to show what it will show, and the journey must not fail for being slow (a bound on a hang).
+    expect.set_options(timeout=120_000)
     with sync_playwright() as pw:
         browser = pw.chromium.launch(executable_path=str(CHROMIUM), args=chromium_args(tls))
         yield browser

@@ -594,3 +594,18 @@ def links_in(message: Received, fragment: str) -> list[str]:
     """The https links of a mail's text part that contain ``fragment``."""
     text = message.message().get_body(("plain",)).get_content()
     return [u.rstrip(".,;)") for u in LINK.findall(text) if fragment in u]
+
+
+def submit(page: Any, selector: str) -> None:
+    """Click ``selector`` and wait for the page it loads (a form's answer)."""
+    with page.expect_navigation():
+        page.click(selector)
+
+
+def fixed_text(key: str, lang: str) -> re.Pattern[str]:
+    """The longest stretch of catalogue message ``key`` that none of its {fields} changes, in any case of its
+    first letter (a message said alone starts with a capital): what a journey can look for on a page."""
+    from mediawatch.i18n import catalogue
+
+    stretch = max(re.split(r"{\w+}", catalogue(lang)[key]), key=len).strip()
+    return re.compile(re.escape(stretch), re.IGNORECASE)

@@ -5,13 +5,10 @@ language, the title she typed kept; an existing block emptied of its text is ref
 from __future__ import annotations
 
 import json
-import re
 
 import pytest
-from journey_stack import Stack
+from journey_stack import Stack, fixed_text, submit
 from playwright.sync_api import expect
-
-from mediawatch.i18n import catalogue
 
 pytestmark = [
     pytest.mark.browser,
@@ -19,17 +16,6 @@ pytestmark = [
     pytest.mark.xdist_group("journeys"),
     pytest.mark.timeout(900),
 ]
-
-
-def fixed_text(key: str, lang: str = "es") -> re.Pattern[str]:
-    """The longest stretch of a message that none of its {fields} changes, any case of its first letter."""
-    stretch = max(re.split(r"{\w+}", catalogue(lang)[key]), key=len).strip()
-    return re.compile(re.escape(stretch), re.IGNORECASE)
-
-
-def submit(page, selector: str) -> None:
-    with page.expect_navigation():
-        page.click(selector)
 
 
 def test_a_block_with_a_title_and_no_text_is_refused_beside_its_text(stack: Stack):
@@ -47,7 +33,7 @@ def test_a_block_with_a_title_and_no_text_is_refused_beside_its_text(stack: Stac
     expect(body).to_be_focused()
     expect(body).to_have_attribute("aria-invalid", "true")
     note = lucia.locator(f"#{body.get_attribute('aria-describedby')}")
-    expect(note).to_have_text(fixed_text("review.refused.block_no_text"))
+    expect(note).to_have_text(fixed_text("review.refused.block_no_text", "es"))
     expect(lucia.locator("#new-block-title")).to_have_value("Editorial de enero")
     expect(lucia.locator("#new-block-kind")).to_have_value("editorial")
     expect(lucia.locator("#blocks article.block")).to_have_count(0)
@@ -66,7 +52,7 @@ def test_a_block_with_a_title_and_no_text_is_refused_beside_its_text(stack: Stac
     expect(edited).to_be_focused()
     expect(edited).to_have_attribute("aria-invalid", "true")
     expect(lucia.locator(f"#{edited.get_attribute('aria-describedby')}")).to_have_text(
-        fixed_text("review.refused.block_no_text")
+        fixed_text("review.refused.block_no_text", "es")
     )
     expect(lucia.locator(f"#block-title-{block_id}")).to_have_value("Editorial de febrero")
     lucia.goto(f"{stack.url}/issues/{issue}?lang=es")

@@ -9,10 +9,10 @@ import json
 import re
 
 import pytest
-from journey_stack import Stack
+from journey_stack import Stack, fixed_text, submit
 from playwright.sync_api import expect
 
-from mediawatch.i18n import catalogue, language_name, t
+from mediawatch.i18n import language_name, t
 
 pytestmark = [
     pytest.mark.browser,
@@ -22,18 +22,6 @@ pytestmark = [
 ]
 
 PHONE = {"width": 375, "height": 800}
-
-
-def fixed_text(key: str, lang: str = "es") -> re.Pattern[str]:
-    """The longest stretch of a message that none of its {fields} changes, whatever the case of its first
-    letter (a message said alone starts with a capital): what a test can look for."""
-    stretch = max(re.split(r"{\w+}", catalogue(lang)[key]), key=len).strip()
-    return re.compile(re.escape(stretch), re.IGNORECASE)
-
-
-def submit(page, selector: str) -> None:
-    with page.expect_navigation():
-        page.click(selector)
 
 
 def compose_newsletter(stack: Stack, editor: str) -> int:
@@ -74,7 +62,7 @@ def test_a_refused_block_or_item_text_keeps_what_was_typed(stack: Stack):
     issue = compose_newsletter(stack, "lucia")
     lucia = stack.login("lucia", locale="es-ES")
     lucia.goto(f"{stack.url}/issues/{issue}?lang=es")
-    refused_link = fixed_text("review.refused.bad_link")
+    refused_link = fixed_text("review.refused.bad_link", "es")
 
     # A new block with a link the server refuses: the refusal is said by the form, and every field
     # still holds what she typed, ready to correct.
@@ -116,7 +104,7 @@ def test_a_refused_block_or_item_text_keeps_what_was_typed(stack: Stack):
     lucia.fill(f"#summary-{item}", summary)
     submit(lucia, f"#save-{item}")
     expect(lucia.locator(f"#item-{item} .flash.error")).to_contain_text(
-        fixed_text("review.refused.empty_title")
+        fixed_text("review.refused.empty_title", "es")
     )
     expect(lucia.locator(f"#summary-{item}")).to_have_value(summary)
 

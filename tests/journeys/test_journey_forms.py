@@ -9,7 +9,7 @@ import json
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from journey_stack import Stack, links_in
+from journey_stack import Stack, links_in, submit
 from playwright.sync_api import expect
 
 from mediawatch.i18n import t
@@ -25,11 +25,6 @@ pytestmark = [
 
 def flash(page, key: str, **fields: object):
     return page.locator(".flash", has_text=t(key, "en", **fields))
-
-
-def submit(page, selector: str) -> None:
-    with page.expect_navigation():
-        page.click(selector)
 
 
 def test_every_staff_form_in_a_browser(stack: Stack):

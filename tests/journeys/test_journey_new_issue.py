@@ -11,7 +11,7 @@ import re
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
-from journey_stack import Stack
+from journey_stack import Stack, fixed_text, submit
 from playwright.sync_api import expect
 
 from mediawatch.compose.issues import issue_title
@@ -26,17 +26,6 @@ pytestmark = [
     pytest.mark.xdist_group("journeys"),
     pytest.mark.timeout(900),
 ]
-
-
-def fixed_text(key: str, lang: str) -> re.Pattern[str]:
-    """The longest stretch of a message that none of its {fields} changes, in any case of its first letter."""
-    stretch = max(re.split(r"{\w+}", catalogue(lang)[key]), key=len).strip()
-    return re.compile(re.escape(stretch), re.IGNORECASE)
-
-
-def submit(page, selector: str) -> None:
-    with page.expect_navigation():
-        page.click(selector)
 
 
 def days_ago(n: int) -> str:

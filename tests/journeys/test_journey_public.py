@@ -4,7 +4,7 @@ address, coming back soon after unsubscribing), in the browser, through nginx an
 from __future__ import annotations
 
 import pytest
-from journey_stack import Stack, links_in, one_click_unsubscribe
+from journey_stack import Stack, links_in, one_click_unsubscribe, submit
 from playwright.sync_api import expect
 
 from mediawatch.i18n import t
@@ -18,11 +18,6 @@ pytestmark = [
 ]
 
 LOCALES = (("fr", "fr-FR"), ("en", "en-GB"), ("es", "es-ES"))
-
-
-def submit(page, selector: str) -> None:
-    with page.expect_navigation():
-        page.click(selector)
 
 
 def test_a_forged_language_is_said_with_the_field_and_the_languages_in_words(stack: Stack):

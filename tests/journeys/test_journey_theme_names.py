@@ -10,7 +10,7 @@ from dataclasses import replace
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
-from journey_stack import Stack
+from journey_stack import Stack, submit
 from playwright.sync_api import expect
 
 from mediawatch.i18n.themes import objective_name, theme_name
@@ -27,11 +27,6 @@ pytestmark = [
 
 A5 = {"es": "A5 – Mercados de carbono para agricultores", "fr": "A5 – Marchés carbone pour les agriculteurs"}
 THEMES = (Theme.FORESTRY_AGROFORESTRY, Theme.MRV_MONITORING)  # the two the Spanish editor saw named twice
-
-
-def submit(page, selector: str) -> None:
-    with page.expect_navigation():
-        page.click(selector)
 
 
 def a_story_about_carbon_markets(stack: Stack) -> tuple[int, int]:

@@ -9,10 +9,10 @@ import re
 
 import feedparser
 import pytest
-from journey_stack import Stack, https_request
+from journey_stack import Stack, fixed_text, https_request, submit
 from playwright.sync_api import expect
 
-from mediawatch.i18n import catalogue, t
+from mediawatch.i18n import t
 
 pytestmark = [
     pytest.mark.browser,
@@ -20,17 +20,6 @@ pytestmark = [
     pytest.mark.xdist_group("journeys"),
     pytest.mark.timeout(900),
 ]
-
-
-def fixed_text(key: str, lang: str = "es") -> re.Pattern[str]:
-    """The longest stretch of a message that none of its {fields} changes, any case of its first letter."""
-    stretch = max(re.split(r"{\w+}", catalogue(lang)[key]), key=len).strip()
-    return re.compile(re.escape(stretch), re.IGNORECASE)
-
-
-def submit(page, selector: str) -> None:
-    with page.expect_navigation():
-        page.click(selector)
 
 
 def test_a_search_on_filters_alone_is_saved_as_a_watch_with_its_feed(stack: Stack):
@@ -72,7 +61,7 @@ def test_a_search_on_filters_alone_is_saved_as_a_watch_with_its_feed(stack: Stac
     expect(lucia.locator("#w-q")).to_be_focused()
     expect(lucia.locator("#w-q")).to_have_attribute("aria-invalid", "true")
     note = lucia.locator(f"#{lucia.locator('#w-q').get_attribute('aria-describedby')}")
-    expect(note).to_have_text(fixed_text("watches.invalid.nothing"))
+    expect(note).to_have_text(fixed_text("watches.invalid.nothing", "es"))
     expect(lucia.locator("#w-name")).to_have_value("Todo")
 
 
@@ -96,7 +85,7 @@ def test_a_refused_watch_says_each_problem_beside_its_field_and_focuses_the_firs
         control = lucia.locator(f"#w-{field}")
         expect(control).to_have_attribute("aria-invalid", "true")
         note = lucia.locator(f"#{control.get_attribute('aria-describedby')}")
-        expect(note).to_contain_text(fixed_text(key))
+        expect(note).to_contain_text(fixed_text(key, "es"))
     # what she got right is not flagged, and every field keeps what she typed
     expect(lucia.locator("#w-lang")).not_to_have_attribute("aria-invalid", "true")
     expect(lucia.locator("#w-lang")).to_have_value("es")
@@ -124,7 +113,7 @@ def test_removing_a_watch_asks_first_and_says_its_feed_stops(stack: Stack):
     question = lucia.locator("#remove-watch")
     expect(question).to_contain_text("Suelos")
     expect(question).to_contain_text(feed)
-    expect(question).to_contain_text(fixed_text("watches.web.remove_feed"))
+    expect(question).to_contain_text(fixed_text("watches.web.remove_feed", "es"))
     submit(lucia, "#keep-watch")
     expect(lucia.locator("tr[data-watch=Suelos]")).to_be_visible()
     assert https_request(stack.tls, "GET", feed)[0] == 200

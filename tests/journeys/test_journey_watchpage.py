@@ -11,7 +11,7 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 from hostile_server import HostileServer, Response
-from journey_stack import Stack
+from journey_stack import Stack, submit
 from playwright.sync_api import expect
 
 from mediawatch.i18n import t
@@ -27,11 +27,6 @@ PAGES = Path(__file__).resolve().parents[1] / "data" / "pages"
 HOSTILE_TITLE = '<img src=x onerror="window.pwned=1" id="injected"> Les lombrics et le carbone des sols'
 HOSTILE_OUTLET = "<script>window.pwned=2</script>Radio Sol"
 STATES = {t(f"search.state.{state}", "en") for state in ("relevant", "unsure", "not_relevant")}
-
-
-def submit(page, selector: str) -> None:
-    with page.expect_navigation():
-        page.click(selector)
 
 
 def search(page, text: str) -> None:
