@@ -123,7 +123,8 @@ def test_held_out_real_items_stay_above_their_floors(figures: dict[str, float]) 
 # real_final6.jsonl (an eighth) the eighth, real_final7.jsonl (a ninth) the ninth,
 # real_final8.jsonl (a tenth) the tenth, real_final9.jsonl (an eleventh) the eleventh, real_final10.jsonl (a
 # twelfth) the twelfth, real_final11.jsonl (a thirteenth) the thirteenth,
-# real_final12.jsonl (a fourteenth) the fourteenth, real_final13.jsonl (a fifteenth) the fifteenth.
+# real_final12.jsonl (a fourteenth) the fourteenth, real_final13.jsonl (a fifteenth) the fifteenth,
+# real_final14.jsonl (a sixteenth) the sixteenth.
 FINALS = {
     "real_final.jsonl": "final_",
     "real_final2.jsonl": "final2_",
@@ -138,6 +139,7 @@ FINALS = {
     "real_final11.jsonl": "final11_",
     "real_final12.jsonl": "final12_",
     "real_final13.jsonl": "final13_",
+    "real_final14.jsonl": "final14_",
 }
 
 
