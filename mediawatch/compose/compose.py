@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from mediawatch.compose.issues import default_title
+from mediawatch.compose.issues import default_title, slug_base
 from mediawatch.compose.pinned import merge_pinned, pinned_candidates
 from mediawatch.compose.select import (
     DEFAULT_SECTIONS,
@@ -119,7 +119,7 @@ def compose_issue(
     texts, warnings = edition_texts(
         planned, editions, translator, StoreCache(store), provider=settings.translate_provider
     )
-    slug = _free_slug(store, publication, period_to)
+    slug = _free_slug(store, slug_base(publication, period_from, period_to))
     items = [_new_item(p, texts[p.candidate.story_id]) for p in planned]
     issue_id = store.create_issue(
         slug=slug,
@@ -267,8 +267,7 @@ def _new_item(planned: Planned, texts: Sequence[ItemText]) -> NewItem:
     )
 
 
-def _free_slug(store: ComposeStore, publication: Publication, period_to: datetime) -> str:
-    base = f"{publication.value}-{period_to:%Y-%m-%d}"
+def _free_slug(store: ComposeStore, base: str) -> str:
     slug, n = base, 1
     while store.slug_taken(slug):
         n += 1

@@ -3,11 +3,12 @@ issue's title in the reader's words."""
 
 from __future__ import annotations
 
-from datetime import datetime
+import re
+from datetime import UTC, date, datetime, timedelta
 
 from mediawatch.errors import WorkflowError
 from mediawatch.i18n import said, t
-from mediawatch.i18n.dates import format_half_open
+from mediawatch.i18n.dates import format_half_open, last_day
 from mediawatch.i18n.publications import publication_name
 from mediawatch.store.protocols import IssueReader, IssueRepository
 from mediawatch.types import Issue, Publication
@@ -31,6 +32,29 @@ def issue_for_period(
             if issue.period_to == period_to:
                 return issue
     return None
+
+
+# The day a slug ends on, before the ``-2`` of a second issue: ``newsletter-2026-12-31-2``.
+SLUG_DAY = re.compile(r"-(\d{4}-\d{2}-\d{2})(?:-\d+)?")
+
+
+def slug_base(publication: Publication, period_from: datetime, period_to: datetime) -> str:
+    """A new issue's slug: its publication and the last day its period covers (the end is excluded, so the
+    December monthly is ``newsletter-2026-12-31``, not ``...-2027-01-01``), the day its title ends on."""
+    return f"{publication.value}-{last_day(period_from, period_to):%Y-%m-%d}"
+
+
+def archive_year(slug: str, period_to: datetime) -> int:
+    """The year folder of an issue in the archive: the year of the day its slug ends on, so an issue named
+    before slugs took the last day covered (``newsletter-2027-01-01``, December) stays where its pages and
+    the links already mailed point; a slug without a day: the year of the last day the period covers."""
+    match = SLUG_DAY.search(slug)
+    if match and match.end() == len(slug):
+        try:
+            return date.fromisoformat(match.group(1)).year
+        except ValueError:  # 2026-13-45 names no day: the period says the year
+            pass
+    return (period_to - timedelta(microseconds=1)).astimezone(UTC).year
 
 
 class IssueName:

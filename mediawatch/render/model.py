@@ -12,9 +12,10 @@ import re
 import unicodedata
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from urllib.parse import urlsplit
 
+from mediawatch.compose.issues import archive_year
 from mediawatch.config import Settings
 from mediawatch.errors import RenderError
 from mediawatch.i18n import LANGUAGES, language_name, language_names, said, t, tn
@@ -182,7 +183,7 @@ def edition_path(year: int, slug: str, lang: str, ext: str = "html") -> str:
 
 
 def issue_year(content: IssueContent) -> int:
-    return content.issue.period_to.astimezone(UTC).year
+    return archive_year(content.issue.slug, content.issue.period_to)
 
 
 def _archive_link(settings: Settings, path: str, relative_from_edition: bool) -> str:

@@ -8,6 +8,7 @@ from typing import Any
 from flask import Blueprint, abort, redirect, render_template, request, url_for
 from werkzeug.wrappers import Response
 
+from mediawatch.compose.issues import archive_year
 from mediawatch.errors import FieldError, MediawatchError
 from mediawatch.i18n import language_name
 from mediawatch.render.model import edition_path
@@ -113,7 +114,8 @@ def _use_text(uses: list[SubmissionUse]) -> tuple[str, str]:
         use = sent[-1]
         edition = lang if lang in use.languages else (use.languages[0] if use.languages else lang)
         base = web_settings().site_url.strip().rstrip("/")
-        link = f"{base}/{edition_path(use.period_to.year, use.slug, edition)}" if base else ""
+        path = edition_path(archive_year(use.slug, use.period_to), use.slug, edition)
+        link = f"{base}/{path}" if base else ""
         return tr("correspondents.use.sent", issue=use.slug), link
     if uses:
         return tr("correspondents.use.draft"), ""
