@@ -135,6 +135,7 @@ def build_report(
             url=a.url,
             when=a.when,
             language=a.language,
+            source_id=a.source_ids[0] if a.source_ids else "",
             outlet=names.get(a.source_ids[0], a.source_ids[0]) if a.source_ids else "",
         )
         for a in sorted(initiative_articles, key=lambda a: (a.when, a.id), reverse=True)[:MENTIONS_SHOWN]

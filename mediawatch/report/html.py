@@ -22,6 +22,7 @@ from mediawatch.i18n.themes import theme_name
 from mediawatch.report import svg
 from mediawatch.report.model import Report, Series
 from mediawatch.watch.add import REASON_KEYS, reason_text
+from mediawatch.watch.service import reader_source_names
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 
@@ -44,6 +45,12 @@ def theme_label(value: str, lang: str) -> str:
 def region_label(value: str, lang: str) -> str:
     key = REGION_KEYS.get(value)
     return t(key, lang) if key else value
+
+
+def source_label(source_id: str, name: str, lang: str) -> str:
+    """A source as a reader of ``lang`` knows it: the report carries the stored name, and the built-in
+    sources of added articles have theirs in English only."""
+    return reader_source_names({source_id: name}, lang)[source_id]
 
 
 def long_date(day: date | datetime, lang: str) -> str:
@@ -135,7 +142,7 @@ def charts(report: Report, lang: str, prefix: str = "mw") -> dict[str, Markup]:
             f"{prefix}-outlets",
             t("report.chart.outlets", lang),
             t("report.chart.outlets_desc", lang, count=len(report.top_outlets)),
-            [o.name for o in report.top_outlets],
+            [source_label(o.source_id, o.name, lang) for o in report.top_outlets],
             [o.relevant for o in report.top_outlets],
             colon=colon,
         )
@@ -189,6 +196,7 @@ def _context(report: Report, lang: str, organisation: str, prefix: str) -> dict[
         "language_name": lambda code: language_name(code, lang),
         "theme_label": lambda value: theme_label(value, lang),
         "region_label": lambda value: region_label(value, lang),
+        "source_label": lambda source_id, name: source_label(source_id, name, lang),
         "initiative_label": lambda _key: t("report.figures.initiative", lang),
         "language_list": lambda codes: ", ".join(language_name(c, lang) for c in codes),
         "weeks": list(enumerate(report.weeks)),

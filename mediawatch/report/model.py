@@ -56,7 +56,8 @@ class Mention:
     url: str
     when: datetime
     language: str
-    outlet: str
+    source_id: str  # "" when it came from no source
+    outlet: str  # the source's stored name (the built-in ones' in English: named where read)
 
 
 @dataclass(frozen=True, slots=True)
