@@ -14,6 +14,7 @@ from lxml import html as lxml_html
 
 from mediawatch.cli import cli
 from mediawatch.i18n import LANGUAGES, catalogue
+from mediawatch.i18n.regions import REGION_KEYS
 from mediawatch.i18n.themes import THEME_KEYS
 from mediawatch.report import (
     build_report,
@@ -23,7 +24,7 @@ from mediawatch.report import (
     week_of,
     weeks_between,
 )
-from mediawatch.report.html import REGION_KEYS, TEMPLATES, charts
+from mediawatch.report.html import TEMPLATES, charts
 from mediawatch.store import NewEntry, open_store
 from mediawatch.types import (
     Classification,

@@ -18,12 +18,10 @@ from mediawatch.config import Settings
 from mediawatch.i18n import LANGUAGES, catalogue
 from mediawatch.i18n.themes import OBJECTIVE_KEYS, THEME_KEYS, objective_name, theme_name
 from mediawatch.render.model import section_title
-from mediawatch.report.html import theme_label as report_theme_label
 from mediawatch.store import open_store
 from mediawatch.types import Theme
 from mediawatch.watch.service import objective_codes
 from mediawatch.watch.story import story_lines, story_view
-from mediawatch.watch.story import theme_label as story_theme_label
 from mediawatch.watch.watches import filter_words
 from mediawatch.web.app import create_app
 
@@ -48,8 +46,6 @@ def test_every_stage_names_a_theme_as_the_map_does(lang):
         name = theme_name(theme, lang)
         assert name == catalogue(lang)[THEME_KEYS[theme.value]]
         assert section_title(theme.value, lang) == name  # the editions' sections
-        assert report_theme_label(theme.value, lang) == name  # the dashboard and the board's report
-        assert story_theme_label(theme.value, lang) == name  # the story page and `stories show`
         [line] = filter_words({"theme": theme.value}, lang)  # a saved watch's filters, web and CLI
         assert line.endswith(name), line
 

@@ -8,6 +8,7 @@ import click
 
 from mediawatch.cli.review_views import _console, _row, _table, _when
 from mediawatch.i18n import t, tn
+from mediawatch.i18n.regions import region_name
 from mediawatch.store.submissions import Submission
 
 # Literal keys (the i18n scans read them).
@@ -41,6 +42,6 @@ def print_submissions(items: Sequence[Submission], lang: str) -> None:
         if item.detail:
             status = f"{status}: {item.detail}"
         reviewed = f"{item.reviewed_by} {_when(item.reviewed_at)}" if item.reviewed_at else "-"
-        region = item.region or "-"
+        region = region_name(item.region, lang) if item.region else "-"
         _row(table, item.id, _when(item.submitted_at), item.author, what, region, status, reviewed)
     _console().print(table)

@@ -27,8 +27,8 @@ from mediawatch.collect.report import CollectReport
 from mediawatch.config import Settings
 from mediawatch.errors import WaitTimedOut
 from mediawatch.i18n import language_name, t, tn, ui_language
+from mediawatch.i18n.regions import region_name
 from mediawatch.i18n.themes import theme_name
-from mediawatch.report.html import region_label
 from mediawatch.sources.health import fetch_label, health_notes
 from mediawatch.store import Store
 from mediawatch.types import Article, ArticleState, PartialReason, Source, SourceHealth
@@ -196,7 +196,7 @@ def print_classified(store: Store, lang: str | None = None) -> None:
             f"{c.relevance:.2f}",
             a.title[:70],
             ", ".join(theme_name(x, lang) for x in c.themes),
-            ", ".join(region_label(r, lang) for r in c.regions),
+            ", ".join(region_name(r, lang) for r in c.regions),
             style="" if c.relevant else "dim",
         )
     _console().print(table)

@@ -18,6 +18,7 @@ from markupsafe import Markup
 from mediawatch.collect.labels import fetch_label, reader_detail
 from mediawatch.i18n import LANGUAGES, language_name, t
 from mediawatch.i18n.dates import format_date, format_half_open
+from mediawatch.i18n.regions import region_name
 from mediawatch.i18n.themes import theme_name
 from mediawatch.report import svg
 from mediawatch.report.model import Report, Series
@@ -25,26 +26,6 @@ from mediawatch.watch.add import REASON_KEYS, reason_text
 from mediawatch.watch.service import reader_source_names
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
-
-REGION_KEYS = {
-    "africa": "report.region.africa",
-    "asia": "report.region.asia",
-    "europe": "report.region.europe",
-    "latin_america": "report.region.latin_america",
-    "north_america": "report.region.north_america",
-    "oceania": "report.region.oceania",
-    "mena": "report.region.mena",
-    "global": "report.region.global",
-}
-
-
-def theme_label(value: str, lang: str) -> str:
-    return theme_name(value, lang)  # the one map every page, edition and listing uses
-
-
-def region_label(value: str, lang: str) -> str:
-    key = REGION_KEYS.get(value)
-    return t(key, lang) if key else value
 
 
 def source_label(source_id: str, name: str, lang: str) -> str:
@@ -107,7 +88,7 @@ def charts(report: Report, lang: str, prefix: str = "mw") -> dict[str, Markup]:
             f"{prefix}-themes",
             t("report.chart.themes", lang),
             t("report.chart.themes_desc", lang),
-            [theme_label(s.key, lang) for s in report.by_theme],
+            [theme_name(s.key, lang) for s in report.by_theme],
             short,
             names,
             _matrix(report.by_theme),
@@ -119,7 +100,7 @@ def charts(report: Report, lang: str, prefix: str = "mw") -> dict[str, Markup]:
             f"{prefix}-regions",
             t("report.chart.regions", lang),
             t("report.chart.regions_desc", lang),
-            [region_label(s.key, lang) for s in report.by_region],
+            [region_name(s.key, lang) for s in report.by_region],
             short,
             names,
             _matrix(report.by_region),
@@ -194,8 +175,8 @@ def _context(report: Report, lang: str, organisation: str, prefix: str) -> dict[
         "charts": charts(report, lang, prefix),
         "long_date": lambda d: long_date(d, lang) if d else t("report.never", lang),
         "language_name": lambda code: language_name(code, lang),
-        "theme_label": lambda value: theme_label(value, lang),
-        "region_label": lambda value: region_label(value, lang),
+        "theme_name": lambda value: theme_name(value, lang),
+        "region_name": lambda value: region_name(value, lang),
         "source_label": lambda source_id, name: source_label(source_id, name, lang),
         "initiative_label": lambda _key: t("report.figures.initiative", lang),
         "language_list": lambda codes: ", ".join(language_name(c, lang) for c in codes),

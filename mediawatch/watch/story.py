@@ -12,8 +12,9 @@ from datetime import UTC, datetime
 from typing import Any
 
 from mediawatch.errors import InvalidInput
-from mediawatch.i18n import Message, catalogue, language_name, t
+from mediawatch.i18n import Message, language_name, t
 from mediawatch.i18n.publications import publication_name
+from mediawatch.i18n.regions import region_name
 from mediawatch.i18n.themes import objective_name, theme_name
 from mediawatch.store.curation import Correction, StoryArticle, StoryPin, StoryUse
 from mediawatch.store.protocols import CurationRepository
@@ -215,26 +216,13 @@ def state_label(state: RelevanceState | None, lang: str) -> str:
     return t(STATE_KEYS[state], lang) if state is not None else t("search.state.unclassified", lang)
 
 
-def theme_label(name: str, lang: str) -> str:
-    return theme_name(name, lang)  # as every other page and listing names it (i18n.themes)
-
-
-def objective_label(code: str, lang: str) -> str:
-    return objective_name(code, lang)
-
-
-def region_label(name: str, lang: str) -> str:
-    key = f"report.region.{name}"
-    return t(key, lang) if key in catalogue(lang) else name
-
-
 def story_lines(view: StoryView, lang: str) -> list[str]:
     """The story for a person (``mediawatch stories show``)."""
     none = t("story.none_given", lang)
     lines = [
         t("story.cli.heading", lang, id=view.id, title=view.title),
-        t("story.cli.themes", lang, themes=", ".join(theme_label(x, lang) for x in view.themes) or none),
-        t("story.cli.regions", lang, regions=", ".join(region_label(x, lang) for x in view.regions) or none),
+        t("story.cli.themes", lang, themes=", ".join(theme_name(x, lang) for x in view.themes) or none),
+        t("story.cli.regions", lang, regions=", ".join(region_name(x, lang) for x in view.regions) or none),
         t(
             "story.cli.objectives",
             lang,

@@ -20,7 +20,8 @@ from typing import Any, Protocol
 
 from mediawatch.config import Settings
 from mediawatch.errors import InvalidInput
-from mediawatch.i18n import LANGUAGES, Message, catalogue, language_name, t
+from mediawatch.i18n import LANGUAGES, Message, language_name, t
+from mediawatch.i18n.regions import region_name
 from mediawatch.i18n.themes import objective_name, theme_name
 from mediawatch.store.protocols import RunLock, UserRepository, WatchRepository
 from mediawatch.store.search import RelevanceState, SearchFilters, SearchPage, SearchStore
@@ -192,11 +193,6 @@ _FILTER_LABELS = {
 }
 
 
-def _named(prefix: str, code: str, lang: str) -> str:
-    key = f"{prefix}.{code}"
-    return t(key, lang) if key in catalogue(lang) else code
-
-
 def _filter_value(key: str, value: Any, lang: str, sources: Mapping[str, str]) -> str:
     if key in YES_NO:
         return t("watches.filter.yes" if value else "watches.filter.no", lang)
@@ -207,7 +203,7 @@ def _filter_value(key: str, value: Any, lang: str, sources: Mapping[str, str]) -
     if key == "objective":
         return objective_name(str(value), lang)
     if key == "region":
-        return _named("report.region", str(value), lang)
+        return region_name(str(value), lang)
     if key == "source":
         return sources.get(str(value), str(value))
     if key == "outlet_type":

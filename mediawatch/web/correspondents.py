@@ -11,8 +11,8 @@ from werkzeug.wrappers import Response
 from mediawatch.compose.issues import archive_year
 from mediawatch.errors import FieldError, MediawatchError
 from mediawatch.i18n import language_name
+from mediawatch.i18n.regions import region_name
 from mediawatch.render.model import edition_path
-from mediawatch.report.html import REGION_KEYS  # the themes and regions in words, one map
 from mediawatch.review.workflow import Permission, localized, may
 from mediawatch.store.submissions import Submission, SubmissionStatus, SubmissionUse
 from mediawatch.types import IssueState, Region
@@ -41,7 +41,7 @@ from mediawatch.web.issues import placed_messages, say
 
 bp = Blueprint("correspondents", __name__)
 
-# Literal keys (the i18n scans read them): regions in words, an item's state in words.
+# Literal keys (the i18n scans read them): an item's state in words.
 STATUS_KEYS = {
     SubmissionStatus.RECEIVED: "correspondents.status.received",
     SubmissionStatus.ADDED: "correspondents.status.added",
@@ -63,17 +63,15 @@ def _navigation() -> dict[str, Any]:
     return {"queue_waiting": queue_waiting}
 
 
-def region_name(code: str) -> str:
-    try:
-        return tr(REGION_KEYS[Region(code)])
-    except ValueError:
-        return code or "–"
+def _region_said(code: str) -> str:
+    """A sent item's region in words; "–" when the correspondent did not say one."""
+    return region_name(code, ui_lang()) if code else "–"
 
 
 def _choices() -> dict[str, Any]:
     return {
         "language_choices": [(code, language_name(code, ui_lang())) for code in ADDABLE_LANGUAGES],
-        "region_choices": [(region, tr(key)) for region, key in REGION_KEYS.items()],
+        "region_choices": [(region.value, region_name(region, ui_lang())) for region in Region],
         "limits": LIMITS,
     }
 
@@ -152,7 +150,7 @@ def mine() -> str:
         "submissions.html",
         rows=_rows(items),
         placed=placed,
-        region_name=region_name,
+        region_name=_region_said,
     )
 
 
@@ -162,7 +160,7 @@ def mine() -> str:
 def queue() -> str:
     items = web_store().list_submissions(waiting=True)
     placed = placed_messages({f"item-{i.id}" for i in items})
-    return render_template("queue.html", rows=_rows(items), placed=placed, region_name=region_name)
+    return render_template("queue.html", rows=_rows(items), placed=placed, region_name=_region_said)
 
 
 def _reviewed(submission_id: int, accepted: bool) -> Response:

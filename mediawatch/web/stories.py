@@ -20,19 +20,14 @@ from mediawatch.compose.pinned import add_story_to_issue
 from mediawatch.errors import MediawatchError
 from mediawatch.i18n import language_name
 from mediawatch.i18n.publications import publication_name
+from mediawatch.i18n.regions import region_name
+from mediawatch.i18n.themes import objective_name, theme_name
 from mediawatch.review.workflow import Permission, localized
 from mediawatch.types import IssueState, Publication, Region, Theme, row_id
 from mediawatch.watch import curation
 from mediawatch.watch.add import ADDABLE_LANGUAGES
 from mediawatch.watch.social import posts_for
-from mediawatch.watch.story import (
-    StoryView,
-    objective_label,
-    region_label,
-    state_label,
-    story_view,
-    theme_label,
-)
+from mediawatch.watch.story import StoryView, state_label, story_view
 from mediawatch.web.base import (
     acting_user,
     login_required,
@@ -110,9 +105,9 @@ def story(story_id: int) -> str:
         publications=list(Publication),
         publication_label=lambda p: publication_name(p, ui_lang()),
         verdict_label=lambda state: state_label(state, lang),
-        theme_label=lambda name: theme_label(name, lang),
-        region_label=lambda name: region_label(name, lang),
-        objective_label=lambda code: objective_label(code, lang),
+        theme_name=lambda name: theme_name(name, lang),
+        region_name=lambda name: region_name(name, lang),
+        objective_name=lambda code: objective_name(code, lang),
         themes=[x.value for x in Theme],
         regions=[x.value for x in Region],
         objectives=objective_codes(),

@@ -22,11 +22,11 @@ from werkzeug.wrappers import Response
 
 from mediawatch.errors import ConfigError, FieldError, QueryError
 from mediawatch.i18n import language_name, tn
+from mediawatch.i18n.regions import region_name
 from mediawatch.i18n.themes import objective_name, theme_name
-from mediawatch.report.html import REGION_KEYS  # the regions in words, one map
 from mediawatch.review.workflow import Permission
 from mediawatch.store.search import FoundArticle, FoundStory, RelevanceState, SearchFilters
-from mediawatch.types import FIRST_USABLE_DAY, LAST_USABLE_DAY, Theme, usable_day
+from mediawatch.types import FIRST_USABLE_DAY, LAST_USABLE_DAY, Region, Theme, usable_day
 from mediawatch.watch.add import ADDABLE_LANGUAGES
 from mediawatch.watch.service import (
     OUTLET_TYPE_KEYS,
@@ -144,7 +144,8 @@ def theme_choices() -> dict[str, str]:
 
 
 def region_choices() -> dict[str, str]:
-    return {str(k): tr(v) for k, v in REGION_KEYS.items()}
+    lang = ui_lang()
+    return {region.value: region_name(region, lang) for region in Region}
 
 
 def state_choices() -> dict[str, str]:
@@ -333,7 +334,7 @@ def _add_form(mode: str = "", problems: Mapping[str, str] | None = None, refused
         problems=problems or {},
         refused=refused,
         languages=language_choices(),
-        regions={str(k): tr(v) for k, v in REGION_KEYS.items()},
+        regions=region_choices(),
     )
 
 
