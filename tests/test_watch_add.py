@@ -286,6 +286,32 @@ def test_manual_item_is_classified_kept_with_its_outlet_and_deduplicated_by_titl
     assert sum(store.count_articles().values()) == 1
 
 
+def test_a_known_article_no_classify_has_reached_is_classified_and_grouped_when_added(store, classifier):
+    # A feed brought it in; the night's classify has not run: adding it by hand answers "already known"
+    # and leaves it with a verdict, regions and a story, so the story page drawn next names them.
+    when = datetime(2015, 4, 30, 6, tzinfo=UTC)
+    title = "Sénégal : le carbone des sols des parcs agroforestiers augmente"
+    text = "Au Sénégal, les parcs agroforestiers stockent du carbone dans les sols. " * 20
+    known = _store_collected(store, text, title, when)
+    assert store.classification_of(known) is None
+
+    result = add_manual(
+        store, FAST, ManualItem(title, "RFI", "2015-04-30", "fr"), added_by="ana", classifier=classifier
+    )
+
+    assert (result.status, result.article_id) == (AddStatus.KNOWN, known)
+    verdict = store.classification_of(known)
+    assert verdict is not None
+    assert verdict.regions == (Region.AFRICA,)
+    assert result.story_id is not None
+    assert result.story_id == store.story_of(known)
+    again = add_manual(
+        store, FAST, ManualItem(title, "RFI", "2015-04-30", "fr"), added_by="ana", classifier=classifier
+    )
+    assert (again.status, again.story_id) == (AddStatus.KNOWN, result.story_id)
+    assert store.classification_of(known) == verdict  # one already classified is left as it is
+
+
 def test_unknown_user_and_bad_url_are_field_errors_before_any_request(store, server):
     with pytest.raises(FieldError) as caught:
         add_url(store, FAST, "ftp://example.org/a", added_by="bob", language="xx", lang="es")

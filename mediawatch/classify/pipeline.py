@@ -22,7 +22,7 @@ from mediawatch.classify.taxonomy import Taxonomy, load_taxonomy
 from mediawatch.config import Settings, model_file
 from mediawatch.errors import ConfigError, Explanation, InvalidInput
 from mediawatch.i18n import Counted, Message, said, t
-from mediawatch.store.protocols import ClassifyStore, StoryRepository
+from mediawatch.store.protocols import ClassifyStore, CurationRepository, StoryRepository
 from mediawatch.types import MODEL_CONCEPT, Classification, ClassifyInput, TermMatch
 
 JSONL_FIELDS = ("id", "title", "summary", "text", "url", "feed_language")
@@ -195,7 +195,7 @@ def classify_stored(
 
 
 def classify_corrected(
-    store: ClassifyStore, classifier: Classifier, batch: Sequence[ClassifyInput]
+    store: CurationRepository, classifier: Classifier, batch: Sequence[ClassifyInput]
 ) -> list[Classification]:
     """Classify a batch, with an editor's corrected language taken instead of the detected one and an
     editor's "relevant" kept (the store lays every correction over the saved verdicts as well)."""

@@ -11,6 +11,7 @@ carry text in the person's language, so the CLI and a web form call them the sam
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import enum
 import json
 import os
@@ -22,7 +23,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from mediawatch.classify.grouping import group_stories
-from mediawatch.classify.pipeline import Classifier, load_classifier
+from mediawatch.classify.pipeline import Classifier, classify_corrected, load_classifier
 from mediawatch.collect.dates import reconcile_dates
 from mediawatch.collect.http import Fetcher, FetchResult
 from mediawatch.collect.labels import reader_detail
@@ -428,7 +429,7 @@ def add_url(
     window = timedelta(hours=settings.title_dup_window_hours)
     known = store.known_article([target], "", None, window)
     if known is not None:  # no request at all for a page already stored
-        return _known(store, known)
+        return _known(store, settings, known, classifier)
     policy = address_policy or policy_for(settings.allow_private_addresses)
     try:
         final_url, extracted = asyncio.run(fetch_page(settings, target, policy))
@@ -521,11 +522,32 @@ async def _extract(settings: Settings, result: FetchResult) -> Extracted:
 
 
 # -- shared ---------------------------------------------------------------------------------------
-def _known(store: AddArticleStore, article_id: int) -> AddResult:
+def _known(
+    store: AddArticleStore, settings: Settings, article_id: int, classifier: Classifier | None
+) -> AddResult:
+    _classify_if_waiting(store, settings, article_id, classifier)
     story = store.story_of(article_id)
     return AddResult(
         AddStatus.KNOWN, article_id=article_id, story_id=story, title=_title_of(store, article_id)
     )
+
+
+def _classify_if_waiting(
+    store: AddArticleStore, settings: Settings, article_id: int, classifier: Classifier | None
+) -> None:
+    """A known article a feed brought in that no classify has reached yet (the night's runs later) is
+    classified and grouped now, as a new one is: else the story page drawn next shows it with no language
+    verdict, themes or regions, until the night and a reload. One already classified is left as it is."""
+    if store.classification_of(article_id) is not None:
+        return
+    batch = store.classify_inputs([article_id])
+    if not batch:  # its page not fetched yet: nothing to classify
+        return
+    classifier = classifier or load_classifier(settings)
+    store.save_classifications(classify_corrected(store, classifier, batch))
+    store.index_articles([article_id])
+    with contextlib.suppress(LockedError):  # a long grouping under way: it, or the next one, places it
+        group_stories(store, settings, wait=ADD_GROUPING_WAIT_S)
 
 
 def _title_of(store: AddArticleStore, article_id: int) -> str:
@@ -544,7 +566,7 @@ def _store_and_classify(
     window = timedelta(hours=settings.title_dup_window_hours)
     article_id, created = store.add_article(article, now, window)
     if not created:
-        return _known(store, article_id)
+        return _known(store, settings, article_id, classifier)
     item = ClassifyInput(
         id=str(article_id),
         title=article.title,
