@@ -263,21 +263,36 @@ def test_the_stored_filters_read_back_as_the_same_search():
     ]
 
 
-def test_what_a_link_holds_that_the_form_cannot_take_is_said_on_the_form(site):
+def test_what_a_link_holds_that_the_form_cannot_take_is_said_beside_each_field(site):
     app, _store, _ids, _settings = site
     carla = signed_in(app, "carla")  # reads French
     link = {
         "q": "sols",
+        "since": "31/01/2026",
         "lang": "xx",
+        "theme": "nowhere",
+        "region": "atlantis",
         "objective": "Z9",
         "sent": "maybe",
         "outlet_type": "press",
         "sort": "x",
     }
     page = carla.get(f"/watches/new?{urlencode(link)}").get_data(as_text=True)
-    said = html.unescape(page[page.index('id="watch-link-problems"') :].split("</div>", 1)[0])
-    assert t("watches.web.link_problems", "fr") in said
-    for value in ("xx", "Z9", "maybe"):
-        assert value in said
-    assert t("watches.web.unknown_params", "fr", names="sort") in said
+    assert t("watches.web.link_fix", "fr") in html.unescape(page)
+    for field, value in (
+        ("since", "31/01/2026"), ("lang", "xx"), ("theme", "nowhere"), ("region", "atlantis"),
+        ("objective", "Z9"), ("sent", "maybe"),
+    ):  # fmt: skip
+        control = re.search(rf'<(?:input|select) id="w-{field}"[^>]*>', page)
+        assert control is not None, field
+        assert f'aria-describedby="problem-w-{field}"' in control.group(0), field
+        assert 'aria-invalid="true"' in control.group(0), field
+        assert ("autofocus" in control.group(0)) == (field == "since"), field  # the first one at fault
+        note = re.search(rf'<span class="problem" id="problem-w-{field}"[^>]*>(.*?)</span>', page, re.S)
+        assert note is not None, field
+        assert value in html.unescape(note.group(1)), field
+    for field in ("q", "until", "outlet_type", "used"):  # what is right is not flagged
+        assert f'id="problem-w-{field}"' not in page
+    assert t("watches.web.unknown_params", "fr", names="sort") in html.unescape(page)
     assert ("outlet_type", "press") in form_fields(page)  # what it can take, it takes
+    assert ("since", "31/01/2026") in form_fields(page)  # and a wrong date is kept to be fixed

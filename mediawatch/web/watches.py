@@ -72,7 +72,7 @@ def _form_page(
     *,
     errors: Mapping[str, str] | None = None,
     general: list[str] | tuple[()] = (),
-    link_problems: list[str] | tuple[()] = (),
+    from_link: bool = False,
     ignored: str = "",
     status: int = 200,
 ) -> Any:
@@ -83,7 +83,7 @@ def _form_page(
         errors=errors or {},
         general=general,
         first_bad=next((f for f in FORM_ORDER if f in (errors or {})), ""),
-        link_problems=link_problems,
+        from_link=from_link,
         ignored=ignored,
         choices=search_choices(search_sources()),
         every=[(v, tr(EVERY_KEYS[v])) for v in EVERY],
@@ -131,11 +131,13 @@ def new() -> Any:
     values = {name: args.get(name, "")[:500] for name in FIELDS}
     values["every"] = values["every"] or "weekly"
     values["owner"] = values["owner"] or "me"
-    # A value the form has no choice for would be lost without a word: the link's problems are said.
-    _filters, problems = filters_from(args, search_sources())
+    # A value the form has no choice for would be lost without a word: each is said beside its field,
+    # as the post would say it, so the editor fixes it where she looks.
+    problems = _filter_problems(args)
     unknown = sorted(set(args) - set(FIELDS) - set(PARAMS) - NOT_FILTERS)
     ignored = tr("watches.web.unknown_params", names=", ".join(unknown)) if unknown else ""
-    return _form_page(values, args.getlist("state")[:MAX_STATES], link_problems=problems, ignored=ignored)
+    states = args.getlist("state")[:MAX_STATES]
+    return _form_page(values, states, errors=problems, from_link=bool(problems), ignored=ignored)
 
 
 def _filter_problems(form: MultiDict[str, str]) -> dict[str, str]:

@@ -123,7 +123,7 @@ def test_save_this_search_keeps_every_filter_of_the_watch_page(stack: Stack):
     with carla.expect_navigation():
         carla.click("#watch-save")
     assert urlsplit(carla.url).path == "/watches/new"
-    expect(carla.locator("#watch-link-problems")).to_have_count(0)
+    expect(carla.locator("#watch-fix")).to_have_count(0)
     for field, value, name in (
         ("#w-q", "sols", None), ("#w-lang", "fr", "français"),
         ("#w-objective", "A5", objective_name("A5", "fr")),  # its code and its name

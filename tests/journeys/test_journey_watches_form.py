@@ -124,3 +124,37 @@ def test_removing_a_watch_asks_first_and_says_its_feed_stops(stack: Stack):
     expect(lucia.locator(".flash", has_text=t("watches.web.removed", "es", name="Suelos"))).to_be_visible()
     expect(lucia.locator("tr[data-watch=Suelos]")).to_have_count(0)
     assert https_request(stack.tls, "GET", feed)[0] == 404
+
+
+def test_a_save_this_search_link_with_bad_filters_says_each_beside_its_field(stack: Stack):
+    """A link to the form with a date it cannot read and choices it does not have (a hand-edited or old
+    "save this search" link): each problem beside its field, the first one focused; fixed, it posts."""
+    stack.add_user("lucia", "editor", lang="es")
+    stack.cli("users", "update", "lucia", "--email", "lucia@example.org")
+    lucia = stack.login("lucia", locale="es-ES")
+    link = "q=suelos&since=31%2F01%2F2026&lang=xx&theme=nowhere&region=atlantis&objective=Z9"
+    lucia.goto(f"{stack.url}/watches/new?{link}")
+
+    expect(lucia.locator("#watch-fix")).to_have_text(fixed_text("watches.web.link_fix", "es"))
+    expect(lucia.locator("#w-since")).to_be_focused()
+    for field, value in (
+        ("since", "31/01/2026"), ("lang", "xx"), ("theme", "nowhere"), ("region", "atlantis"),
+        ("objective", "Z9"),
+    ):  # fmt: skip
+        control = lucia.locator(f"#w-{field}")
+        expect(control).to_have_attribute("aria-invalid", "true")
+        note = lucia.locator(f"#{control.get_attribute('aria-describedby')}")
+        expect(note).to_contain_text(value)
+    expect(lucia.locator("#w-q")).not_to_have_attribute("aria-invalid", "true")
+    expect(lucia.locator("#w-q")).to_have_value("suelos")
+    expect(lucia.locator("#w-since")).to_have_value("31/01/2026")  # kept to be fixed, not dropped
+
+    lucia.fill("#w-name", "Suelos de enero")
+    lucia.fill("#w-since", "2026-01-31")
+    lucia.select_option("#w-lang", "es")
+    submit(lucia, "#save-watch")
+    expect(
+        lucia.locator(".flash", has_text=t("watches.web.saved", "es", name="Suelos de enero"))
+    ).to_be_visible()
+    row = lucia.locator('tr[data-watch="Suelos de enero"]')
+    expect(row).to_contain_text("Idioma de los artículos: español")
