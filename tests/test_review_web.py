@@ -6,6 +6,7 @@ Few browser tests, each a whole story; explicit waits on selectors, never sleeps
 
 from __future__ import annotations
 
+import html
 import re
 import threading
 from collections.abc import Iterator
@@ -359,8 +360,20 @@ def test_items_blocks_and_comments_over_http(app):
     (block,) = content.blocks_for("fr")
     assert post(f"/blocks/{block.id}", title="0,4 %", body="par an, partout", link="").status_code == 200
     assert app.store.issue_content(issue_id).blocks_for("fr")[0].body == "par an, partout"
-    refused = post(f"/blocks/{block.id}", title="x", body="y", link="javascript:alert(1)")
-    assert "must start with https://" in refused.text
+    # A bad link is said beside the link field, which keeps what was typed and takes the focus.
+    for link, words in (("javascript:alert(1)", "must start with https://"), ("https://", "not a valid web")):
+        refused = post(f"/blocks/{block.id}", title="x", body="y", link=link)
+        assert refused.status_code == 422
+        field = re.search(rf'<input id="block-link-{block.id}"[^>]*>', refused.text)
+        assert field is not None
+        assert f'aria-describedby="block-link-{block.id}-problem"' in field.group(0)
+        assert 'aria-invalid="true"' in field.group(0)
+        assert "autofocus" in field.group(0)
+        assert f'value="{html.escape(link)}"' in field.group(0)
+        note = re.search(rf'<p [^>]*id="block-link-{block.id}-problem"[^>]*>(.*?)</p>', refused.text, re.S)
+        assert note is not None
+        assert words in html.unescape(note.group(1))
+        assert html.unescape(refused.text).count(words) == 1  # said there, not atop the form as well
     assert post(f"/blocks/{block.id}/delete").status_code == 200
     assert app.store.issue_content(issue_id).blocks_for("fr") == ()
     assert session.get(f"{app.url}/issues/999999", timeout=WAIT_BOUND_S).status_code == 404

@@ -465,6 +465,15 @@ def test_editing_checks_roles_and_records_decisions(env):
             body="b",
             link="javascript:alert(1)",
         )
+    # A link a reader's mail client could not open is refused too, saying why: no host, a host with an
+    # empty label, spaces, an unclosed IPv6 bracket.
+    for link in ("https://", "https:///agenda", "https://www..example.org/a", "https://exa mple.org",
+                 "http://[::1/agenda"):  # fmt: skip
+        with pytest.raises(Refused, match="not a valid web address") as refused:
+            editing.add_block(
+                store, issue_id, "fr", editing.BlockKind.AGENDA, ana, title="t", body="b", link=link
+            )
+        assert refused.value.reason.key == "review.refused.malformed_link"
     # A title alone would be sent as a heading over nothing: a block needs its text, on add and on edit.
     for body in ("", "  \n "):
         with pytest.raises(Refused, match="a block needs a text"):

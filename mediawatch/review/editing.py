@@ -12,10 +12,12 @@ from __future__ import annotations
 import contextlib
 from collections.abc import Iterator
 from dataclasses import replace
+from urllib.parse import urlsplit
 
 from mediawatch.compose.issues import default_title
 from mediawatch.config import Settings
 from mediawatch.errors import ConflictError, Refused
+from mediawatch.identity import host_reason
 from mediawatch.review.actions import issue_status, withdraw_stale_approvals
 from mediawatch.review.workflow import (
     Permission,
@@ -274,6 +276,20 @@ def _check_block(title: str, body: str, link: str) -> None:
     link = link.strip()
     if link and not link.lower().startswith(("http://", "https://")):
         raise Refused(reason("review.refused.bad_link", link=link))
+    if link and not _well_formed(link):
+        raise Refused(reason("review.refused.malformed_link", link=link))
+
+
+def _well_formed(link: str) -> bool:
+    """An http(s) link a mail client can open: a usable host name, no spaces (the block's link is sent
+    as typed, so "https://" alone or "www..example.org" would reach every reader as a dead link)."""
+    if any(ch.isspace() for ch in link):
+        return False
+    try:
+        host = urlsplit(link).hostname
+    except ValueError:  # an unclosed IPv6 bracket
+        return False
+    return bool(host) and host_reason(host or "") is None
 
 
 def comment(store: EditorialStore, item_id: int, user: User, body: str) -> Comment:

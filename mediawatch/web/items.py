@@ -18,7 +18,14 @@ from mediawatch.web.issues import approved_languages, back, refused_with_text, r
 bp = Blueprint("items", __name__)
 
 # A block's refusals that are about one of its fields, said beside it (the others atop the block's form).
-BLOCK_FIELD_OF = {"review.refused.block_no_text": "body", "review.refused.block_body_too_long": "body"}
+BLOCK_FIELD_OF = {
+    "review.refused.block_no_text": "body",
+    "review.refused.block_body_too_long": "body",
+    "review.refused.block_title_too_long": "title",
+    "review.refused.bad_link": "link",
+    "review.refused.malformed_link": "link",
+    "review.refused.link_too_long": "link",
+}
 
 
 def _refused_block(

@@ -64,20 +64,27 @@ def test_a_refused_block_or_item_text_keeps_what_was_typed(stack: Stack):
     lucia.goto(f"{stack.url}/issues/{issue}?lang=es")
     refused_link = fixed_text("review.refused.bad_link", "es")
 
-    # A new block with a link the server refuses: the refusal is said by the form, and every field
-    # still holds what she typed, ready to correct.
+    # A new block with a link the server refuses: the refusal is said beside the link, which takes the
+    # focus, and every field still holds what she typed, ready to correct.
     body = "15 de enero: taller sobre los suelos andinos en Lima, con los socios de la Iniciativa."
     lucia.select_option("#new-block-kind", "agenda")
     lucia.fill("#new-block-title", "Agenda de enero")
     lucia.fill("#new-block-body", body)
-    lucia.fill("#new-block-link", "javascript:alert(1)")
-    submit(lucia, "#add-block")
-    expect(lucia.locator("#new-block .flash.error")).to_contain_text(refused_link)
-    expect(lucia.locator("#new-block-kind")).to_have_value("agenda")
-    expect(lucia.locator("#new-block-title")).to_have_value("Agenda de enero")
-    expect(lucia.locator("#new-block-body")).to_have_value(body)
-    expect(lucia.locator("#new-block-link")).to_have_value("javascript:alert(1)")
-    expect(lucia.locator("#new-block-title")).to_be_focused()
+    for link, refusal in (
+        ("javascript:alert(1)", refused_link),
+        ("https://www..example.org/agenda", fixed_text("review.refused.malformed_link", "es")),
+    ):
+        lucia.fill("#new-block-link", link)
+        submit(lucia, "#add-block")
+        field = lucia.locator("#new-block-link")
+        expect(field).to_be_focused()
+        expect(field).to_have_attribute("aria-invalid", "true")
+        expect(lucia.locator(f"#{field.get_attribute('aria-describedby')}")).to_contain_text(refusal)
+        expect(lucia.locator("#new-block .flash.error")).to_have_count(1)  # said once, there
+        expect(lucia.locator("#new-block-kind")).to_have_value("agenda")
+        expect(lucia.locator("#new-block-title")).to_have_value("Agenda de enero")
+        expect(lucia.locator("#new-block-body")).to_have_value(body)
+        expect(field).to_have_value(link)
 
     # Corrected, it is added.
     lucia.fill("#new-block-link", "https://example.org/agenda")
@@ -92,7 +99,11 @@ def test_a_refused_block_or_item_text_keeps_what_was_typed(stack: Stack):
     lucia.fill(f"#block-body-{block_id}", edited)
     lucia.fill(f"#block-link-{block_id}", "javascript:void(0)")
     submit(lucia, f"#block-{block_id} form >> button[type=submit] >> nth=0")
-    expect(lucia.locator(f"#block-{block_id} .flash.error")).to_contain_text(refused_link)
+    field = lucia.locator(f"#block-link-{block_id}")
+    expect(field).to_be_focused()
+    expect(field).to_have_attribute("aria-invalid", "true")
+    expect(lucia.locator(f"#{field.get_attribute('aria-describedby')}")).to_contain_text(refused_link)
+    expect(field).to_have_value("javascript:void(0)")
     expect(lucia.locator(f"#block-body-{block_id}")).to_have_value(edited)
     lucia.goto(f"{stack.url}/issues/{issue}?lang=es")
     expect(lucia.locator(f"#block-body-{block_id}")).to_have_value(body)
