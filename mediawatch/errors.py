@@ -25,6 +25,7 @@
      |    +-- AccessError            2  the user may not do this (role, four-eyes rule, bad login)
      |    |    +-- Forbidden         2  the same, with a reason to show in the reader's language
      |    +-- Refused                2  not allowed now, with a reason to show in the reader's language
+     |    |    +-- AlreadyComposed  2  the period already has its issue: which one (compose makes no twin)
      |    +-- InvalidLink            2  a subscriber's link is forged, damaged, expired or outdated
      |    +-- NotSendable            2  review does not allow this issue to be sent: the reasons
      |    +-- NotYetDue              2  a scheduled issue whose time has not come
@@ -276,6 +277,16 @@ class Refused(WorkflowError):
 
     def __str__(self) -> str:
         return str(self.reason)
+
+
+class AlreadyComposed(Refused):
+    """The publication already has an issue for exactly this period, so compose makes none (unless asked
+    for another); ``reason`` names that issue in any language, ``issue_id`` and ``slug`` tell a script."""
+
+    def __init__(self, why: Explanation, issue_id: int, slug: str) -> None:
+        self.issue_id = issue_id
+        self.slug = slug
+        super().__init__(why)
 
 
 class InvalidLink(WorkflowError):

@@ -1,20 +1,25 @@
-"""An issue is named by the days its period covers.
+"""An issue is named by the days its period covers, and a period composes one issue unless asked for another.
 
 The QA cases: the December 2026 monthly newsletter was filed as ``newsletter-2027-01-01`` under ``2027/``
-(its period ends, excluded, on 1 January).
+(its period ends, excluded, on 1 January); and `mediawatch compose` run twice for the same period made a
+twin ``...-2`` where the nightly and the web form refuse one.
 """
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
+from click.testing import CliRunner
 from test_collect import FAST
 
 from mediawatch.classify.pipeline import load_classifier
+from mediawatch.cli import cli
 from mediawatch.compose import compose_issue
 from mediawatch.compose.issues import archive_year
 from mediawatch.config import Settings
+from mediawatch.errors import AlreadyComposed
 from mediawatch.nightly.cadence import due_period, parse_cadence
 from mediawatch.render import render_issue
 from mediawatch.store import open_store
@@ -28,6 +33,7 @@ DEC_28 = datetime(2026, 12, 28, tzinfo=UTC)
 DEC_31 = datetime(2026, 12, 31, tzinfo=UTC)
 JAN_1 = datetime(2027, 1, 1, tzinfo=UTC)
 JAN_4 = datetime(2027, 1, 4, tzinfo=UTC)
+LATE = "Agroforesterie : une filière du cacao replante des arbres pour stocker du carbone dans les sols"
 
 
 @pytest.fixture
@@ -117,3 +123,68 @@ def test_an_issue_stored_with_the_old_name_renders_where_it_always_was(store, tm
     )
     written = render_issue(store, issue_id, Settings(), tmp_path)
     assert tmp_path / "2027" / "newsletter-2027-01-01" / "fr.html" in written
+
+
+# -- one issue per period -------------------------------------------------------------------------------
+def test_compose_refuses_a_second_issue_for_the_same_period_unless_asked(store):
+    first = _compose(store, Publication.NEWSLETTER, DEC_1, JAN_1)
+    with pytest.raises(AlreadyComposed) as refused:
+        _compose(store, Publication.NEWSLETTER, DEC_1, JAN_1)
+    assert (refused.value.issue_id, refused.value.slug) == (first.issue_id, first.slug)
+    assert refused.value.exit_code == 2
+    # another publication, or another period, is no twin
+    assert _compose(store, Publication.PRESS_REVIEW, DEC_1, JAN_1).slug == "press-review-2026-12-31"
+    _add(store, LATE)  # a story that came in after the first issue: someone wants it told this period
+    second = _compose(store, Publication.NEWSLETTER, DEC_1, JAN_1, another=True)
+    assert second.slug == "newsletter-2026-12-31-2"
+
+
+def run(db_url, *args, lang="en"):
+    return CliRunner().invoke(cli, ["--db", db_url, "--lang", lang, *args], catch_exceptions=False)
+
+
+def test_cli_compose_says_the_period_has_its_issue_and_how_to_open_it(store, db_url):
+    period = ("--from", "2026-12-01", "--to", "2027-01-01", "--languages", "fr")
+    created = run(db_url, "compose", "newsletter", *period, "--json")
+    assert created.exit_code == 0, created.output
+    assert json.loads(created.output) | {"issue": 0, "candidates": 0} == {
+        "status": "created",
+        "issue": 0,
+        "slug": "newsletter-2026-12-31",
+        "items": 1,
+        "candidates": 0,
+        "warnings": [],
+    }
+
+    said = {lang: run(db_url, "compose", "newsletter", *period, lang=lang) for lang in ("fr", "en", "es")}
+    assert {lang: out.exit_code for lang, out in said.items()} == {"fr": 2, "en": 2, "es": 2}
+    assert said["fr"].output.strip() == (
+        "erreur : cette période a déjà son numéro : « Lettre d'information du 1er au 31 déc. 2026 »"
+        " (newsletter-2026-12-31) ; ouvrez-le avec `mediawatch issues show newsletter-2026-12-31`,"
+        " ou ajoutez --another pour composer un autre numéro de la même période"
+    )
+    assert said["en"].output.strip() == (
+        "error: this period already has its issue: “Newsletter, 1–31 Dec 2026” (newsletter-2026-12-31);"
+        " open it with `mediawatch issues show newsletter-2026-12-31`, or add --another to compose a"
+        " second issue for the same period"
+    )
+    assert said["es"].output.strip() == (
+        "error: este período ya tiene su número: «Boletín del 1 al 31 de dic. de 2026»"
+        " (newsletter-2026-12-31); ábralo con `mediawatch issues show newsletter-2026-12-31` o añada"
+        " --another para componer otro número del mismo período"
+    )
+    assert not any(out.stdout for out in said.values())  # said on stderr, as every refusal
+
+    as_json = run(db_url, "compose", "newsletter", *period, "--json")
+    assert as_json.exit_code == 2
+    answer = json.loads(as_json.stdout)
+    assert answer["status"] == "exists"
+    assert (answer["issue"], answer["slug"]) == (json.loads(created.output)["issue"], "newsletter-2026-12-31")
+    assert "newsletter-2026-12-31" in answer["message"]
+
+    with open_store(db_url) as again:
+        assert [i.slug for i in again.list_issues()] == ["newsletter-2026-12-31"]  # nothing composed
+        _add(again, LATE)
+    another = run(db_url, "compose", "newsletter", *period, "--another", "--json")
+    assert another.exit_code == 0, another.output
+    assert json.loads(another.output)["slug"] == "newsletter-2026-12-31-2"

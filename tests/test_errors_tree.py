@@ -137,6 +137,7 @@ def _instance(cls: type[errors.MediawatchError]) -> errors.MediawatchError:
         errors.ParseError: errors.ParseError("https://example.org/feed", FetchStatus.NOT_A_FEED, "boom"),
         errors.Forbidden: errors.Forbidden(message),
         errors.Refused: errors.Refused(message),
+        errors.AlreadyComposed: errors.AlreadyComposed(message, 7, "newsletter-2026-12-31"),
         errors.NotSendable: errors.NotSendable("2024-w19", [message]),
         errors.NotYetDue: errors.NotYetDue("boom", datetime(2030, 1, 1, tzinfo=UTC)),
         errors.NothingToCompose: errors.NothingToCompose("boom"),

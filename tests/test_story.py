@@ -271,8 +271,15 @@ def test_a_pinned_story_goes_into_the_next_issue_once_whatever_its_period_or_sco
     assert pin.used_issue_id == result.issue_id
     assert pin.used_at is not None
     assert [u.issue_id for u in story_view(store, story_id).uses] == [result.issue_id]
-    with pytest.raises(NothingToCompose):  # used: the next issue does not take it again
-        compose_issue(store, settings, Publication.NEWSLETTER, period_from=FUTURE_FROM, period_to=FUTURE_TO)
+    with pytest.raises(NothingToCompose):  # used: the next issue (of this period: asked for) does not take it
+        compose_issue(
+            store,
+            settings,
+            Publication.NEWSLETTER,
+            period_from=FUTURE_FROM,
+            period_to=FUTURE_TO,
+            another=True,
+        )
     # the other publication's pin is its own
     store.pin_story(story_id, Publication.PRESS_REVIEW, "ana")
     other = compose_issue(

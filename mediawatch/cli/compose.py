@@ -30,6 +30,11 @@ def _period_option_help(which: str) -> str:
 @click.option("--to", "date_to", help=_period_option_help("End") + " [default: now]")
 @click.option("--languages", help="Editions, e.g. fr,en,es [default: compose_languages setting].")
 @as_option("Registered user who composes (recorded in the audit log) [default: the system].", required=False)
+@click.option(
+    "--another",
+    is_flag=True,
+    help="Compose even when the period already has an issue of this publication (a second one, slug ...-2).",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
 @click.pass_obj
 @handle_errors
@@ -40,15 +45,18 @@ def compose(
     date_to: str | None,
     languages: str | None,
     actor: str,
+    another: bool,
     as_json: bool,
 ) -> None:
     """Create a draft newsletter or press review from the relevant stories of a period.
 
     No issue is created when no story of the period is relevant, or when every one was already told in an
-    earlier issue of the publication: the command says which, and exits with code 5.
+    earlier issue of the publication: the command says which, and exits with code 5. When the publication
+    already has an issue for exactly this period, the command names it and exits with code 2, unless
+    --another.
     """
     from mediawatch.compose import compose_issue
-    from mediawatch.errors import NothingToCompose
+    from mediawatch.errors import AlreadyComposed, NothingToCompose
 
     actor = _system_or_editor(obj, actor)
     try:
@@ -60,7 +68,20 @@ def compose(
             period_to=parse_since(date_to, obj.lang),
             languages=languages,
             actor=actor,
+            another=another,
         )
+    except AlreadyComposed as exc:
+        if not as_json:
+            raise  # said as every refusal is, exit 2
+        # a script asked for JSON: the issue that is there, where it would have read the new one
+        message = exc.translated(obj.lang)
+        click.echo(
+            json.dumps(
+                {"status": "exists", "issue": exc.issue_id, "slug": exc.slug, "message": message},
+                ensure_ascii=False,
+            )
+        )
+        sys.exit(exc.exit_code)
     except NothingToCompose as exc:  # not a mistake, but the draft asked for does not exist
         click.echo(exc.translated(obj.lang), err=True)
         sys.exit(exc.exit_code)
@@ -68,6 +89,7 @@ def compose(
         click.echo(
             json.dumps(
                 {
+                    "status": "created",
                     "issue": result.issue_id,
                     "slug": result.slug,
                     "items": result.items,

@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from mediawatch.compose.issues import default_title, slug_base
+from mediawatch.compose.issues import default_title, refuse_twin, slug_base
 from mediawatch.compose.pinned import merge_pinned, pinned_candidates
 from mediawatch.compose.select import (
     DEFAULT_SECTIONS,
@@ -68,8 +68,12 @@ def compose_issue(
     actor: str = "",
     translator: Translator | None = None,
     now: datetime | None = None,
+    another: bool = False,
 ) -> ComposeResult:
-    """Create a draft issue of ``publication`` for the period (default: the last compose_period_days)."""
+    """Create a draft issue of ``publication`` for the period (default: the last compose_period_days).
+
+    One issue per publication and period, as the nightly and the web form keep it: AlreadyComposed when
+    one exists, in any state, unless ``another`` (someone who wants a second one, slug ``...-2``)."""
     now = now or datetime.now(UTC)
     period_to = period_to or now
     period_from = period_from or period_to - timedelta(days=settings.compose_period_days)
@@ -78,6 +82,8 @@ def compose_issue(
             ConfigError, "compose.empty_period", start=f"{period_from:%Y-%m-%d}", end=f"{period_to:%Y-%m-%d}"
         )
     editions = parse_languages(languages, settings.compose_languages)
+    if not another:
+        refuse_twin(store, publication, period_from, period_to)
     limits = limits_for(
         publication,
         newsletter=Limits(settings.compose_newsletter_per_section, settings.compose_newsletter_max_items),

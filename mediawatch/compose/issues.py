@@ -6,8 +6,8 @@ from __future__ import annotations
 import re
 from datetime import UTC, date, datetime, timedelta
 
-from mediawatch.errors import WorkflowError
-from mediawatch.i18n import said, t
+from mediawatch.errors import AlreadyComposed, WorkflowError
+from mediawatch.i18n import Message, said, t
 from mediawatch.i18n.dates import format_half_open, last_day
 from mediawatch.i18n.publications import publication_name
 from mediawatch.store.protocols import IssueReader, IssueRepository
@@ -32,6 +32,16 @@ def issue_for_period(
             if issue.period_to == period_to:
                 return issue
     return None
+
+
+def refuse_twin(
+    store: IssueRepository, publication: Publication, period_from: datetime, period_to: datetime
+) -> None:
+    """AlreadyComposed naming the issue that already covers this period, if there is one."""
+    existing = issue_for_period(store, publication, period_from, period_to)
+    if existing is not None:
+        why = Message("compose.refused.exists", issue=IssueName(existing), slug=existing.slug)
+        raise AlreadyComposed(why, existing.id, existing.slug)
 
 
 # The day a slug ends on, before the ``-2`` of a second issue: ``newsletter-2026-12-31-2``.
