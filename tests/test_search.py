@@ -12,6 +12,7 @@ import pytest
 import sqlalchemy as sa
 from search_samples import NOW, PENDING_TITLE, STORY, fill
 
+from mediawatch.classify.vocabulary import taxonomy_names
 from mediawatch.store import open_store
 from mediawatch.store.articles import _merge as merge
 from mediawatch.store.search import RelevanceState, SearchFilters
@@ -30,7 +31,7 @@ def corpus(module_db_url):
 def matched(corpus, text: str, **filters: object) -> list[str]:
     store, ids = corpus
     names = {v: k for k, v in ids.items()}
-    page = search_stories(store, text, make_filters(**filters), limit=100)  # type: ignore[arg-type]
+    page = search_stories(store, text, make_filters(names=taxonomy_names(), **filters), limit=100)  # type: ignore[arg-type]
     return sorted(names[a.id] for s in page.stories for a in s.articles if a.matched)
 
 
@@ -177,7 +178,7 @@ def test_an_undated_article_counts_from_its_discovery_in_the_stream_as_in_a_sear
             for offset in range(0, len(expected), limit):
                 walked += [s.id for s in search_stories(store, "", limit=limit, offset=offset).stories]
             assert walked == expected
-        since = make_filters(since=NOW - timedelta(hours=1))
+        since = make_filters(names=taxonomy_names(), since=NOW - timedelta(hours=1))
         assert [s.id for s in search_stories(store, "", since).stories] == [ids["es3"]]
     finally:
         store.close()
@@ -185,7 +186,7 @@ def test_an_undated_article_counts_from_its_discovery_in_the_stream_as_in_a_sear
 
 def test_the_stream_marks_the_members_the_filters_hold_for(corpus):
     store, ids = corpus
-    page = search_stories(store, "", make_filters(language="es"), limit=50)
+    page = search_stories(store, "", make_filters(names=taxonomy_names(), language="es"), limit=50)
     story = next(s for s in page.stories if s.id == ids["fr1"])
     assert {a.id: a.matched for a in story.articles} == {
         ids["es1"]: True,

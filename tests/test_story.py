@@ -12,6 +12,7 @@ from click.testing import CliRunner
 from demo_data import build_classified_demo_db
 
 from mediawatch.classify.pipeline import classify_stored, load_classifier
+from mediawatch.classify.vocabulary import taxonomy_names
 from mediawatch.cli import cli
 from mediawatch.compose import compose_issue
 from mediawatch.compose.issues import issue_title
@@ -187,7 +188,10 @@ def test_not_relevant_is_a_decision_and_a_correction_that_survives_reclassificat
     classify_stored(store, load_classifier(settings), everything=True)
     assert all(store.classification_of(i).relevant is False for i in ids), "a re-classification keeps it"
     found = search_stories(
-        store, "carbon OR carbone OR carbono", make_filters(states=["relevant"]), limit=500
+        store,
+        "carbon OR carbone OR carbono",
+        make_filters(names=taxonomy_names(), states=["relevant"]),
+        limit=500,
     )
     assert story_id not in {s.id for s in found.stories}
 
@@ -206,7 +210,7 @@ def test_a_corrected_language_is_the_articles_everywhere_and_searchable_under_it
     assert store.classification_of(article.id).language == new
     assert store.classify_inputs([article.id])[0].page_language in ("", new)
     word = article.title.split()[0]
-    hits = search_stories(store, f'"{word}"', make_filters(language=new), limit=500)
+    hits = search_stories(store, f'"{word}"', make_filters(names=taxonomy_names(), language=new), limit=500)
     assert article.id in {a.id for s in hits.stories for a in s.articles if a.matched}
     classify_stored(store, load_classifier(settings), everything=True)
     assert store.classification_of(article.id).language == new
@@ -224,7 +228,9 @@ def test_corrected_themes_and_regions_drive_the_filters_and_the_composer(store, 
     assert view.themes == ("events",)
     assert view.regions == ("oceania",)
     found = search_stories(
-        store, "carbon OR carbone OR carbono", make_filters(theme="events", region="oceania")
+        store,
+        "carbon OR carbone OR carbono",
+        make_filters(names=taxonomy_names(), theme="events", region="oceania"),
     )
     assert {s.id for s in found.stories} == {story_id}
     store.pin_story(story_id, Publication.NEWSLETTER, "ana")
@@ -249,7 +255,7 @@ def test_corrected_themes_and_regions_drive_the_filters_and_the_composer(store, 
 )
 def test_a_bad_correction_says_what_is_wrong(field, value, words):
     with pytest.raises(InvalidInput) as caught:
-        curation.parse_correction(field, value, ("A5", "B2"))
+        curation.parse_correction(field, value, taxonomy_names())
     assert words in str(caught.value)
 
 

@@ -13,6 +13,7 @@ from click.testing import CliRunner
 from review_samples import PASSWORD, add_team
 from search_samples import STORY, fill
 
+from mediawatch.classify.vocabulary import taxonomy_names
 from mediawatch.cli import cli
 from mediawatch.config import Settings
 from mediawatch.i18n import LANGUAGES, catalogue
@@ -20,7 +21,6 @@ from mediawatch.i18n.themes import OBJECTIVE_KEYS, THEME_KEYS, objective_name, t
 from mediawatch.render.model import section_title
 from mediawatch.store import open_store
 from mediawatch.types import Theme
-from mediawatch.watch.service import objective_codes
 from mediawatch.watch.story import story_lines, story_view
 from mediawatch.watch.watches import filter_words
 from mediawatch.web.app import create_app
@@ -28,7 +28,7 @@ from mediawatch.web.app import create_app
 
 def test_the_map_names_every_theme_and_every_packaged_objective():
     assert list(THEME_KEYS) == [x.value for x in Theme]
-    assert set(OBJECTIVE_KEYS) == set(objective_codes())
+    assert set(OBJECTIVE_KEYS) == set(taxonomy_names().objectives)
 
 
 @pytest.mark.parametrize("lang", LANGUAGES)
@@ -110,7 +110,9 @@ def test_the_watch_filters_name_themes_and_objectives_as_the_map_does(site, user
     app, _store, _ids = site
     page = client_of(app, user).get("/watch").get_data(as_text=True)
     assert options(page, "watch-theme") == {x.value: theme_name(x, lang) for x in Theme}
-    assert options(page, "watch-objective") == {c: objective_name(c, lang) for c in objective_codes()}
+    assert options(page, "watch-objective") == {
+        c: objective_name(c, lang) for c in taxonomy_names().objectives
+    }
     # a wrong value is said with the choices as the page names them
     page = client_of(app, user).get("/watch?objective=Q7").get_data(as_text=True)
     assert html.escape(objective_name("A5", lang), quote=False) in page

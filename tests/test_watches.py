@@ -18,6 +18,7 @@ from smtp_faults import FaultServer
 from test_deliver import cli_env
 from watch_samples import T0, add_article, clock_at
 
+from mediawatch.classify.vocabulary import taxonomy_names
 from mediawatch.deliver.watch_mail import run_watches
 from mediawatch.errors import ConfigError, InvalidInput, QueryError
 from mediawatch.store.protocols import WatchRepository
@@ -305,8 +306,8 @@ def test_a_spike_sends_one_alert_with_the_stories_that_caused_it(team):
             store, f"Sols en crise numéro {n}, le carbone s'envole", found=spike_day + timedelta(hours=n)
         )
     found = store.watch_matches(
-        parse("sols carbone"), filters_of({"language": "fr"}), found_since=spike_day - 7 * DAY,
-        found_until=spike_day + DAY,
+        parse("sols carbone"), filters_of({"language": "fr"}, taxonomy_names()),
+        found_since=spike_day - 7 * DAY, found_until=spike_day + DAY,
     )  # fmt: skip
     assert day_counts(found, spike_day - 7 * DAY, 8) == [1] * 7 + [6]
 

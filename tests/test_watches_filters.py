@@ -28,6 +28,7 @@ from review_samples import PASSWORD, add_team
 from search_samples import NOW, STORY, fill
 from werkzeug.datastructures import MultiDict
 
+from mediawatch.classify.vocabulary import taxonomy_names
 from mediawatch.cli import cli
 from mediawatch.config import Settings
 from mediawatch.deliver.watch_mail import DIGEST, SPIKE, WatchRun, build_digest, check_spikes
@@ -213,7 +214,7 @@ def test_the_cli_saves_the_same_filters_as_articles_search(site):
     assert watch.filters == {
         "language": "fr", "objective": "A5", "outlet_type": "press", "submitted": False, "used": True,
     }  # fmt: skip
-    read = filters_of(watch.filters)
+    read = filters_of(watch.filters, taxonomy_names())
     assert (read.objective, read.outlet_type, read.submitted, read.used) == ("A5", "press", False, True)
     listed = invoke("watches", "list").output.splitlines()
     after = listed[next(i for i, line in enumerate(listed) if line.startswith("cli [ana]")) + 1 :]
@@ -236,17 +237,17 @@ def test_every_parameter_of_the_watch_page_is_a_field_of_the_form():
 def test_the_stored_filters_read_back_as_the_same_search():
     since = datetime(2026, 2, 25, tzinfo=UTC)
     every = make_filters(
-        since=since, until=since + timedelta(days=3), language="FR", theme="policy", region="africa",
-        source="agri", states=["unsure", "relevant"], objective="b2", outlet_type="blog", submitted=False,
-        used=True,
+        names=taxonomy_names(), since=since, until=since + timedelta(days=3), language="FR", theme="policy",
+        region="africa", source="agri", states=["unsure", "relevant"], objective="b2", outlet_type="blog",
+        submitted=False, used=True,
     )  # fmt: skip
-    record = filters_record(every)
+    record = filters_record(every, taxonomy_names())
     assert record["submitted"] is False  # "not sent in" is a filter, not an empty one
     assert json.loads(json.dumps(record)) == record
-    assert filters_of(record) == every
-    assert filters_record(make_filters()) == {}
+    assert filters_of(record, taxonomy_names()) == every
+    assert filters_record(make_filters(names=taxonomy_names()), taxonomy_names()) == {}
     with pytest.raises(InvalidInput, match="true or false"):
-        filters_of({"used": "no"})
+        filters_of({"used": "no"}, taxonomy_names())
     words = filter_words(record, "fr", {"agri": "Agri Blog"})
     assert words == [
         "Publiés depuis : 2026-02-25",

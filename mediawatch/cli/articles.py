@@ -108,9 +108,11 @@ def articles_search(
     A query that starts with a minus goes after --: mediawatch articles search -- '-océan carbone'.
     Without QUERY (or with ''), every story matching the filters, newest first: the watch's stream.
     """
+    from mediawatch.classify.vocabulary import taxonomy_names
     from mediawatch.watch.service import make_filters, search_stories, story_lines, story_record
 
     filters = make_filters(
+        names=taxonomy_names(obj.settings.taxonomy_dir),
         since=parse_since(since, obj.lang),
         until=parse_since(until, obj.lang),
         language=lang,

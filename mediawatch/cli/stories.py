@@ -85,13 +85,14 @@ PUBLICATIONS = click.Choice(["newsletter", "press-review"])
 def stories_show(obj: Context, story_id: int, as_json: bool) -> None:
     """One story: every article with outlet, language, date, verdict and matched terms; its themes,
     regions and objectives; the issues that used it and its pins."""
+    from mediawatch.classify.vocabulary import taxonomy_names
     from mediawatch.watch.story import story_json, story_lines, story_view
 
     view = story_view(obj.store, story_id)
     if as_json:
         click.echo(json.dumps(story_json(view), ensure_ascii=False))
         return
-    for line in story_lines(view, obj.lang):
+    for line in story_lines(view, obj.lang, taxonomy_names(obj.settings.taxonomy_dir)):
         click.echo(line)
 
 

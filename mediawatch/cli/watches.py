@@ -113,10 +113,12 @@ def _when(value: datetime | None) -> str | None:
 @handle_errors
 def watches_list(obj: Context, as_json: bool) -> None:
     """List the saved watches."""
+    from mediawatch.classify.vocabulary import taxonomy_names
     from mediawatch.watch.watches import EVERY_KEYS, TEAM, filter_words, recipient
 
     found = obj.store.list_watches()
     sources = obj.store.source_names()
+    names = taxonomy_names(obj.settings.taxonomy_dir) if found and not as_json else None
     for watch in found:
         to = recipient(obj.store, watch)
         if as_json:
@@ -133,7 +135,7 @@ def watches_list(obj: Context, as_json: bool) -> None:
               every=t(EVERY_KEYS[watch.every], obj.lang), language=language_name(watch.language, obj.lang),
               email=to or t("watches.cli.no_address", obj.lang), query=watch.query)
         )  # fmt: skip
-        for line in filter_words(watch.filters, obj.lang, sources):
+        for line in filter_words(watch.filters, obj.lang, sources, names):
             click.echo(f"    {line}")
     if not found and not as_json:
         click.echo(t("watches.cli.none", obj.lang))

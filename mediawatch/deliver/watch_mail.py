@@ -23,6 +23,7 @@ from pathlib import Path
 
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
+from mediawatch.classify.vocabulary import taxonomy_names
 from mediawatch.config import Settings
 from mediawatch.deliver.addresses import normalise_email
 from mediawatch.deliver.identity import MailIdentity, mail_identity, smtp_config
@@ -192,7 +193,10 @@ def build_digest(
         run.no_address.append(watch.name)
         return
     matches = store.watch_matches(
-        query_of(watch), filters_of(watch.filters), found_since=since, found_until=period_end
+        query_of(watch),
+        filters_of(watch.filters, taxonomy_names(settings.taxonomy_dir)),
+        found_since=since,
+        found_until=period_end,
     )
     if not matches:
         store.advance_watch_digest(watch.id, period_end)
@@ -212,7 +216,7 @@ def check_spikes(
     days = max(1, settings.watch_spike_days)
     today = day_start(now)
     first = today - timedelta(days=days + 1)
-    node, filters = query_of(watch), filters_of(watch.filters)
+    node, filters = query_of(watch), filters_of(watch.filters, taxonomy_names(settings.taxonomy_dir))
     matches = store.watch_matches(node, filters, found_since=first, found_until=now)
     counts = day_counts(matches, first, days + 2)
     taken = {m.period_end for m in store.watch_mail(watch.id, kind=SPIKE)}

@@ -4,7 +4,8 @@ and its correction boxes, a saved watch's filters in words, and the CLI. Catalog
 
 An objective is said with its code first ("A5 – Marchés carbone pour les agriculteurs"): the strategic plan
 and the people who follow it speak in codes, the name is there for everybody else. A team's own taxonomy
-may have codes this map does not know: those are said as the code alone, never as a catalogue key.
+may have codes this map does not know: those are said with the description the team's file gives them
+(``classify.vocabulary`` passes it), or as the code alone, never as a catalogue key.
 """
 
 from __future__ import annotations
@@ -52,8 +53,11 @@ def theme_name(theme: Theme | str, lang: str | None) -> str:
     return t(key, lang) if key else value
 
 
-def objective_name(code: str, lang: str | None) -> str:
+def objective_name(code: str, lang: str | None, own: str = "") -> str:
     """``A5`` -> "A5 – Mercados de carbono para agricultores" in ``lang``; a code of a team's own taxonomy
-    that this map does not know is said as the code."""
+    that this map does not know is said with ``own`` (its description in the team's file), else as the
+    code."""
     key = OBJECTIVE_KEYS.get(code)
-    return t("objective.with_code", lang, code=code, name=t(key, lang)) if key else code
+    if key:
+        return t("objective.with_code", lang, code=code, name=t(key, lang))
+    return t("objective.with_code", lang, code=code, name=own) if own else code

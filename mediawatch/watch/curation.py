@@ -16,6 +16,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from mediawatch.classify.pipeline import Classifier, classify_corrected
+from mediawatch.classify.vocabulary import TaxonomyNames
 from mediawatch.errors import InvalidInput
 from mediawatch.i18n import Message
 from mediawatch.store.curation import StoryPin
@@ -54,9 +55,10 @@ def _names(raw: str | Sequence[str]) -> list[str]:
     return list(dict.fromkeys(p.strip().lower() for p in parts if p.strip()))
 
 
-def parse_correction(field: str, raw: str | Sequence[str], objectives: Sequence[str] = ()) -> Change:
+def parse_correction(field: str, raw: str | Sequence[str], names: TaxonomyNames | None = None) -> Change:
     """A correction from what a person typed or ticked; InvalidInput saying what is wrong otherwise.
-    ``objectives``: the taxonomy's objective codes (a correction may only name those)."""
+    ``names``: the team's taxonomy, whose themes and objectives a correction may name (without it, every
+    theme of the code and no objective)."""
     if field not in FIELDS:
         raise InvalidInput(Message("story.bad_field", value=field[:40], known=", ".join(FIELDS)))
     if field == "relevant":
@@ -71,18 +73,19 @@ def parse_correction(field: str, raw: str | Sequence[str], objectives: Sequence[
                 Message("story.bad_language", value=code[:40], known=", ".join(ADDABLE_LANGUAGES))
             )
         return Change(field, code)
-    names = _names(raw)
-    known = {"themes": [x.value for x in Theme], "regions": [x.value for x in Region]}.get(field)
+    chosen = _names(raw)
+    themes = list(names.themes) if names else [x.value for x in Theme]
+    known = {"themes": themes, "regions": [x.value for x in Region]}.get(field)
     if field == "objectives":
-        names = [n.upper() for n in names]
-        known = list(objectives)
+        chosen = [n.upper() for n in chosen]
+        known = list(names.objectives) if names else []
     assert known is not None
-    wrong = [n for n in names if n not in known]
+    wrong = [n for n in chosen if n not in known]
     if wrong:
         keys = {"themes": "story.bad_themes", "regions": "story.bad_regions"}
         key = keys.get(field, "story.bad_objectives")
         raise InvalidInput(Message(key, value=", ".join(wrong)[:80], known=", ".join(known)))
-    return Change(field, tuple(names))
+    return Change(field, tuple(chosen))
 
 
 def correct(

@@ -1,18 +1,17 @@
 """Search as the CLI and the web app call it: the query parsed, the filters checked, the stories found.
 
-``search_stories(store, 'sols "carbone organique" -océan', make_filters(language="fr"))`` gives a page of
-stories; :func:`story_record` makes one a JSON object, :func:`story_lines` text for a person.
+``search_stories(store, 'sols "carbone organique" -océan', make_filters(language="fr", names=names))``
+gives a page of stories (``names``: the team's taxonomy, ``classify.vocabulary.taxonomy_names``);
+:func:`story_record` makes one a JSON object, :func:`story_lines` text for a person.
 """
 
 from __future__ import annotations
 
-import tomllib
 from collections.abc import Iterable, Mapping
 from datetime import datetime, timedelta
-from functools import cache
 from typing import Any
 
-from mediawatch.classify.taxonomy import DEFAULT_DIR as TAXONOMY_DIR
+from mediawatch.classify.vocabulary import TaxonomyNames
 from mediawatch.errors import ConfigError
 from mediawatch.i18n import language_name, t, tn, unknown_article_language
 from mediawatch.store.additions import AddOrigin
@@ -23,14 +22,13 @@ from mediawatch.store.search import (
     SearchPage,
     SearchStore,
 )
-from mediawatch.types import OutletType, Region, Theme
+from mediawatch.types import OutletType, Region
 from mediawatch.watch.query import parse
 
 __all__ = [
     "OUTLET_TYPE_KEYS",
     "STATE_KEYS",
     "make_filters",
-    "objective_codes",
     "reader_source_names",
     "search_stories",
     "story_lines",
@@ -52,6 +50,7 @@ def reader_source_names(names: Mapping[str, str], lang: str | None) -> dict[str,
 
 def make_filters(
     *,
+    names: TaxonomyNames,
     since: datetime | None = None,
     until: datetime | None = None,
     language: str | None = None,
@@ -64,10 +63,11 @@ def make_filters(
     submitted: bool | None = None,
     used: bool | None = None,
 ) -> SearchFilters:
-    """Filters from what a person typed; a value that is not one of the known ones is a ConfigError."""
+    """Filters from what a person typed; a value that is not one of the known ones is a ConfigError. The
+    themes and objectives known are those of ``names``, the team's taxonomy."""
     objective = (objective or "").strip().upper() or None
-    if objective and objective not in objective_codes():
-        known = ", ".join(objective_codes())
+    if objective and objective not in names.objectives:
+        known = _known(names.objectives)
         raise ConfigError(t("watchpage.filter.unknown_objective", None, value=repr(objective), known=known))
     if outlet_type and outlet_type not in set(OutletType):
         value, known = repr(outlet_type), _known(OutletType)
@@ -76,8 +76,10 @@ def make_filters(
     why = unknown_article_language(language) if language else None
     if why is not None:
         raise ConfigError(why)
-    if theme and theme not in set(Theme):
-        raise ConfigError(t("search.filter.unknown_theme", None, value=repr(theme), known=_known(Theme)))
+    if theme and theme not in names.themes:
+        raise ConfigError(
+            t("search.filter.unknown_theme", None, value=repr(theme), known=_known(names.themes))
+        )
     if region and region not in set(Region):
         raise ConfigError(t("search.filter.unknown_region", None, value=repr(region), known=_known(Region)))
     chosen = []
@@ -103,13 +105,6 @@ def make_filters(
         submitted=submitted,
         used=used,
     )
-
-
-@cache
-def objective_codes() -> tuple[str, ...]:
-    """The strategic objectives' codes (A5, B2, ...) of the packaged taxonomy, sorted."""
-    with (TAXONOMY_DIR / "objectives.toml").open("rb") as fh:
-        return tuple(sorted(tomllib.load(fh).get("objectives", {})))
 
 
 def _known(values: Iterable[str]) -> str:

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+from mediawatch.classify.vocabulary import TaxonomyNames
 from mediawatch.errors import InvalidInput
 from mediawatch.i18n import Message, language_name, t
 from mediawatch.i18n.publications import publication_name
@@ -216,8 +217,13 @@ def state_label(state: RelevanceState | None, lang: str) -> str:
     return t(STATE_KEYS[state], lang) if state is not None else t("search.state.unclassified", lang)
 
 
-def story_lines(view: StoryView, lang: str) -> list[str]:
-    """The story for a person (``mediawatch stories show``)."""
+def objective_label(code: str, lang: str, names: TaxonomyNames | None = None) -> str:
+    """As the filters name it; ``names``, the team's taxonomy, names the objectives of its own."""
+    return names.objective_name(code, lang) if names else objective_name(code, lang)
+
+
+def story_lines(view: StoryView, lang: str, names: TaxonomyNames | None = None) -> list[str]:
+    """The story for a person (``mediawatch stories show``); ``names``: as for :func:`objective_label`."""
     none = t("story.none_given", lang)
     lines = [
         t("story.cli.heading", lang, id=view.id, title=view.title),
@@ -226,7 +232,7 @@ def story_lines(view: StoryView, lang: str) -> list[str]:
         t(
             "story.cli.objectives",
             lang,
-            objectives=", ".join(objective_name(x, lang) for x in view.objectives) or none,
+            objectives=", ".join(objective_label(x, lang, names) for x in view.objectives) or none,
         ),
     ]
     for use in view.uses:

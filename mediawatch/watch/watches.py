@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any, Protocol
 
+from mediawatch.classify.vocabulary import TaxonomyNames, taxonomy_names
 from mediawatch.config import Settings
 from mediawatch.errors import InvalidInput
 from mediawatch.i18n import LANGUAGES, Message, language_name, t
@@ -94,8 +95,9 @@ def check_new_name(store: WatchStore, raw: str) -> str:
     return name
 
 
-def filters_of(raw: Mapping[str, Any]) -> SearchFilters:
-    """The search filters a watch keeps as JSON (dates as ISO text); InvalidInput on a bad value."""
+def filters_of(raw: Mapping[str, Any], names: TaxonomyNames) -> SearchFilters:
+    """The search filters a watch keeps as JSON (dates as ISO text); InvalidInput on a bad value. ``names``:
+    the team's taxonomy, whose themes and objectives a watch may name."""
     unknown = sorted(set(raw) - set(FILTER_NAMES))
     if unknown:
         raise InvalidInput(Message("watches.invalid.filter", name=", ".join(unknown)))
@@ -118,6 +120,7 @@ def filters_of(raw: Mapping[str, Any]) -> SearchFilters:
 
     states = raw.get("states") or ()
     return make_filters(
+        names=names,
         since=when("since"),
         until=when("until"),
         language=raw.get("language") or None,
@@ -132,7 +135,7 @@ def filters_of(raw: Mapping[str, Any]) -> SearchFilters:
     )
 
 
-def filters_record(filters: SearchFilters) -> dict[str, Any]:
+def filters_record(filters: SearchFilters, names: TaxonomyNames) -> dict[str, Any]:
     """A search's filters as a watch keeps them, every one (:func:`filters_of` reads them back)."""
     return clean_filters(
         {
@@ -147,13 +150,14 @@ def filters_record(filters: SearchFilters) -> dict[str, Any]:
             "states": [str(s) for s in filters.states],
             "submitted": filters.submitted,
             "used": filters.used,
-        }
+        },
+        names,
     )
 
 
-def clean_filters(raw: Mapping[str, Any]) -> dict[str, Any]:
+def clean_filters(raw: Mapping[str, Any], names: TaxonomyNames) -> dict[str, Any]:
     """The filters as stored: empty ones left out, dates as ISO text, checked by :func:`filters_of`."""
-    filters_of(raw)  # refuses a bad value before anything is stored
+    filters_of(raw, names)  # refuses a bad value before anything is stored
     kept: dict[str, Any] = {}
     for key in FILTER_NAMES:
         value = raw.get(key)
@@ -193,7 +197,9 @@ _FILTER_LABELS = {
 }
 
 
-def _filter_value(key: str, value: Any, lang: str, sources: Mapping[str, str]) -> str:
+def _filter_value(
+    key: str, value: Any, lang: str, sources: Mapping[str, str], names: TaxonomyNames | None
+) -> str:
     if key in YES_NO:
         return t("watches.filter.yes" if value else "watches.filter.no", lang)
     if key == "language":
@@ -201,7 +207,7 @@ def _filter_value(key: str, value: Any, lang: str, sources: Mapping[str, str]) -
     if key == "theme":
         return theme_name(str(value), lang)
     if key == "objective":
-        return objective_name(str(value), lang)
+        return names.objective_name(str(value), lang) if names else objective_name(str(value), lang)
     if key == "region":
         return region_name(str(value), lang)
     if key == "source":
@@ -215,10 +221,16 @@ def _filter_value(key: str, value: Any, lang: str, sources: Mapping[str, str]) -
     return str(value)
 
 
-def filter_words(raw: Mapping[str, Any], lang: str, sources: Mapping[str, str] | None = None) -> list[str]:
+def filter_words(
+    raw: Mapping[str, Any],
+    lang: str,
+    sources: Mapping[str, str] | None = None,
+    names: TaxonomyNames | None = None,
+) -> list[str]:
     """A watch's filters in the reader's words ("Outlet type: blog"), never raw codes; ``sources``: id ->
-    name. A period's end is said as the day it includes when it falls at midnight (as the watch page and
-    the form take it), else as the instant it stops before."""
+    name; ``names``: the team's taxonomy, which names the objectives of its own (else their code). A
+    period's end is said as the day it includes when it falls at midnight (as the watch page and the form
+    take it), else as the instant it stops before."""
     lines = []
     for key in FILTER_NAMES:
         value = raw.get(key)
@@ -233,7 +245,7 @@ def filter_words(raw: Mapping[str, Any], lang: str, sources: Mapping[str, str] |
                 shown = moment.strftime("%Y-%m-%d %H:%M UTC")
                 label = t("watches.filter.before", lang) if key == "until" else label
         else:
-            shown = _filter_value(key, value, lang, reader_source_names(sources or {}, lang))
+            shown = _filter_value(key, value, lang, reader_source_names(sources or {}, lang), names)
         lines.append(t("watches.filter.line", lang, label=label, value=shown))
     return lines
 
@@ -260,7 +272,7 @@ def add_watch(
     ``every``, an owner nobody is, no address to send to.
     """
     name = check_name(name)
-    kept = clean_filters(filters)
+    kept = clean_filters(filters, taxonomy_names(settings.taxonomy_dir))
     if query.strip():
         parse(query)  # a QueryError names what is wrong in the query
     elif not kept:  # no words and no filter: every article the collector finds, mailed
@@ -368,9 +380,11 @@ def recipient(store: WatchStore, watch: Watch) -> str:
     return watch.email or user.email
 
 
-def latest_stories(store: WatchStore, watch: Watch, limit: int = FEED_ENTRIES) -> SearchPage:
+def latest_stories(
+    store: WatchStore, watch: Watch, names: TaxonomyNames, limit: int = FEED_ENTRIES
+) -> SearchPage:
     """The newest stories matching the watch (its feed)."""
-    return search_stories(store, watch.query, filters_of(watch.filters), limit=limit)
+    return search_stories(store, watch.query, filters_of(watch.filters, names), limit=limit)
 
 
 # -- periods and spikes: pure ------------------------------------------------------------------------------

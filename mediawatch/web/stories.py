@@ -8,22 +8,19 @@ acted on, with what happened or why not in a flash message drawn there.
 
 from __future__ import annotations
 
-import functools
-
 from flask import Blueprint, abort, redirect, render_template, request, url_for
 from werkzeug.wrappers import Response
 
 from mediawatch.classify.pipeline import load_classifier
-from mediawatch.classify.taxonomy import load_taxonomy
 from mediawatch.compose.issues import issue_title, own_title
 from mediawatch.compose.pinned import add_story_to_issue
 from mediawatch.errors import MediawatchError
 from mediawatch.i18n import language_name
 from mediawatch.i18n.publications import publication_name
 from mediawatch.i18n.regions import region_name
-from mediawatch.i18n.themes import objective_name, theme_name
+from mediawatch.i18n.themes import theme_name
 from mediawatch.review.workflow import Permission, localized
-from mediawatch.types import IssueState, Publication, Region, Theme, row_id
+from mediawatch.types import IssueState, Publication, Region, row_id
 from mediawatch.watch import curation
 from mediawatch.watch.add import ADDABLE_LANGUAGES
 from mediawatch.watch.social import posts_for
@@ -38,20 +35,11 @@ from mediawatch.web.base import (
     web_store,
 )
 from mediawatch.web.issues import placed_messages, say
+from mediawatch.web.watch_page import team_names
 
 bp = Blueprint("stories", __name__)
 
 MAX_FIELD = 200  # a form value longer than any valid one is refused before it is read
-
-
-@functools.cache
-def _objective_codes(directory: str) -> tuple[str, ...]:
-    """The taxonomy's objective codes (read once per process: building the taxonomy takes a while)."""
-    return tuple(sorted(load_taxonomy(directory or None).objectives))
-
-
-def objective_codes() -> tuple[str, ...]:
-    return _objective_codes(web_settings().taxonomy_dir or "")
 
 
 def _view_or_404(story_id: int) -> StoryView:
@@ -89,7 +77,7 @@ def _report(error: MediawatchError | None, done: str, anchor: str) -> None:
 def story(story_id: int) -> str:
     store = web_store()
     view = _view_or_404(story_id)
-    lang = ui_lang()
+    lang, names = ui_lang(), team_names()
     anchors = {"curate", "pins", "social"} | {f"article-{a.id}" for a in view.articles}
     issues = {i.id: i for i in store.list_issues()}
     used = {u.issue_id for u in view.uses}
@@ -107,10 +95,10 @@ def story(story_id: int) -> str:
         verdict_label=lambda state: state_label(state, lang),
         theme_name=lambda name: theme_name(name, lang),
         region_name=lambda name: region_name(name, lang),
-        objective_name=lambda code: objective_name(code, lang),
-        themes=[x.value for x in Theme],
+        objective_name=lambda code: names.objective_name(code, lang),
+        themes=list(names.themes),
         regions=[x.value for x in Region],
-        objectives=objective_codes(),
+        objectives=list(names.objectives),
         correctable_languages=[(code, language_name(code, lang)) for code in ADDABLE_LANGUAGES],
         pinned_for={p.publication.value for p in view.waiting_pins},
     )
@@ -144,7 +132,7 @@ def correct(story_id: int) -> Response:
     values = [v[:MAX_FIELD] for v in request.form.getlist("value")][:50]
     error: MediawatchError | None = None
     try:
-        change = curation.parse_correction(field, values, objective_codes())
+        change = curation.parse_correction(field, values, team_names())
         classifier = load_classifier(web_settings())
         curation.correct(web_store(), ids, change, acting_user().name, classifier=classifier)
     except MediawatchError as exc:

@@ -10,6 +10,7 @@ from __future__ import annotations
 from flask import Blueprint, abort
 from werkzeug.wrappers import Response
 
+from mediawatch.classify.vocabulary import taxonomy_names
 from mediawatch.watch.feed import watch_atom
 from mediawatch.watch.watches import feed_url, latest_stories, watch_for_key
 from mediawatch.web.base import web_settings, web_store
@@ -27,7 +28,8 @@ def feed(key: str) -> Response:
     watch = watch_for_key(store, key)
     if watch is None:
         abort(404)
-    body = watch_atom(watch, latest_stories(store, watch), settings, feed_url(settings, watch))
+    found = latest_stories(store, watch, taxonomy_names(settings.taxonomy_dir))
+    body = watch_atom(watch, found, settings, feed_url(settings, watch))
     response = Response(body, mimetype="application/atom+xml")
     response.headers["Cache-Control"] = "private, max-age=300"
     response.headers["X-Robots-Tag"] = "noindex"

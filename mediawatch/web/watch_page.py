@@ -20,19 +20,19 @@ from flask import Blueprint, redirect, render_template, request
 from werkzeug.datastructures import MultiDict
 from werkzeug.wrappers import Response
 
+from mediawatch.classify.vocabulary import TaxonomyNames, taxonomy_names
 from mediawatch.errors import ConfigError, FieldError, QueryError
 from mediawatch.i18n import language_name, tn
 from mediawatch.i18n.regions import region_name
-from mediawatch.i18n.themes import objective_name, theme_name
+from mediawatch.i18n.themes import theme_name
 from mediawatch.review.workflow import Permission
 from mediawatch.store.search import FoundArticle, FoundStory, RelevanceState, SearchFilters
-from mediawatch.types import FIRST_USABLE_DAY, LAST_USABLE_DAY, Region, Theme, usable_day
+from mediawatch.types import FIRST_USABLE_DAY, LAST_USABLE_DAY, Region, usable_day
 from mediawatch.watch.add import ADDABLE_LANGUAGES
 from mediawatch.watch.service import (
     OUTLET_TYPE_KEYS,
     STATE_KEYS,
     make_filters,
-    objective_codes,
     reader_source_names,
     search_stories,
 )
@@ -138,9 +138,15 @@ def language_choices() -> dict[str, str]:
     return {code: language_name(code, lang) for code in ADDABLE_LANGUAGES}
 
 
+def team_names() -> TaxonomyNames:
+    """The themes and objectives of the team's taxonomy (the taxonomy_dir setting), as the classifier
+    gives them: every filter, saved watch and correction offers and accepts those, and no others."""
+    return taxonomy_names(web_settings().taxonomy_dir)
+
+
 def theme_choices() -> dict[str, str]:
     lang = ui_lang()
-    return {theme.value: theme_name(theme, lang) for theme in Theme}
+    return {theme: theme_name(theme, lang) for theme in team_names().themes}
 
 
 def region_choices() -> dict[str, str]:
@@ -157,8 +163,8 @@ def outlet_type_choices() -> dict[str, str]:
 
 
 def objective_choices() -> dict[str, str]:
-    lang = ui_lang()
-    return {code: objective_name(code, lang) for code in objective_codes()}
+    lang, names = ui_lang(), team_names()
+    return {code: names.objective_name(code, lang) for code in names.objectives}
 
 
 def yes_no_choices() -> dict[str, str]:
@@ -210,6 +216,7 @@ def filters_from(args: MultiDict[str, str], sources: Mapping[str, str]) -> tuple
         return SearchFilters(), problems
     try:
         filters = make_filters(
+            names=team_names(),
             since=datetime.combine(since, time(), tzinfo=UTC) if since else None,
             # the last day is included: the period runs to the start of the next
             until=datetime.combine(until, time(), tzinfo=UTC) + timedelta(days=1) if until else None,

@@ -34,7 +34,7 @@ from mediawatch.watch.watches import (
 )
 from mediawatch.web.base import acting_user, permission_required, tr, ui_lang, web_settings, web_store
 from mediawatch.web.issues import placed_messages, say
-from mediawatch.web.watch_page import PARAMS, filters_from, search_choices, search_sources
+from mediawatch.web.watch_page import PARAMS, filters_from, search_choices, search_sources, team_names
 
 bp = Blueprint("watches", __name__)
 
@@ -109,7 +109,7 @@ def index() -> str:
             "feed": feed_url(settings, w),
             "to": recipient(store, w),
             "every": tr(EVERY_KEYS[w.every]),
-            "filters": filter_words(w.filters, ui_lang(), sources),
+            "filters": filter_words(w.filters, ui_lang(), sources, team_names()),
             "removable": _may_remove(w),
         }
         for w in store.list_watches()
@@ -187,7 +187,7 @@ def create() -> Any:
             store,
             name=values["name"],
             query=values["q"],
-            filters=filters_record(filters),
+            filters=filters_record(filters, team_names()),
             every=values["every"],
             owner=TEAM if team else user.name,
             settings=web_settings(),

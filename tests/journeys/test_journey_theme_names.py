@@ -13,10 +13,10 @@ import pytest
 from journey_stack import Stack, submit
 from playwright.sync_api import expect
 
+from mediawatch.classify.vocabulary import taxonomy_names
 from mediawatch.i18n.themes import objective_name, theme_name
 from mediawatch.store import open_store
 from mediawatch.types import Theme
-from mediawatch.watch.service import objective_codes
 
 pytestmark = [
     pytest.mark.browser,
@@ -51,7 +51,7 @@ def test_the_watch_filters_and_the_story_page_name_themes_and_objectives_alike(s
     # The watch page's filters: every objective by code and name, every theme by its name.
     page.goto(f"{stack.url}/watch")
     offered = [x.strip() for x in page.locator("#watch-objective option").all_inner_texts()[1:]]
-    assert offered == [objective_name(code, lang) for code in objective_codes()]
+    assert offered == [objective_name(code, lang) for code in taxonomy_names().objectives]
     assert A5[lang] in offered  # the words a reader sees, not only what the map says
     themes = [x.strip() for x in page.locator("#watch-theme option").all_inner_texts()[1:]]
     assert themes == [theme_name(x, lang) for x in Theme]
@@ -73,7 +73,7 @@ def test_the_watch_filters_and_the_story_page_name_themes_and_objectives_alike(s
     row.locator("details.corrections summary").click()
     boxes = row.locator("form[data-field=objectives] label")
     assert [x.strip() for x in boxes.all_inner_texts()] == [
-        objective_name(c, lang) for c in objective_codes()
+        objective_name(c, lang) for c in taxonomy_names().objectives
     ]
     row.locator("form[data-field=objectives]").get_by_label(objective_name("C2", lang)).check()
     submit(page, f"#article-{article} form[data-field=objectives] button")
