@@ -545,12 +545,17 @@ def test_a_refused_draft_is_said_in_the_editors_language(ws, inbox):
     run = ws.run()
     assert run.returncode == 4, run.stderr
     [refused] = [e for e in ws.events() if e["event"] == "render.refused"]
-    assert "the French edition of press-review-" in str(refused["error"])
-    assert "breaks 1 check: an image has no alt text: 'https://x.example/logo.png'" in str(refused["error"])
-    text = inbox.messages[0][2].get_body(("plain",)).get_content()
-    assert "l'édition en français de press-review-" in text, text
-    assert (
-        "ne passe pas 1 contrôle : une image n'a pas de texte alternatif : 'https://x.example/logo.png'"
-        in text
+    assert str(refused["slug"]).startswith("press-review-")
+    assert str(refused["error"]) == (
+        "the French edition cannot be rendered because 1 check fails: an image has no alt text: "
+        "'https://x.example/logo.png'"
     )
-    assert "breaks" not in text
+    text = inbox.messages[0][2].get_body(("plain",)).get_content()
+    # The issue named once, by the line; the refusal said once, with its count in words.
+    line = next(x for x in text.splitlines() if "l'édition en français" in x)
+    assert line.count("press-review-") == 1, line
+    assert line.endswith(
+        " : l'édition en français ne peut pas être mise en page, car 1 contrôle échoue : une image n'a pas "
+        "de texte alternatif : 'https://x.example/logo.png'"
+    ), line
+    assert "check" not in text

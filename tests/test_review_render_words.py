@@ -15,16 +15,35 @@ from review_samples import add_team, make_issue, open_store
 from mediawatch.cli import cli
 from mediawatch.config import Settings
 from mediawatch.errors import Refused
+from mediawatch.i18n import language_name
 from mediawatch.render.environment import SHIPPED_TEMPLATES
 from mediawatch.review import actions
 from mediawatch.review.users import acting_user
 
 LOGO = "https://x.example/logo.png"
-WORDS = {
-    "en": "breaks 1 check: an image has no alt text: 'https://x.example/logo.png'",
-    "fr": "ne passe pas 1 contrôle : une image n'a pas de texte alternatif : 'https://x.example/logo.png'",
-    "es": "no supera 1 comprobación: una imagen no tiene texto alternativo: 'https://x.example/logo.png'",
+# Why, said once: "cannot be rendered" and the edition named by the sentence around the checks' clause,
+# never again inside it.
+CLAUSE = {
+    "en": "because 1 check fails: an image has no alt text: 'https://x.example/logo.png'",
+    "fr": "car 1 contrôle échoue : une image n'a pas de texte alternatif : 'https://x.example/logo.png'",
+    "es": "porque falla 1 control: una imagen no tiene texto alternativo: 'https://x.example/logo.png'",
 }
+CANNOT = {"en": "cannot be rendered", "fr": "ne peut pas être mise en page", "es": "maquetar"}
+SENTENCE = {
+    "en": "the {name} edition cannot be rendered " + CLAUSE["en"],
+    "fr": "l'édition en {name} ne peut pas être mise en page, " + CLAUSE["fr"],
+    "es": "la edición en {name} no se puede maquetar " + CLAUSE["es"],
+}
+
+
+def sentence(edition: str, reader: str) -> str:
+    return SENTENCE[reader].format(name=language_name(edition, reader))
+
+
+def said_once(text: str, lang: str) -> None:
+    assert text.count(CANNOT[lang]) == 1, text
+    edition = {"en": "edition", "fr": "édition", "es": "edición"}[lang]
+    assert text.lower().count(edition) == 1, text
 
 
 @pytest.fixture
@@ -49,17 +68,17 @@ def test_review_says_why_an_edition_cannot_be_rendered_in_the_readers_language(d
         actions.submit(store, issue_id, acting_user(store, "ana"))
         settings = Settings(templates_dir=str(broken))
         [review] = actions.review_editions(store, issue_id, settings, [lang])
-        assert WORDS[lang] in review.render_error_text(lang)
-        assert WORDS["en"] in review.render_error_text("en")
-        blockers = [
-            b for b in actions.sendable_blockers(store, issue_id, settings) if b.key.endswith("render")
-        ]
+        assert review.render_error_text(lang) == sentence(lang, lang)
+        assert review.render_error_text("en") == sentence(lang, "en")
+        blockers = [b for b in actions.sendable_blockers(store, issue_id, settings) if "render" in b.key]
         assert len(blockers) == 3
-        assert all(WORDS[lang] in b.text(lang) and "breaks" not in b.text(lang) for b in blockers)
+        assert {b.text(lang) for b in blockers} == {sentence(code, lang) for code in ("fr", "en", "es")}
+        for blocker in blockers:
+            said_once(blocker.text(lang), lang)
         with pytest.raises(Refused) as refused:
             actions.approve(store, issue_id, lang, acting_user(store, "bruno"), settings)
-        assert WORDS[lang] in refused.value.translated(lang)
-        assert WORDS["en"] in str(refused.value.reason.text("en"))
+        assert refused.value.translated(lang) == sentence(lang, lang)
+        assert refused.value.reason.text("en") == sentence(lang, "en")
     finally:
         store.close()
 
@@ -76,8 +95,38 @@ def test_issues_show_says_it_in_the_commands_language_and_json_in_english(
     store.close()
     runner = CliRunner()
     shown = runner.invoke(cli, ["--lang", "fr", "--db", db_url, "issues", "show", slug])
-    assert WORDS["fr"] in " ".join(shown.output.split()), shown.output
-    assert "breaks" not in shown.output
+    assert CLAUSE["fr"] in " ".join(shown.output.split()), shown.output
+    assert "check" not in shown.output
     listed = runner.invoke(cli, ["--lang", "fr", "--db", db_url, "issues", "show", slug, "--json"])
     editions = json.loads(listed.output)["editions"]
-    assert all(WORDS["en"] in e["render_error"] for e in editions), editions
+    assert all(e["render_error"].endswith(CLAUSE["en"]) for e in editions), editions
+
+
+def refusal(count: int):
+    from mediawatch.i18n import Message
+    from mediawatch.render.edition import checks_refused
+
+    problems = [Message("render.check.subject_empty"), Message("render.check.text_empty")][:count]
+    return checks_refused("fr", problems)
+
+
+@pytest.mark.parametrize(
+    ("lang", "one", "two"),
+    [
+        ("en", "the French edition cannot be rendered because 1 check fails: the subject is empty",
+         "the French edition cannot be rendered because 2 checks fail: the subject is empty; "
+         "the plain-text part is empty"),
+        ("fr", "l'édition en français ne peut pas être mise en page, car 1 contrôle échoue : "
+         "l'objet est vide",
+         "l'édition en français ne peut pas être mise en page, car 2 contrôles échouent : l'objet est vide ; "
+         "la version texte est vide"),
+        ("es", "la edición en francés no se puede maquetar porque falla 1 control: el asunto está vacío",
+         "la edición en francés no se puede maquetar porque fallan 2 controles: el asunto está vacío; "
+         "la versión de texto plano está vacía"),
+    ],
+)  # fmt: skip
+def test_a_refusal_by_the_checks_says_it_once_with_the_count_in_words(lang, one, two):
+    assert [refusal(n).translated(lang) for n in (1, 2)] == [one, two]
+    # said after "the ... edition cannot be rendered" by review: the clause, not the whole sentence again
+    blocker = actions.render_blocker("fr", refusal(2))
+    assert blocker.text(lang) == two

@@ -323,15 +323,17 @@ class Counted:
 
 class Joined:
     """Texts not yet in a language, said one after the other with ``separator`` (a list of problems
-    "a; b"), for a field of a :class:`Message`."""
+    "a; b"), for a field of a :class:`Message`. Without one, the language's own (French puts a space
+    before the semicolon)."""
 
     __slots__ = ("parts", "separator")
 
-    def __init__(self, parts: Iterable[object], separator: str = "; ") -> None:
+    def __init__(self, parts: Iterable[object], separator: str | None = None) -> None:
         self.parts, self.separator = tuple(parts), separator
 
     def text(self, lang: str) -> str:
-        return self.separator.join(str(_in(lang, part)) for part in self.parts)
+        separator = self.separator if self.separator is not None else t("common.list_separator", lang)
+        return separator.join(str(_in(lang, part)) for part in self.parts)
 
     def __str__(self) -> str:
         return self.text(ui_language())

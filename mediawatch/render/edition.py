@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+from collections.abc import Sequence
 from typing import Any
 
 import css_inline
@@ -16,7 +17,7 @@ from mjml import mjml2html
 
 from mediawatch.config import Settings
 from mediawatch.errors import RenderError
-from mediawatch.i18n import Counted, Joined, language_names, said, t
+from mediawatch.i18n import Counted, Joined, Message, language_names, said, t
 from mediawatch.render.checks import check_edition
 from mediawatch.render.environment import render_template, templates_dir
 from mediawatch.render.model import edition_view, safe_url
@@ -92,15 +93,30 @@ def render_edition(
     )
     problems = check_edition(rendered)
     if problems:
-        raise said(
-            RenderError,
-            "render.refused.checks",
-            language=language_names(language),
-            slug=content.issue.slug,
-            checks=Counted("render.check.count.checks", len(problems)),
-            problems=Joined(problems),
-        )
+        raise checks_refused(language, problems)
     return rendered
+
+
+def checks_refused(language: str, problems: Sequence[Message]) -> RenderError:
+    """The refusal of an edition that fails ``problems``: "the French edition cannot be rendered because
+    2 checks fail: a; b". The slug is left to the caller, who names the issue already (the nightly's
+    "slug: ..." line, the issue page, the command given it)."""
+    return said(
+        RenderError,
+        "render.refused.checks",
+        language=language_names(language),
+        failed=Counted("render.refused.failed_checks", len(problems), problems=Joined(problems)),
+    )
+
+
+def failed_checks(error: RenderError) -> Counted | None:
+    """The "2 checks fail: a; b" of a refusal by the checks, for a sentence that says already that the
+    edition cannot be rendered (the issue page, a review blocker); None for any other refusal."""
+    reason = error.reason
+    if isinstance(reason, Message) and reason.key == "render.refused.checks":
+        failed = reason.fields.get("failed")
+        return failed if isinstance(failed, Counted) else None
+    return None
 
 
 def fingerprint(rendered: RenderedEdition) -> str:

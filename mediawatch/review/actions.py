@@ -16,6 +16,7 @@ from mediawatch.config import Settings
 from mediawatch.errors import Explanation, Refused, RenderError
 from mediawatch.i18n import ui_language
 from mediawatch.render import RenderedEdition, fingerprint, render_edition
+from mediawatch.render.edition import failed_checks
 from mediawatch.review.workflow import (
     Reason,
     all_approved,
@@ -91,6 +92,16 @@ def render_problem(error: RenderError) -> str | Explanation:
     return error.reason if error.reason is not None else str(error)
 
 
+def render_blocker(language: str, error: RenderError) -> Reason:
+    """Why the ``language`` edition may not be approved nor sent: it cannot be rendered. A refusal by the
+    checks gives only its "2 checks fail: ..." after "cannot be rendered because": its own sentence says
+    the edition cannot be rendered, and said after ours it would say so twice."""
+    failed = failed_checks(error)
+    if failed is not None:
+        return reason("review.blocker.render_checks", language=language, failed=failed)
+    return reason("review.blocker.render", language=language, error=render_problem(error))
+
+
 def render_now(content: IssueContent, language: str, settings: Settings) -> tuple[RenderedEdition, str]:
     """The edition as it would be sent now and its fingerprint (RenderError when it cannot be)."""
     rendered = render_edition(content, language, settings)
@@ -159,12 +170,12 @@ def sendable_blockers(store: IssueRepository, issue_id: int, settings: Settings)
     """Why the issue may not be sent now, as reasons (empty: it may)."""
     content = store.issue_content(issue_id)
     current: dict[str, str] = {}
-    errors: dict[str, str | Explanation] = {}
+    errors: dict[str, str | Explanation | Reason] = {}
     for lang in content.issue.languages:
         try:
             current[lang] = render_now(content, lang, settings)[1]
         except RenderError as exc:
-            errors[lang] = render_problem(exc)
+            errors[lang] = render_blocker(lang, exc)
     return sendable_reasons(content.issue, content.editions, current, errors)
 
 
@@ -233,7 +244,7 @@ def approve(
     try:
         _rendered, current = render_now(content, language, settings)
     except RenderError as exc:
-        raise Refused(reason("review.blocker.render", language=language, error=render_problem(exc))) from None
+        raise Refused(render_blocker(language, exc)) from None
     stale = is_stale(edition, current)
     refuse(
         approve_refusal(

@@ -422,13 +422,15 @@ def sendable_reasons(
     issue: Issue,
     editions: Sequence[Edition],
     current: Mapping[str, str],
-    render_errors: Mapping[str, str | Explanation],
+    render_errors: Mapping[str, str | Explanation | Reason],
 ) -> list[Reason]:
     """Why this issue may not be sent now (empty: it may).
 
     ``current`` maps each edition language to the fingerprint of its content rendered now,
-    ``render_errors`` to the reason it cannot be rendered. Every enabled edition (every language of the
-    issue) must be approved, and its approval must be bound to exactly what would be sent.
+    ``render_errors`` to the reason it cannot be rendered: a text said after "the edition cannot be
+    rendered", or a whole ``Reason`` that says it itself (``actions.render_blocker``). Every enabled
+    edition (every language of the issue) must be approved, and its approval must be bound to exactly
+    what would be sent.
     """
     found: list[Reason] = []
     if issue.state not in SENDABLE_STATES:
@@ -440,7 +442,10 @@ def sendable_reasons(
             found.append(reason("review.blocker.no_edition", language=lang))
             continue
         if lang in render_errors:
-            found.append(reason("review.blocker.render", language=lang, error=render_errors[lang]))
+            error = render_errors[lang]
+            if not isinstance(error, Reason):
+                error = reason("review.blocker.render", language=lang, error=error)
+            found.append(error)
             continue
         if edition.state is not EditionState.APPROVED:
             found.append(reason("review.blocker.not_approved", language=lang, state=edition.state.value))

@@ -62,6 +62,7 @@ from mediawatch.web.base import (
     web_store,
     words_list,
 )
+from mediawatch.web.preview import render_refusal
 
 bp = Blueprint("review", __name__)
 
@@ -278,6 +279,7 @@ def issue_page(issue_id: int, wanted_lang: str | None, kept: dict[str, str] | No
         default_name=issue_title(replace(content.issue, title=""), ui_lang()),
         now=datetime.now(UTC),
         kept=kept or {},
+        render_refusal=render_refusal(review.render_error) if review.render_error is not None else "",
     )
 
 

@@ -14,6 +14,7 @@ from flask import Blueprint, abort, flash, redirect, render_template, url_for
 from werkzeug.wrappers import Response
 
 from mediawatch.errors import Forbidden, MediawatchError, Refused, RenderError
+from mediawatch.render.edition import failed_checks
 from mediawatch.review.actions import render_now
 from mediawatch.review.links import open_shared, revoke_share_link, share_links
 from mediawatch.review.workflow import Permission, localized
@@ -49,7 +50,11 @@ def _email_response(issue_id: int, lang: str) -> Response:
         rendered, _fingerprint = render_now(content, lang, settings)
         body, status = rendered.html, 200
     except RenderError as exc:
-        body, status = render_template("render_error.html", error=exc.translated(ui_lang())), 422
+        # Under the page's "This edition cannot be rendered", a refusal by the checks gives its clause
+        # alone ("2 checks fail: ..."): its whole sentence would say it again.
+        failed = failed_checks(exc)
+        why = failed.text(ui_lang()) if failed is not None else exc.translated(ui_lang())
+        body, status = render_template("render_error.html", error=why), 422
     response = Response(body, status=status, content_type="text/html; charset=utf-8")
     response.headers["Content-Security-Policy"] = EMAIL_CSP
     response.headers["X-Frame-Options"] = "SAMEORIGIN"
@@ -126,3 +131,12 @@ def revoke(issue_id: int, link_id: str) -> Response:
     else:
         flash(tr("web.links.revoked"), "ok")
     return redirect(url_for("preview.links", issue_id=issue_id), code=303)
+
+
+def render_refusal(error: RenderError) -> str:
+    """Why an edition cannot be rendered, as the issue page says it: "This edition cannot be rendered
+    because 2 checks fail: ...", or "This edition cannot be rendered: " before any other refusal."""
+    failed = failed_checks(error)
+    if failed is not None:
+        return tr("web.preview.cannot_render_checks", failed=failed.text(ui_lang()))
+    return f"{tr('web.text.colon', label=tr('web.preview.cannot_render'))} {error.translated(ui_lang())}"

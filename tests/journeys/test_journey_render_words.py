@@ -24,13 +24,16 @@ pytestmark = [
 ]
 
 LOGO = "https://x.example/logo.png"
-# The check's own words in each language (render.check.no_alt after render.refused.checks), and the
-# English that must not leak into the pages.
+# The checks' clause in each language (render.refused.failed_checks, the check's own words in it), said
+# once after "cannot be rendered", and the English that must not leak into the pages.
 BROKEN = {
-    "fr": re.compile(r"ne passe pas 1 contrôle : une image n'a pas de texte alternatif : 'https://x\.example/logo\.png'"),
-    "es": re.compile(r"no supera 1 comprobación: una imagen no tiene texto alternativo: 'https://x\.example/logo\.png'"),
+    "fr": re.compile(r"1 contrôle échoue : une image n'a pas de texte alternatif : 'https://x\.example/logo\.png'"),
+    "es": re.compile(r"falla 1 control: una imagen no tiene texto alternativo: 'https://x\.example/logo\.png'"),
 }  # fmt: skip
-ENGLISH = ("breaks", "check:", "no alt text")
+CANNOT = {"fr": "ne peut pas être mise en page", "es": "no se puede maquetar"}
+BECAUSE = {"fr": ", car 1 contrôle échoue", "es": " porque falla 1 control"}
+ALONE = {"fr": "1 contrôle échoue", "es": "Falla 1 control"}  # the clause as a line of its own
+ENGLISH = ("cannot be rendered", "check", "no alt text")
 
 
 def break_the_header(templates: Path) -> None:
@@ -45,6 +48,13 @@ def break_the_header(templates: Path) -> None:
 def no_english(text: str) -> None:
     for word in ENGLISH:
         assert word not in text, text
+
+
+def said_once(text: str, lang: str) -> None:
+    """ "cannot be rendered" once, the edition named once, then why (not "the edition of X fails" again)."""
+    assert text.count(CANNOT[lang]) == 1, text
+    assert text.lower().count("édition" if lang == "fr" else "edición") == 1, text
+    assert BECAUSE[lang] in text, text
 
 
 def test_an_edition_that_cannot_be_rendered_is_said_in_the_readers_language(stack_factory, tmp_path: Path):
@@ -65,10 +75,11 @@ def test_an_edition_that_cannot_be_rendered_is_said_in_the_readers_language(stac
     break_the_header(templates)
     with lucia.expect_navigation():
         lucia.click("#approve")
-    refusal = lucia.locator(".flash.error", has_text="no puede maquetarse")
+    refusal = lucia.locator(".flash.error:not(#render-error)", has_text=CANNOT["es"])
     expect(refusal).to_be_visible()
     expect(refusal).to_contain_text(BROKEN["es"])
     no_english(refusal.inner_text())
+    said_once(refusal.inner_text(), "es")
     assert lucia.locator("#edition").get_attribute("data-state") == "in_review"
 
     # The issue page and the email preview, in each reader's language.
@@ -78,9 +89,13 @@ def test_an_edition_that_cannot_be_rendered_is_said_in_the_readers_language(stac
         shown = page.locator("#render-error")
         expect(shown).to_contain_text(BROKEN[lang])
         no_english(shown.inner_text())
+        said_once(shown.inner_text(), lang)
         answer = page.goto(f"{stack.url}/issues/{issue}/editions/{lang}/preview")
         assert answer is not None
         assert answer.status == 422
         body = page.locator("body")
-        expect(body).to_contain_text(BROKEN[lang])
+        expect(body).to_contain_text(re.compile(BROKEN[lang].pattern, re.IGNORECASE))  # a line of its own
         no_english(body.inner_text())
+        # the heading says it cannot be rendered, the line below why, its count first
+        assert body.inner_text().count(CANNOT[lang]) == 1
+        expect(page.locator("body p")).to_have_text(re.compile("^" + ALONE[lang]))
