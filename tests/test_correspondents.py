@@ -233,9 +233,9 @@ def test_a_page_that_cannot_be_fetched_is_kept_with_a_readable_reason(
         (SentItem(url="javascript:alert(1)"), {"url"}, "is not a web address"),
         (SentItem(url="https://www..elpais.com/a"), {"url"}, "the host name www..elpais.com is not valid"),
         (SentItem(url="https://" + "a" * 70 + ".org/"), {"url"}, "is not a web address"),
-        (SentItem(url="https://e.org/" + "a" * 2100), {"url"}, "at most 2000 characters"),
-        (SentItem(title="T", text="x" * 5001, language="fr"), {"text"}, "at most 5000 characters"),
-        (SentItem(title="T", text="x", language="fr", note="n" * 2001), {"note"}, "at most 2000"),
+        (SentItem(url="https://e.org/" + "a" * 2100), {"url"}, "at most 2,000 characters"),
+        (SentItem(title="T", text="x" * 5001, language="fr"), {"text"}, "at most 5,000 characters"),
+        (SentItem(title="T", text="x", language="fr", note="n" * 2001), {"note"}, "at most 2,000"),
         (
             SentItem(title="T", text="x", language="xx", region="mars"),
             {"language", "region"},

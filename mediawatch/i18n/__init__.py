@@ -252,6 +252,18 @@ def language_name(code: str, lang: str) -> str:
     return t(key, reader) if key in catalogue(reader) else code.upper()
 
 
+def number(value: int, lang: str) -> str:
+    """``value`` with its digits grouped as ``lang``'s typography writes a number in a sentence: French with
+    a narrow no-break space (5\u202f000), English with a comma (5,000), Spanish with a no-break space from
+    five digits on (5000, 12\u00a0000, as the RAE advises); a group never breaks across lines."""
+    grouped = f"{value:,}"
+    if lang == "en":
+        return grouped
+    if lang == "es" and abs(value) < 10_000:
+        return str(value)
+    return grouped.replace(",", "\u202f" if lang == "fr" else "\u00a0")
+
+
 def _in(lang: str, value: object) -> object:
     """A field as the reader reads it: a field that is itself a text not yet in a language (a
     :class:`Message`, :class:`LanguageNames`) is said in ``lang``; anything else as it is."""

@@ -35,7 +35,7 @@ from mediawatch.collect.urls import date_from_url
 from mediawatch.collect.workers import ExtractionPool, extract_in_worker
 from mediawatch.config import Settings
 from mediawatch.errors import ExtractError, FetchError, FieldError, LockedError, MediawatchError
-from mediawatch.i18n import ARTICLE_LANGUAGES, t, ui_language, unknown_article_language
+from mediawatch.i18n import ARTICLE_LANGUAGES, number, t, ui_language, unknown_article_language
 from mediawatch.identity import canonical_url, host_problem
 from mediawatch.store.additions import AddedArticle, AddOrigin
 from mediawatch.store.protocols import AddArticleStore
@@ -285,12 +285,12 @@ def validate_manual(item: ManualItem, lang: str | None = None, now: datetime | N
     if not title:
         _problem(problems, "title", "add.empty", lang)
     elif len(title) > MAX_TITLE:
-        _problem(problems, "title", "add.too_long", lang, limit=MAX_TITLE)
+        _problem(problems, "title", "add.too_long", lang, limit=number(MAX_TITLE, lang))
     outlet = " ".join(item.outlet.split())
     if not outlet:
         _problem(problems, "outlet", "add.empty", lang)
     elif len(outlet) > MAX_OUTLET:
-        _problem(problems, "outlet", "add.too_long", lang, limit=MAX_OUTLET)
+        _problem(problems, "outlet", "add.too_long", lang, limit=number(MAX_OUTLET, lang))
     published = parse_date(item.date) if item.date.strip() else None
     if not item.date.strip():
         _problem(problems, "date", "add.empty", lang)
@@ -306,7 +306,7 @@ def validate_manual(item: ManualItem, lang: str | None = None, now: datetime | N
     language = check_language(problems, item.language, lang) or ""
     summary = item.summary.strip()
     if len(summary) > MAX_SUMMARY:
-        _problem(problems, "summary", "add.too_long", lang, limit=MAX_SUMMARY)
+        _problem(problems, "summary", "add.too_long", lang, limit=number(MAX_SUMMARY, lang))
     url = check_url_syntax(problems, item.url, lang) if item.url.strip() else ""
     _raise_if(problems, lang)
     assert published is not None
@@ -351,7 +351,7 @@ def _check_common(
     before any request: see :func:`check_adder`; and the note's length."""
     _check_adder(problems, store, added_by, lang, roles)
     if len(note) > MAX_NOTE:
-        _problem(problems, "note", "add.too_long", lang, limit=MAX_NOTE)
+        _problem(problems, "note", "add.too_long", lang, limit=number(MAX_NOTE, lang))
 
 
 # -- by hand --------------------------------------------------------------------------------------

@@ -23,7 +23,7 @@ from mediawatch.collect.labels import reader_detail
 from mediawatch.collect.netguard import AddressPolicy
 from mediawatch.config import Settings
 from mediawatch.errors import ConflictError, FieldError, MediawatchError, Refused
-from mediawatch.i18n import Message, t, ui_language
+from mediawatch.i18n import Message, number, t, ui_language
 from mediawatch.store.protocols import SubmissionStore
 from mediawatch.store.submissions import NewSubmission, Submission, SubmissionStatus
 from mediawatch.types import Region
@@ -97,7 +97,7 @@ def _problem(problems: dict[str, str], name: str, lang: str, key: str, **fields:
 
 def _too_long(problems: dict[str, str], name: str, value: str, limit: int, lang: str) -> None:
     if len(value) > limit:
-        _problem(problems, name, lang, "add.too_long", limit=limit)
+        _problem(problems, name, lang, "add.too_long", limit=number(limit, lang))
 
 
 def validate(item: SentItem, lang: str | None = None) -> SentItem:
@@ -109,7 +109,7 @@ def validate(item: SentItem, lang: str | None = None) -> SentItem:
     language, region = clean_text(item.language).lower(), clean_text(item.region).lower()
     if url:
         if len(url) > MAX_URL:
-            _problem(problems, "url", lang, "add.too_long", limit=MAX_URL)
+            _problem(problems, "url", lang, "add.too_long", limit=number(MAX_URL, lang))
         else:
             url = check_url_syntax(problems, url, lang)
     elif not title and not text:
@@ -298,7 +298,7 @@ def review(
     why = clean_text(reason)
     if len(why) > MAX_REASON:
         problems: dict[str, str] = {}
-        _problem(problems, "reason", lang, "add.too_long", limit=MAX_REASON)
+        _problem(problems, "reason", lang, "add.too_long", limit=number(MAX_REASON, lang))
         raise FieldError(problems, "; ".join(problems.values()))
     try:
         return store.review_submission(submission_id, actor=actor, at=now(), accepted=accepted, reason=why)
