@@ -149,7 +149,7 @@ def test_field_errors_are_next_to_their_fields_in_the_senders_language(web):
     assert no_language.status_code == 400
     for field in ("language", "text"):
         # the message sits right after its field, which points at it, before the next field's label
-        described = page.index(f'aria-describedby="problem-{field}"')
+        described = page.index(f'aria-describedby="problem-{field}')  # and a hint's id, if any
         assert described < page.index(f'id="problem-{field}"') < page.index("<label", described)
     assert "elija el idioma" in page
     assert "5000" in page

@@ -10,7 +10,7 @@ from werkzeug.wrappers import Response
 
 from mediawatch.compose.issues import archive_year
 from mediawatch.errors import FieldError, MediawatchError
-from mediawatch.i18n import language_name
+from mediawatch.i18n import language_name, number
 from mediawatch.i18n.regions import region_name
 from mediawatch.render.model import edition_path
 from mediawatch.review.workflow import Permission, localized, may
@@ -68,11 +68,15 @@ def _region_said(code: str) -> str:
     return region_name(code, ui_lang()) if code else "–"
 
 
-def _choices() -> dict[str, Any]:
+def _choices(problems: dict[str, str] | None = None) -> dict[str, Any]:
     return {
         "language_choices": [(code, language_name(code, ui_lang())) for code in ADDABLE_LANGUAGES],
         "region_choices": [(region.value, region_name(region, ui_lang())) for region in Region],
         "limits": LIMITS,
+        "text_limit": number(MAX_TEXT, ui_lang()),
+        # The first field at fault in the page's order takes the focus: a keyboard or screen reader user
+        # lands on it, hears why, and corrects it without searching the page.
+        "first_bad": next((name for name in FIELDS if name in (problems or {})), ""),
     }
 
 
@@ -91,7 +95,7 @@ def submit_post() -> Response | tuple[str, int]:
     try:
         sent = send_item(web_store(), web_settings(), item, author=acting_user().name, lang=ui_lang())
     except FieldError as exc:
-        page = render_template("submit.html", values=values, problems=exc.problems, **_choices())
+        page = render_template("submit.html", values=values, problems=exc.problems, **_choices(exc.problems))
         return page, 400
     if sent.status is SubmissionStatus.FAILED:
         say(

@@ -1,0 +1,77 @@
+"""A French-speaking correspondent's first week and an approver's review, through the deployed stack (nginx
+TLS, gunicorn, the journey database, headless Chromium), for what each of them met on the way.
+
+Awa, a correspondent in West Africa, sends items from her phone and, once, with the keyboard alone: a refused
+field takes the focus and says why to a screen reader; a text pasted over the limit is refused, not cut short
+by the browser.
+"""
+
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+import pytest
+from journey_stack import Stack, submit
+from playwright.sync_api import expect
+
+from mediawatch.watch.submissions import MAX_TEXT
+
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.slow,
+    pytest.mark.xdist_group("journeys"),
+    pytest.mark.timeout(900),
+]
+
+
+def focused(page) -> str:
+    return page.evaluate("document.activeElement ? document.activeElement.id : ''")
+
+
+def awa_signs_in(stack: Stack):
+    stack.add_user("awa", "correspondent", "fr")
+    awa = stack.login("awa", locale="fr-FR")
+    assert urlsplit(awa.url).path == "/submit"
+    return awa
+
+
+def test_with_the_keyboard_alone_a_refused_field_takes_the_focus_and_says_why(stack: Stack):
+    awa = awa_signs_in(stack)
+
+    # Keyboard alone: from the top of the page, Tab reaches the address field before any other field.
+    for _ in range(15):
+        awa.keyboard.press("Tab")
+        if focused(awa) == "url":
+            break
+    assert focused(awa) == "url"
+    awa.keyboard.type("lemonde.fr/afrique/sahel")
+    with awa.expect_navigation():
+        awa.keyboard.press("Enter")
+    # The refused field holds the focus, says it is wrong and names the note that says why: a screen reader
+    # reads it at once, and she corrects it without hunting for it.
+    assert focused(awa) == "url"
+    field = awa.locator("#url")
+    expect(field).to_have_attribute("aria-invalid", "true")
+    note = awa.locator(f"#{field.get_attribute('aria-describedby')}")
+    expect(note).to_contain_text("n'est pas une adresse web")
+    expect(field).to_have_value("lemonde.fr/afrique/sahel")
+
+
+def test_a_long_text_pasted_is_refused_whole_rather_than_cut_short_by_the_browser(stack: Stack):
+    """The form's maxlength made the browser keep the first 5000 characters of a paste and send them as if
+    complete: she never learnt that the end of her text was lost."""
+    awa = awa_signs_in(stack)
+    long_text = "Les éleveurs du Sahel restaurent leurs parcours. " * 130
+    assert len(long_text) > MAX_TEXT
+    awa.fill("#title", "Sahel : les parcours reverdissent")
+    awa.fill("#text", long_text)
+    awa.select_option("#language", "fr")
+    submit(awa, "#send")
+    expect(awa.locator("#problem-text")).to_contain_text("5\u202f000")
+    assert awa.locator("#text").input_value() == long_text  # whole, as pasted
+    assert focused(awa) == "text"
+    assert stack.cli("submissions", "list", "--json").stdout.strip() == ""  # nothing stored
+    # The limit is said before she sends, beside the field.
+    hint = awa.locator("#text-hint")
+    expect(hint).to_contain_text("5\u202f000")
+    assert "text-hint" in (awa.locator("#text").get_attribute("aria-describedby") or "")
