@@ -3,7 +3,7 @@ TLS, gunicorn, the journey database, headless Chromium), for what each of them m
 
 Awa, a correspondent in West Africa, sends items from her phone and, once, with the keyboard alone: a refused
 field takes the focus and says why to a screen reader; a text pasted over the limit is refused, not cut short
-by the browser.
+by the browser; on a 375 px phone her list shows what became of each item without scrolling sideways.
 """
 
 from __future__ import annotations
@@ -14,6 +14,7 @@ import pytest
 from journey_stack import Stack, submit
 from playwright.sync_api import expect
 
+from mediawatch.i18n import t
 from mediawatch.watch.submissions import MAX_TEXT
 
 pytestmark = [
@@ -22,6 +23,8 @@ pytestmark = [
     pytest.mark.xdist_group("journeys"),
     pytest.mark.timeout(900),
 ]
+
+PHONE = {"width": 375, "height": 800}
 
 
 def focused(page) -> str:
@@ -75,3 +78,25 @@ def test_a_long_text_pasted_is_refused_whole_rather_than_cut_short_by_the_browse
     hint = awa.locator("#text-hint")
     expect(hint).to_contain_text("5\u202f000")
     assert "text-hint" in (awa.locator("#text").get_attribute("aria-describedby") or "")
+
+
+def test_on_a_phone_her_list_shows_what_became_of_an_item_without_scrolling_sideways(stack: Stack):
+    """The list's state and use columns sat to the right of a 375 px screen, in a table that scrolled on its
+    own: what she came to learn was off screen."""
+    awa = awa_signs_in(stack)
+    awa.set_viewport_size(PHONE)
+    awa.fill("#title", "Sahel : les parcours reverdissent")
+    awa.fill("#text", "Au Sahel, les éleveurs restaurent leurs parcours et le carbone des sols.")
+    awa.select_option("#language", "fr")
+    awa.select_option("#region", "africa")
+    submit(awa, "#send")
+    assert urlsplit(awa.url).path == "/submissions"
+    row = awa.locator("#my-items tbody tr").first
+    status = row.locator(".status")
+    expect(status).to_have_text(t("correspondents.status.added", "fr"))
+    for cell in (status, row.locator(".used"), row.locator(".item-title")):
+        box = cell.bounding_box()
+        assert box is not None
+        assert box["x"] >= 0, box
+        assert box["x"] + box["width"] <= PHONE["width"], box
+    assert awa.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
