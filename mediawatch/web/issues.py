@@ -280,6 +280,8 @@ def issue_page(issue_id: int, wanted_lang: str | None, kept: dict[str, str] | No
         now=datetime.now(UTC),
         kept=kept or {},
         render_refusal=render_refusal(review.render_error) if review.render_error is not None else "",
+        # Said before she clicks: an approver among the authors of unapproved changes would only be refused.
+        own_changes=settings.four_eyes and acting_user().name in review.pending_authors,
     )
 
 

@@ -4,10 +4,13 @@ TLS, gunicorn, the journey database, headless Chromium), for what each of them m
 Awa, a correspondent in West Africa, sends items from her phone and, once, with the keyboard alone: a refused
 field takes the focus and says why to a screen reader; a text pasted over the limit is refused, not cut short
 by the browser; on a 375 px phone her list shows what became of each item without scrolling sideways.
+Carla, an approver reading the French edition, sees what the issue waits for in French typography, and after
+changing a title she is told before she clicks that someone else must approve it; the refusal speaks to her.
 """
 
 from __future__ import annotations
 
+import json
 from urllib.parse import urlsplit
 
 import pytest
@@ -100,3 +103,32 @@ def test_on_a_phone_her_list_shows_what_became_of_an_item_without_scrolling_side
         assert box["x"] >= 0, box
         assert box["x"] + box["width"] <= PHONE["width"], box
     assert awa.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+
+
+def test_an_approver_reads_in_french_what_the_issue_waits_for_and_what_four_eyes_refuses(stack: Stack):
+    stack.add_user("ana", "editor", "fr")
+    stack.add_user("carla", "approver", "fr")
+    composed = json.loads(
+        stack.cli(
+            "compose", "press-review", "--from", "30d", "--languages", "fr,en", "--as", "ana", "--json"
+        ).stdout
+    )
+    issue = composed["issue"]
+    stack.cli("issues", "submit", str(issue), "--as", "ana")
+    carla = stack.login("carla", locale="fr-FR")
+    carla.goto(f"{stack.url}/issues/{issue}?lang=fr")
+    waiting = carla.locator("p.waiting")
+    # French puts a space before a semicolon: "… (en relecture) ; validation …".
+    expect(waiting).to_contain_text("(en relecture) ; validation")
+    expect(waiting).not_to_contain_text(");")
+
+    # She touches a title up: before she clicks, the page says that someone else must approve it now; if she
+    # clicks anyway, the refusal speaks to her, not about her.
+    first = carla.locator("article.item").first.get_attribute("id").removeprefix("item-")
+    carla.fill(f"#title-{first}", "Les sols du Sahel : un « puits » de carbone ?")
+    submit(carla, f"#save-{first}")
+    expect(carla.locator("#own-changes")).to_have_text(t("editor.edition.own_changes", "fr"))
+    submit(carla, "#approve")
+    refusal = carla.locator(".flash.error", has_text="vous (carla) avez modifié l'édition en français")
+    expect(refusal).to_be_in_viewport()
+    assert carla.locator("#edition").get_attribute("data-state") == "in_review"
