@@ -35,6 +35,7 @@ PRIVATE_CONTROL_FLOW = {
     "mediawatch.sources.registry._Problem",  # turned into a RegistryError in its module
     "mediawatch.demo.server._Forbidden",  # the demo site's request handler answers 403
     "mediawatch.web.base.FormExpired",  # werkzeug's BadRequest, for Flask's error handler
+    "mediawatch.web.base.WrongOrigin",  # a FormExpired whose page names the addresses
     "mediawatch.cli.usage.LocalisedUsageError",  # click's UsageError, shown by click in the user's language
 }
 

@@ -204,24 +204,33 @@ def site_origin() -> str:
     return origin_of(request.host_url)
 
 
-def _same_origin() -> bool:
-    """What the browser says about where the form was, when it says anything, must be ``base_url``.
+def _foreign_origin() -> str:
+    """Where the browser says the form was, when it says so and that is not ``base_url``; else "".
 
     ``Origin: null`` (a privacy setting, a sandboxed frame) says nothing: the token alone decides then,
     as for clients that send neither header.
     """
     origin = request.headers.get("Origin", "").strip()
-    if origin and origin != "null":
-        return origin_of(origin) == site_origin()
-    referer = request.headers.get("Referer", "").strip()
-    if referer:
-        return origin_of(referer) == site_origin()
-    return True
+    if not origin or origin == "null":
+        origin = request.headers.get("Referer", "").strip()
+    if not origin or origin_of(origin) == site_origin():
+        return ""
+    return origin_of(origin) or origin[:200]
 
 
 # Not in errors.py: an HTTP 400 that Flask routes to its error handler, so it must be werkzeug's BadRequest.
 class FormExpired(BadRequest):
     """A form post without a valid token, or from another site: the blueprint draws the page."""
+
+
+class WrongOrigin(FormExpired):
+    """A form the browser says was on another address than ``base_url``'s. Most often it is the team's
+    own administrator, who opened the app where gunicorn listens (or by the machine's name) while
+    ``base_url`` names the public address: the page must say where to go, as reloading cannot help."""
+
+    def __init__(self, seen: str) -> None:
+        super().__init__("the Origin or Referer header does not name base_url")
+        self.seen = seen
 
 
 def _check_csrf() -> None:
@@ -230,17 +239,30 @@ def _check_csrf() -> None:
     view = current_app.view_functions.get(request.endpoint or "")
     if view is not None and getattr(view, "csrf_exempt", False):
         return
+    # The address first: whatever the token, a form sent from the wrong address is refused, and only
+    # the address tells the person what to do about it.
+    seen = _foreign_origin()
+    if seen:
+        raise WrongOrigin(seen)
     try:
         csrf.protect()
     except CSRFError as exc:
         raise FormExpired(exc.description) from None
-    if not _same_origin():
-        raise FormExpired("the Origin or Referer header does not name base_url")
 
 
-def _form_expired(_exc: FormExpired) -> Response:
-    back = _staff_back_link()
-    return error_page(400, tr("web.error.csrf"), back=back)
+def _form_expired(exc: FormExpired) -> Response:
+    if isinstance(exc, WrongOrigin):
+        expected = site_origin()
+        message = tr("web.error.wrong_origin", seen=exc.seen, expected=expected)
+        return error_page(400, message, back=expected + _form_path())
+    return error_page(400, tr("web.error.csrf"), back=_staff_back_link())
+
+
+def _form_path() -> str:
+    """The path of the page the form was on, as the browser named it; "/" when it did not say."""
+    referer = request.headers.get("Referer", "")
+    parts = urlsplit(referer)
+    return safe_path(parts.path + (f"?{parts.query}" if parts.query else "")) or "/"
 
 
 def _staff_back_link() -> str:
