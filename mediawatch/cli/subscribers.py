@@ -91,7 +91,7 @@ def subscribers_add(
         return
     problem = optin_problem(obj.store, obj.settings, result)
     if problem is not None:
-        why = problem.translated(obj.lang)
+        why = problem.translated(obj.lang).rstrip(".")  # the sentence around it ends it
         click.echo(
             t("deliver.cli.mail_failed", obj.lang, email=result.subscriber.email, reason=why), err=True
         )

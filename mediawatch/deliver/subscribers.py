@@ -150,14 +150,18 @@ def _within(sent: datetime, window: timedelta) -> bool:
 
 def send_optin(store: SubscriberRepository, settings: Settings, result: SubscribeResult) -> bool:
     """Send the mail a subscribe request calls for; False (logged) when the server would not take it."""
-    return optin_problem(store, settings, result) is None
+    problem = optin_problem(store, settings, result)
+    if problem is not None and result.subscriber is not None:
+        log.warning("opt-in mail to subscriber %s not sent: %s", result.subscriber.id, problem)
+    return problem is None
 
 
 def optin_problem(
     store: SubscriberRepository, settings: Settings, result: SubscribeResult
 ) -> MediawatchError | None:
-    """Send the mail a subscribe request calls for; why it did not go (logged), else None. The command
-    line says it to the person who typed the address; the public form only says that it failed."""
+    """Send the mail a subscribe request calls for; why it did not go, else None. Not logged here: the
+    command line says it to the person who typed the address, in their language (a log line would say it
+    again, in English); the public form only says that it failed, and ``send_optin`` logs why."""
     if result.subscriber is None or not result.mail:
         return None
     from mediawatch.deliver.optin import OptinMailer
@@ -166,7 +170,6 @@ def optin_problem(
         with OptinMailer(store, settings) as mailer:
             mailer.send(result.subscriber, already=result.mail == "already")
     except MediawatchError as exc:  # the server refused, or mail is not configured (no smtp_url, no FROM)
-        log.warning("opt-in mail to subscriber %s not sent: %s", result.subscriber.id, exc)
         return exc
     return None
 

@@ -1,0 +1,60 @@
+"""What a new team's administrator meets setting mediawatch up from the README, run as they run it: the
+installed command in a process of its own, with its own home folder, config file and registry.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+
+def mediawatch(home: Path, *args: str, lang: str = "en") -> subprocess.CompletedProcess[str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("MEDIAWATCH_")}
+    env.update(HOME=str(home), MEDIAWATCH_LANG=lang, PYTHONPATH=str(Path(__file__).parents[1]))
+    return subprocess.run(
+        [sys.executable, "-m", "mediawatch", *args],
+        cwd=home, env=env, capture_output=True, text=True, timeout=120, check=False,
+    )  # fmt: skip
+
+
+@pytest.fixture
+def home(tmp_path: Path) -> Path:
+    (tmp_path / "feeds").mkdir()
+    return tmp_path
+
+
+# -- subscribers add before mail is set up -----------------------------------------------------------------
+@pytest.mark.parametrize(
+    ("lang", "words"),
+    [
+        ("en", "set mail_from in [deliver] or MEDIAWATCH_FROM"),
+        ("fr", "renseignez mail_from dans [deliver] ou MEDIAWATCH_FROM"),
+        ("es", "indique mail_from en [deliver] o MEDIAWATCH_FROM"),
+    ],
+)
+def test_subscribers_add_without_mail_settings_says_it_once_in_your_language(home, lang, words):
+    (home / "config.toml").write_text('[web]\nbase_url = "https://news.example.org"\n', encoding="utf-8")
+    done = mediawatch(
+        home, "--config", "config.toml", "subscribers", "add", "ana@example.org", "--language", "es",
+        "--publication", "newsletter", lang=lang,
+    )  # fmt: skip
+    assert done.returncode == 1, done.stderr
+    lines = done.stderr.strip().splitlines()
+    assert len(lines) == 1, lines  # not a log line in English besides the sentence in the reader's language
+    assert "ana@example.org" in lines[0]
+    assert words in lines[0], lines
+
+
+@pytest.mark.parametrize("lang", ["en", "fr", "es"])
+def test_subscribers_add_ends_the_reason_with_one_full_stop(home, lang):
+    done = mediawatch(
+        home, "subscribers", "add", "ana@example.org", "--language", "es", "--publication", "newsletter",
+        lang=lang,
+    )  # fmt: skip
+    assert done.returncode == 1, done.stderr
+    assert "allow_private_links = true" in done.stderr  # base_url is still the trial address
+    assert ".." not in done.stderr, done.stderr
