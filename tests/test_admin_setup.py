@@ -58,3 +58,36 @@ def test_subscribers_add_ends_the_reason_with_one_full_stop(home, lang):
     assert done.returncode == 1, done.stderr
     assert "allow_private_links = true" in done.stderr  # base_url is still the trial address
     assert ".." not in done.stderr, done.stderr
+
+
+# -- sources add: a bad option is named as the option the person typed --------------------------------------
+@pytest.mark.parametrize(
+    ("args", "option", "words"),
+    [
+        (("--id", "bad", "--url", "htp://nope"), "--url", "url must be an http(s) URL"),
+        (("--id", "Water 3", "--url", "https://example.org/3"), "--id", "id must be a slug"),
+        (("--id", "water", "--url", "https://example.org/2"), "--id", "id already used in feeds/local.toml"),
+        (("--id", "water-2", "--url", "https://example.org/feed"), "--url", "already used by source 'water'"),
+    ],
+)
+def test_sources_add_names_the_option_at_fault(home, args, option, words):
+    first = mediawatch(home, "sources", "add", "--id", "water", "--name", "Water", "--url",
+                       "https://example.org/feed", "--language", "en")  # fmt: skip
+    assert first.returncode == 0, first.stderr
+    before = (home / "feeds" / "local.toml").read_bytes()
+
+    done = mediawatch(home, "sources", "add", "--name", "Agua", "--language", "es", *args)
+
+    assert done.returncode == 2, done.stderr
+    assert f"{option}:" in done.stderr, done.stderr
+    assert words in done.stderr, done.stderr
+    assert "error: feeds/local.toml:" not in done.stderr  # the person typed options, not that file
+    assert (home / "feeds" / "local.toml").read_bytes() == before
+
+
+def test_sources_add_names_the_option_in_spanish(home):
+    done = mediawatch(home, "sources", "add", "--id", "agua", "--name", "Agua", "--url", "htp://nope",
+                      "--language", "es", lang="es")  # fmt: skip
+    assert done.returncode == 2, done.stderr
+    assert "--url:" in done.stderr, done.stderr
+    assert "debe ser una URL http(s)" in done.stderr, done.stderr

@@ -70,7 +70,7 @@ def sources_add(
 ) -> None:
     """Add a source to the registry."""
     from mediawatch.i18n import unknown_article_language
-    from mediawatch.sources.registry import add_source
+    from mediawatch.sources.registry import add_source, new_source_problem
     from mediawatch.types import Source
 
     why = unknown_article_language(language, obj.lang)
@@ -89,6 +89,10 @@ def sources_add(
         outlet_type=OutletType(outlet_type),
         tags=tags,
     )
+    refused = new_source_problem(obj.settings.feeds_dir, source)
+    if refused is not None:
+        field, problem = refused
+        raise click.BadParameter(problem.text(obj.lang), param_hint=f"--{field}" if field else None)
     path = add_source(obj.settings.feeds_dir, source, filename)
     click.echo(t("sources.added", obj.lang, source=source_id, path=path))
 

@@ -381,6 +381,39 @@ def _write_checked(path: Path, text: str) -> None:
     replace_file(path, lambda out: out.write(text.encode("utf-8")))
 
 
+# The field a problem of one table is about, for a command given the fields one by one (`sources add`).
+_FIELD_OF_PROBLEM = {
+    "sources.registry.bad_id": "id",
+    "sources.registry.empty_name": "name",
+}
+
+
+def new_source_problem(directory: str | Path, source: Source) -> tuple[str, Message] | None:
+    """What keeps ``source`` out of the registry in ``directory`` (as :func:`add_source` would refuse it),
+    with the field it is about; None when it may go in. The problem is not located in a file: the person
+    typed the fields, and the command names its own options."""
+    try:
+        _validated(source_to_table(source))
+    except _Problem as problem:
+        key = problem.message.key
+        field = problem.message.fields.get("key") or _FIELD_OF_PROBLEM.get(key, "")
+        return str(field), problem.message
+    root = Path(directory)
+    for other, line in _load_located(root) if root.is_dir() else []:
+        if other.id == source.id:
+            return "id", _of(source.id, "sources.registry.id_used", where=_where(other, line))
+        if url_key(other.url) == url_key(source.url):
+            where = _where(other, line)
+            return "url", _of(
+                source.id,
+                "sources.registry.url_used",
+                url=repr(source.url),
+                other=repr(other.id),
+                where=where,
+            )
+    return None
+
+
 def add_source(directory: str | Path, source: Source, filename: str = "local.toml") -> Path:
     """Append ``source`` as a new ``[[source]]`` to ``directory/filename`` (created if needed).
 
