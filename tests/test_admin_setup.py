@@ -91,3 +91,18 @@ def test_sources_add_names_the_option_in_spanish(home):
     assert done.returncode == 2, done.stderr
     assert "--url:" in done.stderr, done.stderr
     assert "debe ser una URL http(s)" in done.stderr, done.stderr
+
+
+# -- restore: where the secret key of the restored database must go ----------------------------------------
+@pytest.mark.parametrize(("lang", "words"), [("en", "copy"), ("fr", "copiez"), ("es", "copie")])
+def test_restore_into_a_new_database_says_where_the_secret_key_goes(home, lang, words):
+    old, new = home / "old.sqlite3", home / "new.sqlite3"
+    assert mediawatch(home, "--db", str(old), "users", "list").returncode == 0
+    (home / "old.sqlite3.secret-key").write_text("k" * 48, encoding="utf-8")  # as `serve` made it
+    assert mediawatch(home, "--db", str(old), "backup", "watch.mwbackup").returncode == 0
+
+    done = mediawatch(home, "--db", str(new), "restore", "watch.mwbackup", lang=lang)
+
+    assert done.returncode == 0, done.stderr
+    assert f"{new}.secret-key" in done.stderr, done.stderr  # the restored database's own key file
+    assert words in done.stderr, done.stderr

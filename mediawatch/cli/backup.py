@@ -79,15 +79,21 @@ def restore(obj: Context, file: str) -> None:
     in_tables = tn("count.backup_tables", tables, obj.lang)
     made = summary.created[:16].replace("T", " ")
     click.echo(t("backup.cli.restored", obj.lang, rows=rows, tables=in_tables, created=made))
-    _remind_secret(obj)
+    _remind_secret(obj, restored=True)
 
 
-def _remind_secret(obj: Context) -> None:
+def _remind_secret(obj: Context, restored: bool = False) -> None:
     """Links in mail already sent (unsubscribe, preferences) are signed: they work after a move only with
     the same secret key, which is not in the database, so the backup does not carry it."""
     if obj.settings.secret_key:
         click.echo(t("backup.cli.secret_setting", obj.lang), err=True)
         return
     kept = secret_key_file(obj.settings)
+    if restored and kept is not None:
+        # A new database has no key file yet, and the first link signed would make one that no mail
+        # already sent was signed with: the moment to say where the old one goes is now.
+        key = "backup.cli.secret_kept" if kept.exists() else "backup.cli.secret_missing"
+        click.echo(t(key, obj.lang, path=str(kept)), err=True)
+        return
     if kept is not None and kept.exists():  # none yet: no link was ever signed
         click.echo(t("backup.cli.secret_file", obj.lang, path=str(kept)), err=True)
