@@ -5,9 +5,12 @@ Titles and summaries carry hostile markup on purpose: every page and preview mus
 
 from __future__ import annotations
 
+import html
 import itertools
+import re
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 from mediawatch.review.users import add_user
 from mediawatch.store import NewEntry, Store
@@ -117,3 +120,21 @@ def make_issue(store: Store, *, hostile: bool = False, languages: tuple[str, ...
         items=items,
         actor="compose",
     )
+
+
+def signed_in(app: Any, name: str) -> Any:
+    """A Flask test client of ``app`` signed in as ``name`` (one of :func:`add_team`'s people)."""
+    client = app.test_client()
+    page = client.get("/login").get_data(as_text=True)
+    token = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)  # type: ignore[union-attr]
+    done = client.post("/login", data={"name": name, "password": PASSWORD, "csrf_token": token})
+    assert done.status_code == 303
+    return client
+
+
+def select_options(page: str, select_id: str) -> dict[str, str]:
+    """The options of the ``<select id=select_id>`` of ``page``: value -> the words a person reads."""
+    block = re.search(rf'<select id="{select_id}"[^>]*>(.*?)</select>', page, re.S)
+    assert block, select_id
+    found = re.findall(r'<option value="([^"]*)"[^>]*>([^<]*)</option>', block.group(1))
+    return {value: html.unescape(text).strip() for value, text in found if value}

@@ -8,11 +8,10 @@ from __future__ import annotations
 import html
 import json
 import re
-from typing import Any
 
 import pytest
 from click.testing import CliRunner
-from review_samples import PASSWORD, add_team, make_issue, open_store
+from review_samples import add_team, make_issue, open_store, signed_in
 
 from mediawatch.cli import cli
 from mediawatch.compose.issues import default_title, issue_title
@@ -179,21 +178,12 @@ def test_cli_retitle(db_url, tmp_path, monkeypatch, store):
 
 
 # -- the issue page (in-process; tests/journeys/test_journey_retitle.py posts it in Chromium) ---------------
-def client_of(app: Any, name: str) -> Any:
-    client = app.test_client()
-    page = client.get("/login").get_data(as_text=True)
-    token = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
-    assert (
-        client.post("/login", data={"name": name, "password": PASSWORD, "csrf_token": token}).status_code
-        == 303
-    )
-    return client
 
 
 def test_the_issue_page_form(store):
     issue_id = make_issue(store)
     app = create_app(Settings(secret_key="issue-title-tests-secret-0123456789"), store)
-    carla = client_of(app, "carla")  # an approver, reading French
+    carla = signed_in(app, "carla")  # an approver, reading French
     page = carla.get(f"/issues/{issue_id}").get_data(as_text=True)
     assert 'id="issue-title"' in page
     assert 'maxlength="200"' in page
@@ -207,7 +197,7 @@ def test_the_issue_page_form(store):
     assert "Le titre du numéro est trop long : 201 caractères, 200 au plus" in page
     assert store.find_issue(issue_id).title != "y" * 201
     # a viewer sees no form, and posting anyway is refused
-    vic = client_of(app, "vic")
+    vic = signed_in(app, "vic")
     page = vic.get(f"/issues/{issue_id}").get_data(as_text=True)
     assert 'id="issue-title"' not in page
     token = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)

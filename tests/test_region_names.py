@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from review_samples import PASSWORD, add_team
+from review_samples import add_team, select_options, signed_in
 from search_samples import STORY, fill
 
 from mediawatch.classify.taxonomy import load_taxonomy
@@ -105,37 +105,21 @@ def site(module_db_url: str) -> Iterator[tuple[Any, Any, dict[str, int]]]:
     store.close()
 
 
-def client_of(app: Any, name: str) -> Any:
-    client = app.test_client()
-    page = client.get("/login").get_data(as_text=True)
-    token = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)  # type: ignore[union-attr]
-    done = client.post("/login", data={"name": name, "password": PASSWORD, "csrf_token": token})
-    assert done.status_code == 303
-    return client
-
-
-def options(page: str, select_id: str) -> dict[str, str]:
-    block = re.search(rf'<select id="{select_id}"[^>]*>(.*?)</select>', page, re.S)
-    assert block, select_id
-    found = re.findall(r'<option value="([^"]*)"[^>]*>([^<]*)</option>', block.group(1))
-    return {value: html.unescape(text).strip() for value, text in found if value}
-
-
 @pytest.mark.parametrize(("user", "lang"), [("vic", "es"), ("carla", "fr"), ("ana", "en")])
 def test_the_watch_filters_and_the_add_form_name_regions_as_the_map_does(site, user, lang):
     app, _store, _ids = site
-    client = client_of(app, user)
+    client = signed_in(app, user)
     named = {r.value: region_name(r, lang) for r in Region}
-    assert options(client.get("/watch").get_data(as_text=True), "watch-region") == named
+    assert select_options(client.get("/watch").get_data(as_text=True), "watch-region") == named
     if user != "vic":  # a viewer may not add an article nor save a watch
-        assert options(client.get("/watches/new").get_data(as_text=True), "w-region") == named
-        assert options(client.get("/watch/add").get_data(as_text=True), "add-url-region") == named
+        assert select_options(client.get("/watches/new").get_data(as_text=True), "w-region") == named
+        assert select_options(client.get("/watch/add").get_data(as_text=True), "add-url-region") == named
 
 
 @pytest.mark.parametrize(("user", "lang"), [("vic", "es"), ("carla", "fr")])
 def test_the_story_page_and_stories_show_name_regions_as_the_map_does(site, user, lang):
     app, store, ids = site
-    page = client_of(app, user).get(f"/stories/{ids[STORY[0]]}").get_data(as_text=True)
+    page = signed_in(app, user).get(f"/stories/{ids[STORY[0]]}").get_data(as_text=True)
     said = re.search(r'<dd id="story-regions">(.*?)</dd>', page, re.S).group(1)  # type: ignore[union-attr]
     assert region_name("europe", lang) in html.unescape(said)
     assert "latin_america" not in said

@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 from click.testing import CliRunner
-from review_samples import PASSWORD, add_team
+from review_samples import add_team, select_options, signed_in
 from search_samples import STORY, fill
 
 from mediawatch.classify.vocabulary import taxonomy_names
@@ -89,39 +89,23 @@ def site(module_db_url: str) -> Iterator[tuple[Any, Any, dict[str, int]]]:
     store.close()
 
 
-def client_of(app: Any, name: str) -> Any:
-    client = app.test_client()
-    page = client.get("/login").get_data(as_text=True)
-    token = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)  # type: ignore[union-attr]
-    done = client.post("/login", data={"name": name, "password": PASSWORD, "csrf_token": token})
-    assert done.status_code == 303
-    return client
-
-
-def options(page: str, select_id: str) -> dict[str, str]:
-    block = re.search(rf'<select id="{select_id}"[^>]*>(.*?)</select>', page, re.S)
-    assert block, select_id
-    found = re.findall(r'<option value="([^"]*)"[^>]*>([^<]*)</option>', block.group(1))
-    return {value: html.unescape(text).strip() for value, text in found if value}
-
-
 @pytest.mark.parametrize(("user", "lang"), [("vic", "es"), ("carla", "fr"), ("ana", "en")])
 def test_the_watch_filters_name_themes_and_objectives_as_the_map_does(site, user, lang):
     app, _store, _ids = site
-    page = client_of(app, user).get("/watch").get_data(as_text=True)
-    assert options(page, "watch-theme") == {x.value: theme_name(x, lang) for x in Theme}
-    assert options(page, "watch-objective") == {
+    page = signed_in(app, user).get("/watch").get_data(as_text=True)
+    assert select_options(page, "watch-theme") == {x.value: theme_name(x, lang) for x in Theme}
+    assert select_options(page, "watch-objective") == {
         c: objective_name(c, lang) for c in taxonomy_names().objectives
     }
     # a wrong value is said with the choices as the page names them
-    page = client_of(app, user).get("/watch?objective=Q7").get_data(as_text=True)
+    page = signed_in(app, user).get("/watch?objective=Q7").get_data(as_text=True)
     assert html.escape(objective_name("A5", lang), quote=False) in page
 
 
 @pytest.mark.parametrize(("user", "lang"), [("vic", "es"), ("carla", "fr")])
 def test_the_story_page_names_themes_and_objectives_as_the_map_does(site, user, lang):
     app, store, ids = site
-    page = client_of(app, user).get(f"/stories/{ids[STORY[0]]}").get_data(as_text=True)
+    page = signed_in(app, user).get(f"/stories/{ids[STORY[0]]}").get_data(as_text=True)
     facts = re.search(r'<dd id="story-objectives">(.*?)</dd>', page, re.S).group(1)  # type: ignore[union-attr]
     assert html.unescape(facts) == objective_name("A5", lang)
     themes = re.search(r'<dd id="story-themes">(.*?)</dd>', page, re.S).group(1)  # type: ignore[union-attr]
@@ -129,7 +113,7 @@ def test_the_story_page_names_themes_and_objectives_as_the_map_does(site, user, 
     # the article's own line and, for an editor, the correction boxes
     assert html.escape(objective_name("A5", lang), quote=False) in page.split('id="articles"', 1)[1]
 
-    editor_page = client_of(app, "ana").get(f"/stories/{ids[STORY[0]]}").get_data(as_text=True)
+    editor_page = signed_in(app, "ana").get(f"/stories/{ids[STORY[0]]}").get_data(as_text=True)
     boxes = re.findall(r'value="(\w\d)"(?: checked)?>([^<]*)</label>', editor_page)
     assert boxes
     assert all(html.unescape(text) == objective_name(code, "en") for code, text in boxes), boxes

@@ -15,7 +15,7 @@ from typing import Any
 
 import pytest
 from markupsafe import escape
-from review_samples import PASSWORD, add_team
+from review_samples import add_team, signed_in
 from search_samples import STORY, SUBMITTED, fill
 
 from mediawatch.config import Settings
@@ -44,15 +44,6 @@ def site(module_db_url: str) -> Iterator[tuple[Any, Any, dict[str, int]]]:
     store.close()
 
 
-def client_of(app: Any, name: str) -> Any:
-    client = app.test_client()
-    page = client.get("/login").get_data(as_text=True)
-    token = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)  # type: ignore[union-attr]
-    done = client.post("/login", data={"name": name, "password": PASSWORD, "csrf_token": token})
-    assert done.status_code == 303
-    return client
-
-
 def csrf(client: Any, path: str) -> str:
     page = client.get(path).get_data(as_text=True)
     return re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)  # type: ignore[union-attr]
@@ -67,7 +58,7 @@ def rows(client: Any, query: str = "") -> tuple[list[int], str]:
 
 def test_home_is_the_watch_for_a_signed_in_editor(site):
     app, _store, _ids = site
-    ana = client_of(app, "ana")
+    ana = signed_in(app, "ana")
     assert ana.get("/").headers["Location"] == "/watch"
     assert 'id="nav-watch"' in ana.get("/issues").get_data(as_text=True)
     assert app.test_client().get("/watch").status_code == 302  # signed out: to the login page
@@ -75,7 +66,7 @@ def test_home_is_the_watch_for_a_signed_in_editor(site):
 
 def test_the_stream_shows_each_story_once_newest_first_with_outlets_and_language_names(site):
     app, _store, ids = site
-    found, text = rows(client_of(app, "ana"))
+    found, text = rows(signed_in(app, "ana"))
     assert found[:2] == [ids["fr1"], ids["fr2"]]  # the three-language story (a day old), then fr2
     assert len(found) == 9 == len(set(found))  # eleven articles, one story of three
     row = text[text.index(f'id="story-{ids["fr1"]}"') :].split("</tr>", 1)[0]
@@ -89,7 +80,7 @@ def test_the_stream_shows_each_story_once_newest_first_with_outlets_and_language
 
 def test_filters_and_phrases_narrow_the_stream_and_make_a_link(site):
     app, _store, ids = site
-    ana = client_of(app, "ana")
+    ana = signed_in(app, "ana")
     assert rows(ana, "lang=fr")[0] == [ids["fr1"], ids["fr2"], ids["fr3"], ids["long"]]
     assert rows(ana, "q=sols")[0] == [ids["fr1"], ids["fr2"]]
     assert rows(ana, "q=%22carbone+du+sol%22")[0] == [ids["fr1"]]
@@ -105,7 +96,7 @@ def test_filters_and_phrases_narrow_the_stream_and_make_a_link(site):
 
 def test_paging_goes_through_the_whole_stream(site, monkeypatch):
     app, _store, _ids = site
-    ana = client_of(app, "ana")
+    ana = signed_in(app, "ana")
     everything = rows(ana)[0]
     monkeypatch.setattr("mediawatch.web.watch_page.PAGE_SIZE", 4)
     first, text = rows(ana, "lang=&page=1")
@@ -120,13 +111,13 @@ def test_paging_goes_through_the_whole_stream(site, monkeypatch):
 
 def test_a_syntax_error_is_said_in_the_readers_language_never_a_500(site):
     app, _store, _ids = site
-    carla = client_of(app, "carla")  # French
+    carla = signed_in(app, "carla")  # French
     found, text = rows(carla, "q=%22carbone+du+sol")
     assert found == []
     why = t("search.query.unbalanced_quote", "fr", fragment='"carbone du sol')
     assert esc(t("watchpage.error.query", "fr", why=why)) in text
     assert 'value="&#34;carbone du sol"' in text  # kept, to be fixed
-    vic = client_of(app, "vic")  # Spanish, a viewer
+    vic = signed_in(app, "vic")  # Spanish, a viewer
     found, text = rows(vic, "q=-ocean&since=ayer&lang=xx&sent=maybe&theme=weather")
     assert found == []
     assert esc(t("watchpage.error.bad_date", "es", field="Desde", value="ayer")) in text
@@ -136,7 +127,7 @@ def test_a_syntax_error_is_said_in_the_readers_language_never_a_500(site):
 
 def test_hostile_parameters_are_escaped(site):
     app, _store, _ids = site
-    ana = client_of(app, "ana")
+    ana = signed_in(app, "ana")
     hostile = '"><script id="injected">alert(1)</script>'
     for name in ("q", "since", "lang", "source", "theme"):
         answer = ana.get("/watch", query_string={name: hostile})
@@ -146,7 +137,7 @@ def test_hostile_parameters_are_escaped(site):
 
 def test_adding_by_hand_goes_to_the_story_and_the_stream_escapes_what_was_typed(site):
     app, store, _ids = site
-    ana = client_of(app, "ana")
+    ana = signed_in(app, "ana")
     title = '<img src=x onerror="alert(1)" id="injected"> Sols vivants à la radio'
     answer = ana.post(
         "/watch/add",
@@ -176,7 +167,7 @@ def test_adding_by_hand_goes_to_the_story_and_the_stream_escapes_what_was_typed(
 
 def test_field_errors_stand_next_to_their_fields_in_the_readers_language(site):
     app, _store, _ids = site
-    carla = client_of(app, "carla")
+    carla = signed_in(app, "carla")
     answer = carla.post(
         "/watch/add",
         data={
@@ -201,7 +192,7 @@ def test_field_errors_stand_next_to_their_fields_in_the_readers_language(site):
 
 def test_a_refused_url_is_said_and_a_viewer_may_not_add(site):
     app, _store, _ids = site
-    ana = client_of(app, "ana")
+    ana = signed_in(app, "ana")
     answer = ana.post(
         "/watch/add",
         data={"csrf_token": csrf(ana, "/watch/add"), "mode": "url", "url": "http://127.0.0.1:9/private"},
@@ -209,6 +200,6 @@ def test_a_refused_url_is_said_and_a_viewer_may_not_add(site):
     assert answer.status_code == 422
     why = t("add.reason.private-address", "en")
     assert esc(why) in answer.get_data(as_text=True)
-    vic = client_of(app, "vic")
+    vic = signed_in(app, "vic")
     assert vic.get("/watch/add").status_code == 403
     assert 'id="watch-add"' not in vic.get("/watch").get_data(as_text=True)

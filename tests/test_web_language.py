@@ -15,7 +15,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 import pytest
-from review_samples import PASSWORD, add_team, make_issue
+from review_samples import PASSWORD, add_team, make_issue, signed_in
 from search_samples import fill
 
 from mediawatch.config import Settings
@@ -95,17 +95,6 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Any, int]]:
     store.close()
 
 
-def client_of(app: Any, name: str) -> Any:
-    client = app.test_client()
-    page = client.get("/login").get_data(as_text=True)
-    token = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)  # type: ignore[union-attr]
-    assert (
-        client.post("/login", data={"name": name, "password": PASSWORD, "csrf_token": token}).status_code
-        == 303
-    )
-    return client
-
-
 def problems_of(page: str, lang: str) -> list[str]:
     text = visible(page)
     titles = " ".join(re.findall(r'title="([^"]*)"', page))
@@ -125,7 +114,7 @@ def problems_of(page: str, lang: str) -> list[str]:
 @pytest.mark.parametrize(("lang", "user"), [("fr", "fanny"), ("es", "elena")])
 def test_pages_speak_the_readers_language_with_no_code_left(site, lang, user):
     app, issue = site
-    client = client_of(app, user)
+    client = signed_in(app, user)
     faults = {}
     for path in PAGES:
         answer = client.get(path.format(issue=issue))
@@ -139,7 +128,7 @@ def test_pages_speak_the_readers_language_with_no_code_left(site, lang, user):
 @pytest.mark.parametrize(("lang", "user"), [("fr", "fanny"), ("es", "elena")])
 def test_a_refused_private_address_is_said_in_the_readers_words(site, lang, user):
     app, _issue = site
-    client = client_of(app, user)
+    client = signed_in(app, user)
     page = client.get("/watch/add").get_data(as_text=True)
     token = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)  # type: ignore[union-attr]
     answer = client.post(
@@ -156,7 +145,7 @@ def test_a_refused_private_address_is_said_in_the_readers_words(site, lang, user
 @pytest.mark.parametrize(("lang", "user"), [("fr", "fanny"), ("es", "elena")])
 def test_dates_are_said_as_typed_and_a_bad_period_says_why(site, lang, user):
     app, _issue = site
-    client = client_of(app, user)
+    client = signed_in(app, user)
     page = visible(client.get("/watch?since=2026-12-31&until=2026-01-01").get_data(as_text=True))
     assert t("watchpage.error.reversed", lang, since="2026-12-31", until="2026-01-01") in page
     page = visible(client.get("/dashboard?from=2026-12-31&to=2026-01-01").get_data(as_text=True))
@@ -168,7 +157,7 @@ def test_dates_are_said_as_typed_and_a_bad_period_says_why(site, lang, user):
 
 def test_the_interface_language_menu_offers_the_interface_languages_only(site):
     app, _issue = site
-    client = client_of(app, "fanny")
+    client = signed_in(app, "fanny")
     for path in ("/watch", "/watch/add", "/issues"):
         page = client.get(path).get_data(as_text=True)
         menu = page[page.index('id="ui-language"') :].split("</select>", 1)[0]
