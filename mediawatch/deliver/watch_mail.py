@@ -40,10 +40,10 @@ from mediawatch.watch.watches import (
     day_counts,
     day_start,
     digest_period,
-    filters_of,
     query_of,
     query_words,
     recipient,
+    saved_filters,
     spike_of,
 )
 
@@ -192,11 +192,11 @@ def build_digest(
     if not to:
         run.no_address.append(watch.name)
         return
-    matches = store.watch_matches(
-        query_of(watch),
-        filters_of(watch.filters, taxonomy_names(settings.taxonomy_dir)),
-        found_since=since,
-        found_until=period_end,
+    filters = saved_filters(watch.filters, taxonomy_names(settings.taxonomy_dir))
+    matches = (
+        store.watch_matches(query_of(watch), filters, found_since=since, found_until=period_end)
+        if filters is not None
+        else []
     )
     if not matches:
         store.advance_watch_digest(watch.id, period_end)
@@ -216,8 +216,10 @@ def check_spikes(
     days = max(1, settings.watch_spike_days)
     today = day_start(now)
     first = today - timedelta(days=days + 1)
-    node, filters = query_of(watch), filters_of(watch.filters, taxonomy_names(settings.taxonomy_dir))
-    matches = store.watch_matches(node, filters, found_since=first, found_until=now)
+    filters = saved_filters(watch.filters, taxonomy_names(settings.taxonomy_dir))
+    if filters is None:  # a code the taxonomy no longer has: nothing matches, so nothing spikes
+        return
+    matches = store.watch_matches(query_of(watch), filters, found_since=first, found_until=now)
     counts = day_counts(matches, first, days + 2)
     taken = {m.period_end for m in store.watch_mail(watch.id, kind=SPIKE)}
     for offset in (days, days + 1):  # yesterday, today

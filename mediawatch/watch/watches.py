@@ -50,11 +50,13 @@ __all__ = [
     "filter_words",
     "filters_of",
     "filters_record",
+    "gone_filters",
     "latest_stories",
     "query_of",
     "query_words",
     "remove_watch",
     "rotate_feed_key",
+    "saved_filters",
     "spike_of",
     "watch_for_key",
 ]
@@ -133,6 +135,26 @@ def filters_of(raw: Mapping[str, Any], names: TaxonomyNames) -> SearchFilters:
         submitted=yes_no("submitted"),
         used=yes_no("used"),
     )
+
+
+def gone_filters(raw: Mapping[str, Any], names: TaxonomyNames) -> list[str]:
+    """The filters of a saved watch that name a theme or an objective the team's taxonomy no longer has
+    (an editor removed or renamed it after the watch was saved)."""
+    gone = []
+    theme = str(raw.get("theme") or "").strip()
+    if theme and theme not in names.themes:
+        gone.append("theme")
+    objective = str(raw.get("objective") or "").strip().upper()
+    if objective and objective not in names.objectives:
+        gone.append("objective")
+    return gone
+
+
+def saved_filters(raw: Mapping[str, Any], names: TaxonomyNames) -> SearchFilters | None:
+    """A saved watch's filters as its feed and mail search with them; None when one names a code the
+    taxonomy no longer has: the watch then matches nothing (not everything, nor the articles classified
+    before the edit) and keeps answering, while its filters say why (docs/design.md)."""
+    return None if gone_filters(raw, names) else filters_of(raw, names)
 
 
 def filters_record(filters: SearchFilters, names: TaxonomyNames) -> dict[str, Any]:
@@ -230,7 +252,9 @@ def filter_words(
     """A watch's filters in the reader's words ("Outlet type: blog"), never raw codes; ``sources``: id ->
     name; ``names``: the team's taxonomy, which names the objectives of its own (else their code). A
     period's end is said as the day it includes when it falls at midnight (as the watch page and the form
-    take it), else as the instant it stops before."""
+    take it), else as the instant it stops before. A theme or objective ``names`` no longer has is said
+    so, beside its name."""
+    gone = gone_filters(raw, names) if names else []
     lines = []
     for key in FILTER_NAMES:
         value = raw.get(key)
@@ -246,6 +270,8 @@ def filter_words(
                 label = t("watches.filter.before", lang) if key == "until" else label
         else:
             shown = _filter_value(key, value, lang, reader_source_names(sources or {}, lang), names)
+            if key in gone:
+                shown = t("watches.filter.gone", lang, value=shown)
         lines.append(t("watches.filter.line", lang, label=label, value=shown))
     return lines
 
@@ -384,7 +410,10 @@ def latest_stories(
     store: WatchStore, watch: Watch, names: TaxonomyNames, limit: int = FEED_ENTRIES
 ) -> SearchPage:
     """The newest stories matching the watch (its feed)."""
-    return search_stories(store, watch.query, filters_of(watch.filters, names), limit=limit)
+    filters = saved_filters(watch.filters, names)
+    if filters is None:
+        return SearchPage(stories=(), more=False)
+    return search_stories(store, watch.query, filters, limit=limit)
 
 
 # -- periods and spikes: pure ------------------------------------------------------------------------------

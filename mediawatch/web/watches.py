@@ -30,6 +30,7 @@ from mediawatch.watch.watches import (
     feed_url,
     filter_words,
     filters_record,
+    gone_filters,
     recipient,
 )
 from mediawatch.web.base import acting_user, permission_required, tr, ui_lang, web_settings, web_store
@@ -102,14 +103,15 @@ def _may_remove(watch: Watch) -> bool:
 def index() -> str:
     store, settings = web_store(), web_settings()
     user = acting_user()
-    sources = store.source_names()
+    sources, names = store.source_names(), team_names()
     rows: list[dict[str, Any]] = [
         {
             "watch": w,
             "feed": feed_url(settings, w),
             "to": recipient(store, w),
             "every": tr(EVERY_KEYS[w.every]),
-            "filters": filter_words(w.filters, ui_lang(), sources, team_names()),
+            "filters": filter_words(w.filters, ui_lang(), sources, names),
+            "gone": gone_filters(w.filters, names),
             "removable": _may_remove(w),
         }
         for w in store.list_watches()

@@ -2,7 +2,8 @@
 place of E2, and no "events" theme). Its French editor, through the deployed stack (nginx TLS,
 ``mediawatch serve``) in headless Chromium, meets the team's objectives and themes and no others in the
 watch page's filters, the saved watch's form and the story page: Z9 offered, named by the team's own words
-and accepted; E2 and "events" neither offered nor accepted."""
+and accepted; E2 and "events" neither offered nor accepted. When the team then renames Z9 in its file, the
+watch saved on it keeps answering (its feed, its digest) and finds nothing, and its row says why."""
 
 from __future__ import annotations
 
@@ -11,8 +12,9 @@ from dataclasses import replace
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
+import feedparser
 import pytest
-from journey_stack import Stack, submit
+from journey_stack import Stack, https_request, submit
 from playwright.sync_api import expect
 from taxonomy_samples import OWN, TEAM_OBJECTIVES, team_taxonomy
 
@@ -97,3 +99,26 @@ def test_a_teams_own_objectives_and_themes_everywhere(stack_factory, tmp_path: P
     row.locator("form[data-field=objectives]").get_by_label(objective_name("A5", "fr")).check()
     submit(page, f"#article-{article} form[data-field=objectives] button")
     expect(page.locator("#story-objectives")).to_have_text(f"{objective_name('A5', 'fr')}, {Z9}")
+
+    # The team renames Z9 in its file: the watch saved on it keeps answering and finds nothing (the story
+    # still carries Z9 until a reclassification), and its row says the objective is no longer there.
+    def feed_entries() -> list[str]:
+        page.goto(f"{stack.url}/watches")
+        href = page.locator('tr[data-watch="Plan de l\'équipe"] .feed-link').get_attribute("href")
+        status, _headers, body = https_request(stack.tls, "GET", href or "")
+        assert status == 200, body[:500]
+        feed = feedparser.parse(body)
+        assert not feed.bozo, feed.get("bozo_exception")
+        return [e.title for e in feed.entries]
+
+    assert len(feed_entries()) == 1
+    objectives = Path(stack.settings["classify"]["taxonomy_dir"]) / "objectives.toml"
+    text = objectives.read_text(encoding="utf-8")
+    objectives.write_text(text.replace("[objectives.Z9]", "[objectives.Z8]"), encoding="utf-8")
+    assert feed_entries() == []
+    row = page.locator('tr[data-watch="Plan de l\'équipe"]')
+    expect(row).to_have_attribute("data-gone", "objective")
+    expect(row).to_contain_text(t("watches.filter.gone", "fr", value="Z9"))
+    ran = stack.cli("--lang", "fr", "watches", "run", "Plan de l'équipe", check=False)
+    assert ran.returncode == 0, ran.stderr
+    assert "Traceback" not in ran.stderr
