@@ -22,10 +22,10 @@ from __future__ import annotations
 
 import hashlib
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from mediawatch.classify.taxonomy_checks import (
     ANY,
@@ -66,12 +66,14 @@ __all__ = [
     "load_taxonomy",
     "raw_tokens",
     "stem",
+    "taxonomy_problems",
     "tokens",
 ]
 
 DEFAULT_DIR = Path(__file__).resolve().parent / "taxonomy"
 FILES = ("relevance.toml", "themes.toml", "regions.toml", "objectives.toml")
 _STEM_CACHE_LIMIT = 200_000
+_T = TypeVar("_T")
 
 
 # -- data model ------------------------------------------------------------------------------------------
@@ -282,7 +284,7 @@ def _concept_list(
 
 
 def _read_themes(
-    file: TaxonomyFile, concepts: dict[str, Concept], builder: TermBuilder
+    file: TaxonomyFile, concepts: Mapping[str, Any], builder: TermBuilder
 ) -> tuple[dict[str, Any], dict[Theme, ThemeSpec]]:
     file.check_keys(file.data, ("settings", "themes"), "themes.toml", terms=False)
     settings = file.table(file.data, "settings", "settings", required=True)
@@ -348,7 +350,7 @@ def _read_regions(file: TaxonomyFile, builder: TermBuilder) -> dict[str, Any]:
 
 
 def _read_objectives(
-    file: TaxonomyFile, concepts: dict[str, Concept], builder: TermBuilder
+    file: TaxonomyFile, concepts: Mapping[str, Any], builder: TermBuilder
 ) -> dict[str, ObjectiveSpec]:
     file.check_keys(file.data, ("objectives",), "objectives.toml", False)
     objectives: dict[str, ObjectiveSpec] = {}
@@ -377,44 +379,97 @@ def _read_objectives(
     return objectives
 
 
-def build(directory: Path) -> Taxonomy:
-    """Load, validate and compile the four files of ``directory``."""
-    if not directory.is_dir():
-        raise said(ConfigError, "taxonomy.no_directory", path=str(directory))
-    paths = [directory / name for name in FILES]
-    rel, thm, reg, obj = (TaxonomyFile(p) for p in paths)
+def _relevance_settings(rel: TaxonomyFile, rsettings: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "field_weights": rel.field_weights(rsettings, "settings"),
+        "threshold": rel.number(rsettings, "threshold", "settings", low=0.0, high=1.0),
+        "uncertain_margin": rel.number(rsettings, "uncertain_margin", "settings", default=0.1, high=0.5),
+        "scale": rel.number(rsettings, "scale", "settings", low=0.01, high=1000.0),
+        "repeat_decay": rel.number(rsettings, "repeat_decay", "settings", default=0.5, high=1.0),
+        "max_repeats": int(rel.number(rsettings, "max_repeats", "settings", default=5, low=1, high=1000)),
+    }
 
-    stop: dict[str, frozenset[str]] = {}
-    rsettings, rconcepts = _read_relevance(rel, stop)
-    builder = TermBuilder(stop)
-    concepts = _read_concepts(rel, rconcepts, builder)
-    tsettings, themes = _read_themes(thm, concepts, builder)
-    gsettings = _read_regions(reg, builder)
-    objectives = _read_objectives(obj, concepts, builder)
 
-    rfw = rel.field_weights(rsettings, "settings")
-    threshold = rel.number(rsettings, "threshold", "settings", low=0.0, high=1.0)
-    settings = Settings(
-        threshold=threshold,
-        uncertain_margin=rel.number(rsettings, "uncertain_margin", "settings", default=0.1, high=0.5),
-        scale=rel.number(rsettings, "scale", "settings", low=0.01, high=1000.0),
-        field_weights=rfw,
-        repeat_decay=rel.number(rsettings, "repeat_decay", "settings", default=0.5, high=1.0),
-        max_repeats=int(rel.number(rsettings, "max_repeats", "settings", default=5, low=1, high=1000)),
-        theme_min_relevance=thm.number(tsettings, "min_relevance", "settings", default=0.0, high=1.0),
-        max_themes=int(thm.number(tsettings, "max_themes", "settings", default=8, low=1, high=8)),
-        theme_field_weights=thm.field_weights(tsettings, "settings"),
-        concept_theme_weight=thm.number(tsettings, "concept_weight", "settings", default=1.0, high=100.0),
-        region_field_weights=reg.field_weights(gsettings, "settings"),
-        region_min_score=reg.number(gsettings, "min_score", "settings", default=1.0, high=1000.0),
-        region_source_weight=reg.number(gsettings, "source_weight", "settings", default=0.5, high=1000.0),
-        region_relative_min=reg.number(gsettings, "relative_min", "settings", default=0.0, high=1.0),
-        global_max_regions=int(
+def _theme_settings(thm: TaxonomyFile, tsettings: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "theme_min_relevance": thm.number(tsettings, "min_relevance", "settings", default=0.0, high=1.0),
+        "max_themes": int(thm.number(tsettings, "max_themes", "settings", default=8, low=1, high=8)),
+        "theme_field_weights": thm.field_weights(tsettings, "settings"),
+        "concept_theme_weight": thm.number(tsettings, "concept_weight", "settings", default=1.0, high=100.0),
+    }
+
+
+def _region_settings(reg: TaxonomyFile, gsettings: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "region_field_weights": reg.field_weights(gsettings, "settings"),
+        "region_min_score": reg.number(gsettings, "min_score", "settings", default=1.0, high=1000.0),
+        "region_source_weight": reg.number(gsettings, "source_weight", "settings", default=0.5, high=1000.0),
+        "region_relative_min": reg.number(gsettings, "relative_min", "settings", default=0.0, high=1.0),
+        "global_max_regions": int(
             reg.number(gsettings, "global_max_regions", "settings", default=4, low=1, high=8)
         ),
-        max_regions=int(reg.number(gsettings, "max_regions", "settings", default=8, low=1, high=8)),
-        global_terms_weight=reg.number(gsettings, "global_weight", "settings", default=1.0, high=1000.0),
-    )
+        "max_regions": int(reg.number(gsettings, "max_regions", "settings", default=8, low=1, high=8)),
+        "global_terms_weight": reg.number(gsettings, "global_weight", "settings", default=1.0, high=1000.0),
+    }
+
+
+class _Problems:
+    """Runs each independent check of :func:`build`: the first mistake is raised (``collect`` False), or
+    every one is kept and the check that failed gives None, so what depends on it is skipped instead of
+    reporting the same mistake again as its consequences."""
+
+    def __init__(self, collect: bool) -> None:
+        self.collect = collect
+        self.found: list[ConfigError] = []
+
+    def attempt(self, check: Callable[..., _T], *args: Any) -> _T | None:
+        try:
+            return check(*args)
+        except ConfigError as exc:
+            if not self.collect:
+                raise
+            self.found.append(exc)
+            return None
+
+
+def build(directory: Path, problems: list[ConfigError] | None = None) -> Taxonomy | None:
+    """Load, validate and compile the four files of ``directory``. With ``problems`` (a list), every
+    independent mistake is appended to it and None returned when there is one; without, the first is
+    raised. Within one table (a concept, a theme, the settings of a file) only the first is said."""
+    if not directory.is_dir():
+        raise said(ConfigError, "taxonomy.no_directory", path=str(directory))
+    check = _Problems(collect=problems is not None)
+    paths = [directory / name for name in FILES]
+    rel, thm, reg, obj = (check.attempt(TaxonomyFile, p) for p in paths)
+
+    stop: dict[str, frozenset[str]] = {}
+    read = check.attempt(_read_relevance, rel, stop) if rel else None
+    builder = TermBuilder(stop)
+    concepts = check.attempt(_read_concepts, rel, read[1], builder) if rel and read else None
+    # A theme or objective may name a concept; the names written are known even when a concept is wrong.
+    names: Mapping[str, Any] | None = concepts if concepts is not None else (read[1] if read else None)
+    themes_read = check.attempt(_read_themes, thm, names, builder) if thm and names is not None else None
+    gsettings = check.attempt(_read_regions, reg, builder) if reg else None
+    objectives = check.attempt(_read_objectives, obj, names, builder) if obj and names is not None else None
+
+    values: dict[str, Any] = {}
+    for file, table, read_settings in (
+        (rel, read[0] if read else None, _relevance_settings),
+        (thm, themes_read[0] if themes_read else None, _theme_settings),
+        (reg, gsettings, _region_settings),
+    ):
+        if file is not None and table is not None:
+            values.update(check.attempt(read_settings, file, table) or {})
+    if check.found:
+        assert problems is not None  # noqa: S101 -- only a collecting check keeps what it found
+        problems.extend(check.found)
+        return None
+    # nothing found: every read above gave its value
+    assert concepts is not None  # noqa: S101
+    assert themes_read is not None  # noqa: S101
+    assert objectives is not None  # noqa: S101
+    settings = Settings(**values)
+    themes = themes_read[1]
     languages = tuple(sorted(builder.languages))
     taxonomy = Taxonomy(
         directory=directory,
@@ -444,7 +499,20 @@ def load_taxonomy(directory: str | Path | None = None) -> Taxonomy:
 
     Raises :class:`ConfigError` naming the file, the line where the problem can be found, and the problem.
     """
-    return build(Path(directory) if directory else DEFAULT_DIR)
+    taxonomy = build(Path(directory) if directory else DEFAULT_DIR)
+    assert taxonomy is not None  # noqa: S101 -- build raises the first mistake when not collecting
+    return taxonomy
+
+
+def taxonomy_problems(directory: str | Path | None = None) -> list[ConfigError]:
+    """Every independent mistake of the taxonomy in ``directory``, in the order of its files ([]: valid),
+    for ``mediawatch taxonomy check``: a team fixes them all in one edit, not one per run."""
+    problems: list[ConfigError] = []
+    try:
+        build(Path(directory) if directory else DEFAULT_DIR, problems)
+    except ConfigError as exc:  # the folder itself: nothing else can be checked
+        problems.append(exc)
+    return problems
 
 
 def fingerprint(paths: Iterable[Path]) -> str:

@@ -19,14 +19,24 @@ def taxonomy_group() -> None:
 @handle_errors
 def check(obj: Context, folder: str | None) -> None:
     """Load and validate the four files of FOLDER (default: the taxonomy_dir setting, else the packaged
-    taxonomy), as `classify` would: one line saying what it holds, or what is wrong where (exit code 2).
+    taxonomy), as `classify` would: one line saying what it holds, or every mistake found and where
+    (exit code 2); a mistake that only follows from another is not said twice.
 
     Needs no database.
     """
-    from mediawatch.classify.taxonomy import DEFAULT_DIR, load_taxonomy
+    from mediawatch.classify.taxonomy import DEFAULT_DIR, load_taxonomy, taxonomy_problems
 
-    taxonomy = load_taxonomy(folder or obj.settings.taxonomy_dir or DEFAULT_DIR)
+    directory = folder or obj.settings.taxonomy_dir or DEFAULT_DIR
     lang = obj.lang
+    problems = taxonomy_problems(directory)
+    if len(problems) > 1:  # every one, so a team fixes them in one edit; one alone is said as any error
+        click.echo(tn("taxonomy.check_problems", len(problems), lang, path=str(directory)), err=True)
+        for problem in problems[:-1]:
+            click.echo(t("error.prefix", lang, message=problem.translated(lang)), err=True)
+        raise problems[-1]
+    if problems:
+        raise problems[0]
+    taxonomy = load_taxonomy(directory)
     languages = ", ".join(language_name(code, lang) for code in taxonomy.languages)
     click.echo(
         t(
