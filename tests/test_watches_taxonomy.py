@@ -10,12 +10,15 @@ from datetime import timedelta
 
 import feedparser
 import pytest
+from click.testing import CliRunner
 from deliver_samples import Recorder, SmtpServer, make_settings, open_store
 from review_samples import add_team
 from taxonomy_samples import team_taxonomy
+from test_deliver import cli_env
 from watch_samples import T0, add_article, clock_at
 
 from mediawatch.classify.vocabulary import taxonomy_names
+from mediawatch.cli import cli
 from mediawatch.deliver.watch_mail import run_watches
 from mediawatch.i18n import t
 from mediawatch.i18n.themes import objective_name, theme_name
@@ -77,6 +80,13 @@ def test_a_watch_on_a_code_the_team_removed_keeps_answering_and_matches_nothing(
     assert run.digests == []
     assert recorder.snapshot() == []
     assert store.watch("Événements").last_digest_at == T0 + DAY - timedelta(hours=9)  # the period closed
+
+    # `watches list` says it beside the filter, in the reader's language
+    env = cli_env(edited, MEDIAWATCH_TAXONOMY_DIR=edited.taxonomy_dir)
+    listed = CliRunner().invoke(cli, ["--lang", "es", "watches", "list"], env=env, catch_exceptions=False)
+    assert listed.exit_code == 0, listed.output
+    assert t("watches.filter.gone", "es", value=theme_name("events", "es")) in listed.output
+    assert t("watches.filter.gone", "es", value=objective_name("E2", "es")) in listed.output
 
 
 @pytest.mark.parametrize(
