@@ -2,8 +2,8 @@
 
 Titles, column headers and messages come from the FR/EN/ES catalogues (:mod:`mediawatch.i18n`); ``lang``
 defaults to :func:`mediawatch.i18n.ui_language`. JSON output and the key=value summary lines are for
-scripts and stay untranslated; values that are data (source ids, statuses, enum values, titles) are shown
-as they are.
+scripts and stay untranslated; values that are data (source ids, statuses, titles) are shown as they are,
+but a language, a region or an outlet type is said in words, as the watch page says it.
 """
 
 from __future__ import annotations
@@ -32,6 +32,7 @@ from mediawatch.i18n.themes import theme_name
 from mediawatch.sources.health import fetch_label, health_notes
 from mediawatch.store import Store
 from mediawatch.types import Article, ArticleState, PartialReason, Source, SourceHealth
+from mediawatch.watch.service import OUTLET_TYPE_KEYS
 
 log = logging.getLogger("mediawatch")
 
@@ -94,10 +95,10 @@ def print_sources(sources: Sequence[Source], as_json: bool, lang: str | None = N
     for s in sources:
         table.add_row(
             s.id,
-            s.language,
+            language_name(s.language, lang),
             s.kind.value,
-            s.region.value,
-            s.outlet_type.value,
+            region_name(s.region, lang),
+            t(OUTLET_TYPE_KEYS[s.outlet_type], lang),
             _yes_no(s.enabled, lang),
             _yes_no(s.verified, lang),
             s.url,

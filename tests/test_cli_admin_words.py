@@ -1,0 +1,59 @@
+"""An administrator's commands said right, run as the administrator runs them (the README's steps): the
+command in a process of its own, with its own home folder, settings and registry, in each language."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+SOURCE = """[[source]]
+id = "water"
+name = "Water"
+url = "https://example.org/feed"
+kind = "rss"
+language = "en"
+region = "latin_america"
+outlet_type = "institutional"
+"""
+
+
+def mediawatch(
+    home: Path, *args: str, lang: str = "en", **env_extra: str
+) -> subprocess.CompletedProcess[str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("MEDIAWATCH_")}
+    env.update(HOME=str(home), MEDIAWATCH_LANG=lang, PYTHONPATH=str(Path(__file__).parents[1]), **env_extra)
+    return subprocess.run(
+        [sys.executable, "-m", "mediawatch", *args],
+        cwd=home, env=env, capture_output=True, text=True, timeout=120, check=False,
+    )  # fmt: skip
+
+
+@pytest.fixture
+def home(tmp_path: Path) -> Path:
+    (tmp_path / "feeds").mkdir()
+    return tmp_path
+
+
+# -- sources list: languages, regions and outlet types in words ----------------------------------------------
+@pytest.mark.parametrize(
+    ("lang", "words", "codes"),
+    [
+        ("fr", ["anglais", "Amérique latine", "institutionnel"], ["latin_america", "institutional"]),
+        ("es", ["inglés", "América Latina", "institucional"], ["latin_america", "institutional"]),
+        ("en", ["English", "Latin America"], ["latin_america"]),
+    ],
+)
+def test_sources_list_says_language_region_and_outlet_type_in_words(home, lang, words, codes):
+    (home / "feeds" / "water.toml").write_text(SOURCE, encoding="utf-8")
+    done = mediawatch(home, "sources", "list", lang=lang)
+    assert done.returncode == 0, done.stderr
+    for word in words:
+        assert word.lower() in done.stdout.lower(), done.stdout
+    for code in codes:
+        assert code not in done.stdout, done.stdout
+    json_line = mediawatch(home, "sources", "list", "--json", lang=lang).stdout
+    assert '"region": "latin_america"' in json_line  # scripts keep the codes
