@@ -57,3 +57,35 @@ def test_sources_list_says_language_region_and_outlet_type_in_words(home, lang, 
         assert code not in done.stdout, done.stdout
     json_line = mediawatch(home, "sources", "list", "--json", lang=lang).stdout
     assert '"region": "latin_america"' in json_line  # scripts keep the codes
+
+
+# -- users add --email: where the saved watches mail to, checked as `users update --email` checks it ----
+def _password_file(home: Path) -> str:
+    (home / "pw").write_text("correct horse battery staple\n", encoding="utf-8")
+    return str(home / "pw")
+
+
+def test_users_add_keeps_the_email_given(home):
+    done = mediawatch(home, "users", "add", "maria", "--role", "admin", "--lang", "es", "--email",
+                      " Maria@Agua.example.org ", "--password-file", _password_file(home))  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    listed = mediawatch(home, "users", "list", "--json")
+    assert '"email": "maria@agua.example.org"' in listed.stdout.lower(), listed.stdout
+
+
+@pytest.mark.parametrize(
+    ("lang", "words"),
+    [
+        ("en", "is not an email address"),
+        ("fr", "n'est pas une adresse"),
+        ("es", "no es una dirección de correo"),
+    ],
+)
+def test_users_add_refuses_a_bad_email_naming_the_option_and_adds_no_one(home, lang, words):
+    done = mediawatch(home, "users", "add", "maria", "--role", "admin", "--email", "maria at agua",
+                      "--password-file", _password_file(home), lang=lang)  # fmt: skip
+    assert done.returncode == 2, done.stderr
+    assert "--email" in done.stderr, done.stderr
+    assert words in done.stderr, done.stderr
+    assert "Traceback" not in done.stderr
+    assert "maria" not in mediawatch(home, "users", "list", "--json").stdout

@@ -76,6 +76,7 @@ def print_users(users: Sequence[User], as_json: bool, lang: str) -> None:
                     "role": u.role.value,
                     "language": u.language,
                     "active": u.active,
+                    "email": u.email,
                     "created_at": _iso(u.created_at),
                 }
             )

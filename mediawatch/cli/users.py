@@ -56,15 +56,24 @@ def _read_password(password_file: str | None, lang: str) -> str:
     show_default=True,
     help="The user's interface language in the web app.",
 )
+@click.option("--email", default="", help="The user's email address, where their saved watches go.")
 @click.pass_obj
 @handle_errors
-def users_add(obj: Context, name: str, role: str, password_file: str | None, language: str) -> None:
+def users_add(
+    obj: Context, name: str, role: str, password_file: str | None, language: str, email: str
+) -> None:
     """Create a user with a role: viewer, editor, approver, admin, or correspondent (sends items only)."""
+    from mediawatch.deliver.watch_mail import check_email
+    from mediawatch.errors import InvalidInput
     from mediawatch.review.users import add_user, check_name
 
     check_name(name)
+    try:  # before the password prompt: a typo in the address must not cost the password typed twice
+        email = check_email(email)
+    except InvalidInput as exc:
+        raise click.BadParameter(exc.translated(obj.lang), param_hint="--email") from None
     password = _read_password(password_file, obj.lang)
-    user = add_user(obj.store, name, Role(role), password, language)
+    user = add_user(obj.store, name, Role(role), password, language, email=email)
     click.echo(t("review.cli.user_added", obj.lang, name=user.name, role=t(ROLE_KEYS[user.role], obj.lang)))
 
 

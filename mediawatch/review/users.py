@@ -101,13 +101,18 @@ def check_language(language: str) -> str:
     return code
 
 
-def add_user(store: ReviewStore, name: str, role: Role, password: str, language: str = "en") -> User:
+def add_user(
+    store: ReviewStore, name: str, role: Role, password: str, language: str = "en", *, email: str = ""
+) -> User:
+    """A new user; ``email`` (already checked, "" : none) is where their saved watches go."""
     name = check_name(name)
     if store.user(name) is not None:
         raise Refused(reason("review.users.exists", name=name))
     user = store.add_user(name, role, hash_password(password), check_language(language))
     if user is None:  # taken a moment ago, by another request: the store's insert is the atomic check
         raise Refused(reason("review.users.exists", name=name))
+    if email:
+        user = store.update_user(name, email=email) or user
     store.log_event(None, "system", "user.add", target=f"user:{name}", after=role.value)
     return user
 
