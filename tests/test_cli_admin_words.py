@@ -89,3 +89,26 @@ def test_users_add_refuses_a_bad_email_naming_the_option_and_adds_no_one(home, l
     assert words in done.stderr, done.stderr
     assert "Traceback" not in done.stderr
     assert "maria" not in mediawatch(home, "users", "list", "--json").stdout
+
+
+# -- taxonomy check FOLDER: a wrong folder is blamed on where it came from -----------------------------------
+@pytest.mark.parametrize(
+    ("lang", "words"),
+    [
+        ("en", "is not a folder (argument of `mediawatch taxonomy check`)"),
+        ("fr", "n'est pas un dossier (argument de `mediawatch taxonomy check`)"),
+        ("es", "no es una carpeta (argumento de `mediawatch taxonomy check`)"),
+    ],
+)
+def test_taxonomy_check_blames_the_argument_it_was_given(home, lang, words):
+    done = mediawatch(home, "taxonomy", "check", str(home / "wrong"), lang=lang)
+    assert done.returncode == 2, done.stderr
+    assert str(home / "wrong") in done.stderr
+    assert words in done.stderr, done.stderr
+    assert "taxonomy_dir" not in done.stderr, done.stderr
+
+
+def test_taxonomy_check_still_blames_the_setting_when_the_folder_came_from_it(home):
+    done = mediawatch(home, "taxonomy", "check", MEDIAWATCH_TAXONOMY_DIR=str(home / "wrong"))
+    assert done.returncode == 2, done.stderr
+    assert "(setting taxonomy_dir, or MEDIAWATCH_TAXONOMY_DIR)" in done.stderr, done.stderr

@@ -24,8 +24,14 @@ def check(obj: Context, folder: str | None) -> None:
 
     Needs no database.
     """
-    from mediawatch.classify.taxonomy import DEFAULT_DIR, load_taxonomy, taxonomy_problems
+    from pathlib import Path
 
+    from mediawatch.classify.taxonomy import DEFAULT_DIR, load_taxonomy, taxonomy_problems
+    from mediawatch.errors import ConfigError
+    from mediawatch.i18n import said
+
+    if folder and not Path(folder).is_dir():  # the library's message blames the setting, not what was typed
+        raise said(ConfigError, "taxonomy.no_directory_given", path=str(Path(folder)))
     directory = folder or obj.settings.taxonomy_dir or DEFAULT_DIR
     lang = obj.lang
     problems = taxonomy_problems(directory)
