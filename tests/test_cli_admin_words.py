@@ -112,3 +112,38 @@ def test_taxonomy_check_still_blames_the_setting_when_the_folder_came_from_it(ho
     done = mediawatch(home, "taxonomy", "check", MEDIAWATCH_TAXONOMY_DIR=str(home / "wrong"))
     assert done.returncode == 2, done.stderr
     assert "(setting taxonomy_dir, or MEDIAWATCH_TAXONOMY_DIR)" in done.stderr, done.stderr
+
+
+# -- the registry's problems, said as sentences: "el campo url debe ser…", as config says "el ajuste…"
+@pytest.mark.parametrize(
+    ("lang", "words"),
+    [("es", "el campo url debe ser una URL http(s)"), ("fr", "le champ url doit être une URL http(s)")],
+)
+def test_sources_add_says_a_bad_url_with_its_article(home, lang, words):
+    done = mediawatch(home, "sources", "add", "--id", "agua", "--name", "Agua", "--url", "htp://nope",
+                      "--language", "es", lang=lang)  # fmt: skip
+    assert done.returncode == 2, done.stderr
+    assert words in done.stderr, done.stderr
+
+
+@pytest.mark.parametrize(
+    ("lang", "words"),
+    [
+        ("es", ["el campo name no debe estar vacío", "el campo enabled debe ser true o false"]),
+        ("fr", ["le champ name ne doit pas être vide", "le champ enabled doit valoir true ou false"]),
+    ],
+)
+def test_a_registry_file_s_problems_are_sentences(home, lang, words):
+    for number, (key, value) in enumerate([("name", '""'), ("enabled", '"yes"')]):
+        text = SOURCE.replace('id = "water"', f'id = "water-{number}"').replace(
+            "example.org/feed", f"example.org/{number}"
+        )
+        text = (
+            text.replace('name = "Water"', f"name = {value}")
+            if key == "name"
+            else text + f"{key} = {value}\n"
+        )
+        (home / "feeds" / "water.toml").write_text(text, encoding="utf-8")
+        done = mediawatch(home, "sources", "list", lang=lang)
+        assert done.returncode == 2, done.stderr
+        assert words[number] in done.stderr, done.stderr

@@ -222,7 +222,7 @@ def test_cli_import_opml_imports_the_good_entries_and_exits_4(tmp_path: Path) ->
     assert "3 sources importées dans imported.toml ; 0 déjà connue, ignorée" in result.output
     assert f"2 entrées de {opml} n'ont pas été importées :" in result.output
     assert (
-        "ligne 8 : Broken Reader Link : source 'broken-reader-link' : url doit être une URL http(s)"
+        "ligne 8 : Broken Reader Link : source 'broken-reader-link' : le champ url doit être une URL http(s)"
         in result.output
     )
     assert "ligne 13 : Soil again : " in result.output
