@@ -147,3 +147,16 @@ def test_a_registry_file_s_problems_are_sentences(home, lang, words):
         done = mediawatch(home, "sources", "list", lang=lang)
         assert done.returncode == 2, done.stderr
         assert words[number] in done.stderr, done.stderr
+
+
+# -- the nightly's "nothing to compose": what its user can do, not options `nightly` does not have ----------
+def test_the_nightly_s_nothing_to_compose_points_to_the_compose_command(home):
+    done = mediawatch(home, "nightly", "--no-notify", "--at", "2026-12-01")
+    assert done.returncode == 5, done.stderr  # no enabled source: nothing collected, compose still tried
+    reasons = [line for line in done.stderr.splitlines() if '"compose.nothing"' in line]
+    assert len(reasons) == 2, done.stderr  # the press review's week and the newsletter's month
+    for line in reasons:
+        assert "no issue composed, as no story in the period" in line, line
+        assert "--from/--to" not in line, line
+        assert "`mediawatch compose " in line, line
+    assert "`mediawatch compose press-review --from DATE --to DATE`" in reasons[0], reasons[0]

@@ -8,7 +8,9 @@ from __future__ import annotations
 import functools
 
 from mediawatch.errors import InvalidInput, NothingToCompose, RenderError
-from mediawatch.i18n import Joined, Message
+from mediawatch.i18n import DEFAULT_LANGUAGE, Joined, Message
+from mediawatch.i18n.dates import HalfOpen
+from mediawatch.i18n.publications import publication_label
 from mediawatch.nightly.cadence import due_period, parse_cadence, parse_timezone
 from mediawatch.nightly.job import ACTOR, NightlyRun
 from mediawatch.nightly.outcome import problem
@@ -110,7 +112,16 @@ def _compose_one(job: NightlyRun, publication: Publication, setting: str, cadenc
             actor=ACTOR,
         )
     except NothingToCompose as exc:  # no empty draft: the period is composed on a later run, if ever
-        job.log.info("compose.nothing", reason=str(exc), already_told=exc.already_told, **fields)
+        reason = str(exc)
+        if not exc.already_told:  # compose's own words point to --from/--to, which `nightly` does not have
+            said_here = Message(
+                "compose.refused.nothing_nightly",
+                publication=publication_label(publication),
+                period=HalfOpen(period.start, period.end),
+                name=publication.value,
+            )
+            reason = said_here.text(DEFAULT_LANGUAGE)
+        job.log.info("compose.nothing", reason=reason, already_told=exc.already_told, **fields)
         return
     job.state.composed.append(result.slug)
     job.log.info(
