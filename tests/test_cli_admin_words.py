@@ -160,3 +160,14 @@ def test_the_nightly_s_nothing_to_compose_points_to_the_compose_command(home):
         assert "--from/--to" not in line, line
         assert "`mediawatch compose " in line, line
     assert "`mediawatch compose press-review --from DATE --to DATE`" in reasons[0], reasons[0]
+
+
+# -- restore of a file that is not a backup: refused before a new SQLite file is made ------------------------
+def test_restore_of_a_file_that_is_not_a_backup_leaves_no_new_database(home):
+    (home / "notes.txt").write_text("not a backup\n", encoding="utf-8")
+    database = home / "new.sqlite3"
+    done = mediawatch(home, "--db", str(database), "restore", "notes.txt")
+    assert done.returncode == 2, done.stderr
+    assert "is not a mediawatch backup" in done.stderr, done.stderr
+    assert not database.exists()
+    assert list(home.glob("new.sqlite3*")) == []

@@ -62,7 +62,7 @@ def backup(obj: Context, file: str, force: bool) -> None:
 def restore(obj: Context, file: str) -> None:
     """Put a backup FILE ('-' for stdin) into the database, which must be empty (a new SQLite file or a
     new PostgreSQL database): everything or nothing. The search index is rebuilt after."""
-    from mediawatch.store.backup import restore_backup
+    from mediawatch.store.backup import check_backup, restore_backup
 
     if file == "-":
         summary = restore_backup(obj.store, sys.stdin.buffer)
@@ -73,6 +73,9 @@ def restore(obj: Context, file: str) -> None:
             reason = os_error_reason(exc, file, obj.lang, reading=True)
             raise FileAccessError(file, t("file.cannot_use", obj.lang, path=file, reason=reason)) from None
         with handle:
+            if handle.seekable():  # before obj.store, which makes the new SQLite file (a pipe: as stdin)
+                check_backup(handle)
+                handle.seek(0)
             summary = restore_backup(obj.store, handle)
     tables = sum(1 for count in summary.rows.values() if count)
     rows = tn("count.backup_rows", summary.total, obj.lang)

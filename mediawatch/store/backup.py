@@ -207,6 +207,13 @@ def restore_backup(db: Store, inp: IO[bytes]) -> BackupSummary:
     return BackupSummary(schema_version=version, rows=rows, created=str(header.get("created", "")))
 
 
+def check_backup(inp: IO[bytes]) -> None:
+    """Refuse (ConfigError, as :func:`restore_backup` would) a file that is not a mediawatch backup, before
+    any database is opened: opening one would leave a new empty SQLite file behind. Reads the header only."""
+    with gzip.GzipFile(fileobj=inp, mode="rb") as packed:
+        _header(_lines(packed))
+
+
 def _lines(packed: Iterable[bytes]) -> Iterator[dict[str, Any]]:
     number = 0
     try:
