@@ -171,3 +171,13 @@ def test_restore_of_a_file_that_is_not_a_backup_leaves_no_new_database(home):
     assert "is not a mediawatch backup" in done.stderr, done.stderr
     assert not database.exists()
     assert list(home.glob("new.sqlite3*")) == []
+
+
+# -- the registry folder from the environment: MEDIAWATCH_FEEDS_DIR (documented), MEDIAWATCH_FEEDS (older)
+@pytest.mark.parametrize("variable", ["MEDIAWATCH_FEEDS_DIR", "MEDIAWATCH_FEEDS"])
+def test_the_registry_folder_is_read_from_either_variable(home, variable):
+    (home / "agua").mkdir()
+    (home / "agua" / "water.toml").write_text(SOURCE, encoding="utf-8")
+    done = mediawatch(home, "sources", "list", "--json", **{variable: str(home / "agua")})
+    assert done.returncode == 0, done.stderr
+    assert '"id": "water"' in done.stdout, done.stdout  # ./feeds, the default, is empty

@@ -69,7 +69,10 @@ def _ui_lang_option(ctx: click.Context, param: click.Parameter, value: str | Non
     "--config", "config_path", envvar="MEDIAWATCH_CONFIG", help="TOML config file [env MEDIAWATCH_CONFIG]."
 )
 @click.option(
-    "--feeds", "feeds_dir", envvar="MEDIAWATCH_FEEDS", help="Source registry folder [default: feeds]."
+    "--feeds",
+    "feeds_dir",
+    envvar="MEDIAWATCH_FEEDS",  # the older name; MEDIAWATCH_FEEDS_DIR, as every setting, is read by config
+    help="Source registry folder [env MEDIAWATCH_FEEDS_DIR; default: feeds].",
 )
 @click.option(
     "--lang",
