@@ -181,3 +181,24 @@ def test_the_registry_folder_is_read_from_either_variable(home, variable):
     done = mediawatch(home, "sources", "list", "--json", **{variable: str(home / "agua")})
     assert done.returncode == 0, done.stderr
     assert '"id": "water"' in done.stdout, done.stdout  # ./feeds, the default, is empty
+
+
+# -- import-opml names the file it wrote to with its folder; an empty users list starts with an admin --------
+def test_import_opml_names_the_registry_file_with_its_folder(home):
+    (home / "subs.opml").write_text(
+        '<?xml version="1.0"?><opml version="2.0"><head/><body>'
+        '<outline text="Water" type="rss" xmlUrl="https://example.org/feed"/></body></opml>',
+        encoding="utf-8",
+    )
+    done = mediawatch(home, "--feeds", str(home / "agua"), "sources", "import-opml", "subs.opml")
+    assert done.returncode == 0, done.stderr
+    assert f"into {home / 'agua' / 'imported.toml'};" in done.stdout, done.stdout
+    assert (home / "agua" / "imported.toml").exists()
+
+
+@pytest.mark.parametrize("lang", ["en", "fr", "es"])
+def test_the_empty_users_list_suggests_an_admin_first(home, lang):
+    done = mediawatch(home, "users", "list", lang=lang)
+    assert done.returncode == 0, done.stderr
+    assert "--role admin`" in done.stdout, done.stdout
+    assert "--role editor" not in done.stdout, done.stdout

@@ -219,7 +219,7 @@ def test_cli_import_opml_imports_the_good_entries_and_exits_4(tmp_path: Path) ->
         catch_exceptions=False,
     )
     assert result.exit_code == 4, result.output
-    assert "3 sources importées dans imported.toml ; 0 déjà connue, ignorée" in result.output
+    assert f"3 sources importées dans {feeds / 'imported.toml'} ; 0 déjà connue, ignorée" in result.output
     assert f"2 entrées de {opml} n'ont pas été importées :" in result.output
     assert (
         "ligne 8 : Broken Reader Link : source 'broken-reader-link' : le champ url doit être une URL http(s)"
@@ -232,4 +232,4 @@ def test_cli_import_opml_imports_the_good_entries_and_exits_4(tmp_path: Path) ->
         cli, [*args, "--feeds", str(feeds), "sources", "import-opml", opml], catch_exceptions=False
     )
     assert again.exit_code == 4
-    assert "imported 0 sources into imported.toml; skipped 3 already known" in again.output
+    assert f"imported 0 sources into {feeds / 'imported.toml'}; skipped 3 already known" in again.output

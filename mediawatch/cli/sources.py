@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sys
 from datetime import UTC, datetime
+from pathlib import Path
 
 import click
 
@@ -139,7 +140,8 @@ def sources_import_opml(obj: Context, opml_file: str, filename: str) -> None:
     report = import_opml_file(obj.settings.feeds_dir, opml_file, filename)
     added = tn("sources.count.added", report.added, obj.lang)
     skipped = tn("sources.count.skipped", len(report.skipped), obj.lang)
-    click.echo(t("sources.imported", obj.lang, added=added, file=filename, skipped=skipped))
+    written = Path(obj.settings.feeds_dir) / filename  # a timer's folder is not the reader's: say where
+    click.echo(t("sources.imported", obj.lang, added=added, file=written, skipped=skipped))
     for line in report.skipped:
         click.echo("  " + t("sources.skipped", obj.lang, line=line))
     if report.bad:
