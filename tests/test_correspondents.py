@@ -446,3 +446,13 @@ def test_a_disabled_correspondent_or_a_viewer_cannot_send_an_item_and_nothing_is
         assert expected in str(caught.value)
     assert store.list_submissions() == []
     assert server.requests == []
+
+
+def test_several_field_problems_are_joined_with_the_languages_list_separator(store, classifier):
+    with pytest.raises(FieldError) as caught:
+        _send(store, classifier, SentItem(title="T", language="fr", note="n" * 2001), lang="fr")
+    assert " ; note : " in str(caught.value)
+    assert "; " not in str(caught.value).replace(" ; ", "")
+    with pytest.raises(FieldError) as caught:
+        review(store, 1, actor="ana", accepted=False, reason="r" * 2001, lang="fr")
+    assert "motif : " in str(caught.value)

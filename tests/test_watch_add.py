@@ -497,3 +497,13 @@ def test_cli_articles_add_refuses_a_viewer_and_a_disabled_user_also_named_by_med
     assert server.requests == []
     with open_store(f"sqlite:///{db}") as store:
         assert sum(store.count_articles().values()) == 0
+
+
+def test_several_field_problems_are_joined_with_the_languages_list_separator():
+    """French puts a space before the semicolon that separates two problems: "… vide ; date : …"."""
+    with pytest.raises(FieldError) as caught:
+        validate_manual(ManualItem("  ", "RFI", "30/04/2015", "fr"), "fr")
+    assert "ne doit pas être vide ; date : 30/04/2015" in str(caught.value)
+    with pytest.raises(FieldError) as caught:
+        validate_manual(ManualItem("  ", "RFI", "30/04/2015", "fr"), "en")
+    assert "must not be empty; date: 30/04/2015" in str(caught.value)

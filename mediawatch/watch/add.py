@@ -197,7 +197,7 @@ def _shown(value: str, limit: int = 80) -> str:
 
 def _raise_if(problems: dict[str, str], lang: str) -> None:
     if problems:
-        raise FieldError(problems, "; ".join(problems.values()))
+        raise FieldError(problems, t("common.list_separator", lang).join(problems.values()))
 
 
 def language_problem(value: str, lang: str) -> str | None:

@@ -130,7 +130,7 @@ def validate(item: SentItem, lang: str | None = None) -> SentItem:
     if region and region not in {r.value for r in Region}:
         _problem(problems, "region", lang, "correspondents.unknown_choice")
     if problems:
-        raise FieldError(problems, "; ".join(problems.values()))
+        raise FieldError(problems, t("common.list_separator", lang).join(problems.values()))
     return SentItem(url, title, text, language, region, note, outlet)
 
 
@@ -299,7 +299,7 @@ def review(
     if len(why) > MAX_REASON:
         problems: dict[str, str] = {}
         _problem(problems, "reason", lang, "add.too_long", limit=number(MAX_REASON, lang))
-        raise FieldError(problems, "; ".join(problems.values()))
+        raise FieldError(problems, t("common.list_separator", lang).join(problems.values()))
     try:
         return store.review_submission(submission_id, actor=actor, at=now(), accepted=accepted, reason=why)
     except ConflictError:

@@ -181,7 +181,7 @@ def _reviewed(submission_id: int, accepted: bool) -> Response:
             lang=ui_lang(),
         )
     except FieldError as exc:
-        say("error", "; ".join(exc.problems.values()), f"item-{submission_id}")
+        say("error", tr("common.list_separator").join(exc.problems.values()), f"item-{submission_id}")
         return redirect(f"{url_for('correspondents.queue')}#item-{submission_id}", code=303)
     except MediawatchError as exc:
         say("error", localized(exc, ui_lang()))
