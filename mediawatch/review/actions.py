@@ -18,12 +18,14 @@ from mediawatch.i18n import ui_language
 from mediawatch.render import RenderedEdition, fingerprint, render_edition
 from mediawatch.render.edition import failed_checks
 from mediawatch.review.workflow import (
+    Permission,
     Reason,
     all_approved,
     approve_refusal,
     cancel_refusal,
     is_stale,
     last_content_author,
+    may,
     reason,
     refuse,
     reject_refusal,
@@ -132,6 +134,32 @@ def issue_status(store: IssueRepository, issue_id: int, settings: Settings) -> I
     if content.issue.state in STALE_STATES:
         stale = stale_languages(content.editions, approved_fingerprints(content, settings))
     return IssueStatus(content.issue, content.editions, stale)
+
+
+def awaiting_approval(store: IssueRepository, user: User, settings: Settings) -> dict[int, list[str]]:
+    """The editions that wait for an approval ``user`` may give, by issue id (their languages in the
+    issue's order): in review, in an issue open to approval, and, under four-eyes, with none of her own
+    changes pending. For the navigation's count on every page, so it reads the stored states and renders
+    nothing: an approval gone stale since the last render shows on the issues list, not here."""
+    if not may(user.role, Permission.APPROVE):
+        return {}
+    found: dict[int, list[str]] = {}
+    for state in (IssueState.IN_REVIEW, IssueState.APPROVED):
+        for issue in store.list_issues(state=state):
+            content = store.issue_content(issue.id)
+            waiting = {e.language for e in content.editions if e.state is EditionState.IN_REVIEW}
+            if not waiting:
+                continue
+            audit = store.audit(issue.id) if settings.four_eyes else []
+            mine = [
+                lang
+                for lang in issue.languages
+                if lang in waiting
+                and not (settings.four_eyes and user.name in unapproved_authors(audit, lang))
+            ]
+            if mine:
+                found[issue.id] = mine
+    return found
 
 
 def review_editions(

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
+from typing import Any
 
 from flask import (
     Blueprint,
@@ -53,6 +54,7 @@ from mediawatch.types import (
 from mediawatch.web import new_issue
 from mediawatch.web.base import (
     acting_user,
+    current_user,
     home_page,
     login_required,
     permission_required,
@@ -164,12 +166,32 @@ def issues() -> str:
     return issues_page(new_issue.blank(web_settings(), new_issue.utc_today()))
 
 
+@bp.app_context_processor
+def _navigation() -> dict[str, Any]:
+    """The count of editions waiting for the reader's approval, asked only when a page draws it."""
+
+    def approvals_waiting() -> int:
+        user = current_user()
+        if user is None:
+            return 0
+        return sum(
+            len(langs) for langs in actions.awaiting_approval(web_store(), user, web_settings()).values()
+        )
+
+    return {"approvals_waiting": approvals_waiting}
+
+
 def issues_page(form: new_issue.NewIssueForm) -> str:
     store = web_store()
+    mine = actions.awaiting_approval(store, acting_user(), web_settings())
     rows = []
     for issue in store.list_issues():
         status = actions.issue_status(store, issue.id, web_settings())
-        rows.append((status, _reasons(status.waiting)))
+        langs = [language_name(code, ui_lang()) for code in mine.get(issue.id, [])]
+        for_you = tr("web.issues.for_you", languages=words_list(langs, ui_lang())) if langs else ""
+        rows.append((status, _reasons(status.waiting), for_you))
+    # What waits for her comes first: the rest stays newest first (a stable sort).
+    rows.sort(key=lambda row: not row[2])
     return render_template(
         "issues.html",
         rows=rows,
