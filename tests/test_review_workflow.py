@@ -270,6 +270,37 @@ def test_four_eyes_and_its_switch(env):
     actions.approve(store, other, "fr", bruno, replace(settings, four_eyes=False))
 
 
+@pytest.mark.parametrize(
+    ("lang", "never", "since"),
+    [
+        ("fr", "l'édition en français, qui n'a encore jamais été validée ;", "depuis sa dernière validation"),
+        ("en", "the French edition, which has never been approved, so", "since it was last approved"),
+        ("es", "la edición en francés, que nunca se ha aprobado, así que", "desde su última aprobación"),
+    ],
+)
+def test_four_eyes_says_whether_the_edition_was_ever_approved(env, lang, never, since):
+    """ "since it was last approved" read wrong on an edition that never had an approval."""
+    store, settings = env
+    issue_id = make_issue(store)
+    bruno, carla = _user(store, "bruno"), _user(store, "carla")
+    actions.submit(store, issue_id, _user(store, "ana"))
+    item = store.issue_content(issue_id).items[0]
+    editing.edit_text(store, item.id, "fr", bruno, title=None, summary="Bruno's own words")
+    review = actions.review_editions(store, issue_id, settings, ["fr"])[0]
+    assert not review.approved_before
+    with pytest.raises(Forbidden) as caught:
+        actions.approve(store, issue_id, "fr", bruno, settings)
+    assert never in caught.value.reason.text(lang)
+    assert since not in caught.value.reason.text(lang)
+
+    actions.approve(store, issue_id, "fr", carla, settings)
+    editing.edit_text(store, item.id, "fr", bruno, title=None, summary="Bruno again")
+    assert actions.review_editions(store, issue_id, settings, ["fr"])[0].approved_before
+    with pytest.raises(Forbidden) as caught:
+        actions.approve(store, issue_id, "fr", bruno, settings)
+    assert since in caught.value.reason.text(lang)
+
+
 def test_four_eyes_cannot_be_laundered_by_a_later_harmless_change(env):
     store, settings = env
     issue_id = make_issue(store)

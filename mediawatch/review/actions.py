@@ -23,6 +23,7 @@ from mediawatch.review.workflow import (
     all_approved,
     approve_refusal,
     cancel_refusal,
+    ever_approved,
     is_stale,
     last_content_author,
     may,
@@ -54,6 +55,7 @@ class EditionReview:
     render_error: RenderError | None  # why it cannot be rendered, said in any language (render_error_text)
     last_author: str  # who last changed it ("" : only the system did)
     pending_authors: frozenset[str] = frozenset()  # whose changes no approval covers (four-eyes)
+    approved_before: bool = False  # ever approved (the four-eyes wording: "since it was last approved")
     # Approved, but what would be sent now is not what was approved (only while the issue is open to
     # review or waiting to be sent: a sent issue's approvals are its history)
     stale: bool = False
@@ -188,6 +190,7 @@ def review_editions(
                 render_error=error,
                 last_author=last_content_author(audit, edition.language),
                 pending_authors=unapproved_authors(audit, edition.language, withdrawn=stale),
+                approved_before=ever_approved(audit, edition.language),
                 stale=stale,
             )
         )
@@ -274,16 +277,18 @@ def approve(
     except RenderError as exc:
         raise Refused(render_blocker(language, exc)) from None
     stale = is_stale(edition, current)
+    log = store.audit(issue_id)
     refuse(
         approve_refusal(
             content.issue,
             edition,
             actor=user.name,
             role=user.role,
-            authors=unapproved_authors(store.audit(issue_id), language, withdrawn=stale),
+            authors=unapproved_authors(log, language, withdrawn=stale),
             four_eyes=settings.four_eyes,
             current_fingerprint=current,
             seen_fingerprint=seen_fingerprint,
+            approved_before=ever_approved(log, language),
         )
     )
     if stale:

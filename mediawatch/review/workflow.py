@@ -266,6 +266,12 @@ def unapproved_authors(
     return frozenset(pending | covered if withdrawn else pending)
 
 
+def ever_approved(entries: Iterable[AuditLine], language: str) -> bool:
+    """Whether the ``language`` edition was ever approved (even if that approval was since withdrawn): the
+    four-eyes wording says "since it was last approved" only then."""
+    return any(e.action == "edition.approved" and e.language in ("", language) for e in entries)
+
+
 # -- stale approvals -----------------------------------------------------------------------------------
 def is_stale(edition: Edition, current_fingerprint: str | None) -> bool:
     """Approved, but the edition rendered now (``current_fingerprint``) is not what was approved.
@@ -344,6 +350,7 @@ def approve_refusal(
     four_eyes: bool,
     current_fingerprint: str,
     seen_fingerprint: str | None = None,
+    approved_before: bool = True,
 ) -> Reason | None:
     """May ``actor`` approve this edition now?
 
@@ -354,6 +361,7 @@ def approve_refusal(
     ``--fingerprint`` on the CLI): approving a page that has since changed is refused. A stale approval
     (approved, but ``current_fingerprint`` differs) may be replaced by an approval of the content now,
     also in a scheduled issue; ``authors`` should then count the changes it covered (its withdrawal).
+    ``approved_before`` (:func:`ever_approved`) words the four-eyes refusal of a never-approved edition.
     """
     lang = edition.language
     why = _role_refusal(role, Permission.APPROVE)
@@ -372,7 +380,8 @@ def approve_refusal(
     if edition.state not in (EditionState.IN_REVIEW, EditionState.APPROVED):
         return reason("review.refused.edition_draft", language=lang)
     if four_eyes and actor in authors:
-        return reason("review.refused.four_eyes", ReasonKind.ACCESS, language=lang, user=actor)
+        key = "review.refused.four_eyes" if approved_before else "review.refused.four_eyes_first"
+        return reason(key, ReasonKind.ACCESS, language=lang, user=actor)
     if seen_fingerprint is not None and seen_fingerprint != current_fingerprint:
         return reason("review.refused.stale_view", ReasonKind.STALE, language=lang)
     return None

@@ -127,8 +127,10 @@ def test_an_approver_reads_in_french_what_the_issue_waits_for_and_what_four_eyes
     first = carla.locator("article.item").first.get_attribute("id").removeprefix("item-")
     carla.fill(f"#title-{first}", "Les sols du Sahel : un « puits » de carbone ?")
     submit(carla, f"#save-{first}")
-    expect(carla.locator("#own-changes")).to_have_text(t("editor.edition.own_changes", "fr"))
+    # The edition was never approved: not "depuis sa dernière validation".
+    expect(carla.locator("#own-changes")).to_have_text(t("editor.edition.own_changes_first", "fr"))
     submit(carla, "#approve")
     refusal = carla.locator(".flash.error", has_text="vous (carla) avez modifié l'édition en français")
     expect(refusal).to_be_in_viewport()
+    expect(refusal).to_contain_text("qui n'a encore jamais été validée")
     assert carla.locator("#edition").get_attribute("data-state") == "in_review"

@@ -72,13 +72,14 @@ def test_an_editor_submits_approvers_approve_and_refusals_show_where_they_look(s
         ana.click("#submit-issue")
     expect(ana.locator("#issue-state")).to_have_attribute("data-state", "in_review")
 
-    # An approver touches a text up, then tries to approve his own change: four-eyes refuses, and he sees it.
+    # An approver touches a text up, then tries to approve his own change: four-eyes refuses, and he sees it
+    # (in the words for an edition never approved yet).
     bruno = stack.login("bruno")
     issue_page(bruno, stack, issue)
     edit_title(bruno, listed[0], "Cover crops, three years on")
     with bruno.expect_navigation():
         bruno.click("#approve")
-    refusal = bruno.locator(".flash.error", has_text=fixed_text("review.refused.four_eyes"))
+    refusal = bruno.locator(".flash.error", has_text=fixed_text("review.refused.four_eyes_first"))
     expect(refusal).to_be_visible()
     expect(refusal).to_be_in_viewport()
     assert edition_state(bruno) == "in_review"
