@@ -239,3 +239,22 @@ def test_feed_and_page_agreeing_without_url() -> None:
 def test_naive_inputs_are_read_as_utc() -> None:
     choice = reconcile_dates(datetime(2024, 3, 15, 10, 0), None, None, datetime(2024, 3, 20, 12, 0))
     assert choice == DateChoice(utc(2024, 3, 15, 10, 0), "feed")
+
+
+@pytest.mark.parametrize(
+    ("lang", "expected"),
+    [
+        ("fr", "7 déc. 2026, 13\u00a0h\u00a045"),  # the hour never breaks across lines
+        ("en", "7 Dec 2026, 13:45"),
+        ("es", "7 dic. 2026, 13:45"),
+    ],
+)
+def test_a_date_and_time_is_written_as_the_readers_language_writes_it(lang, expected):
+    from mediawatch.i18n.dates import format_datetime
+
+    assert format_datetime(datetime(2026, 12, 7, 13, 45, 59, tzinfo=UTC), lang) == expected
+    # A moment elsewhere is said in UTC, the zone every page states; the first of the month in French.
+    paris = timezone(timedelta(hours=1))
+    assert (
+        format_datetime(datetime(2026, 12, 1, 9, 5, tzinfo=paris), "fr") == "1er déc. 2026, 8\u00a0h\u00a005"
+    )

@@ -55,6 +55,26 @@ def format_date(value: datetime | None, lang: str, *, long: bool = False) -> str
     )
 
 
+def format_datetime(value: datetime | None, lang: str) -> str:
+    """``7 déc. 2026, 13 h 45`` / ``7 Dec 2026, 13:45`` / ``7 dic. 2026, 13:45``, in UTC (the page says so
+    once); "–" when unknown."""
+    if value is None:
+        return "–"
+    when = _utc(value)
+    return t(
+        "render.date.with_time",
+        lang,
+        date=format_date(when, lang),
+        hour=when.hour,
+        minute=f"{when.minute:02d}",
+    )
+
+
+def iso_datetime(value: datetime | None) -> str:
+    """``2026-12-07T13:45:00Z`` (UTC), for ``<time datetime>``; "" when unknown."""
+    return "" if value is None else _utc(value).replace(microsecond=0).isoformat().replace("+00:00", "Z")
+
+
 def format_period(start: datetime, end: datetime, lang: str) -> str:
     """``17–24 Nov 2026`` / ``du 17 au 24 nov. 2026`` / ``del 17 al 24 de nov. de 2026``."""
     a, b = _utc(start).date(), _utc(end).date()

@@ -32,7 +32,7 @@ from werkzeug.wrappers import Response
 from mediawatch.compose.issues import issue_title
 from mediawatch.config import Settings
 from mediawatch.i18n import LANGUAGES, language_name, t, tn, use_language
-from mediawatch.i18n.dates import format_half_open
+from mediawatch.i18n.dates import format_date, format_datetime, format_half_open, iso_datetime
 from mediawatch.review.workflow import Permission, edition_state_label, may, state_label
 from mediawatch.store import Store
 from mediawatch.types import MAX_ROW_ID, ItemStatus, Role, TextOrigin, User
@@ -402,9 +402,14 @@ def words_list(words: list[str], lang: str) -> str:
 
 
 def _when(value: datetime | None, with_time: bool = True) -> str:
+    """A stored moment as the reader's language writes it; with its time in UTC, which base.html then
+    says once at the foot of the page rather than after every time."""
     if value is None:
         return "-"
-    return value.strftime("%Y-%m-%d %H:%M UTC" if with_time else "%Y-%m-%d")
+    if not with_time:
+        return format_date(value, ui_lang())
+    g.times_in_utc = True
+    return format_datetime(value, ui_lang())
 
 
 def _nl2br(text: str) -> Markup:
@@ -490,6 +495,7 @@ def install(app: Flask) -> None:
     )
     app.jinja_env.filters["http_url"] = http_url
     app.jinja_env.filters["when"] = _when
+    app.jinja_env.filters["iso"] = iso_datetime  # for <time datetime>
     app.jinja_env.filters["nl2br"] = _nl2br
     app.jinja_env.filters["code"] = with_code
     app.jinja_env.filters["said"] = lambda message: with_code(sentence(str(message)))  # a message alone

@@ -8,6 +8,7 @@ Carla approves; Ana edits; Awa is a correspondent in West Africa.
 from __future__ import annotations
 
 import json
+import re
 
 import pytest
 from journey_stack import Stack, submit
@@ -59,3 +60,31 @@ def test_an_approver_is_told_in_the_navigation_and_the_list_what_waits_for_her(s
     expect(ana.locator("#issues")).to_be_visible()
     assert ana.locator("#approvals-count").count() == 0
     assert ana.locator(".for-you").count() == 0
+
+
+FRENCH_MOMENT = re.compile(r"^\d{1,2}(er)? [a-zéû]+\.? \d{4}, \d{1,2}\u00a0h\u00a0\d{2}$")
+
+
+def test_dates_read_as_french_writes_them_and_the_zone_is_said_once(stack: Stack):
+    """The correspondent's list and the audit log said "2026-12-07 13:45 UTC" to a French reader."""
+    stack.add_user("ana", "editor", "fr")
+    stack.add_user("awa", "correspondent", "fr")
+    issue = compose(stack, "press-review")
+    stack.cli("issues", "submit", str(issue), "--as", "ana")
+
+    ana = stack.login("ana", locale="fr-FR")
+    ana.goto(f"{stack.url}/issues/{issue}/log")
+    moment = ana.locator("table time").first
+    assert FRENCH_MOMENT.match(moment.inner_text()), moment.inner_text()
+    assert re.fullmatch(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z", moment.get_attribute("datetime") or "")
+    expect(ana.locator("#times-utc")).to_have_text("Heures en temps universel (UTC).")
+    assert "UTC" not in ana.locator("table").inner_text()
+
+    awa = stack.login("awa", locale="fr-FR")
+    awa.fill("#title", "Sahel : les parcours reverdissent")
+    awa.fill("#text", "Au Sahel, les éleveurs restaurent leurs parcours et le carbone des sols.")
+    awa.select_option("#language", "fr")
+    submit(awa, "#send")
+    sent = awa.locator("#my-items time").first
+    assert FRENCH_MOMENT.match(sent.inner_text()), sent.inner_text()
+    expect(awa.locator("#times-utc")).to_be_visible()
