@@ -4,21 +4,10 @@ installed command in a process of its own, with its own home folder, config file
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
-
-
-def mediawatch(home: Path, *args: str, lang: str = "en") -> subprocess.CompletedProcess[str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("MEDIAWATCH_")}
-    env.update(HOME=str(home), MEDIAWATCH_LANG=lang, PYTHONPATH=str(Path(__file__).parents[1]))
-    return subprocess.run(
-        [sys.executable, "-m", "mediawatch", *args],
-        cwd=home, env=env, capture_output=True, text=True, timeout=120, check=False,
-    )  # fmt: skip
+from process_samples import mediawatch
 
 
 @pytest.fixture

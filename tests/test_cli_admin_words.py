@@ -3,12 +3,10 @@ command in a process of its own, with its own home folder, settings and registry
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
+from process_samples import mediawatch
 
 SOURCE = """[[source]]
 id = "water"
@@ -19,17 +17,6 @@ language = "en"
 region = "latin_america"
 outlet_type = "institutional"
 """
-
-
-def mediawatch(
-    home: Path, *args: str, lang: str = "en", **env_extra: str
-) -> subprocess.CompletedProcess[str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("MEDIAWATCH_")}
-    env.update(HOME=str(home), MEDIAWATCH_LANG=lang, PYTHONPATH=str(Path(__file__).parents[1]), **env_extra)
-    return subprocess.run(
-        [sys.executable, "-m", "mediawatch", *args],
-        cwd=home, env=env, capture_output=True, text=True, timeout=120, check=False,
-    )  # fmt: skip
 
 
 @pytest.fixture

@@ -50,6 +50,7 @@ from mediawatch.types import (
     IssueItem,
     IssueState,
     Publication,
+    User,
 )
 from mediawatch.web import new_issue
 from mediawatch.web.base import (
@@ -172,18 +173,22 @@ def _navigation() -> dict[str, Any]:
 
     def approvals_waiting() -> int:
         user = current_user()
-        if user is None:
-            return 0
-        return sum(
-            len(langs) for langs in actions.awaiting_approval(web_store(), user, web_settings()).values()
-        )
+        return sum(len(langs) for langs in _awaiting_approval(user).values()) if user else 0
 
     return {"approvals_waiting": approvals_waiting}
 
 
+def _awaiting_approval(user: User) -> dict[int, list[str]]:
+    """:func:`actions.awaiting_approval`, read once a request: the issues list and its navigation both ask."""
+    if "awaiting_approval" not in g:
+        g.awaiting_approval = actions.awaiting_approval(web_store(), user, web_settings())
+    found: dict[int, list[str]] = g.awaiting_approval
+    return found
+
+
 def issues_page(form: new_issue.NewIssueForm) -> str:
     store = web_store()
-    mine = actions.awaiting_approval(store, acting_user(), web_settings())
+    mine = _awaiting_approval(acting_user())
     rows = []
     for issue in store.list_issues():
         status = actions.issue_status(store, issue.id, web_settings())
