@@ -491,3 +491,21 @@ def test_names_fold_their_transliterations_and_more_organisations_fold_across_la
         assert concept in en, concept
         assert concept in es, concept
     assert "@un" in en
+
+
+def test_acronyms_fold_by_their_letters_and_dates_in_figures_are_days() -> None:
+    # French and Spanish put the adjective last: the same letters in another order
+    thursday = datetime(2024, 6, 6, 12, tzinfo=UTC)
+    en = concepts_of("ECB cuts rates", "The ECB said it, under the CAP.", "en", thursday)
+    fr = concepts_of("La BCE baisse ses taux", "La BCE l'a dit, selon la PAC.", "fr", thursday)
+    assert {k for k in en if k.startswith("$")} == {k for k in fr if k.startswith("$")} == {"$bce", "$acp"}
+    # a day written in figures is the day a words-written one names, and no figure of its own
+    launch = datetime(2024, 7, 9, tzinfo=UTC)
+    es = concepts_of("", "El cohete despegó hoy (09.07.2024) y el 2024-07-10 llegó.", "es", launch)
+    assert {"D7-9", "D7-10"} <= set(es)
+    assert not [c for c in es if c.startswith("#")]
+    assert "D7-9" in concepts_of("", "Le lanceur a décollé le 9/7/2024.", "fr", launch)
+    # in English a day written with slashes is decided only when one part is above 12
+    assert "D7-13" in concepts_of("", "Launched on 7/13/2024.", "en", launch)
+    assert "D7-13" in concepts_of("", "Launched on 13/7/2024.", "en", launch)
+    assert not [c for c in concepts_of("", "Launched on 7/9/2024.", "en", launch) if c.startswith("D")]

@@ -285,6 +285,36 @@ def _dates(words: list[str], folded: list[str], out: dict[str, int], published: 
             out[f"Y{folded[after]}-{month}"] = WEAK if implied else DATE
 
 
+# A date written in figures: "09.07.2024", "9/7/2024", "2024-07-09". Without this the dotted one read as the
+# figure 9.07 and the others as small numbers, so "despegó hoy (09.07.2024)" shared nothing with "July 9".
+_NUMERIC_DATE = re.compile(
+    r"(?<![\d.,/])(\d{1,2})([./])(\d{1,2})\2((?:19|20)\d\d)(?![\d])|(?<![\d-])((?:19|20)\d\d)-(\d\d)-(\d\d)(?![\d-])"
+)
+
+
+def _numeric_dates(raw: str, out: dict[str, int], language: str) -> str:
+    """Days written in figures, as concepts; the text with them blanked, so no figure is read in them."""
+
+    def found(match: re.Match[str]) -> str:
+        if match.group(5):
+            month, day = int(match.group(6)), int(match.group(7))
+        else:
+            first, second = int(match.group(1)), int(match.group(3))
+            day, month = first, second
+            if language == "en" and match.group(2) == "/":
+                # "7/9/2024" is 9 July in London and July 7 in New York: decided when one part is above 12
+                if first <= 12 < second:
+                    day, month = second, first
+                elif not first > 12 >= second:
+                    return " " * len(match.group())
+        if 1 <= month <= 12 and 1 <= day <= 31:
+            out[f"D{month}-{day}"] = DATE
+            out.setdefault(f"M{month}", MONTH)
+        return " " * len(match.group())
+
+    return _NUMERIC_DATE.sub(found, raw)
+
+
 def concepts_of(
     title: str, text: str, language: str = "", published: datetime | None = None
 ) -> dict[str, int]:
@@ -293,7 +323,7 @@ def concepts_of(
     lead = " ".join(text[: CONCEPT_WORDS * 12].split()[:CONCEPT_WORDS])
     raw = unicodedata.normalize("NFKC", f"{title}\n{lead}")
     out: dict[str, int] = {}
-    _numbers(raw, out, language)
+    _numbers(_numeric_dates(raw, out, language), out, language)
     matches = list(_TOKEN.finditer(raw))
     words = [m.group() for m in matches]
     folded = _TOKEN.findall(fold(raw))
@@ -329,7 +359,7 @@ def concepts_of(
                 and key not in _WEEKDAYS
                 and (word.isupper() or ((start > title_end or not title_case) and _mid_sentence(raw, start)))
             ):
-                out.setdefault("$" + _name_key(key), NAME)
+                out.setdefault("$" + (_acronym_key(key) if word.isupper() else _name_key(key)), NAME)
             i += 1
     return out
 
@@ -345,6 +375,12 @@ def _name_key(key: str) -> str:
     for written, sound in _SPELLINGS:
         key = key.replace(written, sound)
     return _DOUBLED.sub(r"\1", key)
+
+
+def _acronym_key(key: str) -> str:
+    """An acronym's letters in order: French and Spanish put the adjective after the noun, so "ECB" is
+    "BCE", "CAP" is "PAC", "IMF" is "FMI", "NATO" is "OTAN", "UNEP" is "PNUE" with the same letters."""
+    return "".join(sorted(key)) if len(key) <= 6 else key
 
 
 def _mid_sentence(raw: str, start: int) -> bool:
