@@ -8,10 +8,12 @@ from __future__ import annotations
 import re
 import time
 import unicodedata
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta, timezone
+from types import MappingProxyType
 
-__all__ = ["EARLIEST", "DateChoice", "parse_date", "reconcile_dates", "to_utc"]
+__all__ = ["EARLIEST", "MONTH_NAMES", "DateChoice", "fold_word", "parse_date", "reconcile_dates", "to_utc"]
 
 EARLIEST = datetime(1995, 1, 1, tzinfo=UTC)
 """Dates before this are treated as absurd (the web press starts around 1995)."""
@@ -76,6 +78,8 @@ for _number, _names in enumerate(
 ):
     for _name in _names.split():
         _MONTH_NAMES[_name] = _number
+MONTH_NAMES: Mapping[str, int] = MappingProxyType(_MONTH_NAMES)
+"""Folded month name or abbreviation (EN, FR, ES, DE, IT, PT) -> month number."""
 _WEEKDAY_NAMES = frozenset(
     "mon monday tue tues tuesday wed wednesday thu thur thurs thursday fri friday sat saturday sun sunday "
     "lun lundi mar mardi mer mercredi jeu jeudi ven vendredi sam samedi dim dimanche "
@@ -113,8 +117,13 @@ def _zone_hours(token: str) -> float | None:
 
 
 def _fold(token: str) -> str:
-    decomposed = unicodedata.normalize("NFD", token.casefold())
-    return "".join(ch for ch in decomposed if not unicodedata.combining(ch)).rstrip(".")
+    return fold_word(token).rstrip(".")
+
+
+def fold_word(text: str) -> str:
+    """Lower case without accents, as :data:`MONTH_NAMES` are written ("Août" -> "aout")."""
+    decomposed = unicodedata.normalize("NFD", text.casefold())
+    return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
 
 
 def _parse_iso(text: str) -> datetime | None:

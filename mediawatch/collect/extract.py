@@ -28,6 +28,7 @@ from lxml import etree
 from lxml.html import HtmlElement
 from trafilatura.settings import Document
 
+from mediawatch.collect.dateline import dateline
 from mediawatch.collect.page_input import (
     HTML_TYPES,
     VAGUE_TYPES,
@@ -499,7 +500,7 @@ def extract_page(html: bytes | str, url: str, content_type: str = "") -> Extract
         title=_clean_field(meta.title, _TITLE_MAX),
         text=text,
         author=_clean_author(meta.author),
-        date=_date(meta.date, facts.published, html),
+        date=_date(meta.date, facts.published, html) or dateline(html, text, facts.language),
         sitename=_clean_field(meta.sitename, _FIELD_MAX),
         language=facts.language,
         canonical_url=facts.canonical,
