@@ -10,16 +10,18 @@ its length. Hashtags go first when it is too long, then the title is shortened.
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
+from types import MappingProxyType
 
-from mediawatch.i18n import LANGUAGES, catalogue, language_name, t
+from mediawatch.i18n import LANGUAGES, language_name, t
 from mediawatch.store.protocols import SocialStore
 from mediawatch.store.search import RelevanceState
 from mediawatch.translate.cache import normalise_lang, text_key
-from mediawatch.types import TextOrigin
+from mediawatch.types import Region, TextOrigin, Theme
 from mediawatch.watch.story import ArticleView, StoryView, story_view
 
-__all__ = ["LIMIT", "URL_WEIGHT", "SocialPost", "post_length", "social_posts"]
+__all__ = ["HASHTAG_KEYS", "LIMIT", "URL_WEIGHT", "SocialPost", "post_length", "social_posts"]
 
 LIMIT = 280
 URL_WEIGHT = 23  # what X (Twitter) counts for any link, shortened by t.co
@@ -42,9 +44,41 @@ def post_length(text: str) -> int:
     return len(_URL.sub("x" * URL_WEIGHT, text))
 
 
+# Literal keys (the i18n scans and tests/test_social_hashtags.py read them), by the kind of tag. A theme or
+# region that a team's own taxonomy adds has none: its posts go without that hashtag.
+HASHTAG_KEYS: Mapping[str, Mapping[str, str]] = MappingProxyType(
+    {
+        "theme": MappingProxyType(
+            {
+                Theme.SCIENCE.value: "story.hashtag.theme.science",
+                Theme.POLICY.value: "story.hashtag.theme.policy",
+                Theme.FINANCE_MARKETS.value: "story.hashtag.theme.finance_markets",
+                Theme.PRACTICES.value: "story.hashtag.theme.practices",
+                Theme.FORESTRY_AGROFORESTRY.value: "story.hashtag.theme.forestry_agroforestry",
+                Theme.MRV_MONITORING.value: "story.hashtag.theme.mrv_monitoring",
+                Theme.EVENTS.value: "story.hashtag.theme.events",
+                Theme.INITIATIVE_4P1000.value: "story.hashtag.theme.initiative_4p1000",
+            }
+        ),
+        "region": MappingProxyType(
+            {
+                Region.AFRICA.value: "story.hashtag.region.africa",
+                Region.ASIA.value: "story.hashtag.region.asia",
+                Region.EUROPE.value: "story.hashtag.region.europe",
+                Region.LATIN_AMERICA.value: "story.hashtag.region.latin_america",
+                Region.NORTH_AMERICA.value: "story.hashtag.region.north_america",
+                Region.OCEANIA.value: "story.hashtag.region.oceania",
+                Region.MENA.value: "story.hashtag.region.mena",
+                Region.GLOBAL.value: "story.hashtag.region.global",
+            }
+        ),
+    }
+)
+
+
 def _tag(kind: str, name: str, lang: str) -> str | None:
-    key = f"story.hashtag.{kind}.{name}"
-    return t(key, lang) if key in catalogue(lang) else None
+    key = HASHTAG_KEYS[kind].get(str(name))
+    return t(key, lang) if key else None
 
 
 def _lead(view: StoryView) -> ArticleView:
