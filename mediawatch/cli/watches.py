@@ -190,3 +190,5 @@ def watches_run(obj: Context, names: tuple[str, ...], due: bool) -> None:
         t("watches.cli.run", obj.lang, digests=len(run.digests), empty=len(run.empty), spikes=len(run.spikes),
           sent=run.sent, failed=run.failed, waiting=run.waiting)
     )  # fmt: skip
+    if run.unreadable is not None:  # what was queued went; the rest waits for the fix: exit 2, said why
+        raise run.unreadable

@@ -30,8 +30,8 @@ from mediawatch.deliver.identity import MailIdentity, mail_identity, smtp_config
 from mediawatch.deliver.mime import build_message
 from mediawatch.deliver.send import retry_delay
 from mediawatch.deliver.smtp import Outcome, SmtpSession
-from mediawatch.errors import EndNotSent, InvalidInput, SmtpUnavailable
-from mediawatch.i18n import Message, language_name, t, tn
+from mediawatch.errors import ConfigError, EndNotSent, InvalidInput, SmtpUnavailable
+from mediawatch.i18n import Message, language_name, said, t, tn
 from mediawatch.store.watches import NewWatchMail, Watch, WatchMail, WatchMailSession, WatchMatch
 from mediawatch.types import OutboxStatus
 from mediawatch.watch.watches import (
@@ -180,6 +180,10 @@ class WatchRun:
     sent: int = 0
     failed: int = 0
     waiting: int = 0  # queued for a retry
+    # The team's taxonomy could not be read: nothing was built, the periods stay open (the queued mail went);
+    # the error says so, then the cause, in any language.
+    unreadable: ConfigError | None = None
+    waiting_for_taxonomy: list[str] = field(default_factory=list)
 
 
 def build_digest(
@@ -268,7 +272,8 @@ def run_watches(
 
     ``due``: a digest only for a period that ended (daily: at midnight UTC; weekly: on Monday); else a
     digest of what is new up to now (``watches run NAME``: try a watch out). One run at a time: the lock
-    keeps two runs from sending the same row."""
+    keeps two runs from sending the same row. A taxonomy that cannot be read builds nothing (``unreadable``
+    says why) and sends what was queued; the caller reports it."""
     run = WatchRun()
     with store.run_lock("watches", resource="watches"):
         now = clock()
@@ -280,6 +285,19 @@ def run_watches(
             return run  # nothing to do: no need of a sender or a server
         identity = mail_identity(settings)
         server = smtp_config(settings)
+        watch_ids = [w.id for w in watches]
+        try:
+            taxonomy_names(settings.taxonomy_dir)  # read once here; the builders below find it cached
+        except ConfigError as exc:
+            # Without it no saved filter can be judged (a code may have left it): build nothing, so that
+            # the periods stay open and the next run after the fix mails what was found meanwhile. The mail
+            # already queued does not depend on it, and goes.
+            run.unreadable = said(
+                ConfigError, "watches.run.taxonomy_unreadable", problem=exc.reason or str(exc)
+            )
+            run.waiting_for_taxonomy = [w.name for w in watches]
+            log.error("watches: %s", run.unreadable)
+            watches = []
         for watch in watches:
             period_end = digest_period(watch.every, now) if due else now
             build_digest(store, settings, watch, period_end, identity.domain, run)
@@ -287,7 +305,7 @@ def run_watches(
         run.recovered = store.recover_watch_mail()
         if run.recovered:
             log.warning("watches: %d mail(s) settled as sent after an interrupted run", run.recovered)
-        _send(store, settings, identity, SmtpSession(server), [w.id for w in watches], run)
+        _send(store, settings, identity, SmtpSession(server), watch_ids, run)
     return run
 
 

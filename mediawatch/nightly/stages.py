@@ -13,7 +13,7 @@ from mediawatch.i18n.dates import HalfOpen
 from mediawatch.i18n.publications import publication_label
 from mediawatch.nightly.cadence import due_period, parse_cadence, parse_timezone
 from mediawatch.nightly.job import ACTOR, NightlyRun
-from mediawatch.nightly.outcome import problem
+from mediawatch.nightly.outcome import problem, stage_problem
 from mediawatch.types import Issue, Publication
 
 
@@ -185,3 +185,6 @@ def watches(job: NightlyRun) -> None:
         english = f"watches: {name}: no address to send to"
         job.state.warnings.append(problem(english, "nightly.problem.no_address", watch=name))
         job.log.warning("watches.no_address", watch=name)
+    if run.unreadable is not None:  # the mail already queued went; the digests wait for the fix
+        job.state.errors.append(stage_problem("watches", run.unreadable))
+        job.log.error("watches.waiting", watches=run.waiting_for_taxonomy, error=str(run.unreadable))
