@@ -44,7 +44,7 @@ from mediawatch.i18n import language_name, t, use_language
 from mediawatch.i18n.publications import publication_name
 from mediawatch.render.model import organisation_name
 from mediawatch.types import Publication, Subscriber, SubscriberStatus
-from mediawatch.web.base import FormExpired, csrf_exempt, web_settings, web_store
+from mediawatch.web.base import FormExpired, WrongOrigin, csrf_exempt, site_origin, web_settings, web_store
 
 bp = Blueprint("public", __name__)
 
@@ -97,9 +97,10 @@ def _page(template: str, lang: str, status: int = 200, **context: Any) -> Respon
 
 
 @bp.errorhandler(FormExpired)
-def form_expired(_exc: FormExpired) -> Response:
-    """A form without a valid token (the session cookie was lost, or the post came from elsewhere):
-    a page in the visitor's language, with a link that opens the form again."""
+def form_expired(exc: FormExpired) -> Response:
+    """A form without a valid token (the session cookie was lost), or sent from another address than the
+    site's (WrongOrigin): a page in the visitor's language, with a link that opens the form again, at the
+    site's address in the second case, which the page names with the one the form was sent from."""
     token = request.view_args.get("token") if request.view_args else None
     preferred = request.form.get("language")
     if isinstance(token, str) and request.endpoint != "public.subscribe_page":
@@ -116,6 +117,9 @@ def form_expired(_exc: FormExpired) -> Response:
         back = url_for("public.preferences_page", token=token)
     else:
         back = url_for("public.subscribe_page", lang=lang)
+    if isinstance(exc, WrongOrigin):  # the same page at the site's address: there the form can be sent
+        expected = site_origin()
+        return _page("expired.html", lang, 400, back=expected + back, seen=exc.seen, expected=expected)
     return _page("expired.html", lang, 400, back=back)
 
 
