@@ -14,7 +14,7 @@ from datetime import UTC, datetime
 from mediawatch.compose.issues import find_issue
 from mediawatch.config import Settings
 from mediawatch.errors import Explanation, Refused, RenderError
-from mediawatch.i18n import ui_language
+from mediawatch.i18n import Message, ui_language
 from mediawatch.render import RenderedEdition, fingerprint, render_edition
 from mediawatch.render.edition import failed_checks
 from mediawatch.review.workflow import (
@@ -96,13 +96,32 @@ def render_problem(error: RenderError) -> str | Explanation:
     return error.reason if error.reason is not None else str(error)
 
 
+# The reasons saying that an edition cannot be rendered: the issue page says them where it says so itself.
+RENDER_BLOCKERS = frozenset(
+    {"review.blocker.render", "review.blocker.render_checks", "review.blocker.render_templates"}
+)
+
+
+def template_languages(error: RenderError) -> tuple[str, ...] | None:
+    """The languages the templates are written in, when ``error`` refuses an edition for want of them
+    (``render.refused.no_templates``); None for any other refusal."""
+    said = error.reason
+    if isinstance(said, Message) and said.key == "render.refused.no_templates":
+        return tuple(getattr(said.fields.get("known"), "codes", ()))
+    return None
+
+
 def render_blocker(language: str, error: RenderError) -> Reason:
     """Why the ``language`` edition may not be approved nor sent: it cannot be rendered. A refusal by the
-    checks gives only its "2 checks fail: ..." after "cannot be rendered because": its own sentence says
-    the edition cannot be rendered, and said after ours it would say so twice."""
+    checks gives only its "2 checks fail: ..." after "cannot be rendered because", and one for want of
+    templates only the languages they are in: their own sentences say the edition cannot be rendered,
+    and said after ours they would say so twice."""
     failed = failed_checks(error)
     if failed is not None:
         return reason("review.blocker.render_checks", language=language, failed=failed)
+    known = template_languages(error)
+    if known is not None:
+        return reason("review.blocker.render_templates", language=language, known=",".join(known))
     return reason("review.blocker.render", language=language, error=render_problem(error))
 
 

@@ -140,6 +140,8 @@ def _field_label(name: str, value: str | Explanation, lang: str) -> str:
         return t(PERMISSION_KEYS[value], lang)
     if name == "language":
         return language_name(value, lang)
+    if name == "known":  # languages, by their codes
+        return ", ".join(language_name(code, lang) for code in value.split(",") if code)
     return value
 
 

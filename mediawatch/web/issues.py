@@ -27,7 +27,7 @@ from flask import (
 from werkzeug.wrappers import Response
 
 from mediawatch.compose.issues import issue_title, own_title
-from mediawatch.errors import MediawatchError
+from mediawatch.errors import MediawatchError, Refused
 from mediawatch.i18n import LANGUAGES, language_name, tn
 from mediawatch.i18n.publications import publication_name
 from mediawatch.render.model import BLOCK_KEYS, section_title
@@ -275,7 +275,7 @@ def issue_page(issue_id: int, wanted_lang: str | None, kept: dict[str, str] | No
         )
     )
     blocks = content.blocks_for(lang)
-    anchors = {"actions", "retitle", "edition", "blocks", "new-block"}
+    anchors = {"actions", "retitle", "edition", "render-error", "blocks", "new-block"}
     anchors |= {f"item-{i.id}" for i in content.items}
     anchors |= {f"block-{b.id}" for b in blocks}
     approved = [e.language for e in content.editions if status.edition_state(e) is EditionState.APPROVED]
@@ -358,6 +358,11 @@ def approve(issue_id: int, lang: str) -> Response:
             seen_fingerprint=seen,
         )
         report(tr("web.done.approved", language=language_name(lang, ui_lang())), anchor="edition")
+    except Refused as exc:
+        # Refused because the edition cannot be rendered: said where the page says so itself, instead of
+        # its own note, or she would read the reason twice.
+        anchor = "render-error" if exc.reason.key in actions.RENDER_BLOCKERS else "edition"
+        report(error=exc, anchor=anchor)
     except MediawatchError as exc:
         report(error=exc, anchor="edition")
     return back(issue_id, lang, "edition")

@@ -14,8 +14,9 @@ from flask import Blueprint, abort, flash, redirect, render_template, url_for
 from werkzeug.wrappers import Response
 
 from mediawatch.errors import Forbidden, MediawatchError, Refused, RenderError
+from mediawatch.i18n import language_name
 from mediawatch.render.edition import failed_checks
-from mediawatch.review.actions import render_now
+from mediawatch.review.actions import render_now, template_languages
 from mediawatch.review.links import open_shared, revoke_share_link, share_links
 from mediawatch.review.workflow import Permission, localized
 from mediawatch.web.base import (
@@ -28,6 +29,7 @@ from mediawatch.web.base import (
     ui_lang,
     web_settings,
     web_store,
+    words_list,
 )
 
 bp = Blueprint("preview", __name__)
@@ -52,8 +54,13 @@ def _email_response(issue_id: int, lang: str) -> Response:
     except RenderError as exc:
         # Under the page's "This edition cannot be rendered", a refusal by the checks gives its clause
         # alone ("2 checks fail: ..."): its whole sentence would say it again.
-        failed = failed_checks(exc)
-        why = failed.text(ui_lang()) if failed is not None else exc.translated(ui_lang())
+        failed, known = failed_checks(exc), template_languages(exc)
+        if failed is not None:
+            why = failed.text(ui_lang())
+        elif known is not None:
+            why = tr("web.preview.templates_in", known=words_list(_names(known), ui_lang()))
+        else:
+            why = exc.translated(ui_lang())
         body, status = render_template("render_error.html", error=why), 422
     response = Response(body, status=status, content_type="text/html; charset=utf-8")
     response.headers["Content-Security-Policy"] = EMAIL_CSP
@@ -136,7 +143,13 @@ def revoke(issue_id: int, link_id: str) -> Response:
 def render_refusal(error: RenderError) -> str:
     """Why an edition cannot be rendered, as the issue page says it: "This edition cannot be rendered
     because 2 checks fail: ...", or "This edition cannot be rendered: " before any other refusal."""
-    failed = failed_checks(error)
+    failed, known = failed_checks(error), template_languages(error)
     if failed is not None:
         return tr("web.preview.cannot_render_checks", failed=failed.text(ui_lang()))
+    if known is not None:  # render's own sentence would say "cannot render" again
+        return tr("web.preview.cannot_render_templates", known=words_list(_names(known), ui_lang()))
     return f"{tr('web.text.colon', label=tr('web.preview.cannot_render'))} {error.translated(ui_lang())}"
+
+
+def _names(codes: tuple[str, ...]) -> list[str]:
+    return [language_name(code, ui_lang()) for code in codes]

@@ -80,6 +80,8 @@ def test_an_edition_that_cannot_be_rendered_is_said_in_the_readers_language(stac
     expect(refusal).to_contain_text(BROKEN["es"])
     no_english(refusal.inner_text())
     said_once(refusal.inner_text(), "es")
+    # ... once on the page: the refusal stands where the page says why itself, not one after the other
+    assert lucia.locator("#edition").inner_text().count(CANNOT["es"]) == 1
     assert lucia.locator("#edition").get_attribute("data-state") == "in_review"
 
     # The issue page and the email preview, in each reader's language.
