@@ -8,6 +8,7 @@ from __future__ import annotations
 import html
 import re
 import tomllib
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -17,6 +18,8 @@ from mediawatch.config import Settings
 from mediawatch.errors import Refused
 from mediawatch.review import actions
 from mediawatch.review.users import acting_user
+from mediawatch.review.workflow import waiting_for
+from mediawatch.types import Edition, EditionState, Issue, IssueState, Publication
 from mediawatch.web.app import create_app
 
 I18N = Path(__file__).resolve().parents[1] / "mediawatch" / "i18n"
@@ -97,3 +100,68 @@ def test_an_approval_refused_for_a_render_fault_says_why_once_on_the_page(store)
     assert words.count(CANNOT["fr"]) == 2, words  # the title and the heading
     assert "Les gabarits existent en français, anglais et espagnol." in words
     assert "impossible" not in words
+
+
+@pytest.mark.parametrize(
+    ("lang", "words"),
+    [
+        ("en", "sending on 8 Dec 2026, 7:05"),
+        ("fr", "envoi le 8 déc. 2026, 7\u00a0h\u00a005"),
+        ("es", "envío el 8 dic. 2026, 7:05"),
+    ],
+)
+def test_a_scheduled_issue_waits_for_its_sending_said_as_the_readers_language_writes_dates(lang, words):
+    when = datetime(2026, 12, 8, 7, 5, tzinfo=UTC)
+    issue = Issue(
+        id=1,
+        slug="newsletter-2026-w49",
+        publication=Publication.NEWSLETTER,
+        title="",
+        period_from=datetime(2026, 11, 30, tzinfo=UTC),
+        period_to=datetime(2026, 12, 7, tzinfo=UTC),
+        languages=("fr",),
+        state=IssueState.SCHEDULED,
+        created_at=when,
+        created_by="ana",
+        scheduled_for=when,
+    )
+    edition = Edition(issue_id=1, language="fr", state=EditionState.APPROVED)
+    [sending] = waiting_for(issue, [edition])
+    assert sending.text(lang) == words
+
+
+def test_the_issue_pages_scheduled_and_link_messages_say_dates_in_words_and_utc_once(store):
+    issue_id = make_issue(store)
+    ana, bruno = acting_user(store, "ana"), acting_user(store, "bruno")
+    actions.submit(store, issue_id, ana)
+    for lang in ("fr", "en", "es"):
+        actions.approve(store, issue_id, lang, bruno, Settings())
+    app = create_app(Settings(secret_key=SECRET), store)
+    client = signed_in(app, "carla")  # reads French
+    page = client.get(f"/issues/{issue_id}").get_data(as_text=True)
+    assert "UTC" not in text_of(page).replace("(UTC)", "")
+    answer = client.post(
+        f"/issues/{issue_id}/schedule",
+        data={"when": "2099-01-01T08:30", "lang": "fr", "csrf_token": token(page)},
+    )
+    page = client.get(answer.headers["Location"]).get_data(as_text=True)
+    assert "Programmé pour le 1er janv. 2099, 8\u00a0h\u00a030." in text_of(page)
+    assert "2099-01-01" not in page.replace('datetime="2099-01-01', "").replace('value="2099-01-01', "")
+    assert 'id="times-utc"' in page
+    # the waiting reason, on the page and the issues list
+    assert "envoi le 1er janv. 2099, 8\u00a0h\u00a030" in text_of(page)
+    listed = client.get("/issues").get_data(as_text=True)
+    assert "envoi le 1er janv. 2099, 8\u00a0h\u00a030" in text_of(listed)
+    assert "UTC" not in text_of(listed).replace("(UTC)", "")
+
+    # a preview link says until when it is valid; the foot says the zone, even on a page with no other time
+    draft = make_issue(store)
+    page = client.get(f"/issues/{draft}").get_data(as_text=True)
+    assert 'id="times-utc"' not in page
+    answer = client.post(f"/issues/{draft}/editions/fr/link", data={"csrf_token": token(page)})
+    page = client.get(answer.headers["Location"]).get_data(as_text=True)
+    said = re.search(r"Lien d'aperçu créé, valable jusqu'au ([^.<]+\.[^.<]*)\.", text_of(page))
+    assert said, text_of(page)
+    assert re.fullmatch(r"(\d{1,2}|1er) [a-zéû]+\.? \d{4}, \d{1,2}\u00a0h\u00a0\d{2}", said.group(1)), said
+    assert "UTC" not in said.group(0)
+    assert 'id="times-utc"' in page

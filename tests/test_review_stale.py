@@ -207,7 +207,7 @@ def test_a_scheduled_issue_whose_approval_went_stale_keeps_its_time(cli_env):
     assert listed["state"] == "scheduled"
     assert listed["editions"]["fr"] == "in_review"
     assert listed["waiting_for"][0].startswith("new approval of the French edition")
-    assert listed["waiting_for"][-1].startswith("sending at")
+    assert listed["waiting_for"][-1].startswith("sending on")
     result = run("issues", "approve", slug, "--lang", "all", "--as", "bruno")
     assert result.exit_code == 0, result.output
     listed = _listed(run)[0]

@@ -23,6 +23,7 @@ from typing import Protocol, cast
 
 from mediawatch.errors import Explanation, Forbidden, MediawatchError, Refused
 from mediawatch.i18n import language_name, t, ui_language
+from mediawatch.i18n.dates import format_datetime
 from mediawatch.i18n.states import ISSUE_STATE_KEYS
 from mediawatch.types import Edition, EditionState, Issue, IssueState, Role
 
@@ -140,6 +141,8 @@ def _field_label(name: str, value: str | Explanation, lang: str) -> str:
         return t(PERMISSION_KEYS[value], lang)
     if name == "language":
         return language_name(value, lang)
+    if name == "moment":  # an ISO date and time, written as the reader's language writes them
+        return format_datetime(datetime.fromisoformat(value), lang)
     if name == "known":  # languages, by their codes
         return ", ".join(language_name(code, lang) for code in value.split(",") if code)
     return value
@@ -492,6 +495,5 @@ def waiting_for(
     if issue.state in (IssueState.IN_REVIEW, IssueState.APPROVED):
         return missing or [reason("review.waiting.schedule")]
     if issue.state is IssueState.SCHEDULED and issue.scheduled_for is not None:
-        when = issue.scheduled_for.strftime("%Y-%m-%d %H:%M UTC")
-        return [*missing, reason("review.waiting.send", when=when)]
+        return [*missing, reason("review.waiting.send", moment=issue.scheduled_for.isoformat())]
     return []

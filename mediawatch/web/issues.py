@@ -29,6 +29,7 @@ from werkzeug.wrappers import Response
 from mediawatch.compose.issues import issue_title, own_title
 from mediawatch.errors import MediawatchError, Refused
 from mediawatch.i18n import LANGUAGES, language_name, tn
+from mediawatch.i18n.dates import format_datetime
 from mediawatch.i18n.publications import publication_name
 from mediawatch.render.model import BLOCK_KEYS, section_title
 from mediawatch.review import actions, audit, editing
@@ -102,9 +103,14 @@ def back(issue_id: int, lang: str, anchor: str = "") -> Response:
     return redirect(f"{target}#{anchor}" if anchor else target, code=303)
 
 
-def say(kind: str, message: str, anchor: str = "") -> None:
+# Marks a message that says a time: written in UTC, which the page then says once at its foot.
+TIMED = "+utc"
+
+
+def say(kind: str, message: str, anchor: str = "", *, timed: bool = False) -> None:
     """A message for the next page, drawn next to ``anchor`` (``kind``: ok, warn, error or link)."""
-    flash(message, f"{kind}@{anchor}" if anchor else kind)
+    category = kind + TIMED if timed else kind
+    flash(message, f"{category}@{anchor}" if anchor else category)
 
 
 def report(done: str | None = None, error: BaseException | None = None, *, anchor: str = "") -> None:
@@ -133,6 +139,9 @@ def placed_messages(anchors: set[str]) -> dict[str, list[tuple[str, str]]]:
     flashed: list[tuple[str, str]] = get_flashed_messages(with_categories=True)  # type: ignore[assignment]
     for category, message in flashed:
         kind, _, anchor = category.partition("@")
+        if kind.endswith(TIMED):
+            kind = kind.removesuffix(TIMED)
+            g.times_in_utc = True
         placed.setdefault(anchor if anchor in anchors else "", []).append((kind, message))
     g.flashes_placed = True  # base.html leaves them to this page
     return placed
@@ -144,10 +153,6 @@ def edition_note(edition: Edition) -> str:
     if note.startswith(EDITED_AFTER_APPROVAL):
         return tr("web.edition.reopened", why=note[len(EDITED_AFTER_APPROVAL) :])
     return audit.note_text(note, ui_lang())
-
-
-def _utc(when: datetime) -> str:
-    return when.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC")
 
 
 def _reasons(found: list[Reason]) -> list[str]:
@@ -393,10 +398,7 @@ def schedule(issue_id: int) -> Response:
     when = when.replace(tzinfo=UTC) if when.tzinfo is None else when
     try:
         actions.schedule(web_store(), issue_id, acting_user(), when, web_settings())
-        report(
-            tr("web.done.scheduled", when=when.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC")),
-            anchor="actions",
-        )
+        say("ok", tr("web.done.scheduled", when=format_datetime(when, ui_lang())), "actions", timed=True)
     except MediawatchError as exc:
         report(error=exc, anchor="actions")
     return back(issue_id, lang, "actions")
@@ -421,6 +423,6 @@ def share(issue_id: int, lang: str) -> Response:
     if lang not in content.issue.languages:
         abort(404)
     url, link = create_share_link(web_store(), web_settings(), issue_id, lang, acting_user().name)
-    say("ok", tr("web.done.link", when=link.expires.strftime("%Y-%m-%d %H:%M UTC")), "edition")
+    say("ok", tr("web.done.link", when=format_datetime(link.expires, ui_lang())), "edition", timed=True)
     say("link", url, "edition")  # on base_url, never on the host this request used
     return back(issue_id, lang, "edition")
