@@ -165,3 +165,86 @@ def test_the_issue_pages_scheduled_and_link_messages_say_dates_in_words_and_utc_
     assert re.fullmatch(r"(\d{1,2}|1er) [a-zéû]+\.? \d{4}, \d{1,2}\u00a0h\u00a0\d{2}", said.group(1)), said
     assert "UTC" not in said.group(0)
     assert 'id="times-utc"' in page
+
+
+@pytest.mark.parametrize(
+    ("lang", "words"),
+    [
+        ("en", "the note is too long: 2,001 characters, at most 2,000"),
+        ("fr", "la note est trop longue : 2\u202f001 caractères, 2\u202f000 au plus"),
+        ("es", "la nota es demasiado larga: 2001 caracteres, 2000 como máximo"),
+    ],
+)
+def test_a_note_over_its_limit_is_refused_whole_naming_the_limit(store, lang, words):
+    """The page's maxlength cut a longer note short without a word; a script sent any length."""
+    issue_id = make_issue(store)
+    actions.submit(store, issue_id, acting_user(store, "ana"))
+    bruno = acting_user(store, "bruno")
+    long_note = "n" * (actions.MAX_NOTE + 1)
+    for act in (
+        lambda: actions.approve(store, issue_id, "fr", bruno, Settings(), note=long_note),
+        lambda: actions.reject(store, issue_id, "fr", bruno, note=long_note),
+    ):
+        with pytest.raises(Refused) as refused:
+            act()
+        assert refused.value.translated(lang) == words
+    assert all(e.state is EditionState.IN_REVIEW for e in store.issue_content(issue_id).editions)
+    # at the limit, it is taken
+    actions.approve(store, issue_id, "fr", bruno, Settings(), note="n" * actions.MAX_NOTE)
+
+
+def test_a_comment_over_its_limit_says_the_limit_as_the_language_writes_numbers(store):
+    from mediawatch.review import editing
+
+    issue_id = make_issue(store)
+    item = store.issue_content(issue_id).items[0].id
+    with pytest.raises(Refused) as refused:
+        editing.comment(store, item, acting_user(store, "ana"), "c" * (editing.MAX_COMMENT + 1))
+    assert refused.value.translated("fr") == (
+        "le commentaire est trop long : 2\u202f001 caractères, 2\u202f000 au plus"
+    )
+
+
+def field(page: str, field_id: str) -> str:
+    found = re.search(rf'<input id="{field_id}"[^>]*>', page)
+    assert found, field_id
+    return found.group(0)
+
+
+def test_the_note_and_comment_boxes_say_their_limit_and_give_a_refused_text_back_whole(store):
+    issue_id = make_issue(store)
+    actions.submit(store, issue_id, acting_user(store, "ana"))
+    item = store.issue_content(issue_id).items[0].id
+    app = create_app(Settings(secret_key=SECRET), store)
+    carla = signed_in(app, "carla")  # reads French
+    page = carla.get(f"/issues/{issue_id}?lang=fr").get_data(as_text=True)
+    for box in ("approve-note", "reject-note", f"comment-{item}"):
+        shown = field(page, box)
+        assert "maxlength" not in shown  # a browser would cut a longer paste short without a word
+        assert f'aria-describedby="{box}-limit"' in shown
+        assert re.search(rf'<small id="{box}-limit">2\u202f000 caractères au plus</small>', page)
+    long_note = "Les titres sont à revoir. " * 80
+    assert len(long_note) > actions.MAX_NOTE
+    for form, box, url, data in (
+        ("approve", "approve-note", f"/issues/{issue_id}/editions/fr/approve", {"note": long_note}),
+        ("reject", "reject-note", f"/issues/{issue_id}/editions/fr/reject", {"note": long_note}),
+        ("comment", f"comment-{item}", f"/items/{item}/comments", {"body": long_note, "lang": "fr"}),
+    ):
+        fingerprint = re.search(r'name="fingerprint" value="([^"]*)"', page)
+        assert fingerprint
+        sent = {**data, "fingerprint": fingerprint.group(1), "csrf_token": token(page)}
+        answer = carla.post(url, data=sent)
+        assert answer.status_code == 422, form
+        page = answer.get_data(as_text=True)
+        shown = field(page, box)
+        assert html.unescape(re.search(r'value="([^"]*)"', shown).group(1)) == long_note, form  # whole
+        assert 'aria-invalid="true"' in shown
+        assert "autofocus" in shown
+        assert f'aria-describedby="{box}-problem {box}-limit"' in shown
+        note = re.search(rf'<p class="flash error problem" id="{box}-problem" role="alert">([^<]*)</p>', page)
+        assert note, form
+        assert f"{len(long_note):,}".replace(",", "\u202f") in note.group(1)
+        assert "2\u202f000 au plus" in note.group(1)
+        assert page.count("autofocus") == 1, form
+    assert all(e.state is EditionState.IN_REVIEW for e in store.issue_content(issue_id).editions)
+    assert store.comments(issue_id) == []

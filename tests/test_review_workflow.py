@@ -14,6 +14,7 @@ from review_samples import LANGS, PASSWORD, add_team, make_issue, open_store
 
 from mediawatch.config import Settings, secret_key_file
 from mediawatch.errors import Forbidden, Refused
+from mediawatch.i18n import number
 from mediawatch.review import actions, editing
 from mediawatch.review.links import preview_token, read_preview_token, secret_key
 from mediawatch.review.users import acting_user, add_user, authenticate
@@ -609,7 +610,7 @@ def test_texts_past_the_forms_limits_are_refused_naming_the_field(env):
         for lang, field in words.items():
             assert field in caught.value.reason.text(lang)
         limit = editing.MAX_TITLE if fields["title"] else editing.MAX_SUMMARY
-        assert f"{limit} au plus" in caught.value.reason.text("fr")
+        assert f"{number(limit, 'fr')} au plus" in caught.value.reason.text("fr")  # grouped: "5 000"
     assert store.issue_content(issue_id).items[0].text("fr") == before  # nothing written
     editing.edit_text(store, item.id, "fr", ana, title="T" * editing.MAX_TITLE, summary=None)  # at the limit
     with pytest.raises(Refused, match="comment"):

@@ -96,6 +96,18 @@ def render_problem(error: RenderError) -> str | Explanation:
     return error.reason if error.reason is not None else str(error)
 
 
+# The longest note an approval or a rejection takes (the issue page says it beside the box): it goes into
+# the audit log and the edition's note, which the page shows in full.
+MAX_NOTE = 2000
+
+
+def check_note(note: str) -> None:
+    """Refused, naming the limit, when a note is longer than :data:`MAX_NOTE`: kept whole for the person
+    to shorten rather than cut, which would log a note whose end is missing."""
+    if len(note) > MAX_NOTE:
+        raise Refused(reason("review.refused.note_too_long", length=len(note), limit=MAX_NOTE))
+
+
 # The reasons saying that an edition cannot be rendered: the issue page says them where it says so itself.
 RENDER_BLOCKERS = frozenset(
     {"review.blocker.render", "review.blocker.render_checks", "review.blocker.render_templates"}
@@ -289,6 +301,7 @@ def approve(
     A stale approval (the edition renders differently now: a template or a setting changed) is withdrawn
     with the reason in the audit log, then replaced by this one; a scheduled issue keeps its time.
     """
+    check_note(note)
     content = store.issue_content(issue_id)
     edition = _edition(content, language)
     try:
@@ -372,6 +385,7 @@ def withdraw_stale_approvals(store: IssueRepository, issue_id: int, settings: Se
 
 def reject(store: IssueRepository, issue_id: int, language: str, user: User, *, note: str) -> Edition:
     """Send an edition back to its editors with a note; the issue goes back to draft (to be resubmitted)."""
+    check_note(note)
     content = store.issue_content(issue_id)
     edition = _edition(content, language)
     refuse(reject_refusal(content.issue, edition, role=user.role, note=note))

@@ -264,6 +264,7 @@ LENGTH_KEYS = (
     "review.refused.link_too_long",
     "review.refused.comment_too_long",
     "review.refused.issue_title_too_long",
+    "review.refused.note_too_long",  # actions.check_note
 )
 
 

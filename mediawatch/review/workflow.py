@@ -22,7 +22,7 @@ from datetime import datetime
 from typing import Protocol, cast
 
 from mediawatch.errors import Explanation, Forbidden, MediawatchError, Refused
-from mediawatch.i18n import language_name, t, ui_language
+from mediawatch.i18n import language_name, number, t, ui_language
 from mediawatch.i18n.dates import format_datetime
 from mediawatch.i18n.states import ISSUE_STATE_KEYS
 from mediawatch.types import Edition, EditionState, Issue, IssueState, Role
@@ -111,6 +111,7 @@ class Reason:
 # The words for issue and edition states: one table for every stage (mediawatch.i18n.states).
 STATE_KEYS: Mapping[str, str] = ISSUE_STATE_KEYS
 _STATE_FIELDS = frozenset({"state", "current", "target"})
+_NUMBER_FIELDS = frozenset({"length", "limit"})
 ROLE_KEYS: Mapping[str, str] = {
     "viewer": "review.role.viewer",
     "editor": "review.role.editor",
@@ -143,6 +144,8 @@ def _field_label(name: str, value: str | Explanation, lang: str) -> str:
         return language_name(value, lang)
     if name == "moment":  # an ISO date and time, written as the reader's language writes them
         return format_datetime(datetime.fromisoformat(value), lang)
+    if name in _NUMBER_FIELDS:  # a count or a limit in a sentence: grouped as the language writes numbers
+        return number(int(value), lang)
     if name == "known":  # languages, by their codes
         return ", ".join(language_name(code, lang) for code in value.split(",") if code)
     return value

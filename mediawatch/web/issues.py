@@ -28,7 +28,7 @@ from werkzeug.wrappers import Response
 
 from mediawatch.compose.issues import issue_title, own_title
 from mediawatch.errors import MediawatchError, Refused
-from mediawatch.i18n import LANGUAGES, language_name, tn
+from mediawatch.i18n import LANGUAGES, language_name, number, tn
 from mediawatch.i18n.dates import format_datetime
 from mediawatch.i18n.publications import publication_name
 from mediawatch.render.model import BLOCK_KEYS, section_title
@@ -308,6 +308,9 @@ def issue_page(issue_id: int, wanted_lang: str | None, kept: dict[str, str] | No
         retitlable=status.state in RETITLABLE,  # a stale approval is in review: retitle() says so too
         own_title=own_title(content.issue),
         max_issue_title=editing.MAX_ISSUE_TITLE,
+        # Said beside the boxes, which have no maxlength: a browser cuts a longer paste short without a word.
+        note_limit=number(actions.MAX_NOTE, ui_lang()),
+        comment_limit=number(editing.MAX_COMMENT, ui_lang()),
         default_name=issue_title(replace(content.issue, title=""), ui_lang()),
         now=datetime.now(UTC),
         kept=kept or {},
@@ -347,6 +350,14 @@ def submit(issue_id: int) -> Response:
     return back(issue_id, lang, "actions")
 
 
+# A note over its limit: the page comes back with the note whole, said too long beside its box.
+NOTE_TOO_LONG = "review.refused.note_too_long"
+
+
+def _note_refused(issue_id: int, lang: str, form: str, exc: Refused) -> Response:
+    return refused_with_text(issue_id, lang, form, ("note",), ("note", localized(exc, ui_lang())))
+
+
 @bp.post("/issues/<int:issue_id>/editions/<lang>/approve")
 @permission_required(Permission.APPROVE)
 def approve(issue_id: int, lang: str) -> Response:
@@ -364,6 +375,8 @@ def approve(issue_id: int, lang: str) -> Response:
         )
         report(tr("web.done.approved", language=language_name(lang, ui_lang())), anchor="edition")
     except Refused as exc:
+        if exc.reason.key == NOTE_TOO_LONG:
+            return _note_refused(issue_id, lang, "approve-form", exc)
         # Refused because the edition cannot be rendered: said where the page says so itself, instead of
         # its own note, or she would read the reason twice.
         anchor = "render-error" if exc.reason.key in actions.RENDER_BLOCKERS else "edition"
@@ -379,6 +392,10 @@ def reject(issue_id: int, lang: str) -> Response:
     try:
         actions.reject(web_store(), issue_id, lang, acting_user(), note=request.form.get("note", ""))
         report(tr("web.done.rejected", language=language_name(lang, ui_lang())), anchor="edition")
+    except Refused as exc:
+        if exc.reason.key == NOTE_TOO_LONG:
+            return _note_refused(issue_id, lang, "reject-form", exc)
+        report(error=exc, anchor="edition")
     except MediawatchError as exc:
         report(error=exc, anchor="edition")
     return back(issue_id, lang, "edition")

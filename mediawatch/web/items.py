@@ -8,7 +8,7 @@ from __future__ import annotations
 from flask import Blueprint, abort, request
 from werkzeug.wrappers import Response
 
-from mediawatch.errors import MediawatchError
+from mediawatch.errors import MediawatchError, Refused
 from mediawatch.review import editing
 from mediawatch.review.workflow import Permission, localized
 from mediawatch.types import BlockKind
@@ -133,6 +133,10 @@ def comment(item_id: int) -> Response:
         editing.comment(web_store(), item_id, acting_user(), request.form.get("body", ""))
         report(tr("web.done.commented"), anchor=f"item-{item_id}")
     except MediawatchError as exc:
+        if isinstance(exc, Refused) and exc.reason.key == "review.refused.comment_too_long":
+            # kept whole beside its box, to be shortened
+            problem = ("body", localized(exc, ui_lang()))
+            return refused_with_text(issue_id, _lang(), f"comment-{item_id}", ("body",), problem)
         report(error=exc, anchor=f"item-{item_id}")
     return back(issue_id, _lang(), f"item-{item_id}")
 
