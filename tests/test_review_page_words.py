@@ -8,6 +8,7 @@ from __future__ import annotations
 import html
 import re
 import tomllib
+from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -248,3 +249,34 @@ def test_the_note_and_comment_boxes_say_their_limit_and_give_a_refused_text_back
         assert page.count("autofocus") == 1, form
     assert all(e.state is EditionState.IN_REVIEW for e in store.issue_content(issue_id).editions)
     assert store.comments(issue_id) == []
+
+
+def test_the_navigations_count_and_the_issues_list_agree_on_a_stale_approval(store):
+    """An approval gone stale after a change of what renders waits again on the issues list; the count
+    read the stored states and did not count it."""
+    issue_id = make_issue(store, languages=("fr", "en"))
+    actions.submit(store, issue_id, acting_user(store, "ana"))
+    before = Settings(secret_key=SECRET)
+    for lang in ("fr", "en"):
+        actions.approve(store, issue_id, lang, acting_user(store, "bruno"), before)
+    carla = acting_user(store, "carla")
+    assert actions.awaiting_approval(store, carla, before) == {}
+    after = replace(before, organisation="Autre Org")  # the newsletter's name in every edition changes
+    assert actions.awaiting_approval(store, carla, after) == {issue_id: ["fr", "en"]}
+    statuses = [actions.issue_status(store, issue_id, after)]
+    assert actions.awaiting_approval(store, carla, after, statuses) == {issue_id: ["fr", "en"]}
+
+    client = signed_in(create_app(after, store), "carla")
+    listed = client.get("/issues").get_data(as_text=True)
+    assert re.search(r'id="approvals-count"[^>]*>2<', listed), listed
+    assert "À valider par vous : français et anglais" in text_of(listed)
+    shown = client.get(f"/issues/{issue_id}/log").get_data(as_text=True)  # a page without the list
+    assert re.search(r'id="approvals-count"[^>]*>2<', shown), shown
+
+    # approved again as it renders now: nothing waits, in the count as in the list
+    for lang in ("fr", "en"):
+        actions.approve(store, issue_id, lang, acting_user(store, "bruno"), after)
+    assert actions.awaiting_approval(store, carla, after) == {}
+    listed = client.get("/issues").get_data(as_text=True)
+    assert 'id="approvals-count"' not in listed
+    assert "À valider par vous" not in text_of(listed)

@@ -169,29 +169,46 @@ def issue_status(store: IssueRepository, issue_id: int, settings: Settings) -> I
     return IssueStatus(content.issue, content.editions, stale)
 
 
-def awaiting_approval(store: IssueRepository, user: User, settings: Settings) -> dict[int, list[str]]:
+def awaiting_approval(
+    store: IssueRepository,
+    user: User,
+    settings: Settings,
+    statuses: Sequence[IssueStatus] | None = None,
+) -> dict[int, list[str]]:
     """The editions that wait for an approval ``user`` may give, by issue id (their languages in the
-    issue's order): in review, in an issue open to approval, and, under four-eyes, with none of her own
-    changes pending. For the navigation's count on every page, so it reads the stored states and renders
-    nothing: an approval gone stale since the last render shows on the issues list, not here."""
+    issue's order): shown in review (a stale approval included) in an issue open to approval, and, under
+    four-eyes, with none of her own changes pending.
+
+    Decided on the states the issues list shows (:func:`issue_status`), so that the navigation's count and
+    the list agree: ``statuses`` are the list's own when it has them; else only the issues that may wait
+    are read, and only their approved editions rendered (to find the stale ones)."""
     if not may(user.role, Permission.APPROVE):
         return {}
+    if statuses is None:
+        statuses = [
+            issue_status(store, issue.id, settings)
+            for state in sorted(STALE_STATES)
+            for issue in store.list_issues(state=state)
+        ]
     found: dict[int, list[str]] = {}
-    for state in (IssueState.IN_REVIEW, IssueState.APPROVED):
-        for issue in store.list_issues(state=state):
-            content = store.issue_content(issue.id)
-            waiting = {e.language for e in content.editions if e.state is EditionState.IN_REVIEW}
-            if not waiting:
-                continue
-            audit = store.audit(issue.id) if settings.four_eyes else []
-            mine = [
-                lang
-                for lang in issue.languages
-                if lang in waiting
-                and not (settings.four_eyes and user.name in unapproved_authors(audit, lang))
-            ]
-            if mine:
-                found[issue.id] = mine
+    for status in statuses:
+        if status.state not in STALE_STATES:
+            continue
+        waiting = {e.language for e in status.editions if status.edition_state(e) is EditionState.IN_REVIEW}
+        if not waiting:
+            continue
+        audit = store.audit(status.issue.id) if settings.four_eyes else []
+        mine = [
+            lang
+            for lang in status.issue.languages
+            if lang in waiting
+            and not (
+                settings.four_eyes
+                and user.name in unapproved_authors(audit, lang, withdrawn=lang in status.stale)
+            )
+        ]
+        if mine:
+            found[status.issue.id] = mine
     return found
 
 

@@ -183,20 +183,22 @@ def _navigation() -> dict[str, Any]:
     return {"approvals_waiting": approvals_waiting}
 
 
-def _awaiting_approval(user: User) -> dict[int, list[str]]:
-    """:func:`actions.awaiting_approval`, read once a request: the issues list and its navigation both ask."""
+def _awaiting_approval(user: User, statuses: list[actions.IssueStatus] | None = None) -> dict[int, list[str]]:
+    """:func:`actions.awaiting_approval`, read once a request: the issues list and its navigation both ask,
+    and the list gives the statuses it shows, so that both say the same (and nothing renders twice)."""
     if "awaiting_approval" not in g:
-        g.awaiting_approval = actions.awaiting_approval(web_store(), user, web_settings())
+        g.awaiting_approval = actions.awaiting_approval(web_store(), user, web_settings(), statuses)
     found: dict[int, list[str]] = g.awaiting_approval
     return found
 
 
 def issues_page(form: new_issue.NewIssueForm) -> str:
     store = web_store()
-    mine = _awaiting_approval(acting_user())
+    statuses = [actions.issue_status(store, issue.id, web_settings()) for issue in store.list_issues()]
+    mine = _awaiting_approval(acting_user(), statuses)
     rows = []
-    for issue in store.list_issues():
-        status = actions.issue_status(store, issue.id, web_settings())
+    for status in statuses:
+        issue = status.issue
         langs = [language_name(code, ui_lang()) for code in mine.get(issue.id, [])]
         for_you = tr("web.issues.for_you", languages=words_list(langs, ui_lang())) if langs else ""
         rows.append((status, _reasons(status.waiting), for_you))
