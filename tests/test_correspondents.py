@@ -353,7 +353,8 @@ def test_submissions_list_for_scripts_and_people(tmp_path):
 
 # -- a crash between storing an item and making its article ----------------------------------------------
 def test_an_item_a_crash_left_unsettled_is_made_once_by_the_resume(store, server, classifier):
-    from mediawatch.watch.add import SENDER_ROLES, add_url
+    from mediawatch.watch.add import add_url
+    from mediawatch.watch.add_fields import SENDER_ROLES
     from mediawatch.watch.submissions import resume_received
 
     def stored(item: NewSubmission):  # what send_item writes before it fetches: then the process died

@@ -325,9 +325,10 @@ def test_an_article_added_by_hand_during_a_grouping_is_kept_and_placed_by_the_ne
     """A person adding an article does not wait out a long grouping (the web server ends a request after
     120 s): after a short wait the article is stored, classified and searchable without a story yet, the
     message says so, and the next grouping places it."""
-    from mediawatch.watch import add
+    from mediawatch.watch import add, add_classify
 
-    monkeypatch.setattr(add, "ADD_GROUPING_WAIT_S", 0)  # refused at once: the lock is held throughout
+    # refused at once: the lock is held throughout
+    monkeypatch.setattr(add_classify, "ADD_GROUPING_WAIT_S", 0)
     item = add.ManualItem(
         "Kenyan farmers store carbon in their soils", "Radio Citizen", "2025-03-04", "en", "A radio report."
     )

@@ -344,7 +344,7 @@ def test_language_name_in_the_readers_words(strict, code, lang, name):
 
 def test_one_catalogue_names_every_language_the_project_knows():
     from mediawatch.classify.language import SHORT_SET
-    from mediawatch.watch.add import ADDABLE_LANGUAGES
+    from mediawatch.watch.add_fields import ADDABLE_LANGUAGES
 
     for lang in LANGUAGES:
         files = [path.name for path in i18n.catalogue_files(lang)]

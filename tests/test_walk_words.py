@@ -12,7 +12,7 @@ from mediawatch.errors import FieldError
 from mediawatch.i18n import number
 from mediawatch.review.workflow import approve_refusal
 from mediawatch.types import Edition, EditionState, Issue, IssueState, Publication, Role
-from mediawatch.watch.add import ManualItem, validate_manual
+from mediawatch.watch.add_fields import ManualItem, validate_manual
 from mediawatch.watch.submissions import SentItem, validate
 
 

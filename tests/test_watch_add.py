@@ -35,7 +35,8 @@ from mediawatch.types import (
     SourceKind,
     SourceState,
 )
-from mediawatch.watch.add import AddStatus, ManualItem, add_manual, add_url, validate_manual
+from mediawatch.watch.add import AddStatus, ManualItem, add_manual, add_url
+from mediawatch.watch.add_fields import validate_manual
 
 PAGE = "/monde/2015/04/30/un-troisieme-francais-mort-au-nepal.html"
 TITLE = "Un troisième Français mort dans le séisme au Népal"
@@ -406,7 +407,8 @@ def test_a_language_chosen_by_the_person_replaces_the_detected_one_and_is_record
 
 def test_every_refusal_reason_and_every_classifier_language_has_a_name():
     from mediawatch.classify.language import SHORT_SET
-    from mediawatch.watch.add import ADDABLE_LANGUAGES, REASON_KEYS
+    from mediawatch.watch.add_fields import ADDABLE_LANGUAGES
+    from mediawatch.watch.add_result import REASON_KEYS
 
     assert set(ADDABLE_LANGUAGES) == set(SHORT_SET)
     failures = {s.value for s in FetchStatus if s.is_failure and s is not FetchStatus.EMPTY}
@@ -468,7 +470,7 @@ def test_only_an_enabled_editor_or_above_may_add_whoever_calls(store, server, la
 
 def test_the_roles_that_may_add_are_the_review_permissions():
     from mediawatch.review.workflow import Permission, may
-    from mediawatch.watch.add import ADDER_ROLES, SENDER_ROLES
+    from mediawatch.watch.add_fields import ADDER_ROLES, SENDER_ROLES
 
     assert {r for r in Role if may(r, Permission.EDIT)} == ADDER_ROLES
     assert {r for r in Role if may(r, Permission.SEND_ITEMS)} == SENDER_ROLES

@@ -22,7 +22,7 @@ from mediawatch.i18n.regions import region_name
 from mediawatch.i18n.themes import theme_name
 from mediawatch.report import svg
 from mediawatch.report.model import Report, Series
-from mediawatch.watch.add import REASON_KEYS, reason_text
+from mediawatch.watch.add_result import REASON_KEYS, reason_text
 from mediawatch.watch.service import reader_source_names
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"

@@ -22,7 +22,7 @@ from mediawatch.i18n import Message
 from mediawatch.store.curation import StoryPin
 from mediawatch.store.protocols import ClassifyStore, CurationRepository
 from mediawatch.types import Publication, Region, Theme
-from mediawatch.watch.add import ADDABLE_LANGUAGES
+from mediawatch.watch.add_fields import ADDABLE_LANGUAGES
 
 __all__ = [
     "FIELDS",

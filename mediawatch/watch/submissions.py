@@ -27,23 +27,19 @@ from mediawatch.i18n import Message, number, t, ui_language
 from mediawatch.store.protocols import SubmissionStore
 from mediawatch.store.submissions import NewSubmission, Submission, SubmissionStatus
 from mediawatch.types import Region
-from mediawatch.watch.add import (  # the limits are the additions' (re-exported for the web form)
+from mediawatch.watch.add import AddResult, AddStatus, ManualItem, add_manual, add_url
+from mediawatch.watch.add_fields import (  # the limits are the additions' (re-exported for the web form)
     ADDABLE_LANGUAGES,
     FIELD_KEYS,
     MAX_NOTE,
     MAX_OUTLET,
     MAX_SUMMARY,
     MAX_TITLE,
-    REASON_KEYS,
     SENDER_ROLES,
-    AddResult,
-    AddStatus,
-    ManualItem,
-    add_manual,
-    add_url,
     check_adder,
     check_url_syntax,
 )
+from mediawatch.watch.add_result import REASON_KEYS
 
 __all__ = [
     "MAX_NOTE", "MAX_OUTLET", "MAX_REASON", "MAX_TEXT", "MAX_TITLE", "MAX_URL", "SentItem", "clean_text",

@@ -16,7 +16,7 @@ from mediawatch.render.model import edition_path
 from mediawatch.review.workflow import Permission, localized, may
 from mediawatch.store.submissions import Submission, SubmissionStatus, SubmissionUse
 from mediawatch.types import IssueState, Region
-from mediawatch.watch.add import ADDABLE_LANGUAGES
+from mediawatch.watch.add_fields import ADDABLE_LANGUAGES
 from mediawatch.watch.submissions import (
     MAX_NOTE,
     MAX_OUTLET,

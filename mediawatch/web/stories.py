@@ -22,7 +22,7 @@ from mediawatch.i18n.themes import theme_name
 from mediawatch.review.workflow import Permission, localized
 from mediawatch.types import IssueState, Publication, Region, row_id
 from mediawatch.watch import curation
-from mediawatch.watch.add import ADDABLE_LANGUAGES
+from mediawatch.watch.add_fields import ADDABLE_LANGUAGES
 from mediawatch.watch.social import posts_for
 from mediawatch.watch.story import StoryView, state_label, story_view
 from mediawatch.web.base import (

@@ -28,7 +28,7 @@ from mediawatch.i18n.themes import theme_name
 from mediawatch.review.workflow import Permission
 from mediawatch.store.search import FoundArticle, FoundStory, RelevanceState, SearchFilters
 from mediawatch.types import FIRST_USABLE_DAY, LAST_USABLE_DAY, Region, usable_day
-from mediawatch.watch.add import ADDABLE_LANGUAGES
+from mediawatch.watch.add_fields import ADDABLE_LANGUAGES
 from mediawatch.watch.service import (
     OUTLET_TYPE_KEYS,
     STATE_KEYS,
