@@ -350,6 +350,9 @@ class ServerUnreachable(DeliveryError):
 class FieldError(ConfigError):
     """What a person typed is invalid: ``problems`` maps each bad field to why (already translated)."""
 
-    def __init__(self, problems: dict[str, str], message: str) -> None:
+    def __init__(self, problems: dict[str, str], message: str, reasons: dict[str, str] | None = None) -> None:
         self.problems = dict(problems)
+        # Each field's reason alone, when the raiser kept it apart: a form names the field as its label
+        # does, a command as its option (see watch.add_fields.relabelled).
+        self.reasons = dict(reasons) if reasons is not None else None
         super().__init__(message)

@@ -122,7 +122,7 @@ def test_unknown_language_codes_are_refused_with_the_languages_named(run, tmp_pa
     ):  # fmt: skip
         result = run("--lang", "fr", *args)
         assert result.exit_code == 2, (args, result.output)
-        assert "xx n'est pas une langue connue de mediawatch" in result.output, result.output
+        assert "«\u00a0xx\u00a0» n'est pas une langue connue de mediawatch" in result.output, result.output
         assert "français (fr), anglais (en), espagnol (es)" in result.output
         assert field in result.output
     assert list(feeds.iterdir()) == []

@@ -243,16 +243,20 @@ def _manual(run, lang: str, day: str, *extra: str):
 @pytest.mark.parametrize(
     ("lang", "old", "future"),
     [
-        ("en", "date: 1850-03-01 is before 1900-01-01: check the year", "date: 2999-01-01 is in the future"),
+        (
+            "en",
+            "--date: “1850-03-01” is before 1900-01-01: check the year",
+            "--date: “2999-01-01” is in the future",
+        ),
         (
             "fr",
-            "date : 1850-03-01 est avant le 1900-01-01 : vérifiez l'année",
-            "date : 2999-01-01 est dans le futur",
+            "--date : «\u00a01850-03-01\u00a0» est avant le 1900-01-01 : vérifiez l'année",
+            "--date : «\u00a02999-01-01\u00a0» est dans le futur",
         ),
         (
             "es",
-            "fecha: 1850-03-01 es anterior al 1900-01-01: compruebe el año",
-            "fecha: 2999-01-01 está en el futuro",
+            "--date: «1850-03-01» es anterior al 1900-01-01: compruebe el año",
+            "--date: «2999-01-01» está en el futuro",
         ),
     ],
 )
@@ -276,7 +280,7 @@ def test_articles_add_json_gives_bad_fields_as_json(run):
     answer = json.loads(result.stdout)
     assert answer["status"] == "error"
     assert [e["field"] for e in answer["errors"]] == ["title", "date"]
-    assert answer["errors"][1]["message"].startswith("date : 1850-03-01 est avant le 1900-01-01")
+    assert answer["errors"][1]["message"].startswith("--date : «\u00a01850-03-01\u00a0» est avant le")
     nobody = run(*args, "--language", "fr", "--as", "bob", "--json")
     assert "as" in [e["field"] for e in json.loads(nobody.stdout)["errors"]]
     neither = run("articles", "add", "--as", "ana", "--json")

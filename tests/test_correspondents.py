@@ -231,7 +231,7 @@ def test_a_page_that_cannot_be_fetched_is_kept_with_a_readable_reason(
         (SentItem(title="T", language="fr"), {"text"}, "text: must not be empty"),
         (SentItem(title="T", text="x"), {"language"}, "choose the language"),
         (SentItem(url="javascript:alert(1)"), {"url"}, "is not a web address"),
-        (SentItem(url="https://www..elpais.com/a"), {"url"}, "the host name www..elpais.com is not valid"),
+        (SentItem(url="https://www..elpais.com/a"), {"url"}, "the host name “www..elpais.com” is not valid"),
         (SentItem(url="https://" + "a" * 70 + ".org/"), {"url"}, "is not a web address"),
         (SentItem(url="https://e.org/" + "a" * 2100), {"url"}, "at most 2,000 characters"),
         (SentItem(title="T", text="x" * 5001, language="fr"), {"text"}, "at most 5,000 characters"),
@@ -257,7 +257,7 @@ def test_field_problems_speak_the_senders_language(store, classifier):
     assert caught.value.problems["language"] == "idioma: elija el idioma en que está escrito el texto"
     with pytest.raises(FieldError) as caught:
         _send(store, classifier, SentItem(title="T", text="x", language="fr"), author="nobody", lang="fr")
-    assert "aucun utilisateur ne s'appelle nobody" in str(caught.value)
+    assert "aucun utilisateur ne s'appelle «\u00a0nobody\u00a0»" in str(caught.value)
 
 
 def test_hostile_text_is_stored_as_typed_without_control_characters(store, classifier):
@@ -402,7 +402,7 @@ def test_a_stored_item_whose_article_cannot_be_made_is_settled_by_the_resume(sto
     assert set(done) == {bad.id, good.id}
     assert (done[bad.id].status, done[bad.id].article_id) == (SubmissionStatus.FAILED, None)
     # in the words of ines, who reads Spanish, whatever the language of the nightly run
-    assert "el nombre de host www..elpais.com no es válido" in failure_text(done[bad.id].detail, "es")
+    assert "el nombre de host «www..elpais.com» no es válido" in failure_text(done[bad.id].detail, "es")
     assert done[good.id].status is SubmissionStatus.ADDED
     assert resume_received(store, FAST, classifier=classifier, now=lambda: NOW + timedelta(hours=2)) == []
 

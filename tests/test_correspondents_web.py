@@ -5,6 +5,7 @@ and the credit in the newsletter and press review."""
 
 from __future__ import annotations
 
+import html
 import re
 from datetime import UTC, datetime, timedelta
 
@@ -155,6 +156,18 @@ def test_field_errors_are_next_to_their_fields_in_the_senders_language(web):
     assert "5000" in page
     assert unescaped_markup(page) == []
     assert str(escape('<script>alert("x")</script>')) in page  # kept, as text, for another try
+    assert store.list_submissions() == []
+
+
+def test_a_field_at_fault_is_named_as_its_label_with_what_was_typed_quoted(web):
+    app, store, _settings = web
+    ines, _ = login(app, "ines")
+    answer = post(ines, "/submit", "/submit", url="javascript:alert(1)", title="x" * 600)
+    assert answer.status_code == 400
+    page = html.unescape(text_of(answer))
+    label = t("correspondents.field.url", "es")  # "Dirección de la página (URL)", not "URL"
+    assert f"{label}: «javascript:alert(1)» no es una dirección web" in page
+    assert f"{t('correspondents.field.title', 'es')}: supera el máximo de 500 caracteres" in page
     assert store.list_submissions() == []
 
 

@@ -223,24 +223,24 @@ def test_hostile_or_refused_pages_give_a_readable_refusal_and_store_nothing(
             "en",
             [
                 "title: must not be empty",
-                "date: 30/04/2015 is not a date",
-                "language: klingon is not a language",
+                "date: “30/04/2015” is not a date",
+                "language: “klingon” is not a language",
             ],
         ),
         (
             "fr",
             [
                 "titre : ne doit pas être vide",
-                "date : 30/04/2015 n'est pas une date",
-                "langue : klingon n'est pas",
+                "date : «\u00a030/04/2015\u00a0» n'est pas une date",
+                "langue : «\u00a0klingon\u00a0» n'est pas",
             ],
         ),
         (
             "es",
             [
                 "título: no puede quedar en blanco",
-                "fecha: 30/04/2015 no es una fecha",
-                "idioma: klingon no es un idioma",
+                "fecha: «30/04/2015» no es una fecha",
+                "idioma: «klingon» no es un idioma",
             ],
         ),
     ],
@@ -317,7 +317,7 @@ def test_unknown_user_and_bad_url_are_field_errors_before_any_request(store, ser
     with pytest.raises(FieldError) as caught:
         add_url(store, FAST, "ftp://example.org/a", added_by="bob", language="xx", lang="es")
     assert set(caught.value.problems) == {"url", "as", "language"}
-    assert "no hay ningún usuario llamado bob" in str(caught.value)
+    assert "no hay ningún usuario llamado «bob»" in str(caught.value)
     assert server.requests == []
 
 
@@ -325,10 +325,10 @@ def test_unknown_user_and_bad_url_are_field_errors_before_any_request(store, ser
     ("url", "lang", "words"),
     [
         ("https://www..lemonde.fr/planete/article.html", "fr",
-         "n'est pas une adresse web : le nom d'hôte www..lemonde.fr n'est pas valide"),
+         "n'est pas une adresse web : le nom d'hôte «\u00a0www..lemonde.fr\u00a0» n'est pas valide"),
         ("https://www..elpais.com/a", "es",
-         "no es una dirección web: el nombre de host www..elpais.com no es válido"),
-        ("https://" + "a" * 70 + ".org/", "en", "is not a web address: the host name aaaa"),
+         "no es una dirección web: el nombre de host «www..elpais.com» no es válido"),
+        ("https://" + "a" * 70 + ".org/", "en", "is not a web address: the host name “aaaa"),
     ],
 )  # fmt: skip
 def test_a_malformed_host_name_is_a_field_error_in_the_persons_language(store, url, lang, words):
@@ -364,7 +364,7 @@ def test_cli_articles_add_prints_the_outcome_and_exits_with_a_status(tmp_path, s
     assert "refusée : le site a répondu par une erreur" in missing.output
     nobody = invoke("articles", "add", server.url("/other"), "--as", "bob")
     assert nobody.exit_code == 2
-    assert "there is no user named bob" in nobody.output
+    assert "--as: there is no user named “bob”" in nobody.output
     bad = invoke(
         "--lang",
         "fr",
@@ -383,10 +383,10 @@ def test_cli_articles_add_prints_the_outcome_and_exits_with_a_status(tmp_path, s
         "ana",
     )
     assert bad.exit_code == 2
-    assert "date : hier n'est pas une date" in bad.output
+    assert "--date : «\u00a0hier\u00a0» n'est pas une date" in bad.output
     not_url = invoke("--lang", "es", "articles", "add", "www.example.org/noticia", "--as", "ana")
     assert not_url.exit_code == 2
-    assert "URL: www.example.org/noticia no es una dirección web" in not_url.output
+    assert "URL: «www.example.org/noticia» no es una dirección web" in not_url.output
     neither = invoke("articles", "add", "--as", "ana")
     assert neither.exit_code == 2
     assert "give either a URL, or --manual" in neither.output
@@ -419,7 +419,7 @@ def test_what_a_person_pasted_is_echoed_on_one_line_and_cut():
     with pytest.raises(FieldError) as caught:
         validate_manual(ManualItem("Titre", "RFI", "2015\n" + "9" * 5000, "fr"), "en")
     message = caught.value.problems["date"]
-    assert message.startswith("date: 2015 9999")
+    assert message.startswith("date: “2015 9999")
     assert "\n" not in message
     assert len(message) < 200
 
@@ -505,7 +505,85 @@ def test_several_field_problems_are_joined_with_the_languages_list_separator():
     """French puts a space before the semicolon that separates two problems: "… vide ; date : …"."""
     with pytest.raises(FieldError) as caught:
         validate_manual(ManualItem("  ", "RFI", "30/04/2015", "fr"), "fr")
-    assert "ne doit pas être vide ; date : 30/04/2015" in str(caught.value)
+    assert "ne doit pas être vide ; date : «\u00a030/04/2015" in str(caught.value)
     with pytest.raises(FieldError) as caught:
         validate_manual(ManualItem("  ", "RFI", "30/04/2015", "fr"), "en")
-    assert "must not be empty; date: 30/04/2015" in str(caught.value)
+    assert "must not be empty; date: “30/04/2015" in str(caught.value)
+
+
+@pytest.mark.parametrize(
+    ("lang", "expected"),
+    [
+        ("en", "--region: “mars” is not a region; use one of: Africa (africa), Asia (asia)"),
+        (
+            "fr",
+            "--region : «\u00a0mars\u00a0» n'est pas une région ; choisissez parmi : Afrique (africa)",
+        ),
+        ("es", "--region: «mars» no es una región; elija entre: África (africa), Asia (asia)"),
+    ],
+)
+def test_cli_a_manual_item_takes_a_region_and_an_unknown_one_is_refused_naming_the_option(
+    tmp_path, lang, expected
+):
+    db = tmp_path / "mw.db"
+    with open_store(f"sqlite:///{db}") as store:
+        store.add_user("ana", Role.EDITOR, "x", "fr")
+    runner = CliRunner()
+    item = ("--title", "Les sols du Sénégal", "--outlet", "RFI", "--date", "2025-03-04", "--language", "fr")
+
+    def add(*extra: str):
+        return runner.invoke(
+            cli, ["--db", str(db), "--lang", lang, "articles", "add", "--manual", *item, *extra]
+        )
+
+    bad = add("--region", "mars", "--as", "ana")
+    assert bad.exit_code == 2, bad.output
+    assert expected in bad.output
+    assert "Traceback" not in bad.output
+    as_json = add("--region", "mars", "--as", "ana", "--json")
+    assert as_json.exit_code == 2, as_json.output
+    errors = json.loads(as_json.output)["errors"]
+    assert [e["field"] for e in errors] == ["region"]
+    assert errors[0]["message"].startswith(expected)
+    added = add("--region", "Oceania", "--as", "ana", "--json")
+    assert added.exit_code == 0, added.output
+    article = json.loads(added.output)["article_id"]
+    with open_store(f"sqlite:///{db}") as store:
+        verdict = store.classification_of(article)
+        assert verdict is not None
+        assert verdict.regions == (Region.OCEANIA,)  # chosen, in place of the detected Africa
+        assert store.addition_of(article).corrections == {"language": "fr", "region": "oceania"}
+
+
+@pytest.mark.parametrize(
+    ("lang", "labels", "expected"),
+    [
+        ("en", {"region": "Region"}, "Region: “Mars” is not a region; use one of: Africa (africa)"),
+        (
+            "fr",
+            {"region": "Région"},
+            "Région : «\u00a0Mars\u00a0» n'est pas une région ; choisissez parmi : Afrique",
+        ),
+        ("es", {"region": "Región"}, "Región: «Mars» no es una región; elija entre: África (africa)"),
+    ],
+)
+def test_a_field_is_named_as_the_caller_labels_it_and_the_typed_value_is_quoted(
+    store, lang, labels, expected
+):
+    from mediawatch.watch.add_fields import relabelled
+
+    item = ManualItem("Les sols du Sénégal", "RFI", "2025-03-04", "fr")
+    with pytest.raises(FieldError) as caught:
+        add_manual(store, FAST, item, added_by="nobody", region="Mars", lang=lang)
+    named = relabelled(caught.value, lang, labels)
+    assert named.problems["region"].startswith(expected)
+    assert named.problems["as"] == caught.value.problems["as"]  # no label given: said as it was
+    assert str(named).startswith(named.problems["region"])
+    assert named.reasons == caught.value.reasons
+
+
+def test_a_long_value_is_quoted_cut_on_one_line():
+    with pytest.raises(FieldError) as caught:
+        validate_manual(ManualItem("Titre", "RFI", "x" * 500, "fr"), "fr")
+    message = caught.value.problems["date"]
+    assert message.startswith("date : «\u00a0" + "x" * 79 + "…\u00a0» n'est pas une date")

@@ -15,12 +15,13 @@ from typing import Any
 
 import pytest
 from markupsafe import escape
-from review_samples import add_team, signed_in
+from review_samples import PASSWORD, add_team, add_user, signed_in
 from search_samples import STORY, SUBMITTED, fill
 
 from mediawatch.config import Settings
 from mediawatch.i18n import t
 from mediawatch.store import open_store
+from mediawatch.types import Region, Role
 from mediawatch.watch.service import search_stories
 from mediawatch.web.app import create_app
 
@@ -183,11 +184,45 @@ def test_field_errors_stand_next_to_their_fields_in_the_readers_language(site):
     text = answer.get_data(as_text=True)
     title_problem = re.search(r'id="problem-manual-title"[^>]*>([^<]*)<', text).group(1)  # type: ignore[union-attr]
     date_problem = re.search(r'id="problem-manual-date"[^>]*>([^<]*)<', text).group(1)  # type: ignore[union-attr]
-    assert html.unescape(title_problem).startswith(t("add.field.title", "fr"))
-    assert t("add.empty", "fr") in html.unescape(title_problem)
-    assert "hier" in html.unescape(date_problem)
+    # each named as its label does, what was typed quoted as French quotes it
+    assert html.unescape(title_problem) == f"{t('watchpage.add.field.title', 'fr')} : {t('add.empty', 'fr')}"
+    assert html.unescape(date_problem).startswith("Date : «\u00a0hier\u00a0» n'est pas une date")
     assert 'id="problem-manual-outlet"' not in text
     assert 'value="France Inter"' in text  # what was typed is kept
+
+
+@pytest.mark.parametrize(
+    ("lang", "expected"),
+    [
+        ("en", "Region: “mars” is not a region; use one of: Africa (africa), Asia (asia)"),
+        ("fr", "Région : «\u00a0mars\u00a0» n'est pas une région ; choisissez parmi : Afrique (africa)"),
+        ("es", "Región: «mars» no es una región; elija entre: África (africa), Asia (asia)"),
+    ],
+)
+def test_an_item_added_by_hand_takes_the_region_chosen_and_an_unknown_one_is_said_beside_it(
+    site, lang, expected
+):
+    app, store, _ids = site
+    add_user(store, f"editor-{lang}", Role.EDITOR, PASSWORD, lang)
+    ana = signed_in(app, f"editor-{lang}")
+    form = ana.get("/watch/add").get_data(as_text=True)
+    assert 'id="add-region"' in form
+    item = {"mode": "manual", "title": f"Les sols du Sénégal ({lang})", "outlet": "RFI", "date": "2026-02-28"}
+
+    def post(region: str) -> Any:
+        data = {"csrf_token": csrf(ana, "/watch/add"), **item, "language": "fr", "region": region}
+        return ana.post("/watch/add", data=data)
+
+    wrong = post("mars")
+    assert wrong.status_code == 422
+    said = re.search(r'id="problem-manual-region"[^>]*>([^<]*)<', wrong.get_data(as_text=True))
+    assert said is not None
+    assert html.unescape(said.group(1)).startswith(expected)
+    added = post("oceania")
+    assert added.status_code == 303, added.get_data(as_text=True)
+    [article] = [a for a in store.list_articles() if a.title == item["title"]]
+    assert store.classification_of(article.id).regions == (Region.OCEANIA,)
+    assert store.addition_of(article.id).corrections == {"language": "fr", "region": "oceania"}
 
 
 def test_a_refused_url_is_said_and_a_viewer_may_not_add(site):

@@ -185,9 +185,10 @@ def articles_add(
             raise ConfigError(t("add.url_or_manual", obj.lang))
         if manual:
             item = ManualItem(title, outlet, date_, language or "", summary, item_url)
-            result = add_manual(
-                obj.store, obj.settings, item, added_by=added_by, region=region, note=note, lang=obj.lang
-            )
+            with _fields_as_options(obj.lang, url="--url"):
+                result = add_manual(
+                    obj.store, obj.settings, item, added_by=added_by, region=region, note=note, lang=obj.lang
+                )
         else:
             extra = next(
                 (
@@ -206,22 +207,47 @@ def articles_add(
             if extra:
                 raise ConfigError(t("add.manual_only", obj.lang, option=extra))
             assert url is not None
-            result = add_url(
-                obj.store,
-                obj.settings,
-                url,
-                added_by=added_by,
-                language=language,
-                region=region,
-                note=note,
-                lang=obj.lang,
-            )
+            with _fields_as_options(obj.lang, url="URL"):
+                result = add_url(
+                    obj.store,
+                    obj.settings,
+                    url,
+                    added_by=added_by,
+                    language=language,
+                    region=region,
+                    note=note,
+                    lang=obj.lang,
+                )
         if as_json:
             click.echo(json.dumps(result.as_dict(), ensure_ascii=False))
         else:
             click.echo(result.message(obj.lang), err=result.status is AddStatus.REFUSED)
         if result.status is AddStatus.REFUSED:
             sys.exit(getattr(result.cause, "exit_code", EXIT_ERROR))
+
+
+# The fields of `articles add` by the options that give them: a bad field is said naming what to retype.
+_OPTIONS = {
+    "title": "--title",
+    "outlet": "--outlet",
+    "date": "--date",
+    "language": "--language",
+    "summary": "--summary",
+    "region": "--region",
+    "note": "--note",
+    "as": "--as",
+}
+
+
+@contextmanager
+def _fields_as_options(lang: str, url: str) -> Iterator[None]:
+    """A bad field named by its option (``url``: the argument URL, or --url with --manual)."""
+    from mediawatch.watch.add_fields import relabelled
+
+    try:
+        yield
+    except FieldError as exc:
+        raise relabelled(exc, lang, {**_OPTIONS, "url": url}) from None
 
 
 @contextmanager

@@ -21,7 +21,7 @@ from mediawatch.collect.netguard import AddressPolicy, policy_for
 from mediawatch.collect.pipeline import consistent_canonical
 from mediawatch.collect.urls import date_from_url
 from mediawatch.config import Settings
-from mediawatch.errors import ExtractError, FetchError, FieldError
+from mediawatch.errors import ExtractError, FetchError
 from mediawatch.i18n import ui_language
 from mediawatch.identity import canonical_url
 from mediawatch.store.additions import AddedArticle, AddOrigin
@@ -34,10 +34,10 @@ from mediawatch.watch.add_fields import (
     ManualItem,
     check_common,
     check_language,
+    check_manual,
     check_region,
     check_url_syntax,
     raise_if,
-    validate_manual,
 )
 from mediawatch.watch.add_result import AddResult, AddStatus
 
@@ -63,11 +63,7 @@ def add_manual(
     ``added_by`` must be an enabled user whose role is one of ``roles``."""
     lang = ui_language(lang)
     problems: dict[str, str] = {}
-    try:
-        clean = validate_manual(item, lang, now())
-    except FieldError as exc:
-        problems.update(exc.problems)
-        clean = None
+    clean = check_manual(problems, item, lang, now())
     chosen_region = check_region(problems, region, lang)
     check_common(store, added_by, note, problems, lang, roles)
     raise_if(problems, lang)

@@ -4,7 +4,7 @@ and gathered, so one :class:`~mediawatch.errors.FieldError` names every bad fiel
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from urllib.parse import urlsplit
@@ -12,6 +12,7 @@ from urllib.parse import urlsplit
 from mediawatch.collect.netguard import check_url, policy_for
 from mediawatch.errors import FetchError, FieldError
 from mediawatch.i18n import ARTICLE_LANGUAGES, number, t, ui_language, unknown_article_language
+from mediawatch.i18n.regions import region_name
 from mediawatch.identity import host_problem
 from mediawatch.store.protocols import AddArticleStore
 from mediawatch.types import Region, Role
@@ -67,10 +68,10 @@ _ROLE_KEYS = {
 ADDABLE_LANGUAGES = ARTICLE_LANGUAGES
 
 
+# Problems are gathered as each field's reason alone, and named when raised: by FIELD_KEYS here, by a
+# form's labels or a command's options where those call (see relabelled).
 def _problem(problems: dict[str, str], name: str, key: str, lang: str, **fields: object) -> None:
-    problems[name] = t(
-        "add.field_problem", lang, field=t(FIELD_KEYS[name], lang), problem=t(key, lang, **fields)
-    )
+    problems[name] = t(key, lang, **fields)
 
 
 def _shown(value: str, limit: int = 80) -> str:
@@ -79,9 +80,33 @@ def _shown(value: str, limit: int = 80) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
-def raise_if(problems: dict[str, str], lang: str) -> None:
+def named_problems(reasons: Mapping[str, str], lang: str, names: Mapping[str, str]) -> dict[str, str]:
+    """Each reason after its field's name: "Titre : ne doit pas être vide"."""
+    return {
+        name: t("add.field_problem", lang, field=names[name], problem=why) for name, why in reasons.items()
+    }
+
+
+def raise_if(problems: dict[str, str], lang: str, field_keys: Mapping[str, str] = FIELD_KEYS) -> None:
+    """:class:`FieldError` naming each field by its key in ``field_keys`` when there are ``problems``."""
     if problems:
-        raise FieldError(problems, t("common.list_separator", lang).join(problems.values()))
+        named = named_problems(problems, lang, {name: t(field_keys[name], lang) for name in problems})
+        raise FieldError(named, t("common.list_separator", lang).join(named.values()), reasons=problems)
+
+
+def relabelled(exc: FieldError, lang: str | None, labels: Mapping[str, str]) -> FieldError:
+    """``exc`` with its fields named as ``labels`` (field -> words) names them: a form by its labels, a
+    command by its options. A field without a label, or an error that kept no reasons, is said as it was."""
+    if exc.reasons is None:
+        return exc
+    lang = ui_language(lang)
+    named = {
+        name: named_problems({name: exc.reasons[name]}, lang, labels)[name]
+        if name in labels and name in exc.reasons
+        else message
+        for name, message in exc.problems.items()
+    }
+    return FieldError(named, t("common.list_separator", lang).join(named.values()), reasons=exc.reasons)
 
 
 def language_problem(value: str, lang: str) -> str | None:
@@ -93,9 +118,7 @@ def check_language(problems: dict[str, str], value: str | None, lang: str) -> st
         return None
     why = language_problem(value, lang)
     if why is not None:
-        problems["language"] = t(
-            "add.field_problem", lang, field=t(FIELD_KEYS["language"], lang), problem=why
-        )
+        problems["language"] = why
         return None
     return value.strip().lower()
 
@@ -106,7 +129,8 @@ def check_region(problems: dict[str, str], value: str | None, lang: str) -> Regi
     try:
         return Region(value.strip().lower())
     except ValueError:
-        known = ", ".join(r.value for r in Region)
+        # named in words, each with the code a command takes: the form's list, the option's values
+        known = ", ".join(f"{region_name(r, lang)} ({r.value})" for r in Region)
         _problem(problems, "region", "add.bad_region", lang, value=_shown(value), known=known)
         return None
 
@@ -163,8 +187,15 @@ class _Manual:
 def validate_manual(item: ManualItem, lang: str | None = None, now: datetime | None = None) -> _Manual:
     """The item cleaned, or :class:`FieldError` naming every bad field in ``lang``."""
     lang = ui_language(lang)
-    now = now or datetime.now(UTC)
     problems: dict[str, str] = {}
+    clean = check_manual(problems, item, lang, now or datetime.now(UTC))
+    raise_if(problems, lang)
+    assert clean is not None
+    return clean
+
+
+def check_manual(problems: dict[str, str], item: ManualItem, lang: str, now: datetime) -> _Manual | None:
+    """The item cleaned, or None with each bad field's reason in ``problems``."""
     title = " ".join(item.title.split())
     if not title:
         _problem(problems, "title", "add.empty", lang)
@@ -192,8 +223,8 @@ def validate_manual(item: ManualItem, lang: str | None = None, now: datetime | N
     if len(summary) > MAX_SUMMARY:
         _problem(problems, "summary", "add.too_long", lang, limit=number(MAX_SUMMARY, lang))
     url = check_url_syntax(problems, item.url, lang) if item.url.strip() else ""
-    raise_if(problems, lang)
-    assert published is not None
+    if problems or published is None:
+        return None
     return _Manual(title, outlet, published, language, summary, url)
 
 

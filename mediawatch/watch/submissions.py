@@ -38,6 +38,7 @@ from mediawatch.watch.add_fields import (  # the limits are the additions' (re-e
     SENDER_ROLES,
     check_adder,
     check_url_syntax,
+    raise_if,
 )
 from mediawatch.watch.add_result import REASON_KEYS
 
@@ -78,17 +79,13 @@ def clean_text(value: str) -> str:
     return _CONTROL.sub("", text).strip()
 
 
-def _field(name: str, lang: str) -> str:
-    key = FIELD_KEYS.get(name) or FIELD_KEY_EXTRA[name]
-    return t(key, lang)
-
-
 # Fields the watch's additions do not have.
 FIELD_KEY_EXTRA = {"text": "correspondents.in_problem.text", "reason": "correspondents.in_problem.reason"}
+_FIELD_KEYS = {**FIELD_KEYS, **FIELD_KEY_EXTRA}
 
 
 def _problem(problems: dict[str, str], name: str, lang: str, key: str, **fields: object) -> None:
-    problems[name] = t("add.field_problem", lang, field=_field(name, lang), problem=t(key, lang, **fields))
+    problems[name] = t(key, lang, **fields)  # the reason alone: raise_if names the field
 
 
 def _too_long(problems: dict[str, str], name: str, value: str, limit: int, lang: str) -> None:
@@ -125,8 +122,7 @@ def validate(item: SentItem, lang: str | None = None) -> SentItem:
         _problem(problems, "language", lang, "correspondents.unknown_choice")
     if region and region not in {r.value for r in Region}:
         _problem(problems, "region", lang, "correspondents.unknown_choice")
-    if problems:
-        raise FieldError(problems, t("common.list_separator", lang).join(problems.values()))
+    raise_if(problems, lang, _FIELD_KEYS)
     return SentItem(url, title, text, language, region, note, outlet)
 
 
@@ -295,7 +291,7 @@ def review(
     if len(why) > MAX_REASON:
         problems: dict[str, str] = {}
         _problem(problems, "reason", lang, "add.too_long", limit=number(MAX_REASON, lang))
-        raise FieldError(problems, t("common.list_separator", lang).join(problems.values()))
+        raise_if(problems, lang, _FIELD_KEYS)
     try:
         return store.review_submission(submission_id, actor=actor, at=now(), accepted=accepted, reason=why)
     except ConflictError:

@@ -16,7 +16,7 @@ from mediawatch.render.model import edition_path
 from mediawatch.review.workflow import Permission, localized, may
 from mediawatch.store.submissions import Submission, SubmissionStatus, SubmissionUse
 from mediawatch.types import IssueState, Region
-from mediawatch.watch.add_fields import ADDABLE_LANGUAGES
+from mediawatch.watch.add_fields import ADDABLE_LANGUAGES, relabelled
 from mediawatch.watch.submissions import (
     MAX_NOTE,
     MAX_OUTLET,
@@ -49,6 +49,16 @@ STATUS_KEYS = {
     SubmissionStatus.DISMISSED: "correspondents.status.dismissed",
 }
 FIELDS = ("url", "title", "text", "language", "region", "outlet", "note")
+# A problem beside a field names it as its label does (literal keys, so the i18n scans see them).
+LABEL_KEYS = {
+    "url": "correspondents.field.url",
+    "title": "correspondents.field.title",
+    "text": "correspondents.field.text",
+    "language": "correspondents.field.language",
+    "region": "correspondents.field.region",
+    "outlet": "correspondents.field.outlet",
+    "note": "correspondents.field.note",
+}
 LIMITS = {"url": MAX_URL, "title": MAX_TITLE, "text": MAX_TEXT, "outlet": MAX_OUTLET, "note": MAX_NOTE}
 
 
@@ -95,7 +105,9 @@ def submit_post() -> Response | tuple[str, int]:
     try:
         sent = send_item(web_store(), web_settings(), item, author=acting_user().name, lang=ui_lang())
     except FieldError as exc:
-        page = render_template("submit.html", values=values, problems=exc.problems, **_choices(exc.problems))
+        labels = {name: tr(key) for name, key in LABEL_KEYS.items()}
+        problems = relabelled(exc, ui_lang(), labels).problems
+        page = render_template("submit.html", values=values, problems=problems, **_choices(problems))
         return page, 400
     if sent.status is SubmissionStatus.FAILED:
         say(

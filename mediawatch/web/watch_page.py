@@ -28,7 +28,7 @@ from mediawatch.i18n.themes import theme_name
 from mediawatch.review.workflow import Permission
 from mediawatch.store.search import FoundArticle, FoundStory, RelevanceState, SearchFilters
 from mediawatch.types import FIRST_USABLE_DAY, LAST_USABLE_DAY, Region, usable_day
-from mediawatch.watch.add_fields import ADDABLE_LANGUAGES
+from mediawatch.watch.add_fields import ADDABLE_LANGUAGES, relabelled
 from mediawatch.watch.service import (
     OUTLET_TYPE_KEYS,
     STATE_KEYS,
@@ -329,7 +329,18 @@ def _heading(rows: Sequence[Row], page_number: int, last_page: int = 0) -> str:
 
 # -- adding an article ------------------------------------------------------------------------------
 URL_FIELDS = ("url", "language", "region", "note")
-MANUAL_FIELDS = ("title", "outlet", "date", "language", "summary", "url")
+MANUAL_FIELDS = ("title", "outlet", "date", "language", "region", "summary", "url")
+# A problem beside a field names it as its label does (literal keys, so the i18n scans see them).
+ADD_LABEL_KEYS = {
+    "url": "watchpage.add.field.url",
+    "language": "watchpage.add.field.language",
+    "region": "watchpage.add.field.region",
+    "note": "watchpage.add.field.note",
+    "title": "watchpage.add.field.title",
+    "outlet": "watchpage.add.field.outlet",
+    "date": "watchpage.add.field.date",
+    "summary": "watchpage.add.field.summary",
+}
 
 
 def _add_form(mode: str = "", problems: Mapping[str, str] | None = None, refused: str = "") -> str:
@@ -370,7 +381,8 @@ def add_post() -> Response | tuple[str, int]:
                 summary=form.get("summary", ""),
                 url=form.get("url", ""),
             )
-            result = add_manual(web_store(), web_settings(), item, added_by=who, lang=lang)
+            region = form.get("region") or None
+            result = add_manual(web_store(), web_settings(), item, added_by=who, region=region, lang=lang)
         else:
             result = add_url(
                 web_store(),
@@ -383,7 +395,8 @@ def add_post() -> Response | tuple[str, int]:
                 lang=lang,
             )
     except FieldError as exc:
-        return _add_form(mode, exc.problems), 422
+        labels = {name: tr(key) for name, key in ADD_LABEL_KEYS.items()}
+        return _add_form(mode, relabelled(exc, lang, labels).problems), 422
     if result.status is AddStatus.REFUSED:
         return _add_form(mode, refused=result.message(lang)), 422
     say("ok", result.message(lang))

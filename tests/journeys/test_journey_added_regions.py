@@ -73,3 +73,34 @@ def test_the_story_page_after_adding_by_hand_names_the_regions(stack: Stack):
     regions = lucia.locator("#story-regions")
     assert regions.inner_text().strip() != "–", "the regions line is empty on the first page after adding"
     expect(regions).to_contain_text(region_name("latin_america", "es"))
+
+
+def test_a_region_chosen_by_hand_is_the_story_s_and_bad_fields_are_named_as_their_labels(stack: Stack):
+    """The by-hand form has a region list (named in words); the region chosen replaces the detected ones.
+    A field at fault is named as its label is, with what was typed in the reader's quotation marks."""
+    stack.add_user("marie", "editor", lang="fr")
+    marie = stack.login("marie", locale="fr-FR")
+    marie.goto(f"{stack.url}/watch/add")
+    options = marie.locator("#add-region option").all_inner_texts()
+    assert region_name("oceania", "fr") in options
+    assert "oceania" not in options  # names, not codes
+
+    marie.fill("#add-outlet", "RFI")
+    marie.fill("#add-date", "2025-03-04")
+    marie.select_option("#add-language", "fr")
+    marie.select_option("#add-region", "oceania")
+    marie.fill("#add-manual-url", "www.rfi.fr/sols")
+    submit(marie, "#add-manual-submit")
+    expect(marie.locator("#problem-manual-title")).to_have_text("Titre : ne doit pas être vide")
+    expect(marie.locator("#problem-manual-url")).to_contain_text(
+        "Adresse (URL) : «\u00a0www.rfi.fr/sols\u00a0» n'est pas une adresse web"
+    )
+    expect(marie.locator("#add-region")).to_have_value("oceania")  # what she chose is kept
+
+    marie.fill("#add-title", "Le carbone des sols au Sénégal, une émission de radio")
+    marie.fill("#add-manual-url", "")
+    submit(marie, "#add-manual-submit")
+    assert re.fullmatch(r"/stories/\d+", urlsplit(marie.url).path), marie.url
+    regions = marie.locator("#story-regions")
+    expect(regions).to_have_text(re.compile(re.escape(region_name("oceania", "fr"))))
+    expect(regions).not_to_contain_text(region_name("africa", "fr"))  # the detected one is replaced

@@ -11,6 +11,7 @@ one and sets the other aside, and Inés sees what became of them.
 from __future__ import annotations
 
 import json
+import re
 from urllib.parse import urlsplit
 
 import pytest
@@ -150,8 +151,14 @@ def test_an_address_with_a_malformed_host_is_refused_in_the_form_and_an_unsettle
     ines = stack.login("ines", locale="es-ES")
     send(ines, url="https://www..elpais.com/a", note="urgente")
     expect(ines.locator("#error-message")).to_have_count(0)
-    expect(ines.locator("#problem-url")).to_contain_text(
-        "no es una dirección web: el nombre de host www..elpais.com no es válido"
+    # named as its label names it, what she typed in Spanish quotes
+    expect(ines.locator("#problem-url")).to_have_text(
+        re.compile(
+            "^"
+            + re.escape(t("correspondents.field.url", "es"))
+            + re.escape(": «https://www..elpais.com/a» no es una dirección web:")
+            + re.escape(" el nombre de host «www..elpais.com»")
+        )
     )
     expect(ines.locator("#url")).to_have_value("https://www..elpais.com/a")  # what she typed is kept
     ines.fill("#url", "https://" + "a" * 70 + ".org/")
@@ -168,7 +175,8 @@ def test_an_address_with_a_malformed_host_is_refused_in_the_form_and_an_unsettle
         ana.click("#add-url-submit")
     expect(ana.locator("#error-message")).to_have_count(0)
     expect(ana.locator("#problem-url-url")).to_contain_text(
-        "n'est pas une adresse web : le nom d'hôte www..lemonde.fr n'est pas valide"
+        "Adresse (URL) : «\u00a0https://www..lemonde.fr/planete/article.html\u00a0»"
+        " n'est pas une adresse web : le nom d'hôte «\u00a0www..lemonde.fr\u00a0» n'est pas valide"
     )
 
     # An item stored before the check existed, left "received" by the 500: the nightly's resume settles it.
@@ -183,7 +191,7 @@ def test_an_address_with_a_malformed_host_is_refused_in_the_form_and_an_unsettle
     ines.reload()
     status = ines.locator(f"#item-{stuck.id} .status")
     expect(status).to_contain_text(t("correspondents.status.failed", "es"))
-    expect(status.locator(".failure")).to_contain_text("el nombre de host www..elpais.com no es válido")
+    expect(status.locator(".failure")).to_contain_text("el nombre de host «www..elpais.com» no es válido")
     # In the queue it waits for a decision like any refused item; the editor sets it aside.
     ana.goto(f"{stack.url}/queue")
     expect(ana.locator("#queue-count")).to_have_text("1")
