@@ -511,6 +511,41 @@ def test_several_field_problems_are_joined_with_the_languages_list_separator():
     assert "must not be empty; date: “30/04/2015" in str(caught.value)
 
 
+NAMELESS = (
+    "<html><head><title>Kenyan farmers store carbon in their soils</title></head><body><article>"
+    "<h1>Kenyan farmers store carbon in their soils</h1>"
+    + "<p>Farmers in Kenya store more carbon in their soils every year, a study of soil carbon says.</p>" * 12
+    + "</article></body></html>"
+).encode()
+
+
+def test_a_page_that_names_no_site_is_credited_to_its_host_without_port_or_www(store, server, classifier):
+    """Extraction falls back to "127.0.0.1:8123" when a page names no site: no reader knows an outlet so."""
+    server.add_route("/sin-nombre", Response(200, NAMELESS, {"Content-Type": "text/html"}))
+    result = add_url(store, FAST, server.url("/sin-nombre"), added_by="ana", classifier=classifier)
+    assert result.status is AddStatus.ADDED, result.message("en")
+    (article,) = [a for a in store.list_articles() if a.id == result.article_id]
+    assert ":" in server.url("/").removeprefix("http://")  # the server does listen on a port of its own
+    assert article.sitename == "127.0.0.1"
+
+
+@pytest.mark.parametrize(
+    ("sitename", "urls", "outlet"),
+    [
+        ("example.org:8443", ("https://www.example.org:8443/a",), "example.org"),
+        ("www.example.org:8443", ("https://www.example.org:8443/a",), "example.org"),
+        ("", ("https://WWW.Example.org:8080/a",), "example.org"),
+        ("lemonde.fr:8443", ("https://www.lemonde.fr/a", "https://www.lemonde.fr:8443/a"), "lemonde.fr"),
+        ("Le Monde", ("https://www.lemonde.fr:8443/a",), "Le Monde"),  # a name the page gives is kept
+        ("Radio 8:30", ("https://radio.example/a",), "Radio 8:30"),
+    ],
+)
+def test_an_outlet_is_a_name_or_a_host_never_a_port(sitename, urls, outlet):
+    from mediawatch.watch.add import site_outlet
+
+    assert site_outlet(sitename, *urls) == outlet
+
+
 @pytest.mark.parametrize(
     ("lang", "expected"),
     [

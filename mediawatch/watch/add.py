@@ -11,6 +11,7 @@ carry text in the person's language, so the CLI and a web form call them the sam
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from collections.abc import Callable, Collection
 from datetime import UTC, datetime, timedelta
 from urllib.parse import urlsplit
@@ -143,7 +144,7 @@ def add_url(
         title=extracted.title,
         text=extracted.text,
         author=extracted.author,
-        sitename=extracted.sitename or (urlsplit(stored_url).hostname or ""),
+        sitename=site_outlet(extracted.sitename, stored_url, final_url),
         published=choice.published,
         date_source=choice.source,
         language=chosen_language or extracted.language,
@@ -157,3 +158,21 @@ def add_url(
         corrections=corrections,
     )
     return store_and_classify(store, settings, article, chosen_region, classifier, moment, extracted)
+
+
+def site_outlet(sitename: str, *urls: str) -> str:
+    """The site's name as the page gives it, else the host of the first of ``urls`` without its port or a
+    leading "www.". Extraction falls back to the address's host and port ("example.org:8443") when the
+    page names no site: a reader knows an outlet by its host, never by a port."""
+    hosts: set[str] = set()
+    for url in urls:
+        parts = urlsplit(url)
+        host = (parts.hostname or "").lower()
+        hosts |= {host, host.removeprefix("www.")}
+        with contextlib.suppress(ValueError):  # a port that is no number: the host alone is compared
+            if parts.port is not None:
+                hosts |= {f"{host}:{parts.port}", f"{host.removeprefix('www.')}:{parts.port}"}
+    name = " ".join(sitename.split())
+    if name and name.lower() not in hosts:
+        return name
+    return (urlsplit(urls[0]).hostname or "").lower().removeprefix("www.") if urls else name
