@@ -182,6 +182,6 @@ def test_a_field_at_fault_on_the_add_form_takes_the_focus_and_points_at_its_note
         control = lucia.locator(f"#add-{field}")
         expect(control).to_have_attribute("aria-invalid", "true")
         note = lucia.locator(f"#{control.get_attribute('aria-describedby')}")
-        expect(note).to_contain_text(t(f"add.field.{field}", "es"))
+        expect(note).to_contain_text(t(f"watchpage.add.field.{field}", "es") + ":")  # named as its label
     expect(lucia.locator("#add-title")).not_to_have_attribute("aria-invalid", "true")
     expect(lucia.locator("#add-title")).to_have_value("Entrevista radial: el carbono de los páramos")

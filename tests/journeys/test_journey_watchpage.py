@@ -79,7 +79,8 @@ def test_search_and_filter_the_stream_then_add_an_item_by_hand(stack: Stack):
     submit(ana, "#add-manual-submit")
     expect(ana.locator("#problem-manual-title")).to_contain_text(t("add.empty", "en"))
     too_old = t("add.too_old_date", "en", value="1850-03-01", earliest="1900-01-01")
-    expect(ana.locator("#problem-manual-date")).to_contain_text(too_old)
+    date_label = t("watchpage.add.field.date", "en")  # named as its label, the date quoted
+    expect(ana.locator("#problem-manual-date")).to_have_text(f"{date_label}: {too_old}")
     ana.fill("#add-date", "2026-03-01")
     ana.fill("#add-title", HOSTILE_TITLE)
     ana.fill("#add-summary", "Une émission sur les vers de terre, le carbone et la vie des sols.")
