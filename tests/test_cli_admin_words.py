@@ -78,6 +78,29 @@ def test_users_add_refuses_a_bad_email_naming_the_option_and_adds_no_one(home, l
     assert "maria" not in mediawatch(home, "users", "list", "--json").stdout
 
 
+@pytest.mark.parametrize(
+    ("lang", "words"),
+    [
+        ("en", "is not an email address"),
+        ("fr", "n'est pas une adresse"),
+        ("es", "no es una dirección de correo"),
+    ],
+)
+def test_users_update_refuses_a_bad_email_naming_the_option_and_changes_nothing(home, lang, words):
+    added = mediawatch(home, "users", "add", "maria", "--role", "editor", "--email", "maria@agua.example.org",
+                       "--password-file", _password_file(home))  # fmt: skip
+    assert added.returncode == 0, added.stderr
+    done = mediawatch(home, "users", "update", "maria", "--role", "admin", "--email", "maria at agua",
+                      lang=lang)  # fmt: skip
+    assert done.returncode == 2, done.stderr
+    assert "--email" in done.stderr, done.stderr
+    assert words in done.stderr, done.stderr
+    assert "Traceback" not in done.stderr
+    listed = mediawatch(home, "users", "list", "--json").stdout
+    assert '"email": "maria@agua.example.org"' in listed, listed
+    assert '"role": "editor"' in listed, listed  # refused whole: the role asked with it is not taken either
+
+
 # -- taxonomy check FOLDER: a wrong folder is blamed on where it came from -----------------------------------
 @pytest.mark.parametrize(
     ("lang", "words"),

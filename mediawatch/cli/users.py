@@ -38,6 +38,18 @@ def _read_password(password_file: str | None, lang: str) -> str:
     return text.splitlines()[0] if text.strip() else ""
 
 
+def _email_option(email: str, lang: str) -> str:
+    """``--email`` of ``users add`` and ``users update``, checked; a bad one is refused naming the option,
+    as click names an option it refuses, so the administrator knows which of the options to retype."""
+    from mediawatch.deliver.watch_mail import check_email
+    from mediawatch.errors import InvalidInput
+
+    try:
+        return check_email(email)
+    except InvalidInput as exc:
+        raise click.BadParameter(exc.translated(lang), param_hint="--email") from None
+
+
 @users_group.command("add")
 @click.argument("name")
 @click.option(
@@ -63,15 +75,11 @@ def users_add(
     obj: Context, name: str, role: str, password_file: str | None, language: str, email: str
 ) -> None:
     """Create a user with a role: viewer, editor, approver, admin, or correspondent (sends items only)."""
-    from mediawatch.deliver.watch_mail import check_email
-    from mediawatch.errors import InvalidInput
     from mediawatch.review.users import add_user, check_name
 
     check_name(name)
-    try:  # before the password prompt: a typo in the address must not cost the password typed twice
-        email = check_email(email)
-    except InvalidInput as exc:
-        raise click.BadParameter(exc.translated(obj.lang), param_hint="--email") from None
+    # before the password prompt: a typo in the address must not cost the password typed twice
+    email = _email_option(email, obj.lang)
     password = _read_password(password_file, obj.lang)
     user = add_user(obj.store, name, Role(role), password, language, email=email)
     click.echo(t("review.cli.user_added", obj.lang, name=user.name, role=t(ROLE_KEYS[user.role], obj.lang)))
@@ -110,16 +118,16 @@ def users_update(
     email: str | None,
 ) -> None:
     """Change a user's role, language or email address, or disable the account of someone who left."""
-    from mediawatch.deliver.watch_mail import check_email
     from mediawatch.review.users import update_user
 
+    checked = None if email is None else _email_option(email, obj.lang)  # before any change is made
     user = update_user(
         obj.store,
         name,
         role=Role(role) if role else None,
         language=language,
         active=None if disabled is None else not disabled,
-        email=None if email is None else check_email(email),
+        email=checked,
     )
     if email is not None:
         key = "watches.cli.email_set" if user.email else "watches.cli.email_cleared"
