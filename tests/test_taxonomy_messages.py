@@ -275,6 +275,39 @@ def test_an_unknown_key_lists_the_allowed_ones_and_the_languages_by_name(tax_dir
     assert words in result.output, result.output
 
 
+# A value at fault is said as a sentence, with its article, as the registry and the settings say theirs
+# ("le champ url doit être…", "el ajuste … debe ser…"), not "concepts.soil_carbon.veto doit valoir…".
+FIELD_BREAKS = (
+    "threshold not a number",
+    "threshold out of range",
+    "veto not a boolean",
+    "unknown kind",
+    "terms not a list",
+    "unknown region",
+)
+FIELD_ARTICLE = {"fr": "le champ ", "es": "el campo "}
+
+
+@pytest.mark.parametrize("name", FIELD_BREAKS)
+@pytest.mark.parametrize("lang", sorted(FIELD_ARTICLE))
+def test_a_field_at_fault_is_named_with_its_article(tax_dir, name, lang):
+    case = BREAKS[name]
+    edit(tax_dir, case.file, case.old, case.new)
+    output = run(tax_dir, lang, "classify", "--jsonl").output
+    assert FIELD_ARTICLE[lang] + case.place in output, output
+
+
+@pytest.mark.parametrize(
+    "key",
+    ["not_a_table", "not_a_number", "out_of_range", "too_small", "not_boolean", "not_strings",
+     "terms_not_list", "bad_kind", "bad_region"],
+)  # fmt: skip
+@pytest.mark.parametrize("lang", sorted(FIELD_ARTICLE))
+def test_every_message_about_a_field_starts_with_its_article(key, lang):
+    fields = {"where": "w", "key": "k", "value": "v", "low": 0, "high": 1, "known": "a, b"}
+    assert t(f"taxonomy.{key}", lang, **fields).startswith(FIELD_ARTICLE[lang] + "w"), key
+
+
 @pytest.mark.parametrize(
     ("lang", "words"),
     [
@@ -339,8 +372,9 @@ def test_the_error_keeps_its_english_text_for_logs_and_its_words_for_any_reader(
     with pytest.raises(ConfigError) as info:
         load_taxonomy(tax_dir)
     assert "countries.KE.region must be one of africa" in str(info.value)
-    assert "countries.KE.region doit valoir l'une de ces régions : africa" in info.value.translated("fr")
-    assert "countries.KE.region debe ser una de estas regiones: africa" in info.value.translated("es")
+    french, spanish = info.value.translated("fr"), info.value.translated("es")
+    assert "le champ countries.KE.region doit valoir l'une de ces régions : africa" in french
+    assert "el campo countries.KE.region debe ser una de estas regiones: africa" in spanish
     assert info.value.exit_code == 2
 
 
@@ -349,7 +383,8 @@ def test_a_nightly_run_says_the_taxonomy_problem_in_the_readers_language(tax_dir
     (tax_dir.parent / "feeds").mkdir()
     result = run(tax_dir, "fr", "--feeds", str(tax_dir.parent / "feeds"), "nightly")
     said = [line for line in result.output.splitlines() if not line.startswith("{")]  # not the JSON logs
-    assert any("settings.threshold = 1.5 est hors de l'intervalle [0.0, 1.0]" in line for line in said), said
+    expected = "le champ settings.threshold vaut 1.5, hors de l'intervalle [0.0, 1.0]"
+    assert any(expected in line for line in said), said
     assert not any("is outside" in line for line in said), said
 
 
@@ -376,7 +411,7 @@ def test_the_command_line_prints_one_line_and_no_traceback(tax_dir):
     assert done.returncode == 2
     assert done.stdout == ""
     assert done.stderr.startswith(f"error: taxonomía {tax_dir / 'relevance.toml'}, línea ")
-    assert "settings.threshold = 1.5 está fuera del intervalo [0.0, 1.0]" in done.stderr
+    assert "el campo settings.threshold vale 1.5, fuera del intervalo [0.0, 1.0]" in done.stderr
     assert len(done.stderr.strip().splitlines()) == 1, done.stderr
 
 
