@@ -47,7 +47,10 @@ def test_csv_import_keeps_good_rows_and_reports_each_bad_one(setup, tmp_path):
     path.write_text(BAD_CSV, encoding="utf-8")
     result = run(settings, "subscribers", "import-csv", str(path))
     assert result.exit_code == 4
-    assert "2 imported, 0 already known, 6 bad rows." in result.output
+    assert (
+        "2 imported and subscribed at once, without a confirmation mail (consent obtained elsewhere), "
+        "0 already known, 6 bad rows." in result.output
+    )
     lines = result.output
     assert "line 3, column email (bad-address): 'bad-address' is not an email address" in lines
     assert "line 4, column language (two@example.org): unknown language 'de'" in lines
@@ -70,6 +73,42 @@ def test_csv_import_keeps_good_rows_and_reports_each_bad_one(setup, tmp_path):
     result = run(settings, "subscribers", "import-csv", str(bad_header))
     assert result.exit_code == 2
     assert "lacks column(s) email, language, publications" in result.output
+
+
+@pytest.mark.parametrize(
+    ("lang", "count", "words"),
+    [
+        ("en", 1, "1 imported and subscribed at once, without a confirmation mail (consent obtained "
+                  "elsewhere), 0 already known, 0 bad rows."),
+        ("fr", 1, "1 importé et abonné d'office, sans message de confirmation (consentement recueilli "
+                  "ailleurs), 0 déjà connus, 0 lignes invalides."),
+        ("fr", 2, "2 importés et abonnés d'office, sans message de confirmation (consentement recueilli "
+                  "ailleurs), 0 déjà connus, 0 lignes invalides."),
+        ("es", 1, "1 importado y suscrito directamente, sin mensaje de confirmación (consentimiento obtenido "
+                  "por otra vía), 0 ya conocidos, 0 líneas erróneas."),
+        ("es", 2, "2 importados y suscritos directamente, sin mensaje de confirmación (consentimiento "
+                  "obtenido por otra vía), 0 ya conocidos, 0 líneas erróneas."),
+    ],
+)  # fmt: skip
+def test_an_import_without_double_opt_in_says_who_was_subscribed_unconfirmed(setup, tmp_path, lang, count,
+                                                                             words):  # fmt: skip
+    settings, store, recorder = setup
+    path = tmp_path / "list.csv"
+    rows = "".join(f"p{n}@example.org,fr,newsletter\n" for n in range(count))
+    path.write_text("email,language,publications\n" + rows, encoding="utf-8")
+    result = run(settings, "--lang", lang, "subscribers", "import-csv", str(path))
+    assert result.exit_code == 0, result.output
+    assert words in result.output, result.output
+    assert store.find_subscriber("p0@example.org").status is SubscriberStatus.ACTIVE
+    assert recorder.snapshot() == []
+
+
+def test_import_csv_help_says_it_subscribes_at_once_without_double_opt_in(setup):
+    settings, _, _ = setup
+    result = run(settings, "subscribers", "import-csv", "--help")
+    assert result.exit_code == 0, result.output
+    said = " ".join(result.output.split())
+    assert "Without --double-opt-in every imported address is subscribed at once" in said, said
 
 
 def test_a_long_file_name_is_recorded_cut_on_every_database(setup, tmp_path):

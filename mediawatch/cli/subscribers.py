@@ -105,13 +105,20 @@ def subscribers_add(
 @click.option(
     "--double-opt-in",
     is_flag=True,
-    help="Import as pending and send each a confirmation mail (else active: consent obtained elsewhere).",
+    help=(
+        "Import as pending and send each a confirmation mail; they get issues once they confirm. Without it,"
+        " each imported address is active at once and gets no mail (consent obtained elsewhere)."
+    ),
 )
 @click.option("--wording-version", default="", help="Version of the consent text they agreed to, if known.")
 @click.pass_obj
 @handle_errors
 def subscribers_import(obj: Context, csv_file: str, double_opt_in: bool, wording_version: str) -> None:
     """Import subscribers from CSV (columns email, language, publications; optional fallback).
+
+    Without --double-opt-in every imported address is subscribed at once, with no confirmation mail: the
+    next issue sent goes to it. Import that way only a list whose consent was obtained elsewhere; the summary
+    line says how many were subscribed so.
 
     Good rows are imported; every bad row is reported with its line number and why. Exit code 4 when
     some rows were bad.
@@ -127,15 +134,11 @@ def subscribers_import(obj: Context, csv_file: str, double_opt_in: bool, wording
         double_opt_in=double_opt_in,
         wording_version=wording_version,
     )
-    click.echo(
-        t(
-            "deliver.cli.imported",
-            obj.lang,
-            imported=report.imported,
-            skipped=len(report.skipped),
-            bad=len(report.bad),
-        )
-    )
+    counts = {"skipped": len(report.skipped), "bad": len(report.bad)}
+    if report.imported and not double_opt_in:  # said where it is read: nobody was asked to confirm
+        click.echo(tn("deliver.cli.imported_active", report.imported, obj.lang, **counts))
+    else:
+        click.echo(t("deliver.cli.imported", obj.lang, imported=report.imported, **counts))
     if double_opt_in:
         click.echo(t("deliver.cli.imported_mailed", obj.lang, count=report.mailed))
     for problem in report.skipped:
