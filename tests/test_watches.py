@@ -12,11 +12,11 @@ from datetime import timedelta
 
 import feedparser
 import pytest
-from deliver_samples import Recorder, SmtpServer, make_settings, open_store
+from deliver_samples import make_settings, open_store
 from review_samples import add_team
 from smtp_faults import FaultServer
 from test_deliver import cli_env
-from watch_samples import T0, add_article, clock_at
+from watch_samples import T0, add_article, clock_at, watch_team
 
 from mediawatch.classify.vocabulary import taxonomy_names
 from mediawatch.deliver.watch_mail import run_watches
@@ -50,15 +50,8 @@ def _watch(store, settings, **changes):
 
 @pytest.fixture
 def team(tmp_path, db_url):
-    """A store with the review team (carla reads French and has an address), settings, an SMTP server."""
-    recorder = Recorder()
-    with SmtpServer(recorder) as server:
-        settings = make_settings(tmp_path, server.url, db=db_url)
-        store = open_store(settings)
-        add_team(store)
-        store.update_user("carla", email="carla@example.org")
-        yield store, settings, recorder
-        store.close()
+    with watch_team(tmp_path, db_url) as found:
+        yield found
 
 
 def _texts(recorder):

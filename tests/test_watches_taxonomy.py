@@ -11,11 +11,9 @@ from datetime import timedelta
 import feedparser
 import pytest
 from click.testing import CliRunner
-from deliver_samples import Recorder, SmtpServer, make_settings, open_store
-from review_samples import add_team
 from taxonomy_samples import team_taxonomy
 from test_deliver import cli_env
-from watch_samples import T0, add_article, clock_at
+from watch_samples import T0, add_article, clock_at, watch_team
 
 from mediawatch.classify.vocabulary import taxonomy_names
 from mediawatch.cli import cli
@@ -31,14 +29,8 @@ DAY = timedelta(days=1)
 
 @pytest.fixture
 def team(tmp_path, db_url):
-    recorder = Recorder()
-    with SmtpServer(recorder) as server:
-        settings = make_settings(tmp_path, server.url, db=db_url)
-        store = open_store(settings)
-        add_team(store)
-        store.update_user("carla", email="carla@example.org")
-        yield store, settings, recorder
-        store.close()
+    with watch_team(tmp_path, db_url) as found:
+        yield found
 
 
 def _saved(store, settings, name, filters):

@@ -16,10 +16,9 @@ from pathlib import Path
 import feedparser
 import pytest
 from click.testing import CliRunner
-from deliver_samples import Recorder, SmtpServer, make_settings, open_store
-from review_samples import PASSWORD, add_team
+from review_samples import PASSWORD
 from test_deliver import cli_env
-from watch_samples import T0, add_article, clock_at
+from watch_samples import T0, add_article, clock_at, watch_team
 
 from mediawatch.classify.taxonomy import DEFAULT_DIR
 from mediawatch.classify.vocabulary import taxonomy_names
@@ -52,14 +51,8 @@ def unreadable_taxonomy(folder: Path, how: str) -> Path:
 
 @pytest.fixture
 def team(tmp_path, db_url):
-    recorder = Recorder()
-    with SmtpServer(recorder) as server:
-        settings = make_settings(tmp_path, server.url, db=db_url)
-        store = open_store(settings)
-        add_team(store)
-        store.update_user("carla", email="carla@example.org")
-        yield store, settings, recorder
-        store.close()
+    with watch_team(tmp_path, db_url) as found:
+        yield found
 
 
 def _watch(store, settings, name="Sols"):

@@ -3,10 +3,15 @@ collector found them) with one UPDATE, since the collector stamps ``discovered``
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from itertools import count
+from pathlib import Path
 
 import sqlalchemy as sa
+from deliver_samples import Recorder, SmtpServer, make_settings, open_store
+from review_samples import add_team
 
 from mediawatch.collect.decide import SourceState
 from mediawatch.store import NewEntry, PageOutcome, Store
@@ -16,6 +21,19 @@ from mediawatch.types import Classification, Extracted, FetchEvent, FetchStatus,
 # A Wednesday: its daily period ends at 00:00 that day, its weekly one on Monday 2026-03-02.
 T0 = datetime(2026, 3, 4, 9, 0, tzinfo=UTC)
 _serial = count(1)
+
+
+@contextmanager
+def watch_team(tmp_path: Path, db_url: str) -> Iterator[tuple[Store, object, Recorder]]:
+    """A store with the review team (carla reads French and has an address), settings, an SMTP server."""
+    recorder = Recorder()
+    with SmtpServer(recorder) as server:
+        settings = make_settings(tmp_path, server.url, db=db_url)
+        store = open_store(settings)
+        add_team(store)
+        store.update_user("carla", email="carla@example.org")
+        yield store, settings, recorder
+        store.close()
 
 
 def clock_at(moment: datetime):

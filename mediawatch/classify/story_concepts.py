@@ -23,6 +23,7 @@ from datetime import datetime, timedelta
 from importlib import resources
 
 from mediawatch.classify.story_text import NUMBER_RUN, STOPWORDS, fold, normalise_numbers
+from mediawatch.collect.dates import day_and_month
 
 __all__ = [
     "CONCEPT_WORDS",
@@ -297,19 +298,12 @@ def _numeric_dates(raw: str, out: dict[str, int], language: str) -> str:
 
     def found(match: re.Match[str]) -> str:
         if match.group(5):
-            month, day = int(match.group(6)), int(match.group(7))
+            decided: tuple[int, int] | None = (int(match.group(7)), int(match.group(6)))
         else:
-            first, second = int(match.group(1)), int(match.group(3))
-            day, month = first, second
-            if language == "en" and match.group(2) == "/":
-                # "7/9/2024" is 9 July in London and July 7 in New York: decided when one part is above 12
-                if first <= 12 < second:
-                    day, month = second, first
-                elif not first > 12 >= second:
-                    return " " * len(match.group())
-        if 1 <= month <= 12 and 1 <= day <= 31:
-            out[f"D{month}-{day}"] = DATE
-            out.setdefault(f"M{month}", MONTH)
+            decided = day_and_month(int(match.group(1)), int(match.group(3)), language, match.group(2))
+        if decided and 1 <= decided[1] <= 12 and 1 <= decided[0] <= 31:
+            out[f"D{decided[1]}-{decided[0]}"] = DATE
+            out.setdefault(f"M{decided[1]}", MONTH)
         return " " * len(match.group())
 
     return _NUMERIC_DATE.sub(found, raw)

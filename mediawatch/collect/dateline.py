@@ -15,7 +15,7 @@ from datetime import UTC, datetime, timedelta
 import trafilatura
 from lxml.html import HtmlElement
 
-from mediawatch.collect.dates import EARLIEST, MONTH_NAMES, fold_word
+from mediawatch.collect.dates import EARLIEST, MONTH_NAMES, day_and_month, fold_word
 
 __all__ = ["dateline"]
 
@@ -51,15 +51,9 @@ def _days(folded: str, language: str) -> list[tuple[int, int, int, int]]:
         for m in _MONTH_DAY_YEAR.finditer(folded)
     ]
     for m in _NUMERIC.finditer(folded):
-        first, second = int(m.group(1)), int(m.group(3))
-        day, month = first, second
-        if language == "en" and m.group(2) == "/":
-            # 7/9/2024 is 9 July in London and July 7 in New York: read only when one part is above 12
-            if first <= 12 < second:
-                day, month = second, first
-            elif not first > 12 >= second:
-                continue
-        found.append((m.start(), int(m.group(4)), month, day))
+        decided = day_and_month(int(m.group(1)), int(m.group(3)), language, m.group(2))
+        if decided:
+            found.append((m.start(), int(m.group(4)), decided[1], decided[0]))
     found += [(m.start(), int(m.group(1)), int(m.group(2)), int(m.group(3))) for m in _ISO.finditer(folded)]
     return sorted(found)
 

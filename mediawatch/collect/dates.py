@@ -13,7 +13,16 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta, timezone
 from types import MappingProxyType
 
-__all__ = ["EARLIEST", "MONTH_NAMES", "DateChoice", "fold_word", "parse_date", "reconcile_dates", "to_utc"]
+__all__ = [
+    "EARLIEST",
+    "MONTH_NAMES",
+    "DateChoice",
+    "day_and_month",
+    "fold_word",
+    "parse_date",
+    "reconcile_dates",
+    "to_utc",
+]
 
 EARLIEST = datetime(1995, 1, 1, tzinfo=UTC)
 """Dates before this are treated as absurd (the web press starts around 1995)."""
@@ -118,6 +127,19 @@ def _zone_hours(token: str) -> float | None:
 
 def _fold(token: str) -> str:
     return fold_word(token).rstrip(".")
+
+
+def day_and_month(first: int, second: int, language: str, separator: str) -> tuple[int, int] | None:
+    """(day, month) of a date written in figures ("09.07.2024", "9/7/2024"): day first, as in French and
+    Spanish, except an English one with slashes: 7/9/2024 is 9 July in London and July 7 in New York, so it is
+    read only when one part is above 12. None when undecided or not a day of a month."""
+    day, month = first, second
+    if language == "en" and separator == "/":
+        if first <= 12 < second:
+            day, month = second, first
+        elif not first > 12 >= second:
+            return None
+    return (day, month) if 1 <= month <= 12 and 1 <= day <= 31 else None
 
 
 def fold_word(text: str) -> str:
