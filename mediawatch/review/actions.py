@@ -279,7 +279,7 @@ def _edition(content: IssueContent, language: str) -> Edition:
             "review.refused.no_edition",
             language=language,
             slug=content.issue.slug,
-            languages=", ".join(content.issue.languages),
+            languages=",".join(content.issue.languages),
         )
     )
 

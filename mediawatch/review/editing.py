@@ -96,7 +96,7 @@ def _no_edition(content: IssueContent, language: str) -> Refused:
             "review.refused.no_edition",
             language=language,
             slug=issue.slug,
-            languages=", ".join(issue.languages),
+            languages=",".join(issue.languages),
         )
     )
 

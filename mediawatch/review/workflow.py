@@ -146,7 +146,7 @@ def _field_label(name: str, value: str | Explanation, lang: str) -> str:
         return format_datetime(datetime.fromisoformat(value), lang)
     if name in _NUMBER_FIELDS:  # a count or a limit in a sentence: grouped as the language writes numbers
         return number(int(value), lang)
-    if name == "known":  # languages, by their codes
+    if name in ("known", "languages"):  # languages, by their codes
         return ", ".join(language_name(code, lang) for code in value.split(",") if code)
     return value
 
