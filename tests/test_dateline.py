@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from mediawatch.collect.dateline import dateline
+import trafilatura
+
+from mediawatch.collect.dateline import dateline as read_dateline
 from mediawatch.collect.extract import extract_page
 
 BODY = (
@@ -12,6 +14,10 @@ BODY = (
     "cet hiver, un record selon la chambre d'agriculture. "
 ) * 4
 NOW = datetime(2026, 12, 7, tzinfo=UTC)
+
+
+def dateline(html: str, text: str, language: str, now: datetime) -> datetime | None:
+    return read_dateline(trafilatura.load_html(html), text, language, now)
 
 
 def _page(lang: str, before: str, body: str = BODY, sidebar: str = "") -> str:

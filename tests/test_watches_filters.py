@@ -24,7 +24,7 @@ import feedparser
 import pytest
 import sqlalchemy as sa
 from click.testing import CliRunner
-from review_samples import PASSWORD, add_team
+from review_samples import add_team, signed_in
 from search_samples import NOW, STORY, fill
 from werkzeug.datastructures import MultiDict
 
@@ -126,15 +126,6 @@ def site(module_db_url: str) -> Iterator[tuple[Any, Any, dict[str, int]]]:
     store.close()
 
 
-def signed_in(app: Any, name: str = "ana") -> Any:
-    client = app.test_client()
-    page = client.get("/login").get_data(as_text=True)
-    token = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)  # type: ignore[union-attr]
-    done = client.post("/login", data={"name": name, "password": PASSWORD, "csrf_token": token})
-    assert done.status_code == 303
-    return client
-
-
 def story_of(ids: dict[str, int], url: str) -> int:
     key = url.rsplit("/", 1)[1]
     return ids[STORY[0]] if key in STORY else ids[key]
@@ -172,7 +163,7 @@ def what_the_watch_holds(store: Any, settings: Settings, client: Any, ids: dict[
 @pytest.mark.parametrize("case", sorted(LINKS))
 def test_a_watch_saved_from_a_search_link_holds_what_the_watch_page_shows(site, case):
     app, store, ids, settings = site
-    ana = signed_in(app)
+    ana = signed_in(app, "ana")
     link = urlencode(LINKS[case], doseq=True)
     page = ana.get(f"/watch?{link}").get_data(as_text=True)
     shown = [int(i) for i in ROW.findall(page)]

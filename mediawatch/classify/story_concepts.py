@@ -297,11 +297,11 @@ def _numeric_dates(raw: str, out: dict[str, int], language: str) -> str:
     """Days written in figures, as concepts; the text with them blanked, so no figure is read in them."""
 
     def found(match: re.Match[str]) -> str:
-        if match.group(5):
-            decided: tuple[int, int] | None = (int(match.group(7)), int(match.group(6)))
+        if match.group(5):  # 2024-07-09: year, month, day in every language
+            decided = day_and_month(int(match.group(7)), int(match.group(6)), language, "-")
         else:
             decided = day_and_month(int(match.group(1)), int(match.group(3)), language, match.group(2))
-        if decided and 1 <= decided[1] <= 12 and 1 <= decided[0] <= 31:
+        if decided:
             out[f"D{decided[1]}-{decided[0]}"] = DATE
             out.setdefault(f"M{decided[1]}", MONTH)
         return " " * len(match.group())

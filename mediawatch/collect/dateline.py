@@ -12,7 +12,6 @@ from __future__ import annotations
 import re
 from datetime import UTC, datetime, timedelta
 
-import trafilatura
 from lxml.html import HtmlElement
 
 from mediawatch.collect.dates import EARLIEST, MONTH_NAMES, day_and_month, fold_word
@@ -90,13 +89,11 @@ def _article_start(visible: str, text: str) -> tuple[int, int] | None:
     return start, body
 
 
-def dateline(html: str, text: str, language: str, now: datetime | None = None) -> datetime | None:
+def dateline(tree: HtmlElement, text: str, language: str, now: datetime | None = None) -> datetime | None:
     """The day written closest before the article's body (else in its opening), as midnight UTC; None when
-    the article is not found in the page or no plausible date stands near it."""
+    the article is not found in the page or no plausible date stands near it. ``tree`` is the parsed page,
+    as extraction read it (trafilatura and htmldate work on copies)."""
     if not text.strip():
-        return None
-    tree = trafilatura.load_html(html)  # a fresh tree: extraction may have pruned the one it read
-    if tree is None:
         return None
     visible = _visible_text(tree)
     found = _article_start(visible, text)
