@@ -124,7 +124,7 @@ def test_held_out_real_items_stay_above_their_floors(figures: dict[str, float]) 
 # real_final8.jsonl (a tenth) the tenth, real_final9.jsonl (an eleventh) the eleventh, real_final10.jsonl (a
 # twelfth) the twelfth, real_final11.jsonl (a thirteenth) the thirteenth,
 # real_final12.jsonl (a fourteenth) the fourteenth, real_final13.jsonl (a fifteenth) the fifteenth,
-# real_final14.jsonl (a sixteenth) the sixteenth.
+# real_final14.jsonl (a sixteenth) the sixteenth, real_final15.jsonl (a seventeenth) the seventeenth.
 FINALS = {
     "real_final.jsonl": "final_",
     "real_final2.jsonl": "final2_",
@@ -140,6 +140,7 @@ FINALS = {
     "real_final12.jsonl": "final12_",
     "real_final13.jsonl": "final13_",
     "real_final14.jsonl": "final14_",
+    "real_final15.jsonl": "final15_",
 }
 
 
