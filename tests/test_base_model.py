@@ -21,7 +21,13 @@ from mediawatch.config import Settings
 from mediawatch.store import open_store
 from mediawatch.types import MODEL_CONCEPT, ClassifyInput
 
-HELD_OUT = ("test.jsonl", "real_final12.jsonl", "real_final13.jsonl", "real_final14.jsonl")
+HELD_OUT = (
+    "test.jsonl",
+    "real_final12.jsonl",
+    "real_final13.jsonl",
+    "real_final14.jsonl",
+    "real_final15.jsonl",
+)
 
 
 def test_the_base_model_never_learns_from_a_held_out_measure() -> None:

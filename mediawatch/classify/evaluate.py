@@ -32,7 +32,7 @@ __all__ = ["GOLD_DIR", "LABELLED_FILES", "GoldItem", "Report", "evaluate", "load
 
 GOLD_DIR = Path(__file__).resolve().parents[2] / "tests" / "data" / "classify"
 # The labelled files a model may learn from (the base model, `mediawatch retrain`); the held-out measures
-# (test.jsonl, real_final12.jsonl, real_final13.jsonl, real_final14.jsonl) are never among them.
+# (test.jsonl, real_final12.jsonl to real_final15.jsonl) are never among them.
 LABELLED_FILES = (
     "dev.jsonl",
     "dev2.jsonl",
