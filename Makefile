@@ -74,6 +74,7 @@ bench: setup
 	$(BIN)/python -m bench.send_bench
 	$(BIN)/python -m bench.search_bench
 	$(BIN)/python -m bench.watch_page_bench
+	$(BIN)/python -m bench.approver_count_bench
 	$(BIN)/python -m bench.cluster_bench
 
 serve: setup
