@@ -10,9 +10,11 @@ plain-text part (``*.txt.j2``) is not HTML and is not escaped.
 from __future__ import annotations
 
 import functools
+import os
 import textwrap
+import time
 import traceback
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -79,10 +81,46 @@ def wrap(text: str, width: int = 72, indent: str = "", first: str | None = None)
     return "\n".join(lines)
 
 
+# A file is trusted unchanged while its stat stays the same only once it is older than this: within the
+# clock's granularity a second write can leave the same size and times (git's "racily clean" entries).
+SETTLED_NS = 2_000_000_000
+
+FileStamp = tuple[int, int, int, int]
+
+
+def file_stamp(path: str) -> tuple[FileStamp, bool]:
+    """What stat says of a file (inode, size, mtime, ctime: a rewrite changes the ctime even when a copy
+    keeps the mtime) and whether it is settled, i.e. old enough for the stamp to be trusted."""
+    stat = os.stat(path)
+    stamp = (stat.st_ino, stat.st_size, stat.st_mtime_ns, stat.st_ctime_ns)
+    return stamp, time.time_ns() - max(stat.st_mtime_ns, stat.st_ctime_ns) > SETTLED_NS
+
+
+class _StampedLoader(jinja2.FileSystemLoader):
+    """jinja2's loader reloads a template when its mtime changes; this one when its stamp does, and every
+    time while it is not settled. A file replaced keeping its mtime (``cp -p``, ``rsync -a``) or written
+    twice within the clock's granularity would otherwise be rendered from its old text, and the remembered
+    fingerprints (render.memo), keyed by the files' contents, would take that old rendering for the new."""
+
+    def get_source(
+        self, environment: jinja2.Environment, template: str
+    ) -> tuple[str, str, Callable[[], bool]]:
+        source, filename, _mtime_only = super().get_source(environment, template)
+        stamp, settled = file_stamp(filename)
+
+        def uptodate() -> bool:
+            try:
+                return settled and file_stamp(filename)[0] == stamp
+            except OSError:
+                return False
+
+        return source, filename, uptodate
+
+
 @functools.lru_cache(maxsize=8)
 def environment(folder: str) -> ImmutableSandboxedEnvironment:
     env = ImmutableSandboxedEnvironment(
-        loader=jinja2.FileSystemLoader(folder),
+        loader=_StampedLoader(folder),
         autoescape=_autoescape,
         undefined=jinja2.StrictUndefined,  # a misspelt variable is an error, not an empty string
         trim_blocks=True,
