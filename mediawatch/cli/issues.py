@@ -42,10 +42,10 @@ def _as_option(func: F) -> F:
 def issues_list(obj: Context, state: str | None, as_json: bool) -> None:
     """Issues, newest first, with their state and what each one waits for."""
     from mediawatch.cli.review_views import print_issues
-    from mediawatch.review.actions import issue_status
+    from mediawatch.review.actions import issue_statuses
 
     # Filtered on the state shown: an approved issue whose approval went stale is in review.
-    statuses = [issue_status(obj.store, i.id, obj.settings) for i in obj.store.list_issues()]
+    statuses = issue_statuses(obj.store, obj.store.list_issues(), obj.settings)
     print_issues([s for s in statuses if state is None or s.state.value == state], as_json, obj.lang)
 
 

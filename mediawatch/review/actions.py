@@ -7,7 +7,7 @@ changes a state any other way. Every refusal raises :class:`~mediawatch.review.w
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -17,6 +17,7 @@ from mediawatch.errors import Explanation, Refused, RenderError
 from mediawatch.i18n import Message, ui_language
 from mediawatch.render import RenderedEdition, fingerprint, render_edition
 from mediawatch.render.edition import failed_checks
+from mediawatch.render.memo import TemplatesVersion, edition_fingerprint, templates_version
 from mediawatch.review.workflow import (
     Permission,
     Reason,
@@ -143,15 +144,27 @@ def render_now(content: IssueContent, language: str, settings: Settings) -> tupl
     return rendered, fingerprint(rendered)
 
 
-def approved_fingerprints(content: IssueContent, settings: Settings) -> dict[str, str]:
-    """The fingerprint rendered now of each approved edition (those that cannot be rendered left out)."""
+def approved_fingerprints(
+    content: IssueContent, settings: Settings, templates: TemplatesVersion | None = None
+) -> dict[str, str]:
+    """The fingerprint rendered now of each approved edition (those that cannot be rendered left out).
+
+    Through :func:`~mediawatch.render.memo.edition_fingerprint`: the approver's count asks on every page,
+    and an edition is rendered again only when its content, a setting or a template file changed
+    (``templates``: the files as read once for several issues)."""
+    approved = [e.language for e in content.editions if e.state is EditionState.APPROVED]
+    if not approved:
+        return {}
+    try:
+        templates = templates or templates_version(settings)
+    except RenderError:  # no templates folder: nothing can be rendered, which blocks sending on its own
+        return {}
     found = {}
-    for edition in content.editions:
-        if edition.state is EditionState.APPROVED:
-            try:
-                found[edition.language] = render_now(content, edition.language, settings)[1]
-            except RenderError:
-                continue
+    for language in approved:
+        try:
+            found[language] = edition_fingerprint(content, language, settings, templates=templates)
+        except RenderError:
+            continue
     return found
 
 
@@ -160,13 +173,24 @@ def approved_fingerprints(content: IssueContent, settings: Settings) -> dict[str
 STALE_STATES = frozenset({IssueState.IN_REVIEW, IssueState.APPROVED, IssueState.SCHEDULED})
 
 
-def issue_status(store: IssueRepository, issue_id: int, settings: Settings) -> IssueStatus:
+def issue_status(
+    store: IssueRepository, issue_id: int, settings: Settings, templates: TemplatesVersion | None = None
+) -> IssueStatus:
     """The issue with its stale approvals found by rendering its approved editions now."""
     content = store.issue_content(issue_id)
     stale: frozenset[str] = frozenset()
     if content.issue.state in STALE_STATES:
-        stale = stale_languages(content.editions, approved_fingerprints(content, settings))
+        stale = stale_languages(content.editions, approved_fingerprints(content, settings, templates))
     return IssueStatus(content.issue, content.editions, stale)
+
+
+def issue_statuses(store: IssueRepository, issues: Iterable[Issue], settings: Settings) -> list[IssueStatus]:
+    """:func:`issue_status` of each issue, the template files read once for all of them."""
+    try:
+        templates: TemplatesVersion | None = templates_version(settings)
+    except RenderError:  # said by each edition that cannot be rendered
+        templates = None
+    return [issue_status(store, issue.id, settings, templates) for issue in issues]
 
 
 def awaiting_approval(
@@ -185,11 +209,8 @@ def awaiting_approval(
     if not may(user.role, Permission.APPROVE):
         return {}
     if statuses is None:
-        statuses = [
-            issue_status(store, issue.id, settings)
-            for state in sorted(STALE_STATES)
-            for issue in store.list_issues(state=state)
-        ]
+        open_issues = [issue for state in sorted(STALE_STATES) for issue in store.list_issues(state=state)]
+        statuses = issue_statuses(store, open_issues, settings)
     found: dict[int, list[str]] = {}
     for status in statuses:
         if status.state not in STALE_STATES:

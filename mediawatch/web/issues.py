@@ -194,7 +194,7 @@ def _awaiting_approval(user: User, statuses: list[actions.IssueStatus] | None = 
 
 def issues_page(form: new_issue.NewIssueForm) -> str:
     store = web_store()
-    statuses = [actions.issue_status(store, issue.id, web_settings()) for issue in store.list_issues()]
+    statuses = actions.issue_statuses(store, store.list_issues(), web_settings())
     mine = _awaiting_approval(acting_user(), statuses)
     rows = []
     for status in statuses:
