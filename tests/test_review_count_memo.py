@@ -257,3 +257,25 @@ def test_the_templates_version_follows_a_rewrite_that_keeps_size_and_mtime(tmp_p
     assert memo.templates_version(Settings(templates_dir=str(tmp_path))) == before
     same_size_rewrite(page, "one", "two")
     assert memo.templates_version(Settings(templates_dir=str(tmp_path))) != before
+
+
+def test_every_field_of_what_a_template_sees_is_in_the_memos_key():
+    """The key spells the view by its repr: a field left out of it (repr=False) would let two different
+    renderings share one remembered fingerprint."""
+    from dataclasses import fields
+
+    from mediawatch.render import model
+    from mediawatch.render.result import PersonalLinks
+
+    views = (
+        model.EditionView,
+        model.SectionView,
+        model.ItemView,
+        model.AlsoInView,
+        model.BlockView,
+        model.EditionLink,
+        PersonalLinks,
+    )
+    for view in views:
+        assert all(f.repr for f in fields(view)), view
+        assert view.__repr__ is not object.__repr__, view
