@@ -9,11 +9,12 @@ from dataclasses import dataclass, fields, replace
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote, urlsplit
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sqlalchemy.engine import url as sa_url
 from sqlalchemy.exc import ArgumentError
 
-from mediawatch.errors import ConfigError, StorageError
+from mediawatch.errors import ConfigError, InvalidInput, StorageError
 from mediawatch.i18n import Message, said
 from mediawatch.identity import host_problem
 
@@ -189,6 +190,17 @@ def _config_items(data: dict[str, Any], path: Path) -> list[tuple[str, Any]]:
             known = ", ".join(f"[{name}]" for name in (*_PLAIN_SECTIONS, *_PREFIXED_SECTIONS))
             raise said(ConfigError, "config.unknown_section", path=path, section=f"[{key}]", known=known)
     return items
+
+
+def parse_timezone(name: str) -> ZoneInfo:
+    """The zone ``nightly_timezone`` names: where the midnights that end periods are, for the nightly's
+    cadences and for the days an issue's slug and title count (compose, the CLI)."""
+    try:
+        return ZoneInfo((name or "UTC").strip())
+    except (ZoneInfoNotFoundError, ValueError, OSError):  # OSError: a name that is a folder of zones
+        raise InvalidInput(
+            Message("nightly.setting.bad_timezone", setting="nightly_timezone", value=repr(name))
+        ) from None
 
 
 def load_settings(config_path: str | None = None, env: dict[str, str] | None = None) -> Settings:

@@ -4,15 +4,24 @@ from __future__ import annotations
 
 import json
 import sys
+from datetime import UTC, date, datetime, time, timedelta, tzinfo
 
 import click
 
-from mediawatch.cli.context import EXIT_ERROR, Context, acting, as_option, handle_errors, parse_since
+from mediawatch.cli.context import (
+    EXIT_ERROR,
+    Context,
+    acting,
+    as_option,
+    handle_errors,
+    parse_since,
+    relative_amount,
+)
 from mediawatch.compose.issues import find_issue
 from mediawatch.errors import ConfigError
 from mediawatch.i18n import t, tn
 from mediawatch.review.workflow import Permission
-from mediawatch.types import Publication
+from mediawatch.types import Publication, usable_day
 
 
 def _system_or_editor(obj: Context, name: str) -> str:
@@ -24,10 +33,48 @@ def _period_option_help(which: str) -> str:
     return f"{which} of the period (2024-05-01, an ISO datetime, or 7d / 12h ago)."
 
 
+def _midnight(day: date, zone: tzinfo) -> datetime:
+    return datetime.combine(day, time(0), zone).astimezone(UTC)
+
+
+def period_to_tonight(
+    date_from: str | None, *, now: datetime, zone: tzinfo, default_days: int, lang: str
+) -> tuple[datetime, datetime]:
+    """The period of ``compose`` without ``--to``: it ends tonight at midnight in ``zone`` (the team's
+    ``nightly_timezone``), and a relative ``--from`` counts whole days back from there ('7d': today and the
+    six days before; '2w': fourteen days; no ``--from``: ``default_days``), so every run of one day asks
+    for the same period and a second one is refused as a twin. Hours ('12h') count back from now, down to
+    the whole hour; a date or a datetime is taken as given."""
+    refused = click.BadParameter(t("error.not_a_date", lang, value=repr(date_from)), param_hint="--from")
+    relative = relative_amount(date_from)
+    today = now.astimezone(zone).date()
+    try:  # 99999999999d reaches before year 1
+        end = _midnight(today + timedelta(days=1), zone)
+        if relative is None and date_from is not None:
+            return parse_since(date_from, lang) or end, end  # a date or a datetime, as typed
+        if relative is not None and relative[1] == "h":
+            start = (now - timedelta(hours=relative[0])).replace(minute=0, second=0, microsecond=0)
+        else:
+            days = default_days if relative is None else relative[0] * (7 if relative[1] == "w" else 1)
+            start = _midnight(today + timedelta(days=1) - timedelta(days=days), zone)
+    except OverflowError:
+        raise refused from None
+    if not usable_day(start):
+        raise refused
+    return start, end
+
+
 @click.command()
 @click.argument("publication", type=click.Choice([p.value for p in Publication]))
-@click.option("--from", "date_from", help=_period_option_help("Start") + " [default: --to minus 7 days]")
-@click.option("--to", "date_to", help=_period_option_help("End") + " [default: now]")
+@click.option(
+    "--from",
+    "date_from",
+    help=_period_option_help("Start")
+    + " Without --to, 7d is today and the 6 days before. [default: --to minus compose_period_days (7)]",
+)
+@click.option(
+    "--to", "date_to", help=_period_option_help("End") + " [default: tonight, midnight in nightly_timezone]"
+)
 @click.option("--languages", help="Editions, e.g. fr,en,es [default: compose_languages setting].")
 @as_option("Registered user who composes (recorded in the audit log) [default: the system].", required=False)
 @click.option(
@@ -54,18 +101,32 @@ def compose(
     earlier issue of the publication: the command says which, and exits with code 5. When the publication
     already has an issue for exactly this period, the command names it and exits with code 2, unless
     --another.
+
+    Without --to the period ends tonight at midnight in nightly_timezone and a --from in days or weeks
+    counts whole days back from there, so running the same command twice in a day is refused like any
+    repeated period.
     """
     from mediawatch.compose import compose_issue
     from mediawatch.errors import AlreadyComposed, NothingToCompose
 
     actor = _system_or_editor(obj, actor)
+    if date_to:
+        period_from, period_to = parse_since(date_from, obj.lang), parse_since(date_to, obj.lang)
+    else:
+        period_from, period_to = period_to_tonight(
+            date_from,
+            now=datetime.now(UTC),
+            zone=obj.zone,
+            default_days=obj.settings.compose_period_days,
+            lang=obj.lang,
+        )
     try:
         result = compose_issue(
             obj.store,
             obj.settings,
             Publication(publication),
-            period_from=parse_since(date_from, obj.lang),
-            period_to=parse_since(date_to, obj.lang),
+            period_from=period_from,
+            period_to=period_to,
             languages=languages,
             actor=actor,
             another=another,

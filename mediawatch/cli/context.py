@@ -17,10 +17,11 @@ import sys
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any, TypeVar
+from zoneinfo import ZoneInfo
 
 import click
 
-from mediawatch.config import Settings, database_url
+from mediawatch.config import Settings, database_url, parse_timezone
 from mediawatch.errors import ConfigError, Explanation, FileAccessError, LockedError, MediawatchError
 from mediawatch.i18n import t, ui_language
 from mediawatch.store import Store, open_store
@@ -46,6 +47,11 @@ class Context:
         self.settings = settings
         self.lang = lang  # the language of what is printed for people (fr, en or es)
         self._store: Store | None = None
+
+    @property
+    def zone(self) -> ZoneInfo:
+        """``nightly_timezone``: whose midnights end a period, so whose days an issue's name counts."""
+        return parse_timezone(self.settings.nightly_timezone)
 
     @property
     def store(self) -> Store:
@@ -114,16 +120,28 @@ def handle_errors(func: F) -> F:
     return wrapper  # type: ignore[return-value]
 
 
+RELATIVE_UNITS = {"d": "days", "h": "hours", "w": "weeks"}
+
+
+def relative_amount(value: str | None) -> tuple[int, str] | None:
+    """``(7, "d")`` for a relative '7d' (also 'h', 'w'); None for a date, a datetime or nothing."""
+    text = (value or "").strip()
+    if text[:-1].isascii() and text[:-1].isdigit() and text[-1:] in RELATIVE_UNITS:
+        return int(text[:-1]), text[-1]
+    return None
+
+
 def parse_since(value: str | None, lang: str | None = None) -> datetime | None:
     """'2024-05-01', an ISO datetime, or a relative '7d' / '12h'."""
     if not value:
         return None
     text = value.strip()
-    units = {"d": "days", "h": "hours", "w": "weeks"}
     refused = click.BadParameter(t("error.not_a_date", lang or current_lang(), value=repr(value)))
-    if text[:-1].isascii() and text[:-1].isdigit() and text[-1:] in units:
+    relative = relative_amount(text)
+    if relative is not None:
+        amount, unit = relative
         try:  # 99999999999d reaches before year 1
-            moment = datetime.now(UTC) - timedelta(**{units[text[-1]]: int(text[:-1])})
+            moment = datetime.now(UTC) - timedelta(**{RELATIVE_UNITS[unit]: amount})
         except OverflowError:
             raise refused from None
         if not usable_day(moment):

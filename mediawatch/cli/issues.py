@@ -46,7 +46,8 @@ def issues_list(obj: Context, state: str | None, as_json: bool) -> None:
 
     # Filtered on the state shown: an approved issue whose approval went stale is in review.
     statuses = issue_statuses(obj.store, obj.store.list_issues(), obj.settings)
-    print_issues([s for s in statuses if state is None or s.state.value == state], as_json, obj.lang)
+    shown = [s for s in statuses if state is None or s.state.value == state]
+    print_issues(shown, as_json, obj.lang, obj.zone)
 
 
 @issues_group.command("show")
@@ -207,7 +208,7 @@ def issues_retitle(obj: Context, issue_ref: str, title: str, actor: str) -> None
     issue = find_issue(obj.store, issue_ref)
     changed = retitle(obj.store, issue.id, acting(obj, actor, Permission.EDIT), title, settings=obj.settings)
     issue = find_issue(obj.store, issue.id)
-    name = issue_title(issue, obj.lang)
+    name = issue_title(issue, obj.lang, obj.zone)
     if not changed:
         key = "review.cli.title_unchanged"
     elif issue.title == default_title(issue.publication, issue.period_from, issue.period_to):

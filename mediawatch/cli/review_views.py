@@ -10,7 +10,7 @@ import json
 import re
 import sys
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import datetime, tzinfo
 from typing import Any
 
 import click
@@ -19,7 +19,7 @@ from rich.table import Table
 from rich.text import Text
 
 from mediawatch.compose.issues import issue_title
-from mediawatch.config import Settings
+from mediawatch.config import Settings, parse_timezone
 from mediawatch.i18n import language_name, t, tn
 from mediawatch.i18n.dates import format_half_open
 from mediawatch.i18n.publications import publication_name
@@ -110,7 +110,9 @@ def _edition_state(language: str, state: str, lang: str) -> str:
     )
 
 
-def print_issues(statuses: Sequence[IssueStatus], as_json: bool, lang: str) -> None:
+def print_issues(
+    statuses: Sequence[IssueStatus], as_json: bool, lang: str, zone: tzinfo | None = None
+) -> None:
     """Each issue as people see it: an edition whose approval no longer matches what it renders now
     (``IssueStatus.stale``) is in review, and so is its approved issue."""
     rows = [(s, s.waiting) for s in statuses]
@@ -151,7 +153,7 @@ def print_issues(statuses: Sequence[IssueStatus], as_json: bool, lang: str) -> N
         _row(
             table,
             str(issue.id),
-            issue_title(issue, lang),
+            issue_title(issue, lang, zone),
             issue.slug,
             publication_name(issue.publication, lang),
             state_label(status.state, lang),
@@ -216,14 +218,15 @@ def print_issue(store: Store, settings: Settings, issue_id: int, as_json: bool, 
             }
         )
         return
-    click.echo(_CONTROL.sub("", f"{issue_title(issue, lang)} ({issue.slug}, #{issue.id})"))
+    zone = parse_timezone(settings.nightly_timezone)  # the days of the team's periods, as compose named it
+    click.echo(_CONTROL.sub("", f"{issue_title(issue, lang, zone)} ({issue.slug}, #{issue.id})"))
     click.echo(
         t(
             "review.cli.show_state",
             lang,
             state=state_label(state, lang),
             publication=publication_name(issue.publication, lang),
-            period=format_half_open(issue.period_from, issue.period_to, lang),
+            period=format_half_open(issue.period_from, issue.period_to, lang, zone),
         )
     )
     for warning in issue.warnings:

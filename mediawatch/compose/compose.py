@@ -24,7 +24,7 @@ from mediawatch.compose.select import (
     short_summary,
 )
 from mediawatch.compose.translation import StoreCache, edition_texts, translator_from
-from mediawatch.config import Settings
+from mediawatch.config import Settings, parse_timezone
 from mediawatch.errors import ConfigError, NothingToCompose, WorkflowError
 from mediawatch.i18n import DEFAULT_LANGUAGE, LANGUAGES, Counted, Message, language_names, said
 from mediawatch.i18n.dates import HalfOpen
@@ -82,8 +82,9 @@ def compose_issue(
             ConfigError, "compose.empty_period", start=f"{period_from:%Y-%m-%d}", end=f"{period_to:%Y-%m-%d}"
         )
     editions = parse_languages(languages, settings.compose_languages)
+    zone = parse_timezone(settings.nightly_timezone)  # whose days the slug and the messages count
     if not another:
-        refuse_twin(store, publication, period_from, period_to)
+        refuse_twin(store, publication, period_from, period_to, zone)
     limits = limits_for(
         publication,
         newsletter=Limits(settings.compose_newsletter_per_section, settings.compose_newsletter_max_items),
@@ -112,7 +113,8 @@ def compose_issue(
     if not planned:
         # An issue with no item is not a draft anyone can use; the same period composes once stories come.
         # said where it is read: the CLI in its language, the nightly's log in English
-        fields = {"publication": publication_label(publication), "period": HalfOpen(period_from, period_to)}
+        period = HalfOpen(period_from, period_to, zone)
+        fields = {"publication": publication_label(publication), "period": period}
         why = (
             Counted("compose.all_told", told, **fields)
             if told
@@ -125,7 +127,7 @@ def compose_issue(
     texts, warnings = edition_texts(
         planned, editions, translator, StoreCache(store), provider=settings.translate_provider
     )
-    slug = _free_slug(store, slug_base(publication, period_from, period_to))
+    slug = _free_slug(store, slug_base(publication, period_from, period_to, zone))
     items = [_new_item(p, texts[p.candidate.story_id]) for p in planned]
     issue_id = store.create_issue(
         slug=slug,

@@ -4,7 +4,7 @@ issue's title in the reader's words."""
 from __future__ import annotations
 
 import re
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta, tzinfo
 
 from mediawatch.errors import AlreadyComposed, WorkflowError
 from mediawatch.i18n import Message, said, t
@@ -35,12 +35,16 @@ def issue_for_period(
 
 
 def refuse_twin(
-    store: IssueRepository, publication: Publication, period_from: datetime, period_to: datetime
+    store: IssueRepository,
+    publication: Publication,
+    period_from: datetime,
+    period_to: datetime,
+    zone: tzinfo | None = None,
 ) -> None:
     """AlreadyComposed naming the issue that already covers this period, if there is one."""
     existing = issue_for_period(store, publication, period_from, period_to)
     if existing is not None:
-        why = Message("compose.refused.exists", issue=IssueName(existing), slug=existing.slug)
+        why = Message("compose.refused.exists", issue=IssueName(existing, zone), slug=existing.slug)
         raise AlreadyComposed(why, existing.id, existing.slug)
 
 
@@ -48,10 +52,13 @@ def refuse_twin(
 SLUG_DAY = re.compile(r"-(\d{4}-\d{2}-\d{2})(?:-\d+)?")
 
 
-def slug_base(publication: Publication, period_from: datetime, period_to: datetime) -> str:
+def slug_base(
+    publication: Publication, period_from: datetime, period_to: datetime, zone: tzinfo | None = None
+) -> str:
     """A new issue's slug: its publication and the last day its period covers (the end is excluded, so the
-    December monthly is ``newsletter-2026-12-31``, not ``...-2027-01-01``), the day its title ends on."""
-    return f"{publication.value}-{last_day(period_from, period_to):%Y-%m-%d}"
+    December monthly is ``newsletter-2026-12-31``, not ``...-2027-01-01``), the day its title ends on; the
+    day is ``zone``'s (the team's ``nightly_timezone``, whose midnights end the nightly's periods)."""
+    return f"{publication.value}-{last_day(period_from, period_to, zone):%Y-%m-%d}"
 
 
 def archive_year(slug: str, period_to: datetime) -> int:
@@ -71,13 +78,13 @@ class IssueName:
     """An issue named by :func:`issue_title` in the reader's language, for a field of a
     :class:`~mediawatch.i18n.Message` raised before anyone knows who will read it."""
 
-    __slots__ = ("issue",)
+    __slots__ = ("issue", "zone")
 
-    def __init__(self, issue: Issue) -> None:
-        self.issue = issue
+    def __init__(self, issue: Issue, zone: tzinfo | None = None) -> None:
+        self.issue, self.zone = issue, zone
 
     def text(self, lang: str) -> str:
-        return issue_title(self.issue, lang)
+        return issue_title(self.issue, lang, self.zone)
 
 
 def default_title(publication: Publication, period_from: datetime, period_to: datetime) -> str:
@@ -94,10 +101,11 @@ def own_title(issue: Issue) -> str:
     return issue.title
 
 
-def issue_title(issue: Issue, lang: str) -> str:
+def issue_title(issue: Issue, lang: str, zone: tzinfo | None = None) -> str:
     """The issue as a person names it, for the web and the CLI alike: a title an editor wrote, as written;
     otherwise its publication and the days its period covers in ``lang`` ("Revue de presse du 1er au
-    7 déc. 2026", "Press review, 1–7 Dec 2026")."""
+    7 déc. 2026", "Press review, 1–7 Dec 2026"), days of ``zone`` (the team's ``nightly_timezone``; UTC
+    when not given)."""
     own = own_title(issue)
     if own:
         return own
@@ -105,5 +113,5 @@ def issue_title(issue: Issue, lang: str) -> str:
         "compose.issue.title",
         lang,
         publication=publication_name(issue.publication, lang),
-        period=format_half_open(issue.period_from, issue.period_to, lang),
+        period=format_half_open(issue.period_from, issue.period_to, lang, zone),
     )

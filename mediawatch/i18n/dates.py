@@ -4,12 +4,16 @@ the web and the CLI; an edition in render).
 Month names and word order come from the catalogues (``render.month.*``, ``render.date.*``,
 ``render.period.*``: render was their first user, and the keys keep its name), not from the machine's locale:
 the output must be the same on every machine, and the team can correct a form by editing a TOML file. Dates
-are shown in UTC, the zone every stored datetime is in.
+are shown in UTC, the zone every stored datetime is in, except a period's days: given ``zone`` (the team's
+``nightly_timezone``), a period is said by the days it covers there, so a monthly whose midnights are New
+York's is "1–31 Dec", not "1 Dec – 1 Jan" as its UTC bounds would read; a period between two UTC midnights
+(days typed in the web form or as ``--from``/``--to``, which read a day in UTC) keeps UTC days, or a Paris
+team's "1–31 Dec" typed there would read "1 Dec – 1 Jan".
 """
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta, tzinfo
 
 from mediawatch.i18n import t
 
@@ -33,6 +37,10 @@ MONTH_KEYS = _SHORT_MONTHS + _LONG_MONTHS
 
 def _utc(value: datetime) -> datetime:
     return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+def _day_in(value: datetime, zone: tzinfo | None) -> date:
+    return _utc(value).astimezone(zone or UTC).date()
 
 
 def month_name(month: int, lang: str, *, long: bool = False) -> str:
@@ -75,9 +83,10 @@ def iso_datetime(value: datetime | None) -> str:
     return "" if value is None else _utc(value).replace(microsecond=0).isoformat().replace("+00:00", "Z")
 
 
-def format_period(start: datetime, end: datetime, lang: str) -> str:
-    """``17–24 Nov 2026`` / ``du 17 au 24 nov. 2026`` / ``del 17 al 24 de nov. de 2026``."""
-    a, b = _utc(start).date(), _utc(end).date()
+def format_period(start: datetime, end: datetime, lang: str, zone: tzinfo | None = None) -> str:
+    """``17–24 Nov 2026`` / ``du 17 au 24 nov. 2026`` / ``del 17 al 24 de nov. de 2026``; the days are
+    ``zone``'s (default UTC)."""
+    a, b = _day_in(start, zone), _day_in(end, zone)
     if b < a:
         a, b = b, a
     if a == b:
@@ -119,32 +128,42 @@ def format_period(start: datetime, end: datetime, lang: str) -> str:
     )
 
 
-def format_half_open(start: datetime, end: datetime, lang: str) -> str:
-    """A stored period ``[start, end)`` by the days it covers: ``end`` is excluded, so a week ending at
-    midnight on the 8th reads "du 1er au 7 déc. 2026", not "au 8"."""
-    return format_period(start, _last_moment(start, end), lang)
+def format_half_open(start: datetime, end: datetime, lang: str, zone: tzinfo | None = None) -> str:
+    """A stored period ``[start, end)`` by the days it covers in ``zone`` (default UTC; see
+    :func:`period_zone`): ``end`` is excluded, so a week ending at midnight on the 8th reads "du 1er au
+    7 déc. 2026", not "au 8"."""
+    return format_period(start, _last_moment(start, end), lang, period_zone(start, end, zone))
+
+
+def period_zone(start: datetime, end: datetime, zone: tzinfo | None) -> tzinfo:
+    """Whose days ``[start, end)`` covers: UTC's when both ends are UTC midnights (whole days typed, which
+    are read in UTC), else ``zone``'s (the nightly's periods end at its midnights)."""
+    if zone is None or all(_utc(bound).time() == time(0) for bound in (start, end)):
+        return UTC
+    return zone
 
 
 class HalfOpen:
     """A period ``[start, end)`` said by :func:`format_half_open` in the reader's language, for a field of
     a :class:`~mediawatch.i18n.Message` raised before anyone knows who will read it."""
 
-    __slots__ = ("end", "start")
+    __slots__ = ("end", "start", "zone")
 
-    def __init__(self, start: datetime, end: datetime) -> None:
-        self.start, self.end = start, end
+    def __init__(self, start: datetime, end: datetime, zone: tzinfo | None = None) -> None:
+        self.start, self.end, self.zone = start, end, zone
 
     def text(self, lang: str) -> str:
-        return format_half_open(self.start, self.end, lang)
+        return format_half_open(self.start, self.end, lang, self.zone)
 
 
 def _last_moment(start: datetime, end: datetime) -> datetime:
     return end - timedelta(microseconds=1) if end > start else end
 
 
-def last_day(start: datetime, end: datetime) -> date:
-    """The last day ``[start, end)`` covers (UTC): the day :func:`format_half_open` ends its words on."""
-    return _utc(_last_moment(start, end)).date()
+def last_day(start: datetime, end: datetime, zone: tzinfo | None = None) -> date:
+    """The last day ``[start, end)`` covers in ``zone`` (default UTC): the day :func:`format_half_open`
+    ends its words on."""
+    return _day_in(_last_moment(start, end), period_zone(start, end, zone))
 
 
 def iso_date(value: datetime | None) -> str:

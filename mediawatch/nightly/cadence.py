@@ -16,8 +16,10 @@ from __future__ import annotations
 import enum
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from zoneinfo import ZoneInfo
 
+# re-exported where the nightly found it; the setting moved to config, compose reads it too
+from mediawatch.config import parse_timezone as parse_timezone
 from mediawatch.errors import InvalidInput
 from mediawatch.i18n import Message
 
@@ -75,15 +77,6 @@ def _long_day(short: str) -> str:
         "sat": "saturday",
         "sun": "sunday",
     }[short]
-
-
-def parse_timezone(name: str) -> ZoneInfo:
-    try:
-        return ZoneInfo((name or "UTC").strip())
-    except (ZoneInfoNotFoundError, ValueError, OSError):  # OSError: a name that is a folder of zones
-        raise InvalidInput(
-            Message("nightly.setting.bad_timezone", setting="nightly_timezone", value=repr(name))
-        ) from None
 
 
 def _midnight(day: date, zone: ZoneInfo) -> datetime:
