@@ -203,6 +203,12 @@ def parse_timezone(name: str) -> ZoneInfo:
         ) from None
 
 
+def team_zone(settings: Settings) -> ZoneInfo:
+    """The team's zone (``nightly_timezone``), whose days name an issue's period wherever it is said: the
+    CLI, the web pages, the editions, the archive and the nightly's mail."""
+    return parse_timezone(settings.nightly_timezone)
+
+
 def load_settings(config_path: str | None = None, env: dict[str, str] | None = None) -> Settings:
     """Build settings from the config file ([collect] and top-level keys) and MEDIAWATCH_* variables."""
     env = dict(os.environ) if env is None else env

@@ -130,7 +130,7 @@ def _tonight(date_from, now, zone=PARIS, days=7):
         ("1w", datetime(2026, 12, 1, 23, tzinfo=UTC)),
         ("1d", datetime(2026, 12, 7, 23, tzinfo=UTC)),  # today alone
         (None, datetime(2026, 12, 1, 23, tzinfo=UTC)),  # compose_period_days
-        ("2026-11-30", datetime(2026, 11, 30, tzinfo=UTC)),  # a day as given (UTC, as every date typed)
+        ("2026-11-30", datetime(2026, 11, 29, 23, tzinfo=UTC)),  # a day: its midnight in Paris
     ],
 )
 def test_without_to_the_period_ends_tonight_in_the_team_s_zone(date_from, start):

@@ -30,11 +30,29 @@ def _system_or_editor(obj: Context, name: str) -> str:
 
 
 def _period_option_help(which: str) -> str:
-    return f"{which} of the period (2024-05-01, an ISO datetime, or 7d / 12h ago)."
+    return (
+        f"{which} of the period (2024-05-01, which starts at midnight in nightly_timezone; an ISO"
+        " datetime, UTC unless an offset is given; or 7d / 12h ago)."
+    )
 
 
 def _midnight(day: date, zone: tzinfo) -> datetime:
     return datetime.combine(day, time(0), zone).astimezone(UTC)
+
+
+def team_moment(value: str | None, zone: tzinfo, lang: str) -> datetime | None:
+    """A ``--from``/``--to`` of compose: a day (2026-12-01) begins at midnight in ``zone`` (the team's
+    ``nightly_timezone``), as the web form reads a day and the nightly ends its periods, so the three
+    compose one December, not two; a datetime or a relative '7d' as :func:`parse_since` reads them."""
+    text = (value or "").strip()
+    if len(text) == 10:
+        try:
+            day: date | None = date.fromisoformat(text)
+        except ValueError:
+            day = None
+        if day is not None and usable_day(day):
+            return _midnight(day, zone)
+    return parse_since(value, lang)
 
 
 def period_to_tonight(
@@ -44,14 +62,14 @@ def period_to_tonight(
     ``nightly_timezone``), and a relative ``--from`` counts whole days back from there ('7d': today and the
     six days before; '2w': fourteen days; no ``--from``: ``default_days``), so every run of one day asks
     for the same period and a second one is refused as a twin. Hours ('12h') count back from now, down to
-    the whole hour; a date or a datetime is taken as given."""
+    the whole hour; a day begins at its midnight in ``zone``, a datetime is taken as given."""
     refused = click.BadParameter(t("error.not_a_date", lang, value=repr(date_from)), param_hint="--from")
     relative = relative_amount(date_from)
     today = now.astimezone(zone).date()
     try:  # 99999999999d reaches before year 1
         end = _midnight(today + timedelta(days=1), zone)
         if relative is None and date_from is not None:
-            return parse_since(date_from, lang) or end, end  # a date or a datetime, as typed
+            return team_moment(date_from, zone, lang) or end, end
         if relative is not None and relative[1] == "h":
             start = (now - timedelta(hours=relative[0])).replace(minute=0, second=0, microsecond=0)
         else:
@@ -111,7 +129,8 @@ def compose(
 
     actor = _system_or_editor(obj, actor)
     if date_to:
-        period_from, period_to = parse_since(date_from, obj.lang), parse_since(date_to, obj.lang)
+        zone = obj.zone
+        period_from, period_to = team_moment(date_from, zone, obj.lang), team_moment(date_to, zone, obj.lang)
     else:
         period_from, period_to = period_to_tonight(
             date_from,

@@ -15,7 +15,7 @@ from datetime import UTC, datetime
 from mediawatch.compose.issues import IssueName
 from mediawatch.compose.select import Candidate, Planned, base_score, section_of, short_summary
 from mediawatch.compose.translation import StoreCache, edition_texts, translator_from
-from mediawatch.config import Settings
+from mediawatch.config import Settings, team_zone
 from mediawatch.errors import ConflictError, InvalidInput
 from mediawatch.i18n import Message
 from mediawatch.store.curation import StoryArticle, StoryPin
@@ -122,7 +122,7 @@ def add_story_to_issue(
     if issue is None:
         raise InvalidInput(Message("story.no_issue", issue=issue_id))
     if issue.state not in EDITABLE_STATES:
-        raise InvalidInput(Message("story.issue_frozen", issue=IssueName(issue)))
+        raise InvalidInput(Message("story.issue_frozen", issue=IssueName(issue, team_zone(settings))))
     candidate = story_candidate(store, story_id, SUMMARY_LIMIT[issue.publication])
     if candidate is None:
         raise InvalidInput(Message("story.none", id=story_id))
@@ -153,6 +153,7 @@ def add_story_to_issue(
     try:
         return store.add_issue_item(issue_id, item, actor)
     except ConflictError:
+        named = IssueName(issue, team_zone(settings))
         if any(i.story_id == story_id for i in store.issue_content(issue_id).items):
-            raise InvalidInput(Message("story.already_in", issue=IssueName(issue))) from None
-        raise InvalidInput(Message("story.issue_frozen", issue=IssueName(issue))) from None
+            raise InvalidInput(Message("story.already_in", issue=named)) from None
+        raise InvalidInput(Message("story.issue_frozen", issue=named)) from None

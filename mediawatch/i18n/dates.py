@@ -7,8 +7,8 @@ the output must be the same on every machine, and the team can correct a form by
 are shown in UTC, the zone every stored datetime is in, except a period's days: given ``zone`` (the team's
 ``nightly_timezone``), a period is said by the days it covers there, so a monthly whose midnights are New
 York's is "1–31 Dec", not "1 Dec – 1 Jan" as its UTC bounds would read; a period between two UTC midnights
-(days typed in the web form or as ``--from``/``--to``, which read a day in UTC) keeps UTC days, or a Paris
-team's "1–31 Dec" typed there would read "1 Dec – 1 Jan".
+(days typed in the web form or as ``--from``/``--to`` before they were read in the team's zone) keeps UTC
+days, or a Paris team's "1–31 Dec" typed then would read "1 Dec – 1 Jan".
 """
 
 from __future__ import annotations
@@ -136,8 +136,9 @@ def format_half_open(start: datetime, end: datetime, lang: str, zone: tzinfo | N
 
 
 def period_zone(start: datetime, end: datetime, zone: tzinfo | None) -> tzinfo:
-    """Whose days ``[start, end)`` covers: UTC's when both ends are UTC midnights (whole days typed, which
-    are read in UTC), else ``zone``'s (the nightly's periods end at its midnights)."""
+    """Whose days ``[start, end)`` covers: UTC's when both ends are UTC midnights (whole days typed before
+    typed days were the team's, read in UTC then), else ``zone``'s (the nightly's periods end at its
+    midnights, and the form and ``--from``/``--to`` read a day there)."""
     if zone is None or all(_utc(bound).time() == time(0) for bound in (start, end)):
         return UTC
     return zone

@@ -15,7 +15,7 @@ from email.utils import format_datetime, make_msgid
 from html import escape
 
 from mediawatch.collect.labels import fetch_label, reader_detail
-from mediawatch.config import Settings
+from mediawatch.config import Settings, team_zone
 from mediawatch.errors import ConfigError, DeliveryError, InvalidInput
 from mediawatch.i18n import LANGUAGES, Message, language_names, said, t, tn
 from mediawatch.i18n.dates import format_date, format_half_open
@@ -103,8 +103,9 @@ def dashboard_url(settings: Settings) -> str:
     return f"{settings.base_url.rstrip('/')}/dashboard"
 
 
-def _period(draft: DraftNews, lang: str) -> str:
-    return format_half_open(draft.period_from, draft.period_to, lang)  # as its editions name it
+def _period(draft: DraftNews, settings: Settings, lang: str) -> str:
+    zone = team_zone(settings)  # as its editions name it
+    return format_half_open(draft.period_from, draft.period_to, lang, zone)
 
 
 def _intro(news: RunNews, settings: Settings, lang: str) -> str:
@@ -150,7 +151,13 @@ def _sections(news: RunNews, settings: Settings, lang: str) -> list[tuple[str, l
             label = publication_name(d.publication, lang)
             lines.append(
                 (
-                    t("nightly.mail.draft", lang, publication=label, period=_period(d, lang), items=d.items),
+                    t(
+                        "nightly.mail.draft",
+                        lang,
+                        publication=label,
+                        period=_period(d, settings, lang),
+                        items=d.items,
+                    ),
                     draft_url(settings, d.issue_id),
                 )
             )

@@ -117,7 +117,7 @@ def _compose_one(job: NightlyRun, publication: Publication, setting: str, cadenc
             said_here = Message(
                 "compose.refused.nothing_nightly",
                 publication=publication_label(publication),
-                period=HalfOpen(period.start, period.end),
+                period=HalfOpen(period.start, period.end, parse_timezone(job.settings.nightly_timezone)),
                 name=publication.value,
             )
             reason = said_here.text(DEFAULT_LANGUAGE)

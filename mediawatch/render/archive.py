@@ -36,7 +36,7 @@ from pathlib import Path
 from typing import Any
 
 from mediawatch.compose.issues import find_issue
-from mediawatch.config import Settings
+from mediawatch.config import Settings, team_zone
 from mediawatch.errors import RenderError
 from mediawatch.files import WriteProblem, replace_file
 from mediawatch.i18n import LANGUAGES, Message, language_names, said, t
@@ -193,6 +193,7 @@ def _url(settings: Settings, path: str) -> str:
 
 def _entries(issues: Sequence[ArchivedIssue], lang: str, settings: Settings) -> list[IndexEntry]:
     entries = []
+    zone = team_zone(settings)  # the days the editions' titles say
     for issue in issues:
         edition = issue.edition(lang)
         if edition is None:
@@ -211,13 +212,13 @@ def _entries(issues: Sequence[ArchivedIssue], lang: str, settings: Settings) -> 
             IndexEntry(
                 slug=issue.slug,
                 publication_name=publication_name(issue.publication, lang),
-                period=format_half_open(issue.period_from, issue.period_to, lang),
+                period=format_half_open(issue.period_from, issue.period_to, lang, zone),
                 subject=edition.subject,
                 preheader=edition.preheader,
                 html_url=_url(settings, edition_path(issue.year, issue.slug, lang)),
                 text_url=_url(settings, edition_path(issue.year, issue.slug, lang, "txt")),
                 pdf_url=pdf_url,
-                date=last_day(issue.period_from, issue.period_to).isoformat(),
+                date=last_day(issue.period_from, issue.period_to, zone).isoformat(),
                 others=others,
             )
         )
@@ -237,6 +238,7 @@ def index_page(
     context = {
         "lang": lang,
         "t": _translator(lang),
+        "zone": team_zone(settings),
         "organisation": organisation_name(settings, lang),
         "entries": _entries(issues, lang, settings),
         "feed_url": _url(settings, f"feed.{lang}.atom"),

@@ -15,7 +15,7 @@ from typing import Any
 import css_inline
 from mjml import mjml2html
 
-from mediawatch.config import Settings
+from mediawatch.config import Settings, team_zone
 from mediawatch.errors import RenderError
 from mediawatch.i18n import Counted, Joined, Message, language_names, said, t
 from mediawatch.render.checks import check_edition
@@ -78,7 +78,12 @@ def render_edition(
     def translate(key: str, /, **fields: object) -> str:
         return t(key, language, **fields)
 
-    context: dict[str, Any] = {"edition": view, "lang": language, "t": translate}
+    context: dict[str, Any] = {
+        "edition": view,
+        "lang": language,
+        "t": translate,
+        "zone": team_zone(settings),
+    }
     name = content.issue.publication.value
     html = compile_mjml(render_template(folder, f"{name}.mjml.j2", context))
     text = tidy_text(render_template(folder, f"{name}.txt.j2", context))

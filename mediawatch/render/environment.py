@@ -57,7 +57,8 @@ def _date_filter(ctx: jinja2.runtime.Context, value: datetime | None, long: bool
 
 @jinja2.pass_context
 def _period_filter(ctx: jinja2.runtime.Context, issue: Any) -> str:
-    return format_half_open(issue.period_from, issue.period_to, _lang(ctx))
+    # "zone": the team's nightly_timezone, given by whoever renders, so a template says the title's days
+    return format_half_open(issue.period_from, issue.period_to, _lang(ctx), ctx.get("zone"))
 
 
 def wrap(text: str, width: int = 72, indent: str = "", first: str | None = None) -> str:

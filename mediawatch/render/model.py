@@ -16,7 +16,7 @@ from datetime import datetime
 from urllib.parse import urlsplit
 
 from mediawatch.compose.issues import archive_year
-from mediawatch.config import Settings
+from mediawatch.config import Settings, team_zone
 from mediawatch.errors import RenderError
 from mediawatch.i18n import LANGUAGES, language_name, language_names, said, t, tn
 from mediawatch.i18n.dates import format_half_open
@@ -305,7 +305,8 @@ def _preheader(
 
 
 def subject_line(content: IssueContent, lang: str, settings: Settings) -> str:
-    period = format_half_open(content.issue.period_from, content.issue.period_to, lang)
+    issue = content.issue
+    period = format_half_open(issue.period_from, issue.period_to, lang, team_zone(settings))
     if content.issue.publication is Publication.PRESS_REVIEW:
         return t("render.subject.press_review", lang, period=period)
     return t("render.subject.newsletter", lang, organisation=organisation_name(settings, lang), period=period)
@@ -357,7 +358,7 @@ def edition_view(
         organisation=organisation_name(settings, lang),
         subject=clean_line(subject_line(content, lang, settings)),
         preheader=clean_line(_preheader(issue.publication, sections, count, editorial, lang)),
-        period=format_half_open(issue.period_from, issue.period_to, lang),
+        period=format_half_open(issue.period_from, issue.period_to, lang, team_zone(settings)),
         period_from=issue.period_from,
         period_to=issue.period_to,
         sections=sections,

@@ -22,7 +22,7 @@ from urllib.parse import unquote, urlsplit
 
 from markupsafe import Markup
 
-from mediawatch.config import Settings
+from mediawatch.config import Settings, team_zone
 from mediawatch.errors import RenderError
 from mediawatch.i18n import language_name, said, t
 from mediawatch.render.environment import render_template, templates_dir
@@ -116,6 +116,7 @@ def print_html(content: IssueContent, lang: str, settings: Settings, *, draft: b
         "lang": lang,
         "t": translate,
         "draft": draft,
+        "zone": team_zone(settings),
         "language_name": language_name(lang, lang),
         "css": {
             "header": _css_value(css_string(f"{view.publication_name} · {view.period}")),

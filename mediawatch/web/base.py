@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any, TypeVar
 from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo
 
 from flask import Flask, abort, current_app, g, render_template, request, session, url_for
 from flask.sessions import SecureCookieSessionInterface
@@ -30,12 +31,12 @@ from werkzeug.routing import IntegerConverter
 from werkzeug.wrappers import Response
 
 from mediawatch.compose.issues import issue_title
-from mediawatch.config import Settings
+from mediawatch.config import Settings, team_zone
 from mediawatch.i18n import LANGUAGES, language_name, t, tn, use_language
 from mediawatch.i18n.dates import format_date, format_datetime, format_half_open, iso_datetime
 from mediawatch.review.workflow import Permission, edition_state_label, may, state_label
 from mediawatch.store import Store
-from mediawatch.types import MAX_ROW_ID, ItemStatus, Role, TextOrigin, User
+from mediawatch.types import MAX_ROW_ID, Issue, ItemStatus, Role, TextOrigin, User
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -73,6 +74,16 @@ def web_store() -> Store:
 
 def web_settings() -> Settings:
     return web_context().settings
+
+
+def team() -> ZoneInfo:
+    """The team's zone (``nightly_timezone``): whose days an issue's period is said in."""
+    return team_zone(web_settings())
+
+
+def issue_name(issue: Issue) -> str:
+    """The issue's name in the reader's language, the one the CLI and its editions give it too."""
+    return issue_title(issue, ui_lang(), team())
 
 
 def current_user() -> User | None:
@@ -482,8 +493,8 @@ def install(app: Flask) -> None:
         state_label=lambda value: state_label(str(value), ui_lang()),
         edition_state_label=lambda value: edition_state_label(str(value), ui_lang()),
         language_name=lambda code: language_name(str(code), ui_lang()),  # in the reader's words
-        issue_heading=lambda issue: issue_title(issue, ui_lang()),  # the CLI's name for it too
-        issue_period=lambda issue: format_half_open(issue.period_from, issue.period_to, ui_lang()),
+        issue_heading=issue_name,
+        issue_period=lambda issue: format_half_open(issue.period_from, issue.period_to, ui_lang(), team()),
         plural=lambda key, count, **fields: tn(key, count, ui_lang(), **fields),
         colon=lambda label: tr("web.text.colon", label=label),  # "Thèmes :" in French, "Themes:" in English
         interface_languages=LANGUAGES,  # not "languages": a page's list of article languages hid it

@@ -26,7 +26,7 @@ from flask import (
 )
 from werkzeug.wrappers import Response
 
-from mediawatch.compose.issues import issue_title, own_title
+from mediawatch.compose.issues import own_title
 from mediawatch.errors import MediawatchError, Refused
 from mediawatch.i18n import LANGUAGES, language_name, number, tn
 from mediawatch.i18n.dates import format_datetime
@@ -58,6 +58,7 @@ from mediawatch.web.base import (
     acting_user,
     current_user,
     home_page,
+    issue_name,
     login_required,
     permission_required,
     tr,
@@ -169,7 +170,8 @@ def home() -> Response:
 @bp.get("/issues")
 @login_required
 def issues() -> str:
-    return issues_page(new_issue.blank(web_settings(), new_issue.utc_today()))
+    settings = web_settings()
+    return issues_page(new_issue.blank(settings, new_issue.team_today(settings, datetime.now(UTC))))
 
 
 @bp.app_context_processor
@@ -225,7 +227,7 @@ def compose() -> Response | tuple[str, int]:
         form,
         actor=acting_user().name,
         lang=ui_lang(),
-        today=new_issue.utc_today(),
+        today=new_issue.team_today(web_settings(), datetime.now(UTC)),
     )
     if isinstance(outcome, new_issue.NewIssueForm):
         return issues_page(outcome), 422
@@ -313,7 +315,7 @@ def issue_page(issue_id: int, wanted_lang: str | None, kept: dict[str, str] | No
         # Said beside the boxes, which have no maxlength: a browser cuts a longer paste short without a word.
         note_limit=number(actions.MAX_NOTE, ui_lang()),
         comment_limit=number(editing.MAX_COMMENT, ui_lang()),
-        default_name=issue_title(replace(content.issue, title=""), ui_lang()),
+        default_name=issue_name(replace(content.issue, title="")),
         now=datetime.now(UTC),
         kept=kept or {},
         render_refusal=render_refusal(review.render_error) if review.render_error is not None else "",

@@ -1,23 +1,24 @@
 """The issues page's "New issue" form: what `mediawatch compose` does, for an editor without a shell.
 
-The form names whole days, the first and the last included, as the issue's title then says them ("du 1er
-au 7 déc."); they become the half-open period compose takes, ``[first 00:00 UTC, day after last 00:00 UTC)``,
-the way the CLI reads ``--from 2026-12-01``. Posting calls :func:`mediawatch.compose.compose_issue`, the
-CLI's function, as the signed-in user (the audit log's "created" line names them). Each refusal is said
-beside the field it is about, and the form comes back holding what was typed.
+The form names whole days of the team (``nightly_timezone``), the first and the last included, as the
+issue's title then says them ("du 1er au 7 déc."); they become the half-open period compose takes,
+``[first 00:00, day after last 00:00)`` there, the period the nightly composes for the same days. Posting
+calls :func:`mediawatch.compose.compose_issue`, the CLI's function, as the signed-in user (the audit log's
+"created" line names them). Each refusal is said beside the field it is about, and the form comes back
+holding what was typed.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta, tzinfo
 
 from werkzeug.datastructures import MultiDict
 
 from mediawatch.compose import ComposeResult, compose_issue, parse_languages
 from mediawatch.compose.issues import issue_for_period
-from mediawatch.config import Settings
+from mediawatch.config import Settings, team_zone
 from mediawatch.errors import MediawatchError, NothingToCompose
 from mediawatch.i18n import LANGUAGES, t
 from mediawatch.i18n.dates import format_date, format_half_open
@@ -47,8 +48,9 @@ class NewIssueForm:
         return next((name for name in FIELDS if name in self.problems), "")
 
 
-def utc_today() -> date:
-    return datetime.now(UTC).date()
+def team_today(settings: Settings, now: datetime) -> date:
+    """Today for the team: a New York editor at 22:00 is still on the day UTC has left."""
+    return now.astimezone(team_zone(settings)).date()
 
 
 def blank(settings: Settings, today: date) -> NewIssueForm:
@@ -67,10 +69,10 @@ def read(form: MultiDict[str, str]) -> NewIssueForm:
     )
 
 
-def period_of(first: date, last: date) -> tuple[datetime, datetime]:
-    """The half-open period that covers the days ``first`` to ``last``, both included."""
-    start = datetime.combine(first, time(), UTC)
-    return start, datetime.combine(last + timedelta(days=1), time(), UTC)
+def period_of(first: date, last: date, zone: tzinfo = UTC) -> tuple[datetime, datetime]:
+    """The half-open period that covers the days ``first`` to ``last`` of ``zone``, both included."""
+    start = datetime.combine(first, time(), zone).astimezone(UTC)
+    return start, datetime.combine(last + timedelta(days=1), time(), zone).astimezone(UTC)
 
 
 def compose_from(
@@ -91,7 +93,8 @@ def compose_from(
     languages = _languages(form.languages, problems, lang)
     if problems or publication is None or first is None or last is None:
         return _refused(form, problems)
-    start, end = period_of(first, last)
+    zone = team_zone(settings)
+    start, end = period_of(first, last, zone)
     existing = issue_for_period(store, publication, start, end)
     if existing is not None:
         name = publication_name(publication, lang)
@@ -105,7 +108,7 @@ def compose_from(
         if exc.already_told:
             problems["period"] = localized(exc, lang)
         else:  # the CLI's words send the reader to --from/--to: here the fields are on the page
-            period = format_half_open(start, end, lang)
+            period = format_half_open(start, end, lang, zone)
             name = publication_name(publication, lang)
             problems["period"] = t("web.new_issue.nothing", lang, publication=name, period=period)
     except MediawatchError as exc:  # a translation provider misconfigured: said, not a 500

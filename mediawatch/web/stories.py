@@ -12,7 +12,7 @@ from flask import Blueprint, abort, redirect, render_template, request, url_for
 from werkzeug.wrappers import Response
 
 from mediawatch.classify.pipeline import load_classifier
-from mediawatch.compose.issues import issue_title, own_title
+from mediawatch.compose.issues import own_title
 from mediawatch.compose.pinned import add_story_to_issue
 from mediawatch.errors import MediawatchError
 from mediawatch.i18n import language_name
@@ -27,6 +27,7 @@ from mediawatch.watch.social import posts_for
 from mediawatch.watch.story import StoryView, state_label, story_view
 from mediawatch.web.base import (
     acting_user,
+    issue_name,
     login_required,
     permission_required,
     tr,
@@ -187,5 +188,5 @@ def add_to_issue(story_id: int) -> Response:
     except MediawatchError as exc:
         error = exc
     issue = web_store().find_issue(issue_id)
-    _report(error, tr("story.page.done.added", issue=issue_title(issue, ui_lang()) if issue else raw), "pins")
+    _report(error, tr("story.page.done.added", issue=issue_name(issue) if issue else raw), "pins")
     return _back(story_id, "pins")
