@@ -19,6 +19,7 @@ from test_deliver import add, cli_env, run
 from mediawatch.deliver.links import check_mail_links, link_problem
 from mediawatch.deliver.send import send_due, send_issue
 from mediawatch.errors import NotYetDue, UnsafeLink
+from mediawatch.i18n.dates import format_datetime_utc
 from mediawatch.review.actions import schedule
 from mediawatch.review.users import acting_user
 from mediawatch.types import IssueState
@@ -83,7 +84,7 @@ def test_cli_refuses_before_the_time_and_now_overrides_with_an_audit_entry(setup
 
     refused = run(settings, "--lang", lang, "send", slug, MEDIAWATCH_I18N_STRICT="1")
     assert refused.exit_code == 2
-    assert later.strftime("%Y-%m-%d %H:%M UTC") in refused.output
+    assert format_datetime_utc(later, lang) in refused.output  # "2 déc. 2026, 7 h 00 UTC": words, zone said
     assert "--now" in refused.output
     assert server.recorder.count == 0
     assert store.send_record(issue_id) is None  # nothing was built

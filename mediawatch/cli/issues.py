@@ -17,6 +17,7 @@ from mediawatch.cli.context import Context, acting, as_option, handle_errors
 from mediawatch.compose.issues import find_issue
 from mediawatch.errors import ConfigError
 from mediawatch.i18n import language_name, t
+from mediawatch.i18n.dates import format_datetime, format_datetime_utc
 from mediawatch.review.workflow import Permission, state_label
 from mediawatch.types import EditionState, IssueState
 
@@ -174,7 +175,7 @@ def issues_schedule(obj: Context, issue_ref: str, when: str, actor: str) -> None
             "review.cli.scheduled",
             obj.lang,
             slug=issue.slug,
-            when=done.scheduled_for.strftime("%Y-%m-%d %H:%M UTC"),
+            when=format_datetime_utc(done.scheduled_for, obj.lang),
         )
     )
 
@@ -259,8 +260,7 @@ def issues_preview_link(
 
     user = acting(obj, actor, Permission.EDIT)
     issue = find_issue(obj.store, issue_ref)
-    when = "%Y-%m-%d %H:%M UTC"
-    if list_links:
+    if list_links:  # times as the staff pages write them, the zone said once under the list
         now = datetime.now(UTC)
         for link in share_links(obj.store, issue.id):
             if link.revoked_at is not None:
@@ -268,15 +268,16 @@ def issues_preview_link(
                     "review.cli.link_revoked",
                     obj.lang,
                     name=link.revoked_by,
-                    when=link.revoked_at.strftime(when),
+                    when=format_datetime(link.revoked_at, obj.lang),
                 )
             elif link.expires <= now:
                 state = t("review.cli.link_expired", obj.lang)
             else:
-                state = t("review.cli.link_active", obj.lang, when=link.expires.strftime(when))
-            created = link.created_at.strftime(when)
+                state = t("review.cli.link_active", obj.lang, when=format_datetime(link.expires, obj.lang))
+            created = format_datetime(link.created_at, obj.lang)
             language = language_name(link.language, obj.lang)
             click.echo(f"{link.link_id}  {language}  {link.created_by}  {created}  {state}")
+        click.echo(t("review.cli.times_utc", obj.lang))
         return
     if revoke_id is not None:
         link = revoke_share_link(obj.store, issue.id, revoke_id, user.name)
@@ -289,5 +290,6 @@ def issues_preview_link(
         )
     url, link = create_share_link(obj.store, obj.settings, issue.id, language, user.name, days=days)
     click.echo(url)
-    click.echo(t("review.cli.link_expires", obj.lang, when=link.expires.strftime(when)), err=True)
+    expires = format_datetime_utc(link.expires, obj.lang)
+    click.echo(t("review.cli.link_expires", obj.lang, when=expires), err=True)
     click.echo(t("review.cli.link_id", obj.lang, link=link.link_id), err=True)

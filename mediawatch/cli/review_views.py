@@ -161,6 +161,8 @@ def print_issues(
             "; ".join(w.text(lang) for w in waiting) or "-",
         )
     _console().print(table)
+    if any(w.key == "review.waiting.send" for _, waiting in rows for w in waiting):
+        click.echo(t("review.cli.times_utc", lang))  # "sending on …" says a time, as the staff pages do
 
 
 def print_issue(store: Store, settings: Settings, issue_id: int, as_json: bool, lang: str) -> None:

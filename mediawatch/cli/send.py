@@ -18,6 +18,7 @@ from mediawatch.cli.context import (
 )
 from mediawatch.compose.issues import find_issue
 from mediawatch.i18n import language_name, t, tn
+from mediawatch.i18n.dates import format_datetime_utc
 from mediawatch.types import OutboxStatus
 
 # Literal keys (the i18n checks read them): an outbox message's state in words.
@@ -93,7 +94,7 @@ def send(
             click.echo(f"  - {reason.text(obj.lang)}", err=True)
         sys.exit(exc.exit_code)
     except NotYetDue as exc:
-        when = exc.when.strftime("%Y-%m-%d %H:%M UTC")
+        when = format_datetime_utc(exc.when, obj.lang)
         click.echo(t("deliver.cli.not_yet_due", obj.lang, issue=exc.slug, when=when), err=True)
         sys.exit(exc.exit_code)
 

@@ -78,6 +78,14 @@ def format_datetime(value: datetime | None, lang: str) -> str:
     )
 
 
+def format_datetime_utc(value: datetime | None, lang: str) -> str:
+    """:func:`format_datetime` with its zone said (``7 déc. 2026, 13 h 45 UTC``), for a line read alone:
+    no page foot says the zone in the CLI or beside a refusal."""
+    if value is None:
+        return "–"
+    return t("render.date.with_time_utc", lang, moment=format_datetime(value, lang))
+
+
 def iso_datetime(value: datetime | None) -> str:
     """``2026-12-07T13:45:00Z`` (UTC), for ``<time datetime>``; "" when unknown."""
     return "" if value is None else _utc(value).replace(microsecond=0).isoformat().replace("+00:00", "Z")

@@ -23,7 +23,7 @@ from typing import Protocol, cast
 
 from mediawatch.errors import Explanation, Forbidden, MediawatchError, Refused
 from mediawatch.i18n import language_name, number, t, ui_language
-from mediawatch.i18n.dates import format_datetime
+from mediawatch.i18n.dates import format_datetime, format_datetime_utc
 from mediawatch.i18n.states import ISSUE_STATE_KEYS
 from mediawatch.types import Edition, EditionState, Issue, IssueState, Role
 
@@ -144,6 +144,8 @@ def _field_label(name: str, value: str | Explanation, lang: str) -> str:
         return language_name(value, lang)
     if name == "moment":  # an ISO date and time, written as the reader's language writes them
         return format_datetime(datetime.fromisoformat(value), lang)
+    if name == "moment_utc":  # the same with its zone: the CLI prints it alone, the page beside a form
+        return format_datetime_utc(datetime.fromisoformat(value), lang)
     if name in _NUMBER_FIELDS:  # a count or a limit in a sentence: grouped as the language writes numbers
         return number(int(value), lang)
     if name in ("known", "languages"):  # languages, by their codes
@@ -419,7 +421,7 @@ def schedule_refusal(
     if blockers:
         return blockers[0]
     if when < now:
-        return reason("review.refused.past", when=when.strftime("%Y-%m-%d %H:%M UTC"))
+        return reason("review.refused.past", moment_utc=when.isoformat())
     return None
 
 
