@@ -29,6 +29,14 @@ OUTBOX_STATUS_KEYS = {
     OutboxStatus.FAILED: "deliver.outbox.failed",
     OutboxStatus.SKIPPED: "deliver.outbox.skipped",
 }
+# ... and how many messages are in it, counted (tn(): ".one" / ".other").
+COUNT_KEYS = {
+    OutboxStatus.QUEUED: "deliver.count.queued",
+    OutboxStatus.DATA_SENT: "deliver.count.data_sent",
+    OutboxStatus.SENT: "deliver.count.sent",
+    OutboxStatus.FAILED: "deliver.count.failed",
+    OutboxStatus.SKIPPED: "deliver.count.skipped",
+}
 
 
 @click.command("send")
@@ -233,10 +241,10 @@ def _print_status(obj: Context, issue: str, as_json: bool) -> None:
     for status in OutboxStatus:
         n = counts.by_status.get(status.value, 0)
         if n:
-            click.echo("  " + tn(f"deliver.count.{status.value}", n, obj.lang))
+            click.echo("  " + tn(COUNT_KEYS[status], n, obj.lang))
     for lang, by in sorted(counts.by_language.items()):
         in_words = ", ".join(
-            tn(f"deliver.count.{s.value}", by[s.value], obj.lang) for s in OutboxStatus if by.get(s.value)
+            tn(COUNT_KEYS[s], by[s.value], obj.lang) for s in OutboxStatus if by.get(s.value)
         )
         language = language_name(lang, obj.lang)
         click.echo("  " + t("deliver.status.language", obj.lang, language=language, counts=in_words))

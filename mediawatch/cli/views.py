@@ -316,10 +316,8 @@ def _print_collect(report: CollectReport, as_json: bool, lang: str) -> None:
         for source_id, status, detail in report.failures:
             click.echo("  " + t("collect.failed", lang, source=source_id, status=status, detail=detail))
         for host, count in sorted(report.budget_deferred.items()):
-            one = count in (0, 1) if lang == "fr" else count == 1
             setting = report.budget_reasons.get(host, "")
-            key = "collect.deferred." + ("one" if one else "other")
-            click.echo("  " + t(key, lang, host=host, count=count, setting=setting))
+            click.echo("  " + tn("collect.deferred", count, lang, host=host, setting=setting))
 
 
 def print_checks(results: Sequence[Any], as_json: bool, lang: str | None = None) -> None:

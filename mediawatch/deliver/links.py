@@ -122,6 +122,15 @@ _LOCAL_NAMES = ("localhost", "localhost.localdomain", "ip6-localhost", "ip6-loop
 _LOCAL_SUFFIXES = (".localhost", ".local", ".internal", ".lan", ".home.arpa", ".test", ".invalid")
 
 
+# Literal keys (the i18n scans read them): why link_problem refused a link, in words.
+LINK_PROBLEM_KEYS = {
+    "relative": "deliver.links.relative",
+    "bad_host": "deliver.links.bad_host",
+    "private": "deliver.links.private",
+    "not_https": "deliver.links.not_https",
+}
+
+
 def link_problem(url: str, *, https: bool = False) -> str:
     """Why ``url`` cannot go in a mail read anywhere ("" : it can). Pure: no DNS lookup.
 
@@ -156,7 +165,7 @@ def check_link(setting: str, url: str, *, https: bool = False, allow_private: bo
     problem = link_problem(url, https=https)
     if problem in ("relative", "bad_host") or (problem and not allow_private):
         fields = {"setting": setting, "url": url or "", "setting_upper": setting.upper()}
-        raise UnsafeLink(setting, url, Message(f"deliver.links.{problem}", **fields))
+        raise UnsafeLink(setting, url, Message(LINK_PROBLEM_KEYS[problem], **fields))
 
 
 def check_mail_links(settings: Settings, *, archive: bool = True) -> None:

@@ -53,9 +53,27 @@ def problem(english: str, key: str, /, **fields: object) -> Problem:
     return Problem(english, {lang: message.text(lang) for lang in LANGUAGES})
 
 
+# Literal keys (the i18n scans read them): each stage of nightly/run.py by its name in words.
+STAGE_KEYS: Mapping[str, str] = {
+    "learn": "nightly.stage.learn",
+    "collect": "nightly.stage.collect",
+    "registry": "nightly.stage.registry",
+    "health": "nightly.stage.health",
+    "submissions": "nightly.stage.submissions",
+    "classify": "nightly.stage.classify",
+    "compose": "nightly.stage.compose",
+    "drafts": "nightly.stage.drafts",
+    "render": "nightly.stage.render",
+    "notify": "nightly.stage.notify",
+    "send": "nightly.stage.send",
+    "watches": "nightly.stage.watches",
+}
+
+
 def stage_problem(stage: str, exc: BaseException) -> Problem:
     """What a failed stage says: "collect: no enabled source ..." and its words in each language."""
-    name = Message(f"nightly.stage.{stage}")
+    key = STAGE_KEYS.get(stage)
+    name: object = Message(key) if key else stage  # a stage added without words still says its name
     if isinstance(exc, MediawatchError):
         return problem(f"{stage}: {exc}", "nightly.problem.stage", stage=name, problem=exc)
     kind = type(exc).__name__

@@ -148,6 +148,14 @@ def render(job: NightlyRun, drafts: list[Issue]) -> None:
         job.log.info("render.done", slug=issue.slug, files=pages)
 
 
+# Literal keys (the i18n scans read them): a `send --due` outcome that is a problem, in words.
+SEND_PROBLEM_KEYS = {
+    "refused": "nightly.problem.send_refused",
+    "error": "nightly.problem.send_error",
+    "unfinished": "nightly.problem.send_unfinished",
+}
+
+
 def send_due(job: NightlyRun) -> None:
     """`mediawatch send --due`: each scheduled issue whose time has come, once."""
     from mediawatch.deliver.send import send_due
@@ -164,9 +172,7 @@ def send_due(job: NightlyRun) -> None:
             why = r.reason or r.detail
             if r.reasons:  # review's, said in each language with the rest
                 why = Message("nightly.problem.because", problem=why, reasons=Joined(r.reasons))
-            job.state.errors.append(
-                problem(english, f"nightly.problem.send_{r.outcome}", issue=r.slug, problem=why)
-            )
+            job.state.errors.append(problem(english, SEND_PROBLEM_KEYS[r.outcome], issue=r.slug, problem=why))
             job.log.error("send.failed", slug=r.slug, outcome=r.outcome, error=r.detail)
 
 

@@ -133,60 +133,62 @@ def check_edition(rendered: RenderedEdition) -> list[Message]:
     problems: list[Message] = []
 
     def found(key: str, /, **fields: object) -> None:
-        problems.append(Message(f"render.check.{key}", **fields))
+        problems.append(Message(key, **fields))
 
     subject, preheader = rendered.subject, rendered.preheader
     if not subject.strip():
-        found("subject_empty")
+        found("render.check.subject_empty")
     elif "\n" in subject or "\r" in subject:
-        found("subject_lines")
+        found("render.check.subject_lines")
     elif len(subject) > MAX_SUBJECT_CHARS:
-        found("subject_long", length=len(subject), limit=MAX_SUBJECT_CHARS)
+        found("render.check.subject_long", length=len(subject), limit=MAX_SUBJECT_CHARS)
     if not preheader.strip():
-        found("preheader_empty")
+        found("render.check.preheader_empty")
     elif "\n" in preheader:
-        found("preheader_lines")
+        found("render.check.preheader_lines")
     if not rendered.text.strip():
-        found("text_empty")
+        found("render.check.text_empty")
 
     size = len(rendered.html.encode("utf-8"))
     if size != rendered.size_bytes:
-        found("size_mismatch", said=rendered.size_bytes, size=size)
+        found("render.check.size_mismatch", said=rendered.size_bytes, size=size)
     if size >= MAX_HTML_BYTES:
-        found("too_big", size=_Kilobytes(size), limit=MAX_HTML_BYTES // 1000)
+        found("render.check.too_big", size=_Kilobytes(size), limit=MAX_HTML_BYTES // 1000)
 
     scan = _Scan()
     scan.feed(rendered.html)
     scan.close()
     if not scan.html_lang:
-        found("no_lang")
+        found("render.check.no_lang")
     elif scan.html_lang.lower() != rendered.language.lower():
-        found("wrong_lang", found=repr(scan.html_lang), language=language_names(rendered.language))
+        found(
+            "render.check.wrong_lang", found=repr(scan.html_lang), language=language_names(rendered.language)
+        )
     for src in scan.images_without_alt:
-        found("no_alt", src=repr(src))
+        found("render.check.no_alt", src=repr(src))
     for css in scan.styles:
         rest = _outside_media(css).strip()
         if rest:
-            found("css_not_inlined", rules=repr(rest[:60]))
+            found("render.check.css_not_inlined", rules=repr(rest[:60]))
     # Looked for in stylesheets and <link>s only: an article about "@import" is not a font.
     for css in [*scan.styles, *scan.links]:
         font = _EXTERNAL_FONT.search(css)
         if font:
-            found("external_font", found=repr(font.group(0)))
+            found("render.check.external_font", found=repr(font.group(0)))
     for href in scan.links:
-        found("external_link", href=repr(href))
+        found("render.check.external_link", href=repr(href))
     if scan.scripts:
-        found("scripts", scripts=Counted("render.check.count.scripts", scan.scripts))
+        found("render.check.scripts", scripts=Counted("render.check.count.scripts", scan.scripts))
     for handler in scan.handlers[:5]:
-        found("handler", handler=handler)
+        found("render.check.handler", handler=handler)
     for href in scan.bad_hrefs[:5]:
-        found("bad_scheme", href=repr(href))
+        found("render.check.bad_scheme", href=repr(href))
 
     if scan.slots != 1:
-        found("slots", found=scan.slots)
+        found("render.check.slots", found=scan.slots)
     elif rendered.personal:
         if not scan.slot_links:
-            found("no_unsubscribe")
+            found("render.check.no_unsubscribe")
     elif scan.slot_links or scan.slot_text:
-        found("archive_personal")
+        found("render.check.archive_personal")
     return problems
