@@ -46,7 +46,7 @@ def test_a_broker_url_that_is_not_redis_is_refused_by_name(invoke, tmp_path):
         "--feeds", str(tmp_path / "feeds"), "collect", env={"MEDIAWATCH_BROKER_URL": "http://queue:80"}
     )
     assert result.exit_code == 2
-    assert "'http://queue:80' is not a Redis address" in result.output
+    assert "“http://queue:80” is not a Redis address" in result.output
 
 
 def test_a_second_collect_is_refused_while_the_workers_are_on_the_first(invoke, redis_url, tmp_path):

@@ -52,9 +52,9 @@ def test_csv_import_keeps_good_rows_and_reports_each_bad_one(setup, tmp_path):
         "0 already known, 6 bad rows." in result.output
     )
     lines = result.output
-    assert "line 3, column email (bad-address): 'bad-address' is not an email address" in lines
-    assert "line 4, column language (two@example.org): unknown language 'de'" in lines
-    assert "line 5, column publications (three@example.org): unknown publication 'magazine'" in lines
+    assert "line 3, column email (bad-address): “bad-address” is not an email address" in lines
+    assert "line 4, column language (two@example.org): unknown language “de”" in lines
+    assert "line 5, column publications (three@example.org): unknown publication “magazine”" in lines
     assert "line 6 (OK@example.org): the same address as line 2" in lines
     assert "line 8 (five@example.org): more cells than the header" in lines
     assert "line 10, column publications (six@example.org): choose at least one publication" in lines
@@ -67,7 +67,7 @@ def test_csv_import_keeps_good_rows_and_reports_each_bad_one(setup, tmp_path):
 
     again = run(settings, "--lang", "fr", "subscribers", "import-csv", str(path))
     assert "0 importés, 2 déjà connus, 6 lignes invalides." in again.output
-    assert "ligne 4, colonne language (two@example.org) : langue inconnue 'de'" in again.output
+    assert "ligne 4, colonne language (two@example.org) : langue inconnue «\u00a0de\u00a0»" in again.output
     bad_header = tmp_path / "bad.csv"
     bad_header.write_text("mail,lang\nx@example.org,fr\n", encoding="utf-8")
     result = run(settings, "subscribers", "import-csv", str(bad_header))

@@ -198,7 +198,7 @@ def test_an_error_with_a_reason_speaks_the_users_language_through_the_handler(tm
         cli, ["--db", str(tmp_path / "db.sqlite3"), "--lang", "es", *args, "--confirmed"]
     )
     assert result.exit_code == errors.InvalidInput.exit_code == 2
-    assert "'not an email' no es una dirección de correo" in result.output
+    assert "«not an email» no es una dirección de correo" in result.output
     assert "is not an email address" not in result.output
 
 

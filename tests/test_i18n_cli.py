@@ -126,7 +126,7 @@ def cases(world: World) -> dict[str, Case]:
         ),
         "missing argument": Case(("render",), ("Missing argument 'ISSUE'",)),
         "is a folder": Case(
-            ("sources", "export-opml", "-o", f"{root}/a-folder"), ("is a folder, not a file", "Try '")
+            ("sources", "export-opml", "-o", f"{root}/a-folder"), ("is a folder, not a file", "Try “")
         ),
         "not a date": Case(("articles", "list", "--since", "7x"), ("Invalid value", "is not a date")),
         "no such option": Case(("issues", "list", "--bogus"), ("No such option",)),

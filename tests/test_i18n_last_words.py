@@ -73,9 +73,9 @@ def test_subscribers_list_counts_one_and_more(world, lang, one, two):
 @pytest.mark.parametrize(
     ("lang", "words"),
     [
-        ("en", "unknown language 'de' (choose French (fr), English (en), Spanish (es))"),
-        ("fr", "langue inconnue 'de' (choisir parmi français (fr), anglais (en), espagnol (es))"),
-        ("es", "idioma desconocido 'de' (elija entre francés (fr), inglés (en), español (es))"),
+        ("en", "unknown language “de” (choose French (fr), English (en), Spanish (es))"),
+        ("fr", "langue inconnue «\u00a0de\u00a0» (choisir parmi français (fr), anglais (en), espagnol (es))"),
+        ("es", "idioma desconocido «de» (elija entre francés (fr), inglés (en), español (es))"),
     ],
 )
 def test_a_bad_fallback_language_names_the_languages(world, lang, words):
@@ -233,14 +233,14 @@ def test_a_secret_key_file_that_cannot_be_made_is_said_in_the_language(tmp_path)
         secret_key(Settings(db=str(missing / "db.sqlite3")))
     key = str(missing / "db.sqlite3.secret-key")
     assert str(refused.value) == (
-        f"cannot create the secret key file {key!r}: the folder {missing} does not exist "
+        f"cannot create the secret key file “{key}”: the folder {missing} does not exist "
         "(create it first, or choose another path)"
     )
     assert refused.value.translated("fr").startswith(
-        f"impossible de créer le fichier de clé secrète {key!r} : "
+        f"impossible de créer le fichier de clé secrète «\u00a0{key}\u00a0» : "
     )
     assert refused.value.translated("es").startswith(
-        f"no se puede crear el archivo de clave secreta {key!r}: "
+        f"no se puede crear el archivo de clave secreta «{key}»: "
     )
     for lang in ("fr", "es"):
         assert "does not exist" not in refused.value.translated(lang)
@@ -252,9 +252,10 @@ def test_a_secret_key_file_that_cannot_be_made_is_said_in_the_language(tmp_path)
         ("", {"en": "cannot open the default database: disk on fire",
               "fr": "impossible d’ouvrir la base de données par défaut : disk on fire",
               "es": "no se puede abrir la base de datos predeterminada: disk on fire"}),
-        ("/srv/watch.sqlite3", {"en": "cannot open 'sqlite:////srv/watch.sqlite3': disk on fire",
-                                "fr": "impossible d’ouvrir 'sqlite:////srv/watch.sqlite3' : disk on fire",
-                                "es": "no se puede abrir 'sqlite:////srv/watch.sqlite3': disk on fire"}),
+        ("/srv/watch.sqlite3", {"en": "cannot open “sqlite:////srv/watch.sqlite3”: disk on fire",
+                                "fr": "impossible d’ouvrir «\u00a0sqlite:////srv/watch.sqlite3\u00a0» : "
+                                      "disk on fire",
+                                "es": "no se puede abrir «sqlite:////srv/watch.sqlite3»: disk on fire"}),
     ],
 )  # fmt: skip
 def test_a_database_the_nightly_cannot_open_is_said_in_the_language(db, words):

@@ -118,12 +118,12 @@ CSV = (
 @pytest.mark.parametrize(
     ("lang", "words"),
     [
-        ("en", ["line 3, column language (two@example.org): unknown language 'de'",
-                "line 4, column fallback (three@example.org): unknown language 'xx'"]),
-        ("fr", ["ligne 3, colonne language (two@example.org) : langue inconnue 'de'",
-                "ligne 4, colonne fallback (three@example.org) : langue inconnue 'xx'"]),
-        ("es", ["línea 3, columna language (two@example.org): idioma desconocido 'de'",
-                "línea 4, columna fallback (three@example.org): idioma desconocido 'xx'"]),
+        ("en", ["line 3, column language (two@example.org): unknown language “de”",
+                "line 4, column fallback (three@example.org): unknown language “xx”"]),
+        ("fr", ["ligne 3, colonne language (two@example.org) : langue inconnue «\u00a0de\u00a0»",
+                "ligne 4, colonne fallback (three@example.org) : langue inconnue «\u00a0xx\u00a0»"]),
+        ("es", ["línea 3, columna language (two@example.org): idioma desconocido «de»",
+                "línea 4, columna fallback (three@example.org): idioma desconocido «xx»"]),
     ],
 )  # fmt: skip
 def test_a_bad_csv_line_names_its_line_and_column(tmp_path, lang, words):
@@ -201,7 +201,7 @@ MAIL_SETTINGS = {
     "smtp host": ('smtp_url = "smtp://"', "smtp_url has no host"),
     "smtp parameter": ('smtp_url = "smtp://mail.example.org?tls=1"', "unknown parameter(s) tls"),
     "smtp port": ('smtp_url = "smtp://mail.example.org:99999"', "the port must be a whole number"),
-    "smtp clear": ('smtp_url = "smtp://u:p@mail.example.org"', "refusing to send the password for 'u'"),
+    "smtp clear": ('smtp_url = "smtp://u:p@mail.example.org"', "refusing to send the password for “u”"),
     "sender": ('smtp_url = "smtp://127.0.0.1:9"\nmail_from = "nobody"', "has no email address"),
     "dkim half": ('smtp_url = "smtp://127.0.0.1:9"\ndkim_selector = "s1"', "DKIM needs dkim_key_file"),
     "dkim file": (
@@ -331,7 +331,7 @@ def test_a_frozen_issue_names_its_state_in_words():
     error = said(
         ConflictError, "store.conflict.frozen", issue="n-1", state=Message(ISSUE_STATE_KEYS[IssueState.SENT])
     )
-    assert str(error) == 'issue n-1 is "sent": its content can no longer change'
+    assert str(error) == "issue n-1 is “sent”: its content can no longer change"
     assert error.translated("fr") == "le numéro n-1 est « envoyé » : son contenu ne peut plus changer"
     assert error.translated("es") == "el número n-1 está «enviado»: su contenido ya no puede cambiar"
 

@@ -193,7 +193,7 @@ def test_unknown_key_is_reported_with_its_line(tax_dir: Path) -> None:
     _edit(tax_dir, "relevance.toml", 'kind = "core"\nweight = 3.0', 'kind = "core"\nwieght = 3.0')
     message = _error(tax_dir)
     assert "relevance.toml, line " in message
-    assert "unknown key 'wieght'" in message
+    assert "unknown key “wieght”" in message
 
 
 def test_unknown_theme_region_and_concept_are_errors(tax_dir: Path) -> None:

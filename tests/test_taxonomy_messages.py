@@ -97,11 +97,11 @@ BREAKS = {
         'kind = "core"\nweight = 3.0',
         'kind = "core"\nwieght = 3.0',
         "concepts.soil_carbon",
-        "unknown key 'wieght'",
+        "unknown key “wieght”",
         line_offset=1,
     ),
     "unknown top-level table": Break(
-        "themes.toml", "[settings]", "[setings]", "setings", "unknown key 'setings'"
+        "themes.toml", "[settings]", "[setings]", "setings", "unknown key “setings”"
     ),
     "threshold not a number": Break(
         "relevance.toml", "threshold = 0.5", 'threshold = "high"', "settings.threshold", "must be a number"
@@ -219,7 +219,7 @@ BREAKS = {
         'description = "Carbon markets',
         'summary = "Carbon markets',
         "objectives.A5",
-        "unknown key 'summary'",
+        "unknown key “summary”",
     ),
     "objective's unknown theme": Break(
         "objectives.toml",
@@ -258,13 +258,13 @@ def test_a_broken_taxonomy_is_said_in_the_readers_language(tax_dir, name):
 @pytest.mark.parametrize(
     ("lang", "words"),
     [
-        ("en", "line 45: concepts.soil_carbon: unknown key 'wieght' (allowed: description, kind, requires, "
+        ("en", "line 45: concepts.soil_carbon: unknown key “wieght” (allowed: description, kind, requires, "
                "veto, weight, or a language code: English (en), French (fr), Spanish (es), or any for every "
                "language)"),
-        ("fr", "ligne 45 : concepts.soil_carbon : clé inconnue 'wieght' (clés permises : description, "
-               "kind, requires, veto, weight, ou un code de langue : anglais (en), français (fr), "
-               "espagnol (es), ou any pour toutes les langues)"),
-        ("es", "línea 45: concepts.soil_carbon: clave desconocida 'wieght' (claves permitidas: "
+        ("fr", "ligne 45 : concepts.soil_carbon : clé inconnue «\u00a0wieght\u00a0» (clés permises : "
+               "description, kind, requires, veto, weight, ou un code de langue : anglais (en), "
+               "français (fr), espagnol (es), ou any pour toutes les langues)"),
+        ("es", "línea 45: concepts.soil_carbon: clave desconocida «wieght» (claves permitidas: "
                "description, kind, requires, veto, weight, o un código de idioma: inglés (en), "
                "francés (fr), español (es), o any para todos los idiomas)"),
     ],

@@ -65,7 +65,7 @@ def test_a_watch_is_checked_before_it_is_saved(team):
     store, settings, _ = team
     with pytest.raises(QueryError, match="quotation mark"):
         _watch(store, settings, query='sols "carbone')
-    with pytest.raises(InvalidInput, match="no user is named 'nobody'"):
+    with pytest.raises(InvalidInput, match="no user is named “nobody”"):
         _watch(store, settings, owner="nobody")
     with pytest.raises(InvalidInput, match="ana has no email address"):
         _watch(store, settings, owner="ana")
@@ -79,7 +79,7 @@ def test_a_watch_is_checked_before_it_is_saved(team):
     assert (watch.owner, watch.language, watch.last_digest_at) == ("carla", "fr", T0)
     team_watch = _watch(store, settings, name="Team", owner="team", email="desk@example.org", language="es")
     assert team_watch.language == "es"
-    with pytest.raises(InvalidInput, match="already a watch named 'Sols'"):
+    with pytest.raises(InvalidInput, match="already a watch named “Sols”"):
         _watch(store, settings)
     assert [w.name for w in store.list_watches()] == ["Sols", "Team"]
 
@@ -103,7 +103,7 @@ def test_the_cli_says_what_is_wrong_and_exits_2(team):
         "watches", "add", "X", "--query", "sols", "--every", "daily", "--owner", "team", "--email", "a@"
     )
     assert bad.returncode == 2
-    assert "'a@' is not an email address" in bad.stderr
+    assert "“a@” is not an email address" in bad.stderr
     assert "Traceback" not in bad.stderr
     french = cli(
         "--lang", "fr", "watches", "add", "X", "--query", "(sols", "--every", "daily", "--owner", "carla"
@@ -129,7 +129,7 @@ def test_the_cli_says_what_is_wrong_and_exits_2(team):
     assert cli("watches", "remove", "Mine").returncode == 0
     gone = cli("watches", "remove", "Mine")
     assert gone.returncode == 2
-    assert "no watch named 'Mine'" in gone.stderr
+    assert "no watch named “Mine”" in gone.stderr
 
 
 def test_the_store_mixin_and_its_protocol_agree():
