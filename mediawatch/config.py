@@ -16,6 +16,7 @@ from sqlalchemy.exc import ArgumentError
 
 from mediawatch.errors import ConfigError, InvalidInput, StorageError
 from mediawatch.i18n import Message, said
+from mediawatch.i18n.toml_errors import toml_error
 from mediawatch.identity import host_problem
 
 DEFAULT_DB_PATH = Path.home() / ".local" / "share" / "mediawatch" / "mediawatch.sqlite3"
@@ -220,7 +221,7 @@ def load_settings(config_path: str | None = None, env: dict[str, str] | None = N
         try:
             data = tomllib.loads(path.read_text(encoding="utf-8"))
         except tomllib.TOMLDecodeError as exc:
-            raise said(ConfigError, "config.invalid_toml", path=path, detail=exc) from None
+            raise said(ConfigError, "config.invalid_toml", path=path, detail=toml_error(exc)) from None
         for key, raw in _config_items(data, path):
             name = key.replace("-", "_")
             if name not in names:

@@ -22,6 +22,7 @@ from mediawatch.classify.textmatch import GROUP_REGION, Entry, phrase_keys
 from mediawatch.errors import ConfigError
 from mediawatch.files import ReadProblem
 from mediawatch.i18n import Message, language_names, said
+from mediawatch.i18n.toml_errors import toml_cause
 
 ANY = "any"
 FIELDS = ("title", "summary", "text")
@@ -42,9 +43,9 @@ def taxonomy_error(path: Path, problem: Message, line: int | None = None) -> Con
     return said(ConfigError, "taxonomy.where", path=str(path), problem=problem)
 
 
-def _toml_problem(message: str, key: str | None) -> Message | str:
-    """tomllib's English words, said in the reader's language for the mistakes people make when editing by
-    hand (``key``: the key a "Cannot overwrite" is about, when found); any other stays as tomllib says it."""
+def _toml_problem(message: str, key: str | None) -> Message:
+    """tomllib's English words, said in the reader's language (``key``: the key a "Cannot overwrite" is
+    about, when found); the causes common to every TOML file are :func:`toml_cause`'s."""
     declared = re.fullmatch(r"Cannot declare (\(.*\)) twice", message)
     if declared:
         try:
@@ -60,16 +61,7 @@ def _toml_problem(message: str, key: str | None) -> Message | str:
     inline = re.fullmatch(r"Duplicate inline table key '(.*)'", message)
     if inline:
         return Message("taxonomy.toml_key_twice", key=inline.group(1))
-    known = {
-        "Expected ']' at the end of a table declaration": "taxonomy.toml_unclosed_header",
-        "Expected '=' after a key in a key/value pair": "taxonomy.toml_no_equals",
-        "Invalid value": "taxonomy.toml_invalid_value",
-        "Unclosed array": "taxonomy.toml_unclosed_list",
-        "Unclosed inline table": "taxonomy.toml_unclosed_inline",
-        "Unterminated string": "taxonomy.toml_unclosed_string",
-        "Illegal character '\\n'": "taxonomy.toml_unclosed_string",
-    }
-    return Message(known[message]) if message in known else message
+    return toml_cause(message)
 
 
 class TaxonomyFile:

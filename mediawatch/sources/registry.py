@@ -23,6 +23,7 @@ from tomlkit.items import AoT, Table
 from mediawatch.errors import Explanation, NothingToCollect, RegistryError
 from mediawatch.files import replace_file
 from mediawatch.i18n import Message, said
+from mediawatch.i18n.toml_errors import toml_cause
 from mediawatch.identity import host_reason
 from mediawatch.types import OutletType, Region, Source, SourceKind
 
@@ -244,18 +245,17 @@ _Located = tuple[Source, int | None]
 
 
 def _toml_problem(message: str, text: str) -> tuple[Message, int | None]:
-    """tomllib's own words (English: the parser's) with the place it gives said in the reader's."""
+    """tomllib's error in the reader's words: its cause (:func:`toml_cause`) and the place it gives."""
     at_line = _TOML_AT_LINE_RE.search(message)
     if at_line:
         detail, column = message[: at_line.start()], at_line.group(2)
-        return Message("sources.registry.invalid_toml_at", detail=detail, column=column), int(
-            at_line.group(1)
-        )
+        cause = toml_cause(detail)
+        return Message("sources.registry.invalid_toml_at", detail=cause, column=column), int(at_line.group(1))
     at_end = _TOML_AT_END_RE.search(message)
     if at_end:
-        detail = message[: at_end.start()]
-        return Message("sources.registry.invalid_toml_end", detail=detail), max(1, len(text.splitlines()))
-    return Message("sources.registry.invalid_toml", detail=message), None
+        cause = toml_cause(message[: at_end.start()])
+        return Message("sources.registry.invalid_toml_end", detail=cause), max(1, len(text.splitlines()))
+    return Message("sources.registry.invalid_toml", detail=toml_cause(message)), None
 
 
 def _decode(raw: bytes, path: str) -> str:
