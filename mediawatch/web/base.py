@@ -423,6 +423,13 @@ def _when(value: datetime | None, with_time: bool = True) -> str:
     return format_datetime(value, ui_lang())
 
 
+def _kilobytes(size: int) -> str:
+    """A size in bytes as kilobytes of 1000 bytes with one decimal, the render check's kilobyte (so the
+    preview and a "too big" refusal give one edition one size), with the reader's decimal mark."""
+    shown = f"{size / 1000:.1f}"
+    return shown if ui_lang() == "en" else shown.replace(".", ",")
+
+
 def _nl2br(text: str) -> Markup:
     """Plain text with line breaks, escaped first (for comments and notes)."""
     return Markup("<br>").join(escape(line) for line in str(text).splitlines())
@@ -508,5 +515,6 @@ def install(app: Flask) -> None:
     app.jinja_env.filters["when"] = _when
     app.jinja_env.filters["iso"] = iso_datetime  # for <time datetime>
     app.jinja_env.filters["nl2br"] = _nl2br
+    app.jinja_env.filters["kilobytes"] = _kilobytes
     app.jinja_env.filters["code"] = with_code
     app.jinja_env.filters["said"] = lambda message: with_code(sentence(str(message)))  # a message alone
