@@ -423,11 +423,16 @@ def _when(value: datetime | None, with_time: bool = True) -> str:
     return format_datetime(value, ui_lang())
 
 
+def _decimal(value: float, places: int = 2) -> str:
+    """A fraction with the reader's decimal mark: French and Spanish write "0,93", English "0.93"."""
+    shown = f"{value:.{places}f}"
+    return shown if ui_lang() == "en" else shown.replace(".", ",")
+
+
 def _kilobytes(size: int) -> str:
     """A size in bytes as kilobytes of 1000 bytes with one decimal, the render check's kilobyte (so the
-    preview and a "too big" refusal give one edition one size), with the reader's decimal mark."""
-    shown = f"{size / 1000:.1f}"
-    return shown if ui_lang() == "en" else shown.replace(".", ",")
+    preview and a "too big" refusal give one edition one size)."""
+    return _decimal(size / 1000, 1)
 
 
 def _nl2br(text: str) -> Markup:
@@ -516,5 +521,6 @@ def install(app: Flask) -> None:
     app.jinja_env.filters["iso"] = iso_datetime  # for <time datetime>
     app.jinja_env.filters["nl2br"] = _nl2br
     app.jinja_env.filters["kilobytes"] = _kilobytes
+    app.jinja_env.filters["decimal"] = _decimal
     app.jinja_env.filters["code"] = with_code
     app.jinja_env.filters["said"] = lambda message: with_code(sentence(str(message)))  # a message alone
