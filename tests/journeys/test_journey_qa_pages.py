@@ -5,6 +5,7 @@ person notices at a glance, a label away from its field, a button far from what 
 
 from __future__ import annotations
 
+import json
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
@@ -71,3 +72,34 @@ def test_the_watch_filters_sit_beside_their_labels_and_apply_where_they_are(stac
     assert parse_qs(urlsplit(ana.url).query)["lang"] == ["es"]
     expect(ana.locator("#watch-lang")).to_have_value("es")
     assert ana.locator("tr.story-row").count() > 0
+
+
+def test_an_items_comment_box_is_wide_enough_to_read_on_a_phone(stack: Stack):
+    """On a phone the comment box of an item was squeezed between its limit and its button to a few
+    letters ("Commentaire pou"): what an editor typed could not be read back before sending it."""
+    stack.add_user("ana", "editor", "fr")
+    found = stack.cli(
+        "compose", "press-review", "--from", "30d", "--languages", "fr", "--as", "ana", "--json"
+    )
+    issue = json.loads(found.stdout)["issue"]
+    ana = stack.login("ana", locale="fr-FR")
+    ana.set_viewport_size(PHONE)
+    ana.goto(f"{stack.url}/issues/{issue}?lang=fr")
+    form = ana.locator("form.comment-form").first
+    field, button = form.locator("input[name=body]"), form.locator("button[type=submit]")
+    form.scroll_into_view_if_needed()
+    typed, sent, whole = field.bounding_box(), button.bounding_box(), form.bounding_box()
+    assert typed is not None
+    assert sent is not None
+    assert whole is not None
+    assert typed["width"] >= 0.6 * whole["width"], (typed, whole)
+    assert sent["x"] + sent["width"] <= ana.evaluate("document.documentElement.clientWidth")
+    # the limit is still said, under the box
+    limit = form.locator("small").first.bounding_box()
+    assert limit is not None
+    assert limit["y"] >= typed["y"] + typed["height"]
+
+    # and a comment typed there is sent
+    field.fill("À garder : le chiffre des 420 familles est vérifié.")
+    submit(ana, f"#{button.get_attribute('id')}")
+    expect(ana.locator(".comment").first).to_contain_text("420 familles est vérifié")
