@@ -556,3 +556,21 @@ def test_dashboard_in_a_browser(filled, tmp_path):
     assert box
     assert box["width"] > 300
     assert not [m for m in problems if "Content Security Policy" in m], problems
+
+
+@pytest.mark.parametrize(("lang", "week"), [("fr", "S14"), ("es", "S14"), ("en", "W14")])
+def test_a_week_is_named_as_the_readers_language_abbreviates_it(filled, lang, week):
+    """The French and Spanish dashboards named their weeks "2024-W14" in the tables and "W14" under the
+    bars: ISO's English letter and a code, where French writes S14 (semaine) and Spanish S14 (semana)."""
+    store, _ = filled
+    report = build_report(store, START, END, now=NOW)
+    tree = lxml_html.document_fromstring(render_report_html(report, lang, organisation="4 per 1000"))
+    rows = [th.text_content().strip() for th in tree.xpath("//table//tbody/tr/th[@scope='row']")]
+    assert rows[0] == week, rows[:3]
+    assert not any("-W" in row for row in rows)
+    under_bars = {
+        text.text for svg in _svgs(etree.tostring(tree, encoding=str)) for text in svg.iter("{*}text")
+    }
+    assert week in under_bars
+    if lang != "en":
+        assert not any(re.fullmatch(r"W\d\d", text or "") for text in under_bars)

@@ -21,7 +21,7 @@ from mediawatch.i18n.dates import format_date, format_half_open
 from mediawatch.i18n.regions import region_name
 from mediawatch.i18n.themes import theme_name
 from mediawatch.report import svg
-from mediawatch.report.model import Report, Series
+from mediawatch.report.model import Report, Series, Week
 from mediawatch.watch.add_result import REASON_KEYS, reason_text
 from mediawatch.watch.service import reader_source_names
 
@@ -65,10 +65,16 @@ def _matrix(series: Sequence[Series]) -> list[list[int]]:
     return [[c.articles for c in s.weekly] for s in series]
 
 
+def week_name(week: Week, lang: str) -> str:
+    """A week as ``lang`` abbreviates it ("S14" in French and Spanish, "W14" in English); the year is in the
+    date beside it. ``Week.label`` stays ISO's "2024-W14" for the JSON a script reads."""
+    return t("report.week.short", lang, number=f"{week.start.isocalendar()[1]:02d}")
+
+
 def charts(report: Report, lang: str, prefix: str = "mw") -> dict[str, Markup]:
     """Every chart of the report as inline SVG markup (built here, escaped here: safe to insert)."""
-    short = [w.short for w in report.weeks]
-    names = [f"{w.label} ({long_date(w.start, lang)})" for w in report.weeks]
+    short = [week_name(w, lang) for w in report.weeks]
+    names = [f"{week_name(w, lang)} ({long_date(w.start, lang)})" for w in report.weeks]
     weeks = len(report.weeks)
     colon = t("report.chart.colon", lang)
     out: dict[str, Markup] = {}
@@ -181,6 +187,7 @@ def _context(report: Report, lang: str, organisation: str, prefix: str) -> dict[
         "initiative_label": lambda _key: t("report.figures.initiative", lang),
         "language_list": lambda codes: ", ".join(language_name(c, lang) for c in codes),
         "weeks": list(enumerate(report.weeks)),
+        "week_name": lambda week: week_name(week, lang),
     }
 
 

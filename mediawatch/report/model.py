@@ -15,11 +15,6 @@ class Week:
     label: str  # ISO week, "2024-W18"
     start: date  # its Monday
 
-    @property
-    def short(self) -> str:
-        """ "W18": the label under a chart's bar."""
-        return self.label.split("-", 1)[1]
-
 
 @dataclass(frozen=True, slots=True)
 class Cell:
