@@ -103,3 +103,33 @@ def test_an_items_comment_box_is_wide_enough_to_read_on_a_phone(stack: Stack):
     field.fill("À garder : le chiffre des 420 familles est vérifié.")
     submit(ana, f"#{button.get_attribute('id')}")
     expect(ana.locator(".comment").first).to_contain_text("420 familles est vérifié")
+
+
+def test_the_approvers_note_boxes_are_wide_enough_at_a_desk_and_on_a_phone(stack: Stack):
+    """The approval and the return-to-editors forms put label, box, limit and button in one row: the note box
+    was a few letters wide on a phone and under half the form at a desk, the buttons four lines high."""
+    stack.add_user("ana", "editor", "fr")
+    stack.add_user("bruno", "approver", "es")
+    found = stack.cli(
+        "compose", "press-review", "--from", "30d", "--languages", "es", "--as", "ana", "--json"
+    )
+    issue = json.loads(found.stdout)["issue"]
+    stack.cli("issues", "submit", str(issue), "--as", "ana")
+    bruno = stack.login("bruno", locale="es-ES")
+    bruno.goto(f"{stack.url}/issues/{issue}?lang=es")
+    for size in (DESK, PHONE):
+        bruno.set_viewport_size(size)
+        for form, note, button in (
+            ("#approve-form", "#approve-note", "#approve"),
+            ("#reject-form", "#reject-note", "#reject"),
+        ):
+            whole, typed, pressed = box(bruno, form), box(bruno, note), box(bruno, button)
+            assert typed["width"] >= 0.6 * whole["width"], (size, note, typed, whole)
+            label = box(bruno, f"label[for={note[1:]}]")
+            assert label["y"] + label["height"] <= typed["y"] + 1, (size, note)  # above its box
+            assert pressed["height"] < 3 * typed["height"], (size, button)  # a line or two, not four
+            assert pressed["x"] + pressed["width"] <= size["width"]
+
+    bruno.fill("#approve-note", "Revisada en el teléfono.")
+    submit(bruno, "#approve")
+    expect(bruno.locator("#approve-form")).to_have_count(0)
