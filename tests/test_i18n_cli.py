@@ -173,7 +173,7 @@ def test_click_usage_errors_keep_their_usage_block_in_the_language(world, lang, 
 
 def test_languages_are_named_and_dates_shown_as_given(world):
     result = world.run("fr", "render", world.slug, "--lang", "de")
-    assert "pas d'édition en allemand (ses éditions : français, anglais, espagnol)" in result.output
+    assert "pas d'édition en allemand (ses éditions : français, anglais et espagnol)" in result.output
     result = world.run("es", "report", "--from", "2026-12-07", "--to", "2026-11-01")
     assert "(2026-12-07)" in result.output
     assert "(2026-11-01)" in result.output

@@ -10,9 +10,9 @@ from mediawatch.review.workflow import reason
 @pytest.mark.parametrize(
     ("lang", "said"),
     [
-        ("fr", "le numéro n-1 n'a pas d'édition en allemand (éditions : français, anglais, espagnol)"),
-        ("en", "issue n-1 has no German edition (editions: French, English, Spanish)"),
-        ("es", "el número n-1 no tiene edición en alemán (ediciones: francés, inglés, español)"),
+        ("fr", "le numéro n-1 n'a pas d'édition en allemand (éditions : français, anglais et espagnol)"),
+        ("en", "issue n-1 has no German edition (editions: French, English and Spanish)"),
+        ("es", "el número n-1 no tiene edición en alemán (ediciones: francés, inglés y español)"),
     ],
 )
 def test_a_missing_edition_is_refused_naming_the_editions_languages(lang: str, said: str) -> None:

@@ -27,9 +27,9 @@ I18N = Path(__file__).resolve().parents[1] / "mediawatch" / "i18n"
 SECRET = "review-page-words-secret-0123456789"
 CANNOT = {"en": "cannot be rendered", "fr": "ne peut pas être mise en page", "es": "no se puede maquetar"}
 TEMPLATES_IN = {
-    "en": "the templates are written in French, English, Spanish",
-    "fr": "les gabarits existent en français, anglais, espagnol",
-    "es": "las plantillas existen en francés, inglés, español",
+    "en": "the templates are written in French, English and Spanish",
+    "fr": "les gabarits existent en français, anglais et espagnol",
+    "es": "las plantillas existen en francés, inglés y español",
 }
 
 

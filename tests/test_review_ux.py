@@ -315,7 +315,7 @@ def test_audit_log_health_and_menu_speak_the_readers_language(app):
         "modifiée après validation",
         "texte de l&#39;article",
         "espagnol",
-        "4 articles, éditions français, anglais, espagnol",
+        "4 articles, éditions français, anglais et espagnol",
         "article déplacé",
     )
     for words in expected:

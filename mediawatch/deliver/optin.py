@@ -19,7 +19,7 @@ from mediawatch.deliver.identity import MailIdentity, mail_identity, smtp_config
 from mediawatch.deliver.links import CONFIRM_DAYS, LinkPurpose, check_mail_links
 from mediawatch.deliver.smtp import SmtpSession
 from mediawatch.errors import DeliveryError
-from mediawatch.i18n import said, t
+from mediawatch.i18n import and_list, said, t
 from mediawatch.i18n.publications import publication_name
 from mediawatch.store.protocols import SubscriberRepository
 from mediawatch.types import Publication, Subscriber
@@ -39,9 +39,7 @@ def _environment() -> jinja2.Environment:
 
 def publication_names(publications: Iterable[Publication], lang: str) -> str:
     names = [publication_name(p, lang, in_sentence=True) for p in publications]
-    if len(names) < 2:
-        return "".join(names)
-    return t("email.list_and", lang, first=", ".join(names[:-1]), last=names[-1])
+    return and_list(names, lang)
 
 
 @dataclass(frozen=True, slots=True)

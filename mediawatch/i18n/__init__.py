@@ -30,7 +30,7 @@ import logging
 import os
 import string
 import tomllib
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from functools import cache
 from pathlib import Path
 from types import MappingProxyType
@@ -264,6 +264,19 @@ def number(value: int, lang: str) -> str:
     return grouped.replace(",", "\u202f" if lang == "fr" else "\u00a0")
 
 
+def and_list(words: Sequence[str], lang: str) -> str:
+    """Names listed in a sentence as ``lang`` ends a list: "anglais et espagnol", "French, English and
+    Spanish". Spanish "y" is "e" before an /i/ sound ("francés e inglés"), not before "hie" ("y hierro").
+    Every such list goes through here, so a page, a CLI message and a review reason say one list alike."""
+    if len(words) < 2:
+        return "".join(words)
+    last = words[-1]
+    key = "common.list_and"
+    if lang == "es" and last.lower().startswith(("i", "hi")) and not last.lower().startswith("hie"):
+        key = "common.list_and_i"
+    return t(key, lang, first=", ".join(words[:-1]), last=last)
+
+
 def _in(lang: str, value: object) -> object:
     """A field as the reader reads it: a field that is itself a text not yet in a language (a
     :class:`Message`, :class:`LanguageNames`) is said in ``lang``; anything else as it is."""
@@ -307,9 +320,9 @@ class LanguageNames:
         self.with_codes = with_codes
 
     def text(self, lang: str) -> str:
-        if self.with_codes:
+        if self.with_codes:  # a choice to type ("one of: …"), where "and" would say the wrong thing
             return ", ".join(f"{language_name(code, lang)} ({code})" for code in self.codes)
-        return ", ".join(language_name(code, lang) for code in self.codes)
+        return and_list([language_name(code, lang) for code in self.codes], lang)
 
     def __str__(self) -> str:
         return self.text(ui_language())

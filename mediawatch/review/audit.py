@@ -13,7 +13,7 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
-from mediawatch.i18n import catalogue, language_name, t, tn
+from mediawatch.i18n import and_list, catalogue, language_name, t, tn
 from mediawatch.i18n.publications import publication_name
 from mediawatch.render.model import BLOCK_KEYS
 from mediawatch.review.workflow import edition_state_label, state_label
@@ -103,7 +103,7 @@ def _field(name: str, value: Any, lang: str) -> str:
     if name == "language":
         return language_name(text, lang)
     if name == "languages":
-        return ", ".join(language_name(code, lang) for code in text.split(",") if code)
+        return and_list([language_name(code, lang) for code in text.split(",") if code], lang)
     if name == "kind" and text in {k.value for k in BlockKind}:
         return t(BLOCK_KEYS[BlockKind(text)], lang)
     if name == "publication" and text in {p.value for p in Publication}:

@@ -22,7 +22,7 @@ from datetime import datetime
 from typing import Protocol, cast
 
 from mediawatch.errors import Explanation, Forbidden, MediawatchError, Refused
-from mediawatch.i18n import language_name, number, t, ui_language
+from mediawatch.i18n import and_list, language_name, number, t, ui_language
 from mediawatch.i18n.dates import format_datetime, format_datetime_utc
 from mediawatch.i18n.states import ISSUE_STATE_KEYS
 from mediawatch.types import Edition, EditionState, Issue, IssueState, Role
@@ -149,7 +149,7 @@ def _field_label(name: str, value: str | Explanation, lang: str) -> str:
     if name in _NUMBER_FIELDS:  # a count or a limit in a sentence: grouped as the language writes numbers
         return number(int(value), lang)
     if name in ("known", "languages"):  # languages, by their codes
-        return ", ".join(language_name(code, lang) for code in value.split(",") if code)
+        return and_list([language_name(code, lang) for code in value.split(",") if code], lang)
     return value
 
 

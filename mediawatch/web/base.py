@@ -32,7 +32,7 @@ from werkzeug.wrappers import Response
 
 from mediawatch.compose.issues import issue_title
 from mediawatch.config import Settings, team_zone
-from mediawatch.i18n import LANGUAGES, language_name, t, tn, use_language
+from mediawatch.i18n import LANGUAGES, and_list, language_name, t, tn, use_language
 from mediawatch.i18n.dates import format_date, format_datetime, format_half_open, iso_datetime
 from mediawatch.review.workflow import Permission, edition_state_label, may, state_label
 from mediawatch.store import Store
@@ -402,14 +402,9 @@ def _security_headers(response: Response) -> Response:
 
 
 def words_list(words: list[str], lang: str) -> str:
-    """ "anglais et espagnol", "English, French and Spanish"; Spanish "y" is "e" before an /i/ sound."""
-    if len(words) < 2:
-        return "".join(words)
-    last = words[-1]
-    key = "web.text.list_and"
-    if lang == "es" and last.lower().startswith(("i", "hi")) and not last.lower().startswith("hie"):
-        key = "web.text.list_and_i"
-    return t(key, lang, first=", ".join(words[:-1]), last=last)
+    """ "anglais et espagnol", "English, French and Spanish": :func:`mediawatch.i18n.and_list`, which the
+    CLI and review reasons say lists with too."""
+    return and_list(words, lang)
 
 
 def _when(value: datetime | None, with_time: bool = True) -> str:

@@ -130,7 +130,7 @@ def report_withdrawn(issue_id: int, before: set[str], anchor: str) -> None:
     """After an edit: say which approvals it withdrew (the store reopens approved editions it changes)."""
     gone = sorted(before - approved_languages(issue_id))
     if gone:
-        names = ", ".join(language_name(code, ui_lang()) for code in gone)
+        names = words_list([language_name(code, ui_lang()) for code in gone], ui_lang())
         say("warn", tn("editor.done.withdrawn", len(gone), ui_lang(), languages=names), anchor)
 
 

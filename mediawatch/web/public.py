@@ -40,7 +40,7 @@ from mediawatch.deliver.subscribers import (
     unsubscribe,
 )
 from mediawatch.errors import InvalidInput, InvalidLink
-from mediawatch.i18n import language_name, t, use_language
+from mediawatch.i18n import and_list, language_name, t, use_language
 from mediawatch.i18n.publications import publication_name
 from mediawatch.render.model import organisation_name
 from mediawatch.types import Publication, Subscriber, SubscriberStatus
@@ -163,7 +163,7 @@ def _with_subscriber(
 # -- subscribe ----------------------------------------------------------------------------------------
 def _unknown_language(lang: str) -> str:
     names = [language_name(code, lang) for code in LANGUAGES]
-    listed = t("email.list_and", lang, first=", ".join(names[:-1]), last=names[-1])
+    listed = and_list(names, lang)
     field = t("public.subscribe.language", lang)  # the label the form shows
     return t("public.subscribe.bad_language", lang, field=field, languages=listed)
 
