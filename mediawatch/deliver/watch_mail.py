@@ -40,6 +40,8 @@ from mediawatch.watch.watches import (
     day_counts,
     day_start,
     digest_period,
+    names_for,
+    needs_taxonomy,
     query_of,
     query_words,
     recipient,
@@ -180,8 +182,8 @@ class WatchRun:
     sent: int = 0
     failed: int = 0
     waiting: int = 0  # queued for a retry
-    # The team's taxonomy could not be read: nothing was built, the periods stay open (the queued mail went);
-    # the error says so, then the cause, in any language.
+    # The team's taxonomy could not be read: nothing was built for the watches that name a theme or an
+    # objective, their periods stay open (the queued mail went); the error says so, then the cause.
     unreadable: ConfigError | None = None
     waiting_for_taxonomy: list[str] = field(default_factory=list)
 
@@ -196,7 +198,7 @@ def build_digest(
     if not to:
         run.no_address.append(watch.name)
         return
-    filters = saved_filters(watch.filters, taxonomy_names(settings.taxonomy_dir))
+    filters = saved_filters(watch.filters, names_for(watch.filters, settings.taxonomy_dir))
     matches = (
         store.watch_matches(query_of(watch), filters, found_since=since, found_until=period_end)
         if filters is not None
@@ -220,7 +222,7 @@ def check_spikes(
     days = max(1, settings.watch_spike_days)
     today = day_start(now)
     first = today - timedelta(days=days + 1)
-    filters = saved_filters(watch.filters, taxonomy_names(settings.taxonomy_dir))
+    filters = saved_filters(watch.filters, names_for(watch.filters, settings.taxonomy_dir))
     if filters is None:  # a code the taxonomy no longer has: nothing matches, so nothing spikes
         return
     matches = store.watch_matches(query_of(watch), filters, found_since=first, found_until=now)
@@ -272,8 +274,9 @@ def run_watches(
 
     ``due``: a digest only for a period that ended (daily: at midnight UTC; weekly: on Monday); else a
     digest of what is new up to now (``watches run NAME``: try a watch out). One run at a time: the lock
-    keeps two runs from sending the same row. A taxonomy that cannot be read builds nothing (``unreadable``
-    says why) and sends what was queued; the caller reports it."""
+    keeps two runs from sending the same row. A taxonomy that cannot be read builds nothing for the watches
+    that name a theme or an objective (``unreadable`` says why) and sends what was queued; the caller
+    reports it."""
     run = WatchRun()
     with store.run_lock("watches", resource="watches"):
         now = clock()
@@ -286,18 +289,23 @@ def run_watches(
         identity = mail_identity(settings)
         server = smtp_config(settings)
         watch_ids = [w.id for w in watches]
+        needing = [w for w in watches if needs_taxonomy(w.filters)]
         try:
-            taxonomy_names(settings.taxonomy_dir)  # read once here; the builders below find it cached
+            if needing:
+                taxonomy_names(settings.taxonomy_dir)  # read once here; the builders below find it cached
         except ConfigError as exc:
-            # Without it no saved filter can be judged (a code may have left it): build nothing, so that
-            # the periods stay open and the next run after the fix mails what was found meanwhile. The mail
-            # already queued does not depend on it, and goes.
+            # Without it a saved theme or objective cannot be judged (a code may have left it): those watches
+            # build nothing, so that their periods stay open and the next run after the fix mails what was
+            # found meanwhile. The others search without it, and the mail already queued goes.
+            run.waiting_for_taxonomy = [w.name for w in needing]
             run.unreadable = said(
-                ConfigError, "watches.run.taxonomy_unreadable", problem=exc.reason or str(exc)
+                ConfigError,
+                "watches.run.taxonomy_unreadable",
+                names=", ".join(run.waiting_for_taxonomy),
+                problem=exc.reason or str(exc),
             )
-            run.waiting_for_taxonomy = [w.name for w in watches]
             log.error("watches: %s", run.unreadable)
-            watches = []
+            watches = [w for w in watches if not needs_taxonomy(w.filters)]
         for watch in watches:
             period_end = digest_period(watch.every, now) if due else now
             build_digest(store, settings, watch, period_end, identity.domain, run)

@@ -16,6 +16,7 @@ import secrets
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from types import MappingProxyType
 from typing import Any, Protocol
 
 from mediawatch.classify.vocabulary import TaxonomyNames, taxonomy_names
@@ -40,6 +41,7 @@ from mediawatch.watch.service import (
 
 __all__ = [
     "EVERY",
+    "NO_TAXONOMY",
     "TEAM",
     "Spike",
     "add_watch",
@@ -52,6 +54,8 @@ __all__ = [
     "filters_record",
     "gone_filters",
     "latest_stories",
+    "names_for",
+    "needs_taxonomy",
     "query_of",
     "query_words",
     "remove_watch",
@@ -148,6 +152,22 @@ def gone_filters(raw: Mapping[str, Any], names: TaxonomyNames) -> list[str]:
     if objective and objective not in names.objectives:
         gone.append("objective")
     return gone
+
+
+# What a watch that names no theme nor objective searches with: nothing of the taxonomy, so it goes on
+# when the team's taxonomy cannot be read (docs/design.md "Only the watches that name a theme wait").
+NO_TAXONOMY = TaxonomyNames(themes=(), objectives=MappingProxyType({}))
+
+
+def needs_taxonomy(raw: Mapping[str, Any]) -> bool:
+    """Does a saved watch's search name a theme or an objective, which only the taxonomy can judge?"""
+    return bool(str(raw.get("theme") or "").strip() or str(raw.get("objective") or "").strip())
+
+
+def names_for(raw: Mapping[str, Any], directory: str | None) -> TaxonomyNames:
+    """The taxonomy a saved watch searches with: the team's (ConfigError when it cannot be read) when its
+    filters name a theme or an objective, else none."""
+    return taxonomy_names(directory) if needs_taxonomy(raw) else NO_TAXONOMY
 
 
 def saved_filters(raw: Mapping[str, Any], names: TaxonomyNames) -> SearchFilters | None:
@@ -298,7 +318,7 @@ def add_watch(
     ``every``, an owner nobody is, no address to send to.
     """
     name = check_name(name)
-    kept = clean_filters(filters, taxonomy_names(settings.taxonomy_dir))
+    kept = clean_filters(filters, names_for(filters, settings.taxonomy_dir))
     if query.strip():
         parse(query)  # a QueryError names what is wrong in the query
     elif not kept:  # no words and no filter: every article the collector finds, mailed

@@ -4,9 +4,10 @@ No session: a feed reader cannot sign in, so the address is the credential (``se
 compared in constant time; ``mediawatch watches feed NAME --rotate`` replaces it). An unknown key is a
 plain 404, the same answer as any other missing page.
 
-A team's taxonomy that cannot be read (the ``taxonomy_dir`` setting) leaves the feeds without the themes and
-objectives their filters name: each answers 503 with one sentence in the reader's language, and the cause
-goes to the server's log once, for the administrator who can fix it (docs/design.md).
+A team's taxonomy that cannot be read (the ``taxonomy_dir`` setting) leaves the feeds whose filters name a
+theme or an objective without them: each answers 503 with one sentence in the reader's language, and the
+cause goes to the server's log once, for the administrator who can fix it (docs/design.md). A watch that
+names neither keeps its feed.
 """
 
 from __future__ import annotations
@@ -17,12 +18,12 @@ import threading
 from flask import Blueprint, abort, request
 from werkzeug.wrappers import Response
 
-from mediawatch.classify.vocabulary import TaxonomyNames, taxonomy_names
+from mediawatch.classify.vocabulary import TaxonomyNames
 from mediawatch.errors import ConfigError
 from mediawatch.i18n import LANGUAGES, t
 from mediawatch.store.watches import Watch
 from mediawatch.watch.feed import watch_atom
-from mediawatch.watch.watches import feed_url, latest_stories, watch_for_key
+from mediawatch.watch.watches import feed_url, latest_stories, names_for, watch_for_key
 from mediawatch.web.base import web_settings, web_store
 
 bp = Blueprint("watch_feeds", __name__)
@@ -33,7 +34,7 @@ RETRY_AFTER = 3600  # seconds: a person must edit the taxonomy first, so an hour
 
 # The causes already logged by this process: a feed reader asks every few minutes, and one line per cause
 # says it all; a different cause (a second mistake after the first fix) is logged in its turn.
-_told: set[str] = set()
+_told: set[tuple[str, str]] = set()
 _told_lock = threading.Lock()
 
 
@@ -46,7 +47,7 @@ def feed(key: str) -> Response:
     if watch is None:
         abort(404)
     try:
-        names: TaxonomyNames = taxonomy_names(settings.taxonomy_dir)
+        names: TaxonomyNames = names_for(watch.filters, settings.taxonomy_dir)
     except ConfigError as exc:
         return _unavailable(watch, exc)
     found = latest_stories(store, watch, names)
@@ -58,15 +59,21 @@ def feed(key: str) -> Response:
     return response
 
 
+def log_once(what: str, exc: ConfigError) -> None:
+    """``what`` (a %s for the cause) in the log, once per cause and process: a feed reader asks every few
+    minutes and the staff open their pages all day, and one line per cause says it all."""
+    cause = str(exc)
+    with _told_lock:
+        first = (what, cause) not in _told
+        _told.add((what, cause))
+    if first:
+        log.error(what, cause)
+
+
 def _unavailable(watch: Watch, exc: ConfigError) -> Response:
     """503 in the reader's language (their reader's Accept-Language, else the watch's): it names no path of
     the server, as anyone holding the address reads it; the log has the cause."""
-    cause = str(exc)
-    with _told_lock:
-        first = cause not in _told
-        _told.add(cause)
-    if first:
-        log.error("saved watches' feeds answer 503: the taxonomy cannot be read: %s", cause)
+    log_once("saved watches' feeds answer 503: the taxonomy cannot be read: %s", exc)
     lang = request.accept_languages.best_match(LANGUAGES) or watch.language
     response = Response(t("watches.feed.unavailable", lang) + "\n", status=503, mimetype="text/plain")
     response.headers["Retry-After"] = str(RETRY_AFTER)

@@ -16,7 +16,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 from urllib.parse import urlencode
 
-from flask import Blueprint, redirect, render_template, request
+from flask import Blueprint, g, redirect, render_template, request
 from werkzeug.datastructures import MultiDict
 from werkzeug.wrappers import Response
 
@@ -36,8 +36,10 @@ from mediawatch.watch.service import (
     reader_source_names,
     search_stories,
 )
+from mediawatch.watch.watches import NO_TAXONOMY
 from mediawatch.web.base import acting_user, permission_required, tr, ui_lang, web_settings, web_store
 from mediawatch.web.issues import say
+from mediawatch.web.watch_feeds import log_once
 
 bp = Blueprint("watchpage", __name__)
 
@@ -132,6 +134,15 @@ def _choice(value: str, field: str, known: Mapping[str, str], problems: list[str
     return value
 
 
+def _taxonomy_choice(value: str, field: str, known: Mapping[str, str], problems: list[str]) -> str | None:
+    """A theme or an objective: while the taxonomy cannot be read, one given cannot be judged (it may be
+    one the taxonomy still has), which is said rather than "not one of the choices"."""
+    if value and readable_names() is NO_TAXONOMY:
+        problems.append(tr("watchpage.error.no_taxonomy", field=tr(FIELD_KEYS[field])))
+        return None
+    return _choice(value, field, known, problems)
+
+
 def language_choices() -> dict[str, str]:
     """The languages a person may filter on, named in their language."""
     lang = ui_lang()
@@ -144,9 +155,33 @@ def team_names() -> TaxonomyNames:
     return taxonomy_names(web_settings().taxonomy_dir)
 
 
+def readable_names() -> TaxonomyNames:
+    """The team's themes and objectives for the watch pages, which work without them: when the taxonomy
+    cannot be read, none (no theme or objective to choose, nor to judge a link's), and
+    :func:`taxonomy_problem` says why on the page instead of a 500 on every one of them."""
+    if "taxonomy_problem" not in g:
+        try:
+            g.readable_names, g.taxonomy_problem = team_names(), None
+        except ConfigError as exc:
+            log_once("watch pages without themes nor objectives: the taxonomy cannot be read: %s", exc)
+            g.readable_names, g.taxonomy_problem = NO_TAXONOMY, exc
+    names: TaxonomyNames = g.readable_names
+    return names
+
+
+def taxonomy_problem() -> str:
+    """The banner of a watch page when the team's taxonomy cannot be read ("" when it can), naming the
+    folder or file for the staff who must fix it."""
+    readable_names()
+    problem: ConfigError | None = g.taxonomy_problem
+    if problem is None:
+        return ""
+    return tr("watchpage.error.taxonomy_unreadable", problem=problem.translated(ui_lang()))
+
+
 def theme_choices() -> dict[str, str]:
     lang = ui_lang()
-    return {theme: theme_name(theme, lang) for theme in team_names().themes}
+    return {theme: theme_name(theme, lang) for theme in readable_names().themes}
 
 
 def region_choices() -> dict[str, str]:
@@ -163,7 +198,7 @@ def outlet_type_choices() -> dict[str, str]:
 
 
 def objective_choices() -> dict[str, str]:
-    lang, names = ui_lang(), team_names()
+    lang, names = ui_lang(), readable_names()
     return {code: names.objective_name(code, lang) for code in names.objectives}
 
 
@@ -189,6 +224,7 @@ def search_choices(sources: Mapping[str, str]) -> dict[str, Any]:
         "objectives": objective_choices(),
         "sources": sources,
         "yes_no": yes_no_choices(),
+        "taxonomy_problem": taxonomy_problem(),
     }
 
 
@@ -207,16 +243,18 @@ def filters_from(args: MultiDict[str, str], sources: Mapping[str, str]) -> tuple
     used = _choice(args.get("used", "").strip(), "used", yes_no, problems)
     # Checked here rather than by make_filters, whose message lists the codes a CLI user types: a reader
     # of the page gets the choices as the page names them.
-    theme = _choice(args.get("theme", "").strip(), "theme", theme_choices(), problems)
+    theme = _taxonomy_choice(args.get("theme", "").strip(), "theme", theme_choices(), problems)
     region = _choice(args.get("region", "").strip(), "region", region_choices(), problems)
-    objective = _choice(args.get("objective", "").strip().upper(), "objective", objective_choices(), problems)
+    objective = _taxonomy_choice(
+        args.get("objective", "").strip().upper(), "objective", objective_choices(), problems
+    )
     outlet_type = _choice(args.get("outlet_type", "").strip(), "outlet_type", outlet_type_choices(), problems)
     states = [_choice(s, "state", state_choices(), problems) for s in args.getlist("state") if s.strip()]
     if problems:
         return SearchFilters(), problems
     try:
         filters = make_filters(
-            names=team_names(),
+            names=readable_names(),
             since=datetime.combine(since, time(), tzinfo=UTC) if since else None,
             # the last day is included: the period runs to the start of the next
             until=datetime.combine(until, time(), tzinfo=UTC) + timedelta(days=1) if until else None,

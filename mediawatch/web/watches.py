@@ -35,7 +35,14 @@ from mediawatch.watch.watches import (
 )
 from mediawatch.web.base import acting_user, permission_required, tr, ui_lang, web_settings, web_store
 from mediawatch.web.issues import placed_messages, say
-from mediawatch.web.watch_page import PARAMS, filters_from, search_choices, search_sources, team_names
+from mediawatch.web.watch_page import (
+    PARAMS,
+    filters_from,
+    readable_names,
+    search_choices,
+    search_sources,
+    taxonomy_problem,
+)
 
 bp = Blueprint("watches", __name__)
 
@@ -103,7 +110,9 @@ def _may_remove(watch: Watch) -> bool:
 def index() -> str:
     store, settings = web_store(), web_settings()
     user = acting_user()
-    sources, names = store.source_names(), team_names()
+    sources, problem = store.source_names(), taxonomy_problem()
+    # Unreadable, the taxonomy cannot say a saved theme is gone: the filters are said without it
+    names = None if problem else readable_names()
     rows: list[dict[str, Any]] = [
         {
             "watch": w,
@@ -111,7 +120,7 @@ def index() -> str:
             "to": recipient(store, w),
             "every": tr(EVERY_KEYS[w.every]),
             "filters": filter_words(w.filters, ui_lang(), sources, names),
-            "gone": gone_filters(w.filters, names),
+            "gone": gone_filters(w.filters, names) if names else [],
             "removable": _may_remove(w),
         }
         for w in store.list_watches()
@@ -123,6 +132,7 @@ def index() -> str:
         team=[r for r in rows if r["watch"].owner == TEAM],
         mine=[r for r in rows if r["watch"].owner != TEAM],
         placed=placed,
+        taxonomy_problem=problem,
     )
 
 
@@ -189,7 +199,7 @@ def create() -> Any:
             store,
             name=values["name"],
             query=values["q"],
-            filters=filters_record(filters, team_names()),
+            filters=filters_record(filters, readable_names()),
             every=values["every"],
             owner=TEAM if team else user.name,
             settings=web_settings(),
