@@ -16,6 +16,7 @@ from test_review_web import App, csrf_of, http_login
 from werkzeug.serving import make_server
 
 from mediawatch.config import Settings
+from mediawatch.i18n import t
 from mediawatch.web.app import create_app
 
 
@@ -64,7 +65,8 @@ def test_the_form_is_filled_from_a_search_link_and_says_what_is_wrong(app):
 
     refused = _post(ana, app, "/watches", **_form())  # ana has no address on file and typed none
     assert refused.status_code == 400
-    assert "Ana has no email address" in html.unescape(refused.text)  # shown alone: capitalised
+    said = t("watches.web.no_email", "en", field=t("watches.web.email", "en"))
+    assert said in html.unescape(refused.text)  # the field by its label, not the command's --email
     assert 'value="sols carbone"' in refused.text  # what she typed is kept
     bad_query = _post(ana, app, "/watches", **_form(q="(sols", email="ana@example.org"))
     assert bad_query.status_code == 400

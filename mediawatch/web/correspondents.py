@@ -58,6 +58,7 @@ LABEL_KEYS = {
     "region": "correspondents.field.region",
     "outlet": "correspondents.field.outlet",
     "note": "correspondents.field.note",
+    "as": "correspondents.field.as",
 }
 LIMITS = {"url": MAX_URL, "title": MAX_TITLE, "text": MAX_TEXT, "outlet": MAX_OUTLET, "note": MAX_NOTE}
 
@@ -192,8 +193,9 @@ def _reviewed(submission_id: int, accepted: bool) -> Response:
             reason=reason,
             lang=ui_lang(),
         )
-    except FieldError as exc:
-        say("error", tr("common.list_separator").join(exc.problems.values()), f"item-{submission_id}")
+    except FieldError as exc:  # the reason box, named as its label says it
+        named = relabelled(exc, ui_lang(), {"reason": tr("correspondents.field.reason")})
+        say("error", tr("common.list_separator").join(named.problems.values()), f"item-{submission_id}")
         return redirect(f"{url_for('correspondents.queue')}#item-{submission_id}", code=303)
     except MediawatchError as exc:
         say("error", localized(exc, ui_lang()))

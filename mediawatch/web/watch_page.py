@@ -378,6 +378,7 @@ ADD_LABEL_KEYS = {
     "outlet": "watchpage.add.field.outlet",
     "date": "watchpage.add.field.date",
     "summary": "watchpage.add.field.summary",
+    "as": "watchpage.add.field.as",
 }
 
 

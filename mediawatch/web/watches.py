@@ -168,6 +168,25 @@ def _filter_problems(form: MultiDict[str, str]) -> dict[str, str]:
     return problems
 
 
+def _said_in_the_forms_words(problems: dict[str, str], values: Mapping[str, str], email: str | None) -> None:
+    """What add_watch would refuse in a command's words ("add --email", "choose from daily, weekly"),
+    said first as the form names its fields and choices."""
+    if values["every"] not in EVERY:
+        choices = {v: tr(EVERY_KEYS[v]) for v in EVERY}
+        problems["every"] = tr(
+            "watchpage.error.bad_choice",
+            field=tr("watches.web.every"),
+            value=values["every"][:60],
+            known=", ".join(choices.values()),
+        )
+    if "email" in problems or email:
+        return
+    if values["owner"] == "team":
+        problems["email"] = tr("watches.web.team_email", field=tr("watches.web.email"))
+    elif not acting_user().email:
+        problems["email"] = tr("watches.web.no_email", field=tr("watches.web.email"))
+
+
 def _check(problems: dict[str, str], field: str, check: Callable[[], Any]) -> Any:
     """``check()``, or its refusal kept as the field's problem (None)."""
     try:
@@ -189,6 +208,7 @@ def create() -> Any:
     _check(problems, "name", lambda: check_new_name(store, values["name"]))
     _check(problems, "q", lambda: parse(values["q"]) if values["q"].strip() else None)
     email = _check(problems, "email", lambda: check_email(values["email"]))
+    _said_in_the_forms_words(problems, values, email)
     if problems:
         return _form_page(values, states, errors=problems, status=400)
     filters, _problems = filters_from(form, search_sources())
