@@ -77,6 +77,7 @@ from mediawatch.store.migrations import (
     v0005_delivery,
     v0006_search,
     v0007_watch,
+    v0008_added_outlets,
 )
 
 __all__ = ["LATEST", "MIGRATIONS", "UNMODELLED", "Migration", "applied_versions", "upgrade"]
@@ -97,7 +98,14 @@ def _listed(*modules: ModuleType) -> tuple[Migration, ...]:
 
 
 MIGRATIONS = _listed(
-    v0001_sources, v0002_classification, v0003_issues, v0004_review, v0005_delivery, v0006_search, v0007_watch
+    v0001_sources,
+    v0002_classification,
+    v0003_issues,
+    v0004_review,
+    v0005_delivery,
+    v0006_search,
+    v0007_watch,
+    v0008_added_outlets,
 )
 LATEST = MIGRATIONS[-1].version
 
