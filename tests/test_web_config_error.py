@@ -4,6 +4,7 @@ are the taxonomy's); the public pages never show it."""
 
 from __future__ import annotations
 
+import html
 import re
 import shutil
 import threading
@@ -19,6 +20,7 @@ from werkzeug.serving import make_server
 
 from mediawatch.classify.taxonomy import DEFAULT_DIR
 from mediawatch.config import Settings
+from mediawatch.i18n import t
 from mediawatch.web.app import create_app
 
 
@@ -73,13 +75,26 @@ def _signed_in(url: str, lang: str) -> requests.Session:
         ("es", "problema de configuración, que debe corregir un administrador"),
     ],
 )
-@pytest.mark.parametrize("page_of", ["/stories/{story}", "/watch"])
-def test_the_pages_naming_the_taxonomy_say_it_is_broken_in_the_editors_words(url, lang, words, page_of):
+def test_the_pages_naming_the_taxonomy_say_it_is_broken_in_the_editors_words(url, lang, words):
     base, story = url
-    page = _signed_in(base, lang).get(base + page_of.format(story=story), timeout=30)
+    page = _signed_in(base, lang).get(f"{base}/stories/{story}", timeout=30)
     assert page.status_code == 500
     text = page.text.replace("&#39;", "'")
     assert words in text
+    assert "treshold" in text  # what is wrong, and where
+    assert "relevance.toml" in text
+    assert "Traceback" not in text
+
+
+@pytest.mark.parametrize("lang", ["en", "fr", "es"])
+def test_the_watch_page_works_without_the_taxonomy_and_says_why_in_the_editors_words(url, lang):
+    """The editors' home: the stream without theme and objective filters, under a banner (the saved
+    watches' pages likewise: tests/test_watches_taxonomy_unreadable.py)."""
+    base, _story = url
+    page = _signed_in(base, lang).get(f"{base}/watch", timeout=30)
+    assert page.status_code == 200
+    text = html.unescape(page.text)
+    assert t("watchpage.error.taxonomy_unreadable", lang, problem="").strip() in text
     assert "treshold" in text  # what is wrong, and where
     assert "relevance.toml" in text
     assert "Traceback" not in text
