@@ -120,6 +120,14 @@ def test_a_correspondents_items_reach_the_editors_queue(stack_factory, news_site
         accept.click()
     expect(ana.locator(".flash.ok").first).to_have_text(t("correspondents.done.accepted", "en"))
     radio = row_of(ana, "Sequía en el Chaco")
+    # A reason longer than the box takes (pasted past maxlength): said by the box's label, kept waiting
+    box = radio.locator("input[name=reason]")
+    box.evaluate("box => box.removeAttribute('maxlength')")
+    box.fill("x" * 2001)
+    with ana.expect_navigation():
+        radio.locator("button[id^=dismiss-]").click()
+    expect(ana.locator(".flash.error").first).to_contain_text(t("correspondents.field.reason", "en") + ": ")
+    radio = row_of(ana, "Sequía en el Chaco")
     radio.locator("input[name=reason]").fill("Ya lo tenemos")
     with ana.expect_navigation():
         radio.locator("button[id^=dismiss-]").click()
