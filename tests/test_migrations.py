@@ -240,6 +240,8 @@ def _fresh(new_empty_url: Callable[[], str]) -> str:
 # -- (a) upgraded == fresh, (c) rows kept ----------------------------------------------------------------
 # Versions that rewrite rows and change no table: a database before them already has the fresh schema.
 DATA_ONLY = {8}  # v0008_added_outlets
+
+
 @pytest.mark.parametrize("start", range(1, migrations.LATEST))
 def test_a_database_upgraded_from_an_older_version_is_a_fresh_one_with_its_rows(
     start, empty_db_url, new_empty_url
