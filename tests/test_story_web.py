@@ -4,6 +4,7 @@ never a 500."""
 
 from __future__ import annotations
 
+import html
 import re
 import threading
 from collections.abc import Iterator
@@ -154,3 +155,18 @@ def test_a_bad_correction_is_said_beside_the_article(app):
     form["value"] = "policy"
     ana.post(f"{url}/correct", data=form, timeout=60)
     assert app.store.classification_of(app.story).themes == (Theme.POLICY,)
+
+
+@pytest.mark.parametrize(
+    ("name", "label", "none_yet"),
+    [
+        ("ana", "Used in", "no issue yet"),
+        ("carla", "Repris dans", "aucun numéro pour l’instant"),
+        ("vic", "Incluida en", "ningún número todavía"),
+    ],
+)
+def test_a_story_in_no_issue_says_so_once_after_its_label(app, name, label, none_yet):
+    page = signed_in(app, name).get(f"{app.url}/stories/{app.story}", timeout=30).text
+    said = re.search(r"<dt>([^<]*)</dt>\s*<dd id=\"story-uses\">([^<]*)</dd>", page)
+    assert said, "the story page has no 'used in' line"
+    assert (said.group(1), html.unescape(said.group(2)).replace("'", "’")) == (label, none_yet)
