@@ -14,6 +14,7 @@ from journey_stack import Stack, links_in
 from playwright.sync_api import expect
 
 from mediawatch.i18n import t
+from mediawatch.i18n.dates import format_datetime_utc
 
 # Generous: a journey starts servers and several CLI runs on a machine that may be busy.
 pytestmark = [
@@ -51,7 +52,7 @@ def test_a_scheduled_issue_goes_out_when_due_and_not_before(stack: Stack):
     # Sending it by hand before its time is refused, and says when it will go.
     early = stack.cli("send", str(issue), check=False)
     assert early.returncode == 2, early
-    assert when.strftime("%Y-%m-%d %H:%M") in early.stderr, early.stderr
+    assert format_datetime_utc(when, "en") in early.stderr, early.stderr
     # The timer a minute before: nothing is due, nothing is sent.
     before = stack.cli("send", "--due", at=when - timedelta(minutes=1))
     assert t("deliver.cli.due_none", "en") in before.stdout, before
