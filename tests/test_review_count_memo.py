@@ -279,3 +279,41 @@ def test_every_field_of_what_a_template_sees_is_in_the_memos_key():
     for view in views:
         assert all(f.repr for f in fields(view)), view
         assert view.__repr__ is not object.__repr__, view
+
+
+def _statements_of(store, call):
+    """What ``call`` returns and how many SQL statements it sent to the store's database."""
+    import sqlalchemy as sa
+
+    sent: list[str] = []
+
+    def count(conn, cursor, statement, *rest):
+        sent.append(statement)
+
+    sa.event.listen(store.engine, "before_cursor_execute", count)
+    try:
+        return call(), len(sent)
+    finally:
+        sa.event.remove(store.engine, "before_cursor_execute", count)
+
+
+def test_the_count_reads_every_open_issue_in_a_fixed_number_of_statements(store, settled):
+    """Before: about six statements for each open issue (its row, editions, texts, items, credits,
+    blocks) and one more for each one's audit log, on every page the approver opened."""
+    settings = Settings(secret_key=SECRET)
+    carla = acting_user(store, "carla")
+
+    def open_three() -> list[int]:
+        waiting, done, draft = (make_issue(store, languages=("fr", "en")) for _ in range(3))
+        actions.submit(store, waiting, acting_user(store, "ana"))
+        approved(store, done, settings)
+        del draft  # a draft waits for nobody: read, or not, it is never counted
+        return [waiting, done]
+
+    first_waiting, _ = open_three()
+    once, few = _statements_of(store, lambda: actions.awaiting_approval(store, carla, settings))
+    assert once == {first_waiting: ["fr", "en"]}
+    more_waiting = [open_three()[0] for _ in range(3)]
+    many, more = _statements_of(store, lambda: actions.awaiting_approval(store, carla, settings))
+    assert many == {first_waiting: ["fr", "en"], **{i: ["fr", "en"] for i in more_waiting}}
+    assert more == few

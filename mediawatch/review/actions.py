@@ -177,19 +177,29 @@ def issue_status(
     store: IssueRepository, issue_id: int, settings: Settings, templates: TemplatesVersion | None = None
 ) -> IssueStatus:
     """The issue with its stale approvals found by rendering its approved editions now."""
-    content = store.issue_content(issue_id)
+    return content_status(store.issue_content(issue_id), settings, templates)
+
+
+def content_status(
+    content: IssueContent, settings: Settings, templates: TemplatesVersion | None = None
+) -> IssueStatus:
+    """:func:`issue_status` of an issue's content already read."""
     stale: frozenset[str] = frozenset()
     if content.issue.state in STALE_STATES:
         stale = stale_languages(content.editions, approved_fingerprints(content, settings, templates))
     return IssueStatus(content.issue, content.editions, stale)
 
 
+def _templates_once(settings: Settings) -> TemplatesVersion | None:
+    try:
+        return templates_version(settings)
+    except RenderError:  # said by each edition that cannot be rendered
+        return None
+
+
 def issue_statuses(store: IssueRepository, issues: Iterable[Issue], settings: Settings) -> list[IssueStatus]:
     """:func:`issue_status` of each issue, the template files read once for all of them."""
-    try:
-        templates: TemplatesVersion | None = templates_version(settings)
-    except RenderError:  # said by each edition that cannot be rendered
-        templates = None
+    templates = _templates_once(settings)
     return [issue_status(store, issue.id, settings, templates) for issue in issues]
 
 
@@ -205,31 +215,36 @@ def awaiting_approval(
 
     Decided on the states the issues list shows (:func:`issue_status`), so that the navigation's count and
     the list agree: ``statuses`` are the list's own when it has them; else only the issues that may wait
-    are read, and only their approved editions rendered (to find the stale ones)."""
+    are read, in one pass whatever their number, and only their approved editions rendered (to find the
+    stale ones)."""
     if not may(user.role, Permission.APPROVE):
         return {}
     if statuses is None:
-        open_issues = [issue for state in sorted(STALE_STATES) for issue in store.list_issues(state=state)]
-        statuses = issue_statuses(store, open_issues, settings)
-    found: dict[int, list[str]] = {}
+        # the order the count gave when it listed each state in turn (newest first within each)
+        contents = sorted(store.issue_contents(states=STALE_STATES), key=lambda c: c.issue.state)
+        templates = _templates_once(settings)
+        statuses = [content_status(content, settings, templates) for content in contents]
+    waiting: dict[int, tuple[IssueStatus, set[str]]] = {}
     for status in statuses:
         if status.state not in STALE_STATES:
             continue
-        waiting = {e.language for e in status.editions if status.edition_state(e) is EditionState.IN_REVIEW}
-        if not waiting:
-            continue
-        audit = store.audit(status.issue.id) if settings.four_eyes else []
+        langs = {e.language for e in status.editions if status.edition_state(e) is EditionState.IN_REVIEW}
+        if langs:
+            waiting[status.issue.id] = (status, langs)
+    audits = store.audits(list(waiting)) if settings.four_eyes else {}
+    found: dict[int, list[str]] = {}
+    for issue_id, (status, langs) in waiting.items():
         mine = [
             lang
             for lang in status.issue.languages
-            if lang in waiting
+            if lang in langs
             and not (
                 settings.four_eyes
-                and user.name in unapproved_authors(audit, lang, withdrawn=lang in status.stale)
+                and user.name in unapproved_authors(audits[issue_id], lang, withdrawn=lang in status.stale)
             )
         ]
         if mine:
-            found[status.issue.id] = mine
+            found[issue_id] = mine
     return found
 
 

@@ -19,14 +19,13 @@ from sqlalchemy.engine import Connection
 from mediawatch.errors import ConflictError
 from mediawatch.i18n import language_names, said
 from mediawatch.store import schema as t
+from mediawatch.store.contents import block_from_row, text_from_row
 from mediawatch.store.core import Database, inserted_id, utcnow
 from mediawatch.store.issues import (
     EDITABLE_STATES,
     audit_line,
-    block_from_row,
     content_changed,
     editable_issue,
-    text_from_row,
     why,
 )
 from mediawatch.types import Block, BlockKind, ItemStatus, ItemText, TextOrigin

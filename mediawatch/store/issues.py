@@ -9,7 +9,7 @@ follow which, who may approve, what may be edited are the review stage's rules
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -22,24 +22,19 @@ from mediawatch.i18n import Message, language_names, said
 from mediawatch.i18n.states import ISSUE_STATE_KEYS
 from mediawatch.store import schema as t
 from mediawatch.store import schema_watch as w
+from mediawatch.store.contents import issue_from_row, read_contents
 from mediawatch.store.core import Database, inserted_id, utcnow
 from mediawatch.store.rows import from_row
-from mediawatch.store.submissions import credits
 from mediawatch.types import (
     AlsoIn,
-    Block,
-    BlockKind,
-    Edition,
     EditionState,
     Issue,
     IssueContent,
-    IssueItem,
     IssueState,
     ItemStatus,
     ItemText,
     Publication,
     SourceKind,
-    TextOrigin,
     row_id,
 )
 
@@ -93,26 +88,6 @@ class AuditEntry:
     before: str | None
     after: str | None
     detail: str
-
-
-def issue_from_row(row: Any) -> Issue:
-    return from_row(
-        Issue,
-        row._mapping,
-        publication=Publication(row.publication),
-        languages=_json_tuple(row.languages),
-        state=IssueState(row.state),
-        warnings=_json_tuple(row.warnings),
-        sections=_json_tuple(row.sections),
-    )
-
-
-def text_from_row(row: Any) -> ItemText:
-    return from_row(ItemText, row._mapping, origin=TextOrigin(row.origin))
-
-
-def block_from_row(row: Any) -> Block:
-    return from_row(Block, row._mapping, kind=BlockKind(row.kind))
 
 
 def text_values(text: ItemText) -> dict[str, Any]:
@@ -191,7 +166,16 @@ class IssueRecords(Database):
     def issue_content(self, issue_id: int) -> IssueContent:
         """Everything an issue holds; ConflictError when there is no such issue (ids come from a lookup)."""
         with self._tx() as conn:
-            return _content(conn, issue_id)
+            found = read_contents(conn, t.issues.c.id == issue_id)
+        if not found:
+            raise said(ConflictError, "store.conflict.no_issue", issue=issue_id)
+        return found[0]
+
+    def issue_contents(self, *, states: Collection[IssueState]) -> list[IssueContent]:
+        """Every issue in one of ``states`` with everything it holds (as :meth:`issue_content`), newest
+        first, read in as many statements as one issue takes, however many there are."""
+        with self._tx() as conn:
+            return read_contents(conn, t.issues.c.state.in_(sorted(state.value for state in states)))
 
     def audit(self, issue_id: int | None = None) -> list[AuditEntry]:
         query = sa.select(t.audit_log).order_by(t.audit_log.c.id)
@@ -199,6 +183,19 @@ class IssueRecords(Database):
             query = query.where(t.audit_log.c.issue_id == issue_id)
         with self._tx() as conn:
             return [from_row(AuditEntry, r) for r in conn.execute(query).mappings()]
+
+    def audits(self, issue_ids: Collection[int]) -> dict[int, list[AuditEntry]]:
+        """:meth:`audit` of each of these issues in one statement, by issue id (none logged: [])."""
+        found: dict[int, list[AuditEntry]] = {issue_id: [] for issue_id in issue_ids}
+        if not found:
+            return found
+        query = (
+            sa.select(t.audit_log).where(t.audit_log.c.issue_id.in_(sorted(found))).order_by(t.audit_log.c.id)
+        )
+        with self._tx() as conn:
+            for r in conn.execute(query).mappings():
+                found[r["issue_id"]].append(from_row(AuditEntry, r))
+        return found
 
     # -- creating ---------------------------------------------------------------------------------
     def create_issue(
@@ -481,62 +478,6 @@ def content_changed(
             .where(t.issues.c.id == issue_id, t.issues.c.state == IssueState.APPROVED.value)
             .values(state=IssueState.IN_REVIEW.value)
         )
-
-
-def _json_tuple(raw: str) -> tuple[Any, ...]:
-    return tuple(json.loads(raw))
-
-
-def _also_in(raw: str) -> tuple[AlsoIn, ...]:
-    return tuple(AlsoIn(**a) for a in json.loads(raw))
-
-
-def _content(conn: Connection, issue_id: int) -> IssueContent:
-    row = conn.execute(sa.select(t.issues).where(t.issues.c.id == issue_id)).first()
-    if row is None:
-        raise said(ConflictError, "store.conflict.no_issue", issue=issue_id)
-    issue = issue_from_row(row)
-    order = {lang: n for n, lang in enumerate(issue.languages)}
-    editions = tuple(
-        sorted(
-            (
-                from_row(Edition, r._mapping, state=EditionState(r.state))
-                for r in conn.execute(
-                    sa.select(t.issue_editions).where(t.issue_editions.c.issue_id == issue_id)
-                )
-            ),
-            key=lambda e: order.get(e.language, 99),
-        )
-    )
-    it, tt = t.issue_items, t.issue_item_texts
-    texts: dict[int, list[ItemText]] = {}
-    for r in conn.execute(sa.select(tt).join(it, it.c.id == tt.c.item_id).where(it.c.issue_id == issue_id)):
-        texts.setdefault(r.item_id, []).append(text_from_row(r))
-    section_rank = {s: n for n, s in enumerate(issue.sections)}
-    rows = conn.execute(sa.select(it).where(it.c.issue_id == issue_id)).all()
-    sent_in_by = credits(conn, [r.article_id for r in rows])
-    items = [
-        from_row(
-            IssueItem,
-            r._mapping,
-            status=ItemStatus(r.status),
-            regions=_json_tuple(r.regions),
-            also_in=_also_in(r.also_in),
-            texts=tuple(sorted(texts.get(r.id, []), key=lambda x: order.get(x.language, 99))),
-            sent_in_by=sent_in_by.get(r.article_id, ""),
-        )
-        for r in rows
-    ]
-    items.sort(key=lambda x: (section_rank.get(x.section, 99), x.position, x.id))
-    blocks = tuple(
-        block_from_row(r)
-        for r in conn.execute(
-            sa.select(t.issue_blocks)
-            .where(t.issue_blocks.c.issue_id == issue_id)
-            .order_by(t.issue_blocks.c.language, t.issue_blocks.c.position, t.issue_blocks.c.id)
-        )
-    )
-    return IssueContent(issue=issue, editions=editions, items=tuple(items), blocks=blocks)
 
 
 def use_pins(conn: Connection, pin_ids: Sequence[int], issue_id: int) -> None:

@@ -3,7 +3,7 @@ reporting."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Collection, Iterator, Sequence
 from contextlib import AbstractContextManager
 from datetime import datetime
 from typing import Protocol
@@ -67,7 +67,11 @@ class IssueRepository(Protocol):
 
     def issue_content(self, issue_id: int) -> IssueContent: ...
 
+    def issue_contents(self, *, states: Collection[IssueState]) -> list[IssueContent]: ...
+
     def audit(self, issue_id: int | None = None) -> list[AuditEntry]: ...
+
+    def audits(self, issue_ids: Collection[int]) -> dict[int, list[AuditEntry]]: ...
 
     def create_issue(
         self,
