@@ -8,9 +8,12 @@ from __future__ import annotations
 import html
 import itertools
 import re
+from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
+
+import pytest
 
 from mediawatch.review.users import add_user
 from mediawatch.store import NewEntry, Store
@@ -52,6 +55,16 @@ def add_team(store: Store) -> None:
         ("root", Role.ADMIN, "en"),
     ):
         add_user(store, name, role, PASSWORD, lang)
+
+
+@pytest.fixture(name="store")
+def team_store_fixture(db_url: str) -> Iterator[Store]:
+    """The store at ``db_url`` (SQLite, then PostgreSQL) with :func:`add_team`'s people: a test module
+    gets it as ``store`` by importing ``team_store_fixture``."""
+    s = open_store(db_url)
+    add_team(s)
+    yield s
+    s.close()
 
 
 def _articles(store: Store, count: int) -> list[int]:
@@ -130,6 +143,11 @@ def signed_in(app: Any, name: str) -> Any:
     done = client.post("/login", data={"name": name, "password": PASSWORD, "csrf_token": token})
     assert done.status_code == 303
     return client
+
+
+def text_of(page: str) -> str:
+    """The words of a page, tags out, entities read."""
+    return html.unescape(re.sub(r"<[^>]+>", " ", page))
 
 
 def select_options(page: str, select_id: str) -> dict[str, str]:

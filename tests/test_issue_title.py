@@ -11,7 +11,11 @@ import re
 
 import pytest
 from click.testing import CliRunner
-from review_samples import add_team, make_issue, open_store, signed_in
+from review_samples import (
+    make_issue,
+    signed_in,
+    team_store_fixture,  # noqa: F401 (the store fixture)
+)
 
 from mediawatch.cli import cli
 from mediawatch.compose.issues import default_title, issue_title
@@ -24,14 +28,6 @@ from mediawatch.types import Edition, EditionState, IssueState
 from mediawatch.web.app import create_app
 
 SETTINGS = Settings()
-
-
-@pytest.fixture
-def store(db_url):
-    s = open_store(db_url)
-    add_team(s)
-    yield s
-    s.close()
 
 
 def edition(store, issue_id: int, lang: str) -> Edition:

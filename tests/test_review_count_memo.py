@@ -16,7 +16,11 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
-from review_samples import add_team, make_issue, open_store, signed_in
+from review_samples import (
+    make_issue,
+    signed_in,
+    team_store_fixture,  # noqa: F401 (the store fixture)
+)
 from test_render_template_reload import same_size_rewrite
 
 from mediawatch.config import Settings
@@ -60,14 +64,6 @@ def renders(monkeypatch):
 
     monkeypatch.setattr(render_edition_module, "compile_mjml", counted)
     return count
-
-
-@pytest.fixture
-def store(db_url):
-    s = open_store(db_url)
-    add_team(s)
-    yield s
-    s.close()
 
 
 def approved(store, issue_id: int, settings: Settings, languages=("fr", "en")) -> None:

@@ -13,7 +13,12 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
-from review_samples import add_team, make_issue, open_store, signed_in
+from review_samples import (
+    make_issue,
+    signed_in,
+    team_store_fixture,  # noqa: F401 (the store fixture)
+    text_of,
+)
 
 from mediawatch.config import Settings
 from mediawatch.errors import Refused
@@ -33,23 +38,10 @@ TEMPLATES_IN = {
 }
 
 
-@pytest.fixture
-def store(db_url):
-    s = open_store(db_url)
-    add_team(s)
-    yield s
-    s.close()
-
-
 def token(page: str) -> str:
     found = re.search(r'name="csrf_token" value="([^"]+)"', page)
     assert found
     return found.group(1)
-
-
-def text_of(page: str) -> str:
-    """The words of a page, tags out, entities read."""
-    return html.unescape(re.sub(r"<[^>]+>", " ", page))
 
 
 @pytest.mark.parametrize("lang", ["en", "fr", "es"])

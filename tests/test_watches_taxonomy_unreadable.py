@@ -18,7 +18,7 @@ from pathlib import Path
 import feedparser
 import pytest
 from click.testing import CliRunner
-from review_samples import PASSWORD
+from review_samples import signed_in
 from test_deliver import cli_env
 from watch_samples import T0, add_article, clock_at, watch_team
 
@@ -100,14 +100,6 @@ def test_the_feed_answers_503_in_the_readers_language_and_the_cause_is_logged_on
     assert not feedparser.parse(fixed.data).bozo
 
 
-def _signed_in(client, name="carla"):
-    page = client.get("/login")
-    token = re.search(r'name="csrf_token" value="([^"]+)"', page.get_data(as_text=True)).group(1)
-    done = client.post("/login", data={"name": name, "password": PASSWORD, "csrf_token": token})
-    assert done.status_code == 303
-    return client
-
-
 @pytest.mark.parametrize("how", BREAKS)
 def test_a_watch_without_theme_or_objective_keeps_its_feed(team, tmp_path, how):
     """Its search names nothing of the taxonomy: there is nothing to wait for."""
@@ -136,7 +128,7 @@ def test_the_staff_pages_of_the_watches_work_and_say_what_is_wrong(team, tmp_pat
     store, settings, _ = team
     _watch(store, settings, theme="science")
     folder = unreadable_taxonomy(tmp_path, how)
-    client = _signed_in(create_app(settings.with_overrides(taxonomy_dir=str(folder)), store).test_client())
+    client = signed_in(create_app(settings.with_overrides(taxonomy_dir=str(folder)), store), "carla")
     response = client.get(page)
     text = response.get_data(as_text=True).replace("&#39;", "'")
     assert response.status_code == 200, text[:2000]
@@ -153,7 +145,7 @@ def test_the_banner_speaks_the_readers_language_and_a_saved_theme_is_not_said_go
     _watch(store, settings, theme="science")
     store.update_user("carla", language=lang)
     folder = unreadable_taxonomy(tmp_path, "not_toml")
-    client = _signed_in(create_app(settings.with_overrides(taxonomy_dir=str(folder)), store).test_client())
+    client = signed_in(create_app(settings.with_overrides(taxonomy_dir=str(folder)), store), "carla")
     text = client.get("/watches").get_data(as_text=True).replace("&#39;", "'")
     assert BANNER[lang] in text
     assert t("watches.filter.gone", lang, value="").strip(" ()") not in text  # unknown, not removed
@@ -163,7 +155,7 @@ def test_the_banner_speaks_the_readers_language_and_a_saved_theme_is_not_said_go
 def test_a_search_on_a_theme_says_why_it_cannot_be_judged_beside_the_field(team, tmp_path, field):
     store, settings, _ = team
     folder = unreadable_taxonomy(tmp_path, "missing")
-    client = _signed_in(create_app(settings.with_overrides(taxonomy_dir=str(folder)), store).test_client())
+    client = signed_in(create_app(settings.with_overrides(taxonomy_dir=str(folder)), store), "carla")
     value = "science" if field == "theme" else "A5"
     for page in (f"/watch?{field}={value}", f"/watches/new?q=sols&{field}={value}"):
         response = client.get(page)

@@ -3,12 +3,16 @@ read them). The browser walks are in tests/journeys/test_journey_qa_pages.py."""
 
 from __future__ import annotations
 
-import html
 import re
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from review_samples import add_team, make_issue, open_store, signed_in
+from review_samples import (
+    make_issue,
+    signed_in,
+    team_store_fixture,  # noqa: F401 (the store fixture)
+    text_of,
+)
 
 from mediawatch.config import Settings
 from mediawatch.review import actions
@@ -25,18 +29,6 @@ from mediawatch.types import (
 from mediawatch.web.app import create_app
 
 SECRET = "web-page-numbers-secret-0123456789ab"
-
-
-@pytest.fixture
-def store(db_url):
-    s = open_store(db_url)
-    add_team(s)
-    yield s
-    s.close()
-
-
-def text_of(page: str) -> str:
-    return html.unescape(re.sub(r"<[^>]+>", " ", page))
 
 
 @pytest.mark.parametrize(
