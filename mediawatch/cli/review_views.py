@@ -23,12 +23,13 @@ from mediawatch.config import Settings, parse_timezone
 from mediawatch.i18n import language_name, t, tn
 from mediawatch.i18n.dates import format_half_open
 from mediawatch.i18n.publications import publication_name
+from mediawatch.render.model import section_title
 from mediawatch.review import audit
 from mediawatch.review.actions import IssueStatus
 from mediawatch.review.workflow import ROLE_KEYS, edition_state_label, state_label
 from mediawatch.store import Store
 from mediawatch.store.issues import AuditEntry
-from mediawatch.types import Issue, User
+from mediawatch.types import Issue, ItemStatus, User
 
 
 def _console() -> Console:
@@ -46,6 +47,13 @@ def _iso(value: datetime | None) -> str | None:
 def _emit(record: dict[str, Any]) -> None:
     click.echo(json.dumps(record, ensure_ascii=False))
 
+
+# The issue page's words for an item's status (web/base.py), so the CLI and the page say it alike.
+_ITEM_STATUS_KEYS = {
+    ItemStatus.PROPOSED: "web.status.proposed",
+    ItemStatus.ACCEPTED: "web.status.accepted",
+    ItemStatus.REJECTED: "web.status.rejected",
+}
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
 
@@ -274,8 +282,8 @@ def print_issue(store: Store, settings: Settings, issue_id: int, as_json: bool, 
         _row(
             items,
             str(item.id),
-            f"{item.section} #{item.position}",
-            item.status.value,
+            f"{section_title(item.section, lang)} {item.position + 1}",  # positions are stored from 0
+            t(_ITEM_STATUS_KEYS[item.status], lang),
             text.title if text else "-",
             item.outlet,
         )
