@@ -51,7 +51,7 @@ def articles_list(
     if why is not None:
         raise click.BadParameter(why, param_hint="--lang")
     rows = obj.store.list_articles(
-        since=parse_since(since, obj.lang),
+        since=parse_since(since, obj.lang, "--since"),
         language=lang,
         source=source,
         include_duplicates=duplicates,
@@ -113,8 +113,8 @@ def articles_search(
 
     filters = make_filters(
         names=taxonomy_names(obj.settings.taxonomy_dir),
-        since=parse_since(since, obj.lang),
-        until=parse_since(until, obj.lang),
+        since=parse_since(since, obj.lang, "--since"),
+        until=parse_since(until, obj.lang, "--until"),
         language=lang,
         theme=theme,
         region=region,

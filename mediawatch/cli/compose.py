@@ -40,7 +40,7 @@ def _midnight(day: date, zone: tzinfo) -> datetime:
     return datetime.combine(day, time(0), zone).astimezone(UTC)
 
 
-def team_moment(value: str | None, zone: tzinfo, lang: str) -> datetime | None:
+def team_moment(value: str | None, zone: tzinfo, lang: str, option: str = "--from") -> datetime | None:
     """A ``--from``/``--to`` of compose: a day (2026-12-01) begins at midnight in ``zone`` (the team's
     ``nightly_timezone``), as the web form reads a day and the nightly ends its periods, so the three
     compose one December, not two; a datetime or a relative '7d' as :func:`parse_since` reads them."""
@@ -52,7 +52,7 @@ def team_moment(value: str | None, zone: tzinfo, lang: str) -> datetime | None:
             day = None
         if day is not None and usable_day(day):
             return _midnight(day, zone)
-    return parse_since(value, lang)
+    return parse_since(value, lang, option)
 
 
 def period_to_tonight(
@@ -130,7 +130,10 @@ def compose(
     actor = _system_or_editor(obj, actor)
     if date_to:
         zone = obj.zone
-        period_from, period_to = team_moment(date_from, zone, obj.lang), team_moment(date_to, zone, obj.lang)
+        period_from, period_to = (
+            team_moment(date_from, zone, obj.lang),
+            team_moment(date_to, zone, obj.lang, "--to"),
+        )
     else:
         period_from, period_to = period_to_tonight(
             date_from,

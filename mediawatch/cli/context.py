@@ -131,12 +131,14 @@ def relative_amount(value: str | None) -> tuple[int, str] | None:
     return None
 
 
-def parse_since(value: str | None, lang: str | None = None) -> datetime | None:
-    """'2024-05-01', an ISO datetime, or a relative '7d' / '12h'."""
+def parse_since(value: str | None, lang: str | None = None, option: str | None = None) -> datetime | None:
+    """'2024-05-01', an ISO datetime, or a relative '7d' / '12h'. A refusal names ``option`` (``--since``):
+    it is read in the command's body, where click does not know which option the value came from."""
     if not value:
         return None
     text = value.strip()
-    refused = click.BadParameter(t("error.not_a_date", lang or current_lang(), value=repr(value)))
+    message = t("error.not_a_date", lang or current_lang(), value=repr(value))
+    refused = click.BadParameter(message, param_hint=option)
     relative = relative_amount(text)
     if relative is not None:
         amount, unit = relative

@@ -69,7 +69,7 @@ def nightly(
     except ConfigError as exc:
         click.echo(t("error.prefix", obj.lang, message=exc.translated(obj.lang)), err=True)
         sys.exit(exc.exit_code)
-    when = parse_since(at, obj.lang) if at else None
+    when = parse_since(at, obj.lang, "--at") if at else None
     if when is not None and is_future_day(
         when, datetime.now(UTC), parse_timezone(obj.settings.nightly_timezone)
     ):

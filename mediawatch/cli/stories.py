@@ -37,7 +37,7 @@ def stories_list(obj: Context, since: str | None, as_json: bool, show_all: bool)
     from mediawatch.classify.grouping import list_stories
     from mediawatch.cli.views import print_stories
 
-    found = list_stories(obj.store, since=parse_since(since, obj.lang))
+    found = list_stories(obj.store, since=parse_since(since, obj.lang, "--since"))
     if not show_all:
         found = [s for s in found if len(s.articles) > 1]
     if as_json:

@@ -69,8 +69,8 @@ def watches_add(
     from mediawatch.watch.watches import EVERY_KEYS, add_watch, feed_url
 
     filters = {
-        "since": parse_since(since, obj.lang),
-        "until": parse_since(until, obj.lang),
+        "since": parse_since(since, obj.lang, "--since"),
+        "until": parse_since(until, obj.lang, "--until"),
         "language": language,
         "theme": theme,
         "region": region,
