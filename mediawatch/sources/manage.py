@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+from mediawatch.files import ReadProblem
 from mediawatch.i18n import Message
 from mediawatch.identity import url_identity
 from mediawatch.sources.opml import OutlineProblem, read_opml
@@ -27,7 +28,7 @@ def import_opml_file(directory: str | Path, opml_path: str | Path, filename: str
         data = path.read_bytes()
     except OSError as exc:
         raise registry_error(
-            str(path), Message("sources.registry.cannot_read", detail=exc.strerror)
+            str(path), Message("sources.opml.cannot_read", detail=ReadProblem(exc, path))
         ) from None
     found = read_opml(data, str(path))
     incoming = found.sources

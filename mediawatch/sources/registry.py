@@ -21,7 +21,7 @@ import tomlkit
 from tomlkit.items import AoT, Table
 
 from mediawatch.errors import Explanation, NothingToCollect, RegistryError
-from mediawatch.files import replace_file
+from mediawatch.files import ReadProblem, replace_file
 from mediawatch.i18n import Message, said
 from mediawatch.i18n.toml_errors import toml_cause
 from mediawatch.identity import host_reason
@@ -302,7 +302,7 @@ def _read_located(path: Path) -> list[_Located]:
         raw = path.read_bytes()
     except OSError as exc:
         raise registry_error(
-            str(path), Message("sources.registry.cannot_read", detail=exc.strerror or exc)
+            str(path), Message("sources.registry.cannot_read", detail=ReadProblem(exc, path))
         ) from None
     located = _parse(_decode(raw, str(path)), str(path))
     _check_unique(located)
