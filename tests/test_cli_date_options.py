@@ -1,5 +1,5 @@
 """A date the user typed wrong is refused naming the option it was given to (--since, --until, --from,
---to, --at), in the user's language, as every other bad value is: with two date options on one command,
+--to, --at; `issues schedule --at`, a date and time), in the user's language, as every other bad value is: with two date options on one command,
 "'soon' is not a date" alone does not say which to fix."""
 
 from __future__ import annotations
@@ -32,6 +32,7 @@ CASES = [
         "--until",
     ),
     (("nightly", "--at", "tonight"), "--at"),
+    (("issues", "schedule", "newsletter-2026-12-07", "--at", "demain 8h", "--as", "ana"), "--at"),
 ]
 WORDS = {"fr": "n'est pas une date", "en": "is not a date", "es": "no es una fecha"}
 

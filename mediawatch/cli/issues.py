@@ -150,7 +150,9 @@ def _parse_when(value: str, lang: str) -> datetime:
     try:
         parsed = datetime.fromisoformat(value.strip())
     except ValueError:
-        raise click.BadParameter(t("review.cli.bad_when", lang, value=repr(value))) from None
+        raise click.BadParameter(
+            t("review.cli.bad_when", lang, value=repr(value)), param_hint="--at"
+        ) from None
     return parsed.replace(tzinfo=UTC) if parsed.tzinfo is None else parsed.astimezone(UTC)
 
 
@@ -166,9 +168,10 @@ def issues_schedule(obj: Context, issue_ref: str, when: str, actor: str) -> None
     """Schedule an approved issue for sending (refused while any approval is stale)."""
     from mediawatch.review import schedule
 
+    moment = _parse_when(when, obj.lang)  # what was typed is checked before anything is read
     issue = find_issue(obj.store, issue_ref)
     user = acting(obj, actor, Permission.SCHEDULE)
-    done = schedule(obj.store, issue.id, user, _parse_when(when, obj.lang), obj.settings)
+    done = schedule(obj.store, issue.id, user, moment, obj.settings)
     assert done.scheduled_for is not None
     click.echo(
         t(
