@@ -370,7 +370,7 @@ def test_cli_report(filled, tmp_path):
         ],
     )
     assert result.exit_code == 0, result.output
-    assert "rapport de la période" in result.output
+    assert "rapport du 1er au 29 avr. 2024 écrit dans" in result.output
     text = out.read_text(encoding="utf-8")
     assert '<html lang="fr">' in text
     # --lang of the command chooses the report's language, whatever the interface language

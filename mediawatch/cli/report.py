@@ -13,6 +13,7 @@ import click
 from mediawatch.cli.context import Context, handle_errors
 from mediawatch.files import write_text
 from mediawatch.i18n import LANGUAGES, t
+from mediawatch.i18n.dates import format_half_open
 from mediawatch.report.period import DEFAULT_DAYS, day_bound, last_day, relative_period
 
 
@@ -97,4 +98,6 @@ def report(
     last = last_day(period_to)
     path = Path(out or f"report-{period_from:%Y-%m-%d}_{last:%Y-%m-%d}.html")
     write_text(path, document, obj.lang)
-    click.echo(t("report.cli.wrote", obj.lang, period=f"{period_from:%Y-%m-%d} – {last:%Y-%m-%d}", path=path))
+    # said as the report names its period ("du 1er au 30 nov. 2026"); the file name keeps ISO days, which sort
+    said = format_half_open(period_from, period_to, obj.lang)
+    click.echo(t("report.cli.wrote", obj.lang, period=said, path=path))
