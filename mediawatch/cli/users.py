@@ -25,7 +25,12 @@ def users_group() -> None:
 def _read_password(password_file: str | None, lang: str) -> str:
     if password_file is None:
         return str(
-            click.prompt(t("review.cli.password_prompt", lang), hide_input=True, confirmation_prompt=True)
+            click.prompt(
+                t("review.cli.password_prompt", lang),
+                hide_input=True,
+                confirmation_prompt=True,
+                prompt_suffix=t("cli.usage.prompt_suffix", lang),  # click's ": " lacks French's space
+            )
         )
     try:
         text = Path(password_file).read_text(encoding="utf-8")
