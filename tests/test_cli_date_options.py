@@ -1,6 +1,6 @@
 """A date the user typed wrong is refused naming the option it was given to (--since, --until, --from,
---to, --at; `issues schedule --at`, a date and time), in the user's language, as every other bad value is: with two date options on one command,
-"'soon' is not a date" alone does not say which to fix."""
+--to, --at; `issues schedule --at`, a date and time), in the user's language, as every other bad value
+is: with two date options on one command, "'soon' is not a date" alone does not say which to fix."""
 
 from __future__ import annotations
 
