@@ -7,13 +7,15 @@ gives a page of stories (``names``: the team's taxonomy, ``classify.vocabulary.t
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from datetime import datetime, timedelta
 from typing import Any
 
 from mediawatch.classify.vocabulary import TaxonomyNames
 from mediawatch.errors import ConfigError
 from mediawatch.i18n import language_name, t, tn, unknown_article_language
+from mediawatch.i18n.regions import region_name
+from mediawatch.i18n.themes import theme_name
 from mediawatch.store.additions import AddOrigin
 from mediawatch.store.search import (
     FoundStory,
@@ -78,10 +80,11 @@ def make_filters(
         raise ConfigError(why)
     if theme and theme not in names.themes:
         raise ConfigError(
-            t("search.filter.unknown_theme", None, value=repr(theme), known=_known(names.themes))
+            t("search.filter.unknown_theme", None, value=repr(theme), known=_named(names.themes, theme_name))
         )
     if region and region not in set(Region):
-        raise ConfigError(t("search.filter.unknown_region", None, value=repr(region), known=_known(Region)))
+        known = _named(Region, region_name)
+        raise ConfigError(t("search.filter.unknown_region", None, value=repr(region), known=known))
     chosen = []
     for state in states:
         if state not in set(RelevanceState):
@@ -109,6 +112,16 @@ def make_filters(
 
 def _known(values: Iterable[str]) -> str:
     return ", ".join(str(v) for v in values)
+
+
+def _named(values: Iterable[str], name: Callable[[str, str | None], str]) -> str:
+    """'Politiques publiques (policy), …' in the UI language: the name a person reads, with the value to
+    type; a code of a team's own taxonomy that has no name is said once."""
+    said = []
+    for value in values:
+        words = name(str(value), None)
+        said.append(str(value) if words == str(value) else f"{words} ({value})")
+    return ", ".join(said)
 
 
 def _as_typed(moment: datetime) -> str:
