@@ -7,6 +7,7 @@ zone at all."""
 
 from __future__ import annotations
 
+import json
 import re
 from datetime import UTC, datetime
 
@@ -15,12 +16,17 @@ from click.testing import CliRunner
 from review_samples import add_team, make_issue, open_store
 
 from mediawatch.cli import cli
+from mediawatch.cli.subscriber_view import record_lines
+from mediawatch.cli.views import print_health
 from mediawatch.config import Settings
-from mediawatch.review import actions
+from mediawatch.i18n.dates import format_datetime
+from mediawatch.review import actions, audit
+from mediawatch.review.links import create_share_link
 from mediawatch.review.users import acting_user
 from mediawatch.review.workflow import schedule_refusal
 from mediawatch.store import open_store as open_url
-from mediawatch.types import Role
+from mediawatch.store.issues import coded_note
+from mediawatch.types import FetchStatus, Role, SourceHealth
 
 AT = "2099-01-01T08:30"
 SCHEDULED = {
@@ -109,3 +115,105 @@ def test_a_preview_link_says_until_when_with_its_zone(approved, lang):
     assert listed.exit_code == 0, listed.output
     assert not re.search(r"\d{4}-\d{2}-\d{2} \d{2}:\d{2}", listed.output), listed.output
     assert listed.output.rstrip().endswith(FOOT[lang]), listed.output
+
+
+# -- the audit log, the users list, a subscriber's record, the tables of sources and articles ---------------
+MOMENT = datetime(2026, 12, 7, 13, 45, tzinfo=UTC)
+ISO_FIGURES = re.compile(r"\d{4}-\d{2}-\d{2}")
+
+
+@pytest.mark.parametrize("lang", ["fr", "en", "es"])
+def test_a_preview_link_s_audit_note_says_its_end_in_the_reader_s_words(approved, lang):
+    """The note was written once, "valid until 2026-12-14 13:45 UTC", for every reader."""
+    db_url, slug, issue_id = approved
+    with open_url(db_url) as store:
+        create_share_link(store, Settings(secret_key="s" * 32), issue_id, "es", "ana", days=7, now=MOMENT)
+        (entry,) = [e for e in store.audit(issue_id) if e.action == "preview.link"]
+    assert entry.after == "2026-12-14T13:45:00+00:00"  # the machine's copy keeps ISO 8601 and its offset
+    said = {
+        "en": "valid until 14 Dec 2026, 13:45",
+        "fr": "valable jusqu'au 14 déc. 2026, 13\u00a0h\u00a045",
+        "es": "válido hasta el 14 dic. 2026, 13:45",
+    }[lang]
+    assert audit.note_text(entry.detail, lang) == said
+    end = datetime(2026, 12, 14, 13, 45, tzinfo=UTC)
+    assert audit.value_label(entry.action, entry.after, lang) == format_datetime(end, lang)
+    log = run(db_url, lang, "issues", "log", slug)
+    assert log.exit_code == 0, log.output
+    assert not ISO_FIGURES.search(log.output), log.output
+    assert log.output.rstrip().endswith(FOOT[lang]), log.output
+
+
+def test_an_older_note_that_said_its_time_in_figures_is_shown_as_written():
+    older = coded_note("expires …", "editor.audit.note.expires", when="2026-12-14 13:45 UTC")
+    assert audit.note_text(older, "fr") == "valable jusqu'au 2026-12-14 13:45 UTC"
+
+
+@pytest.mark.parametrize("lang", ["fr", "en", "es"])
+def test_a_schedule_s_audit_note_says_the_time_in_words(approved, lang):
+    db_url, slug, _ = approved
+    assert run(db_url, "en", "issues", "schedule", slug, "--at", AT, "--as", "bruno").exit_code == 0
+    with open_url(db_url) as store:
+        (entry,) = [e for e in store.audit(store.find_issue(slug).id) if e.action == "issue.scheduled"]
+    assert entry.detail == "2099-01-01T08:30:00+00:00"
+    said = {"en": "1 Jan 2099, 8:30", "fr": "1er janv. 2099, 8\u00a0h\u00a030", "es": "1 ene. 2099, 8:30"}
+    assert audit.note_text(entry.detail, lang) == said[lang]
+    assert audit.note_text("2099-01-01", lang) == "2099-01-01"  # a day someone wrote: their words
+
+
+@pytest.mark.parametrize("lang", ["fr", "en", "es"])
+def test_the_users_list_says_when_each_joined_in_words_and_the_zone_once(approved, lang):
+    db_url, _, _ = approved
+    with open_url(db_url) as store:
+        joined = acting_user(store, "ana").created_at
+    listed = run(db_url, lang, "users", "list")
+    assert listed.exit_code == 0, listed.output
+    assert format_datetime(joined, lang) in listed.output, listed.output
+    assert not ISO_FIGURES.search(listed.output), listed.output
+    assert listed.output.rstrip().endswith(FOOT[lang]), listed.output
+    as_json = run(db_url, lang, "users", "list", "--json").output.splitlines()
+    assert datetime.fromisoformat(json.loads(as_json[0])["created_at"]).utcoffset() is not None
+
+
+RECORD = {
+    "email": "lea@example.org",
+    "language": "fr",
+    "fallback_languages": ["es", "en"],
+    "publications": ["newsletter"],
+    "status": "active",
+    "created_at": MOMENT.isoformat(),
+    "updated_at": MOMENT.isoformat(),
+    "confirmed_at": None,
+    "unsubscribed_at": None,
+    "consent_records": [{"action": "subscribe", "method": "cli", "at": MOMENT.isoformat()}],
+    "messages": [],
+}
+
+
+@pytest.mark.parametrize(
+    ("lang", "moment", "created", "fallback"),
+    [
+        ("en", "7 Dec 2026, 13:45", "Signed up: ", "Spanish and English"),
+        ("fr", "7 déc. 2026, 13\u00a0h\u00a045", "Inscription : ", "espagnol et anglais"),
+        ("es", "7 dic. 2026, 13:45", "Alta: ", "español e inglés"),
+    ],
+)
+def test_subscribers_show_says_times_in_words_and_its_zone_once(lang, moment, created, fallback):
+    lines = list(record_lines(RECORD, lang))
+    assert f"  {created}{moment}" in lines, lines
+    assert any(line.rstrip().endswith(fallback) for line in lines), lines
+    assert any(line.startswith(f"  {moment} · ") for line in lines), lines  # the consent's line
+    assert lines[-1] == FOOT[lang]
+    assert not ISO_FIGURES.search("\n".join(lines))
+
+
+@pytest.mark.parametrize("lang", ["fr", "en", "es"])
+def test_the_health_table_says_times_in_words_and_the_zone_once(lang, capsys):
+    health = SourceHealth(
+        "terre", "Terre", True, FetchStatus.OK, MOMENT, MOMENT, MOMENT, 0, MOMENT, 0, True, ()
+    )
+    print_health([health], False, lang)
+    shown = capsys.readouterr().out
+    assert shown.count(format_datetime(MOMENT, lang)) == 3, shown
+    assert not ISO_FIGURES.search(shown), shown
+    assert shown.rstrip().endswith(FOOT[lang]), shown

@@ -8,6 +8,7 @@ import os
 import re
 import subprocess
 import tempfile
+from datetime import datetime
 from pathlib import Path
 
 import pytest
@@ -26,6 +27,7 @@ from mediawatch.deliver.smtp import parse_smtp_url
 from mediawatch.deliver.subscribers import Origin, add_confirmed, unsubscribe
 from mediawatch.errors import ConfigError, DeliveryError, InvalidInput, NotSendable
 from mediawatch.i18n import t
+from mediawatch.i18n.dates import format_datetime_utc
 from mediawatch.render import render_edition
 from mediawatch.types import IssueState, OutboxStatus, Publication, SubscriberStatus
 
@@ -557,6 +559,28 @@ def test_unreachable_server_leaves_messages_queued(tmp_path, db_url):
     result = run(settings, "send", str(issue_id))
     assert result.exit_code == 1  # not a refusal: the same command later goes on
     assert "remaining messages stay queued" in result.output
+    store.close()
+
+
+@pytest.mark.parametrize("lang", ["fr", "en", "es"])
+def test_status_says_the_next_retry_in_words_with_its_zone(tmp_path, db_url, lang):
+    """It said "next retry at 2026-12-07 13:45:00 UTC" in every language."""
+    from deliver_samples import free_port
+
+    settings = make_settings(tmp_path, f"smtp://127.0.0.1:{free_port()}?timeout=2", db=db_url)
+    store = open_store(settings)
+    issue_id = approved_issue(store, settings)
+    add(store, "wait@example.org")
+    with pytest.raises(DeliveryError):
+        send_issue(store, settings, issue_id)
+    retry = store.outbox_counts(issue_id).next_attempt_at
+    assert retry is not None
+    status = run(settings, "--lang", lang, "send", "--status", str(issue_id), MEDIAWATCH_I18N_STRICT="1")
+    assert t("deliver.cli.next_retry", lang, when=format_datetime_utc(retry, lang)) in status.output
+    assert not re.search(r"\d{4}-\d{2}-\d{2}", status.output), status.output
+    as_json = json.loads(run(settings, "send", "--status", "--json", str(issue_id)).output)
+    assert datetime.fromisoformat(as_json["next_attempt_at"]) == retry  # scripts keep ISO 8601 and its offset
+    assert datetime.fromisoformat(as_json["next_attempt_at"]).utcoffset() is not None
     store.close()
 
 

@@ -19,7 +19,9 @@ from test_deliver import add, cli_env, run
 from mediawatch.deliver.links import check_mail_links, link_problem
 from mediawatch.deliver.send import send_due, send_issue
 from mediawatch.errors import NotYetDue, UnsafeLink
-from mediawatch.i18n.dates import format_datetime_utc
+from mediawatch.i18n import t
+from mediawatch.i18n.dates import format_datetime, format_datetime_utc
+from mediawatch.review import audit
 from mediawatch.review.actions import schedule
 from mediawatch.review.users import acting_user
 from mediawatch.types import IssueState
@@ -95,6 +97,11 @@ def test_cli_refuses_before_the_time_and_now_overrides_with_an_audit_entry(setup
     (entry,) = [e for e in store.audit(issue_id) if e.action == "send.now"]
     assert entry.actor.startswith("cli:")
     assert entry.before == later.isoformat()
+    # the log says the planned time in the reader's words (it was "scheduled for 2026-12-02 07:00 UTC")
+    assert audit.note_text(entry.detail, lang) == t(
+        "editor.audit.note.sent_early", lang, when=format_datetime(later, lang)
+    )
+    assert audit.value_label(entry.action, entry.before, lang) == format_datetime(later, lang)
 
 
 def test_cli_send_due(setup, server):

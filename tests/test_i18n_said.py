@@ -90,9 +90,11 @@ def test_articles_list_says_states_and_languages_in_words(world, lang, words):
     assert result.exit_code == 0, result.output
     for word in words:
         assert word in result.output, (lang, result.output)
+    table, foot = result.output.rstrip().rsplit("\n", 1)  # the foot says the times' zone ("Heures en …")
+    assert "UTC" in foot, result.output
     codes = ("pending", "partial", " fr ", " en ") + (("paywall",) if lang != "en" else ())
     for code in codes:
-        assert code not in result.output, (lang, code, result.output)
+        assert code not in table, (lang, code, result.output)
 
 
 def test_articles_list_json_keeps_codes(world):

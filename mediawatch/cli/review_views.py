@@ -21,7 +21,7 @@ from rich.text import Text
 from mediawatch.compose.issues import issue_title
 from mediawatch.config import Settings, parse_timezone
 from mediawatch.i18n import language_name, t, tn
-from mediawatch.i18n.dates import format_half_open
+from mediawatch.i18n.dates import format_datetime, format_half_open
 from mediawatch.i18n.publications import publication_name
 from mediawatch.render.model import section_title
 from mediawatch.review import audit
@@ -36,8 +36,9 @@ def _console() -> Console:
     return Console() if sys.stdout.isatty() else Console(width=150)
 
 
-def _when(value: datetime | None) -> str:
-    return value.strftime("%Y-%m-%d %H:%M") if value else "-"
+def _when(value: datetime | None, lang: str) -> str:
+    # As the staff pages write a time; the table says its zone once under it, as a page does at its foot.
+    return format_datetime(value, lang) if value else "-"
 
 
 def _iso(value: datetime | None) -> str | None:
@@ -105,8 +106,9 @@ def print_users(users: Sequence[User], as_json: bool, lang: str) -> None:
     for u in users:
         active = t("common.yes", lang) if u.active else t("common.no", lang)
         role = t(ROLE_KEYS[u.role], lang)
-        _row(table, u.name, role, language_name(u.language, lang), active, _when(u.created_at))
+        _row(table, u.name, role, language_name(u.language, lang), active, _when(u.created_at, lang))
     _console().print(table)
+    click.echo(t("review.cli.times_utc", lang))
 
 
 def _edition_state(language: str, state: str, lang: str) -> str:
@@ -333,7 +335,7 @@ def print_audit(issue: Issue, entries: Sequence[AuditEntry], as_json: bool, lang
             change = f"{before} -> {after}" + (f" ({detail})" if detail else "")
         _row(
             table,
-            _when(e.at),
+            _when(e.at, lang),
             e.actor,
             audit.action_label(e.action, lang),
             language_name(e.language, lang) if e.language else "-",
@@ -341,3 +343,5 @@ def print_audit(issue: Issue, entries: Sequence[AuditEntry], as_json: bool, lang
             change or "-",
         )
     _console().print(table)
+    if entries:
+        click.echo(t("review.cli.times_utc", lang))

@@ -264,7 +264,7 @@ def _print_status(obj: Context, issue: str, as_json: bool) -> None:
             t(
                 "deliver.cli.next_retry",
                 obj.lang,
-                when=counts.next_attempt_at.strftime("%Y-%m-%d %H:%M:%S UTC"),
+                when=format_datetime_utc(counts.next_attempt_at, obj.lang),
             )
         )
     for m in problems:

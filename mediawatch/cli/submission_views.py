@@ -41,7 +41,8 @@ def print_submissions(items: Sequence[Submission], lang: str) -> None:
         status = t(STATUS_KEYS[item.status.value], lang)
         if item.detail:
             status = f"{status}: {item.detail}"
-        reviewed = f"{item.reviewed_by} {_when(item.reviewed_at)}" if item.reviewed_at else "-"
+        reviewed = f"{item.reviewed_by} {_when(item.reviewed_at, lang)}" if item.reviewed_at else "-"
         region = region_name(item.region, lang) if item.region else "-"
-        _row(table, item.id, _when(item.submitted_at), item.author, what, region, status, reviewed)
+        _row(table, item.id, _when(item.submitted_at, lang), item.author, what, region, status, reviewed)
     _console().print(table)
+    click.echo(t("review.cli.times_utc", lang))

@@ -11,7 +11,8 @@ from typing import Any
 
 from mediawatch.deliver.optin import publication_names
 from mediawatch.deliver.subscribers import STATUS_KEYS
-from mediawatch.i18n import language_name, t, tn
+from mediawatch.i18n import and_list, language_name, t, tn
+from mediawatch.i18n.dates import format_datetime
 from mediawatch.types import Publication, SubscriberStatus
 
 # Literal keys (the i18n tests read them). A value written by a newer or older version than this table
@@ -47,8 +48,9 @@ DETAIL_KEYS = {
 }
 
 
-def _when(value: str | None) -> str:
-    return datetime.fromisoformat(value).strftime("%Y-%m-%d %H:%M:%S UTC") if value else "–"
+def _when(value: str | None, lang: str) -> str:
+    # As the staff pages write a time; the record says its zone once, on its last line.
+    return format_datetime(datetime.fromisoformat(value), lang) if value else "–"
 
 
 def _word(table: dict[str, str], value: str, lang: str) -> str:
@@ -61,17 +63,18 @@ def record_lines(record: dict[str, Any], lang: str) -> Iterator[str]:
     yield t("deliver.show.head", lang, email=record["email"], status=status)
     yield "  " + t("deliver.show.language", lang, language=language_name(record["language"], lang))
     if record["fallback_languages"]:
-        names = ", ".join(language_name(code, lang) for code in record["fallback_languages"])
+        names = and_list([language_name(code, lang) for code in record["fallback_languages"]], lang)
         yield "  " + t("deliver.show.fallback", lang, languages=names)
     publications = publication_names([Publication(p) for p in record["publications"]], lang)
     yield "  " + t("deliver.show.publications", lang, publications=publications)
-    yield "  " + t("deliver.show.created", lang, when=_when(record["created_at"]))
-    yield "  " + t("deliver.show.confirmed", lang, when=_when(record["confirmed_at"]))
-    yield "  " + t("deliver.show.unsubscribed", lang, when=_when(record["unsubscribed_at"]))
+    yield "  " + t("deliver.show.created", lang, when=_when(record["created_at"], lang))
+    yield "  " + t("deliver.show.confirmed", lang, when=_when(record["confirmed_at"], lang))
+    yield "  " + t("deliver.show.unsubscribed", lang, when=_when(record["unsubscribed_at"], lang))
     consents = record["consent_records"]
     yield tn("deliver.show.consents", len(consents), lang)
     for consent in consents:
         said = [_word(ACTION_KEYS, consent["action"], lang), _word(METHOD_KEYS, consent["method"], lang)]
         said += [t(key, lang, value=consent[name]) for name, key in DETAIL_KEYS.items() if consent.get(name)]
-        yield f"  {_when(consent['at'])} · " + " · ".join(said)
+        yield f"  {_when(consent['at'], lang)} · " + " · ".join(said)
     yield tn("deliver.show.messages", len(record["messages"]), lang)
+    yield t("review.cli.times_utc", lang)

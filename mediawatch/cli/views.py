@@ -26,7 +26,8 @@ from mediawatch.collect.pipeline import collect
 from mediawatch.collect.report import CollectReport
 from mediawatch.config import Settings
 from mediawatch.errors import WaitTimedOut
-from mediawatch.i18n import language_name, t, tn, ui_language
+from mediawatch.i18n import and_list, language_name, t, tn, ui_language
+from mediawatch.i18n.dates import format_datetime
 from mediawatch.i18n.regions import region_name
 from mediawatch.i18n.themes import theme_name
 from mediawatch.sources.health import fetch_label, health_notes
@@ -56,8 +57,13 @@ def _console() -> Console:
     return Console() if sys.stdout.isatty() else Console(width=150)
 
 
-def _when(value: datetime | None) -> str:
-    return value.strftime("%Y-%m-%d %H:%M") if value else "-"
+def _when(value: datetime | None, lang: str) -> str:
+    # As the staff pages write a time; the table says its zone once under it (_times_in_utc).
+    return format_datetime(value, lang) if value else "-"
+
+
+def _times_in_utc(lang: str) -> None:
+    click.echo(t("review.cli.times_utc", lang))
 
 
 def _yes_no(value: bool, lang: str) -> str:
@@ -123,15 +129,16 @@ def print_health(rows: Sequence[SourceHealth], as_json: bool, lang: str | None =
         table.add_row(
             r.source_id,
             status,
-            _when(r.last_fetch),
-            _when(r.last_success),
+            _when(r.last_fetch, lang),
+            _when(r.last_success, lang),
             str(r.consecutive_failures),
-            _when(r.next_due),
+            _when(r.next_due, lang),
             "-" if r.stale_days is None else str(r.stale_days),
             "; ".join(health_notes(r, lang)),
             style=style,
         )
     _console().print(table)
+    _times_in_utc(lang)
 
 
 # Literal keys (the i18n scans read them): an article's state and partial reason in words.
@@ -170,13 +177,15 @@ def print_articles(rows: Sequence[Article], as_json: bool, lang: str | None = No
     for a in rows:
         table.add_row(
             str(a.id),
-            _when(a.published),
+            _when(a.published, lang),
             language_name(a.language, lang),
             article_state(a, lang),
             a.title[:90],
             ", ".join(a.source_ids),
         )
     _console().print(table)
+    if rows:
+        _times_in_utc(lang)
 
 
 def print_classified(store: Store, lang: str | None = None) -> None:
@@ -192,7 +201,7 @@ def print_classified(store: Store, lang: str | None = None) -> None:
             continue
         table.add_row(
             str(a.id),
-            c.language,
+            language_name(c.language, lang),
             _yes_no(c.relevant, lang),
             f"{c.relevance:.2f}",
             a.title[:70],
@@ -211,9 +220,11 @@ def print_stories(stories: Sequence[Any], lang: str | None = None) -> None:
     for s in stories:
         lead = s.articles[0]
         also = ", ".join(s.outlets[1:]) if len(s.outlets) > 1 else "-"
-        languages = ", ".join(language_name(code, lang) for code in s.languages)  # words, not codes
-        table.add_row(str(s.id), _when(s.latest), lead.title[:80], also, languages)
+        languages = and_list([language_name(code, lang) for code in s.languages], lang)  # words, not codes
+        table.add_row(str(s.id), _when(s.latest, lang), lead.title[:80], also, languages)
     _console().print(table)
+    if stories:
+        _times_in_utc(lang)
 
 
 class RichProgress:

@@ -41,6 +41,7 @@ from mediawatch.errors import (
     SmtpUnavailable,
 )
 from mediawatch.i18n import Message, said
+from mediawatch.store.issues import coded_note
 from mediawatch.store.outbox import DueMessage, OutboxCounts, OutboxSession
 from mediawatch.store.protocols import IssueRepository, SendStore
 from mediawatch.types import Issue, IssueState, OutboxMessage, OutboxStatus
@@ -170,7 +171,11 @@ def send_issue(
                 "send.now",
                 before=early.isoformat(),
                 after=clock().isoformat(),
-                detail=f"scheduled for {early:%Y-%m-%d %H:%M UTC}, sent early with --now",
+                detail=coded_note(
+                    f"scheduled for {early.isoformat()}, sent early with --now",
+                    "editor.audit.note.sent_early",
+                    when=early.isoformat(),  # each reader gets it in words (review.audit.note_text)
+                ),
             )
         built = store.send_record(issue.id) is None
         record = store.build_outbox(

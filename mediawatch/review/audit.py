@@ -11,9 +11,11 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Mapping
+from datetime import datetime
 from typing import Any
 
 from mediawatch.i18n import and_list, catalogue, language_name, t, tn
+from mediawatch.i18n.dates import format_datetime
 from mediawatch.i18n.publications import publication_name
 from mediawatch.render.model import BLOCK_KEYS
 from mediawatch.review.workflow import edition_state_label, state_label
@@ -61,6 +63,21 @@ ITEM_STATUS_KEYS: Mapping[str, str] = {
 # Actions whose before/after are words someone wrote, though their name looks like a state change's.
 _TEXT_ACTIONS = frozenset({"issue.title"})
 FIELD_KEYS: Mapping[str, str] = {"title": "editor.field.title", "summary": "editor.field.summary"}
+# Actions whose before/after are moments (a link's end; a send's planned and actual time), stored ISO 8601.
+_MOMENT_ACTIONS = frozenset({"preview.link", "send.now"})
+
+
+def _moment(value: str, lang: str) -> str | None:
+    """An ISO 8601 time with its offset as the staff pages write a time (the log says its zone once, at
+    its foot); None for anything else, which is shown as written (older notes said "… UTC" themselves)."""
+    text = value.strip()
+    if "T" not in text:
+        return None
+    try:
+        when = datetime.fromisoformat(text)
+    except ValueError:
+        return None
+    return format_datetime(when, lang) if when.tzinfo is not None else None
 
 
 def action_label(action: str, lang: str) -> str:
@@ -87,6 +104,8 @@ def value_label(action: str, value: str | None, lang: str) -> str | None:
     """A before/after value in words when it is a state or an item status (texts stay as written)."""
     if value is None or action in _TEXT_ACTIONS:
         return value
+    if action in _MOMENT_ACTIONS:
+        return _moment(value, lang) or value
     if action.startswith("edition."):
         return edition_state_label(value, lang)
     if action.startswith("issue."):
@@ -102,6 +121,8 @@ def _field(name: str, value: Any, lang: str) -> str:
     text = str(value)
     if name == "language":
         return language_name(text, lang)
+    if name == "when":
+        return _moment(text, lang) or text
     if name == "languages":
         return and_list([language_name(code, lang) for code in text.split(",") if code], lang)
     if name == "kind" and text in {k.value for k in BlockKind}:
@@ -136,7 +157,7 @@ def note_text(raw: str, lang: str) -> str:
         note = raw[: found.start()].strip()
         return f"{note_text(note, lang)} · {version}" if note else version
     if not raw.startswith("{"):
-        return raw
+        return _moment(raw, lang) or raw  # `issues schedule` notes the time it was given, ISO 8601
     try:
         data = json.loads(raw)
     except ValueError:

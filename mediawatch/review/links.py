@@ -155,7 +155,7 @@ def create_share_link(
         detail=coded_note(
             f"expires {expires.isoformat()}",
             "editor.audit.note.expires",
-            when=expires.strftime("%Y-%m-%d %H:%M UTC"),
+            when=expires.isoformat(),  # each reader gets it in words (audit.note_text)
         ),
     )
     link = SharedLink(link_id, issue_id, language, actor, now or datetime.now(UTC), expires)
