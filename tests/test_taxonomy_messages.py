@@ -432,11 +432,11 @@ def test_every_taxonomy_key_the_loader_uses_is_in_every_catalogue():
     ("lang", "words"),
     [
         ("en", "taxonomy {path} is valid: 33 concepts, 8 themes, 7 objectives; {terms} terms in English, "
-               "Spanish, French."),
+               "Spanish and French."),
         ("fr", "taxonomie {path} valide : 33 concepts, 8 thèmes, 7 objectifs ; {terms} termes en anglais, "
-               "espagnol, français."),
+               "espagnol et français."),
         ("es", "taxonomía {path} válida: 33 conceptos, 8 temas, 7 objetivos; {terms} términos en inglés, "
-               "español, francés."),
+               "español y francés."),
     ],
 )  # fmt: skip
 def test_taxonomy_check_says_in_words_what_a_valid_folder_holds(tax_dir, lang, words):

@@ -123,7 +123,7 @@ def test_stories_show_names_objectives_for_a_person(site):
     _app, store, ids = site
     lines = story_lines(story_view(store, ids[STORY[0]]), "es")
     assert any(line.endswith(objective_name("A5", "es")) for line in lines), lines
-    themes = f"{theme_name('science', 'es')}, {theme_name('practices', 'es')}"
+    themes = f"{theme_name('science', 'es')} y {theme_name('practices', 'es')}"  # a list in a sentence
     assert any(line.endswith(themes) for line in lines), lines
 
 

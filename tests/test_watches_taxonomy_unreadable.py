@@ -193,7 +193,9 @@ def test_the_digests_wait_for_the_taxonomy_and_the_queued_mail_still_goes(team, 
 
     assert isinstance(run.unreadable, ConfigError)
     assert run.waiting_for_taxonomy == ["Sols", "Sols encore"]
-    assert "Sols, Sols encore" in run.unreadable.translated("fr")
+    assert "(Sols et Sols encore)" in run.unreadable.translated("fr")  # a list in a sentence
+    assert "(Sols and Sols encore)" in run.unreadable.translated("en")
+    assert "(Sols y Sols encore)" in run.unreadable.translated("es")
     assert run.digests == ["Sols partout"]
     assert run.empty == run.spikes == []
     assert run.sent == 2  # the digest queued before, and the new one

@@ -5,7 +5,7 @@ from __future__ import annotations
 import click
 
 from mediawatch.cli.context import Context, handle_errors
-from mediawatch.i18n import language_name, t, tn
+from mediawatch.i18n import and_list, language_name, t, tn
 
 
 @click.group("taxonomy")
@@ -43,7 +43,7 @@ def check(obj: Context, folder: str | None) -> None:
     if problems:
         raise problems[0]
     taxonomy = load_taxonomy(directory)
-    languages = ", ".join(language_name(code, lang) for code in taxonomy.languages)
+    languages = and_list([language_name(code, lang) for code in taxonomy.languages], lang)
     click.echo(
         t(
             "taxonomy.check_valid",

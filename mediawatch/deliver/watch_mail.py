@@ -31,7 +31,7 @@ from mediawatch.deliver.mime import build_message
 from mediawatch.deliver.send import retry_delay
 from mediawatch.deliver.smtp import Outcome, SmtpSession
 from mediawatch.errors import ConfigError, EndNotSent, InvalidInput, SmtpUnavailable
-from mediawatch.i18n import Message, language_name, said, t, tn
+from mediawatch.i18n import Listed, Message, language_name, said, t, tn
 from mediawatch.store.watches import NewWatchMail, Watch, WatchMail, WatchMailSession, WatchMatch
 from mediawatch.types import OutboxStatus
 from mediawatch.watch.watches import (
@@ -301,7 +301,7 @@ def run_watches(
             run.unreadable = said(
                 ConfigError,
                 "watches.run.taxonomy_unreadable",
-                names=", ".join(run.waiting_for_taxonomy),
+                names=Listed(run.waiting_for_taxonomy),
                 problem=exc.reason or str(exc),
             )
             log.error("watches: %s", run.unreadable)

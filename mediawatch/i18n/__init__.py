@@ -43,6 +43,7 @@ __all__ = [
     "DEFAULT_LANGUAGE",
     "Counted",
     "Joined",
+    "Listed",
     "LANGUAGES",
     "STRICT",
     "Message",
@@ -359,6 +360,22 @@ class Joined:
     def text(self, lang: str) -> str:
         separator = self.separator if self.separator is not None else t("common.list_separator", lang)
         return separator.join(str(_in(lang, part)) for part in self.parts)
+
+    def __str__(self) -> str:
+        return self.text(ui_language())
+
+
+class Listed:
+    """Names listed in a sentence as the reader's language ends a list (:func:`and_list`: "a, b et c"),
+    for a field of a :class:`Message` raised before anyone knows who will read it."""
+
+    __slots__ = ("names",)
+
+    def __init__(self, names: Iterable[object]) -> None:
+        self.names = tuple(names)
+
+    def text(self, lang: str) -> str:
+        return and_list([str(_in(lang, name)) for name in self.names], lang)
 
     def __str__(self) -> str:
         return self.text(ui_language())

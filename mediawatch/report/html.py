@@ -16,7 +16,7 @@ import jinja2
 from markupsafe import Markup
 
 from mediawatch.collect.labels import fetch_label, reader_detail
-from mediawatch.i18n import LANGUAGES, language_name, t
+from mediawatch.i18n import LANGUAGES, and_list, language_name, t
 from mediawatch.i18n.dates import format_date, format_half_open
 from mediawatch.i18n.regions import region_name
 from mediawatch.i18n.themes import theme_name
@@ -185,7 +185,7 @@ def _context(report: Report, lang: str, organisation: str, prefix: str) -> dict[
         "region_name": lambda value: region_name(value, lang),
         "source_label": lambda source_id, name: source_label(source_id, name, lang),
         "initiative_label": lambda _key: t("report.figures.initiative", lang),
-        "language_list": lambda codes: ", ".join(language_name(c, lang) for c in codes),
+        "language_list": lambda codes: and_list([language_name(c, lang) for c in codes], lang),
         "weeks": list(enumerate(report.weeks)),
         "week_name": lambda week: week_name(week, lang),
     }

@@ -13,7 +13,7 @@ from typing import Any
 
 from mediawatch.classify.vocabulary import TaxonomyNames
 from mediawatch.errors import InvalidInput
-from mediawatch.i18n import Message, language_name, t
+from mediawatch.i18n import Message, and_list, language_name, t
 from mediawatch.i18n.publications import publication_name
 from mediawatch.i18n.regions import region_name
 from mediawatch.i18n.themes import objective_name, theme_name
@@ -225,15 +225,14 @@ def objective_label(code: str, lang: str, names: TaxonomyNames | None = None) ->
 def story_lines(view: StoryView, lang: str, names: TaxonomyNames | None = None) -> list[str]:
     """The story for a person (``mediawatch stories show``); ``names``: as for :func:`objective_label`."""
     none = t("story.none_given", lang)
+    themes = and_list([theme_name(x, lang) for x in view.themes], lang) or none
+    regions = and_list([region_name(x, lang) for x in view.regions], lang) or none
+    objectives = and_list([objective_label(x, lang, names) for x in view.objectives], lang) or none
     lines = [
         t("story.cli.heading", lang, id=view.id, title=view.title),
-        t("story.cli.themes", lang, themes=", ".join(theme_name(x, lang) for x in view.themes) or none),
-        t("story.cli.regions", lang, regions=", ".join(region_name(x, lang) for x in view.regions) or none),
-        t(
-            "story.cli.objectives",
-            lang,
-            objectives=", ".join(objective_label(x, lang, names) for x in view.objectives) or none,
-        ),
+        t("story.cli.themes", lang, themes=themes),
+        t("story.cli.regions", lang, regions=regions),
+        t("story.cli.objectives", lang, objectives=objectives),
     ]
     for use in view.uses:
         lines.append(
