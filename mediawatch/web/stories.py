@@ -36,7 +36,7 @@ from mediawatch.web.base import (
     web_store,
 )
 from mediawatch.web.issues import placed_messages, say
-from mediawatch.web.watch_page import team_names
+from mediawatch.web.watch_page import readable_names, taxonomy_problem
 
 bp = Blueprint("stories", __name__)
 
@@ -66,6 +66,14 @@ def _articles(view: StoryView) -> tuple[list[int], str]:
     return [chosen], f"article-{chosen}"
 
 
+def _unclassifiable(story_id: int) -> Response:
+    """A verdict or a correction posted while the taxonomy cannot be read (from a page opened before):
+    both classify the articles again, so nothing is saved, said at the top under the page's banner
+    (the form's own place is not drawn then)."""
+    say("error", tr("story.page.taxonomy_unreadable"), "")
+    return _back(story_id)
+
+
 def _report(error: MediawatchError | None, done: str, anchor: str) -> None:
     if error is not None:
         say("error", localized(error, ui_lang()), anchor)
@@ -78,7 +86,9 @@ def _report(error: MediawatchError | None, done: str, anchor: str) -> None:
 def story(story_id: int) -> str:
     store = web_store()
     view = _view_or_404(story_id)
-    lang, names = ui_lang(), team_names()
+    # Unreadable, the taxonomy leaves the page without its theme and objective choices, nor the
+    # verdicts and corrections (each classifies again through it), under the watch pages' banner.
+    lang, names, problem = ui_lang(), readable_names(), taxonomy_problem("story.page.taxonomy_problem")
     anchors = {"curate", "pins", "social"} | {f"article-{a.id}" for a in view.articles}
     issues = {i.id: i for i in store.list_issues()}
     used = {u.issue_id for u in view.uses}
@@ -86,6 +96,7 @@ def story(story_id: int) -> str:
     return render_template(
         "story.html",
         view=view,
+        taxonomy_problem=problem,
         placed=placed_messages(anchors),
         drafts=drafts,
         issues=issues,  # named by their titles, as everywhere else (issue_heading), not their slugs
@@ -115,6 +126,8 @@ def relevance(story_id: int) -> Response:
         abort(400)
     change = curation.Change("relevant", choice == "1")
     # classified again: an article now relevant gets the themes and objectives the classifier keeps for those
+    if taxonomy_problem():
+        return _unclassifiable(story_id)
     classifier = load_classifier(web_settings())
     curation.correct(
         web_store(), ids, change, acting_user().name, classifier=classifier, context=f"story:{story_id}"
@@ -131,9 +144,11 @@ def correct(story_id: int) -> Response:
     ids, anchor = _articles(view)
     field = request.form.get("field", "")[:MAX_FIELD]
     values = [v[:MAX_FIELD] for v in request.form.getlist("value")][:50]
+    if taxonomy_problem():
+        return _unclassifiable(story_id)
     error: MediawatchError | None = None
     try:
-        change = curation.parse_correction(field, values, team_names())
+        change = curation.parse_correction(field, values, readable_names())
         classifier = load_classifier(web_settings())
         curation.correct(web_store(), ids, change, acting_user().name, classifier=classifier)
     except MediawatchError as exc:

@@ -169,14 +169,14 @@ def readable_names() -> TaxonomyNames:
     return names
 
 
-def taxonomy_problem() -> str:
+def taxonomy_problem(key: str = "watchpage.error.taxonomy_unreadable") -> str:
     """The banner of a watch page when the team's taxonomy cannot be read ("" when it can), naming the
-    folder or file for the staff who must fix it."""
+    folder or file for the staff who must fix it; ``key``: another page's words for what it lacks then."""
     readable_names()
     problem: ConfigError | None = g.taxonomy_problem
     if problem is None:
         return ""
-    return tr("watchpage.error.taxonomy_unreadable", problem=problem.translated(ui_lang()))
+    return tr(key, problem=problem.translated(ui_lang()))
 
 
 def theme_choices() -> dict[str, str]:

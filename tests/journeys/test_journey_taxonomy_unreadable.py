@@ -6,6 +6,7 @@ saved on a theme before the break waits: its feed answers 503 with Retry-After."
 
 from __future__ import annotations
 
+import json
 import shutil
 from pathlib import Path
 
@@ -79,3 +80,37 @@ def test_the_watch_pages_work_without_a_readable_taxonomy_and_say_why(stack_fact
     assert status == 503
     assert headers["retry-after"].isdigit()
     assert body.strip() == t("watches.feed.unavailable", "fr")
+
+
+def test_the_story_page_works_without_a_readable_taxonomy_and_says_why(stack_factory, tmp_path: Path):
+    """The story page under the watch pages' banner, not a 500: its articles, regions, pins and posts;
+    no theme nor objective to tick (the taxonomy gives them), nor a verdict to correct (saving one
+    classifies again, through the taxonomy). A form posted from a page opened before the break says why."""
+    folder = tmp_path / "taxonomy"
+    shutil.copytree(DEFAULT_DIR, folder)
+    stack: Stack = stack_factory(classify={"taxonomy_dir": str(folder)})
+    stack.add_user("chloe", "editor", lang="fr")
+    story = int(json.loads(stack.cli("stories", "list", "--json").stdout.splitlines()[0])["id"])
+    page = stack.login("chloe", locale="fr-FR")
+    page.goto(f"{stack.url}/stories/{story}")
+    expect(page.locator("#curate form[data-field=themes]")).to_have_count(1)  # readable: everything
+
+    themes = folder / "themes.toml"
+    themes.write_text("[[[\n" + themes.read_text(encoding="utf-8"), encoding="utf-8")
+    submit(page, "#story-relevance button[value='0']")  # the page opened before the break
+    expect(page.locator("#taxonomy-problem")).to_contain_text(BANNER)
+    expect(page.locator(".flash.error[data-for='']")).to_have_text(t("story.page.taxonomy_unreadable", "fr"))
+
+    shown = page.goto(f"{stack.url}/stories/{story}")
+    assert shown is not None
+    assert shown.status == 200
+    expect(page.locator("#taxonomy-problem")).to_contain_text(BANNER)
+    expect(page.locator("#taxonomy-problem")).to_contain_text("themes.toml")
+    expect(page.locator("#articles tbody tr").first).to_be_visible()
+    expect(page.locator("form[data-field=themes]")).to_have_count(0)
+    expect(page.locator("form[data-field=objectives]")).to_have_count(0)
+    expect(page.locator("#story-relevance")).to_have_count(0)
+    expect(page.locator("#pin-newsletter")).to_be_visible()
+    submit(page, "#pin-newsletter")
+    expect(page.locator("#pins .flash")).to_contain_text("Épinglé")
+    expect(page.locator("#taxonomy-problem")).to_contain_text(BANNER)
