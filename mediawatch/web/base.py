@@ -411,7 +411,7 @@ def _when(value: datetime | None, with_time: bool = True) -> str:
     """A stored moment as the reader's language writes it; with its time in UTC, which base.html then
     says once at the foot of the page rather than after every time."""
     if value is None:
-        return "-"
+        return "–"  # the dash every page says "nothing" with, as the audit log and the story page do
     if not with_time:
         return format_date(value, ui_lang())
     g.times_in_utc = True
