@@ -241,12 +241,12 @@ def test_glossary_lost_placeholder_is_error() -> None:
 def test_glossary_file_errors(tmp_path: Any) -> None:
     bad = tmp_path / "g.toml"
     bad.write_text("[[term]\n", encoding="utf-8")
-    with pytest.raises(ConfigError, match="not valid TOML"):
+    with pytest.raises(ConfigError, match="invalid TOML at line 1"):
         load_glossary(bad)
     bad.write_text("[[term]]\nen = 4\n", encoding="utf-8")
     with pytest.raises(ConfigError, match="term 1"):
         load_glossary(bad)
-    with pytest.raises(ConfigError, match="cannot read glossary"):
+    with pytest.raises(ConfigError, match="cannot read the glossary"):
         load_glossary(tmp_path / "missing.toml")
     good = tmp_path / "ok.toml"
     good.write_text('[[term]]\nen = "soil health"\nfr = "santé des sols"\n[names]\nkeep = ["ACME"]\n')

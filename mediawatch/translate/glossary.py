@@ -19,6 +19,9 @@ from pathlib import Path
 from typing import Any
 
 from mediawatch.errors import ConfigError, TranslateError
+from mediawatch.files import ReadProblem
+from mediawatch.i18n import said
+from mediawatch.i18n.toml_errors import toml_error
 
 _PLACEHOLDER = "[[T{}]]"
 # Tolerant: [[T0]], [[ T 0 ]], [T0], [[t0]] all read as slot 0.
@@ -131,21 +134,21 @@ def _parse(data: Mapping[str, Any], origin: str) -> Glossary:
     terms: list[Term] = []
     raw_terms = data.get("term", [])
     if not isinstance(raw_terms, list):
-        raise ConfigError(f"{origin}: [[term]] must be an array of tables")
+        raise said(ConfigError, "glossary.terms_not_tables", origin=origin)
     for n, raw in enumerate(raw_terms, 1):
         if not isinstance(raw, dict):
-            raise ConfigError(f"{origin}: term {n} must be a table")
+            raise said(ConfigError, "glossary.term_not_table", origin=origin, number=n)
         variants = raw.get("variants", [])
         forms = {k: v for k, v in raw.items() if k != "variants"}
         if not forms or not all(isinstance(v, str) and v.strip() for v in forms.values()):
-            raise ConfigError(f'{origin}: term {n} needs language = "form" strings, got {raw!r}')
+            raise said(ConfigError, "glossary.term_no_forms", origin=origin, number=n, value=raw)
         if not isinstance(variants, list) or not all(isinstance(v, str) and v.strip() for v in variants):
-            raise ConfigError(f"{origin}: term {n}: variants must be a list of strings")
+            raise said(ConfigError, "glossary.bad_variants", origin=origin, number=n)
         terms.append(Term(forms=forms, variants=tuple(variants)))
     names = data.get("names", {})
     keep = names.get("keep", []) if isinstance(names, dict) else None
     if not isinstance(keep, list) or not all(isinstance(v, str) and v.strip() for v in keep):
-        raise ConfigError(f"{origin}: [names] keep must be a list of strings")
+        raise said(ConfigError, "glossary.bad_keep", origin=origin)
     terms.extend(Term(forms={}, variants=(name,), keep=True) for name in keep)
     return Glossary(terms)
 
@@ -157,9 +160,9 @@ def load_glossary(path: str | Path | None = None) -> Glossary:
     try:
         data = tomllib.loads(Path(path).read_text(encoding="utf-8"))
     except OSError as exc:
-        raise ConfigError(f"cannot read glossary {str(path)!r}: {exc.strerror or exc}") from None
+        raise said(ConfigError, "glossary.cannot_read", path=path, reason=ReadProblem(exc, path)) from None
     except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(f"glossary {str(path)!r} is not valid TOML: {exc}") from None
+        raise said(ConfigError, "glossary.invalid_toml", path=path, detail=toml_error(exc)) from None
     return _parse(data, str(path))
 
 
