@@ -157,13 +157,13 @@ def _coerce(name: str, raw: Any, target: Any, origin: str) -> Any:
             return True
         if text in _BOOL_FALSE:
             return False
-        raise said(ConfigError, "config.not_boolean", origin=origin, name=name, value=repr(raw))
+        raise said(ConfigError, "config.not_boolean", origin=origin, name=name, value=raw)
     try:
         return kind(raw)
     except (TypeError, ValueError):
         expected = Message(_KIND_KEYS.get(kind, "config.kind.text"))
         raise said(
-            ConfigError, "config.wrong_kind", origin=origin, name=name, kind=expected, value=repr(raw)
+            ConfigError, "config.wrong_kind", origin=origin, name=name, kind=expected, value=raw
         ) from None
 
 
@@ -200,7 +200,7 @@ def parse_timezone(name: str) -> ZoneInfo:
         return ZoneInfo((name or "UTC").strip())
     except (ZoneInfoNotFoundError, ValueError, OSError):  # OSError: a name that is a folder of zones
         raise InvalidInput(
-            Message("nightly.setting.bad_timezone", setting="nightly_timezone", value=repr(name))
+            Message("nightly.setting.bad_timezone", setting="nightly_timezone", value=name)
         ) from None
 
 
@@ -225,7 +225,7 @@ def load_settings(config_path: str | None = None, env: dict[str, str] | None = N
         for key, raw in _config_items(data, path):
             name = key.replace("-", "_")
             if name not in names:
-                raise said(ConfigError, "config.unknown_setting", path=path, name=repr(key))
+                raise said(ConfigError, "config.unknown_setting", path=path, name=key)
             values[name] = _coerce(name, raw, getattr(defaults, name), str(path))
     elif config_path:
         raise said(ConfigError, "config.not_found", path=config_path)
@@ -260,9 +260,9 @@ def _check_address(name: str, value: object, origin: str) -> None:
     if name in _WEB_ADDRESSES and (
         parts is None or parts.scheme.lower() not in ("http", "https") or not host
     ):
-        raise said(ConfigError, "config.not_an_address", origin=origin, name=name, value=repr(value))
+        raise said(ConfigError, "config.not_an_address", origin=origin, name=name, value=value)
     if host and host_problem(host):
-        raise said(ConfigError, "config.bad_host", origin=origin, name=name, value=repr(value))
+        raise said(ConfigError, "config.bad_host", origin=origin, name=name, value=value)
 
 
 def model_file(settings: Settings) -> Path:
@@ -316,7 +316,7 @@ def _parse_url(db: str) -> sa_url.URL:
     try:
         return sa_url.make_url(db)
     except ArgumentError:
-        raise said(ConfigError, "config.not_a_database_url", value=repr(db.split("@")[-1])) from None
+        raise said(ConfigError, "config.not_a_database_url", value=db.split("@")[-1]) from None
 
 
 # postgresql:// and postgres:// mean psycopg 3, the driver of the `postgresql` extra; SQLAlchemy's own

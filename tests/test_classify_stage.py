@@ -98,7 +98,7 @@ def test_jsonl_mode_reports_bad_lines_and_goes_on(settings):
     assert out[0]["relevant"] is True
     assert "line 2: not valid JSON" in out[1]["error"]
     assert out[2]["error"] == "line 3: missing 'id'"
-    assert "'title' must be a string" in out[3]["error"]
+    assert "“title” must be a string" in out[3]["error"]
     assert "colour" in out[4]["error"]
     assert out[5]["regions"] == ["africa"]
     assert set(out[0]) >= {

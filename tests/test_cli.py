@@ -133,7 +133,8 @@ def test_a_mediawatch_lang_naming_no_interface_language_is_said_once_not_ignored
     result = run("sources", "list", env={"MEDIAWATCH_LANG": "de"})
     assert result.exit_code == 0  # not fatal: a cron job still runs, in English
     assert (
-        result.output.count("MEDIAWATCH_LANG='de' is not an interface language: messages are in English") == 1
+        result.output.count("MEDIAWATCH_LANG: “de” is not an interface language: messages are in English")
+        == 1
     )
     assert run("--lang", "de", "sources", "list").exit_code == 2
     lenient = run("sources", "list", env={"MEDIAWATCH_LANG": "fr_FR.UTF-8"})
@@ -207,7 +208,7 @@ def test_add_disable_list_round_trip(run, tmp_path):
 def test_bad_option_value_is_a_clear_message(run):
     result = run("articles", "list", "--since", "last tuesday")
     assert result.exit_code == 2
-    assert "'last tuesday' is not a date" in result.output
+    assert "“last tuesday” is not a date" in result.output
 
 
 def test_opml_export_import_through_the_cli(run, tmp_path):

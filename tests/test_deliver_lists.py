@@ -374,4 +374,4 @@ def test_show_gives_the_team_the_consent_record_the_subscriber_can_export(setup)
 
     missing = run(settings, "--lang", "fr", "subscribers", "show", "nobody@example.org")
     assert missing.exit_code == 2
-    assert "aucun abonné 'nobody@example.org'" in missing.output
+    assert "aucun abonné «\u00a0nobody@example.org\u00a0»" in missing.output

@@ -267,7 +267,7 @@ def test_cli_messages_and_errors_are_translated(registry, strict):
     assert result.output.startswith("error: ")
     result = run_cli(registry, "--lang", "fr", "articles", "list", "--since", "mardi dernier")
     assert result.exit_code == 2
-    assert "'mardi dernier' n'est pas une date" in result.output
+    assert "«\u00a0mardi dernier\u00a0» n'est pas une date" in result.output
 
 
 def test_cli_json_output_is_not_translated(registry, strict):
@@ -281,7 +281,7 @@ def test_cli_json_output_is_not_translated(registry, strict):
 def test_cli_rejects_an_unknown_lang_option(registry):
     result = run_cli(registry, "--lang", "de", "sources", "list")
     assert result.exit_code == 2
-    assert "'de'" in result.output
+    assert "“de”" in result.output
 
 
 def test_sources_list_lang_filter_is_not_the_ui_language(registry, strict):

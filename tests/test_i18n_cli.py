@@ -99,15 +99,15 @@ class Case:
 def cases(world: World) -> dict[str, Case]:
     root = str(world.root)
     return {
-        "render no issue": Case(("render", "999"), ("no issue '999'",)),
-        "issues show": Case(("issues", "show", "999"), ("no issue '999'",)),
-        "issues log": Case(("issues", "log", "999"), ("no issue '999'",)),
-        "block list": Case(("issues", "block", "list", "999"), ("no issue '999'",)),
+        "render no issue": Case(("render", "999"), ("no issue “999”",)),
+        "issues show": Case(("issues", "show", "999"), ("no issue “999”",)),
+        "issues log": Case(("issues", "log", "999"), ("no issue “999”",)),
+        "block list": Case(("issues", "block", "list", "999"), ("no issue “999”",)),
         "no edition": Case(("render", world.slug, "--lang", "de"), ("has no edition in German",)),
         "health": Case(("sources", "health"), ("failing: 1 time in a row (unreadable feed)",), error=False),
-        "no source": Case(("sources", "disable", "nope"), ("no source with id 'nope' in the registry",)),
+        "no source": Case(("sources", "disable", "nope"), ("no source with id “nope” in the registry",)),
         "bad url": Case(("--feeds", f"{root}/bad-feeds", "sources", "list"), ("url must be an http(s) URL",)),
-        "unknown key": Case(("--feeds", f"{root}/unknown-feeds", "sources", "list"), ("unknown key 'foo'",)),
+        "unknown key": Case(("--feeds", f"{root}/unknown-feeds", "sources", "list"), ("unknown key “foo”",)),
         "bad outline": Case(
             ("sources", "import-opml", f"{root}/one-bad.opml"), ("url must be an http(s)",), error=False
         ),

@@ -189,11 +189,11 @@ def test_a_stage_problem_keeps_its_english_line_and_says_it_in_each_language():
     ("lang", "words"),
     [
         ("en", ["line 2: not valid JSON", "line 3: missing 'id'", "line 4: 'published' is not an ISO 8601",
-                "line 5: duplicate id 'a'"]),
+                "line 5: duplicate id “a”"]),
         ("fr", ["ligne 2 : ce n'est pas du JSON valide", "ligne 3 : il manque 'id'",
-                "ligne 4 : 'published' n'est pas une date", "ligne 5 : 'id' 'a' déjà vu"]),
+                "ligne 4 : 'published' n'est pas une date", "ligne 5 : 'id' «\u00a0a\u00a0» déjà vu"]),
         ("es", ["línea 2: no es JSON válido", "línea 3: falta 'id'", "línea 4: 'published' no es una fecha",
-                "línea 5: 'id' 'a' ya apareció"]),
+                "línea 5: 'id' «a» ya apareció"]),
     ],
 )  # fmt: skip
 def test_stories_group_jsonl_says_each_bad_line_and_exits_4(world, lang, words):

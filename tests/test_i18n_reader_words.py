@@ -30,7 +30,7 @@ def no_config(tmp_path, monkeypatch):
     [
         ("en", "error: cannot open database foo://x/y: the database library says: Can't load plugin"),
         ("fr", "erreur : impossible d'ouvrir la base foo://x/y : la bibliothèque de bases de données "
-               "indique : « Can't load plugin"),
+               "indique : «\u00a0Can't load plugin"),
         ("es", "error: no se puede abrir la base de datos foo://x/y: la biblioteca de bases de datos indica: "
                "«Can't load plugin"),
     ],

@@ -334,7 +334,9 @@ def test_a_frozen_issue_names_its_state_in_words():
         ConflictError, "store.conflict.frozen", issue="n-1", state=Message(ISSUE_STATE_KEYS[IssueState.SENT])
     )
     assert str(error) == "issue n-1 is “sent”: its content can no longer change"
-    assert error.translated("fr") == "le numéro n-1 est « envoyé » : son contenu ne peut plus changer"
+    assert (
+        error.translated("fr") == "le numéro n-1 est «\u00a0envoyé\u00a0» : son contenu ne peut plus changer"
+    )
     assert error.translated("es") == "el número n-1 está «enviado»: su contenido ya no puede cambiar"
 
 

@@ -417,21 +417,21 @@ def test_the_nightly_run_sends_scheduled_issues_when_due(ws, inbox):
             "MEDIAWATCH_NIGHTLY_PRESS_REVIEW",
             "hourly",
             "en",
-            "nightly_press_review: 'hourly' is not a cadence",
+            "nightly_press_review: “hourly” is not a cadence",
         ),
         (
             "MEDIAWATCH_NIGHTLY_NEWSLETTER",
             "monthly:31",
             "fr",
-            "nightly_newsletter : 'monthly:31' n’est pas une cadence",
+            "nightly_newsletter : «\u00a0monthly:31\u00a0» n’est pas une cadence",
         ),
         (
             "MEDIAWATCH_NIGHTLY_TIMEZONE",
             "Mars/Base",
             "en",
-            "nightly_timezone: 'Mars/Base' is not a time zone",
+            "nightly_timezone: “Mars/Base” is not a time zone",
         ),
-        ("MEDIAWATCH_NIGHTLY_TIMEZONE", "Europe", "es", "nightly_timezone: 'Europe' no es una zona horaria"),
+        ("MEDIAWATCH_NIGHTLY_TIMEZONE", "Europe", "es", "nightly_timezone: «Europe» no es una zona horaria"),
         ("MEDIAWATCH_NIGHTLY_RETRAIN_AFTER", "-1", "en", "nightly_retrain_after must be 0"),
         (
             "MEDIAWATCH_NIGHTLY_COLLECT_WAIT_SECONDS",
@@ -443,26 +443,26 @@ def test_the_nightly_run_sends_scheduled_issues_when_due(ws, inbox):
             "MEDIAWATCH_NIGHTLY_EDITORS",
             "ana@example.org, bruno",
             "en",
-            "nightly_editors: 'bruno' is not an email",
+            "nightly_editors: “bruno” is not an email",
         ),
         (
             "MEDIAWATCH_NIGHTLY_EDITORS_LANG",
             "de",
             "en",
-            "nightly_editors_lang: 'de' is not one of French (fr), English (en), Spanish (es)",
+            "nightly_editors_lang: “de” is not one of French (fr), English (en), Spanish (es)",
         ),
         (
             "MEDIAWATCH_NIGHTLY_EDITORS_LANG",
             "de",
             "fr",
-            "nightly_editors_lang : 'de' n’est pas l’une des langues possibles (français (fr), anglais (en), "
-            "espagnol (es))",
+            "nightly_editors_lang : «\u00a0de\u00a0» n’est pas l’une des langues possibles (français (fr), "
+            "anglais (en), espagnol (es))",
         ),
         (
             "MEDIAWATCH_NIGHTLY_EDITORS_LANG",
             "de",
             "es",
-            "nightly_editors_lang: 'de' no es uno de los idiomas posibles (francés (fr), inglés (en), "
+            "nightly_editors_lang: «de» no es uno de los idiomas posibles (francés (fr), inglés (en), "
             "español (es))",
         ),
     ],
@@ -548,7 +548,7 @@ def test_a_refused_draft_is_said_in_the_editors_language(ws, inbox):
     assert str(refused["slug"]).startswith("press-review-")
     assert str(refused["error"]) == (
         "the French edition cannot be rendered because 1 check fails: an image has no alt text: "
-        "'https://x.example/logo.png'"
+        "“https://x.example/logo.png”"
     )
     text = inbox.messages[0][2].get_body(("plain",)).get_content()
     # The issue named once, by the line; the refusal said once, with its count in words.
@@ -556,6 +556,6 @@ def test_a_refused_draft_is_said_in_the_editors_language(ws, inbox):
     assert line.count("press-review-") == 1, line
     assert line.endswith(
         " : l'édition en français ne peut pas être mise en page, car 1 contrôle échoue : une image n'a pas "
-        "de texte alternatif : 'https://x.example/logo.png'"
+        "de texte alternatif : «\u00a0https://x.example/logo.png\u00a0»"
     ), line
     assert "check" not in text

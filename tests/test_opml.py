@@ -135,7 +135,7 @@ def test_malformed_opml_reports_line() -> None:
         (
             "<opml version='2.0'><body>\n<outline text='x' xmlUrl='feed://x.example/rss'/>\n</body></opml>",
             2,
-            "source 'x': url must be an http(s) URL",
+            "source “x”: url must be an http(s) URL",
         ),
     ],
 )
@@ -150,7 +150,7 @@ def test_own_namespace_values_are_validated() -> None:
     text = export_opml(load_registry(DATA / "valid")).replace('mw:kind="atom"', 'mw:kind="rdf"')
     with pytest.raises(RegistryError) as caught:
         import_opml(text, "edited.opml")
-    assert "source 'beta-journal': kind must be one of rss, atom, news-search, html (got 'rdf')" in str(
+    assert "source “beta-journal”: kind must be one of rss, atom, news-search, html (got “rdf”)" in str(
         caught.value
     )
     assert caught.value.line is not None
@@ -160,7 +160,7 @@ def test_own_namespace_values_are_validated() -> None:
 def test_duplicate_own_ids_are_refused() -> None:
     sources = load_registry(DATA / "valid")
     twin = dataclasses.replace(sources[0], url="https://elsewhere.example/feed")
-    with pytest.raises(RegistryError, match="source 'alpha-news': duplicate id"):
+    with pytest.raises(RegistryError, match="source “alpha-news”: duplicate id"):
         import_opml(export_opml([*sources, twin]))
 
 
@@ -222,8 +222,8 @@ def test_cli_import_opml_imports_the_good_entries_and_exits_4(tmp_path: Path) ->
     assert f"3 sources importées dans {feeds / 'imported.toml'} ; 0 déjà connue, ignorée" in result.output
     assert f"2 entrées de {opml} n'ont pas été importées :" in result.output
     assert (
-        "ligne 8 : Broken Reader Link : source 'broken-reader-link' : le champ url doit être une URL http(s)"
-        in result.output
+        "ligne 8 : Broken Reader Link : source «\u00a0broken-reader-link\u00a0» : "
+        "le champ url doit être une URL http(s)" in result.output
     )
     assert "ligne 13 : Soil again : " in result.output
     assert sorted(s.id for s in load_registry(feeds)) == ["agro-hebdo", "clima-hoy", "soil-science-today"]

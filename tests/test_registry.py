@@ -180,24 +180,24 @@ BAD_BASE = {
 @pytest.mark.parametrize(
     ("change", "expected"),
     [
-        ({"kind": '"rdf"'}, "kind must be one of rss, atom, news-search, html (got 'rdf')"),
+        ({"kind": '"rdf"'}, "kind must be one of rss, atom, news-search, html (got “rdf”)"),
         ({"url": None}, "missing required key url"),
         ({"name": None, "url": None}, "missing required keys name, url"),
         ({"region": '"europa"'}, "region must be one of africa, asia, europe, latin_america"),
         ({"outlet_type": '"newspaper"'}, "outlet_type must be one of press, institutional, scientific, blog"),
-        ({"url": '"ftp://bad.example/feed"'}, "url must be an http(s) URL (got 'ftp://bad.example/feed')"),
+        ({"url": '"ftp://bad.example/feed"'}, "url must be an http(s) URL (got “ftp://bad.example/feed”)"),
         ({"url": '"bad.example/feed"'}, "url must be an http(s) URL"),
         ({"homepage": '"file:///etc/passwd"'}, "homepage must be an http(s) URL"),
         ({"url": '"https://www..lemonde.fr/rss.xml"'}, "url names no valid host: it has an empty label"),
         ({"url": '"https://' + "a" * 70 + '.org/rss"'}, "url names no valid host: a label is longer than 63"),
         ({"homepage": '"http://[::1"'}, "homepage must be an http(s) URL"),
-        ({"langauge": '"fr"'}, "unknown key 'langauge' (did you mean 'language'?)"),
+        ({"langauge": '"fr"'}, "unknown key “langauge” (did you mean “language”?)"),
         ({"language": '"French"'}, "language must be a lowercase ISO 639-1 code"),
         ({"country": '"fr"'}, "country must be an uppercase ISO 3166-1 alpha-2 code"),
-        ({"enabled": '"yes"'}, "enabled must be true or false (got 'yes')"),
+        ({"enabled": '"yes"'}, "enabled must be true or false (got “yes”)"),
         ({"tags": '"soil"'}, "tags must be an array of strings"),
         ({"tags": '["a,b"]'}, "each tag must be a non-empty string without commas"),
-        ({"name": "42"}, "name must be a string (got 42)"),
+        ({"name": "42"}, "name must be a string (got “42”)"),
     ],
 )
 def test_semantic_errors_name_file_line_id_and_problem(
@@ -212,14 +212,14 @@ def test_semantic_errors_name_file_line_id_and_problem(
     error = caught.value
     assert error.path == str(path)
     assert error.line == 11  # the second [[source]] header
-    assert str(error).startswith(f"{path}, line 11: source 'bad-one': ")
+    assert str(error).startswith(f"{path}, line 11: source “bad-one”: ")
     assert expected in str(error)
 
 
 def test_bad_id_is_reported(tmp_path: Path) -> None:
     path = tmp_path / "x.toml"
     path.write_text(GOOD_TABLE.replace('"first-ok"', '"First OK"'), encoding="utf-8")
-    with pytest.raises(RegistryError, match=r"x\.toml, line 1: source 'First OK': id must be a slug"):
+    with pytest.raises(RegistryError, match=r"x\.toml, line 1: source “First OK”: id must be a slug"):
         load_registry_file(path)
 
 
@@ -238,7 +238,7 @@ def test_duplicate_id_across_files(registry: Path) -> None:
     with pytest.raises(RegistryError) as caught:
         load_registry(registry)
     message = str(caught.value)
-    assert message.startswith(f"{registry / 'c.toml'}, line 2: source 'alpha-news': duplicate id")
+    assert message.startswith(f"{registry / 'c.toml'}, line 2: source “alpha-news”: duplicate id")
     assert f"first defined in {registry / 'a.toml'}, line 4" in message
 
 
@@ -246,7 +246,7 @@ def test_duplicate_url_across_files_ignores_case_and_trailing_slash(registry: Pa
     table = GOOD_TABLE.replace("https://first.example/feed", "https://ALPHA.example/feed.xml/")
     (registry / "c.toml").write_text(table, encoding="utf-8")
     with pytest.raises(
-        RegistryError, match=r"c\.toml, line 1: source 'first-ok': duplicate url .*'alpha-news'"
+        RegistryError, match=r"c\.toml, line 1: source “first-ok”: duplicate url .*“alpha-news”"
     ):
         load_registry(registry)
 
@@ -256,14 +256,14 @@ def test_duplicate_id_within_one_file(tmp_path: Path) -> None:
     path.write_text(
         GOOD_TABLE + "\n" + GOOD_TABLE.replace("first.example", "second.example"), encoding="utf-8"
     )
-    with pytest.raises(RegistryError, match=r"dup\.toml, line 8: source 'first-ok': duplicate id"):
+    with pytest.raises(RegistryError, match=r"dup\.toml, line 8: source “first-ok”: duplicate id"):
         load_registry_file(path)
 
 
 def test_wrong_table_name_is_an_error(tmp_path: Path) -> None:
     path = tmp_path / "typo.toml"
     path.write_text("# typo\n" + GOOD_TABLE.replace("[[source]]", "[[sources]]"), encoding="utf-8")
-    with pytest.raises(RegistryError, match=r"typo\.toml, line 2: unknown top-level key 'sources'"):
+    with pytest.raises(RegistryError, match=r"typo\.toml, line 2: unknown top-level key “sources”"):
         load_registry_file(path)
 
 
@@ -337,14 +337,14 @@ def test_add_source_keeps_existing_text_byte_for_byte(registry: Path) -> None:
 def test_add_source_refuses_duplicates_and_bad_input(registry: Path) -> None:
     snapshot = {p.name: p.read_bytes() for p in registry.iterdir()}
     same_id = dataclasses.replace(NEW, id="gamma-search")
-    with pytest.raises(RegistryError, match=r"source 'gamma-search': id already used in .*b\.toml, line 3"):
+    with pytest.raises(RegistryError, match=r"source “gamma-search”: id already used in .*b\.toml, line 3"):
         add_source(registry, same_id)
     same_url = dataclasses.replace(NEW, url="HTTPS://alpha.example/feed.xml")
     with pytest.raises(
-        RegistryError, match=r"url .* already used by source 'alpha-news' in .*a\.toml, line 4"
+        RegistryError, match=r"url .* already used by source “alpha-news” in .*a\.toml, line 4"
     ):
         add_source(registry, same_url)
-    with pytest.raises(RegistryError, match=r"source 'delta-blog': url must be an http\(s\) URL"):
+    with pytest.raises(RegistryError, match=r"source “delta-blog”: url must be an http\(s\) URL"):
         add_source(registry, dataclasses.replace(NEW, url="javascript:alert(1)"))
     with pytest.raises(RegistryError, match="plain '<name>.toml'"):
         add_source(registry, NEW, "../escape.toml")
@@ -389,7 +389,7 @@ def test_set_enabled_to_the_default_leaves_file_untouched(registry: Path) -> Non
 
 
 def test_set_enabled_unknown_id(registry: Path) -> None:
-    with pytest.raises(RegistryError, match="no source with id 'no-such-feed'"):
+    with pytest.raises(RegistryError, match="no source with id “no-such-feed”"):
         set_enabled(registry, "no-such-feed", False)
 
 

@@ -311,7 +311,7 @@ def _patch(folder: Path, name: str, old: str, new: str) -> None:
             "partials/header.mjml.j2",
             "<mj-column>",
             '<mj-column><mj-image src="https://x.example/logo.png" />',
-            r"an image has no alt text: 'https://x\.example/logo\.png'",
+            r"an image has no alt text: “https://x\.example/logo\.png”",
         ),
         (
             "partials/head.mjml.j2",
@@ -382,7 +382,7 @@ def test_check_edition_lists_every_problem():
         "preheader spans several lines",
         "plain-text part is empty",
         "size_bytes says 1",
-        "<html lang='en'> but the edition is in French",
+        "the page's <html lang> is “en” but the edition is in French",
         "no alt text",
         "CSS not inlined",
         "event handler",
@@ -497,7 +497,7 @@ def test_render_issue_is_deterministic_and_can_render_some_languages(store, tmp_
     assert after == before  # same content, same bytes (no timestamps), other editions kept in the manifest
     with pytest.raises(RenderError, match="has no edition in German"):
         render_issue(store, issue_id, SETTINGS, out, languages=["de"])
-    with pytest.raises(WorkflowError, match="no issue 'nope'"):
+    with pytest.raises(WorkflowError, match="no issue “nope”"):
         render_issue(store, "nope", SETTINGS, out)
     store.create_issue(
         slug="../escape",

@@ -49,7 +49,7 @@ def test_render_of_a_draft_into_the_archive_is_refused(setup):
     (root / "public").mkdir()  # a folder named with --out must exist (README)
     result = invoke(settings, "--lang", "fr", "render", slug, "--out", "public")
     assert result.exit_code != 0
-    assert f"{slug} est à l'état « brouillon », pas approuvé" in result.output
+    assert f"{slug} est à l'état «\u00a0brouillon\u00a0», pas approuvé" in result.output
     assert "public" in result.output
     assert list((root / "public").iterdir()) == []
 

@@ -501,7 +501,7 @@ def test_dashboard_page(filled):
     assert "style-src 'unsafe-inline'" in download.headers["Content-Security-Policy"]
     # a period that makes no sense falls back to the last 30 days, and says so
     odd = client.get("/dashboard?period=forever").get_data(as_text=True)
-    assert "« forever » n’est pas une des périodes proposées" in odd
+    assert "«\u00a0forever\u00a0» n’est pas une des périodes proposées" in odd
 
 
 @pytest.mark.browser

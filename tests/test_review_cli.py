@@ -115,7 +115,7 @@ def test_cli_issue_workflow(cli_env):
     assert "édition en anglais validée" in result.output
     assert "édition en espagnol validée" in result.output
     assert "édition en français" not in result.output
-    assert f"{slug} est maintenant « validé »" in result.output
+    assert f"{slug} est maintenant «\u00a0validé\u00a0»" in result.output
     assert "Sendable" in run("issues", "show", slug).output
     when = (datetime.now(UTC) + timedelta(days=2)).strftime("%Y-%m-%dT%H:%M")
     result = run("issues", "schedule", slug, "--at", when, "--as", "bruno")

@@ -74,7 +74,10 @@ def test_transitions_follow_the_workflow():
     refused = transition_refusal(IssueState.SENDING, IssueState.CANCELLED)
     assert refused is not None
     assert refused.text("en") == "an issue cannot go from sending to cancelled"
-    assert refused.text("fr") == "un numéro ne peut pas passer de l'état « en cours d'envoi » à « annulé »"
+    assert (
+        refused.text("fr")
+        == "un numéro ne peut pas passer de l'état «\u00a0en cours d'envoi\u00a0» à «\u00a0annulé\u00a0»"
+    )
     assert transition_refusal(IssueState.DRAFT, IssueState.APPROVED) is not None
 
 

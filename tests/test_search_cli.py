@@ -96,8 +96,8 @@ def test_text_output_speaks_the_users_language(search):
         (["articles", "search", "--", "-océan"], "error: the search only leaves things out"),
         (["--lang", "fr", "articles", "search", "sol -"], "erreur : un signe moins doit être suivi"),
         (["--lang", "es", "articles", "search", "x" * 501], "error: la búsqueda es demasiado larga (501"),
-        (["articles", "search", "sol", "--theme", "weather"], "error: 'weather' is not a theme (choose from"),
-        (["articles", "search", "sol", "--state", "maybe"], "error: 'maybe' is not a relevance state"),
+        (["articles", "search", "sol", "--theme", "weather"], "error: “weather” is not a theme (choose from"),
+        (["articles", "search", "sol", "--state", "maybe"], "error: “maybe” is not a relevance state"),
         (
             ["articles", "search", "sol", "--since", "2026-03-01", "--until", "2026-02-01"],
             "error: the period ends",

@@ -354,7 +354,7 @@ def test_a_story_added_to_a_draft_now_ends_its_section_once(store, settings):
         add_story_to_issue(store, settings, result.issue_id, story_id, "ana")
     # the issue as people name it, in the reader's language, not its slug
     named = issue_title(after.issue, "fr")
-    assert refused.value.translated("fr") == f"le numéro « {named} » contient déjà ce sujet"
+    assert refused.value.translated("fr") == f"le numéro «\u00a0{named}\u00a0» contient déjà ce sujet"
     assert after.issue.slug not in refused.value.translated("es")
 
 

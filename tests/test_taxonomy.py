@@ -215,7 +215,7 @@ def test_requires_must_name_a_concept(tax_dir: Path) -> None:
         'requires = ["soil_word", "soil_health"',
         'requires = ["soil_wrod", "soil_health"',
     )
-    assert "unknown concept 'soil_wrod'" in _error(tax_dir)
+    assert "unknown concept “soil_wrod”" in _error(tax_dir)
 
 
 def test_negative_weight_only_on_negative_concepts(tax_dir: Path) -> None:
@@ -226,7 +226,7 @@ def test_negative_weight_only_on_negative_concepts(tax_dir: Path) -> None:
 def test_empty_and_stopword_only_terms_are_errors(tax_dir: Path) -> None:
     _edit(tax_dir, "relevance.toml", 'en = ["soil carbon",', 'en = ["the of",')
     message = _error(tax_dir)
-    assert "'the of' has no words" in message
+    assert "“the of” has no words" in message
     assert "line" in message
 
 

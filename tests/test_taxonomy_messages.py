@@ -147,7 +147,7 @@ BREAKS = {
         'en = ["soil carbon",',
         'en = ["the of",',
         "concepts.soil_carbon.en",
-        "'the of' has no words",
+        "the term “the of” has no words",
     ),
     "term table without its term": Break(
         "relevance.toml",
@@ -168,7 +168,7 @@ BREAKS = {
         'requires = ["soil_word", "soil_health"',
         'requires = ["soil_wrod", "soil_health"',
         "requires",
-        "unknown concept 'soil_wrod'",
+        "unknown concept “soil_wrod”",
     ),
     "concept name in capitals": Break(
         "relevance.toml",
@@ -188,7 +188,7 @@ BREAKS = {
         "[themes.events]\n",
         '[themes.events]\nconcepts = ["soil_carbn"]\n',
         "themes.events.concepts",
-        "unknown concept 'soil_carbn'",
+        "unknown concept “soil_carbn”",
         line_offset=1,
     ),
     "unknown region": Break(
@@ -226,7 +226,7 @@ BREAKS = {
         'themes = ["finance_markets"]',
         'themes = ["finance"]',
         "objectives.A5",
-        "unknown theme 'finance'",
+        "unknown theme “finance”",
     ),
 }
 

@@ -53,10 +53,10 @@ def test_a_teams_own_objective_is_named_by_its_description(team, lang, a5):
 def test_the_filters_accept_the_teams_codes_and_refuse_the_others(team):
     assert make_filters(names=team, objective="z9").objective == "Z9"
     assert filters_of({"objective": "Z9", "theme": "policy"}, team).objective == "Z9"
-    with pytest.raises(ConfigError, match="'E2' is not a strategic objective") as caught:
+    with pytest.raises(ConfigError, match="“E2” is not a strategic objective") as caught:
         make_filters(names=team, objective="E2")
     assert "Z9" in str(caught.value)
-    with pytest.raises(ConfigError, match="'events' is not a theme"):
+    with pytest.raises(ConfigError, match="“events” is not a theme"):
         filters_of({"theme": "events"}, team)
     with pytest.raises(ConfigError):
         make_filters(names=taxonomy_names(), objective="Z9")  # the packaged taxonomy has no Z9
@@ -88,6 +88,6 @@ def test_the_cli_search_takes_the_teams_objectives(tmp_path, monkeypatch, db_url
     assert found.exit_code == 0, found.output
     refused = runner.invoke(cli, ["--db", db_url, "--lang", "fr", "articles", "search", "--objective", "E2"])
     assert refused.exit_code == 2
-    assert "'E2'" in refused.output
+    assert "«\u00a0E2\u00a0»" in refused.output
     assert "Z9" in refused.output
     assert "Traceback" not in refused.output

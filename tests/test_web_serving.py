@@ -126,7 +126,7 @@ def test_a_bad_trusted_proxies_setting_is_one_clear_message(tmp_path):
     command = [MEDIAWATCH, "--db", str(tmp_path / "db.sqlite3"), "serve", "--port", str(free_port())]
     done = subprocess.run(command, capture_output=True, text=True, env=env, timeout=300)
     assert done.returncode != 0
-    assert "'nginx.local' no es una dirección IP ni una red" in done.stderr
+    assert "«nginx.local» no es una dirección IP ni una red" in done.stderr
     assert "Traceback" not in done.stderr
 
 

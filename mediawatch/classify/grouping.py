@@ -134,7 +134,7 @@ def _published(value: object) -> datetime | None:
     try:
         when = datetime.fromisoformat(value.replace("Z", "+00:00"))
     except ValueError:
-        raise InvalidInput(Message("story.jsonl.published", value=repr(value))) from None
+        raise InvalidInput(Message("story.jsonl.published", value=value)) from None
     return when.replace(tzinfo=UTC) if when.tzinfo is None else when.astimezone(UTC)
 
 
@@ -155,7 +155,7 @@ def _story_doc(raw: object) -> tuple[str | int, StoryDoc]:
     for name in ("title", "text", "summary", "language"):
         value = raw.get(name, "")
         if not isinstance(value, str):
-            raise InvalidInput(Message("classify.jsonl.not_text", field=repr(name)))
+            raise InvalidInput(Message("classify.jsonl.not_text", field=name))
         texts[name] = value
     # as stored grouping does: the body, or the feed summary when there is no body
     doc = StoryDoc(
@@ -181,7 +181,7 @@ def group_jsonl(
     def parse(raw: object) -> tuple[str | int, StoryDoc]:
         ident, doc = _story_doc(raw)
         if ident in seen:
-            raise InvalidInput(Message("story.jsonl.duplicate", id=repr(ident)))
+            raise InvalidInput(Message("story.jsonl.duplicate", id=ident))
         seen.add(ident)
         return ident, doc
 

@@ -243,7 +243,7 @@ def _input_from_json(raw: object) -> ClassifyInput:
         if name == "id" and isinstance(value, int) and not isinstance(value, bool):
             value = str(value)
         if not isinstance(value, str):
-            raise InvalidInput(Message("classify.jsonl.not_text", field=repr(name)))
+            raise InvalidInput(Message("classify.jsonl.not_text", field=name))
         values[name] = value
     return ClassifyInput(**values)
 

@@ -198,9 +198,7 @@ def _themes_list(file: TaxonomyFile, data: Mapping[str, Any], where: str) -> tup
     known = {t.value for t in Theme}
     for name in names:
         if name not in known:
-            problem = Message(
-                "taxonomy.unknown_theme_named", where=where, name=repr(name), known=_known(known)
-            )
+            problem = Message("taxonomy.unknown_theme_named", where=where, name=name, known=_known(known))
             raise file.fail(problem, name, within=where)
     return tuple(Theme(n) for n in names)
 
@@ -224,7 +222,7 @@ def _read_relevance(
     stop = file.table(data, "stopwords", "stopwords")
     for lang in stop:
         if not LANG.match(lang):
-            problem = Message("taxonomy.stopwords_language", key=repr(lang), languages=LANGUAGE_CODES)
+            problem = Message("taxonomy.stopwords_language", key=lang, languages=LANGUAGE_CODES)
             raise file.fail(problem, lang, within="stopwords")
         stopwords[lang] = frozenset(
             raw for w in file.strings(stop, lang, "stopwords") for raw in raw_tokens(w)
@@ -246,14 +244,14 @@ def _read_concepts(file: TaxonomyFile, tables: dict[str, Any], builder: TermBuil
         file.check_keys(table, ("kind", "weight", "requires", "veto", "description"), where, True)
         kind = table.get("kind", "support")
         if kind not in _KINDS:
-            problem = Message("taxonomy.bad_kind", where=where, known=", ".join(_KINDS), value=repr(kind))
+            problem = Message("taxonomy.bad_kind", where=where, known=", ".join(_KINDS), value=kind)
             raise file.fail(problem, "kind", within=where)
         weight = file.number(table, "weight", where, low=-100.0, high=100.0)
         if (kind == "negative") != (weight < 0):
             raise file.fail(Message("taxonomy.negative_weight", where=where), "weight", within=where)
         veto = table.get("veto", False)
         if not isinstance(veto, bool):
-            problem = Message("taxonomy.not_boolean", where=where, key="veto", value=repr(veto))
+            problem = Message("taxonomy.not_boolean", where=where, key="veto", value=veto)
             raise file.fail(problem, "veto", within=where)
         if veto and kind != "negative":
             raise file.fail(Message("taxonomy.veto_not_negative", where=where), "veto", within=where)
@@ -265,7 +263,7 @@ def _read_concepts(file: TaxonomyFile, tables: dict[str, Any], builder: TermBuil
         for req in concept.requires:
             if req not in concepts:
                 where = f"concepts.{concept.name}.requires"
-                problem = Message("taxonomy.unknown_concept", where=where, name=repr(req))
+                problem = Message("taxonomy.unknown_concept", where=where, name=req)
                 raise file.fail(problem, "requires", req, within=f"concepts.{concept.name}")
     if not any(c.kind == "core" for c in concepts.values()):
         raise file.fail(Message("taxonomy.no_core"))
@@ -278,7 +276,7 @@ def _concept_list(
     names = tuple(file.strings(table, "concepts", where))
     for name in names:
         if name not in known:
-            problem = Message("taxonomy.unknown_concept", where=f"{where}.concepts", name=repr(name))
+            problem = Message("taxonomy.unknown_concept", where=f"{where}.concepts", name=name)
             raise file.fail(problem, name, within=where)
     return names
 
@@ -334,7 +332,7 @@ def _read_regions(file: TaxonomyFile, builder: TermBuilder) -> dict[str, Any]:
             region = table.get("region")
             if region not in regions:
                 problem = Message(
-                    "taxonomy.bad_region", where=f"{where}.region", known=_known(regions), value=repr(region)
+                    "taxonomy.bad_region", where=f"{where}.region", known=_known(regions), value=region
                 )
                 raise file.fail(problem, f"{key} = ", within=where)
             weight = file.number(table, "weight", where, default=1.0, low=0.0, high=100.0)

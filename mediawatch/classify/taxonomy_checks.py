@@ -155,7 +155,7 @@ class TaxonomyFile:
             raise self.fail(problem, f"[{within}]", within=within)
         if isinstance(value, bool) or not isinstance(value, int | float):
             raise self.fail(
-                Message("taxonomy.not_a_number", where=where, key=key, value=repr(value)), key, within=within
+                Message("taxonomy.not_a_number", where=where, key=key, value=value), key, within=within
             )
         if not low <= float(value) <= high:
             if high == float("inf"):
@@ -231,7 +231,7 @@ class TermBuilder:
                 term, term_weight = self._term(file, item, where, lang, weight)
                 if not phrase_keys(term, stop, exact=group == GROUP_REGION):
                     raise file.fail(
-                        Message("taxonomy.term_no_words", where=place, term=repr(term)),
+                        Message("taxonomy.term_no_words", where=place, term=term),
                         repr(term)[1:-1],
                         within=where,
                     )
@@ -252,16 +252,14 @@ class TermBuilder:
                 # the line of the table: one of its texts as written
                 texts = [f'"{v}"' for v in item.values() if isinstance(v, str)] or [f"{lang} ="]
                 raise file.fail(
-                    Message("taxonomy.term_table", where=place, value=repr(item)), texts[0], within=where
+                    Message("taxonomy.term_table", where=place, value=item), texts[0], within=where
                 )
             term = item["term"]
             term_weight = file.number(
                 item, "weight", f"{place}[{term!r}]", default=weight, low=-100.0, high=100.0, within=where
             )
         else:
-            raise file.fail(
-                Message("taxonomy.term_kind", where=place, value=repr(item)), f"{lang} =", within=where
-            )
+            raise file.fail(Message("taxonomy.term_kind", where=place, value=item), f"{lang} =", within=where)
         if not term.strip():
             raise file.fail(Message("taxonomy.empty_term", where=place), '""', within=where)
         return term, term_weight

@@ -63,7 +63,7 @@ def period_to_tonight(
     six days before; '2w': fourteen days; no ``--from``: ``default_days``), so every run of one day asks
     for the same period and a second one is refused as a twin. Hours ('12h') count back from now, down to
     the whole hour; a day begins at its midnight in ``zone``, a datetime is taken as given."""
-    refused = click.BadParameter(t("error.not_a_date", lang, value=repr(date_from)), param_hint="--from")
+    refused = click.BadParameter(t("error.not_a_date", lang, value=date_from), param_hint="--from")
     relative = relative_amount(date_from)
     today = now.astimezone(zone).date()
     try:  # 99999999999d reaches before year 1

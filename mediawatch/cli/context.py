@@ -137,7 +137,7 @@ def parse_since(value: str | None, lang: str | None = None, option: str | None =
     if not value:
         return None
     text = value.strip()
-    message = t("error.not_a_date", lang or current_lang(), value=repr(value))
+    message = t("error.not_a_date", lang or current_lang(), value=value)
     refused = click.BadParameter(message, param_hint=option)
     relative = relative_amount(text)
     if relative is not None:

@@ -50,11 +50,11 @@ def _ui_lang_option(ctx: click.Context, param: click.Parameter, value: str | Non
     source = ctx.get_parameter_source(param.name or "lang")
     if value and source is ParameterSource.COMMANDLINE:
         if value.strip().lower() not in LANGUAGES:
-            raise click.BadParameter(t("error.unknown_language", ui_language(), value=repr(value)))
+            raise click.BadParameter(t("error.unknown_language", ui_language(), value=value))
     if value and value.strip() and source is ParameterSource.ENVIRONMENT:
         code = value.strip().replace("-", "_").split(".", 1)[0].split("@", 1)[0].split("_", 1)[0].lower()
         if code not in LANGUAGES:
-            click.echo(t("error.unknown_env_language", "en", value=repr(value)), err=True)
+            click.echo(t("error.unknown_env_language", "en", value=value), err=True)
     return ui_language(value)
 
 

@@ -20,14 +20,14 @@ from mediawatch.report.period import DEFAULT_DAYS, day_bound, last_day, relative
 def _period(value: str, lang: str, now: datetime) -> tuple[datetime, datetime]:
     found = relative_period(value, now)
     if found is None:
-        raise click.BadParameter(t("report.cli.bad_period", lang, value=repr(value)), param_hint="--period")
+        raise click.BadParameter(t("report.cli.bad_period", lang, value=value), param_hint="--period")
     return found
 
 
 def _day(value: str, lang: str, option: str, *, end: bool) -> datetime:
     found = day_bound(value, end=end)
     if found is None:
-        raise click.BadParameter(t("error.not_a_date", lang, value=repr(value)), param_hint=option)
+        raise click.BadParameter(t("error.not_a_date", lang, value=value), param_hint=option)
     return found
 
 

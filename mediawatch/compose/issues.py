@@ -18,7 +18,7 @@ def find_issue(store: IssueReader, ref: str | int) -> Issue:
     """The issue ``ref`` names; WorkflowError naming ``ref`` when there is none."""
     issue = store.find_issue(ref)
     if issue is None:
-        raise said(WorkflowError, "compose.issue.none", ref=repr(str(ref).strip()))
+        raise said(WorkflowError, "compose.issue.none", ref=str(ref).strip())
     return issue
 
 

@@ -287,7 +287,7 @@ def find(store: SubscriberRepository, email: str) -> Subscriber:
     the address when there is none."""
     found = store.find_subscriber(normalise_email(email))
     if found is None:
-        raise said(WorkflowError, "deliver.refused.no_subscriber", address=repr(email))
+        raise said(WorkflowError, "deliver.refused.no_subscriber", address=email)
     return found
 
 

@@ -64,7 +64,7 @@ def parse_cadence(text: str, setting: str = "cadence") -> Cadence:
         return Cadence(Every.WEEKLY, WEEKDAYS.index(arg[:3]))
     if kind == "monthly" and arg.isdigit() and 1 <= int(arg) <= 28:
         return Cadence(Every.MONTHLY, int(arg))
-    raise InvalidInput(Message("nightly.setting.bad_cadence", setting=setting, value=repr(text)))
+    raise InvalidInput(Message("nightly.setting.bad_cadence", setting=setting, value=text))
 
 
 def _long_day(short: str) -> str:

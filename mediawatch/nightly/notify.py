@@ -75,7 +75,7 @@ def editors(settings: Settings) -> tuple[str, ...]:
         if not part:
             continue
         if part.count("@") != 1 or part.startswith("@") or part.endswith("@"):
-            raise InvalidInput(Message("nightly.setting.bad_editor", value=repr(part)))
+            raise InvalidInput(Message("nightly.setting.bad_editor", value=part))
         found.append(part)
     return tuple(dict.fromkeys(found))
 
@@ -87,7 +87,7 @@ def editors_language(settings: Settings, ui_lang: str) -> str:
             # Named in words with their codes: the setting takes a code ("français (fr)")
             Message(
                 "nightly.setting.bad_editors_lang",
-                value=repr(lang),
+                value=lang,
                 languages=language_names(*LANGUAGES, with_codes=True),
             )
         )

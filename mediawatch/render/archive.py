@@ -369,7 +369,7 @@ def render_issue(
     """
     issue = find_issue(store, issue_ref)
     if not SAFE_SLUG.fullmatch(issue.slug):  # it becomes a folder name: no "..", no "/"
-        raise said(RenderError, "render.refused.slug", slug=repr(issue.slug))
+        raise said(RenderError, "render.refused.slug", slug=issue.slug)
     content = store.issue_content(issue.id)
     wanted = list(dict.fromkeys(languages or issue.languages))
     unknown = [code for code in wanted if code not in issue.languages]

@@ -161,28 +161,27 @@ def check_edition(rendered: RenderedEdition) -> list[Message]:
     if not scan.html_lang:
         found("render.check.no_lang")
     elif scan.html_lang.lower() != rendered.language.lower():
-        found(
-            "render.check.wrong_lang", found=repr(scan.html_lang), language=language_names(rendered.language)
-        )
+        found("render.check.wrong_lang", found=scan.html_lang, language=language_names(rendered.language))
     for src in scan.images_without_alt:
-        found("render.check.no_alt", src=repr(src))
+        found("render.check.no_alt", src=src)
     for css in scan.styles:
         rest = _outside_media(css).strip()
         if rest:
-            found("render.check.css_not_inlined", rules=repr(rest[:60]))
+            # On one line: the reason is read in a list, one check a line.
+            found("render.check.css_not_inlined", rules=" ".join(rest.split())[:60])
     # Looked for in stylesheets and <link>s only: an article about "@import" is not a font.
     for css in [*scan.styles, *scan.links]:
         font = _EXTERNAL_FONT.search(css)
         if font:
-            found("render.check.external_font", found=repr(font.group(0)))
+            found("render.check.external_font", found=font.group(0))
     for href in scan.links:
-        found("render.check.external_link", href=repr(href))
+        found("render.check.external_link", href=href)
     if scan.scripts:
         found("render.check.scripts", scripts=Counted("render.check.count.scripts", scan.scripts))
     for handler in scan.handlers[:5]:
         found("render.check.handler", handler=handler)
     for href in scan.bad_hrefs[:5]:
-        found("render.check.bad_scheme", href=repr(href))
+        found("render.check.bad_scheme", href=href)
 
     if scan.slots != 1:
         found("render.check.slots", found=scan.slots)

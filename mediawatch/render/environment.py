@@ -38,7 +38,7 @@ _MARKUP_SUFFIXES = (".mjml.j2", ".html.j2", ".xml.j2")
 def templates_dir(settings: Settings) -> Path:
     path = Path(settings.templates_dir).expanduser() if settings.templates_dir else SHIPPED_TEMPLATES
     if not path.is_dir():
-        raise said(RenderError, "render.refused.templates_folder", folder=repr(str(path)))
+        raise said(RenderError, "render.refused.templates_folder", folder=str(path))
     return path.resolve()
 
 
@@ -158,7 +158,7 @@ def render_template(folder: Path, name: str, context: Mapping[str, Any]) -> str:
         return env.get_template(name).render(context)
     except jinja2.TemplateNotFound as exc:
         raise said(
-            RenderError, "render.refused.template_missing", template=repr(exc.name), folder=repr(str(folder))
+            RenderError, "render.refused.template_missing", template=exc.name, folder=str(folder)
         ) from None
     except jinja2.TemplateSyntaxError as exc:
         raise said(

@@ -90,14 +90,14 @@ def check_password(password: str) -> None:
 def check_name(name: str) -> str:
     name = name.strip()
     if not NAME.match(name) or name.lower() in SYSTEM_ACTORS:
-        raise Refused(reason("review.users.bad_name", name=repr(name)))
+        raise Refused(reason("review.users.bad_name", name=name))
     return name
 
 
 def check_language(language: str) -> str:
     code = language.strip().lower()
     if code not in LANGUAGES:
-        raise Refused(reason("review.users.bad_language", language=repr(language)))
+        raise Refused(reason("review.users.bad_language", language=language))
     return code
 
 

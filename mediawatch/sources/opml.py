@@ -290,7 +290,7 @@ def read_opml(text: str | bytes, path: str = "<opml>") -> OpmlImport:
                 continue
             problem = Message(
                 "sources.registry.in_source",
-                id=repr(source.id),
+                id=source.id,
                 problem=Message("sources.opml.problem.duplicate_url", line=first_line),
             )
             problems.append(OutlineProblem(line, _outline_label(outline), problem))
@@ -298,7 +298,7 @@ def read_opml(text: str | bytes, path: str = "<opml>") -> OpmlImport:
         if source.id in by_id:
             problem = Message(
                 "sources.registry.in_source",
-                id=repr(source.id),
+                id=source.id,
                 problem=Message("sources.opml.problem.duplicate_id"),
             )
             problems.append(OutlineProblem(line, _outline_label(outline), problem))

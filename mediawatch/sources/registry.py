@@ -72,19 +72,19 @@ def registry_error(path: str, problem: Explanation, line: int | None = None) -> 
 def _in_source(table: Mapping[str, object], problem: Message) -> Message:
     sid = table.get("id")
     if isinstance(sid, str) and sid:
-        return Message("sources.registry.in_source", id=repr(sid), problem=problem)
+        return Message("sources.registry.in_source", id=sid, problem=problem)
     return Message("sources.registry.in_source_without_id", problem=problem)
 
 
 def _of(source_id: str, key: str, /, **fields: object) -> Message:
     """A problem of the source ``source_id``: "source 'x': <problem>"."""
-    return Message("sources.registry.in_source", id=repr(source_id), problem=Message(key, **fields))
+    return Message("sources.registry.in_source", id=source_id, problem=Message(key, **fields))
 
 
 def _string(table: Mapping[str, object], key: str, default: str = "") -> str:
     value = table.get(key, default)
     if not isinstance(value, str):
-        raise _Problem("sources.registry.not_string", key=key, value=repr(value))
+        raise _Problem("sources.registry.not_string", key=key, value=value)
     if _CONTROL_RE.search(value):
         raise _Problem("sources.registry.control_character", key=key)
     return value
@@ -93,7 +93,7 @@ def _string(table: Mapping[str, object], key: str, default: str = "") -> str:
 def _boolean(table: Mapping[str, object], key: str, default: bool) -> bool:
     value = table.get(key, default)
     if not isinstance(value, bool):
-        raise _Problem("sources.registry.not_boolean", key=key, value=repr(value))
+        raise _Problem("sources.registry.not_boolean", key=key, value=value)
     return value
 
 
@@ -104,22 +104,22 @@ def _check_http_url(key: str, value: str) -> None:
     except ValueError:  # a malformed IPv6 literal or port
         hostname = None
     if not hostname or parts.scheme.lower() not in ("http", "https") or any(c.isspace() for c in value):
-        raise _Problem("sources.registry.not_http_url", key=key, value=repr(value))
+        raise _Problem("sources.registry.not_http_url", key=key, value=value)
     problem = host_reason(hostname)
     if (
         problem is not None
     ):  # the collector would refuse every fetch of it: said once, here, where it is written
-        raise _Problem("sources.registry.bad_host", key=key, problem=problem, value=repr(value))
+        raise _Problem("sources.registry.bad_host", key=key, problem=problem, value=value)
 
 
 def _tags(table: Mapping[str, object]) -> tuple[str, ...]:
     value = table.get("tags", [])
     if not isinstance(value, list):
-        raise _Problem("sources.registry.tags_not_array", value=repr(value))
+        raise _Problem("sources.registry.tags_not_array", value=value)
     tags: list[str] = []
     for tag in value:
         if not isinstance(tag, str) or not tag.strip() or tag != tag.strip() or "," in tag:
-            raise _Problem("sources.registry.bad_tag", value=repr(tag))
+            raise _Problem("sources.registry.bad_tag", value=tag)
         tags.append(tag)
     return tuple(tags)
 
@@ -131,17 +131,15 @@ def _validated(table: Mapping[str, object]) -> Source:
         close = difflib.get_close_matches(key, FIELDS, n=1)
         allowed = ", ".join(FIELDS)
         if close:
-            raise _Problem(
-                "sources.registry.unknown_key_close", key=repr(key), close=repr(close[0]), allowed=allowed
-            )
-        raise _Problem("sources.registry.unknown_key", key=repr(key), allowed=allowed)
+            raise _Problem("sources.registry.unknown_key_close", key=key, close=close[0], allowed=allowed)
+        raise _Problem("sources.registry.unknown_key", key=key, allowed=allowed)
     missing = [key for key in REQUIRED if key not in table]
     if missing:
         which = "sources.registry.missing_keys" if len(missing) > 1 else "sources.registry.missing_key"
         raise _Problem(which, keys=", ".join(missing))
     sid = _string(table, "id")
     if not _ID_RE.fullmatch(sid):
-        raise _Problem("sources.registry.bad_id", value=repr(sid))
+        raise _Problem("sources.registry.bad_id", value=sid)
     name = _string(table, "name").strip()
     if not name:
         raise _Problem("sources.registry.empty_name")
@@ -149,27 +147,23 @@ def _validated(table: Mapping[str, object]) -> Source:
     _check_http_url("url", url)
     kind = _string(table, "kind")
     if kind not in {k.value for k in SourceKind}:
-        raise _Problem(
-            "sources.registry.not_one_of", key="kind", known=_choices(SourceKind), value=repr(kind)
-        )
+        raise _Problem("sources.registry.not_one_of", key="kind", known=_choices(SourceKind), value=kind)
     language = _string(table, "language")
     if not (_LANGUAGE_RE.fullmatch(language) or language == UNDETERMINED_LANGUAGE):
-        raise _Problem("sources.registry.bad_language", value=repr(language))
+        raise _Problem("sources.registry.bad_language", value=language)
     country = _string(table, "country")
     if country and not _COUNTRY_RE.fullmatch(country):
-        raise _Problem("sources.registry.bad_country", value=repr(country))
+        raise _Problem("sources.registry.bad_country", value=country)
     region = _string(table, "region", Region.GLOBAL.value)
     if region not in {r.value for r in Region}:
-        raise _Problem(
-            "sources.registry.not_one_of", key="region", known=_choices(Region), value=repr(region)
-        )
+        raise _Problem("sources.registry.not_one_of", key="region", known=_choices(Region), value=region)
     outlet_type = _string(table, "outlet_type", OutletType.PRESS.value)
     if outlet_type not in {o.value for o in OutletType}:
         raise _Problem(
             "sources.registry.not_one_of",
             key="outlet_type",
             known=_choices(OutletType),
-            value=repr(outlet_type),
+            value=outlet_type,
         )
     homepage = _string(table, "homepage")
     if homepage:
@@ -285,7 +279,7 @@ def _parse(text: str, path: str) -> list[_Located]:
                 if key.startswith("source")
                 else "sources.registry.unknown_top"
             )
-            raise registry_error(path, Message(which, key=repr(key)), _key_line(text, key))
+            raise registry_error(path, Message(which, key=key), _key_line(text, key))
     tables = data.get("source", [])
     if not isinstance(tables, list) or not all(isinstance(t, dict) for t in tables):
         raise registry_error(path, Message("sources.registry.not_tables"), _key_line(text, "source"))
@@ -328,8 +322,8 @@ def _check_unique(located: Iterable[_Located]) -> None:
             problem = _of(
                 source.id,
                 "sources.registry.duplicate_url",
-                url=repr(source.url),
-                other=repr(first[0].id),
+                url=source.url,
+                other=first[0].id,
                 where=_where(*first),
             )
             raise registry_error(source.file, problem, line)
@@ -407,8 +401,8 @@ def new_source_problem(directory: str | Path, source: Source) -> tuple[str, Mess
             return "url", _of(
                 source.id,
                 "sources.registry.url_used",
-                url=repr(source.url),
-                other=repr(other.id),
+                url=source.url,
+                other=other.id,
                 where=where,
             )
     return None
@@ -436,8 +430,8 @@ def add_source(directory: str | Path, source: Source, filename: str = "local.tom
             problem = _of(
                 new.id,
                 "sources.registry.url_used",
-                url=repr(new.url),
-                other=repr(other.id),
+                url=new.url,
+                other=other.id,
                 where=_where(other, line),
             )
             raise registry_error(str(target), problem)
@@ -463,7 +457,7 @@ def _set_flag(directory: str | Path, source_id: str, key: str, value: bool, defa
     root = Path(directory)
     found = [(source, line) for source, line in _load_located(root) if source.id == source_id]
     if not found:
-        raise registry_error(str(root), Message("sources.registry.no_source", id=repr(source_id)))
+        raise registry_error(str(root), Message("sources.registry.no_source", id=source_id))
     source, header_line = found[0]
     path = Path(source.file)
     text = _decode(path.read_bytes(), str(path))

@@ -70,9 +70,9 @@ def make_filters(
     objective = (objective or "").strip().upper() or None
     if objective and objective not in names.objectives:
         known = _known(names.objectives)
-        raise ConfigError(t("watchpage.filter.unknown_objective", None, value=repr(objective), known=known))
+        raise ConfigError(t("watchpage.filter.unknown_objective", None, value=objective, known=known))
     if outlet_type and outlet_type not in set(OutletType):
-        value, known = repr(outlet_type), _known(OutletType)
+        value, known = outlet_type, _known(OutletType)
         raise ConfigError(t("watchpage.filter.unknown_outlet_type", None, value=value, known=known))
     language = (language or "").strip().lower() or None
     why = unknown_article_language(language) if language else None
@@ -80,16 +80,16 @@ def make_filters(
         raise ConfigError(why)
     if theme and theme not in names.themes:
         raise ConfigError(
-            t("search.filter.unknown_theme", None, value=repr(theme), known=_named(names.themes, theme_name))
+            t("search.filter.unknown_theme", None, value=theme, known=_named(names.themes, theme_name))
         )
     if region and region not in set(Region):
         known = _named(Region, region_name)
-        raise ConfigError(t("search.filter.unknown_region", None, value=repr(region), known=known))
+        raise ConfigError(t("search.filter.unknown_region", None, value=region, known=known))
     chosen = []
     for state in states:
         if state not in set(RelevanceState):
             known = _known(RelevanceState)
-            raise ConfigError(t("search.filter.unknown_state", None, value=repr(state), known=known))
+            raise ConfigError(t("search.filter.unknown_state", None, value=state, known=known))
         chosen.append(RelevanceState(state))
     if since is not None and until is not None and until <= since:
         raise ConfigError(

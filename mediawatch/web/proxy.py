@@ -31,7 +31,7 @@ def parse_networks(text: str) -> tuple[Network, ...]:
         try:
             networks.append(ipaddress.ip_network(entry, strict=False))
         except ValueError:
-            raise ConfigError(t("web.proxy.bad_entry", ui_language(), entry=repr(entry))) from None
+            raise ConfigError(t("web.proxy.bad_entry", ui_language(), entry=entry)) from None
     return tuple(networks)
 
 

@@ -126,10 +126,13 @@ def _choice(value: str, field: str, known: Mapping[str, str], problems: list[str
     if not value:
         return None
     if value not in known:
-        choices = ", ".join(known.values())
-        problems.append(
-            tr("watchpage.error.bad_choice", field=tr(FIELD_KEYS[field]), value=_shown(value), known=choices)
-        )
+        named, shown = tr(FIELD_KEYS[field]), _shown(value)
+        if not known:  # no source yet: "one of the choices ()" would list nothing
+            problems.append(tr("watchpage.error.no_choices", field=named, value=shown))
+        else:
+            problems.append(
+                tr("watchpage.error.bad_choice", field=named, value=shown, known=", ".join(known.values()))
+            )
         return None
     return value
 
