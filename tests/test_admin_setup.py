@@ -56,7 +56,7 @@ def test_subscribers_add_ends_the_reason_with_one_full_stop(home, lang):
         (("--id", "bad", "--url", "htp://nope"), "--url", "url must be an http(s) URL"),
         (("--id", "Water 3", "--url", "https://example.org/3"), "--id", "id must be a slug"),
         (("--id", "water", "--url", "https://example.org/2"), "--id", "id already used in feeds/local.toml"),
-        (("--id", "water-2", "--url", "https://example.org/feed"), "--url", "already used by source 'water'"),
+        (("--id", "water-2", "--url", "https://example.org/feed"), "--url", "already used by source “water”"),
     ],
 )
 def test_sources_add_names_the_option_at_fault(home, args, option, words):
