@@ -150,9 +150,7 @@ def _parse_when(value: str, lang: str) -> datetime:
     try:
         parsed = datetime.fromisoformat(value.strip())
     except ValueError:
-        raise click.BadParameter(
-            t("review.cli.bad_when", lang, value=value), param_hint="--at"
-        ) from None
+        raise click.BadParameter(t("review.cli.bad_when", lang, value=value), param_hint="--at") from None
     return parsed.replace(tzinfo=UTC) if parsed.tzinfo is None else parsed.astimezone(UTC)
 
 
