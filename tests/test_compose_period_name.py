@@ -159,7 +159,7 @@ def test_cli_compose_says_the_period_has_its_issue_and_how_to_open_it(store, db_
     said = {lang: run(db_url, "compose", "newsletter", *period, lang=lang) for lang in ("fr", "en", "es")}
     assert {lang: out.exit_code for lang, out in said.items()} == {"fr": 2, "en": 2, "es": 2}
     assert said["fr"].output.strip() == (
-        "erreur : cette période a déjà son numéro : « Lettre d'information du 1er au 31 déc. 2026 »"
+        "erreur : cette période a déjà son numéro : «\u00a0Lettre d'information du 1er au 31 déc. 2026\u00a0»"
         " (newsletter-2026-12-31) ; ouvrez-le avec `mediawatch issues show newsletter-2026-12-31`,"
         " ou ajoutez --another pour composer un autre numéro de la même période"
     )

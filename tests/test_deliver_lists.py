@@ -7,6 +7,7 @@ import csv
 import io
 import json
 import mailbox
+import re
 
 import pytest
 from deliver_samples import SmtpServer, approved_issue, make_settings, open_store
@@ -347,13 +348,15 @@ def test_show_gives_the_team_the_consent_record_the_subscriber_can_export(setup)
     assert "  Langue : espagnol" in lines
     assert "  Publications : la lettre d'information et la revue de presse" in lines
     assert "Registre du consentement (3 entrées) :" in lines
-    subscribed, confirmed, left = (line for line in lines if line.startswith("  20"))
+    record = lines.index("Registre du consentement (3 entrées) :")
+    subscribed, confirmed, left = lines[record + 1 : record + 4]  # each says its moment in words
     assert "abonnement demandé · formulaire d'abonnement du site" in subscribed
     assert "texte du consentement : version 2025-01 · IP : 203.0.113.7" in subscribed
     assert "navigateur : Mozilla/5.0 (X11)" in subscribed
     assert "abonnement confirmé · page de confirmation" in confirmed
     assert "désabonnement · désabonnement en un clic depuis la messagerie" in left
-    assert any(line.startswith("  Désabonnement : 20") for line in lines)
+    assert any(re.fullmatch(r"  Désabonnement : \d+\s\w+\.?\s\d{4},\s\d+\sh\s\d\d", line) for line in lines)
+    assert lines[-1] == "Heures en temps universel (UTC)."
 
     english = run(settings, "--lang", "en", "subscribers", "show", "ana@example.org").output
     assert "Consent record (3 entries):" in english

@@ -83,7 +83,7 @@ def test_only_an_editor_and_only_before_approval(store):
     assert store.find_issue(issue_id).state is IssueState.APPROVED
     with pytest.raises(Refused) as refused:
         editing.retitle(store, issue_id, ana, "After approval", settings=SETTINGS)
-    assert refused.value.reason.text("fr") == "le titre d'un numéro « validé » ne peut plus changer"
+    assert refused.value.reason.text("fr") == "le titre d'un numéro «\u00a0validé\u00a0» ne peut plus changer"
     assert store.find_issue(issue_id).title == "In review"
     # the store holds the same line if an approval lands between the check and the write
     with pytest.raises(Exception, match="its title can no longer change"):
@@ -152,7 +152,7 @@ def test_cli_retitle(db_url, tmp_path, monkeypatch, store):
 
     done = run("issues", "retitle", slug, "Spécial COP30", "--as", "ana")
     assert done.exit_code == 0, done.output
-    assert done.output.strip() == f"{slug} s'appelle maintenant « Spécial COP30 »"
+    assert done.output.strip() == f"{slug} s'appelle maintenant «\u00a0Spécial COP30\u00a0»"
     again = run("issues", "retitle", slug, "Spécial COP30", "--as", "ana", lang="es")
     assert again.output.strip() == f"{slug} ya se llama «Spécial COP30»: nada ha cambiado"
     shown = json.loads(run("issues", "show", slug, "--json").output)

@@ -275,7 +275,7 @@ def test_the_setting_from_the_config_file_and_the_environment(tmp_path):
     assert load_settings(str(path), env={}).nightly_retrain_after == 50
     assert load_settings(str(path), env={"MEDIAWATCH_NIGHTLY_RETRAIN_AFTER": "0"}).nightly_retrain_after == 0
     with pytest.raises(
-        ConfigError, match="the setting nightly_retrain_after must be a whole number, got 'often'"
+        ConfigError, match="the setting nightly_retrain_after must be a whole number, got “often”"
     ):
         load_settings(str(path), env={"MEDIAWATCH_NIGHTLY_RETRAIN_AFTER": "often"})
 

@@ -27,8 +27,8 @@ LOGO = "https://x.example/logo.png"
 # The checks' clause in each language (render.refused.failed_checks, the check's own words in it), said
 # once after "cannot be rendered", and the English that must not leak into the pages.
 BROKEN = {
-    "fr": re.compile(r"1 contrôle échoue : une image n'a pas de texte alternatif : 'https://x\.example/logo\.png'"),
-    "es": re.compile(r"falla 1 control: una imagen no tiene texto alternativo: 'https://x\.example/logo\.png'"),
+    "fr": re.compile(r"1 contrôle échoue : une image n'a pas de texte alternatif : «\u00a0https://x\.example/logo\.png\u00a0»"),
+    "es": re.compile(r"falla 1 control: una imagen no tiene texto alternativo: «https://x\.example/logo\.png»"),
 }  # fmt: skip
 CANNOT = {"fr": "ne peut pas être mise en page", "es": "no se puede maquetar"}
 BECAUSE = {"fr": ", car 1 contrôle échoue", "es": " porque falla 1 control"}
